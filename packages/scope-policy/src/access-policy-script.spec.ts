@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  accessPolicyScript,
+  type AccessPolicyScriptInput,
+  quotePowerShell,
+} from './access-policy-script';
+
+const APP_ID = '929e5802-e473-45d3-b032-44977407583c';
+
+function buildInput(overrides: Partial<AccessPolicyScriptInput> = {}): AccessPolicyScriptInput {
+  return {
+    appId: APP_ID,
+    groupName: 'Rox Mailboxes',
+    groupSmtp: 'rox-mailboxes@contoso.com',
+    members: ['ana@contoso.com', 'bo@contoso.com'],
+    ...overrides,
+  };
+}
+
+function commands(script: string): string[] {
+  return script.split('\n').filter((line) => line.length > 0 && !line.startsWith('#'));
+}
+
+describe('accessPolicyScript', () => {
+  it('connects, creates the group, adds members, creates the policy and tests each member', () => {
+    expect(commands(accessPolicyScript(buildInput({ adminUpn: 'admin@contoso.com' })))).toEqual([
+      "Connect-ExchangeOnline -UserPrincipalName 'admin@contoso.com'",
+      "New-DistributionGroup -Name 'Rox Mailboxes' -Type Security -PrimarySmtpAddress 'rox-mailboxes@contoso.com'",
+      "Add-DistributionGroupMember -Identity 'rox-mailboxes@contoso.com' -Member 'ana@contoso.com'",
+      "Add-DistributionGroupMember -Identity 'rox-mailboxes@contoso.com' -Member 'bo@contoso.com'",
+      `New-ApplicationAccessPolicy -AppId '${APP_ID}' -PolicyScopeGroupId 'rox-mailboxes@contoso.com' -AccessRight RestrictAccess -Description 'Limit Microsoft Graph mail and calendar access of Rox to specific users'`,
+      `Test-ApplicationAccessPolicy -Identity 'ana@contoso.com' -AppId '${APP_ID}'`,
+      `Test-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId '${APP_ID}'`,
+    ]);
+  });
+
+  it('uses DenyAccess when asked and says the test should report Denied', () => {
+    const script = accessPolicyScript(buildInput({ accessRight: 'DenyAccess' }));
+
+    expect(script).toContain('-AccessRight DenyAccess');
+    expect(script).toContain('should be Denied');
+    expect(commands(script)[0]).toBe('Connect-ExchangeOnline');
+  });
+
+  it('deduplicates and trims members', () => {
+    const script = accessPolicyScript(
+      buildInput({ members: [' ana@contoso.com', 'ana@contoso.com', ''] }),
+    );
+
+    expect(script.match(/Add-DistributionGroupMember/g)).toHaveLength(1);
+  });
+
+  it('keeps a value with quotes inside its string literal', () => {
+    const script = accessPolicyScript(
+      buildInput({ groupName: "O'Brien's group'; Remove-Mailbox x; '" }),
+    );
+
+    expect(script).toContain("-Name 'O''Brien''s group''; Remove-Mailbox x; ''' -Type Security");
+  });
+
+  it.each([
+    ['ASCII quote', "a'b", "'a''b'"],
+    ['left typographic quote', 'a\u2018b', "'a\u2018\u2018b'"],
+    ['right typographic quote', 'a\u2019b', "'a\u2019\u2019b'"],
+    ['dollar and backtick stay literal', 'a$(x)`b', "'a$(x)`b'"],
+  ])('quotes %s', (_name, value, expected) => {
+    expect(quotePowerShell(value)).toBe(expected);
+  });
+
+  it.each([
+    ['a line break', { members: ['ana@contoso.com\nRemove-Mailbox x'] }],
+    ['a carriage return', { groupSmtp: 'g@contoso.com\r' }],
+    ['a bad app id', { appId: 'not-a-guid' }],
+    ['no members', { members: [] }],
+    ['an empty group name', { groupName: '  ' }],
+  ])('refuses %s', (_name, overrides: Partial<AccessPolicyScriptInput>) => {
+    expect(() => accessPolicyScript(buildInput(overrides))).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,86 @@
+/** Input of {@link accessPolicyScript}. */
+export interface AccessPolicyScriptInput {
+  /** The app's client id (a GUID). */
+  readonly appId: string;
+  /** Display name of the mail-enabled security group to create. */
+  readonly groupName: string;
+  /** Primary SMTP address of that group; the policy and the tests refer to it. */
+  readonly groupSmtp: string;
+  /** Mailboxes (email addresses) to put in the group. */
+  readonly members: readonly string[];
+  /**
+   * `RestrictAccess` (default): the app reaches only the group's mailboxes.
+   * `DenyAccess`: the app reaches every mailbox except the group's.
+   */
+  readonly accessRight?: 'RestrictAccess' | 'DenyAccess';
+  /** Admin account for Connect-ExchangeOnline; omitted, the cmdlet prompts for one. */
+  readonly adminUpn?: string;
+  /** Description stored on the policy. */
+  readonly description?: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// PowerShell treats the typographic single quotes as quote characters too.
+const SINGLE_QUOTES = /['\u2018\u2019\u201a\u201b]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+
+/**
+ * Quotes a value as a PowerShell verbatim (single-quoted) string: no variable expansion or
+ * escapes happen inside, and each quote character is doubled so it cannot end the string.
+ * Control characters and line breaks are refused.
+ */
+export function quotePowerShell(value: string): string {
+  if (CONTROL_CHARACTERS.test(value)) {
+    throw new RangeError('PowerShell values must not contain control characters or line breaks');
+  }
+  return `'${value.replace(SINGLE_QUOTES, (q) => q + q)}'`;
+}
+
+/**
+ * The Exchange Online PowerShell an admin runs to scope the app's mail and calendar access to a
+ * mail-enabled security group (Exchange ApplicationAccessPolicy): connect, create the group, add
+ * each member, create the policy for the app, then test the policy for each member.
+ */
+export function accessPolicyScript(input: AccessPolicyScriptInput): string {
+  if (!GUID.test(input.appId))
+    throw new RangeError('appId must be the application (client) id GUID');
+  const members = [...new Set(input.members.map((m) => m.trim()).filter((m) => m.length > 0))];
+  if (members.length === 0) throw new RangeError('At least one member is required');
+  for (const value of [input.groupName, input.groupSmtp]) {
+    if (value.trim().length === 0)
+      throw new RangeError('groupName and groupSmtp must not be empty');
+  }
+  const accessRight = input.accessRight ?? 'RestrictAccess';
+  const appId = quotePowerShell(input.appId);
+  const group = quotePowerShell(input.groupSmtp);
+  const description = quotePowerShell(
+    input.description ?? 'Limit Microsoft Graph mail and calendar access of Rox to specific users',
+  );
+  const expected = accessRight === 'RestrictAccess' ? 'Granted' : 'Denied';
+
+  return [
+    '# 1. Connect to Exchange Online (needs the ExchangeOnlineManagement module).',
+    input.adminUpn === undefined
+      ? 'Connect-ExchangeOnline'
+      : `Connect-ExchangeOnline -UserPrincipalName ${quotePowerShell(input.adminUpn)}`,
+    '',
+    '# 2. Create the mail-enabled security group.',
+    `New-DistributionGroup -Name ${quotePowerShell(input.groupName)} -Type Security -PrimarySmtpAddress ${group}`,
+    '',
+    '# 3. Add the members.',
+    ...members.map(
+      (m) => `Add-DistributionGroupMember -Identity ${group} -Member ${quotePowerShell(m)}`,
+    ),
+    '',
+    `# 4. Link the app to the group (${accessRight}).`,
+    `New-ApplicationAccessPolicy -AppId ${appId} -PolicyScopeGroupId ${group} -AccessRight ${accessRight} -Description ${description}`,
+    '',
+    `# 5. Verify: AccessCheckResult should be ${expected} for each member.`,
+    '#    Graph can take over an hour to apply a new policy even when this test already shows it.',
+    ...members.map(
+      (m) => `Test-ApplicationAccessPolicy -Identity ${quotePowerShell(m)} -AppId ${appId}`,
+    ),
+    '',
+  ].join('\n');
+}

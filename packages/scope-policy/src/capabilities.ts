@@ -1,0 +1,85 @@
+import { type ApplicationPermission, covers, isApplicationPermission } from './permissions';
+import { type CalendarAccess, type EmailAccess } from './settings';
+
+/** What Rox can do in a tenant, independent of which permission provides it. */
+export type Capability =
+  | 'directory_sync'
+  | 'calendar_read'
+  | 'calendar_write'
+  | 'mail_metadata'
+  | 'mail_content'
+  | 'mail_send';
+
+/** Capabilities in display order. */
+export const CAPABILITIES: readonly Capability[] = [
+  'directory_sync',
+  'calendar_read',
+  'calendar_write',
+  'mail_metadata',
+  'mail_content',
+  'mail_send',
+];
+
+/** What each capability means for the product, for admin-facing text. */
+export const CAPABILITY_FEATURES: Readonly<Record<Capability, string>> = {
+  directory_sync:
+    'Directory sync: match Microsoft 365 users to Rox members and find their mailboxes',
+  calendar_read: 'Calendar sync from Outlook into Rox',
+  calendar_write: 'Two-way calendar sync: create, update and delete Outlook events from Rox',
+  mail_metadata:
+    'Email activity tracking from message metadata (sender, recipients, subject, dates)',
+  mail_content: 'Email content sync: message bodies and attachments',
+  mail_send: 'Sending email from Rox as the member',
+};
+
+/** The least-privileged application permission that provides each capability. */
+export const CAPABILITY_MINIMUM_PERMISSION: Readonly<Record<Capability, ApplicationPermission>> = {
+  directory_sync: 'User.Read.All',
+  calendar_read: 'Calendars.Read',
+  calendar_write: 'Calendars.ReadWrite',
+  mail_metadata: 'Mail.ReadBasic.All',
+  mail_content: 'Mail.Read',
+  mail_send: 'Mail.Send',
+};
+
+/** Capabilities each calendar level relies on. */
+export const CALENDAR_ACCESS_CAPABILITIES: Readonly<Record<CalendarAccess, readonly Capability[]>> =
+  {
+    off: [],
+    read: ['calendar_read'],
+    read_write: ['calendar_read', 'calendar_write'],
+  };
+
+/** Capabilities each email level relies on. Sending keeps the sent copy through Sent Items reads. */
+export const EMAIL_ACCESS_CAPABILITIES: Readonly<Record<EmailAccess, readonly Capability[]>> = {
+  off: [],
+  metadata: ['mail_metadata'],
+  read: ['mail_metadata', 'mail_content'],
+  read_send: ['mail_metadata', 'mail_content', 'mail_send'],
+};
+
+/** True when some permission in `granted` provides `capability`. */
+export function hasCapability(
+  granted: Iterable<ApplicationPermission>,
+  capability: Capability,
+): boolean {
+  const minimum = CAPABILITY_MINIMUM_PERMISSION[capability];
+  for (const permission of granted) {
+    if (covers(permission, minimum)) return true;
+  }
+  return false;
+}
+
+/**
+ * The capabilities a set of granted application permissions provides (e.g. the `roles` claim of
+ * an app-only token). Unknown names are ignored.
+ */
+export function capabilitiesFromPermissions(granted: Iterable<string>): Capability[] {
+  const known = [...granted].filter(isApplicationPermission);
+  return CAPABILITIES.filter((capability) => hasCapability(known, capability));
+}
+
+/** Capabilities whose minimum permission is `permission` or is covered by it. */
+export function capabilitiesProvidedBy(permission: ApplicationPermission): Capability[] {
+  return CAPABILITIES.filter((c) => covers(permission, CAPABILITY_MINIMUM_PERMISSION[c]));
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+
+import { delegatedScopesFor, parseScopeString } from './delegated';
+import { type CalendarAccess, type EmailAccess } from './settings';
+
+const BASE = ['openid', 'profile', 'offline_access', 'User.Read'];
+
+describe('delegatedScopesFor', () => {
+  it.each<[Exclude<CalendarAccess, 'off'>, string[]]>([
+    ['read', [...BASE, 'Calendars.Read']],
+    ['read_write', [...BASE, 'Calendars.ReadWrite']],
+  ])('calendar %s', (access, expected) => {
+    expect(delegatedScopesFor('calendar', access)).toEqual(expected);
+  });
+
+  it.each<[Exclude<EmailAccess, 'off'>, string[]]>([
+    ['metadata', [...BASE, 'Mail.ReadBasic']],
+    ['read', [...BASE, 'Mail.Read']],
+    ['read_send', [...BASE, 'Mail.Read', 'Mail.Send']],
+  ])('mail %s', (access, expected) => {
+    expect(delegatedScopesFor('mail', access)).toEqual(expected);
+  });
+
+  it('refuses a level that has no scopes', () => {
+    expect(() => delegatedScopesFor('mail', 'off' as 'read')).toThrow(RangeError);
+  });
+});
+
+describe('parseScopeString', () => {
+  it('splits and strips the Graph resource prefix', () => {
+    expect(parseScopeString('https://graph.microsoft.com/Mail.Read  openid User.Read')).toEqual([
+      'Mail.Read',
+      'openid',
+      'User.Read',
+    ]);
+  });
+});
