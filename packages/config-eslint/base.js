@@ -27,7 +27,10 @@ export function baseConfig(tsconfigRootDir) {
           'error',
           { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
         ],
-        '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+        '@typescript-eslint/consistent-type-imports': [
+          'error',
+          { fixStyle: 'inline-type-imports' },
+        ],
         // Nest injects by the runtime class, so a type-only import would break DI.
         '@typescript-eslint/no-extraneous-class': 'off',
         'no-restricted-imports': [
@@ -41,6 +44,17 @@ export function baseConfig(tsconfigRootDir) {
             ],
           },
         ],
+      },
+    },
+    {
+      // HTTP responses in tests are untyped JSON; asserting on them is the point.
+      files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.test.ts', 'test/**/*.ts', 'e2e/**/*.ts'],
+      rules: {
+        '@typescript-eslint/no-unsafe-assignment': 'off',
+        '@typescript-eslint/no-unsafe-member-access': 'off',
+        '@typescript-eslint/no-unsafe-call': 'off',
+        '@typescript-eslint/no-unsafe-argument': 'off',
+        '@typescript-eslint/no-unsafe-return': 'off',
       },
     },
     {

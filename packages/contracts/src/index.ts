@@ -1,1 +1,12 @@
-export {};
+/**
+ * @rox365/contracts — the Rox 365 Integration REST API's request and response shapes, defined once
+ * as zod schemas. The API validates with them and generates its OpenAPI document from them; the
+ * SPA and Rox backend callers import the inferred types.
+ */
+export * from './common/problem.schema';
+export * from './common/paging.schema';
+export * from './common/roles.schema';
+export * from './members/members.schema';
+export * from './audit/audit.schema';
+export * from './auth/dev-auth.schema';
+export * from './health/health.schema';

@@ -1,0 +1,8 @@
+import { type MigrationObject } from '@mikro-orm/core';
+
+import { Migration20261122032119 } from './Migration20261122032119';
+
+// Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261122032119', class: Migration20261122032119 },
+];

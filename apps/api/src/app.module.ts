@@ -1,0 +1,27 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { type AppConfig } from './config/app-config';
+import { DevIdentityModule } from './dev-identity/dev-identity.module';
+import { MembersModule } from './members/members.module';
+import { AuthModule } from './platform/auth/auth.module';
+import { HealthModule } from './platform/health/health.module';
+import { HttpPlatformModule } from './platform/http/http-platform.module';
+import { PlatformModule } from './platform/platform.module';
+
+/** The HTTP server: platform, HTTP conventions and the feature modules' controllers. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot(config),
+        AuthModule,
+        HttpPlatformModule,
+        HealthModule,
+        MembersModule,
+        ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
+      ],
+    };
+  }
+}

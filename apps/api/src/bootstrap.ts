@@ -1,0 +1,84 @@
+import { type INestApplication, type INestApplicationContext, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { absolutePath as swaggerUiPath } from 'swagger-ui-dist';
+import express from 'express';
+import { type Logger } from 'pino';
+
+import { AppModule } from './app.module';
+import { type AppConfig } from './config/app-config';
+import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
+import { requestIdMiddleware } from './platform/http/request-id.middleware';
+import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
+import { WorkerModule } from './worker.module';
+
+export interface BootOptions {
+  logger?: Logger;
+}
+
+/** Builds the HTTP app with every convention applied; main.ts and the tests both use it. */
+export async function createHttpApp(
+  config: AppConfig,
+  options: BootOptions = {},
+): Promise<INestApplication> {
+  const logger = options.logger ?? createRootLogger({ level: config.log.level });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.set('trust proxy', 1);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as unknown as { id: string }).id,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+        },
+      },
+    }),
+  );
+  app.enableCors({
+    origin: config.http.corsOrigins,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.use('/api/docs/assets', express.static(swaggerUiPath(), { index: false }));
+  app.setGlobalPrefix(GLOBAL_PREFIX, {
+    exclude: [
+      { path: 'healthz', method: RequestMethod.GET },
+      { path: 'readyz', method: RequestMethod.GET },
+      { path: 'api/docs', method: RequestMethod.GET },
+      { path: 'api/docs/*path', method: RequestMethod.GET },
+    ],
+  });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Builds the worker: processors start consuming as soon as it is initialised. */
+export async function createWorker(
+  config: AppConfig,
+  options: BootOptions = {},
+): Promise<INestApplicationContext> {
+  const logger = options.logger ?? createRootLogger({ level: config.log.level });
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  worker.enableShutdownHooks();
+  return worker;
+}

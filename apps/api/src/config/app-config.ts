@@ -1,0 +1,63 @@
+import { type Env } from './env.schema';
+
+export interface KeyRingEntry {
+  keyId: string;
+  key: Buffer;
+}
+
+/** The parsed environment cut into the slices each module reads. Built once at boot. */
+export class AppConfig {
+  readonly nodeEnv: Env['NODE_ENV'];
+  readonly log: { level: Env['LOG_LEVEL']; pretty: boolean };
+  readonly http: {
+    host: string;
+    port: number;
+    publicApiUrl: string;
+    webAppUrl: string;
+    corsOrigins: string[];
+  };
+  readonly database: { url: string; poolMax: number };
+  readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
+  readonly auth:
+    | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
+    | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
+  readonly crypto: { keys: KeyRingEntry[]; activeKeyId: string };
+
+  constructor(env: Env) {
+    this.nodeEnv = env.NODE_ENV;
+    this.log = { level: env.LOG_LEVEL, pretty: false };
+    this.http = {
+      host: env.HTTP_HOST,
+      port: env.HTTP_PORT,
+      publicApiUrl: env.PUBLIC_API_URL.replace(/\/$/, ''),
+      webAppUrl: env.WEB_APP_URL.replace(/\/$/, ''),
+      corsOrigins: env.CORS_ORIGINS,
+    };
+    this.database = { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX };
+    this.queue = {
+      redisUrl: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      cronsEnabled: env.WORKER_CRONS_ENABLED,
+    };
+    // The schema guarantees the mode's own variables are present.
+    this.auth =
+      env.ROX_AUTH_MODE === 'jwks'
+        ? {
+            mode: 'jwks',
+            jwksUrl: env.ROX_JWKS_URL ?? '',
+            issuer: env.ROX_JWT_ISSUER ?? '',
+            audience: env.ROX_JWT_AUDIENCE,
+          }
+        : {
+            mode: 'dev',
+            devSecret: env.ROX_DEV_JWT_SECRET ?? '',
+            audience: env.ROX_JWT_AUDIENCE,
+            issuer: 'rox365-dev',
+            devOrgId: env.ROX_DEV_ORG_ID,
+          };
+    this.crypto = {
+      keys: env.ENCRYPTION_KEYS,
+      activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID,
+    };
+  }
+}

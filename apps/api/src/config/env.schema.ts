@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+// Every environment variable the API and worker read, with defaults for local development.
+// This is the only description of the environment: .env.example and the README table mirror it,
+// and a spec keeps .env.example in step.
+
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+);
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    HTTP_HOST: z.string().default('127.0.0.1'),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_API_URL: z.url().default('http://localhost:3000'),
+    WEB_APP_URL: z.url().default('http://localhost:5173'),
+    CORS_ORIGINS: csv.default(['http://localhost:5173']),
+
+    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/rox365'),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/)
+      .default('rox365'),
+    WORKER_CRONS_ENABLED: bool.default(true),
+
+    ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
+    ROX_JWKS_URL: z.url().optional(),
+    ROX_JWT_ISSUER: z.string().min(1).optional(),
+    ROX_JWT_AUDIENCE: z.string().min(1).default('rox365-integration'),
+    ROX_DEV_JWT_SECRET: z.string().min(32).optional(),
+    ROX_DEV_ORG_ID: z.string().min(1).default('org_demo'),
+
+    ENCRYPTION_KEYS: z
+      .string()
+      .min(1)
+      .describe('Comma-separated key ring entries "<keyId>:<base64 32-byte key>"')
+      .transform((value, ctx) => {
+        const entries: { keyId: string; key: Buffer }[] = [];
+        value.split(',').forEach((raw, index) => {
+          const [keyId, material, ...rest] = raw.trim().split(':');
+          const key = Buffer.from(material ?? '', 'base64');
+          if (!keyId || !/^[A-Za-z0-9_-]{1,32}$/.test(keyId) || rest.length > 0) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `entry ${index + 1} must look like "<keyId>:<base64 key>"`,
+            });
+          } else if (key.length !== 32) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `key "${keyId}" must be 32 bytes, base64-encoded (got ${key.length})`,
+            });
+          } else if (entries.some((e) => e.keyId === keyId)) {
+            ctx.addIssue({ code: 'custom', message: `key id "${keyId}" appears twice` });
+          } else {
+            entries.push({ keyId, key });
+          }
+        });
+        return entries;
+      }),
+    ENCRYPTION_ACTIVE_KEY_ID: z.string().min(1),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ROX_AUTH_MODE === 'dev' && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROX_AUTH_MODE'],
+        message: 'dev sign-in is refused when NODE_ENV=production; use jwks',
+      });
+    }
+    if (env.ROX_AUTH_MODE === 'dev' && !env.ROX_DEV_JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROX_DEV_JWT_SECRET'],
+        message: 'required when ROX_AUTH_MODE=dev (at least 32 characters)',
+      });
+    }
+    if (!env.ENCRYPTION_KEYS.some((k) => k.keyId === env.ENCRYPTION_ACTIVE_KEY_ID)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_ACTIVE_KEY_ID'],
+        message: `"${env.ENCRYPTION_ACTIVE_KEY_ID}" is not a key id in ENCRYPTION_KEYS`,
+      });
+    }
+    if (env.ROX_AUTH_MODE === 'jwks') {
+      for (const key of ['ROX_JWKS_URL', 'ROX_JWT_ISSUER'] as const) {
+        if (!env[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'required when ROX_AUTH_MODE=jwks',
+          });
+        }
+      }
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment once; every problem names its variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new InvalidEnvironmentError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+
+import { MembersModule } from '../members/members.module';
+import { DevIdentityController } from './dev-identity.controller';
+import { DevIdentityService } from './dev-identity.service';
+
+@Module({
+  imports: [MembersModule],
+  controllers: [DevIdentityController],
+  providers: [DevIdentityService],
+  exports: [DevIdentityService],
+})
+export class DevIdentityModule {}

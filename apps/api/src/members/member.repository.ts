@@ -1,0 +1,45 @@
+import { type FilterQuery } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { Member, normalizeEmail } from './entities/member.entity';
+
+/** Every query on Rox org members. Each one is scoped by org. */
+@Injectable()
+export class MemberRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  findOne(orgId: string, roxUserId: string): Promise<Member | null> {
+    return this.em.findOne(Member, { orgId, roxUserId });
+  }
+
+  findByEmail(orgId: string, email: string): Promise<Member | null> {
+    return this.em.findOne(Member, { orgId, emailNormalized: normalizeEmail(email) });
+  }
+
+  /** Keyset page ordered by roxUserId. */
+  async page(
+    orgId: string,
+    options: { afterRoxUserId?: string; q?: string; limit: number },
+  ): Promise<Member[]> {
+    const where: FilterQuery<Member> = { orgId };
+    if (options.afterRoxUserId) where.roxUserId = { $gt: options.afterRoxUserId };
+    if (options.q) {
+      const like = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.$or = [{ emailNormalized: { $ilike: like } }, { displayName: { $ilike: like } }];
+    }
+    return this.em.find(Member, where, { orderBy: { roxUserId: 'asc' }, limit: options.limit });
+  }
+
+  listAll(orgId: string): Promise<Member[]> {
+    return this.em.find(Member, { orgId }, { orderBy: { roxUserId: 'asc' } });
+  }
+
+  async save(member: Member): Promise<void> {
+    await this.em.persistAndFlush(member);
+  }
+
+  async remove(member: Member): Promise<void> {
+    await this.em.removeAndFlush(member);
+  }
+}

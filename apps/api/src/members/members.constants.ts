@@ -1,0 +1,3 @@
+export const MEMBERS_JOB = {
+  purgeMemberData: 'members.purge-member-data',
+} as const;

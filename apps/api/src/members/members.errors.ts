@@ -1,0 +1,9 @@
+import { DomainError } from '../platform/http/domain-error';
+
+export enum MembersErrorCode {
+  MEMBER_NOT_FOUND = 'MEMBER_NOT_FOUND',
+  MEMBER_CURSOR_INVALID = 'MEMBER_CURSOR_INVALID',
+  MEMBER_EMAIL_TAKEN = 'MEMBER_EMAIL_TAKEN',
+}
+
+export class MembersError extends DomainError<MembersErrorCode> {}

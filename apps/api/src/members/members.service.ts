@@ -1,0 +1,159 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import {
+  type ListMembersQuery,
+  type Member as MemberContract,
+  type MemberPage,
+  type PutMemberRequest,
+} from '@rox365/contracts';
+import { type Queue } from 'bull';
+
+import { AuditLog } from '../platform/audit/audit-log.service';
+import { jobKey, QUEUE } from '../platform/queue/queue-names';
+import { Clock } from '../platform/time/clock';
+import { Member } from './entities/member.entity';
+import { MemberDataPurgers } from './member-data-purger';
+import { MemberRepository } from './member.repository';
+import { MEMBERS_JOB } from './members.constants';
+import { MembersError, MembersErrorCode } from './members.errors';
+import { decodeMemberCursor, encodeMemberCursor, toMemberContract } from './members.mapper';
+
+export interface PurgeMemberDataJob {
+  orgId: string;
+  roxUserId: string;
+}
+
+@Injectable()
+export class MembersService {
+  constructor(
+    private readonly members: MemberRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    @InjectQueue(QUEUE.members) private readonly queue: Queue<PurgeMemberDataJob>,
+    private readonly purgers: MemberDataPurgers,
+  ) {}
+
+  /** Creates or replaces a member; idempotent, audited only when something changed. */
+  async put(
+    orgId: string,
+    roxUserId: string,
+    input: PutMemberRequest,
+  ): Promise<{ member: MemberContract; created: boolean }> {
+    const now = this.clock.now();
+    const sameEmail = await this.members.findByEmail(orgId, input.email);
+    if (sameEmail && sameEmail.roxUserId !== roxUserId) {
+      throw new MembersError(
+        MembersErrorCode.MEMBER_EMAIL_TAKEN,
+        'conflict',
+        `Another member of this org (${sameEmail.roxUserId}) already has the email ${input.email}.`,
+      );
+    }
+    const existing = await this.members.findOne(orgId, roxUserId);
+    if (!existing) {
+      const member = new Member({ orgId, roxUserId, ...input, now });
+      await this.members.save(member);
+      await this.audit.record({
+        orgId,
+        action: 'members.create',
+        target: { type: 'member', id: roxUserId },
+        details: { after: snapshot(member) },
+      });
+      return { member: toMemberContract(member), created: true };
+    }
+    const before = snapshot(existing);
+    if (existing.update({ ...input, now })) {
+      await this.members.save(existing);
+      await this.audit.record({
+        orgId,
+        action: 'members.update',
+        target: { type: 'member', id: roxUserId },
+        details: { before, after: snapshot(existing) },
+      });
+    }
+    return { member: toMemberContract(existing), created: false };
+  }
+
+  async get(orgId: string, roxUserId: string): Promise<MemberContract> {
+    return toMemberContract(await this.require(orgId, roxUserId));
+  }
+
+  async find(orgId: string, roxUserId: string): Promise<MemberContract | null> {
+    const member = await this.members.findOne(orgId, roxUserId);
+    return member ? toMemberContract(member) : null;
+  }
+
+  async list(orgId: string, query: ListMembersQuery): Promise<MemberPage> {
+    let after: string | undefined;
+    if (query.cursor) {
+      const decoded = decodeMemberCursor(query.cursor);
+      if (!decoded) {
+        throw new MembersError(
+          MembersErrorCode.MEMBER_CURSOR_INVALID,
+          'invalid',
+          'The cursor is not valid.',
+        );
+      }
+      after = decoded;
+    }
+    const rows = await this.members.page(orgId, {
+      afterRoxUserId: after,
+      q: query.q,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toMemberContract),
+      nextCursor: rows.length > query.limit && last ? encodeMemberCursor(last.roxUserId) : null,
+    };
+  }
+
+  /** Removes the member now and queues the purge of everything synced for them. */
+  async remove(orgId: string, roxUserId: string): Promise<void> {
+    const member = await this.require(orgId, roxUserId);
+    const before = snapshot(member);
+    await this.members.remove(member);
+    await this.queue.add(
+      MEMBERS_JOB.purgeMemberData,
+      { orgId, roxUserId },
+      { jobId: jobKey(MEMBERS_JOB.purgeMemberData, orgId, roxUserId) },
+    );
+    await this.audit.record({
+      orgId,
+      action: 'members.delete',
+      target: { type: 'member', id: roxUserId },
+      details: { before },
+    });
+  }
+
+  /** Job body: asks every feature holding per-member data to drop it, then audits the receipt. */
+  async purgeMemberData(job: PurgeMemberDataJob): Promise<Record<string, number>> {
+    const removed: Record<string, number> = {};
+    for (const purger of this.purgers.all()) {
+      removed[purger.name] = await purger.purge(job.orgId, job.roxUserId);
+    }
+    await this.audit.record({
+      orgId: job.orgId,
+      action: 'members.data-purged',
+      target: { type: 'member', id: job.roxUserId },
+      details: { removed },
+    });
+    return removed;
+  }
+
+  private async require(orgId: string, roxUserId: string): Promise<Member> {
+    const member = await this.members.findOne(orgId, roxUserId);
+    if (!member) {
+      throw new MembersError(
+        MembersErrorCode.MEMBER_NOT_FOUND,
+        'not_found',
+        `No member ${roxUserId} in this org.`,
+      );
+    }
+    return member;
+  }
+}
+
+function snapshot(member: Member) {
+  return { email: member.email, displayName: member.displayName, role: member.role };
+}

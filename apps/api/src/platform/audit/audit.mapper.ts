@@ -1,0 +1,25 @@
+import { type AuditEntry as AuditEntryContract } from '@rox365/contracts';
+
+import { type AuditEntry } from './entities/audit-entry.entity';
+
+export function toAuditEntryContract(entry: AuditEntry): AuditEntryContract {
+  return {
+    id: String(entry.id),
+    action: entry.action,
+    actor: { id: entry.actorId, role: entry.actorRole },
+    target: { type: entry.targetType, id: entry.targetId },
+    details: entry.details,
+    requestId: entry.requestId,
+    createdAt: entry.createdAt.toISOString(),
+  };
+}
+
+export function encodeAuditCursor(id: string): string {
+  return Buffer.from(`a:${id}`).toString('base64url');
+}
+
+export function decodeAuditCursor(cursor: string): string | null {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^a:(\d{1,19})$/.exec(decoded);
+  return match?.[1] ?? null;
+}

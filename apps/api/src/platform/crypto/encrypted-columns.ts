@@ -1,0 +1,16 @@
+/**
+ * A text column holding KeyRing envelopes. Features that store secrets or mail content register
+ * theirs here so the re-encrypt command finds every one. The AAD context is `table.column`.
+ */
+export interface EncryptedColumn {
+  table: string;
+  idColumn: string;
+  column: string;
+}
+
+export function columnContext(column: Pick<EncryptedColumn, 'table' | 'column'>): string {
+  return `${column.table}.${column.column}`;
+}
+
+// Filled by feature modules as they add encrypted columns (refresh tokens, mail bodies).
+export const ENCRYPTED_COLUMNS: EncryptedColumn[] = [];

@@ -1,0 +1,52 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { Cipher } from './cipher.service';
+import { columnContext, type EncryptedColumn } from './encrypted-columns';
+import { EncryptedColumnRepository } from './encrypted-column.repository';
+
+const BATCH_SIZE = 500;
+
+export interface ReencryptReport {
+  column: string;
+  rewritten: number;
+  skipped: number;
+}
+
+/** Moves every envelope in the given columns to the active key, batch by batch. */
+@Injectable()
+export class ReencryptService {
+  private readonly logger = new Logger(ReencryptService.name);
+
+  constructor(
+    private readonly cipher: Cipher,
+    private readonly columns: EncryptedColumnRepository,
+  ) {}
+
+  async run(targets: EncryptedColumn[]): Promise<ReencryptReport[]> {
+    const reports: ReencryptReport[] = [];
+    for (const column of targets) {
+      const context = columnContext(column);
+      let rewritten = 0;
+      let skipped = 0;
+      let afterId: string | null = null;
+      for (;;) {
+        const rows = await this.columns.findStale(
+          column,
+          this.cipher.activeKeyId,
+          afterId,
+          BATCH_SIZE,
+        );
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const next = this.cipher.reseal(row.value, context);
+          if (await this.columns.replace(column, row.id, row.value, next)) rewritten += 1;
+          else skipped += 1;
+        }
+        afterId = rows[rows.length - 1]?.id ?? null;
+      }
+      this.logger.log({ column: context, rewritten, skipped }, 're-encrypted column');
+      reports.push({ column: context, rewritten, skipped });
+    }
+    return reports;
+  }
+}

@@ -1,0 +1,128 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { type Problem, PROBLEM_CONTENT_TYPE } from '@rox365/contracts';
+import { type Request, type Response } from 'express';
+
+import { HttpErrorCode, isDomainError, STATUS_BY_KIND } from './domain-error';
+import { requestContext } from './request-context';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+export function problemType(code: string): string {
+  return `urn:rox365:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/** The one place where errors become HTTP: every failure leaves as RFC 9457 problem+json. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    const req = http.getRequest<Request & { id?: string }>();
+    const requestId = requestContext.requestId() ?? req.id ?? 'unknown';
+    const problem = this.toProblem(exception, requestId);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, requestId, code: problem.code }, 'request failed');
+    }
+    if (isDomainError(exception) && exception.retryAfterMs !== undefined) {
+      res.setHeader('Retry-After', String(Math.ceil(exception.retryAfterMs / 1000)));
+    }
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown, requestId: string): Problem {
+    if (isDomainError(exception)) {
+      const error = exception;
+      const status = STATUS_BY_KIND[error.kind];
+      return {
+        type: problemType(error.code),
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: error.kind === 'internal' ? 'An unexpected error occurred.' : error.message,
+        code: error.code,
+        requestId,
+        ...(error.fieldErrors ? { errors: error.fieldErrors } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = codeForHttpStatus(status, exception);
+      return {
+        type: problemType(code),
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: detailForHttpException(status, exception),
+        code,
+        requestId,
+      };
+    }
+    // Body-parser errors arrive as plain errors carrying a status.
+    const status = statusOf(exception);
+    if (status && status >= 400 && status < 500) {
+      const code =
+        status === 413 ? HttpErrorCode.PAYLOAD_TOO_LARGE : HttpErrorCode.MALFORMED_REQUEST;
+      return {
+        type: problemType(code),
+        title: TITLES[status] ?? 'Bad Request',
+        status,
+        detail:
+          status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.',
+        code,
+        requestId,
+      };
+    }
+    return {
+      type: problemType(HttpErrorCode.INTERNAL),
+      title: TITLES[500] ?? 'Internal Server Error',
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      detail: 'An unexpected error occurred.',
+      code: HttpErrorCode.INTERNAL,
+      requestId,
+    };
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'status' in error) {
+    const { status } = error;
+    return typeof status === 'number' ? status : undefined;
+  }
+  return undefined;
+}
+
+function codeForHttpStatus(status: number, exception: HttpException): string {
+  if (status === 404) return HttpErrorCode.ROUTE_NOT_FOUND;
+  if (status === 413) return HttpErrorCode.PAYLOAD_TOO_LARGE;
+  if (status >= 500) return HttpErrorCode.INTERNAL;
+  const name = exception.name.replace(/Exception$/, '');
+  return name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function detailForHttpException(status: number, exception: HttpException): string {
+  if (status === 404) return 'No route matches this method and path.';
+  if (status >= 500) return 'An unexpected error occurred.';
+  return exception.message;
+}

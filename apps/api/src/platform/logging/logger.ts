@@ -1,0 +1,85 @@
+import { type LoggerService } from '@nestjs/common';
+import pino, { type Logger } from 'pino';
+
+import { requestContext } from '../http/request-context';
+
+// Anything that can carry a credential or message content is censored before it is written.
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.authorization',
+  '*.accessToken',
+  '*.access_token',
+  '*.refreshToken',
+  '*.refresh_token',
+  '*.idToken',
+  '*.id_token',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.client_assertion',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.code_verifier',
+  '*.body',
+  '*.bodyPreview',
+  '*.uniqueBody',
+  '*.content',
+  '*.contentBytes',
+];
+
+export function createRootLogger(options: {
+  level: string;
+  destination?: pino.DestinationStream;
+}): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'rox365' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+      mixin: () => {
+        const requestId = requestContext.requestId();
+        return requestId ? { requestId } : {};
+      },
+    },
+    options.destination,
+  );
+}
+
+/** Nest's logger interface over pino, so framework and app logs share one structured stream. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
+    // Nest passes the context (class name) as the last string argument.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const child = context ? this.logger.child({ context }) : this.logger;
+    if (typeof message === 'object' && message !== null) {
+      const text = rest.find((r): r is string => typeof r === 'string');
+      child[level](message, text);
+    } else {
+      child[level](String(message));
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { type AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { AuditModule } from './audit/audit.module';
+import { CryptoModule } from './crypto/crypto.module';
+import { DatabaseModule } from './database/database.module';
+import { QueueModule } from './queue/queue.module';
+import { TimeModule } from './time/time.module';
+
+/** Infrastructure shared by both entrypoints; no business rules live here. */
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TimeModule,
+        DatabaseModule,
+        QueueModule,
+        AuditModule,
+        CryptoModule,
+      ],
+    };
+  }
+}

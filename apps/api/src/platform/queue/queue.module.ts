@@ -1,0 +1,23 @@
+import { BullModule } from '@nestjs/bull';
+import { Global, Module } from '@nestjs/common';
+
+import { AppConfig } from '../../config/app-config';
+import { DEFAULT_JOB_OPTIONS } from './queue-names';
+import { QueueHealth } from './queue-health.service';
+
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        url: config.queue.redisUrl,
+        prefix: config.queue.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      }),
+    }),
+  ],
+  providers: [QueueHealth],
+  exports: [QueueHealth],
+})
+export class QueueModule {}

@@ -1,0 +1,21 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+
+import { type AppConfig } from './config/app-config';
+import { MembersWorkerModule } from './members/members-worker.module';
+import { PlatformModule } from './platform/platform.module';
+
+/** The worker: Bull processors and the crons that enqueue their jobs. No HTTP. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        PlatformModule.forRoot(config),
+        ...(config.queue.cronsEnabled ? [ScheduleModule.forRoot()] : []),
+        MembersWorkerModule,
+      ],
+    };
+  }
+}

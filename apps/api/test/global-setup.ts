@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+
+import { MikroORM } from '@mikro-orm/postgresql';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { type TestProject } from 'vitest/node';
+
+import { buildOrmOptions } from '../src/platform/database/mikro-orm.config';
+
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+  }
+}
+
+// One throwaway database per test run: created, migrated with the committed migrations, dropped.
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const name = `rox365_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const orm = await MikroORM.init(
+    buildOrmOptions({ database: { url: databaseUrl, poolMax: 2 }, nodeEnv: 'test' }),
+  );
+  await orm.getMigrator().up();
+  await orm.close(true);
+
+  const redisUrl = 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  await redis.ping();
+  redis.disconnect();
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('redisUrl', redisUrl);
+
+  return async () => {
+    const client = new Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    await client.query(`drop database if exists "${name}" with (force)`);
+    await client.end();
+  };
+}

@@ -1,0 +1,85 @@
+import { type INestApplication, type INestApplicationContext } from '@nestjs/common';
+import { type RoxRole } from '@rox365/contracts';
+import { SignJWT } from 'jose';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+
+import { createHttpApp, createWorker } from '../../src/bootstrap';
+import { type AppConfig } from '../../src/config/app-config';
+import { TEST_DEV_SECRET, testConfig } from './test-env';
+
+export interface TestCaller {
+  roxUserId: string;
+  orgId: string;
+  role: RoxRole;
+  email?: string;
+}
+
+export interface TestApp {
+  config: AppConfig;
+  app: INestApplication;
+  http: () => TestAgent;
+  tokenFor: (
+    caller: TestCaller,
+    options?: { expiresInSeconds?: number; secret?: string },
+  ) => Promise<string>;
+  startWorker: () => Promise<INestApplicationContext>;
+  close: () => Promise<void>;
+}
+
+/** Boots the real HTTP app (and, on demand, a separate worker) on the run's Postgres and Redis. */
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const app = await createHttpApp(config);
+  await app.init();
+  const workers: INestApplicationContext[] = [];
+  return {
+    config,
+    app,
+    http: () => request(app.getHttpServer()),
+    tokenFor: (caller, options = {}) => signTestToken(config, caller, options),
+    startWorker: async () => {
+      const worker = await createWorker(config);
+      await worker.init();
+      workers.push(worker);
+      return worker;
+    },
+    close: async () => {
+      for (const worker of workers) await worker.close();
+      await app.close();
+    },
+  };
+}
+
+export async function signTestToken(
+  config: AppConfig,
+  caller: TestCaller,
+  options: { expiresInSeconds?: number; secret?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    org: caller.orgId,
+    role: caller.role,
+    ...(caller.email ? { email: caller.email } : {}),
+  })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(caller.roxUserId)
+    .setIssuer(config.auth.issuer)
+    .setAudience(config.auth.audience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresInSeconds ?? 600))
+    .sign(new TextEncoder().encode(options.secret ?? TEST_DEV_SECRET));
+}
+
+/** Polls until `check` returns a value; for work a separate worker finishes asynchronously. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  { attempts = 100, intervalMs = 100 } = {},
+): Promise<T> {
+  for (let i = 0; i < attempts; i += 1) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`condition not met after ${attempts} attempts`);
+}
