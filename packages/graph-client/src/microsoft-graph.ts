@@ -1,0 +1,101 @@
+import { Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
+
+import { AppTokenProvider } from './app-token-provider';
+import { type BatchRequest, type BatchResult, runBatch } from './batch';
+import { GraphClient } from './client';
+import { defaultSleep, type GraphClientConfig, type GraphLogger, NOOP_LOGGER } from './config';
+import { DelegatedAuth } from './delegated-auth';
+import {
+  AuthMiddleware,
+  MailboxConcurrencyMiddleware,
+  MailboxLimiter,
+  RetryMiddleware,
+} from './middleware';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { OpenIdConfigurationCache, resolveTenantId } from './tenant';
+
+/** A GraphClient plus the $batch helper, bound to one token source. */
+export class BoundGraphClient extends GraphClient {
+  constructor(
+    sdk: Client,
+    graphBaseUrl: string,
+    logger: GraphLogger,
+    private readonly policy: RetryPolicy,
+    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly batchLogger: GraphLogger,
+  ) {
+    super(sdk, graphBaseUrl, logger);
+  }
+
+  /** `POST /$batch` in chunks of 20 with per-item retry; see {@link runBatch}. */
+  batch(requests: readonly BatchRequest[]): Promise<BatchResult[]> {
+    return runBatch(this, requests, this.policy, this.sleep, this.batchLogger);
+  }
+}
+
+/**
+ * Entry point: tokens, delegated OAuth and Graph clients for one app registration, configured for
+ * Microsoft or the emulator. Create one per process and share it.
+ */
+export class MicrosoftGraph {
+  /** App-only tokens per tenant. */
+  readonly appTokens: AppTokenProvider;
+  /** Per-user OAuth (auth code + PKCE, refresh, admin-consent URL). */
+  readonly delegated: DelegatedAuth;
+  private readonly logger: GraphLogger;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly limiter: MailboxLimiter;
+
+  constructor(private readonly config: GraphClientConfig) {
+    const discovery = new OpenIdConfigurationCache(config.authorityHost);
+    this.appTokens = new AppTokenProvider(config, discovery);
+    this.delegated = new DelegatedAuth(config, discovery);
+    this.logger = config.logger ?? NOOP_LOGGER;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
+    this.sleep = config.sleep ?? defaultSleep;
+    this.limiter = new MailboxLimiter(config.maxConcurrentPerMailbox ?? 4);
+  }
+
+  /** Tenant GUID for a verified domain or GUID; unknown → IdentityError `tenant_not_found`. */
+  resolveTenantId(domainOrGuid: string): Promise<string> {
+    return resolveTenantId(this.config.authorityHost, domainOrGuid);
+  }
+
+  /** A client using the app's own (client-credentials) token in a tenant. */
+  forTenant(tenantId: string): BoundGraphClient {
+    return this.build(
+      async () => (await this.appTokens.getToken(tenantId)).accessToken,
+      `app:${this.config.clientId}|tenant:${tenantId.toLowerCase()}`,
+    );
+  }
+
+  /**
+   * A client using a delegated token. `ownerKey` identifies the user (e.g. `tid:oid`) so the
+   * per-mailbox limit is shared by every client of that user.
+   */
+  forDelegatedToken(getAccessToken: () => Promise<string>, ownerKey: string): BoundGraphClient {
+    return this.build(getAccessToken, `app:${this.config.clientId}|user:${ownerKey.toLowerCase()}`);
+  }
+
+  private build(getAccessToken: () => Promise<string>, limiterPrefix: string): BoundGraphClient {
+    const sdk = Client.initWithMiddleware({
+      middleware: [
+        new AuthMiddleware(getAccessToken),
+        new RetryMiddleware(this.policy, this.sleep, this.logger),
+        new MailboxConcurrencyMiddleware(this.limiter, limiterPrefix),
+        new HTTPMessageHandler(),
+      ],
+      baseUrl: this.config.graphBaseUrl,
+      defaultVersion: 'v1.0',
+    });
+    return new BoundGraphClient(
+      sdk,
+      this.config.graphBaseUrl,
+      this.logger,
+      this.policy,
+      this.sleep,
+      this.logger,
+    );
+  }
+}

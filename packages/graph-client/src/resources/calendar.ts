@@ -1,0 +1,139 @@
+import { type DeltaPage, type DeltaRound, type GraphClient } from '../client';
+import { type EventInput, type GraphEvent } from '../types';
+
+/** A calendarView delta window; it is fixed into the tokens, so re-base it with a new round. */
+export interface CalendarWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/** Options of calendar delta rounds. */
+export interface CalendarDeltaOptions {
+  /** `Prefer: odata.maxpagesize` (Outlook's default is 10). Default 100. */
+  readonly maxPageSize?: number;
+  /** `Prefer: outlook.timezone`; times come back in UTC without it. */
+  readonly timeZone?: string;
+}
+
+/** Where a calendar delta round starts: a window (first round) or the stored deltaLink. */
+export type CalendarDeltaStart =
+  { readonly window: CalendarWindow } | { readonly deltaLink: string };
+
+function deltaHeaders(options: CalendarDeltaOptions): Record<string, string> {
+  const prefer = [`odata.maxpagesize=${options.maxPageSize ?? 100}`];
+  if (options.timeZone) prefer.push(`outlook.timezone="${options.timeZone}"`);
+  return { Prefer: prefer.join(', ') };
+}
+
+function eventsPath(userId: string): string {
+  return `/users/${encodeURIComponent(userId)}/events`;
+}
+
+/** The initial `calendarView/delta` URL for a window. */
+export function calendarViewDeltaStartUrl(
+  client: GraphClient,
+  userId: string,
+  window: CalendarWindow,
+): string {
+  return client.url(`/users/${encodeURIComponent(userId)}/calendarView/delta`, {
+    startDateTime: window.start.toISOString(),
+    endDateTime: window.end.toISOString(),
+  });
+}
+
+/** Pages of a calendarView delta round (occurrences arrive skeletal; hydrate from the master). */
+export function calendarViewDeltaPages(
+  client: GraphClient,
+  userId: string,
+  start: CalendarDeltaStart,
+  options: CalendarDeltaOptions = {},
+): AsyncGenerator<DeltaPage<GraphEvent>, void, undefined> {
+  const url =
+    'deltaLink' in start
+      ? start.deltaLink
+      : calendarViewDeltaStartUrl(client, userId, start.window);
+  return client.deltaPages<GraphEvent>(url, { headers: deltaHeaders(options) });
+}
+
+/** A whole calendarView delta round. A dead token throws DeltaExpiredError. */
+export function calendarViewDeltaRound(
+  client: GraphClient,
+  userId: string,
+  start: CalendarDeltaStart,
+  options: CalendarDeltaOptions = {},
+): Promise<DeltaRound<GraphEvent>> {
+  const url =
+    'deltaLink' in start
+      ? start.deltaLink
+      : calendarViewDeltaStartUrl(client, userId, start.window);
+  return client.deltaRound<GraphEvent>(url, { headers: deltaHeaders(options) });
+}
+
+/** One event (e.g. a series master to hydrate occurrences). */
+export function getEvent(
+  client: GraphClient,
+  userId: string,
+  eventId: string,
+): Promise<GraphEvent> {
+  return client.get<GraphEvent>(`${eventsPath(userId)}/${encodeURIComponent(eventId)}`);
+}
+
+/**
+ * Creates an event. `transactionId` is Graph's idempotency key: a POST repeated after a timeout
+ * returns the same event instead of a duplicate, which is what makes retrying this POST safe.
+ */
+export async function createEvent(
+  client: GraphClient,
+  userId: string,
+  event: EventInput,
+  transactionId: string,
+): Promise<GraphEvent> {
+  const response = await client.request<GraphEvent>(eventsPath(userId), {
+    method: 'POST',
+    body: { ...event, transactionId },
+    isIdempotent: true,
+  });
+  if (response.body === null) throw new TypeError('Event create returned no body');
+  return response.body;
+}
+
+/** Options of event writes. */
+export interface EventWriteOptions {
+  /** The `@odata.etag` last seen; a mismatch throws GraphRequestError with isPreconditionFailed (412). */
+  readonly etag?: string;
+}
+
+/** Updates changed fields of an event. */
+export async function updateEvent(
+  client: GraphClient,
+  userId: string,
+  eventId: string,
+  patch: EventInput,
+  options: EventWriteOptions = {},
+): Promise<GraphEvent> {
+  const response = await client.request<GraphEvent>(
+    `${eventsPath(userId)}/${encodeURIComponent(eventId)}`,
+    {
+      method: 'PATCH',
+      body: patch,
+      headers: options.etag ? { 'If-Match': options.etag } : {},
+      // With If-Match a repeat either applies the same change or fails 412: safe to retry.
+      isIdempotent: options.etag !== undefined,
+    },
+  );
+  if (response.body === null) throw new TypeError('Event update returned no body');
+  return response.body;
+}
+
+/** Deletes an event (an occurrence becomes a cancelled occurrence). */
+export async function deleteEvent(
+  client: GraphClient,
+  userId: string,
+  eventId: string,
+  options: EventWriteOptions = {},
+): Promise<void> {
+  await client.request(`${eventsPath(userId)}/${encodeURIComponent(eventId)}`, {
+    method: 'DELETE',
+    headers: options.etag ? { 'If-Match': options.etag } : {},
+  });
+}
