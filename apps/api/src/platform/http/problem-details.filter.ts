@@ -115,6 +115,8 @@ function statusOf(error: unknown): number | undefined {
 
 function codeForHttpStatus(status: number, exception: HttpException): string {
   if (status === 404) return HttpErrorCode.ROUTE_NOT_FOUND;
+  // Our own validation throws domain errors, so a framework 400 means the body did not parse.
+  if (status === 400) return HttpErrorCode.MALFORMED_REQUEST;
   if (status === 413) return HttpErrorCode.PAYLOAD_TOO_LARGE;
   if (status >= 500) return HttpErrorCode.INTERNAL;
   const name = exception.name.replace(/Exception$/, '');
@@ -123,6 +125,7 @@ function codeForHttpStatus(status: number, exception: HttpException): string {
 
 function detailForHttpException(status: number, exception: HttpException): string {
   if (status === 404) return 'No route matches this method and path.';
+  if (status === 400) return `The request could not be parsed: ${exception.message}`;
   if (status >= 500) return 'An unexpected error occurred.';
   return exception.message;
 }
