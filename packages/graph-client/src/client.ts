@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
 
 import { type GraphLogger } from './config';
-import { DeltaExpiredError, GraphRequestError } from './errors';
+import { DeltaExpiredError, GraphRequestError, IdentityError } from './errors';
 import { RequestSettings } from './middleware';
 import { parseRetryAfter } from './retry';
 import { type DeltaItem, type RemovedMarker } from './types';
@@ -165,15 +165,33 @@ export class GraphClient {
       'client-request-id': clientRequestId,
       ...options.headers,
     });
+    const settings = new RequestSettings(
+      url,
+      options.isIdempotent === true,
+      mailboxKeyOf(pathForKey),
+    );
     const request: GraphRequest = this.sdk
       .api(url)
       .headers(headers)
       .responseType(ResponseType.RAW)
-      .middlewareOptions([
-        new RequestSettings(url, options.isIdempotent === true, mailboxKeyOf(pathForKey)),
-      ]);
+      .middlewareOptions([settings]);
 
-    const response = await this.dispatch(request, method, options.body);
+    let response: Response;
+    try {
+      response = await this.dispatch(request, method, options.body);
+    } catch (error) {
+      const failure = settings.failure ?? error;
+      if (failure instanceof IdentityError || failure instanceof GraphRequestError) throw failure;
+      // Connection refused, reset, TLS failure: no HTTP status at all.
+      throw new GraphRequestError({
+        status: 0,
+        code: 'NetworkError',
+        message: failure instanceof Error ? failure.message : String(failure),
+        method,
+        path: url.startsWith(this.origin) ? url.slice(this.origin.length) : url,
+        cause: failure,
+      });
+    }
     const text = await response.text();
     const body = parseJson(text);
     if (!response.ok) {

@@ -105,9 +105,9 @@ export class GraphRequestError extends Error {
     return this.status === 412;
   }
 
-  /** Worth retrying later (throttling or a server-side hiccup). */
+  /** Worth retrying later (throttling, a server-side hiccup, or no connection: status 0). */
   get isTransient(): boolean {
-    return this.status === 429 || this.status >= 500;
+    return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
 

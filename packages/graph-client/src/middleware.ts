@@ -23,6 +23,12 @@ export class RequestSettings implements MiddlewareOptions {
     /** Mailbox the request touches, for the per-mailbox concurrency limit; null if none. */
     readonly mailboxKey: string | null,
   ) {}
+
+  /**
+   * The error a middleware threw. The SDK wraps anything thrown in the chain into its own
+   * GraphError (losing the type), so the GraphClient rethrows this original instead.
+   */
+  failure: Error | null = null;
 }
 
 function settingsOf(context: Context): RequestSettings | undefined {
@@ -70,8 +76,13 @@ export class AuthMiddleware extends ChainedMiddleware {
   async execute(context: Context): Promise<void> {
     const settings = settingsOf(context);
     if (settings) context.request = settings.url;
-    setHeader(context, 'Authorization', `Bearer ${await this.getAccessToken()}`);
-    await this.callNext(context);
+    try {
+      setHeader(context, 'Authorization', `Bearer ${await this.getAccessToken()}`);
+      await this.callNext(context);
+    } catch (error) {
+      if (settings) settings.failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
   }
 }
 
