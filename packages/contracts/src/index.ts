@@ -10,3 +10,6 @@ export * from './members/members.schema';
 export * from './audit/audit.schema';
 export * from './auth/dev-auth.schema';
 export * from './health/health.schema';
+export * from './orgwide/normalize';
+export * from './orgwide/orgwide.schema';
+export * from './directory/directory.schema';

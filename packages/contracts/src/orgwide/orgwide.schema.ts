@@ -1,0 +1,202 @@
+import { z } from 'zod';
+
+import { RoxUserIdSchema } from '../members/members.schema';
+import { DomainSchema, NormalizedEmailSchema, TenantInputSchema, uniqueList } from './normalize';
+
+export const CalendarAccessSchema = z
+  .enum(['off', 'read', 'read_write'])
+  .describe('off, read (Outlook → Rox) or read_write (two-way)');
+export type CalendarAccessLevel = z.infer<typeof CalendarAccessSchema>;
+
+export const EmailAccessSchema = z
+  .enum(['off', 'metadata', 'read', 'read_send'])
+  .describe('off, metadata only, read (full content) or read_send (read and send)');
+export type EmailAccessLevel = z.infer<typeof EmailAccessSchema>;
+
+export const ApplicationPermissionNameSchema = z
+  .string()
+  .describe('Graph permission, e.g. Mail.Read');
+
+// ---- settings ---------------------------------------------------------------------------------
+
+export const MemberOverrideSchema = z
+  .object({
+    roxUserId: RoxUserIdSchema,
+    calendarAccess: CalendarAccessSchema.nullable().describe('null: use the org default'),
+    emailAccess: EmailAccessSchema.nullable().describe('null: use the org default'),
+  })
+  .meta({ id: 'MemberOverride' });
+export type MemberOverride = z.infer<typeof MemberOverrideSchema>;
+
+export const OrgwideSettingsSchema = z
+  .object({
+    calendarAccess: CalendarAccessSchema,
+    emailAccess: EmailAccessSchema,
+    restrictedDomains: z
+      .array(z.string())
+      .describe('Mail to or from these domains is never synced'),
+    restrictedUsers: z.array(z.string()).describe('Members (by email) whose mail is never synced'),
+    tenant: z.string().nullable().describe('Tenant as the admin entered it (GUID or domain)'),
+    tenantId: z.string().nullable().describe('Tenant GUID, resolved through discovery'),
+    overrides: z.array(MemberOverrideSchema),
+    updatedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'OrgwideSettings' });
+export type OrgwideSettings = z.infer<typeof OrgwideSettingsSchema>;
+
+export const UpdateOrgwideSettingsRequestSchema = z
+  .object({
+    calendarAccess: CalendarAccessSchema,
+    emailAccess: EmailAccessSchema,
+    restrictedDomains: uniqueList(DomainSchema, 500).default([]),
+    restrictedUsers: uniqueList(NormalizedEmailSchema, 5000).default([]),
+    tenant: TenantInputSchema,
+  })
+  .meta({ id: 'UpdateOrgwideSettingsRequest' });
+export type UpdateOrgwideSettingsRequest = z.input<typeof UpdateOrgwideSettingsRequestSchema>;
+
+export const PutMemberOverrideRequestSchema = z
+  .object({
+    calendarAccess: CalendarAccessSchema.nullable(),
+    emailAccess: EmailAccessSchema.nullable(),
+  })
+  .meta({ id: 'PutMemberOverrideRequest' });
+export type PutMemberOverrideRequest = z.infer<typeof PutMemberOverrideRequestSchema>;
+
+// ---- connect (admin consent) ----------------------------------------------------------------
+
+export const ConnectResponseSchema = z
+  .object({
+    consentUrl: z
+      .url()
+      .describe("Microsoft's admin-consent page for the tenant; send the admin there"),
+    expiresAt: z.iso.datetime().describe('The consent link (its state) stops working after this'),
+    requestedPermissions: z.array(ApplicationPermissionNameSchema),
+  })
+  .meta({ id: 'ConnectResponse' });
+export type ConnectResponse = z.infer<typeof ConnectResponseSchema>;
+
+/** Outcome codes the consent callback hands the SPA (`?outcome=`); nothing else is passed. */
+export const ConsentOutcomeSchema = z.enum([
+  'connected',
+  'connected_with_missing_permissions',
+  'cancelled',
+  'denied',
+  'not_admin',
+  'consent_required',
+  'tenant_mismatch',
+  'state_invalid',
+  'state_expired',
+  'state_reused',
+  'consent_not_propagated',
+  'microsoft_error',
+]);
+export type ConsentOutcome = z.infer<typeof ConsentOutcomeSchema>;
+
+// ---- status and permission report ------------------------------------------------------------
+
+export const ConnectionStateSchema = z.enum([
+  'not_configured',
+  'ready_to_connect',
+  'consent_pending',
+  'connected',
+  'degraded',
+  'disconnected',
+]);
+export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
+
+export const DegradedReasonSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  nextAction: z.string(),
+});
+
+export const OrgwideStatusSchema = z
+  .object({
+    state: ConnectionStateSchema,
+    tenantId: z.string().nullable(),
+    connectedAt: z.iso.datetime().nullable(),
+    connectedBy: z.string().nullable(),
+    lastOutcome: ConsentOutcomeSchema.nullable(),
+    permissionsCheckedAt: z.iso.datetime().nullable(),
+    degradedReasons: z.array(DegradedReasonSchema),
+    capabilities: z.array(z.string()).describe('What the current grant lets Rox do'),
+    directory: z.object({
+      state: z.enum(['never', 'queued', 'running', 'ok', 'failed']),
+      lastSyncAt: z.iso.datetime().nullable(),
+      lastError: z.string().nullable(),
+      users: z.number().int(),
+      mappedMembers: z.number().int(),
+    }),
+  })
+  .meta({ id: 'OrgwideStatus' });
+export type OrgwideStatus = z.infer<typeof OrgwideStatusSchema>;
+
+export const PermissionReportSchema = z
+  .object({
+    checkedAt: z.iso.datetime().nullable(),
+    requested: z.array(ApplicationPermissionNameSchema),
+    granted: z.array(ApplicationPermissionNameSchema),
+    needed: z.array(ApplicationPermissionNameSchema),
+    excess: z.array(
+      z.object({
+        permission: ApplicationPermissionNameSchema,
+        displayName: z.string(),
+        reason: z.enum(['not_needed', 'other_grant_suffices']),
+        sufficientGrant: z.string().nullable(),
+        revokeSteps: z.array(z.string()),
+      }),
+    ),
+    missing: z.array(
+      z.object({
+        permission: ApplicationPermissionNameSchema,
+        displayName: z.string(),
+        grantWith: z.string(),
+        disables: z.array(z.string()),
+        disabledFeatures: z.array(z.string()),
+      }),
+    ),
+    capabilities: z.array(z.string()),
+  })
+  .meta({ id: 'PermissionReport' });
+export type PermissionReport = z.infer<typeof PermissionReportSchema>;
+
+// ---- disconnect ------------------------------------------------------------------------------
+
+export const PurgeReceiptSchema = z
+  .object({
+    disconnectedAt: z.iso.datetime(),
+    tenantId: z.string().nullable(),
+    removed: z.record(z.string(), z.number().int()).describe('Rows removed per table'),
+    totalRemoved: z.number().int(),
+    entraSteps: z.array(z.string()).describe('How to remove the enterprise app in Microsoft Entra'),
+  })
+  .meta({ id: 'PurgeReceipt' });
+export type PurgeReceipt = z.infer<typeof PurgeReceiptSchema>;
+
+// ---- individual connections (flow is a later feature; the rule and the model are here) --------
+
+export const IndividualConnectionSchema = z
+  .object({
+    id: z.string(),
+    roxUserId: z.string(),
+    provider: z.enum(['microsoft', 'google']),
+    kind: z.enum(['calendar', 'mail']),
+    status: z.enum(['pending', 'connected', 'needs_admin_approval', 'needs_sign_in', 'superseded']),
+    statusReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'IndividualConnection' });
+export type IndividualConnection = z.infer<typeof IndividualConnectionSchema>;
+
+export const CreateIndividualConnectionRequestSchema = z
+  .object({ provider: z.enum(['microsoft', 'google']), kind: z.enum(['calendar', 'mail']) })
+  .meta({ id: 'CreateIndividualConnectionRequest' });
+export type CreateIndividualConnectionRequest = z.infer<
+  typeof CreateIndividualConnectionRequestSchema
+>;
+
+export const IndividualConnectionListSchema = z.object({
+  items: z.array(IndividualConnectionSchema),
+});
