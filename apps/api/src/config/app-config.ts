@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { type Env } from './env.schema';
 
 export interface KeyRingEntry {
@@ -22,6 +24,20 @@ export class AppConfig {
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
   readonly crypto: { keys: KeyRingEntry[]; activeKeyId: string };
+  readonly microsoft: {
+    authorityHost: string;
+    graphBaseUrl: string;
+    clientId: string;
+    appDisplayName: string;
+    credential:
+      | { kind: 'secret'; secret: string }
+      | {
+          kind: 'certificate';
+          certificatePem: string;
+          privateKeyPem: string;
+          thumbprintSha1: string;
+        };
+  };
 
   constructor(env: Env) {
     this.nodeEnv = env.NODE_ENV;
@@ -55,6 +71,22 @@ export class AppConfig {
             issuer: 'rox365-dev',
             devOrgId: env.ROX_DEV_ORG_ID,
           };
+    this.microsoft = {
+      authorityHost: env.MS_AUTHORITY_HOST.replace(/\/$/, ''),
+      graphBaseUrl: env.MS_GRAPH_BASE_URL.replace(/\/$/, ''),
+      clientId: env.MS_CLIENT_ID,
+      appDisplayName: env.MS_APP_DISPLAY_NAME,
+      credential:
+        env.MS_CREDENTIAL_KIND === 'secret'
+          ? { kind: 'secret', secret: env.MS_CLIENT_SECRET ?? '' }
+          : {
+              kind: 'certificate',
+              // Read once at boot, like the rest of the environment.
+              certificatePem: readFileSync(env.MS_CLIENT_CERT_FILE ?? '', 'utf8'),
+              privateKeyPem: readFileSync(env.MS_CLIENT_KEY_FILE ?? '', 'utf8'),
+              thumbprintSha1: (env.MS_CLIENT_CERT_THUMBPRINT ?? '').toLowerCase(),
+            },
+    };
     this.crypto = {
       keys: env.ENCRYPTION_KEYS,
       activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID,

@@ -7,6 +7,7 @@ const valid = {
   ROX_DEV_JWT_SECRET: 'x'.repeat(32),
   ENCRYPTION_KEYS: `k1:${key}`,
   ENCRYPTION_ACTIVE_KEY_ID: 'k1',
+  MS_CLIENT_SECRET: 'secret',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -52,6 +53,16 @@ describe('environment schema', () => {
     expect(problems({ ...valid, ROX_AUTH_MODE: 'jwks' }).sort()).toEqual([
       expect.stringMatching(/^ROX_JWKS_URL: required/),
       expect.stringMatching(/^ROX_JWT_ISSUER: required/),
+    ]);
+  });
+
+  it('requires the credential the Microsoft credential kind names', () => {
+    const { MS_CLIENT_SECRET: _, ...noSecret } = valid;
+    expect(problems(noSecret)).toEqual([expect.stringMatching(/^MS_CLIENT_SECRET: required/)]);
+    expect(problems({ ...valid, MS_CREDENTIAL_KIND: 'certificate' }).sort()).toEqual([
+      expect.stringMatching(/^MS_CLIENT_CERT_FILE: required/),
+      expect.stringMatching(/^MS_CLIENT_CERT_THUMBPRINT: required/),
+      expect.stringMatching(/^MS_CLIENT_KEY_FILE: required/),
     ]);
   });
 

@@ -42,6 +42,21 @@ export const envSchema = z
     ROX_DEV_JWT_SECRET: z.string().min(32).optional(),
     ROX_DEV_ORG_ID: z.string().min(1).default('org_demo'),
 
+    // Microsoft identity platform and Graph. Defaults point at the local emulator (the demo);
+    // production must set them all.
+    MS_AUTHORITY_HOST: z.url().default('https://localhost:4010'),
+    MS_GRAPH_BASE_URL: z.url().default('https://localhost:4010'),
+    MS_CLIENT_ID: z.uuid().default('6f8b2c1e-3d4a-4b5c-9e7f-0a1b2c3d4e5f'),
+    MS_CREDENTIAL_KIND: z.enum(['secret', 'certificate']).default('secret'),
+    MS_CLIENT_SECRET: z.string().min(1).optional(),
+    MS_CLIENT_CERT_FILE: z.string().min(1).optional(),
+    MS_CLIENT_KEY_FILE: z.string().min(1).optional(),
+    MS_CLIENT_CERT_THUMBPRINT: z
+      .string()
+      .regex(/^[0-9a-fA-F]{40}$/, 'hex SHA-1 thumbprint (40 characters)')
+      .optional(),
+    MS_APP_DISPLAY_NAME: z.string().min(1).default('Rox 365 Integration'),
+
     ENCRYPTION_KEYS: z
       .string()
       .min(1)
@@ -85,6 +100,28 @@ export const envSchema = z
         path: ['ROX_DEV_JWT_SECRET'],
         message: 'required when ROX_AUTH_MODE=dev (at least 32 characters)',
       });
+    }
+    if (env.MS_CREDENTIAL_KIND === 'secret' && !env.MS_CLIENT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MS_CLIENT_SECRET'],
+        message: 'required when MS_CREDENTIAL_KIND=secret',
+      });
+    }
+    if (env.MS_CREDENTIAL_KIND === 'certificate') {
+      for (const key of [
+        'MS_CLIENT_CERT_FILE',
+        'MS_CLIENT_KEY_FILE',
+        'MS_CLIENT_CERT_THUMBPRINT',
+      ] as const) {
+        if (!env[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'required when MS_CREDENTIAL_KIND=certificate',
+          });
+        }
+      }
     }
     if (!env.ENCRYPTION_KEYS.some((k) => k.keyId === env.ENCRYPTION_ACTIVE_KEY_ID)) {
       ctx.addIssue({

@@ -5,6 +5,7 @@ import { ConfigModule } from '../config/config.module';
 import { AuditModule } from './audit/audit.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { GraphModule } from './graph/graph.module';
 import { QueueModule } from './queue/queue.module';
 import { TimeModule } from './time/time.module';
 
@@ -21,6 +22,7 @@ export class PlatformModule {
         QueueModule,
         AuditModule,
         CryptoModule,
+        GraphModule,
       ],
     };
   }
