@@ -1,1 +1,12 @@
-export {};
+export { startEmulator, exportCa, seedSpecs, DEFAULT_DATA_DIR } from './emulator';
+export type { StartEmulatorOptions, RunningEmulator } from './emulator';
+export { DEMO_TENANT } from './seed/demo-tenant';
+export type { TenantSpec, SeedName } from './seed/tenant-spec';
+export { ensureEmulatorCa } from './tls/material';
+export { ControlClient, ControlCallError } from './control/control-client';
+export type { TenantSummary, Counters, IncomingMail, EventInput } from './control/control-client';
+export type { FaultSpec, Fault } from './control/faults';
+export type { LoggedRequest, ThrottleViolation } from './control/request-log';
+export type { AppRegistration } from './state/app';
+export type { EmulatorSettings } from './state/settings';
+export { GRAPH_APP_ROLES, GRAPH_DELEGATED_SCOPES } from './state/permissions';

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { DEFAULT_DATA_DIR, exportCa, type SeedName, startEmulator, type TenantSpec } from './index';
+
+const USAGE = `Usage: node dist/cli.js [--port 4010] [--host 127.0.0.1] [--seed demo|demo-10k|empty]
+       [--tenant-file tenants.json] [--tls on|off] [--data-dir dir] [--redirect-uri uri ...]
+       [--export-ca file]`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4010' },
+      host: { type: 'string', default: '127.0.0.1' },
+      seed: { type: 'string', default: 'demo' },
+      'tenant-file': { type: 'string' },
+      tls: { type: 'string', default: 'on' },
+      'data-dir': { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'export-ca': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : DEFAULT_DATA_DIR;
+  if (values['export-ca']) {
+    const target = exportCa(dataDir, resolve(values['export-ca']));
+    process.stdout.write(`CA certificate written to ${target}\n`);
+    if (!values['tenant-file'] && process.argv.every((a) => !a.startsWith('--port'))) return;
+  }
+  let seed: SeedName | TenantSpec[] = values.seed as SeedName;
+  if (values['tenant-file']) seed = JSON.parse(readFileSync(resolve(values['tenant-file']), 'utf8')) as TenantSpec[];
+  const emu = await startEmulator({
+    port: Number(values.port),
+    host: values.host,
+    seed,
+    tls: values.tls !== 'off',
+    dataDir,
+    app: { redirectUris: values['redirect-uri'] ?? [] },
+    onError: (e) => process.stderr.write(`emulator error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`),
+  });
+  const lines = [
+    `M365 emulator listening on ${emu.baseUrl}`,
+    `  authority host : ${emu.authorityHost}   (MSAL knownAuthorities: ["${new URL(emu.baseUrl).host}"])`,
+    `  graph base url : ${emu.graphBaseUrl}/v1.0`,
+    `  portal         : ${emu.baseUrl}/portal`,
+    `  CA certificate : ${emu.caCertPath}   (export NODE_EXTRA_CA_CERTS=${emu.caCertPath})`,
+    `  app client id  : ${emu.app.clientId}`,
+    `  tenants        : ${[...emu.state.tenants.values()].map((t) => `${t.displayName} ${t.id} (${t.domains.join(', ')})`).join('; ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const stop = (): void => {
+    void emu.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+  process.exit(1);
+});

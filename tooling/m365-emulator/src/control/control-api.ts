@@ -1,0 +1,281 @@
+import type { GraphService } from '../graph/router';
+import { type EmuReply, type EmuRequest, isRecord, json, jsonBody } from '../http/types';
+import { grantAdminConsent } from '../identity/admin-consent';
+import type { EmulatorState } from '../state/emulator-state';
+import type { AccessRight, UserRecord } from '../state/model';
+import type { TenantState } from '../state/tenant';
+import { guidFrom } from '../util/prng';
+import type { FaultSpec } from './faults';
+import { tenantSummary } from './summaries';
+
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (req: EmuRequest, params: string[], body: Record<string, unknown>) => unknown;
+
+/** Extension point: mailbox actions are registered by the mail and calendar features. */
+export type ControlRoute = { method: string; pattern: RegExp; handler: Handler };
+
+function str(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (typeof v !== 'string' || v === '') throw new ControlError(400, `'${key}' must be a non-empty string`);
+  return v;
+}
+
+/** The emulator's own JSON API under /_emulator (never a Microsoft path). */
+export class ControlApi {
+  private readonly routes: ControlRoute[] = [];
+
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly graph: GraphService,
+  ) {
+    this.registerCore();
+  }
+
+  add(method: string, pattern: RegExp, handler: Handler): void {
+    this.routes.push({ method, pattern, handler });
+  }
+
+  tenant(idOrDomain: string): TenantState {
+    const t = this.state.findTenant(idOrDomain);
+    if (!t) throw new ControlError(404, `Unknown tenant '${idOrDomain}'`);
+    return t;
+  }
+
+  user(tenant: TenantState, idOrUpn: string): UserRecord {
+    const u = tenant.findUser(idOrUpn);
+    if (!u) throw new ControlError(404, `Unknown user '${idOrUpn}' in tenant ${tenant.id}`);
+    return u;
+  }
+
+  async handle(req: EmuRequest): Promise<EmuReply> {
+    const path = req.path.replace(/^\/_emulator/, '') || '/';
+    for (const route of this.routes) {
+      if (route.method !== req.method) continue;
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      const parsed = req.body.length ? jsonBody(req) : {};
+      if (req.body.length && !isRecord(parsed)) return json(400, { error: 'Body must be a JSON object' });
+      try {
+        const params = m.slice(1).map((p) => decodeURIComponent(p ?? ''));
+        const result = await route.handler(req, params, (parsed ?? {}) as Record<string, unknown>);
+        return json(result === undefined ? 204 : 200, result ?? '');
+      } catch (e) {
+        if (e instanceof ControlError) return json(e.status, { error: e.message });
+        if (e instanceof Error) return json(400, { error: e.message });
+        throw e;
+      }
+    }
+    return json(404, { error: `No control endpoint ${req.method} ${path}` });
+  }
+
+  private registerCore(): void {
+    const s = this.state;
+    this.add('GET', /^\/health$/, () => ({ ok: true }));
+    this.add('GET', /^\/app$/, () => s.app);
+    this.add('POST', /^\/app\/redirect-uris$/, (_r, _p, b) => {
+      const uri = str(b, 'uri');
+      if (!s.app.redirectUris.includes(uri)) s.app.redirectUris.push(uri);
+      return { redirectUris: s.app.redirectUris };
+    });
+    this.add('PUT', /^\/app\/permissions$/, (_r, _p, b) => {
+      if (Array.isArray(b.applicationPermissions)) s.app.applicationPermissions = b.applicationPermissions.map(String);
+      if (Array.isArray(b.delegatedPermissions)) s.app.delegatedPermissions = b.delegatedPermissions.map(String);
+      return { applicationPermissions: s.app.applicationPermissions, delegatedPermissions: s.app.delegatedPermissions };
+    });
+    this.add('GET', /^\/settings$/, () => s.settings);
+    this.add('PATCH', /^\/settings$/, (_r, _p, b) => {
+      Object.assign(s.settings, b);
+      return s.settings;
+    });
+    this.add('POST', /^\/clock\/advance$/, (_r, _p, b) => {
+      const seconds = Number(b.seconds);
+      if (!Number.isFinite(seconds)) throw new ControlError(400, "'seconds' must be a number");
+      s.clockOffsetMs += seconds * 1000;
+      return { now: s.now().toISOString() };
+    });
+    this.add('GET', /^\/tenants$/, () => [...s.tenants.values()].map(tenantSummary));
+    this.add('POST', /^\/tenants$/, (_r, _p, b) => tenantSummary(s.addTenant(b)));
+    this.add('GET', /^\/tenants\/([^/]+)$/, (_r, [t]) => tenantSummary(this.tenant(t ?? '')));
+    this.add('DELETE', /^\/tenants\/([^/]+)$/, (_r, [t]) => {
+      s.removeTenant(this.tenant(t ?? '').id);
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/reset$/, (_r, [t]) => {
+      const reset = s.resetTenant(this.tenant(t ?? '').id);
+      if (!reset) throw new ControlError(409, 'Tenant has no spec to reset from');
+      return tenantSummary(reset);
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/admin-consent$/, (_r, [t]) => {
+      const tenant = this.tenant(t ?? '');
+      grantAdminConsent(s, tenant);
+      return tenantSummary(tenant);
+    });
+    this.add('DELETE', /^\/tenants\/([^/]+)\/service-principal$/, (_r, [t]) => {
+      this.tenant(t ?? '').servicePrincipal = undefined;
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/grants\/roles$/, (_r, [t], b) => {
+      const tenant = this.tenant(t ?? '');
+      const sp = tenant.ensureServicePrincipal(s.app.clientId, s.now());
+      for (const r of Array.isArray(b.roles) ? b.roles : []) sp.grantedRoles.add(String(r));
+      return tenantSummary(tenant);
+    });
+    this.add('DELETE', /^\/tenants\/([^/]+)\/grants\/roles\/([^/]+)$/, (_r, [t, role]) => {
+      const tenant = this.tenant(t ?? '');
+      tenant.servicePrincipal?.grantedRoles.delete(role ?? '');
+      return tenantSummary(tenant);
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/grants\/delegated$/, (_r, [t], b) => {
+      const tenant = this.tenant(t ?? '');
+      const principal = typeof b.principal === 'string' && b.principal !== 'AllPrincipals' ? this.user(tenant, b.principal).id : 'AllPrincipals';
+      tenant.grantDelegated(principal, Array.isArray(b.scopes) ? b.scopes.map(String) : []);
+      return tenantSummary(tenant);
+    });
+    this.add('DELETE', /^\/tenants\/([^/]+)\/grants\/delegated\/([^/]+)\/([^/]+)$/, (_r, [t, principal, scope]) => {
+      const tenant = this.tenant(t ?? '');
+      const key = principal === 'AllPrincipals' ? 'AllPrincipals' : this.user(tenant, principal ?? '').id;
+      tenant.delegatedGrants.get(key)?.delete(scope ?? '');
+      return tenantSummary(tenant);
+    });
+    this.add('PUT', /^\/tenants\/([^/]+)\/consent-policy$/, (_r, [t], b) => {
+      const tenant = this.tenant(t ?? '');
+      if (b.userConsent === 'allowed' || b.userConsent === 'notAllowed') tenant.consentPolicy.userConsent = b.userConsent;
+      if (typeof b.adminConsentWorkflow === 'boolean') tenant.consentPolicy.adminConsentWorkflow = b.adminConsentWorkflow;
+      return tenant.consentPolicy;
+    });
+    this.add('GET', /^\/tenants\/([^/]+)\/consent-requests$/, (_r, [t]) => this.tenant(t ?? '').consentRequests);
+    this.add('GET', /^\/tenants\/([^/]+)\/access-policies$/, (_r, [t]) => this.tenant(t ?? '').accessPolicies);
+    this.add('POST', /^\/tenants\/([^/]+)\/access-policies$/, (_r, [t], b) => {
+      const tenant = this.tenant(t ?? '');
+      const group = tenant.findGroup(str(b, 'group'));
+      if (!group) throw new ControlError(404, `Unknown group '${String(b.group)}'`);
+      if (!group.mailEnabled || !group.securityEnabled) throw new ControlError(400, 'The group must be a mail-enabled security group');
+      const accessRight = b.accessRight === 'DenyAccess' ? 'DenyAccess' : ('RestrictAccess' as AccessRight);
+      const policy = {
+        id: guidFrom(tenant.id, 'aap', group.id, accessRight, s.clock.next()),
+        appId: typeof b.appId === 'string' ? b.appId : s.app.clientId,
+        groupId: group.id,
+        accessRight,
+        description: typeof b.description === 'string' ? b.description : '',
+      };
+      tenant.accessPolicies.push(policy);
+      return policy;
+    });
+    this.add('DELETE', /^\/tenants\/([^/]+)\/access-policies\/([^/]+)$/, (_r, [t, id]) => {
+      const tenant = this.tenant(t ?? '');
+      tenant.accessPolicies = tenant.accessPolicies.filter((p) => p.id !== id);
+    });
+    this.add('GET', /^\/tenants\/([^/]+)\/access-policies\/test$/, (r, [t]) => {
+      const tenant = this.tenant(t ?? '');
+      const identity = r.query.get('identity') ?? '';
+      const user = this.user(tenant, identity);
+      const appId = r.query.get('appId') ?? s.app.clientId;
+      return { AppId: appId, Mailbox: user.mailNickname, MailboxId: user.id, MailboxSid: `S-1-5-21-${user.id.slice(0, 8)}`, AccessCheckResult: tenant.accessCheck(appId, user.id) };
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/delta\/expire$/, (_r, [t]) => {
+      const tenant = this.tenant(t ?? '');
+      tenant.deltaEpoch++;
+      return { deltaEpoch: tenant.deltaEpoch };
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/users$/, (_r, [t], b) => {
+      const tenant = this.tenant(t ?? '');
+      const upn = str(b, 'userPrincipalName');
+      const local = upn.split('@')[0] ?? upn;
+      const user: UserRecord = {
+        id: typeof b.id === 'string' ? b.id : tenant.newUserId(upn),
+        userPrincipalName: upn,
+        mail: b.mail === null ? null : typeof b.mail === 'string' ? b.mail : upn,
+        displayName: typeof b.displayName === 'string' ? b.displayName : local,
+        givenName: typeof b.givenName === 'string' ? b.givenName : null,
+        surname: typeof b.surname === 'string' ? b.surname : null,
+        jobTitle: typeof b.jobTitle === 'string' ? b.jobTitle : null,
+        department: typeof b.department === 'string' ? b.department : null,
+        officeLocation: null,
+        mobilePhone: null,
+        businessPhones: [],
+        preferredLanguage: 'en-US',
+        accountEnabled: b.accountEnabled !== false,
+        userType: b.userType === 'Guest' ? 'Guest' : 'Member',
+        mailNickname: local,
+        proxyAddresses: [`SMTP:${upn}`],
+        otherMails: [],
+        assignedLicenses: [],
+        createdDateTime: `${s.now().toISOString().slice(0, 19)}Z`,
+        hasMailbox: b.hasMailbox !== false,
+        isAdmin: b.isAdmin === true,
+        userPurpose: 'user',
+        timeZone: typeof b.timeZone === 'string' ? b.timeZone : 'UTC',
+      };
+      tenant.putUser(user);
+      return user;
+    });
+    this.add('PATCH', /^\/tenants\/([^/]+)\/users\/([^/]+)$/, (_r, [t, u], b) => {
+      const tenant = this.tenant(t ?? '');
+      const user = this.user(tenant, u ?? '');
+      const updated = { ...user, ...b, id: user.id };
+      tenant.putUser(updated);
+      return updated;
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/users\/([^/]+)\/disable$/, (_r, [t, u]) => {
+      const tenant = this.tenant(t ?? '');
+      const user = this.user(tenant, u ?? '');
+      tenant.putUser({ ...user, accountEnabled: false });
+      for (const rt of s.refreshTokens.values()) if (rt.userId === user.id) rt.revoked = true;
+      return { ...user, accountEnabled: false };
+    });
+    this.add('DELETE', /^\/tenants\/([^/]+)\/users\/([^/]+)$/, (r, [t, u]) => {
+      const tenant = this.tenant(t ?? '');
+      const user = this.user(tenant, u ?? '');
+      tenant.users.remove(user.id, r.query.get('hard') === 'true' ? 'deleted' : 'changed');
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/refresh-tokens\/revoke$/, (_r, [t], b) => {
+      const tenant = this.tenant(t ?? '');
+      const userId = typeof b.user === 'string' ? this.user(tenant, b.user).id : undefined;
+      let revoked = 0;
+      for (const rt of s.refreshTokens.values()) {
+        if (rt.tenantId === tenant.id && (!userId || rt.userId === userId)) {
+          rt.revoked = true;
+          revoked++;
+        }
+      }
+      return { revoked };
+    });
+    this.add('POST', /^\/tenants\/([^/]+)\/refresh-tokens\/expire$/, (_r, [t]) => {
+      const tenant = this.tenant(t ?? '');
+      let expired = 0;
+      for (const rt of s.refreshTokens.values()) {
+        if (rt.tenantId === tenant.id) {
+          rt.lastUsedMs = 0;
+          expired++;
+        }
+      }
+      return { expired };
+    });
+    this.add('GET', /^\/faults$/, () => s.faults.list());
+    this.add('POST', /^\/faults$/, (_r, _p, b) => {
+      str(b, 'match');
+      return s.faults.add(b as unknown as FaultSpec);
+    });
+    this.add('DELETE', /^\/faults$/, () => s.faults.clear());
+    this.add('DELETE', /^\/faults\/([^/]+)$/, (_r, [id]) => {
+      if (!s.faults.remove(id ?? '')) throw new ControlError(404, `Unknown fault ${String(id)}`);
+    });
+    this.add('GET', /^\/requests$/, (r) => {
+      const pathContains = r.query.get('pathContains');
+      const since = r.query.get('since');
+      return s.log.list({ ...(pathContains ? { pathContains } : {}), ...(since ? { since: Number(since) } : {}) });
+    });
+    this.add('DELETE', /^\/requests$/, () => {
+      s.log.clear();
+      this.graph.throttle.reset();
+    });
+    this.add('GET', /^\/counters$/, () => s.log.counters());
+    this.add('GET', /^\/throttle-violations$/, () => s.log.violations);
+  }
+}

@@ -1,0 +1,246 @@
+import http from 'node:http';
+import https from 'node:https';
+
+import type { TenantSpec } from '../seed/tenant-spec';
+import type { AccessPolicy, ConsentRequest, UserRecord } from '../state/model';
+import type { EmulatorSettings } from '../state/settings';
+import type { Fault, FaultSpec } from './faults';
+import type { LoggedRequest, ThrottleViolation } from './request-log';
+
+export interface TenantSummary {
+  id: string;
+  displayName: string;
+  domains: string[];
+  userCount: number;
+  servicePrincipal: { id: string; appId: string; grantedRoles: string[] } | null;
+  delegatedGrants: Record<string, string[]>;
+  consentPolicy: { userConsent: 'allowed' | 'notAllowed'; adminConsentWorkflow: boolean };
+  accessPolicies: AccessPolicy[];
+  consentRequests: ConsentRequest[];
+  deltaEpoch: number;
+}
+
+export interface Counters {
+  total: number;
+  byPath: Record<string, number>;
+  byStatus: Record<string, number>;
+  throttleViolations: number;
+}
+
+/** Error from a control call, with the HTTP status. */
+export class ControlCallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface IncomingMail {
+  from?: { name: string; address: string };
+  to?: string[];
+  subject: string;
+  body?: string;
+  folder?: string;
+  attachments?: { name: string; contentType: string; contentBase64: string }[];
+}
+
+export interface EventInput {
+  subject: string;
+  start: string;
+  end: string;
+  timeZone?: string;
+  isAllDay?: boolean;
+  isOnlineMeeting?: boolean;
+  attendees?: string[];
+  recurrence?: unknown;
+}
+
+/**
+ * Typed client for the emulator's control API (/_emulator). Works from any process: it speaks
+ * HTTP(S) and trusts the emulator's CA explicitly, so NODE_EXTRA_CA_CERTS is not needed.
+ */
+export class ControlClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly caCertPem?: string,
+  ) {}
+
+  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(`/_emulator${path}`, this.baseUrl);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = mod.request(
+        url,
+        {
+          method,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {},
+          ...(url.protocol === 'https:' && this.caCertPem ? { ca: this.caCertPem } : {}),
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 400) {
+              reject(new ControlCallError(status, `${method} ${path} → ${status} ${text}`));
+              return;
+            }
+            resolve((text ? JSON.parse(text) : undefined) as T);
+          });
+        },
+      );
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  app(): Promise<{ clientId: string; redirectUris: string[]; applicationPermissions: string[]; delegatedPermissions: string[] }> {
+    return this.request('GET', '/app');
+  }
+  addRedirectUri(uri: string): Promise<{ redirectUris: string[] }> {
+    return this.request('POST', '/app/redirect-uris', { uri });
+  }
+  setAppPermissions(p: { applicationPermissions?: string[]; delegatedPermissions?: string[] }): Promise<unknown> {
+    return this.request('PUT', '/app/permissions', p);
+  }
+  settings(): Promise<EmulatorSettings> {
+    return this.request('GET', '/settings');
+  }
+  updateSettings(patch: Partial<EmulatorSettings>): Promise<EmulatorSettings> {
+    return this.request('PATCH', '/settings', patch);
+  }
+  advanceClock(seconds: number): Promise<{ now: string }> {
+    return this.request('POST', '/clock/advance', { seconds });
+  }
+  tenants(): Promise<TenantSummary[]> {
+    return this.request('GET', '/tenants');
+  }
+  tenant(tenant: string): Promise<TenantSummary> {
+    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}`);
+  }
+  createTenant(spec: TenantSpec): Promise<TenantSummary> {
+    return this.request('POST', '/tenants', spec);
+  }
+  deleteTenant(tenant: string): Promise<void> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}`);
+  }
+  resetTenant(tenant: string): Promise<TenantSummary> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/reset`);
+  }
+  /** Grants admin consent without the browser flow. */
+  adminConsent(tenant: string): Promise<TenantSummary> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/admin-consent`);
+  }
+  removeServicePrincipal(tenant: string): Promise<void> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/service-principal`);
+  }
+  grantRoles(tenant: string, roles: string[]): Promise<TenantSummary> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/roles`, { roles });
+  }
+  revokeRole(tenant: string, role: string): Promise<TenantSummary> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/grants/roles/${encodeURIComponent(role)}`);
+  }
+  grantDelegated(tenant: string, principal: string, scopes: string[]): Promise<TenantSummary> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/delegated`, { principal, scopes });
+  }
+  revokeDelegated(tenant: string, principal: string, scope: string): Promise<TenantSummary> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/grants/delegated/${encodeURIComponent(principal)}/${encodeURIComponent(scope)}`);
+  }
+  setConsentPolicy(tenant: string, policy: { userConsent?: 'allowed' | 'notAllowed'; adminConsentWorkflow?: boolean }): Promise<unknown> {
+    return this.request('PUT', `/tenants/${encodeURIComponent(tenant)}/consent-policy`, policy);
+  }
+  consentRequests(tenant: string): Promise<ConsentRequest[]> {
+    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/consent-requests`);
+  }
+  accessPolicies(tenant: string): Promise<AccessPolicy[]> {
+    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies`);
+  }
+  /** New-ApplicationAccessPolicy: group is a mail-enabled security group's id or address. */
+  addAccessPolicy(tenant: string, p: { group: string; accessRight: 'RestrictAccess' | 'DenyAccess'; description?: string; appId?: string }): Promise<AccessPolicy> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/access-policies`, p);
+  }
+  removeAccessPolicy(tenant: string, id: string): Promise<void> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/access-policies/${encodeURIComponent(id)}`);
+  }
+  /** Test-ApplicationAccessPolicy. */
+  testAccessPolicy(tenant: string, identity: string): Promise<{ AppId: string; Mailbox: string; MailboxId: string; AccessCheckResult: 'Granted' | 'Denied' }> {
+    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies/test?identity=${encodeURIComponent(identity)}`);
+  }
+  expireDeltaTokens(tenant: string): Promise<{ deltaEpoch: number }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/delta/expire`);
+  }
+  addUser(tenant: string, user: Partial<UserRecord> & { userPrincipalName: string }): Promise<UserRecord> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/users`, user);
+  }
+  updateUser(tenant: string, user: string, patch: Partial<UserRecord>): Promise<UserRecord> {
+    return this.request('PATCH', `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}`, patch);
+  }
+  disableUser(tenant: string, user: string): Promise<UserRecord> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}/disable`);
+  }
+  deleteUser(tenant: string, user: string, opts: { hard?: boolean } = {}): Promise<void> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}${opts.hard ? '?hard=true' : ''}`);
+  }
+  revokeRefreshTokens(tenant: string, user?: string): Promise<{ revoked: number }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/refresh-tokens/revoke`, user ? { user } : {});
+  }
+  expireRefreshTokens(tenant: string): Promise<{ expired: number }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/refresh-tokens/expire`);
+  }
+  /** Delivers a new message into a mailbox as if it arrived from outside or from a colleague. */
+  deliverMail(tenant: string, user: string, mail: IncomingMail): Promise<{ id: string }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages`, mail);
+  }
+  /** The user replies to a message from Outlook (the reply lands in Sent Items and in-tenant inboxes). */
+  replyToMail(tenant: string, user: string, messageId: string, body: string): Promise<{ id: string }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}/reply`, { body });
+  }
+  moveMail(tenant: string, user: string, messageId: string, folder: string): Promise<{ id: string }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}/move`, { folder });
+  }
+  updateMail(tenant: string, user: string, messageId: string, patch: { isRead?: boolean; subject?: string; categories?: string[] }): Promise<unknown> {
+    return this.request('PATCH', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}`, patch);
+  }
+  deleteMail(tenant: string, user: string, messageId: string): Promise<void> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}`);
+  }
+  createEvent(tenant: string, user: string, event: EventInput): Promise<{ id: string }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events`, event);
+  }
+  updateEvent(tenant: string, user: string, eventId: string, patch: Partial<EventInput>): Promise<unknown> {
+    return this.request('PATCH', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`, patch);
+  }
+  cancelEvent(tenant: string, user: string, eventId: string): Promise<unknown> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}/cancel`);
+  }
+  deleteEvent(tenant: string, user: string, eventId: string): Promise<void> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`);
+  }
+  addFault(spec: FaultSpec): Promise<Fault> {
+    return this.request('POST', '/faults', spec);
+  }
+  faults(): Promise<Fault[]> {
+    return this.request('GET', '/faults');
+  }
+  clearFaults(): Promise<void> {
+    return this.request('DELETE', '/faults');
+  }
+  requests(filter: { pathContains?: string } = {}): Promise<LoggedRequest[]> {
+    return this.request('GET', `/requests${filter.pathContains ? `?pathContains=${encodeURIComponent(filter.pathContains)}` : ''}`);
+  }
+  clearRequests(): Promise<void> {
+    return this.request('DELETE', '/requests');
+  }
+  counters(): Promise<Counters> {
+    return this.request('GET', '/counters');
+  }
+  throttleViolations(): Promise<ThrottleViolation[]> {
+    return this.request('GET', '/throttle-violations');
+  }
+}

@@ -1,0 +1,68 @@
+export interface LoggedRequest {
+  at: string;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  appId?: string;
+  tenantId?: string;
+  /** Mailbox owner (user id) for Outlook paths. */
+  mailbox?: string;
+  fault?: string;
+}
+
+export interface ThrottleViolation {
+  at: string;
+  kind: 'beforeRetryAfter' | 'concurrency';
+  appId: string;
+  tenantId: string;
+  mailbox: string;
+  path: string;
+}
+
+/** Ring buffer of requests plus counters, for tests to assert client behaviour. */
+export class RequestLog {
+  private entries: LoggedRequest[] = [];
+  private readonly byPath = new Map<string, number>();
+  private readonly byStatus = new Map<number, number>();
+  violations: ThrottleViolation[] = [];
+  total = 0;
+
+  constructor(private readonly capacity = 20_000) {}
+
+  record(entry: LoggedRequest): void {
+    this.total++;
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    const key = `${entry.method} ${entry.path}`;
+    this.byPath.set(key, (this.byPath.get(key) ?? 0) + 1);
+    this.byStatus.set(entry.status, (this.byStatus.get(entry.status) ?? 0) + 1);
+  }
+
+  violation(v: ThrottleViolation): void {
+    this.violations.push(v);
+  }
+
+  list(filter?: { pathContains?: string; since?: number }): LoggedRequest[] {
+    let out = this.entries;
+    if (filter?.pathContains) out = out.filter((e) => e.path.includes(filter.pathContains ?? ''));
+    return out.slice(filter?.since ?? 0);
+  }
+
+  counters(): { total: number; byPath: Record<string, number>; byStatus: Record<string, number>; throttleViolations: number } {
+    return {
+      total: this.total,
+      byPath: Object.fromEntries(this.byPath),
+      byStatus: Object.fromEntries([...this.byStatus].map(([k, v]) => [String(k), v])),
+      throttleViolations: this.violations.length,
+    };
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.byPath.clear();
+    this.byStatus.clear();
+    this.violations = [];
+    this.total = 0;
+  }
+}

@@ -1,0 +1,113 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { createAppHandler } from './app-handler';
+import { ControlApi } from './control/control-api';
+import { ControlClient } from './control/control-client';
+import { graphRoutes } from './graph/routes';
+import { GraphService } from './graph/router';
+import { startHttpServer } from './http/server';
+import type { SeedName, TenantSpec } from './seed/tenant-spec';
+import type { AppRegistration } from './state/app';
+import { EmulatorState } from './state/emulator-state';
+import type { EmulatorSettings } from './state/settings';
+import { caPathOf, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
+import { registerFeatureRoutes } from './features';
+
+/** Default data directory: tooling/m365-emulator/.emulator (git-ignored). */
+export const DEFAULT_DATA_DIR = resolve(__dirname, '..', '.emulator');
+
+export interface StartEmulatorOptions {
+  /** 0 picks a free port. Default 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** A built-in seed or explicit tenant specs. Default 'demo'. */
+  seed?: SeedName | TenantSpec[];
+  /** Serve HTTPS with a certificate from the emulator's CA. Default true (MSAL needs https). */
+  tls?: boolean;
+  /** Where the CA and keys live. Default tooling/m365-emulator/.emulator. */
+  dataDir?: string;
+  app?: { redirectUris?: string[]; applicationPermissions?: string[]; delegatedPermissions?: string[] };
+  settings?: Partial<EmulatorSettings>;
+  /** Instant the seed places mail and meetings around. Default: now. */
+  now?: Date;
+  /** Receives unexpected handler errors. Default: ignored (the client gets a 500). */
+  onError?: (e: unknown) => void;
+}
+
+export interface RunningEmulator {
+  baseUrl: string;
+  /** Stand-in for https://login.microsoftonline.com. */
+  authorityHost: string;
+  /** Stand-in for https://graph.microsoft.com (clients append /v1.0). */
+  graphBaseUrl: string;
+  port: number;
+  caCertPem: string;
+  caCertPath: string;
+  app: AppRegistration;
+  control: ControlClient;
+  /** In-process access to the state, for tests that need more than the control API. */
+  state: EmulatorState;
+  stop(): Promise<void>;
+}
+
+/** Tenant specs for a built-in seed name. */
+export function seedSpecs(seed: SeedName | TenantSpec[]): TenantSpec[] {
+  if (Array.isArray(seed)) return seed;
+  switch (seed) {
+    case 'demo':
+      return [{ domain: 'contoso' }];
+    case 'demo-10k':
+      return [{ domain: 'contoso' }, { domain: 'fabrikam', users: 10_000, seed: 'fabrikam-10k' }];
+    case 'empty':
+      return [];
+  }
+}
+
+/** Starts an emulator of login.microsoftonline.com and graph.microsoft.com on one local origin. */
+export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
+  const material = loadOrCreateMaterial(dataDir);
+  const caCertPath = ensureEmulatorCa(dataDir);
+  const state = new EmulatorState(material, opts.app ?? {}, (opts.now ?? new Date()).getTime());
+  Object.assign(state.settings, opts.settings ?? {});
+  for (const spec of seedSpecs(opts.seed ?? 'demo')) state.addTenant(spec);
+  const graphExtra = registerFeatureRoutes.graph(state);
+  const graph = new GraphService(state, graphRoutes(graphExtra));
+  const control = new ControlApi(state, graph);
+  registerFeatureRoutes.control(state, graph, control);
+  const tls = opts.tls ?? true;
+  const host = opts.host ?? '127.0.0.1';
+  const server = await startHttpServer({
+    host,
+    port: opts.port ?? 0,
+    ...(tls ? { tls: { cert: material.serverCertPem, key: material.serverKeyPem } } : {}),
+    handler: createAppHandler(state, graph, control),
+    onError: opts.onError ?? (() => undefined),
+  });
+  // "localhost" matches the certificate and is what MSAL's knownAuthorities compares.
+  const baseUrl = `${tls ? 'https' : 'http'}://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${server.port}`;
+  return {
+    baseUrl,
+    authorityHost: baseUrl,
+    graphBaseUrl: baseUrl,
+    port: server.port,
+    caCertPem: material.caCertPem,
+    caCertPath,
+    app: state.app,
+    control: new ControlClient(baseUrl, material.caCertPem),
+    state,
+    stop: () => server.close(),
+  };
+}
+
+/** Writes the CA certificate to a file (the CLI's --export-ca). */
+export function exportCa(dataDir: string, target: string): string {
+  ensureEmulatorCa(dataDir);
+  const pem = loadOrCreateMaterial(dataDir).caCertPem;
+  writeFileSync(target, pem);
+  return target;
+}
+
+export { caPathOf, join };

@@ -1,0 +1,31 @@
+import type { EmulatorState } from '../state/emulator-state';
+import type { EmuReply, EmuRequest } from '../http/types';
+import type { Preferences } from './odata';
+import type { Principal } from './principal';
+import type { MailboxThrottle } from './throttle';
+
+export interface GraphCtx {
+  state: EmulatorState;
+  req: EmuRequest;
+  principal: Principal;
+  prefs: Preferences;
+  /** "https://host:port/v1.0" for links. */
+  root: string;
+  throttle: MailboxThrottle;
+  /** Delivers change notifications for a mutation (set by the subscriptions feature). */
+  notify: (tenantId: string, resource: string, changeType: 'created' | 'updated' | 'deleted', id: string) => void;
+}
+
+export type GraphHandler = (ctx: GraphCtx, params: string[]) => EmuReply | Promise<EmuReply>;
+
+export interface GraphRoute {
+  method: string;
+  pattern: RegExp;
+  handler: GraphHandler;
+  /** Index of the capture group naming the mailbox owner, for per-mailbox throttling. */
+  mailboxParam?: number;
+}
+
+export function ok(body: unknown, status = 200, headers: Record<string, string> = {}): EmuReply {
+  return { status, body, headers };
+}

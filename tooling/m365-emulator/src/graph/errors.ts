@@ -1,0 +1,49 @@
+import type { EmuReply, EmuRequest } from '../http/types';
+
+/** Graph's innerError.date: no zone suffix, no fraction. */
+export function graphDate(d: Date): string {
+  return d.toISOString().slice(0, 19);
+}
+
+/** A Graph error body with innerError, as every Graph workload answers. */
+export function graphError(
+  req: EmuRequest,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+  now: Date = new Date(),
+): EmuReply {
+  return {
+    status,
+    headers,
+    body: {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: graphDate(now),
+          'request-id': req.requestId,
+          'client-request-id': req.headers['client-request-id'] ?? req.requestId,
+        },
+      },
+    },
+  };
+}
+
+/** Thrown by handlers to answer with a Graph error. */
+export class GraphHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFoundItem = (): GraphHttpError =>
+  new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+
+export const badRequest = (message: string, code = 'BadRequest'): GraphHttpError => new GraphHttpError(400, code, message);

@@ -1,0 +1,8 @@
+import type { GraphRoute } from './context';
+import { groupRoutes } from './directory/groups';
+import { userRoutes } from './directory/users';
+
+/** Every Graph route, most specific first. */
+export function graphRoutes(extra: GraphRoute[] = []): GraphRoute[] {
+  return [...extra, ...groupRoutes, ...userRoutes];
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+
+import type { EmulatorState } from '../state/emulator-state';
+import { GRAPH_RESOURCE } from '../state/permissions';
+import type { TenantState } from '../state/tenant';
+import { type EmuReply, type EmuRequest, formBody, html, redirect } from '../http/types';
+import { esc, hidden, page } from '../portal/layout';
+import { aadDescription, appendQuery, errorRedirectUrl } from './aad-errors';
+import { errorPage, pickerUsers, resolveSignIn, signInPage } from './sign-in';
+
+const GENERIC = new Set(['common', 'organizations']);
+
+/** Grants what admin consent grants: every configured application permission and, tenant-wide, the delegated ones. */
+export function grantAdminConsent(state: EmulatorState, tenant: TenantState): void {
+  const sp = tenant.ensureServicePrincipal(state.app.clientId, state.now());
+  for (const role of state.app.applicationPermissions) sp.grantedRoles.add(role);
+  tenant.grantDelegated('AllPrincipals', state.app.delegatedPermissions);
+}
+
+function permissionList(state: EmulatorState): string {
+  const app = state.app.applicationPermissions.map((p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(application)</span></li>`);
+  const delegated = state.app.delegatedPermissions.map((p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(delegated)</span></li>`);
+  return `<ul id="requested-permissions">${[...app, ...delegated].join('')}</ul>`;
+}
+
+/** GET/POST /{tenant}/v2.0/adminconsent and the v1-style /{tenant}/adminconsent. */
+export function handleAdminConsent(state: EmulatorState, req: EmuRequest, segment: string, v2: boolean): EmuReply {
+  const q = req.query;
+  const tenantArg = state.findTenant(segment);
+  if (!tenantArg && !GENERIC.has(segment.toLowerCase())) {
+    return html(400, errorPage(90002, `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+  }
+  const clientId = q.get('client_id') ?? '';
+  if (clientId !== state.app.clientId) {
+    return html(400, errorPage(700016, `Application with identifier '${clientId}' was not found in the directory '${segment}'.`));
+  }
+  const redirectUri = q.get('redirect_uri') ?? state.app.redirectUris[0] ?? '';
+  if (!state.app.redirectUris.includes(redirectUri)) {
+    return html(
+      400,
+      errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
+    );
+  }
+  const stateParam = q.get('state');
+  if (v2 && !q.get('scope')) {
+    return redirect(
+      errorRedirectUrl(redirectUri, { error: 'invalid_request', code: 900144, message: "The request body must contain the following parameter: 'scope'.", state: stateParam }, state.now()),
+    );
+  }
+  const action = `${req.path}?${req.rawQuery}`;
+  if (req.method !== 'POST') {
+    return html(200, signInPage(`${state.app.displayName} needs permission to access resources in your organization`, action, pickerUsers(state, tenantArg), {}, q.get('login_hint')));
+  }
+  const form = formBody(req);
+  const step = form.get('action') ?? 'signin';
+  if (step === 'cancel') {
+    return redirect(
+      errorRedirectUrl(redirectUri, { error: 'access_denied', subcode: 'cancel', code: 65004, message: 'The resource owner or authorization server denied the request.', state: stateParam }, state.now()),
+    );
+  }
+  const upn = form.get('user') || form.get('login') || '';
+  const who = resolveSignIn(state, tenantArg, upn);
+  if (!who) return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
+  if (!who.user.accountEnabled) return html(400, errorPage(50057, 'The user account is disabled.'));
+  const { tenant, user } = who;
+  if (!user.isAdmin) {
+    if (step === 'back') {
+      return redirect(
+        errorRedirectUrl(
+          redirectUri,
+          { error: 'access_denied', code: 90094, message: 'Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin.', state: stateParam, ...(v2 ? {} : {}) },
+          state.now(),
+        ),
+      );
+    }
+    return html(
+      403,
+      page(
+        'Need admin approval',
+        `<h1 id="need-admin-approval">Need admin approval</h1>
+<p>${esc(state.app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>
+<div class="banner" id="error-code">${esc(aadDescription(90094, 'Admin consent is required for the permissions requested by this application.', randomUUID(), state.now()).split('\r\n')[0] ?? '')}</div>
+<form method="post" action="${esc(action)}">${hidden({ action: 'back', user: user.userPrincipalName })}<button id="back-to-app" type="submit">Return to the application without granting consent</button></form>`,
+      ),
+    );
+  }
+  if (step === 'accept') {
+    grantAdminConsent(state, tenant);
+    const out = new URLSearchParams();
+    out.set('admin_consent', 'True');
+    out.set('tenant', tenant.id);
+    if (v2) out.set('scope', state.app.applicationPermissions.map((p) => `${GRAPH_RESOURCE}/${p}`).join(' '));
+    if (stateParam) out.set('state', stateParam);
+    return redirect(appendQuery(redirectUri, out));
+  }
+  return html(
+    200,
+    page(
+      'Permissions requested',
+      `<h1 id="consent-title">Permissions requested</h1>
+<p><strong id="app-name">${esc(state.app.displayName)}</strong> <span id="app-publisher" class="muted">${esc(state.app.publisherName)}</span></p>
+<p>Signed in as <span id="signed-in-user">${esc(user.userPrincipalName)}</span> — accepting grants these permissions for <strong id="tenant-name">${esc(tenant.displayName)}</strong>:</p>
+${permissionList(state)}
+<form method="post" action="${esc(action)}">${hidden({ user: user.userPrincipalName })}
+<button type="submit" name="action" value="accept" id="consent-accept">Accept</button>
+<button type="submit" name="action" value="cancel" id="consent-cancel" class="secondary">Cancel</button></form>`,
+    ),
+  );
+}

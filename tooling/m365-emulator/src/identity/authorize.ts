@@ -1,0 +1,249 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import type { EmulatorState } from '../state/emulator-state';
+import { canonicalDelegatedScope, GRAPH_DELEGATED_SCOPES, graphScopeName, isGraphDefaultScope, OIDC_SCOPES } from '../state/permissions';
+import type { UserRecord } from '../state/model';
+import type { TenantState } from '../state/tenant';
+import { type EmuReply, type EmuRequest, formBody, html, redirect } from '../http/types';
+import { toBase64Url } from '../util/base64url';
+import { esc, hidden, page } from '../portal/layout';
+import { appendQuery, errorRedirectUrl } from './aad-errors';
+import { errorPage, pickerUsers, resolveSignIn, sessionUser, signInPage } from './sign-in';
+
+const GENERIC = new Set(['common', 'organizations']);
+
+/** Canonical Graph scope names a request asks for (OIDC scopes included; .default expands to the app's). */
+function requestedScopeNames(state: EmulatorState, raw: string[]): string[] {
+  const out = new Set<string>();
+  for (const s of raw) {
+    if (isGraphDefaultScope(s)) {
+      for (const p of state.app.delegatedPermissions) out.add(p);
+      continue;
+    }
+    const name = graphScopeName(s);
+    if (!name) continue;
+    out.add(canonicalDelegatedScope(name) ?? name);
+  }
+  return [...out];
+}
+
+interface Flow {
+  state: EmulatorState;
+  req: EmuRequest;
+  tenantArg: TenantState | undefined;
+  redirectUri: string;
+  stateParam: string | null;
+  responseMode: string;
+  rawScopes: string[];
+  action: string;
+}
+
+function finish(flow: Flow, params: URLSearchParams, extraHeaders: Record<string, string> = {}): EmuReply {
+  if (flow.responseMode === 'form_post') {
+    const inputs = [...params].map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+    return html(
+      200,
+      `<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${esc(flow.redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`,
+      extraHeaders,
+    );
+  }
+  const url = flow.responseMode === 'fragment' ? `${flow.redirectUri}#${params.toString()}` : appendQuery(flow.redirectUri, params);
+  return { status: 302, headers: { location: url, ...extraHeaders }, body: '' };
+}
+
+function errorOut(flow: Flow, error: string, code: number, message: string, subcode?: string): EmuReply {
+  const url = errorRedirectUrl(flow.redirectUri, { error, code, message, state: flow.stateParam, ...(subcode ? { subcode } : {}) }, flow.state.now());
+  if (flow.responseMode === 'form_post' || flow.responseMode === 'fragment') {
+    const params = new URL(url).searchParams;
+    return finish(flow, params);
+  }
+  return redirect(url);
+}
+
+function issueCode(flow: Flow, tenant: TenantState, user: UserRecord, cookie: string | undefined): EmuReply {
+  const q = flow.req.query;
+  const code = `1.A${toBase64Url(randomBytes(48))}`;
+  flow.state.authCodes.set(code, {
+    code,
+    tenantId: tenant.id,
+    clientId: flow.state.app.clientId,
+    userId: user.id,
+    redirectUri: flow.redirectUri,
+    scopes: flow.rawScopes,
+    ...(q.get('code_challenge') ? { codeChallenge: q.get('code_challenge') ?? '' } : {}),
+    ...(q.get('code_challenge_method') ? { codeChallengeMethod: q.get('code_challenge_method') ?? '' } : {}),
+    ...(q.get('nonce') ? { nonce: q.get('nonce') ?? '' } : {}),
+    expiresAtMs: flow.state.nowMs() + flow.state.settings.authCodeLifetimeSeconds * 1000,
+    redeemed: false,
+  });
+  const out = new URLSearchParams();
+  out.set('code', code);
+  if (flow.stateParam) out.set('state', flow.stateParam);
+  out.set('session_state', randomUUID());
+  return finish(flow, out, cookie ? { 'set-cookie': cookie } : {});
+}
+
+function newSessionCookie(state: EmulatorState, tenant: TenantState, user: UserRecord): string {
+  const id = toBase64Url(randomBytes(24));
+  state.sessions.set(id, { tenantId: tenant.id, userId: user.id });
+  return `emu_session=${id}; Path=/; HttpOnly; SameSite=None; Secure`;
+}
+
+/** GET/POST /{tenant}/oauth2/v2.0/authorize: sign-in picker, consent pages and code issuance. */
+export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: string): EmuReply {
+  const q = req.query;
+  const tenantArg = state.findTenant(segment);
+  if (!tenantArg && !GENERIC.has(segment.toLowerCase())) {
+    return html(400, errorPage(90002, `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+  }
+  const clientId = q.get('client_id') ?? '';
+  if (clientId !== state.app.clientId) {
+    return html(400, errorPage(700016, `Application with identifier '${clientId}' was not found in the directory '${segment}'.`));
+  }
+  const redirectUri = q.get('redirect_uri') ?? '';
+  if (!state.app.redirectUris.includes(redirectUri)) {
+    return html(
+      400,
+      errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
+    );
+  }
+  const flow: Flow = {
+    state,
+    req,
+    tenantArg,
+    redirectUri,
+    stateParam: q.get('state'),
+    responseMode: q.get('response_mode') ?? 'query',
+    rawScopes: (q.get('scope') ?? '').split(/\s+/).filter(Boolean),
+    action: `${req.path}?${req.rawQuery}`,
+  };
+  const responseType = (q.get('response_type') ?? '').split(' ');
+  if (!responseType.includes('code')) {
+    return errorOut(flow, 'unsupported_response_type', 700054, "response_type 'id_token' is not enabled for the application.");
+  }
+  if (flow.rawScopes.length === 0) {
+    return errorOut(flow, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  }
+  const prompt = q.get('prompt');
+  const form = req.method === 'POST' ? formBody(req) : undefined;
+  const step = form?.get('action');
+
+  if (!form) {
+    const session = sessionUser(state, req.headers.cookie);
+    const sessionFits = session && (!tenantArg || session.tenant.id === tenantArg.id);
+    if (prompt === 'none') {
+      if (!sessionFits) return errorOut(flow, 'login_required', 50058, 'A silent sign-in request was sent but no user is signed in.');
+      return afterSignIn(flow, session.tenant, session.user, undefined, true);
+    }
+    if (sessionFits && prompt !== 'login' && prompt !== 'select_account' && prompt !== 'consent') {
+      return afterSignIn(flow, session.tenant, session.user, undefined, false);
+    }
+    return html(200, signInPage(`Sign in to ${state.app.displayName}`, flow.action, pickerUsers(state, tenantArg), {}, q.get('login_hint')));
+  }
+  const upn = form.get('user') || form.get('login') || '';
+  if (step === 'cancel') {
+    return errorOut(flow, 'access_denied', 65004, 'User declined to consent to access the app.', 'cancel');
+  }
+  const who = resolveSignIn(state, tenantArg, upn);
+  if (!who) return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
+  if (!who.user.accountEnabled) return html(400, errorPage(50057, 'The user account is disabled.'));
+  const cookie = newSessionCookie(state, who.tenant, who.user);
+  switch (step) {
+    case 'accept':
+      return acceptConsent(flow, who.tenant, who.user, form.get('onBehalf') === 'on', cookie);
+    case 'request':
+      return fileConsentRequest(flow, who.tenant, who.user, form.get('justification') ?? '');
+    default:
+      return afterSignIn(flow, who.tenant, who.user, cookie, false, prompt === 'consent');
+  }
+}
+
+function afterSignIn(flow: Flow, tenant: TenantState, user: UserRecord, cookie: string | undefined, silent: boolean, forceConsent = false): EmuReply {
+  const { state } = flow;
+  const requested = requestedScopeNames(state, flow.rawScopes).filter((s) => !OIDC_SCOPES.has(s));
+  const granted = tenant.delegatedScopesFor(user.id);
+  const missing = requested.filter((s) => !granted.has(s));
+  if (missing.length === 0 && !forceConsent) return issueCode(flow, tenant, user, cookie);
+  if (silent) {
+    return errorOut(flow, 'consent_required', 65001, `The user or administrator has not consented to use the application with ID '${state.app.clientId}' named '${state.app.displayName}'. Send an interactive authorization request for this user and resource.`);
+  }
+  const needsAdmin = missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) || tenant.consentPolicy.userConsent === 'notAllowed';
+  const list = `<ul id="requested-permissions">${(forceConsent ? requested : missing).map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul>`;
+  if (!user.isAdmin && needsAdmin) {
+    if (tenant.consentPolicy.adminConsentWorkflow) {
+      return html(
+        200,
+        page(
+          'Approval required',
+          `<h1 id="approval-required">Approval required</h1>
+<p>${esc(state.app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
+<div class="banner" id="error-code">AADSTS90095</div>
+<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'request' })}
+<label for="justification">Enter justification for requesting this app</label><br><textarea id="justification" name="justification" rows="3" cols="60"></textarea><br>
+<button type="submit" id="request-approval">Request approval</button></form>
+<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" class="secondary" type="submit">Return to the application without granting consent</button></form>`,
+        ),
+        cookie ? { 'set-cookie': cookie } : {},
+      );
+    }
+    return html(
+      200,
+      page(
+        'Need admin approval',
+        `<h1 id="need-admin-approval">Need admin approval</h1>
+<p>${esc(state.app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
+<div class="banner" id="error-code">AADSTS90094</div>
+<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" type="submit">Return to the application without granting consent</button></form>`,
+      ),
+      cookie ? { 'set-cookie': cookie } : {},
+    );
+  }
+  const onBehalf = user.isAdmin
+    ? `<p><label><input type="checkbox" id="consent-on-behalf" name="onBehalf"> Consent on behalf of your organization</label></p>`
+    : '';
+  return html(
+    200,
+    page(
+      'Permissions requested',
+      `<h1 id="consent-title">Permissions requested</h1>
+<p><strong id="app-name">${esc(state.app.displayName)}</strong> <span id="app-publisher" class="muted">${esc(state.app.publisherName)}</span></p>
+<p>Signed in as <span id="signed-in-user">${esc(user.userPrincipalName)}</span>. This app would like to:</p>${list}
+<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName })}${onBehalf}
+<button type="submit" name="action" value="accept" id="consent-accept">Accept</button>
+<button type="submit" name="action" value="cancel" id="consent-cancel" class="secondary">Cancel</button></form>`,
+    ),
+    cookie ? { 'set-cookie': cookie } : {},
+  );
+}
+
+function acceptConsent(flow: Flow, tenant: TenantState, user: UserRecord, onBehalf: boolean, cookie: string): EmuReply {
+  const requested = requestedScopeNames(flow.state, flow.rawScopes);
+  const missing = requested.filter((s) => !OIDC_SCOPES.has(s) && !tenant.delegatedScopesFor(user.id).has(s));
+  const needsAdmin = missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) || tenant.consentPolicy.userConsent === 'notAllowed';
+  if (!user.isAdmin && needsAdmin) {
+    return html(403, errorPage(90094, 'Admin consent is required for the permissions requested by this application.'));
+  }
+  tenant.grantDelegated(user.isAdmin && onBehalf ? 'AllPrincipals' : user.id, requested);
+  return issueCode(flow, tenant, user, cookie);
+}
+
+function fileConsentRequest(flow: Flow, tenant: TenantState, user: UserRecord, justification: string): EmuReply {
+  const scopes = requestedScopeNames(flow.state, flow.rawScopes);
+  tenant.consentRequests.push({
+    id: randomUUID(),
+    appId: flow.state.app.clientId,
+    requestedBy: user.id,
+    justification,
+    scopes,
+    createdDateTime: flow.state.now().toISOString(),
+    status: 'InProgress',
+  });
+  return html(
+    200,
+    page(
+      'Request sent',
+      `<h1 id="request-sent">Request sent</h1><p>You'll get an email when an admin reviews your request.</p>
+<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" type="submit">Return to the application</button></form>`,
+    ),
+  );
+}

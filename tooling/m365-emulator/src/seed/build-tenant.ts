@@ -1,0 +1,154 @@
+import { ROX_APP_CLIENT_ID } from '../state/app';
+import type { AccessPolicy, EmailAddress, GroupRecord, UserRecord } from '../state/model';
+import { GRAPH_APP_ROLES } from '../state/permissions';
+import { TenantState } from '../state/tenant';
+import type { ChangeClock } from '../state/versioned-collection';
+import { guidFrom } from '../util/prng';
+import { eventAt, mondayOf } from './calendar-seed';
+import { CONTOSO_PEOPLE, DEMO_TENANT } from './demo-tenant';
+import { messageAt, messageCounts } from './mail-seed';
+import type { TenantSpec } from './tenant-spec';
+import { userAt, type UserSeedContext } from './users-seed';
+
+export interface BuildOptions {
+  clock: ChangeClock;
+  nowMs: number;
+  appId?: string;
+  /** Application permissions admin consent grants (when the spec says it is already consented). */
+  applicationPermissions?: string[];
+}
+
+function group(
+  seed: string,
+  tenantId: string,
+  key: string,
+  displayName: string,
+  mail: string | null,
+  memberIds: string[],
+  kind: 'security' | 'unified',
+): GroupRecord {
+  return {
+    id: guidFrom(seed, tenantId, 'group', key),
+    displayName,
+    description: null,
+    mail,
+    mailNickname: mail ? (mail.split('@')[0] ?? key) : key,
+    mailEnabled: mail !== null,
+    securityEnabled: kind === 'security',
+    groupTypes: kind === 'unified' ? ['Unified'] : [],
+    createdDateTime: '2024-01-15T10:00:00Z',
+    memberIds,
+  };
+}
+
+/** Builds a tenant from a spec; the Contoso demo tenant is `buildTenant({ domain: 'contoso' })`. */
+export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
+  const domain = (spec.domain ?? 'contoso').toLowerCase();
+  const isContoso = domain === 'contoso';
+  const seed = spec.seed ?? `${domain}-seed`;
+  const id = spec.id ?? (isContoso ? DEMO_TENANT.id : guidFrom(seed, 'tenant', domain));
+  const initialDomain = `${domain}.onmicrosoft.com`;
+  const verifiedDomain = `${domain}.com`;
+  const people = (spec.people ?? (isContoso ? 'contoso' : 'none')) === 'contoso' ? CONTOSO_PEOPLE : [];
+  const userCount = Math.max(spec.users ?? 25, people.length === 0 ? 1 : 0);
+  const nowMs = spec.now ? Date.parse(spec.now) : opts.nowMs;
+  const ctx: UserSeedContext = {
+    seed,
+    tenantId: id,
+    initialDomain,
+    verifiedDomain,
+    people: people.slice(0, userCount),
+    createdBase: new Date(Date.UTC(2025, 0, 1)),
+  };
+  const derive = (i: number): UserRecord => userAt(ctx, i);
+  const peerCount = Math.min(userCount, 50);
+  const peerAt = (i: number): EmailAddress => {
+    const u = derive(i % peerCount);
+    return { name: u.displayName, address: u.mail ?? u.userPrincipalName };
+  };
+  const large = new Map((spec.largeMailboxes ?? []).map((l) => [l.userPrincipalName.toLowerCase(), l.inboxMessages]));
+  const messagesPerMailbox = spec.messagesPerMailbox ?? 12;
+  const eventsPerMailbox = spec.eventsPerMailbox ?? 8;
+  const weekStartMs = mondayOf(nowMs);
+
+  // Groups: named ones for the demo people, generic ones otherwise.
+  const groups: GroupRecord[] = [];
+  const idsWhere = (flag: string): string[] =>
+    people
+      .map((p, i) => ({ p, i }))
+      .filter(({ p, i }) => i < userCount && (p.flags ?? []).includes(flag as never))
+      .map(({ i }) => derive(i).id);
+  const firstIds = (n: number): string[] => Array.from({ length: Math.min(n, userCount) }, (_, i) => derive(i).id);
+  let restrictedGroupId: string | undefined;
+  if (people.length > 0) {
+    const legal = group(seed, id, 'legal', 'Legal Investigations', `legal.investigations@${verifiedDomain}`, idsWhere('restricted'), 'security');
+    const sales = group(seed, id, 'sales', 'Sales Team', `sales.team@${verifiedDomain}`, idsWhere('sales'), 'security');
+    const leadership = group(seed, id, 'leadership', 'Leadership', null, [derive(15 % userCount).id, derive(10 % userCount).id], 'security');
+    const all = group(seed, id, 'all', 'All Company', `allcompany@${verifiedDomain}`, [...firstIds(people.length), leadership.id], 'unified');
+    groups.push(legal, sales, leadership, all);
+    restrictedGroupId = legal.id;
+  } else {
+    groups.push(group(seed, id, 'all', 'All Staff', `allstaff@${verifiedDomain}`, firstIds(100), 'unified'));
+    groups.push(
+      group(seed, id, 'sales', 'Sales Team', `sales.team@${verifiedDomain}`, firstIds(50).filter((_, i) => i % 5 === 0), 'security'),
+    );
+  }
+  const appId = opts.appId ?? ROX_APP_CLIENT_ID;
+  const accessPolicies: AccessPolicy[] = [];
+  const policySpecs =
+    spec.accessPolicies ??
+    (restrictedGroupId
+      ? [{ groupMail: `legal.investigations@${verifiedDomain}`, accessRight: 'DenyAccess' as const, description: 'Keep legal hold mailboxes out of third-party apps' }]
+      : []);
+  for (const p of policySpecs) {
+    const g = groups.find((x) => x.mail?.toLowerCase() === p.groupMail.toLowerCase());
+    if (!g) throw new Error(`Access policy group ${p.groupMail} is not in tenant ${domain}`);
+    accessPolicies.push({
+      id: guidFrom(seed, id, 'aap', p.groupMail, p.accessRight),
+      appId,
+      groupId: g.id,
+      accessRight: p.accessRight,
+      description: p.description ?? '',
+    });
+  }
+
+  const tenant = new TenantState({
+    id,
+    displayName: spec.displayName ?? (isContoso ? DEMO_TENANT.displayName : domain.charAt(0).toUpperCase() + domain.slice(1)),
+    initialDomain,
+    verifiedDomains: [verifiedDomain],
+    seed,
+    clock: opts.clock,
+    userCount,
+    userAt: derive,
+    groups,
+    accessPolicies,
+    consentPolicy: { userConsent: 'allowed', adminConsentWorkflow: false, ...spec.consentPolicy },
+    mailboxGenerators: (owner) => {
+      const mailCtx = {
+        seed,
+        nowMs,
+        owner,
+        messagesPerMailbox,
+        peerAt,
+        peerCount,
+        ...(large.has(owner.userPrincipalName.toLowerCase())
+          ? { inboxOverride: large.get(owner.userPrincipalName.toLowerCase()) }
+          : {}),
+      };
+      const counts = messageCounts(mailCtx);
+      const calCtx = { seed, weekStartMs, owner, peerAt, peerCount };
+      return {
+        messageCount: counts,
+        messageAt: (folder, index, mid) => messageAt(mailCtx, folder, index, mid),
+        eventCount: owner.userPurpose === 'room' ? 0 : eventsPerMailbox,
+        eventAt: (index, eid) => eventAt(calCtx, index, eid),
+      };
+    },
+  });
+  if (spec.adminConsented) {
+    const sp = tenant.ensureServicePrincipal(appId, new Date(nowMs));
+    for (const role of opts.applicationPermissions ?? Object.keys(GRAPH_APP_ROLES)) sp.grantedRoles.add(role);
+  }
+  return tenant;
+}

@@ -1,0 +1,32 @@
+import type { AccessRight } from '../state/model';
+import type { ConsentPolicy } from '../state/tenant';
+
+/** Describes a tenant to generate. Everything not given is derived from `seed`. */
+export interface TenantSpec {
+  /** Tenant id (GUID); derived from the seed and domain when omitted. */
+  id?: string;
+  displayName?: string;
+  /** Domain label: "contoso" gives contoso.onmicrosoft.com plus the verified contoso.com. */
+  domain?: string;
+  seed?: string;
+  /** Total number of users. With `people: 'contoso'` the named demo people come first. Default 25. */
+  users?: number;
+  /** Which fixed people lead the user list. Default 'contoso' for the demo domain, else 'none'. */
+  people?: 'contoso' | 'none';
+  /** Messages generated in each inbox (sent items get a third of it). Default 12. */
+  messagesPerMailbox?: number;
+  /** Events generated in each calendar. Default 8. */
+  eventsPerMailbox?: number;
+  /** Mailboxes with an unusually large inbox, for delta walks. */
+  largeMailboxes?: { userPrincipalName: string; inboxMessages: number }[];
+  consentPolicy?: Partial<ConsentPolicy>;
+  /** Whether the app already has admin consent in this tenant. Default false. */
+  adminConsented?: boolean;
+  /** ApplicationAccessPolicies for the app; default: DenyAccess on the Legal Investigations group. */
+  accessPolicies?: { groupMail: string; accessRight: AccessRight; description?: string }[];
+  /** Instant the seeded mail and meetings are placed around. Default: the emulator's start time. */
+  now?: string;
+}
+
+/** Names of built-in seeds. */
+export type SeedName = 'demo' | 'demo-10k' | 'empty';

@@ -1,0 +1,126 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+
+import { FaultRegistry } from '../control/faults';
+import { RequestLog } from '../control/request-log';
+import { buildTenant } from '../seed/build-tenant';
+import type { TenantSpec } from '../seed/tenant-spec';
+import type { EmulatorMaterial } from '../tls/material';
+import { toBase64Url } from '../util/base64url';
+import { type AppOverrides, type AppRegistration, buildAppRegistration } from './app';
+import { defaultSettings, type EmulatorSettings } from './settings';
+import type { TenantState } from './tenant';
+import { ChangeClock } from './versioned-collection';
+
+export interface AuthCode {
+  code: string;
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  nonce?: string;
+  expiresAtMs: number;
+  redeemed: boolean;
+}
+
+export interface RefreshTokenRecord {
+  token: string;
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  lastUsedMs: number;
+  revoked: boolean;
+}
+
+/** Browser sign-in sessions of the emulated login page (cookie → user). */
+export interface SignInSession {
+  tenantId: string;
+  userId: string;
+}
+
+/** The whole mutable world of one emulator instance. */
+export class EmulatorState {
+  readonly clock = new ChangeClock();
+  readonly tenants = new Map<string, TenantState>();
+  readonly app: AppRegistration;
+  readonly settings: EmulatorSettings = defaultSettings();
+  readonly faults = new FaultRegistry();
+  readonly log = new RequestLog();
+  readonly authCodes = new Map<string, AuthCode>();
+  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  readonly sessions = new Map<string, SignInSession>();
+  readonly signingKey: KeyObject;
+  readonly signingPublicKey: KeyObject;
+  readonly signingKid: string;
+  readonly signingCertDer: string;
+  readonly appPublicKey: KeyObject;
+  /** Time source; tests can move it forward through the control API. */
+  clockOffsetMs = 0;
+  private readonly tenantSpecs: TenantSpec[] = [];
+
+  constructor(
+    readonly material: EmulatorMaterial,
+    appOverrides: AppOverrides,
+    private readonly startMs: number,
+  ) {
+    this.app = buildAppRegistration(material, appOverrides);
+    this.signingKey = createPrivateKey(material.signingKeyPem);
+    this.signingPublicKey = createPublicKey(this.signingKey);
+    const cert = new X509Certificate(material.signingCertPem);
+    this.signingKid = toBase64Url(createHash('sha1').update(cert.raw).digest());
+    this.signingCertDer = cert.raw.toString('base64');
+    this.appPublicKey = new X509Certificate(material.appCertPem).publicKey;
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  nowMs(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  addTenant(spec: TenantSpec): TenantState {
+    const tenant = buildTenant(spec, {
+      clock: this.clock,
+      nowMs: this.startMs,
+      appId: this.app.clientId,
+      applicationPermissions: this.app.applicationPermissions,
+    });
+    const clash = this.findTenant(tenant.id) ?? tenant.domains.map((d) => this.findTenant(d)).find(Boolean);
+    if (clash) this.removeTenant(clash.id);
+    this.tenants.set(tenant.id, tenant);
+    this.tenantSpecs.push(spec);
+    return tenant;
+  }
+
+  removeTenant(id: string): boolean {
+    return this.tenants.delete(id);
+  }
+
+  /** Rebuilds a tenant from the spec it was created with (drops every mutation). */
+  resetTenant(id: string): TenantState | undefined {
+    const tenant = this.tenants.get(id);
+    if (!tenant) return undefined;
+    const spec = [...this.tenantSpecs].reverse().find((s) => {
+      const built = buildTenant(s, { clock: new ChangeClock(), nowMs: this.startMs });
+      return built.id === id;
+    });
+    if (!spec) return undefined;
+    return this.addTenant(spec);
+  }
+
+  /** Finds a tenant by GUID or by any of its domains (case-insensitive). */
+  findTenant(idOrDomain: string): TenantState | undefined {
+    const lower = idOrDomain.toLowerCase();
+    const byId = this.tenants.get(lower);
+    if (byId) return byId;
+    for (const t of this.tenants.values()) {
+      if (t.domains.some((d) => d.toLowerCase() === lower)) return t;
+    }
+    return undefined;
+  }
+}

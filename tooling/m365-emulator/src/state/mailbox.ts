@@ -1,0 +1,139 @@
+import { toBase64Url, fromBase64Url } from '../util/base64url';
+import { type ChangeClock, VersionedCollection } from './versioned-collection';
+import type { EventRecord, MessageRecord } from './model';
+
+export const WELL_KNOWN_FOLDERS = [
+  { name: 'inbox', displayName: 'Inbox' },
+  { name: 'sentitems', displayName: 'Sent Items' },
+  { name: 'drafts', displayName: 'Drafts' },
+  { name: 'deleteditems', displayName: 'Deleted Items' },
+  { name: 'archive', displayName: 'Archive' },
+  { name: 'junkemail', displayName: 'Junk Email' },
+  { name: 'outbox', displayName: 'Outbox' },
+] as const;
+
+export interface MailboxGenerators {
+  messageCount: (folder: string) => number;
+  messageAt: (folder: string, index: number, id: string) => MessageRecord;
+  eventCount: number;
+  eventAt: (index: number, id: string) => EventRecord;
+}
+
+export interface FolderState {
+  id: string;
+  name: string;
+  displayName: string;
+  messages: VersionedCollection<MessageRecord>;
+}
+
+/** Builds the base (generated) id of a message; its payload names the mailbox, folder and index. */
+export function baseMessageId(mailboxKey: string, folder: string, index: number): string {
+  return `AAMkA${toBase64Url(`m|${mailboxKey}|${folder}|${index}`)}`;
+}
+
+function parseBaseMessageId(id: string): { mailboxKey: string; folder: string; index: number } | undefined {
+  if (!id.startsWith('AAMkA')) return undefined;
+  const parts = fromBase64Url(id.slice(5)).toString('utf8').split('|');
+  if (parts.length !== 4 || parts[0] !== 'm') return undefined;
+  const index = Number(parts[3]);
+  if (!Number.isInteger(index)) return undefined;
+  return { mailboxKey: parts[1] ?? '', folder: parts[2] ?? '', index };
+}
+
+export function baseEventId(mailboxKey: string, index: number): string {
+  return `AAMkAGE${toBase64Url(`e|${mailboxKey}|${index}`)}`;
+}
+
+function parseBaseEventIndex(id: string, mailboxKey: string): number | undefined {
+  if (!id.startsWith('AAMkAGE')) return undefined;
+  const parts = fromBase64Url(id.slice(7)).toString('utf8').split('|');
+  if (parts.length !== 3 || parts[0] !== 'e' || parts[1] !== mailboxKey) return undefined;
+  const index = Number(parts[2]);
+  return Number.isInteger(index) ? index : undefined;
+}
+
+/**
+ * The regular (mutable) id of a message changes each time it moves; the immutable id never does.
+ * A regular id is the immutable id plus a move counter.
+ */
+export function regularMessageId(message: MessageRecord): string {
+  if (message.moveCount === 0) return message.id;
+  return `AAMkA${toBase64Url(`r|${message.id}|${message.moveCount}`)}`;
+}
+
+/** Splits an id from a client into the immutable id and, for a moved item's regular id, the move count. */
+export function parseClientMessageId(id: string): { immutableId: string; moveCount: number | undefined } {
+  if (id.startsWith('AAMkA')) {
+    const decoded = fromBase64Url(id.slice(5)).toString('utf8').split('|');
+    if (decoded.length === 3 && decoded[0] === 'r') {
+      return { immutableId: decoded[1] ?? '', moveCount: Number(decoded[2]) };
+    }
+  }
+  return { immutableId: id, moveCount: undefined };
+}
+
+/** One user's Exchange mailbox: folders of messages and the primary calendar. */
+export class Mailbox {
+  readonly folders = new Map<string, FolderState>();
+  readonly events: VersionedCollection<EventRecord>;
+  /** transactionId → event id, for idempotent event creation. */
+  readonly transactionIds = new Map<string, string>();
+  private counter = 0;
+
+  constructor(
+    readonly userId: string,
+    clock: ChangeClock,
+    generators: MailboxGenerators,
+  ) {
+    for (const f of WELL_KNOWN_FOLDERS) {
+      const folder = f.name;
+      this.folders.set(folder, {
+        id: `AAMkAF${toBase64Url(`f|${userId}|${folder}`)}`,
+        name: folder,
+        displayName: f.displayName,
+        messages: new VersionedCollection<MessageRecord>(
+          clock,
+          generators.messageCount(folder),
+          (i) => generators.messageAt(folder, i, baseMessageId(userId, folder, i)),
+          (id) => {
+            const parsed = parseBaseMessageId(id);
+            return parsed && parsed.mailboxKey === userId && parsed.folder === folder ? parsed.index : undefined;
+          },
+        ),
+      });
+    }
+    this.events = new VersionedCollection<EventRecord>(
+      clock,
+      generators.eventCount,
+      (i) => generators.eventAt(i, baseEventId(userId, i)),
+      (id) => parseBaseEventIndex(id, userId),
+    );
+  }
+
+  /** Resolves a folder by well-known name (case-insensitive) or folder id. */
+  folder(idOrName: string): FolderState | undefined {
+    const byName = this.folders.get(idOrName.toLowerCase());
+    if (byName) return byName;
+    for (const f of this.folders.values()) if (f.id === idOrName) return f;
+    return undefined;
+  }
+
+  /** Finds a message by regular or immutable id in any folder. */
+  findMessage(clientId: string): { folder: FolderState; message: MessageRecord } | undefined {
+    const { immutableId, moveCount } = parseClientMessageId(clientId);
+    for (const folder of this.folders.values()) {
+      const message = folder.messages.get(immutableId);
+      if (message) {
+        if (moveCount !== undefined && moveCount !== message.moveCount) return undefined;
+        return { folder, message };
+      }
+    }
+    return undefined;
+  }
+
+  newId(kind: 'message' | 'event'): string {
+    this.counter += 1;
+    const prefix = kind === 'message' ? 'AAMkA' : 'AAMkAGE';
+    return `${prefix}${toBase64Url(`n|${this.userId}|${kind}|${this.counter}|${Date.now().toString(36)}`)}`;
+  }
+}

@@ -1,0 +1,172 @@
+// Records the emulator stores. Graph shapes are produced from them by the graph/ mappers.
+
+export type UserPurpose = 'user' | 'room' | 'equipment' | 'shared';
+
+export interface UserRecord {
+  id: string;
+  userPrincipalName: string;
+  mail: string | null;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  department: string | null;
+  officeLocation: string | null;
+  mobilePhone: string | null;
+  businessPhones: string[];
+  preferredLanguage: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  mailNickname: string;
+  proxyAddresses: string[];
+  otherMails: string[];
+  assignedLicenses: { skuId: string; disabledPlans: string[] }[];
+  createdDateTime: string;
+  // Emulator-only facts (never serialised as Graph properties).
+  hasMailbox: boolean;
+  isAdmin: boolean;
+  userPurpose: UserPurpose;
+  timeZone: string;
+}
+
+export interface GroupRecord {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mail: string | null;
+  mailNickname: string;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  groupTypes: string[];
+  createdDateTime: string;
+  /** Direct members: user or group ids. */
+  memberIds: string[];
+}
+
+export type AccessRight = 'RestrictAccess' | 'DenyAccess';
+
+export interface AccessPolicy {
+  id: string;
+  appId: string;
+  /** Object id of a mail-enabled security group. */
+  groupId: string;
+  accessRight: AccessRight;
+  description: string;
+}
+
+export interface ConsentRequest {
+  id: string;
+  appId: string;
+  requestedBy: string; // user id
+  justification: string;
+  scopes: string[];
+  createdDateTime: string;
+  status: 'InProgress' | 'Completed' | 'Denied';
+  reviewedBy?: string;
+}
+
+export interface EmailAddress {
+  name: string;
+  address: string;
+}
+
+export interface AttachmentRecord {
+  id: string;
+  name: string;
+  contentType: string;
+  isInline: boolean;
+  contentBase64: string;
+}
+
+export interface MessageRecord {
+  /** Immutable id; the regular id is derived from it and moveCount. */
+  id: string;
+  moveCount: number;
+  folder: string; // well-known name of the containing folder
+  subject: string;
+  bodyHtml: string;
+  from: EmailAddress;
+  toRecipients: EmailAddress[];
+  ccRecipients: EmailAddress[];
+  bccRecipients: EmailAddress[];
+  receivedDateTime: string;
+  sentDateTime: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  changeKey: string;
+  internetMessageId: string;
+  conversationId: string;
+  isRead: boolean;
+  isDraft: boolean;
+  importance: 'low' | 'normal' | 'high';
+  categories: string[];
+  attachments: AttachmentRecord[];
+}
+
+export interface DateTimeTimeZone {
+  dateTime: string;
+  timeZone: string;
+}
+
+export interface Attendee {
+  type: 'required' | 'optional' | 'resource';
+  status: { response: string; time: string };
+  emailAddress: EmailAddress;
+}
+
+export interface RecurrencePattern {
+  type: 'daily' | 'weekly';
+  interval: number;
+  daysOfWeek?: string[];
+  firstDayOfWeek?: string;
+}
+
+export interface RecurrenceRange {
+  type: 'numbered' | 'endDate' | 'noEnd';
+  startDate: string;
+  endDate?: string;
+  numberOfOccurrences?: number;
+  recurrenceTimeZone?: string;
+}
+
+export interface EventException {
+  /** Present when the occurrence was deleted from the series. */
+  isDeleted?: boolean;
+  subject?: string;
+  startUtc?: string;
+  endUtc?: string;
+  isCancelled?: boolean;
+  changeKey: string;
+  lastModifiedDateTime: string;
+}
+
+export interface EventRecord {
+  id: string;
+  iCalUId: string;
+  transactionId: string | null;
+  subject: string;
+  bodyHtml: string;
+  /** Start and end as UTC instants (ISO with Z). For all-day events they are midnights in originalStartTimeZone. */
+  startUtc: string;
+  endUtc: string;
+  originalStartTimeZone: string;
+  originalEndTimeZone: string;
+  isAllDay: boolean;
+  isCancelled: boolean;
+  isOnlineMeeting: boolean;
+  onlineMeetingProvider: string;
+  joinUrl: string | null;
+  location: string;
+  organizer: EmailAddress;
+  attendees: Attendee[];
+  showAs: string;
+  sensitivity: string;
+  importance: string;
+  categories: string[];
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  changeKey: string;
+  recurrence: { pattern: RecurrencePattern; range: RecurrenceRange } | null;
+  /** Keyed by the occurrence's original start (UTC ISO). */
+  exceptions: Record<string, EventException>;
+}

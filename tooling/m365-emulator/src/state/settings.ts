@@ -1,0 +1,38 @@
+/**
+ * Switches for behaviour that Microsoft documents loosely or that differs between tenants.
+ * Every default is the most common observed behaviour; docs/emulator.md lists them.
+ */
+export interface EmulatorSettings {
+  /** Mail.ReadBasic(.All) and an explicit $select=body: silently omit (default) or answer 403. */
+  readBasicExplicitBody: 'omit' | 'forbid';
+  /** Message of the 403 for a mailbox outside an ApplicationAccessPolicy. */
+  accessPolicyDeniedMessage: string;
+  /** Lifetime of access tokens in seconds (expires_in). */
+  accessTokenLifetimeSeconds: number;
+  /** Inactivity lifetime of refresh tokens in seconds (AADSTS700082 after it). */
+  refreshTokenLifetimeSeconds: number;
+  /** Whether a refresh token stays usable after it has been redeemed (Entra: yes). */
+  refreshTokenReuse: 'allow' | 'reject';
+  /** Lifetime of authorization codes in seconds. */
+  authCodeLifetimeSeconds: number;
+  /** Outlook per app+mailbox limits. */
+  throttle: { concurrentPerMailbox: number; requestsPerWindow: number; windowSeconds: number };
+  /** Largest expirationDateTime distance for Outlook subscriptions, in minutes. */
+  subscriptionMaxMinutes: number;
+  /** Whether subscription validation and notification deliveries are actually sent. */
+  deliverNotifications: boolean;
+}
+
+export function defaultSettings(): EmulatorSettings {
+  return {
+    readBasicExplicitBody: 'omit',
+    accessPolicyDeniedMessage: 'Access to OData is disabled.',
+    accessTokenLifetimeSeconds: 3599,
+    refreshTokenLifetimeSeconds: 90 * 86_400,
+    refreshTokenReuse: 'allow',
+    authCodeLifetimeSeconds: 600,
+    throttle: { concurrentPerMailbox: 4, requestsPerWindow: 10_000, windowSeconds: 600 },
+    subscriptionMaxMinutes: 10_070,
+    deliverNotifications: true,
+  };
+}

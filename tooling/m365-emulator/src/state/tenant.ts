@@ -1,0 +1,193 @@
+import { guidFrom } from '../util/prng';
+import { Mailbox, type MailboxGenerators } from './mailbox';
+import type { AccessPolicy, ConsentRequest, GroupRecord, UserRecord } from './model';
+import { type ChangeClock, VersionedCollection } from './versioned-collection';
+
+export type UserConsentPolicy = 'allowed' | 'notAllowed';
+
+export interface ConsentPolicy {
+  /** Whether users may consent to low-risk delegated permissions themselves. */
+  userConsent: UserConsentPolicy;
+  /** Whether the admin consent request workflow is turned on. */
+  adminConsentWorkflow: boolean;
+}
+
+export interface ServicePrincipal {
+  id: string;
+  appId: string;
+  grantedRoles: Set<string>;
+  createdDateTime: string;
+}
+
+export interface TenantInit {
+  id: string;
+  displayName: string;
+  initialDomain: string;
+  verifiedDomains: string[];
+  seed: string;
+  clock: ChangeClock;
+  userCount: number;
+  userAt: (index: number) => UserRecord;
+  groups: GroupRecord[];
+  accessPolicies: AccessPolicy[];
+  consentPolicy: ConsentPolicy;
+  mailboxGenerators: (user: UserRecord) => MailboxGenerators;
+}
+
+/** Everything the emulator knows about one Entra tenant and its Exchange Online organisation. */
+export class TenantState {
+  readonly id: string;
+  displayName: string;
+  readonly initialDomain: string;
+  readonly verifiedDomains: string[];
+  readonly seed: string;
+  readonly users: VersionedCollection<UserRecord>;
+  readonly groups = new Map<string, GroupRecord>();
+  /** The app's service principal; absent until consent creates it. */
+  servicePrincipal: ServicePrincipal | undefined;
+  /** Delegated grants: 'AllPrincipals' (admin, tenant-wide) or a user id → scopes. */
+  readonly delegatedGrants = new Map<string, Set<string>>();
+  consentPolicy: ConsentPolicy;
+  readonly consentRequests: ConsentRequest[] = [];
+  accessPolicies: AccessPolicy[];
+  /** Bumped to invalidate every delta token issued for this tenant. */
+  deltaEpoch = 0;
+  private readonly mailboxes = new Map<string, Mailbox>();
+  private readonly idByUpn = new Map<string, string>();
+  private readonly userIndexById = new Map<string, number>();
+  private readonly clock: ChangeClock;
+  private readonly mailboxGenerators: (user: UserRecord) => MailboxGenerators;
+
+  constructor(init: TenantInit) {
+    this.id = init.id;
+    this.displayName = init.displayName;
+    this.initialDomain = init.initialDomain;
+    this.verifiedDomains = init.verifiedDomains;
+    this.seed = init.seed;
+    this.clock = init.clock;
+    this.consentPolicy = init.consentPolicy;
+    this.accessPolicies = init.accessPolicies;
+    this.mailboxGenerators = init.mailboxGenerators;
+    // Users are cheap to derive but lookups by id and UPN need an index; building it costs one
+    // hash per user, which keeps a 10,000-user tenant well under a second.
+    for (let i = 0; i < init.userCount; i++) {
+      const u = init.userAt(i);
+      this.userIndexById.set(u.id, i);
+      this.idByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+      if (u.mail) this.idByUpn.set(u.mail.toLowerCase(), u.id);
+    }
+    this.users = new VersionedCollection<UserRecord>(init.clock, init.userCount, init.userAt, (id) =>
+      this.userIndexById.get(id),
+    );
+    for (const g of init.groups) this.groups.set(g.id, g);
+  }
+
+  get domains(): string[] {
+    return [this.initialDomain, ...this.verifiedDomains];
+  }
+
+  /** Looks a user up by object id, UPN or primary SMTP address (case-insensitive). */
+  findUser(idOrUpn: string): UserRecord | undefined {
+    const direct = this.users.get(idOrUpn);
+    if (direct) return direct;
+    const id = this.idByUpn.get(idOrUpn.toLowerCase());
+    return id ? this.users.get(id) : undefined;
+  }
+
+  putUser(user: UserRecord): void {
+    this.users.put(user);
+    this.idByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+    if (user.mail) this.idByUpn.set(user.mail.toLowerCase(), user.id);
+  }
+
+  deleteUser(id: string): boolean {
+    const user = this.users.get(id);
+    if (!user) return false;
+    this.users.remove(id, 'deleted');
+    this.mailboxes.delete(id);
+    return true;
+  }
+
+  newUserId(label: string): string {
+    return guidFrom(this.seed, this.id, 'new-user', label, this.clock.current);
+  }
+
+  findGroup(idOrMail: string): GroupRecord | undefined {
+    const byId = this.groups.get(idOrMail);
+    if (byId) return byId;
+    const lower = idOrMail.toLowerCase();
+    for (const g of this.groups.values()) if (g.mail?.toLowerCase() === lower) return g;
+    return undefined;
+  }
+
+  /** All users reachable through nested membership, plus nested groups. */
+  transitiveMembers(groupId: string): { users: UserRecord[]; groups: GroupRecord[] } {
+    const users = new Map<string, UserRecord>();
+    const groups = new Map<string, GroupRecord>();
+    const visit = (gid: string): void => {
+      const group = this.groups.get(gid);
+      if (!group) return;
+      for (const memberId of group.memberIds) {
+        const nested = this.groups.get(memberId);
+        if (nested) {
+          if (!groups.has(nested.id)) {
+            groups.set(nested.id, nested);
+            visit(nested.id);
+          }
+          continue;
+        }
+        const user = this.users.get(memberId);
+        if (user) users.set(user.id, user);
+      }
+    };
+    visit(groupId);
+    return { users: [...users.values()], groups: [...groups.values()] };
+  }
+
+  /** The user's mailbox, created on first use; undefined when the user has none. */
+  mailbox(user: UserRecord): Mailbox | undefined {
+    if (!user.hasMailbox) return undefined;
+    let mailbox = this.mailboxes.get(user.id);
+    if (!mailbox) {
+      mailbox = new Mailbox(user.id, this.clock, this.mailboxGenerators(user));
+      this.mailboxes.set(user.id, mailbox);
+    }
+    return mailbox;
+  }
+
+  /** Whether an ApplicationAccessPolicy lets the app reach this mailbox (Test-ApplicationAccessPolicy). */
+  accessCheck(appId: string, userId: string): 'Granted' | 'Denied' {
+    const policies = this.accessPolicies.filter((p) => p.appId === appId);
+    if (policies.length === 0) return 'Granted';
+    const inGroup = (p: AccessPolicy): boolean => this.transitiveMembers(p.groupId).users.some((u) => u.id === userId);
+    // Exchange evaluates: any matching DenyAccess denies; with RestrictAccess policies, the
+    // mailbox must be in at least one of their groups.
+    if (policies.some((p) => p.accessRight === 'DenyAccess' && inGroup(p))) return 'Denied';
+    const restrict = policies.filter((p) => p.accessRight === 'RestrictAccess');
+    if (restrict.length > 0 && !restrict.some(inGroup)) return 'Denied';
+    return 'Granted';
+  }
+
+  /** Delegated scopes granted to the app for this user (tenant-wide plus the user's own). */
+  delegatedScopesFor(userId: string): Set<string> {
+    return new Set([...(this.delegatedGrants.get('AllPrincipals') ?? []), ...(this.delegatedGrants.get(userId) ?? [])]);
+  }
+
+  grantDelegated(principal: string, scopes: string[]): void {
+    const set = this.delegatedGrants.get(principal) ?? new Set<string>();
+    for (const s of scopes) set.add(s);
+    this.delegatedGrants.set(principal, set);
+  }
+
+  ensureServicePrincipal(appId: string, now: Date): ServicePrincipal {
+    if (!this.servicePrincipal) {
+      this.servicePrincipal = {
+        id: guidFrom(this.id, 'sp', appId),
+        appId,
+        grantedRoles: new Set<string>(),
+        createdDateTime: now.toISOString(),
+      };
+    }
+    return this.servicePrincipal;
+  }
+}
