@@ -1,4 +1,9 @@
-import { type INestApplication, type INestApplicationContext, RequestMethod } from '@nestjs/common';
+import {
+  type INestApplication,
+  type INestApplicationContext,
+  RequestMethod,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -12,6 +17,7 @@ import { type AppConfig } from './config/app-config';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
 import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
+import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
 
 export interface BootOptions {
@@ -68,6 +74,21 @@ export async function createHttpApp(
   app.enableShutdownHooks();
   return app;
 }
+
+/** A context for one-off commands: the platform plus the given modules, no processors or crons. */
+export async function createCommandContext(
+  config: AppConfig,
+  modules: Type[] = [],
+  options: BootOptions = {},
+): Promise<INestApplicationContext> {
+  const logger = options.logger ?? createRootLogger({ level: config.log.level });
+  return NestFactory.createApplicationContext(
+    { module: CommandModule, imports: [PlatformModule.forRoot(config), ...modules] },
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
+}
+
+class CommandModule {}
 
 /** Builds the worker: processors start consuming as soon as it is initialised. */
 export async function createWorker(

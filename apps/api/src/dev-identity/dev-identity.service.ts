@@ -3,7 +3,7 @@ import { type DevIdentityList, type Session } from '@rox365/contracts';
 
 import { MembersService } from '../members/members.service';
 import { AuthError, AuthErrorCode } from '../platform/auth/auth.errors';
-import { DevTokenIssuer } from '../platform/auth/dev-token-issuer.service';
+import { DevTokenIssuer } from './dev-token-issuer.service';
 import { AppConfig } from '../config/app-config';
 import { DEMO_MEMBERS } from './demo-org';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type RoxRole } from '@rox365/contracts';
 import { SignJWT } from 'jose';
 
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '../config/app-config';
 
 export const DEV_TOKEN_TTL_SECONDS = 8 * 60 * 60;
 
