@@ -8,9 +8,14 @@ export interface DemoMember {
 }
 
 // The demo org's members. Their addresses match users of the emulator's Contoso tenant so the
-// directory mapping has something to find; one has no Microsoft account at all.
+// directory mapping has something to find; the last has no Microsoft account at all.
 export const DEMO_MEMBERS: DemoMember[] = [
-  { roxUserId: 'u_admin', email: 'admin@contoso.com', displayName: 'Ada Admin', role: 'admin' },
+  {
+    roxUserId: 'u_isaiah',
+    email: 'isaiah.langer@contoso.com',
+    displayName: 'Isaiah Langer',
+    role: 'admin',
+  },
   {
     roxUserId: 'u_megan',
     email: 'megan.bowen@contoso.com',
@@ -19,7 +24,7 @@ export const DEMO_MEMBERS: DemoMember[] = [
   },
   {
     roxUserId: 'u_alex',
-    email: 'alex.wilber@contoso.com',
+    email: 'Alex.Wilber@contoso.com',
     displayName: 'Alex Wilber',
     role: 'member',
   },
@@ -29,8 +34,22 @@ export const DEMO_MEMBERS: DemoMember[] = [
     displayName: 'Lidia Holloway',
     role: 'member',
   },
+  // In the group the tenant's application access policy denies: probes come back denied.
   {
-    roxUserId: 'u_outsider',
+    roxUserId: 'u_joni',
+    email: 'joni.sherman@contoso.com',
+    displayName: 'Joni Sherman',
+    role: 'member',
+  },
+  // Licensed without Exchange: no mailbox to sync.
+  {
+    roxUserId: 'u_pradeep',
+    email: 'pradeep.gupta@contoso.com',
+    displayName: 'Pradeep Gupta',
+    role: 'member',
+  },
+  {
+    roxUserId: 'u_sam',
     email: 'sam.outsider@fabrikam.example',
     displayName: 'Sam Outsider',
     role: 'member',

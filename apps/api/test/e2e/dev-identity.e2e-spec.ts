@@ -26,16 +26,18 @@ describe('demo sign-in (ROX_AUTH_MODE=dev)', () => {
     const res = await t.http().get('/api/v1/dev/identities');
     expect(res.status).toBe(200);
     expect(res.body.items.map((m: { roxUserId: string }) => m.roxUserId)).toEqual([
-      'u_admin',
       'u_alex',
+      'u_isaiah',
+      'u_joni',
       'u_lidia',
       'u_megan',
-      'u_outsider',
+      'u_pradeep',
+      'u_sam',
     ]);
   });
 
   it('mints a token that the API accepts with the member’s role', async () => {
-    const admin = await t.http().post('/api/v1/dev/sign-in').send({ roxUserId: 'u_admin' });
+    const admin = await t.http().post('/api/v1/dev/sign-in').send({ roxUserId: 'u_isaiah' });
     expect(admin.status).toBe(200);
     expect(admin.body.caller).toMatchObject({
       roxUserId: 'u_admin',
