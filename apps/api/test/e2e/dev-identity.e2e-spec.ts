@@ -40,9 +40,9 @@ describe('demo sign-in (ROX_AUTH_MODE=dev)', () => {
     const admin = await t.http().post('/api/v1/dev/sign-in').send({ roxUserId: 'u_isaiah' });
     expect(admin.status).toBe(200);
     expect(admin.body.caller).toMatchObject({
-      roxUserId: 'u_admin',
+      roxUserId: 'u_isaiah',
       role: 'admin',
-      email: 'admin@contoso.com',
+      email: 'isaiah.langer@contoso.com',
     });
     const audit = await t
       .http()
