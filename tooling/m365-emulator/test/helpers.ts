@@ -1,3 +1,4 @@
+import { Client } from '@microsoft/microsoft-graph-client';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 
 import type { RunningEmulator } from '../src/index';
@@ -27,4 +28,34 @@ export function decodePayload(jwt: string): Record<string, unknown> {
 export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Graph SDK client pointed at the emulator: only baseUrl and customHosts differ from production. */
+export function graphClient(emu: RunningEmulator, token: () => Promise<string>): Client {
+  return Client.init({
+    baseUrl: emu.graphBaseUrl,
+    customHosts: new Set([new URL(emu.graphBaseUrl).hostname]),
+    authProvider: (done) => {
+      token().then(
+        (t) => done(null, t),
+        (e: unknown) => done(e, null),
+      );
+    },
+  });
+}
+
+/** App-only token for a tenant through MSAL. */
+export async function appToken(emu: RunningEmulator, tenant: string): Promise<string> {
+  const result = await msalApp(emu, tenant).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'], skipCache: true });
+  if (!result) throw new Error('no token');
+  return result.accessToken;
+}
+
+export async function expectGraphError(p: Promise<unknown>): Promise<{ statusCode: number; code: string; message: string; headers?: Headers }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { statusCode: number; code: string; message: string };
+  }
+  throw new Error('expected a Graph error');
 }

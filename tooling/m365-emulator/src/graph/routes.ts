@@ -1,8 +1,9 @@
 import type { GraphRoute } from './context';
 import { groupRoutes } from './directory/groups';
+import { mailRoutes } from './mail/messages';
 import { userRoutes } from './directory/users';
 
 /** Every Graph route, most specific first. */
 export function graphRoutes(extra: GraphRoute[] = []): GraphRoute[] {
-  return [...extra, ...groupRoutes, ...userRoutes];
+  return [...extra, ...mailRoutes, ...groupRoutes, ...userRoutes];
 }

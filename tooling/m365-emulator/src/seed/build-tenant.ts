@@ -50,7 +50,7 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   const initialDomain = `${domain}.onmicrosoft.com`;
   const verifiedDomain = `${domain}.com`;
   const people = (spec.people ?? (isContoso ? 'contoso' : 'none')) === 'contoso' ? CONTOSO_PEOPLE : [];
-  const userCount = Math.max(spec.users ?? 25, people.length === 0 ? 1 : 0);
+  const userCount = Math.max(spec.users ?? Math.max(25, people.length), 1);
   const nowMs = spec.now ? Date.parse(spec.now) : opts.nowMs;
   const ctx: UserSeedContext = {
     seed,

@@ -17,12 +17,15 @@ export interface Change<T> {
   seq: number;
   item: T | null;
   reason?: RemovedReason;
+  /** For removals: the item as it was just before. */
+  last?: T;
 }
 
 interface Entry<T> {
   item: T | null;
   seq: number;
   reason?: RemovedReason;
+  last?: T;
 }
 
 /**
@@ -88,7 +91,7 @@ export class VersionedCollection<T extends { id: string }> {
   remove(id: string, reason: RemovedReason = 'deleted'): boolean {
     const current = this.get(id);
     if (!current) return false;
-    this.entries.set(id, { item: null, seq: this.clock.next(), reason });
+    this.entries.set(id, { item: null, seq: this.clock.next(), reason, last: current });
     if (this.isBase(id)) this.removedBaseCount++;
     return true;
   }
@@ -134,7 +137,7 @@ export class VersionedCollection<T extends { id: string }> {
     const out: Change<T>[] = [];
     for (const [id, entry] of this.entries) {
       if (entry.seq > sinceSeq && entry.seq <= untilSeq) {
-        out.push({ id, seq: entry.seq, item: entry.item, ...(entry.reason ? { reason: entry.reason } : {}) });
+        out.push({ id, seq: entry.seq, item: entry.item, ...(entry.reason ? { reason: entry.reason } : {}), ...(entry.last ? { last: entry.last } : {}) });
       }
     }
     return out.sort((a, b) => a.seq - b.seq);

@@ -55,7 +55,7 @@ function members(transitive: boolean) {
     requirePermission(ctx.principal, READ_MEMBERS, 'directory');
     const group = findGroup(ctx, params[0] ?? '');
     const cast = params[1];
-    const isCount = params[2] !== undefined;
+    const isCount = Boolean(params[2]);
     const eventual = (ctx.req.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
     if ((cast || isCount) && !eventual) throw badRequest('Unsupported Query.', 'Request_UnsupportedQuery');
     const tenant = ctx.principal.tenant;
