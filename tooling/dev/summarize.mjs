@@ -1,0 +1,37 @@
+// Sums every package's vitest JSON report into the one line CI reads: "N passed, N failed".
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const group of ['apps', 'packages', 'tooling']) {
+  for (const name of readdirSync(join(root, group))) {
+    const dir = join(root, group, name);
+    const pkg = join(dir, 'package.json');
+    if (!existsSync(pkg)) continue;
+    const hasTests = /vitest/.test(JSON.parse(readFileSync(pkg, 'utf8')).scripts?.test ?? '');
+    const report = join(dir, '.reports', 'vitest.json');
+    if (!existsSync(report)) {
+      if (hasTests) missing.push(`${group}/${name}`);
+      continue;
+    }
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    passed += json.numPassedTests ?? 0;
+    failed += json.numFailedTests ?? 0;
+    skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+    // A file that failed to load counts as a failure even when it declared no tests.
+    for (const file of json.testResults ?? []) {
+      if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failed += 1;
+    }
+  }
+}
+// A package whose tests never wrote a report did not run: that is a failure, not a pass.
+failed += missing.length;
+for (const name of missing) process.stdout.write(`no test report from ${name}\n`);
+process.stdout.write(
+  `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+);
+process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one line that runs every test on a fresh machine: installs what is missing, starts
+# PostgreSQL and Redis, builds, runs each package's tests and prints "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+bash tooling/dev/ensure-services.sh || exit 1
+pnpm install --frozen-lockfile || exit 1
+find apps packages tooling -path '*/node_modules' -prune -o -type d -name .reports -print0 | xargs -0 rm -rf
+
+pnpm turbo run build --output-logs=errors-only
+build_status=$?
+test_status=1
+if [ "$build_status" = 0 ]; then
+  # One package at a time: the machine has two cores and the suites start real servers.
+  pnpm turbo run test --concurrency=1 --continue
+  test_status=$?
+fi
+
+node tooling/dev/summarize.mjs
+summary_status=$?
+[ "$build_status" = 0 ] && [ "$test_status" = 0 ] && [ "$summary_status" = 0 ]
