@@ -1,8 +1,222 @@
 import type { EmulatorState } from '../state/emulator-state';
-import type { EmuReply, EmuRequest } from '../http/types';
+import { GRAPH_APP_ROLES } from '../state/permissions';
+import type { TenantState } from '../state/tenant';
+import { type EmuReply, type EmuRequest, formBody, html } from '../http/types';
+import { grantAdminConsent } from '../identity/admin-consent';
+import { guidFrom } from '../util/prng';
+import { esc, page, slug } from './layout';
+
+function seeOther(location: string): EmuReply {
+  return { status: 303, headers: { location }, body: '' };
+}
+
+function nav(t: TenantState): string {
+  const base = `/portal/${t.id}`;
+  return `<nav id="portal-nav"><a href="/portal">Tenants</a><a id="nav-enterprise-apps" href="${base}/enterprise-apps">Enterprise applications</a><a id="nav-consent-requests" href="${base}/consent-requests">Admin consent requests</a><a id="nav-users" href="${base}/users">Users</a><a id="nav-access-policies" href="${base}/access-policies">Application access policies</a><a id="nav-consent-settings" href="${base}/consent-settings">Consent settings</a></nav><h2 id="tenant-name">${esc(t.displayName)} <span class="muted">${esc(t.id)}</span></h2>`;
+}
+
+function tenantsPage(state: EmulatorState): EmuReply {
+  const rows = [...state.tenants.values()]
+    .map((t) => `<tr><td><a id="tenant-${slug(t.initialDomain)}" href="/portal/${t.id}/enterprise-apps">${esc(t.displayName)}</a></td><td>${esc(t.domains.join(', '))}</td><td>${t.users.size}</td></tr>`)
+    .join('');
+  return html(200, page('Microsoft Entra admin center (emulated)', `<h1>Microsoft Entra admin center (emulated)</h1><table id="tenants"><tr><th>Tenant</th><th>Domains</th><th>Users</th></tr>${rows}</table>`));
+}
+
+function enterpriseApps(state: EmulatorState, t: TenantState): EmuReply {
+  const sp = t.servicePrincipal;
+  const body = sp
+    ? `<table id="enterprise-apps"><tr><th>Name</th><th>Application ID</th><th>Object ID</th><th>Publisher</th></tr><tr><td><a id="app-${state.app.clientId}" href="/portal/${t.id}/enterprise-apps/${state.app.clientId}/permissions">${esc(state.app.displayName)}</a></td><td>${state.app.clientId}</td><td>${sp.id}</td><td>${esc(state.app.publisherName)}</td></tr></table>`
+    : `<p id="no-enterprise-apps">No enterprise applications. ${esc(state.app.displayName)} appears here once someone consents to it.</p>`;
+  return html(200, page('Enterprise applications', `${nav(t)}<h1>Enterprise applications</h1>${body}`));
+}
+
+function permissionsPage(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
+  const action = `/portal/${t.id}/enterprise-apps/${state.app.clientId}/permissions`;
+  if (req.method === 'POST') {
+    const form = formBody(req);
+    const perm = form.get('permission') ?? '';
+    switch (form.get('action')) {
+      case 'grant-admin-consent':
+        grantAdminConsent(state, t);
+        break;
+      case 'revoke-role':
+        t.servicePrincipal?.grantedRoles.delete(perm);
+        break;
+      case 'revoke-delegated':
+        t.delegatedGrants.get(form.get('principal') ?? 'AllPrincipals')?.delete(perm);
+        break;
+      default:
+        break;
+    }
+    return seeOther(action);
+  }
+  const sp = t.servicePrincipal;
+  const roles = sp ? [...sp.grantedRoles].sort() : [];
+  const roleRows = roles
+    .map(
+      (r) =>
+        `<tr id="granted-${slug(r)}"><td>Microsoft Graph</td><td>${esc(r)}</td><td>Application</td><td>${GRAPH_APP_ROLES[r] ?? ''}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="revoke-role"><input type="hidden" name="permission" value="${esc(r)}"><button id="revoke-${slug(r)}" type="submit">Revoke permission</button></form></td></tr>`,
+    )
+    .join('');
+  const delegatedRows = [...t.delegatedGrants]
+    .flatMap(([principal, scopes]) =>
+      [...scopes].sort().map((s) => {
+        const who = principal === 'AllPrincipals' ? 'Admin consent (all users)' : (t.users.get(principal)?.userPrincipalName ?? principal);
+        return `<tr id="delegated-${slug(principal)}-${slug(s)}"><td>${esc(s)}</td><td>Delegated</td><td>${esc(who)}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="revoke-delegated"><input type="hidden" name="principal" value="${esc(principal)}"><input type="hidden" name="permission" value="${esc(s)}"><button id="revoke-delegated-${slug(principal)}-${slug(s)}" type="submit">Revoke</button></form></td></tr>`;
+      }),
+    )
+    .join('');
+  return html(
+    200,
+    page(
+      'Permissions',
+      `${nav(t)}<h1 id="permissions-title">${esc(state.app.displayName)} | Permissions</h1>
+<form method="post" action="${action}"><input type="hidden" name="action" value="grant-admin-consent"><button id="grant-admin-consent" type="submit">Grant admin consent for ${esc(t.displayName)}</button></form>
+<h3>Admin consent</h3><table id="admin-consent-permissions"><tr><th>API</th><th>Permission</th><th>Type</th><th>Id</th><th></th></tr>${roleRows || '<tr><td colspan="5" id="no-app-permissions">No application permissions granted</td></tr>'}</table>
+<h3>User consent</h3><table id="user-consent-permissions"><tr><th>Permission</th><th>Type</th><th>Granted for</th><th></th></tr>${delegatedRows || '<tr><td colspan="4">No delegated permissions granted</td></tr>'}</table>`,
+    ),
+  );
+}
+
+function consentRequests(state: EmulatorState, t: TenantState): EmuReply {
+  const rows = t.consentRequests
+    .map((r) => {
+      const who = t.users.get(r.requestedBy)?.userPrincipalName ?? r.requestedBy;
+      return `<tr id="request-${r.id}"><td>${esc(state.app.displayName)}</td><td>${esc(who)}</td><td>${esc(r.justification)}</td><td>${esc(r.scopes.join(' '))}</td><td class="status">${r.status}</td><td><a id="review-${r.id}" href="/portal/${t.id}/consent-requests/${r.id}">Review</a></td></tr>`;
+    })
+    .join('');
+  return html(200, page('Admin consent requests', `${nav(t)}<h1>Admin consent requests</h1><table id="consent-requests"><tr><th>App</th><th>Requested by</th><th>Reason</th><th>Permissions</th><th>Status</th><th></th></tr>${rows}</table>`));
+}
+
+function reviewRequest(state: EmulatorState, t: TenantState, id: string, req: EmuRequest): EmuReply | undefined {
+  const request = t.consentRequests.find((r) => r.id === id);
+  if (!request) return undefined;
+  const action = `/portal/${t.id}/consent-requests/${id}`;
+  if (req.method === 'POST') {
+    const form = formBody(req);
+    if (form.get('action') === 'approve') {
+      // Reviewing and consenting grants the requested delegated permissions tenant-wide.
+      t.grantDelegated('AllPrincipals', request.scopes);
+      request.status = 'Completed';
+    } else if (form.get('action') === 'deny') {
+      request.status = 'Denied';
+    }
+    return seeOther(`/portal/${t.id}/consent-requests`);
+  }
+  const who = t.users.get(request.requestedBy)?.userPrincipalName ?? request.requestedBy;
+  return html(
+    200,
+    page(
+      'Review admin consent request',
+      `${nav(t)}<h1>Review admin consent request</h1><p>Requested by <span id="requested-by">${esc(who)}</span>: <q id="justification">${esc(request.justification)}</q></p>
+<ul id="requested-permissions">${request.scopes.map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul><p id="request-status">${request.status}</p>
+<form method="post" action="${action}"><button id="approve-request" name="action" value="approve" type="submit">Review permissions and consent</button><button id="deny-request" class="secondary" name="action" value="deny" type="submit">Deny</button></form>`,
+    ),
+  );
+}
+
+function usersPage(t: TenantState, req: EmuRequest): EmuReply {
+  const from = Number(req.query.get('from') ?? '0');
+  const { items, next } = t.users.page(from, 100);
+  const rows = items
+    .map(
+      (u) =>
+        `<tr id="user-${slug(u.userPrincipalName)}"><td>${esc(u.displayName)}</td><td>${esc(u.userPrincipalName)}</td><td>${u.userType}</td><td>${u.accountEnabled ? 'Enabled' : 'Disabled'}</td><td>${u.hasMailbox ? u.userPurpose : 'No mailbox'}</td><td>${u.isAdmin ? 'Global Administrator' : ''}</td></tr>`,
+    )
+    .join('');
+  const more = next !== undefined ? `<a id="users-next" href="/portal/${t.id}/users?from=${next}">Next</a>` : '';
+  return html(200, page('Users', `${nav(t)}<h1>Users</h1><table id="users"><tr><th>Name</th><th>UPN</th><th>Type</th><th>Sign-in</th><th>Mailbox</th><th>Roles</th></tr>${rows}</table>${more}`));
+}
+
+function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
+  const action = `/portal/${t.id}/access-policies`;
+  let result = '';
+  if (req.method === 'POST') {
+    const form = formBody(req);
+    switch (form.get('action')) {
+      case 'add': {
+        const group = t.findGroup(form.get('group') ?? '');
+        if (group?.mailEnabled && group.securityEnabled) {
+          const accessRight = form.get('accessRight') === 'DenyAccess' ? 'DenyAccess' : 'RestrictAccess';
+          t.accessPolicies.push({ id: guidFrom(t.id, 'aap', group.id, accessRight, state.clock.next()), appId: state.app.clientId, groupId: group.id, accessRight, description: form.get('description') ?? '' });
+        }
+        return seeOther(action);
+      }
+      case 'remove':
+        t.accessPolicies = t.accessPolicies.filter((p) => p.id !== form.get('id'));
+        return seeOther(action);
+      case 'test': {
+        const user = t.findUser(form.get('identity') ?? '');
+        result = user
+          ? `<table id="test-result"><tr><th>AppId</th><th>Mailbox</th><th>MailboxId</th><th>AccessCheckResult</th></tr><tr><td>${state.app.clientId}</td><td>${esc(user.mailNickname)}</td><td>${user.id}</td><td id="access-check-result">${t.accessCheck(state.app.clientId, user.id)}</td></tr></table>`
+          : `<p id="test-result" class="banner">The operation couldn't be performed because object '${esc(form.get('identity') ?? '')}' couldn't be found.</p>`;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const rows = t.accessPolicies
+    .map((p) => {
+      const g = t.groups.get(p.groupId);
+      return `<tr id="policy-${p.id}"><td>${p.appId}</td><td>${esc(g?.mail ?? p.groupId)}</td><td>${p.accessRight}</td><td>${esc(p.description)}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="remove"><input type="hidden" name="id" value="${p.id}"><button id="remove-policy-${p.id}" type="submit">Remove</button></form></td></tr>`;
+    })
+    .join('');
+  const groups = [...t.groups.values()]
+    .filter((g) => g.mailEnabled && g.securityEnabled)
+    .map((g) => `<option value="${esc(g.mail ?? g.id)}">${esc(g.displayName)} (${esc(g.mail ?? '')})</option>`)
+    .join('');
+  return html(
+    200,
+    page(
+      'Application access policies',
+      `${nav(t)}<h1>Exchange application access policies</h1>
+<table id="access-policies"><tr><th>AppId</th><th>PolicyScopeGroupId</th><th>AccessRight</th><th>Description</th><th></th></tr>${rows}</table>
+<h3>New-ApplicationAccessPolicy</h3><form method="post" action="${action}" id="new-policy-form"><input type="hidden" name="action" value="add">
+<label for="policy-group">Group</label> <select id="policy-group" name="group">${groups}</select>
+<label for="policy-access-right">AccessRight</label> <select id="policy-access-right" name="accessRight"><option>RestrictAccess</option><option>DenyAccess</option></select>
+<label for="policy-description">Description</label> <input id="policy-description" name="description"><button id="add-policy" type="submit">Add</button></form>
+<h3>Test-ApplicationAccessPolicy</h3><form method="post" action="${action}"><input type="hidden" name="action" value="test"><label for="test-identity">Identity</label> <input id="test-identity" name="identity"><button id="test-policy" type="submit">Test</button></form>${result}`,
+    ),
+  );
+}
+
+function consentSettings(t: TenantState, req: EmuRequest): EmuReply {
+  const action = `/portal/${t.id}/consent-settings`;
+  if (req.method === 'POST') {
+    const form = formBody(req);
+    t.consentPolicy.userConsent = form.get('userConsent') === 'notAllowed' ? 'notAllowed' : 'allowed';
+    t.consentPolicy.adminConsentWorkflow = form.get('adminConsentWorkflow') === 'on';
+    return seeOther(action);
+  }
+  const p = t.consentPolicy;
+  return html(
+    200,
+    page(
+      'Consent and permissions',
+      `${nav(t)}<h1>Consent and permissions</h1><form method="post" action="${action}">
+<p><label><input type="radio" id="user-consent-not-allowed" name="userConsent" value="notAllowed"${p.userConsent === 'notAllowed' ? ' checked' : ''}> Do not allow user consent</label></p>
+<p><label><input type="radio" id="user-consent-allowed" name="userConsent" value="allowed"${p.userConsent === 'allowed' ? ' checked' : ''}> Allow user consent for apps</label></p>
+<p><label><input type="checkbox" id="admin-consent-workflow" name="adminConsentWorkflow"${p.adminConsentWorkflow ? ' checked' : ''}> Users can request admin consent to apps they are unable to consent to</label></p>
+<button id="save-consent-settings" type="submit">Save</button></form>`,
+    ),
+  );
+}
 
 /** Routes /portal/... pages; undefined for other paths. */
-export function routePortal(_state: EmulatorState, req: EmuRequest): EmuReply | undefined {
-  if (!req.path.startsWith('/portal')) return undefined;
+export function routePortal(state: EmulatorState, req: EmuRequest): EmuReply | undefined {
+  if (req.path !== '/portal' && !req.path.startsWith('/portal/')) return undefined;
+  const parts = req.path.split('/').filter(Boolean).slice(1).map((p) => decodeURIComponent(p));
+  if (parts.length === 0) return tenantsPage(state);
+  const t = state.findTenant(parts[0] ?? '');
+  if (!t) return html(404, page('Not found', `<h1>Tenant '${esc(parts[0] ?? '')}' not found</h1>`));
+  const rest = parts.slice(1).join('/');
+  if (rest === '' || rest === 'enterprise-apps') return enterpriseApps(state, t);
+  if (rest === `enterprise-apps/${state.app.clientId}/permissions`) return permissionsPage(state, t, req);
+  if (rest === 'consent-requests') return consentRequests(state, t);
+  if (parts[1] === 'consent-requests' && parts[2]) return reviewRequest(state, t, parts[2], req);
+  if (rest === 'users') return usersPage(t, req);
+  if (rest === 'access-policies') return accessPolicies(state, t, req);
+  if (rest === 'consent-settings') return consentSettings(t, req);
   return undefined;
 }

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { appToken, decodePayload } from './helpers';
+
+let emu: RunningEmulator;
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 'demo' });
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+const post = (path: string, form: Record<string, string>): Promise<Response> =>
+  fetch(`${emu.baseUrl}${path}`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+
+describe('emulated Entra admin portal', () => {
+  it('lists no enterprise app before consent, then shows granted permissions and revokes one', async () => {
+    const apps = `/portal/${DEMO_TENANT.id}/enterprise-apps`;
+    expect(await (await fetch(`${emu.baseUrl}${apps}`)).text()).toContain('id="no-enterprise-apps"');
+    await emu.control.adminConsent(DEMO_TENANT.id);
+    expect(await (await fetch(`${emu.baseUrl}${apps}`)).text()).toContain(`id="app-${emu.app.clientId}"`);
+    const perms = `/portal/${DEMO_TENANT.id}/enterprise-apps/${emu.app.clientId}/permissions`;
+    const before = await (await fetch(`${emu.baseUrl}${perms}`)).text();
+    expect(before).toContain('id="revoke-mail-send"');
+    const res = await post(perms, { action: 'revoke-role', permission: 'Mail.Send' });
+    expect(res.status).toBe(303);
+    const after = await (await fetch(`${emu.baseUrl}${perms}`)).text();
+    expect(after).not.toContain('id="granted-mail-send"');
+    expect(after).toContain('id="granted-mail-read"');
+    const roles = decodePayload(await appToken(emu, DEMO_TENANT.id)).roles as string[];
+    expect(roles).not.toContain('Mail.Send');
+    expect(roles).toContain('Mail.Read');
+  });
+
+  it('adds an access policy and evaluates it like Test-ApplicationAccessPolicy', async () => {
+    const path = `/portal/${DEMO_TENANT.id}/access-policies`;
+    await post(path, { action: 'add', group: DEMO_TENANT.groups.sales, accessRight: 'RestrictAccess', description: 'sales only' });
+    const policies = await emu.control.accessPolicies(DEMO_TENANT.id);
+    expect(policies.map((p) => p.accessRight).sort()).toEqual(['DenyAccess', 'RestrictAccess']);
+    const outside = await (await post(path, { action: 'test', identity: 'diego.siciliani@contoso.com' })).text();
+    expect(outside).toMatch(/id="access-check-result">Denied</);
+    const inside = await (await post(path, { action: 'test', identity: DEMO_TENANT.users.member })).text();
+    expect(inside).toMatch(/id="access-check-result">Granted</);
+  });
+
+  it('lists users with their mailbox state and saves consent settings', async () => {
+    const users = await (await fetch(`${emu.baseUrl}/portal/${DEMO_TENANT.id}/users`)).text();
+    expect(users).toContain('id="user-pradeep-gupta-contoso-com"');
+    expect(users).toContain('No mailbox');
+    await post(`/portal/${DEMO_TENANT.id}/consent-settings`, { userConsent: 'notAllowed', adminConsentWorkflow: 'on' });
+    expect((await emu.control.tenant(DEMO_TENANT.id)).consentPolicy).toEqual({ userConsent: 'notAllowed', adminConsentWorkflow: true });
+  });
+});
