@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { MikroORM } from '@mikro-orm/postgresql';
+import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { type TestProject } from 'vitest/node';
@@ -18,6 +19,10 @@ declare module 'vitest' {
 
 // One throwaway database per test run: created, migrated with the committed migrations, dropped.
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Node reads NODE_EXTRA_CA_CERTS once at start-up, so it must be set here, in the main
+  // process, before the test workers fork: then MSAL and fetch trust the emulator's TLS.
+  process.env.NODE_EXTRA_CA_CERTS = ensureEmulatorCa(DEFAULT_DATA_DIR);
+
   const name = `rox365_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();

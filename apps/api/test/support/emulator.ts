@@ -1,0 +1,177 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  type RunningEmulator,
+  type StartEmulatorOptions,
+  startEmulator,
+} from '@rox365/m365-emulator';
+
+import { startTestApp, type TestApp } from './test-app';
+
+/** The path Microsoft redirects the admin to after admin consent. */
+export const CONSENT_CALLBACK_PATH = '/api/v1/orgwide/consent/callback';
+
+/** Where the SPA is said to live in tests; the API only ever redirects there, nothing serves it. */
+export const TEST_WEB_APP_URL = 'http://web.rox365.test';
+
+/** A port that was free a moment ago (the API must know its own URL before it boots). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts an emulator for one test file (demo seed unless told otherwise) with the API's consent
+ * callback registered as a redirect URI of the app.
+ */
+export async function startTestEmulator(
+  publicApiUrl: string,
+  options: StartEmulatorOptions = {},
+): Promise<RunningEmulator> {
+  return startEmulator({
+    port: 0,
+    seed: 'demo',
+    tls: true,
+    ...options,
+    app: {
+      ...options.app,
+      redirectUris: [
+        `${publicApiUrl}${CONSENT_CALLBACK_PATH}`,
+        ...(options.app?.redirectUris ?? []),
+      ],
+    },
+  });
+}
+
+/** The API's MS_* variables pointed at an emulator, with the secret or the certificate. */
+export function emulatorEnv(
+  emu: RunningEmulator,
+  credential: 'secret' | 'certificate' = 'secret',
+): Record<string, string> {
+  const env: Record<string, string> = {
+    MS_AUTHORITY_HOST: emu.authorityHost,
+    MS_GRAPH_BASE_URL: emu.graphBaseUrl,
+    MS_CLIENT_ID: emu.app.clientId,
+    MS_APP_DISPLAY_NAME: emu.app.displayName,
+  };
+  if (credential === 'secret') {
+    return { ...env, MS_CREDENTIAL_KIND: 'secret', MS_CLIENT_SECRET: emu.app.clientSecret };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rox365-cert-'));
+  const certFile = join(dir, 'app.crt.pem');
+  const keyFile = join(dir, 'app.key.pem');
+  writeFileSync(certFile, emu.app.certificatePem);
+  writeFileSync(keyFile, emu.app.privateKeyPem, { mode: 0o600 });
+  return {
+    ...env,
+    MS_CREDENTIAL_KIND: 'certificate',
+    MS_CLIENT_CERT_FILE: certFile,
+    MS_CLIENT_KEY_FILE: keyFile,
+    MS_CLIENT_CERT_THUMBPRINT: emu.app.thumbprintSha1,
+  };
+}
+
+export interface ApiWithEmulator {
+  api: TestApp;
+  emu: RunningEmulator;
+  /** The API's own origin, e.g. http://127.0.0.1:41234 (also its PUBLIC_API_URL). */
+  apiUrl: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Boots the HTTP API on a real port with MS_* pointed at a fresh emulator (started here unless
+ * one is given), so browser-like redirects between the two work end to end.
+ */
+export async function startApiWithEmulator(
+  options: {
+    emulator?: StartEmulatorOptions;
+    credential?: 'secret' | 'certificate';
+    env?: Record<string, string>;
+  } = {},
+): Promise<ApiWithEmulator> {
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const emu = await startTestEmulator(apiUrl, options.emulator);
+  const api = await startTestApp({
+    ...emulatorEnv(emu, options.credential),
+    HTTP_PORT: String(port),
+    PUBLIC_API_URL: apiUrl,
+    WEB_APP_URL: TEST_WEB_APP_URL,
+    ...options.env,
+  });
+  await api.app.listen(port, '127.0.0.1');
+  return {
+    api,
+    emu,
+    apiUrl,
+    close: async () => {
+      await api.close();
+      await emu.stop();
+    },
+  };
+}
+
+export type ConsentAction = 'accept' | 'cancel' | 'not_admin';
+
+/**
+ * Walks Microsoft's admin-consent pages like a browser: opens the consent URL, picks `user` on
+ * the account picker, then presses Accept or Cancel (or, for a non-admin, "return to the
+ * application"). Returns the URL Microsoft redirects to (the API's callback, not yet followed).
+ */
+export async function driveAdminConsent(
+  consentUrl: string,
+  user: string,
+  action: ConsentAction,
+): Promise<URL> {
+  const page = await fetch(consentUrl, { redirect: 'manual' });
+  if (page.status !== 200) {
+    throw new Error(`consent page answered ${page.status}: ${await page.text()}`);
+  }
+  await page.text();
+  const post = (form: Record<string, string>) =>
+    fetch(consentUrl, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  const signedIn = await post({ action: 'signin', user });
+  await signedIn.text();
+  let final: Response;
+  if (action === 'not_admin') {
+    if (signedIn.status !== 403)
+      throw new Error(`expected "Need admin approval", got ${signedIn.status}`);
+    final = await post({ action: 'back', user });
+  } else {
+    if (signedIn.status !== 200) throw new Error(`sign-in answered ${signedIn.status}`);
+    final = await post({ action, user });
+  }
+  await final.text();
+  const location = final.headers.get('location');
+  if (final.status !== 302 || !location) {
+    throw new Error(`expected a redirect to the app, got ${final.status}`);
+  }
+  return new URL(location);
+}
+
+/** Follows a redirect to the API (as the browser would) and returns where the API sends it next. */
+export async function followToApi(
+  url: URL | string,
+): Promise<{ status: number; location: URL | null }> {
+  const res = await fetch(url, { redirect: 'manual' });
+  await res.text();
+  const location = res.headers.get('location');
+  return { status: res.status, location: location ? new URL(location) : null };
+}
