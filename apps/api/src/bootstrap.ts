@@ -52,6 +52,8 @@ export async function createHttpApp(
           'default-src': ["'self'"],
           'img-src': ["'self'", 'data:'],
           'style-src': ["'self'", "'unsafe-inline'"],
+          // TLS is terminated in front of the API; locally it is plain http.
+          'upgrade-insecure-requests': null,
         },
       },
     }),
