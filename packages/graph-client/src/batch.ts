@@ -150,7 +150,7 @@ export async function runBatch(
       if (retryIds.size === 0 || round >= policy.maxRetries) break;
       if (waitMs > policy.maxRetryAfterMs) break;
       const delay =
-        waitMs > 0 ? waitMs : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** round);
+        waitMs > 0 ? waitMs + 25 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** round);
       logger.debug('graph batch retry', { items: retryIds.size, waitMs: delay, round: round + 1 });
       await sleep(delay);
       pending = pending

@@ -86,6 +86,8 @@ export class AuthMiddleware extends ChainedMiddleware {
   }
 }
 
+const RETRY_AFTER_MARGIN_MS = 25;
+
 /** Retries throttled and transient failures; see {@link isRetryable} and the ADR. */
 export class RetryMiddleware extends ChainedMiddleware {
   constructor(
@@ -117,7 +119,12 @@ export class RetryMiddleware extends ChainedMiddleware {
       }
       const retryAfterMs = parseRetryAfter(response?.headers.get('retry-after'));
       if (retryAfterMs !== null && retryAfterMs > this.policy.maxRetryAfterMs) return;
-      const waitMs = retryAfterMs ?? backoffDelayMs(attempt, this.policy);
+      // A small margin on Retry-After: timers may fire a millisecond early, and a retry that
+      // arrives before the deadline keeps Outlook's throttle engaged.
+      const waitMs =
+        retryAfterMs !== null
+          ? retryAfterMs + RETRY_AFTER_MARGIN_MS
+          : backoffDelayMs(attempt, this.policy);
       this.logger.debug('graph retry', { method, status, attempt: attempt + 1, waitMs });
       await response?.body?.cancel().catch(() => undefined);
       await this.sleep(waitMs);
