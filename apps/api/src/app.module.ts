@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { type AppConfig } from './config/app-config';
+import { ConsentModule } from './consent/consent.module';
 import { DevIdentityModule } from './dev-identity/dev-identity.module';
 import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
@@ -20,6 +21,7 @@ export class AppModule {
         HttpPlatformModule,
         HealthModule,
         MembersModule,
+        ConsentModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

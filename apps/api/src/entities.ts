@@ -1,5 +1,18 @@
+import { ConsentState } from './consent/entities/consent-state.entity';
+import { IndividualConnection } from './consent/entities/individual-connection.entity';
+import { MemberOverride } from './consent/entities/member-override.entity';
+import { OrgwideConnection } from './consent/entities/orgwide-connection.entity';
+import { OrgwideSettings } from './consent/entities/orgwide-settings.entity';
 import { Member } from './members/entities/member.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
 
 // The composition root's list of every entity, for the ORM and the migration generator.
-export const ENTITIES = [Member, AuditEntry];
+export const ENTITIES = [
+  Member,
+  AuditEntry,
+  OrgwideSettings,
+  MemberOverride,
+  OrgwideConnection,
+  ConsentState,
+  IndividualConnection,
+];

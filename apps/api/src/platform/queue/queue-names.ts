@@ -1,6 +1,7 @@
 /** Every Bull queue, in one map. Job names are `<module>.<verb>`. */
 export const QUEUE = {
   members: 'members',
+  consent: 'consent',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

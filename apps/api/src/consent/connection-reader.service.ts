@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { type CalendarAccessLevel, type EmailAccessLevel } from '@rox365/contracts';
+import { type Capability } from '@rox365/scope-policy';
+
+import { AppConfig } from '../config/app-config';
+import { degradedReasons, evaluate, workingCapabilities } from './consent-policy';
+import { OrgwideConnectionRepository } from './orgwide-connection.repository';
+import { OrgwideSettingsRepository } from './orgwide-settings.repository';
+
+/** The admin's org-wide settings, as other features read them. */
+export interface OrgwideAccessSettings {
+  calendarAccess: CalendarAccessLevel;
+  emailAccess: EmailAccessLevel;
+  /** Normalised (lower-case, punycode) domains whose mail is never synced. */
+  restrictedDomains: string[];
+  /** Lower-cased emails of members whose mail is never synced. */
+  restrictedUsers: string[];
+  overrides: {
+    roxUserId: string;
+    calendarAccess: CalendarAccessLevel | null;
+    emailAccess: EmailAccessLevel | null;
+  }[];
+}
+
+/** A live org-wide connection, as other features read it. Never holds a token. */
+export interface OrgwideConnectionView {
+  orgId: string;
+  tenantId: string;
+  state: 'connected' | 'degraded';
+  /** Application permissions from the latest token's `roles` claim. */
+  grantedPermissions: string[];
+  /** What the grant lets Rox do (empty while consent is revoked). */
+  capabilities: Capability[];
+  connectedAt: Date;
+  permissionsCheckedAt: Date;
+  settings: OrgwideAccessSettings;
+}
+
+/** A member's configured access after overrides and restrictions (before clamping to the grant). */
+export interface ConfiguredMemberAccess {
+  calendarAccess: CalendarAccessLevel;
+  emailAccess: EmailAccessLevel;
+  /** True when the member's email is on the restricted list (email access is then off). */
+  isMailRestricted: boolean;
+}
+
+/** Read side of the consent feature for other modules (exported by ConsentModule). */
+@Injectable()
+export class ConnectionReader {
+  constructor(
+    private readonly settingsRepo: OrgwideSettingsRepository,
+    private readonly connections: OrgwideConnectionRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The org's settings with overrides, or null when the admin has not saved any. */
+  async settings(orgId: string): Promise<OrgwideAccessSettings | null> {
+    const settings = await this.settingsRepo.find(orgId);
+    if (!settings) return null;
+    const overrides = await this.settingsRepo.overrides(orgId);
+    return {
+      calendarAccess: settings.calendarAccess,
+      emailAccess: settings.emailAccess,
+      restrictedDomains: [...settings.restrictedDomains],
+      restrictedUsers: [...settings.restrictedUsers],
+      overrides: overrides.map((o) => ({
+        roxUserId: o.roxUserId,
+        calendarAccess: o.calendarAccess,
+        emailAccess: o.emailAccess,
+      })),
+    };
+  }
+
+  /** The org's connection, or null when it is not connected. */
+  async connection(orgId: string): Promise<OrgwideConnectionView | null> {
+    const connection = await this.connections.find(orgId);
+    if (!connection) return null;
+    const settings = await this.settings(orgId);
+    if (!settings) return null;
+    const evaluation = evaluate(
+      connection.grantedPermissions,
+      settings,
+      this.config.microsoft.appDisplayName,
+    );
+    const degraded = degradedReasons(evaluation, connection.checkError).length > 0;
+    return {
+      orgId,
+      tenantId: connection.tenantId,
+      state: degraded ? 'degraded' : 'connected',
+      grantedPermissions: [...connection.grantedPermissions],
+      capabilities: workingCapabilities(evaluation, connection.checkError),
+      connectedAt: connection.connectedAt,
+      permissionsCheckedAt: connection.permissionsCheckedAt,
+      settings,
+    };
+  }
+
+  /** Every connected org with its tenant, for crons that enqueue one job per org. */
+  async connectedOrgs(): Promise<{ orgId: string; tenantId: string }[]> {
+    const all = await this.connections.listAll();
+    return all.map((c) => ({ orgId: c.orgId, tenantId: c.tenantId }));
+  }
+
+  /** A member's configured access: override, else the org default; restricted users get no email. */
+  memberAccess(
+    settings: OrgwideAccessSettings,
+    member: { roxUserId: string; email: string },
+  ): ConfiguredMemberAccess {
+    const override = settings.overrides.find((o) => o.roxUserId === member.roxUserId);
+    const isMailRestricted = settings.restrictedUsers.includes(member.email.trim().toLowerCase());
+    return {
+      calendarAccess: override?.calendarAccess ?? settings.calendarAccess,
+      emailAccess: isMailRestricted ? 'off' : (override?.emailAccess ?? settings.emailAccess),
+      isMailRestricted,
+    };
+  }
+}

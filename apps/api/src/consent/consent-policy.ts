@@ -1,0 +1,146 @@
+import {
+  type CalendarAccessLevel,
+  type EmailAccessLevel,
+  type PermissionReport,
+} from '@rox365/contracts';
+import {
+  type Capability,
+  CAPABILITY_FEATURES,
+  evaluateGrant,
+  type GrantEvaluation,
+  type OrgAccessSettings,
+} from '@rox365/scope-policy';
+
+// Pure rules of the consent feature: which settings the grant is judged against, and what a
+// grant means for the status page.
+
+export interface AccessSettingsInput {
+  calendarAccess: CalendarAccessLevel;
+  emailAccess: EmailAccessLevel;
+  overrides: readonly {
+    roxUserId: string;
+    calendarAccess: CalendarAccessLevel | null;
+    emailAccess: EmailAccessLevel | null;
+  }[];
+}
+
+/** The scope-policy view of the org's settings (overrides keyed by Rox user id). */
+export function toOrgAccessSettings(input: AccessSettingsInput): OrgAccessSettings {
+  return {
+    defaults: { calendarAccess: input.calendarAccess, emailAccess: input.emailAccess },
+    overrides: input.overrides.map((o) => ({
+      member: o.roxUserId,
+      ...(o.calendarAccess ? { calendarAccess: o.calendarAccess } : {}),
+      ...(o.emailAccess ? { emailAccess: o.emailAccess } : {}),
+    })),
+  };
+}
+
+export function evaluate(
+  granted: readonly string[],
+  settings: AccessSettingsInput,
+  appDisplayName: string,
+): GrantEvaluation {
+  return evaluateGrant({ granted, settings: toOrgAccessSettings(settings), appDisplayName });
+}
+
+/** Maps scope-policy's evaluation onto the PermissionReport contract. */
+export function toPermissionReport(
+  evaluation: GrantEvaluation,
+  checkedAt: Date | null,
+): PermissionReport {
+  return {
+    checkedAt: checkedAt?.toISOString() ?? null,
+    requested: [...evaluation.requested],
+    granted: [...evaluation.granted],
+    needed: [...evaluation.needed],
+    excess: evaluation.excess.map((e) => ({
+      permission: e.permission,
+      displayName: e.displayName,
+      reason: e.reason,
+      sufficientGrant: e.sufficientGrant ?? null,
+      revokeSteps: [...e.revokeSteps],
+    })),
+    missing: evaluation.missing.map((m) => ({
+      permission: m.permission,
+      displayName: m.displayName,
+      grantWith: m.grantWith,
+      disables: [...m.disables],
+      disabledFeatures: [...m.disabledFeatures],
+    })),
+    capabilities: [...evaluation.capabilities],
+  };
+}
+
+export interface DegradedReason {
+  code: string;
+  message: string;
+  nextAction: string;
+}
+
+export const RERUN_CONSENT_ACTION =
+  'Re-run admin consent: open Settings > Integrations > Microsoft and select Connect again (disconnect first), then accept as a Global or Privileged Role Administrator.';
+
+/** Why a connection is not fully working, each with what the admin should do. */
+export function degradedReasons(
+  evaluation: GrantEvaluation,
+  checkError: string | null,
+): DegradedReason[] {
+  if (checkError === 'consent_revoked') {
+    return [
+      {
+        code: 'CONSENT_REVOKED',
+        message:
+          'Microsoft no longer issues tokens to Rox for this tenant: the admin consent was removed or the enterprise app was deleted. Every Microsoft 365 feature is off.',
+        nextAction: RERUN_CONSENT_ACTION,
+      },
+    ];
+  }
+  const reasons: DegradedReason[] = [];
+  if (checkError) {
+    reasons.push({
+      code: 'PERMISSION_CHECK_FAILED',
+      message: `The last permission check could not get a token from Microsoft (${checkError}).`,
+      nextAction:
+        'Rox retries on its own; if this persists, check the app credentials with Rox support.',
+    });
+  }
+  if (evaluation.granted.length === 0) {
+    reasons.push({
+      code: 'NO_PERMISSIONS_GRANTED',
+      message:
+        'The tenant grants Rox no application permissions, so every Microsoft 365 feature is off.',
+      nextAction: RERUN_CONSENT_ACTION,
+    });
+    return reasons;
+  }
+  for (const missing of evaluation.missing) {
+    reasons.push({
+      code: 'PERMISSION_MISSING',
+      message: `${missing.permission} is not granted, so these features are off: ${
+        missing.disabledFeatures.join('; ') || 'none'
+      }.`,
+      nextAction: `Grant ${missing.grantWith} by re-running admin consent, or lower the access level that needs it. ${RERUN_CONSENT_ACTION}`,
+    });
+  }
+  return reasons;
+}
+
+/** Product features the evaluation switches off, for audit details. */
+export function disabledFeatures(evaluation: GrantEvaluation): string[] {
+  const features = new Set<string>();
+  for (const m of evaluation.missing) for (const f of m.disabledFeatures) features.add(f);
+  return [...features];
+}
+
+/** Capabilities that actually work: none while consent is revoked. */
+export function workingCapabilities(
+  evaluation: GrantEvaluation,
+  checkError: string | null,
+): Capability[] {
+  return checkError === 'consent_revoked' ? [] : [...evaluation.capabilities];
+}
+
+export function featureOf(capability: Capability): string {
+  return CAPABILITY_FEATURES[capability];
+}

@@ -1,0 +1,23 @@
+import { CronExpression } from '@nestjs/schedule';
+
+export const CONSENT_JOB = {
+  recheckPermissions: 'consent.recheck-permissions',
+} as const;
+
+// How often every connected org's grant is compared with a fresh token's roles.
+export const PERMISSION_RECHECK_CRON = CronExpression.EVERY_HOUR;
+
+// Callback: how long to keep asking for a token while a fresh consent propagates in Entra.
+export const CONSENT_PROPAGATION_FIRST_DELAY_MS = 500;
+export const CONSENT_PROPAGATION_MAX_DELAY_MS = 4_000;
+
+// Bytes of randomness in the consent `state` (256 bits).
+export const CONSENT_STATE_BYTES = 32;
+
+export const ENTERPRISE_APP_REMOVAL_STEPS = (appDisplayName: string): string[] => [
+  'Sign in to the Microsoft Entra admin center (https://entra.microsoft.com) as at least a Cloud Application Administrator.',
+  'Browse to Entra ID > Enterprise apps > All applications (older menus: Identity > Applications > Enterprise applications > All applications).',
+  `Search for and select ${appDisplayName}.`,
+  'Select Properties, then Delete, and confirm with Yes. This removes the app and every permission granted to it in your tenant.',
+  'Optional: if you created an Exchange ApplicationAccessPolicy for the app, remove it in Exchange Online PowerShell with Remove-ApplicationAccessPolicy.',
+];

@@ -1,0 +1,34 @@
+import { type FilterQuery } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { IndividualConnection } from './entities/individual-connection.entity';
+
+/** Every query on individual connections; each is scoped by org. */
+@Injectable()
+export class IndividualConnectionRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  list(orgId: string, roxUserId?: string): Promise<IndividualConnection[]> {
+    const where: FilterQuery<IndividualConnection> = { orgId };
+    if (roxUserId) where.roxUserId = roxUserId;
+    return this.em.find(IndividualConnection, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /** The org's connections that are not yet superseded. */
+  listActive(orgId: string): Promise<IndividualConnection[]> {
+    return this.em.find(
+      IndividualConnection,
+      { orgId, status: { $ne: 'superseded' } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  async save(connection: IndividualConnection): Promise<void> {
+    await this.em.persistAndFlush(connection);
+  }
+
+  async saveAll(connections: IndividualConnection[]): Promise<void> {
+    await this.em.persistAndFlush(connections);
+  }
+}
