@@ -6,7 +6,7 @@ import {
   getMessage,
   getUser,
   type GraphClient,
-  GraphRequestError,
+  type GraphRequestError,
   MESSAGE_CONTENT_SELECT,
   messagesDeltaRound,
   type MicrosoftGraph,
