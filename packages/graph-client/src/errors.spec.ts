@@ -71,12 +71,13 @@ describe('GraphRequestError classifiers', () => {
 
   it('DeltaExpiredError keeps the classification and fields', () => {
     const error = new DeltaExpiredError(
-      buildError({ status: 410, code: 'SyncStateNotFound', requestId: 'r1' }),
+      buildError({ status: 410, code: 'SyncStateNotFound', requestId: 'r1', message: 'gone' }),
     );
 
     expect(error).toBeInstanceOf(GraphRequestError);
     expect(error.name).toBe('DeltaExpiredError');
     expect(error.requestId).toBe('r1');
+    expect(error.message).toBe('Graph GET /users failed: 410 SyncStateNotFound gone');
     expect(error.isDeltaExpired).toBe(true);
   });
 });

@@ -40,6 +40,8 @@ export class GraphRequestError extends Error {
   readonly method: string;
   readonly path: string;
   readonly location: string | null;
+  /** `error.message` of the body (for logs; never branch on it). */
+  readonly graphMessage: string;
 
   constructor(init: GraphRequestErrorInit) {
     super(
@@ -57,6 +59,7 @@ export class GraphRequestError extends Error {
     this.method = init.method;
     this.path = init.path;
     this.location = init.location ?? null;
+    this.graphMessage = init.message;
   }
 
   /** 429, or a 503 that asked for a wait. */
@@ -116,7 +119,7 @@ export class DeltaExpiredError extends GraphRequestError {
   override readonly name = 'DeltaExpiredError';
 
   constructor(from: GraphRequestError) {
-    super({ ...from, innerCodes: from.innerCodes, cause: from });
+    super({ ...from, message: from.graphMessage, cause: from });
   }
 }
 
