@@ -12,7 +12,7 @@ import type { AppRegistration } from './state/app';
 import { EmulatorState } from './state/emulator-state';
 import type { EmulatorSettings } from './state/settings';
 import { caPathOf, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
-import { registerFeatureRoutes } from './features';
+import { wireFeatures } from './features';
 
 /** Default data directory: tooling/m365-emulator/.emulator (git-ignored). */
 export const DEFAULT_DATA_DIR = resolve(__dirname, '..', '.emulator');
@@ -73,10 +73,9 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const state = new EmulatorState(material, opts.app ?? {}, (opts.now ?? new Date()).getTime());
   Object.assign(state.settings, opts.settings ?? {});
   for (const spec of seedSpecs(opts.seed ?? 'demo')) state.addTenant(spec);
-  const graphExtra = registerFeatureRoutes.graph(state);
-  const graph = new GraphService(state, graphRoutes(graphExtra));
+  const graph = new GraphService(state, graphRoutes());
   const control = new ControlApi(state, graph);
-  registerFeatureRoutes.control(state, graph, control);
+  wireFeatures(state, graph, control);
   const tls = opts.tls ?? true;
   const host = opts.host ?? '127.0.0.1';
   const server = await startHttpServer({

@@ -222,6 +222,18 @@ export class ControlClient {
   deleteEvent(tenant: string, user: string, eventId: string): Promise<void> {
     return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`);
   }
+  /** Active change-notification subscriptions (all tenants). */
+  subscriptions(): Promise<{ id: string; tenantId: string; resource: string; clientState: string | null; expirationDateTime: string }[]> {
+    return this.request('GET', '/subscriptions');
+  }
+  /** Sends a lifecycle notification; subscriptionRemoved also deletes the subscription. */
+  sendLifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<unknown> {
+    return this.request('POST', `/subscriptions/${encodeURIComponent(subscriptionId)}/lifecycle`, { event });
+  }
+  /** Every validation, notification and lifecycle delivery attempt so far (waits for queued ones). */
+  notifications(): Promise<{ at: string; subscriptionId: string; url: string; kind: string; status: number | 'error'; payload?: unknown }[]> {
+    return this.request('GET', '/notifications');
+  }
   addFault(spec: FaultSpec): Promise<Fault> {
     return this.request('POST', '/faults', spec);
   }

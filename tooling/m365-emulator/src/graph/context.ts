@@ -3,6 +3,7 @@ import type { EmuReply, EmuRequest } from '../http/types';
 import type { Preferences } from './odata';
 import type { Principal } from './principal';
 import type { MailboxThrottle } from './throttle';
+import type { ChangeEmitter } from './mail/mail-actions';
 
 export interface GraphCtx {
   state: EmulatorState;
@@ -12,8 +13,10 @@ export interface GraphCtx {
   /** "https://host:port/v1.0" for links. */
   root: string;
   throttle: MailboxThrottle;
-  /** Delivers change notifications for a mutation (set by the subscriptions feature). */
-  notify: (tenantId: string, resource: string, changeType: 'created' | 'updated' | 'deleted', id: string) => void;
+  /** Reports Outlook changes so subscriptions can notify. */
+  notify: ChangeEmitter;
+  /** The Graph service, for requests that run other requests ($batch). */
+  graph: { handle(req: EmuRequest, versionless: string): Promise<EmuReply> };
 }
 
 export type GraphHandler = (ctx: GraphCtx, params: string[]) => EmuReply | Promise<EmuReply>;

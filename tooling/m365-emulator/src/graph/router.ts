@@ -37,6 +37,7 @@ export function normalizeGraphPath(path: string): string {
 export class GraphService {
   readonly throttle: MailboxThrottle;
   notify: GraphCtx['notify'] = () => undefined;
+  private readonly extraRoutes: GraphRoute[] = [];
 
   constructor(
     private readonly state: EmulatorState,
@@ -45,8 +46,13 @@ export class GraphService {
     this.throttle = new MailboxThrottle(state);
   }
 
+  /** Adds routes that need the service itself (e.g. $batch). */
+  addRoutes(routes: GraphRoute[]): void {
+    this.extraRoutes.push(...routes);
+  }
+
   private match(method: string, path: string): { route: GraphRoute; params: string[] } | undefined {
-    for (const route of this.routes) {
+    for (const route of [...this.extraRoutes, ...this.routes]) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
       if (m) return { route, params: m.slice(1).map((x) => x ?? '') };
@@ -92,7 +98,7 @@ export class GraphService {
     const found = this.match(req.method, path);
     const now = this.state.now();
     if (!found) {
-      const anyMethod = this.routes.some((r) => r.pattern.test(path));
+      const anyMethod = [...this.extraRoutes, ...this.routes].some((r) => r.pattern.test(path));
       if (anyMethod) return graphError(req, 405, 'Request_BadRequest', `The HTTP method '${req.method}' is not allowed for this resource.`, {}, now);
       const segment = path.split('/').filter(Boolean).pop() ?? '';
       return graphError(req, 400, 'BadRequest', `Resource not found for the segment '${segment}'.`, {}, now);
@@ -121,6 +127,7 @@ export class GraphService {
         root: `${req.origin}/v1.0`,
         throttle: this.throttle,
         notify: (...args) => this.notify(...args),
+        graph: this,
       };
       const reply = await found.route.handler(ctx, found.params);
       return { ...reply, headers: { ...preferenceApplied(prefs), ...(reply.headers ?? {}) } };

@@ -57,7 +57,7 @@ function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
 }
 
 function emitter(ctx: GraphCtx): ChangeEmitter {
-  return (tenantId, userId, kind, changeType, id) => ctx.notify(tenantId, `Users/${userId}/${kind === 'messages' ? 'Messages' : 'Events'}/${id}`, changeType, id);
+  return ctx.notify;
 }
 
 function listMessages(ctx: GraphCtx, params: string[], folderParam: boolean): ReturnType<GraphRoute['handler']> {

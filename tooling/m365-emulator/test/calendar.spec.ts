@@ -1,0 +1,125 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { appToken, expectGraphError, graphClient } from './helpers';
+
+let emu: RunningEmulator;
+let client: Client;
+const NOW = new Date('2026-03-11T12:00:00Z'); // a Wednesday
+const USER = DEMO_TENANT.users.member;
+const WINDOW = 'startDateTime=2026-03-09T00:00:00Z&endDateTime=2026-03-16T00:00:00Z';
+
+type Item = Record<string, unknown> & { id: string };
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 'demo', now: NOW });
+  await emu.control.adminConsent(DEMO_TENANT.id);
+  client = graphClient(emu, () => appToken(emu, DEMO_TENANT.id));
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+async function walk(url: string, prefer = 'odata.maxpagesize=5'): Promise<{ items: Item[]; deltaLink: string; pages: number }> {
+  let page = (await client.api(url).header('Prefer', prefer).get()) as Record<string, unknown>;
+  const items: Item[] = [];
+  let pages = 1;
+  for (;;) {
+    items.push(...(page.value as Item[]));
+    const next = page['@odata.nextLink'] as string | undefined;
+    if (!next) break;
+    page = (await client.api(next).header('Prefer', prefer).get()) as Record<string, unknown>;
+    pages++;
+  }
+  return { items, deltaLink: page['@odata.deltaLink'] as string, pages };
+}
+
+describe('calendarView delta', () => {
+  it('requires a window on the first call', async () => {
+    const e = await expectGraphError(client.api(`/users/${USER}/calendarView/delta`).get());
+    expect(e.statusCode).toBe(400);
+    expect(e.code).toBe('ErrorInvalidParameter');
+  });
+
+  it('returns masters in full, occurrences skeletal, exceptions in full, all-day and cancelled events, then changes', async () => {
+    const first = await walk(`/users/${USER}/calendarView/delta?${WINDOW}`);
+    expect(first.pages).toBeGreaterThan(1);
+    const byType = (t: string): Item[] => first.items.filter((i) => i.type === t);
+    const standup = byType('seriesMaster').find((i) => i.subject === 'Daily stand-up');
+    expect(standup?.recurrence).toBeTruthy();
+    const occurrences = byType('occurrence').filter((i) => i.seriesMasterId === standup?.id);
+    expect(occurrences.length).toBe(3); // five weekdays, one moved (exception), one deleted
+    expect(Object.keys(occurrences[0] ?? {}).sort()).toEqual(['@odata.etag', '@odata.type', 'end', 'id', 'seriesMasterId', 'start', 'type']);
+    const exception = byType('exception').find((i) => i.seriesMasterId === standup?.id);
+    expect(exception?.subject).toBe('Daily stand-up (moved)');
+    expect(first.items.find((i) => i.isAllDay === true)).toBeDefined();
+    expect(first.items.find((i) => i.isCancelled === true)).toBeDefined();
+    expect(first.items.find((i) => (i.onlineMeeting as { joinUrl?: string } | null)?.joinUrl)).toBeDefined();
+    expect((first.items[0]?.start as { timeZone: string }).timeZone).toBe('UTC');
+    expect((first.items[0]?.start as { dateTime: string }).dateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.0000000$/);
+
+    const created = await emu.control.createEvent(DEMO_TENANT.id, USER, { subject: 'Deal review', start: '2026-03-12T15:00:00', end: '2026-03-12T16:00:00', timeZone: 'Pacific Standard Time' });
+    const single = first.items.find((i) => i.type === 'singleInstance' && !i.isAllDay && !i.isCancelled);
+    await emu.control.updateEvent(DEMO_TENANT.id, USER, single?.id ?? '', { subject: 'Renamed' });
+    const cancelled = first.items.find((i) => i.isCancelled === true);
+    await emu.control.deleteEvent(DEMO_TENANT.id, USER, cancelled?.id ?? '');
+    await emu.control.deleteEvent(DEMO_TENANT.id, USER, occurrences[0]?.id ?? '');
+
+    const second = await walk(first.deltaLink);
+    const ids = second.items.map((i) => i.id);
+    expect(ids).toContain(created.id);
+    expect(second.items.find((i) => i.id === single?.id)?.subject).toBe('Renamed');
+    expect(second.items.find((i) => i.id === cancelled?.id)?.['@removed']).toEqual({ reason: 'deleted' });
+    expect(second.items.find((i) => i.id === occurrences[0]?.id)?.['@removed']).toEqual({ reason: 'deleted' });
+    const third = await walk(second.deltaLink);
+    expect(third.items).toHaveLength(0);
+  });
+
+  it('answers 410 SyncStateNotFound after the tokens are expired', async () => {
+    const first = await walk(`/users/${DEMO_TENANT.users.admin}/calendarView/delta?${WINDOW}`);
+    await emu.control.expireDeltaTokens(DEMO_TENANT.id);
+    const gone = await expectGraphError(client.api(first.deltaLink).get());
+    expect(gone.statusCode).toBe(410);
+    expect(gone.code).toBe('SyncStateNotFound');
+  });
+});
+
+describe('event CRUD', () => {
+  const body = { subject: 'Idempotent', start: { dateTime: '2026-03-13T10:00:00', timeZone: 'W. Europe Standard Time' }, end: { dateTime: '2026-03-13T11:00:00', timeZone: 'W. Europe Standard Time' }, transactionId: 'tx-7f3a' };
+
+  it('deduplicates creation by transactionId', async () => {
+    const a = (await client.api(`/users/${USER}/events`).post(body)) as Item;
+    const b = (await client.api(`/users/${USER}/events`).post(body)) as Item;
+    expect(b.id).toBe(a.id);
+    expect(a.transactionId).toBe('tx-7f3a');
+    expect((a.start as { dateTime: string }).dateTime).toBe('2026-03-13T09:00:00.0000000');
+  });
+
+  it('honours Prefer: outlook.timezone, If-Match (412) and delete (then 404 ErrorItemNotFound)', async () => {
+    const created = (await client.api(`/users/${USER}/events`).post({ ...body, transactionId: 'tx-2' })) as Item;
+    const local = (await client.api(`/users/${USER}/events/${created.id}`).header('Prefer', 'outlook.timezone="Tokyo Standard Time"').get()) as Item;
+    expect(local.start).toEqual({ dateTime: '2026-03-13T18:00:00.0000000', timeZone: 'Tokyo Standard Time' });
+    const updated = (await client.api(`/users/${USER}/events/${created.id}`).header('If-Match', created['@odata.etag'] as string).patch({ subject: 'v2' })) as Item;
+    expect(updated.changeKey).not.toBe(created.changeKey);
+    const stale = await expectGraphError(client.api(`/users/${USER}/events/${created.id}`).header('If-Match', created['@odata.etag'] as string).patch({ subject: 'v3' }));
+    expect(stale.statusCode).toBe(412);
+    expect(stale.code).toBe('ErrorIrresolvableConflict');
+    await client.api(`/users/${USER}/events/${created.id}`).delete();
+    const gone = await expectGraphError(client.api(`/users/${USER}/events/${created.id}`).get());
+    expect(gone.statusCode).toBe(404);
+    expect(gone.code).toBe('ErrorItemNotFound');
+  });
+
+  it('expands a recurring series in calendarView and lists its instances', async () => {
+    const view = (await client.api(`/users/${USER}/calendarView?${WINDOW}`).top(100).get()) as { value: Item[] };
+    expect(view.value.some((i) => i.type === 'seriesMaster')).toBe(false);
+    const master = (await client.api(`/users/${USER}/events`).top(50).get()) as { value: Item[] };
+    const series = master.value.find((i) => i.subject === 'Team sync');
+    const inst = (await client.api(`/users/${USER}/events/${series?.id ?? ''}/instances?startDateTime=2026-02-01T00:00:00Z&endDateTime=2026-03-31T00:00:00Z`).top(50).get()) as { value: Item[] };
+    // Weekly on Thursdays from 26 Feb: 26 Feb, 5, 12, 19 and 26 Mar.
+    expect(inst.value).toHaveLength(5);
+    expect(inst.value.every((i) => i.seriesMasterId === series?.id)).toBe(true);
+  });
+});
