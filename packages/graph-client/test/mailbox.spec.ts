@@ -124,6 +124,21 @@ describe('mail', () => {
     expect(full.body?.content).toContain('renewal quote');
   });
 
+  it('re-sends the page-size preference on every page of a delta round', async () => {
+    await emu.control.clearRequests();
+    const round = await messagesDeltaRound(
+      client,
+      userId('member'),
+      { folder: 'inbox' },
+      { maxPageSize: 5 },
+    );
+
+    const pages = await emu.control.requests({ pathContains: 'messages/delta' });
+    // Outlook's default page is 10: without the header on later pages there would be fewer pages.
+    expect(round.items.length).toBeGreaterThan(10);
+    expect(pages).toHaveLength(Math.ceil(round.items.length / 5));
+  });
+
   it('throws DeltaExpiredError for an Outlook delta token that has expired', async () => {
     const member = userId('member');
     const round = await messagesDeltaRound(client, member, { folder: 'inbox' });

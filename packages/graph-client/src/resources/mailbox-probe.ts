@@ -25,7 +25,7 @@ export interface MailboxProbeCheck {
 export interface MailboxProbeResult {
   /** `GET /users/{id}/mailFolders/inbox?$select=id`, or null when not asked. */
   readonly mail: MailboxProbeCheck | null;
-  /** `GET /users/{id}/calendar?$select=id`, or null when not asked. */
+  /** `GET /users/{id}/events?$top=1&$select=id`, or null when not asked. */
   readonly calendar: MailboxProbeCheck | null;
   /** The most significant outcome of the two. */
   readonly outcome: MailboxProbeOutcome;
@@ -68,10 +68,10 @@ export async function probeMailbox(
   const [mail, calendar] = await Promise.all([
     options.mail === false
       ? null
-      : check(client, `/users/${user}/mailFolders/inbox`, MAIL_ROLES, options.grantedRoles),
+      : check(client, `/users/${user}/mailFolders/inbox`, MAIL_ROLES, options.grantedRoles, {}),
     options.calendar === false
       ? null
-      : check(client, `/users/${user}/calendar`, CALENDAR_ROLES, options.grantedRoles),
+      : check(client, `/users/${user}/events`, CALENDAR_ROLES, options.grantedRoles, { $top: 1 }),
   ]);
   const outcomes = [mail?.outcome, calendar?.outcome].filter(
     (o): o is MailboxProbeOutcome => o !== undefined,
@@ -85,9 +85,10 @@ async function check(
   path: string,
   rolesAllowing: readonly string[],
   grantedRoles: readonly string[] | undefined,
+  query: Readonly<Record<string, number>>,
 ): Promise<MailboxProbeCheck> {
   try {
-    await client.get(path, { query: { $select: 'id' } });
+    await client.get(path, { query: { ...query, $select: 'id' } });
     return { outcome: 'ok', error: null };
   } catch (error) {
     if (!(error instanceof GraphRequestError)) throw error;
