@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 
 import { type AppConfig } from './config/app-config';
+import { ConsentWorkerModule } from './consent/consent-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { PlatformModule } from './platform/platform.module';
 
@@ -15,6 +16,7 @@ export class WorkerModule {
         PlatformModule.forRoot(config),
         ...(config.queue.cronsEnabled ? [ScheduleModule.forRoot()] : []),
         MembersWorkerModule,
+        ConsentWorkerModule,
       ],
     };
   }

@@ -24,6 +24,12 @@ export class AppConfig {
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
   readonly crypto: { keys: KeyRingEntry[]; activeKeyId: string };
+  readonly orgwide: {
+    /** How long an admin-consent link (its `state`) stays usable. */
+    consentStateTtlSeconds: number;
+    /** How long the consent callback keeps asking for a token while a fresh consent propagates. */
+    consentPropagationWaitMs: number;
+  };
   readonly microsoft: {
     authorityHost: string;
     graphBaseUrl: string;
@@ -86,6 +92,10 @@ export class AppConfig {
               privateKeyPem: readFileSync(env.MS_CLIENT_KEY_FILE ?? '', 'utf8'),
               thumbprintSha1: (env.MS_CLIENT_CERT_THUMBPRINT ?? '').toLowerCase(),
             },
+    };
+    this.orgwide = {
+      consentStateTtlSeconds: env.ORGWIDE_CONSENT_STATE_TTL_SECONDS,
+      consentPropagationWaitMs: env.ORGWIDE_CONSENT_PROPAGATION_WAIT_MS,
     };
     this.crypto = {
       keys: env.ENCRYPTION_KEYS,

@@ -57,6 +57,15 @@ export const envSchema = z
       .optional(),
     MS_APP_DISPLAY_NAME: z.string().min(1).default('Rox 365 Integration'),
 
+    // Org-wide connection (admin consent).
+    ORGWIDE_CONSENT_STATE_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+    ORGWIDE_CONSENT_PROPAGATION_WAIT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(120_000)
+      .default(20_000),
+
     ENCRYPTION_KEYS: z
       .string()
       .min(1)

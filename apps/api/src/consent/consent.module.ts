@@ -1,14 +1,24 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 
+import { MembersModule } from '../members/members.module';
 import { QUEUE } from '../platform/queue/queue-names';
 import { ConnectionReader } from './connection-reader.service';
+import { ConsentFlowService } from './consent-flow.service';
 import { ConsentStateRepository } from './consent-state.repository';
 import { DirectoryHooks } from './directory-hooks';
+import { DisconnectService } from './disconnect.service';
 import { IndividualConnectionRepository } from './individual-connection.repository';
+import { IndividualConnectionsController } from './individual-connections.controller';
+import { IndividualConnectionsService } from './individual-connections.service';
+import { MemberLookup } from './member-lookup';
 import { OrgDataPurgers } from './org-data-purgers';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
+import { OrgwideSettingsService } from './orgwide-settings.service';
+import { OrgwideStatusService } from './orgwide-status.service';
+import { OrgwideController } from './orgwide.controller';
+import { PermissionCheckService } from './permission-check.service';
 import { PermissionRecheck } from './permission-recheck.service';
 
 /**
@@ -17,12 +27,20 @@ import { PermissionRecheck } from './permission-recheck.service';
  * (register purgers and job stoppers) and DirectoryHooks (directory registers into it).
  */
 @Module({
-  imports: [BullModule.registerQueue({ name: QUEUE.consent })],
+  imports: [BullModule.registerQueue({ name: QUEUE.consent }), MembersModule],
+  controllers: [OrgwideController, IndividualConnectionsController],
   providers: [
     OrgwideSettingsRepository,
     OrgwideConnectionRepository,
     ConsentStateRepository,
     IndividualConnectionRepository,
+    MemberLookup,
+    OrgwideSettingsService,
+    ConsentFlowService,
+    IndividualConnectionsService,
+    PermissionCheckService,
+    OrgwideStatusService,
+    DisconnectService,
     ConnectionReader,
     PermissionRecheck,
     OrgDataPurgers,

@@ -93,6 +93,23 @@ export const ConsentOutcomeSchema = z.enum([
 ]);
 export type ConsentOutcome = z.infer<typeof ConsentOutcomeSchema>;
 
+/**
+ * What Microsoft appends to the consent redirect URI. Every field is optional: the callback
+ * itself decides what a missing one means, and unknown parameters are ignored.
+ */
+export const ConsentCallbackQuerySchema = z
+  .object({
+    state: z.string().max(512).optional(),
+    admin_consent: z.string().max(16).optional(),
+    tenant: z.string().max(256).optional(),
+    scope: z.string().max(4096).optional(),
+    error: z.string().max(128).optional(),
+    error_subcode: z.string().max(128).optional(),
+    error_description: z.string().max(4096).optional(),
+  })
+  .meta({ id: 'ConsentCallbackQuery' });
+export type ConsentCallbackQuery = z.infer<typeof ConsentCallbackQuerySchema>;
+
 // ---- status and permission report ------------------------------------------------------------
 
 export const ConnectionStateSchema = z.enum([
@@ -196,6 +213,15 @@ export const CreateIndividualConnectionRequestSchema = z
 export type CreateIndividualConnectionRequest = z.infer<
   typeof CreateIndividualConnectionRequestSchema
 >;
+
+export const ListIndividualConnectionsQuerySchema = z.object({
+  all: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe("Admins only: every member's connections in the org"),
+});
+export type ListIndividualConnectionsQuery = z.infer<typeof ListIndividualConnectionsQuerySchema>;
 
 export const IndividualConnectionListSchema = z.object({
   items: z.array(IndividualConnectionSchema),

@@ -1,0 +1,44 @@
+import {
+  type IndividualConnection as IndividualConnectionContract,
+  type OrgwideSettings as OrgwideSettingsContract,
+} from '@rox365/contracts';
+
+import { type IndividualConnection } from './entities/individual-connection.entity';
+import { type MemberOverride } from './entities/member-override.entity';
+import { type OrgwideSettings } from './entities/orgwide-settings.entity';
+
+/** Settings as the SPA sees them; before the first save, everything is off and no tenant is set. */
+export function toSettingsContract(
+  settings: OrgwideSettings | null,
+  overrides: readonly MemberOverride[],
+): OrgwideSettingsContract {
+  return {
+    calendarAccess: settings?.calendarAccess ?? 'off',
+    emailAccess: settings?.emailAccess ?? 'off',
+    restrictedDomains: [...(settings?.restrictedDomains ?? [])],
+    restrictedUsers: [...(settings?.restrictedUsers ?? [])],
+    tenant: settings?.tenant ?? null,
+    tenantId: settings?.tenantId ?? null,
+    overrides: overrides.map((o) => ({
+      roxUserId: o.roxUserId,
+      calendarAccess: o.calendarAccess,
+      emailAccess: o.emailAccess,
+    })),
+    updatedAt: settings?.updatedAt.toISOString() ?? null,
+  };
+}
+
+export function toIndividualConnectionContract(
+  connection: IndividualConnection,
+): IndividualConnectionContract {
+  return {
+    id: connection.id,
+    roxUserId: connection.roxUserId,
+    provider: connection.provider,
+    kind: connection.kind,
+    status: connection.status,
+    statusReason: connection.statusReason,
+    createdAt: connection.createdAt.toISOString(),
+    updatedAt: connection.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,85 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type PurgeReceipt } from '@rox365/contracts';
+import { MicrosoftGraph } from '@rox365/graph-client';
+
+import { AppConfig } from '../config/app-config';
+import { AuditLog } from '../platform/audit/audit-log.service';
+import { Clock } from '../platform/time/clock';
+import { ConsentStateRepository } from './consent-state.repository';
+import { ENTERPRISE_APP_REMOVAL_STEPS } from './consent.constants';
+import { ConsentError, ConsentErrorCode } from './consent.errors';
+import { OrgDataPurgers } from './org-data-purgers';
+import { OrgwideConnectionRepository } from './orgwide-connection.repository';
+import { OrgwideSettingsRepository } from './orgwide-settings.repository';
+import { PermissionRecheck } from './permission-recheck.service';
+
+/**
+ * Disconnect: stop the org's jobs, forget the tenant's token, delete the connection and every
+ * synced row. The admin's settings and overrides stay, so reconnecting needs no retyping.
+ */
+@Injectable()
+export class DisconnectService {
+  private readonly logger = new Logger('consent');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly graph: MicrosoftGraph,
+    private readonly settings: OrgwideSettingsRepository,
+    private readonly connections: OrgwideConnectionRepository,
+    private readonly states: ConsentStateRepository,
+    private readonly recheck: PermissionRecheck,
+    private readonly purgers: OrgDataPurgers,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async disconnect(orgId: string): Promise<PurgeReceipt> {
+    const connection = await this.connections.find(orgId);
+    if (!connection) {
+      throw new ConsentError(
+        ConsentErrorCode.ORGWIDE_NOT_CONNECTED,
+        'conflict',
+        'The org is not connected to Microsoft 365.',
+      );
+    }
+    // Jobs first, so nothing writes synced data back while it is being purged.
+    const jobsStopped: Record<string, number> = {
+      consent: await this.recheck.cancel(orgId),
+    };
+    for (const stopper of this.purgers.jobStoppers()) {
+      jobsStopped[stopper.name] = await stopper.stop(orgId);
+    }
+    this.graph.appTokens.forget(connection.tenantId);
+
+    const removed: Record<string, number> = {};
+    for (const purger of this.purgers.all()) {
+      removed[purger.name] = await purger.purge(orgId);
+    }
+    removed.orgwide_consent_state = await this.states.deleteForOrg(orgId);
+    removed.orgwide_connection = await this.connections.delete(orgId);
+
+    const now = this.clock.now();
+    const settings = await this.settings.find(orgId);
+    if (settings) {
+      settings.disconnectedAt = now;
+      settings.lastOutcome = null;
+      settings.lastOutcomeAt = null;
+      await this.settings.save(settings);
+    }
+    const receipt: PurgeReceipt = {
+      disconnectedAt: now.toISOString(),
+      tenantId: connection.tenantId,
+      removed,
+      totalRemoved: Object.values(removed).reduce((sum, n) => sum + n, 0),
+      entraSteps: ENTERPRISE_APP_REMOVAL_STEPS(this.config.microsoft.appDisplayName),
+    };
+    await this.audit.record({
+      orgId,
+      action: 'orgwide.disconnected',
+      target: { type: 'orgwide_connection', id: orgId },
+      details: { ...receipt, jobsStopped },
+    });
+    this.logger.log({ orgId, totalRemoved: receipt.totalRemoved }, 'org-wide connection removed');
+    return receipt;
+  }
+}

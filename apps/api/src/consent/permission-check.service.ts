@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type PermissionReport } from '@rox365/contracts';
+import { IdentityError, MicrosoftGraph } from '@rox365/graph-client';
+
+import { AppConfig } from '../config/app-config';
+import { AuditLog } from '../platform/audit/audit-log.service';
+import { Clock } from '../platform/time/clock';
+import { ConnectionReader } from './connection-reader.service';
+import { disabledFeatures, evaluate, toPermissionReport } from './consent-policy';
+import { ConsentError, ConsentErrorCode } from './consent.errors';
+import { OrgwideConnectionRepository } from './orgwide-connection.repository';
+import { type RecheckPermissionsJob } from './permission-recheck.service';
+
+const NO_SETTINGS = { calendarAccess: 'off', emailAccess: 'off', overrides: [] } as const;
+
+/** The grant report and the re-check that keeps the stored grant true to Entra. */
+@Injectable()
+export class PermissionCheckService {
+  private readonly logger = new Logger('consent');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly graph: MicrosoftGraph,
+    private readonly connections: OrgwideConnectionRepository,
+    private readonly reader: ConnectionReader,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Requested, granted, needed, excess (with revoke steps) and missing (with what it disables). */
+  async report(orgId: string): Promise<PermissionReport> {
+    const [connection, settings] = await Promise.all([
+      this.connections.find(orgId),
+      this.reader.settings(orgId),
+    ]);
+    const evaluation = evaluate(
+      connection?.grantedPermissions ?? [],
+      settings ?? NO_SETTINGS,
+      this.config.microsoft.appDisplayName,
+    );
+    return toPermissionReport(evaluation, connection?.permissionsCheckedAt ?? null);
+  }
+
+  /**
+   * Job body: takes a fresh token, compares its roles with the stored grant, stores and audits
+   * the difference. A revoked consent is recorded (status degraded), not retried; only
+   * transient failures go back to the queue, which retries a bounded number of times.
+   */
+  async recheck(job: RecheckPermissionsJob): Promise<{ added: string[]; removed: string[] }> {
+    const connection = await this.connections.find(job.orgId);
+    if (!connection) return { added: [], removed: [] };
+    const now = this.clock.now();
+    let roles: string[];
+    try {
+      this.graph.appTokens.forget(connection.tenantId);
+      roles = await this.graph.appTokens.grantedRoles(connection.tenantId);
+    } catch (error) {
+      if (!(error instanceof IdentityError)) throw error;
+      if (error.kind === 'network' || error.kind === 'temporarily_unavailable') {
+        throw new ConsentError(
+          ConsentErrorCode.MICROSOFT_UNAVAILABLE,
+          'unavailable',
+          'Microsoft Entra could not be reached for the permission check.',
+          { cause: error },
+        );
+      }
+      const code =
+        error.kind === 'app_not_consented' || error.kind === 'tenant_not_found'
+          ? 'consent_revoked'
+          : error.kind;
+      const previous = connection.checkError;
+      connection.recordCheckError(code, now);
+      await this.connections.save(connection);
+      if (previous !== code) {
+        await this.audit.record({
+          orgId: job.orgId,
+          action: 'orgwide.permissions-changed',
+          target: { type: 'orgwide_connection', id: job.orgId },
+          details: {
+            tenantId: connection.tenantId,
+            added: [],
+            removed: [...connection.grantedPermissions],
+            checkError: code,
+          },
+        });
+      }
+      this.logger.warn({ orgId: job.orgId, code }, 'permission check could not get a token');
+      return { added: [], removed: [] };
+    }
+    const wasFailing = connection.checkError !== null;
+    const { added, removed } = connection.recordGrant(roles, now);
+    await this.connections.save(connection);
+    if (added.length > 0 || removed.length > 0 || wasFailing) {
+      const settings = await this.reader.settings(job.orgId);
+      const evaluation = evaluate(
+        connection.grantedPermissions,
+        settings ?? NO_SETTINGS,
+        this.config.microsoft.appDisplayName,
+      );
+      await this.audit.record({
+        orgId: job.orgId,
+        action: 'orgwide.permissions-changed',
+        target: { type: 'orgwide_connection', id: job.orgId },
+        details: {
+          tenantId: connection.tenantId,
+          added,
+          removed,
+          granted: [...connection.grantedPermissions],
+          disabledFeatures: disabledFeatures(evaluation),
+        },
+      });
+    }
+    return { added, removed };
+  }
+}
