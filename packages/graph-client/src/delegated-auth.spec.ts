@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { type GraphClientConfig } from './config';
-import { DelegatedAuth } from './delegated-auth';
+import { DelegatedAuth, parseCallback } from './delegated-auth';
 
 const config: GraphClientConfig = {
   authorityHost: 'https://login.example.test:9443/',
@@ -64,5 +64,49 @@ describe('DelegatedAuth URLs', () => {
       createHash('sha256').update(pair.codeVerifier).digest('base64url'),
     );
     expect(DelegatedAuth.createPkce().codeVerifier).not.toBe(pair.codeVerifier);
+  });
+});
+
+describe('parseCallback', () => {
+  it('reads a successful admin consent', () => {
+    expect(
+      parseCallback(
+        new URLSearchParams(
+          'admin_consent=True&tenant=t-1&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&state=s',
+        ),
+      ),
+    ).toEqual({
+      ok: true,
+      state: 's',
+      tenant: 't-1',
+      code: null,
+      scope: 'https://graph.microsoft.com/.default',
+    });
+  });
+
+  it('reads a code', () => {
+    expect(parseCallback({ code: 'c', state: 's' })).toMatchObject({
+      ok: true,
+      code: 'c',
+      state: 's',
+    });
+  });
+
+  it('turns an error redirect into an IdentityError and detects cancel', () => {
+    const result = parseCallback(
+      new URLSearchParams(
+        'error=access_denied&error_subcode=cancel&error_description=AADSTS65004%3a+The+resource+owner+denied+the+request.%0d%0aTrace+ID%3a+x&state=s',
+      ),
+    );
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.isCancelled).toBe(true);
+    expect(result.error).toMatchObject({
+      aadsts: 65004,
+      kind: 'consent_declined',
+      error: 'access_denied',
+    });
+    expect(result.error.message).not.toContain('Trace ID');
   });
 });

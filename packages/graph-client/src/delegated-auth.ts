@@ -55,6 +55,65 @@ export interface AdminConsentUrlInput {
   readonly state: string;
 }
 
+/** What came back on the redirect URI after admin consent or sign-in. */
+export type CallbackResult =
+  | {
+      readonly ok: true;
+      readonly state: string | null;
+      /** Admin consent: the tenant GUID (not to be trusted until a token for it is obtained). */
+      readonly tenant: string | null;
+      /** Sign-in: the authorization code to redeem. */
+      readonly code: string | null;
+      /** Admin consent (v2): the permissions consented to. */
+      readonly scope: string | null;
+    }
+  | {
+      readonly ok: false;
+      readonly state: string | null;
+      /** `access_denied` with sub-error `cancel` when the user pressed Cancel. */
+      readonly error: IdentityError;
+      readonly isCancelled: boolean;
+    };
+
+/**
+ * Parses the query of the redirect back from `/adminconsent` or `/authorize`. Entra reports
+ * failures there (`error`, `error_description` with an AADSTS number, `error_subcode=cancel`).
+ */
+export function parseCallback(
+  query: URLSearchParams | Readonly<Record<string, string | undefined>>,
+): CallbackResult {
+  const params =
+    query instanceof URLSearchParams
+      ? query
+      : new URLSearchParams(
+          Object.entries(query).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined,
+          ),
+        );
+  const state = params.get('state');
+  const error = params.get('error');
+  if (error) {
+    const subError = params.get('error_subcode');
+    return {
+      ok: false,
+      state,
+      error: new IdentityError({
+        error,
+        description: params.get('error_description') ?? error,
+        subError,
+      }),
+      isCancelled: subError === 'cancel',
+    };
+  }
+  return {
+    ok: true,
+    state,
+    tenant: params.get('tenant'),
+    code: params.get('code'),
+    scope: params.get('scope'),
+  };
+}
+
 /** Tokens of a delegated sign-in. The caller encrypts and stores `refreshToken`; nothing else keeps it. */
 export interface DelegatedTokens {
   readonly accessToken: string;

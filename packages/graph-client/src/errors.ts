@@ -133,6 +133,8 @@ export type IdentityErrorKind =
   | 'tenant_not_found'
   /** AADSTS65001: the user or admin has not consented to the requested delegated scopes. */
   | 'consent_required'
+  /** AADSTS65004 / access_denied on a consent redirect: the user or admin declined or cancelled. */
+  | 'consent_declined'
   /** Refresh token expired or revoked, MFA or CA now required: the user must sign in again. */
   | 'interaction_required'
   /** Authorization code expired, reused, or PKCE verifier mismatch. */
@@ -156,7 +158,7 @@ const AADSTS_KINDS: ReadonlyMap<number, IdentityErrorKind> = new Map<number, Ide
   [50012, 'invalid_client_credentials'],
   [90002, 'tenant_not_found'],
   [65001, 'consent_required'],
-  [65004, 'consent_required'],
+  [65004, 'consent_declined'],
   [700082, 'interaction_required'],
   [50173, 'interaction_required'],
   [70043, 'interaction_required'],
@@ -234,6 +236,7 @@ function classifyIdentityError(
   if (subError === 'consent_required' || error === 'consent_required') return 'consent_required';
   if (error === 'invalid_client') return 'invalid_client_credentials';
   if (error === 'temporarily_unavailable') return 'temporarily_unavailable';
+  if (error === 'access_denied') return 'consent_declined';
   return 'unknown';
 }
 

@@ -44,8 +44,10 @@ export {
 export {
   type AdminConsentUrlInput,
   type AuthorizeUrlInput,
+  type CallbackResult,
   DelegatedAuth,
   type DelegatedTokens,
+  parseCallback,
   type PkcePair,
   type RedeemCodeInput,
   type RefreshInput,
