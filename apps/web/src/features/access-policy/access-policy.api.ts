@@ -1,0 +1,23 @@
+import {
+  type AccessPolicyScript,
+  type AccessPolicyScriptQuery,
+  type ProbeResult,
+  type Queued,
+  type RunProbeRequest,
+} from '@rox365/contracts';
+
+import { http } from '../../api/http';
+
+export function getAccessPolicyScript(
+  query: Partial<AccessPolicyScriptQuery>,
+): Promise<AccessPolicyScript> {
+  return http.get<AccessPolicyScript>('/orgwide/access-policy/script', { query });
+}
+
+export function listProbeResults(): Promise<{ items: ProbeResult[] }> {
+  return http.get<{ items: ProbeResult[] }>('/orgwide/probes');
+}
+
+export function runProbes(request: RunProbeRequest): Promise<Queued> {
+  return http.post<Queued>('/orgwide/probes', request);
+}

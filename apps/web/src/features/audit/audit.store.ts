@@ -1,0 +1,99 @@
+import { type AuditEntry, ListAuditQuerySchema, type ListAuditQuery } from '@rox365/contracts';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
+import { type ApiError, toApiError } from '../../api/http';
+import { STORE_IDS } from '../../store-registry';
+import { listAuditEntries } from './audit.api';
+
+export interface AuditFilters {
+  action: string;
+  actorId: string;
+  /** yyyy-mm-dd from a date input, inclusive. */
+  fromDate: string;
+  toDate: string;
+}
+
+const EMPTY_FILTERS: AuditFilters = { action: '', actorId: '', fromDate: '', toDate: '' };
+
+function toQuery(filters: AuditFilters): Partial<ListAuditQuery> {
+  return {
+    action: filters.action.trim() || undefined,
+    actorId: filters.actorId.trim() || undefined,
+    from: filters.fromDate ? `${filters.fromDate}T00:00:00.000Z` : undefined,
+    to: filters.toDate ? `${filters.toDate}T23:59:59.999Z` : undefined,
+  };
+}
+
+export const useAuditStore = defineStore(STORE_IDS.audit, () => {
+  const filters = ref<AuditFilters>({ ...EMPTY_FILTERS });
+  const items = ref<AuditEntry[]>([]);
+  const nextCursor = ref<string | null>(null);
+  const isLoading = ref(false);
+  const isLoadingMore = ref(false);
+  const error = ref<ApiError | null>(null);
+
+  // Same schema as the API's query validation.
+  const filterError = computed(() => {
+    const result = ListAuditQuerySchema.safeParse(toQuery(filters.value));
+    return result.success ? undefined : result.error.issues[0]?.message;
+  });
+
+  async function load(): Promise<void> {
+    if (filterError.value) return;
+    isLoading.value = true;
+    error.value = null;
+    try {
+      const page = await listAuditEntries(toQuery(filters.value));
+      items.value = page.items;
+      nextCursor.value = page.nextCursor;
+    } catch (e) {
+      error.value = toApiError(e);
+    } finally {
+      isLoading.value = false;
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (!nextCursor.value) return;
+    isLoadingMore.value = true;
+    error.value = null;
+    try {
+      const page = await listAuditEntries({ ...toQuery(filters.value), cursor: nextCursor.value });
+      items.value = [...items.value, ...page.items];
+      nextCursor.value = page.nextCursor;
+    } catch (e) {
+      error.value = toApiError(e);
+    } finally {
+      isLoadingMore.value = false;
+    }
+  }
+
+  function clearFilters(): Promise<void> {
+    filters.value = { ...EMPTY_FILTERS };
+    return load();
+  }
+
+  function $reset(): void {
+    filters.value = { ...EMPTY_FILTERS };
+    items.value = [];
+    nextCursor.value = null;
+    isLoading.value = false;
+    isLoadingMore.value = false;
+    error.value = null;
+  }
+
+  return {
+    filters,
+    items,
+    nextCursor,
+    isLoading,
+    isLoadingMore,
+    error,
+    filterError,
+    load,
+    loadMore,
+    clearFilters,
+    $reset,
+  };
+});

@@ -1,0 +1,137 @@
+import { type ConsentOutcome, ConsentOutcomeSchema } from '@rox365/contracts';
+
+export interface OutcomeExplanation {
+  tone: 'success' | 'warning' | 'danger';
+  title: string;
+  reason: string;
+  nextSteps: string[];
+  primaryAction: { label: string; to: string };
+}
+
+const CONSOLE = { label: 'Open the admin console', to: '/console' };
+const RETRY = { label: 'Start again', to: '/integrations/microsoft/connect' };
+
+/** What each consent outcome means for the admin and what they should do next. */
+export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanation>> = {
+  connected: {
+    tone: 'success',
+    title: 'Microsoft Enterprise is connected',
+    reason:
+      'Microsoft granted Rox access to your tenant. Members can no longer connect their own Outlook mail or calendar separately; the org-wide connection covers them.',
+    nextSteps: [
+      'Revoke the permissions this configuration does not need in Microsoft Entra (the admin console lists them with the exact steps).',
+      'Restrict Rox to the mailboxes of the people who use it with an application access policy.',
+      'Run a directory sync so Rox can match Microsoft 365 users to Rox members.',
+    ],
+    primaryAction: CONSOLE,
+  },
+  connected_with_missing_permissions: {
+    tone: 'warning',
+    title: 'Connected, but some permissions are missing',
+    reason:
+      'Microsoft connected the tenant, but the grant lacks permissions this configuration needs, so some features stay off.',
+    nextSteps: [
+      'Open the permission report to see which permissions are missing and which features they disable.',
+      'Grant them in Microsoft Entra (Enterprise applications → Rox 365 Integration → Permissions), then re-check.',
+    ],
+    primaryAction: CONSOLE,
+  },
+  cancelled: {
+    tone: 'warning',
+    title: 'Consent was cancelled',
+    reason: 'The Microsoft consent page was closed or cancelled before permissions were granted. Nothing was connected.',
+    nextSteps: ['Start the connection again when you are ready and choose Accept on the Microsoft page.'],
+    primaryAction: RETRY,
+  },
+  denied: {
+    tone: 'danger',
+    title: 'Consent was declined',
+    reason: 'The permissions request was declined on the Microsoft page, so Rox has no access to the tenant.',
+    nextSteps: [
+      'If this was not intended, start again and review the permissions before accepting.',
+      'Your organisation may require an approval workflow: check Entra ID → Enterprise apps → Admin consent requests.',
+    ],
+    primaryAction: RETRY,
+  },
+  not_admin: {
+    tone: 'danger',
+    title: 'An administrator has to approve this',
+    reason:
+      'The Microsoft account that signed in cannot grant tenant-wide (application) permissions.',
+    nextSteps: [
+      'Sign in on the Microsoft page as a Global Administrator or Privileged Role Administrator.',
+      'Or ask such an administrator to run this connection for you.',
+    ],
+    primaryAction: RETRY,
+  },
+  consent_required: {
+    tone: 'warning',
+    title: 'Admin consent is still required',
+    reason: 'Microsoft reported that the app has not been granted consent in this tenant yet.',
+    nextSteps: ['Start the connection again and accept the permissions as a tenant administrator.'],
+    primaryAction: RETRY,
+  },
+  tenant_mismatch: {
+    tone: 'danger',
+    title: 'Consent came from a different tenant',
+    reason:
+      'The administrator who accepted belongs to a different Microsoft tenant than the one entered in the settings.',
+    nextSteps: [
+      'Check the tenant ID or domain in step 3 of the connection settings.',
+      'Sign in to the Microsoft page with an administrator account of that tenant.',
+    ],
+    primaryAction: RETRY,
+  },
+  state_invalid: {
+    tone: 'danger',
+    title: 'The consent response could not be verified',
+    reason: 'The response from Microsoft did not match a connection request started here, so it was ignored for safety.',
+    nextSteps: ['Start the connection again from this page, in the same browser.'],
+    primaryAction: RETRY,
+  },
+  state_expired: {
+    tone: 'warning',
+    title: 'The consent link expired',
+    reason: 'Too much time passed between starting the connection and accepting on the Microsoft page.',
+    nextSteps: ['Start the connection again and complete the Microsoft page within a few minutes.'],
+    primaryAction: RETRY,
+  },
+  state_reused: {
+    tone: 'warning',
+    title: 'This consent link was already used',
+    reason: 'Each consent link works once. This one had already completed (for example after a page reload or the back button).',
+    nextSteps: ['Check the admin console: the connection may already be in place.', 'Otherwise start again.'],
+    primaryAction: CONSOLE,
+  },
+  consent_not_propagated: {
+    tone: 'warning',
+    title: 'Microsoft has not finished applying the consent',
+    reason: 'Consent was given, but Microsoft has not yet made the permissions available. This usually resolves within a few minutes.',
+    nextSteps: ['Wait a few minutes, then use “Re-check permissions” in the admin console.'],
+    primaryAction: CONSOLE,
+  },
+  microsoft_error: {
+    tone: 'danger',
+    title: 'Microsoft returned an error',
+    reason: 'The Microsoft sign-in service reported an error while handling the consent.',
+    nextSteps: [
+      'Try again in a few minutes.',
+      'If it keeps happening, contact Rox support with the time of the attempt.',
+    ],
+    primaryAction: RETRY,
+  },
+};
+
+/** The explanation for a raw `?outcome=` value; unknown values get a safe generic answer. */
+export function explainOutcome(raw: unknown): OutcomeExplanation & { outcome: ConsentOutcome | null } {
+  const parsed = ConsentOutcomeSchema.safeParse(raw);
+  if (parsed.success) return { outcome: parsed.data, ...CONSENT_OUTCOMES[parsed.data] };
+  return {
+    outcome: null,
+    tone: 'warning',
+    title: 'The connection result is unknown',
+    reason: 'This page was opened without a result Rox recognises.',
+    nextSteps: ['Check the admin console for the current connection state.'],
+    primaryAction: CONSOLE,
+  };
+}

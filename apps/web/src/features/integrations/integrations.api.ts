@@ -1,0 +1,12 @@
+import {
+  type CreateIndividualConnectionRequest,
+  type IndividualConnection,
+} from '@rox365/contracts';
+
+import { http } from '../../api/http';
+
+export function createIndividualConnection(
+  request: CreateIndividualConnectionRequest,
+): Promise<IndividualConnection> {
+  return http.post<IndividualConnection>('/individual-connections', request);
+}

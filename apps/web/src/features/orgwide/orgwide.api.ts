@@ -1,0 +1,28 @@
+import {
+  type OrgwideStatus,
+  type PermissionReport,
+  type PurgeReceipt,
+  type Queued,
+} from '@rox365/contracts';
+
+import { http } from '../../api/http';
+
+export function getOrgwideStatus(): Promise<OrgwideStatus> {
+  return http.get<OrgwideStatus>('/orgwide/status');
+}
+
+export function getPermissionReport(): Promise<PermissionReport> {
+  return http.get<PermissionReport>('/orgwide/permissions');
+}
+
+export function recheckPermissions(): Promise<PermissionReport> {
+  return http.post<PermissionReport>('/orgwide/permissions/recheck');
+}
+
+export function startDirectorySync(): Promise<Queued> {
+  return http.post<Queued>('/orgwide/directory/sync');
+}
+
+export function disconnectOrgwide(): Promise<PurgeReceipt> {
+  return http.delete<PurgeReceipt>('/orgwide/connection');
+}

@@ -1,0 +1,162 @@
+import { type OrgwideStatus, type PermissionReport, type PurgeReceipt } from '@rox365/contracts';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
+import { type ApiError, toApiError } from '../../api/http';
+import { STORE_IDS } from '../../store-registry';
+import {
+  disconnectOrgwide,
+  getOrgwideStatus,
+  getPermissionReport,
+  recheckPermissions,
+  startDirectorySync,
+} from './orgwide.api';
+
+const SYNC_POLL_INTERVAL_MS = 1500;
+
+export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
+  const status = ref<OrgwideStatus | null>(null);
+  const isLoadingStatus = ref(false);
+  const statusError = ref<ApiError | null>(null);
+
+  const report = ref<PermissionReport | null>(null);
+  const isLoadingReport = ref(false);
+  const reportError = ref<ApiError | null>(null);
+  const isRechecking = ref(false);
+  const recheckMessage = ref('');
+
+  const isStartingSync = ref(false);
+  const syncError = ref<ApiError | null>(null);
+  let pollTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const receipt = ref<PurgeReceipt | null>(null);
+  const isDisconnecting = ref(false);
+  const disconnectError = ref<ApiError | null>(null);
+
+  const isConnected = computed(
+    () => status.value?.state === 'connected' || status.value?.state === 'degraded',
+  );
+  const isDirectorySyncRunning = computed(
+    () => status.value?.directory.state === 'queued' || status.value?.directory.state === 'running',
+  );
+
+  function schedulePoll(): void {
+    if (pollTimer || !isDirectorySyncRunning.value) return;
+    pollTimer = setTimeout(() => {
+      pollTimer = null;
+      void loadStatus({ quiet: true });
+    }, SYNC_POLL_INTERVAL_MS);
+  }
+
+  async function loadStatus(options: { quiet?: boolean } = {}): Promise<void> {
+    if (!options.quiet) isLoadingStatus.value = true;
+    statusError.value = null;
+    try {
+      status.value = await getOrgwideStatus();
+      schedulePoll();
+    } catch (error) {
+      statusError.value = toApiError(error);
+    } finally {
+      isLoadingStatus.value = false;
+    }
+  }
+
+  async function loadReport(): Promise<void> {
+    isLoadingReport.value = true;
+    reportError.value = null;
+    try {
+      report.value = await getPermissionReport();
+    } catch (error) {
+      reportError.value = toApiError(error);
+    } finally {
+      isLoadingReport.value = false;
+    }
+  }
+
+  async function recheck(): Promise<void> {
+    isRechecking.value = true;
+    reportError.value = null;
+    recheckMessage.value = '';
+    try {
+      report.value = await recheckPermissions();
+      recheckMessage.value = 'Permissions re-checked with Microsoft.';
+      await loadStatus({ quiet: true });
+    } catch (error) {
+      reportError.value = toApiError(error);
+    } finally {
+      isRechecking.value = false;
+    }
+  }
+
+  async function syncDirectory(): Promise<void> {
+    isStartingSync.value = true;
+    syncError.value = null;
+    try {
+      await startDirectorySync();
+      if (status.value) status.value = { ...status.value, directory: { ...status.value.directory, state: 'queued' } };
+      schedulePoll();
+    } catch (error) {
+      syncError.value = toApiError(error);
+    } finally {
+      isStartingSync.value = false;
+    }
+  }
+
+  async function disconnect(): Promise<boolean> {
+    isDisconnecting.value = true;
+    disconnectError.value = null;
+    try {
+      receipt.value = await disconnectOrgwide();
+      report.value = null;
+      await loadStatus({ quiet: true });
+      return true;
+    } catch (error) {
+      disconnectError.value = toApiError(error);
+      return false;
+    } finally {
+      isDisconnecting.value = false;
+    }
+  }
+
+  function $reset(): void {
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = null;
+    status.value = null;
+    isLoadingStatus.value = false;
+    statusError.value = null;
+    report.value = null;
+    isLoadingReport.value = false;
+    reportError.value = null;
+    isRechecking.value = false;
+    recheckMessage.value = '';
+    isStartingSync.value = false;
+    syncError.value = null;
+    receipt.value = null;
+    isDisconnecting.value = false;
+    disconnectError.value = null;
+  }
+
+  return {
+    status,
+    isLoadingStatus,
+    statusError,
+    report,
+    isLoadingReport,
+    reportError,
+    isRechecking,
+    recheckMessage,
+    isStartingSync,
+    syncError,
+    receipt,
+    isDisconnecting,
+    disconnectError,
+    isConnected,
+    isDirectorySyncRunning,
+    loadStatus,
+    loadReport,
+    recheck,
+    syncDirectory,
+    disconnect,
+    $reset,
+  };
+});

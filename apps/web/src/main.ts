@@ -1,0 +1,28 @@
+import './shared/styles/base.css';
+
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+
+import { configureHttp } from './api/http';
+import App from './App.vue';
+import { useAuthStore } from './features/auth/auth.store';
+import { createAppRouter } from './router';
+import { storeRegistryPlugin } from './store-registry';
+
+const pinia = createPinia();
+pinia.use(storeRegistryPlugin);
+const app = createApp(App).use(pinia);
+
+const auth = useAuthStore();
+const router = createAppRouter(() => ({ isSignedIn: auth.isSignedIn, isAdmin: auth.isAdmin }));
+
+configureHttp({
+  getToken: () => auth.accessToken(),
+  onUnauthorized: () => {
+    auth.signOut({ expired: true });
+    void router.push({ name: 'sign-in' });
+  },
+});
+
+app.use(router);
+app.mount('#app');
