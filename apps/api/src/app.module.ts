@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 
 import { type AppConfig } from './config/app-config';
 import { ConsentModule } from './consent/consent.module';
+import { DirectoryModule } from './directory/directory.module';
 import { DevIdentityModule } from './dev-identity/dev-identity.module';
 import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
@@ -22,6 +23,7 @@ export class AppModule {
         HealthModule,
         MembersModule,
         ConsentModule,
+        DirectoryModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

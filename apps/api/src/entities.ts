@@ -3,6 +3,9 @@ import { IndividualConnection } from './consent/entities/individual-connection.e
 import { MemberOverride } from './consent/entities/member-override.entity';
 import { OrgwideConnection } from './consent/entities/orgwide-connection.entity';
 import { OrgwideSettings } from './consent/entities/orgwide-settings.entity';
+import { DirectoryProbe } from './directory/entities/directory-probe.entity';
+import { DirectorySyncState } from './directory/entities/directory-sync-state.entity';
+import { DirectoryUser } from './directory/entities/directory-user.entity';
 import { Member } from './members/entities/member.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
 
@@ -15,4 +18,7 @@ export const ENTITIES = [
   OrgwideConnection,
   ConsentState,
   IndividualConnection,
+  DirectoryUser,
+  DirectorySyncState,
+  DirectoryProbe,
 ];

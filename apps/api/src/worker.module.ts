@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 
 import { type AppConfig } from './config/app-config';
 import { ConsentWorkerModule } from './consent/consent-worker.module';
+import { DirectoryWorkerModule } from './directory/directory-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { PlatformModule } from './platform/platform.module';
 
@@ -17,6 +18,7 @@ export class WorkerModule {
         ...(config.queue.cronsEnabled ? [ScheduleModule.forRoot()] : []),
         MembersWorkerModule,
         ConsentWorkerModule,
+        DirectoryWorkerModule,
       ],
     };
   }

@@ -128,3 +128,6 @@ export const AccessPolicyScriptSchema = z
   })
   .meta({ id: 'AccessPolicyScript' });
 export type AccessPolicyScript = z.infer<typeof AccessPolicyScriptSchema>;
+
+export const ProbeResultPageSchema = pageOf(ProbeResultSchema).meta({ id: 'ProbeResultPage' });
+export type ProbeResultPage = z.infer<typeof ProbeResultPageSchema>;

@@ -2,6 +2,7 @@
 export const QUEUE = {
   members: 'members',
   consent: 'consent',
+  directory: 'directory',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+
+import { ConsentModule } from '../consent/consent.module';
+import { MembersModule } from '../members/members.module';
+import { DirectoryModule } from './directory.module';
+import { DirectoryProbeService } from './directory-probe.service';
+import { DirectoryProcessor } from './directory.processor';
+import { DirectorySyncScheduler } from './directory-sync.scheduler';
+import { DirectorySyncService } from './directory-sync.service';
+
+/** The directory feature's background work; imported by the worker entrypoint only. */
+@Module({
+  imports: [DirectoryModule, ConsentModule, MembersModule],
+  providers: [
+    DirectorySyncService,
+    DirectoryProbeService,
+    DirectoryProcessor,
+    DirectorySyncScheduler,
+  ],
+})
+export class DirectoryWorkerModule {}

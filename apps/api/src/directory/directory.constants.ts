@@ -1,0 +1,19 @@
+import { CronExpression } from '@nestjs/schedule';
+
+export const DIRECTORY_JOB = {
+  sync: 'directory.sync',
+  probeMember: 'directory.probe-member',
+} as const;
+
+// The cron only enqueues one keyed sync per connected org.
+export const DIRECTORY_SYNC_CRON = CronExpression.EVERY_HOUR;
+
+// Directory delta tokens live 7 days; start over a little before they die.
+export const DELTA_LINK_MAX_AGE_MS = 6 * 24 * 60 * 60 * 1000;
+
+// Name of the Bull backoff strategy that waits for Graph's Retry-After when it asked for one.
+export const RETRY_AFTER_BACKOFF = 'retryAfter';
+export const FALLBACK_BACKOFF_BASE_MS = 2_000;
+export const MAX_BACKOFF_MS = 15 * 60 * 1000;
+
+export const PROBE_ATTEMPTS = 3;

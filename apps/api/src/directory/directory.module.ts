@@ -1,0 +1,31 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+
+import { ConsentModule } from '../consent/consent.module';
+import { MembersModule } from '../members/members.module';
+import { QUEUE } from '../platform/queue/queue-names';
+import { DirectoryController } from './directory.controller';
+import { DirectoryRepository } from './directory.repository';
+import { DirectoryService } from './directory.service';
+import { DIRECTORY_QUEUE_SETTINGS, DirectoryJobs } from './directory-jobs.service';
+import { DirectoryReader } from './directory-reader.service';
+import { DirectoryRegistrations } from './directory-registrations';
+
+/** Directory sync, member mapping and scope, mailbox probes and the access-policy helper. */
+@Module({
+  imports: [
+    BullModule.registerQueue({ name: QUEUE.directory, settings: DIRECTORY_QUEUE_SETTINGS }),
+    ConsentModule,
+    MembersModule,
+  ],
+  controllers: [DirectoryController],
+  providers: [
+    DirectoryRepository,
+    DirectoryReader,
+    DirectoryJobs,
+    DirectoryService,
+    DirectoryRegistrations,
+  ],
+  exports: [DirectoryRepository, DirectoryJobs],
+})
+export class DirectoryModule {}

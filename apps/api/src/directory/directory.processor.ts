@@ -1,0 +1,32 @@
+import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import { Process, Processor } from '@nestjs/bull';
+import { type Job } from 'bull';
+
+import { runJob } from '../platform/queue/job-runner';
+import { QUEUE } from '../platform/queue/queue-names';
+import { DIRECTORY_JOB } from './directory.constants';
+import { type DirectorySyncJob, type ProbeMemberJob } from './directory-jobs.service';
+import { DirectoryProbeService } from './directory-probe.service';
+import { DirectorySyncService } from './directory-sync.service';
+
+@Processor(QUEUE.directory)
+export class DirectoryProcessor {
+  constructor(
+    // CreateRequestContext finds the ORM through this property.
+    private readonly orm: MikroORM,
+    private readonly syncService: DirectorySyncService,
+    private readonly probes: DirectoryProbeService,
+  ) {}
+
+  @Process(DIRECTORY_JOB.sync)
+  @CreateRequestContext()
+  async sync(job: Job<DirectorySyncJob>) {
+    return runJob(job, () => this.syncService.sync(job.data.orgId));
+  }
+
+  @Process({ name: DIRECTORY_JOB.probeMember, concurrency: 4 })
+  @CreateRequestContext()
+  async probe(job: Job<ProbeMemberJob>) {
+    return runJob(job, () => this.probes.probeMember(job.data.orgId, job.data.roxUserId));
+  }
+}
