@@ -46,15 +46,20 @@ function userId(key: string): string {
 
 describe('mailbox probe', () => {
   it('reports ok for a member inside every policy', async () => {
-    const result = await probeMailbox(client, userId('member'), { calendar: false });
+    const result = await probeMailbox(client, userId('member'));
 
-    expect(result).toMatchObject({ outcome: 'ok', mail: { outcome: 'ok', error: null } });
+    expect(result).toMatchObject({
+      outcome: 'ok',
+      mail: { outcome: 'ok', error: null },
+      calendar: { outcome: 'ok', error: null },
+    });
   });
 
   it('classifies a mailbox outside the ApplicationAccessPolicy (403 ErrorAccessDenied)', async () => {
-    const result = await probeMailbox(client, userId('policyRestricted'), { calendar: false });
+    const result = await probeMailbox(client, userId('policyRestricted'));
 
     expect(result.outcome).toBe('access_policy_denied');
+    expect(result.calendar?.outcome).toBe('access_policy_denied');
     expect(result.mail?.error).toMatchObject({
       status: 403,
       code: 'ErrorAccessDenied',
@@ -63,9 +68,10 @@ describe('mailbox probe', () => {
   });
 
   it('classifies a user without an Exchange Online mailbox (404 MailboxNotEnabledForRESTAPI)', async () => {
-    const result = await probeMailbox(client, userId('noMailbox'), { calendar: false });
+    const result = await probeMailbox(client, userId('noMailbox'));
 
     expect(result.outcome).toBe('mailbox_not_enabled');
+    expect(result.calendar?.outcome).toBe('mailbox_not_enabled');
     expect(result.mail?.error).toMatchObject({ status: 404, isMailboxNotEnabled: true });
   });
 
@@ -85,11 +91,12 @@ describe('mailbox probe', () => {
     const grantedRoles = await fresh.appTokens.grantedRoles(DEMO_TENANT.id);
 
     const result = await probeMailbox(fresh.forTenant(DEMO_TENANT.id), userId('member'), {
-      calendar: false,
       grantedRoles,
     });
 
+    // Mail is missing its role; the calendar roles are still granted.
     expect(result.outcome).toBe('permission_missing');
+    expect(result.calendar?.outcome).toBe('ok');
     expect(result.mail?.error?.status).toBe(403);
   });
 });
