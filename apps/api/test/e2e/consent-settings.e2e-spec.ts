@@ -243,15 +243,12 @@ describe('org-wide settings, overrides and access rules', () => {
       ['delete', '/api/v1/orgwide/connection'],
     ];
     for (const [method, path] of adminOnly) {
+      const call = (agent: ReturnType<typeof env.api.http>) => agent[method as 'get'](path);
       for (const token of [org.member, org.service]) {
-        const res = await env.api
-          .http()
-          [method as 'get'](path)
-          .set('authorization', `Bearer ${token}`)
-          .send({});
+        const res = await call(env.api.http()).set('authorization', `Bearer ${token}`).send({});
         expect(res.status, `${method} ${path}`).toBe(403);
       }
-      const anonymous = await env.api.http()[method as 'get'](path);
+      const anonymous = await call(env.api.http());
       expect(anonymous.status, `${method} ${path}`).toBe(401);
     }
     for (const path of ['/api/v1/orgwide/status', '/api/v1/individual-connections']) {
