@@ -1,7 +1,7 @@
 import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { IdentityError } from '../src/index';
+import { IdentityError, parseCallback } from '../src/index';
 import { buildGraph, decodePayload, rejectionOf } from './helpers';
 
 let emu: RunningEmulator;
@@ -123,5 +123,50 @@ describe('admin consent URL', () => {
 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('needs permission');
+  });
+
+  it('completes admin consent in the browser flow: callback parsed, tenant verified by a token', async () => {
+    await emu.control.removeServicePrincipal(DEMO_TENANT.id);
+    const graph = buildGraph(emu);
+    const url = graph.delegated.adminConsentUrl({
+      tenant: DEMO_TENANT.initialDomain,
+      redirectUri: REDIRECT,
+      state: 'st-2',
+    });
+    const post = (form: Record<string, string>) =>
+      fetch(url, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+
+    expect((await post({ action: 'signin', user: DEMO_TENANT.users.admin })).status).toBe(200);
+    const accepted = await post({ action: 'accept', user: DEMO_TENANT.users.admin });
+    expect(accepted.status).toBe(302);
+    const callback = parseCallback(new URL(accepted.headers.get('location') ?? '').searchParams);
+
+    expect(callback).toMatchObject({ ok: true, state: 'st-2', tenant: DEMO_TENANT.id });
+    if (!callback.ok || callback.tenant === null) throw new Error('consent failed');
+    expect(await graph.appTokens.grantedRoles(callback.tenant)).toEqual(
+      expect.arrayContaining(['Mail.Read', 'Calendars.ReadWrite', 'Directory.Read.All']),
+    );
+  });
+
+  it('reports a cancelled admin consent as consent_declined', async () => {
+    const url = buildGraph(emu).delegated.adminConsentUrl({
+      tenant: DEMO_TENANT.id,
+      redirectUri: REDIRECT,
+      state: 'st-3',
+    });
+
+    const cancelled = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'cancel', user: DEMO_TENANT.users.admin }),
+      redirect: 'manual',
+    });
+    const callback = parseCallback(new URL(cancelled.headers.get('location') ?? '').searchParams);
+
+    expect(callback).toMatchObject({
+      ok: false,
+      state: 'st-3',
+      isCancelled: true,
+      error: { kind: 'consent_declined' },
+    });
   });
 });
