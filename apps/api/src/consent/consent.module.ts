@@ -46,6 +46,13 @@ import { PermissionRecheck } from './permission-recheck.service';
     OrgDataPurgers,
     DirectoryHooks,
   ],
-  exports: [ConnectionReader, PermissionRecheck, OrgDataPurgers, DirectoryHooks],
+  // PermissionCheckService is exported for the consent worker module only.
+  exports: [
+    ConnectionReader,
+    PermissionRecheck,
+    OrgDataPurgers,
+    DirectoryHooks,
+    PermissionCheckService,
+  ],
 })
 export class ConsentModule {}

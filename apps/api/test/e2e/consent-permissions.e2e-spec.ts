@@ -1,0 +1,117 @@
+import { getQueueToken } from '@nestjs/bull';
+import { type INestApplicationContext } from '@nestjs/common';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+import { type Queue } from 'bull';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { PermissionRecheck, recheckJobId } from '../../src/consent/permission-recheck.service';
+import { PermissionRecheckScheduler } from '../../src/consent/permission-recheck.scheduler';
+import { QUEUE } from '../../src/platform/queue/queue-names';
+import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
+import { auditActions, connectOrg, orgTokens, type OrgTokens, status } from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+describe('permission re-check against the emulator', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  let worker: INestApplicationContext;
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator();
+    org = await orgTokens(env, newOrgId());
+    const outcome = await connectOrg(env, org, {
+      settings: { calendarAccess: 'read', emailAccess: 'read_send' },
+    });
+    expect(outcome).toBe('connected');
+    worker = await env.api.startWorker();
+  });
+  afterAll(() => env.close());
+
+  const report = async () =>
+    (
+      await env.api
+        .http()
+        .get('/api/v1/orgwide/permissions')
+        .set('authorization', `Bearer ${org.admin}`)
+    ).body;
+
+  it('detects a permission revoked in Entra, switches its feature off and audits it', async () => {
+    const before = await status(env, org.admin);
+    expect(before.state).toBe('connected');
+    expect(before.capabilities).toContain('mail_send');
+
+    await env.emu.control.revokeRole(DEMO_TENANT.id, 'Mail.Send');
+    const queued = await env.api
+      .http()
+      .post('/api/v1/orgwide/permissions/recheck')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(queued.status).toBe(202);
+    expect(queued.body).toEqual({ queued: 1, jobIds: [recheckJobId(org.orgId)] });
+
+    const degraded = await eventually(async () => {
+      const st = await status(env, org.member);
+      return st.state === 'degraded' ? st : null;
+    });
+    expect(degraded.capabilities).not.toContain('mail_send');
+    expect(degraded.degradedReasons).toEqual([
+      {
+        code: 'PERMISSION_MISSING',
+        message: expect.stringContaining('Mail.Send is not granted'),
+        nextAction: expect.stringContaining('Re-run admin consent'),
+      },
+    ]);
+    expect(degraded.degradedReasons[0]?.message).toContain('Sending email from Rox');
+    expect(degraded.permissionsCheckedAt).not.toBe(before.permissionsCheckedAt);
+
+    const r = await report();
+    expect(r.granted).not.toContain('Mail.Send');
+    expect(r.missing).toEqual([
+      expect.objectContaining({
+        permission: 'Mail.Send',
+        disables: ['mail_send'],
+        disabledFeatures: [expect.stringContaining('Sending email')],
+      }),
+    ]);
+
+    const [changed] = await auditActions(env, org, 'orgwide.permissions-changed');
+    expect(changed?.details).toMatchObject({
+      added: [],
+      removed: ['Mail.Send'],
+      disabledFeatures: [expect.stringContaining('Sending email')],
+    });
+  });
+
+  it('PermissionRecheck.requestSoon (for 403s elsewhere) picks up a restored grant', async () => {
+    await env.emu.control.grantRoles(DEMO_TENANT.id, ['Mail.Send']);
+    await env.api.app.get(PermissionRecheck).requestSoon(org.orgId);
+    await eventually(async () => (await status(env, org.admin)).state === 'connected');
+    const [changed] = await auditActions(env, org, 'orgwide.permissions-changed');
+    expect(changed?.details).toMatchObject({ added: ['Mail.Send'], removed: [] });
+  });
+
+  it('the cron enqueues one keyed job per connected org, and a revoked consent degrades without retrying forever', async () => {
+    await env.emu.control.removeServicePrincipal(DEMO_TENANT.id);
+    const enqueued = await worker.get(PermissionRecheckScheduler).enqueueAll();
+    expect(enqueued).toBeGreaterThanOrEqual(1);
+
+    const degraded = await eventually(async () => {
+      const st = await status(env, org.admin);
+      return st.degradedReasons[0]?.code === 'CONSENT_REVOKED' ? st : null;
+    });
+    expect(degraded.state).toBe('degraded');
+    expect(degraded.capabilities).toEqual([]);
+    expect(degraded.degradedReasons[0]?.nextAction).toMatch(/^Re-run admin consent/);
+
+    // The job ended (completed, so removed) instead of going back to the queue.
+    const queue = env.api.app.get<Queue>(getQueueToken(QUEUE.consent));
+    await eventually(async () => (await queue.getJob(recheckJobId(org.orgId))) === null);
+    const [changed] = await auditActions(env, org, 'orgwide.permissions-changed');
+    expect(changed?.details).toMatchObject({ checkError: 'consent_revoked' });
+
+    // A second check of the same revoked state adds no audit noise.
+    await env.api.app.get(PermissionRecheck).requestSoon(org.orgId);
+    await eventually(async () => (await queue.getJob(recheckJobId(org.orgId))) === null);
+    expect(await auditActions(env, org, 'orgwide.permissions-changed')).toHaveLength(3);
+  });
+});
