@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: { conditions },
   test: {
     environment: 'happy-dom',
+    setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.spec.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.reports/vitest.json' },

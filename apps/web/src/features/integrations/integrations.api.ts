@@ -10,3 +10,8 @@ export function createIndividualConnection(
 ): Promise<IndividualConnection> {
   return http.post<IndividualConnection>('/individual-connections', request);
 }
+
+/** The caller's own individual connections. */
+export function listMyIndividualConnections(): Promise<{ items: IndividualConnection[] }> {
+  return http.get<{ items: IndividualConnection[] }>('/individual-connections');
+}

@@ -15,8 +15,9 @@ export function getPermissionReport(): Promise<PermissionReport> {
   return http.get<PermissionReport>('/orgwide/permissions');
 }
 
-export function recheckPermissions(): Promise<PermissionReport> {
-  return http.post<PermissionReport>('/orgwide/permissions/recheck');
+/** Queues a fresh check against Microsoft Entra; the report changes when the job has run. */
+export function recheckPermissions(): Promise<Queued> {
+  return http.post<Queued>('/orgwide/permissions/recheck');
 }
 
 export function startDirectorySync(): Promise<Queued> {

@@ -13,6 +13,10 @@ import {
 } from './orgwide.api';
 
 const SYNC_POLL_INTERVAL_MS = 1500;
+const RECHECK_POLL_INTERVAL_MS = 1000;
+const RECHECK_POLL_ATTEMPTS = 30;
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
   const status = ref<OrgwideStatus | null>(null);
@@ -28,6 +32,8 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
   const isStartingSync = ref(false);
   const syncError = ref<ApiError | null>(null);
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
+  // Bumped by $reset so a poll that outlives a sign-out stops writing into the store.
+  let generation = 0;
 
   const receipt = ref<PurgeReceipt | null>(null);
   const isDisconnecting = ref(false);
@@ -77,9 +83,22 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
     isRechecking.value = true;
     reportError.value = null;
     recheckMessage.value = '';
+    const mine = generation;
+    const before = report.value?.checkedAt ?? null;
     try {
-      report.value = await recheckPermissions();
-      recheckMessage.value = 'Permissions re-checked with Microsoft.';
+      await recheckPermissions();
+      // A worker job asks Microsoft; poll the report until it carries a newer check time.
+      for (let attempt = 0; attempt < RECHECK_POLL_ATTEMPTS; attempt += 1) {
+        await wait(RECHECK_POLL_INTERVAL_MS);
+        if (mine !== generation) return;
+        const fresh = await getPermissionReport();
+        report.value = fresh;
+        if (fresh.checkedAt !== null && fresh.checkedAt !== before) {
+          recheckMessage.value = 'Permissions re-checked with Microsoft.';
+          break;
+        }
+      }
+      if (!recheckMessage.value) recheckMessage.value = 'The re-check is still running; refresh in a minute.';
       await loadStatus({ quiet: true });
     } catch (error) {
       reportError.value = toApiError(error);
@@ -119,6 +138,7 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
   }
 
   function $reset(): void {
+    generation += 1;
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = null;
     status.value = null;

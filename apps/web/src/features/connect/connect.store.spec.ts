@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { freshPinia } from '../../test/pinia';
+import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../test/local-api';
+import { splitList, useConnectStore } from './connect.store';
+
+const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
+
+describe('connect store', () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi();
+  });
+  afterAll(() => api.close());
+
+  beforeEach(() => {
+    freshPinia();
+    useLocalApi(api);
+    api.requests.length = 0;
+  });
+
+  it('splits list text boxes on new lines, commas and semicolons', () => {
+    expect(splitList(' a.example\n\nb.example, c.example;d.example ')).toEqual([
+      'a.example',
+      'b.example',
+      'c.example',
+      'd.example',
+    ]);
+  });
+
+  it('validates with the API schema as the admin types, once a field is touched', () => {
+    const store = useConnectStore();
+    store.tenant = 'not a tenant';
+    expect(store.fieldError('tenant')).toBeUndefined();
+
+    store.touch('tenant');
+    expect(store.fieldError('tenant')).toMatch(/neither a tenant ID \(GUID\) nor a domain/);
+
+    store.tenant = 'Contoso.OnMicrosoft.com';
+    expect(store.fieldError('tenant')).toBeUndefined();
+  });
+
+  it('names the list entry that fails, including duplicates after normalisation', () => {
+    const store = useConnectStore();
+    store.restrictedDomainsText = 'lawfirm.example\nnot a domain';
+    store.touch('restrictedDomains');
+    expect(store.fieldError('restrictedDomains')).toBe('Entry 2: "not a domain" is not a valid domain name');
+
+    store.restrictedDomainsText = 'LawFirm.example\nlawfirm.example';
+    expect(store.fieldError('restrictedDomains')).toMatch(/^Entry 2: "lawfirm.example" is listed twice/);
+
+    store.restrictedUsersText = 'ok@contoso.com\nnope';
+    store.touch('restrictedUsers');
+    expect(store.fieldError('restrictedUsers')).toBe('Entry 2: must be an email address');
+  });
+
+  it('moves through the steps only when the current one passes', () => {
+    const store = useConnectStore();
+    expect(store.step).toBe('calendar');
+    expect(store.next()).toBe(true);
+    expect(store.step).toBe('email');
+    store.restrictedDomainsText = 'bad domain';
+    expect(store.next()).toBe(false);
+    expect(store.step).toBe('email');
+    store.restrictedDomainsText = '';
+    expect(store.next()).toBe(true);
+    expect(store.step).toBe('tenant');
+    // An empty tenant is required.
+    expect(store.next()).toBe(false);
+    expect(store.fieldError('tenant')).toBe('enter the tenant ID or a verified domain');
+    store.tenant = TENANT;
+    expect(store.next()).toBe(true);
+    expect(store.step).toBe('review');
+    store.back();
+    expect(store.step).toBe('tenant');
+  });
+
+  it('refuses to jump ahead past an invalid step and lands on it', () => {
+    const store = useConnectStore();
+    expect(store.goTo('review')).toBe(false);
+    expect(store.step).toBe('tenant');
+    expect(store.fieldError('tenant')).toBeDefined();
+  });
+
+  it('saves the settings, then asks for the consent URL', async () => {
+    api.on('PUT /orgwide/settings', (req) => ({ body: { ...(req.body as object), overrides: [], tenantId: TENANT, updatedAt: null } }));
+    api.on('POST /orgwide/connect', {
+      body: {
+        consentUrl: 'https://login.example/adminconsent?state=abc',
+        expiresAt: '2026-11-22T05:00:00.000Z',
+        requestedPermissions: [],
+      },
+    });
+    const store = useConnectStore();
+    store.calendarAccess = 'read';
+    store.emailAccess = 'metadata';
+    store.restrictedDomainsText = 'LawFirm.example';
+    store.tenant = TENANT;
+    store.restrictedUsersText = 'ceo@contoso.com';
+
+    const url = await store.connect();
+
+    expect(url).toBe('https://login.example/adminconsent?state=abc');
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /orgwide/settings', 'POST /orgwide/connect']);
+    expect(api.requests[0]?.body).toEqual({
+      calendarAccess: 'read',
+      emailAccess: 'metadata',
+      restrictedDomains: ['LawFirm.example'],
+      restrictedUsers: ['ceo@contoso.com'],
+      tenant: TENANT,
+    });
+  });
+
+  it('shows server field errors next to the field and returns to that step', async () => {
+    api.on(
+      'PUT /orgwide/settings',
+      problem(400, 'TENANT_NOT_FOUND', 'No Microsoft Entra tenant answers to this domain.', [
+        { path: 'body.tenant', message: 'No Microsoft Entra tenant answers to "nowhere.example"' },
+      ]),
+    );
+    const store = useConnectStore();
+    store.tenant = 'nowhere.example';
+
+    expect(await store.connect()).toBeNull();
+
+    expect(store.step).toBe('tenant');
+    expect(store.fieldError('tenant')).toBe('No Microsoft Entra tenant answers to "nowhere.example"');
+    expect(api.requests.map((r) => r.path)).toEqual(['/orgwide/settings']);
+  });
+
+  it('keeps a non-field error for the review step', async () => {
+    api.on('PUT /orgwide/settings', { body: {} });
+    api.on('POST /orgwide/connect', problem(409, 'ALREADY_CONNECTED', 'The organisation is already connected.'));
+    const store = useConnectStore();
+    store.tenant = TENANT;
+
+    expect(await store.connect()).toBeNull();
+
+    expect(store.step).toBe('review');
+    expect(store.serverError?.code).toBe('ALREADY_CONNECTED');
+    expect(store.serverError?.requestId).toBe('req-test-1');
+  });
+
+  it('pre-fills the wizard from saved settings', async () => {
+    api.on('GET /orgwide/settings', {
+      body: {
+        calendarAccess: 'off',
+        emailAccess: 'read_send',
+        restrictedDomains: ['a.example', 'b.example'],
+        restrictedUsers: [],
+        tenant: 'contoso.onmicrosoft.com',
+        tenantId: TENANT,
+        overrides: [],
+        updatedAt: '2026-11-22T03:00:00.000Z',
+      },
+    });
+    const store = useConnectStore();
+
+    await store.loadExisting();
+
+    expect(store.calendarAccess).toBe('off');
+    expect(store.emailAccess).toBe('read_send');
+    expect(store.restrictedDomainsText).toBe('a.example\nb.example');
+    expect(store.tenant).toBe('contoso.onmicrosoft.com');
+  });
+
+  it('$reset returns to a blank first step', () => {
+    const store = useConnectStore();
+    store.tenant = 'x';
+    store.next();
+    store.$reset();
+    expect(store.step).toBe('calendar');
+    expect(store.tenant).toBe('');
+    expect(store.fieldError('tenant')).toBeUndefined();
+  });
+});

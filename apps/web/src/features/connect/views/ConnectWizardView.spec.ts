@@ -1,0 +1,118 @@
+import { flushPromises, mount } from '@vue/test-utils';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
+
+import { freshPinia } from '../../../test/pinia';
+import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../../test/local-api';
+import ConnectWizardView from './ConnectWizardView.vue';
+
+const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
+
+async function mountWizard() {
+  const pinia = freshPinia();
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }] });
+  await router.push('/integrations/microsoft/connect');
+  const wrapper = mount(ConnectWizardView, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  // Saved settings load over real HTTP first.
+  await flushPromises();
+  await vi.waitFor(() => expect(wrapper.find('form').exists()).toBe(true));
+  return wrapper;
+}
+
+describe('connect wizard', () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi();
+  });
+  afterAll(() => api.close());
+  beforeEach(() => {
+    useLocalApi(api);
+    api.on('GET /orgwide/settings', problem(404, 'SETTINGS_NOT_FOUND', 'Not configured yet.'));
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+    vi.restoreAllMocks();
+  });
+
+  it('walks calendar → email → tenant → review, validating as the admin types', async () => {
+    const wrapper = await mountWizard();
+    expect(wrapper.get('h2').text()).toContain('Calendar access');
+    await wrapper.get('input[value="read"]').setValue(true);
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.get('h2').text()).toContain('Email access');
+
+    await wrapper.get('input[value="metadata"]').setValue(true);
+    const domains = wrapper.get('#restricted-domains');
+    await domains.setValue('lawfirm.example\nnot valid');
+    await domains.trigger('input');
+    expect(wrapper.get('#restricted-domains-error').text()).toBe('Entry 2: "not valid" is not a valid domain name');
+    expect(domains.attributes('aria-invalid')).toBe('true');
+    expect(domains.attributes('aria-describedby')).toContain('restricted-domains-error');
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.get('h2').text()).toContain('Email access');
+
+    await domains.setValue('lawfirm.example');
+    await domains.trigger('input');
+    expect(wrapper.find('#restricted-domains-error').exists()).toBe(false);
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.get('h2').text()).toContain('Tenant');
+
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.get('#tenant-error').text()).toBe('enter the tenant ID or a verified domain');
+    await wrapper.get('#tenant').setValue(TENANT);
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.get('h2').text()).toContain('Review');
+  });
+
+  it('reviews all seven permissions, marks the needed ones and explains why all appear', async () => {
+    const wrapper = await mountWizard();
+    await wrapper.get('input[value="read"]').setValue(true);
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('input[value="metadata"]').setValue(true);
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('#tenant').setValue('contoso.onmicrosoft.com');
+    await wrapper.get('form').trigger('submit');
+
+    const rows = wrapper.findAll('[data-testid="permission-plan"] li');
+    expect(rows).toHaveLength(7);
+    const neededRows = rows.filter((r) => r.text().includes('Needed')).map((r) => r.get('code').text());
+    expect(neededRows).toEqual(['Mail.ReadBasic.All', 'Calendars.Read', 'Directory.Read.All']);
+    expect(wrapper.text()).toContain('Microsoft does not let administrators pick individual application permissions');
+    expect(wrapper.text()).toContain('revoke the others in Microsoft Entra');
+    expect(wrapper.text()).toContain('mail-enabled security group');
+  });
+
+  it('saves, connects and sends the browser to the consent URL', async () => {
+    api.on('PUT /orgwide/settings', { body: {} });
+    api.on('POST /orgwide/connect', {
+      body: { consentUrl: 'https://login.example/consent?state=s1', expiresAt: '2026-11-22T05:00:00.000Z', requestedPermissions: [] },
+    });
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const wrapper = await mountWizard();
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('#tenant').setValue(TENANT);
+    await wrapper.get('form').trigger('submit');
+
+    await wrapper.get('form').trigger('submit');
+
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('https://login.example/consent?state=s1'));
+  });
+
+  it('shows a server error with its request id on the review step', async () => {
+    api.on('PUT /orgwide/settings', { body: {} });
+    api.on('POST /orgwide/connect', problem(503, 'MICROSOFT_UNAVAILABLE', 'Microsoft Entra did not answer.'));
+    const wrapper = await mountWizard();
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('#tenant').setValue(TENANT);
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('form').trigger('submit');
+
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').exists()).toBe(true));
+    const alert = wrapper.get('[role="alert"]');
+    expect(alert.text()).toContain('Microsoft Entra did not answer.');
+    expect(alert.text()).toContain('req-test-1');
+  });
+});

@@ -1,0 +1,65 @@
+import {
+  type MemberSyncStatus,
+  type OrgwideStatus,
+  type PermissionReport,
+  type Session,
+} from '@rox365/contracts';
+
+export function buildSession(overrides: Partial<Session['caller']> = {}): Session {
+  return {
+    accessToken: 'token-for-tests',
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    caller: {
+      roxUserId: 'u_isaiah',
+      orgId: 'org_demo',
+      email: 'isaiah.langer@contoso.com',
+      role: 'admin',
+      displayName: 'Isaiah Langer',
+      ...overrides,
+    },
+  };
+}
+
+export function buildStatus(overrides: Partial<OrgwideStatus> = {}): OrgwideStatus {
+  return {
+    state: 'connected',
+    tenantId: '6babcaad-604b-40ac-a9d7-9fd97c0b779f',
+    connectedAt: '2026-11-22T03:00:00.000Z',
+    connectedBy: 'u_isaiah',
+    lastOutcome: 'connected',
+    permissionsCheckedAt: '2026-11-22T03:00:05.000Z',
+    degradedReasons: [],
+    capabilities: ['directory_sync', 'calendar_read'],
+    directory: { state: 'ok', lastSyncAt: '2026-11-22T03:01:00.000Z', lastError: null, users: 12, mappedMembers: 5 },
+    ...overrides,
+  };
+}
+
+export function buildReport(overrides: Partial<PermissionReport> = {}): PermissionReport {
+  return {
+    checkedAt: '2026-11-22T03:00:05.000Z',
+    requested: ['Mail.Read', 'Calendars.Read', 'Directory.Read.All'],
+    granted: ['Mail.Read', 'Calendars.Read', 'Directory.Read.All'],
+    needed: ['Calendars.Read', 'Directory.Read.All'],
+    excess: [],
+    missing: [],
+    capabilities: ['directory_sync', 'calendar_read'],
+    ...overrides,
+  };
+}
+
+export function buildMemberStatus(overrides: Partial<MemberSyncStatus> = {}): MemberSyncStatus {
+  return {
+    roxUserId: 'u_megan',
+    email: 'megan.bowen@contoso.com',
+    displayName: 'Megan Bowen',
+    role: 'member',
+    directoryUserId: 'dir-megan',
+    directoryUpn: 'MeganB@contoso.com',
+    override: { calendarAccess: null, emailAccess: null },
+    calendar: { configured: 'read', effective: 'read', inScope: true, reason: null, nextAction: null },
+    mail: { configured: 'read', effective: 'read', inScope: true, reason: null, nextAction: null },
+    probe: null,
+    ...overrides,
+  };
+}
