@@ -60,7 +60,16 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
     people: people.slice(0, userCount),
     createdBase: new Date(Date.UTC(2025, 0, 1)),
   };
-  const derive = (i: number): UserRecord => userAt(ctx, i);
+  // Users are derived on demand; a bounded cache keeps repeated walks of big directories cheap.
+  const cache = new Map<number, UserRecord>();
+  const derive = (i: number): UserRecord => {
+    let u = cache.get(i);
+    if (!u) {
+      u = userAt(ctx, i);
+      if (cache.size < 20_000) cache.set(i, u);
+    }
+    return u;
+  };
   const peerCount = Math.min(userCount, 50);
   const peerAt = (i: number): EmailAddress => {
     const u = derive(i % peerCount);

@@ -1,5 +1,5 @@
 import type { AttachmentRecord, EmailAddress, MessageRecord, UserRecord } from '../state/model';
-import { hashHex, intFrom, pick } from '../util/prng';
+import { hashHex, pick } from '../util/prng';
 import { isoSeconds } from '../util/timezone';
 import { EXTERNAL_CONTACTS } from './demo-tenant';
 
@@ -17,6 +17,9 @@ const THREAD_SUBJECTS = [
   'Weekly status report',
   'Invoice INV-2093 overdue',
 ];
+
+// Built once: a large body is the same filler for every message that has one.
+const LARGE_FILLER = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(1200);
 
 const SNIPPETS = [
   'Thanks for the quick turnaround on this.',
@@ -76,33 +79,32 @@ function attachmentFor(id: string, index: number, inline: boolean): AttachmentRe
 export function messageAt(ctx: MailSeedContext, folder: string, index: number, id: string): MessageRecord {
   const count = messageCounts(ctx)(folder);
   const spanMs = count <= 1000 ? (7 * 86_400_000) / Math.max(count, 1) : 30_000;
-  const received = ctx.nowMs - (index + 1) * spanMs - intFrom(60_000, ctx.seed, id);
+  // One hash feeds every per-message choice; a delta walk over a big mailbox derives millions.
+  const h = hashHex(ctx.seed, id);
+  const part = (i: number, n: number): number => parseInt(h.slice(i * 6, i * 6 + 6), 16) % n;
+  const received = ctx.nowMs - (index + 1) * spanMs - part(0, 60_000);
   const thread = Math.floor(index / 3);
   const baseSubject = pick(THREAD_SUBJECTS, ctx.seed, ctx.owner.id, folder, thread);
   const subject = index % 3 === 0 ? baseSubject : `RE: ${baseSubject}`;
-  const isExternal = intFrom(3, ctx.seed, id, 'ext') === 0;
-  const peer = isExternal
-    ? pick(EXTERNAL_CONTACTS, ctx.seed, id, 'contact')
-    : ctx.peerAt(intFrom(Math.max(ctx.peerCount, 1), ctx.seed, id, 'peer'));
+  const isExternal = part(1, 3) === 0;
+  const peer = isExternal ? (EXTERNAL_CONTACTS[part(2, EXTERNAL_CONTACTS.length)] ?? EXTERNAL_CONTACTS[0]!) : ctx.peerAt(part(3, Math.max(ctx.peerCount, 1)));
   const me = address(ctx.owner);
   const sent = folder === 'sentitems' || folder === 'drafts';
-  const snippet = pick(SNIPPETS, ctx.seed, id, 'snippet');
+  const snippet = SNIPPETS[part(4, SNIPPETS.length)] ?? '';
   const large = index % 11 === 5;
-  const bodyText = large ? `${snippet}\n${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(1200)}` : snippet;
   const attachments: AttachmentRecord[] = [];
   if (index % 5 === 2) attachments.push(attachmentFor(id, index, false));
   if (index % 10 === 7) attachments.push(attachmentFor(id, index, true));
   const at = isoSeconds(received);
-  const h = hashHex(ctx.seed, id);
   return {
     id,
     moveCount: 0,
     folder,
     subject,
-    bodyHtml: `<html><body><p>${bodyText.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p></body></html>`,
+    bodyHtml: `<html><body><p>${snippet.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>${large ? `<p>${LARGE_FILLER}</p>` : ''}</body></html>`,
     from: sent ? me : peer,
     toRecipients: sent ? [peer] : [me],
-    ccRecipients: index % 4 === 1 ? [ctx.peerAt(intFrom(Math.max(ctx.peerCount, 1), ctx.seed, id, 'cc'))] : [],
+    ccRecipients: index % 4 === 1 ? [ctx.peerAt(part(5, Math.max(ctx.peerCount, 1)))] : [],
     bccRecipients: [],
     receivedDateTime: at,
     sentDateTime: isoSeconds(received - 2000),
@@ -110,7 +112,7 @@ export function messageAt(ctx: MailSeedContext, folder: string, index: number, i
     lastModifiedDateTime: at,
     changeKey: `CQAAABYAAA${h.slice(0, 20)}`,
     internetMessageId: `<${h.slice(0, 24)}@${(sent ? me : peer).address.split('@')[1] ?? 'example.com'}>`,
-    conversationId: `AAQkA${hashHex(ctx.seed, ctx.owner.id, baseSubject).slice(0, 32)}`,
+    conversationId: `AAQkA${hashHex(ctx.seed, ctx.owner.id, folder, thread).slice(0, 32)}`,
     isRead: index > 3,
     isDraft: folder === 'drafts',
     importance: index % 13 === 0 ? 'high' : 'normal',

@@ -34,49 +34,50 @@ export function messageId(m: MessageRecord, immutable: boolean): string {
 export function messageToGraph(m: MessageRecord, folder: FolderState, view: MessageView): Record<string, unknown> {
   const id = messageId(m, view.immutableIds);
   const text = view.bodyContentType === 'text';
-  const full: Record<string, unknown> = {
-    '@odata.etag': `W/"${m.changeKey}"`,
-    id,
-    createdDateTime: m.createdDateTime,
-    lastModifiedDateTime: m.lastModifiedDateTime,
-    changeKey: m.changeKey,
-    categories: m.categories,
-    receivedDateTime: m.receivedDateTime,
-    sentDateTime: m.sentDateTime,
-    hasAttachments: m.attachments.some((a) => !a.isInline),
-    internetMessageId: m.internetMessageId,
-    subject: m.subject,
-    bodyPreview: stripHtml(m.bodyHtml).slice(0, 255),
-    importance: m.importance,
-    parentFolderId: folder.id,
-    conversationId: m.conversationId,
-    conversationIndex: Buffer.from(m.conversationId.slice(0, 22)).toString('base64'),
-    isDeliveryReceiptRequested: false,
-    isReadReceiptRequested: false,
-    isRead: m.isRead,
-    isDraft: m.isDraft,
-    webLink: `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(id)}&exvsurl=1&viewmodel=ReadMessageItem`,
-    inferenceClassification: 'focused',
-    body: text ? { contentType: 'text', content: stripHtml(m.bodyHtml) } : { contentType: 'html', content: m.bodyHtml },
-    sender: recipient(m.from),
-    from: recipient(m.from),
-    toRecipients: m.toRecipients.map(recipient),
-    ccRecipients: m.ccRecipients.map(recipient),
-    bccRecipients: m.bccRecipients.map(recipient),
-    replyTo: [],
-    flag: { flagStatus: 'notFlagged' },
+  // Properties are computed only when selected: bodies can be large and a delta walk may touch millions.
+  const props: Record<string, () => unknown> = {
+    createdDateTime: () => m.createdDateTime,
+    lastModifiedDateTime: () => m.lastModifiedDateTime,
+    changeKey: () => m.changeKey,
+    categories: () => m.categories,
+    receivedDateTime: () => m.receivedDateTime,
+    sentDateTime: () => m.sentDateTime,
+    hasAttachments: () => m.attachments.some((a) => !a.isInline),
+    internetMessageId: () => m.internetMessageId,
+    subject: () => m.subject,
+    bodyPreview: () => stripHtml(m.bodyHtml.slice(0, 2000)).slice(0, 255),
+    importance: () => m.importance,
+    parentFolderId: () => folder.id,
+    conversationId: () => m.conversationId,
+    conversationIndex: () => Buffer.from(m.conversationId.slice(0, 22)).toString('base64'),
+    isDeliveryReceiptRequested: () => false,
+    isReadReceiptRequested: () => false,
+    isRead: () => m.isRead,
+    isDraft: () => m.isDraft,
+    webLink: () => `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(id)}&exvsurl=1&viewmodel=ReadMessageItem`,
+    inferenceClassification: () => 'focused',
+    body: () => (text ? { contentType: 'text', content: stripHtml(m.bodyHtml) } : { contentType: 'html', content: m.bodyHtml }),
+    uniqueBody: () => (text ? { contentType: 'text', content: stripHtml(m.bodyHtml) } : { contentType: 'html', content: m.bodyHtml }),
+    sender: () => recipient(m.from),
+    from: () => recipient(m.from),
+    toRecipients: () => m.toRecipients.map(recipient),
+    ccRecipients: () => m.ccRecipients.map(recipient),
+    bccRecipients: () => m.bccRecipients.map(recipient),
+    replyTo: () => [],
+    flag: () => ({ flagStatus: 'notFlagged' }),
   };
-  const props = view.select ?? DEFAULT_PROPS;
-  const lowerMap = new Map(Object.keys(full).map((k) => [k.toLowerCase(), k]));
-  const out: Record<string, unknown> = { '@odata.etag': full['@odata.etag'], id };
-  for (const p of props) {
-    const key = lowerMap.get(p.toLowerCase());
+  const out: Record<string, unknown> = { '@odata.etag': `W/"${m.changeKey}"`, id };
+  for (const p of view.select ?? DEFAULT_PROPS) {
+    const key = PROP_CASE.get(p.toLowerCase());
     if (key === undefined) continue;
     if (view.basicOnly && BASIC_HIDDEN.has(key.toLowerCase())) continue;
-    out[key] = full[key];
+    const get = props[key];
+    if (get) out[key] = get();
   }
   return out;
 }
+
+const PROP_CASE = new Map([...DEFAULT_PROPS, 'uniqueBody'].map((p) => [p.toLowerCase(), p]));
 
 const KNOWN = new Set([...DEFAULT_PROPS.map((p) => p.toLowerCase()), 'id', 'uniquebody', 'attachments', 'internetmessageheaders']);
 
