@@ -1,0 +1,374 @@
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { NEXT_ACTION, REASON } from '../../src/directory/member-scope';
+import {
+  allDirectoryUsers,
+  directoryRowCounts,
+  directorySummary,
+  syncFinished,
+} from '../support/directory-env';
+import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
+import {
+  auditActions,
+  connectOrg,
+  orgTokens,
+  type OrgTokens,
+  seedMembers,
+} from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+interface Scope {
+  configured: string;
+  effective: string;
+  inScope: boolean;
+  reason: string | null;
+  nextAction: string | null;
+}
+interface Status {
+  roxUserId: string;
+  directoryUserId: string | null;
+  directoryUpn: string | null;
+  calendar: Scope;
+  mail: Scope;
+  probe: { mail: string; calendar: string; nextAction: string | null } | null;
+}
+interface Probe {
+  roxUserId: string;
+  directoryUserId: string | null;
+  mail: string;
+  calendar: string;
+  nextAction: string | null;
+}
+
+const MEMBERS = [
+  { roxUserId: 'm-megan', email: 'MEGAN.BOWEN@CONTOSO.COM' }, // by mail
+  { roxUserId: 'm-alex', email: 'Alex.Wilber@contoso.onmicrosoft.com' }, // by smtp: alias
+  { roxUserId: 'm-kim', email: 'KIM.UPN@contoso.onmicrosoft.com' }, // by UPN
+  { roxUserId: 'm-joni', email: DEMO_TENANT.users.policyRestricted },
+  { roxUserId: 'm-pradeep', email: DEMO_TENANT.users.noMailbox },
+  { roxUserId: 'm-diego', email: 'diego.siciliani@contoso.com' }, // override: email off
+  { roxUserId: 'm-grady', email: 'grady.archie@contoso.com' }, // restricted user
+  { roxUserId: 'm-nobody', email: 'nobody@example.com' },
+];
+const MAPPED = MEMBERS.filter((m) => m.roxUserId !== 'm-nobody').map((m) => m.roxUserId);
+
+describe('member mapping, sync scope, probes and the access-policy script', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+
+  const get = (path: string, token: string, query: Record<string, string | number> = {}) =>
+    env.api
+      .http()
+      .get(`/api/v1/orgwide${path}`)
+      .query(query)
+      .set('authorization', `Bearer ${token}`);
+  const post = (path: string, token: string, body: object = {}) =>
+    env.api
+      .http()
+      .post(`/api/v1/orgwide${path}`)
+      .set('authorization', `Bearer ${token}`)
+      .send(body);
+
+  async function statuses(query: Record<string, string> = {}): Promise<Map<string, Status>> {
+    const res = await get('/members', org.admin, { limit: 200, ...query });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return new Map((res.body.items as Status[]).map((s) => [s.roxUserId, s]));
+  }
+
+  async function probes(): Promise<Map<string, Probe>> {
+    const res = await get('/probes', org.admin, { limit: 200 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return new Map((res.body.items as Probe[]).map((p) => [p.roxUserId, p]));
+  }
+
+  async function probeAndWait(roxUserId: string): Promise<Probe> {
+    const since = Date.now();
+    const res = await post('/probes', org.admin, { roxUserId });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body.queued).toBe(1);
+    return eventually(
+      async () => {
+        const probe = (await probes()).get(roxUserId) as
+          (Probe & { checkedAt: string }) | undefined;
+        return probe && Date.parse(probe.checkedAt) >= since ? probe : null;
+      },
+      { attempts: 200 },
+    );
+  }
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator();
+    await env.api.startWorker();
+    await env.emu.control.addUser(DEMO_TENANT.id, {
+      userPrincipalName: 'kim.upn@contoso.onmicrosoft.com',
+      mail: 'kim@contoso.com',
+      displayName: 'Kim Upn',
+    });
+    org = await orgTokens(env, newOrgId());
+    await seedMembers(env, org, MEMBERS);
+    expect(
+      await connectOrg(env, org, {
+        settings: {
+          calendarAccess: 'read_write',
+          emailAccess: 'read',
+          restrictedUsers: ['grady.archie@contoso.com'],
+        },
+      }),
+    ).toBe('connected');
+    const override = await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/m-diego')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: null, emailAccess: 'off' });
+    expect(override.status, JSON.stringify(override.body)).toBeLessThan(300);
+    expect((await syncFinished(env, org, null)).state).toBe('ok');
+  });
+  afterAll(() => env.close());
+
+  it('maps members by mail, UPN and proxy address, case-insensitively', async () => {
+    const all = await statuses();
+    expect(all.get('m-megan')?.directoryUpn).toBe('megan.bowen@contoso.com');
+    expect(all.get('m-alex')?.directoryUpn).toBe('alex.wilber@contoso.com');
+    expect(all.get('m-kim')?.directoryUpn).toBe('kim.upn@contoso.onmicrosoft.com');
+    expect(all.get('m-nobody')?.directoryUserId).toBeNull();
+    expect(all.get('m-nobody')?.mail).toMatchObject({
+      inScope: false,
+      reason: REASON.unmapped,
+      nextAction: NEXT_ACTION.mapAccount,
+    });
+
+    expect([...(await statuses({ filter: 'unmapped' })).keys()]).toEqual(['m-nobody']);
+    expect([...(await statuses({ filter: 'mapped' })).keys()].sort()).toEqual([...MAPPED].sort());
+
+    const mappedUsers = await allDirectoryUsers(env, org, { filter: 'mapped' });
+    expect(mappedUsers.map((u) => u.mappedRoxUserId).sort()).toEqual([...MAPPED].sort());
+    const unmapped = await allDirectoryUsers(env, org, { filter: 'unmapped' });
+    expect(unmapped.some((u) => u.mappedRoxUserId !== null)).toBe(false);
+    expect((await directorySummary(env, org)).mappedMembers).toBe(MAPPED.length);
+  });
+
+  it('computes scope from settings, overrides and restricted users', async () => {
+    const all = await statuses();
+    expect(all.get('m-megan')?.calendar).toMatchObject({
+      inScope: true,
+      effective: 'read_write',
+      reason: null,
+    });
+    expect(all.get('m-megan')?.mail).toMatchObject({
+      inScope: true,
+      effective: 'read',
+      reason: null,
+    });
+    expect(all.get('m-diego')?.mail).toMatchObject({
+      inScope: false,
+      configured: 'off',
+      reason: REASON.emailOffMember,
+    });
+    expect(all.get('m-diego')?.calendar.inScope).toBe(true);
+    expect(all.get('m-grady')?.mail).toMatchObject({
+      inScope: false,
+      reason: REASON.restricted,
+      nextAction: NEXT_ACTION.unrestrict,
+    });
+    expect([...(await statuses({ filter: 'out_of_scope' })).keys()]).toEqual(['m-nobody']);
+    expect([...(await statuses({ q: 'JONI' })).keys()]).toEqual(['m-joni']);
+
+    // Cursor paging walks every member once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await get('/members', org.admin, { limit: 3, ...(cursor ? { cursor } : {}) });
+      expect(res.status).toBe(200);
+      seen.push(...(res.body.items as Status[]).map((s) => s.roxUserId));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(MEMBERS.map((m) => m.roxUserId).sort());
+    expect((await get('/members', org.admin, { cursor: 'bogus' })).status).toBe(400);
+  });
+
+  it('probes: an access-policy-restricted member is denied_by_policy, a mailbox-less one no_mailbox', async () => {
+    const joni = await probeAndWait('m-joni');
+    expect(joni).toMatchObject({
+      mail: 'denied_by_policy',
+      calendar: 'denied_by_policy',
+      nextAction: NEXT_ACTION.accessPolicy,
+    });
+    const pradeep = await probeAndWait('m-pradeep');
+    expect(pradeep).toMatchObject({ mail: 'no_mailbox', calendar: 'no_mailbox' });
+    expect(pradeep.nextAction).toContain(NEXT_ACTION.license);
+    const megan = await probeAndWait('m-megan');
+    expect(megan).toMatchObject({ mail: 'granted', calendar: 'granted', nextAction: null });
+
+    const all = await statuses();
+    expect(all.get('m-joni')?.mail).toMatchObject({
+      inScope: false,
+      reason: REASON.accessPolicy,
+      nextAction: NEXT_ACTION.accessPolicy,
+    });
+    expect(all.get('m-pradeep')?.calendar).toMatchObject({
+      inScope: false,
+      reason: REASON.noMailbox,
+    });
+    expect(all.get('m-megan')?.probe?.mail).toBe('granted');
+
+    const users = await allDirectoryUsers(env, org, { filter: 'mapped' });
+    const state = (id: string) => users.find((u) => u.mappedRoxUserId === id)?.mailboxState;
+    expect([state('m-joni'), state('m-pradeep'), state('m-megan')]).toEqual([
+      'denied_by_policy',
+      'no_mailbox',
+      'available',
+    ]);
+
+    const audit = await auditActions(env, org, 'directory.probed');
+    expect(audit.map((a) => a.details.mail).sort()).toEqual([
+      'denied_by_policy',
+      'granted',
+      'no_mailbox',
+    ]);
+  });
+
+  it('probing everyone queues one keyed job per in-scope member', async () => {
+    const res = await post('/probes', org.admin);
+    expect(res.status).toBe(202);
+    expect(res.body.queued).toBe(MAPPED.length);
+    expect(new Set(res.body.jobIds).size).toBe(MAPPED.length);
+    await eventually(async () => ((await probes()).size === MAPPED.length ? true : null), {
+      attempts: 300,
+    });
+    expect((await probes()).get('m-nobody')).toBeUndefined();
+  });
+
+  it('writes the access-policy PowerShell for the in-scope members', async () => {
+    const res = await get('/access-policy/script', org.admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.appId).toBe(env.emu.app.clientId);
+    expect(res.body.members).toContain('megan.bowen@contoso.com');
+    expect(res.body.members).toContain('kim@contoso.com');
+    expect(res.body.members).not.toContain('nobody@example.com');
+    const script = res.body.script as string;
+    expect(script).toContain(
+      `New-DistributionGroup -Name 'RoxAppAccessGroup' -Type Security -PrimarySmtpAddress 'RoxAppAccessGroup@contoso.com'`,
+    );
+    expect(script).toContain(
+      `Add-DistributionGroupMember -Identity 'RoxAppAccessGroup@contoso.com' -Member 'megan.bowen@contoso.com'`,
+    );
+    expect(script).toContain(
+      `New-ApplicationAccessPolicy -AppId '${env.emu.app.clientId}' -PolicyScopeGroupId 'RoxAppAccessGroup@contoso.com' -AccessRight RestrictAccess`,
+    );
+    expect(script).toContain(
+      `Test-ApplicationAccessPolicy -Identity 'megan.bowen@contoso.com' -AppId '${env.emu.app.clientId}'`,
+    );
+
+    const custom = await get('/access-policy/script', org.admin, {
+      groupName: 'Rox Sync',
+      groupSmtp: 'rox.sync@contoso.com',
+    });
+    expect(custom.status).toBe(200);
+    expect(custom.body.script).toContain(`-PolicyScopeGroupId 'rox.sync@contoso.com'`);
+    expect(
+      (await get('/access-policy/script', org.admin, { accessRight: 'Everything' })).status,
+    ).toBe(400);
+  });
+
+  it('a member sees their own status', async () => {
+    const megan = await env.api.tokenFor({
+      roxUserId: 'm-megan',
+      orgId: org.orgId,
+      role: 'member',
+    });
+    const me = await get('/members/me', megan);
+    expect(me.status, JSON.stringify(me.body)).toBe(200);
+    expect(me.body).toMatchObject({
+      roxUserId: 'm-megan',
+      directoryUpn: 'megan.bowen@contoso.com',
+    });
+    expect((await get('/members/me', org.member)).status).toBe(404);
+  });
+
+  it('a revoked mail permission probes as permission_not_granted', async () => {
+    const granted =
+      (await env.emu.control.tenant(DEMO_TENANT.id)).servicePrincipal?.grantedRoles ?? [];
+    for (const role of granted.filter((r) => r.startsWith('Mail.') && r !== 'Mail.Send')) {
+      await env.emu.control.revokeRole(DEMO_TENANT.id, role);
+    }
+    // The admin asks for a re-check after revoking in Entra (the hourly one would do it too).
+    expect((await post('/permissions/recheck', org.admin)).status).toBe(202);
+    await eventually(
+      async () => {
+        const report = await get('/permissions', org.admin);
+        return report.body.granted && !(report.body.granted as string[]).includes('Mail.Read')
+          ? true
+          : null;
+      },
+      { attempts: 200 },
+    );
+    const megan = await probeAndWait('m-megan');
+    expect(megan).toMatchObject({ mail: 'permission_not_granted', calendar: 'granted' });
+    expect(megan.nextAction).toContain('Mail.Read');
+    const status = (await statuses()).get('m-megan');
+    expect(status?.mail.inScope).toBe(false);
+    expect(status?.mail.reason).toMatch(/revoked in Entra/);
+    expect(status?.calendar.inScope).toBe(true);
+  });
+
+  it('every endpoint refuses wrong roles and never shows another org’s rows', async () => {
+    const stranger = await orgTokens(env, newOrgId());
+    for (const path of ['/members', '/probes', '/directory/users']) {
+      const res = await get(path, stranger.admin);
+      expect(res.status, path).toBe(200);
+      expect(res.body.items, path).toEqual([]);
+    }
+    expect((await get('/access-policy/script', stranger.admin)).status).toBe(412);
+    expect((await post('/probes', stranger.admin, { roxUserId: 'm-megan' })).status).toBe(412);
+    expect((await post('/directory/sync', stranger.admin)).status).toBe(412);
+    expect((await get('/members/me', stranger.admin)).status).toBe(404);
+
+    for (const [path, method] of [
+      ['/members', 'get'],
+      ['/probes', 'get'],
+      ['/directory/users', 'get'],
+      ['/access-policy/script', 'get'],
+      ['/probes', 'post'],
+      ['/directory/sync', 'post'],
+    ] as const) {
+      for (const token of [org.member, org.service]) {
+        const res = method === 'get' ? await get(path, token) : await post(path, token);
+        expect(res.status, `${method} ${path}`).toBe(403);
+      }
+    }
+    expect((await get('/members/me', org.service)).status).toBe(403);
+    expect((await post('/probes', org.admin, { roxUserId: 'not-a-member' })).status).toBe(404);
+  });
+
+  it('disconnecting removes this org’s directory and probe rows while another org’s stay', async () => {
+    const other = await orgTokens(env, newOrgId());
+    await seedMembers(env, other, [{ roxUserId: 'o-megan', email: 'megan.bowen@contoso.com' }]);
+    expect(
+      await connectOrg(env, other, { settings: { calendarAccess: 'read', emailAccess: 'off' } }),
+    ).toBe('connected');
+    expect((await syncFinished(env, other, null)).state).toBe('ok');
+
+    const before = await directoryRowCounts(env, org.orgId);
+    expect(before.directory_probe).toBeGreaterThan(0);
+    const res = await env.api
+      .http()
+      .delete('/api/v1/orgwide/connection')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.removed).toMatchObject({
+      directory_user: before.directory_user,
+      directory_probe: before.directory_probe,
+      directory_sync_state: 1,
+    });
+    expect(await directoryRowCounts(env, org.orgId)).toEqual({
+      directory_user: 0,
+      directory_sync_state: 0,
+      directory_probe: 0,
+    });
+    const kept = await directoryRowCounts(env, other.orgId);
+    expect(kept.directory_user).toBe(before.directory_user);
+    expect(kept.directory_sync_state).toBe(1);
+  });
+});

@@ -1,0 +1,100 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { expect } from 'vitest';
+
+import { type ApiWithEmulator } from './emulator';
+import { type OrgTokens } from './orgwide';
+import { eventually } from './test-app';
+
+export interface DirectorySummary {
+  state: string;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  users: number;
+  mappedMembers: number;
+}
+
+/** The directory part of GET /orgwide/status. */
+export async function directorySummary(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+): Promise<DirectorySummary> {
+  const res = await env.api
+    .http()
+    .get('/api/v1/orgwide/status')
+    .set('authorization', `Bearer ${org.admin}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.directory as DirectorySummary;
+}
+
+/** Waits until a sync that finished after `since` is reported (ok or failed). */
+export async function syncFinished(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+  since: string | null,
+): Promise<DirectorySummary> {
+  return eventually(
+    async () => {
+      const summary = await directorySummary(env, org);
+      if (summary.state === 'failed') return summary;
+      return summary.state === 'ok' && summary.lastSyncAt !== since ? summary : null;
+    },
+    { attempts: 600, intervalMs: 100 },
+  );
+}
+
+/** POST /orgwide/directory/sync, then waits for that run to finish. */
+export async function syncNow(env: ApiWithEmulator, org: OrgTokens): Promise<DirectorySummary> {
+  const before = await directorySummary(env, org);
+  const res = await env.api
+    .http()
+    .post('/api/v1/orgwide/directory/sync')
+    .set('authorization', `Bearer ${org.admin}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return syncFinished(env, org, before.lastSyncAt);
+}
+
+/** Rows the org holds in each directory table (straight from the database). */
+export async function directoryRowCounts(
+  env: ApiWithEmulator,
+  orgId: string,
+): Promise<Record<string, number>> {
+  const connection = env.api.app.get(MikroORM).em.fork().getConnection();
+  const counts: Record<string, number> = {};
+  for (const table of ['directory_user', 'directory_sync_state', 'directory_probe']) {
+    const rows = await connection.execute<{ n: string }[]>(
+      `select count(*) as n from "${table}" where org_id = ?`,
+      [orgId],
+    );
+    counts[table] = Number(rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+
+/** Every page of GET /orgwide/directory/users. */
+export async function allDirectoryUsers(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+  query: Record<string, string> = {},
+): Promise<
+  {
+    id: string;
+    userPrincipalName: string;
+    accountEnabled: boolean | null;
+    mappedRoxUserId: string | null;
+    mailboxState: string;
+  }[]
+> {
+  const out = [];
+  let cursor: string | null = null;
+  do {
+    const res = await env.api
+      .http()
+      .get('/api/v1/orgwide/directory/users')
+      .query({ ...query, limit: 200, ...(cursor ? { cursor } : {}) })
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    out.push(...res.body.items);
+    cursor = res.body.nextCursor;
+  } while (cursor);
+  return out;
+}
