@@ -9,13 +9,20 @@ import type { EmulatorState } from './state/emulator-state';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The single entry point: faults and logging around the login, Graph, portal and control routes. */
-export function createAppHandler(state: EmulatorState, graph: GraphService, control: ControlApi): (req: EmuRequest) => Promise<EmuReply> {
+export function createAppHandler(
+  state: EmulatorState,
+  graph: GraphService,
+  control: ControlApi,
+): (req: EmuRequest) => Promise<EmuReply> {
   return async (req) => {
     if (req.path.startsWith('/_emulator/') || req.path === '/_emulator') return control.handle(req);
     const isGraph = req.path.startsWith('/v1.0/') || req.path === '/v1.0';
     const versionless = isGraph ? req.path.slice('/v1.0'.length) : '';
     const key = isGraph ? graph.mailboxKeyOf(req, versionless) : undefined;
-    const fault = state.faults.take(req.method, `${req.path}${req.rawQuery ? `?${req.rawQuery}` : ''}`);
+    const fault = state.faults.take(
+      req.method,
+      `${req.path}${req.rawQuery ? `?${req.rawQuery}` : ''}`,
+    );
     let reply: EmuReply;
     if (fault?.resetConnection) {
       if (fault.latencyMs) await sleep(fault.latencyMs);
@@ -25,19 +32,31 @@ export function createAppHandler(state: EmulatorState, graph: GraphService, cont
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) {
         headers['retry-after'] = String(fault.retryAfterSeconds);
-        if (key) graph.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds);
+        if (key)
+          graph.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds);
       }
       const code = fault.errorCode ?? defaultCode(fault.status);
       const message = fault.status === 429 ? 'Please retry again later.' : 'Injected fault.';
       reply = graphError(req, fault.status, code, message, headers, state.now());
     } else if (isGraph) {
-      reply = await graph.handle(req, versionless, fault?.latencyMs ? { latencyMs: fault.latencyMs } : {});
+      reply = await graph.handle(
+        req,
+        versionless,
+        fault?.latencyMs ? { latencyMs: fault.latencyMs } : {},
+      );
     } else {
       if (fault?.latencyMs) await sleep(fault.latencyMs);
       reply =
         routeIdentity(state, req) ??
         routePortal(state, req) ??
-        graphError(req, 404, 'NotFound', `No emulated endpoint at ${req.method} ${req.path}.`, {}, state.now());
+        graphError(
+          req,
+          404,
+          'NotFound',
+          `No emulated endpoint at ${req.method} ${req.path}.`,
+          {},
+          state.now(),
+        );
     }
     state.log.record({
       at: state.now().toISOString(),

@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     if (!values['tenant-file'] && process.argv.every((a) => !a.startsWith('--port'))) return;
   }
   let seed: SeedName | TenantSpec[] = values.seed as SeedName;
-  if (values['tenant-file']) seed = JSON.parse(readFileSync(resolve(values['tenant-file']), 'utf8')) as TenantSpec[];
+  if (values['tenant-file'])
+    seed = JSON.parse(readFileSync(resolve(values['tenant-file']), 'utf8')) as TenantSpec[];
   const emu = await startEmulator({
     port: Number(values.port),
     host: values.host,
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
     tls: values.tls !== 'off',
     dataDir,
     app: { redirectUris: values['redirect-uri'] ?? [] },
-    onError: (e) => process.stderr.write(`emulator error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`),
+    onError: (e) =>
+      process.stderr.write(
+        `emulator error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      ),
   });
   const lines = [
     `M365 emulator listening on ${emu.baseUrl}`,

@@ -28,7 +28,11 @@ export interface StartEmulatorOptions {
   tls?: boolean;
   /** Where the CA and keys live. Default tooling/m365-emulator/.emulator. */
   dataDir?: string;
-  app?: { redirectUris?: string[]; applicationPermissions?: string[]; delegatedPermissions?: string[] };
+  app?: {
+    redirectUris?: string[];
+    applicationPermissions?: string[];
+    delegatedPermissions?: string[];
+  };
   settings?: Partial<EmulatorSettings>;
   /** Instant the seed places mail and meetings around. Default: now. */
   now?: Date;

@@ -1,7 +1,14 @@
 import { ControlError, type ControlApi } from './control/control-api';
 import { createEvent, deleteEvent, updateEvent } from './graph/calendar/event-actions';
 import { batchRoutes } from './graph/batch';
-import { addressOf, deleteMessage, moveMessage, putNewMessage, sendAs, updateMessage } from './graph/mail/mail-actions';
+import {
+  addressOf,
+  deleteMessage,
+  moveMessage,
+  putNewMessage,
+  sendAs,
+  updateMessage,
+} from './graph/mail/mail-actions';
 import type { GraphService } from './graph/router';
 import { SubscriptionService } from './graph/subscriptions';
 import { isRecord } from './http/types';
@@ -13,20 +20,30 @@ import { parseOccurrenceId } from './graph/calendar/recurrence';
 import { updateOccurrence } from './graph/calendar/event-actions';
 
 /** Wires $batch, subscriptions and the control API's "act as a user in Outlook" actions. */
-export function wireFeatures(state: EmulatorState, graph: GraphService, control: ControlApi): SubscriptionService {
+export function wireFeatures(
+  state: EmulatorState,
+  graph: GraphService,
+  control: ControlApi,
+): SubscriptionService {
   const subs = new SubscriptionService(state);
   graph.notify = subs.emit;
   graph.addRoutes([...batchRoutes, ...subs.routes()]);
   const emit = subs.emit;
 
-  const mailboxOf = (t: string, u: string): { tenant: TenantState; user: UserRecord; mailbox: Mailbox } => {
+  const mailboxOf = (
+    t: string,
+    u: string,
+  ): { tenant: TenantState; user: UserRecord; mailbox: Mailbox } => {
     const tenant = control.tenant(t);
     const user = control.user(tenant, u);
     const mailbox = tenant.mailbox(user);
     if (!mailbox) throw new ControlError(409, `${user.userPrincipalName} has no mailbox`);
     return { tenant, user, mailbox };
   };
-  const findMessage = (mailbox: Mailbox, id: string): NonNullable<ReturnType<Mailbox['findMessage']>> => {
+  const findMessage = (
+    mailbox: Mailbox,
+    id: string,
+  ): NonNullable<ReturnType<Mailbox['findMessage']>> => {
     const found = mailbox.findMessage(id);
     if (!found) throw new ControlError(404, `Unknown message ${id}`);
     return found;
@@ -36,15 +53,37 @@ export function wireFeatures(state: EmulatorState, graph: GraphService, control:
 
   control.add('POST', new RegExp(`${MB}/messages$`), (_r, [t, u], b) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
-    const from: EmailAddress = isRecord(b.from) && typeof b.from.address === 'string' ? { name: typeof b.from.name === 'string' ? b.from.name : b.from.address, address: b.from.address } : { name: 'Ravi Shah', address: 'ravi.shah@fabrikam.com' };
+    const from: EmailAddress =
+      isRecord(b.from) && typeof b.from.address === 'string'
+        ? {
+            name: typeof b.from.name === 'string' ? b.from.name : b.from.address,
+            address: b.from.address,
+          }
+        : { name: 'Ravi Shah', address: 'ravi.shah@fabrikam.com' };
     const folder = mailbox.folder(typeof b.folder === 'string' ? b.folder : 'inbox');
     if (!folder) throw new ControlError(404, 'Unknown folder');
     const to = Array.isArray(b.to) ? b.to.map(String) : [control.user(tenant, u ?? '').mail ?? ''];
-    const attachments = Array.isArray(b.attachments) ? b.attachments.filter(isRecord).map((a, i) => ({ id: `c${i}`, name: str(a.name, `file${i}`), contentType: str(a.contentType, 'application/octet-stream'), isInline: false, contentBase64: str(a.contentBase64) })) : [];
+    const attachments = Array.isArray(b.attachments)
+      ? b.attachments
+          .filter(isRecord)
+          .map((a, i) => ({
+            id: `c${i}`,
+            name: str(a.name, `file${i}`),
+            contentType: str(a.contentType, 'application/octet-stream'),
+            isInline: false,
+            contentBase64: str(a.contentBase64),
+          }))
+      : [];
     const m = putNewMessage(
       mailbox,
       folder,
-      { subject: str(b.subject), bodyHtml: `<html><body><p>${str(b.body)}</p></body></html>`, from, toRecipients: to.map((a) => ({ name: a, address: a })), attachments },
+      {
+        subject: str(b.subject),
+        bodyHtml: `<html><body><p>${str(b.body)}</p></body></html>`,
+        from,
+        toRecipients: to.map((a) => ({ name: a, address: a })),
+        attachments,
+      },
       state.nowMs(),
     );
     emit(tenant.id, mailbox.userId, 'messages', 'created', m.id, folder.name);
@@ -57,7 +96,13 @@ export function wireFeatures(state: EmulatorState, graph: GraphService, control:
       tenant,
       user,
       mailbox,
-      { subject: message.subject.startsWith('RE: ') ? message.subject : `RE: ${message.subject}`, bodyHtml: `<html><body><p>${str(b.body)}</p></body></html>`, from: addressOf(user), toRecipients: [message.from], conversationId: message.conversationId },
+      {
+        subject: message.subject.startsWith('RE: ') ? message.subject : `RE: ${message.subject}`,
+        bodyHtml: `<html><body><p>${str(b.body)}</p></body></html>`,
+        from: addressOf(user),
+        toRecipients: [message.from],
+        conversationId: message.conversationId,
+      },
       true,
       state.nowMs(),
       emit,
@@ -69,13 +114,21 @@ export function wireFeatures(state: EmulatorState, graph: GraphService, control:
     const { folder, message } = findMessage(mailbox, id ?? '');
     const to = mailbox.folder(str(b.folder));
     if (!to) throw new ControlError(404, 'Unknown folder');
-    return { id: moveMessage(tenant.id, mailbox.userId, folder, to, message, state.nowMs(), emit).id };
+    return {
+      id: moveMessage(tenant.id, mailbox.userId, folder, to, message, state.nowMs(), emit).id,
+    };
   });
   control.add('PATCH', new RegExp(`${MB}/messages/([^/]+)$`), (_r, [t, u, id], b) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { folder, message } = findMessage(mailbox, id ?? '');
-    const patch = { ...(typeof b.isRead === 'boolean' ? { isRead: b.isRead } : {}), ...(typeof b.subject === 'string' ? { subject: b.subject } : {}), ...(Array.isArray(b.categories) ? { categories: b.categories.map(String) } : {}) };
-    return { id: updateMessage(tenant.id, mailbox.userId, folder, message, patch, state.nowMs(), emit).id };
+    const patch = {
+      ...(typeof b.isRead === 'boolean' ? { isRead: b.isRead } : {}),
+      ...(typeof b.subject === 'string' ? { subject: b.subject } : {}),
+      ...(Array.isArray(b.categories) ? { categories: b.categories.map(String) } : {}),
+    };
+    return {
+      id: updateMessage(tenant.id, mailbox.userId, folder, message, patch, state.nowMs(), emit).id,
+    };
   });
   control.add('DELETE', new RegExp(`${MB}/messages/([^/]+)$`), (_r, [t, u, id]) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
@@ -87,14 +140,22 @@ export function wireFeatures(state: EmulatorState, graph: GraphService, control:
     const out: Record<string, unknown> = { ...b };
     if (typeof b.start === 'string') out.start = { dateTime: b.start, timeZone: tz };
     if (typeof b.end === 'string') out.end = { dateTime: b.end, timeZone: tz };
-    if (Array.isArray(b.attendees)) out.attendees = (b.attendees as unknown[]).map((a) => (typeof a === 'string' ? { emailAddress: { address: a, name: a }, type: 'required' } : a));
+    if (Array.isArray(b.attendees))
+      out.attendees = (b.attendees as unknown[]).map((a) =>
+        typeof a === 'string' ? { emailAddress: { address: a, name: a }, type: 'required' } : a,
+      );
     return out;
   };
   control.add('POST', new RegExp(`${MB}/events$`), (_r, [t, u], b) => {
     const { tenant, user, mailbox } = mailboxOf(t ?? '', u ?? '');
-    return { id: createEvent(tenant.id, user, mailbox, eventBody(b), state.nowMs(), emit).event.id };
+    return {
+      id: createEvent(tenant.id, user, mailbox, eventBody(b), state.nowMs(), emit).event.id,
+    };
   });
-  const findEvent = (mailbox: Mailbox, id: string): { master: NonNullable<ReturnType<Mailbox['events']['get']>>; original?: string } => {
+  const findEvent = (
+    mailbox: Mailbox,
+    id: string,
+  ): { master: NonNullable<ReturnType<Mailbox['events']['get']>>; original?: string } => {
     const occ = parseOccurrenceId(id);
     const master = mailbox.events.get(occ ? occ.masterId : id);
     if (!master) throw new ControlError(404, `Unknown event ${id}`);
@@ -103,25 +164,79 @@ export function wireFeatures(state: EmulatorState, graph: GraphService, control:
   control.add('PATCH', new RegExp(`${MB}/events/([^/]+)$`), (_r, [t, u, id], b) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { master, original } = findEvent(mailbox, id ?? '');
-    if (original) return { id: updateOccurrence(tenant.id, mailbox.userId, mailbox, master, original, { ...(typeof b.subject === 'string' ? { subject: b.subject } : {}) }, state.nowMs(), emit).id };
-    return { id: updateEvent(tenant.id, mailbox.userId, mailbox, master, eventBody(b), state.nowMs(), emit).id };
+    if (original)
+      return {
+        id: updateOccurrence(
+          tenant.id,
+          mailbox.userId,
+          mailbox,
+          master,
+          original,
+          { ...(typeof b.subject === 'string' ? { subject: b.subject } : {}) },
+          state.nowMs(),
+          emit,
+        ).id,
+      };
+    return {
+      id: updateEvent(tenant.id, mailbox.userId, mailbox, master, eventBody(b), state.nowMs(), emit)
+        .id,
+    };
   });
   control.add('POST', new RegExp(`${MB}/events/([^/]+)/cancel$`), (_r, [t, u, id]) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { master, original } = findEvent(mailbox, id ?? '');
     // As an attendee sees it: the meeting stays on the calendar, marked cancelled.
-    if (original) return { id: updateOccurrence(tenant.id, mailbox.userId, mailbox, master, original, { isCancelled: true, subject: `Canceled: ${master.subject}` }, state.nowMs(), emit).id };
-    return { id: updateEvent(tenant.id, mailbox.userId, mailbox, { ...master, isCancelled: true }, { subject: master.subject.startsWith('Canceled: ') ? master.subject : `Canceled: ${master.subject}` }, state.nowMs(), emit).id };
+    if (original)
+      return {
+        id: updateOccurrence(
+          tenant.id,
+          mailbox.userId,
+          mailbox,
+          master,
+          original,
+          { isCancelled: true, subject: `Canceled: ${master.subject}` },
+          state.nowMs(),
+          emit,
+        ).id,
+      };
+    return {
+      id: updateEvent(
+        tenant.id,
+        mailbox.userId,
+        mailbox,
+        { ...master, isCancelled: true },
+        {
+          subject: master.subject.startsWith('Canceled: ')
+            ? master.subject
+            : `Canceled: ${master.subject}`,
+        },
+        state.nowMs(),
+        emit,
+      ).id,
+    };
   });
   control.add('DELETE', new RegExp(`${MB}/events/([^/]+)$`), (_r, [t, u, id]) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { master, original } = findEvent(mailbox, id ?? '');
-    if (original) updateOccurrence(tenant.id, mailbox.userId, mailbox, master, original, { delete: true }, state.nowMs(), emit);
+    if (original)
+      updateOccurrence(
+        tenant.id,
+        mailbox.userId,
+        mailbox,
+        master,
+        original,
+        { delete: true },
+        state.nowMs(),
+        emit,
+      );
     else deleteEvent(tenant.id, mailbox.userId, mailbox, master, emit);
   });
   control.add('GET', /^\/subscriptions$/, () => [...subs.subscriptions.values()]);
   control.add('POST', /^\/subscriptions\/([^/]+)\/lifecycle$/, (_r, [id], b) => {
-    const event = b.event === 'subscriptionRemoved' || b.event === 'missed' ? b.event : 'reauthorizationRequired';
+    const event =
+      b.event === 'subscriptionRemoved' || b.event === 'missed'
+        ? b.event
+        : 'reauthorizationRequired';
     try {
       return subs.lifecycle(id ?? '', event);
     } catch (e) {

@@ -22,7 +22,10 @@ afterAll(async () => {
   await emu.stop();
 });
 
-async function walk(url: string, prefer = 'odata.maxpagesize=5'): Promise<{ items: Item[]; deltaLink: string; pages: number }> {
+async function walk(
+  url: string,
+  prefer = 'odata.maxpagesize=5',
+): Promise<{ items: Item[]; deltaLink: string; pages: number }> {
   let page = (await client.api(url).header('Prefer', prefer).get()) as Record<string, unknown>;
   const items: Item[] = [];
   let pages = 1;
@@ -51,17 +54,36 @@ describe('calendarView delta', () => {
     expect(standup?.recurrence).toBeTruthy();
     const occurrences = byType('occurrence').filter((i) => i.seriesMasterId === standup?.id);
     expect(occurrences.length).toBe(3); // five weekdays, one moved (exception), one deleted
-    expect(Object.keys(occurrences[0] ?? {}).sort()).toEqual(['@odata.etag', '@odata.type', 'end', 'id', 'seriesMasterId', 'start', 'type']);
+    expect(Object.keys(occurrences[0] ?? {}).sort()).toEqual([
+      '@odata.etag',
+      '@odata.type',
+      'end',
+      'id',
+      'seriesMasterId',
+      'start',
+      'type',
+    ]);
     const exception = byType('exception').find((i) => i.seriesMasterId === standup?.id);
     expect(exception?.subject).toBe('Daily stand-up (moved)');
     expect(first.items.find((i) => i.isAllDay === true)).toBeDefined();
     expect(first.items.find((i) => i.isCancelled === true)).toBeDefined();
-    expect(first.items.find((i) => (i.onlineMeeting as { joinUrl?: string } | null)?.joinUrl)).toBeDefined();
+    expect(
+      first.items.find((i) => (i.onlineMeeting as { joinUrl?: string } | null)?.joinUrl),
+    ).toBeDefined();
     expect((first.items[0]?.start as { timeZone: string }).timeZone).toBe('UTC');
-    expect((first.items[0]?.start as { dateTime: string }).dateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.0000000$/);
+    expect((first.items[0]?.start as { dateTime: string }).dateTime).toMatch(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.0000000$/,
+    );
 
-    const created = await emu.control.createEvent(DEMO_TENANT.id, USER, { subject: 'Deal review', start: '2026-03-12T15:00:00', end: '2026-03-12T16:00:00', timeZone: 'Pacific Standard Time' });
-    const single = first.items.find((i) => i.type === 'singleInstance' && !i.isAllDay && !i.isCancelled);
+    const created = await emu.control.createEvent(DEMO_TENANT.id, USER, {
+      subject: 'Deal review',
+      start: '2026-03-12T15:00:00',
+      end: '2026-03-12T16:00:00',
+      timeZone: 'Pacific Standard Time',
+    });
+    const single = first.items.find(
+      (i) => i.type === 'singleInstance' && !i.isAllDay && !i.isCancelled,
+    );
     await emu.control.updateEvent(DEMO_TENANT.id, USER, single?.id ?? '', { subject: 'Renamed' });
     const cancelled = first.items.find((i) => i.isCancelled === true);
     await emu.control.deleteEvent(DEMO_TENANT.id, USER, cancelled?.id ?? '');
@@ -71,8 +93,12 @@ describe('calendarView delta', () => {
     const ids = second.items.map((i) => i.id);
     expect(ids).toContain(created.id);
     expect(second.items.find((i) => i.id === single?.id)?.subject).toBe('Renamed');
-    expect(second.items.find((i) => i.id === cancelled?.id)?.['@removed']).toEqual({ reason: 'deleted' });
-    expect(second.items.find((i) => i.id === occurrences[0]?.id)?.['@removed']).toEqual({ reason: 'deleted' });
+    expect(second.items.find((i) => i.id === cancelled?.id)?.['@removed']).toEqual({
+      reason: 'deleted',
+    });
+    expect(second.items.find((i) => i.id === occurrences[0]?.id)?.['@removed']).toEqual({
+      reason: 'deleted',
+    });
     const third = await walk(second.deltaLink);
     expect(third.items).toHaveLength(0);
   });
@@ -87,7 +113,12 @@ describe('calendarView delta', () => {
 });
 
 describe('event CRUD', () => {
-  const body = { subject: 'Idempotent', start: { dateTime: '2026-03-13T10:00:00', timeZone: 'W. Europe Standard Time' }, end: { dateTime: '2026-03-13T11:00:00', timeZone: 'W. Europe Standard Time' }, transactionId: 'tx-7f3a' };
+  const body = {
+    subject: 'Idempotent',
+    start: { dateTime: '2026-03-13T10:00:00', timeZone: 'W. Europe Standard Time' },
+    end: { dateTime: '2026-03-13T11:00:00', timeZone: 'W. Europe Standard Time' },
+    transactionId: 'tx-7f3a',
+  };
 
   it('deduplicates creation by transactionId', async () => {
     const a = (await client.api(`/users/${USER}/events`).post(body)) as Item;
@@ -98,12 +129,28 @@ describe('event CRUD', () => {
   });
 
   it('honours Prefer: outlook.timezone, If-Match (412) and delete (then 404 ErrorItemNotFound)', async () => {
-    const created = (await client.api(`/users/${USER}/events`).post({ ...body, transactionId: 'tx-2' })) as Item;
-    const local = (await client.api(`/users/${USER}/events/${created.id}`).header('Prefer', 'outlook.timezone="Tokyo Standard Time"').get()) as Item;
-    expect(local.start).toEqual({ dateTime: '2026-03-13T18:00:00.0000000', timeZone: 'Tokyo Standard Time' });
-    const updated = (await client.api(`/users/${USER}/events/${created.id}`).header('If-Match', created['@odata.etag'] as string).patch({ subject: 'v2' })) as Item;
+    const created = (await client
+      .api(`/users/${USER}/events`)
+      .post({ ...body, transactionId: 'tx-2' })) as Item;
+    const local = (await client
+      .api(`/users/${USER}/events/${created.id}`)
+      .header('Prefer', 'outlook.timezone="Tokyo Standard Time"')
+      .get()) as Item;
+    expect(local.start).toEqual({
+      dateTime: '2026-03-13T18:00:00.0000000',
+      timeZone: 'Tokyo Standard Time',
+    });
+    const updated = (await client
+      .api(`/users/${USER}/events/${created.id}`)
+      .header('If-Match', created['@odata.etag'] as string)
+      .patch({ subject: 'v2' })) as Item;
     expect(updated.changeKey).not.toBe(created.changeKey);
-    const stale = await expectGraphError(client.api(`/users/${USER}/events/${created.id}`).header('If-Match', created['@odata.etag'] as string).patch({ subject: 'v3' }));
+    const stale = await expectGraphError(
+      client
+        .api(`/users/${USER}/events/${created.id}`)
+        .header('If-Match', created['@odata.etag'] as string)
+        .patch({ subject: 'v3' }),
+    );
     expect(stale.statusCode).toBe(412);
     expect(stale.code).toBe('ErrorIrresolvableConflict');
     await client.api(`/users/${USER}/events/${created.id}`).delete();
@@ -113,11 +160,18 @@ describe('event CRUD', () => {
   });
 
   it('expands a recurring series in calendarView and lists its instances', async () => {
-    const view = (await client.api(`/users/${USER}/calendarView?${WINDOW}`).top(100).get()) as { value: Item[] };
+    const view = (await client.api(`/users/${USER}/calendarView?${WINDOW}`).top(100).get()) as {
+      value: Item[];
+    };
     expect(view.value.some((i) => i.type === 'seriesMaster')).toBe(false);
     const master = (await client.api(`/users/${USER}/events`).top(50).get()) as { value: Item[] };
     const series = master.value.find((i) => i.subject === 'Team sync');
-    const inst = (await client.api(`/users/${USER}/events/${series?.id ?? ''}/instances?startDateTime=2026-02-01T00:00:00Z&endDateTime=2026-03-31T00:00:00Z`).top(50).get()) as { value: Item[] };
+    const inst = (await client
+      .api(
+        `/users/${USER}/events/${series?.id ?? ''}/instances?startDateTime=2026-02-01T00:00:00Z&endDateTime=2026-03-31T00:00:00Z`,
+      )
+      .top(50)
+      .get()) as { value: Item[] };
     // Weekly on Thursdays from 26 Feb: 26 Feb, 5, 12, 19 and 26 Mar.
     expect(inst.value).toHaveLength(5);
     expect(inst.value.every((i) => i.seriesMasterId === series?.id)).toBe(true);

@@ -35,78 +35,148 @@ function pkce(): { verifier: string; challenge: string } {
 }
 
 /** Drives the emulated sign-in pages like a browser would: pick the user, then act on the consent page. */
-async function signIn(authUrl: string, upn: string, then?: Record<string, string>): Promise<Response> {
+async function signIn(
+  authUrl: string,
+  upn: string,
+  then?: Record<string, string>,
+): Promise<Response> {
   const picker = await fetch(authUrl);
   expect(picker.status).toBe(200);
-  const signedIn = await fetch(authUrl, { method: 'POST', body: new URLSearchParams({ action: 'signin', user: upn }), redirect: 'manual' });
+  const signedIn = await fetch(authUrl, {
+    method: 'POST',
+    body: new URLSearchParams({ action: 'signin', user: upn }),
+    redirect: 'manual',
+  });
   if (!then || signedIn.status === 302) return signedIn;
-  return fetch(authUrl, { method: 'POST', body: new URLSearchParams({ user: upn, ...then }), redirect: 'manual' });
+  return fetch(authUrl, {
+    method: 'POST',
+    body: new URLSearchParams({ user: upn, ...then }),
+    redirect: 'manual',
+  });
 }
 
 describe('authorization code + PKCE with real MSAL', () => {
-  const scopes = ['https://graph.microsoft.com/Mail.Read', 'https://graph.microsoft.com/Calendars.ReadWrite'];
+  const scopes = [
+    'https://graph.microsoft.com/Mail.Read',
+    'https://graph.microsoft.com/Calendars.ReadWrite',
+  ];
 
   it('signs a user in, asks for consent, and redeems the code with the PKCE verifier', async () => {
     const app = delegatedApp();
     const { verifier, challenge } = pkce();
-    const url = await app.getAuthCodeUrl({ scopes, redirectUri: REDIRECT, codeChallenge: challenge, codeChallengeMethod: 'S256', state: 'abc' });
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+      state: 'abc',
+    });
     expect(url.startsWith(`${emu.authorityHost}/organizations/oauth2/v2.0/authorize?`)).toBe(true);
     const consentPage = await signIn(url, DEMO_TENANT.users.member);
     expect(consentPage.status).toBe(200);
     const html = await consentPage.text();
     expect(html).toContain('id="consent-accept"');
     expect(html).toContain('data-permission="Mail.Read"');
-    const accepted = await fetch(url, { method: 'POST', body: new URLSearchParams({ action: 'accept', user: DEMO_TENANT.users.member }), redirect: 'manual' });
+    const accepted = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'accept', user: DEMO_TENANT.users.member }),
+      redirect: 'manual',
+    });
     expect(accepted.status).toBe(302);
     const loc = new URL(accepted.headers.get('location') ?? '');
     expect(loc.searchParams.get('state')).toBe('abc');
     const code = loc.searchParams.get('code') ?? '';
 
-    const result = await app.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: verifier });
+    const result = await app.acquireTokenByCode({
+      code,
+      scopes,
+      redirectUri: REDIRECT,
+      codeVerifier: verifier,
+    });
     const claims = decodePayload(result.accessToken);
-    expect(claims).toMatchObject({ tid: DEMO_TENANT.id, idtyp: 'user', upn: DEMO_TENANT.users.member });
-    expect(String(claims.scp).split(' ')).toEqual(expect.arrayContaining(['Mail.Read', 'Calendars.ReadWrite']));
+    expect(claims).toMatchObject({
+      tid: DEMO_TENANT.id,
+      idtyp: 'user',
+      upn: DEMO_TENANT.users.member,
+    });
+    expect(String(claims.scp).split(' ')).toEqual(
+      expect.arrayContaining(['Mail.Read', 'Calendars.ReadWrite']),
+    );
     expect(result.account?.homeAccountId).toBe(`${String(claims.oid)}.${DEMO_TENANT.id}`);
-    expect(result.idTokenClaims).toMatchObject({ tid: DEMO_TENANT.id, preferred_username: DEMO_TENANT.users.member });
+    expect(result.idTokenClaims).toMatchObject({
+      tid: DEMO_TENANT.id,
+      preferred_username: DEMO_TENANT.users.member,
+    });
 
     // A second redemption of the same code fails with AADSTS54005.
-    const reused = await app.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: verifier }).then(
-      () => undefined,
-      (e: unknown) => e as { errorCode: string; errorMessage: string },
-    );
+    const reused = await app
+      .acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: verifier })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { errorCode: string; errorMessage: string },
+      );
     expect(reused?.errorCode).toBe('invalid_grant');
     expect(reused?.errorMessage).toContain('AADSTS54005');
 
     // Silent renewal uses the refresh token, which rotates.
-    const cache = JSON.parse(app.getTokenCache().serialize()) as { RefreshToken: Record<string, { secret: string }> };
+    const cache = JSON.parse(app.getTokenCache().serialize()) as {
+      RefreshToken: Record<string, { secret: string }>;
+    };
     const rtBefore = Object.values(cache.RefreshToken)[0]?.secret;
-    const silent = await app.acquireTokenSilent({ account: result.account ?? (() => { throw new Error('no account'); })(), scopes, forceRefresh: true });
+    const silent = await app.acquireTokenSilent({
+      account:
+        result.account ??
+        (() => {
+          throw new Error('no account');
+        })(),
+      scopes,
+      forceRefresh: true,
+    });
     expect(decodePayload(silent.accessToken).upn).toBe(DEMO_TENANT.users.member);
-    const after = JSON.parse(app.getTokenCache().serialize()) as { RefreshToken: Record<string, { secret: string }> };
+    const after = JSON.parse(app.getTokenCache().serialize()) as {
+      RefreshToken: Record<string, { secret: string }>;
+    };
     expect(Object.values(after.RefreshToken)[0]?.secret).not.toBe(rtBefore);
   });
 
   it('rejects a wrong code_verifier with AADSTS501481', async () => {
     const app = delegatedApp();
     const { challenge } = pkce();
-    const url = await app.getAuthCodeUrl({ scopes, redirectUri: REDIRECT, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+    });
     const res = await signIn(url, DEMO_TENANT.users.member);
     // Megan consented in the previous test, so the code comes back straight away.
     const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-    const error = await app.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: pkce().verifier }).then(
-      () => undefined,
-      (e: unknown) => e as { errorCode: string; errorMessage: string },
-    );
+    const error = await app
+      .acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: pkce().verifier })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { errorCode: string; errorMessage: string },
+      );
     expect(error?.errorMessage).toContain('AADSTS501481');
   });
 
   it('answers AADSTS700082 for a refresh token idle past its lifetime and 65001 when consent is gone', async () => {
     const app = delegatedApp();
     const { verifier, challenge } = pkce();
-    const url = await app.getAuthCodeUrl({ scopes, redirectUri: REDIRECT, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+    });
     const res = await signIn(url, DEMO_TENANT.users.member);
     const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-    const result = await app.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: verifier });
+    const result = await app.acquireTokenByCode({
+      code,
+      scopes,
+      redirectUri: REDIRECT,
+      codeVerifier: verifier,
+    });
     const account = result.account;
     if (!account) throw new Error('no account');
     await emu.control.revokeDelegated(DEMO_TENANT.id, DEMO_TENANT.users.member, 'Mail.Read');
@@ -130,31 +200,59 @@ describe('consent policies', () => {
 
   it('shows "Need admin approval" to a user asking for an admin-only scope, and redirects access_denied', async () => {
     const app = delegatedApp();
-    const url = await app.getAuthCodeUrl({ scopes: adminScopes, redirectUri: REDIRECT, state: 's' });
+    const url = await app.getAuthCodeUrl({
+      scopes: adminScopes,
+      redirectUri: REDIRECT,
+      state: 's',
+    });
     const page = await signIn(url, 'alex.wilber@contoso.com');
     const html = await page.text();
     expect(html).toContain('id="need-admin-approval"');
-    const back = await fetch(url, { method: 'POST', body: new URLSearchParams({ action: 'cancel', user: 'alex.wilber@contoso.com' }), redirect: 'manual' });
+    const back = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'cancel', user: 'alex.wilber@contoso.com' }),
+      redirect: 'manual',
+    });
     const loc = new URL(back.headers.get('location') ?? '');
     expect(loc.searchParams.get('error')).toBe('access_denied');
     expect(loc.searchParams.get('state')).toBe('s');
   });
 
   it('with the admin consent workflow on, files a request that an admin approves in the portal, granting tenant-wide', async () => {
-    await emu.control.setConsentPolicy(DEMO_TENANT.id, { userConsent: 'notAllowed', adminConsentWorkflow: true });
+    await emu.control.setConsentPolicy(DEMO_TENANT.id, {
+      userConsent: 'notAllowed',
+      adminConsentWorkflow: true,
+    });
     const app = delegatedApp();
-    const url = await app.getAuthCodeUrl({ scopes: ['https://graph.microsoft.com/Calendars.Read'], redirectUri: REDIRECT });
+    const url = await app.getAuthCodeUrl({
+      scopes: ['https://graph.microsoft.com/Calendars.Read'],
+      redirectUri: REDIRECT,
+    });
     const page = await signIn(url, 'adele.vance@contoso.com');
     expect(await page.text()).toContain('id="approval-required"');
-    const filed = await fetch(url, { method: 'POST', body: new URLSearchParams({ action: 'request', user: 'adele.vance@contoso.com', justification: 'I need my calendar in Rox' }) });
+    const filed = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({
+        action: 'request',
+        user: 'adele.vance@contoso.com',
+        justification: 'I need my calendar in Rox',
+      }),
+    });
     expect(await filed.text()).toContain('id="request-sent"');
     const requests = await emu.control.consentRequests(DEMO_TENANT.id);
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ status: 'InProgress', justification: 'I need my calendar in Rox' });
+    expect(requests[0]).toMatchObject({
+      status: 'InProgress',
+      justification: 'I need my calendar in Rox',
+    });
 
     const review = `${emu.baseUrl}/portal/${DEMO_TENANT.id}/consent-requests/${requests[0]?.id ?? ''}`;
     expect(await (await fetch(review)).text()).toContain('id="approve-request"');
-    const approved = await fetch(review, { method: 'POST', body: new URLSearchParams({ action: 'approve' }), redirect: 'manual' });
+    const approved = await fetch(review, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'approve' }),
+      redirect: 'manual',
+    });
     expect(approved.status).toBe(303);
     const summary = await emu.control.tenant(DEMO_TENANT.id);
     expect(summary.delegatedGrants['AllPrincipals']).toContain('Calendars.Read');

@@ -37,11 +37,25 @@ async function walk(url: string, prefer: string): Promise<{ items: Item[]; delta
 describe('messages delta', () => {
   it('walks the inbox, then reports new, updated, moved and deleted messages', async () => {
     const prefer = 'odata.maxpagesize=5, IdType="ImmutableId"';
-    const first = await walk(`/users/${USER}/mailFolders/inbox/messages/delta?$select=subject,from,receivedDateTime,isRead`, prefer);
+    const first = await walk(
+      `/users/${USER}/mailFolders/inbox/messages/delta?$select=subject,from,receivedDateTime,isRead`,
+      prefer,
+    );
     expect(first.items).toHaveLength(12);
-    expect(Object.keys(first.items[0] ?? {}).sort()).toEqual(['@odata.etag', '@odata.type', 'from', 'id', 'isRead', 'receivedDateTime', 'subject']);
+    expect(Object.keys(first.items[0] ?? {}).sort()).toEqual([
+      '@odata.etag',
+      '@odata.type',
+      'from',
+      'id',
+      'isRead',
+      'receivedDateTime',
+      'subject',
+    ]);
 
-    const delivered = await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'Ünïcödé order 🚀', body: 'hello' });
+    const delivered = await emu.control.deliverMail(DEMO_TENANT.id, USER, {
+      subject: 'Ünïcödé order 🚀',
+      body: 'hello',
+    });
     const read = first.items[0];
     const moved = first.items[1];
     const deleted = first.items[2];
@@ -60,12 +74,18 @@ describe('messages delta', () => {
     const archive = await walk(`/users/${USER}/mailFolders/archive/messages/delta`, prefer);
     expect(archive.items.map((i) => i.id)).toContain(moved?.id);
     // Without them, it has a new id there.
-    const regular = await walk(`/users/${USER}/mailFolders/archive/messages/delta`, 'odata.maxpagesize=5');
+    const regular = await walk(
+      `/users/${USER}/mailFolders/archive/messages/delta`,
+      'odata.maxpagesize=5',
+    );
     expect(regular.items.map((i) => i.id)).not.toContain(moved?.id);
   });
 
   it('answers 410 SyncStateNotFound once delta tokens are expired', async () => {
-    const first = await walk(`/users/${DEMO_TENANT.users.admin}/mailFolders('inbox')/messages/delta`, 'odata.maxpagesize=50');
+    const first = await walk(
+      `/users/${DEMO_TENANT.users.admin}/mailFolders('inbox')/messages/delta`,
+      'odata.maxpagesize=50',
+    );
     await emu.control.expireDeltaTokens(DEMO_TENANT.id);
     const gone = await expectGraphError(client.api(first.deltaLink).get());
     expect(gone.statusCode).toBe(410);
@@ -77,22 +97,49 @@ describe('sending', () => {
   it('sendMail answers 202 and the message lands in Sent Items and in the in-tenant recipient inbox', async () => {
     const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${USER}/sendMail`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ message: { subject: 'Quarterly numbers', body: { contentType: 'Text', content: 'See attached' }, toRecipients: [{ emailAddress: { address: 'alex.wilber@contoso.com' } }, { emailAddress: { address: 'someone@example.org' } }] } }),
+      headers: {
+        authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        message: {
+          subject: 'Quarterly numbers',
+          body: { contentType: 'Text', content: 'See attached' },
+          toRecipients: [
+            { emailAddress: { address: 'alex.wilber@contoso.com' } },
+            { emailAddress: { address: 'someone@example.org' } },
+          ],
+        },
+      }),
     });
     expect(res.status).toBe(202);
     expect(await res.text()).toBe('');
-    const sent = (await client.api(`/users/${USER}/mailFolders/sentitems/messages`).top(100).get()) as { value: Item[] };
+    const sent = (await client
+      .api(`/users/${USER}/mailFolders/sentitems/messages`)
+      .top(100)
+      .get()) as { value: Item[] };
     expect(sent.value.some((m) => m.subject === 'Quarterly numbers')).toBe(true);
-    const inbox = (await client.api('/users/alex.wilber@contoso.com/mailFolders/inbox/messages').top(100).get()) as { value: Item[] };
+    const inbox = (await client
+      .api('/users/alex.wilber@contoso.com/mailFolders/inbox/messages')
+      .top(100)
+      .get()) as { value: Item[] };
     expect(inbox.value.some((m) => m.subject === 'Quarterly numbers')).toBe(true);
   });
 
   it('creates a draft, sends it (202) and finds it in Sent Items by immutable id', async () => {
-    const draft = (await client.api(`/users/${USER}/messages`).header('Prefer', 'IdType="ImmutableId"').post({ subject: 'Draft to send', toRecipients: [{ emailAddress: { address: 'adele.vance@contoso.com' } }] })) as Item;
+    const draft = (await client
+      .api(`/users/${USER}/messages`)
+      .header('Prefer', 'IdType="ImmutableId"')
+      .post({
+        subject: 'Draft to send',
+        toRecipients: [{ emailAddress: { address: 'adele.vance@contoso.com' } }],
+      })) as Item;
     expect(draft.isDraft).toBe(true);
     await client.api(`/users/${USER}/messages/${draft.id}/send`).post(null);
-    const sent = (await client.api(`/users/${USER}/messages/${draft.id}`).header('Prefer', 'IdType="ImmutableId"').get()) as Item;
+    const sent = (await client
+      .api(`/users/${USER}/messages/${draft.id}`)
+      .header('Prefer', 'IdType="ImmutableId"')
+      .get()) as Item;
     expect(sent.isDraft).toBe(false);
     const folder = (await client.api(`/users/${USER}/mailFolders/sentitems`).get()) as Item;
     expect(sent.parentFolderId).toBe(folder.id);
@@ -106,7 +153,11 @@ describe('Mail.ReadBasic.All', () => {
     const basic = graphClient(emu, () => appToken(emu, 'litware.com'));
     expect((await expectGraphError(basic.api('/users').get())).statusCode).toBe(403);
     const first = emu.state.findTenant('litware.com')?.users.at(0)?.userPrincipalName ?? '';
-    const page = (await basic.api(`/users/${first}/messages`).select('subject,body,bodyPreview,hasAttachments').top(10).get()) as { value: Item[] };
+    const page = (await basic
+      .api(`/users/${first}/messages`)
+      .select('subject,body,bodyPreview,hasAttachments')
+      .top(10)
+      .get()) as { value: Item[] };
     expect(page.value.length).toBeGreaterThan(0);
     for (const m of page.value) {
       expect(m.body).toBeUndefined();
@@ -114,16 +165,29 @@ describe('Mail.ReadBasic.All', () => {
       expect(m.subject).toBeDefined();
     }
     const withAttachment = page.value.find((m) => m.hasAttachments === true);
-    const denied = await expectGraphError(basic.api(`/users/${first}/messages/${withAttachment?.id ?? ''}/attachments`).get());
+    const denied = await expectGraphError(
+      basic.api(`/users/${first}/messages/${withAttachment?.id ?? ''}/attachments`).get(),
+    );
     expect(denied.statusCode).toBe(403);
     expect(denied.code).toBe('ErrorAccessDenied');
   });
 
   it('lists attachments with Mail.Read', async () => {
-    const page = (await client.api(`/users/${USER}/mailFolders/inbox/messages`).select('hasAttachments').top(50).get()) as { value: Item[] };
+    const page = (await client
+      .api(`/users/${USER}/mailFolders/inbox/messages`)
+      .select('hasAttachments')
+      .top(50)
+      .get()) as { value: Item[] };
     const m = page.value.find((x) => x.hasAttachments === true);
-    const att = (await client.api(`/users/${USER}/messages/${m?.id ?? ''}/attachments`).select('id,name,contentType,size,isInline').get()) as { value: Item[] };
-    expect(att.value[0]).toMatchObject({ '@odata.type': '#microsoft.graph.fileAttachment', contentType: 'application/pdf', isInline: false });
+    const att = (await client
+      .api(`/users/${USER}/messages/${m?.id ?? ''}/attachments`)
+      .select('id,name,contentType,size,isInline')
+      .get()) as { value: Item[] };
+    expect(att.value[0]).toMatchObject({
+      '@odata.type': '#microsoft.graph.fileAttachment',
+      contentType: 'application/pdf',
+      isInline: false,
+    });
     expect(att.value[0]?.contentBytes).toBeUndefined();
   });
 });
@@ -135,7 +199,17 @@ describe('$batch', () => {
         { id: '1', method: 'GET', url: `/users/${USER}?$select=id` },
         { id: '2', method: 'GET', url: `/users/${DEMO_TENANT.users.noMailbox}/messages` },
         { id: '3', dependsOn: ['2'], method: 'GET', url: `/users/${USER}/messages?$top=1` },
-        { id: '4', method: 'POST', url: `/users/${USER}/events`, headers: { 'Content-Type': 'application/json' }, body: { subject: 'From batch', start: { dateTime: '2030-01-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2030-01-01T11:00:00', timeZone: 'UTC' } } },
+        {
+          id: '4',
+          method: 'POST',
+          url: `/users/${USER}/events`,
+          headers: { 'Content-Type': 'application/json' },
+          body: {
+            subject: 'From batch',
+            start: { dateTime: '2030-01-01T10:00:00', timeZone: 'UTC' },
+            end: { dateTime: '2030-01-01T11:00:00', timeZone: 'UTC' },
+          },
+        },
       ],
     })) as { responses: { id: string; status: number; body?: { error?: { code: string } } }[] };
     const byId = new Map(res.responses.map((r) => [r.id, r]));
@@ -144,7 +218,17 @@ describe('$batch', () => {
     expect(byId.get('2')?.body?.error?.code).toBe('MailboxNotEnabledForRESTAPI');
     expect(byId.get('3')?.status).toBe(424);
     expect(byId.get('4')?.status).toBe(201);
-    const tooMany = await expectGraphError(client.api('/$batch').post({ requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/users' })) }));
+    const tooMany = await expectGraphError(
+      client
+        .api('/$batch')
+        .post({
+          requests: Array.from({ length: 21 }, (_, i) => ({
+            id: String(i),
+            method: 'GET',
+            url: '/users',
+          })),
+        }),
+    );
     expect(tooMany.statusCode).toBe(400);
   });
 });
@@ -152,26 +236,40 @@ describe('$batch', () => {
 describe('subscriptions', () => {
   it('validates, notifies with clientState, renews, sends lifecycle events and deletes', async () => {
     const received: { url: string; body: string }[] = [];
-    const receiver = https.createServer({ cert: emu.state.material.serverCertPem, key: emu.state.material.serverKeyPem }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'https://localhost');
-        const token = url.searchParams.get('validationToken');
-        if (token !== null) {
-          res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-          return;
-        }
-        received.push({ url: url.pathname, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(202).end();
-      });
-    });
+    const receiver = https.createServer(
+      { cert: emu.state.material.serverCertPem, key: emu.state.material.serverKeyPem },
+      (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const url = new URL(req.url ?? '/', 'https://localhost');
+          const token = url.searchParams.get('validationToken');
+          if (token !== null) {
+            res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
+            return;
+          }
+          received.push({ url: url.pathname, body: Buffer.concat(chunks).toString('utf8') });
+          res.writeHead(202).end();
+        });
+      },
+    );
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const port = (receiver.address() as AddressInfo).port;
     try {
       const expiration = new Date(Date.now() + 60 * 60_000).toISOString();
-      const tooLong = await expectGraphError(client.api('/subscriptions').post({ changeType: 'created', notificationUrl: `https://localhost:${port}/hook`, resource: `users/${USER}/messages`, expirationDateTime: new Date(Date.now() + 20_000 * 60_000).toISOString() }));
-      expect(tooLong.message).toBe('Subscription expiration can only be 10070 minutes in the future.');
+      const tooLong = await expectGraphError(
+        client
+          .api('/subscriptions')
+          .post({
+            changeType: 'created',
+            notificationUrl: `https://localhost:${port}/hook`,
+            resource: `users/${USER}/messages`,
+            expirationDateTime: new Date(Date.now() + 20_000 * 60_000).toISOString(),
+          }),
+      );
+      expect(tooLong.message).toBe(
+        'Subscription expiration can only be 10070 minutes in the future.',
+      );
       const sub = (await client.api('/subscriptions').post({
         changeType: 'created,updated',
         notificationUrl: `https://localhost:${port}/hook`,
@@ -183,15 +281,25 @@ describe('subscriptions', () => {
       expect(sub.applicationId).toBe(emu.app.clientId);
       await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'Ping' });
       await emu.control.notifications();
-      const note = JSON.parse(received.find((r) => r.url === '/hook')?.body ?? '{}') as { value: { clientState: string; changeType: string; resource: string; tenantId: string }[] };
-      expect(note.value[0]).toMatchObject({ clientState: 'secret-123', changeType: 'created', tenantId: DEMO_TENANT.id });
+      const note = JSON.parse(received.find((r) => r.url === '/hook')?.body ?? '{}') as {
+        value: { clientState: string; changeType: string; resource: string; tenantId: string }[];
+      };
+      expect(note.value[0]).toMatchObject({
+        clientState: 'secret-123',
+        changeType: 'created',
+        tenantId: DEMO_TENANT.id,
+      });
       expect(note.value[0]?.resource).toMatch(/^Users\/.+\/Messages\/.+/);
 
-      const renewed = (await client.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: new Date(Date.now() + 120 * 60_000).toISOString() })) as Item;
+      const renewed = (await client
+        .api(`/subscriptions/${sub.id}`)
+        .patch({ expirationDateTime: new Date(Date.now() + 120 * 60_000).toISOString() })) as Item;
       expect(renewed.expirationDateTime).not.toBe(sub.expirationDateTime);
       await emu.control.sendLifecycle(sub.id, 'reauthorizationRequired');
       await emu.control.notifications();
-      expect(received.find((r) => r.url === '/lifecycle')?.body).toContain('"lifecycleEvent":"reauthorizationRequired"');
+      expect(received.find((r) => r.url === '/lifecycle')?.body).toContain(
+        '"lifecycleEvent":"reauthorizationRequired"',
+      );
       await client.api(`/subscriptions/${sub.id}`).delete();
       const gone = await expectGraphError(client.api(`/subscriptions/${sub.id}`).get());
       expect(gone.statusCode).toBe(404);
@@ -201,7 +309,16 @@ describe('subscriptions', () => {
   });
 
   it('refuses a subscription whose endpoint fails the validation handshake', async () => {
-    const e = await expectGraphError(client.api('/subscriptions').post({ changeType: 'created', notificationUrl: 'https://localhost:1/nothing', resource: `users/${USER}/events`, expirationDateTime: new Date(Date.now() + 3600_000).toISOString() }));
+    const e = await expectGraphError(
+      client
+        .api('/subscriptions')
+        .post({
+          changeType: 'created',
+          notificationUrl: 'https://localhost:1/nothing',
+          resource: `users/${USER}/events`,
+          expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+        }),
+    );
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('ValidationError');
   });

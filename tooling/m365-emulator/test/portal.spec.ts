@@ -14,14 +14,22 @@ afterAll(async () => {
 });
 
 const post = (path: string, form: Record<string, string>): Promise<Response> =>
-  fetch(`${emu.baseUrl}${path}`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+  fetch(`${emu.baseUrl}${path}`, {
+    method: 'POST',
+    body: new URLSearchParams(form),
+    redirect: 'manual',
+  });
 
 describe('emulated Entra admin portal', () => {
   it('lists no enterprise app before consent, then shows granted permissions and revokes one', async () => {
     const apps = `/portal/${DEMO_TENANT.id}/enterprise-apps`;
-    expect(await (await fetch(`${emu.baseUrl}${apps}`)).text()).toContain('id="no-enterprise-apps"');
+    expect(await (await fetch(`${emu.baseUrl}${apps}`)).text()).toContain(
+      'id="no-enterprise-apps"',
+    );
     await emu.control.adminConsent(DEMO_TENANT.id);
-    expect(await (await fetch(`${emu.baseUrl}${apps}`)).text()).toContain(`id="app-${emu.app.clientId}"`);
+    expect(await (await fetch(`${emu.baseUrl}${apps}`)).text()).toContain(
+      `id="app-${emu.app.clientId}"`,
+    );
     const perms = `/portal/${DEMO_TENANT.id}/enterprise-apps/${emu.app.clientId}/permissions`;
     const before = await (await fetch(`${emu.baseUrl}${perms}`)).text();
     expect(before).toContain('id="revoke-mail-send"');
@@ -37,12 +45,21 @@ describe('emulated Entra admin portal', () => {
 
   it('adds an access policy and evaluates it like Test-ApplicationAccessPolicy', async () => {
     const path = `/portal/${DEMO_TENANT.id}/access-policies`;
-    await post(path, { action: 'add', group: DEMO_TENANT.groups.sales, accessRight: 'RestrictAccess', description: 'sales only' });
+    await post(path, {
+      action: 'add',
+      group: DEMO_TENANT.groups.sales,
+      accessRight: 'RestrictAccess',
+      description: 'sales only',
+    });
     const policies = await emu.control.accessPolicies(DEMO_TENANT.id);
     expect(policies.map((p) => p.accessRight).sort()).toEqual(['DenyAccess', 'RestrictAccess']);
-    const outside = await (await post(path, { action: 'test', identity: 'diego.siciliani@contoso.com' })).text();
+    const outside = await (
+      await post(path, { action: 'test', identity: 'diego.siciliani@contoso.com' })
+    ).text();
     expect(outside).toMatch(/id="access-check-result">Denied</);
-    const inside = await (await post(path, { action: 'test', identity: DEMO_TENANT.users.member })).text();
+    const inside = await (
+      await post(path, { action: 'test', identity: DEMO_TENANT.users.member })
+    ).text();
     expect(inside).toMatch(/id="access-check-result">Granted</);
   });
 
@@ -50,7 +67,13 @@ describe('emulated Entra admin portal', () => {
     const users = await (await fetch(`${emu.baseUrl}/portal/${DEMO_TENANT.id}/users`)).text();
     expect(users).toContain('id="user-pradeep-gupta-contoso-com"');
     expect(users).toContain('No mailbox');
-    await post(`/portal/${DEMO_TENANT.id}/consent-settings`, { userConsent: 'notAllowed', adminConsentWorkflow: 'on' });
-    expect((await emu.control.tenant(DEMO_TENANT.id)).consentPolicy).toEqual({ userConsent: 'notAllowed', adminConsentWorkflow: true });
+    await post(`/portal/${DEMO_TENANT.id}/consent-settings`, {
+      userConsent: 'notAllowed',
+      adminConsentWorkflow: 'on',
+    });
+    expect((await emu.control.tenant(DEMO_TENANT.id)).consentPolicy).toEqual({
+      userConsent: 'notAllowed',
+      adminConsentWorkflow: true,
+    });
   });
 });

@@ -9,7 +9,10 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
-async function getJson(url: string, headers: Record<string, string>): Promise<Record<string, unknown>> {
+async function getJson(
+  url: string,
+  headers: Record<string, string>,
+): Promise<Record<string, unknown>> {
   const res = await fetch(url, { headers });
   if (res.status !== 200) throw new Error(`${url} → ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
@@ -24,22 +27,32 @@ async function main(): Promise<void> {
     seed: [{ domain: 'fabrikam', users: BIG_USERS, adminConsented: true }],
   });
   const startMs = performance.now() - t0;
-  out(`start-up with a ${BIG_USERS.toLocaleString('en-US')}-user tenant: ${startMs.toFixed(0)} ms, rss ${mb(process.memoryUsage().rss)} (was ${mb(rssBefore)})`);
+  out(
+    `start-up with a ${BIG_USERS.toLocaleString('en-US')}-user tenant: ${startMs.toFixed(0)} ms, rss ${mb(process.memoryUsage().rss)} (was ${mb(rssBefore)})`,
+  );
   const tenant = emu.state.findTenant('fabrikam.com');
   if (!tenant) throw new Error('tenant missing');
   const tokenRes = await fetch(`${emu.baseUrl}/fabrikam.com/oauth2/v2.0/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: emu.app.clientId, client_secret: emu.app.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: emu.app.clientId,
+      client_secret: emu.app.clientSecret,
+      scope: 'https://graph.microsoft.com/.default',
+    }),
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
   const headers = { authorization: `Bearer ${token}` };
   // Throttling would (correctly) stop a walk this long; lift it for the benchmark.
-  await emu.control.updateSettings({ throttle: { concurrentPerMailbox: 4, requestsPerWindow: 1e9, windowSeconds: 600 } });
+  await emu.control.updateSettings({
+    throttle: { concurrentPerMailbox: 4, requestsPerWindow: 1e9, windowSeconds: 600 },
+  });
 
   let t = performance.now();
   let requests = 0;
   let users = 0;
-  let url: string | undefined = `${emu.graphBaseUrl}/v1.0/users?$top=999&$select=id,userPrincipalName,mail,accountEnabled`;
+  let url: string | undefined =
+    `${emu.graphBaseUrl}/v1.0/users?$top=999&$select=id,userPrincipalName,mail,accountEnabled`;
   while (url) {
     const page = await getJson(url, headers);
     requests++;
@@ -47,21 +60,38 @@ async function main(): Promise<void> {
     url = page['@odata.nextLink'] as string | undefined;
   }
   let secs = (performance.now() - t) / 1000;
-  out(`users walk: ${users} users in ${requests} requests, ${(requests / secs).toFixed(1)} req/s, ${(users / secs).toFixed(0)} users/s`);
+  out(
+    `users walk: ${users} users in ${requests} requests, ${(requests / secs).toFixed(1)} req/s, ${(users / secs).toFixed(0)} users/s`,
+  );
 
   t = performance.now();
   const n = 500;
-  for (let i = 0; i < n; i++) await getJson(`${emu.graphBaseUrl}/v1.0/users/${tenant.users.at(i * 17)?.id ?? ''}`, headers);
+  for (let i = 0; i < n; i++)
+    await getJson(`${emu.graphBaseUrl}/v1.0/users/${tenant.users.at(i * 17)?.id ?? ''}`, headers);
   secs = (performance.now() - t) / 1000;
   out(`single-user GET: ${(n / secs).toFixed(0)} req/s (sequential)`);
 
   const bulk = tenant.users.at(1)?.userPrincipalName ?? '';
   // Re-seed one mailbox at a million messages without rebuilding the tenant.
-  emu.state.addTenant({ domain: 'fabrikam', users: BIG_USERS, adminConsented: true, largeMailboxes: [{ userPrincipalName: bulk, inboxMessages: BIG_MAILBOX }] });
-  const token2 = ((await (await fetch(`${emu.baseUrl}/fabrikam.com/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: emu.app.clientId, client_secret: emu.app.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
-  })).json()) as { access_token: string }).access_token;
+  emu.state.addTenant({
+    domain: 'fabrikam',
+    users: BIG_USERS,
+    adminConsented: true,
+    largeMailboxes: [{ userPrincipalName: bulk, inboxMessages: BIG_MAILBOX }],
+  });
+  const token2 = (
+    (await (
+      await fetch(`${emu.baseUrl}/fabrikam.com/oauth2/v2.0/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: emu.app.clientId,
+          client_secret: emu.app.clientSecret,
+          scope: 'https://graph.microsoft.com/.default',
+        }),
+      })
+    ).json()) as { access_token: string }
+  ).access_token;
   const h2 = { authorization: `Bearer ${token2}`, prefer: 'odata.maxpagesize=1000' };
   t = performance.now();
   requests = 0;
@@ -76,7 +106,9 @@ async function main(): Promise<void> {
     if (requests % 100 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
   secs = (performance.now() - t) / 1000;
-  out(`message delta walk: ${messages.toLocaleString('en-US')} messages in ${requests} requests, ${secs.toFixed(1)} s, ${(requests / secs).toFixed(1)} req/s, ${(messages / secs).toFixed(0)} msg/s, peak rss ${mb(peakRss)}`);
+  out(
+    `message delta walk: ${messages.toLocaleString('en-US')} messages in ${requests} requests, ${secs.toFixed(1)} s, ${(requests / secs).toFixed(1)} req/s, ${(messages / secs).toFixed(0)} msg/s, peak rss ${mb(peakRss)}`,
+  );
   await emu.stop();
 }
 

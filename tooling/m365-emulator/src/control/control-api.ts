@@ -24,7 +24,8 @@ export type ControlRoute = { method: string; pattern: RegExp; handler: Handler }
 
 function str(body: Record<string, unknown>, key: string): string {
   const v = body[key];
-  if (typeof v !== 'string' || v === '') throw new ControlError(400, `'${key}' must be a non-empty string`);
+  if (typeof v !== 'string' || v === '')
+    throw new ControlError(400, `'${key}' must be a non-empty string`);
   return v;
 }
 
@@ -62,7 +63,8 @@ export class ControlApi {
       const m = route.pattern.exec(path);
       if (!m) continue;
       const parsed = req.body.length ? jsonBody(req) : {};
-      if (req.body.length && !isRecord(parsed)) return json(400, { error: 'Body must be a JSON object' });
+      if (req.body.length && !isRecord(parsed))
+        return json(400, { error: 'Body must be a JSON object' });
       try {
         const params = m.slice(1).map((p) => decodeURIComponent(p ?? ''));
         const result = await route.handler(req, params, (parsed ?? {}) as Record<string, unknown>);
@@ -86,9 +88,14 @@ export class ControlApi {
       return { redirectUris: s.app.redirectUris };
     });
     this.add('PUT', /^\/app\/permissions$/, (_r, _p, b) => {
-      if (Array.isArray(b.applicationPermissions)) s.app.applicationPermissions = b.applicationPermissions.map(String);
-      if (Array.isArray(b.delegatedPermissions)) s.app.delegatedPermissions = b.delegatedPermissions.map(String);
-      return { applicationPermissions: s.app.applicationPermissions, delegatedPermissions: s.app.delegatedPermissions };
+      if (Array.isArray(b.applicationPermissions))
+        s.app.applicationPermissions = b.applicationPermissions.map(String);
+      if (Array.isArray(b.delegatedPermissions))
+        s.app.delegatedPermissions = b.delegatedPermissions.map(String);
+      return {
+        applicationPermissions: s.app.applicationPermissions,
+        delegatedPermissions: s.app.delegatedPermissions,
+      };
     });
     this.add('GET', /^\/settings$/, () => s.settings);
     this.add('PATCH', /^\/settings$/, (_r, _p, b) => {
@@ -133,30 +140,50 @@ export class ControlApi {
     });
     this.add('POST', /^\/tenants\/([^/]+)\/grants\/delegated$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
-      const principal = typeof b.principal === 'string' && b.principal !== 'AllPrincipals' ? this.user(tenant, b.principal).id : 'AllPrincipals';
+      const principal =
+        typeof b.principal === 'string' && b.principal !== 'AllPrincipals'
+          ? this.user(tenant, b.principal).id
+          : 'AllPrincipals';
       tenant.grantDelegated(principal, Array.isArray(b.scopes) ? b.scopes.map(String) : []);
       return tenantSummary(tenant);
     });
-    this.add('DELETE', /^\/tenants\/([^/]+)\/grants\/delegated\/([^/]+)\/([^/]+)$/, (_r, [t, principal, scope]) => {
-      const tenant = this.tenant(t ?? '');
-      const key = principal === 'AllPrincipals' ? 'AllPrincipals' : this.user(tenant, principal ?? '').id;
-      tenant.delegatedGrants.get(key)?.delete(scope ?? '');
-      return tenantSummary(tenant);
-    });
+    this.add(
+      'DELETE',
+      /^\/tenants\/([^/]+)\/grants\/delegated\/([^/]+)\/([^/]+)$/,
+      (_r, [t, principal, scope]) => {
+        const tenant = this.tenant(t ?? '');
+        const key =
+          principal === 'AllPrincipals' ? 'AllPrincipals' : this.user(tenant, principal ?? '').id;
+        tenant.delegatedGrants.get(key)?.delete(scope ?? '');
+        return tenantSummary(tenant);
+      },
+    );
     this.add('PUT', /^\/tenants\/([^/]+)\/consent-policy$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
-      if (b.userConsent === 'allowed' || b.userConsent === 'notAllowed') tenant.consentPolicy.userConsent = b.userConsent;
-      if (typeof b.adminConsentWorkflow === 'boolean') tenant.consentPolicy.adminConsentWorkflow = b.adminConsentWorkflow;
+      if (b.userConsent === 'allowed' || b.userConsent === 'notAllowed')
+        tenant.consentPolicy.userConsent = b.userConsent;
+      if (typeof b.adminConsentWorkflow === 'boolean')
+        tenant.consentPolicy.adminConsentWorkflow = b.adminConsentWorkflow;
       return tenant.consentPolicy;
     });
-    this.add('GET', /^\/tenants\/([^/]+)\/consent-requests$/, (_r, [t]) => this.tenant(t ?? '').consentRequests);
-    this.add('GET', /^\/tenants\/([^/]+)\/access-policies$/, (_r, [t]) => this.tenant(t ?? '').accessPolicies);
+    this.add(
+      'GET',
+      /^\/tenants\/([^/]+)\/consent-requests$/,
+      (_r, [t]) => this.tenant(t ?? '').consentRequests,
+    );
+    this.add(
+      'GET',
+      /^\/tenants\/([^/]+)\/access-policies$/,
+      (_r, [t]) => this.tenant(t ?? '').accessPolicies,
+    );
     this.add('POST', /^\/tenants\/([^/]+)\/access-policies$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
       const group = tenant.findGroup(str(b, 'group'));
       if (!group) throw new ControlError(404, `Unknown group '${String(b.group)}'`);
-      if (!group.mailEnabled || !group.securityEnabled) throw new ControlError(400, 'The group must be a mail-enabled security group');
-      const accessRight = b.accessRight === 'DenyAccess' ? 'DenyAccess' : ('RestrictAccess' as AccessRight);
+      if (!group.mailEnabled || !group.securityEnabled)
+        throw new ControlError(400, 'The group must be a mail-enabled security group');
+      const accessRight =
+        b.accessRight === 'DenyAccess' ? 'DenyAccess' : ('RestrictAccess' as AccessRight);
       const policy = {
         id: guidFrom(tenant.id, 'aap', group.id, accessRight, s.clock.next()),
         appId: typeof b.appId === 'string' ? b.appId : s.app.clientId,
@@ -176,7 +203,13 @@ export class ControlApi {
       const identity = r.query.get('identity') ?? '';
       const user = this.user(tenant, identity);
       const appId = r.query.get('appId') ?? s.app.clientId;
-      return { AppId: appId, Mailbox: user.mailNickname, MailboxId: user.id, MailboxSid: `S-1-5-21-${user.id.slice(0, 8)}`, AccessCheckResult: tenant.accessCheck(appId, user.id) };
+      return {
+        AppId: appId,
+        Mailbox: user.mailNickname,
+        MailboxId: user.id,
+        MailboxSid: `S-1-5-21-${user.id.slice(0, 8)}`,
+        AccessCheckResult: tenant.accessCheck(appId, user.id),
+      };
     });
     this.add('POST', /^\/tenants\/([^/]+)\/delta\/expire$/, (_r, [t]) => {
       const tenant = this.tenant(t ?? '');
@@ -269,7 +302,10 @@ export class ControlApi {
     this.add('GET', /^\/requests$/, (r) => {
       const pathContains = r.query.get('pathContains');
       const since = r.query.get('since');
-      return s.log.list({ ...(pathContains ? { pathContains } : {}), ...(since ? { since: Number(since) } : {}) });
+      return s.log.list({
+        ...(pathContains ? { pathContains } : {}),
+        ...(since ? { since: Number(since) } : {}),
+      });
     });
     this.add('DELETE', /^\/requests$/, () => {
       s.log.clear();

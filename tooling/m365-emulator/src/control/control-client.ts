@@ -76,7 +76,9 @@ export class ControlClient {
         url,
         {
           method,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {},
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+            : {},
           ...(url.protocol === 'https:' && this.caCertPem ? { ca: this.caCertPem } : {}),
           agent: false,
         },
@@ -100,13 +102,21 @@ export class ControlClient {
     });
   }
 
-  app(): Promise<{ clientId: string; redirectUris: string[]; applicationPermissions: string[]; delegatedPermissions: string[] }> {
+  app(): Promise<{
+    clientId: string;
+    redirectUris: string[];
+    applicationPermissions: string[];
+    delegatedPermissions: string[];
+  }> {
     return this.request('GET', '/app');
   }
   addRedirectUri(uri: string): Promise<{ redirectUris: string[] }> {
     return this.request('POST', '/app/redirect-uris', { uri });
   }
-  setAppPermissions(p: { applicationPermissions?: string[]; delegatedPermissions?: string[] }): Promise<unknown> {
+  setAppPermissions(p: {
+    applicationPermissions?: string[];
+    delegatedPermissions?: string[];
+  }): Promise<unknown> {
     return this.request('PUT', '/app/permissions', p);
   }
   settings(): Promise<EmulatorSettings> {
@@ -144,15 +154,27 @@ export class ControlClient {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/roles`, { roles });
   }
   revokeRole(tenant: string, role: string): Promise<TenantSummary> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/grants/roles/${encodeURIComponent(role)}`);
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/grants/roles/${encodeURIComponent(role)}`,
+    );
   }
   grantDelegated(tenant: string, principal: string, scopes: string[]): Promise<TenantSummary> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/delegated`, { principal, scopes });
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/delegated`, {
+      principal,
+      scopes,
+    });
   }
   revokeDelegated(tenant: string, principal: string, scope: string): Promise<TenantSummary> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/grants/delegated/${encodeURIComponent(principal)}/${encodeURIComponent(scope)}`);
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/grants/delegated/${encodeURIComponent(principal)}/${encodeURIComponent(scope)}`,
+    );
   }
-  setConsentPolicy(tenant: string, policy: { userConsent?: 'allowed' | 'notAllowed'; adminConsentWorkflow?: boolean }): Promise<unknown> {
+  setConsentPolicy(
+    tenant: string,
+    policy: { userConsent?: 'allowed' | 'notAllowed'; adminConsentWorkflow?: boolean },
+  ): Promise<unknown> {
     return this.request('PUT', `/tenants/${encodeURIComponent(tenant)}/consent-policy`, policy);
   }
   consentRequests(tenant: string): Promise<ConsentRequest[]> {
@@ -162,76 +184,190 @@ export class ControlClient {
     return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies`);
   }
   /** New-ApplicationAccessPolicy: group is a mail-enabled security group's id or address. */
-  addAccessPolicy(tenant: string, p: { group: string; accessRight: 'RestrictAccess' | 'DenyAccess'; description?: string; appId?: string }): Promise<AccessPolicy> {
+  addAccessPolicy(
+    tenant: string,
+    p: {
+      group: string;
+      accessRight: 'RestrictAccess' | 'DenyAccess';
+      description?: string;
+      appId?: string;
+    },
+  ): Promise<AccessPolicy> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/access-policies`, p);
   }
   removeAccessPolicy(tenant: string, id: string): Promise<void> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/access-policies/${encodeURIComponent(id)}`);
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/access-policies/${encodeURIComponent(id)}`,
+    );
   }
   /** Test-ApplicationAccessPolicy. */
-  testAccessPolicy(tenant: string, identity: string): Promise<{ AppId: string; Mailbox: string; MailboxId: string; AccessCheckResult: 'Granted' | 'Denied' }> {
-    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies/test?identity=${encodeURIComponent(identity)}`);
+  testAccessPolicy(
+    tenant: string,
+    identity: string,
+  ): Promise<{
+    AppId: string;
+    Mailbox: string;
+    MailboxId: string;
+    AccessCheckResult: 'Granted' | 'Denied';
+  }> {
+    return this.request(
+      'GET',
+      `/tenants/${encodeURIComponent(tenant)}/access-policies/test?identity=${encodeURIComponent(identity)}`,
+    );
   }
   expireDeltaTokens(tenant: string): Promise<{ deltaEpoch: number }> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/delta/expire`);
   }
-  addUser(tenant: string, user: Partial<UserRecord> & { userPrincipalName: string }): Promise<UserRecord> {
+  addUser(
+    tenant: string,
+    user: Partial<UserRecord> & { userPrincipalName: string },
+  ): Promise<UserRecord> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/users`, user);
   }
   updateUser(tenant: string, user: string, patch: Partial<UserRecord>): Promise<UserRecord> {
-    return this.request('PATCH', `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}`, patch);
+    return this.request(
+      'PATCH',
+      `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}`,
+      patch,
+    );
   }
   disableUser(tenant: string, user: string): Promise<UserRecord> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}/disable`);
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}/disable`,
+    );
   }
   deleteUser(tenant: string, user: string, opts: { hard?: boolean } = {}): Promise<void> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}${opts.hard ? '?hard=true' : ''}`);
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}${opts.hard ? '?hard=true' : ''}`,
+    );
   }
   revokeRefreshTokens(tenant: string, user?: string): Promise<{ revoked: number }> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/refresh-tokens/revoke`, user ? { user } : {});
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/refresh-tokens/revoke`,
+      user ? { user } : {},
+    );
   }
   expireRefreshTokens(tenant: string): Promise<{ expired: number }> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/refresh-tokens/expire`);
   }
   /** Delivers a new message into a mailbox as if it arrived from outside or from a colleague. */
   deliverMail(tenant: string, user: string, mail: IncomingMail): Promise<{ id: string }> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages`, mail);
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages`,
+      mail,
+    );
   }
   /** The user replies to a message from Outlook (the reply lands in Sent Items and in-tenant inboxes). */
-  replyToMail(tenant: string, user: string, messageId: string, body: string): Promise<{ id: string }> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}/reply`, { body });
+  replyToMail(
+    tenant: string,
+    user: string,
+    messageId: string,
+    body: string,
+  ): Promise<{ id: string }> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}/reply`,
+      { body },
+    );
   }
-  moveMail(tenant: string, user: string, messageId: string, folder: string): Promise<{ id: string }> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}/move`, { folder });
+  moveMail(
+    tenant: string,
+    user: string,
+    messageId: string,
+    folder: string,
+  ): Promise<{ id: string }> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}/move`,
+      { folder },
+    );
   }
-  updateMail(tenant: string, user: string, messageId: string, patch: { isRead?: boolean; subject?: string; categories?: string[] }): Promise<unknown> {
-    return this.request('PATCH', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}`, patch);
+  updateMail(
+    tenant: string,
+    user: string,
+    messageId: string,
+    patch: { isRead?: boolean; subject?: string; categories?: string[] },
+  ): Promise<unknown> {
+    return this.request(
+      'PATCH',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}`,
+      patch,
+    );
   }
   deleteMail(tenant: string, user: string, messageId: string): Promise<void> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}`);
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/${encodeURIComponent(messageId)}`,
+    );
   }
   createEvent(tenant: string, user: string, event: EventInput): Promise<{ id: string }> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events`, event);
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events`,
+      event,
+    );
   }
-  updateEvent(tenant: string, user: string, eventId: string, patch: Partial<EventInput>): Promise<unknown> {
-    return this.request('PATCH', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`, patch);
+  updateEvent(
+    tenant: string,
+    user: string,
+    eventId: string,
+    patch: Partial<EventInput>,
+  ): Promise<unknown> {
+    return this.request(
+      'PATCH',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`,
+      patch,
+    );
   }
   cancelEvent(tenant: string, user: string, eventId: string): Promise<unknown> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}/cancel`);
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}/cancel`,
+    );
   }
   deleteEvent(tenant: string, user: string, eventId: string): Promise<void> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`);
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`,
+    );
   }
   /** Active change-notification subscriptions (all tenants). */
-  subscriptions(): Promise<{ id: string; tenantId: string; resource: string; clientState: string | null; expirationDateTime: string }[]> {
+  subscriptions(): Promise<
+    {
+      id: string;
+      tenantId: string;
+      resource: string;
+      clientState: string | null;
+      expirationDateTime: string;
+    }[]
+  > {
     return this.request('GET', '/subscriptions');
   }
   /** Sends a lifecycle notification; subscriptionRemoved also deletes the subscription. */
-  sendLifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<unknown> {
-    return this.request('POST', `/subscriptions/${encodeURIComponent(subscriptionId)}/lifecycle`, { event });
+  sendLifecycle(
+    subscriptionId: string,
+    event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+  ): Promise<unknown> {
+    return this.request('POST', `/subscriptions/${encodeURIComponent(subscriptionId)}/lifecycle`, {
+      event,
+    });
   }
   /** Every validation, notification and lifecycle delivery attempt so far (waits for queued ones). */
-  notifications(): Promise<{ at: string; subscriptionId: string; url: string; kind: string; status: number | 'error'; payload?: unknown }[]> {
+  notifications(): Promise<
+    {
+      at: string;
+      subscriptionId: string;
+      url: string;
+      kind: string;
+      status: number | 'error';
+      payload?: unknown;
+    }[]
+  > {
     return this.request('GET', '/notifications');
   }
   addFault(spec: FaultSpec): Promise<Fault> {
@@ -244,7 +380,10 @@ export class ControlClient {
     return this.request('DELETE', '/faults');
   }
   requests(filter: { pathContains?: string } = {}): Promise<LoggedRequest[]> {
-    return this.request('GET', `/requests${filter.pathContains ? `?pathContains=${encodeURIComponent(filter.pathContains)}` : ''}`);
+    return this.request(
+      'GET',
+      `/requests${filter.pathContains ? `?pathContains=${encodeURIComponent(filter.pathContains)}` : ''}`,
+    );
   }
   clearRequests(): Promise<void> {
     return this.request('DELETE', '/requests');

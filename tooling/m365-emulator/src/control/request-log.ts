@@ -33,7 +33,8 @@ export class RequestLog {
   record(entry: LoggedRequest): void {
     this.total++;
     this.entries.push(entry);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    if (this.entries.length > this.capacity)
+      this.entries.splice(0, this.entries.length - this.capacity);
     const key = `${entry.method} ${entry.path}`;
     this.byPath.set(key, (this.byPath.get(key) ?? 0) + 1);
     this.byStatus.set(entry.status, (this.byStatus.get(entry.status) ?? 0) + 1);
@@ -49,7 +50,12 @@ export class RequestLog {
     return out.slice(filter?.since ?? 0);
   }
 
-  counters(): { total: number; byPath: Record<string, number>; byStatus: Record<string, number>; throttleViolations: number } {
+  counters(): {
+    total: number;
+    byPath: Record<string, number>;
+    byStatus: Record<string, number>;
+    throttleViolations: number;
+  } {
     return {
       total: this.total,
       byPath: Object.fromEntries(this.byPath),

@@ -8,7 +8,11 @@ export function tenantSummary(t: TenantState): Record<string, unknown> {
     domains: t.domains,
     userCount: t.users.size,
     servicePrincipal: t.servicePrincipal
-      ? { id: t.servicePrincipal.id, appId: t.servicePrincipal.appId, grantedRoles: [...t.servicePrincipal.grantedRoles].sort() }
+      ? {
+          id: t.servicePrincipal.id,
+          appId: t.servicePrincipal.appId,
+          grantedRoles: [...t.servicePrincipal.grantedRoles].sort(),
+        }
       : null,
     delegatedGrants: Object.fromEntries([...t.delegatedGrants].map(([k, v]) => [k, [...v].sort()])),
     consentPolicy: t.consentPolicy,

@@ -16,18 +16,30 @@ interface BatchItem {
 }
 
 function parseItems(body: unknown): BatchItem[] {
-  if (!isRecord(body) || !Array.isArray(body.requests)) throw badRequest('Invalid batch payload format.', 'BadRequest');
-  if (body.requests.length > MAX_REQUESTS) throw badRequest(`The number of batch requests exceeds the maximum of ${MAX_REQUESTS}.`, 'BadRequest');
+  if (!isRecord(body) || !Array.isArray(body.requests))
+    throw badRequest('Invalid batch payload format.', 'BadRequest');
+  if (body.requests.length > MAX_REQUESTS)
+    throw badRequest(
+      `The number of batch requests exceeds the maximum of ${MAX_REQUESTS}.`,
+      'BadRequest',
+    );
   const seen = new Set<string>();
   return body.requests.map((r) => {
-    if (!isRecord(r) || typeof r.id !== 'string' || typeof r.method !== 'string' || typeof r.url !== 'string') {
+    if (
+      !isRecord(r) ||
+      typeof r.id !== 'string' ||
+      typeof r.method !== 'string' ||
+      typeof r.url !== 'string'
+    ) {
       throw badRequest('Invalid batch payload format.', 'BadRequest');
     }
     const key = r.id.toLowerCase();
-    if (seen.has(key)) throw badRequest(`Request ids must be unique. Duplicate id '${r.id}'.`, 'BadRequest');
+    if (seen.has(key))
+      throw badRequest(`Request ids must be unique. Duplicate id '${r.id}'.`, 'BadRequest');
     seen.add(key);
     const headers: Record<string, string> = {};
-    if (isRecord(r.headers)) for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = String(v);
+    if (isRecord(r.headers))
+      for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = String(v);
     return {
       id: r.id,
       method: r.method.toUpperCase(),
@@ -45,7 +57,10 @@ function subRequest(outer: EmuRequest, item: BatchItem): EmuRequest {
   let body = Buffer.alloc(0);
   if (item.body !== undefined) {
     const type = item.headers['content-type'] ?? '';
-    body = typeof item.body === 'string' && !type.includes('json') ? Buffer.from(item.body, 'base64') : Buffer.from(JSON.stringify(item.body));
+    body =
+      typeof item.body === 'string' && !type.includes('json')
+        ? Buffer.from(item.body, 'base64')
+        : Buffer.from(JSON.stringify(item.body));
   }
   return {
     method: item.method,
@@ -82,13 +97,28 @@ async function batch(ctx: GraphCtx): Promise<EmuReply> {
         id: item.id,
         status: 424,
         headers: { 'content-type': 'application/json' },
-        body: { error: { code: 'FailedDependency', message: 'Request failed due to a failed dependent request.' } },
+        body: {
+          error: {
+            code: 'FailedDependency',
+            message: 'Request failed due to a failed dependent request.',
+          },
+        },
       });
       continue;
     }
     if (item.body !== undefined && !item.headers['content-type']) {
       status.set(item.id.toLowerCase(), 400);
-      responses.push({ id: item.id, status: 400, headers: { 'content-type': 'application/json' }, body: { error: { code: 'BadRequest', message: 'Content-Type header must be specified when a body is present.' } } });
+      responses.push({
+        id: item.id,
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+        body: {
+          error: {
+            code: 'BadRequest',
+            message: 'Content-Type header must be specified when a body is present.',
+          },
+        },
+      });
       continue;
     }
     const sub = subRequest(ctx.req, item);
@@ -96,12 +126,30 @@ async function batch(ctx: GraphCtx): Promise<EmuReply> {
     status.set(item.id.toLowerCase(), reply.status);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reply.headers ?? {})) {
-      if (['content-type', 'retry-after', 'location', 'odata-version', 'cache-control', 'etag', 'preference-applied'].includes(k.toLowerCase())) headers[k] = v;
+      if (
+        [
+          'content-type',
+          'retry-after',
+          'location',
+          'odata-version',
+          'cache-control',
+          'etag',
+          'preference-applied',
+        ].includes(k.toLowerCase())
+      )
+        headers[k] = v;
     }
     const body = replyBody(reply.body);
-    responses.push({ id: item.id, status: reply.status, headers, ...(body !== undefined ? { body } : {}) });
+    responses.push({
+      id: item.id,
+      status: reply.status,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
   }
   return ok({ responses });
 }
 
-export const batchRoutes: GraphRoute[] = [{ method: 'POST', pattern: /^\/\$batch$/i, handler: batch }];
+export const batchRoutes: GraphRoute[] = [
+  { method: 'POST', pattern: /^\/\$batch$/i, handler: batch },
+];

@@ -29,17 +29,27 @@ export function encodeDelta(state: DeltaState): string {
 
 export function decodeDelta(token: string): DeltaState | undefined {
   const v = decodeToken(token);
-  if (!isRecord(v) || typeof v.scope !== 'string' || typeof v.tenantId !== 'string') return undefined;
+  if (!isRecord(v) || typeof v.scope !== 'string' || typeof v.tenantId !== 'string')
+    return undefined;
   return v as unknown as DeltaState;
 }
 
 export function directoryResync(location: string): GraphHttpError {
-  return new GraphHttpError(410, 'resyncRequired', 'Resync required. Replace any local cached copies of the directory objects with the results from the delta query using an empty deltaToken.', {
-    location,
-  });
+  return new GraphHttpError(
+    410,
+    'resyncRequired',
+    'Resync required. Replace any local cached copies of the directory objects with the results from the delta query using an empty deltaToken.',
+    {
+      location,
+    },
+  );
 }
 
 export function outlookResync(): GraphHttpError {
   const gen = Math.floor(Math.random() * 100) + 100;
-  return new GraphHttpError(410, 'SyncStateNotFound', `The sync state generation is not found; generation=${gen};[highest=${gen + 8}][${gen + 8}][${gen + 6}][${gen + 7}].`);
+  return new GraphHttpError(
+    410,
+    'SyncStateNotFound',
+    `The sync state generation is not found; generation=${gen};[highest=${gen + 8}][${gen + 8}][${gen + 6}][${gen + 7}].`,
+  );
 }

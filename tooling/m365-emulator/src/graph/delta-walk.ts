@@ -23,9 +23,15 @@ export function deltaPage<T extends { id: string }>(
   if (token.phase === 'init') {
     const { items, next } = collection.page(token.offset, pageSize, opts.include);
     if (next !== undefined) return { items, removed: [], next: { ...token, offset: next } };
-    return { items, removed: [], delta: { ...token, phase: 'changes', since: token.until, offset: 0 } };
+    return {
+      items,
+      removed: [],
+      delta: { ...token, phase: 'changes', since: token.until, offset: 0 },
+    };
   }
-  const changeTypes = new Set((opts.changeType ?? 'created,updated,deleted').split(',').map((s) => s.trim().toLowerCase()));
+  const changeTypes = new Set(
+    (opts.changeType ?? 'created,updated,deleted').split(',').map((s) => s.trim().toLowerCase()),
+  );
   const all = collection.changesBetween(token.since, token.until).filter((c) => {
     if (c.item === null) return changeTypes.has('deleted');
     if (opts.include && !opts.include(c.item)) return false;

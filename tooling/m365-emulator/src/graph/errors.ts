@@ -46,4 +46,5 @@ export class GraphHttpError extends Error {
 export const notFoundItem = (): GraphHttpError =>
   new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
 
-export const badRequest = (message: string, code = 'BadRequest'): GraphHttpError => new GraphHttpError(400, code, message);
+export const badRequest = (message: string, code = 'BadRequest'): GraphHttpError =>
+  new GraphHttpError(400, code, message);

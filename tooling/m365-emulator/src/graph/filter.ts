@@ -82,7 +82,13 @@ function cmp(a: unknown, b: unknown): number {
   if (typeof a === 'string' && typeof b === 'string') {
     const da = Date.parse(a);
     const db = Date.parse(b);
-    if (!Number.isNaN(da) && !Number.isNaN(db) && /\d{4}-\d{2}-\d{2}/.test(a) && /\d{4}-\d{2}-\d{2}/.test(b)) return da - db;
+    if (
+      !Number.isNaN(da) &&
+      !Number.isNaN(db) &&
+      /\d{4}-\d{2}-\d{2}/.test(a) &&
+      /\d{4}-\d{2}-\d{2}/.test(b)
+    )
+      return da - db;
     return a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
   }
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -156,7 +162,11 @@ export function parseFilter(input: string): ParsedFilter {
         const v = get(x, prop);
         if (typeof v !== 'string') return false;
         const hay = v.toLowerCase();
-        return fn === 'startswith' ? hay.startsWith(needle) : fn === 'endswith' ? hay.endsWith(needle) : hay.includes(needle);
+        return fn === 'startswith'
+          ? hay.startsWith(needle)
+          : fn === 'endswith'
+            ? hay.endsWith(needle)
+            : hay.includes(needle);
       };
     }
     const prop = t.value;

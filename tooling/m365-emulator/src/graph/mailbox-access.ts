@@ -9,24 +9,45 @@ import type { Principal } from './principal';
  * Exchange applies: user exists, has a mailbox, the app may reach it, delegated callers only
  * reach their own.
  */
-export function resolveMailbox(state: EmulatorState, principal: Principal, userSegment: string): { user: UserRecord; mailbox: Mailbox } {
+export function resolveMailbox(
+  state: EmulatorState,
+  principal: Principal,
+  userSegment: string,
+): { user: UserRecord; mailbox: Mailbox } {
   const tenant = principal.tenant;
   let user: UserRecord | undefined;
   if (userSegment.toLowerCase() === 'me') {
     if (principal.kind !== 'user' || !principal.user) {
-      throw new GraphHttpError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+      throw new GraphHttpError(
+        400,
+        'BadRequest',
+        '/me request is only valid with delegated authentication flow.',
+      );
     }
     user = principal.user;
   } else {
     user = tenant.findUser(userSegment);
   }
-  if (!user) throw new GraphHttpError(404, 'ErrorInvalidUser', `The requested user '${userSegment}' is invalid.`);
+  if (!user)
+    throw new GraphHttpError(
+      404,
+      'ErrorInvalidUser',
+      `The requested user '${userSegment}' is invalid.`,
+    );
   if (principal.kind === 'user' && principal.user && principal.user.id !== user.id) {
-    throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    throw new GraphHttpError(
+      403,
+      'ErrorAccessDenied',
+      'Access is denied. Check credentials and try again.',
+    );
   }
   const mailbox = tenant.mailbox(user);
   if (!mailbox) {
-    throw new GraphHttpError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+    throw new GraphHttpError(
+      404,
+      'MailboxNotEnabledForRESTAPI',
+      'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
+    );
   }
   if (principal.kind === 'app' && tenant.accessCheck(principal.appId, user.id) === 'Denied') {
     throw new GraphHttpError(403, 'ErrorAccessDenied', state.settings.accessPolicyDeniedMessage);

@@ -13,16 +13,26 @@ export interface Preferences {
 export function parsePrefer(req: EmuRequest): Preferences {
   const raw = req.headers.prefer ?? '';
   const prefs: Preferences = { immutableIds: false, returnMinimal: false };
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
-    const value = eq < 0 ? '' : part.slice(eq + 1).trim().replace(/^"|"$/g, '');
+    const value =
+      eq < 0
+        ? ''
+        : part
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"|"$/g, '');
     if (key === 'odata.maxpagesize') {
       const n = Number(value);
       if (Number.isInteger(n) && n > 0) prefs.maxPageSize = n;
     } else if (key === 'outlook.timezone') prefs.timeZone = value;
     else if (key === 'idtype') prefs.immutableIds = value.toLowerCase() === 'immutableid';
-    else if (key === 'outlook.body-content-type') prefs.bodyContentType = value.toLowerCase() === 'text' ? 'text' : 'html';
+    else if (key === 'outlook.body-content-type')
+      prefs.bodyContentType = value.toLowerCase() === 'text' ? 'text' : 'html';
     else if (key === 'return' && value === 'minimal') prefs.returnMinimal = true;
   }
   return prefs;
@@ -50,10 +60,18 @@ export function option(req: EmuRequest, name: string): string | undefined {
 export function parseSelect(req: EmuRequest): string[] | undefined {
   const raw = option(req, 'select');
   if (raw === undefined) return undefined;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-export function parseTop(req: EmuRequest, max: number, message: (v: string) => string, code = 'Request_UnsupportedQuery'): number | undefined {
+export function parseTop(
+  req: EmuRequest,
+  max: number,
+  message: (v: string) => string,
+  code = 'Request_UnsupportedQuery',
+): number | undefined {
   const raw = option(req, 'top');
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -62,7 +80,10 @@ export function parseTop(req: EmuRequest, max: number, message: (v: string) => s
 }
 
 /** Picks properties of an object in a given order; odata annotations are always kept. */
-export function project(obj: Record<string, unknown>, select: string[] | undefined): Record<string, unknown> {
+export function project(
+  obj: Record<string, unknown>,
+  select: string[] | undefined,
+): Record<string, unknown> {
   if (!select) return obj;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (k.startsWith('@odata.')) out[k] = v;

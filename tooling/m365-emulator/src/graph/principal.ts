@@ -33,13 +33,18 @@ export function authenticate(state: EmulatorState, req: EmuRequest): Principal {
   if (!token) throw unauthorized('Access token is empty.');
   const jwt = decodeJwt(token);
   if (!jwt) throw unauthorized('IDX14100: JWT is not well formed, there are no dots (.).');
-  if (!verifyJwtSignature(jwt, state.signingPublicKey)) throw unauthorized('Access token validation failure.');
+  if (!verifyJwtSignature(jwt, state.signingPublicKey))
+    throw unauthorized('Access token validation failure.');
   const p = jwt.payload;
   if (p.aud !== GRAPH_RESOURCE && p.aud !== `${GRAPH_RESOURCE}/` && p.aud !== GRAPH_APP_ID) {
     throw unauthorized('Access token validation failure. Invalid audience.');
   }
   const nowS = state.nowMs() / 1000;
-  if (typeof p.exp !== 'number' || p.exp < nowS || (typeof p.nbf === 'number' && p.nbf > nowS + 300)) {
+  if (
+    typeof p.exp !== 'number' ||
+    p.exp < nowS ||
+    (typeof p.nbf === 'number' && p.nbf > nowS + 300)
+  ) {
     throw unauthorized('Access token has expired or is not yet valid.');
   }
   const tenant = typeof p.tid === 'string' ? state.tenants.get(p.tid) : undefined;
@@ -51,7 +56,9 @@ export function authenticate(state: EmulatorState, req: EmuRequest): Principal {
     const scopes = new Set(typeof p.scp === 'string' ? p.scp.split(' ').filter(Boolean) : []);
     return { kind: 'user', tenant, appId, roles: new Set(), scopes, user };
   }
-  const roles = new Set(Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : []);
+  const roles = new Set(
+    Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [],
+  );
   // Revoking consent takes effect for new tokens only, as in Entra; a removed service principal
   // however makes every token useless.
   if (!tenant.servicePrincipal) throw unauthorized('Access token validation failure.');
@@ -67,14 +74,26 @@ export interface PermissionRule {
  * Checks the token carries one of the permissions an endpoint accepts. Directory endpoints answer
  * Authorization_RequestDenied, Outlook endpoints ErrorAccessDenied.
  */
-export function requirePermission(principal: Principal, rule: PermissionRule, workload: 'directory' | 'outlook'): void {
+export function requirePermission(
+  principal: Principal,
+  rule: PermissionRule,
+  workload: 'directory' | 'outlook',
+): void {
   const accepted = principal.kind === 'app' ? (rule.app ?? []) : (rule.delegated ?? []);
   const held = principal.kind === 'app' ? principal.roles : principal.scopes;
   if (accepted.some((p) => held.has(p))) return;
   if (workload === 'directory') {
-    throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    throw new GraphHttpError(
+      403,
+      'Authorization_RequestDenied',
+      'Insufficient privileges to complete the operation.',
+    );
   }
-  throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+  throw new GraphHttpError(
+    403,
+    'ErrorAccessDenied',
+    'Access is denied. Check credentials and try again.',
+  );
 }
 
 export function has(principal: Principal, ...permissions: string[]): boolean {

@@ -7,7 +7,8 @@ import { parsePrefer, preferenceApplied } from './odata';
 import { authenticate } from './principal';
 import { MailboxThrottle } from './throttle';
 
-export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const GRAPH_JSON =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 export interface GraphHandleOptions {
   /** Injected latency, spent while the request counts as in flight for its mailbox. */
@@ -72,36 +73,77 @@ export class GraphService {
     const tenant = this.state.tenants.get(tid);
     if (!tenant) return undefined;
     const seg = found.params[found.route.mailboxParam] || 'me';
-    const user = seg.toLowerCase() === 'me' ? (typeof jwt.payload.oid === 'string' ? tenant.users.get(jwt.payload.oid) : undefined) : tenant.findUser(seg);
+    const user =
+      seg.toLowerCase() === 'me'
+        ? typeof jwt.payload.oid === 'string'
+          ? tenant.users.get(jwt.payload.oid)
+          : undefined
+        : tenant.findUser(seg);
     return user ? { appId, tenantId: tenant.id, mailbox: user.id } : undefined;
   }
 
   /** Handles a request whose path starts after "/v1.0". */
-  async handle(req: EmuRequest, versionless: string, opts: GraphHandleOptions = {}): Promise<EmuReply> {
+  async handle(
+    req: EmuRequest,
+    versionless: string,
+    opts: GraphHandleOptions = {},
+  ): Promise<EmuReply> {
     const reply = await this.dispatch(req, versionless, opts);
     const headers: Record<string, string> = {
       'request-id': req.requestId,
       'client-request-id': req.headers['client-request-id'] ?? req.requestId,
-      'x-ms-ags-diagnostic': JSON.stringify({ ServerInfo: { DataCenter: 'Emulator', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: 'EMU' } }),
+      'x-ms-ags-diagnostic': JSON.stringify({
+        ServerInfo: {
+          DataCenter: 'Emulator',
+          Slice: 'E',
+          Ring: '0',
+          ScaleUnit: '000',
+          RoleInstance: 'EMU',
+        },
+      }),
       'strict-transport-security': 'max-age=31536000',
       'odata-version': '4.0',
       ...(reply.headers ?? {}),
     };
-    if (reply.body !== undefined && typeof reply.body !== 'string' && !Buffer.isBuffer(reply.body) && !headers['content-type']) {
+    if (
+      reply.body !== undefined &&
+      typeof reply.body !== 'string' &&
+      !Buffer.isBuffer(reply.body) &&
+      !headers['content-type']
+    ) {
       headers['content-type'] = GRAPH_JSON;
     }
     return { ...reply, headers };
   }
 
-  private async dispatch(req: EmuRequest, versionless: string, opts: GraphHandleOptions): Promise<EmuReply> {
+  private async dispatch(
+    req: EmuRequest,
+    versionless: string,
+    opts: GraphHandleOptions,
+  ): Promise<EmuReply> {
     const path = normalizeGraphPath(versionless);
     const found = this.match(req.method, path);
     const now = this.state.now();
     if (!found) {
       const anyMethod = [...this.extraRoutes, ...this.routes].some((r) => r.pattern.test(path));
-      if (anyMethod) return graphError(req, 405, 'Request_BadRequest', `The HTTP method '${req.method}' is not allowed for this resource.`, {}, now);
+      if (anyMethod)
+        return graphError(
+          req,
+          405,
+          'Request_BadRequest',
+          `The HTTP method '${req.method}' is not allowed for this resource.`,
+          {},
+          now,
+        );
       const segment = path.split('/').filter(Boolean).pop() ?? '';
-      return graphError(req, 400, 'BadRequest', `Resource not found for the segment '${segment}'.`, {}, now);
+      return graphError(
+        req,
+        400,
+        'BadRequest',
+        `Resource not found for the segment '${segment}'.`,
+        {},
+        now,
+      );
     }
     let release: (() => void) | undefined;
     try {
@@ -112,7 +154,14 @@ export class GraphService {
           const decision = this.throttle.enter(key.appId, key.tenantId, key.mailbox, path);
           if (!decision.ok) {
             const retryAfter = String(Math.round(decision.retryAfterSeconds * 1000) / 1000);
-            return graphError(req, 429, 'ApplicationThrottled', decision.message, { 'retry-after': retryAfter }, now);
+            return graphError(
+              req,
+              429,
+              'ApplicationThrottled',
+              decision.message,
+              { 'retry-after': retryAfter },
+              now,
+            );
           }
           release = decision.release;
         }
@@ -132,7 +181,8 @@ export class GraphService {
       const reply = await found.route.handler(ctx, found.params);
       return { ...reply, headers: { ...preferenceApplied(prefs), ...(reply.headers ?? {}) } };
     } catch (e) {
-      if (e instanceof GraphHttpError) return graphError(req, e.status, e.code, e.message, e.headers, now);
+      if (e instanceof GraphHttpError)
+        return graphError(req, e.status, e.code, e.message, e.headers, now);
       throw e;
     } finally {
       release?.();

@@ -37,15 +37,33 @@ export interface DeliveryRecord {
 }
 
 /** POSTs to a receiver; trusts the emulator CA so local HTTPS receivers work. */
-function post(url: string, body: string, contentType: string, ca: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+function post(
+  url: string,
+  body: string,
+  contentType: string,
+  ca: string,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method: 'POST', headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) }, ...(u.protocol === 'https:' ? { ca } : {}), timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = mod.request(
+      u,
+      {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) },
+        ...(u.protocol === 'https:' ? { ca } : {}),
+        timeout: timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body);
@@ -69,11 +87,29 @@ export class SubscriptionService {
     const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
     const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`;
     try {
-      const res = await post(target, '', 'text/plain; charset=utf-8', this.state.material.caCertPem, 10_000);
-      this.record({ at: this.state.now().toISOString(), subscriptionId, url, kind: 'validation', status: res.status });
+      const res = await post(
+        target,
+        '',
+        'text/plain; charset=utf-8',
+        this.state.material.caCertPem,
+        10_000,
+      );
+      this.record({
+        at: this.state.now().toISOString(),
+        subscriptionId,
+        url,
+        kind: 'validation',
+        status: res.status,
+      });
       return res.status === 200 && res.text === token;
     } catch {
-      this.record({ at: this.state.now().toISOString(), subscriptionId, url, kind: 'validation', status: 'error' });
+      this.record({
+        at: this.state.now().toISOString(),
+        subscriptionId,
+        url,
+        kind: 'validation',
+        status: 'error',
+      });
       return false;
     }
   }
@@ -83,14 +119,39 @@ export class SubscriptionService {
     return this.pending;
   }
 
-  private send(sub: Subscription, url: string, kind: 'notification' | 'lifecycle', payload: unknown): void {
+  private send(
+    sub: Subscription,
+    url: string,
+    kind: 'notification' | 'lifecycle',
+    payload: unknown,
+  ): void {
     if (!this.state.settings.deliverNotifications) return;
     this.pending = this.pending.then(async () => {
       try {
-        const res = await post(url, JSON.stringify(payload), 'application/json; charset=utf-8', this.state.material.caCertPem, 3_000);
-        this.record({ at: this.state.now().toISOString(), subscriptionId: sub.id, url, kind, status: res.status, payload });
+        const res = await post(
+          url,
+          JSON.stringify(payload),
+          'application/json; charset=utf-8',
+          this.state.material.caCertPem,
+          3_000,
+        );
+        this.record({
+          at: this.state.now().toISOString(),
+          subscriptionId: sub.id,
+          url,
+          kind,
+          status: res.status,
+          payload,
+        });
       } catch {
-        this.record({ at: this.state.now().toISOString(), subscriptionId: sub.id, url, kind, status: 'error', payload });
+        this.record({
+          at: this.state.now().toISOString(),
+          subscriptionId: sub.id,
+          url,
+          kind,
+          status: 'error',
+          payload,
+        });
       }
     });
   }
@@ -110,7 +171,13 @@ export class SubscriptionService {
       const t = sub.target;
       if (t.kind !== kind || t.userId !== userId) continue;
       if (t.kind === 'messages' && t.folder && folder && t.folder !== folder) continue;
-      if (!sub.changeType.split(',').map((c) => c.trim()).includes(changeType)) continue;
+      if (
+        !sub.changeType
+          .split(',')
+          .map((c) => c.trim())
+          .includes(changeType)
+      )
+        continue;
       const resource = `Users/${userId}/${kind === 'messages' ? 'Messages' : 'Events'}/${id}`;
       this.send(sub, sub.notificationUrl, 'notification', {
         value: [
@@ -122,7 +189,12 @@ export class SubscriptionService {
             changeType,
             resource,
             tenantId,
-            resourceData: { '@odata.type': kind === 'messages' ? '#Microsoft.Graph.Message' : '#Microsoft.Graph.Event', '@odata.id': resource, id },
+            resourceData: {
+              '@odata.type':
+                kind === 'messages' ? '#Microsoft.Graph.Message' : '#Microsoft.Graph.Event',
+              '@odata.id': resource,
+              id,
+            },
           },
         ],
       });
@@ -130,12 +202,23 @@ export class SubscriptionService {
   };
 
   /** Sends a lifecycle notification (and removes the subscription for subscriptionRemoved). */
-  lifecycle(id: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Subscription {
+  lifecycle(
+    id: string,
+    event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+  ): Subscription {
     const sub = this.subscriptions.get(id);
     if (!sub) throw new Error(`Unknown subscription ${id}`);
     if (sub.lifecycleNotificationUrl) {
       this.send(sub, sub.lifecycleNotificationUrl, 'lifecycle', {
-        value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId: sub.tenantId, clientState: sub.clientState, lifecycleEvent: event }],
+        value: [
+          {
+            subscriptionId: sub.id,
+            subscriptionExpirationDateTime: sub.expirationDateTime,
+            tenantId: sub.tenantId,
+            clientState: sub.clientState,
+            lifecycleEvent: event,
+          },
+        ],
       });
     }
     if (event === 'subscriptionRemoved') this.subscriptions.delete(id);
@@ -145,22 +228,44 @@ export class SubscriptionService {
   private parseResource(ctx: GraphCtx, resource: string): Subscription['target'] {
     const r = resource.replace(/^\//, '').replace(/\/([A-Za-z]+)\('([^']*)'\)/g, '/$1/$2');
     if (/^users\/?$/i.test(r)) {
-      requirePermission(ctx.principal, { app: ['User.Read.All', 'Directory.Read.All'], delegated: ['User.Read.All', 'Directory.Read.All'] }, 'directory');
+      requirePermission(
+        ctx.principal,
+        {
+          app: ['User.Read.All', 'Directory.Read.All'],
+          delegated: ['User.Read.All', 'Directory.Read.All'],
+        },
+        'directory',
+      );
       return { kind: 'users' };
     }
     const m = /^(?:users\/([^/]+)|me)\/(?:mailFolders\/([^/]+)\/)?(messages|events)\/?$/i.exec(r);
-    if (!m) throw badRequest(`Resource '${resource}' is not supported for subscriptions.`, 'ExtensionError');
+    if (!m)
+      throw badRequest(
+        `Resource '${resource}' is not supported for subscriptions.`,
+        'ExtensionError',
+      );
     const kind = (m[3] ?? '').toLowerCase() === 'messages' ? 'messages' : 'events';
     requirePermission(
       ctx.principal,
       kind === 'messages'
-        ? { app: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'], delegated: ['Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'] }
-        : { app: ['Calendars.Read', 'Calendars.ReadWrite'], delegated: ['Calendars.Read', 'Calendars.ReadWrite'] },
+        ? {
+            app: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],
+            delegated: ['Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],
+          }
+        : {
+            app: ['Calendars.Read', 'Calendars.ReadWrite'],
+            delegated: ['Calendars.Read', 'Calendars.ReadWrite'],
+          },
       'outlook',
     );
     const { user, mailbox } = resolveMailbox(ctx.state, ctx.principal, m[1] ?? 'me');
     const folder = m[2] ? mailbox.folder(m[2])?.name : undefined;
-    if (m[2] && !folder) throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    if (m[2] && !folder)
+      throw new GraphHttpError(
+        404,
+        'ErrorItemNotFound',
+        'The specified object was not found in the store.',
+      );
     return { kind, userId: user.id, ...(folder ? { folder } : {}) };
   }
 
@@ -186,11 +291,17 @@ export class SubscriptionService {
   }
 
   private checkExpiry(value: unknown, isUsers: boolean): string {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest('expirationDateTime is required.', 'ExtensionError');
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+      throw badRequest('expirationDateTime is required.', 'ExtensionError');
     const ms = Date.parse(value);
     const maxMinutes = isUsers ? 41_760 : this.state.settings.subscriptionMaxMinutes;
-    if (ms <= this.state.nowMs()) throw badRequest('Subscription expiration must be in the future.', 'ExtensionError');
-    if (ms > this.state.nowMs() + maxMinutes * 60_000) throw badRequest(`Subscription expiration can only be ${maxMinutes} minutes in the future.`, 'ExtensionError');
+    if (ms <= this.state.nowMs())
+      throw badRequest('Subscription expiration must be in the future.', 'ExtensionError');
+    if (ms > this.state.nowMs() + maxMinutes * 60_000)
+      throw badRequest(
+        `Subscription expiration can only be ${maxMinutes} minutes in the future.`,
+        'ExtensionError',
+      );
     return `${new Date(ms).toISOString().slice(0, 19)}.0000000Z`;
   }
 
@@ -202,20 +313,34 @@ export class SubscriptionService {
       const target = this.parseResource(ctx, resource);
       const changeType = typeof body.changeType === 'string' ? body.changeType : '';
       const types = changeType.split(',').map((c) => c.trim());
-      if (!types.length || types.some((t) => !['created', 'updated', 'deleted'].includes(t))) throw badRequest("'changeType' is invalid.", 'ExtensionError');
-      if (target.kind === 'users' && types.includes('created')) throw badRequest("ChangeType 'created' is not supported for resource 'users'.", 'ExtensionError');
+      if (!types.length || types.some((t) => !['created', 'updated', 'deleted'].includes(t)))
+        throw badRequest("'changeType' is invalid.", 'ExtensionError');
+      if (target.kind === 'users' && types.includes('created'))
+        throw badRequest(
+          "ChangeType 'created' is not supported for resource 'users'.",
+          'ExtensionError',
+        );
       const notificationUrl = typeof body.notificationUrl === 'string' ? body.notificationUrl : '';
-      const lifecycleUrl = typeof body.lifecycleNotificationUrl === 'string' ? body.lifecycleNotificationUrl : null;
+      const lifecycleUrl =
+        typeof body.lifecycleNotificationUrl === 'string' ? body.lifecycleNotificationUrl : null;
       for (const u of [notificationUrl, lifecycleUrl]) {
-        if (u !== null && !u.startsWith('https://')) throw badRequest('Subscription Notification Endpoint must be a valid https url.', 'ValidationError');
+        if (u !== null && !u.startsWith('https://'))
+          throw badRequest(
+            'Subscription Notification Endpoint must be a valid https url.',
+            'ValidationError',
+          );
       }
       const clientState = typeof body.clientState === 'string' ? body.clientState : null;
-      if (clientState && clientState.length > 128) throw badRequest('clientState must be at most 128 characters.', 'ExtensionError');
+      if (clientState && clientState.length > 128)
+        throw badRequest('clientState must be at most 128 characters.', 'ExtensionError');
       const expirationDateTime = this.checkExpiry(body.expirationDateTime, target.kind === 'users');
       const id = randomUUID();
       for (const u of [notificationUrl, lifecycleUrl]) {
         if (u && !(await this.validate(id, u))) {
-          throw badRequest('Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.', 'ValidationError');
+          throw badRequest(
+            'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+            'ValidationError',
+          );
         }
       }
       const p = ctx.principal;
@@ -231,7 +356,10 @@ export class SubscriptionService {
         expirationDateTime,
         applicationId: p.appId,
         creatorId: p.kind === 'user' ? (p.user?.id ?? '') : (p.tenant.servicePrincipal?.id ?? ''),
-        latestSupportedTlsVersion: typeof body.latestSupportedTlsVersion === 'string' ? body.latestSupportedTlsVersion : 'v1_2',
+        latestSupportedTlsVersion:
+          typeof body.latestSupportedTlsVersion === 'string'
+            ? body.latestSupportedTlsVersion
+            : 'v1_2',
         includeResourceData: body.includeResourceData === true,
       };
       this.subscriptions.set(id, sub);
@@ -252,19 +380,38 @@ export class SubscriptionService {
         handler: (ctx) =>
           ok({
             '@odata.context': `${ctx.root}/$metadata#subscriptions`,
-            value: [...this.subscriptions.values()].filter((s) => s.tenantId === ctx.principal.tenant.id && s.applicationId === ctx.principal.appId && this.live(s)).map((s) => this.toGraph(ctx, s)),
+            value: [...this.subscriptions.values()]
+              .filter(
+                (s) =>
+                  s.tenantId === ctx.principal.tenant.id &&
+                  s.applicationId === ctx.principal.appId &&
+                  this.live(s),
+              )
+              .map((s) => this.toGraph(ctx, s)),
           }),
       },
-      { method: 'GET', pattern: /^\/subscriptions\/([^/]+)$/i, handler: (ctx, [id]) => ok(this.toGraph(ctx, find(ctx, id ?? ''))) },
+      {
+        method: 'GET',
+        pattern: /^\/subscriptions\/([^/]+)$/i,
+        handler: (ctx, [id]) => ok(this.toGraph(ctx, find(ctx, id ?? ''))),
+      },
       {
         method: 'PATCH',
         pattern: /^\/subscriptions\/([^/]+)$/i,
         handler: (ctx, [id]) => {
           const sub = find(ctx, id ?? '');
           const body = jsonBody(ctx.req);
-          if (!isRecord(body)) throw badRequest('Empty Payload, JSON content expected.', 'BadRequest');
-          if (body.lifecycleNotificationUrl !== undefined) throw badRequest('lifecycleNotificationUrl can only be set when the subscription is created.', 'ExtensionError');
-          sub.expirationDateTime = this.checkExpiry(body.expirationDateTime, sub.target.kind === 'users');
+          if (!isRecord(body))
+            throw badRequest('Empty Payload, JSON content expected.', 'BadRequest');
+          if (body.lifecycleNotificationUrl !== undefined)
+            throw badRequest(
+              'lifecycleNotificationUrl can only be set when the subscription is created.',
+              'ExtensionError',
+            );
+          sub.expirationDateTime = this.checkExpiry(
+            body.expirationDateTime,
+            sub.target.kind === 'users',
+          );
           return ok(this.toGraph(ctx, sub));
         },
       },

@@ -8,8 +8,7 @@ interface Bucket {
 }
 
 export type ThrottleDecision =
-  | { ok: true; release: () => void }
-  | { ok: false; retryAfterSeconds: number; message: string };
+  { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; message: string };
 
 /** Outlook's per app + mailbox limits: concurrent requests and a request budget per window. */
 export class MailboxThrottle {
@@ -47,16 +46,28 @@ export class MailboxThrottle {
     if (now < b.retryUntilMs) {
       this.state.log.violation({ at, kind: 'beforeRetryAfter', appId, tenantId, mailbox, path });
       // Retrying early keeps the mailbox throttled, as Outlook does.
-      return { ok: false, retryAfterSeconds: Math.max(0.001, (b.retryUntilMs - now) / 1000), message: 'Application is over its Request limit.' };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(0.001, (b.retryUntilMs - now) / 1000),
+        message: 'Application is over its Request limit.',
+      };
     }
     if (b.inFlight >= limits.concurrentPerMailbox) {
       this.state.log.violation({ at, kind: 'concurrency', appId, tenantId, mailbox, path });
-      return { ok: false, retryAfterSeconds: 1, message: 'Application is over its MailboxConcurrency limit.' };
+      return {
+        ok: false,
+        retryAfterSeconds: 1,
+        message: 'Application is over its MailboxConcurrency limit.',
+      };
     }
     if (b.count >= limits.requestsPerWindow) {
       const windowEnd = b.windowStartMs + limits.windowSeconds * 1000;
       b.retryUntilMs = windowEnd;
-      return { ok: false, retryAfterSeconds: Math.max(0.001, (windowEnd - now) / 1000), message: 'Application is over its Request limit.' };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(0.001, (windowEnd - now) / 1000),
+        message: 'Application is over its Request limit.',
+      };
     }
     b.count++;
     b.inFlight++;

@@ -44,7 +44,8 @@ function send(res: http.ServerResponse, reply: EmuReply): void {
   else if (typeof reply.body === 'string') payload = Buffer.from(reply.body, 'utf8');
   else {
     payload = Buffer.from(JSON.stringify(reply.body), 'utf8');
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json; charset=utf-8';
   }
   headers['content-length'] = String(payload.length);
   res.writeHead(reply.status, headers);
@@ -90,11 +91,17 @@ export async function startHttpServer(opts: {
     };
     run().catch((e: unknown) => {
       opts.onError(e);
-      if (!res.headersSent) send(res, { status: 500, body: { error: { code: 'InternalServerError', message: String(e) } } });
+      if (!res.headersSent)
+        send(res, {
+          status: 500,
+          body: { error: { code: 'InternalServerError', message: String(e) } },
+        });
       else res.destroy();
     });
   };
-  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener)
+    : http.createServer(listener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

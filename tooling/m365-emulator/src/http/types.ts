@@ -23,7 +23,11 @@ export interface EmuReply {
   resetConnection?: boolean;
 }
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): EmuReply {
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): EmuReply {
   return { status, body, headers };
 }
 
@@ -48,7 +52,8 @@ export function formBody(req: EmuRequest): URLSearchParams {
     const params = new URLSearchParams();
     if (parsed && typeof parsed === 'object') {
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') params.set(k, String(v));
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+          params.set(k, String(v));
       }
     }
     return params;

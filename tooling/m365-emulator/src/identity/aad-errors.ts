@@ -8,7 +8,13 @@ export function aadTimestamp(d: Date): string {
 }
 
 /** The error_description Entra writes: text plus trace, correlation and timestamp lines. */
-export function aadDescription(code: number, message: string, correlationId: string, now: Date, traceId = randomUUID()): string {
+export function aadDescription(
+  code: number,
+  message: string,
+  correlationId: string,
+  now: Date,
+  traceId = randomUUID(),
+): string {
   return `AADSTS${code}: ${message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${aadTimestamp(now)}`;
 }
 
@@ -30,7 +36,13 @@ export function aadError(input: AadErrorInput): EmuReply {
     input.status,
     {
       error: input.error,
-      error_description: aadDescription(input.code, input.message, correlationId, input.now, traceId),
+      error_description: aadDescription(
+        input.code,
+        input.message,
+        correlationId,
+        input.now,
+        traceId,
+      ),
       error_codes: [input.code],
       timestamp: aadTimestamp(input.now),
       trace_id: traceId,
@@ -45,7 +57,14 @@ export function aadError(input: AadErrorInput): EmuReply {
 /** Builds a redirect URL carrying an OAuth error, encoded with "+" for spaces as Entra does. */
 export function errorRedirectUrl(
   redirectUri: string,
-  params: { error: string; code?: number; message?: string; subcode?: string; state?: string | null; extra?: Record<string, string> },
+  params: {
+    error: string;
+    code?: number;
+    message?: string;
+    subcode?: string;
+    state?: string | null;
+    extra?: Record<string, string>;
+  },
   now: Date,
 ): string {
   const q = new URLSearchParams();

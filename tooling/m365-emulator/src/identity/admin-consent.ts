@@ -18,49 +18,103 @@ export function grantAdminConsent(state: EmulatorState, tenant: TenantState): vo
 }
 
 function permissionList(state: EmulatorState): string {
-  const app = state.app.applicationPermissions.map((p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(application)</span></li>`);
-  const delegated = state.app.delegatedPermissions.map((p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(delegated)</span></li>`);
+  const app = state.app.applicationPermissions.map(
+    (p) =>
+      `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(application)</span></li>`,
+  );
+  const delegated = state.app.delegatedPermissions.map(
+    (p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(delegated)</span></li>`,
+  );
   return `<ul id="requested-permissions">${[...app, ...delegated].join('')}</ul>`;
 }
 
 /** GET/POST /{tenant}/v2.0/adminconsent and the v1-style /{tenant}/adminconsent. */
-export function handleAdminConsent(state: EmulatorState, req: EmuRequest, segment: string, v2: boolean): EmuReply {
+export function handleAdminConsent(
+  state: EmulatorState,
+  req: EmuRequest,
+  segment: string,
+  v2: boolean,
+): EmuReply {
   const q = req.query;
   const tenantArg = state.findTenant(segment);
   if (!tenantArg && !GENERIC.has(segment.toLowerCase())) {
-    return html(400, errorPage(90002, `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+    return html(
+      400,
+      errorPage(
+        90002,
+        `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      ),
+    );
   }
   const clientId = q.get('client_id') ?? '';
   if (clientId !== state.app.clientId) {
-    return html(400, errorPage(700016, `Application with identifier '${clientId}' was not found in the directory '${segment}'.`));
+    return html(
+      400,
+      errorPage(
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${segment}'.`,
+      ),
+    );
   }
   const redirectUri = q.get('redirect_uri') ?? state.app.redirectUris[0] ?? '';
   if (!state.app.redirectUris.includes(redirectUri)) {
     return html(
       400,
-      errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
+      errorPage(
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
+      ),
     );
   }
   const stateParam = q.get('state');
   if (v2 && !q.get('scope')) {
     return redirect(
-      errorRedirectUrl(redirectUri, { error: 'invalid_request', code: 900144, message: "The request body must contain the following parameter: 'scope'.", state: stateParam }, state.now()),
+      errorRedirectUrl(
+        redirectUri,
+        {
+          error: 'invalid_request',
+          code: 900144,
+          message: "The request body must contain the following parameter: 'scope'.",
+          state: stateParam,
+        },
+        state.now(),
+      ),
     );
   }
   const action = `${req.path}?${req.rawQuery}`;
   if (req.method !== 'POST') {
-    return html(200, signInPage(`${state.app.displayName} needs permission to access resources in your organization`, action, pickerUsers(state, tenantArg), {}, q.get('login_hint')));
+    return html(
+      200,
+      signInPage(
+        `${state.app.displayName} needs permission to access resources in your organization`,
+        action,
+        pickerUsers(state, tenantArg),
+        {},
+        q.get('login_hint'),
+      ),
+    );
   }
   const form = formBody(req);
   const step = form.get('action') ?? 'signin';
   if (step === 'cancel') {
     return redirect(
-      errorRedirectUrl(redirectUri, { error: 'access_denied', subcode: 'cancel', code: 65004, message: 'The resource owner or authorization server denied the request.', state: stateParam }, state.now()),
+      errorRedirectUrl(
+        redirectUri,
+        {
+          error: 'access_denied',
+          subcode: 'cancel',
+          code: 65004,
+          message: 'The resource owner or authorization server denied the request.',
+          state: stateParam,
+        },
+        state.now(),
+      ),
     );
   }
   const upn = form.get('user') || form.get('login') || '';
   const who = resolveSignIn(state, tenantArg, upn);
-  if (!who) return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
+  if (!who)
+    return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
   if (!who.user.accountEnabled) return html(400, errorPage(50057, 'The user account is disabled.'));
   const { tenant, user } = who;
   if (!user.isAdmin) {
@@ -68,7 +122,14 @@ export function handleAdminConsent(state: EmulatorState, req: EmuRequest, segmen
       return redirect(
         errorRedirectUrl(
           redirectUri,
-          { error: 'access_denied', code: 90094, message: 'Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin.', state: stateParam, ...(v2 ? {} : {}) },
+          {
+            error: 'access_denied',
+            code: 90094,
+            message:
+              'Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin.',
+            state: stateParam,
+            ...(v2 ? {} : {}),
+          },
           state.now(),
         ),
       );
@@ -89,7 +150,11 @@ export function handleAdminConsent(state: EmulatorState, req: EmuRequest, segmen
     const out = new URLSearchParams();
     out.set('admin_consent', 'True');
     out.set('tenant', tenant.id);
-    if (v2) out.set('scope', state.app.applicationPermissions.map((p) => `${GRAPH_RESOURCE}/${p}`).join(' '));
+    if (v2)
+      out.set(
+        'scope',
+        state.app.applicationPermissions.map((p) => `${GRAPH_RESOURCE}/${p}`).join(' '),
+      );
     if (stateParam) out.set('state', stateParam);
     return redirect(appendQuery(redirectUri, out));
   }

@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { EmulatorState } from '../state/emulator-state';
-import { canonicalDelegatedScope, GRAPH_DELEGATED_SCOPES, graphScopeName, isGraphDefaultScope, OIDC_SCOPES } from '../state/permissions';
+import {
+  canonicalDelegatedScope,
+  GRAPH_DELEGATED_SCOPES,
+  graphScopeName,
+  isGraphDefaultScope,
+  OIDC_SCOPES,
+} from '../state/permissions';
 import type { UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
 import { type EmuReply, type EmuRequest, formBody, html, redirect } from '../http/types';
@@ -38,21 +44,40 @@ interface Flow {
   action: string;
 }
 
-function finish(flow: Flow, params: URLSearchParams, extraHeaders: Record<string, string> = {}): EmuReply {
+function finish(
+  flow: Flow,
+  params: URLSearchParams,
+  extraHeaders: Record<string, string> = {},
+): EmuReply {
   if (flow.responseMode === 'form_post') {
-    const inputs = [...params].map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+    const inputs = [...params]
+      .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+      .join('');
     return html(
       200,
       `<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${esc(flow.redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`,
       extraHeaders,
     );
   }
-  const url = flow.responseMode === 'fragment' ? `${flow.redirectUri}#${params.toString()}` : appendQuery(flow.redirectUri, params);
+  const url =
+    flow.responseMode === 'fragment'
+      ? `${flow.redirectUri}#${params.toString()}`
+      : appendQuery(flow.redirectUri, params);
   return { status: 302, headers: { location: url, ...extraHeaders }, body: '' };
 }
 
-function errorOut(flow: Flow, error: string, code: number, message: string, subcode?: string): EmuReply {
-  const url = errorRedirectUrl(flow.redirectUri, { error, code, message, state: flow.stateParam, ...(subcode ? { subcode } : {}) }, flow.state.now());
+function errorOut(
+  flow: Flow,
+  error: string,
+  code: number,
+  message: string,
+  subcode?: string,
+): EmuReply {
+  const url = errorRedirectUrl(
+    flow.redirectUri,
+    { error, code, message, state: flow.stateParam, ...(subcode ? { subcode } : {}) },
+    flow.state.now(),
+  );
   if (flow.responseMode === 'form_post' || flow.responseMode === 'fragment') {
     const params = new URL(url).searchParams;
     return finish(flow, params);
@@ -60,7 +85,12 @@ function errorOut(flow: Flow, error: string, code: number, message: string, subc
   return redirect(url);
 }
 
-function issueCode(flow: Flow, tenant: TenantState, user: UserRecord, cookie: string | undefined): EmuReply {
+function issueCode(
+  flow: Flow,
+  tenant: TenantState,
+  user: UserRecord,
+  cookie: string | undefined,
+): EmuReply {
   const q = flow.req.query;
   const code = `1.A${toBase64Url(randomBytes(48))}`;
   flow.state.authCodes.set(code, {
@@ -71,7 +101,9 @@ function issueCode(flow: Flow, tenant: TenantState, user: UserRecord, cookie: st
     redirectUri: flow.redirectUri,
     scopes: flow.rawScopes,
     ...(q.get('code_challenge') ? { codeChallenge: q.get('code_challenge') ?? '' } : {}),
-    ...(q.get('code_challenge_method') ? { codeChallengeMethod: q.get('code_challenge_method') ?? '' } : {}),
+    ...(q.get('code_challenge_method')
+      ? { codeChallengeMethod: q.get('code_challenge_method') ?? '' }
+      : {}),
     ...(q.get('nonce') ? { nonce: q.get('nonce') ?? '' } : {}),
     expiresAtMs: flow.state.nowMs() + flow.state.settings.authCodeLifetimeSeconds * 1000,
     redeemed: false,
@@ -94,17 +126,32 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
   const q = req.query;
   const tenantArg = state.findTenant(segment);
   if (!tenantArg && !GENERIC.has(segment.toLowerCase())) {
-    return html(400, errorPage(90002, `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+    return html(
+      400,
+      errorPage(
+        90002,
+        `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      ),
+    );
   }
   const clientId = q.get('client_id') ?? '';
   if (clientId !== state.app.clientId) {
-    return html(400, errorPage(700016, `Application with identifier '${clientId}' was not found in the directory '${segment}'.`));
+    return html(
+      400,
+      errorPage(
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${segment}'.`,
+      ),
+    );
   }
   const redirectUri = q.get('redirect_uri') ?? '';
   if (!state.app.redirectUris.includes(redirectUri)) {
     return html(
       400,
-      errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
+      errorPage(
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
+      ),
     );
   }
   const flow: Flow = {
@@ -119,10 +166,20 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
   };
   const responseType = (q.get('response_type') ?? '').split(' ');
   if (!responseType.includes('code')) {
-    return errorOut(flow, 'unsupported_response_type', 700054, "response_type 'id_token' is not enabled for the application.");
+    return errorOut(
+      flow,
+      'unsupported_response_type',
+      700054,
+      "response_type 'id_token' is not enabled for the application.",
+    );
   }
   if (flow.rawScopes.length === 0) {
-    return errorOut(flow, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+    return errorOut(
+      flow,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'scope'.",
+    );
   }
   const prompt = q.get('prompt');
   const form = req.method === 'POST' ? formBody(req) : undefined;
@@ -132,20 +189,42 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
     const session = sessionUser(state, req.headers.cookie);
     const sessionFits = session && (!tenantArg || session.tenant.id === tenantArg.id);
     if (prompt === 'none') {
-      if (!sessionFits) return errorOut(flow, 'login_required', 50058, 'A silent sign-in request was sent but no user is signed in.');
+      if (!sessionFits)
+        return errorOut(
+          flow,
+          'login_required',
+          50058,
+          'A silent sign-in request was sent but no user is signed in.',
+        );
       return afterSignIn(flow, session.tenant, session.user, undefined, true);
     }
     if (sessionFits && prompt !== 'login' && prompt !== 'select_account' && prompt !== 'consent') {
       return afterSignIn(flow, session.tenant, session.user, undefined, false);
     }
-    return html(200, signInPage(`Sign in to ${state.app.displayName}`, flow.action, pickerUsers(state, tenantArg), {}, q.get('login_hint')));
+    return html(
+      200,
+      signInPage(
+        `Sign in to ${state.app.displayName}`,
+        flow.action,
+        pickerUsers(state, tenantArg),
+        {},
+        q.get('login_hint'),
+      ),
+    );
   }
   const upn = form.get('user') || form.get('login') || '';
   if (step === 'cancel') {
-    return errorOut(flow, 'access_denied', 65004, 'User declined to consent to access the app.', 'cancel');
+    return errorOut(
+      flow,
+      'access_denied',
+      65004,
+      'User declined to consent to access the app.',
+      'cancel',
+    );
   }
   const who = resolveSignIn(state, tenantArg, upn);
-  if (!who) return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
+  if (!who)
+    return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
   if (!who.user.accountEnabled) return html(400, errorPage(50057, 'The user account is disabled.'));
   const cookie = newSessionCookie(state, who.tenant, who.user);
   switch (step) {
@@ -158,16 +237,30 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
   }
 }
 
-function afterSignIn(flow: Flow, tenant: TenantState, user: UserRecord, cookie: string | undefined, silent: boolean, forceConsent = false): EmuReply {
+function afterSignIn(
+  flow: Flow,
+  tenant: TenantState,
+  user: UserRecord,
+  cookie: string | undefined,
+  silent: boolean,
+  forceConsent = false,
+): EmuReply {
   const { state } = flow;
   const requested = requestedScopeNames(state, flow.rawScopes).filter((s) => !OIDC_SCOPES.has(s));
   const granted = tenant.delegatedScopesFor(user.id);
   const missing = requested.filter((s) => !granted.has(s));
   if (missing.length === 0 && !forceConsent) return issueCode(flow, tenant, user, cookie);
   if (silent) {
-    return errorOut(flow, 'consent_required', 65001, `The user or administrator has not consented to use the application with ID '${state.app.clientId}' named '${state.app.displayName}'. Send an interactive authorization request for this user and resource.`);
+    return errorOut(
+      flow,
+      'consent_required',
+      65001,
+      `The user or administrator has not consented to use the application with ID '${state.app.clientId}' named '${state.app.displayName}'. Send an interactive authorization request for this user and resource.`,
+    );
   }
-  const needsAdmin = missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) || tenant.consentPolicy.userConsent === 'notAllowed';
+  const needsAdmin =
+    missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) ||
+    tenant.consentPolicy.userConsent === 'notAllowed';
   const list = `<ul id="requested-permissions">${(forceConsent ? requested : missing).map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul>`;
   if (!user.isAdmin && needsAdmin) {
     if (tenant.consentPolicy.adminConsentWorkflow) {
@@ -216,18 +309,39 @@ function afterSignIn(flow: Flow, tenant: TenantState, user: UserRecord, cookie: 
   );
 }
 
-function acceptConsent(flow: Flow, tenant: TenantState, user: UserRecord, onBehalf: boolean, cookie: string): EmuReply {
+function acceptConsent(
+  flow: Flow,
+  tenant: TenantState,
+  user: UserRecord,
+  onBehalf: boolean,
+  cookie: string,
+): EmuReply {
   const requested = requestedScopeNames(flow.state, flow.rawScopes);
-  const missing = requested.filter((s) => !OIDC_SCOPES.has(s) && !tenant.delegatedScopesFor(user.id).has(s));
-  const needsAdmin = missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) || tenant.consentPolicy.userConsent === 'notAllowed';
+  const missing = requested.filter(
+    (s) => !OIDC_SCOPES.has(s) && !tenant.delegatedScopesFor(user.id).has(s),
+  );
+  const needsAdmin =
+    missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) ||
+    tenant.consentPolicy.userConsent === 'notAllowed';
   if (!user.isAdmin && needsAdmin) {
-    return html(403, errorPage(90094, 'Admin consent is required for the permissions requested by this application.'));
+    return html(
+      403,
+      errorPage(
+        90094,
+        'Admin consent is required for the permissions requested by this application.',
+      ),
+    );
   }
   tenant.grantDelegated(user.isAdmin && onBehalf ? 'AllPrincipals' : user.id, requested);
   return issueCode(flow, tenant, user, cookie);
 }
 
-function fileConsentRequest(flow: Flow, tenant: TenantState, user: UserRecord, justification: string): EmuReply {
+function fileConsentRequest(
+  flow: Flow,
+  tenant: TenantState,
+  user: UserRecord,
+  justification: string,
+): EmuReply {
   const scopes = requestedScopeNames(flow.state, flow.rawScopes);
   tenant.consentRequests.push({
     id: randomUUID(),

@@ -6,7 +6,8 @@ import { aadError } from './aad-errors';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-export type ClientAuthResult = { ok: true; clientId: string; appidacr: '1' | '2' } | { ok: false; reply: EmuReply };
+export type ClientAuthResult =
+  { ok: true; clientId: string; appidacr: '1' | '2' } | { ok: false; reply: EmuReply };
 
 function basicCredentials(req: EmuRequest): { id: string; secret: string } | undefined {
   const h = req.headers.authorization;
@@ -36,13 +37,24 @@ export function authenticateClient(
   correlationId: string,
 ): ClientAuthResult {
   const now = state.now();
-  const fail = (status: number, error: string, code: number, message: string): ClientAuthResult => ({
+  const fail = (
+    status: number,
+    error: string,
+    code: number,
+    message: string,
+  ): ClientAuthResult => ({
     ok: false,
     reply: aadError({ status, error, code, message, correlationId, now }),
   });
   const basic = basicCredentials(req);
   const clientId = params.get('client_id') ?? basic?.id;
-  if (!clientId) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  if (!clientId)
+    return fail(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'client_id'.",
+    );
   const app = state.app;
   const secret = params.get('client_secret') ?? basic?.secret;
   const assertion = params.get('client_assertion');
@@ -59,10 +71,21 @@ export function authenticateClient(
   }
   if (assertion) {
     if (params.get('client_assertion_type') !== JWT_BEARER) {
-      return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_assertion_type'.");
+      return fail(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'client_assertion_type'.",
+      );
     }
     const jwt = decodeJwt(assertion);
-    if (!jwt) return fail(401, 'invalid_client', 700027, 'Client assertion failed signature validation. The token is not a valid JWT.');
+    if (!jwt)
+      return fail(
+        401,
+        'invalid_client',
+        700027,
+        'Client assertion failed signature validation. The token is not a valid JWT.',
+      );
     const x5t = jwt.header.x5t;
     const x5tS256 = jwt.header['x5t#S256'];
     const sha1 = toBase64Url(Buffer.from(app.thumbprintSha1, 'hex'));
@@ -80,10 +103,23 @@ export function authenticateClient(
     }
     const p = jwt.payload;
     if (p.iss !== clientId || p.sub !== clientId) {
-      return fail(401, 'invalid_client', 700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .");
+      return fail(
+        401,
+        'invalid_client',
+        700021,
+        "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .",
+      );
     }
-    if (typeof p.aud !== 'string' || !acceptedAudiences.some((a) => a.toLowerCase() === String(p.aud).toLowerCase())) {
-      return fail(401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${String(p.aud)}'.`);
+    if (
+      typeof p.aud !== 'string' ||
+      !acceptedAudiences.some((a) => a.toLowerCase() === String(p.aud).toLowerCase())
+    ) {
+      return fail(
+        401,
+        'invalid_client',
+        700212,
+        `No matching federated identity record found for presented assertion audience '${String(p.aud)}'.`,
+      );
     }
     const nowS = Math.floor(now.getTime() / 1000);
     const exp = typeof p.exp === 'number' ? p.exp : 0;
@@ -98,5 +134,10 @@ export function authenticateClient(
     }
     return { ok: true, clientId, appidacr: '2' };
   }
-  return fail(400, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  return fail(
+    400,
+    'invalid_client',
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  );
 }

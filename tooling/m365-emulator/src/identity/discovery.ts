@@ -5,13 +5,22 @@ import { type EmuReply, json } from '../http/types';
 import { aadDescription } from './aad-errors';
 
 /** OIDC metadata for a tenant (GUID in every URL and the issuer), or the {tenant} placeholders for common. */
-export function openIdConfiguration(origin: string, tenant: TenantState | undefined, segment: string, v2: boolean): Record<string, unknown> {
+export function openIdConfiguration(
+  origin: string,
+  tenant: TenantState | undefined,
+  segment: string,
+  v2: boolean,
+): Record<string, unknown> {
   const t = tenant ? tenant.id : '{tenant}';
   const tid = tenant ? tenant.id : '{tenantid}';
   const v = v2 ? '/v2.0' : '';
   return {
     token_endpoint: `${origin}/${t}/oauth2${v}/token`,
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+    token_endpoint_auth_methods_supported: [
+      'client_secret_post',
+      'private_key_jwt',
+      'client_secret_basic',
+    ],
     jwks_uri: `${origin}/${tenant ? t : segment}/discovery${v}/keys`,
     response_modes_supported: ['query', 'fragment', 'form_post'],
     subject_types_supported: ['pairwise'],
@@ -27,9 +36,25 @@ export function openIdConfiguration(origin: string, tenant: TenantState | undefi
     frontchannel_logout_supported: true,
     end_session_endpoint: `${origin}/${t}/oauth2${v}/logout`,
     claims_supported: [
-      'sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host',
-      'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash',
-      'c_hash', 'email',
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
     ],
     kerberos_endpoint: `${origin}/${t}/kerberos`,
     tenant_region_scope: tenant ? 'NA' : null,
@@ -40,7 +65,11 @@ export function openIdConfiguration(origin: string, tenant: TenantState | undefi
   };
 }
 
-export function unknownTenantDiscovery(segment: string, correlationId: string, now: Date): EmuReply {
+export function unknownTenantDiscovery(
+  segment: string,
+  correlationId: string,
+  now: Date,
+): EmuReply {
   return json(400, {
     error: 'invalid_tenant',
     error_description: aadDescription(
@@ -53,12 +82,16 @@ export function unknownTenantDiscovery(segment: string, correlationId: string, n
   });
 }
 
-export function instanceDiscovery(origin: string, authorizationEndpoint: string | null): Record<string, unknown> {
+export function instanceDiscovery(
+  origin: string,
+  authorizationEndpoint: string | null,
+): Record<string, unknown> {
   const host = new URL(origin).host;
   let tenantPart = 'common';
   if (authorizationEndpoint) {
     try {
-      tenantPart = new URL(authorizationEndpoint).pathname.split('/').filter(Boolean)[0] ?? 'common';
+      tenantPart =
+        new URL(authorizationEndpoint).pathname.split('/').filter(Boolean)[0] ?? 'common';
     } catch {
       // keep common
     }
@@ -71,13 +104,22 @@ export function instanceDiscovery(origin: string, authorizationEndpoint: string 
       {
         preferred_network: 'login.microsoftonline.com',
         preferred_cache: 'login.windows.net',
-        aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
+        aliases: [
+          'login.microsoftonline.com',
+          'login.windows.net',
+          'login.microsoft.com',
+          'sts.windows.net',
+        ],
       },
     ],
   };
 }
 
-export function jwks(state: EmulatorState, origin: string, tenant: TenantState | undefined): Record<string, unknown> {
+export function jwks(
+  state: EmulatorState,
+  origin: string,
+  tenant: TenantState | undefined,
+): Record<string, unknown> {
   const pub = state.signingPublicKey.export({ format: 'jwk' });
   return {
     keys: [

@@ -15,7 +15,11 @@ function header(state: EmulatorState): Record<string, unknown> {
   return { kid: state.signingKid, x5t: state.signingKid, nonce: toBase64Url(randomBytes(16)) };
 }
 
-function common(state: EmulatorState, tenant: TenantState, lifetime: number): Record<string, unknown> {
+function common(
+  state: EmulatorState,
+  tenant: TenantState,
+  lifetime: number,
+): Record<string, unknown> {
   const now = Math.floor(state.nowMs() / 1000);
   return {
     aud: GRAPH_RESOURCE,
@@ -36,7 +40,11 @@ function common(state: EmulatorState, tenant: TenantState, lifetime: number): Re
 }
 
 /** App-only Graph token: roles only when some were granted. */
-export function mintAppToken(state: EmulatorState, tenant: TenantState, appidacr: '1' | '2'): string {
+export function mintAppToken(
+  state: EmulatorState,
+  tenant: TenantState,
+  appidacr: '1' | '2',
+): string {
   const sp = tenant.servicePrincipal;
   const roles = sp ? [...sp.grantedRoles].sort() : [];
   const payload: Record<string, unknown> = {
@@ -51,7 +59,13 @@ export function mintAppToken(state: EmulatorState, tenant: TenantState, appidacr
 }
 
 /** Delegated Graph token. */
-export function mintUserToken(state: EmulatorState, tenant: TenantState, user: UserRecord, scopes: string[], appidacr: '0' | '1' | '2'): string {
+export function mintUserToken(
+  state: EmulatorState,
+  tenant: TenantState,
+  user: UserRecord,
+  scopes: string[],
+  appidacr: '0' | '1' | '2',
+): string {
   const payload: Record<string, unknown> = {
     ...common(state, tenant, state.settings.accessTokenLifetimeSeconds + 300),
     acct: 0,
@@ -76,7 +90,14 @@ export function mintUserToken(state: EmulatorState, tenant: TenantState, user: U
 }
 
 /** v2 ID token for the app. */
-export function mintIdToken(state: EmulatorState, origin: string, tenant: TenantState, user: UserRecord, nonce: string | undefined, withEmail: boolean): string {
+export function mintIdToken(
+  state: EmulatorState,
+  origin: string,
+  tenant: TenantState,
+  user: UserRecord,
+  nonce: string | undefined,
+  withEmail: boolean,
+): string {
   const now = Math.floor(state.nowMs() / 1000);
   const payload: Record<string, unknown> = {
     aud: state.app.clientId,

@@ -21,7 +21,11 @@ export function pickerUsers(state: EmulatorState, tenant: TenantState | undefine
 }
 
 /** Resolves a signed-in user by UPN within the tenant (or any tenant for generic segments). */
-export function resolveSignIn(state: EmulatorState, tenant: TenantState | undefined, upn: string): SignInTarget | undefined {
+export function resolveSignIn(
+  state: EmulatorState,
+  tenant: TenantState | undefined,
+  upn: string,
+): SignInTarget | undefined {
   const tenants = tenant ? [tenant] : [...state.tenants.values()];
   for (const t of tenants) {
     const user = t.findUser(upn);
@@ -31,7 +35,13 @@ export function resolveSignIn(state: EmulatorState, tenant: TenantState | undefi
 }
 
 /** The account picker: one button per seeded user plus a free-text field. */
-export function signInPage(title: string, action: string, users: SignInTarget[], carry: Record<string, string>, loginHint: string | null): string {
+export function signInPage(
+  title: string,
+  action: string,
+  users: SignInTarget[],
+  carry: Record<string, string>,
+  loginHint: string | null,
+): string {
   const buttons = users
     .map(
       ({ user }) =>
@@ -56,7 +66,10 @@ export function errorPage(code: number, message: string): string {
 }
 
 /** Reads the emulated login session from the cookie header. */
-export function sessionUser(state: EmulatorState, cookieHeader: string | undefined): SignInTarget | undefined {
+export function sessionUser(
+  state: EmulatorState,
+  cookieHeader: string | undefined,
+): SignInTarget | undefined {
   const match = /(?:^|;\s*)emu_session=([^;]+)/.exec(cookieHeader ?? '');
   if (!match?.[1]) return undefined;
   const session = state.sessions.get(match[1]);

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import type { EmulatorState, RefreshTokenRecord } from '../state/emulator-state';
-import { GRAPH_RESOURCE, canonicalDelegatedScope, graphScopeName, isGraphDefaultScope, OIDC_SCOPES } from '../state/permissions';
+import {
+  GRAPH_RESOURCE,
+  canonicalDelegatedScope,
+  graphScopeName,
+  isGraphDefaultScope,
+  OIDC_SCOPES,
+} from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { type EmuReply, type EmuRequest, formBody, json } from '../http/types';
 import { toBase64Url } from '../util/base64url';
@@ -24,8 +30,23 @@ interface Ctx {
   correlationId: string;
 }
 
-function err(ctx: Ctx, status: number, error: string, code: number, message: string, suberror?: string): EmuReply {
-  return aadError({ status, error, code, message, correlationId: ctx.correlationId, now: ctx.state.now(), ...(suberror ? { suberror } : {}) });
+function err(
+  ctx: Ctx,
+  status: number,
+  error: string,
+  code: number,
+  message: string,
+  suberror?: string,
+): EmuReply {
+  return aadError({
+    status,
+    error,
+    code,
+    message,
+    correlationId: ctx.correlationId,
+    now: ctx.state.now(),
+    ...(suberror ? { suberror } : {}),
+  });
 }
 
 function splitScopes(raw: string | null): string[] {
@@ -48,16 +69,35 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
     );
   }
   const grantType = params.get('grant_type');
-  if (!grantType) return err(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+  if (!grantType)
+    return err(
+      ctx,
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'grant_type'.",
+    );
   const clientId = requestClientId(req, params);
   if (clientId && clientId !== state.app.clientId) {
-    return err(ctx, 400, 'unauthorized_client', 700016, appNotFoundMessage(clientId, tenant?.id ?? segment));
+    return err(
+      ctx,
+      400,
+      'unauthorized_client',
+      700016,
+      appNotFoundMessage(clientId, tenant?.id ?? segment),
+    );
   }
   const origin = req.origin;
   const audiences = [
     `${origin}/${segment}/oauth2/v2.0/token`,
-    ...(tenant ? [tenant.id, ...tenant.domains].map((t) => `${origin}/${t}/oauth2/v2.0/token`) : []),
-    ...(tenant ? [tenant.id, ...tenant.domains].map((t) => `https://login.microsoftonline.com/${t}/oauth2/v2.0/token`) : []),
+    ...(tenant
+      ? [tenant.id, ...tenant.domains].map((t) => `${origin}/${t}/oauth2/v2.0/token`)
+      : []),
+    ...(tenant
+      ? [tenant.id, ...tenant.domains].map(
+          (t) => `https://login.microsoftonline.com/${t}/oauth2/v2.0/token`,
+        )
+      : []),
   ];
   const auth = authenticateClient(state, req, params, audiences, correlationId);
   if (!auth.ok) return auth.reply;
@@ -69,17 +109,36 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
     case 'refresh_token':
       return refreshToken(ctx, auth.appidacr);
     default:
-      return err(ctx, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+      return err(
+        ctx,
+        400,
+        'unsupported_grant_type',
+        70003,
+        `The app requested an unsupported grant type '${grantType}'.`,
+      );
   }
 }
 
 function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   const { state, tenant, params } = ctx;
   if (!tenant) {
-    return err(ctx, 400, 'invalid_request', 9001023, 'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.');
+    return err(
+      ctx,
+      400,
+      'invalid_request',
+      9001023,
+      'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.',
+    );
   }
   const scopeRaw = params.get('scope');
-  if (!scopeRaw) return err(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  if (!scopeRaw)
+    return err(
+      ctx,
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'scope'.",
+    );
   const scopes = splitScopes(scopeRaw);
   if (scopes.some((s) => !s.toLowerCase().endsWith('/.default'))) {
     return err(
@@ -91,7 +150,13 @@ function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
     );
   }
   if (scopes.length > 1) {
-    return err(ctx, 400, 'invalid_scope', 700022, `The provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${scopeRaw} is not valid.`);
+    return err(
+      ctx,
+      400,
+      'invalid_scope',
+      700022,
+      `The provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${scopeRaw} is not valid.`,
+    );
   }
   if (!scopes.every(isGraphDefaultScope)) {
     const resource = scopeRaw.slice(0, -'/.default'.length);
@@ -104,7 +169,13 @@ function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
     );
   }
   if (!tenant.servicePrincipal) {
-    return err(ctx, 400, 'unauthorized_client', 700016, appNotFoundMessage(state.app.clientId, tenant.id));
+    return err(
+      ctx,
+      400,
+      'unauthorized_client',
+      700016,
+      appNotFoundMessage(state.app.clientId, tenant.id),
+    );
   }
   const lifetime = state.settings.accessTokenLifetimeSeconds;
   return json(200, {
@@ -130,8 +201,16 @@ function issueUserTokens(
 ): EmuReply {
   const { state } = ctx;
   const user = tenant.users.get(userId);
-  if (!user) return err(ctx, 400, 'invalid_grant', 50034, `The user account ${userId} does not exist in the ${tenant.id} directory.`);
-  if (!user.accountEnabled) return err(ctx, 400, 'invalid_grant', 50057, 'The user account is disabled.');
+  if (!user)
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      50034,
+      `The user account ${userId} does not exist in the ${tenant.id} directory.`,
+    );
+  if (!user.accountEnabled)
+    return err(ctx, 400, 'invalid_grant', 50057, 'The user account is disabled.');
   const granted = consentedGraphScopes(tenant, user.id);
   const lifetime = state.settings.accessTokenLifetimeSeconds;
   const lower = requested.map((s) => s.toLowerCase());
@@ -159,7 +238,15 @@ function issueUserTokens(
     state.refreshTokens.set(rt.token, rt);
     body.refresh_token = rt.token;
   }
-  if (lower.includes('openid')) body.id_token = mintIdToken(state, ctx.req.origin, tenant, user, nonce, lower.includes('email'));
+  if (lower.includes('openid'))
+    body.id_token = mintIdToken(
+      state,
+      ctx.req.origin,
+      tenant,
+      user,
+      nonce,
+      lower.includes('email'),
+    );
   if (ctx.params.get('client_info') === '1') body.client_info = clientInfo(user, tenant);
   return json(200, body, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
 }
@@ -182,28 +269,65 @@ function missingConsent(tenant: TenantState, userId: string, requested: string[]
 function authorizationCode(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   const { state, params } = ctx;
   const codeValue = params.get('code');
-  if (!codeValue) return err(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'code'.");
+  if (!codeValue)
+    return err(
+      ctx,
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'code'.",
+    );
   const code = state.authCodes.get(codeValue);
-  const expired = 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.';
+  const expired =
+    'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.';
   if (!code) return err(ctx, 400, 'invalid_grant', 70008, expired);
   if (code.redeemed) {
-    return err(ctx, 400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      54005,
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    );
   }
   if (code.expiresAtMs < state.nowMs()) return err(ctx, 400, 'invalid_grant', 70008, expired);
   const tenant = state.tenants.get(code.tenantId);
   if (!tenant) return err(ctx, 400, 'invalid_grant', 70008, expired);
   if (ctx.tenant && ctx.tenant.id !== tenant.id) {
-    return err(ctx, 400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.');
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      700005,
+      'Provided Authorization Code is intended to use against other tenant, thus rejected.',
+    );
   }
   if (params.get('redirect_uri') !== code.redirectUri) {
-    return err(ctx, 400, 'invalid_grant', 50148, 'The redirect_uri specified in the token request does not match the redirect_uri used to obtain the authorization code.');
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      50148,
+      'The redirect_uri specified in the token request does not match the redirect_uri used to obtain the authorization code.',
+    );
   }
   if (code.codeChallenge) {
     const verifier = params.get('code_verifier');
     const method = code.codeChallengeMethod ?? 'plain';
-    const computed = verifier === null ? undefined : method === 'S256' ? toBase64Url(createHash('sha256').update(verifier).digest()) : verifier;
+    const computed =
+      verifier === null
+        ? undefined
+        : method === 'S256'
+          ? toBase64Url(createHash('sha256').update(verifier).digest())
+          : verifier;
     if (computed !== code.codeChallenge) {
-      return err(ctx, 400, 'invalid_grant', 501481, "The Code_Verifier doesn't match the code_challenge supplied in the authorization request.");
+      return err(
+        ctx,
+        400,
+        'invalid_grant',
+        501481,
+        "The Code_Verifier doesn't match the code_challenge supplied in the authorization request.",
+      );
     }
   }
   code.redeemed = true;
@@ -213,11 +337,31 @@ function authorizationCode(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
 function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   const { state, params } = ctx;
   const raw = params.get('refresh_token');
-  if (!raw) return err(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'refresh_token'.");
+  if (!raw)
+    return err(
+      ctx,
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'refresh_token'.",
+    );
   const record = state.refreshTokens.get(raw);
-  if (!record) return err(ctx, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
+  if (!record)
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      9002313,
+      'Invalid request. Request is malformed or invalid.',
+    );
   if (record.revoked) {
-    return err(ctx, 400, 'invalid_grant', 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '' and the TokensValidFrom date (before which tokens are not valid) for this user is ''.");
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      50173,
+      "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '' and the TokensValidFrom date (before which tokens are not valid) for this user is ''.",
+    );
   }
   const idleMs = state.nowMs() - record.lastUsedMs;
   if (idleMs > state.settings.refreshTokenLifetimeSeconds * 1000) {
@@ -230,7 +374,14 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
     );
   }
   const tenant = state.tenants.get(record.tenantId);
-  if (!tenant) return err(ctx, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
+  if (!tenant)
+    return err(
+      ctx,
+      400,
+      'invalid_grant',
+      9002313,
+      'Invalid request. Request is malformed or invalid.',
+    );
   const requested = splitScopes(params.get('scope'));
   const scopes = requested.length > 0 ? requested : record.scopes;
   const missing = missingConsent(tenant, record.userId, scopes);
@@ -246,7 +397,9 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   }
   record.lastUsedMs = state.nowMs();
   if (state.settings.refreshTokenReuse === 'reject') record.revoked = true;
-  const withOffline = scopes.some((s) => s.toLowerCase() === 'offline_access') ? scopes : [...scopes, 'offline_access'];
+  const withOffline = scopes.some((s) => s.toLowerCase() === 'offline_access')
+    ? scopes
+    : [...scopes, 'offline_access'];
   return issueUserTokens(ctx, tenant, record.userId, withOffline, appidacr, undefined);
 }
 

@@ -34,5 +34,8 @@ export function hidden(values: Record<string, string>): string {
 
 /** Element id fragment derived from a UPN or name: lower-case letters, digits and dashes. */
 export function slug(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }

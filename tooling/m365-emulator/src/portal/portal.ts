@@ -17,9 +17,18 @@ function nav(t: TenantState): string {
 
 function tenantsPage(state: EmulatorState): EmuReply {
   const rows = [...state.tenants.values()]
-    .map((t) => `<tr><td><a id="tenant-${slug(t.initialDomain)}" href="/portal/${t.id}/enterprise-apps">${esc(t.displayName)}</a></td><td>${esc(t.domains.join(', '))}</td><td>${t.users.size}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr><td><a id="tenant-${slug(t.initialDomain)}" href="/portal/${t.id}/enterprise-apps">${esc(t.displayName)}</a></td><td>${esc(t.domains.join(', '))}</td><td>${t.users.size}</td></tr>`,
+    )
     .join('');
-  return html(200, page('Microsoft Entra admin center (emulated)', `<h1>Microsoft Entra admin center (emulated)</h1><table id="tenants"><tr><th>Tenant</th><th>Domains</th><th>Users</th></tr>${rows}</table>`));
+  return html(
+    200,
+    page(
+      'Microsoft Entra admin center (emulated)',
+      `<h1>Microsoft Entra admin center (emulated)</h1><table id="tenants"><tr><th>Tenant</th><th>Domains</th><th>Users</th></tr>${rows}</table>`,
+    ),
+  );
 }
 
 function enterpriseApps(state: EmulatorState, t: TenantState): EmuReply {
@@ -27,7 +36,10 @@ function enterpriseApps(state: EmulatorState, t: TenantState): EmuReply {
   const body = sp
     ? `<table id="enterprise-apps"><tr><th>Name</th><th>Application ID</th><th>Object ID</th><th>Publisher</th></tr><tr><td><a id="app-${state.app.clientId}" href="/portal/${t.id}/enterprise-apps/${state.app.clientId}/permissions">${esc(state.app.displayName)}</a></td><td>${state.app.clientId}</td><td>${sp.id}</td><td>${esc(state.app.publisherName)}</td></tr></table>`
     : `<p id="no-enterprise-apps">No enterprise applications. ${esc(state.app.displayName)} appears here once someone consents to it.</p>`;
-  return html(200, page('Enterprise applications', `${nav(t)}<h1>Enterprise applications</h1>${body}`));
+  return html(
+    200,
+    page('Enterprise applications', `${nav(t)}<h1>Enterprise applications</h1>${body}`),
+  );
 }
 
 function permissionsPage(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
@@ -61,7 +73,10 @@ function permissionsPage(state: EmulatorState, t: TenantState, req: EmuRequest):
   const delegatedRows = [...t.delegatedGrants]
     .flatMap(([principal, scopes]) =>
       [...scopes].sort().map((s) => {
-        const who = principal === 'AllPrincipals' ? 'Admin consent (all users)' : (t.users.get(principal)?.userPrincipalName ?? principal);
+        const who =
+          principal === 'AllPrincipals'
+            ? 'Admin consent (all users)'
+            : (t.users.get(principal)?.userPrincipalName ?? principal);
         return `<tr id="delegated-${slug(principal)}-${slug(s)}"><td>${esc(s)}</td><td>Delegated</td><td>${esc(who)}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="revoke-delegated"><input type="hidden" name="principal" value="${esc(principal)}"><input type="hidden" name="permission" value="${esc(s)}"><button id="revoke-delegated-${slug(principal)}-${slug(s)}" type="submit">Revoke</button></form></td></tr>`;
       }),
     )
@@ -85,10 +100,21 @@ function consentRequests(state: EmulatorState, t: TenantState): EmuReply {
       return `<tr id="request-${r.id}"><td>${esc(state.app.displayName)}</td><td>${esc(who)}</td><td>${esc(r.justification)}</td><td>${esc(r.scopes.join(' '))}</td><td class="status">${r.status}</td><td><a id="review-${r.id}" href="/portal/${t.id}/consent-requests/${r.id}">Review</a></td></tr>`;
     })
     .join('');
-  return html(200, page('Admin consent requests', `${nav(t)}<h1>Admin consent requests</h1><table id="consent-requests"><tr><th>App</th><th>Requested by</th><th>Reason</th><th>Permissions</th><th>Status</th><th></th></tr>${rows}</table>`));
+  return html(
+    200,
+    page(
+      'Admin consent requests',
+      `${nav(t)}<h1>Admin consent requests</h1><table id="consent-requests"><tr><th>App</th><th>Requested by</th><th>Reason</th><th>Permissions</th><th>Status</th><th></th></tr>${rows}</table>`,
+    ),
+  );
 }
 
-function reviewRequest(state: EmulatorState, t: TenantState, id: string, req: EmuRequest): EmuReply | undefined {
+function reviewRequest(
+  state: EmulatorState,
+  t: TenantState,
+  id: string,
+  req: EmuRequest,
+): EmuReply | undefined {
   const request = t.consentRequests.find((r) => r.id === id);
   if (!request) return undefined;
   const action = `/portal/${t.id}/consent-requests/${id}`;
@@ -124,8 +150,17 @@ function usersPage(t: TenantState, req: EmuRequest): EmuReply {
         `<tr id="user-${slug(u.userPrincipalName)}"><td>${esc(u.displayName)}</td><td>${esc(u.userPrincipalName)}</td><td>${u.userType}</td><td>${u.accountEnabled ? 'Enabled' : 'Disabled'}</td><td>${u.hasMailbox ? u.userPurpose : 'No mailbox'}</td><td>${u.isAdmin ? 'Global Administrator' : ''}</td></tr>`,
     )
     .join('');
-  const more = next !== undefined ? `<a id="users-next" href="/portal/${t.id}/users?from=${next}">Next</a>` : '';
-  return html(200, page('Users', `${nav(t)}<h1>Users</h1><table id="users"><tr><th>Name</th><th>UPN</th><th>Type</th><th>Sign-in</th><th>Mailbox</th><th>Roles</th></tr>${rows}</table>${more}`));
+  const more =
+    next !== undefined
+      ? `<a id="users-next" href="/portal/${t.id}/users?from=${next}">Next</a>`
+      : '';
+  return html(
+    200,
+    page(
+      'Users',
+      `${nav(t)}<h1>Users</h1><table id="users"><tr><th>Name</th><th>UPN</th><th>Type</th><th>Sign-in</th><th>Mailbox</th><th>Roles</th></tr>${rows}</table>${more}`,
+    ),
+  );
 }
 
 function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
@@ -137,8 +172,15 @@ function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): 
       case 'add': {
         const group = t.findGroup(form.get('group') ?? '');
         if (group?.mailEnabled && group.securityEnabled) {
-          const accessRight = form.get('accessRight') === 'DenyAccess' ? 'DenyAccess' : 'RestrictAccess';
-          t.accessPolicies.push({ id: guidFrom(t.id, 'aap', group.id, accessRight, state.clock.next()), appId: state.app.clientId, groupId: group.id, accessRight, description: form.get('description') ?? '' });
+          const accessRight =
+            form.get('accessRight') === 'DenyAccess' ? 'DenyAccess' : 'RestrictAccess';
+          t.accessPolicies.push({
+            id: guidFrom(t.id, 'aap', group.id, accessRight, state.clock.next()),
+            appId: state.app.clientId,
+            groupId: group.id,
+            accessRight,
+            description: form.get('description') ?? '',
+          });
         }
         return seeOther(action);
       }
@@ -164,7 +206,10 @@ function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): 
     .join('');
   const groups = [...t.groups.values()]
     .filter((g) => g.mailEnabled && g.securityEnabled)
-    .map((g) => `<option value="${esc(g.mail ?? g.id)}">${esc(g.displayName)} (${esc(g.mail ?? '')})</option>`)
+    .map(
+      (g) =>
+        `<option value="${esc(g.mail ?? g.id)}">${esc(g.displayName)} (${esc(g.mail ?? '')})</option>`,
+    )
     .join('');
   return html(
     200,
@@ -185,7 +230,8 @@ function consentSettings(t: TenantState, req: EmuRequest): EmuReply {
   const action = `/portal/${t.id}/consent-settings`;
   if (req.method === 'POST') {
     const form = formBody(req);
-    t.consentPolicy.userConsent = form.get('userConsent') === 'notAllowed' ? 'notAllowed' : 'allowed';
+    t.consentPolicy.userConsent =
+      form.get('userConsent') === 'notAllowed' ? 'notAllowed' : 'allowed';
     t.consentPolicy.adminConsentWorkflow = form.get('adminConsentWorkflow') === 'on';
     return seeOther(action);
   }
@@ -206,13 +252,18 @@ function consentSettings(t: TenantState, req: EmuRequest): EmuReply {
 /** Routes /portal/... pages; undefined for other paths. */
 export function routePortal(state: EmulatorState, req: EmuRequest): EmuReply | undefined {
   if (req.path !== '/portal' && !req.path.startsWith('/portal/')) return undefined;
-  const parts = req.path.split('/').filter(Boolean).slice(1).map((p) => decodeURIComponent(p));
+  const parts = req.path
+    .split('/')
+    .filter(Boolean)
+    .slice(1)
+    .map((p) => decodeURIComponent(p));
   if (parts.length === 0) return tenantsPage(state);
   const t = state.findTenant(parts[0] ?? '');
   if (!t) return html(404, page('Not found', `<h1>Tenant '${esc(parts[0] ?? '')}' not found</h1>`));
   const rest = parts.slice(1).join('/');
   if (rest === '' || rest === 'enterprise-apps') return enterpriseApps(state, t);
-  if (rest === `enterprise-apps/${state.app.clientId}/permissions`) return permissionsPage(state, t, req);
+  if (rest === `enterprise-apps/${state.app.clientId}/permissions`)
+    return permissionsPage(state, t, req);
   if (rest === 'consent-requests') return consentRequests(state, t);
   if (parts[1] === 'consent-requests' && parts[2]) return reviewRequest(state, t, parts[2], req);
   if (rest === 'users') return usersPage(t, req);

@@ -49,7 +49,8 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   const id = spec.id ?? (isContoso ? DEMO_TENANT.id : guidFrom(seed, 'tenant', domain));
   const initialDomain = `${domain}.onmicrosoft.com`;
   const verifiedDomain = `${domain}.com`;
-  const people = (spec.people ?? (isContoso ? 'contoso' : 'none')) === 'contoso' ? CONTOSO_PEOPLE : [];
+  const people =
+    (spec.people ?? (isContoso ? 'contoso' : 'none')) === 'contoso' ? CONTOSO_PEOPLE : [];
   const userCount = Math.max(spec.users ?? Math.max(25, people.length), 1);
   const nowMs = spec.now ? Date.parse(spec.now) : opts.nowMs;
   const ctx: UserSeedContext = {
@@ -75,7 +76,9 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
     const u = derive(i % peerCount);
     return { name: u.displayName, address: u.mail ?? u.userPrincipalName };
   };
-  const large = new Map((spec.largeMailboxes ?? []).map((l) => [l.userPrincipalName.toLowerCase(), l.inboxMessages]));
+  const large = new Map(
+    (spec.largeMailboxes ?? []).map((l) => [l.userPrincipalName.toLowerCase(), l.inboxMessages]),
+  );
   const messagesPerMailbox = spec.messagesPerMailbox ?? 12;
   const eventsPerMailbox = spec.eventsPerMailbox ?? 8;
   const weekStartMs = mondayOf(nowMs);
@@ -87,19 +90,62 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
       .map((p, i) => ({ p, i }))
       .filter(({ p, i }) => i < userCount && (p.flags ?? []).includes(flag as never))
       .map(({ i }) => derive(i).id);
-  const firstIds = (n: number): string[] => Array.from({ length: Math.min(n, userCount) }, (_, i) => derive(i).id);
+  const firstIds = (n: number): string[] =>
+    Array.from({ length: Math.min(n, userCount) }, (_, i) => derive(i).id);
   let restrictedGroupId: string | undefined;
   if (people.length > 0) {
-    const legal = group(seed, id, 'legal', 'Legal Investigations', `legal.investigations@${verifiedDomain}`, idsWhere('restricted'), 'security');
-    const sales = group(seed, id, 'sales', 'Sales Team', `sales.team@${verifiedDomain}`, idsWhere('sales'), 'security');
-    const leadership = group(seed, id, 'leadership', 'Leadership', null, [derive(15 % userCount).id, derive(10 % userCount).id], 'security');
-    const all = group(seed, id, 'all', 'All Company', `allcompany@${verifiedDomain}`, [...firstIds(people.length), leadership.id], 'unified');
+    const legal = group(
+      seed,
+      id,
+      'legal',
+      'Legal Investigations',
+      `legal.investigations@${verifiedDomain}`,
+      idsWhere('restricted'),
+      'security',
+    );
+    const sales = group(
+      seed,
+      id,
+      'sales',
+      'Sales Team',
+      `sales.team@${verifiedDomain}`,
+      idsWhere('sales'),
+      'security',
+    );
+    const leadership = group(
+      seed,
+      id,
+      'leadership',
+      'Leadership',
+      null,
+      [derive(15 % userCount).id, derive(10 % userCount).id],
+      'security',
+    );
+    const all = group(
+      seed,
+      id,
+      'all',
+      'All Company',
+      `allcompany@${verifiedDomain}`,
+      [...firstIds(people.length), leadership.id],
+      'unified',
+    );
     groups.push(legal, sales, leadership, all);
     restrictedGroupId = legal.id;
   } else {
-    groups.push(group(seed, id, 'all', 'All Staff', `allstaff@${verifiedDomain}`, firstIds(100), 'unified'));
     groups.push(
-      group(seed, id, 'sales', 'Sales Team', `sales.team@${verifiedDomain}`, firstIds(50).filter((_, i) => i % 5 === 0), 'security'),
+      group(seed, id, 'all', 'All Staff', `allstaff@${verifiedDomain}`, firstIds(100), 'unified'),
+    );
+    groups.push(
+      group(
+        seed,
+        id,
+        'sales',
+        'Sales Team',
+        `sales.team@${verifiedDomain}`,
+        firstIds(50).filter((_, i) => i % 5 === 0),
+        'security',
+      ),
     );
   }
   const appId = opts.appId ?? ROX_APP_CLIENT_ID;
@@ -107,7 +153,13 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   const policySpecs =
     spec.accessPolicies ??
     (restrictedGroupId
-      ? [{ groupMail: `legal.investigations@${verifiedDomain}`, accessRight: 'DenyAccess' as const, description: 'Keep legal hold mailboxes out of third-party apps' }]
+      ? [
+          {
+            groupMail: `legal.investigations@${verifiedDomain}`,
+            accessRight: 'DenyAccess' as const,
+            description: 'Keep legal hold mailboxes out of third-party apps',
+          },
+        ]
       : []);
   for (const p of policySpecs) {
     const g = groups.find((x) => x.mail?.toLowerCase() === p.groupMail.toLowerCase());
@@ -123,7 +175,9 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
 
   const tenant = new TenantState({
     id,
-    displayName: spec.displayName ?? (isContoso ? DEMO_TENANT.displayName : domain.charAt(0).toUpperCase() + domain.slice(1)),
+    displayName:
+      spec.displayName ??
+      (isContoso ? DEMO_TENANT.displayName : domain.charAt(0).toUpperCase() + domain.slice(1)),
     initialDomain,
     verifiedDomains: [verifiedDomain],
     seed,
@@ -157,7 +211,8 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   });
   if (spec.adminConsented) {
     const sp = tenant.ensureServicePrincipal(appId, new Date(nowMs));
-    for (const role of opts.applicationPermissions ?? Object.keys(GRAPH_APP_ROLES)) sp.grantedRoles.add(role);
+    for (const role of opts.applicationPermissions ?? Object.keys(GRAPH_APP_ROLES))
+      sp.grantedRoles.add(role);
   }
   return tenant;
 }

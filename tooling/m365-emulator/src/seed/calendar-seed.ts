@@ -31,7 +31,10 @@ function wall(ms: number, hh: number, mm = 0): string {
 /** Derives event number `index` of a calendar: a fixed mix of the shapes a sync must handle. */
 export function eventAt(ctx: CalendarSeedContext, index: number, id: string): EventRecord {
   const tz = ctx.owner.timeZone;
-  const me: EmailAddress = { name: ctx.owner.displayName, address: ctx.owner.mail ?? ctx.owner.userPrincipalName };
+  const me: EmailAddress = {
+    name: ctx.owner.displayName,
+    address: ctx.owner.mail ?? ctx.owner.userPrincipalName,
+  };
   const peer = ctx.peerAt((index * 7 + 3) % Math.max(ctx.peerCount, 1));
   const h = hashHex(ctx.seed, id);
   const created = isoSeconds(ctx.weekStartMs - 14 * DAY_MS);
@@ -77,8 +80,18 @@ export function eventAt(ctx: CalendarSeedContext, index: number, id: string): Ev
     case 0: {
       const e = base('Daily stand-up', wall(day(0), 9), 15);
       e.recurrence = {
-        pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], firstDayOfWeek: 'sunday' },
-        range: { type: 'numbered', startDate: dateOnly(day(0)), numberOfOccurrences: 10, recurrenceTimeZone: tz },
+        pattern: {
+          type: 'weekly',
+          interval: 1,
+          daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+          firstDayOfWeek: 'sunday',
+        },
+        range: {
+          type: 'numbered',
+          startDate: dateOnly(day(0)),
+          numberOfOccurrences: 10,
+          recurrenceTimeZone: tz,
+        },
       };
       e.isOnlineMeeting = true;
       e.onlineMeetingProvider = 'teamsForBusiness';
@@ -92,7 +105,11 @@ export function eventAt(ctx: CalendarSeedContext, index: number, id: string): Ev
         changeKey: `DwAAABYAAB${h.slice(0, 20)}`,
         lastModifiedDateTime: created,
       };
-      e.exceptions[fourth] = { isDeleted: true, changeKey: `DwAAABYAAC${h.slice(0, 20)}`, lastModifiedDateTime: created };
+      e.exceptions[fourth] = {
+        isDeleted: true,
+        changeKey: `DwAAABYAAC${h.slice(0, 20)}`,
+        lastModifiedDateTime: created,
+      };
       return e;
     }
     case 1: {
@@ -123,14 +140,25 @@ export function eventAt(ctx: CalendarSeedContext, index: number, id: string): Ev
     case 6: {
       const e = base('Team sync', wall(day(-14 + 3), 16), 60);
       e.recurrence = {
-        pattern: { type: 'weekly', interval: 1, daysOfWeek: ['thursday'], firstDayOfWeek: 'sunday' },
+        pattern: {
+          type: 'weekly',
+          interval: 1,
+          daysOfWeek: ['thursday'],
+          firstDayOfWeek: 'sunday',
+        },
         range: { type: 'noEnd', startDate: dateOnly(day(-14 + 3)), recurrenceTimeZone: tz },
       };
       e.location = 'Conf Room Rainier';
       return e;
     }
     default: {
-      const subjects = ['Lunch', 'Pipeline review', 'Design review', 'Interview', 'Quarterly planning'];
+      const subjects = [
+        'Lunch',
+        'Pipeline review',
+        'Design review',
+        'Interview',
+        'Quarterly planning',
+      ];
       const d = Math.floor(index / 8) % 5;
       return base(pick(subjects, ctx.seed, id), wall(day(d === 0 ? 4 : d), 12 + (index % 4)), 60);
     }

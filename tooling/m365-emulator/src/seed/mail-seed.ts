@@ -63,7 +63,9 @@ function address(user: UserRecord): EmailAddress {
 }
 
 function attachmentFor(id: string, index: number, inline: boolean): AttachmentRecord {
-  const content = Buffer.from(`%PDF-1.4\n% emulator attachment ${index}\n${'x'.repeat(200 + (index % 7) * 50)}\n%%EOF\n`);
+  const content = Buffer.from(
+    `%PDF-1.4\n% emulator attachment ${index}\n${'x'.repeat(200 + (index % 7) * 50)}\n%%EOF\n`,
+  );
   return inline
     ? {
         id: `${id}AT1`,
@@ -72,11 +74,22 @@ function attachmentFor(id: string, index: number, inline: boolean): AttachmentRe
         isInline: true,
         contentBase64: Buffer.from('89504e470d0a1a0a', 'hex').toString('base64'),
       }
-    : { id: `${id}AT0`, name: `report-${index}.pdf`, contentType: 'application/pdf', isInline: false, contentBase64: content.toString('base64') };
+    : {
+        id: `${id}AT0`,
+        name: `report-${index}.pdf`,
+        contentType: 'application/pdf',
+        isInline: false,
+        contentBase64: content.toString('base64'),
+      };
 }
 
 /** Derives message number `index` of a folder. Index 0 is the newest. */
-export function messageAt(ctx: MailSeedContext, folder: string, index: number, id: string): MessageRecord {
+export function messageAt(
+  ctx: MailSeedContext,
+  folder: string,
+  index: number,
+  id: string,
+): MessageRecord {
   const count = messageCounts(ctx)(folder);
   const spanMs = count <= 1000 ? (7 * 86_400_000) / Math.max(count, 1) : 30_000;
   // One hash feeds every per-message choice; a delta walk over a big mailbox derives millions.
@@ -87,7 +100,9 @@ export function messageAt(ctx: MailSeedContext, folder: string, index: number, i
   const baseSubject = pick(THREAD_SUBJECTS, ctx.seed, ctx.owner.id, folder, thread);
   const subject = index % 3 === 0 ? baseSubject : `RE: ${baseSubject}`;
   const isExternal = part(1, 3) === 0;
-  const peer = isExternal ? (EXTERNAL_CONTACTS[part(2, EXTERNAL_CONTACTS.length)] ?? EXTERNAL_CONTACTS[0]!) : ctx.peerAt(part(3, Math.max(ctx.peerCount, 1)));
+  const peer = isExternal
+    ? (EXTERNAL_CONTACTS[part(2, EXTERNAL_CONTACTS.length)] ?? EXTERNAL_CONTACTS[0]!)
+    : ctx.peerAt(part(3, Math.max(ctx.peerCount, 1)));
   const me = address(ctx.owner);
   const sent = folder === 'sentitems' || folder === 'drafts';
   const snippet = SNIPPETS[part(4, SNIPPETS.length)] ?? '';

@@ -33,7 +33,9 @@ function asciiLocal(s: string): string {
 /** Derives user number `index` of a tenant. */
 export function userAt(ctx: UserSeedContext, index: number): UserRecord {
   const id = guidFrom(ctx.seed, ctx.tenantId, 'user', index);
-  const created = new Date(ctx.createdBase.getTime() - (index + 1) * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created = new Date(ctx.createdBase.getTime() - (index + 1) * 3_600_000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
   const person = ctx.people[index];
   const timeZone = pick(TIME_ZONES, ctx.seed, 'tz', index);
   const license = [{ skuId: E5_SKU, disabledPlans: [] as string[] }];
@@ -49,21 +51,33 @@ export function userAt(ctx: UserSeedContext, index: number): UserRecord {
       id,
       userPrincipalName: upn,
       mail,
-      displayName: isRoom ? `${person.givenName} ${person.surname}` : `${person.givenName} ${person.surname}`,
+      displayName: isRoom
+        ? `${person.givenName} ${person.surname}`
+        : `${person.givenName} ${person.surname}`,
       givenName: isRoom ? null : person.givenName,
       surname: isRoom ? null : person.surname,
       jobTitle: person.jobTitle || null,
       department: person.department || null,
-      officeLocation: isRoom ? 'Building 1' : pick(['12/1110', '19/2109', '20/1101', '131/1104'], ctx.seed, 'office', index),
+      officeLocation: isRoom
+        ? 'Building 1'
+        : pick(['12/1110', '19/2109', '20/1101', '131/1104'], ctx.seed, 'office', index),
       mobilePhone: null,
-      businessPhones: isRoom || isGuest ? [] : [`+1 425 555 0${String(100 + index).padStart(3, '0')}`],
+      businessPhones:
+        isRoom || isGuest ? [] : [`+1 425 555 0${String(100 + index).padStart(3, '0')}`],
       preferredLanguage: isGuest ? null : 'en-US',
       accountEnabled: !flags.has('disabled') && !isRoom,
       userType: isGuest ? 'Guest' : 'Member',
       mailNickname: isGuest ? `${person.local}_fabrikam.com#EXT#` : person.local,
-      proxyAddresses: isGuest ? [`SMTP:${mail}`] : [`SMTP:${mail}`, `smtp:${person.local}@${ctx.initialDomain}`],
+      proxyAddresses: isGuest
+        ? [`SMTP:${mail}`]
+        : [`SMTP:${mail}`, `smtp:${person.local}@${ctx.initialDomain}`],
       otherMails: isGuest ? [mail] : [],
-      assignedLicenses: isGuest || isRoom ? [] : noMailbox ? [{ skuId: E5_SKU, disabledPlans: [EXCHANGE_PLAN] }] : license,
+      assignedLicenses:
+        isGuest || isRoom
+          ? []
+          : noMailbox
+            ? [{ skuId: E5_SKU, disabledPlans: [EXCHANGE_PLAN] }]
+            : license,
       createdDateTime: created,
       hasMailbox: !isGuest && !noMailbox,
       isAdmin: flags.has('admin'),

@@ -32,7 +32,10 @@ export interface AppOverrides {
   delegatedPermissions?: string[];
 }
 
-export function buildAppRegistration(material: EmulatorMaterial, overrides: AppOverrides = {}): AppRegistration {
+export function buildAppRegistration(
+  material: EmulatorMaterial,
+  overrides: AppOverrides = {},
+): AppRegistration {
   const thumbs = certThumbprints(material.appCertPem);
   return {
     clientId: ROX_APP_CLIENT_ID,
@@ -44,7 +47,9 @@ export function buildAppRegistration(material: EmulatorMaterial, overrides: AppO
     thumbprintSha1: thumbs.sha1Hex,
     thumbprintSha256: thumbs.sha256Hex,
     redirectUris: [...(overrides.redirectUris ?? [])],
-    applicationPermissions: [...(overrides.applicationPermissions ?? DEFAULT_APPLICATION_PERMISSIONS)],
+    applicationPermissions: [
+      ...(overrides.applicationPermissions ?? DEFAULT_APPLICATION_PERMISSIONS),
+    ],
     delegatedPermissions: [...(overrides.delegatedPermissions ?? DEFAULT_DELEGATED_PERMISSIONS)],
     homeTenantId: ROX_HOME_TENANT_ID,
   };

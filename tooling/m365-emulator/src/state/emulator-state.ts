@@ -1,4 +1,10 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  X509Certificate,
+} from 'node:crypto';
 
 import { FaultRegistry } from '../control/faults';
 import { RequestLog } from '../control/request-log';
@@ -90,7 +96,8 @@ export class EmulatorState {
       appId: this.app.clientId,
       applicationPermissions: this.app.applicationPermissions,
     });
-    const clash = this.findTenant(tenant.id) ?? tenant.domains.map((d) => this.findTenant(d)).find(Boolean);
+    const clash =
+      this.findTenant(tenant.id) ?? tenant.domains.map((d) => this.findTenant(d)).find(Boolean);
     if (clash) this.removeTenant(clash.id);
     this.tenants.set(tenant.id, tenant);
     this.tenantSpecs.push(spec);

@@ -31,7 +31,9 @@ export function baseMessageId(mailboxKey: string, folder: string, index: number)
   return `AAMkA${toBase64Url(`m|${mailboxKey}|${folder}|${index}`)}`;
 }
 
-function parseBaseMessageId(id: string): { mailboxKey: string; folder: string; index: number } | undefined {
+function parseBaseMessageId(
+  id: string,
+): { mailboxKey: string; folder: string; index: number } | undefined {
   if (!id.startsWith('AAMkA')) return undefined;
   const parts = fromBase64Url(id.slice(5)).toString('utf8').split('|');
   if (parts.length !== 4 || parts[0] !== 'm') return undefined;
@@ -62,7 +64,10 @@ export function regularMessageId(message: MessageRecord): string {
 }
 
 /** Splits an id from a client into the immutable id and, for a moved item's regular id, the move count. */
-export function parseClientMessageId(id: string): { immutableId: string; moveCount: number | undefined } {
+export function parseClientMessageId(id: string): {
+  immutableId: string;
+  moveCount: number | undefined;
+} {
   if (id.startsWith('AAMkA')) {
     const decoded = fromBase64Url(id.slice(5)).toString('utf8').split('|');
     if (decoded.length === 3 && decoded[0] === 'r') {
@@ -97,7 +102,9 @@ export class Mailbox {
           (i) => generators.messageAt(folder, i, baseMessageId(userId, folder, i)),
           (id) => {
             const parsed = parseBaseMessageId(id);
-            return parsed && parsed.mailboxKey === userId && parsed.folder === folder ? parsed.index : undefined;
+            return parsed && parsed.mailboxKey === userId && parsed.folder === folder
+              ? parsed.index
+              : undefined;
           },
         ),
       });

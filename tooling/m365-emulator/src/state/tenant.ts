@@ -76,8 +76,11 @@ export class TenantState {
       this.idByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
       if (u.mail) this.idByUpn.set(u.mail.toLowerCase(), u.id);
     }
-    this.users = new VersionedCollection<UserRecord>(init.clock, init.userCount, init.userAt, (id) =>
-      this.userIndexById.get(id),
+    this.users = new VersionedCollection<UserRecord>(
+      init.clock,
+      init.userCount,
+      init.userAt,
+      (id) => this.userIndexById.get(id),
     );
     for (const g of init.groups) this.groups.set(g.id, g);
   }
@@ -159,7 +162,8 @@ export class TenantState {
   accessCheck(appId: string, userId: string): 'Granted' | 'Denied' {
     const policies = this.accessPolicies.filter((p) => p.appId === appId);
     if (policies.length === 0) return 'Granted';
-    const inGroup = (p: AccessPolicy): boolean => this.transitiveMembers(p.groupId).users.some((u) => u.id === userId);
+    const inGroup = (p: AccessPolicy): boolean =>
+      this.transitiveMembers(p.groupId).users.some((u) => u.id === userId);
     // Exchange evaluates: any matching DenyAccess denies; with RestrictAccess policies, the
     // mailbox must be in at least one of their groups.
     if (policies.some((p) => p.accessRight === 'DenyAccess' && inGroup(p))) return 'Denied';
@@ -170,7 +174,10 @@ export class TenantState {
 
   /** Delegated scopes granted to the app for this user (tenant-wide plus the user's own). */
   delegatedScopesFor(userId: string): Set<string> {
-    return new Set([...(this.delegatedGrants.get('AllPrincipals') ?? []), ...(this.delegatedGrants.get(userId) ?? [])]);
+    return new Set([
+      ...(this.delegatedGrants.get('AllPrincipals') ?? []),
+      ...(this.delegatedGrants.get(userId) ?? []),
+    ]);
   }
 
   grantDelegated(principal: string, scopes: string[]): void {

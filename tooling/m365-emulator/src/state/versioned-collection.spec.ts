@@ -9,7 +9,12 @@ interface Item {
 
 function collection(size: number): { clock: ChangeClock; c: VersionedCollection<Item> } {
   const clock = new ChangeClock();
-  const c = new VersionedCollection<Item>(clock, size, (i) => ({ id: `b${i}`, n: i }), (id) => (/^b\d+$/.test(id) ? Number(id.slice(1)) : undefined));
+  const c = new VersionedCollection<Item>(
+    clock,
+    size,
+    (i) => ({ id: `b${i}`, n: i }),
+    (id) => (/^b\d+$/.test(id) ? Number(id.slice(1)) : undefined),
+  );
   return { clock, c };
 }
 

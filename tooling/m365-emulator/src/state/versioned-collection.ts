@@ -113,7 +113,11 @@ export class VersionedCollection<T extends { id: string }> {
    * Walks live items from a position, returning up to `limit` that pass the filter and the
    * position to continue from (undefined at the end).
    */
-  page(from: number, limit: number, filter?: (item: T) => boolean): { items: T[]; next: number | undefined } {
+  page(
+    from: number,
+    limit: number,
+    filter?: (item: T) => boolean,
+  ): { items: T[]; next: number | undefined } {
     const items: T[] = [];
     let position = from;
     const end = this.positions;
@@ -137,7 +141,13 @@ export class VersionedCollection<T extends { id: string }> {
     const out: Change<T>[] = [];
     for (const [id, entry] of this.entries) {
       if (entry.seq > sinceSeq && entry.seq <= untilSeq) {
-        out.push({ id, seq: entry.seq, item: entry.item, ...(entry.reason ? { reason: entry.reason } : {}), ...(entry.last ? { last: entry.last } : {}) });
+        out.push({
+          id,
+          seq: entry.seq,
+          item: entry.item,
+          ...(entry.reason ? { reason: entry.reason } : {}),
+          ...(entry.last ? { last: entry.last } : {}),
+        });
       }
     }
     return out.sort((a, b) => a.seq - b.seq);

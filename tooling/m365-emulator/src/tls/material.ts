@@ -1,5 +1,14 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 import forge from 'node-forge';
@@ -56,10 +65,21 @@ function makeCert(opts: CertOptions): string {
   const extensions: object[] = [];
   if (opts.isCa) {
     extensions.push({ name: 'basicConstraints', cA: true, critical: true });
-    extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
+    extensions.push({
+      name: 'keyUsage',
+      keyCertSign: true,
+      cRLSign: true,
+      digitalSignature: true,
+      critical: true,
+    });
   } else {
     extensions.push({ name: 'basicConstraints', cA: false });
-    extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true });
+    extensions.push({
+      name: 'keyUsage',
+      digitalSignature: true,
+      keyEncipherment: true,
+      critical: true,
+    });
     extensions.push({ name: 'extKeyUsage', serverAuth: true, clientAuth: true });
   }
   if (opts.altNames) {
@@ -78,7 +98,12 @@ function makeCert(opts: CertOptions): string {
 /** Generates fresh material: a CA, a localhost server certificate, a token signing key and an app certificate. */
 export function generateMaterial(): EmulatorMaterial {
   const caKeyPem = newRsaKeyPem();
-  const caCertPem = makeCert({ subjectCn: 'Rox 365 M365 Emulator Local CA', keyPem: caKeyPem, isCa: true, days: 3650 });
+  const caCertPem = makeCert({
+    subjectCn: 'Rox 365 M365 Emulator Local CA',
+    keyPem: caKeyPem,
+    isCa: true,
+    days: 3650,
+  });
   const serverKeyPem = newRsaKeyPem();
   const serverCertPem = makeCert({
     subjectCn: 'localhost',
@@ -88,16 +113,33 @@ export function generateMaterial(): EmulatorMaterial {
     days: 825,
   });
   const signingKeyPem = newRsaKeyPem();
-  const signingCertPem = makeCert({ subjectCn: 'accounts.emulator.local', keyPem: signingKeyPem, days: 3650 });
+  const signingCertPem = makeCert({
+    subjectCn: 'accounts.emulator.local',
+    keyPem: signingKeyPem,
+    days: 3650,
+  });
   const appKeyPem = newRsaKeyPem();
   const appCertPem = makeCert({ subjectCn: 'Rox 365 Integration', keyPem: appKeyPem, days: 3650 });
-  return { caCertPem, caKeyPem, serverCertPem, serverKeyPem, signingKeyPem, signingCertPem, appCertPem, appKeyPem };
+  return {
+    caCertPem,
+    caKeyPem,
+    serverCertPem,
+    serverKeyPem,
+    signingKeyPem,
+    signingCertPem,
+    appCertPem,
+    appKeyPem,
+  };
 }
 
 function isMaterial(v: unknown): v is EmulatorMaterial & { version: number } {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return o.version === FORMAT_VERSION && typeof o.caCertPem === 'string' && typeof o.appKeyPem === 'string';
+  return (
+    o.version === FORMAT_VERSION &&
+    typeof o.caCertPem === 'string' &&
+    typeof o.appKeyPem === 'string'
+  );
 }
 
 function readMaterial(dataDir: string): EmulatorMaterial | undefined {

@@ -12,7 +12,11 @@ export interface DecodedJwt {
   signature: Buffer;
 }
 
-export function signJwt(header: JwtHeader, payload: JwtPayload, privateKey: KeyObject | string): string {
+export function signJwt(
+  header: JwtHeader,
+  payload: JwtPayload,
+  privateKey: KeyObject | string,
+): string {
   const input = `${toBase64Url(JSON.stringify({ typ: 'JWT', alg: 'RS256', ...header }))}.${toBase64Url(JSON.stringify(payload))}`;
   const signer = createSign('RSA-SHA256');
   signer.update(input);
@@ -26,7 +30,12 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   try {
     const header = JSON.parse(fromBase64Url(h).toString('utf8')) as unknown;
     const payload = JSON.parse(fromBase64Url(p).toString('utf8')) as unknown;
-    if (typeof header !== 'object' || header === null || typeof payload !== 'object' || payload === null) {
+    if (
+      typeof header !== 'object' ||
+      header === null ||
+      typeof payload !== 'object' ||
+      payload === null
+    ) {
       return undefined;
     }
     return {
@@ -49,7 +58,11 @@ export function verifyJwtSignature(jwt: DecodedJwt, publicKey: KeyObject): boole
   try {
     if (alg === 'PS256') {
       return verifier.verify(
-        { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
+        {
+          key: publicKey,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: constants.RSA_PSS_SALTLEN_AUTO,
+        },
         jwt.signature,
       );
     }

@@ -13,11 +13,20 @@ export function newEventChangeKey(id: string): string {
 }
 
 function dtz(v: unknown, name: string): { utc: string; zone: string } {
-  if (!isRecord(v) || typeof v.dateTime !== 'string') throw badRequest(`${name} is required.`, 'ErrorInvalidRequest');
+  if (!isRecord(v) || typeof v.dateTime !== 'string')
+    throw badRequest(`${name} is required.`, 'ErrorInvalidRequest');
   const zone = typeof v.timeZone === 'string' ? v.timeZone : 'UTC';
-  if (!ianaZone(zone)) throw badRequest(`A valid TimeZone value must be specified. The following TimeZone value is not supported: '${zone}'.`, 'TimeZoneNotSupportedException');
+  if (!ianaZone(zone))
+    throw badRequest(
+      `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${zone}'.`,
+      'TimeZoneNotSupportedException',
+    );
   const ms = wallTimeToUtcMs(v.dateTime, zone);
-  if (Number.isNaN(ms)) throw badRequest(`Cannot convert the literal '${v.dateTime}' to the expected type 'Edm.DateTimeOffset'.`, 'ErrorInvalidRequest');
+  if (Number.isNaN(ms))
+    throw badRequest(
+      `Cannot convert the literal '${v.dateTime}' to the expected type 'Edm.DateTimeOffset'.`,
+      'ErrorInvalidRequest',
+    );
   return { utc: isoSeconds(ms), zone };
 }
 
@@ -27,7 +36,11 @@ function attendees(v: unknown): Attendee[] {
     const ea = isRecord(a.emailAddress) ? a.emailAddress : {};
     const address = typeof ea.address === 'string' ? ea.address : '';
     const type = a.type === 'optional' || a.type === 'resource' ? a.type : 'required';
-    return { type, status: { response: 'none', time: '0001-01-01T00:00:00Z' }, emailAddress: { name: typeof ea.name === 'string' ? ea.name : address, address } };
+    return {
+      type,
+      status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+      emailAddress: { name: typeof ea.name === 'string' ? ea.name : address, address },
+    };
   });
 }
 
@@ -50,32 +63,62 @@ export function applyEventInput(base: EventRecord, body: Record<string, unknown>
   if (e.isAllDay) {
     const s = Date.parse(e.startUtc);
     const en = Date.parse(e.endUtc);
-    const startMidnight = wallTimeToUtcMs(`${new Date(s).toISOString().slice(0, 10)}T00:00:00`, e.originalStartTimeZone);
-    if (s !== startMidnight && isRecord(body.start) && typeof body.start.dateTime === 'string' && !/T00:00:00/.test(body.start.dateTime)) {
-      throw badRequest('Your request can\'t be completed. If IsAllDay is true, the start and end times must be midnight in the same time zone.', 'ErrorPropertyValidationFailure');
+    const startMidnight = wallTimeToUtcMs(
+      `${new Date(s).toISOString().slice(0, 10)}T00:00:00`,
+      e.originalStartTimeZone,
+    );
+    if (
+      s !== startMidnight &&
+      isRecord(body.start) &&
+      typeof body.start.dateTime === 'string' &&
+      !/T00:00:00/.test(body.start.dateTime)
+    ) {
+      throw badRequest(
+        "Your request can't be completed. If IsAllDay is true, the start and end times must be midnight in the same time zone.",
+        'ErrorPropertyValidationFailure',
+      );
     }
-    if (en <= s) throw badRequest('The end time must be after the start time.', 'ErrorInvalidRequest');
+    if (en <= s)
+      throw badRequest('The end time must be after the start time.', 'ErrorInvalidRequest');
   }
   if (typeof body.isOnlineMeeting === 'boolean') {
     e.isOnlineMeeting = body.isOnlineMeeting;
     if (body.isOnlineMeeting) {
-      e.onlineMeetingProvider = typeof body.onlineMeetingProvider === 'string' ? body.onlineMeetingProvider : 'teamsForBusiness';
-      e.joinUrl = e.joinUrl ?? `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${hashHex(e.id).slice(0, 24)}%40thread.v2/0`;
+      e.onlineMeetingProvider =
+        typeof body.onlineMeetingProvider === 'string'
+          ? body.onlineMeetingProvider
+          : 'teamsForBusiness';
+      e.joinUrl =
+        e.joinUrl ??
+        `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${hashHex(e.id).slice(0, 24)}%40thread.v2/0`;
     }
   }
-  if (isRecord(body.location) && typeof body.location.displayName === 'string') e.location = body.location.displayName;
+  if (isRecord(body.location) && typeof body.location.displayName === 'string')
+    e.location = body.location.displayName;
   if (body.attendees !== undefined) e.attendees = attendees(body.attendees);
   if (typeof body.showAs === 'string') e.showAs = body.showAs;
   if (Array.isArray(body.categories)) e.categories = body.categories.map(String);
   if (body.recurrence === null) e.recurrence = null;
-  else if (isRecord(body.recurrence) && isRecord(body.recurrence.pattern) && isRecord(body.recurrence.range)) {
+  else if (
+    isRecord(body.recurrence) &&
+    isRecord(body.recurrence.pattern) &&
+    isRecord(body.recurrence.range)
+  ) {
     e.recurrence = body.recurrence as unknown as EventRecord['recurrence'];
   }
-  if (Date.parse(e.endUtc) < Date.parse(e.startUtc)) throw badRequest('The end time must be after the start time.', 'ErrorInvalidRequest');
+  if (Date.parse(e.endUtc) < Date.parse(e.startUtc))
+    throw badRequest('The end time must be after the start time.', 'ErrorInvalidRequest');
   return e;
 }
 
-export function createEvent(tenantId: string, user: UserRecord, mailbox: Mailbox, body: Record<string, unknown>, nowMs: number, emit: ChangeEmitter): { event: EventRecord; created: boolean } {
+export function createEvent(
+  tenantId: string,
+  user: UserRecord,
+  mailbox: Mailbox,
+  body: Record<string, unknown>,
+  nowMs: number,
+  emit: ChangeEmitter,
+): { event: EventRecord; created: boolean } {
   const transactionId = typeof body.transactionId === 'string' ? body.transactionId : null;
   if (transactionId) {
     const existingId = mailbox.transactionIds.get(transactionId);
@@ -112,7 +155,8 @@ export function createEvent(tenantId: string, user: UserRecord, mailbox: Mailbox
     recurrence: null,
     exceptions: {},
   };
-  if (body.start === undefined || body.end === undefined) throw badRequest('Start and End are required.', 'ErrorInvalidRequest');
+  if (body.start === undefined || body.end === undefined)
+    throw badRequest('Start and End are required.', 'ErrorInvalidRequest');
   const event = applyEventInput(blank, body);
   mailbox.events.put(event);
   if (transactionId) mailbox.transactionIds.set(transactionId, id);
@@ -120,15 +164,42 @@ export function createEvent(tenantId: string, user: UserRecord, mailbox: Mailbox
   return { event, created: true };
 }
 
-export function updateEvent(tenantId: string, userId: string, mailbox: Mailbox, event: EventRecord, body: Record<string, unknown>, nowMs: number, emit: ChangeEmitter): EventRecord {
-  const updated = { ...applyEventInput(event, body), lastModifiedDateTime: isoSeconds(nowMs), changeKey: newEventChangeKey(event.id) };
+export function updateEvent(
+  tenantId: string,
+  userId: string,
+  mailbox: Mailbox,
+  event: EventRecord,
+  body: Record<string, unknown>,
+  nowMs: number,
+  emit: ChangeEmitter,
+): EventRecord {
+  const updated = {
+    ...applyEventInput(event, body),
+    lastModifiedDateTime: isoSeconds(nowMs),
+    changeKey: newEventChangeKey(event.id),
+  };
   mailbox.events.put(updated);
   emit(tenantId, userId, 'events', 'updated', event.id);
   return updated;
 }
 
 /** Edits or deletes one occurrence of a series by recording an exception on the master. */
-export function updateOccurrence(tenantId: string, userId: string, mailbox: Mailbox, master: EventRecord, originalStartUtc: string, change: { delete?: boolean; subject?: string; startUtc?: string; endUtc?: string; isCancelled?: boolean }, nowMs: number, emit: ChangeEmitter): EventRecord {
+export function updateOccurrence(
+  tenantId: string,
+  userId: string,
+  mailbox: Mailbox,
+  master: EventRecord,
+  originalStartUtc: string,
+  change: {
+    delete?: boolean;
+    subject?: string;
+    startUtc?: string;
+    endUtc?: string;
+    isCancelled?: boolean;
+  },
+  nowMs: number,
+  emit: ChangeEmitter,
+): EventRecord {
   const at = isoSeconds(nowMs);
   const previous = master.exceptions[originalStartUtc];
   const exception = change.delete
@@ -142,13 +213,23 @@ export function updateOccurrence(tenantId: string, userId: string, mailbox: Mail
         changeKey: newEventChangeKey(master.id),
         lastModifiedDateTime: at,
       };
-  const updated: EventRecord = { ...master, exceptions: { ...master.exceptions, [originalStartUtc]: exception }, lastModifiedDateTime: at };
+  const updated: EventRecord = {
+    ...master,
+    exceptions: { ...master.exceptions, [originalStartUtc]: exception },
+    lastModifiedDateTime: at,
+  };
   mailbox.events.put(updated);
   emit(tenantId, userId, 'events', 'updated', master.id);
   return updated;
 }
 
-export function deleteEvent(tenantId: string, userId: string, mailbox: Mailbox, event: EventRecord, emit: ChangeEmitter): void {
+export function deleteEvent(
+  tenantId: string,
+  userId: string,
+  mailbox: Mailbox,
+  event: EventRecord,
+  emit: ChangeEmitter,
+): void {
   mailbox.events.remove(event.id, 'deleted');
   emit(tenantId, userId, 'events', 'deleted', event.id);
 }

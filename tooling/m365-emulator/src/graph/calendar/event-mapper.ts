@@ -2,18 +2,33 @@ import type { EventRecord } from '../../state/model';
 import { formatInZone } from '../../util/timezone';
 import type { Instance } from './recurrence';
 
-function dateTimeTz(utcIso: string, zone: string, allDay: boolean, originalZone: string): { dateTime: string; timeZone: string } {
+function dateTimeTz(
+  utcIso: string,
+  zone: string,
+  allDay: boolean,
+  originalZone: string,
+): { dateTime: string; timeZone: string } {
   // All-day events are floating dates: midnight in the zone they were created in.
-  const wall = allDay ? formatInZone(Date.parse(utcIso), originalZone) : formatInZone(Date.parse(utcIso), zone);
+  const wall = allDay
+    ? formatInZone(Date.parse(utcIso), originalZone)
+    : formatInZone(Date.parse(utcIso), zone);
   return { dateTime: wall, timeZone: zone };
 }
 
 function stripHtml(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Graph event JSON. `instance` shapes an occurrence/exception; `skeletal` gives the delta form of occurrences. */
-export function eventToGraph(e: EventRecord, zone: string, instance?: Instance, skeletal = false): Record<string, unknown> {
+export function eventToGraph(
+  e: EventRecord,
+  zone: string,
+  instance?: Instance,
+  skeletal = false,
+): Record<string, unknown> {
   const type = instance ? instance.type : e.recurrence ? 'seriesMaster' : 'singleInstance';
   const id = instance?.id ?? e.id;
   const changeKey = instance?.changeKey ?? e.changeKey;
@@ -23,7 +38,15 @@ export function eventToGraph(e: EventRecord, zone: string, instance?: Instance, 
   const end = dateTimeTz(endUtc, zone, e.isAllDay, e.originalEndTimeZone);
   const seriesMasterId = instance && instance.type !== 'singleInstance' ? e.id : null;
   if (skeletal) {
-    return { '@odata.type': '#microsoft.graph.event', '@odata.etag': `W/"${changeKey}"`, id, seriesMasterId, type, start, end };
+    return {
+      '@odata.type': '#microsoft.graph.event',
+      '@odata.etag': `W/"${changeKey}"`,
+      id,
+      seriesMasterId,
+      type,
+      start,
+      end,
+    };
   }
   return {
     '@odata.type': '#microsoft.graph.event',
@@ -36,7 +59,9 @@ export function eventToGraph(e: EventRecord, zone: string, instance?: Instance, 
     transactionId: e.transactionId,
     originalStartTimeZone: e.originalStartTimeZone,
     originalEndTimeZone: e.originalEndTimeZone,
-    iCalUId: instance?.originalStartUtc ? `${e.iCalUId}${instance.originalStartUtc.replace(/\D/g, '').slice(0, 8)}` : e.iCalUId,
+    iCalUId: instance?.originalStartUtc
+      ? `${e.iCalUId}${instance.originalStartUtc.replace(/\D/g, '').slice(0, 8)}`
+      : e.iCalUId,
     reminderMinutesBeforeStart: 15,
     isReminderOn: true,
     hasAttachments: false,
@@ -63,8 +88,16 @@ export function eventToGraph(e: EventRecord, zone: string, instance?: Instance, 
     body: { contentType: 'html', content: e.bodyHtml },
     start,
     end,
-    location: { displayName: e.location, locationType: 'default', uniqueIdType: 'unknown', address: {}, coordinates: {} },
-    locations: e.location ? [{ displayName: e.location, locationType: 'default', uniqueIdType: 'unknown' }] : [],
+    location: {
+      displayName: e.location,
+      locationType: 'default',
+      uniqueIdType: 'unknown',
+      address: {},
+      coordinates: {},
+    },
+    locations: e.location
+      ? [{ displayName: e.location, locationType: 'default', uniqueIdType: 'unknown' }]
+      : [],
     recurrence: instance ? null : e.recurrence,
     attendees: e.attendees,
     organizer: { emailAddress: e.organizer },

@@ -9,11 +9,20 @@ import { resolveMailbox } from '../mailbox-access';
 import { option, parseTop, project, parseSelect } from '../odata';
 import { requirePermission } from '../principal';
 import type { ChangeEmitter } from '../mail/mail-actions';
-import { applyEventInput, createEvent, deleteEvent, updateEvent, updateOccurrence } from './event-actions';
+import {
+  applyEventInput,
+  createEvent,
+  deleteEvent,
+  updateEvent,
+  updateOccurrence,
+} from './event-actions';
 import { eventToGraph } from './event-mapper';
 import { instancesIn, occurrenceId, parseOccurrenceId, type Instance } from './recurrence';
 
-const READ = { app: ['Calendars.Read', 'Calendars.ReadWrite'], delegated: ['Calendars.Read', 'Calendars.ReadWrite'] };
+const READ = {
+  app: ['Calendars.Read', 'Calendars.ReadWrite'],
+  delegated: ['Calendars.Read', 'Calendars.ReadWrite'],
+};
 const WRITE = { app: ['Calendars.ReadWrite'], delegated: ['Calendars.ReadWrite'] };
 const USER = String.raw`^\/(?:users\/([^/]+)|me)`;
 const CAL = String.raw`(?:\/calendar|\/calendars\/[^/]+)?`;
@@ -36,9 +45,16 @@ function window(ctx: GraphCtx): [string, string] {
   const start = option(ctx.req, 'startDateTime');
   const end = option(ctx.req, 'endDateTime');
   if (!start || !end) {
-    throw badRequest('This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.', 'ErrorInvalidParameter');
+    throw badRequest(
+      'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+      'ErrorInvalidParameter',
+    );
   }
-  if (Number.isNaN(Date.parse(start)) || Number.isNaN(Date.parse(end))) throw badRequest('The value of the parameter StartDateTime or EndDateTime is invalid.', 'ErrorInvalidParameter');
+  if (Number.isNaN(Date.parse(start)) || Number.isNaN(Date.parse(end)))
+    throw badRequest(
+      'The value of the parameter StartDateTime or EndDateTime is invalid.',
+      'ErrorInvalidParameter',
+    );
   return [start, end];
 }
 
@@ -48,7 +64,9 @@ function findEvent(mb: Mailbox, id: string): { master: EventRecord; instance?: I
     const master = mb.events.get(occ.masterId);
     if (!master) throw notFoundItem();
     const t = Date.parse(occ.originalStartUtc);
-    const inst = instancesIn(master, t - 86_400_000 * 2, t + 86_400_000 * 2).find((i) => i.id === id);
+    const inst = instancesIn(master, t - 86_400_000 * 2, t + 86_400_000 * 2).find(
+      (i) => i.id === id,
+    );
     if (!inst) throw notFoundItem();
     return { master, instance: inst };
   }
@@ -60,12 +78,21 @@ function findEvent(mb: Mailbox, id: string): { master: EventRecord; instance?: I
 function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
   const ifMatch = ctx.req.headers['if-match'];
   if (ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== changeKey) {
-    throw new GraphHttpError(412, 'ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.');
+    throw new GraphHttpError(
+      412,
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+    );
   }
 }
 
 /** Everything calendarView delta reports for one event record in a window. */
-function deltaItems(e: EventRecord, startMs: number, endMs: number, tz: string): Record<string, unknown>[] {
+function deltaItems(
+  e: EventRecord,
+  startMs: number,
+  endMs: number,
+  tz: string,
+): Record<string, unknown>[] {
   const instances = instancesIn(e, startMs, endMs);
   if (!e.recurrence) return instances.length ? [eventToGraph(e, tz)] : [];
   if (instances.length === 0) return [];
@@ -83,15 +110,33 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
   let token: DeltaState;
   if (raw !== undefined) {
     const decoded = decodeDelta(raw);
-    if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id) throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
+    if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id)
+      throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
     if (decoded.epoch !== tenant.deltaEpoch) throw outlookResync();
-    token = option(ctx.req, 'deltatoken') !== undefined ? { ...decoded, until: ctx.state.clock.current, offset: 0 } : decoded;
+    token =
+      option(ctx.req, 'deltatoken') !== undefined
+        ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
+        : decoded;
   } else {
     for (const unsupported of ['select', 'filter', 'orderby', 'expand', 'search']) {
-      if (option(ctx.req, unsupported) !== undefined) throw badRequest(`The query parameter '$${unsupported}' is not supported with change tracking over the 'CalendarView' resource.`, 'ErrorInvalidParameter');
+      if (option(ctx.req, unsupported) !== undefined)
+        throw badRequest(
+          `The query parameter '$${unsupported}' is not supported with change tracking over the 'CalendarView' resource.`,
+          'ErrorInvalidParameter',
+        );
     }
     const w = window(ctx);
-    token = { scope, tenantId: tenant.id, epoch: tenant.deltaEpoch, phase: 'init', since: ctx.state.clock.current, until: ctx.state.clock.current, offset: 0, issuedMs: ctx.state.nowMs(), window: w };
+    token = {
+      scope,
+      tenantId: tenant.id,
+      epoch: tenant.deltaEpoch,
+      phase: 'init',
+      since: ctx.state.clock.current,
+      until: ctx.state.clock.current,
+      offset: 0,
+      issuedMs: ctx.state.nowMs(),
+      window: w,
+    };
   }
   const [ws, we] = token.window ?? ['', ''];
   const startMs = Date.parse(ws);
@@ -120,31 +165,59 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
       i++;
       if (!c) continue;
       if (c.item === null) {
-        value.push({ '@odata.type': '#microsoft.graph.event', id: c.id, '@removed': { reason: 'deleted' } });
+        value.push({
+          '@odata.type': '#microsoft.graph.event',
+          id: c.id,
+          '@removed': { reason: 'deleted' },
+        });
         if (c.last?.recurrence) {
-          for (const inst of instancesIn(c.last, startMs, endMs)) value.push({ '@odata.type': '#microsoft.graph.event', id: inst.id, '@removed': { reason: 'deleted' } });
+          for (const inst of instancesIn(c.last, startMs, endMs))
+            value.push({
+              '@odata.type': '#microsoft.graph.event',
+              id: inst.id,
+              '@removed': { reason: 'deleted' },
+            });
         }
         continue;
       }
       value.push(...deltaItems(c.item, startMs, endMs, tz));
       for (const [original, ex] of Object.entries(c.item.exceptions)) {
         const t = Date.parse(original);
-        if (ex.isDeleted && t >= startMs && t < endMs) value.push({ '@odata.type': '#microsoft.graph.event', id: occurrenceId(c.item.id, original), '@removed': { reason: 'deleted' } });
+        if (ex.isDeleted && t >= startMs && t < endMs)
+          value.push({
+            '@odata.type': '#microsoft.graph.event',
+            id: occurrenceId(c.item.id, original),
+            '@removed': { reason: 'deleted' },
+          });
       }
     }
     if (i < changes.length) next = { ...token, offset: i };
     else delta = { ...token, since: token.until, offset: 0 };
   }
   const base = `${ctx.root}/users/${userId}/calendarView/delta`;
-  const body: Record<string, unknown> = { '@odata.context': `${ctx.root}/$metadata#Collection(event)` };
+  const body: Record<string, unknown> = {
+    '@odata.context': `${ctx.root}/$metadata#Collection(event)`,
+  };
   if (next) body['@odata.nextLink'] = `${base}?$skiptoken=${encodeDelta(next)}`;
   if (delta) body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeDelta(delta)}`;
   body.value = value;
   return ok(body);
 }
 
-function paged(ctx: GraphCtx, items: Record<string, unknown>[], context: string): ReturnType<GraphRoute['handler']> {
-  const top = parseTop(ctx.req, 1000, (v) => `The value '${v}' of parameter '$top' is invalid.`, 'ErrorInvalidParameter') ?? ctx.prefs.maxPageSize ?? 10;
+function paged(
+  ctx: GraphCtx,
+  items: Record<string, unknown>[],
+  context: string,
+): ReturnType<GraphRoute['handler']> {
+  const top =
+    parseTop(
+      ctx.req,
+      1000,
+      (v) => `The value '${v}' of parameter '$top' is invalid.`,
+      'ErrorInvalidParameter',
+    ) ??
+    ctx.prefs.maxPageSize ??
+    10;
   const skip = Number(option(ctx.req, 'skip') ?? '0');
   const select = parseSelect(ctx.req);
   const body: Record<string, unknown> = { '@odata.context': context };
@@ -164,24 +237,39 @@ function calendarView(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
   const tz = zone(ctx);
   const items: { start: string; json: Record<string, unknown> }[] = [];
   for (const e of mb.events.values()) {
-    for (const i of instancesIn(e, Date.parse(ws), Date.parse(we))) items.push({ start: i.startUtc, json: eventToGraph(e, tz, i.type === 'singleInstance' ? undefined : i) });
+    for (const i of instancesIn(e, Date.parse(ws), Date.parse(we)))
+      items.push({
+        start: i.startUtc,
+        json: eventToGraph(e, tz, i.type === 'singleInstance' ? undefined : i),
+      });
   }
   items.sort((a, b) => a.start.localeCompare(b.start));
-  return paged(ctx, items.map((i) => i.json), `${ctx.root}/$metadata#users('${userId}')/calendarView`);
+  return paged(
+    ctx,
+    items.map((i) => i.json),
+    `${ctx.root}/$metadata#users('${userId}')/calendarView`,
+  );
 }
 
 function listEvents(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const tz = zone(ctx);
-  return paged(ctx, [...mb.events.values()].map((e) => eventToGraph(e, tz)), `${ctx.root}/$metadata#users('${userId}')/events`);
+  return paged(
+    ctx,
+    [...mb.events.values()].map((e) => eventToGraph(e, tz)),
+    `${ctx.root}/$metadata#users('${userId}')/events`,
+  );
 }
 
 function getEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`, ...project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)) });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
+    ...project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
+  });
 }
 
 function instances(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -190,7 +278,11 @@ function instances(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
   const { master } = findEvent(mb, params[1] ?? '');
   const [ws, we] = window(ctx);
   const tz = zone(ctx);
-  return paged(ctx, instancesIn(master, Date.parse(ws), Date.parse(we)).map((i) => eventToGraph(master, tz, i)), `${ctx.root}/$metadata#users('${userId}')/events('${master.id}')/instances`);
+  return paged(
+    ctx,
+    instancesIn(master, Date.parse(ws), Date.parse(we)).map((i) => eventToGraph(master, tz, i)),
+    `${ctx.root}/$metadata#users('${userId}')/events('${master.id}')/instances`,
+  );
 }
 
 function postEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -198,9 +290,23 @@ function postEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const user = ctx.principal.tenant.users.get(userId);
   const body = jsonBody(ctx.req);
-  if (!user || !isRecord(body)) throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
-  const { event, created } = createEvent(ctx.principal.tenant.id, user, mb, body, ctx.state.nowMs(), emitter(ctx));
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`, ...eventToGraph(event, zone(ctx)) }, created ? 201 : 200);
+  if (!user || !isRecord(body))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  const { event, created } = createEvent(
+    ctx.principal.tenant.id,
+    user,
+    mb,
+    body,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
+  return ok(
+    {
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
+      ...eventToGraph(event, zone(ctx)),
+    },
+    created ? 201 : 200,
+  );
 }
 
 function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -208,22 +314,47 @@ function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   const body = jsonBody(ctx.req);
-  if (!isRecord(body)) throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  if (!isRecord(body))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
   checkIfMatch(ctx, instance?.changeKey ?? master.changeKey);
   const tenantId = ctx.principal.tenant.id;
   if (instance?.originalStartUtc) {
-    const probe = { ...master, recurrence: null, startUtc: instance.startUtc, endUtc: instance.endUtc };
+    const probe = {
+      ...master,
+      recurrence: null,
+      startUtc: instance.startUtc,
+      endUtc: instance.endUtc,
+    };
     const applied = applyEventInput(probe, body);
-    const updated = updateOccurrence(tenantId, userId, mb, master, instance.originalStartUtc, {
-      ...(typeof body.subject === 'string' ? { subject: body.subject } : {}),
-      startUtc: applied.startUtc,
-      endUtc: applied.endUtc,
-    }, ctx.state.nowMs(), emitter(ctx));
-    const inst = instancesIn(updated, Date.parse(applied.startUtc) - 1, Date.parse(applied.endUtc) + 1).find((i) => i.originalStartUtc === instance.originalStartUtc);
-    return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`, ...eventToGraph(updated, zone(ctx), inst) });
+    const updated = updateOccurrence(
+      tenantId,
+      userId,
+      mb,
+      master,
+      instance.originalStartUtc,
+      {
+        ...(typeof body.subject === 'string' ? { subject: body.subject } : {}),
+        startUtc: applied.startUtc,
+        endUtc: applied.endUtc,
+      },
+      ctx.state.nowMs(),
+      emitter(ctx),
+    );
+    const inst = instancesIn(
+      updated,
+      Date.parse(applied.startUtc) - 1,
+      Date.parse(applied.endUtc) + 1,
+    ).find((i) => i.originalStartUtc === instance.originalStartUtc);
+    return ok({
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
+      ...eventToGraph(updated, zone(ctx), inst),
+    });
   }
   const updated = updateEvent(tenantId, userId, mb, master, body, ctx.state.nowMs(), emitter(ctx));
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`, ...eventToGraph(updated, zone(ctx)) });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
+    ...eventToGraph(updated, zone(ctx)),
+  });
 }
 
 function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -231,7 +362,17 @@ function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   checkIfMatch(ctx, instance?.changeKey ?? master.changeKey);
-  if (instance?.originalStartUtc) updateOccurrence(ctx.principal.tenant.id, userId, mb, master, instance.originalStartUtc, { delete: true }, ctx.state.nowMs(), emitter(ctx));
+  if (instance?.originalStartUtc)
+    updateOccurrence(
+      ctx.principal.tenant.id,
+      userId,
+      mb,
+      master,
+      instance.originalStartUtc,
+      { delete: true },
+      ctx.state.nowMs(),
+      emitter(ctx),
+    );
   else deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
   return { status: 204 };
 }
@@ -241,19 +382,74 @@ function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   // Cancelling as organizer sends cancellations and removes the meeting from the organizer's calendar.
-  if (instance?.originalStartUtc) updateOccurrence(ctx.principal.tenant.id, userId, mb, master, instance.originalStartUtc, { delete: true }, ctx.state.nowMs(), emitter(ctx));
+  if (instance?.originalStartUtc)
+    updateOccurrence(
+      ctx.principal.tenant.id,
+      userId,
+      mb,
+      master,
+      instance.originalStartUtc,
+      { delete: true },
+      ctx.state.nowMs(),
+      emitter(ctx),
+    );
   else deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
   return { status: 202 };
 }
 
 export const calendarRoutes: GraphRoute[] = [
-  { method: 'GET', pattern: new RegExp(`${USER}${CAL}/calendarView/delta(?:\\(\\))?$`, 'i'), handler: calendarViewDelta, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}${CAL}/calendarView$`, 'i'), handler: calendarView, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}${CAL}/events$`, 'i'), handler: listEvents, mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}${CAL}/events$`, 'i'), handler: postEvent, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/instances$`, 'i'), handler: instances, mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/cancel$`, 'i'), handler: cancelEvent, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}${CAL}/events/([^/]+)$`, 'i'), handler: getEvent, mailboxParam: 0 },
-  { method: 'PATCH', pattern: new RegExp(`${USER}${CAL}/events/([^/]+)$`, 'i'), handler: patchEvent, mailboxParam: 0 },
-  { method: 'DELETE', pattern: new RegExp(`${USER}${CAL}/events/([^/]+)$`, 'i'), handler: removeEvent, mailboxParam: 0 },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}${CAL}/calendarView/delta(?:\\(\\))?$`, 'i'),
+    handler: calendarViewDelta,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}${CAL}/calendarView$`, 'i'),
+    handler: calendarView,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}${CAL}/events$`, 'i'),
+    handler: listEvents,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}${CAL}/events$`, 'i'),
+    handler: postEvent,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/instances$`, 'i'),
+    handler: instances,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/cancel$`, 'i'),
+    handler: cancelEvent,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)$`, 'i'),
+    handler: getEvent,
+    mailboxParam: 0,
+  },
+  {
+    method: 'PATCH',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)$`, 'i'),
+    handler: patchEvent,
+    mailboxParam: 0,
+  },
+  {
+    method: 'DELETE',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)$`, 'i'),
+    handler: removeEvent,
+    mailboxParam: 0,
+  },
 ];

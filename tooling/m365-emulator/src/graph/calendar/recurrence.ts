@@ -24,7 +24,9 @@ export function occurrenceId(masterId: string, originalStartUtc: string): string
   return `AAMkAGEo${toBase64Url(`${masterId}|${originalStartUtc}`)}`;
 }
 
-export function parseOccurrenceId(id: string): { masterId: string; originalStartUtc: string } | undefined {
+export function parseOccurrenceId(
+  id: string,
+): { masterId: string; originalStartUtc: string } | undefined {
   if (!id.startsWith('AAMkAGEo')) return undefined;
   const decoded = Buffer.from(id.slice(8), 'base64url').toString('utf8');
   const i = decoded.lastIndexOf('|');
@@ -40,7 +42,8 @@ export function occurrenceStarts(e: EventRecord, untilMs: number): string[] {
   const startMs = Date.parse(e.startUtc);
   const localTime = formatInZone(startMs, tz).slice(11, 19);
   const firstDay = Date.parse(`${range.startDate}T00:00:00Z`);
-  const endDateMs = range.type === 'endDate' && range.endDate ? Date.parse(`${range.endDate}T23:59:59Z`) : Infinity;
+  const endDateMs =
+    range.type === 'endDate' && range.endDate ? Date.parse(`${range.endDate}T23:59:59Z`) : Infinity;
   const max = range.type === 'numbered' ? (range.numberOfOccurrences ?? 0) : Infinity;
   const days = new Set((pattern.daysOfWeek ?? []).map((d) => d.toLowerCase()));
   const out: string[] = [];
@@ -60,10 +63,16 @@ export function occurrenceStarts(e: EventRecord, untilMs: number): string[] {
 }
 
 /** Instances of an event that overlap a window: itself, or a series' occurrences and exceptions. */
-export function instancesIn(e: EventRecord, windowStartMs: number, windowEndMs: number): Instance[] {
+export function instancesIn(
+  e: EventRecord,
+  windowStartMs: number,
+  windowEndMs: number,
+): Instance[] {
   const overlaps = (s: number, en: number): boolean => s < windowEndMs && en > windowStartMs;
   if (!e.recurrence) {
-    return overlaps(Date.parse(e.startUtc), Date.parse(e.endUtc)) ? [{ id: e.id, type: 'singleInstance', startUtc: e.startUtc, endUtc: e.endUtc }] : [];
+    return overlaps(Date.parse(e.startUtc), Date.parse(e.endUtc))
+      ? [{ id: e.id, type: 'singleInstance', startUtc: e.startUtc, endUtc: e.endUtc }]
+      : [];
   }
   const duration = Date.parse(e.endUtc) - Date.parse(e.startUtc);
   const out: Instance[] = [];

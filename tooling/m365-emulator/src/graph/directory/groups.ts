@@ -33,21 +33,37 @@ function groupToGraph(g: GroupRecord): Record<string, unknown> {
 
 function findGroup(ctx: GraphCtx, id: string): GroupRecord {
   const g = ctx.principal.tenant.groups.get(id);
-  if (!g) throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  if (!g)
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   return g;
 }
 
 function listGroups(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ_GROUPS, 'directory');
   const select = parseSelect(ctx.req);
-  const top = parseTop(ctx.req, 999, (v) => `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`) ?? 100;
+  const top =
+    parseTop(
+      ctx.req,
+      999,
+      (v) => `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`,
+    ) ?? 100;
   const groups = [...ctx.principal.tenant.groups.values()].slice(0, top);
-  return ok({ '@odata.context': `${ctx.root}/$metadata#groups`, value: groups.map((g) => project(groupToGraph(g), select)) });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#groups`,
+    value: groups.map((g) => project(groupToGraph(g), select)),
+  });
 }
 
 function getGroup(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ_GROUPS, 'directory');
-  return ok({ '@odata.context': `${ctx.root}/$metadata#groups/$entity`, ...project(groupToGraph(findGroup(ctx, params[0] ?? '')), parseSelect(ctx.req)) });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#groups/$entity`,
+    ...project(groupToGraph(findGroup(ctx, params[0] ?? '')), parseSelect(ctx.req)),
+  });
 }
 
 function members(transitive: boolean) {
@@ -57,7 +73,8 @@ function members(transitive: boolean) {
     const cast = params[1];
     const isCount = Boolean(params[2]);
     const eventual = (ctx.req.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
-    if ((cast || isCount) && !eventual) throw badRequest('Unsupported Query.', 'Request_UnsupportedQuery');
+    if ((cast || isCount) && !eventual)
+      throw badRequest('Unsupported Query.', 'Request_UnsupportedQuery');
     const tenant = ctx.principal.tenant;
     let users;
     let groups: GroupRecord[];
@@ -73,18 +90,31 @@ function members(transitive: boolean) {
     const select = parseSelect(ctx.req);
     const value = [
       ...users.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...projectUser(u, select) })),
-      ...groups.map((g) => ({ '@odata.type': '#microsoft.graph.group', ...project(groupToGraph(g), select) })),
+      ...groups.map((g) => ({
+        '@odata.type': '#microsoft.graph.group',
+        ...project(groupToGraph(g), select),
+      })),
     ];
     if (isCount) return text(200, String(value.length));
-    const body: Record<string, unknown> = { '@odata.context': `${ctx.root}/$metadata#directoryObjects` };
-    if ((option(ctx.req, 'count') ?? '') === 'true' && eventual) body['@odata.count'] = value.length;
+    const body: Record<string, unknown> = {
+      '@odata.context': `${ctx.root}/$metadata#directoryObjects`,
+    };
+    if ((option(ctx.req, 'count') ?? '') === 'true' && eventual)
+      body['@odata.count'] = value.length;
     body.value = value;
     return ok(body);
   };
 }
 
 function mailboxSettings(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
-  requirePermission(ctx.principal, { app: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'] }, 'outlook');
+  requirePermission(
+    ctx.principal,
+    {
+      app: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+      delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+    },
+    'outlook',
+  );
   const { user } = resolveMailbox(ctx.state, ctx.principal, params[0] ?? '');
   return ok({
     '@odata.context': `${ctx.root}/$metadata#users('${user.id}')/mailboxSettings`,
@@ -113,7 +143,14 @@ function mailboxSettings(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute
 }
 
 function organization(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
-  requirePermission(ctx.principal, { app: ['Organization.Read.All', 'Directory.Read.All', 'User.Read.All'], delegated: ['User.Read', 'Directory.Read.All'] }, 'directory');
+  requirePermission(
+    ctx.principal,
+    {
+      app: ['Organization.Read.All', 'Directory.Read.All', 'User.Read.All'],
+      delegated: ['User.Read', 'Directory.Read.All'],
+    },
+    'directory',
+  );
   const t = ctx.principal.tenant;
   return ok({
     '@odata.context': `${ctx.root}/$metadata#organization`,
@@ -121,7 +158,13 @@ function organization(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
       {
         id: t.id,
         displayName: t.displayName,
-        verifiedDomains: t.domains.map((d, i) => ({ name: d, isDefault: i === t.domains.length - 1, isInitial: i === 0, type: 'Managed', capabilities: 'Email, OfficeCommunicationsOnline' })),
+        verifiedDomains: t.domains.map((d, i) => ({
+          name: d,
+          isDefault: i === t.domains.length - 1,
+          isInitial: i === 0,
+          type: 'Managed',
+          capabilities: 'Email, OfficeCommunicationsOnline',
+        })),
       },
     ],
   });
@@ -130,8 +173,21 @@ function organization(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
 export const groupRoutes: GraphRoute[] = [
   { method: 'GET', pattern: /^\/groups\/?$/i, handler: listGroups },
   { method: 'GET', pattern: /^\/groups\/([^/]+)$/i, handler: getGroup },
-  { method: 'GET', pattern: /^\/groups\/([^/]+)\/members(?:\/(microsoft\.graph\.user))?(\/\$count)?$/i, handler: members(false) },
-  { method: 'GET', pattern: /^\/groups\/([^/]+)\/transitiveMembers(?:\/(microsoft\.graph\.user))?(\/\$count)?$/i, handler: members(true) },
-  { method: 'GET', pattern: /^\/(?:users\/([^/]+)|(me))\/mailboxSettings$/i, handler: (ctx, p) => mailboxSettings(ctx, [p[0] ?? p[1] ?? '']), mailboxParam: 0 },
+  {
+    method: 'GET',
+    pattern: /^\/groups\/([^/]+)\/members(?:\/(microsoft\.graph\.user))?(\/\$count)?$/i,
+    handler: members(false),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/groups\/([^/]+)\/transitiveMembers(?:\/(microsoft\.graph\.user))?(\/\$count)?$/i,
+    handler: members(true),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/(?:users\/([^/]+)|(me))\/mailboxSettings$/i,
+    handler: (ctx, p) => mailboxSettings(ctx, [p[0] ?? p[1] ?? '']),
+    mailboxParam: 0,
+  },
   { method: 'GET', pattern: /^\/organization$/i, handler: organization },
 ];

@@ -2,11 +2,31 @@ import type { UserRecord } from '../../state/model';
 import { badRequest, GraphHttpError } from '../errors';
 
 export const DEFAULT_USER_PROPS = [
-  'businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation',
-  'preferredLanguage', 'surname', 'userPrincipalName', 'id',
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
 ];
 
-const SINGLE_ONLY_PROPS = new Set(['mailboxsettings', 'aboutme', 'skills', 'birthday', 'hiredate', 'interests', 'pastprojects', 'responsibilities', 'schools', 'preferredname']);
+const SINGLE_ONLY_PROPS = new Set([
+  'mailboxsettings',
+  'aboutme',
+  'skills',
+  'birthday',
+  'hiredate',
+  'interests',
+  'pastprojects',
+  'responsibilities',
+  'schools',
+  'preferredname',
+]);
 
 /** Every Graph property the emulator serves for a user. */
 export function userToGraph(u: UserRecord): Record<string, unknown> {
@@ -43,10 +63,19 @@ export function checkUserSelect(select: string[] | undefined, collection: boolea
   for (const s of select ?? []) {
     const lower = s.toLowerCase();
     if (SINGLE_ONLY_PROPS.has(lower)) {
-      if (collection) throw new GraphHttpError(501, 'NotImplemented', 'This operation target is not yet supported.');
+      if (collection)
+        throw new GraphHttpError(
+          501,
+          'NotImplemented',
+          'This operation target is not yet supported.',
+        );
       continue;
     }
-    if (!KNOWN.has(lower)) throw badRequest(`Could not find a property named '${s}' on type 'microsoft.graph.user'.`, 'Request_BadRequest');
+    if (!KNOWN.has(lower))
+      throw badRequest(
+        `Could not find a property named '${s}' on type 'microsoft.graph.user'.`,
+        'Request_BadRequest',
+      );
   }
 }
 
@@ -63,6 +92,10 @@ export function projectUser(u: UserRecord, select: string[] | undefined): Record
   return out;
 }
 
-export function selectContext(root: string, entitySet: string, select: string[] | undefined): string {
+export function selectContext(
+  root: string,
+  entitySet: string,
+  select: string[] | undefined,
+): string {
   return `${root}/$metadata#${entitySet}${select ? `(${select.join(',')})` : ''}`;
 }

@@ -12,7 +12,13 @@ import { isRecord } from '../../http/types';
 import { checkUserSelect, projectUser, selectContext, userToGraph } from './user-mapper';
 
 export const READ_USERS = {
-  app: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.ReadBasic.All'],
+  app: [
+    'User.Read.All',
+    'User.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+    'User.ReadBasic.All',
+  ],
   delegated: ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read.All', 'User.ReadWrite.All'],
 };
 
@@ -22,7 +28,11 @@ function isEventual(ctx: GraphCtx): boolean {
   return (ctx.req.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
 }
 
-function buildFilter(ctx: GraphCtx, raw: string | undefined, wantsCount: boolean): Predicate | undefined {
+function buildFilter(
+  ctx: GraphCtx,
+  raw: string | undefined,
+  wantsCount: boolean,
+): Predicate | undefined {
   if (raw === undefined) return undefined;
   let parsed;
   try {
@@ -39,12 +49,19 @@ function buildFilter(ctx: GraphCtx, raw: string | undefined, wantsCount: boolean
 function searchPredicate(ctx: GraphCtx): ((u: Record<string, unknown>) => boolean) | undefined {
   const raw = option(ctx.req, 'search');
   if (raw === undefined) return undefined;
-  if (!isEventual(ctx)) throw badRequest("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'", 'Request_UnsupportedQuery');
+  if (!isEventual(ctx))
+    throw badRequest(
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+      'Request_UnsupportedQuery',
+    );
   const m = /^"?(\w+):([^"]*)"?$/.exec(raw.trim());
   if (!m) throw badRequest('Invalid search expression.', 'Request_UnsupportedQuery');
   const prop = m[1] ?? '';
   const needle = (m[2] ?? '').toLowerCase();
-  return (u) => { const v = u[prop]; return typeof v === 'string' && v.toLowerCase().includes(needle); };
+  return (u) => {
+    const v = u[prop];
+    return typeof v === 'string' && v.toLowerCase().includes(needle);
+  };
 }
 
 interface ListToken {
@@ -62,13 +79,19 @@ function listUsers(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   let token: ListToken = { o: 0 };
   if (skip !== undefined) {
     const decoded = decodeToken(skip);
-    if (!isRecord(decoded) || typeof decoded.o !== 'number') throw badRequest('Invalid $skiptoken.', 'Request_BadRequest');
+    if (!isRecord(decoded) || typeof decoded.o !== 'number')
+      throw badRequest('Invalid $skiptoken.', 'Request_BadRequest');
     token = decoded as unknown as ListToken;
   } else {
-    if (option(ctx.req, 'skip') !== undefined) throw badRequest("'$skip' is not supported by the service.", 'Request_BadRequest');
+    if (option(ctx.req, 'skip') !== undefined)
+      throw badRequest("'$skip' is not supported by the service.", 'Request_BadRequest');
     const select = parseSelect(ctx.req);
     checkUserSelect(select, true);
-    const top = parseTop(ctx.req, 999, (v) => `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`);
+    const top = parseTop(
+      ctx.req,
+      999,
+      (v) => `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`,
+    );
     token = { o: 0, ...(select ? { s: select } : {}), ...(top ? { t: top } : {}) };
     const f = option(ctx.req, 'filter');
     if (f !== undefined) token.f = f;
@@ -76,9 +99,16 @@ function listUsers(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
     if (q !== undefined) token.q = q;
   }
   const wantsCount = (option(ctx.req, 'count') ?? '').toLowerCase() === 'true';
-  if (wantsCount && !isEventual(ctx)) throw badRequest('$count is not currently supported.', 'Request_BadRequest');
+  if (wantsCount && !isEventual(ctx))
+    throw badRequest('$count is not currently supported.', 'Request_BadRequest');
   const filter = buildFilter(ctx, token.f, wantsCount || skip !== undefined);
-  const search = token.q !== undefined ? searchPredicate({ ...ctx, req: { ...ctx.req, query: new URLSearchParams({ $search: token.q }) } }) : undefined;
+  const search =
+    token.q !== undefined
+      ? searchPredicate({
+          ...ctx,
+          req: { ...ctx.req, query: new URLSearchParams({ $search: token.q }) },
+        })
+      : undefined;
   const include = (u: UserRecord): boolean => {
     if (!filter && !search) return true;
     const g = userToGraph(u);
@@ -86,7 +116,9 @@ function listUsers(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   };
   const pageSize = token.t ?? 100;
   const { items, next } = tenant.users.page(token.o, pageSize, include);
-  const body: Record<string, unknown> = { '@odata.context': selectContext(ctx.root, 'users', token.s) };
+  const body: Record<string, unknown> = {
+    '@odata.context': selectContext(ctx.root, 'users', token.s),
+  };
   if (wantsCount && skip === undefined) {
     let count = 0;
     for (const u of tenant.users.values()) if (include(u)) count++;
@@ -102,30 +134,51 @@ function listUsers(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
 
 function countUsers(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ_USERS, 'directory');
-  if (!isEventual(ctx)) throw badRequest('$count is not currently supported.', 'Request_BadRequest');
+  if (!isEventual(ctx))
+    throw badRequest('$count is not currently supported.', 'Request_BadRequest');
   const filter = buildFilter(ctx, option(ctx.req, 'filter'), true);
   let count = 0;
-  for (const u of ctx.principal.tenant.users.values()) if (!filter || filter(userToGraph(u))) count++;
+  for (const u of ctx.principal.tenant.users.values())
+    if (!filter || filter(userToGraph(u))) count++;
   return text(200, String(count));
 }
 
 function getUser(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   const idOrUpn = params[0] ?? '';
   const p = ctx.principal;
-  const isSelf = p.kind === 'user' && (idOrUpn.toLowerCase() === 'me' || p.user?.id === idOrUpn || p.user?.userPrincipalName.toLowerCase() === idOrUpn.toLowerCase());
-  if (isSelf) requirePermission(p, { delegated: ['User.Read', ...READ_USERS.delegated] }, 'directory');
+  const isSelf =
+    p.kind === 'user' &&
+    (idOrUpn.toLowerCase() === 'me' ||
+      p.user?.id === idOrUpn ||
+      p.user?.userPrincipalName.toLowerCase() === idOrUpn.toLowerCase());
+  if (isSelf)
+    requirePermission(p, { delegated: ['User.Read', ...READ_USERS.delegated] }, 'directory');
   else requirePermission(p, READ_USERS, 'directory');
   const user = idOrUpn.toLowerCase() === 'me' ? p.user : p.tenant.findUser(idOrUpn);
   if (!user) {
-    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`);
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   }
   const select = parseSelect(ctx.req);
   checkUserSelect(select, false);
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users${select ? `(${select.join(',')})` : ''}/$entity`, ...projectUser(user, select) });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#users${select ? `(${select.join(',')})` : ''}/$entity`,
+    ...projectUser(user, select),
+  });
 }
 
 function usersDelta(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
-  requirePermission(ctx.principal, { app: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'], delegated: READ_USERS.delegated }, 'directory');
+  requirePermission(
+    ctx.principal,
+    {
+      app: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+      delegated: READ_USERS.delegated,
+    },
+    'directory',
+  );
   const tenant = ctx.principal.tenant;
   const now = ctx.state.nowMs();
   const initialUrl = `${ctx.root}/users/delta?$deltatoken=`;
@@ -135,13 +188,19 @@ function usersDelta(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   const raw = skip ?? dtoken;
   if (raw !== undefined && raw !== '' && raw !== 'latest') {
     const decoded = decodeDelta(raw);
-    if (!decoded || decoded.scope !== 'users' || decoded.tenantId !== tenant.id) throw badRequest('Invalid delta token.', 'Request_BadRequest');
-    if (decoded.epoch !== tenant.deltaEpoch || now - decoded.issuedMs > DIRECTORY_DELTA_LIFETIME_MS) throw directoryResync(initialUrl);
-    token = decoded.phase === 'changes' && dtoken !== undefined ? { ...decoded, until: ctx.state.clock.current, offset: 0 } : decoded;
+    if (!decoded || decoded.scope !== 'users' || decoded.tenantId !== tenant.id)
+      throw badRequest('Invalid delta token.', 'Request_BadRequest');
+    if (decoded.epoch !== tenant.deltaEpoch || now - decoded.issuedMs > DIRECTORY_DELTA_LIFETIME_MS)
+      throw directoryResync(initialUrl);
+    token =
+      decoded.phase === 'changes' && dtoken !== undefined
+        ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
+        : decoded;
   } else {
     const select = parseSelect(ctx.req);
     checkUserSelect(select, true);
-    if (option(ctx.req, 'top') !== undefined) throw badRequest("Unsupported query option '$top' for delta.", 'Request_UnsupportedQuery');
+    if (option(ctx.req, 'top') !== undefined)
+      throw badRequest("Unsupported query option '$top' for delta.", 'Request_UnsupportedQuery');
     const base: DeltaState = {
       scope: 'users',
       tenantId: tenant.id,
@@ -154,17 +213,28 @@ function usersDelta(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
       ...(select ? { select } : {}),
     };
     if (raw === 'latest') {
-      return ok({ '@odata.context': selectContext(ctx.root, 'users', select), '@odata.deltaLink': `${ctx.root}/users/delta?$deltatoken=${encodeDelta(base)}`, value: [] });
+      return ok({
+        '@odata.context': selectContext(ctx.root, 'users', select),
+        '@odata.deltaLink': `${ctx.root}/users/delta?$deltatoken=${encodeDelta(base)}`,
+        value: [],
+      });
     }
     token = base;
   }
   const pageSize = Math.min(ctx.prefs.maxPageSize ?? 100, 999);
   const page = deltaPage(tenant.users, token, pageSize);
   const value: Record<string, unknown>[] = page.items.map((u) => projectUser(u, token.select));
-  for (const r of page.removed) value.push({ id: r.id, '@removed': { reason: r.reason ?? 'changed' } });
-  const body: Record<string, unknown> = { '@odata.context': selectContext(ctx.root, 'users', token.select) };
-  if (page.next) body['@odata.nextLink'] = `${ctx.root}/users/delta?$skiptoken=${encodeDelta({ ...page.next, issuedMs: token.issuedMs })}`;
-  if (page.delta) body['@odata.deltaLink'] = `${ctx.root}/users/delta?$deltatoken=${encodeDelta({ ...page.delta, issuedMs: now })}`;
+  for (const r of page.removed)
+    value.push({ id: r.id, '@removed': { reason: r.reason ?? 'changed' } });
+  const body: Record<string, unknown> = {
+    '@odata.context': selectContext(ctx.root, 'users', token.select),
+  };
+  if (page.next)
+    body['@odata.nextLink'] =
+      `${ctx.root}/users/delta?$skiptoken=${encodeDelta({ ...page.next, issuedMs: token.issuedMs })}`;
+  if (page.delta)
+    body['@odata.deltaLink'] =
+      `${ctx.root}/users/delta?$deltatoken=${encodeDelta({ ...page.delta, issuedMs: now })}`;
   body.value = value;
   return ok(body);
 }

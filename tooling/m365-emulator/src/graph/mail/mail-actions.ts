@@ -7,7 +7,14 @@ import { hashHex } from '../../util/prng';
 import { isoSeconds } from '../../util/timezone';
 
 /** Reports an Outlook change so subscriptions can notify (wired by the subscriptions feature). */
-export type ChangeEmitter = (tenantId: string, userId: string, kind: 'messages' | 'events', changeType: 'created' | 'updated' | 'deleted', id: string, folder?: string) => void;
+export type ChangeEmitter = (
+  tenantId: string,
+  userId: string,
+  kind: 'messages' | 'events',
+  changeType: 'created' | 'updated' | 'deleted',
+  id: string,
+  folder?: string,
+) => void;
 
 export function newChangeKey(id: string): string {
   return `CQAAABYAAA${hashHex(id, Date.now(), randomBytes(4).toString('hex')).slice(0, 24)}`;
@@ -33,7 +40,12 @@ export function addressOf(user: UserRecord): EmailAddress {
 }
 
 /** Creates a message in a folder of a mailbox. */
-export function putNewMessage(mailbox: Mailbox, folder: FolderState, input: NewMessage, nowMs: number): MessageRecord {
+export function putNewMessage(
+  mailbox: Mailbox,
+  folder: FolderState,
+  input: NewMessage,
+  nowMs: number,
+): MessageRecord {
   const id = mailbox.newId('message');
   const at = isoSeconds(nowMs);
   const message: MessageRecord = {
@@ -51,8 +63,12 @@ export function putNewMessage(mailbox: Mailbox, folder: FolderState, input: NewM
     createdDateTime: at,
     lastModifiedDateTime: at,
     changeKey: newChangeKey(id),
-    internetMessageId: input.internetMessageId ?? `<${hashHex(id).slice(0, 24)}@${input.from.address.split('@')[1] ?? 'example.com'}>`,
-    conversationId: input.conversationId ?? `AAQkA${hashHex(input.subject.replace(/^(re|fw|fwd):\s*/i, '')).slice(0, 32)}`,
+    internetMessageId:
+      input.internetMessageId ??
+      `<${hashHex(id).slice(0, 24)}@${input.from.address.split('@')[1] ?? 'example.com'}>`,
+    conversationId:
+      input.conversationId ??
+      `AAQkA${hashHex(input.subject.replace(/^(re|fw|fwd):\s*/i, '')).slice(0, 32)}`,
     isRead: input.isRead ?? false,
     isDraft: input.isDraft ?? false,
     importance: input.importance ?? 'normal',
@@ -64,9 +80,18 @@ export function putNewMessage(mailbox: Mailbox, folder: FolderState, input: NewM
 }
 
 /** Delivers a sent message to every in-tenant recipient's inbox; external recipients are dropped. */
-export function deliverToTenant(tenant: TenantState, input: NewMessage, nowMs: number, emit: ChangeEmitter): string[] {
+export function deliverToTenant(
+  tenant: TenantState,
+  input: NewMessage,
+  nowMs: number,
+  emit: ChangeEmitter,
+): string[] {
   const ids: string[] = [];
-  const all = [...input.toRecipients, ...(input.ccRecipients ?? []), ...(input.bccRecipients ?? [])];
+  const all = [
+    ...input.toRecipients,
+    ...(input.ccRecipients ?? []),
+    ...(input.bccRecipients ?? []),
+  ];
   const seen = new Set<string>();
   for (const r of all) {
     const user = tenant.findUser(r.address);
@@ -75,7 +100,12 @@ export function deliverToTenant(tenant: TenantState, input: NewMessage, nowMs: n
     const mailbox = tenant.mailbox(user);
     const inbox = mailbox?.folder('inbox');
     if (!mailbox || !inbox) continue;
-    const m = putNewMessage(mailbox, inbox, { ...input, isDraft: false, isRead: false, bccRecipients: [] }, nowMs);
+    const m = putNewMessage(
+      mailbox,
+      inbox,
+      { ...input, isDraft: false, isRead: false, bccRecipients: [] },
+      nowMs,
+    );
     emit(tenant.id, user.id, 'messages', 'created', m.id, 'inbox');
     ids.push(m.id);
   }
@@ -83,19 +113,49 @@ export function deliverToTenant(tenant: TenantState, input: NewMessage, nowMs: n
 }
 
 /** Sends as the mailbox owner: a copy in Sent Items (unless disabled) and delivery in the tenant. */
-export function sendAs(tenant: TenantState, user: UserRecord, mailbox: Mailbox, input: NewMessage, saveToSentItems: boolean, nowMs: number, emit: ChangeEmitter): MessageRecord | undefined {
+export function sendAs(
+  tenant: TenantState,
+  user: UserRecord,
+  mailbox: Mailbox,
+  input: NewMessage,
+  saveToSentItems: boolean,
+  nowMs: number,
+  emit: ChangeEmitter,
+): MessageRecord | undefined {
   const sent = mailbox.folder('sentitems');
   let copy: MessageRecord | undefined;
   if (saveToSentItems && sent) {
-    copy = putNewMessage(mailbox, sent, { ...input, from: addressOf(user), isDraft: false, isRead: true }, nowMs);
+    copy = putNewMessage(
+      mailbox,
+      sent,
+      { ...input, from: addressOf(user), isDraft: false, isRead: true },
+      nowMs,
+    );
     emit(tenant.id, user.id, 'messages', 'created', copy.id, 'sentitems');
   }
-  deliverToTenant(tenant, { ...input, from: addressOf(user), ...(copy ? { internetMessageId: copy.internetMessageId } : {}) }, nowMs, emit);
+  deliverToTenant(
+    tenant,
+    {
+      ...input,
+      from: addressOf(user),
+      ...(copy ? { internetMessageId: copy.internetMessageId } : {}),
+    },
+    nowMs,
+    emit,
+  );
   return copy;
 }
 
 /** Moves a message; it keeps its immutable id and gets a new regular id. */
-export function moveMessage(tenantId: string, userId: string, from: FolderState, to: FolderState, message: MessageRecord, nowMs: number, emit: ChangeEmitter): MessageRecord {
+export function moveMessage(
+  tenantId: string,
+  userId: string,
+  from: FolderState,
+  to: FolderState,
+  message: MessageRecord,
+  nowMs: number,
+  emit: ChangeEmitter,
+): MessageRecord {
   if (from === to) return message;
   from.messages.remove(message.id, 'deleted');
   const moved: MessageRecord = {
@@ -111,15 +171,37 @@ export function moveMessage(tenantId: string, userId: string, from: FolderState,
   return moved;
 }
 
-export function updateMessage(tenantId: string, userId: string, folder: FolderState, message: MessageRecord, patch: Partial<MessageRecord>, nowMs: number, emit: ChangeEmitter): MessageRecord {
-  const updated: MessageRecord = { ...message, ...patch, id: message.id, lastModifiedDateTime: isoSeconds(nowMs), changeKey: newChangeKey(message.id) };
+export function updateMessage(
+  tenantId: string,
+  userId: string,
+  folder: FolderState,
+  message: MessageRecord,
+  patch: Partial<MessageRecord>,
+  nowMs: number,
+  emit: ChangeEmitter,
+): MessageRecord {
+  const updated: MessageRecord = {
+    ...message,
+    ...patch,
+    id: message.id,
+    lastModifiedDateTime: isoSeconds(nowMs),
+    changeKey: newChangeKey(message.id),
+  };
   folder.messages.put(updated);
   emit(tenantId, userId, 'messages', 'updated', message.id, folder.name);
   return updated;
 }
 
 /** DELETE moves to Deleted Items; deleting from Deleted Items removes the message for good. */
-export function deleteMessage(tenantId: string, userId: string, mailbox: Mailbox, folder: FolderState, message: MessageRecord, nowMs: number, emit: ChangeEmitter): void {
+export function deleteMessage(
+  tenantId: string,
+  userId: string,
+  mailbox: Mailbox,
+  folder: FolderState,
+  message: MessageRecord,
+  nowMs: number,
+  emit: ChangeEmitter,
+): void {
   const trash = mailbox.folder('deleteditems');
   if (!trash || folder === trash) {
     folder.messages.remove(message.id, 'deleted');

@@ -5,11 +5,16 @@ import type { NewMessage } from './mail-actions';
 
 function recipients(v: unknown): EmailAddress[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw badRequest('Recipients must be a collection.', 'ErrorInvalidParameter');
+  if (!Array.isArray(v))
+    throw badRequest('Recipients must be a collection.', 'ErrorInvalidParameter');
   return v.map((r) => {
     const ea = isRecord(r) && isRecord(r.emailAddress) ? r.emailAddress : undefined;
     const address = ea && typeof ea.address === 'string' ? ea.address : '';
-    if (!address.includes('@')) throw badRequest('At least one recipient is not valid., Recipient is not resolved.', 'ErrorInvalidRecipients');
+    if (!address.includes('@'))
+      throw badRequest(
+        'At least one recipient is not valid., Recipient is not resolved.',
+        'ErrorInvalidRecipients',
+      );
     return { name: typeof ea?.name === 'string' ? ea.name : address, address };
   });
 }
@@ -27,14 +32,17 @@ function attachments(v: unknown): AttachmentRecord[] {
 
 /** Reads a Graph message JSON (create, sendMail) into the emulator's input shape. */
 export function parseMessageInput(v: unknown, from: EmailAddress): NewMessage {
-  if (!isRecord(v)) throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  if (!isRecord(v))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
   const body = isRecord(v.body) ? v.body : {};
   const content = typeof body.content === 'string' ? body.content : '';
   const isHtml = typeof body.contentType === 'string' && body.contentType.toLowerCase() === 'html';
   const importance = v.importance === 'low' || v.importance === 'high' ? v.importance : 'normal';
   return {
     subject: typeof v.subject === 'string' ? v.subject : '',
-    bodyHtml: isHtml ? content : `<html><body><p>${content.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p></body></html>`,
+    bodyHtml: isHtml
+      ? content
+      : `<html><body><p>${content.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p></body></html>`,
     from,
     toRecipients: recipients(v.toRecipients),
     ccRecipients: recipients(v.ccRecipients),

@@ -3,20 +3,58 @@ import type { AttachmentRecord, EmailAddress, MessageRecord } from '../../state/
 import { badRequest } from '../errors';
 
 /** Properties Mail.ReadBasic(.All) never returns. */
-export const BASIC_HIDDEN = new Set(['body', 'bodypreview', 'uniquebody', 'attachments', 'extensions', 'singlevalueextendedproperties', 'multivalueextendedproperties']);
+export const BASIC_HIDDEN = new Set([
+  'body',
+  'bodypreview',
+  'uniquebody',
+  'attachments',
+  'extensions',
+  'singlevalueextendedproperties',
+  'multivalueextendedproperties',
+]);
 
 const DEFAULT_PROPS = [
-  'createdDateTime', 'lastModifiedDateTime', 'changeKey', 'categories', 'receivedDateTime', 'sentDateTime',
-  'hasAttachments', 'internetMessageId', 'subject', 'bodyPreview', 'importance', 'parentFolderId',
-  'conversationId', 'conversationIndex', 'isDeliveryReceiptRequested', 'isReadReceiptRequested', 'isRead',
-  'isDraft', 'webLink', 'inferenceClassification', 'body', 'sender', 'from', 'toRecipients', 'ccRecipients',
-  'bccRecipients', 'replyTo', 'flag',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'changeKey',
+  'categories',
+  'receivedDateTime',
+  'sentDateTime',
+  'hasAttachments',
+  'internetMessageId',
+  'subject',
+  'bodyPreview',
+  'importance',
+  'parentFolderId',
+  'conversationId',
+  'conversationIndex',
+  'isDeliveryReceiptRequested',
+  'isReadReceiptRequested',
+  'isRead',
+  'isDraft',
+  'webLink',
+  'inferenceClassification',
+  'body',
+  'sender',
+  'from',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'replyTo',
+  'flag',
 ];
 
-const recipient = (a: EmailAddress): { emailAddress: EmailAddress } => ({ emailAddress: { name: a.name, address: a.address } });
+const recipient = (a: EmailAddress): { emailAddress: EmailAddress } => ({
+  emailAddress: { name: a.name, address: a.address },
+});
 
 function stripHtml(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export interface MessageView {
@@ -31,7 +69,11 @@ export function messageId(m: MessageRecord, immutable: boolean): string {
 }
 
 /** Graph message JSON as Outlook returns it, honouring $select, ReadBasic and id type. */
-export function messageToGraph(m: MessageRecord, folder: FolderState, view: MessageView): Record<string, unknown> {
+export function messageToGraph(
+  m: MessageRecord,
+  folder: FolderState,
+  view: MessageView,
+): Record<string, unknown> {
   const id = messageId(m, view.immutableIds);
   const text = view.bodyContentType === 'text';
   // Properties are computed only when selected: bodies can be large and a delta walk may touch millions.
@@ -54,10 +96,17 @@ export function messageToGraph(m: MessageRecord, folder: FolderState, view: Mess
     isReadReceiptRequested: () => false,
     isRead: () => m.isRead,
     isDraft: () => m.isDraft,
-    webLink: () => `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(id)}&exvsurl=1&viewmodel=ReadMessageItem`,
+    webLink: () =>
+      `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(id)}&exvsurl=1&viewmodel=ReadMessageItem`,
     inferenceClassification: () => 'focused',
-    body: () => (text ? { contentType: 'text', content: stripHtml(m.bodyHtml) } : { contentType: 'html', content: m.bodyHtml }),
-    uniqueBody: () => (text ? { contentType: 'text', content: stripHtml(m.bodyHtml) } : { contentType: 'html', content: m.bodyHtml }),
+    body: () =>
+      text
+        ? { contentType: 'text', content: stripHtml(m.bodyHtml) }
+        : { contentType: 'html', content: m.bodyHtml },
+    uniqueBody: () =>
+      text
+        ? { contentType: 'text', content: stripHtml(m.bodyHtml) }
+        : { contentType: 'html', content: m.bodyHtml },
     sender: () => recipient(m.from),
     from: () => recipient(m.from),
     toRecipients: () => m.toRecipients.map(recipient),
@@ -79,15 +128,29 @@ export function messageToGraph(m: MessageRecord, folder: FolderState, view: Mess
 
 const PROP_CASE = new Map([...DEFAULT_PROPS, 'uniqueBody'].map((p) => [p.toLowerCase(), p]));
 
-const KNOWN = new Set([...DEFAULT_PROPS.map((p) => p.toLowerCase()), 'id', 'uniquebody', 'attachments', 'internetmessageheaders']);
+const KNOWN = new Set([
+  ...DEFAULT_PROPS.map((p) => p.toLowerCase()),
+  'id',
+  'uniquebody',
+  'attachments',
+  'internetmessageheaders',
+]);
 
 export function checkMessageSelect(select: string[] | undefined): void {
   for (const s of select ?? []) {
-    if (!KNOWN.has(s.toLowerCase())) throw badRequest(`Could not find a property named '${s}' on type 'Microsoft.OutlookServices.Message'.`, 'RequestBroker--ParseUri');
+    if (!KNOWN.has(s.toLowerCase()))
+      throw badRequest(
+        `Could not find a property named '${s}' on type 'Microsoft.OutlookServices.Message'.`,
+        'RequestBroker--ParseUri',
+      );
   }
 }
 
-export function attachmentToGraph(a: AttachmentRecord, modified: string, select?: string[]): Record<string, unknown> {
+export function attachmentToGraph(
+  a: AttachmentRecord,
+  modified: string,
+  select?: string[],
+): Record<string, unknown> {
   const full: Record<string, unknown> = {
     '@odata.type': '#microsoft.graph.fileAttachment',
     '@odata.mediaContentType': a.contentType,

@@ -9,20 +9,50 @@ import { parseFilter } from '../filter';
 import { resolveMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop } from '../odata';
 import { has, requirePermission } from '../principal';
-import { addressOf, type ChangeEmitter, deleteMessage, moveMessage, putNewMessage, sendAs, deliverToTenant, updateMessage } from './mail-actions';
-import { attachmentToGraph, BASIC_HIDDEN, checkMessageSelect, messageId, messageToGraph, type MessageView } from './message-mapper';
+import {
+  addressOf,
+  type ChangeEmitter,
+  deleteMessage,
+  moveMessage,
+  putNewMessage,
+  sendAs,
+  deliverToTenant,
+  updateMessage,
+} from './mail-actions';
+import {
+  attachmentToGraph,
+  BASIC_HIDDEN,
+  checkMessageSelect,
+  messageId,
+  messageToGraph,
+  type MessageView,
+} from './message-mapper';
 import { parseMessageInput } from './message-input';
 
-const READ = { app: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'], delegated: ['Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'] };
-const READ_FULL = { app: ['Mail.Read', 'Mail.ReadWrite'], delegated: ['Mail.Read', 'Mail.ReadWrite'] };
+const READ = {
+  app: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],
+  delegated: ['Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],
+};
+const READ_FULL = {
+  app: ['Mail.Read', 'Mail.ReadWrite'],
+  delegated: ['Mail.Read', 'Mail.ReadWrite'],
+};
 const WRITE = { app: ['Mail.ReadWrite'], delegated: ['Mail.ReadWrite'] };
 const SEND = { app: ['Mail.Send'], delegated: ['Mail.Send'] };
 const USER = String.raw`^\/(?:users\/([^/]+)|me)`;
 
 function view(ctx: GraphCtx, select: string[] | undefined): MessageView {
   const basicOnly = !has(ctx.principal, 'Mail.Read', 'Mail.ReadWrite');
-  if (basicOnly && ctx.state.settings.readBasicExplicitBody === 'forbid' && select?.some((s) => BASIC_HIDDEN.has(s.toLowerCase()))) {
-    throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+  if (
+    basicOnly &&
+    ctx.state.settings.readBasicExplicitBody === 'forbid' &&
+    select?.some((s) => BASIC_HIDDEN.has(s.toLowerCase()))
+  ) {
+    throw new GraphHttpError(
+      403,
+      'ErrorAccessDenied',
+      'Access is denied. Check credentials and try again.',
+    );
   }
   return {
     immutableIds: ctx.prefs.immutableIds,
@@ -52,7 +82,11 @@ function findMessage(mb: Mailbox, id: string): { folder: FolderState; message: M
 function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
   const ifMatch = ctx.req.headers['if-match'];
   if (ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== changeKey) {
-    throw new GraphHttpError(412, 'ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.');
+    throw new GraphHttpError(
+      412,
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+    );
   }
 }
 
@@ -60,13 +94,23 @@ function emitter(ctx: GraphCtx): ChangeEmitter {
   return ctx.notify;
 }
 
-function listMessages(ctx: GraphCtx, params: string[], folderParam: boolean): ReturnType<GraphRoute['handler']> {
+function listMessages(
+  ctx: GraphCtx,
+  params: string[],
+  folderParam: boolean,
+): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const folders = folderParam ? [folderOf(mb, params[1] ?? '')] : [...mb.folders.values()];
   const select = parseSelect(ctx.req);
   checkMessageSelect(select);
-  const top = parseTop(ctx.req, 1000, (v) => `The value '${v}' of parameter '$top' is invalid.`, 'ErrorInvalidParameter') ?? 10;
+  const top =
+    parseTop(
+      ctx.req,
+      1000,
+      (v) => `The value '${v}' of parameter '$top' is invalid.`,
+      'ErrorInvalidParameter',
+    ) ?? 10;
   const skip = Number(option(ctx.req, 'skip') ?? '0');
   const filterRaw = option(ctx.req, 'filter');
   const orderby = option(ctx.req, 'orderby');
@@ -77,7 +121,10 @@ function listMessages(ctx: GraphCtx, params: string[], folderParam: boolean): Re
       if (orderby) {
         const orderProp = orderby.split(/\s+/)[0]?.toLowerCase();
         if (orderProp && parsed.properties[0]?.toLowerCase() !== orderProp) {
-          throw badRequest('The restriction or sort order is too complex for this operation.', 'InefficientFilter');
+          throw badRequest(
+            'The restriction or sort order is too complex for this operation.',
+            'InefficientFilter',
+          );
         }
       }
       predicate = parsed.predicate;
@@ -92,7 +139,11 @@ function listMessages(ctx: GraphCtx, params: string[], folderParam: boolean): Re
   let more = false;
   outer: for (const folder of folders) {
     for (const m of folder.messages.values()) {
-      if (predicate && !predicate(messageToGraph(m, folder, { immutableIds: v.immutableIds, basicOnly: false }))) continue;
+      if (
+        predicate &&
+        !predicate(messageToGraph(m, folder, { immutableIds: v.immutableIds, basicOnly: false }))
+      )
+        continue;
       if (seen++ < skip) continue;
       if (out.length === top) {
         more = true;
@@ -101,7 +152,9 @@ function listMessages(ctx: GraphCtx, params: string[], folderParam: boolean): Re
       out.push(messageToGraph(m, folder, v));
     }
   }
-  const body: Record<string, unknown> = { '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages` };
+  const body: Record<string, unknown> = {
+    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages`,
+  };
   if (more) {
     const q = new URLSearchParams(ctx.req.query);
     q.delete('$skip');
@@ -122,16 +175,28 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
   let token: DeltaState;
   if (raw !== undefined) {
     const decoded = decodeDelta(raw);
-    if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id) throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
+    if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id)
+      throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
     if (decoded.epoch !== tenant.deltaEpoch) throw outlookResync();
-    token = option(ctx.req, 'deltatoken') !== undefined ? { ...decoded, until: ctx.state.clock.current, offset: 0 } : decoded;
+    token =
+      option(ctx.req, 'deltatoken') !== undefined
+        ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
+        : decoded;
   } else {
     const select = parseSelect(ctx.req);
     checkMessageSelect(select);
-    const top = parseTop(ctx.req, 1000, (v) => `The value '${v}' of parameter '$top' is invalid.`, 'ErrorInvalidParameter');
+    const top = parseTop(
+      ctx.req,
+      1000,
+      (v) => `The value '${v}' of parameter '$top' is invalid.`,
+      'ErrorInvalidParameter',
+    );
     const filter = option(ctx.req, 'filter');
     if (filter !== undefined && !/^\s*receivedDateTime\s+(ge|gt)\s+\S+\s*$/i.test(filter)) {
-      throw badRequest('The only supported filter on message delta is receivedDateTime ge|gt a DateTimeOffset.', 'ErrorInvalidUrlQueryFilter');
+      throw badRequest(
+        'The only supported filter on message delta is receivedDateTime ge|gt a DateTimeOffset.',
+        'ErrorInvalidUrlQueryFilter',
+      );
     }
     const changeType = option(ctx.req, 'changeType');
     token = {
@@ -151,25 +216,46 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
     };
   }
   const predicate = token.filter ? parseFilter(token.filter).predicate : undefined;
-  const include = predicate ? (m: MessageRecord): boolean => predicate({ receivedDateTime: m.receivedDateTime }) : undefined;
+  const include = predicate
+    ? (m: MessageRecord): boolean => predicate({ receivedDateTime: m.receivedDateTime })
+    : undefined;
   let pageSize = ctx.prefs.maxPageSize ?? 10;
   // $top caps the whole round, not the page.
-  if (token.top !== undefined) pageSize = Math.max(0, Math.min(pageSize, token.top - (token.emitted ?? 0)));
+  if (token.top !== undefined)
+    pageSize = Math.max(0, Math.min(pageSize, token.top - (token.emitted ?? 0)));
   const page =
     pageSize === 0 && token.phase === 'init'
-      ? { items: [], removed: [], delta: { ...token, phase: 'changes' as const, since: token.until, offset: 0 } }
-      : deltaPage(folder.messages, token, pageSize, { ...(include ? { include } : {}), ...(token.changeType ? { changeType: token.changeType } : {}) });
+      ? {
+          items: [],
+          removed: [],
+          delta: { ...token, phase: 'changes' as const, since: token.until, offset: 0 },
+        }
+      : deltaPage(folder.messages, token, pageSize, {
+          ...(include ? { include } : {}),
+          ...(token.changeType ? { changeType: token.changeType } : {}),
+        });
   const v = view(ctx, token.select);
-  const value: Record<string, unknown>[] = page.items.map((m) => ({ '@odata.type': '#microsoft.graph.message', ...messageToGraph(m, folder, v) }));
+  const value: Record<string, unknown>[] = page.items.map((m) => ({
+    '@odata.type': '#microsoft.graph.message',
+    ...messageToGraph(m, folder, v),
+  }));
   for (const r of page.removed) {
     const id = r.last ? messageId(r.last, ctx.prefs.immutableIds) : r.id;
-    value.push({ '@odata.type': '#microsoft.graph.message', id, '@removed': { reason: 'deleted' } });
+    value.push({
+      '@odata.type': '#microsoft.graph.message',
+      id,
+      '@removed': { reason: 'deleted' },
+    });
   }
   const base = `${ctx.root}/users/${userId}/mailFolders('${folder.name}')/messages/delta`;
-  const body: Record<string, unknown> = { '@odata.context': `${ctx.root}/$metadata#Collection(message)` };
+  const body: Record<string, unknown> = {
+    '@odata.context': `${ctx.root}/$metadata#Collection(message)`,
+  };
   const emitted = (token.emitted ?? 0) + value.length;
-  if (page.next) body['@odata.nextLink'] = `${base}?$skiptoken=${encodeDelta({ ...page.next, emitted })}`;
-  if (page.delta) body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeDelta({ ...page.delta, emitted: 0 })}`;
+  if (page.next)
+    body['@odata.nextLink'] = `${base}?$skiptoken=${encodeDelta({ ...page.next, emitted })}`;
+  if (page.delta)
+    body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeDelta({ ...page.delta, emitted: 0 })}`;
   body.value = value;
   return ok(body);
 }
@@ -180,7 +266,10 @@ function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
   const { folder, message } = findMessage(mb, params[1] ?? '');
   const select = parseSelect(ctx.req);
   checkMessageSelect(select);
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`, ...messageToGraph(message, folder, view(ctx, select)) });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
+    ...messageToGraph(message, folder, view(ctx, select)),
+  });
 }
 
 function listAttachments(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -193,11 +282,16 @@ function listAttachments(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute
   if (attachmentId) {
     const a = message.attachments.find((x) => x.id === attachmentId);
     if (!a) throw notFoundItem();
-    return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages('${params[1] ?? ''}')/attachments/$entity`, ...attachmentToGraph(a, message.lastModifiedDateTime, select) });
+    return ok({
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages('${params[1] ?? ''}')/attachments/$entity`,
+      ...attachmentToGraph(a, message.lastModifiedDateTime, select),
+    });
   }
   return ok({
     '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages('${params[1] ?? ''}')/attachments`,
-    value: message.attachments.map((a) => attachmentToGraph(a, message.lastModifiedDateTime, select)),
+    value: message.attachments.map((a) =>
+      attachmentToGraph(a, message.lastModifiedDateTime, select),
+    ),
   });
 }
 
@@ -208,9 +302,20 @@ function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   if (!user) throw notFoundItem();
   const folder = folderOf(mb, params[1] || 'drafts');
   const input = parseMessageInput(jsonBody(ctx.req), addressOf(user));
-  const m = putNewMessage(mb, folder, { ...input, isDraft: folder.name === 'drafts', isRead: true }, ctx.state.nowMs());
+  const m = putNewMessage(
+    mb,
+    folder,
+    { ...input, isDraft: folder.name === 'drafts', isRead: true },
+    ctx.state.nowMs(),
+  );
   emitter(ctx)(ctx.principal.tenant.id, userId, 'messages', 'created', m.id);
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`, ...messageToGraph(m, folder, view(ctx, undefined)) }, 201);
+  return ok(
+    {
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
+      ...messageToGraph(m, folder, view(ctx, undefined)),
+    },
+    201,
+  );
 }
 
 function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -219,7 +324,8 @@ function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
   const { folder, message } = findMessage(mb, params[1] ?? '');
   checkIfMatch(ctx, message.changeKey);
   const body = jsonBody(ctx.req);
-  if (!isRecord(body)) throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  if (!isRecord(body))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
   const patch: Partial<MessageRecord> = {};
   if (typeof body.isRead === 'boolean') patch.isRead = body.isRead;
   if (Array.isArray(body.categories)) patch.categories = body.categories.map(String);
@@ -229,8 +335,19 @@ function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
     if (isRecord(body.body)) patch.bodyHtml = parsed.bodyHtml;
     if (Array.isArray(body.toRecipients)) patch.toRecipients = parsed.toRecipients;
   }
-  const updated = updateMessage(ctx.principal.tenant.id, userId, folder, message, patch, ctx.state.nowMs(), emitter(ctx));
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`, ...messageToGraph(updated, folder, view(ctx, undefined)) });
+  const updated = updateMessage(
+    ctx.principal.tenant.id,
+    userId,
+    folder,
+    message,
+    patch,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
+    ...messageToGraph(updated, folder, view(ctx, undefined)),
+  });
 }
 
 function removeMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -238,7 +355,15 @@ function removeMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { folder, message } = findMessage(mb, params[1] ?? '');
   checkIfMatch(ctx, message.changeKey);
-  deleteMessage(ctx.principal.tenant.id, userId, mb, folder, message, ctx.state.nowMs(), emitter(ctx));
+  deleteMessage(
+    ctx.principal.tenant.id,
+    userId,
+    mb,
+    folder,
+    message,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
   return { status: 204 };
 }
 
@@ -250,8 +375,22 @@ function move(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']
   const dest = isRecord(body) && typeof body.destinationId === 'string' ? body.destinationId : '';
   const to = mb.folder(dest);
   if (!to) throw badRequest('Id is malformed.', 'ErrorInvalidIdMalformed');
-  const moved = moveMessage(ctx.principal.tenant.id, userId, folder, to, message, ctx.state.nowMs(), emitter(ctx));
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`, ...messageToGraph(moved, to, view(ctx, undefined)) }, 201);
+  const moved = moveMessage(
+    ctx.principal.tenant.id,
+    userId,
+    folder,
+    to,
+    message,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
+  return ok(
+    {
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
+      ...messageToGraph(moved, to, view(ctx, undefined)),
+    },
+    201,
+  );
 }
 
 function sendDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -263,8 +402,30 @@ function sendDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
   const tenant = ctx.principal.tenant;
   const emit = emitter(ctx);
   const moved = moveMessage(tenant.id, userId, folder, sent, message, ctx.state.nowMs(), emit);
-  const final = updateMessage(tenant.id, userId, sent, moved, { isDraft: false, isRead: true, sentDateTime: new Date(ctx.state.nowMs()).toISOString().slice(0, 19) + 'Z' }, ctx.state.nowMs(), emit);
-  deliverToTenant(tenant, { ...final, ccRecipients: final.ccRecipients, bccRecipients: final.bccRecipients, attachments: final.attachments }, ctx.state.nowMs(), emit);
+  const final = updateMessage(
+    tenant.id,
+    userId,
+    sent,
+    moved,
+    {
+      isDraft: false,
+      isRead: true,
+      sentDateTime: new Date(ctx.state.nowMs()).toISOString().slice(0, 19) + 'Z',
+    },
+    ctx.state.nowMs(),
+    emit,
+  );
+  deliverToTenant(
+    tenant,
+    {
+      ...final,
+      ccRecipients: final.ccRecipients,
+      bccRecipients: final.bccRecipients,
+      attachments: final.attachments,
+    },
+    ctx.state.nowMs(),
+    emit,
+  );
   return { status: 202 };
 }
 
@@ -275,10 +436,19 @@ function sendMail(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
   const user = tenant.users.get(userId);
   if (!user) throw notFoundItem();
   const body = jsonBody(ctx.req);
-  if (!isRecord(body) || !isRecord(body.message)) throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  if (!isRecord(body) || !isRecord(body.message))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
   const input = parseMessageInput(body.message, addressOf(user));
-  if (input.toRecipients.length + (input.ccRecipients?.length ?? 0) + (input.bccRecipients?.length ?? 0) === 0) {
-    throw badRequest('At least one recipient is required, but none were found.', 'ErrorInvalidRecipients');
+  if (
+    input.toRecipients.length +
+      (input.ccRecipients?.length ?? 0) +
+      (input.bccRecipients?.length ?? 0) ===
+    0
+  ) {
+    throw badRequest(
+      'At least one recipient is required, but none were found.',
+      'ErrorInvalidRecipients',
+    );
   }
   sendAs(tenant, user, mb, input, body.saveToSentItems !== false, ctx.state.nowMs(), emitter(ctx));
   return { status: 202 };
@@ -296,23 +466,100 @@ function listFolders(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
     totalItemCount: f.messages.size,
     isHidden: false,
   });
-  if (params[1]) return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/mailFolders/$entity`, ...folderToGraph(folderOf(mb, params[1])) });
-  return ok({ '@odata.context': `${ctx.root}/$metadata#users('${userId}')/mailFolders`, value: [...mb.folders.values()].map(folderToGraph) });
+  if (params[1])
+    return ok({
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/mailFolders/$entity`,
+      ...folderToGraph(folderOf(mb, params[1])),
+    });
+  return ok({
+    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/mailFolders`,
+    value: [...mb.folders.values()].map(folderToGraph),
+  });
 }
 
 export const mailRoutes: GraphRoute[] = [
-  { method: 'GET', pattern: new RegExp(`${USER}/mailFolders/([^/]+)/messages/delta(?:\\(\\))?$`, 'i'), handler: messagesDelta, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}/mailFolders/([^/]+)/messages$`, 'i'), handler: (c, p) => listMessages(c, p, true), mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}/mailFolders/([^/]+)/messages$`, 'i'), handler: createDraft, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}/mailFolders/[^/]+/messages/([^/]+)$`, 'i'), handler: getMessage, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}/mailFolders(?:/([^/]+))?$`, 'i'), handler: listFolders, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}/messages$`, 'i'), handler: (c, p) => listMessages(c, p, false), mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}/messages$`, 'i'), handler: (c, p) => createDraft(c, [p[0] ?? '', '']), mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}/messages/([^/]+)/attachments(?:/([^/]+))?$`, 'i'), handler: listAttachments, mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}/messages/([^/]+)/send$`, 'i'), handler: sendDraft, mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}/messages/([^/]+)/move$`, 'i'), handler: move, mailboxParam: 0 },
-  { method: 'GET', pattern: new RegExp(`${USER}/messages/([^/]+)$`, 'i'), handler: getMessage, mailboxParam: 0 },
-  { method: 'PATCH', pattern: new RegExp(`${USER}/messages/([^/]+)$`, 'i'), handler: patchMessage, mailboxParam: 0 },
-  { method: 'DELETE', pattern: new RegExp(`${USER}/messages/([^/]+)$`, 'i'), handler: removeMessage, mailboxParam: 0 },
-  { method: 'POST', pattern: new RegExp(`${USER}/sendMail$`, 'i'), handler: sendMail, mailboxParam: 0 },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/mailFolders/([^/]+)/messages/delta(?:\\(\\))?$`, 'i'),
+    handler: messagesDelta,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/mailFolders/([^/]+)/messages$`, 'i'),
+    handler: (c, p) => listMessages(c, p, true),
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/mailFolders/([^/]+)/messages$`, 'i'),
+    handler: createDraft,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/mailFolders/[^/]+/messages/([^/]+)$`, 'i'),
+    handler: getMessage,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/mailFolders(?:/([^/]+))?$`, 'i'),
+    handler: listFolders,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/messages$`, 'i'),
+    handler: (c, p) => listMessages(c, p, false),
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages$`, 'i'),
+    handler: (c, p) => createDraft(c, [p[0] ?? '', '']),
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/attachments(?:/([^/]+))?$`, 'i'),
+    handler: listAttachments,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/send$`, 'i'),
+    handler: sendDraft,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/move$`, 'i'),
+    handler: move,
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/messages/([^/]+)$`, 'i'),
+    handler: getMessage,
+    mailboxParam: 0,
+  },
+  {
+    method: 'PATCH',
+    pattern: new RegExp(`${USER}/messages/([^/]+)$`, 'i'),
+    handler: patchMessage,
+    mailboxParam: 0,
+  },
+  {
+    method: 'DELETE',
+    pattern: new RegExp(`${USER}/messages/([^/]+)$`, 'i'),
+    handler: removeMessage,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/sendMail$`, 'i'),
+    handler: sendMail,
+    mailboxParam: 0,
+  },
 ];
