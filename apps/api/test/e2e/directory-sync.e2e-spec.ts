@@ -9,7 +9,7 @@ import {
   syncNow,
 } from '../support/directory-env';
 import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
-import { auditActions, connectOrg, orgTokens, type OrgTokens } from '../support/orgwide';
+import { auditActions, connectOrg, orgTokens, type OrgTokens, status } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
@@ -183,6 +183,31 @@ describe('directory sync against a 1,200-user tenant', () => {
       directory_probe: 0,
     });
     expect((await directoryRowCounts(env, org.orgId)).directory_user).toBe(TENANT_USERS - 1);
+  });
+
+  it('a 403 for a missing permission fails without retry and asks consent to re-check', async () => {
+    const statusBefore = await status(env, org.admin);
+    await env.emu.control.clearRequests();
+    await env.emu.control.addFault({
+      match: 'GET /v1.0/users/delta',
+      status: 403,
+      errorCode: 'Authorization_RequestDenied',
+      count: 1,
+    });
+    try {
+      const summary = await syncNow(env, org);
+      expect(summary).toMatchObject({ state: 'failed', lastError: 'DIRECTORY_PERMISSION_DENIED' });
+      // The re-check ran (it reads a fresh token's roles) ...
+      await eventually(async () => {
+        const after = await status(env, org.admin);
+        return after.permissionsCheckedAt !== statusBefore.permissionsCheckedAt ? after : null;
+      });
+    } finally {
+      await env.emu.control.clearFaults();
+    }
+    // ... and the sync was not retried: a retry would have passed now that the fault is spent.
+    expect(await env.emu.control.requests({ pathContains: '/users/delta' })).toHaveLength(1);
+    expect((await directorySummary(env, org)).state).toBe('failed');
   });
 
   it('refuses other roles, and never shows another org’s directory', async () => {
