@@ -1,0 +1,108 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { newOrgId } from '../../test/support/test-env';
+import { buildOrmOptions } from '../platform/database/mikro-orm.config';
+import { DirectoryRepository } from './directory.repository';
+import { type DirectoryUserFields } from './entities/directory-user.entity';
+
+const NOW = new Date('2026-11-22T04:00:00Z');
+
+function fields(over: Partial<DirectoryUserFields> = {}): DirectoryUserFields {
+  return {
+    userPrincipalName: 'pat@contoso.com',
+    mail: 'pat@contoso.com',
+    proxyAddresses: ['SMTP:pat@contoso.com', 'smtp:Pat.Alias@Contoso.com'],
+    displayName: 'Pat',
+    accountEnabled: true,
+    userType: 'Member',
+    ...over,
+  };
+}
+
+describe('DirectoryRepository on Postgres', () => {
+  let orm: MikroORM;
+  const repo = () => new DirectoryRepository(orm.em.fork());
+
+  beforeAll(async () => {
+    orm = await MikroORM.init(
+      buildOrmOptions({ database: { url: inject('databaseUrl'), poolMax: 2 }, nodeEnv: 'test' }),
+    );
+  });
+  afterAll(() => orm.close(true));
+
+  it('upserts a page idempotently: duplicates in a page and replays count once', async () => {
+    const orgId = newOrgId();
+    const page = {
+      users: [
+        { id: 'u1', fields: fields({ displayName: 'first copy' }) },
+        { id: 'u1', fields: fields() },
+        {
+          id: 'u2',
+          fields: fields({ userPrincipalName: 'sam@contoso.com', mail: null, proxyAddresses: [] }),
+        },
+      ],
+      removedIds: [],
+    };
+    expect(await repo().applyPage(orgId, page, 1, NOW)).toEqual({
+      added: 2,
+      updated: 0,
+      removed: 0,
+    });
+    expect(await repo().applyPage(orgId, page, 1, NOW)).toEqual({
+      added: 0,
+      updated: 0,
+      removed: 0,
+    });
+    const u1 = await repo().findUser(orgId, 'u1');
+    expect(u1?.displayName).toBe('Pat');
+    expect(
+      await repo().applyPage(
+        orgId,
+        { users: [{ id: 'u1', fields: fields({ accountEnabled: false }) }], removedIds: ['u2'] },
+        1,
+        NOW,
+      ),
+    ).toEqual({ added: 0, updated: 1, removed: 1 });
+    expect(await repo().countUsers(orgId)).toBe(1);
+  });
+
+  it('finds users by any of their addresses, case-insensitively, within the org only', async () => {
+    const orgId = newOrgId();
+    const otherOrg = newOrgId();
+    await repo().applyPage(
+      orgId,
+      { users: [{ id: 'u1', fields: fields() }], removedIds: [] },
+      1,
+      NOW,
+    );
+    await repo().applyPage(
+      otherOrg,
+      { users: [{ id: 'u9', fields: fields() }], removedIds: [] },
+      1,
+      NOW,
+    );
+    expect((await repo().usersByAddress(orgId, 'PAT.ALIAS@contoso.com')).map((u) => u.id)).toEqual([
+      'u1',
+    ]);
+    expect(await repo().usersByAddress(orgId, 'nobody@contoso.com')).toEqual([]);
+  });
+
+  it('a full round deletes the users it did not see, and nothing of other orgs', async () => {
+    const orgId = newOrgId();
+    const otherOrg = newOrgId();
+    const users = ['a', 'b', 'c'].map((id) => ({
+      id,
+      fields: fields({ userPrincipalName: `${id}@contoso.com` }),
+    }));
+    await repo().applyPage(orgId, { users, removedIds: [] }, 1, NOW);
+    await repo().applyPage(otherOrg, { users, removedIds: [] }, 1, NOW);
+    // Round 2 sees a and c only.
+    await repo().applyPage(orgId, { users: [users[0]!, users[2]!], removedIds: [] }, 2, NOW);
+    expect(await repo().deleteUnseen(orgId, 2)).toBe(1);
+    expect((await repo().listUsers(orgId)).map((u) => u.id)).toEqual(['a', 'c']);
+    expect(await repo().countUsers(otherOrg)).toBe(3);
+    expect(await repo().purgeUsers(orgId)).toBe(2);
+    expect(await repo().countUsers(otherOrg)).toBe(3);
+  });
+});
