@@ -27,6 +27,8 @@ export function wireFeatures(
 ): SubscriptionService {
   const subs = new SubscriptionService(state);
   graph.notify = subs.emit;
+  control.onUserChange = (tenantId, userId, changeType) =>
+    subs.emitUser(tenantId, userId, changeType);
   graph.addRoutes([...batchRoutes, ...subs.routes()]);
   const emit = subs.emit;
 
@@ -64,15 +66,13 @@ export function wireFeatures(
     if (!folder) throw new ControlError(404, 'Unknown folder');
     const to = Array.isArray(b.to) ? b.to.map(String) : [control.user(tenant, u ?? '').mail ?? ''];
     const attachments = Array.isArray(b.attachments)
-      ? b.attachments
-          .filter(isRecord)
-          .map((a, i) => ({
-            id: `c${i}`,
-            name: str(a.name, `file${i}`),
-            contentType: str(a.contentType, 'application/octet-stream'),
-            isInline: false,
-            contentBase64: str(a.contentBase64),
-          }))
+      ? b.attachments.filter(isRecord).map((a, i) => ({
+          id: `c${i}`,
+          name: str(a.name, `file${i}`),
+          contentType: str(a.contentType, 'application/octet-stream'),
+          isInline: false,
+          contentBase64: str(a.contentBase64),
+        }))
       : [];
     const m = putNewMessage(
       mailbox,

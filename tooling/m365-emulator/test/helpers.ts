@@ -1,3 +1,6 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+
 import { Client } from '@microsoft/microsoft-graph-client';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 
@@ -79,4 +82,39 @@ export async function expectGraphError(
     return e as { statusCode: number; code: string; message: string };
   }
   throw new Error('expected a Graph error');
+}
+
+export interface Receiver {
+  url: string;
+  received: { path: string; body: string }[];
+  close(): Promise<void>;
+}
+
+/** A webhook receiver over HTTPS with the emulator's localhost certificate; answers validation handshakes. */
+export async function startReceiver(emu: RunningEmulator): Promise<Receiver> {
+  const received: Receiver['received'] = [];
+  const server = https.createServer(
+    { cert: emu.state.material.serverCertPem, key: emu.state.material.serverKeyPem },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'https://localhost');
+        const token = url.searchParams.get('validationToken');
+        if (token !== null) {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
+          return;
+        }
+        received.push({ path: url.pathname, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(202).end();
+      });
+    },
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://localhost:${port}`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -5,7 +5,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
-import { appToken, expectGraphError, graphClient } from './helpers';
+import { appToken, expectGraphError, graphClient, startReceiver } from './helpers';
 
 let emu: RunningEmulator;
 let client: Client;
@@ -219,15 +219,13 @@ describe('$batch', () => {
     expect(byId.get('3')?.status).toBe(424);
     expect(byId.get('4')?.status).toBe(201);
     const tooMany = await expectGraphError(
-      client
-        .api('/$batch')
-        .post({
-          requests: Array.from({ length: 21 }, (_, i) => ({
-            id: String(i),
-            method: 'GET',
-            url: '/users',
-          })),
-        }),
+      client.api('/$batch').post({
+        requests: Array.from({ length: 21 }, (_, i) => ({
+          id: String(i),
+          method: 'GET',
+          url: '/users',
+        })),
+      }),
     );
     expect(tooMany.statusCode).toBe(400);
   });
@@ -258,14 +256,12 @@ describe('subscriptions', () => {
     try {
       const expiration = new Date(Date.now() + 60 * 60_000).toISOString();
       const tooLong = await expectGraphError(
-        client
-          .api('/subscriptions')
-          .post({
-            changeType: 'created',
-            notificationUrl: `https://localhost:${port}/hook`,
-            resource: `users/${USER}/messages`,
-            expirationDateTime: new Date(Date.now() + 20_000 * 60_000).toISOString(),
-          }),
+        client.api('/subscriptions').post({
+          changeType: 'created',
+          notificationUrl: `https://localhost:${port}/hook`,
+          resource: `users/${USER}/messages`,
+          expirationDateTime: new Date(Date.now() + 20_000 * 60_000).toISOString(),
+        }),
       );
       expect(tooLong.message).toBe(
         'Subscription expiration can only be 10070 minutes in the future.',
@@ -308,16 +304,38 @@ describe('subscriptions', () => {
     }
   });
 
-  it('refuses a subscription whose endpoint fails the validation handshake', async () => {
-    const e = await expectGraphError(
-      client
+  it('notifies subscriptions on users about directory changes', async () => {
+    const receiver = await startReceiver(emu);
+    try {
+      await client
         .api('/subscriptions')
         .post({
-          changeType: 'created',
-          notificationUrl: 'https://localhost:1/nothing',
-          resource: `users/${USER}/events`,
+          changeType: 'updated,deleted',
+          notificationUrl: `${receiver.url}/users`,
+          resource: 'users',
           expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
-        }),
+          clientState: 'dir',
+        });
+      await emu.control.disableUser(DEMO_TENANT.id, 'nestor.wilke@contoso.com');
+      await emu.control.notifications();
+      const note = JSON.parse(receiver.received[0]?.body ?? '{}') as {
+        value: { changeType: string; clientState: string; resourceData: Record<string, unknown> }[];
+      };
+      expect(note.value[0]).toMatchObject({ changeType: 'updated', clientState: 'dir' });
+      expect(note.value[0]?.resourceData['@odata.type']).toBe('#Microsoft.Graph.User');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses a subscription whose endpoint fails the validation handshake', async () => {
+    const e = await expectGraphError(
+      client.api('/subscriptions').post({
+        changeType: 'created',
+        notificationUrl: 'https://localhost:1/nothing',
+        resource: `users/${USER}/events`,
+        expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      }),
     );
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('ValidationError');

@@ -32,6 +32,9 @@ function str(body: Record<string, unknown>, key: string): string {
 /** The emulator's own JSON API under /_emulator (never a Microsoft path). */
 export class ControlApi {
   private readonly routes: ControlRoute[] = [];
+  /** Called after directory changes made through this API (subscriptions on `users` listen). */
+  onUserChange: (tenantId: string, userId: string, changeType: 'updated' | 'deleted') => void =
+    () => undefined;
 
   constructor(
     private readonly state: EmulatorState,
@@ -246,6 +249,7 @@ export class ControlApi {
         timeZone: typeof b.timeZone === 'string' ? b.timeZone : 'UTC',
       };
       tenant.putUser(user);
+      this.onUserChange(tenant.id, user.id, 'updated');
       return user;
     });
     this.add('PATCH', /^\/tenants\/([^/]+)\/users\/([^/]+)$/, (_r, [t, u], b) => {
@@ -253,19 +257,22 @@ export class ControlApi {
       const user = this.user(tenant, u ?? '');
       const updated = { ...user, ...b, id: user.id };
       tenant.putUser(updated);
+      this.onUserChange(tenant.id, user.id, 'updated');
       return updated;
     });
     this.add('POST', /^\/tenants\/([^/]+)\/users\/([^/]+)\/disable$/, (_r, [t, u]) => {
       const tenant = this.tenant(t ?? '');
       const user = this.user(tenant, u ?? '');
       tenant.putUser({ ...user, accountEnabled: false });
+      this.onUserChange(tenant.id, user.id, 'updated');
       for (const rt of s.refreshTokens.values()) if (rt.userId === user.id) rt.revoked = true;
       return { ...user, accountEnabled: false };
     });
     this.add('DELETE', /^\/tenants\/([^/]+)\/users\/([^/]+)$/, (r, [t, u]) => {
       const tenant = this.tenant(t ?? '');
       const user = this.user(tenant, u ?? '');
-      tenant.users.remove(user.id, r.query.get('hard') === 'true' ? 'deleted' : 'changed');
+      tenant.deleteUser(user.id, r.query.get('hard') === 'true' ? 'deleted' : 'changed');
+      this.onUserChange(tenant.id, user.id, 'deleted');
     });
     this.add('POST', /^\/tenants\/([^/]+)\/refresh-tokens\/revoke$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');

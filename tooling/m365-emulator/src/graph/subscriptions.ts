@@ -201,6 +201,40 @@ export class SubscriptionService {
     }
   };
 
+  /** Directory changes: notifies subscriptions on the `users` resource. */
+  emitUser(tenantId: string, userId: string, changeType: 'updated' | 'deleted'): void {
+    for (const sub of [...this.subscriptions.values()]) {
+      if (sub.tenantId !== tenantId || sub.target.kind !== 'users' || !this.live(sub)) continue;
+      if (
+        !sub.changeType
+          .split(',')
+          .map((c) => c.trim())
+          .includes(changeType)
+      )
+        continue;
+      const resource = `Users/${userId}`;
+      this.send(sub, sub.notificationUrl, 'notification', {
+        value: [
+          {
+            subscriptionId: sub.id,
+            subscriptionExpirationDateTime: sub.expirationDateTime,
+            clientState: sub.clientState,
+            changeType,
+            resource,
+            tenantId,
+            resourceData: {
+              '@odata.type': '#Microsoft.Graph.User',
+              '@odata.id': resource,
+              id: userId,
+              organizationId: tenantId,
+              sequenceNumber: this.state.clock.current,
+            },
+          },
+        ],
+      });
+    }
+  }
+
   /** Sends a lifecycle notification (and removes the subscription for subscriptionRemoved). */
   lifecycle(
     id: string,

@@ -103,10 +103,10 @@ export class TenantState {
     if (user.mail) this.idByUpn.set(user.mail.toLowerCase(), user.id);
   }
 
-  deleteUser(id: string): boolean {
+  deleteUser(id: string, reason: 'changed' | 'deleted' = 'changed'): boolean {
     const user = this.users.get(id);
     if (!user) return false;
-    this.users.remove(id, 'deleted');
+    this.users.remove(id, reason);
     this.mailboxes.delete(id);
     return true;
   }
