@@ -94,7 +94,7 @@ export async function allDirectoryUsers(
       .set('authorization', `Bearer ${org.admin}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     out.push(...res.body.items);
-    cursor = res.body.nextCursor;
+    cursor = res.body.nextCursor as string | null;
   } while (cursor);
   return out;
 }
