@@ -139,6 +139,25 @@ describe('authorization code + PKCE with real MSAL', () => {
     expect(Object.values(after.RefreshToken)[0]?.secret).not.toBe(rtBefore);
   });
 
+  it('answers prompt=none with login_required without a session, and with a code once signed in', async () => {
+    const app = delegatedApp();
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      prompt: 'none',
+      state: 'silent',
+    });
+    const anonymous = await fetch(url, { redirect: 'manual' });
+    const loc = new URL(anonymous.headers.get('location') ?? '');
+    expect(loc.searchParams.get('error')).toBe('login_required');
+    expect(loc.searchParams.get('state')).toBe('silent');
+    const interactive = await app.getAuthCodeUrl({ scopes, redirectUri: REDIRECT });
+    const signedIn = await signIn(interactive, DEMO_TENANT.users.member);
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const silent = await fetch(url, { redirect: 'manual', headers: { cookie } });
+    expect(new URL(silent.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
+  });
+
   it('rejects a wrong code_verifier with AADSTS501481', async () => {
     const app = delegatedApp();
     const { challenge } = pkce();

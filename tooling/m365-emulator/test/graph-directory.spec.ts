@@ -248,6 +248,37 @@ describe('enforcement', () => {
     expect((await emu.control.throttleViolations()).map((v) => v.kind)).toEqual(['concurrency']);
   });
 
+  it('enforces the per-mailbox request budget and injects connection resets', async () => {
+    const token = await appToken(emu, DEMO_TENANT.id);
+    const url = `${emu.graphBaseUrl}/v1.0/users/lidia.holloway@contoso.com/messages?$top=1`;
+    await emu.control.updateSettings({
+      throttle: { concurrentPerMailbox: 4, requestsPerWindow: 3, windowSeconds: 600 },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      // Another mailbox is not affected.
+      const other = await fetch(url.replace('lidia.holloway', 'lynne.robbins'), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(other.status).toBe(200);
+    } finally {
+      await emu.control.updateSettings({
+        throttle: { concurrentPerMailbox: 4, requestsPerWindow: 10_000, windowSeconds: 600 },
+      });
+    }
+    await emu.control.addFault({ match: '^GET /v1\\.0/groups$', resetConnection: true, count: 1 });
+    await expect(
+      fetch(`${emu.graphBaseUrl}/v1.0/groups`, { headers: { authorization: `Bearer ${token}` } }),
+    ).rejects.toThrow();
+    const after = await fetch(`${emu.graphBaseUrl}/v1.0/groups`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.status).toBe(200);
+  });
+
   it('answers 401 InvalidAuthenticationToken without a token', async () => {
     const res = await fetch(`${emu.graphBaseUrl}/v1.0/users`);
     expect(res.status).toBe(401);

@@ -307,15 +307,13 @@ describe('subscriptions', () => {
   it('notifies subscriptions on users about directory changes', async () => {
     const receiver = await startReceiver(emu);
     try {
-      await client
-        .api('/subscriptions')
-        .post({
-          changeType: 'updated,deleted',
-          notificationUrl: `${receiver.url}/users`,
-          resource: 'users',
-          expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
-          clientState: 'dir',
-        });
+      await client.api('/subscriptions').post({
+        changeType: 'updated,deleted',
+        notificationUrl: `${receiver.url}/users`,
+        resource: 'users',
+        expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+        clientState: 'dir',
+      });
       await emu.control.disableUser(DEMO_TENANT.id, 'nestor.wilke@contoso.com');
       await emu.control.notifications();
       const note = JSON.parse(receiver.received[0]?.body ?? '{}') as {
