@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+
 import { DEMO_TENANT } from '@rox365/m365-emulator';
+import { Client } from 'pg';
 import { requestedApplicationPermissions } from '@rox365/scope-policy';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 import { Clock } from '../../src/platform/time/clock';
 import {
@@ -109,6 +112,27 @@ describe('org-wide admin consent through the emulator', () => {
     });
     expect(JSON.stringify(outcomes)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     expect(await auditActions(env, org, 'orgwide.connect-started')).toHaveLength(1);
+
+    // The database holds a hash of the state and nothing token-like.
+    const state = consentUrl.searchParams.get('state') ?? '';
+    const db = new Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      const rows = await db.query(
+        `select s.*, c.* from orgwide_consent_state s
+           left join orgwide_connection c on c.org_id = s.org_id where s.org_id = $1`,
+        [org.orgId],
+      );
+      expect(rows.rows).toHaveLength(1);
+      expect(rows.rows[0].state_hash).toBe(createHash('sha256').update(state).digest('hex'));
+      expect(rows.rows[0].used_at).not.toBeNull();
+      const stored = JSON.stringify(rows.rows);
+      expect(stored).not.toContain(state);
+      expect(stored).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+      expect(stored).not.toContain(env.emu.app.clientSecret);
+    } finally {
+      await db.end();
+    }
 
     // Replaying Microsoft's redirect does nothing but say so.
     const replay = await followToApi(callback);
