@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 
 import { createAppHandler } from './app-handler';
 import { ControlApi } from './control/control-api';
@@ -11,11 +10,8 @@ import type { SeedName, TenantSpec } from './seed/tenant-spec';
 import type { AppRegistration } from './state/app';
 import { EmulatorState } from './state/emulator-state';
 import type { EmulatorSettings } from './state/settings';
-import { caPathOf, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
+import { caPathOf, DEFAULT_DATA_DIR, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
 import { wireFeatures } from './features';
-
-/** Default data directory: tooling/m365-emulator/.emulator (git-ignored). */
-export const DEFAULT_DATA_DIR = resolve(__dirname, '..', '.emulator');
 
 export interface StartEmulatorOptions {
   /** 0 picks a free port. Default 0. */
@@ -113,4 +109,4 @@ export function exportCa(dataDir: string, target: string): string {
   return target;
 }
 
-export { caPathOf, join };
+export { caPathOf, DEFAULT_DATA_DIR };

@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import forge from 'node-forge';
 
@@ -26,6 +26,9 @@ export interface EmulatorMaterial {
   appCertPem: string;
   appKeyPem: string;
 }
+
+/** Default data directory: tooling/m365-emulator/.emulator (git-ignored), from src/ and dist/ alike. */
+export const DEFAULT_DATA_DIR = resolve(__dirname, '..', '..', '.emulator');
 
 const MATERIAL_FILE = 'material.json';
 const CA_FILE = 'ca.pem';
@@ -199,7 +202,7 @@ export function loadOrCreateMaterial(dataDir: string): EmulatorMaterial {
  * Ensures the emulator's CA exists in dataDir and returns the path of its PEM file. Call it from
  * a vitest globalSetup and put the path in NODE_EXTRA_CA_CERTS before test workers start.
  */
-export function ensureEmulatorCa(dataDir: string): string {
+export function ensureEmulatorCa(dataDir: string = DEFAULT_DATA_DIR): string {
   const material = loadOrCreateMaterial(dataDir);
   const caPath = join(dataDir, CA_FILE);
   if (!existsSync(caPath) || readFileSync(caPath, 'utf8') !== material.caCertPem) {
