@@ -214,6 +214,42 @@ describe('authorization code + PKCE with real MSAL', () => {
   });
 });
 
+describe('delegated Graph calls', () => {
+  it('reach /me and the signed-in mailbox only', async () => {
+    const app = delegatedApp();
+    const scopes = ['User.Read', 'Mail.Read'];
+    const { verifier, challenge } = pkce();
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+    });
+    const consent = await signIn(url, 'grady.archie@contoso.com', { action: 'accept' });
+    const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const { accessToken } = await app.acquireTokenByCode({
+      code,
+      scopes,
+      redirectUri: REDIRECT,
+      codeVerifier: verifier,
+    });
+    const get = (path: string): Promise<Response> =>
+      fetch(`${emu.graphBaseUrl}/v1.0${path}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+    const me = (await (await get('/me')).json()) as { userPrincipalName: string };
+    expect(me.userPrincipalName).toBe('grady.archie@contoso.com');
+    expect((await get('/me/mailFolders/inbox/messages?$top=2')).status).toBe(200);
+    const other = await get(`/users/${DEMO_TENANT.users.member}/messages`);
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe(
+      'ErrorAccessDenied',
+    );
+    // No calendar scope was consented for this user.
+    expect((await get('/me/events')).status).toBe(403);
+  });
+});
+
 describe('consent policies', () => {
   const adminScopes = ['https://graph.microsoft.com/User.Read.All'];
 
