@@ -144,6 +144,16 @@ export class DirectoryReader {
     return statuses.filter((s) => s.calendar.inScope || s.mail.inScope).map((s) => s.roxUserId);
   }
 
+  /** Candidates never probed, or probed before `olderThan`. */
+  async probesDue(orgId: string, olderThan: Date): Promise<string[]> {
+    const [candidates, probes] = await Promise.all([
+      this.probeCandidates(orgId),
+      this.repo.listProbes(orgId),
+    ]);
+    const checkedAt = new Map(probes.map((p) => [p.roxUserId, p.checkedAt.getTime()]));
+    return candidates.filter((id) => (checkedAt.get(id) ?? 0) < olderThan.getTime());
+  }
+
   /**
    * The Exchange Online PowerShell that scopes Rox to a mail-enabled security group. With
    * RestrictAccess the group holds the in-scope members' mailboxes; with DenyAccess it holds the

@@ -3,23 +3,29 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
-import { DIRECTORY_SYNC_CRON } from './directory.constants';
+import { Clock } from '../platform/time/clock';
+import { DIRECTORY_SYNC_CRON, REPROBE_AFTER_MS, REPROBE_CRON } from './directory.constants';
 import { DirectoryJobs } from './directory-jobs.service';
+import { DirectoryReader } from './directory-reader.service';
 
-/** Enqueues one keyed directory sync per connected org; the processor does the work. */
+/** Crons that only enqueue keyed jobs; the processor does the work. */
 @Injectable()
 export class DirectorySyncScheduler {
   private readonly logger = new Logger(DirectorySyncScheduler.name);
 
   constructor(
+    // CreateRequestContext finds the ORM through this property.
     private readonly orm: MikroORM,
     private readonly connections: ConnectionReader,
     private readonly jobs: DirectoryJobs,
+    private readonly reader: DirectoryReader,
+    private readonly clock: Clock,
   ) {}
 
+  /** One directory sync per connected org. */
   @Cron(DIRECTORY_SYNC_CRON, { name: 'directory.sync' })
   @CreateRequestContext()
-  async enqueueAll(): Promise<number> {
+  async enqueueSyncs(): Promise<number> {
     let queued = 0;
     for (const { orgId } of await this.connections.connectedOrgs()) {
       try {
@@ -28,6 +34,25 @@ export class DirectorySyncScheduler {
       } catch (error) {
         // One org's failure must not starve the others.
         this.logger.error({ orgId, err: error }, 'could not enqueue directory sync');
+      }
+    }
+    return queued;
+  }
+
+  /** One probe per in-scope member whose last probe is missing or old. */
+  @Cron(REPROBE_CRON, { name: 'directory.reprobe' })
+  @CreateRequestContext()
+  async enqueueDueProbes(): Promise<number> {
+    const olderThan = new Date(this.clock.now().getTime() - REPROBE_AFTER_MS);
+    let queued = 0;
+    for (const { orgId } of await this.connections.connectedOrgs()) {
+      try {
+        for (const roxUserId of await this.reader.probesDue(orgId, olderThan)) {
+          await this.jobs.enqueueProbe(orgId, roxUserId);
+          queued += 1;
+        }
+      } catch (error) {
+        this.logger.error({ orgId, err: error }, 'could not enqueue re-probes');
       }
     }
     return queued;

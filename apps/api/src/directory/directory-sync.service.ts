@@ -26,8 +26,14 @@ export class DirectorySyncService {
     private readonly clock: Clock,
   ) {}
 
-  /** Job body. Returns the run's counts, or null when the org is no longer connected. */
-  async sync(orgId: string): Promise<(DirectorySyncCounts & { full: boolean }) | null> {
+  /**
+   * Job body. Returns the run's counts, or null when the org is no longer connected.
+   * `isFinalAttempt`: no retry follows, so a retryable failure is reported as failed.
+   */
+  async sync(
+    orgId: string,
+    options: { isFinalAttempt?: boolean } = {},
+  ): Promise<(DirectorySyncCounts & { full: boolean }) | null> {
     const connection = await this.connections.connection(orgId);
     if (!connection) {
       // Disconnected since the job was queued: nothing to do, and nothing to write back.
@@ -66,8 +72,9 @@ export class DirectorySyncService {
       }
     } catch (error) {
       const failure = classifyGraphFailure(error, 'directory sync');
-      const code = failure?.error.code ?? DirectoryErrorCode.DIRECTORY_GRAPH_FAILED;
-      state.fail(code, this.clock.now(), failure?.willRetry ?? true);
+      const code = failure?.error.code ?? DirectoryErrorCode.DIRECTORY_SYNC_FAILED;
+      const willRetry = (failure?.willRetry ?? true) && options.isFinalAttempt !== true;
+      state.fail(code, this.clock.now(), willRetry);
       await this.repo.saveSyncState(state);
       if (failure?.isPermissionProblem) await this.recheck.requestSoon(orgId);
       throw failure?.error ?? error;

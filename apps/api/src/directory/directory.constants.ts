@@ -17,3 +17,7 @@ export const FALLBACK_BACKOFF_BASE_MS = 2_000;
 export const MAX_BACKOFF_MS = 15 * 60 * 1000;
 
 export const PROBE_ATTEMPTS = 3;
+
+// Access policies take up to hours to apply and new licences minutes to hours: re-probe then.
+export const REPROBE_CRON = CronExpression.EVERY_HOUR;
+export const REPROBE_AFTER_MS = 6 * 60 * 60 * 1000;

@@ -26,6 +26,6 @@ import { DirectoryRegistrations } from './directory-registrations';
     DirectoryService,
     DirectoryRegistrations,
   ],
-  exports: [DirectoryRepository, DirectoryJobs],
+  exports: [DirectoryRepository, DirectoryJobs, DirectoryReader],
 })
 export class DirectoryModule {}

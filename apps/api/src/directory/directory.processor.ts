@@ -21,7 +21,11 @@ export class DirectoryProcessor {
   @Process(DIRECTORY_JOB.sync)
   @CreateRequestContext()
   async sync(job: Job<DirectorySyncJob>) {
-    return runJob(job, () => this.syncService.sync(job.data.orgId));
+    return runJob(job, () =>
+      this.syncService.sync(job.data.orgId, {
+        isFinalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      }),
+    );
   }
 
   @Process({ name: DIRECTORY_JOB.probeMember, concurrency: 4 })

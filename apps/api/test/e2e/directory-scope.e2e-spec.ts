@@ -1,7 +1,10 @@
 import { DEMO_TENANT } from '@rox365/m365-emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { DirectorySyncScheduler } from '../../src/directory/directory-sync.scheduler';
 import { NEXT_ACTION, REASON } from '../../src/directory/member-scope';
+import { Clock } from '../../src/platform/time/clock';
 import {
   allDirectoryUsers,
   directoryRowCounts,
@@ -36,6 +39,7 @@ interface Status {
 }
 interface Probe {
   roxUserId: string;
+  checkedAt: string;
   directoryUserId: string | null;
   mail: string;
   calendar: string;
@@ -57,6 +61,7 @@ const MAPPED = MEMBERS.filter((m) => m.roxUserId !== 'm-nobody').map((m) => m.ro
 describe('member mapping, sync scope, probes and the access-policy script', () => {
   let env: ApiWithEmulator;
   let org: OrgTokens;
+  let worker: INestApplicationContext;
 
   const get = (path: string, token: string, query: Record<string, string | number> = {}) =>
     env.api
@@ -90,8 +95,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     expect(res.body.queued).toBe(1);
     return eventually(
       async () => {
-        const probe = (await probes()).get(roxUserId) as
-          (Probe & { checkedAt: string }) | undefined;
+        const probe = (await probes()).get(roxUserId);
         return probe && Date.parse(probe.checkedAt) >= since ? probe : null;
       },
       { attempts: 200 },
@@ -100,7 +104,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
 
   beforeAll(async () => {
     env = await startApiWithEmulator();
-    await env.api.startWorker();
+    worker = await env.api.startWorker();
     await env.emu.control.addUser(DEMO_TENANT.id, {
       userPrincipalName: 'kim.upn@contoso.onmicrosoft.com',
       mail: 'kim@contoso.com',
@@ -340,6 +344,32 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     }
     expect((await get('/members/me', org.service)).status).toBe(403);
     expect((await post('/probes', org.admin, { roxUserId: 'not-a-member' })).status).toBe(404);
+  });
+
+  it('the crons only enqueue: a sync per connected org, and probes once they are due', async () => {
+    const scheduler = worker.get(DirectorySyncScheduler);
+    const lastSyncAt = (await directorySummary(env, org)).lastSyncAt;
+    // Other test files share the database, so counts are at least this org's.
+    expect(await scheduler.enqueueSyncs()).toBeGreaterThanOrEqual(1);
+    expect((await syncFinished(env, org, lastSyncAt)).state).toBe('ok');
+
+    // Probes are due six hours after the last one.
+    const later = new Date(Date.now() + 7 * 60 * 60 * 1000);
+    const clock = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
+    try {
+      expect(await scheduler.enqueueDueProbes()).toBeGreaterThanOrEqual(MAPPED.length);
+      await eventually(
+        async () => {
+          const all = await probes();
+          return MAPPED.every((id) => Date.parse(all.get(id)?.checkedAt ?? '') === later.getTime())
+            ? true
+            : null;
+        },
+        { attempts: 300 },
+      );
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('disconnecting removes this org’s directory and probe rows while another org’s stay', async () => {
