@@ -93,6 +93,22 @@ describe('messages delta', () => {
   });
 });
 
+describe('listing', () => {
+  it('lists newest first, so newly delivered mail is on top', async () => {
+    await emu.control.deliverMail(DEMO_TENANT.id, 'miriam.graham@contoso.com', {
+      subject: 'Just arrived',
+    });
+    const page = (await client
+      .api('/users/miriam.graham@contoso.com/mailFolders/inbox/messages')
+      .top(3)
+      .get()) as { value: Item[]; '@odata.nextLink'?: string };
+    expect(page.value[0]?.subject).toBe('Just arrived');
+    const times = page.value.map((m) => m.receivedDateTime as string);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(page['@odata.nextLink']).toContain('$skip=3');
+  });
+});
+
 describe('sending', () => {
   it('sendMail answers 202 and the message lands in Sent Items and in the in-tenant recipient inbox', async () => {
     const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${USER}/sendMail`, {

@@ -224,7 +224,8 @@ function paged(
   if (skip + top < items.length) {
     const q = new URLSearchParams(ctx.req.query);
     q.set('$skip', String(skip + top));
-    body['@odata.nextLink'] = `${ctx.root}${ctx.req.path.replace(/^\/v1\.0/, '')}?${q.toString()}`;
+    body['@odata.nextLink'] =
+      `${ctx.root}${ctx.req.path.replace(/^\/v1\.0/, '')}?${q.toString().replace(/%24/g, '$')}`;
   }
   body.value = items.slice(skip, skip + top).map((i) => project(i, select));
   return ok(body);

@@ -134,22 +134,44 @@ function listMessages(
     }
   }
   const v = view(ctx, select);
+  // Outlook lists newest first (or by $orderby). Small folders are sorted; very large generated
+  // folders are already stored newest first, and sorting them per request would cost too much.
+  const total = folders.reduce((n, f) => n + f.messages.positions, 0);
+  const descending = !orderby || /\bdesc\b/i.test(orderby);
+  const orderProp = (orderby?.split(/\s+/)[0] ?? 'receivedDateTime') as keyof MessageRecord;
   const out: Record<string, unknown>[] = [];
-  let seen = 0;
   let more = false;
-  outer: for (const folder of folders) {
-    for (const m of folder.messages.values()) {
-      if (
-        predicate &&
-        !predicate(messageToGraph(m, folder, { immutableIds: v.immutableIds, basicOnly: false }))
-      )
-        continue;
-      if (seen++ < skip) continue;
-      if (out.length === top) {
-        more = true;
-        break outer;
-      }
+  const matches = (m: MessageRecord, folder: FolderState): boolean =>
+    !predicate ||
+    predicate(messageToGraph(m, folder, { immutableIds: v.immutableIds, basicOnly: false }));
+  if (total <= 20_000) {
+    const matching: { m: MessageRecord; folder: FolderState }[] = [];
+    for (const folder of folders) {
+      for (const m of folder.messages.values())
+        if (matches(m, folder)) matching.push({ m, folder });
+    }
+    const key = (m: MessageRecord): string => {
+      const value = m[orderProp];
+      return typeof value === 'string' ? value : JSON.stringify(value ?? '');
+    };
+    matching.sort((x, y) =>
+      descending ? key(y.m).localeCompare(key(x.m)) : key(x.m).localeCompare(key(y.m)),
+    );
+    more = matching.length > skip + top;
+    for (const { m, folder } of matching.slice(skip, skip + top))
       out.push(messageToGraph(m, folder, v));
+  } else {
+    let seen = 0;
+    outer: for (const folder of folders) {
+      for (const m of folder.messages.values()) {
+        if (!matches(m, folder)) continue;
+        if (seen++ < skip) continue;
+        if (out.length === top) {
+          more = true;
+          break outer;
+        }
+        out.push(messageToGraph(m, folder, v));
+      }
     }
   }
   const body: Record<string, unknown> = {
@@ -159,7 +181,8 @@ function listMessages(
     const q = new URLSearchParams(ctx.req.query);
     q.delete('$skip');
     q.set('$skip', String(skip + top));
-    body['@odata.nextLink'] = `${ctx.root}${ctx.req.path.replace(/^\/v1\.0/, '')}?${q.toString()}`;
+    body['@odata.nextLink'] =
+      `${ctx.root}${ctx.req.path.replace(/^\/v1\.0/, '')}?${q.toString().replace(/%24/g, '$')}`;
   }
   body.value = out;
   return ok(body);
