@@ -43,6 +43,7 @@ export async function createHttpApp(
       logger,
       genReqId: (req) => (req as unknown as { id: string }).id,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      serializers: { req: withoutSecretQuery },
     }),
   );
   app.use(
@@ -91,6 +92,22 @@ export async function createCommandContext(
 }
 
 class CommandModule {}
+
+const SECRET_QUERY_PARAMS = ['state', 'code', 'session_state', 'client_info', 'id_token'];
+
+// OAuth redirects carry one-time secrets in the query string; they never reach the logs.
+function withoutSecretQuery<T extends { url?: string; query?: unknown }>(req: T): T {
+  if (!req.url?.includes('?')) return req;
+  const url = new URL(req.url, 'http://local');
+  for (const name of SECRET_QUERY_PARAMS) {
+    if (url.searchParams.has(name)) url.searchParams.set(name, '[redacted]');
+  }
+  return {
+    ...req,
+    url: `${url.pathname}${url.search}`,
+    query: Object.fromEntries(url.searchParams),
+  };
+}
 
 /** Builds the worker: processors start consuming as soon as it is initialised. */
 export async function createWorker(

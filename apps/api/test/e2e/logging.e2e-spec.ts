@@ -38,12 +38,17 @@ describe('structured logs', () => {
       .get('/api/v1/members')
       .set('authorization', `Bearer ${token}`)
       .set('x-request-id', 'log-test-0001');
+    const callback = await request(app.getHttpServer()).get(
+      '/api/v1/orgwide/consent/callback?state=one-time-state-value&code=c0de',
+    );
+    expect(callback.status).toBe(302);
     logger.info(
       { payload: { refresh_token: 'rt-secret-value', body: 'Quarterly numbers attached' } },
       'sample',
     );
 
     const text = lines.join('\n');
+    expect(text).toContain('/api/v1/orgwide/consent/callback?state=%5Bredacted%5D');
     const requestLine = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.requestId === 'log-test-0001' && 'res' in l);
@@ -51,6 +56,8 @@ describe('structured logs', () => {
     expect(text).not.toContain(token);
     expect(text).not.toContain('rt-secret-value');
     expect(text).not.toContain('Quarterly numbers');
+    expect(text).not.toContain('one-time-state-value');
+    expect(text).not.toContain('c0de');
     expect(text).toContain('[redacted]');
   });
 });
