@@ -2,4 +2,4 @@
 import { loadConfig } from '../../config/config.module';
 import { buildOrmOptions } from './mikro-orm.config';
 
-export default buildOrmOptions(loadConfig());
+export default buildOrmOptions(loadConfig(), { keepSnapshot: true });

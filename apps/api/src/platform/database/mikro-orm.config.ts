@@ -6,7 +6,11 @@ import { type AppConfig } from '../../config/app-config';
 import { ENTITIES } from '../../entities';
 
 /** The one ORM configuration, used by the API, the worker, the CLIs and the tests. */
-export function buildOrmOptions(config: Pick<AppConfig, 'database' | 'nodeEnv'>): Options {
+export function buildOrmOptions(
+  config: Pick<AppConfig, 'database' | 'nodeEnv'>,
+  // Only the migration generator keeps the schema snapshot; applying migrations must not rewrite it.
+  { keepSnapshot = false }: { keepSnapshot?: boolean } = {},
+): Options {
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: config.database.url,
@@ -22,7 +26,7 @@ export function buildOrmOptions(config: Pick<AppConfig, 'database' | 'nodeEnv'>)
       path: 'migrations',
       transactional: true,
       allOrNothing: true,
-      snapshot: true,
+      snapshot: keepSnapshot,
       snapshotName: '.snapshot-rox365',
       migrationsList: MIGRATIONS,
     },
