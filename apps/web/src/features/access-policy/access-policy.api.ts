@@ -1,7 +1,7 @@
 import {
   type AccessPolicyScript,
   type AccessPolicyScriptQuery,
-  type ProbeResult,
+  type ProbeResultPage,
   type Queued,
   type RunProbeRequest,
 } from '@rox365/contracts';
@@ -14,8 +14,8 @@ export function getAccessPolicyScript(
   return http.get<AccessPolicyScript>('/orgwide/access-policy/script', { query });
 }
 
-export function listProbeResults(): Promise<{ items: ProbeResult[] }> {
-  return http.get<{ items: ProbeResult[] }>('/orgwide/probes');
+export function listProbeResults(): Promise<ProbeResultPage> {
+  return http.get<ProbeResultPage>('/orgwide/probes', { query: { limit: 200 } });
 }
 
 export function runProbes(request: RunProbeRequest): Promise<Queued> {
