@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DeltaExpiredError, MicrosoftGraph, usersDeltaPages } from '@rox365/graph-client';
 
+import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
@@ -24,6 +25,7 @@ export class DirectorySyncService {
     private readonly graph: MicrosoftGraph,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -56,7 +58,11 @@ export class DirectorySyncService {
     const deltaAge = state.deltaLinkAt
       ? this.clock.now().getTime() - state.deltaLinkAt.getTime()
       : 0;
-    const resume = state.deltaLink && deltaAge < DELTA_LINK_MAX_AGE_MS ? state.deltaLink : null;
+    // A link from another Graph host (configuration changed) is useless: start over.
+    const isOurHost =
+      state.deltaLink?.startsWith(new URL(this.config.microsoft.graphBaseUrl).origin) ?? false;
+    const resume =
+      state.deltaLink && isOurHost && deltaAge < DELTA_LINK_MAX_AGE_MS ? state.deltaLink : null;
 
     let outcome: { counts: DirectorySyncCounts; deltaLink: string; full: boolean };
     try {

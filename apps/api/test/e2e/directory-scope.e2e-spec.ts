@@ -2,6 +2,7 @@ import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { ConnectionReader } from '../../src/consent/connection-reader.service';
 import { DirectorySyncScheduler } from '../../src/directory/directory-sync.scheduler';
 import { NEXT_ACTION, REASON } from '../../src/directory/member-scope';
 import { Clock } from '../../src/platform/time/clock';
@@ -348,27 +349,38 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
 
   it('the crons only enqueue: a sync per connected org, and probes once they are due', async () => {
     const scheduler = worker.get(DirectorySyncScheduler);
-    const lastSyncAt = (await directorySummary(env, org)).lastSyncAt;
-    // Other test files share the database, so counts are at least this org's.
-    expect(await scheduler.enqueueSyncs()).toBeGreaterThanOrEqual(1);
-    expect((await syncFinished(env, org, lastSyncAt)).state).toBe('ok');
-
-    // Probes are due six hours after the last one.
-    const later = new Date(Date.now() + 7 * 60 * 60 * 1000);
-    const clock = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
+    // Test files run in parallel on one database with their own emulators: the crons must only
+    // see this file's org, or they would sync other files' orgs against this emulator.
+    const reader = worker.get(ConnectionReader);
+    const onlyThisOrg = vi
+      .spyOn(reader, 'connectedOrgs')
+      .mockResolvedValue([{ orgId: org.orgId, tenantId: DEMO_TENANT.id }]);
     try {
-      expect(await scheduler.enqueueDueProbes()).toBeGreaterThanOrEqual(MAPPED.length);
-      await eventually(
-        async () => {
-          const all = await probes();
-          return MAPPED.every((id) => Date.parse(all.get(id)?.checkedAt ?? '') === later.getTime())
-            ? true
-            : null;
-        },
-        { attempts: 300 },
-      );
+      const lastSyncAt = (await directorySummary(env, org)).lastSyncAt;
+      expect(await scheduler.enqueueSyncs()).toBe(1);
+      expect((await syncFinished(env, org, lastSyncAt)).state).toBe('ok');
+
+      // Probes are due six hours after the last one.
+      const later = new Date(Date.now() + 7 * 60 * 60 * 1000);
+      const clock = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
+      try {
+        expect(await scheduler.enqueueDueProbes()).toBe(MAPPED.length);
+        await eventually(
+          async () => {
+            const all = await probes();
+            return MAPPED.every(
+              (id) => Date.parse(all.get(id)?.checkedAt ?? '') === later.getTime(),
+            )
+              ? true
+              : null;
+          },
+          { attempts: 300 },
+        );
+      } finally {
+        clock.mockRestore();
+      }
     } finally {
-      clock.mockRestore();
+      onlyThisOrg.mockRestore();
     }
   });
 
