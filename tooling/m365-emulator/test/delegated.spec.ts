@@ -4,7 +4,7 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
-import { decodePayload } from './helpers';
+import { decodePayload, msalApp } from './helpers';
 
 const REDIRECT = 'http://localhost:3000/auth/callback';
 let emu: RunningEmulator;
@@ -247,6 +247,29 @@ describe('delegated Graph calls', () => {
     );
     // No calendar scope was consented for this user.
     expect((await get('/me/events')).status).toBe(403);
+  });
+});
+
+describe('user consent and the service principal', () => {
+  it('creates the enterprise app, so client credentials then get a token without roles instead of AADSTS700016', async () => {
+    await emu.control.createTenant({ domain: 'adatum' });
+    const upn = emu.state.findTenant('adatum.com')?.users.at(0)?.userPrincipalName ?? '';
+    const cc = (): Promise<unknown> =>
+      msalApp(emu, 'adatum.com').acquireTokenByClientCredential({
+        scopes: ['https://graph.microsoft.com/.default'],
+        skipCache: true,
+      });
+    const before = await cc().then(
+      () => undefined,
+      (e: unknown) => e as { errorMessage: string },
+    );
+    expect(before?.errorMessage).toContain('AADSTS700016');
+    const app = delegatedApp();
+    const url = await app.getAuthCodeUrl({ scopes: ['User.Read'], redirectUri: REDIRECT });
+    const res = await signIn(url, upn, { action: 'accept' });
+    expect(res.status).toBe(302);
+    const after = (await cc()) as { accessToken: string };
+    expect(decodePayload(after.accessToken).roles).toBeUndefined();
   });
 });
 

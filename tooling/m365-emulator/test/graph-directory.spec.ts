@@ -238,7 +238,7 @@ describe('enforcement', () => {
 
     await emu.control.clearRequests();
     const other = `${emu.graphBaseUrl}/v1.0/users/${DEMO_TENANT.users.admin}/messages?$top=1`;
-    await emu.control.addFault({ match: 'admin%40contoso|admin@contoso', latencyMs: 300 });
+    await emu.control.addFault({ match: 'admin%40contoso|admin@contoso', latencyMs: 1500 });
     const statuses = await Promise.all(
       Array.from({ length: 5 }, () =>
         fetch(other, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status),

@@ -147,6 +147,7 @@ export class ControlApi {
         typeof b.principal === 'string' && b.principal !== 'AllPrincipals'
           ? this.user(tenant, b.principal).id
           : 'AllPrincipals';
+      tenant.ensureServicePrincipal(s.app.clientId, s.now());
       tenant.grantDelegated(principal, Array.isArray(b.scopes) ? b.scopes.map(String) : []);
       return tenantSummary(tenant);
     });

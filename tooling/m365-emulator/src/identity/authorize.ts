@@ -332,6 +332,8 @@ function acceptConsent(
       ),
     );
   }
+  // Any consent creates the enterprise app (service principal) in the tenant, roles or not.
+  tenant.ensureServicePrincipal(flow.state.app.clientId, flow.state.now());
   tenant.grantDelegated(user.isAdmin && onBehalf ? 'AllPrincipals' : user.id, requested);
   return issueCode(flow, tenant, user, cookie);
 }

@@ -122,6 +122,7 @@ function reviewRequest(
     const form = formBody(req);
     if (form.get('action') === 'approve') {
       // Reviewing and consenting grants the requested delegated permissions tenant-wide.
+      t.ensureServicePrincipal(state.app.clientId, state.now());
       t.grantDelegated('AllPrincipals', request.scopes);
       request.status = 'Completed';
     } else if (form.get('action') === 'deny') {
