@@ -136,10 +136,18 @@ describe('settings SPA end to end', () => {
 
   it('runs a directory sync with a progress indicator until it is up to date', async () => {
     recordFailures();
-    await page.getByRole('button', { name: 'Sync directory now' }).click();
+    const button = page.getByRole('button', { name: 'Sync directory now' });
+    // Connecting may already have queued a first sync; the button waits for it.
+    await expect.poll(() => button.isEnabled(), { timeout: SLOW_MS, interval: 500 }).toBe(true);
+    await button.click();
+    await expect
+      .poll(() => page.locator('[data-testid="directory-state"]').textContent(), { timeout: SLOW_MS, interval: 250 })
+      .toMatch(/Queued|Syncing|Up to date/);
     await expect
       .poll(() => page.locator('[data-testid="directory-state"]').textContent(), { timeout: SLOW_MS, interval: 500 })
       .toContain('Up to date');
+    await expect.poll(() => button.isEnabled(), { timeout: SLOW_MS, interval: 250 }).toBe(true);
+    expect(await page.getByRole('progressbar').count()).toBe(0);
     await screenshot(page, '09-console-overview');
   });
 
@@ -230,7 +238,9 @@ describe('settings SPA end to end', () => {
     await page.goto(`${stack.webUrl}/console/disconnect`);
     const button = page.getByRole('button', { name: 'Disconnect and purge data' });
     expect(await button.isDisabled()).toBe(true);
-    await page.locator('#confirm-disconnect').fill('DISCONNECT');
+    // The tenant as the admin typed it in the wizard unlocks the button, as DISCONNECT would.
+    await page.locator('#confirm-disconnect').fill('contoso.onmicrosoft.com');
+    await expect.poll(() => button.isEnabled()).toBe(true);
     await screenshot(page, '17-console-disconnect');
     await button.click();
     const receipt = page.locator('[data-testid="purge-receipt"]');

@@ -1,0 +1,70 @@
+import { flushPromises, mount } from '@vue/test-utils';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
+
+import { storeSession } from '../../auth/session-storage';
+import { buildSession, buildStatus } from '../../../test/factories';
+import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../../test/local-api';
+import { freshPinia } from '../../../test/pinia';
+import IntegrationsView from './IntegrationsView.vue';
+
+const ORGWIDE_MESSAGE =
+  'Your organisation is connected to Microsoft 365 org-wide, so calendars and mailboxes are synced for you; individual Microsoft or Google connections are not available.';
+
+async function mountAs(role: 'admin' | 'member') {
+  storeSession(buildSession({ role }));
+  const pinia = freshPinia();
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }] });
+  const wrapper = mount(IntegrationsView, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  await flushPromises();
+  return wrapper;
+}
+
+describe('integrations', () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi();
+  });
+  afterAll(() => api.close());
+  beforeEach(() => {
+    useLocalApi(api);
+    api.on('GET /individual-connections', { body: { items: [] } });
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('shows the org-wide state and explains that it supersedes individual connections', async () => {
+    api.on('GET /orgwide/status', { body: buildStatus({ state: 'connected' }) });
+    const wrapper = await mountAs('admin');
+
+    await vi.waitFor(() => expect(wrapper.get('[data-testid="enterprise-state"]').text()).toBe('Connected'));
+    expect(wrapper.findAll('.tile').length).toBe(3);
+    expect(wrapper.text()).toContain('the org-wide connection supersedes individual ones');
+    expect(wrapper.get('a[href="/console"]').text()).toBe('Manage');
+  });
+
+  it('shows the API’s ORGWIDE_CONNECTED answer on the tile that was clicked', async () => {
+    api.on('GET /orgwide/status', { body: buildStatus({ state: 'connected' }) });
+    api.on('POST /individual-connections', problem(409, 'ORGWIDE_CONNECTED', ORGWIDE_MESSAGE));
+    const wrapper = await mountAs('member');
+
+    const mailButton = wrapper.findAll('button').find((b) => b.text() === 'Connect Outlook Mail');
+    await mailButton?.trigger('click');
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain(ORGWIDE_MESSAGE));
+    const mailTile = wrapper.get('[aria-labelledby="tile-mail"]');
+    expect(mailTile.get('[role="status"]').text()).toContain(ORGWIDE_MESSAGE);
+    expect(wrapper.get('[aria-labelledby="tile-calendar"]').text()).not.toContain(ORGWIDE_MESSAGE);
+  });
+
+  it('offers members no admin actions', async () => {
+    api.on('GET /orgwide/status', { body: buildStatus({ state: 'not_configured', tenantId: null }) });
+    const wrapper = await mountAs('member');
+
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="enterprise-state"]').exists()).toBe(true));
+    expect(wrapper.find('a[href="/integrations/microsoft/connect"]').exists()).toBe(false);
+    expect(wrapper.text()).toContain("Your organisation's Rox admins manage this connection.");
+  });
+});

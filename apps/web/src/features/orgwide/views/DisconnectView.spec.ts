@@ -1,0 +1,90 @@
+import { flushPromises, mount } from '@vue/test-utils';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
+
+import { buildStatus } from '../../../test/factories';
+import { type LocalApi, startLocalApi, useLocalApi } from '../../../test/local-api';
+import { freshPinia } from '../../../test/pinia';
+import { useOrgwideStore } from '../orgwide.store';
+import DisconnectView from './DisconnectView.vue';
+
+const TENANT_ID = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
+
+async function mountView() {
+  const pinia = freshPinia();
+  useOrgwideStore().status = buildStatus({ tenantId: TENANT_ID });
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }] });
+  const wrapper = mount(DisconnectView, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  await flushPromises();
+  return wrapper;
+}
+
+describe('disconnect', () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi();
+  });
+  afterAll(() => api.close());
+  beforeEach(() => {
+    useLocalApi(api);
+    api.requests.length = 0;
+    api.on('GET /orgwide/settings', {
+      body: {
+        calendarAccess: 'read',
+        emailAccess: 'off',
+        restrictedDomains: [],
+        restrictedUsers: [],
+        tenant: 'contoso.onmicrosoft.com',
+        tenantId: TENANT_ID,
+        overrides: [],
+        updatedAt: null,
+      },
+    });
+    api.on('GET /orgwide/status', { body: buildStatus({ state: 'disconnected', tenantId: null }) });
+    api.on('DELETE /orgwide/connection', {
+      body: {
+        disconnectedAt: '2026-11-22T04:00:00.000Z',
+        tenantId: TENANT_ID,
+        removed: { directory_user: 26, orgwide_connection: 1 },
+        totalRemoved: 27,
+        entraSteps: ['Open Enterprise applications.', 'Delete Rox 365 Integration.'],
+      },
+    });
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('lists what will be purged and stays locked until the confirmation is typed', async () => {
+    const wrapper = await mountView();
+    const button = wrapper.get('button[type="submit"]');
+    expect(wrapper.text()).toContain('permanently removes');
+    expect(button.attributes('disabled')).toBeDefined();
+
+    await wrapper.get('#confirm-disconnect').setValue('disconnect');
+    expect(button.attributes('disabled')).toBeDefined();
+    await wrapper.get('#confirm-disconnect').setValue('DISCONNECT');
+    expect(button.attributes('disabled')).toBeUndefined();
+  });
+
+  it('accepts the tenant domain as entered in the settings', async () => {
+    const wrapper = await mountView();
+    await vi.waitFor(() => expect(wrapper.get('label[for="confirm-disconnect"]').text()).toContain('contoso.onmicrosoft.com'));
+    await wrapper.get('#confirm-disconnect').setValue('Contoso.onmicrosoft.com');
+    expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeUndefined();
+  });
+
+  it('ends on the purge receipt', async () => {
+    const wrapper = await mountView();
+    await wrapper.get('#confirm-disconnect').setValue(TENANT_ID);
+    await wrapper.get('form').trigger('submit');
+
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="purge-receipt"]').exists()).toBe(true));
+    const receipt = wrapper.get('[data-testid="purge-receipt"]');
+    expect(receipt.text()).toContain('Directory user');
+    expect(receipt.text()).toContain('27');
+    expect(receipt.findAll('ol li').map((li) => li.text())).toEqual(['Open Enterprise applications.', 'Delete Rox 365 Integration.']);
+    expect(api.requests.some((r) => r.method === 'DELETE' && r.path === '/orgwide/connection')).toBe(true);
+  });
+});
