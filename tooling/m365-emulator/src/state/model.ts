@@ -115,10 +115,19 @@ export interface Attendee {
 }
 
 export interface RecurrencePattern {
-  type: 'daily' | 'weekly';
+  type:
+    | 'daily'
+    | 'weekly'
+    | 'absoluteMonthly'
+    | 'relativeMonthly'
+    | 'absoluteYearly'
+    | 'relativeYearly';
   interval: number;
   daysOfWeek?: string[];
   firstDayOfWeek?: string;
+  dayOfMonth?: number;
+  month?: number;
+  index?: 'first' | 'second' | 'third' | 'fourth' | 'last';
 }
 
 export interface RecurrenceRange {

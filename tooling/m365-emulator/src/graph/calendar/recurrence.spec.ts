@@ -93,6 +93,52 @@ describe('recurrence expansion', () => {
     ]);
   });
 
+  it('expands monthly and yearly patterns', () => {
+    const monthly = (pattern: NonNullable<EventRecord['recurrence']>['pattern']): string[] =>
+      instancesIn(
+        series({
+          startUtc: '2026-01-01T09:00:00Z',
+          endUtc: '2026-01-01T10:00:00Z',
+          recurrence: { pattern, range: { type: 'noEnd', startDate: '2026-01-01' } },
+        }),
+        Date.parse('2026-01-01T00:00:00Z'),
+        Date.parse('2026-05-01T00:00:00Z'),
+      ).map((i) => i.startUtc.slice(0, 10));
+    expect(monthly({ type: 'absoluteMonthly', interval: 1, dayOfMonth: 15 })).toEqual([
+      '2026-01-15',
+      '2026-02-15',
+      '2026-03-15',
+      '2026-04-15',
+    ]);
+    expect(monthly({ type: 'absoluteMonthly', interval: 2, dayOfMonth: 15 })).toEqual([
+      '2026-01-15',
+      '2026-03-15',
+    ]);
+    expect(
+      monthly({ type: 'relativeMonthly', interval: 1, daysOfWeek: ['tuesday'], index: 'second' }),
+    ).toEqual(['2026-01-13', '2026-02-10', '2026-03-10', '2026-04-14']);
+    expect(
+      monthly({ type: 'relativeMonthly', interval: 1, daysOfWeek: ['friday'], index: 'last' }),
+    ).toEqual(['2026-01-30', '2026-02-27', '2026-03-27', '2026-04-24']);
+    expect(monthly({ type: 'absoluteYearly', interval: 1, month: 3, dayOfMonth: 1 })).toEqual([
+      '2026-03-01',
+    ]);
+  });
+
+  it('finds current occurrences of an open-ended series that started years ago', () => {
+    const old = series({
+      startUtc: '2019-01-03T16:00:00Z',
+      endUtc: '2019-01-03T17:00:00Z',
+      recurrence: {
+        pattern: { type: 'weekly', interval: 1, daysOfWeek: ['thursday'] },
+        range: { type: 'noEnd', startDate: '2019-01-03' },
+      },
+    });
+    expect(instancesIn(old, W0, Date.parse('2026-03-15T00:00:00Z')).map((i) => i.startUtc)).toEqual(
+      ['2026-03-05T16:00:00Z', '2026-03-12T16:00:00Z'],
+    );
+  });
+
   it('round-trips occurrence ids', () => {
     const id = occurrenceId('M1', '2026-03-09T09:00:00Z');
     expect(parseOccurrenceId(id)).toEqual({
