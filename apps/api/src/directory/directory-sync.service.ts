@@ -8,7 +8,7 @@ import { AuditLog } from '../platform/audit/audit-log.service';
 import { Clock } from '../platform/time/clock';
 import { DELTA_LINK_MAX_AGE_MS } from './directory.constants';
 import { DirectoryError, DirectoryErrorCode } from './directory.errors';
-import { graphUserToFields } from './directory.mapper';
+import { graphUserToPatch } from './directory.mapper';
 import { DirectoryRepository } from './directory.repository';
 import { type DirectorySyncCounts } from './entities/directory-sync-state.entity';
 import { classifyGraphFailure } from './graph-failure';
@@ -113,7 +113,7 @@ export class DirectorySyncService {
       const pageCounts = await this.repo.applyPage(
         orgId,
         {
-          users: page.items.map((u) => ({ id: u.id, fields: graphUserToFields(u) })),
+          users: page.items.map((u) => ({ id: u.id, patch: graphUserToPatch(u) })),
           removedIds: page.removed.map((r) => r.id),
         },
         round,

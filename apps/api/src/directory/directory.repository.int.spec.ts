@@ -35,11 +35,11 @@ describe('DirectoryRepository on Postgres', () => {
     const orgId = newOrgId();
     const page = {
       users: [
-        { id: 'u1', fields: fields({ displayName: 'first copy' }) },
-        { id: 'u1', fields: fields() },
+        { id: 'u1', patch: fields({ displayName: 'first copy' }) },
+        { id: 'u1', patch: fields() },
         {
           id: 'u2',
-          fields: fields({ userPrincipalName: 'sam@contoso.com', mail: null, proxyAddresses: [] }),
+          patch: fields({ userPrincipalName: 'sam@contoso.com', mail: null, proxyAddresses: [] }),
         },
       ],
       removedIds: [],
@@ -59,12 +59,18 @@ describe('DirectoryRepository on Postgres', () => {
     expect(
       await repo().applyPage(
         orgId,
-        { users: [{ id: 'u1', fields: fields({ accountEnabled: false }) }], removedIds: ['u2'] },
+        { users: [{ id: 'u1', patch: { accountEnabled: false } }], removedIds: ['u2'] },
         1,
         NOW,
       ),
     ).toEqual({ added: 0, updated: 1, removed: 1 });
     expect(await repo().countUsers(orgId)).toBe(1);
+    // A minimal entry kept everything it did not carry.
+    expect(await repo().findUser(orgId, 'u1')).toMatchObject({
+      userPrincipalName: 'pat@contoso.com',
+      accountEnabled: false,
+      addresses: ['pat@contoso.com', 'pat.alias@contoso.com'],
+    });
   });
 
   it('finds users by any of their addresses, case-insensitively, within the org only', async () => {
@@ -72,13 +78,13 @@ describe('DirectoryRepository on Postgres', () => {
     const otherOrg = newOrgId();
     await repo().applyPage(
       orgId,
-      { users: [{ id: 'u1', fields: fields() }], removedIds: [] },
+      { users: [{ id: 'u1', patch: fields() }], removedIds: [] },
       1,
       NOW,
     );
     await repo().applyPage(
       otherOrg,
-      { users: [{ id: 'u9', fields: fields() }], removedIds: [] },
+      { users: [{ id: 'u9', patch: fields() }], removedIds: [] },
       1,
       NOW,
     );
@@ -93,7 +99,7 @@ describe('DirectoryRepository on Postgres', () => {
     const otherOrg = newOrgId();
     const users = ['a', 'b', 'c'].map((id) => ({
       id,
-      fields: fields({ userPrincipalName: `${id}@contoso.com` }),
+      patch: fields({ userPrincipalName: `${id}@contoso.com` }),
     }));
     await repo().applyPage(orgId, { users, removedIds: [] }, 1, NOW);
     await repo().applyPage(otherOrg, { users, removedIds: [] }, 1, NOW);

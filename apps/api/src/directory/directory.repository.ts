@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { directoryAddresses, normalizeAddress } from './address-mapping';
+import { completeFields } from './directory.mapper';
 import { DirectoryProbe } from './entities/directory-probe.entity';
 import { DirectorySyncState } from './entities/directory-sync-state.entity';
 import {
@@ -44,20 +45,22 @@ export class DirectoryRepository {
    */
   async applyPage(
     orgId: string,
-    page: { users: { id: string; fields: DirectoryUserFields }[]; removedIds: string[] },
+    page: { users: { id: string; patch: Partial<DirectoryUserFields> }[]; removedIds: string[] },
     round: number,
     now: Date,
   ): Promise<PageCounts> {
     return this.em.transactional(async (em) => {
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
-      // The same user can appear twice in a page; the last entry wins.
-      const latest = new Map(page.users.map((u) => [u.id, u.fields]));
+      // The same user can appear twice in a page; later entries win, property by property.
+      const latest = new Map<string, Partial<DirectoryUserFields>>();
+      for (const u of page.users) latest.set(u.id, { ...latest.get(u.id), ...u.patch });
       const ids = [...latest.keys()];
       const existing = ids.length ? await em.find(DirectoryUser, { orgId, id: { $in: ids } }) : [];
       const byId = new Map(existing.map((u) => [u.id, u]));
-      for (const [id, fields] of latest) {
-        const addresses = directoryAddresses(fields);
+      for (const [id, patch] of latest) {
         const row = byId.get(id);
+        const fields = completeFields(patch, row ?? null);
+        const addresses = directoryAddresses(fields);
         if (row) {
           if (row.apply(fields, addresses, round, now)) counts.updated += 1;
         } else {
