@@ -10,7 +10,7 @@ import type { RunningEmulator } from '../src/index';
 export function msalApp(
   emu: RunningEmulator,
   tenant: string,
-  credential: 'secret' | 'certificate' | { secret: string } = 'secret',
+  credential: 'secret' | 'certificate' | 'certificate-sha1' | { secret: string } = 'secret',
 ): ConfidentialClientApplication {
   const host = new URL(emu.authorityHost).host;
   const auth: Configuration['auth'] = {
@@ -18,7 +18,12 @@ export function msalApp(
     authority: `${emu.authorityHost}/${tenant}`,
     knownAuthorities: [host],
   };
-  if (credential === 'certificate') {
+  if (credential === 'certificate-sha1') {
+    auth.clientCertificate = {
+      thumbprint: emu.app.thumbprintSha1,
+      privateKey: emu.app.privateKeyPem,
+    };
+  } else if (credential === 'certificate') {
     auth.clientCertificate = {
       thumbprintSha256: emu.app.thumbprintSha256,
       privateKey: emu.app.privateKeyPem,

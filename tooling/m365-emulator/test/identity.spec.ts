@@ -182,6 +182,17 @@ describe('client credentials with real MSAL', () => {
     expect(decodePayload(result?.accessToken ?? '').appidacr).toBe('2');
   });
 
+  it('authenticates with a certificate assertion (SHA-1 thumbprint, RS256) through MSAL', async () => {
+    const result = await msalApp(
+      emu,
+      DEMO_TENANT.id,
+      'certificate-sha1',
+    ).acquireTokenByClientCredential({
+      scopes: ['https://graph.microsoft.com/.default'],
+    });
+    expect(decodePayload(result?.accessToken ?? '').appidacr).toBe('2');
+  });
+
   it('rejects a bad secret with AADSTS7000215 (401 invalid_client)', async () => {
     const error = await msalApp(emu, DEMO_TENANT.id, { secret: 'wrong' })
       .acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })
