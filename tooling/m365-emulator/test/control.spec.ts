@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ControlClient, DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+
+let emu: RunningEmulator;
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 'empty', tls: false });
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+describe('control API', () => {
+  it('creates, mutates and resets a tenant deterministically', async () => {
+    const a = await emu.control.createTenant({ domain: 'contoso' });
+    expect(a.id).toBe(DEMO_TENANT.id);
+    expect(a.userCount).toBe(26);
+    await emu.control.addUser(DEMO_TENANT.id, { userPrincipalName: 'temp@contoso.com' });
+    expect((await emu.control.tenant('contoso.com')).userCount).toBe(27);
+    const reset = await emu.control.resetTenant(DEMO_TENANT.id);
+    expect(reset.userCount).toBe(26);
+    const again = await emu.control.createTenant({ domain: 'example', users: 50, seed: 's1' });
+    const other = await startEmulator({
+      seed: [{ domain: 'example', users: 50, seed: 's1' }],
+      tls: false,
+    });
+    try {
+      const ids = (e: RunningEmulator): string[] =>
+        [...(e.state.findTenant('example.com')?.users.values() ?? [])].map((u) => u.id);
+      expect(ids(other)).toEqual(ids(emu));
+      expect(other.state.findTenant('example.com')?.id).toBe(again.id);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('injects faults by pattern with a deterministic probability and counts requests by path', async () => {
+    await emu.control.clearRequests();
+    await emu.control.addFault({
+      match: '^GET /health-probe',
+      status: 503,
+      retryAfterSeconds: 2,
+      probability: 0.5,
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await fetch(`${emu.baseUrl}/health-probe`)).status);
+    const hits = statuses.filter((s) => s === 503).length;
+    expect(hits).toBeGreaterThan(5);
+    expect(hits).toBeLessThan(35);
+    const counters = await emu.control.counters();
+    expect(counters.byPath['GET /health-probe']).toBe(40);
+    expect(counters.byStatus['503']).toBe(hits);
+    const faults = await emu.control.faults();
+    expect(faults[0]?.hits).toBe(hits);
+    await emu.control.clearFaults();
+  });
+
+  it('is usable from another process over plain HTTP with a fresh client', async () => {
+    const client = new ControlClient(emu.baseUrl);
+    expect(emu.baseUrl.startsWith('http://')).toBe(true);
+    const tenants = await client.tenants();
+    expect(tenants.map((t) => t.domains[0])).toContain('contoso.onmicrosoft.com');
+  });
+});
