@@ -50,13 +50,12 @@ export class DirectoryProbeService {
     try {
       let token = await this.graph.appTokens.getToken(tenantId);
       // The stored grant (re-checked by consent) disagrees with the cached token: refresh it.
-      let isFresh = !sameRoles(token.roles, connection.grantedPermissions);
+      const isFresh = !sameRoles(token.roles, connection.grantedPermissions);
       if (isFresh) token = await this.graph.appTokens.getToken(tenantId, { forceRefresh: true });
       result = await probeMailbox(client, target, { grantedRoles: token.roles });
       if (isDenied(result) && !isFresh) {
         // A 403 reads the same for a revoked role and an access policy: ask for fresh roles.
         const fresh = await this.graph.appTokens.grantedRoles(tenantId);
-        isFresh = true;
         if (!sameRoles(fresh, token.roles)) {
           result = await probeMailbox(client, target, { grantedRoles: fresh });
         }

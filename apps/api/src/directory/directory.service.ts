@@ -21,6 +21,13 @@ export class DirectoryService {
 
   async requestSync(orgId: string): Promise<Queued> {
     const connection = await this.requireConnection(orgId);
+    if (!connection.capabilities.includes('directory_sync')) {
+      throw new DirectoryError(
+        DirectoryErrorCode.DIRECTORY_PERMISSION_MISSING,
+        'precondition_failed',
+        'The grant has no directory permission: grant User.Read.All (or Directory.Read.All) through admin consent, then sync.',
+      );
+    }
     const jobId = await this.jobs.enqueueSync(orgId);
     await this.audit.record({
       orgId,

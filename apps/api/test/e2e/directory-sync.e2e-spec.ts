@@ -237,4 +237,25 @@ describe('directory sync against a 1,200-user tenant', () => {
       expect(list.status).toBe(403);
     }
   });
+  it('without a directory permission, a sync is refused up front', async () => {
+    const granted =
+      (await env.emu.control.tenant(DEMO_TENANT.id)).servicePrincipal?.grantedRoles ?? [];
+    for (const role of granted.filter((r) => r.startsWith('User.') || r.startsWith('Directory.'))) {
+      await env.emu.control.revokeRole(DEMO_TENANT.id, role);
+    }
+    const recheck = await env.api
+      .http()
+      .post('/api/v1/orgwide/permissions/recheck')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(recheck.status).toBe(202);
+    await eventually(async () =>
+      (await status(env, org.admin)).capabilities.includes('directory_sync') ? null : true,
+    );
+    const res = await env.api
+      .http()
+      .post('/api/v1/orgwide/directory/sync')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status).toBe(412);
+    expect(res.body.code).toBe('DIRECTORY_PERMISSION_MISSING');
+  });
 });
