@@ -55,6 +55,11 @@ describe('settings SPA end to end', () => {
     return next;
   }
 
+  // Nothing may force sideways scrolling on a 360 px phone.
+  function pageWidth(target: Page): Promise<number> {
+    return target.evaluate(() => document.documentElement.scrollWidth);
+  }
+
   async function walkWizard(): Promise<void> {
     await page.goto(`${stack.webUrl}/integrations/microsoft/connect`);
     await page.getByText('Step 1 of 4').waitFor();
@@ -108,6 +113,10 @@ describe('settings SPA end to end', () => {
     const needed = await page.locator('[data-testid="permission-plan"] li', { hasText: 'Needed' }).locator('code').allTextContents();
     expect(needed).toEqual(['Mail.ReadBasic.All', 'Calendars.ReadWrite', 'Directory.Read.All']);
     await screenshot(page, '06-wizard-review');
+    await page.setViewportSize({ width: 360, height: 780 });
+    expect(await pageWidth(page)).toBeLessThanOrEqual(360);
+    await screenshot(page, '19-wizard-review-mobile');
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('comes back from a cancelled consent with the reason and what to do next', async () => {
@@ -221,6 +230,14 @@ describe('settings SPA end to end', () => {
     const table = page.locator('[data-testid="audit-table"]');
     await table.waitFor();
     expect(await table.textContent()).toContain('orgwide');
+    await page.locator('#audit-action').fill('orgwide.*');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect
+      .poll(async () => {
+        const actions = await table.locator('tbody tr td:nth-child(2)').allTextContents();
+        return actions.length > 0 && actions.every((action) => action.startsWith('orgwide.'));
+      })
+      .toBe(true);
     await screenshot(page, '15-console-audit');
   });
 
@@ -229,6 +246,7 @@ describe('settings SPA end to end', () => {
     const member = await signInAs(MEMBER, { width: 360, height: 780 });
     await member.goto(`${stack.webUrl}/me`);
     await member.getByRole('heading', { name: 'Calendar', level: 2 }).waitFor();
+    expect(await pageWidth(member)).toBeLessThanOrEqual(360);
     await screenshot(member, '16-member-status-mobile');
     await member.context().close();
   });
