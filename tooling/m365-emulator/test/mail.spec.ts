@@ -81,6 +81,32 @@ describe('messages delta', () => {
     expect(regular.items.map((i) => i.id)).not.toContain(moved?.id);
   });
 
+  it('expires only the chosen mailbox tokens when asked to', async () => {
+    const a = await walk(
+      `/users/lee.gu@contoso.com/mailFolders/inbox/messages/delta`,
+      'odata.maxpagesize=50',
+    );
+    const b = await walk(
+      `/users/nestor.wilke@contoso.com/mailFolders/inbox/messages/delta`,
+      'odata.maxpagesize=50',
+    );
+    await emu.control.expireDeltaTokens(DEMO_TENANT.id, {
+      resource: 'messages',
+      user: 'lee.gu@contoso.com',
+    });
+    expect((await expectGraphError(client.api(a.deltaLink).get())).statusCode).toBe(410);
+    const still = (await client.api(b.deltaLink).get()) as { value: unknown[] };
+    expect(still.value).toEqual([]);
+    // A fresh round after the expiry works again.
+    const fresh = await walk(
+      `/users/lee.gu@contoso.com/mailFolders/inbox/messages/delta`,
+      'odata.maxpagesize=50',
+    );
+    expect((await client.api(fresh.deltaLink).get()) as { value: unknown[] }).toMatchObject({
+      value: [],
+    });
+  });
+
   it('answers 410 SyncStateNotFound once delta tokens are expired', async () => {
     const first = await walk(
       `/users/${DEMO_TENANT.users.admin}/mailFolders('inbox')/messages/delta`,

@@ -215,10 +215,28 @@ export class ControlApi {
         AccessCheckResult: tenant.accessCheck(appId, user.id),
       };
     });
-    this.add('POST', /^\/tenants\/([^/]+)\/delta\/expire$/, (_r, [t]) => {
+    this.add('POST', /^\/tenants\/([^/]+)\/delta\/expire$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
-      tenant.deltaEpoch++;
-      return { deltaEpoch: tenant.deltaEpoch };
+      // Without a filter every token of the tenant dies; with one, only that resource's tokens
+      // (users, or a mailbox's messages / events).
+      if (b.resource === undefined && b.user === undefined) {
+        tenant.deltaEpoch++;
+        return { deltaEpoch: tenant.deltaEpoch, expired: 'all' };
+      }
+      const resource =
+        b.resource === 'users' || b.resource === 'messages' || b.resource === 'events'
+          ? b.resource
+          : undefined;
+      const prefixes: string[] = [];
+      if (resource === 'users') prefixes.push('users');
+      else {
+        const userId = typeof b.user === 'string' ? this.user(tenant, b.user).id : '';
+        for (const kind of resource ? [resource] : ['messages', 'events'])
+          prefixes.push(`${kind}|${userId}`);
+      }
+      const seq = s.clock.next();
+      for (const p of prefixes) tenant.deltaExpiry.set(p, seq);
+      return { deltaEpoch: tenant.deltaEpoch, expired: prefixes };
     });
     this.add('POST', /^\/tenants\/([^/]+)\/users$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');

@@ -216,8 +216,15 @@ export class ControlClient {
       `/tenants/${encodeURIComponent(tenant)}/access-policies/test?identity=${encodeURIComponent(identity)}`,
     );
   }
-  expireDeltaTokens(tenant: string): Promise<{ deltaEpoch: number }> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/delta/expire`);
+  /**
+   * Expires delta and skip tokens: all of the tenant's, or only `users`, or one mailbox's
+   * `messages` / `events` (both when `resource` is omitted and `user` is given).
+   */
+  expireDeltaTokens(
+    tenant: string,
+    filter: { resource?: 'users' | 'messages' | 'events'; user?: string } = {},
+  ): Promise<{ deltaEpoch: number; expired: 'all' | string[] }> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/delta/expire`, filter);
   }
   addUser(
     tenant: string,

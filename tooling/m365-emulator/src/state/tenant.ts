@@ -52,6 +52,8 @@ export class TenantState {
   accessPolicies: AccessPolicy[];
   /** Bumped to invalidate every delta token issued for this tenant. */
   deltaEpoch = 0;
+  /** Scope prefix → change sequence: tokens of that scope issued before it are dead. */
+  readonly deltaExpiry = new Map<string, number>();
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly idByUpn = new Map<string, string>();
   private readonly userIndexById = new Map<string, number>();
@@ -121,6 +123,15 @@ export class TenantState {
     const lower = idOrMail.toLowerCase();
     for (const g of this.groups.values()) if (g.mail?.toLowerCase() === lower) return g;
     return undefined;
+  }
+
+  /** Whether a delta/skip token (its scope, tenant epoch and issue sequence) has been expired. */
+  isDeltaTokenDead(token: { scope: string; epoch: number; until: number }): boolean {
+    if (token.epoch !== this.deltaEpoch) return true;
+    for (const [prefix, seq] of this.deltaExpiry) {
+      if (token.scope.startsWith(prefix) && token.until < seq) return true;
+    }
+    return false;
   }
 
   /** All users reachable through nested membership, plus nested groups. */

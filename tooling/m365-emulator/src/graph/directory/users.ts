@@ -190,7 +190,7 @@ function usersDelta(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
     const decoded = decodeDelta(raw);
     if (!decoded || decoded.scope !== 'users' || decoded.tenantId !== tenant.id)
       throw badRequest('Invalid delta token.', 'Request_BadRequest');
-    if (decoded.epoch !== tenant.deltaEpoch || now - decoded.issuedMs > DIRECTORY_DELTA_LIFETIME_MS)
+    if (tenant.isDeltaTokenDead(decoded) || now - decoded.issuedMs > DIRECTORY_DELTA_LIFETIME_MS)
       throw directoryResync(initialUrl);
     token =
       decoded.phase === 'changes' && dtoken !== undefined

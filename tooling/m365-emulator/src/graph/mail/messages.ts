@@ -200,7 +200,7 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
     const decoded = decodeDelta(raw);
     if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id)
       throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
-    if (decoded.epoch !== tenant.deltaEpoch) throw outlookResync();
+    if (tenant.isDeltaTokenDead(decoded)) throw outlookResync();
     token =
       option(ctx.req, 'deltatoken') !== undefined
         ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
