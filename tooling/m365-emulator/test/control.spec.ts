@@ -57,6 +57,36 @@ describe('control API', () => {
     await emu.control.clearFaults();
   });
 
+  it('moves the clock: directory delta tokens die after 7 days', async () => {
+    await emu.control.createTenant({ domain: 'clockwork', users: 3, adminConsented: true });
+    const token = async (): Promise<string> => {
+      const res = await fetch(`${emu.baseUrl}/clockwork.com/oauth2/v2.0/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: emu.app.clientId,
+          client_secret: emu.app.clientSecret,
+          scope: 'https://graph.microsoft.com/.default',
+        }),
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const first = (await (
+      await fetch(`${emu.graphBaseUrl}/v1.0/users/delta?$deltatoken=latest`, {
+        headers: { authorization: `Bearer ${await token()}` },
+      })
+    ).json()) as { '@odata.deltaLink': string };
+    const fresh = await fetch(first['@odata.deltaLink'], {
+      headers: { authorization: `Bearer ${await token()}` },
+    });
+    expect(fresh.status).toBe(200);
+    const latest = ((await fresh.json()) as { '@odata.deltaLink': string })['@odata.deltaLink'];
+    await emu.control.advanceClock(8 * 86_400);
+    const old = await fetch(latest, { headers: { authorization: `Bearer ${await token()}` } });
+    expect(old.status).toBe(410);
+    expect(((await old.json()) as { error: { code: string } }).error.code).toBe('resyncRequired');
+  });
+
   it('is usable from another process over plain HTTP with a fresh client', async () => {
     const client = new ControlClient(emu.baseUrl);
     expect(emu.baseUrl.startsWith('http://')).toBe(true);
