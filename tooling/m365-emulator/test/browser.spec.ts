@@ -10,7 +10,7 @@ let browser: Browser;
 beforeAll(async () => {
   emu = await startEmulator({ seed: 'demo', app: { redirectUris: [REDIRECT] } });
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',
