@@ -2,8 +2,9 @@ import { getQueueToken } from '@nestjs/bull';
 import { type INestApplicationContext } from '@nestjs/common';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { type Queue } from 'bull';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { ConnectionReader } from '../../src/consent/connection-reader.service';
 import { PermissionRecheck, recheckJobId } from '../../src/consent/permission-recheck.service';
 import { PermissionRecheckScheduler } from '../../src/consent/permission-recheck.scheduler';
 import { QUEUE } from '../../src/platform/queue/queue-names';
@@ -92,8 +93,16 @@ describe('permission re-check against the emulator', () => {
 
   it('the cron enqueues one keyed job per connected org, and a revoked consent degrades without retrying forever', async () => {
     await env.emu.control.removeServicePrincipal(DEMO_TENANT.id);
-    const enqueued = await worker.get(PermissionRecheckScheduler).enqueueAll();
-    expect(enqueued).toBeGreaterThanOrEqual(1);
+    // Test files share one database but each has its own emulator: the cron must only see this
+    // file's org, or it would re-check (and degrade) other files' orgs against this emulator.
+    const onlyThisOrg = vi
+      .spyOn(worker.get(ConnectionReader), 'connectedOrgs')
+      .mockResolvedValue([{ orgId: org.orgId, tenantId: DEMO_TENANT.id }]);
+    try {
+      expect(await worker.get(PermissionRecheckScheduler).enqueueAll()).toBe(1);
+    } finally {
+      onlyThisOrg.mockRestore();
+    }
 
     const degraded = await eventually(async () => {
       const st = await status(env, org.admin);
