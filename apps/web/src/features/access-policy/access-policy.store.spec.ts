@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { type LocalApi, startLocalApi, useLocalApi } from '../../test/local-api';
+import { freshPinia } from '../../test/pinia';
+import { useAccessPolicyStore } from './access-policy.store';
+
+describe('access-policy store', () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi();
+  });
+  afterAll(() => api.close());
+  beforeEach(() => {
+    freshPinia();
+    useLocalApi(api);
+    api.requests.length = 0;
+    api.on('GET /orgwide/access-policy/script', (req) => ({
+      body: { script: `New-DistributionGroup -Name '${req.query.get('groupName') ?? ''}'`, members: ['a@contoso.com'], appId: 'app-1' },
+    }));
+  });
+
+  it('validates the group name with the contract and asks for the script', async () => {
+    const policy = useAccessPolicyStore();
+    policy.groupName = '   ';
+    expect(policy.groupNameError).toBeDefined();
+    await policy.loadScript();
+    expect(api.requests).toHaveLength(0);
+
+    policy.groupName = 'x'.repeat(65);
+    expect(policy.groupNameError).toBeDefined();
+
+    policy.groupName = ' RoxPilotUsers ';
+    expect(policy.groupNameError).toBeUndefined();
+    await policy.loadScript();
+    expect(api.requests[0]?.query.get('groupName')).toBe('RoxPilotUsers');
+    expect(policy.script?.script).toBe("New-DistributionGroup -Name 'RoxPilotUsers'");
+  });
+});
