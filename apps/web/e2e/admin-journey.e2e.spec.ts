@@ -42,11 +42,16 @@ describe('settings SPA end to end', () => {
     await stack?.stop();
   });
 
-  async function signInAs(name: string, viewport?: { width: number; height: number }): Promise<Page> {
+  async function signInAs(
+    name: string,
+    viewport?: { width: number; height: number },
+  ): Promise<Page> {
     const next = await newPage(browser, viewport);
     next.on('response', (response) => {
       if (response.url().includes('/api/') && response.status() >= 400) {
-        process.stderr.write(`[browser] ${response.status()} ${response.request().method()} ${response.url()}\n`);
+        process.stderr.write(
+          `[browser] ${response.status()} ${response.request().method()} ${response.url()}\n`,
+        );
       }
     });
     await next.goto(`${stack.webUrl}/sign-in`);
@@ -73,7 +78,9 @@ describe('settings SPA end to end', () => {
     await page.locator('#tenant').fill('contoso.onmicrosoft.com');
     await screenshot(page, '05-wizard-tenant');
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('heading', { name: /Permissions Microsoft will ask you to accept/ }).waitFor();
+    await page
+      .getByRole('heading', { name: /Permissions Microsoft will ask you to accept/ })
+      .waitFor();
   }
 
   async function openConsentPage(): Promise<void> {
@@ -104,13 +111,18 @@ describe('settings SPA end to end', () => {
   it('shows the integration tiles and the wizard review with all seven permissions', async () => {
     recordFailures();
     page = await signInAs(ADMIN);
-    await expect.poll(() => page.locator('[data-testid="enterprise-state"]').textContent()).toMatch(/Not connected|Ready to connect/);
+    await expect
+      .poll(() => page.locator('[data-testid="enterprise-state"]').textContent())
+      .toMatch(/Not connected|Ready to connect/);
     await screenshot(page, '02-integrations');
 
     await walkWizard();
     const plan = page.locator('[data-testid="permission-plan"] li');
     expect(await plan.count()).toBe(7);
-    const needed = await page.locator('[data-testid="permission-plan"] li', { hasText: 'Needed' }).locator('code').allTextContents();
+    const needed = await page
+      .locator('[data-testid="permission-plan"] li', { hasText: 'Needed' })
+      .locator('code')
+      .allTextContents();
     expect(needed).toEqual(['Mail.ReadBasic.All', 'Calendars.ReadWrite', 'Directory.Read.All']);
     await screenshot(page, '06-wizard-review');
     await page.setViewportSize({ width: 360, height: 780 });
@@ -140,7 +152,9 @@ describe('settings SPA end to end', () => {
     await screenshot(page, '08-result-connected');
 
     await page.getByRole('link', { name: 'Open the admin console' }).click();
-    await expect.poll(() => page.locator('[data-testid="console-state"]').textContent(), { timeout: SLOW_MS }).toMatch(/Connected/);
+    await expect
+      .poll(() => page.locator('[data-testid="console-state"]').textContent(), { timeout: SLOW_MS })
+      .toMatch(/Connected/);
   });
 
   it('runs a directory sync with a progress indicator until it is up to date', async () => {
@@ -150,10 +164,16 @@ describe('settings SPA end to end', () => {
     await expect.poll(() => button.isEnabled(), { timeout: SLOW_MS, interval: 500 }).toBe(true);
     await button.click();
     await expect
-      .poll(() => page.locator('[data-testid="directory-state"]').textContent(), { timeout: SLOW_MS, interval: 250 })
+      .poll(() => page.locator('[data-testid="directory-state"]').textContent(), {
+        timeout: SLOW_MS,
+        interval: 250,
+      })
       .toMatch(/Queued|Syncing|Up to date/);
     await expect
-      .poll(() => page.locator('[data-testid="directory-state"]').textContent(), { timeout: SLOW_MS, interval: 500 })
+      .poll(() => page.locator('[data-testid="directory-state"]').textContent(), {
+        timeout: SLOW_MS,
+        interval: 500,
+      })
       .toContain('Up to date');
     await expect.poll(() => button.isEnabled(), { timeout: SLOW_MS, interval: 250 }).toBe(true);
     expect(await page.getByRole('progressbar').count()).toBe(0);
@@ -164,7 +184,10 @@ describe('settings SPA end to end', () => {
     recordFailures();
     await page.goto(`${stack.webUrl}/integrations`);
     await page.getByRole('button', { name: 'Connect Outlook Mail' }).click();
-    const message = page.locator('#tile-mail').locator('xpath=ancestor::article').getByRole('status');
+    const message = page
+      .locator('#tile-mail')
+      .locator('xpath=ancestor::article')
+      .getByRole('status');
     await expect.poll(() => message.textContent()).toMatch(/org-wide/);
   });
 
@@ -188,7 +211,9 @@ describe('settings SPA end to end', () => {
 
     await page.getByRole('button', { name: 'Test all members' }).click();
     const joni = page.locator(`tr[data-member="${POLICY_DENIED}"]`);
-    await expect.poll(() => joni.textContent(), { timeout: SLOW_MS, interval: 500 }).toContain('Denied by policy');
+    await expect
+      .poll(() => joni.textContent(), { timeout: SLOW_MS, interval: 500 })
+      .toContain('Denied by policy');
     await screenshot(page, '11-console-access-policy');
   });
 
@@ -202,7 +227,9 @@ describe('settings SPA end to end', () => {
 
     await megan.locator('select').first().selectOption('off');
     await megan.getByRole('button', { name: `Save access for ${MEMBER}` }).click();
-    await expect.poll(() => calendarCell.textContent(), { timeout: SLOW_MS }).toMatch(/Out of scope|Off/);
+    await expect
+      .poll(() => calendarCell.textContent(), { timeout: SLOW_MS })
+      .toMatch(/Out of scope|Off/);
     await screenshot(page, '12-console-members');
   });
 
@@ -219,7 +246,9 @@ describe('settings SPA end to end', () => {
     await page.goto(`${stack.webUrl}/console/permissions`);
     await page.getByRole('button', { name: 'Re-check permissions' }).click();
     const missing = page.locator('[data-testid="missing-permissions"]');
-    await expect.poll(() => missing.textContent().catch(() => ''), { timeout: SLOW_MS, interval: 500 }).toContain('Calendars.ReadWrite');
+    await expect
+      .poll(() => missing.textContent().catch(() => ''), { timeout: SLOW_MS, interval: 500 })
+      .toContain('Calendars.ReadWrite');
     expect(await missing.textContent()).toMatch(/calendar/i);
     await screenshot(page, '14-console-permission-missing');
   });

@@ -17,7 +17,15 @@ export default async function setup(): Promise<void> {
   if (!isUnderTurbo || isMissing) {
     execFileSync(
       'pnpm',
-      ['exec', 'turbo', 'run', 'build', '--filter=@rox365/api', '--filter=@rox365/m365-emulator', '--output-logs=errors-only'],
+      [
+        'exec',
+        'turbo',
+        'run',
+        'build',
+        '--filter=@rox365/api',
+        '--filter=@rox365/m365-emulator',
+        '--output-logs=errors-only',
+      ],
       { cwd: ROOT, stdio: 'inherit' },
     );
   }

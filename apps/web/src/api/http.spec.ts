@@ -13,7 +13,9 @@ describe('http client against a real local server', () => {
   afterAll(() => api.close());
 
   it('sends JSON with the bearer token and reads JSON back', async () => {
-    api.on('PUT /things/1', (req) => ({ body: { echoed: req.body, auth: req.headers.authorization } }));
+    api.on('PUT /things/1', (req) => ({
+      body: { echoed: req.body, auth: req.headers.authorization },
+    }));
     const client = createHttpClient({ baseUrl: api.baseUrl, getToken: () => 'tok-123' });
 
     const result = await client.put<{ echoed: unknown; auth: string }>('/things/1', { a: 1 });
@@ -27,7 +29,9 @@ describe('http client against a real local server', () => {
     api.on('GET /search', (req) => ({ body: Object.fromEntries(req.query) }));
     const client = createHttpClient({ baseUrl: api.baseUrl });
 
-    const result = await client.get('/search', { query: { q: 'a b&c', filter: 'all', cursor: undefined, empty: '' } });
+    const result = await client.get('/search', {
+      query: { q: 'a b&c', filter: 'all', cursor: undefined, empty: '' },
+    });
 
     expect(result).toEqual({ q: 'a b&c', filter: 'all' });
   });
@@ -64,10 +68,15 @@ describe('http client against a real local server', () => {
   });
 
   it('keeps the conflict code so callers can branch on it', async () => {
-    api.on('POST /individual-connections', problem(409, 'ORGWIDE_CONNECTED', 'Your organisation connected Microsoft 365 org-wide.'));
+    api.on(
+      'POST /individual-connections',
+      problem(409, 'ORGWIDE_CONNECTED', 'Your organisation connected Microsoft 365 org-wide.'),
+    );
     const client = createHttpClient({ baseUrl: api.baseUrl });
 
-    const error = (await client.post('/individual-connections', { kind: 'mail' }).catch((e: unknown) => e)) as ApiError;
+    const error = (await client
+      .post('/individual-connections', { kind: 'mail' })
+      .catch((e: unknown) => e)) as ApiError;
 
     expect(error.status).toBe(409);
     expect(error.code).toBe('ORGWIDE_CONNECTED');

@@ -30,7 +30,13 @@ export function buildStatus(overrides: Partial<OrgwideStatus> = {}): OrgwideStat
     permissionsCheckedAt: '2026-11-22T03:00:05.000Z',
     degradedReasons: [],
     capabilities: ['directory_sync', 'calendar_read'],
-    directory: { state: 'ok', lastSyncAt: '2026-11-22T03:01:00.000Z', lastError: null, users: 12, mappedMembers: 5 },
+    directory: {
+      state: 'ok',
+      lastSyncAt: '2026-11-22T03:01:00.000Z',
+      lastError: null,
+      users: 12,
+      mappedMembers: 5,
+    },
     ...overrides,
   };
 }
@@ -57,7 +63,13 @@ export function buildMemberStatus(overrides: Partial<MemberSyncStatus> = {}): Me
     directoryUserId: 'dir-megan',
     directoryUpn: 'MeganB@contoso.com',
     override: { calendarAccess: null, emailAccess: null },
-    calendar: { configured: 'read', effective: 'read', inScope: true, reason: null, nextAction: null },
+    calendar: {
+      configured: 'read',
+      effective: 'read',
+      inScope: true,
+      reason: null,
+      nextAction: null,
+    },
     mail: { configured: 'read', effective: 'read', inScope: true, reason: null, nextAction: null },
     probe: null,
     ...overrides,

@@ -50,7 +50,9 @@ function send(res: ServerResponse, reply: Reply): void {
     return;
   }
   res.setHeader('content-type', reply.contentType ?? 'application/json');
-  res.writeHead(status).end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+  res
+    .writeHead(status)
+    .end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
 }
 
 export async function startLocalApi(): Promise<LocalApi> {
@@ -83,7 +85,14 @@ export async function startLocalApi(): Promise<LocalApi> {
         send(res, {
           status: 404,
           contentType: 'application/problem+json',
-          body: { type: 'about:blank', title: 'Not Found', status: 404, detail: `No route ${path}`, code: 'ROUTE_NOT_FOUND', requestId: 'test' },
+          body: {
+            type: 'about:blank',
+            title: 'Not Found',
+            status: 404,
+            detail: `No route ${path}`,
+            code: 'ROUTE_NOT_FOUND',
+            requestId: 'test',
+          },
         });
         return;
       }

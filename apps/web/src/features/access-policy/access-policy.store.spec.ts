@@ -16,7 +16,11 @@ describe('access-policy store', () => {
     useLocalApi(api);
     api.requests.length = 0;
     api.on('GET /orgwide/access-policy/script', (req) => ({
-      body: { script: `New-DistributionGroup -Name '${req.query.get('groupName') ?? ''}'`, members: ['a@contoso.com'], appId: 'app-1' },
+      body: {
+        script: `New-DistributionGroup -Name '${req.query.get('groupName') ?? ''}'`,
+        members: ['a@contoso.com'],
+        appId: 'app-1',
+      },
     }));
   });
 

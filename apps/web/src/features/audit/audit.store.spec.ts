@@ -36,7 +36,12 @@ describe('audit store', () => {
 
   it('sends the filters as the API expects them and pages with the cursor', async () => {
     const audit = useAuditStore();
-    audit.filters = { action: ' orgwide.* ', actorId: 'u_isaiah', fromDate: '2026-11-01', toDate: '2026-11-22' };
+    audit.filters = {
+      action: ' orgwide.* ',
+      actorId: 'u_isaiah',
+      fromDate: '2026-11-01',
+      toDate: '2026-11-22',
+    };
 
     await audit.load();
     await audit.loadMore();

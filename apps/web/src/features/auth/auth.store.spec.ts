@@ -23,7 +23,17 @@ describe('auth store', () => {
 
   it('lists demo identities', async () => {
     api.on('GET /dev/identities', {
-      body: { orgId: 'org_demo', items: [{ roxUserId: 'u_megan', email: 'megan.bowen@contoso.com', displayName: 'Megan Bowen', role: 'member' }] },
+      body: {
+        orgId: 'org_demo',
+        items: [
+          {
+            roxUserId: 'u_megan',
+            email: 'megan.bowen@contoso.com',
+            displayName: 'Megan Bowen',
+            role: 'member',
+          },
+        ],
+      },
     });
     const auth = useAuthStore();
     await auth.loadIdentities();
@@ -32,8 +42,17 @@ describe('auth store', () => {
   });
 
   it('signs in, keeps the session in sessionStorage and knows the role', async () => {
-    const session = buildSession({ roxUserId: 'u_megan', role: 'member', displayName: 'Megan Bowen' });
-    api.on('POST /dev/sign-in', (req) => ({ body: { ...session, caller: { ...session.caller, roxUserId: (req.body as { roxUserId: string }).roxUserId } } }));
+    const session = buildSession({
+      roxUserId: 'u_megan',
+      role: 'member',
+      displayName: 'Megan Bowen',
+    });
+    api.on('POST /dev/sign-in', (req) => ({
+      body: {
+        ...session,
+        caller: { ...session.caller, roxUserId: (req.body as { roxUserId: string }).roxUserId },
+      },
+    }));
     const auth = useAuthStore();
 
     expect(await auth.signIn('u_megan')).toBe(true);
@@ -41,7 +60,9 @@ describe('auth store', () => {
     expect(auth.isSignedIn).toBe(true);
     expect(auth.isAdmin).toBe(false);
     expect(auth.accessToken()).toBe(session.accessToken);
-    expect(JSON.parse(sessionStorage.getItem('rox365.session') ?? '{}').caller.roxUserId).toBe('u_megan');
+    expect(JSON.parse(sessionStorage.getItem('rox365.session') ?? '{}').caller.roxUserId).toBe(
+      'u_megan',
+    );
   });
 
   it('shows a failed sign-in as a readable error', async () => {
@@ -68,7 +89,13 @@ describe('auth store', () => {
     const connect = useConnectStore();
     const orgwide = useOrgwideStore();
     connect.tenant = 'contoso.com';
-    orgwide.receipt = { disconnectedAt: '2026-11-22T03:00:00.000Z', tenantId: null, removed: {}, totalRemoved: 0, entraSteps: [] };
+    orgwide.receipt = {
+      disconnectedAt: '2026-11-22T03:00:00.000Z',
+      tenantId: null,
+      removed: {},
+      totalRemoved: 0,
+      entraSteps: [],
+    };
 
     auth.signOut();
 

@@ -10,7 +10,9 @@ export function getOrgwideSettings(): Promise<OrgwideSettings> {
   return http.get<OrgwideSettings>('/orgwide/settings');
 }
 
-export function saveOrgwideSettings(request: UpdateOrgwideSettingsRequest): Promise<OrgwideSettings> {
+export function saveOrgwideSettings(
+  request: UpdateOrgwideSettingsRequest,
+): Promise<OrgwideSettings> {
   return http.put<OrgwideSettings>('/orgwide/settings', request);
 }
 

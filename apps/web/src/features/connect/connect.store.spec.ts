@@ -45,10 +45,14 @@ describe('connect store', () => {
     const store = useConnectStore();
     store.restrictedDomainsText = 'lawfirm.example\nnot a domain';
     store.touch('restrictedDomains');
-    expect(store.fieldError('restrictedDomains')).toBe('Entry 2: "not a domain" is not a valid domain name');
+    expect(store.fieldError('restrictedDomains')).toBe(
+      'Entry 2: "not a domain" is not a valid domain name',
+    );
 
     store.restrictedDomainsText = 'LawFirm.example\nlawfirm.example';
-    expect(store.fieldError('restrictedDomains')).toMatch(/^Entry 2: "lawfirm.example" is listed twice/);
+    expect(store.fieldError('restrictedDomains')).toMatch(
+      /^Entry 2: "lawfirm.example" is listed twice/,
+    );
 
     store.restrictedUsersText = 'ok@contoso.com\nnope';
     store.touch('restrictedUsers');
@@ -84,7 +88,9 @@ describe('connect store', () => {
   });
 
   it('saves the settings, then asks for the consent URL', async () => {
-    api.on('PUT /orgwide/settings', (req) => ({ body: { ...(req.body as object), overrides: [], tenantId: TENANT, updatedAt: null } }));
+    api.on('PUT /orgwide/settings', (req) => ({
+      body: { ...(req.body as object), overrides: [], tenantId: TENANT, updatedAt: null },
+    }));
     api.on('POST /orgwide/connect', {
       body: {
         consentUrl: 'https://login.example/adminconsent?state=abc',
@@ -102,7 +108,10 @@ describe('connect store', () => {
     const url = await store.connect();
 
     expect(url).toBe('https://login.example/adminconsent?state=abc');
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /orgwide/settings', 'POST /orgwide/connect']);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /orgwide/settings',
+      'POST /orgwide/connect',
+    ]);
     expect(api.requests[0]?.body).toEqual({
       calendarAccess: 'read',
       emailAccess: 'metadata',
@@ -125,13 +134,18 @@ describe('connect store', () => {
     expect(await store.connect()).toBeNull();
 
     expect(store.step).toBe('tenant');
-    expect(store.fieldError('tenant')).toBe('No Microsoft Entra tenant answers to "nowhere.example"');
+    expect(store.fieldError('tenant')).toBe(
+      'No Microsoft Entra tenant answers to "nowhere.example"',
+    );
     expect(api.requests.map((r) => r.path)).toEqual(['/orgwide/settings']);
   });
 
   it('keeps a non-field error for the review step', async () => {
     api.on('PUT /orgwide/settings', { body: {} });
-    api.on('POST /orgwide/connect', problem(409, 'ALREADY_CONNECTED', 'The organisation is already connected.'));
+    api.on(
+      'POST /orgwide/connect',
+      problem(409, 'ALREADY_CONNECTED', 'The organisation is already connected.'),
+    );
     const store = useConnectStore();
     store.tenant = TENANT;
 

@@ -15,7 +15,8 @@ import { getOrgwideSettings, saveOrgwideSettings, startOrgwideConnect } from './
 export const WIZARD_STEPS = ['calendar', 'email', 'tenant', 'review'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
-export type WizardField = 'calendarAccess' | 'emailAccess' | 'restrictedDomains' | 'tenant' | 'restrictedUsers';
+export type WizardField =
+  'calendarAccess' | 'emailAccess' | 'restrictedDomains' | 'tenant' | 'restrictedUsers';
 
 const STEP_FIELDS: Record<WizardStep, readonly WizardField[]> = {
   calendar: ['calendarAccess'],
@@ -35,7 +36,10 @@ export function splitList(text: string): string[] {
 }
 
 /** A field error message; list entries are named by their position so the admin can find them. */
-function messageFor(path: readonly PropertyKey[], message: string): { field: string; message: string } {
+function messageFor(
+  path: readonly PropertyKey[],
+  message: string,
+): { field: string; message: string } {
   const [field, index] = path;
   const name = String(field ?? '');
   if (LIST_FIELDS.includes(name as WizardField) && typeof index === 'number') {

@@ -39,14 +39,18 @@ export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanatio
   cancelled: {
     tone: 'warning',
     title: 'Consent was cancelled',
-    reason: 'The Microsoft consent page was closed or cancelled before permissions were granted. Nothing was connected.',
-    nextSteps: ['Start the connection again when you are ready and choose Accept on the Microsoft page.'],
+    reason:
+      'The Microsoft consent page was closed or cancelled before permissions were granted. Nothing was connected.',
+    nextSteps: [
+      'Start the connection again when you are ready and choose Accept on the Microsoft page.',
+    ],
     primaryAction: RETRY,
   },
   denied: {
     tone: 'danger',
     title: 'Consent was declined',
-    reason: 'The permissions request was declined on the Microsoft page, so Rox has no access to the tenant.',
+    reason:
+      'The permissions request was declined on the Microsoft page, so Rox has no access to the tenant.',
     nextSteps: [
       'If this was not intended, start again and review the permissions before accepting.',
       'Your organisation may require an approval workflow: check Entra ID → Enterprise apps → Admin consent requests.',
@@ -85,28 +89,35 @@ export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanatio
   state_invalid: {
     tone: 'danger',
     title: 'The consent response could not be verified',
-    reason: 'The response from Microsoft did not match a connection request started here, so it was ignored for safety.',
+    reason:
+      'The response from Microsoft did not match a connection request started here, so it was ignored for safety.',
     nextSteps: ['Start the connection again from this page, in the same browser.'],
     primaryAction: RETRY,
   },
   state_expired: {
     tone: 'warning',
     title: 'The consent link expired',
-    reason: 'Too much time passed between starting the connection and accepting on the Microsoft page.',
+    reason:
+      'Too much time passed between starting the connection and accepting on the Microsoft page.',
     nextSteps: ['Start the connection again and complete the Microsoft page within a few minutes.'],
     primaryAction: RETRY,
   },
   state_reused: {
     tone: 'warning',
     title: 'This consent link was already used',
-    reason: 'Each consent link works once. This one had already completed (for example after a page reload or the back button).',
-    nextSteps: ['Check the admin console: the connection may already be in place.', 'Otherwise start again.'],
+    reason:
+      'Each consent link works once. This one had already completed (for example after a page reload or the back button).',
+    nextSteps: [
+      'Check the admin console: the connection may already be in place.',
+      'Otherwise start again.',
+    ],
     primaryAction: CONSOLE,
   },
   consent_not_propagated: {
     tone: 'warning',
     title: 'Microsoft has not finished applying the consent',
-    reason: 'Consent was given, but Microsoft has not yet made the permissions available. This usually resolves within a few minutes.',
+    reason:
+      'Consent was given, but Microsoft has not yet made the permissions available. This usually resolves within a few minutes.',
     nextSteps: ['Wait a few minutes, then use “Re-check permissions” in the admin console.'],
     primaryAction: CONSOLE,
   },
@@ -123,7 +134,9 @@ export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanatio
 };
 
 /** The explanation for a raw `?outcome=` value; unknown values get a safe generic answer. */
-export function explainOutcome(raw: unknown): OutcomeExplanation & { outcome: ConsentOutcome | null } {
+export function explainOutcome(
+  raw: unknown,
+): OutcomeExplanation & { outcome: ConsentOutcome | null } {
   const parsed = ConsentOutcomeSchema.safeParse(raw);
   if (parsed.success) return { outcome: parsed.data, ...CONSENT_OUTCOMES[parsed.data] };
   return {

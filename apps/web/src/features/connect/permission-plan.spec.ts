@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { permissionPlan } from './permission-plan';
 
-const needed = (plan: ReturnType<typeof permissionPlan>) => plan.filter((p) => p.isNeeded).map((p) => p.name);
+const needed = (plan: ReturnType<typeof permissionPlan>) =>
+  plan.filter((p) => p.isNeeded).map((p) => p.name);
 
 describe('permission plan for the review step', () => {
   it('always lists all seven permissions Microsoft asks for', () => {
@@ -20,23 +21,20 @@ describe('permission plan for the review step', () => {
   });
 
   it('marks the directory as always needed (Directory.Read.All stands in for User.Read.All)', () => {
-    expect(needed(permissionPlan({ calendarAccess: 'off', emailAccess: 'off', overrides: [] }))).toEqual([
-      'Directory.Read.All',
-    ]);
+    expect(
+      needed(permissionPlan({ calendarAccess: 'off', emailAccess: 'off', overrides: [] })),
+    ).toEqual(['Directory.Read.All']);
   });
 
   it('needs only the minimum for the configured levels', () => {
-    expect(needed(permissionPlan({ calendarAccess: 'read', emailAccess: 'metadata', overrides: [] }))).toEqual([
-      'Mail.ReadBasic.All',
-      'Calendars.Read',
-      'Directory.Read.All',
-    ]);
-    expect(needed(permissionPlan({ calendarAccess: 'read_write', emailAccess: 'read_send', overrides: [] }))).toEqual([
-      'Mail.Read',
-      'Mail.Send',
-      'Calendars.ReadWrite',
-      'Directory.Read.All',
-    ]);
+    expect(
+      needed(permissionPlan({ calendarAccess: 'read', emailAccess: 'metadata', overrides: [] })),
+    ).toEqual(['Mail.ReadBasic.All', 'Calendars.Read', 'Directory.Read.All']);
+    expect(
+      needed(
+        permissionPlan({ calendarAccess: 'read_write', emailAccess: 'read_send', overrides: [] }),
+      ),
+    ).toEqual(['Mail.Read', 'Mail.Send', 'Calendars.ReadWrite', 'Directory.Read.All']);
   });
 
   it('counts a member override that asks for more than the default', () => {

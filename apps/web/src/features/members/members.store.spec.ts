@@ -35,8 +35,12 @@ describe('members store', () => {
     const members = useMembersStore();
     const megan = buildMemberStatus();
 
-    expect(await members.saveOverride(megan, { calendarAccess: 'off', emailAccess: null })).toBe(true);
-    expect(await members.saveOverride(megan, { calendarAccess: null, emailAccess: null })).toBe(true);
+    expect(await members.saveOverride(megan, { calendarAccess: 'off', emailAccess: null })).toBe(
+      true,
+    );
+    expect(await members.saveOverride(megan, { calendarAccess: null, emailAccess: null })).toBe(
+      true,
+    );
 
     const writes = api.requests.filter((r) => r.method !== 'GET');
     expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -50,11 +54,18 @@ describe('members store', () => {
   it('keeps a failed override next to that member', async () => {
     api.on(
       'PUT /orgwide/overrides/u_megan',
-      problem(400, 'VALIDATION_FAILED', 'Invalid override', [{ path: 'body.emailAccess', message: 'Invalid option' }]),
+      problem(400, 'VALIDATION_FAILED', 'Invalid override', [
+        { path: 'body.emailAccess', message: 'Invalid option' },
+      ]),
     );
     const members = useMembersStore();
 
-    expect(await members.saveOverride(buildMemberStatus(), { calendarAccess: null, emailAccess: 'read' })).toBe(false);
+    expect(
+      await members.saveOverride(buildMemberStatus(), {
+        calendarAccess: null,
+        emailAccess: 'read',
+      }),
+    ).toBe(false);
     expect(members.overrideErrors.u_megan?.fieldError('emailAccess')).toBe('Invalid option');
   });
 });

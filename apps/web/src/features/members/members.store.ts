@@ -39,7 +39,10 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
     isLoading.value = true;
     error.value = null;
     try {
-      const page = await listMemberSyncStatus({ q: query.value || undefined, filter: filter.value });
+      const page = await listMemberSyncStatus({
+        q: query.value || undefined,
+        filter: filter.value,
+      });
       items.value = page.items;
       nextCursor.value = page.nextCursor;
     } catch (e) {

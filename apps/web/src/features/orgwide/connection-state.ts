@@ -1,7 +1,10 @@
 import { type ConnectionState } from '@rox365/contracts';
 
 export const CONNECTION_STATE_LABELS: Readonly<
-  Record<ConnectionState, { label: string; tone: 'neutral' | 'info' | 'success' | 'warning' | 'danger' }>
+  Record<
+    ConnectionState,
+    { label: string; tone: 'neutral' | 'info' | 'success' | 'warning' | 'danger' }
+  >
 > = {
   not_configured: { label: 'Not connected', tone: 'neutral' },
   ready_to_connect: { label: 'Ready to connect', tone: 'info' },

@@ -98,7 +98,8 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
           break;
         }
       }
-      if (!recheckMessage.value) recheckMessage.value = 'The re-check is still running; refresh in a minute.';
+      if (!recheckMessage.value)
+        recheckMessage.value = 'The re-check is still running; refresh in a minute.';
       await loadStatus({ quiet: true });
     } catch (error) {
       reportError.value = toApiError(error);
@@ -112,7 +113,11 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
     syncError.value = null;
     try {
       await startDirectorySync();
-      if (status.value) status.value = { ...status.value, directory: { ...status.value.directory, state: 'queued' } };
+      if (status.value)
+        status.value = {
+          ...status.value,
+          directory: { ...status.value.directory, state: 'queued' },
+        };
       schedulePoll();
     } catch (error) {
       syncError.value = toApiError(error);

@@ -10,9 +10,15 @@ const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 
 async function mountWizard() {
   const pinia = freshPinia();
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }] });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }],
+  });
   await router.push('/integrations/microsoft/connect');
-  const wrapper = mount(ConnectWizardView, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  const wrapper = mount(ConnectWizardView, {
+    global: { plugins: [pinia, router] },
+    attachTo: document.body,
+  });
   // Saved settings load over real HTTP first.
   await flushPromises();
   await vi.waitFor(() => expect(wrapper.find('form').exists()).toBe(true));
@@ -46,7 +52,9 @@ describe('connect wizard', () => {
     const domains = wrapper.get('#restricted-domains');
     await domains.setValue('lawfirm.example\nnot valid');
     await domains.trigger('input');
-    expect(wrapper.get('#restricted-domains-error').text()).toBe('Entry 2: "not valid" is not a valid domain name');
+    expect(wrapper.get('#restricted-domains-error').text()).toBe(
+      'Entry 2: "not valid" is not a valid domain name',
+    );
     expect(domains.attributes('aria-invalid')).toBe('true');
     expect(domains.attributes('aria-describedby')).toContain('restricted-domains-error');
     await wrapper.get('form').trigger('submit');
@@ -76,9 +84,13 @@ describe('connect wizard', () => {
 
     const rows = wrapper.findAll('[data-testid="permission-plan"] li');
     expect(rows).toHaveLength(7);
-    const neededRows = rows.filter((r) => r.text().includes('Needed')).map((r) => r.get('code').text());
+    const neededRows = rows
+      .filter((r) => r.text().includes('Needed'))
+      .map((r) => r.get('code').text());
     expect(neededRows).toEqual(['Mail.ReadBasic.All', 'Calendars.Read', 'Directory.Read.All']);
-    expect(wrapper.text()).toContain('Microsoft does not let administrators pick individual application permissions');
+    expect(wrapper.text()).toContain(
+      'Microsoft does not let administrators pick individual application permissions',
+    );
     expect(wrapper.text()).toContain('revoke the others in Microsoft Entra');
     expect(wrapper.text()).toContain('mail-enabled security group');
   });
@@ -86,7 +98,11 @@ describe('connect wizard', () => {
   it('saves, connects and sends the browser to the consent URL', async () => {
     api.on('PUT /orgwide/settings', { body: {} });
     api.on('POST /orgwide/connect', {
-      body: { consentUrl: 'https://login.example/consent?state=s1', expiresAt: '2026-11-22T05:00:00.000Z', requestedPermissions: [] },
+      body: {
+        consentUrl: 'https://login.example/consent?state=s1',
+        expiresAt: '2026-11-22T05:00:00.000Z',
+        requestedPermissions: [],
+      },
     });
     const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
     const wrapper = await mountWizard();
@@ -97,12 +113,17 @@ describe('connect wizard', () => {
 
     await wrapper.get('form').trigger('submit');
 
-    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('https://login.example/consent?state=s1'));
+    await vi.waitFor(() =>
+      expect(assign).toHaveBeenCalledWith('https://login.example/consent?state=s1'),
+    );
   });
 
   it('shows a server error with its request id on the review step', async () => {
     api.on('PUT /orgwide/settings', { body: {} });
-    api.on('POST /orgwide/connect', problem(503, 'MICROSOFT_UNAVAILABLE', 'Microsoft Entra did not answer.'));
+    api.on(
+      'POST /orgwide/connect',
+      problem(503, 'MICROSOFT_UNAVAILABLE', 'Microsoft Entra did not answer.'),
+    );
     const wrapper = await mountWizard();
     await wrapper.get('form').trigger('submit');
     await wrapper.get('form').trigger('submit');

@@ -21,20 +21,25 @@ async function renderAt(query: string) {
 }
 
 describe('consent result page', () => {
-  it.each(ConsentOutcomeSchema.options)('explains the %s outcome with a reason and next steps', async (outcome) => {
-    const wrapper = await renderAt(`?outcome=${outcome}`);
-    const explanation = CONSENT_OUTCOMES[outcome];
+  it.each(ConsentOutcomeSchema.options)(
+    'explains the %s outcome with a reason and next steps',
+    async (outcome) => {
+      const wrapper = await renderAt(`?outcome=${outcome}`);
+      const explanation = CONSENT_OUTCOMES[outcome];
 
-    expect(wrapper.get('h1').text()).toBe(explanation.title);
-    expect(wrapper.get('h1').attributes('data-outcome')).toBe(outcome);
-    expect(wrapper.text()).toContain(explanation.reason);
-    const steps = wrapper.findAll('.next-steps li').map((li) => li.text());
-    expect(steps).toEqual(explanation.nextSteps);
-    expect(steps.length).toBeGreaterThan(0);
-    const alert = wrapper.get(`.ui-alert--${explanation.tone}`);
-    expect(alert.attributes('role')).toBe(explanation.tone === 'danger' ? 'alert' : 'status');
-    expect(wrapper.get('a.button-link--primary').attributes('href')).toBe(explanation.primaryAction.to);
-  });
+      expect(wrapper.get('h1').text()).toBe(explanation.title);
+      expect(wrapper.get('h1').attributes('data-outcome')).toBe(outcome);
+      expect(wrapper.text()).toContain(explanation.reason);
+      const steps = wrapper.findAll('.next-steps li').map((li) => li.text());
+      expect(steps).toEqual(explanation.nextSteps);
+      expect(steps.length).toBeGreaterThan(0);
+      const alert = wrapper.get(`.ui-alert--${explanation.tone}`);
+      expect(alert.attributes('role')).toBe(explanation.tone === 'danger' ? 'alert' : 'status');
+      expect(wrapper.get('a.button-link--primary').attributes('href')).toBe(
+        explanation.primaryAction.to,
+      );
+    },
+  );
 
   it('sends success to the console and failures back to the wizard', () => {
     expect(CONSENT_OUTCOMES.connected.primaryAction.to).toBe('/console');

@@ -14,8 +14,14 @@ const ORGWIDE_MESSAGE =
 async function mountAs(role: 'admin' | 'member') {
   storeSession(buildSession({ role }));
   const pinia = freshPinia();
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }] });
-  const wrapper = mount(IntegrationsView, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }],
+  });
+  const wrapper = mount(IntegrationsView, {
+    global: { plugins: [pinia, router] },
+    attachTo: document.body,
+  });
   await flushPromises();
   return wrapper;
 }
@@ -39,7 +45,9 @@ describe('integrations', () => {
     api.on('GET /orgwide/status', { body: buildStatus({ state: 'connected' }) });
     const wrapper = await mountAs('admin');
 
-    await vi.waitFor(() => expect(wrapper.get('[data-testid="enterprise-state"]').text()).toBe('Connected'));
+    await vi.waitFor(() =>
+      expect(wrapper.get('[data-testid="enterprise-state"]').text()).toBe('Connected'),
+    );
     expect(wrapper.findAll('.tile').length).toBe(3);
     expect(wrapper.text()).toContain('the org-wide connection supersedes individual ones');
     expect(wrapper.get('a[href="/console"]').text()).toBe('Manage');
@@ -60,10 +68,14 @@ describe('integrations', () => {
   });
 
   it('offers members no admin actions', async () => {
-    api.on('GET /orgwide/status', { body: buildStatus({ state: 'not_configured', tenantId: null }) });
+    api.on('GET /orgwide/status', {
+      body: buildStatus({ state: 'not_configured', tenantId: null }),
+    });
     const wrapper = await mountAs('member');
 
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="enterprise-state"]').exists()).toBe(true));
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="enterprise-state"]').exists()).toBe(true),
+    );
     expect(wrapper.find('a[href="/integrations/microsoft/connect"]').exists()).toBe(false);
     expect(wrapper.text()).toContain("Your organisation's Rox admins manage this connection.");
   });

@@ -13,8 +13,14 @@ const TENANT_ID = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 async function mountView() {
   const pinia = freshPinia();
   useOrgwideStore().status = buildStatus({ tenantId: TENANT_ID });
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }] });
-  const wrapper = mount(DisconnectView, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }],
+  });
+  const wrapper = mount(DisconnectView, {
+    global: { plugins: [pinia, router] },
+    attachTo: document.body,
+  });
   await flushPromises();
   return wrapper;
 }
@@ -70,7 +76,11 @@ describe('disconnect', () => {
 
   it('accepts the tenant domain as entered in the settings', async () => {
     const wrapper = await mountView();
-    await vi.waitFor(() => expect(wrapper.get('label[for="confirm-disconnect"]').text()).toContain('contoso.onmicrosoft.com'));
+    await vi.waitFor(() =>
+      expect(wrapper.get('label[for="confirm-disconnect"]').text()).toContain(
+        'contoso.onmicrosoft.com',
+      ),
+    );
     await wrapper.get('#confirm-disconnect').setValue('Contoso.onmicrosoft.com');
     expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeUndefined();
   });
@@ -80,11 +90,18 @@ describe('disconnect', () => {
     await wrapper.get('#confirm-disconnect').setValue(TENANT_ID);
     await wrapper.get('form').trigger('submit');
 
-    await vi.waitFor(() => expect(wrapper.find('[data-testid="purge-receipt"]').exists()).toBe(true));
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="purge-receipt"]').exists()).toBe(true),
+    );
     const receipt = wrapper.get('[data-testid="purge-receipt"]');
     expect(receipt.text()).toContain('Directory user');
     expect(receipt.text()).toContain('27');
-    expect(receipt.findAll('ol li').map((li) => li.text())).toEqual(['Open Enterprise applications.', 'Delete Rox 365 Integration.']);
-    expect(api.requests.some((r) => r.method === 'DELETE' && r.path === '/orgwide/connection')).toBe(true);
+    expect(receipt.findAll('ol li').map((li) => li.text())).toEqual([
+      'Open Enterprise applications.',
+      'Delete Rox 365 Integration.',
+    ]);
+    expect(
+      api.requests.some((r) => r.method === 'DELETE' && r.path === '/orgwide/connection'),
+    ).toBe(true);
   });
 });
