@@ -14,8 +14,9 @@ import { SubscriptionService } from './graph/subscriptions';
 import { isRecord } from './http/types';
 import type { EmulatorState } from './state/emulator-state';
 import type { Mailbox } from './state/mailbox';
-import type { EmailAddress, UserRecord } from './state/model';
+import type { EmailAddress, EventRecord, UserRecord } from './state/model';
 import type { TenantState } from './state/tenant';
+import { propagateToAttendees } from './graph/calendar/invitations';
 import { parseOccurrenceId } from './graph/calendar/recurrence';
 import { updateOccurrence } from './graph/calendar/event-actions';
 
@@ -146,16 +147,26 @@ export function wireFeatures(
       );
     return out;
   };
+  const invite = (
+    tenant: TenantState,
+    organizerId: string,
+    event: EventRecord,
+    change: 'created' | 'updated' | 'deleted',
+  ): void => propagateToAttendees(tenant, organizerId, event, change, state.nowMs(), emit);
   control.add('POST', new RegExp(`${MB}/events$`), (_r, [t, u], b) => {
     const { tenant, user, mailbox } = mailboxOf(t ?? '', u ?? '');
-    return {
-      id: createEvent(tenant.id, user, mailbox, eventBody(b), state.nowMs(), emit).event.id,
-    };
+    const { event, created } = createEvent(
+      tenant.id,
+      user,
+      mailbox,
+      eventBody(b),
+      state.nowMs(),
+      emit,
+    );
+    if (created) invite(tenant, user.id, event, 'created');
+    return { id: event.id };
   });
-  const findEvent = (
-    mailbox: Mailbox,
-    id: string,
-  ): { master: NonNullable<ReturnType<Mailbox['events']['get']>>; original?: string } => {
+  const findEvent = (mailbox: Mailbox, id: string): { master: EventRecord; original?: string } => {
     const occ = parseOccurrenceId(id);
     const master = mailbox.events.get(occ ? occ.masterId : id);
     if (!master) throw new ControlError(404, `Unknown event ${id}`);
@@ -164,9 +175,8 @@ export function wireFeatures(
   control.add('PATCH', new RegExp(`${MB}/events/([^/]+)$`), (_r, [t, u, id], b) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { master, original } = findEvent(mailbox, id ?? '');
-    if (original)
-      return {
-        id: updateOccurrence(
+    const updated = original
+      ? updateOccurrence(
           tenant.id,
           mailbox.userId,
           mailbox,
@@ -175,61 +185,64 @@ export function wireFeatures(
           { ...(typeof b.subject === 'string' ? { subject: b.subject } : {}) },
           state.nowMs(),
           emit,
-        ).id,
-      };
-    return {
-      id: updateEvent(tenant.id, mailbox.userId, mailbox, master, eventBody(b), state.nowMs(), emit)
-        .id,
-    };
+        )
+      : updateEvent(tenant.id, mailbox.userId, mailbox, master, eventBody(b), state.nowMs(), emit);
+    invite(tenant, mailbox.userId, updated, 'updated');
+    return { id: id ?? '' };
   });
   control.add('POST', new RegExp(`${MB}/events/([^/]+)/cancel$`), (_r, [t, u, id]) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { master, original } = findEvent(mailbox, id ?? '');
-    // As an attendee sees it: the meeting stays on the calendar, marked cancelled.
-    if (original)
-      return {
-        id: updateOccurrence(
+    // The meeting stays on the calendar, marked cancelled (what attendees see after a cancellation).
+    const subject = master.subject.startsWith('Canceled: ')
+      ? master.subject
+      : `Canceled: ${master.subject}`;
+    const updated = original
+      ? updateOccurrence(
           tenant.id,
           mailbox.userId,
           mailbox,
           master,
           original,
-          { isCancelled: true, subject: `Canceled: ${master.subject}` },
+          { isCancelled: true, subject },
           state.nowMs(),
           emit,
-        ).id,
-      };
-    return {
-      id: updateEvent(
-        tenant.id,
-        mailbox.userId,
-        mailbox,
-        { ...master, isCancelled: true },
-        {
-          subject: master.subject.startsWith('Canceled: ')
-            ? master.subject
-            : `Canceled: ${master.subject}`,
-        },
-        state.nowMs(),
-        emit,
-      ).id,
-    };
+        )
+      : updateEvent(
+          tenant.id,
+          mailbox.userId,
+          mailbox,
+          { ...master, isCancelled: true },
+          { subject },
+          state.nowMs(),
+          emit,
+        );
+    invite(tenant, mailbox.userId, updated, 'updated');
+    return { id: id ?? '' };
   });
   control.add('DELETE', new RegExp(`${MB}/events/([^/]+)$`), (_r, [t, u, id]) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { master, original } = findEvent(mailbox, id ?? '');
-    if (original)
-      updateOccurrence(
-        tenant.id,
+    if (original) {
+      invite(
+        tenant,
         mailbox.userId,
-        mailbox,
-        master,
-        original,
-        { delete: true },
-        state.nowMs(),
-        emit,
+        updateOccurrence(
+          tenant.id,
+          mailbox.userId,
+          mailbox,
+          master,
+          original,
+          { delete: true },
+          state.nowMs(),
+          emit,
+        ),
+        'updated',
       );
-    else deleteEvent(tenant.id, mailbox.userId, mailbox, master, emit);
+    } else {
+      deleteEvent(tenant.id, mailbox.userId, mailbox, master, emit);
+      invite(tenant, mailbox.userId, master, 'deleted');
+    }
   });
   control.add('GET', /^\/subscriptions$/, () => [...subs.subscriptions.values()]);
   control.add('POST', /^\/subscriptions\/([^/]+)\/lifecycle$/, (_r, [id], b) => {

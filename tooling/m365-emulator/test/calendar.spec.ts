@@ -159,6 +159,42 @@ describe('event CRUD', () => {
     expect(gone.code).toBe('ErrorItemNotFound');
   });
 
+  it("puts invitations on in-tenant attendees' calendars and keeps them in step with the organizer", async () => {
+    const alex = 'alex.wilber@contoso.com';
+    const meeting = (await client.api(`/users/${USER}/events`).post({
+      subject: 'Pricing workshop',
+      start: { dateTime: '2026-03-12T13:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-12T14:00:00', timeZone: 'UTC' },
+      attendees: [
+        { emailAddress: { address: alex, name: 'Alex Wilber' }, type: 'required' },
+        {
+          emailAddress: { address: 'ravi.shah@fabrikam.com', name: 'Ravi Shah' },
+          type: 'optional',
+        },
+      ],
+    })) as Item;
+    const find = async (): Promise<Item | undefined> => {
+      const list = (await client.api(`/users/${alex}/events`).top(100).get()) as { value: Item[] };
+      return list.value.find((e) => e.iCalUId === meeting.iCalUId);
+    };
+    const copy = await find();
+    expect(copy).toMatchObject({
+      subject: 'Pricing workshop',
+      isOrganizer: false,
+      responseStatus: { response: 'notResponded' },
+    });
+    expect(copy?.id).not.toBe(meeting.id);
+    await client
+      .api(`/users/${USER}/events/${meeting.id}`)
+      .patch({ subject: 'Pricing workshop (v2)' });
+    expect((await find())?.subject).toBe('Pricing workshop (v2)');
+    await client.api(`/users/${USER}/events/${meeting.id}`).delete();
+    expect(await find()).toMatchObject({
+      isCancelled: true,
+      subject: 'Canceled: Pricing workshop (v2)',
+    });
+  });
+
   it('expands a recurring series in calendarView and lists its instances', async () => {
     const view = (await client.api(`/users/${USER}/calendarView?${WINDOW}`).top(100).get()) as {
       value: Item[];

@@ -176,6 +176,8 @@ export interface EventRecord {
   lastModifiedDateTime: string;
   changeKey: string;
   recurrence: { pattern: RecurrencePattern; range: RecurrenceRange } | null;
+  /** False for the copy an invitation puts on an attendee's calendar; absent means organizer. */
+  isOrganizer?: boolean;
   /** Keyed by the occurrence's original start (UTC ISO). */
   exceptions: Record<string, EventException>;
 }

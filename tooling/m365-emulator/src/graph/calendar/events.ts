@@ -17,6 +17,7 @@ import {
   updateOccurrence,
 } from './event-actions';
 import { eventToGraph } from './event-mapper';
+import { propagateToAttendees } from './invitations';
 import { instancesIn, occurrenceId, parseOccurrenceId, type Instance } from './recurrence';
 
 const READ = {
@@ -73,6 +74,23 @@ function findEvent(mb: Mailbox, id: string): { master: EventRecord; instance?: I
   const master = mb.events.get(id);
   if (!master) throw notFoundItem();
   return { master };
+}
+
+/** Sends the organizer's change to in-tenant attendees' calendars. */
+function invite(
+  ctx: GraphCtx,
+  organizerId: string,
+  event: EventRecord,
+  change: 'created' | 'updated' | 'deleted',
+): void {
+  propagateToAttendees(
+    ctx.principal.tenant,
+    organizerId,
+    event,
+    change,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
 }
 
 function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
@@ -301,6 +319,7 @@ function postEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
     ctx.state.nowMs(),
     emitter(ctx),
   );
+  if (created) invite(ctx, userId, event, 'created');
   return ok(
     {
       '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
@@ -341,6 +360,7 @@ function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
       ctx.state.nowMs(),
       emitter(ctx),
     );
+    invite(ctx, userId, updated, 'updated');
     const inst = instancesIn(
       updated,
       Date.parse(applied.startUtc) - 1,
@@ -352,6 +372,7 @@ function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
     });
   }
   const updated = updateEvent(tenantId, userId, mb, master, body, ctx.state.nowMs(), emitter(ctx));
+  invite(ctx, userId, updated, 'updated');
   return ok({
     '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
     ...eventToGraph(updated, zone(ctx)),
@@ -363,8 +384,8 @@ function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   checkIfMatch(ctx, instance?.changeKey ?? master.changeKey);
-  if (instance?.originalStartUtc)
-    updateOccurrence(
+  if (instance?.originalStartUtc) {
+    const updated = updateOccurrence(
       ctx.principal.tenant.id,
       userId,
       mb,
@@ -374,7 +395,11 @@ function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
       ctx.state.nowMs(),
       emitter(ctx),
     );
-  else deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
+    invite(ctx, userId, updated, 'updated');
+  } else {
+    deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
+    invite(ctx, userId, master, 'deleted');
+  }
   return { status: 204 };
 }
 
@@ -383,8 +408,8 @@ function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   // Cancelling as organizer sends cancellations and removes the meeting from the organizer's calendar.
-  if (instance?.originalStartUtc)
-    updateOccurrence(
+  if (instance?.originalStartUtc) {
+    const updated = updateOccurrence(
       ctx.principal.tenant.id,
       userId,
       mb,
@@ -394,7 +419,11 @@ function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
       ctx.state.nowMs(),
       emitter(ctx),
     );
-  else deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
+    invite(ctx, userId, updated, 'updated');
+  } else {
+    deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
+    invite(ctx, userId, master, 'deleted');
+  }
   return { status: 202 };
 }
 
