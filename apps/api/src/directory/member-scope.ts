@@ -54,7 +54,7 @@ export const NEXT_ACTION = {
     "Make the member's Rox email the mail, user principal name or an alias of their Microsoft 365 account, then run a directory sync.",
   enableAccount: 'Enable the account in Microsoft Entra, or remove the member from Rox sync.',
   accessPolicy:
-    'Blocked by your Exchange application access policy — add them to the group or remove them from Rox sync.',
+    "Add them to your access policy's group in Exchange Online (see Access policy), or remove them from Rox sync.",
   license: 'Assign an Exchange Online licence to the account, then run the probe again.',
   resync: "Run a directory sync, then check the member's email.",
   reprobe: 'Run the probe again; if it keeps failing, contact support.',
