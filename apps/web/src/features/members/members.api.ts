@@ -1,8 +1,8 @@
 import {
   type ListMemberSyncStatusQuery,
-  type MemberOverride,
   type MemberSyncStatus,
   type MemberSyncStatusPage,
+  type OrgwideSettings,
   type PutMemberOverrideRequest,
 } from '@rox365/contracts';
 
@@ -21,8 +21,8 @@ export function getMySyncStatus(): Promise<MemberSyncStatus> {
 export function putMemberOverride(
   roxUserId: string,
   request: PutMemberOverrideRequest,
-): Promise<MemberOverride> {
-  return http.put<MemberOverride>(`/orgwide/overrides/${encodeURIComponent(roxUserId)}`, request);
+): Promise<OrgwideSettings> {
+  return http.put<OrgwideSettings>(`/orgwide/overrides/${encodeURIComponent(roxUserId)}`, request);
 }
 
 export function deleteMemberOverride(roxUserId: string): Promise<void> {
