@@ -226,3 +226,4 @@ export type ListIndividualConnectionsQuery = z.infer<typeof ListIndividualConnec
 export const IndividualConnectionListSchema = z.object({
   items: z.array(IndividualConnectionSchema),
 });
+export type IndividualConnectionList = z.infer<typeof IndividualConnectionListSchema>;

@@ -44,7 +44,6 @@ export const DEFAULT_APPLICATION_PERMISSIONS = [
   'Calendars.Read',
   'Calendars.ReadWrite',
   'Directory.Read.All',
-  'User.Read.All',
 ];
 
 export const DEFAULT_DELEGATED_PERMISSIONS = [
