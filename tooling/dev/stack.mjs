@@ -1,7 +1,7 @@
 // Starts the whole product locally: the Microsoft emulator (demo tenant), the API, the worker
 // and the SPA behind one origin that proxies /api to the API. Used by the demo and by the SPA's
 // end-to-end tests. Everything runs from built output (`pnpm build` first).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   createReadStream,

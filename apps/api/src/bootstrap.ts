@@ -1,16 +1,16 @@
 import {
+  RequestMethod,
   type INestApplication,
   type INestApplicationContext,
-  RequestMethod,
   type Type,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import helmet from 'helmet';
+import { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { absolutePath as swaggerUiPath } from 'swagger-ui-dist';
-import express from 'express';
-import { type Logger } from 'pino';
 
 import { AppModule } from './app.module';
 import { type AppConfig } from './config/app-config';

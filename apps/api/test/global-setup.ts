@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
 import { MikroORM } from '@mikro-orm/postgresql';
-import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { type TestProject } from 'vitest/node';
+
+import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
 
 import { buildOrmOptions } from '../src/platform/database/mikro-orm.config';
 

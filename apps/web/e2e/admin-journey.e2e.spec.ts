@@ -1,6 +1,7 @@
-import { type Stack, startStack } from '@rox365/dev/stack';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+
+import { startStack, type Stack } from '@rox365/dev/stack';
 
 import { launchChromium, newPage, saveFailure, screenshot } from './support/browser';
 

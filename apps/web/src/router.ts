@@ -4,8 +4,8 @@ import {
   type RouteLocationNormalized,
   type RouteLocationRaw,
   type Router,
-  type RouterHistory,
   type RouteRecordRaw,
+  type RouterHistory,
 } from 'vue-router';
 
 declare module 'vue-router' {

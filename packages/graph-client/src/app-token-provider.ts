@@ -1,6 +1,6 @@
 import { type ConfidentialClientApplication } from '@azure/msal-node';
 
-import { GRAPH_DEFAULT_SCOPE, type GraphClientConfig, NOOP_LOGGER } from './config';
+import { GRAPH_DEFAULT_SCOPE, NOOP_LOGGER, type GraphClientConfig } from './config';
 import { IdentityError } from './errors';
 import { rolesOf } from './jwt';
 import { createConfidentialClient, toIdentityError } from './msal';

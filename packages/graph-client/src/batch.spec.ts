@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { type BatchRequest, chunkBatchRequests } from './batch';
+import { chunkBatchRequests, type BatchRequest } from './batch';
 
 function buildRequest(id: string, dependsOn?: string[]): BatchRequest {
   return { id, method: 'GET', url: `/users/${id}`, ...(dependsOn ? { dependsOn } : {}) };

@@ -1,8 +1,8 @@
 import {
-  type GraphClient,
-  type GraphMethod,
   graphErrorFrom,
   withImmutableIdPreference,
+  type GraphClient,
+  type GraphMethod,
 } from './client';
 import { type GraphLogger } from './config';
 import { type GraphRequestError } from './errors';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
+import { ResponseType, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 
 import { type GraphLogger } from './config';
 import { DeltaExpiredError, GraphRequestError, IdentityError } from './errors';

@@ -4,9 +4,9 @@ import { type AuthenticationResult, type ConfidentialClientApplication } from '@
 
 import {
   GRAPH_DEFAULT_SCOPE,
-  type GraphClientConfig,
   NOOP_LOGGER,
   trimTrailingSlash,
+  type GraphClientConfig,
 } from './config';
 import { IdentityError } from './errors';
 import { createConfidentialClient, toIdentityError } from './msal';

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DeltaExpiredError,
   GraphRequestError,
-  type GraphRequestErrorInit,
   IdentityError,
+  type GraphRequestErrorInit,
   type IdentityErrorKind,
 } from './errors';
 

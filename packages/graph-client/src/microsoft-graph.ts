@@ -1,9 +1,9 @@
 import { Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 
 import { AppTokenProvider } from './app-token-provider';
-import { type BatchRequest, type BatchResult, runBatch } from './batch';
+import { runBatch, type BatchRequest, type BatchResult } from './batch';
 import { GraphClient } from './client';
-import { defaultSleep, type GraphClientConfig, type GraphLogger, NOOP_LOGGER } from './config';
+import { defaultSleep, NOOP_LOGGER, type GraphClientConfig, type GraphLogger } from './config';
 import { DelegatedAuth } from './delegated-auth';
 import {
   AuthMiddleware,

@@ -1,12 +1,12 @@
 import {
   AuthError,
   ConfidentialClientApplication,
-  type Configuration,
   LogLevel,
   ServerError,
+  type Configuration,
 } from '@azure/msal-node';
 
-import { type GraphClientConfig, trimTrailingSlash } from './config';
+import { trimTrailingSlash, type GraphClientConfig } from './config';
 import { IdentityError } from './errors';
 import { type OpenIdConfiguration } from './tenant';
 

@@ -1,7 +1,8 @@
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { type BatchRequest, type BoundGraphClient, listUsers } from '../src/index';
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
+
+import { listUsers, type BatchRequest, type BoundGraphClient } from '../src/index';
 import { buildGraph, rejectionOf } from './helpers';
 
 let emu: RunningEmulator;

@@ -1,17 +1,18 @@
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
 import {
   calendarViewDeltaRound,
-  type CalendarWindow,
   createEvent,
   deleteEvent,
   DeltaExpiredError,
   getEvent,
   getUser,
-  type GraphClient,
   probeMailbox,
   updateEvent,
+  type CalendarWindow,
+  type GraphClient,
 } from '../src/index';
 import { buildGraph, rejectionOf } from './helpers';
 

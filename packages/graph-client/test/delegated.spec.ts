@@ -1,10 +1,11 @@
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
 import {
   DelegatedAuth,
-  type DelegatedTokens,
   IdentityError,
+  type DelegatedTokens,
   type MicrosoftGraph,
 } from '../src/index';
 import { buildGraph, decodePayload, rejectionOf } from './helpers';

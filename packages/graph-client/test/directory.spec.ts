@@ -1,14 +1,15 @@
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
 import {
   DeltaExpiredError,
   getUser,
   GraphRequestError,
   listUsers,
-  type MicrosoftGraph,
   usersDeltaPages,
   usersDeltaRound,
+  type MicrosoftGraph,
 } from '../src/index';
 import { buildGraph, rejectionOf } from './helpers';
 

@@ -1,6 +1,6 @@
 import { type RunningEmulator } from '@rox365/m365-emulator';
 
-import { type AppCredential, type GraphClientConfig, MicrosoftGraph } from '../src/index';
+import { MicrosoftGraph, type AppCredential, type GraphClientConfig } from '../src/index';
 
 /** Waits for real (the emulator checks Retry-After against its clock) and records each wait. */
 export function recordingSleep(): { waits: number[]; sleep: (ms: number) => Promise<void> } {

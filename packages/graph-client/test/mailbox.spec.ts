@@ -1,17 +1,18 @@
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
 import {
   DeltaExpiredError,
   getMessage,
   getUser,
-  type GraphClient,
-  type GraphRequestError,
   MESSAGE_CONTENT_SELECT,
   messagesDeltaRound,
-  type MicrosoftGraph,
   probeMailbox,
   sendMail,
+  type GraphClient,
+  type GraphRequestError,
+  type MicrosoftGraph,
 } from '../src/index';
 import { buildGraph, rejectionOf } from './helpers';
 

@@ -1,5 +1,6 @@
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
 import { GraphRequestError, probeMailbox, sendMail } from '../src/index';
 import { buildGraph, recordingSleep, rejectionOf } from './helpers';

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import {
   accessPolicyScript,
-  type AccessPolicyScriptInput,
   quotePowerShell,
+  type AccessPolicyScriptInput,
 } from './access-policy-script';
 
 const APP_ID = '929e5802-e473-45d3-b032-44977407583c';

@@ -1,4 +1,4 @@
-import { type ApplicationPermission, covers, isApplicationPermission } from './permissions';
+import { covers, isApplicationPermission, type ApplicationPermission } from './permissions';
 import { type CalendarAccess, type EmailAccess } from './settings';
 
 /** What Rox can do in a tenant, independent of which permission provides it. */

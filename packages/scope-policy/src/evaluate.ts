@@ -1,28 +1,28 @@
 import {
   CALENDAR_ACCESS_CAPABILITIES,
   CAPABILITIES,
+  capabilitiesFromPermissions,
   CAPABILITY_FEATURES,
   CAPABILITY_MINIMUM_PERMISSION,
-  type Capability,
-  capabilitiesFromPermissions,
   EMAIL_ACCESS_CAPABILITIES,
   hasCapability,
+  type Capability,
 } from './capabilities';
 import {
   APPLICATION_PERMISSIONS,
-  type ApplicationPermission,
   applicationPermission,
   coveredBy,
   covers,
   isApplicationPermission,
+  type ApplicationPermission,
 } from './permissions';
 import {
   CALENDAR_ACCESS_LEVELS,
-  type CalendarAccess,
   EMAIL_ACCESS_LEVELS,
-  type EmailAccess,
   maxCalendarAccess,
   maxEmailAccess,
+  type CalendarAccess,
+  type EmailAccess,
   type MemberAccess,
   type OrgAccessSettings,
 } from './settings';

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import {
   APPLICATION_PERMISSIONS,
-  type ApplicationPermission,
   applicationPermission,
   coveredBy,
   covers,
   DELEGATED_PERMISSIONS,
   delegatedPermission,
   isApplicationPermission,
+  type ApplicationPermission,
 } from './permissions';
 
 describe('permission catalog', () => {

@@ -1,8 +1,8 @@
 import type { ControlApi } from './control/control-api';
-import type { GraphService } from './graph/router';
 import { graphError } from './graph/errors';
-import { routeIdentity } from './identity/router';
+import type { GraphService } from './graph/router';
 import type { EmuReply, EmuRequest } from './http/types';
+import { routeIdentity } from './identity/router';
 import { routePortal } from './portal/portal';
 import type { EmulatorState } from './state/emulator-state';
 

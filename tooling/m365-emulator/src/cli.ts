@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_DATA_DIR, exportCa, type SeedName, startEmulator, type TenantSpec } from './index';
+import { DEFAULT_DATA_DIR, exportCa, startEmulator, type SeedName, type TenantSpec } from './index';
 
 const USAGE = `Usage: node dist/cli.js [--port 4010] [--host 127.0.0.1] [--seed demo|demo-10k|empty]
        [--tenant-file tenants.json] [--tls on|off] [--data-dir dir] [--redirect-uri uri ...]

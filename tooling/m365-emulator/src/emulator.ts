@@ -3,15 +3,15 @@ import { writeFileSync } from 'node:fs';
 import { createAppHandler } from './app-handler';
 import { ControlApi } from './control/control-api';
 import { ControlClient } from './control/control-client';
-import { graphRoutes } from './graph/routes';
+import { wireFeatures } from './features';
 import { GraphService } from './graph/router';
+import { graphRoutes } from './graph/routes';
 import { startHttpServer } from './http/server';
 import type { SeedName, TenantSpec } from './seed/tenant-spec';
 import type { AppRegistration } from './state/app';
 import { EmulatorState } from './state/emulator-state';
 import type { EmulatorSettings } from './state/settings';
 import { caPathOf, DEFAULT_DATA_DIR, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
-import { wireFeatures } from './features';
 
 export interface StartEmulatorOptions {
   /** 0 picks a free port. Default 0. */

@@ -1,6 +1,13 @@
 import { ControlError, type ControlApi } from './control/control-api';
-import { createEvent, deleteEvent, updateEvent } from './graph/calendar/event-actions';
 import { batchRoutes } from './graph/batch';
+import {
+  createEvent,
+  deleteEvent,
+  updateEvent,
+  updateOccurrence,
+} from './graph/calendar/event-actions';
+import { propagateToAttendees } from './graph/calendar/invitations';
+import { parseOccurrenceId } from './graph/calendar/recurrence';
 import {
   addressOf,
   deleteMessage,
@@ -16,9 +23,6 @@ import type { EmulatorState } from './state/emulator-state';
 import type { Mailbox } from './state/mailbox';
 import type { EmailAddress, EventRecord, UserRecord } from './state/model';
 import type { TenantState } from './state/tenant';
-import { propagateToAttendees } from './graph/calendar/invitations';
-import { parseOccurrenceId } from './graph/calendar/recurrence';
-import { updateOccurrence } from './graph/calendar/event-actions';
 
 /** Wires $batch, subscriptions and the control API's "act as a user in Outlook" actions. */
 export function wireFeatures(

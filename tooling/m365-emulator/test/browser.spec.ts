@@ -1,7 +1,7 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
 
 const REDIRECT = 'https://app.rox.example/consent/done';
 let emu: RunningEmulator;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ControlClient, DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { ControlClient, DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
 
 let emu: RunningEmulator;
 

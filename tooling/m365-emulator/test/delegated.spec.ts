@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
 import { decodePayload, msalApp } from './helpers';
 
 const REDIRECT = 'http://localhost:3000/auth/callback';

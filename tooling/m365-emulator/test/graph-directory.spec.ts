@@ -1,7 +1,7 @@
 import { PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
 import { appToken, expectGraphError, graphClient } from './helpers';
 
 let emu: RunningEmulator;

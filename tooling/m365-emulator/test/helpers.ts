@@ -1,8 +1,8 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import { Client } from '@microsoft/microsoft-graph-client';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+import { Client } from '@microsoft/microsoft-graph-client';
 
 import type { RunningEmulator } from '../src/index';
 

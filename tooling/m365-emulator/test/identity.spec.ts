@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
 import { signJwt } from '../src/util/jwt';
 import { decodePayload, msalApp, postForm } from './helpers';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEMO_TENANT, type RunningEmulator, startEmulator } from '../src/index';
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
 import { appToken, decodePayload } from './helpers';
 
 let emu: RunningEmulator;

@@ -4,9 +4,9 @@ import {
   type PermissionReport,
 } from '@rox365/contracts';
 import {
-  type Capability,
   CAPABILITY_FEATURES,
   evaluateGrant,
+  type Capability,
   type GrantEvaluation,
   type OrgAccessSettings,
 } from '@rox365/scope-policy';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { DirectoryError, DirectoryErrorCode } from './directory.errors';
 import { retryAfterBackoff } from './directory-jobs.service';
+import { DirectoryError, DirectoryErrorCode } from './directory.errors';
 
 const throttled = (retryAfterMs?: number) =>
   new DirectoryError(DirectoryErrorCode.DIRECTORY_GRAPH_THROTTLED, 'rate_limited', 'throttled', {

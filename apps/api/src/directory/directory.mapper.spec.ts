@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  completeFields,
   decodeCursor,
   encodeCursor,
-  completeFields,
   graphUserToPatch,
   probeNextAction,
   toProbeOutcome,

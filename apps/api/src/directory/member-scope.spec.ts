@@ -1,7 +1,8 @@
-import { type Capability } from '@rox365/scope-policy';
 import { describe, expect, it } from 'vitest';
 
-import { type MemberScopeInput, memberScope, NEXT_ACTION, REASON } from './member-scope';
+import { type Capability } from '@rox365/scope-policy';
+
+import { memberScope, NEXT_ACTION, REASON, type MemberScopeInput } from './member-scope';
 
 const ALL: Capability[] = [
   'directory_sync',

@@ -6,10 +6,10 @@ import {
 } from '@rox365/contracts';
 import {
   CALENDAR_ACCESS_CAPABILITIES,
-  type Capability,
   CAPABILITY_MINIMUM_PERMISSION,
-  EMAIL_ACCESS_CAPABILITIES,
   effectiveAccess,
+  EMAIL_ACCESS_CAPABILITIES,
+  type Capability,
 } from '@rox365/scope-policy';
 
 export type Scope = MemberSyncStatus['calendar'];

@@ -1,11 +1,12 @@
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
+
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ApiDocs } from '../../src/platform/http/openapi/api-docs.service';
-import { newOrgId } from '../support/test-env';
 import { signTestToken, startTestApp, type TestApp } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
 
 describe('access control and HTTP conventions', () => {
   let t: TestApp;

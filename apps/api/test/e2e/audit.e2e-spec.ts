@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AuditLog } from '../../src/platform/audit/audit-log.service';
 import { requestContext } from '../../src/platform/http/request-context';
-import { newOrgId } from '../support/test-env';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
 
 describe('audit log', () => {
   let t: TestApp;

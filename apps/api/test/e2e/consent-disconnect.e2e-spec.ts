@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONSENT_JOB } from '../../src/consent/consent.constants';
 import { recheckJobId } from '../../src/consent/permission-recheck.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
-import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
   auditActions,
   connectOrg,
   orgTokens,
-  type OrgTokens,
   seedMembers,
   status,
+  type OrgTokens,
 } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 
-import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { Client } from 'pg';
-import { requestedApplicationPermissions } from '@rox365/scope-policy';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+import { requestedApplicationPermissions } from '@rox365/scope-policy';
 
 import { Clock } from '../../src/platform/time/clock';
 import {
-  type ApiWithEmulator,
   driveAdminConsent,
   followToApi,
   startApiWithEmulator,
   TEST_WEB_APP_URL,
+  type ApiWithEmulator,
 } from '../support/emulator';
 import {
   auditActions,

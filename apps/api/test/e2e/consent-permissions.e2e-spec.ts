@@ -1,15 +1,16 @@
 import { getQueueToken } from '@nestjs/bull';
 import { type INestApplicationContext } from '@nestjs/common';
-import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { type Queue } from 'bull';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
 import { ConnectionReader } from '../../src/consent/connection-reader.service';
-import { PermissionRecheck, recheckJobId } from '../../src/consent/permission-recheck.service';
 import { PermissionRecheckScheduler } from '../../src/consent/permission-recheck.scheduler';
+import { PermissionRecheck, recheckJobId } from '../../src/consent/permission-recheck.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
-import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
-import { auditActions, connectOrg, orgTokens, type OrgTokens, status } from '../support/orgwide';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { auditActions, connectOrg, orgTokens, status, type OrgTokens } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 

@@ -1,14 +1,15 @@
-import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
   auditActions,
   connectOrg,
   orgTokens,
-  type OrgTokens,
   seedMembers,
   startConnect,
+  type OrgTokens,
 } from '../support/orgwide';
 import { newOrgId } from '../support/test-env';
 

@@ -1,8 +1,9 @@
-import { DEMO_TENANT } from '@rox365/m365-emulator';
-import { MicrosoftGraph } from '@rox365/graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
+import { MicrosoftGraph } from '@rox365/graph-client';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 
 // The shared emulator support itself: TLS trust from the global setup, the API on a real port.
 describe('emulator test support', () => {

@@ -1,6 +1,7 @@
-import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ConnectionReader } from '../../src/consent/connection-reader.service';
 import { DirectorySyncScheduler } from '../../src/directory/directory-sync.scheduler';
@@ -12,13 +13,13 @@ import {
   directorySummary,
   syncFinished,
 } from '../support/directory-env';
-import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
   auditActions,
   connectOrg,
   orgTokens,
-  type OrgTokens,
   seedMembers,
+  type OrgTokens,
 } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';

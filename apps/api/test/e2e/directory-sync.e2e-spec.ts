@@ -1,5 +1,6 @@
-import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import {
   allDirectoryUsers,
@@ -8,8 +9,8 @@ import {
   syncFinished,
   syncNow,
 } from '../support/directory-env';
-import { type ApiWithEmulator, startApiWithEmulator } from '../support/emulator';
-import { auditActions, connectOrg, orgTokens, type OrgTokens, status } from '../support/orgwide';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { auditActions, connectOrg, orgTokens, status, type OrgTokens } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createHttpApp } from '../../src/bootstrap';
 import { createRootLogger } from '../../src/platform/logging/logger';
-import { newOrgId, testConfig } from '../support/test-env';
 import { signTestToken } from '../support/test-app';
+import { newOrgId, testConfig } from '../support/test-env';
 
 describe('structured logs', () => {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { newOrgId } from '../support/test-env';
 import { eventually, startTestApp, type TestApp } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
 
 describe('members', () => {
   let t: TestApp;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  startEmulator,
   type RunningEmulator,
   type StartEmulatorOptions,
-  startEmulator,
 } from '@rox365/m365-emulator';
 
 import { startTestApp, type TestApp } from './test-app';

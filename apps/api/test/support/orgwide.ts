@@ -1,7 +1,8 @@
-import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { expect } from 'vitest';
 
-import { type ApiWithEmulator, driveAdminConsent, followToApi } from './emulator';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { driveAdminConsent, followToApi, type ApiWithEmulator } from './emulator';
 
 /** Bearer tokens of one test org. */
 export interface OrgTokens {

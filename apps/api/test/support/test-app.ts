@@ -1,8 +1,9 @@
 import { type INestApplication, type INestApplicationContext } from '@nestjs/common';
-import { type RoxRole } from '@rox365/contracts';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+
+import { type RoxRole } from '@rox365/contracts';
 
 import { createHttpApp, createWorker } from '../../src/bootstrap';
 import { type AppConfig } from '../../src/config/app-config';

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type LocalApi, problem, startLocalApi } from '../test/local-api';
+import { problem, startLocalApi, type LocalApi } from '../test/local-api';
 import { ApiError, createHttpClient, toApiError } from './http';
 
 describe('http client against a real local server', () => {

@@ -1,4 +1,4 @@
-import { type Problem, PROBLEM_CONTENT_TYPE } from '@rox365/contracts';
+import { PROBLEM_CONTENT_TYPE, type Problem } from '@rox365/contracts';
 
 /** One field error from a problem's `errors`, with the request prefix (`body.`, `query.`) removed. */
 export interface FieldError {

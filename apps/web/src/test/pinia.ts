@@ -1,4 +1,4 @@
-import { createPinia, type Pinia, setActivePinia } from 'pinia';
+import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { createApp } from 'vue';
 
 import { storeRegistryPlugin } from '../store-registry';

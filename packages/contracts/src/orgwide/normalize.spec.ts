@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { UpdateOrgwideSettingsRequestSchema } from './orgwide.schema';
 import { normalizeDomain } from './normalize';
+import { UpdateOrgwideSettingsRequestSchema } from './orgwide.schema';
 
 describe('normalizeDomain', () => {
   it.each([

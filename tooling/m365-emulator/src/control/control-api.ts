@@ -1,5 +1,5 @@
 import type { GraphService } from '../graph/router';
-import { type EmuReply, type EmuRequest, isRecord, json, jsonBody } from '../http/types';
+import { isRecord, json, jsonBody, type EmuReply, type EmuRequest } from '../http/types';
 import { grantAdminConsent } from '../identity/admin-consent';
 import type { EmulatorState } from '../state/emulator-state';
 import type { AccessRight, UserRecord } from '../state/model';

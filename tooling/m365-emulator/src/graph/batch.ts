@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { type EmuReply, type EmuRequest, isRecord, jsonBody } from '../http/types';
-import { type GraphCtx, type GraphRoute, ok } from './context';
+import { isRecord, jsonBody, type EmuReply, type EmuRequest } from '../http/types';
+import { ok, type GraphCtx, type GraphRoute } from './context';
 import { badRequest } from './errors';
 
 const MAX_REQUESTS = 20;

@@ -1,9 +1,9 @@
-import type { EmulatorState } from '../state/emulator-state';
 import type { EmuReply, EmuRequest } from '../http/types';
+import type { EmulatorState } from '../state/emulator-state';
+import type { ChangeEmitter } from './mail/mail-actions';
 import type { Preferences } from './odata';
 import type { Principal } from './principal';
 import type { MailboxThrottle } from './throttle';
-import type { ChangeEmitter } from './mail/mail-actions';
 
 export interface GraphCtx {
   state: EmulatorState;

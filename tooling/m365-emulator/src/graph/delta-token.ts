@@ -1,5 +1,5 @@
-import { decodeToken, encodeToken } from '../util/base64url';
 import { isRecord } from '../http/types';
+import { decodeToken, encodeToken } from '../util/base64url';
 import { GraphHttpError } from './errors';
 
 /** What a delta or skip token carries; opaque to clients. */

@@ -1,8 +1,8 @@
+import type { EmuRequest } from '../http/types';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
-import type { EmuRequest } from '../http/types';
 import { decodeJwt, verifyJwtSignature } from '../util/jwt';
 import { GraphHttpError } from './errors';
 

@@ -1,5 +1,5 @@
-import type { EmulatorState } from '../state/emulator-state';
 import type { EmuReply, EmuRequest } from '../http/types';
+import type { EmulatorState } from '../state/emulator-state';
 import { decodeJwt } from '../util/jwt';
 import type { GraphCtx, GraphRoute } from './context';
 import { graphError, GraphHttpError } from './errors';

@@ -1,8 +1,8 @@
+import { calendarRoutes } from './calendar/events';
 import type { GraphRoute } from './context';
 import { groupRoutes } from './directory/groups';
-import { mailRoutes } from './mail/messages';
-import { calendarRoutes } from './calendar/events';
 import { userRoutes } from './directory/users';
+import { mailRoutes } from './mail/messages';
 
 /** Every Graph route, most specific first. */
 export function graphRoutes(extra: GraphRoute[] = []): GraphRoute[] {

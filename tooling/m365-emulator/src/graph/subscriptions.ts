@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 
-import type { EmulatorState } from '../state/emulator-state';
 import { isRecord, jsonBody } from '../http/types';
-import { type GraphCtx, type GraphRoute, ok } from './context';
+import type { EmulatorState } from '../state/emulator-state';
+import { ok, type GraphCtx, type GraphRoute } from './context';
 import { badRequest, GraphHttpError } from './errors';
 import type { ChangeEmitter } from './mail/mail-actions';
 import { resolveMailbox } from './mailbox-access';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type EmuReply, json } from '../http/types';
+import { json, type EmuReply } from '../http/types';
 
 /** Entra's error timestamp format: "2016-01-09 02:02:12Z". */
 export function aadTimestamp(d: Date): string {

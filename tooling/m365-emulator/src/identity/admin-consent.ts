@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
+import { formBody, html, redirect, type EmuReply, type EmuRequest } from '../http/types';
+import { esc, hidden, page } from '../portal/layout';
 import type { EmulatorState } from '../state/emulator-state';
 import { GRAPH_RESOURCE } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
-import { type EmuReply, type EmuRequest, formBody, html, redirect } from '../http/types';
-import { esc, hidden, page } from '../portal/layout';
 import { aadDescription, appendQuery, errorRedirectUrl } from './aad-errors';
 import { errorPage, pickerUsers, resolveSignIn, signInPage } from './sign-in';
 

@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+import { formBody, html, redirect, type EmuReply, type EmuRequest } from '../http/types';
+import { esc, hidden, page } from '../portal/layout';
 import type { EmulatorState } from '../state/emulator-state';
+import type { UserRecord } from '../state/model';
 import {
   canonicalDelegatedScope,
   GRAPH_DELEGATED_SCOPES,
@@ -8,11 +11,8 @@ import {
   isGraphDefaultScope,
   OIDC_SCOPES,
 } from '../state/permissions';
-import type { UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
-import { type EmuReply, type EmuRequest, formBody, html, redirect } from '../http/types';
 import { toBase64Url } from '../util/base64url';
-import { esc, hidden, page } from '../portal/layout';
 import { appendQuery, errorRedirectUrl } from './aad-errors';
 import { errorPage, pickerUsers, resolveSignIn, sessionUser, signInPage } from './sign-in';
 

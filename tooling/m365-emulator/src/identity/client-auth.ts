@@ -1,5 +1,5 @@
-import type { EmulatorState } from '../state/emulator-state';
 import type { EmuReply, EmuRequest } from '../http/types';
+import type { EmulatorState } from '../state/emulator-state';
 import { toBase64Url } from '../util/base64url';
 import { decodeJwt, verifyJwtSignature } from '../util/jwt';
 import { aadError } from './aad-errors';

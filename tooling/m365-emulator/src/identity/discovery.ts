@@ -1,7 +1,7 @@
-import { certDerBase64 } from '../tls/material';
+import { json, type EmuReply } from '../http/types';
 import type { EmulatorState } from '../state/emulator-state';
 import type { TenantState } from '../state/tenant';
-import { type EmuReply, json } from '../http/types';
+import { certDerBase64 } from '../tls/material';
 import { aadDescription } from './aad-errors';
 
 /** OIDC metadata for a tenant (GUID in every URL and the issuer), or the {tenant} placeholders for common. */

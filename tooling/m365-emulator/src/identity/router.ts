@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import type { EmulatorState } from '../state/emulator-state';
-import { type EmuReply, type EmuRequest, html, json, redirect } from '../http/types';
+import { html, json, redirect, type EmuReply, type EmuRequest } from '../http/types';
 import { page } from '../portal/layout';
+import type { EmulatorState } from '../state/emulator-state';
 import { handleAdminConsent } from './admin-consent';
 import { handleAuthorize } from './authorize';
 import { instanceDiscovery, jwks, openIdConfiguration, unknownTenantDiscovery } from './discovery';

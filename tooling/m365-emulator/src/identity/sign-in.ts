@@ -1,7 +1,7 @@
+import { esc, hidden, page, slug } from '../portal/layout';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
-import { esc, hidden, page, slug } from '../portal/layout';
 
 export interface SignInTarget {
   tenant: TenantState;

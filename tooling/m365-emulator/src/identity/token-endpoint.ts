@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 
+import { formBody, json, type EmuReply, type EmuRequest } from '../http/types';
 import type { EmulatorState, RefreshTokenRecord } from '../state/emulator-state';
 import {
-  GRAPH_RESOURCE,
   canonicalDelegatedScope,
+  GRAPH_RESOURCE,
   graphScopeName,
   isGraphDefaultScope,
   OIDC_SCOPES,
 } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
-import { type EmuReply, type EmuRequest, formBody, json } from '../http/types';
 import { toBase64Url } from '../util/base64url';
 import { aadError } from './aad-errors';
 import { authenticateClient, requestClientId } from './client-auth';

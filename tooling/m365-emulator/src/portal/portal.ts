@@ -1,8 +1,8 @@
+import { formBody, html, type EmuReply, type EmuRequest } from '../http/types';
+import { grantAdminConsent } from '../identity/admin-consent';
 import type { EmulatorState } from '../state/emulator-state';
 import { GRAPH_APP_ROLES } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
-import { type EmuReply, type EmuRequest, formBody, html } from '../http/types';
-import { grantAdminConsent } from '../identity/admin-consent';
 import { guidFrom } from '../util/prng';
 import { esc, page, slug } from './layout';
 

@@ -6,8 +6,8 @@ import {
   FIRST_NAMES,
   JOB_TITLES,
   LAST_NAMES,
-  type NamedPerson,
   TIME_ZONES,
+  type NamedPerson,
 } from './demo-tenant';
 
 export const E5_SKU = '06ebc4ee-1bb5-47dd-8120-11324bc54e06';

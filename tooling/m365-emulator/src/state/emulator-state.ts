@@ -2,8 +2,8 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
-  type KeyObject,
   X509Certificate,
+  type KeyObject,
 } from 'node:crypto';
 
 import { FaultRegistry } from '../control/faults';
@@ -12,7 +12,7 @@ import { buildTenant } from '../seed/build-tenant';
 import type { TenantSpec } from '../seed/tenant-spec';
 import type { EmulatorMaterial } from '../tls/material';
 import { toBase64Url } from '../util/base64url';
-import { type AppOverrides, type AppRegistration, buildAppRegistration } from './app';
+import { buildAppRegistration, type AppOverrides, type AppRegistration } from './app';
 import { defaultSettings, type EmulatorSettings } from './settings';
 import type { TenantState } from './tenant';
 import { ChangeClock } from './versioned-collection';

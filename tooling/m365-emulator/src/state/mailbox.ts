@@ -1,6 +1,6 @@
-import { toBase64Url, fromBase64Url } from '../util/base64url';
-import { type ChangeClock, VersionedCollection } from './versioned-collection';
+import { fromBase64Url, toBase64Url } from '../util/base64url';
 import type { EventRecord, MessageRecord } from './model';
+import { VersionedCollection, type ChangeClock } from './versioned-collection';
 
 export const WELL_KNOWN_FOLDERS = [
   { name: 'inbox', displayName: 'Inbox' },

@@ -1,7 +1,7 @@
 import { guidFrom } from '../util/prng';
 import { Mailbox, type MailboxGenerators } from './mailbox';
 import type { AccessPolicy, ConsentRequest, GroupRecord, UserRecord } from './model';
-import { type ChangeClock, VersionedCollection } from './versioned-collection';
+import { VersionedCollection, type ChangeClock } from './versioned-collection';
 
 export type UserConsentPolicy = 'allowed' | 'notAllowed';
 

@@ -1,4 +1,4 @@
-import { createSign, createVerify, type KeyObject, constants } from 'node:crypto';
+import { constants, createSign, createVerify, type KeyObject } from 'node:crypto';
 
 import { fromBase64Url, toBase64Url } from './base64url';
 

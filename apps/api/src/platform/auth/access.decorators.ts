@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+
 import { type RoxRole } from '@rox365/contracts';
 
 export const ACCESS_METADATA = 'rox365:access';

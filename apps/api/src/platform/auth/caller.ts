@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+
 import { type RoxRole } from '@rox365/contracts';
 
 /** Who is calling, from a verified Rox platform token. Every query is scoped by `orgId`. */

@@ -2,8 +2,8 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createWorker } from '../../bootstrap';
 import { KEY_V1, KEY_V2, testConfig } from '../../../test/support/test-env';
+import { createWorker } from '../../bootstrap';
 import { Cipher } from './cipher.service';
 import { columnContext, type EncryptedColumn } from './encrypted-columns';
 import { ReencryptService } from './reencrypt.service';

@@ -1,5 +1,5 @@
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { defineConfig, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 
 import { MIGRATIONS } from '../../../migrations';
 import { type AppConfig } from '../../config/app-config';

@@ -1,12 +1,13 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
 import {
   AccessPolicyScriptQuerySchema,
   type AccessPolicyScript,
   type ProbeResult,
 } from '@rox365/contracts';
-import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
 
-import { type ApiError, toApiError } from '../../api/http';
+import { toApiError, type ApiError } from '../../api/http';
 import { STORE_IDS } from '../../store-registry';
 import { getAccessPolicyScript, listProbeResults, runProbes } from './access-policy.api';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { type LocalApi, startLocalApi, useLocalApi } from '../../test/local-api';
+import { startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
 import { freshPinia } from '../../test/pinia';
 import { useAuditStore } from './audit.store';
 

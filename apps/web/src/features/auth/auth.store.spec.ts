@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { freshPinia } from '../../test/pinia';
 import { buildSession } from '../../test/factories';
-import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../test/local-api';
+import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
+import { freshPinia } from '../../test/pinia';
 import { useConnectStore } from '../connect/connect.store';
 import { useOrgwideStore } from '../orgwide/orgwide.store';
 import { useAuthStore } from './auth.store';

@@ -1,8 +1,9 @@
-import { type DevIdentity, type Session } from '@rox365/contracts';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-import { type ApiError, toApiError } from '../../api/http';
+import { type DevIdentity, type Session } from '@rox365/contracts';
+
+import { toApiError, type ApiError } from '../../api/http';
 import { resetAllStores, STORE_IDS } from '../../store-registry';
 import { listDemoIdentities, signInAsDemoMember } from './auth.api';
 import { clearStoredSession, readStoredSession, storeSession } from './session-storage';

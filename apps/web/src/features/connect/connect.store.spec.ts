@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
 import { freshPinia } from '../../test/pinia';
-import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../test/local-api';
 import { splitList, useConnectStore } from './connect.store';
 
 const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';

@@ -1,14 +1,15 @@
-import {
-  type CalendarAccessLevel,
-  type EmailAccessLevel,
-  type MemberOverride,
-  UpdateOrgwideSettingsRequestSchema,
-  type UpdateOrgwideSettingsRequest,
-} from '@rox365/contracts';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-import { type ApiError, toApiError } from '../../api/http';
+import {
+  UpdateOrgwideSettingsRequestSchema,
+  type CalendarAccessLevel,
+  type EmailAccessLevel,
+  type MemberOverride,
+  type UpdateOrgwideSettingsRequest,
+} from '@rox365/contracts';
+
+import { toApiError, type ApiError } from '../../api/http';
 import { STORE_IDS } from '../../store-registry';
 import { getOrgwideSettings, saveOrgwideSettings, startOrgwideConnect } from './connect.api';
 

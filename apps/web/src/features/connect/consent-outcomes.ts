@@ -1,4 +1,4 @@
-import { type ConsentOutcome, ConsentOutcomeSchema } from '@rox365/contracts';
+import { ConsentOutcomeSchema, type ConsentOutcome } from '@rox365/contracts';
 
 export interface OutcomeExplanation {
   tone: 'success' | 'warning' | 'danger';

@@ -6,9 +6,9 @@ import {
 import {
   APPLICATION_PERMISSIONS,
   covers,
-  type OrgAccessSettings,
   requestedApplicationPermissions,
   requiredApplicationPermissions,
+  type OrgAccessSettings,
 } from '@rox365/scope-policy';
 
 export interface PlannedPermission {

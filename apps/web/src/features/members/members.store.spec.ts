@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildMemberStatus } from '../../test/factories';
-import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../test/local-api';
+import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
 import { freshPinia } from '../../test/pinia';
 import { useMembersStore } from './members.store';
 

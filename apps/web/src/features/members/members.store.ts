@@ -1,13 +1,14 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+
 import {
   type CalendarAccessLevel,
   type EmailAccessLevel,
   type ListMemberSyncStatusQuery,
   type MemberSyncStatus,
 } from '@rox365/contracts';
-import { defineStore } from 'pinia';
-import { ref } from 'vue';
 
-import { type ApiError, toApiError } from '../../api/http';
+import { toApiError, type ApiError } from '../../api/http';
 import { STORE_IDS } from '../../store-registry';
 import {
   deleteMemberOverride,

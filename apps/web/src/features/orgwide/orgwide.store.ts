@@ -1,8 +1,9 @@
-import { type OrgwideStatus, type PermissionReport, type PurgeReceipt } from '@rox365/contracts';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-import { type ApiError, toApiError } from '../../api/http';
+import { type OrgwideStatus, type PermissionReport, type PurgeReceipt } from '@rox365/contracts';
+
+import { toApiError, type ApiError } from '../../api/http';
 import { STORE_IDS } from '../../store-registry';
 import {
   disconnectOrgwide,

@@ -1,14 +1,14 @@
+import { isRecord, jsonBody } from '../../http/types';
 import type { Mailbox } from '../../state/mailbox';
 import type { EventRecord } from '../../state/model';
-import { isRecord, jsonBody } from '../../http/types';
 import { ianaZone } from '../../util/timezone';
-import { type GraphCtx, type GraphRoute, ok } from '../context';
+import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { decodeDelta, encodeDelta, outlookResync, type DeltaState } from '../delta-token';
 import { badRequest, GraphHttpError, notFoundItem } from '../errors';
-import { resolveMailbox } from '../mailbox-access';
-import { option, parseTop, project, parseSelect } from '../odata';
-import { requirePermission } from '../principal';
 import type { ChangeEmitter } from '../mail/mail-actions';
+import { resolveMailbox } from '../mailbox-access';
+import { option, parseSelect, parseTop, project } from '../odata';
+import { requirePermission } from '../principal';
 import {
   applyEventInput,
   createEvent,

@@ -1,10 +1,10 @@
-import type { GroupRecord } from '../../state/model';
 import { text } from '../../http/types';
-import { type GraphCtx, type GraphRoute, ok } from '../context';
+import type { GroupRecord } from '../../state/model';
+import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { badRequest, GraphHttpError } from '../errors';
+import { resolveMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop, project } from '../odata';
 import { requirePermission } from '../principal';
-import { resolveMailbox } from '../mailbox-access';
 import { projectUser } from './user-mapper';
 
 const READ_GROUPS = {

@@ -1,14 +1,13 @@
+import { isRecord, text } from '../../http/types';
 import type { UserRecord } from '../../state/model';
-import { text } from '../../http/types';
-import { type GraphCtx, type GraphRoute, ok } from '../context';
+import { decodeToken, encodeToken } from '../../util/base64url';
+import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { decodeDelta, directoryResync, encodeDelta, type DeltaState } from '../delta-token';
 import { deltaPage } from '../delta-walk';
 import { badRequest, GraphHttpError } from '../errors';
 import { parseFilter, type Predicate } from '../filter';
 import { option, parseSelect, parseTop } from '../odata';
 import { requirePermission } from '../principal';
-import { decodeToken, encodeToken } from '../../util/base64url';
-import { isRecord } from '../../http/types';
 import { checkUserSelect, projectUser, selectContext, userToGraph } from './user-mapper';
 
 export const READ_USERS = {

@@ -1,4 +1,4 @@
-import { type FolderState, regularMessageId } from '../../state/mailbox';
+import { regularMessageId, type FolderState } from '../../state/mailbox';
 import type { AttachmentRecord, EmailAddress, MessageRecord } from '../../state/model';
 import { badRequest } from '../errors';
 

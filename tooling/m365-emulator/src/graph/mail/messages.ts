@@ -1,7 +1,7 @@
+import { isRecord, jsonBody } from '../../http/types';
 import type { FolderState, Mailbox } from '../../state/mailbox';
 import type { MessageRecord } from '../../state/model';
-import { isRecord, jsonBody } from '../../http/types';
-import { type GraphCtx, type GraphRoute, ok } from '../context';
+import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { decodeDelta, encodeDelta, outlookResync, type DeltaState } from '../delta-token';
 import { deltaPage } from '../delta-walk';
 import { badRequest, GraphHttpError, notFoundItem } from '../errors';
@@ -11,14 +11,15 @@ import { option, parseSelect, parseTop } from '../odata';
 import { has, requirePermission } from '../principal';
 import {
   addressOf,
-  type ChangeEmitter,
   deleteMessage,
+  deliverToTenant,
   moveMessage,
   putNewMessage,
   sendAs,
-  deliverToTenant,
   updateMessage,
+  type ChangeEmitter,
 } from './mail-actions';
+import { parseMessageInput } from './message-input';
 import {
   attachmentToGraph,
   BASIC_HIDDEN,
@@ -27,7 +28,6 @@ import {
   messageToGraph,
   type MessageView,
 } from './message-mapper';
-import { parseMessageInput } from './message-input';
 
 const READ = {
   app: ['Mail.ReadBasic.All', 'Mail.ReadBasic', 'Mail.Read', 'Mail.ReadWrite'],

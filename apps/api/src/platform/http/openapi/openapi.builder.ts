@@ -1,8 +1,9 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { type DiscoveryService, type MetadataScanner } from '@nestjs/core';
-import { ProblemSchema } from '@rox365/contracts';
 import { z } from 'zod';
+
+import { ProblemSchema } from '@rox365/contracts';
 
 import { ACCESS_METADATA, type AccessRule } from '../../auth/access.decorators';
 import {

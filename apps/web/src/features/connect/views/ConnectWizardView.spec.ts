@@ -2,8 +2,8 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
 
+import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../../test/local-api';
 import { freshPinia } from '../../../test/pinia';
-import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../../test/local-api';
 import ConnectWizardView from './ConnectWizardView.vue';
 
 const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';

@@ -1,7 +1,8 @@
-import { ConsentOutcomeSchema } from '@rox365/contracts';
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
+
+import { ConsentOutcomeSchema } from '@rox365/contracts';
 
 import { CONSENT_OUTCOMES } from '../consent-outcomes';
 import ConsentResultView from './ConsentResultView.vue';

@@ -2,10 +2,10 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
 
-import { storeSession } from '../../auth/session-storage';
 import { buildSession, buildStatus } from '../../../test/factories';
-import { type LocalApi, problem, startLocalApi, useLocalApi } from '../../../test/local-api';
+import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../../test/local-api';
 import { freshPinia } from '../../../test/pinia';
+import { storeSession } from '../../auth/session-storage';
 import IntegrationsView from './IntegrationsView.vue';
 
 const ORGWIDE_MESSAGE =

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createMemoryHistory, createRouter } from 'vue-router';
 
 import { buildStatus } from '../../../test/factories';
-import { type LocalApi, startLocalApi, useLocalApi } from '../../../test/local-api';
+import { startLocalApi, useLocalApi, type LocalApi } from '../../../test/local-api';
 import { freshPinia } from '../../../test/pinia';
 import { useOrgwideStore } from '../orgwide.store';
 import DisconnectView from './DisconnectView.vue';
