@@ -1,6 +1,8 @@
 import { isRecord } from '../http/types';
 import { decodeToken, encodeToken } from '../util/base64url';
-import { GraphHttpError } from './errors';
+import type { GraphCtx } from './context';
+import { badRequest, GraphHttpError } from './errors';
+import { option } from './odata';
 
 /** What a delta or skip token carries; opaque to clients. */
 export interface DeltaState {
@@ -32,6 +34,54 @@ export function decodeDelta(token: string): DeltaState | undefined {
   if (!isRecord(v) || typeof v.scope !== 'string' || typeof v.tenantId !== 'string')
     return undefined;
   return v as unknown as DeltaState;
+}
+
+/** The token of a first delta request: an initial round over what the resource holds now. */
+export function newDeltaState(ctx: GraphCtx, scope: string): DeltaState {
+  const tenant = ctx.principal.tenant;
+  return {
+    scope,
+    tenantId: tenant.id,
+    epoch: tenant.deltaEpoch,
+    phase: 'init',
+    since: ctx.state.clock.current,
+    until: ctx.state.clock.current,
+    offset: 0,
+    issuedMs: ctx.state.nowMs(),
+  };
+}
+
+/**
+ * The token an Outlook (mail or calendar) delta request carries, or undefined on a first request.
+ * A token from another resource or tenant is malformed; one the tenant no longer tracks needs a resync.
+ */
+export function resumeOutlookDelta(ctx: GraphCtx, scope: string): DeltaState | undefined {
+  const raw = option(ctx.req, 'skiptoken') ?? option(ctx.req, 'deltatoken');
+  if (raw === undefined) return undefined;
+  const tenant = ctx.principal.tenant;
+  const decoded = decodeDelta(raw);
+  if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id)
+    throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
+  if (tenant.isDeltaTokenDead(decoded)) throw outlookResync();
+  // A deltatoken starts the next round: it covers the changes made up to now.
+  return option(ctx.req, 'deltatoken') !== undefined
+    ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
+    : decoded;
+}
+
+/** A delta page: a nextLink while the round continues, a deltaLink once it is complete. */
+export function deltaPageBody(
+  context: string,
+  base: string,
+  value: Record<string, unknown>[],
+  next: DeltaState | undefined,
+  delta: DeltaState | undefined,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { '@odata.context': context };
+  if (next) body['@odata.nextLink'] = `${base}?$skiptoken=${encodeDelta(next)}`;
+  if (delta) body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeDelta(delta)}`;
+  body.value = value;
+  return body;
 }
 
 export function directoryResync(location: string): GraphHttpError {

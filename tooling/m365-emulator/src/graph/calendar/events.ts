@@ -3,7 +3,7 @@ import type { Mailbox } from '../../state/mailbox';
 import type { EventRecord } from '../../state/model';
 import { ianaZone } from '../../util/timezone';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
-import { decodeDelta, encodeDelta, outlookResync, type DeltaState } from '../delta-token';
+import { deltaPageBody, newDeltaState, resumeOutlookDelta, type DeltaState } from '../delta-token';
 import { badRequest, GraphHttpError, notFoundItem } from '../errors';
 import type { ChangeEmitter } from '../mail/mail-actions';
 import { resolveMailbox } from '../mailbox-access';
@@ -122,20 +122,9 @@ function deltaItems(
 function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
-  const tenant = ctx.principal.tenant;
   const scope = `events|${userId}`;
-  const raw = option(ctx.req, 'skiptoken') ?? option(ctx.req, 'deltatoken');
-  let token: DeltaState;
-  if (raw !== undefined) {
-    const decoded = decodeDelta(raw);
-    if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id)
-      throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
-    if (tenant.isDeltaTokenDead(decoded)) throw outlookResync();
-    token =
-      option(ctx.req, 'deltatoken') !== undefined
-        ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
-        : decoded;
-  } else {
+  let token = resumeOutlookDelta(ctx, scope);
+  if (!token) {
     for (const unsupported of ['select', 'filter', 'orderby', 'expand', 'search']) {
       if (option(ctx.req, unsupported) !== undefined)
         throw badRequest(
@@ -143,18 +132,7 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
           'ErrorInvalidParameter',
         );
     }
-    const w = window(ctx);
-    token = {
-      scope,
-      tenantId: tenant.id,
-      epoch: tenant.deltaEpoch,
-      phase: 'init',
-      since: ctx.state.clock.current,
-      until: ctx.state.clock.current,
-      offset: 0,
-      issuedMs: ctx.state.nowMs(),
-      window: w,
-    };
+    token = { ...newDeltaState(ctx, scope), window: window(ctx) };
   }
   const [ws, we] = token.window ?? ['', ''];
   const startMs = Date.parse(ws);
@@ -212,14 +190,15 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
     if (i < changes.length) next = { ...token, offset: i };
     else delta = { ...token, since: token.until, offset: 0 };
   }
-  const base = `${ctx.root}/users/${userId}/calendarView/delta`;
-  const body: Record<string, unknown> = {
-    '@odata.context': `${ctx.root}/$metadata#Collection(event)`,
-  };
-  if (next) body['@odata.nextLink'] = `${base}?$skiptoken=${encodeDelta(next)}`;
-  if (delta) body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeDelta(delta)}`;
-  body.value = value;
-  return ok(body);
+  return ok(
+    deltaPageBody(
+      `${ctx.root}/$metadata#Collection(event)`,
+      `${ctx.root}/users/${userId}/calendarView/delta`,
+      value,
+      next,
+      delta,
+    ),
+  );
 }
 
 function paged(

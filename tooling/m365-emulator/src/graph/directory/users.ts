@@ -2,7 +2,14 @@ import { isRecord, text } from '../../http/types';
 import type { UserRecord } from '../../state/model';
 import { decodeToken, encodeToken } from '../../util/base64url';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
-import { decodeDelta, directoryResync, encodeDelta, type DeltaState } from '../delta-token';
+import {
+  decodeDelta,
+  deltaPageBody,
+  directoryResync,
+  encodeDelta,
+  newDeltaState,
+  type DeltaState,
+} from '../delta-token';
 import { deltaPage } from '../delta-walk';
 import { badRequest, GraphHttpError } from '../errors';
 import { parseFilter, type Predicate } from '../filter';
@@ -201,14 +208,9 @@ function usersDelta(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
     if (option(ctx.req, 'top') !== undefined)
       throw badRequest("Unsupported query option '$top' for delta.", 'Request_UnsupportedQuery');
     const base: DeltaState = {
-      scope: 'users',
-      tenantId: tenant.id,
-      epoch: tenant.deltaEpoch,
+      ...newDeltaState(ctx, 'users'),
+      // deltatoken=latest skips the initial round: the client only wants changes from now on.
       phase: raw === 'latest' ? 'changes' : 'init',
-      since: ctx.state.clock.current,
-      until: ctx.state.clock.current,
-      offset: 0,
-      issuedMs: now,
       ...(select ? { select } : {}),
     };
     if (raw === 'latest') {
@@ -225,17 +227,16 @@ function usersDelta(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   const value: Record<string, unknown>[] = page.items.map((u) => projectUser(u, token.select));
   for (const r of page.removed)
     value.push({ id: r.id, '@removed': { reason: r.reason ?? 'changed' } });
-  const body: Record<string, unknown> = {
-    '@odata.context': selectContext(ctx.root, 'users', token.select),
-  };
-  if (page.next)
-    body['@odata.nextLink'] =
-      `${ctx.root}/users/delta?$skiptoken=${encodeDelta({ ...page.next, issuedMs: token.issuedMs })}`;
-  if (page.delta)
-    body['@odata.deltaLink'] =
-      `${ctx.root}/users/delta?$deltatoken=${encodeDelta({ ...page.delta, issuedMs: now })}`;
-  body.value = value;
-  return ok(body);
+  // Directory tokens age from the start of their round.
+  return ok(
+    deltaPageBody(
+      selectContext(ctx.root, 'users', token.select),
+      `${ctx.root}/users/delta`,
+      value,
+      page.next && { ...page.next, issuedMs: token.issuedMs },
+      page.delta && { ...page.delta, issuedMs: now },
+    ),
+  );
 }
 
 export const userRoutes: GraphRoute[] = [

@@ -2,7 +2,7 @@ import { isRecord, jsonBody } from '../../http/types';
 import type { FolderState, Mailbox } from '../../state/mailbox';
 import type { MessageRecord } from '../../state/model';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
-import { decodeDelta, encodeDelta, outlookResync, type DeltaState } from '../delta-token';
+import { deltaPageBody, newDeltaState, resumeOutlookDelta } from '../delta-token';
 import { deltaPage } from '../delta-walk';
 import { badRequest, GraphHttpError, notFoundItem } from '../errors';
 import { parseFilter } from '../filter';
@@ -192,20 +192,9 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const folder = folderOf(mb, params[1] ?? '');
-  const tenant = ctx.principal.tenant;
   const scope = `messages|${userId}|${folder.name}`;
-  const raw = option(ctx.req, 'skiptoken') ?? option(ctx.req, 'deltatoken');
-  let token: DeltaState;
-  if (raw !== undefined) {
-    const decoded = decodeDelta(raw);
-    if (!decoded || decoded.scope !== scope || decoded.tenantId !== tenant.id)
-      throw badRequest('The delta token is malformed.', 'ErrorInvalidParameter');
-    if (tenant.isDeltaTokenDead(decoded)) throw outlookResync();
-    token =
-      option(ctx.req, 'deltatoken') !== undefined
-        ? { ...decoded, until: ctx.state.clock.current, offset: 0 }
-        : decoded;
-  } else {
+  let token = resumeOutlookDelta(ctx, scope);
+  if (!token) {
     const select = parseSelect(ctx.req);
     checkMessageSelect(select);
     const top = parseTop(
@@ -223,14 +212,7 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
     }
     const changeType = option(ctx.req, 'changeType');
     token = {
-      scope,
-      tenantId: tenant.id,
-      epoch: tenant.deltaEpoch,
-      phase: 'init',
-      since: ctx.state.clock.current,
-      until: ctx.state.clock.current,
-      offset: 0,
-      issuedMs: ctx.state.nowMs(),
+      ...newDeltaState(ctx, scope),
       emitted: 0,
       ...(select ? { select } : {}),
       ...(top ? { top } : {}),
@@ -270,17 +252,17 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
       '@removed': { reason: 'deleted' },
     });
   }
-  const base = `${ctx.root}/users/${userId}/mailFolders('${folder.name}')/messages/delta`;
-  const body: Record<string, unknown> = {
-    '@odata.context': `${ctx.root}/$metadata#Collection(message)`,
-  };
+  // $top counts across the pages of a round, so each link carries what has been sent so far.
   const emitted = (token.emitted ?? 0) + value.length;
-  if (page.next)
-    body['@odata.nextLink'] = `${base}?$skiptoken=${encodeDelta({ ...page.next, emitted })}`;
-  if (page.delta)
-    body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeDelta({ ...page.delta, emitted: 0 })}`;
-  body.value = value;
-  return ok(body);
+  return ok(
+    deltaPageBody(
+      `${ctx.root}/$metadata#Collection(message)`,
+      `${ctx.root}/users/${userId}/mailFolders('${folder.name}')/messages/delta`,
+      value,
+      page.next && { ...page.next, emitted },
+      page.delta && { ...page.delta, emitted: 0 },
+    ),
+  );
 }
 
 function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
