@@ -1,9 +1,9 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 
 import { type AppConfig } from './config/app-config';
 import { ConsentModule } from './consent/consent.module';
-import { DirectoryModule } from './directory/directory.module';
 import { DevIdentityModule } from './dev-identity/dev-identity.module';
+import { DirectoryModule } from './directory/directory.module';
 import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { type CalendarAccessLevel, type EmailAccessLevel } from '@rox365/contracts';
 import { type Capability } from '@rox365/scope-policy';
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
+
 import {
   type ConnectResponse,
   type ConsentCallbackQuery,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { type OrgwideStatus } from '@rox365/contracts';
 
 /** The directory part of the org-wide status. */

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import { type PurgeReceipt } from '@rox365/contracts';
 import { MicrosoftGraph } from '@rox365/graph-client';
 

@@ -1,15 +1,16 @@
 import { Controller, Get, Post } from '@nestjs/common';
+
 import {
-  type CreateIndividualConnectionRequest,
   CreateIndividualConnectionRequestSchema,
   IndividualConnectionListSchema,
   IndividualConnectionSchema,
-  type ListIndividualConnectionsQuery,
   ListIndividualConnectionsQuerySchema,
+  type CreateIndividualConnectionRequest,
+  type ListIndividualConnectionsQuery,
 } from '@rox365/contracts';
 
 import { Roles } from '../platform/auth/access.decorators';
-import { type Caller, CurrentCaller } from '../platform/auth/caller';
+import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidQuery } from '../platform/http/contract.decorators';
 import { IndividualConnectionsService } from './individual-connections.service';
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
+
 import {
   type CreateIndividualConnectionRequest,
   type IndividualConnection as IndividualConnectionContract,
 } from '@rox365/contracts';
 
-import { type Caller } from '../platform/auth/caller';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { type Caller } from '../platform/auth/caller';
 import { Clock } from '../platform/time/clock';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { toIndividualConnectionContract } from './consent.mapper';

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { type z } from 'zod';
+
 import {
   type OrgwideSettings as OrgwideSettingsContract,
   type PutMemberOverrideRequest,
   type UpdateOrgwideSettingsRequestSchema,
 } from '@rox365/contracts';
 import { IdentityError, MicrosoftGraph } from '@rox365/graph-client';
-import { type z } from 'zod';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Clock } from '../platform/time/clock';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { type OrgwideStatus } from '@rox365/contracts';
 
 import { AppConfig } from '../config/app-config';

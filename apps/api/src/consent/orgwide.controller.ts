@@ -1,27 +1,28 @@
 import { Controller, Delete, Get, Post, Put, Res } from '@nestjs/common';
+import { type Response } from 'express';
+
 import {
-  type ConsentCallbackQuery,
-  ConsentCallbackQuerySchema,
   ConnectResponseSchema,
+  ConsentCallbackQuerySchema,
   MemberParamsSchema,
   OrgwideSettingsSchema,
   OrgwideStatusSchema,
   PermissionReportSchema,
   PurgeReceiptSchema,
-  type PutMemberOverrideRequest,
   PutMemberOverrideRequestSchema,
   QueuedSchema,
   UpdateOrgwideSettingsRequestSchema,
+  type ConsentCallbackQuery,
+  type PutMemberOverrideRequest,
 } from '@rox365/contracts';
-import { type Response } from 'express';
 
 import { Public, Roles } from '../platform/auth/access.decorators';
-import { type Caller, CurrentCaller } from '../platform/auth/caller';
+import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
 import { ConsentFlowService } from './consent-flow.service';
 import { DisconnectService } from './disconnect.service';
+import { OrgwideSettingsService, type OrgwideSettingsInput } from './orgwide-settings.service';
 import { OrgwideStatusService } from './orgwide-status.service';
-import { type OrgwideSettingsInput, OrgwideSettingsService } from './orgwide-settings.service';
 import { PermissionCheckService } from './permission-check.service';
 import { PermissionRecheck } from './permission-recheck.service';
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import { type PermissionReport } from '@rox365/contracts';
 import { IdentityError, MicrosoftGraph } from '@rox365/graph-client';
 

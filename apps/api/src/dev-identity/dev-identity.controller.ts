@@ -1,9 +1,10 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+
 import {
   DevIdentityListSchema,
-  type DevSignInRequest,
   DevSignInRequestSchema,
   SessionSchema,
+  type DevSignInRequest,
 } from '@rox365/contracts';
 
 import { Public } from '../platform/auth/access.decorators';

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+
 import { type DevIdentityList, type Session } from '@rox365/contracts';
 
+import { AppConfig } from '../config/app-config';
 import { MembersService } from '../members/members.service';
 import { AuthError, AuthErrorCode } from '../platform/auth/auth.errors';
-import { DevTokenIssuer } from './dev-token-issuer.service';
-import { AppConfig } from '../config/app-config';
 import { DEMO_MEMBERS } from './demo-org';
+import { DevTokenIssuer } from './dev-token-issuer.service';
 
 /** Demo sign-in: mints tokens for members of the seeded demo org. Dev mode only. */
 @Injectable()

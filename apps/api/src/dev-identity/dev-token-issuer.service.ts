@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { type RoxRole } from '@rox365/contracts';
 import { SignJWT } from 'jose';
+
+import { type RoxRole } from '@rox365/contracts';
 
 import { AppConfig } from '../config/app-config';
 

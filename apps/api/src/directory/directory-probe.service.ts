@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
+
 import { type ProbeOutcome } from '@rox365/contracts';
 import {
-  type MailboxProbeCheck,
-  type MailboxProbeResult,
   MicrosoftGraph,
   probeMailbox,
+  type MailboxProbeCheck,
+  type MailboxProbeResult,
 } from '@rox365/graph-client';
 
 import { ConnectionReader } from '../consent/connection-reader.service';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import {
   type AccessPolicyScript,
   type AccessPolicyScriptQuery,
@@ -17,14 +18,10 @@ import { accessPolicyScript } from '@rox365/scope-policy';
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MembersService } from '../members/members.service';
+import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { AddressIndex, normalizeAddress } from './address-mapping';
 import { DirectoryError, DirectoryErrorCode } from './directory.errors';
-import {
-  decodeCursor,
-  encodeCursor,
-  toDirectoryUserContract,
-  toProbeResultContract,
-} from './directory.mapper';
+import { toDirectoryUserContract, toProbeResultContract } from './directory.mapper';
 import { DirectoryRepository } from './directory.repository';
 import { type DirectoryProbe } from './entities/directory-probe.entity';
 import { type DirectoryUser } from './entities/directory-user.entity';
@@ -46,7 +43,7 @@ export class DirectoryReader {
     orgId: string,
     query: ListMemberSyncStatusQuery,
   ): Promise<MemberSyncStatusPage> {
-    const after = this.after('members', query.cursor);
+    const after = decodeCursor('members', query.cursor);
     const statuses = await this.statuses(orgId);
     const q = query.q?.toLowerCase();
     const matching = statuses.filter((s) => {
@@ -70,7 +67,7 @@ export class DirectoryReader {
           return !s.calendar.inScope && !s.mail.inScope;
       }
     });
-    return pageOf(matching, query.limit, (s) => encodeCursor('members', s.roxUserId));
+    return keysetPage(matching, query.limit, 'members', (s) => s.roxUserId);
   }
 
   async memberStatus(orgId: string, roxUserId: string): Promise<MemberSyncStatus> {
@@ -91,7 +88,7 @@ export class DirectoryReader {
     orgId: string,
     query: ListDirectoryUsersQuery,
   ): Promise<DirectoryUserPage> {
-    const after = this.after('users', query.cursor);
+    const after = decodeCursor('users', query.cursor);
     const [users, members] = await Promise.all([
       this.repo.listUsers(orgId),
       this.allMembers(orgId),
@@ -119,7 +116,7 @@ export class DirectoryReader {
       const isMapped = mappedTo.has(user.id);
       return query.filter === 'all' || (query.filter === 'mapped') === isMapped;
     });
-    const page = pageOf(matching, query.limit, (m) => encodeCursor('users', m.key));
+    const page = keysetPage(matching, query.limit, 'users', (m) => m.key);
     return {
       items: page.items.map(({ user }) =>
         toDirectoryUserContract(user, mappedTo.get(user.id) ?? null),
@@ -129,12 +126,12 @@ export class DirectoryReader {
   }
 
   async probePage(orgId: string, query: PageQuery): Promise<ProbeResultPage> {
-    const after = this.after('probes', query.cursor);
+    const after = decodeCursor('probes', query.cursor);
     const rows = await this.repo.pageProbes(orgId, {
       afterRoxUserId: after,
       limit: query.limit + 1,
     });
-    const page = pageOf(rows, query.limit, (p) => encodeCursor('probes', p.roxUserId));
+    const page = keysetPage(rows, query.limit, 'probes', (p) => p.roxUserId);
     return { items: page.items.map(toProbeResultContract), nextCursor: page.nextCursor };
   }
 
@@ -277,19 +274,6 @@ export class DirectoryReader {
     return all;
   }
 
-  private after(list: string, cursor: string | undefined): string | undefined {
-    if (cursor === undefined) return undefined;
-    const key = decodeCursor(list, cursor);
-    if (key === null) {
-      throw new DirectoryError(
-        DirectoryErrorCode.DIRECTORY_CURSOR_INVALID,
-        'invalid',
-        'The cursor is not valid.',
-      );
-    }
-    return key;
-  }
-
   // <group name>@<the tenant's mail domain>: the domain most of its mailboxes use.
   private defaultGroupSmtp(groupName: string, users: DirectoryUser[], addresses: string[]): string {
     const counts = new Map<string, number>();
@@ -312,14 +296,4 @@ export class DirectoryReader {
     }
     return `${local}@${domain}`;
   }
-}
-
-function pageOf<T>(
-  rows: T[],
-  limit: number,
-  cursorOf: (row: T) => string,
-): { items: T[]; nextCursor: string | null } {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
 }

@@ -4,9 +4,9 @@ import { Cron } from '@nestjs/schedule';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { Clock } from '../platform/time/clock';
-import { DIRECTORY_SYNC_CRON, REPROBE_AFTER_MS, REPROBE_CRON } from './directory.constants';
 import { DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
+import { DIRECTORY_SYNC_CRON, REPROBE_AFTER_MS, REPROBE_CRON } from './directory.constants';
 
 /** Crons that only enqueue keyed jobs; the processor does the work. */
 @Injectable()

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import { DeltaExpiredError, MicrosoftGraph, usersDeltaPages } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';

@@ -2,11 +2,11 @@ import { Module } from '@nestjs/common';
 
 import { ConsentModule } from '../consent/consent.module';
 import { MembersModule } from '../members/members.module';
-import { DirectoryModule } from './directory.module';
 import { DirectoryProbeService } from './directory-probe.service';
-import { DirectoryProcessor } from './directory.processor';
 import { DirectorySyncScheduler } from './directory-sync.scheduler';
 import { DirectorySyncService } from './directory-sync.service';
+import { DirectoryModule } from './directory.module';
+import { DirectoryProcessor } from './directory.processor';
 
 /** The directory feature's background work; imported by the worker entrypoint only. */
 @Module({

@@ -1,28 +1,29 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+
 import {
-  type AccessPolicyScriptQuery,
   AccessPolicyScriptQuerySchema,
   AccessPolicyScriptSchema,
   DirectoryUserPageSchema,
-  type ListDirectoryUsersQuery,
   ListDirectoryUsersQuerySchema,
-  type ListMemberSyncStatusQuery,
   ListMemberSyncStatusQuerySchema,
   MemberSyncStatusPageSchema,
   MemberSyncStatusSchema,
-  type PageQuery,
   PageQuerySchema,
   ProbeResultPageSchema,
   QueuedSchema,
-  type RunProbeRequest,
   RunProbeRequestSchema,
+  type AccessPolicyScriptQuery,
+  type ListDirectoryUsersQuery,
+  type ListMemberSyncStatusQuery,
+  type PageQuery,
+  type RunProbeRequest,
 } from '@rox365/contracts';
 
 import { Roles } from '../platform/auth/access.decorators';
-import { type Caller, CurrentCaller } from '../platform/auth/caller';
+import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidQuery } from '../platform/http/contract.decorators';
-import { DirectoryService } from './directory.service';
 import { DirectoryReader } from './directory-reader.service';
+import { DirectoryService } from './directory.service';
 
 @Controller('orgwide')
 export class DirectoryController {

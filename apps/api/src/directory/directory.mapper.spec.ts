@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 
 import {
   completeFields,
-  decodeCursor,
-  encodeCursor,
   graphUserToPatch,
   probeNextAction,
   toProbeOutcome,
@@ -77,15 +75,5 @@ describe('graphUserToPatch and completeFields', () => {
       accountEnabled: null,
       userType: null,
     });
-  });
-});
-
-describe('cursors', () => {
-  it('round-trip and refuse another list’s cursor or garbage', () => {
-    const cursor = encodeCursor('members', 'm-1');
-    expect(decodeCursor('members', cursor)).toBe('m-1');
-    expect(decodeCursor('users', cursor)).toBeNull();
-    expect(decodeCursor('members', 'bogus')).toBeNull();
-    expect(decodeCursor('members', encodeCursor('members', ''))).toBeNull();
   });
 });

@@ -103,16 +103,3 @@ export function toProbeResultContract(probe: DirectoryProbe): ProbeResult {
     nextAction: probeNextAction(probe.mail, probe.calendar),
   };
 }
-
-/** Opaque keyset cursors: a prefix per list so one list's cursor is refused by another. */
-export function encodeCursor(list: string, key: string): string {
-  return Buffer.from(`${list}:${key}`).toString('base64url');
-}
-
-export function decodeCursor(list: string, cursor: string): string | null {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  const prefix = `${list}:`;
-  return decoded.startsWith(prefix) && decoded.length > prefix.length
-    ? decoded.slice(prefix.length)
-    : null;
-}

@@ -4,12 +4,12 @@ import { Module } from '@nestjs/common';
 import { ConsentModule } from '../consent/consent.module';
 import { MembersModule } from '../members/members.module';
 import { QUEUE } from '../platform/queue/queue-names';
-import { DirectoryController } from './directory.controller';
-import { DirectoryRepository } from './directory.repository';
-import { DirectoryService } from './directory.service';
 import { DIRECTORY_QUEUE_SETTINGS, DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
 import { DirectoryRegistrations } from './directory-registrations';
+import { DirectoryController } from './directory.controller';
+import { DirectoryRepository } from './directory.repository';
+import { DirectoryService } from './directory.service';
 
 /** Directory sync, member mapping and scope, mailbox probes and the access-policy helper. */
 @Module({

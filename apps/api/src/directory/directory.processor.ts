@@ -4,10 +4,10 @@ import { type Job } from 'bull';
 
 import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
-import { DIRECTORY_JOB } from './directory.constants';
 import { type DirectorySyncJob, type ProbeMemberJob } from './directory-jobs.service';
 import { DirectoryProbeService } from './directory-probe.service';
 import { DirectorySyncService } from './directory-sync.service';
+import { DIRECTORY_JOB } from './directory.constants';
 
 @Processor(QUEUE.directory)
 export class DirectoryProcessor {

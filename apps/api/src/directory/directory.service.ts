@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
+
 import { type Queued, type RunProbeRequest } from '@rox365/contracts';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MembersService } from '../members/members.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
-import { DirectoryError, DirectoryErrorCode } from './directory.errors';
 import { DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
+import { DirectoryError, DirectoryErrorCode } from './directory.errors';
 
 /** Admin actions that queue background work. */
 @Injectable()

@@ -5,7 +5,7 @@ import { type Job } from 'bull';
 import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
 import { MEMBERS_JOB } from './members.constants';
-import { type PurgeMemberDataJob, MembersService } from './members.service';
+import { MembersService, type PurgeMemberDataJob } from './members.service';
 
 @Processor(QUEUE.members)
 export class MemberDataPurgeProcessor {

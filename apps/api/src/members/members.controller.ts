@@ -1,17 +1,18 @@
 import { Controller, Delete, Get, Put, Res } from '@nestjs/common';
+import { type Response } from 'express';
+
 import {
-  type ListMembersQuery,
   ListMembersQuerySchema,
   MemberPageSchema,
   MemberParamsSchema,
   MemberSchema,
-  type PutMemberRequest,
   PutMemberRequestSchema,
+  type ListMembersQuery,
+  type PutMemberRequest,
 } from '@rox365/contracts';
-import { type Response } from 'express';
 
 import { Roles } from '../platform/auth/access.decorators';
-import { type Caller, CurrentCaller } from '../platform/auth/caller';
+import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
 import { MembersService } from './members.service';
 

@@ -2,7 +2,6 @@ import { DomainError } from '../platform/http/domain-error';
 
 export enum MembersErrorCode {
   MEMBER_NOT_FOUND = 'MEMBER_NOT_FOUND',
-  MEMBER_CURSOR_INVALID = 'MEMBER_CURSOR_INVALID',
   MEMBER_EMAIL_TAKEN = 'MEMBER_EMAIL_TAKEN',
 }
 

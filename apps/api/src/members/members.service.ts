@@ -1,14 +1,16 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
+import { type Queue } from 'bull';
+
 import {
   type ListMembersQuery,
   type Member as MemberContract,
   type MemberPage,
   type PutMemberRequest,
 } from '@rox365/contracts';
-import { type Queue } from 'bull';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { Clock } from '../platform/time/clock';
 import { Member } from './entities/member.entity';
@@ -16,7 +18,9 @@ import { MemberDataPurgers } from './member-data-purger';
 import { MemberRepository } from './member.repository';
 import { MEMBERS_JOB } from './members.constants';
 import { MembersError, MembersErrorCode } from './members.errors';
-import { decodeMemberCursor, encodeMemberCursor, toMemberContract } from './members.mapper';
+import { toMemberContract } from './members.mapper';
+
+const MEMBER_LIST = 'members';
 
 export interface PurgeMemberDataJob {
   orgId: string;
@@ -83,29 +87,14 @@ export class MembersService {
   }
 
   async list(orgId: string, query: ListMembersQuery): Promise<MemberPage> {
-    let after: string | undefined;
-    if (query.cursor) {
-      const decoded = decodeMemberCursor(query.cursor);
-      if (!decoded) {
-        throw new MembersError(
-          MembersErrorCode.MEMBER_CURSOR_INVALID,
-          'invalid',
-          'The cursor is not valid.',
-        );
-      }
-      after = decoded;
-    }
+    const after = decodeCursor(MEMBER_LIST, query.cursor);
     const rows = await this.members.page(orgId, {
       afterRoxUserId: after,
       q: query.q,
       limit: query.limit + 1,
     });
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toMemberContract),
-      nextCursor: rows.length > query.limit && last ? encodeMemberCursor(last.roxUserId) : null,
-    };
+    const page = keysetPage(rows, query.limit, MEMBER_LIST, (member) => member.roxUserId);
+    return { items: page.items.map(toMemberContract), nextCursor: page.nextCursor };
   }
 
   /** Removes the member now and queues the purge of everything synced for them. */

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 
 import { type AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';

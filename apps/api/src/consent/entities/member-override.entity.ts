@@ -1,4 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
 import { type CalendarAccessLevel, type EmailAccessLevel } from '@rox365/contracts';
 
 /** A member's exception to the org default; a null level inherits the default. */

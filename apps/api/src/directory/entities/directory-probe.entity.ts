@@ -1,4 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
 import { type ProbeOutcome } from '@rox365/contracts';
 
 /** The latest mailbox and calendar probe of one Rox member. */

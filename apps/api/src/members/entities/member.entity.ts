@@ -1,4 +1,5 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+
 import { type MemberRole } from '@rox365/contracts';
 
 /** A Rox org member, as the Rox platform reports it. Keyed by org so orgs never share rows. */

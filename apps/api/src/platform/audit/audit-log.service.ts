@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
+
 import { type AuditPage, type ListAuditQuery } from '@rox365/contracts';
 
-import { Clock } from '../time/clock';
 import { DomainError } from '../http/domain-error';
+import { decodeCursor, keysetPage, PagingErrorCode } from '../http/keyset-page';
 import { requestContext } from '../http/request-context';
+import { Clock } from '../time/clock';
 import { AuditEntryRepository } from './audit-entry.repository';
-import { decodeAuditCursor, encodeAuditCursor, toAuditEntryContract } from './audit.mapper';
-import { type AuditActorRole, AuditEntry } from './entities/audit-entry.entity';
+import { toAuditEntryContract } from './audit.mapper';
+import { AuditEntry, type AuditActorRole } from './entities/audit-entry.entity';
 
 export interface AuditRecord {
   orgId: string;
@@ -17,9 +19,7 @@ export interface AuditRecord {
   actor?: { id: string; role: AuditActorRole };
 }
 
-export enum AuditErrorCode {
-  AUDIT_CURSOR_INVALID = 'AUDIT_CURSOR_INVALID',
-}
+const AUDIT_LIST = 'audit';
 
 /** The audit port every feature writes to. */
 @Injectable()
@@ -52,17 +52,9 @@ export class AuditLog {
   }
 
   async list(orgId: string, query: ListAuditQuery): Promise<AuditPage> {
-    let beforeId: string | undefined;
-    if (query.cursor) {
-      const decoded = decodeAuditCursor(query.cursor);
-      if (!decoded) {
-        throw new DomainError(
-          AuditErrorCode.AUDIT_CURSOR_INVALID,
-          'invalid',
-          'The cursor is not valid.',
-        );
-      }
-      beforeId = decoded;
+    const beforeId = decodeCursor(AUDIT_LIST, query.cursor);
+    if (beforeId !== undefined && !/^\d{1,19}$/.test(beforeId)) {
+      throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.');
     }
     const rows = await this.entries.list({
       orgId,
@@ -73,11 +65,7 @@ export class AuditLog {
       beforeId,
       limit: query.limit + 1,
     });
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toAuditEntryContract),
-      nextCursor: rows.length > query.limit && last ? encodeAuditCursor(String(last.id)) : null,
-    };
+    const page = keysetPage(rows, query.limit, AUDIT_LIST, (row) => String(row.id));
+    return { items: page.items.map(toAuditEntryContract), nextCursor: page.nextCursor };
   }
 }

@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { AuditPageSchema, type ListAuditQuery, ListAuditQuerySchema } from '@rox365/contracts';
+
+import { AuditPageSchema, ListAuditQuerySchema, type ListAuditQuery } from '@rox365/contracts';
 
 import { Roles } from '../auth/access.decorators';
-import { type Caller, CurrentCaller } from '../auth/caller';
+import { CurrentCaller, type Caller } from '../auth/caller';
 import { Contract, ValidQuery } from '../http/contract.decorators';
 import { AuditLog } from './audit-log.service';
 

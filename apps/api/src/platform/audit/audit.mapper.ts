@@ -13,13 +13,3 @@ export function toAuditEntryContract(entry: AuditEntry): AuditEntryContract {
     createdAt: entry.createdAt.toISOString(),
   };
 }
-
-export function encodeAuditCursor(id: string): string {
-  return Buffer.from(`a:${id}`).toString('base64url');
-}
-
-export function decodeAuditCursor(cursor: string): string | null {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^a:(\d{1,19})$/.exec(decoded);
-  return match?.[1] ?? null;
-}

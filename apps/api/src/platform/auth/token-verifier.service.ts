@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { RoxRoleSchema } from '@rox365/contracts';
-import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
+
+import { RoxRoleSchema } from '@rox365/contracts';
 
 import { AppConfig } from '../../config/app-config';
 import { AuthError, AuthErrorCode } from './auth.errors';

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { Cipher } from './cipher.service';
-import { columnContext, type EncryptedColumn } from './encrypted-columns';
 import { EncryptedColumnRepository } from './encrypted-column.repository';
+import { columnContext, type EncryptedColumn } from './encrypted-columns';
 
 const BATCH_SIZE = 500;
 

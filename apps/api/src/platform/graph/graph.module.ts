@@ -1,5 +1,6 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import { type GraphLogger, MicrosoftGraph } from '@rox365/graph-client';
+
+import { MicrosoftGraph, type GraphLogger } from '@rox365/graph-client';
 
 import { AppConfig } from '../../config/app-config';
 

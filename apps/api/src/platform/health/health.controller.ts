@@ -1,7 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { HealthSchema, type Readiness, ReadinessSchema } from '@rox365/contracts';
 import { type Response } from 'express';
+
+import { HealthSchema, ReadinessSchema, type Readiness } from '@rox365/contracts';
 
 import { Public } from '../auth/access.decorators';
 import { Contract } from '../http/contract.decorators';

@@ -1,7 +1,7 @@
 import {
+  Injectable,
   type CallHandler,
   type ExecutionContext,
-  Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';

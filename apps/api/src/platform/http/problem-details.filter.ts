@@ -1,13 +1,14 @@
 import {
-  type ArgumentsHost,
   Catch,
-  type ExceptionFilter,
   HttpException,
   HttpStatus,
   Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
 } from '@nestjs/common';
-import { type Problem, PROBLEM_CONTENT_TYPE } from '@rox365/contracts';
 import { type Request, type Response } from 'express';
+
+import { PROBLEM_CONTENT_TYPE, type Problem } from '@rox365/contracts';
 
 import { HttpErrorCode, isDomainError, STATUS_BY_KIND } from './domain-error';
 import { requestContext } from './request-context';

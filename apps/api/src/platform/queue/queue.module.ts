@@ -2,8 +2,8 @@ import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
-import { DEFAULT_JOB_OPTIONS } from './queue-names';
 import { QueueHealth } from './queue-health.service';
+import { DEFAULT_JOB_OPTIONS } from './queue-names';
 
 @Global()
 @Module({

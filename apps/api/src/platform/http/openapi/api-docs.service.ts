@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 
-import { buildOpenApiDocument, type DescribedRoute, describeRoutes } from './openapi.builder';
+import { buildOpenApiDocument, describeRoutes, type DescribedRoute } from './openapi.builder';
 
 export const GLOBAL_PREFIX = 'api/v1';
 

@@ -1,0 +1,41 @@
+import { DomainError } from './domain-error';
+
+export enum PagingErrorCode {
+  CURSOR_INVALID = 'CURSOR_INVALID',
+}
+
+/** Opaque keyset cursor: a list name prefix, so one list's cursor is refused by another. */
+export function encodeCursor(list: string, key: string): string {
+  return Buffer.from(`${list}:${key}`).toString('base64url');
+}
+
+/** The key a cursor carries; undefined without a cursor; a coded `invalid` error when foreign. */
+export function decodeCursor(list: string, cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const prefix = `${list}:`;
+  if (!decoded.startsWith(prefix) || decoded.length === prefix.length) {
+    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
+      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+    });
+  }
+  return decoded.slice(prefix.length);
+}
+
+/**
+ * Cuts a page from rows fetched with `limit + 1`: the extra row only tells that there is more,
+ * and the cursor points after the last row returned.
+ */
+export function keysetPage<T>(
+  rows: T[],
+  limit: number,
+  list: string,
+  keyOf: (row: T) => string,
+): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(list, keyOf(last)) : null,
+  };
+}
