@@ -6,9 +6,7 @@ import type { EmulatorState } from '../state/emulator-state';
 import { GRAPH_RESOURCE } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { aadDescription, appendQuery, errorRedirectUrl } from './aad-errors';
-import { errorPage, pickerUsers, resolveSignIn, signInPage } from './sign-in';
-
-const GENERIC = new Set(['common', 'organizations']);
+import { checkSignInRequest, pickerUsers, resolveSignIn, signInPage } from './sign-in';
 
 /** Grants what admin consent grants: every configured application permission and, tenant-wide, the delegated ones. */
 export function grantAdminConsent(state: EmulatorState, tenant: TenantState): void {
@@ -36,36 +34,10 @@ export function handleAdminConsent(
   v2: boolean,
 ): EmuReply {
   const q = req.query;
-  const tenantArg = state.findTenant(segment);
-  if (!tenantArg && !GENERIC.has(segment.toLowerCase())) {
-    return html(
-      400,
-      errorPage(
-        90002,
-        `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
-      ),
-    );
-  }
-  const clientId = q.get('client_id') ?? '';
-  if (clientId !== state.app.clientId) {
-    return html(
-      400,
-      errorPage(
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${segment}'.`,
-      ),
-    );
-  }
-  const redirectUri = q.get('redirect_uri') ?? state.app.redirectUris[0] ?? '';
-  if (!state.app.redirectUris.includes(redirectUri)) {
-    return html(
-      400,
-      errorPage(
-        50011,
-        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
-      ),
-    );
-  }
+  // Without redirect_uri, admin consent returns to the app's first registered one.
+  const checked = checkSignInRequest(state, q, segment, state.app.redirectUris[0]);
+  if (!checked.ok) return checked.reply;
+  const { tenant: tenantArg, redirectUri } = checked;
   const stateParam = q.get('state');
   if (v2 && !q.get('scope')) {
     return redirect(
@@ -113,10 +85,8 @@ export function handleAdminConsent(
   }
   const upn = form.get('user') || form.get('login') || '';
   const who = resolveSignIn(state, tenantArg, upn);
-  if (!who)
-    return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
-  if (!who.user.accountEnabled) return html(400, errorPage(50057, 'The user account is disabled.'));
-  const { tenant, user } = who;
+  if (!who.ok) return who.reply;
+  const { tenant, user } = who.target;
   if (!user.isAdmin) {
     if (step === 'back') {
       return redirect(

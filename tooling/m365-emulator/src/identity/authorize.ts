@@ -14,9 +14,14 @@ import {
 import type { TenantState } from '../state/tenant';
 import { toBase64Url } from '../util/base64url';
 import { appendQuery, errorRedirectUrl } from './aad-errors';
-import { errorPage, pickerUsers, resolveSignIn, sessionUser, signInPage } from './sign-in';
-
-const GENERIC = new Set(['common', 'organizations']);
+import {
+  checkSignInRequest,
+  errorPage,
+  pickerUsers,
+  resolveSignIn,
+  sessionUser,
+  signInPage,
+} from './sign-in';
 
 /** Canonical Graph scope names a request asks for (OIDC scopes included; .default expands to the app's). */
 function requestedScopeNames(state: EmulatorState, raw: string[]): string[] {
@@ -124,36 +129,9 @@ function newSessionCookie(state: EmulatorState, tenant: TenantState, user: UserR
 /** GET/POST /{tenant}/oauth2/v2.0/authorize: sign-in picker, consent pages and code issuance. */
 export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: string): EmuReply {
   const q = req.query;
-  const tenantArg = state.findTenant(segment);
-  if (!tenantArg && !GENERIC.has(segment.toLowerCase())) {
-    return html(
-      400,
-      errorPage(
-        90002,
-        `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
-      ),
-    );
-  }
-  const clientId = q.get('client_id') ?? '';
-  if (clientId !== state.app.clientId) {
-    return html(
-      400,
-      errorPage(
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${segment}'.`,
-      ),
-    );
-  }
-  const redirectUri = q.get('redirect_uri') ?? '';
-  if (!state.app.redirectUris.includes(redirectUri)) {
-    return html(
-      400,
-      errorPage(
-        50011,
-        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
-      ),
-    );
-  }
+  const checked = checkSignInRequest(state, q, segment);
+  if (!checked.ok) return checked.reply;
+  const { tenant: tenantArg, redirectUri } = checked;
   const flow: Flow = {
     state,
     req,
@@ -223,17 +201,16 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
     );
   }
   const who = resolveSignIn(state, tenantArg, upn);
-  if (!who)
-    return html(400, errorPage(50034, `The user account ${upn} does not exist in the directory.`));
-  if (!who.user.accountEnabled) return html(400, errorPage(50057, 'The user account is disabled.'));
-  const cookie = newSessionCookie(state, who.tenant, who.user);
+  if (!who.ok) return who.reply;
+  const { tenant, user } = who.target;
+  const cookie = newSessionCookie(state, tenant, user);
   switch (step) {
     case 'accept':
-      return acceptConsent(flow, who.tenant, who.user, form.get('onBehalf') === 'on', cookie);
+      return acceptConsent(flow, tenant, user, form.get('onBehalf') === 'on', cookie);
     case 'request':
-      return fileConsentRequest(flow, who.tenant, who.user, form.get('justification') ?? '');
+      return fileConsentRequest(flow, tenant, user, form.get('justification') ?? '');
     default:
-      return afterSignIn(flow, who.tenant, who.user, cookie, false, prompt === 'consent');
+      return afterSignIn(flow, tenant, user, cookie, false, prompt === 'consent');
   }
 }
 

@@ -1,11 +1,57 @@
+import { html, type EmuReply } from '../http/types';
 import { esc, hidden, page, slug } from '../portal/layout';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
 
+const GENERIC = new Set(['common', 'organizations']);
+
 export interface SignInTarget {
   tenant: TenantState;
   user: UserRecord;
+}
+
+export type SignInRequestCheck =
+  | { ok: true; tenant: TenantState | undefined; redirectUri: string }
+  | { ok: false; reply: EmuReply };
+
+/**
+ * Entra's first checks on a browser sign-in request (authorize, admin consent): a known tenant or a
+ * generic segment, this app's client id, one of its redirect URIs. Failures show an error page
+ * rather than redirect, since the redirect URI is not trusted yet.
+ */
+export function checkSignInRequest(
+  state: EmulatorState,
+  query: URLSearchParams,
+  segment: string,
+  fallbackRedirectUri = '',
+): SignInRequestCheck {
+  const fail = (code: number, message: string): SignInRequestCheck => ({
+    ok: false,
+    reply: html(400, errorPage(code, message)),
+  });
+  const tenant = state.findTenant(segment);
+  if (!tenant && !GENERIC.has(segment.toLowerCase())) {
+    return fail(
+      90002,
+      `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
+  }
+  const clientId = query.get('client_id') ?? '';
+  if (clientId !== state.app.clientId) {
+    return fail(
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${segment}'.`,
+    );
+  }
+  const redirectUri = query.get('redirect_uri') ?? fallbackRedirectUri;
+  if (!state.app.redirectUris.includes(redirectUri)) {
+    return fail(
+      50011,
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
+    );
+  }
+  return { ok: true, tenant, redirectUri };
 }
 
 /** Users offered on the sign-in picker: the tenant's, or every tenant's for common/organizations. */
@@ -20,18 +66,34 @@ export function pickerUsers(state: EmulatorState, tenant: TenantState | undefine
   return out;
 }
 
-/** Resolves a signed-in user by UPN within the tenant (or any tenant for generic segments). */
+/**
+ * The account a sign-in form names, by UPN within the tenant (or any tenant for generic segments),
+ * or Entra's error page when it does not exist or is disabled.
+ */
 export function resolveSignIn(
   state: EmulatorState,
   tenant: TenantState | undefined,
   upn: string,
-): SignInTarget | undefined {
-  const tenants = tenant ? [tenant] : [...state.tenants.values()];
-  for (const t of tenants) {
+): { ok: true; target: SignInTarget } | { ok: false; reply: EmuReply } {
+  let target: SignInTarget | undefined;
+  for (const t of tenant ? [tenant] : state.tenants.values()) {
     const user = t.findUser(upn);
-    if (user) return { tenant: t, user };
+    if (user) {
+      target = { tenant: t, user };
+      break;
+    }
   }
-  return undefined;
+  if (!target)
+    return {
+      ok: false,
+      reply: html(
+        400,
+        errorPage(50034, `The user account ${upn} does not exist in the directory.`),
+      ),
+    };
+  if (!target.user.accountEnabled)
+    return { ok: false, reply: html(400, errorPage(50057, 'The user account is disabled.')) };
+  return { ok: true, target };
 }
 
 /** The account picker: one button per seeded user plus a free-text field. */
