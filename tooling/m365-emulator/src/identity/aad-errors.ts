@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 
 import { json, type EmuReply } from '../http/types';
 
+/** AADSTS65001's text, said by both the authorize page (prompt=none) and the token endpoint. */
+export function consentRequiredMessage(app: { clientId: string; displayName: string }): string {
+  return `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`;
+}
+
 /** Entra's error timestamp format: "2016-01-09 02:02:12Z". */
 export function aadTimestamp(d: Date): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')}Z`;

@@ -13,7 +13,7 @@ import {
 } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { toBase64Url } from '../util/base64url';
-import { appendQuery, errorRedirectUrl } from './aad-errors';
+import { appendQuery, consentRequiredMessage, errorRedirectUrl } from './aad-errors';
 import {
   checkSignInRequest,
   errorPage,
@@ -228,12 +228,7 @@ function afterSignIn(
   const missing = requested.filter((s) => !granted.has(s));
   if (missing.length === 0 && !forceConsent) return issueCode(flow, tenant, user, cookie);
   if (silent) {
-    return errorOut(
-      flow,
-      'consent_required',
-      65001,
-      `The user or administrator has not consented to use the application with ID '${state.app.clientId}' named '${state.app.displayName}'. Send an interactive authorization request for this user and resource.`,
-    );
+    return errorOut(flow, 'consent_required', 65001, consentRequiredMessage(state.app));
   }
   const needsAdmin =
     missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) ||

@@ -11,7 +11,7 @@ import {
 } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { toBase64Url } from '../util/base64url';
-import { aadError } from './aad-errors';
+import { aadError, consentRequiredMessage } from './aad-errors';
 import { authenticateClient, requestClientId } from './client-auth';
 import { clientInfo, mintAppToken, mintIdToken, mintUserToken, newOpaqueToken } from './mint';
 
@@ -49,6 +49,28 @@ function err(
   });
 }
 
+/** AADSTS900144: a required form parameter is absent. */
+function missingParameter(ctx: Ctx, name: string): EmuReply {
+  return err(
+    ctx,
+    400,
+    'invalid_request',
+    900144,
+    `The request body must contain the following parameter: '${name}'.`,
+  );
+}
+
+/** AADSTS9002313: a refresh token the emulator never issued, or whose tenant is gone. */
+function malformedGrant(ctx: Ctx): EmuReply {
+  return err(
+    ctx,
+    400,
+    'invalid_grant',
+    9002313,
+    'Invalid request. Request is malformed or invalid.',
+  );
+}
+
 function splitScopes(raw: string | null): string[] {
   return (raw ?? '').split(/\s+/).filter(Boolean);
 }
@@ -69,14 +91,7 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
     );
   }
   const grantType = params.get('grant_type');
-  if (!grantType)
-    return err(
-      ctx,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'grant_type'.",
-    );
+  if (!grantType) return missingParameter(ctx, 'grant_type');
   const clientId = requestClientId(req, params);
   if (clientId && clientId !== state.app.clientId) {
     return err(
@@ -131,14 +146,7 @@ function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
     );
   }
   const scopeRaw = params.get('scope');
-  if (!scopeRaw)
-    return err(
-      ctx,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'scope'.",
-    );
+  if (!scopeRaw) return missingParameter(ctx, 'scope');
   const scopes = splitScopes(scopeRaw);
   if (scopes.some((s) => !s.toLowerCase().endsWith('/.default'))) {
     return err(
@@ -269,14 +277,7 @@ function missingConsent(tenant: TenantState, userId: string, requested: string[]
 function authorizationCode(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   const { state, params } = ctx;
   const codeValue = params.get('code');
-  if (!codeValue)
-    return err(
-      ctx,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'code'.",
-    );
+  if (!codeValue) return missingParameter(ctx, 'code');
   const code = state.authCodes.get(codeValue);
   const expired =
     'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.';
@@ -337,23 +338,9 @@ function authorizationCode(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
 function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   const { state, params } = ctx;
   const raw = params.get('refresh_token');
-  if (!raw)
-    return err(
-      ctx,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'refresh_token'.",
-    );
+  if (!raw) return missingParameter(ctx, 'refresh_token');
   const record = state.refreshTokens.get(raw);
-  if (!record)
-    return err(
-      ctx,
-      400,
-      'invalid_grant',
-      9002313,
-      'Invalid request. Request is malformed or invalid.',
-    );
+  if (!record) return malformedGrant(ctx);
   if (record.revoked) {
     return err(
       ctx,
@@ -374,14 +361,7 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
     );
   }
   const tenant = state.tenants.get(record.tenantId);
-  if (!tenant)
-    return err(
-      ctx,
-      400,
-      'invalid_grant',
-      9002313,
-      'Invalid request. Request is malformed or invalid.',
-    );
+  if (!tenant) return malformedGrant(ctx);
   const requested = splitScopes(params.get('scope'));
   const scopes = requested.length > 0 ? requested : record.scopes;
   const missing = missingConsent(tenant, record.userId, scopes);
@@ -391,7 +371,7 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
       400,
       'invalid_grant',
       65001,
-      `The user or administrator has not consented to use the application with ID '${state.app.clientId}' named '${state.app.displayName}'. Send an interactive authorization request for this user and resource.`,
+      consentRequiredMessage(state.app),
       'consent_required',
     );
   }
