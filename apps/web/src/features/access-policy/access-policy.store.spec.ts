@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
-import { startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
-import { freshPinia } from '../../test/pinia';
+import { storeSuite } from '../../test/suite';
 import { useAccessPolicyStore } from './access-policy.store';
 
 describe('access-policy store', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
+  const api = storeSuite();
   beforeEach(() => {
-    freshPinia();
-    useLocalApi(api);
-    api.requests.length = 0;
     api.on('GET /orgwide/access-policy/script', (req) => ({
       body: {
         script: `New-DistributionGroup -Name '${req.query.get('groupName') ?? ''}'`,

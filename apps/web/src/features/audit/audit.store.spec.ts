@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
-import { startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
-import { freshPinia } from '../../test/pinia';
+import { storeSuite } from '../../test/suite';
 import { useAuditStore } from './audit.store';
 
 function entry(id: string) {
@@ -17,16 +16,8 @@ function entry(id: string) {
 }
 
 describe('audit store', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
+  const api = storeSuite();
   beforeEach(() => {
-    freshPinia();
-    useLocalApi(api);
-    api.requests.length = 0;
     api.on('GET /audit', (req) =>
       req.query.get('cursor') === 'c2'
         ? { body: { items: [entry('e3')], nextCursor: null } }

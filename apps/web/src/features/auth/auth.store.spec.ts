@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { buildSession } from '../../test/factories';
-import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
+import { problem } from '../../test/local-api';
 import { freshPinia } from '../../test/pinia';
+import { storeSuite } from '../../test/suite';
 import { useConnectStore } from '../connect/connect.store';
 import { useOrgwideStore } from '../orgwide/orgwide.store';
 import { useAuthStore } from './auth.store';
 import { storeSession } from './session-storage';
 
 describe('auth store', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
-
-  beforeEach(() => {
-    freshPinia();
-    useLocalApi(api, null);
-  });
+  const api = storeSuite(null);
 
   it('lists demo identities', async () => {
     api.on('GET /dev/identities', {

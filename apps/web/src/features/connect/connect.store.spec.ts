@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
-import { freshPinia } from '../../test/pinia';
+import { problem } from '../../test/local-api';
+import { storeSuite } from '../../test/suite';
 import { splitList, useConnectStore } from './connect.store';
 
 const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 
 describe('connect store', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
-
-  beforeEach(() => {
-    freshPinia();
-    useLocalApi(api);
-    api.requests.length = 0;
-  });
+  const api = storeSuite();
 
   it('splits list text boxes on new lines, commas and semicolons', () => {
     expect(splitList(' a.example\n\nb.example, c.example;d.example ')).toEqual([

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { buildMemberStatus } from '../../test/factories';
-import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
-import { freshPinia } from '../../test/pinia';
+import { problem } from '../../test/local-api';
+import { storeSuite } from '../../test/suite';
 import { useMembersStore } from './members.store';
 
 describe('members store', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
+  const api = storeSuite();
   beforeEach(() => {
-    freshPinia();
-    useLocalApi(api);
-    api.requests.length = 0;
     api.on('GET /orgwide/members', { body: { items: [buildMemberStatus()], nextCursor: null } });
   });
 

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { buildStatus } from '../../test/factories';
-import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../test/local-api';
-import { freshPinia } from '../../test/pinia';
+import { problem } from '../../test/local-api';
+import { storeSuite } from '../../test/suite';
 import { useOrgwideStore } from './orgwide.store';
 
 describe('orgwide store', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
-  beforeEach(() => {
-    freshPinia();
-    useLocalApi(api);
-    api.requests.length = 0;
-  });
+  const api = storeSuite();
 
   it('starts a directory sync and follows it until it is done', async () => {
     let statusCalls = 0;

@@ -1,39 +1,27 @@
-import { flushPromises, mount } from '@vue/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryHistory, createRouter } from 'vue-router';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../../test/local-api';
+import { problem } from '../../../test/local-api';
+import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
+import { suiteLocalApi } from '../../../test/suite';
 import ConnectWizardView from './ConnectWizardView.vue';
 
 const TENANT = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 
 async function mountWizard() {
-  const pinia = freshPinia();
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }],
-  });
-  await router.push('/integrations/microsoft/connect');
-  const wrapper = mount(ConnectWizardView, {
-    global: { plugins: [pinia, router] },
-    attachTo: document.body,
-  });
   // Saved settings load over real HTTP first.
-  await flushPromises();
+  const wrapper = await mountInApp(
+    ConnectWizardView,
+    freshPinia(),
+    '/integrations/microsoft/connect',
+  );
   await vi.waitFor(() => expect(wrapper.find('form').exists()).toBe(true));
   return wrapper;
 }
 
 describe('connect wizard', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
+  const api = suiteLocalApi();
   beforeEach(() => {
-    useLocalApi(api);
     api.on('GET /orgwide/settings', problem(404, 'SETTINGS_NOT_FOUND', 'Not configured yet.'));
   });
   afterEach(() => {

@@ -1,10 +1,10 @@
-import { flushPromises, mount } from '@vue/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryHistory, createRouter } from 'vue-router';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { buildSession, buildStatus } from '../../../test/factories';
-import { problem, startLocalApi, useLocalApi, type LocalApi } from '../../../test/local-api';
+import { problem } from '../../../test/local-api';
+import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
+import { suiteLocalApi } from '../../../test/suite';
 import { storeSession } from '../../auth/session-storage';
 import IntegrationsView from './IntegrationsView.vue';
 
@@ -13,28 +13,12 @@ const ORGWIDE_MESSAGE =
 
 async function mountAs(role: 'admin' | 'member') {
   storeSession(buildSession({ role }));
-  const pinia = freshPinia();
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }],
-  });
-  const wrapper = mount(IntegrationsView, {
-    global: { plugins: [pinia, router] },
-    attachTo: document.body,
-  });
-  await flushPromises();
-  return wrapper;
+  return mountInApp(IntegrationsView, freshPinia());
 }
 
 describe('integrations', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
+  const api = suiteLocalApi();
   beforeEach(() => {
-    useLocalApi(api);
     api.on('GET /individual-connections', { body: { items: [] } });
   });
   afterEach(() => {

@@ -1,10 +1,9 @@
-import { flushPromises, mount } from '@vue/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryHistory, createRouter } from 'vue-router';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { buildStatus } from '../../../test/factories';
-import { startLocalApi, useLocalApi, type LocalApi } from '../../../test/local-api';
+import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
+import { suiteLocalApi } from '../../../test/suite';
 import { useOrgwideStore } from '../orgwide.store';
 import DisconnectView from './DisconnectView.vue';
 
@@ -13,28 +12,12 @@ const TENANT_ID = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 async function mountView() {
   const pinia = freshPinia();
   useOrgwideStore().status = buildStatus({ tenantId: TENANT_ID });
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [{ path: '/:rest(.*)*', component: { template: '<div />' } }],
-  });
-  const wrapper = mount(DisconnectView, {
-    global: { plugins: [pinia, router] },
-    attachTo: document.body,
-  });
-  await flushPromises();
-  return wrapper;
+  return mountInApp(DisconnectView, pinia);
 }
 
 describe('disconnect', () => {
-  let api: LocalApi;
-
-  beforeAll(async () => {
-    api = await startLocalApi();
-  });
-  afterAll(() => api.close());
+  const api = suiteLocalApi();
   beforeEach(() => {
-    useLocalApi(api);
-    api.requests.length = 0;
     api.on('GET /orgwide/settings', {
       body: {
         calendarAccess: 'read',
