@@ -38,6 +38,14 @@ function requestedScopeNames(state: EmulatorState, raw: string[]): string[] {
   return [...out];
 }
 
+/** Whether only an admin may grant these scopes: an admin-only (or unknown) scope, or a tenant that forbids user consent. */
+function needsAdminConsent(tenant: TenantState, missing: string[]): boolean {
+  return (
+    missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) ||
+    tenant.consentPolicy.userConsent === 'notAllowed'
+  );
+}
+
 interface Flow {
   state: EmulatorState;
   req: EmuRequest;
@@ -230,9 +238,7 @@ function afterSignIn(
   if (silent) {
     return errorOut(flow, 'consent_required', 65001, consentRequiredMessage(state.app));
   }
-  const needsAdmin =
-    missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) ||
-    tenant.consentPolicy.userConsent === 'notAllowed';
+  const needsAdmin = needsAdminConsent(tenant, missing);
   const list = `<ul id="requested-permissions">${(forceConsent ? requested : missing).map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul>`;
   if (!user.isAdmin && needsAdmin) {
     if (tenant.consentPolicy.adminConsentWorkflow) {
@@ -292,9 +298,7 @@ function acceptConsent(
   const missing = requested.filter(
     (s) => !OIDC_SCOPES.has(s) && !tenant.delegatedScopesFor(user.id).has(s),
   );
-  const needsAdmin =
-    missing.some((s) => GRAPH_DELEGATED_SCOPES[s]?.adminOnly ?? true) ||
-    tenant.consentPolicy.userConsent === 'notAllowed';
+  const needsAdmin = needsAdminConsent(tenant, missing);
   if (!user.isAdmin && needsAdmin) {
     return html(
       403,
