@@ -358,11 +358,14 @@ function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
   });
 }
 
-function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
-  requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
-  const { master, instance } = findEvent(mb, params[1] ?? '');
-  checkIfMatch(ctx, instance?.changeKey ?? master.changeKey);
+/** Deletes one occurrence (an exception on the series) or the whole event, and tells the attendees. */
+function removeFromCalendar(
+  ctx: GraphCtx,
+  userId: string,
+  mb: Mailbox,
+  master: EventRecord,
+  instance: Instance | undefined,
+): void {
   if (instance?.originalStartUtc) {
     const updated = updateOccurrence(
       ctx.principal.tenant.id,
@@ -379,6 +382,14 @@ function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
     deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
     invite(ctx, userId, master, 'deleted');
   }
+}
+
+function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
+  requirePermission(ctx.principal, WRITE, 'outlook');
+  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { master, instance } = findEvent(mb, params[1] ?? '');
+  checkIfMatch(ctx, instance?.changeKey ?? master.changeKey);
+  removeFromCalendar(ctx, userId, mb, master, instance);
   return { status: 204 };
 }
 
@@ -387,22 +398,7 @@ function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   // Cancelling as organizer sends cancellations and removes the meeting from the organizer's calendar.
-  if (instance?.originalStartUtc) {
-    const updated = updateOccurrence(
-      ctx.principal.tenant.id,
-      userId,
-      mb,
-      master,
-      instance.originalStartUtc,
-      { delete: true },
-      ctx.state.nowMs(),
-      emitter(ctx),
-    );
-    invite(ctx, userId, updated, 'updated');
-  } else {
-    deleteEvent(ctx.principal.tenant.id, userId, mb, master, emitter(ctx));
-    invite(ctx, userId, master, 'deleted');
-  }
+  removeFromCalendar(ctx, userId, mb, master, instance);
   return { status: 202 };
 }
 
