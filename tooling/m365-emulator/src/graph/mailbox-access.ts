@@ -1,6 +1,7 @@
 import type { EmulatorState } from '../state/emulator-state';
 import type { Mailbox } from '../state/mailbox';
 import type { UserRecord } from '../state/model';
+import type { GraphCtx } from './context';
 import { GraphHttpError } from './errors';
 import type { Principal } from './principal';
 
@@ -53,4 +54,22 @@ export function resolveMailbox(
     throw new GraphHttpError(403, 'ErrorAccessDenied', state.settings.accessPolicyDeniedMessage);
   }
   return { user, mailbox };
+}
+
+/** The mailbox an Outlook route's user segment addresses; an empty segment is /me. */
+export function routeMailbox(ctx: GraphCtx, seg: string): { userId: string; mailbox: Mailbox } {
+  const { user, mailbox } = resolveMailbox(ctx.state, ctx.principal, seg || 'me');
+  return { userId: user.id, mailbox };
+}
+
+/** Exchange's optimistic concurrency on messages and events: If-Match must carry the item's change key. */
+export function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
+  const ifMatch = ctx.req.headers['if-match'];
+  if (ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== changeKey) {
+    throw new GraphHttpError(
+      412,
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+    );
+  }
 }

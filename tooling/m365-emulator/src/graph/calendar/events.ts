@@ -4,9 +4,9 @@ import type { EventRecord } from '../../state/model';
 import { ianaZone } from '../../util/timezone';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { deltaPageBody, newDeltaState, resumeOutlookDelta, type DeltaState } from '../delta-token';
-import { badRequest, GraphHttpError, notFoundItem } from '../errors';
+import { badRequest, notFoundItem } from '../errors';
 import type { ChangeEmitter } from '../mail/mail-actions';
-import { resolveMailbox } from '../mailbox-access';
+import { checkIfMatch, routeMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop, project } from '../odata';
 import { requirePermission } from '../principal';
 import {
@@ -27,11 +27,6 @@ const READ = {
 const WRITE = { app: ['Calendars.ReadWrite'], delegated: ['Calendars.ReadWrite'] };
 const USER = String.raw`^\/(?:users\/([^/]+)|me)`;
 const CAL = String.raw`(?:\/calendar|\/calendars\/[^/]+)?`;
-
-function mailbox(ctx: GraphCtx, seg: string): { userId: string; mailbox: Mailbox } {
-  const { user, mailbox: mb } = resolveMailbox(ctx.state, ctx.principal, seg || 'me');
-  return { userId: user.id, mailbox: mb };
-}
 
 function zone(ctx: GraphCtx): string {
   const tz = ctx.prefs.timeZone;
@@ -93,17 +88,6 @@ function invite(
   );
 }
 
-function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
-  const ifMatch = ctx.req.headers['if-match'];
-  if (ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== changeKey) {
-    throw new GraphHttpError(
-      412,
-      'ErrorIrresolvableConflict',
-      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
-    );
-  }
-}
-
 /** Everything calendarView delta reports for one event record in a window. */
 function deltaItems(
   e: EventRecord,
@@ -121,7 +105,7 @@ function deltaItems(
 
 function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const scope = `events|${userId}`;
   let token = resumeOutlookDelta(ctx, scope);
   if (!token) {
@@ -230,7 +214,7 @@ function paged(
 
 function calendarView(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const [ws, we] = window(ctx);
   const tz = zone(ctx);
   const items: { start: string; json: Record<string, unknown> }[] = [];
@@ -251,7 +235,7 @@ function calendarView(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
 
 function listEvents(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const tz = zone(ctx);
   return paged(
     ctx,
@@ -262,7 +246,7 @@ function listEvents(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
 
 function getEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   return ok({
     '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
@@ -272,7 +256,7 @@ function getEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
 
 function instances(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master } = findEvent(mb, params[1] ?? '');
   const [ws, we] = window(ctx);
   const tz = zone(ctx);
@@ -285,7 +269,7 @@ function instances(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
 
 function postEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const user = ctx.principal.tenant.users.get(userId);
   const body = jsonBody(ctx.req);
   if (!user || !isRecord(body))
@@ -310,7 +294,7 @@ function postEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
 
 function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   const body = jsonBody(ctx.req);
   if (!isRecord(body))
@@ -386,7 +370,7 @@ function removeFromCalendar(
 
 function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   checkIfMatch(ctx, instance?.changeKey ?? master.changeKey);
   removeFromCalendar(ctx, userId, mb, master, instance);
@@ -395,7 +379,7 @@ function removeEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
 
 function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
   // Cancelling as organizer sends cancellations and removes the meeting from the organizer's calendar.
   removeFromCalendar(ctx, userId, mb, master, instance);

@@ -6,7 +6,7 @@ import { deltaPageBody, newDeltaState, resumeOutlookDelta } from '../delta-token
 import { deltaPage } from '../delta-walk';
 import { badRequest, GraphHttpError, notFoundItem } from '../errors';
 import { parseFilter } from '../filter';
-import { resolveMailbox } from '../mailbox-access';
+import { checkIfMatch, routeMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop } from '../odata';
 import { has, requirePermission } from '../principal';
 import {
@@ -62,11 +62,6 @@ function view(ctx: GraphCtx, select: string[] | undefined): MessageView {
   };
 }
 
-function mailbox(ctx: GraphCtx, seg: string): { userId: string; mailbox: Mailbox } {
-  const { user, mailbox: mb } = resolveMailbox(ctx.state, ctx.principal, seg || 'me');
-  return { userId: user.id, mailbox: mb };
-}
-
 function folderOf(mb: Mailbox, idOrName: string): FolderState {
   const f = mb.folder(idOrName);
   if (!f) throw notFoundItem();
@@ -79,17 +74,6 @@ function findMessage(mb: Mailbox, id: string): { folder: FolderState; message: M
   return found;
 }
 
-function checkIfMatch(ctx: GraphCtx, changeKey: string): void {
-  const ifMatch = ctx.req.headers['if-match'];
-  if (ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== changeKey) {
-    throw new GraphHttpError(
-      412,
-      'ErrorIrresolvableConflict',
-      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
-    );
-  }
-}
-
 function emitter(ctx: GraphCtx): ChangeEmitter {
   return ctx.notify;
 }
@@ -100,7 +84,7 @@ function listMessages(
   folderParam: boolean,
 ): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const folders = folderParam ? [folderOf(mb, params[1] ?? '')] : [...mb.folders.values()];
   const select = parseSelect(ctx.req);
   checkMessageSelect(select);
@@ -190,7 +174,7 @@ function listMessages(
 
 function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const folder = folderOf(mb, params[1] ?? '');
   const scope = `messages|${userId}|${folder.name}`;
   let token = resumeOutlookDelta(ctx, scope);
@@ -267,7 +251,7 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
 
 function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { folder, message } = findMessage(mb, params[1] ?? '');
   const select = parseSelect(ctx.req);
   checkMessageSelect(select);
@@ -280,7 +264,7 @@ function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
 function listAttachments(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   requirePermission(ctx.principal, READ_FULL, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { message } = findMessage(mb, params[1] ?? '');
   const select = parseSelect(ctx.req);
   const attachmentId = params[2];
@@ -302,7 +286,7 @@ function listAttachments(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute
 
 function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const user = ctx.principal.tenant.users.get(userId);
   if (!user) throw notFoundItem();
   const folder = folderOf(mb, params[1] || 'drafts');
@@ -325,7 +309,7 @@ function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
 
 function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { folder, message } = findMessage(mb, params[1] ?? '');
   checkIfMatch(ctx, message.changeKey);
   const body = jsonBody(ctx.req);
@@ -357,7 +341,7 @@ function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
 
 function removeMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { folder, message } = findMessage(mb, params[1] ?? '');
   checkIfMatch(ctx, message.changeKey);
   deleteMessage(
@@ -374,7 +358,7 @@ function removeMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
 
 function move(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { folder, message } = findMessage(mb, params[1] ?? '');
   const body = jsonBody(ctx.req);
   const dest = isRecord(body) && typeof body.destinationId === 'string' ? body.destinationId : '';
@@ -400,7 +384,7 @@ function move(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']
 
 function sendDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, SEND, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { folder, message } = findMessage(mb, params[1] ?? '');
   if (!message.isDraft) throw badRequest('Only drafts can be sent.', 'ErrorInvalidOperation');
   const sent = folderOf(mb, 'sentitems');
@@ -436,7 +420,7 @@ function sendDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
 
 function sendMail(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, SEND, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const tenant = ctx.principal.tenant;
   const user = tenant.users.get(userId);
   if (!user) throw notFoundItem();
@@ -461,7 +445,7 @@ function sendMail(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
 
 function listFolders(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = mailbox(ctx, params[0] ?? '');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const folderToGraph = (f: FolderState): Record<string, unknown> => ({
     id: f.id,
     displayName: f.displayName,
