@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-import { ListAuditQuerySchema, type AuditEntry, type ListAuditQuery } from '@rox365/contracts';
+import { ListAuditQuerySchema, type ListAuditQuery } from '@rox365/contracts';
 
-import { toApiError, type ApiError } from '../../api/http';
+import { usePagedList } from '../../shared/usePagedList';
 import { STORE_IDS } from '../../store-registry';
 import { listAuditEntries } from './audit.api';
 
@@ -28,11 +28,10 @@ function toQuery(filters: AuditFilters): Partial<ListAuditQuery> {
 
 export const useAuditStore = defineStore(STORE_IDS.audit, () => {
   const filters = ref<AuditFilters>({ ...EMPTY_FILTERS });
-  const items = ref<AuditEntry[]>([]);
-  const nextCursor = ref<string | null>(null);
-  const isLoading = ref(false);
-  const isLoadingMore = ref(false);
-  const error = ref<ApiError | null>(null);
+  const list = usePagedList((cursor?: string) =>
+    listAuditEntries({ ...toQuery(filters.value), cursor }),
+  );
+  const { items, nextCursor, isLoading, isLoadingMore, error, loadMore } = list;
 
   // Same schema as the API's query validation.
   const filterError = computed(() => {
@@ -42,32 +41,7 @@ export const useAuditStore = defineStore(STORE_IDS.audit, () => {
 
   async function load(): Promise<void> {
     if (filterError.value) return;
-    isLoading.value = true;
-    error.value = null;
-    try {
-      const page = await listAuditEntries(toQuery(filters.value));
-      items.value = page.items;
-      nextCursor.value = page.nextCursor;
-    } catch (e) {
-      error.value = toApiError(e);
-    } finally {
-      isLoading.value = false;
-    }
-  }
-
-  async function loadMore(): Promise<void> {
-    if (!nextCursor.value) return;
-    isLoadingMore.value = true;
-    error.value = null;
-    try {
-      const page = await listAuditEntries({ ...toQuery(filters.value), cursor: nextCursor.value });
-      items.value = [...items.value, ...page.items];
-      nextCursor.value = page.nextCursor;
-    } catch (e) {
-      error.value = toApiError(e);
-    } finally {
-      isLoadingMore.value = false;
-    }
+    await list.load();
   }
 
   function clearFilters(): Promise<void> {
@@ -77,11 +51,7 @@ export const useAuditStore = defineStore(STORE_IDS.audit, () => {
 
   function $reset(): void {
     filters.value = { ...EMPTY_FILTERS };
-    items.value = [];
-    nextCursor.value = null;
-    isLoading.value = false;
-    isLoadingMore.value = false;
-    error.value = null;
+    list.reset();
   }
 
   return {

@@ -9,6 +9,7 @@ import {
 } from '@rox365/contracts';
 
 import { toApiError, type ApiError } from '../../api/http';
+import { usePagedList } from '../../shared/usePagedList';
 import { STORE_IDS } from '../../store-registry';
 import {
   deleteMemberOverride,
@@ -20,13 +21,12 @@ import {
 export type MemberFilter = ListMemberSyncStatusQuery['filter'];
 
 export const useMembersStore = defineStore(STORE_IDS.members, () => {
-  const items = ref<MemberSyncStatus[]>([]);
-  const nextCursor = ref<string | null>(null);
   const query = ref('');
   const filter = ref<MemberFilter>('all');
-  const isLoading = ref(false);
-  const isLoadingMore = ref(false);
-  const error = ref<ApiError | null>(null);
+  const { items, nextCursor, isLoading, isLoadingMore, error, load, loadMore, reset } =
+    usePagedList((cursor?: string) =>
+      listMemberSyncStatus({ q: query.value || undefined, filter: filter.value, cursor }),
+    );
 
   const me = ref<MemberSyncStatus | null>(null);
   const isLoadingMe = ref(false);
@@ -35,42 +35,6 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
   const savingOverrideFor = ref<string | null>(null);
   const overrideErrors = ref<Record<string, ApiError>>({});
   const overrideMessage = ref('');
-
-  async function load(): Promise<void> {
-    isLoading.value = true;
-    error.value = null;
-    try {
-      const page = await listMemberSyncStatus({
-        q: query.value || undefined,
-        filter: filter.value,
-      });
-      items.value = page.items;
-      nextCursor.value = page.nextCursor;
-    } catch (e) {
-      error.value = toApiError(e);
-    } finally {
-      isLoading.value = false;
-    }
-  }
-
-  async function loadMore(): Promise<void> {
-    if (!nextCursor.value) return;
-    isLoadingMore.value = true;
-    error.value = null;
-    try {
-      const page = await listMemberSyncStatus({
-        q: query.value || undefined,
-        filter: filter.value,
-        cursor: nextCursor.value,
-      });
-      items.value = [...items.value, ...page.items];
-      nextCursor.value = page.nextCursor;
-    } catch (e) {
-      error.value = toApiError(e);
-    } finally {
-      isLoadingMore.value = false;
-    }
-  }
 
   async function loadMe(): Promise<void> {
     isLoadingMe.value = true;
@@ -111,13 +75,9 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
   }
 
   function $reset(): void {
-    items.value = [];
-    nextCursor.value = null;
+    reset();
     query.value = '';
     filter.value = 'all';
-    isLoading.value = false;
-    isLoadingMore.value = false;
-    error.value = null;
     me.value = null;
     isLoadingMe.value = false;
     meError.value = null;
