@@ -1,4 +1,4 @@
-import { isRecord, jsonBody } from '../../http/types';
+import { isRecord, jsonBody, type EmuReply } from '../../http/types';
 import type { Mailbox } from '../../state/mailbox';
 import type { EventRecord } from '../../state/model';
 import { ianaZone } from '../../util/timezone';
@@ -52,6 +52,19 @@ function window(ctx: GraphCtx): [string, string] {
       'ErrorInvalidParameter',
     );
   return [start, end];
+}
+
+/** One event (or occurrence) as Graph answers a read or a write of it. */
+function eventEntity(
+  ctx: GraphCtx,
+  userId: string,
+  event: Record<string, unknown>,
+  status = 200,
+): EmuReply {
+  return ok(
+    { '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`, ...event },
+    status,
+  );
 }
 
 function findEvent(mb: Mailbox, id: string): { master: EventRecord; instance?: Instance } {
@@ -248,10 +261,11 @@ function getEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
-  return ok({
-    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
-    ...project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
-  });
+  return eventEntity(
+    ctx,
+    userId,
+    project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
+  );
 }
 
 function instances(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -283,13 +297,7 @@ function postEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
     emitter(ctx),
   );
   if (created) invite(ctx, userId, event, 'created');
-  return ok(
-    {
-      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
-      ...eventToGraph(event, zone(ctx)),
-    },
-    created ? 201 : 200,
-  );
+  return eventEntity(ctx, userId, eventToGraph(event, zone(ctx)), created ? 201 : 200);
 }
 
 function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -329,17 +337,11 @@ function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
       Date.parse(applied.startUtc) - 1,
       Date.parse(applied.endUtc) + 1,
     ).find((i) => i.originalStartUtc === instance.originalStartUtc);
-    return ok({
-      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
-      ...eventToGraph(updated, zone(ctx), inst),
-    });
+    return eventEntity(ctx, userId, eventToGraph(updated, zone(ctx), inst));
   }
   const updated = updateEvent(tenantId, userId, mb, master, body, ctx.state.nowMs(), emitter(ctx));
   invite(ctx, userId, updated, 'updated');
-  return ok({
-    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/events/$entity`,
-    ...eventToGraph(updated, zone(ctx)),
-  });
+  return eventEntity(ctx, userId, eventToGraph(updated, zone(ctx)));
 }
 
 /** Deletes one occurrence (an exception on the series) or the whole event, and tells the attendees. */

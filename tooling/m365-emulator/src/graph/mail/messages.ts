@@ -1,4 +1,4 @@
-import { isRecord, jsonBody } from '../../http/types';
+import { isRecord, jsonBody, type EmuReply } from '../../http/types';
 import type { FolderState, Mailbox } from '../../state/mailbox';
 import type { MessageRecord } from '../../state/model';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
@@ -60,6 +60,24 @@ function view(ctx: GraphCtx, select: string[] | undefined): MessageView {
     ...(ctx.prefs.bodyContentType ? { bodyContentType: ctx.prefs.bodyContentType } : {}),
     ...(select ? { select } : {}),
   };
+}
+
+/** One message as Graph answers a read or a write of it. */
+function messageEntity(
+  ctx: GraphCtx,
+  userId: string,
+  m: MessageRecord,
+  folder: FolderState,
+  status = 200,
+  select?: string[],
+): EmuReply {
+  return ok(
+    {
+      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
+      ...messageToGraph(m, folder, view(ctx, select)),
+    },
+    status,
+  );
 }
 
 function folderOf(mb: Mailbox, idOrName: string): FolderState {
@@ -255,10 +273,7 @@ function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
   const { folder, message } = findMessage(mb, params[1] ?? '');
   const select = parseSelect(ctx.req);
   checkMessageSelect(select);
-  return ok({
-    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
-    ...messageToGraph(message, folder, view(ctx, select)),
-  });
+  return messageEntity(ctx, userId, message, folder, 200, select);
 }
 
 function listAttachments(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -298,13 +313,7 @@ function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
     ctx.state.nowMs(),
   );
   emitter(ctx)(ctx.principal.tenant.id, userId, 'messages', 'created', m.id);
-  return ok(
-    {
-      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
-      ...messageToGraph(m, folder, view(ctx, undefined)),
-    },
-    201,
-  );
+  return messageEntity(ctx, userId, m, folder, 201);
 }
 
 function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -333,10 +342,7 @@ function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
     ctx.state.nowMs(),
     emitter(ctx),
   );
-  return ok({
-    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
-    ...messageToGraph(updated, folder, view(ctx, undefined)),
-  });
+  return messageEntity(ctx, userId, updated, folder);
 }
 
 function removeMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
@@ -373,13 +379,7 @@ function move(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']
     ctx.state.nowMs(),
     emitter(ctx),
   );
-  return ok(
-    {
-      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/messages/$entity`,
-      ...messageToGraph(moved, to, view(ctx, undefined)),
-    },
-    201,
-  );
+  return messageEntity(ctx, userId, moved, to, 201);
 }
 
 function sendDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
