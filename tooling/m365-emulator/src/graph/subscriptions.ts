@@ -36,6 +36,15 @@ export interface DeliveryRecord {
   payload?: unknown;
 }
 
+/** The change types of a changeType list such as "created, updated". */
+function changeTypes(list: string): string[] {
+  return list.split(',').map((c) => c.trim());
+}
+
+function subscribedTo(sub: Subscription, changeType: string): boolean {
+  return changeTypes(sub.changeType).includes(changeType);
+}
+
 /** POSTs to a receiver; trusts the emulator CA so local HTTPS receivers work. */
 function post(
   url: string,
@@ -164,6 +173,30 @@ export class SubscriptionService {
     return true;
   }
 
+  /** Sends one change notification in Graph's envelope; only Outlook notifications carry an id. */
+  private notify(
+    sub: Subscription,
+    changeType: string,
+    resource: string,
+    resourceData: Record<string, unknown>,
+    notificationId?: string,
+  ): void {
+    this.send(sub, sub.notificationUrl, 'notification', {
+      value: [
+        {
+          ...(notificationId ? { id: notificationId } : {}),
+          subscriptionId: sub.id,
+          subscriptionExpirationDateTime: sub.expirationDateTime,
+          clientState: sub.clientState,
+          changeType,
+          resource,
+          tenantId: sub.tenantId,
+          resourceData,
+        },
+      ],
+    });
+  }
+
   /** The emitter Outlook mutations call. */
   readonly emit: ChangeEmitter = (tenantId, userId, kind, changeType, id, folder) => {
     for (const sub of [...this.subscriptions.values()]) {
@@ -171,33 +204,20 @@ export class SubscriptionService {
       const t = sub.target;
       if (t.kind !== kind || t.userId !== userId) continue;
       if (t.kind === 'messages' && t.folder && folder && t.folder !== folder) continue;
-      if (
-        !sub.changeType
-          .split(',')
-          .map((c) => c.trim())
-          .includes(changeType)
-      )
-        continue;
+      if (!subscribedTo(sub, changeType)) continue;
       const resource = `Users/${userId}/${kind === 'messages' ? 'Messages' : 'Events'}/${id}`;
-      this.send(sub, sub.notificationUrl, 'notification', {
-        value: [
-          {
-            id: randomUUID().replace(/-/g, '').slice(0, 14),
-            subscriptionId: sub.id,
-            subscriptionExpirationDateTime: sub.expirationDateTime,
-            clientState: sub.clientState,
-            changeType,
-            resource,
-            tenantId,
-            resourceData: {
-              '@odata.type':
-                kind === 'messages' ? '#Microsoft.Graph.Message' : '#Microsoft.Graph.Event',
-              '@odata.id': resource,
-              id,
-            },
-          },
-        ],
-      });
+      this.notify(
+        sub,
+        changeType,
+        resource,
+        {
+          '@odata.type':
+            kind === 'messages' ? '#Microsoft.Graph.Message' : '#Microsoft.Graph.Event',
+          '@odata.id': resource,
+          id,
+        },
+        randomUUID().replace(/-/g, '').slice(0, 14),
+      );
     }
   };
 
@@ -205,32 +225,14 @@ export class SubscriptionService {
   emitUser(tenantId: string, userId: string, changeType: 'updated' | 'deleted'): void {
     for (const sub of [...this.subscriptions.values()]) {
       if (sub.tenantId !== tenantId || sub.target.kind !== 'users' || !this.live(sub)) continue;
-      if (
-        !sub.changeType
-          .split(',')
-          .map((c) => c.trim())
-          .includes(changeType)
-      )
-        continue;
+      if (!subscribedTo(sub, changeType)) continue;
       const resource = `Users/${userId}`;
-      this.send(sub, sub.notificationUrl, 'notification', {
-        value: [
-          {
-            subscriptionId: sub.id,
-            subscriptionExpirationDateTime: sub.expirationDateTime,
-            clientState: sub.clientState,
-            changeType,
-            resource,
-            tenantId,
-            resourceData: {
-              '@odata.type': '#Microsoft.Graph.User',
-              '@odata.id': resource,
-              id: userId,
-              organizationId: tenantId,
-              sequenceNumber: this.state.clock.current,
-            },
-          },
-        ],
+      this.notify(sub, changeType, resource, {
+        '@odata.type': '#Microsoft.Graph.User',
+        '@odata.id': resource,
+        id: userId,
+        organizationId: tenantId,
+        sequenceNumber: this.state.clock.current,
       });
     }
   }
@@ -346,7 +348,7 @@ export class SubscriptionService {
       const resource = typeof body.resource === 'string' ? body.resource : '';
       const target = this.parseResource(ctx, resource);
       const changeType = typeof body.changeType === 'string' ? body.changeType : '';
-      const types = changeType.split(',').map((c) => c.trim());
+      const types = changeTypes(changeType);
       if (!types.length || types.some((t) => !['created', 'updated', 'deleted'].includes(t)))
         throw badRequest("'changeType' is invalid.", 'ExtensionError');
       if (target.kind === 'users' && types.includes('created'))
