@@ -1,6 +1,3 @@
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -275,32 +272,13 @@ describe('$batch', () => {
 
 describe('subscriptions', () => {
   it('validates, notifies with clientState, renews, sends lifecycle events and deletes', async () => {
-    const received: { url: string; body: string }[] = [];
-    const receiver = https.createServer(
-      { cert: emu.state.material.serverCertPem, key: emu.state.material.serverKeyPem },
-      (req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const url = new URL(req.url ?? '/', 'https://localhost');
-          const token = url.searchParams.get('validationToken');
-          if (token !== null) {
-            res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-            return;
-          }
-          received.push({ url: url.pathname, body: Buffer.concat(chunks).toString('utf8') });
-          res.writeHead(202).end();
-        });
-      },
-    );
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const port = (receiver.address() as AddressInfo).port;
+    const receiver = await startReceiver(emu);
     try {
       const expiration = new Date(Date.now() + 60 * 60_000).toISOString();
       const tooLong = await expectGraphError(
         client.api('/subscriptions').post({
           changeType: 'created',
-          notificationUrl: `https://localhost:${port}/hook`,
+          notificationUrl: `${receiver.url}/hook`,
           resource: `users/${USER}/messages`,
           expirationDateTime: new Date(Date.now() + 20_000 * 60_000).toISOString(),
         }),
@@ -310,8 +288,8 @@ describe('subscriptions', () => {
       );
       const sub = (await client.api('/subscriptions').post({
         changeType: 'created,updated',
-        notificationUrl: `https://localhost:${port}/hook`,
-        lifecycleNotificationUrl: `https://localhost:${port}/lifecycle`,
+        notificationUrl: `${receiver.url}/hook`,
+        lifecycleNotificationUrl: `${receiver.url}/lifecycle`,
         resource: `users/${USER}/mailFolders('inbox')/messages`,
         expirationDateTime: expiration,
         clientState: 'secret-123',
@@ -319,7 +297,7 @@ describe('subscriptions', () => {
       expect(sub.applicationId).toBe(emu.app.clientId);
       await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'Ping' });
       await emu.control.notifications();
-      const note = JSON.parse(received.find((r) => r.url === '/hook')?.body ?? '{}') as {
+      const note = JSON.parse(receiver.received.find((r) => r.path === '/hook')?.body ?? '{}') as {
         value: { clientState: string; changeType: string; resource: string; tenantId: string }[];
       };
       expect(note.value[0]).toMatchObject({
@@ -335,14 +313,14 @@ describe('subscriptions', () => {
       expect(renewed.expirationDateTime).not.toBe(sub.expirationDateTime);
       await emu.control.sendLifecycle(sub.id, 'reauthorizationRequired');
       await emu.control.notifications();
-      expect(received.find((r) => r.url === '/lifecycle')?.body).toContain(
+      expect(receiver.received.find((r) => r.path === '/lifecycle')?.body).toContain(
         '"lifecycleEvent":"reauthorizationRequired"',
       );
       await client.api(`/subscriptions/${sub.id}`).delete();
       const gone = await expectGraphError(client.api(`/subscriptions/${sub.id}`).get());
       expect(gone.statusCode).toBe(404);
     } finally {
-      await new Promise<void>((r) => receiver.close(() => r()));
+      await receiver.close();
     }
   });
 
