@@ -34,6 +34,28 @@ function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
+/** An authorization URL with a fresh S256 PKCE challenge, and the verifier that redeems its code. */
+async function pkceAuthUrl(
+  app: ConfidentialClientApplication,
+  scopes: string[],
+  state?: string,
+): Promise<{ url: string; verifier: string }> {
+  const { verifier, challenge } = pkce();
+  const url = await app.getAuthCodeUrl({
+    scopes,
+    redirectUri: REDIRECT,
+    codeChallenge: challenge,
+    codeChallengeMethod: 'S256',
+    ...(state ? { state } : {}),
+  });
+  return { url, verifier };
+}
+
+/** The authorization code a sign-in redirect carries. */
+function codeOf(res: Response): string {
+  return new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+}
+
 /** Drives the emulated sign-in pages like a browser would: pick the user, then act on the consent page. */
 async function signIn(
   authUrl: string,
@@ -63,14 +85,7 @@ describe('authorization code + PKCE with real MSAL', () => {
 
   it('signs a user in, asks for consent, and redeems the code with the PKCE verifier', async () => {
     const app = delegatedApp();
-    const { verifier, challenge } = pkce();
-    const url = await app.getAuthCodeUrl({
-      scopes,
-      redirectUri: REDIRECT,
-      codeChallenge: challenge,
-      codeChallengeMethod: 'S256',
-      state: 'abc',
-    });
+    const { url, verifier } = await pkceAuthUrl(app, scopes, 'abc');
     expect(url.startsWith(`${emu.authorityHost}/organizations/oauth2/v2.0/authorize?`)).toBe(true);
     const consentPage = await signIn(url, DEMO_TENANT.users.member);
     expect(consentPage.status).toBe(200);
@@ -155,21 +170,15 @@ describe('authorization code + PKCE with real MSAL', () => {
     const signedIn = await signIn(interactive, DEMO_TENANT.users.member);
     const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const silent = await fetch(url, { redirect: 'manual', headers: { cookie } });
-    expect(new URL(silent.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
+    expect(codeOf(silent)).toBeTruthy();
   });
 
   it('rejects a wrong code_verifier with AADSTS501481', async () => {
     const app = delegatedApp();
-    const { challenge } = pkce();
-    const url = await app.getAuthCodeUrl({
-      scopes,
-      redirectUri: REDIRECT,
-      codeChallenge: challenge,
-      codeChallengeMethod: 'S256',
-    });
+    const { url } = await pkceAuthUrl(app, scopes);
     const res = await signIn(url, DEMO_TENANT.users.member);
     // Megan consented in the previous test, so the code comes back straight away.
-    const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const code = codeOf(res);
     const error = await app
       .acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: pkce().verifier })
       .then(
@@ -181,15 +190,9 @@ describe('authorization code + PKCE with real MSAL', () => {
 
   it('answers AADSTS700082 for a refresh token idle past its lifetime and 65001 when consent is gone', async () => {
     const app = delegatedApp();
-    const { verifier, challenge } = pkce();
-    const url = await app.getAuthCodeUrl({
-      scopes,
-      redirectUri: REDIRECT,
-      codeChallenge: challenge,
-      codeChallengeMethod: 'S256',
-    });
+    const { url, verifier } = await pkceAuthUrl(app, scopes);
     const res = await signIn(url, DEMO_TENANT.users.member);
-    const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const code = codeOf(res);
     const result = await app.acquireTokenByCode({
       code,
       scopes,
@@ -218,15 +221,9 @@ describe('delegated Graph calls', () => {
   it('reach /me and the signed-in mailbox only', async () => {
     const app = delegatedApp();
     const scopes = ['User.Read', 'Mail.Read'];
-    const { verifier, challenge } = pkce();
-    const url = await app.getAuthCodeUrl({
-      scopes,
-      redirectUri: REDIRECT,
-      codeChallenge: challenge,
-      codeChallengeMethod: 'S256',
-    });
+    const { url, verifier } = await pkceAuthUrl(app, scopes);
     const consent = await signIn(url, 'grady.archie@contoso.com', { action: 'accept' });
-    const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const code = codeOf(consent);
     const { accessToken } = await app.acquireTokenByCode({
       code,
       scopes,
@@ -338,6 +335,6 @@ describe('consent policies', () => {
     // Now the user gets a code without a consent page.
     const again = await signIn(url, 'adele.vance@contoso.com');
     expect(again.status).toBe(302);
-    expect(new URL(again.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
+    expect(codeOf(again)).toBeTruthy();
   });
 });
