@@ -85,6 +85,16 @@ async function batch(ctx: GraphCtx): Promise<EmuReply> {
   const items = parseItems(jsonBody(ctx.req));
   const status = new Map<string, number>();
   const responses: Record<string, unknown>[] = [];
+  // An item the batch itself refuses: its status still counts for items that depend on it.
+  const fail = (id: string, httpStatus: number, code: string, message: string): void => {
+    status.set(id.toLowerCase(), httpStatus);
+    responses.push({
+      id,
+      status: httpStatus,
+      headers: { 'content-type': 'application/json' },
+      body: { error: { code, message } },
+    });
+  };
   // Items run in order; Graph gives no ordering guarantee without dependsOn, so clients must not rely on it.
   for (const item of items) {
     const failedDep = item.dependsOn.find((d) => {
@@ -92,33 +102,16 @@ async function batch(ctx: GraphCtx): Promise<EmuReply> {
       return s === undefined || s >= 400;
     });
     if (failedDep !== undefined) {
-      status.set(item.id.toLowerCase(), 424);
-      responses.push({
-        id: item.id,
-        status: 424,
-        headers: { 'content-type': 'application/json' },
-        body: {
-          error: {
-            code: 'FailedDependency',
-            message: 'Request failed due to a failed dependent request.',
-          },
-        },
-      });
+      fail(item.id, 424, 'FailedDependency', 'Request failed due to a failed dependent request.');
       continue;
     }
     if (item.body !== undefined && !item.headers['content-type']) {
-      status.set(item.id.toLowerCase(), 400);
-      responses.push({
-        id: item.id,
-        status: 400,
-        headers: { 'content-type': 'application/json' },
-        body: {
-          error: {
-            code: 'BadRequest',
-            message: 'Content-Type header must be specified when a body is present.',
-          },
-        },
-      });
+      fail(
+        item.id,
+        400,
+        'BadRequest',
+        'Content-Type header must be specified when a body is present.',
+      );
       continue;
     }
     const sub = subRequest(ctx.req, item);
