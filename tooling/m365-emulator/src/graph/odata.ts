@@ -66,14 +66,25 @@ export function parseSelect(req: EmuRequest): string[] | undefined {
     .filter(Boolean);
 }
 
-export function parseTop(
-  req: EmuRequest,
-  max: number,
-  message: (v: string) => string,
-  code = 'Request_UnsupportedQuery',
-): number | undefined {
+// Exchange and the directory bound $top differently and word the error differently.
+const TOP_RULES = {
+  outlook: {
+    max: 1000,
+    code: 'ErrorInvalidParameter',
+    message: (v: string) => `The value '${v}' of parameter '$top' is invalid.`,
+  },
+  directory: {
+    max: 999,
+    code: 'Request_UnsupportedQuery',
+    message: (v: string) =>
+      `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`,
+  },
+};
+
+export function parseTop(req: EmuRequest, service: keyof typeof TOP_RULES): number | undefined {
   const raw = option(req, 'top');
   if (raw === undefined) return undefined;
+  const { max, code, message } = TOP_RULES[service];
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(message(raw), code);
   return n;

@@ -203,15 +203,7 @@ function paged(
   items: Record<string, unknown>[],
   context: string,
 ): ReturnType<GraphRoute['handler']> {
-  const top =
-    parseTop(
-      ctx.req,
-      1000,
-      (v) => `The value '${v}' of parameter '$top' is invalid.`,
-      'ErrorInvalidParameter',
-    ) ??
-    ctx.prefs.maxPageSize ??
-    10;
+  const top = parseTop(ctx.req, 'outlook') ?? ctx.prefs.maxPageSize ?? 10;
   const skip = Number(option(ctx.req, 'skip') ?? '0');
   const select = parseSelect(ctx.req);
   const body: Record<string, unknown> = { '@odata.context': context };

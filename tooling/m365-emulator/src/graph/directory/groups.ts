@@ -45,12 +45,7 @@ function findGroup(ctx: GraphCtx, id: string): GroupRecord {
 function listGroups(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ_GROUPS, 'directory');
   const select = parseSelect(ctx.req);
-  const top =
-    parseTop(
-      ctx.req,
-      999,
-      (v) => `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`,
-    ) ?? 100;
+  const top = parseTop(ctx.req, 'directory') ?? 100;
   const groups = [...ctx.principal.tenant.groups.values()].slice(0, top);
   return ok({
     '@odata.context': `${ctx.root}/$metadata#groups`,

@@ -93,11 +93,7 @@ function listUsers(ctx: GraphCtx): ReturnType<GraphRoute['handler']> {
       throw badRequest("'$skip' is not supported by the service.", 'Request_BadRequest');
     const select = parseSelect(ctx.req);
     checkUserSelect(select, true);
-    const top = parseTop(
-      ctx.req,
-      999,
-      (v) => `Invalid page size specified: '${v}'. Must be between 1 and 999 inclusive.`,
-    );
+    const top = parseTop(ctx.req, 'directory');
     token = { o: 0, ...(select ? { s: select } : {}), ...(top ? { t: top } : {}) };
     const f = option(ctx.req, 'filter');
     if (f !== undefined) token.f = f;

@@ -106,13 +106,7 @@ function listMessages(
   const folders = folderParam ? [folderOf(mb, params[1] ?? '')] : [...mb.folders.values()];
   const select = parseSelect(ctx.req);
   checkMessageSelect(select);
-  const top =
-    parseTop(
-      ctx.req,
-      1000,
-      (v) => `The value '${v}' of parameter '$top' is invalid.`,
-      'ErrorInvalidParameter',
-    ) ?? 10;
+  const top = parseTop(ctx.req, 'outlook') ?? 10;
   const skip = Number(option(ctx.req, 'skip') ?? '0');
   const filterRaw = option(ctx.req, 'filter');
   const orderby = option(ctx.req, 'orderby');
@@ -199,12 +193,7 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
   if (!token) {
     const select = parseSelect(ctx.req);
     checkMessageSelect(select);
-    const top = parseTop(
-      ctx.req,
-      1000,
-      (v) => `The value '${v}' of parameter '$top' is invalid.`,
-      'ErrorInvalidParameter',
-    );
+    const top = parseTop(ctx.req, 'outlook');
     const filter = option(ctx.req, 'filter');
     if (filter !== undefined && !/^\s*receivedDateTime\s+(ge|gt)\s+\S+\s*$/i.test(filter)) {
       throw badRequest(
