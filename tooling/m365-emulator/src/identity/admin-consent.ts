@@ -6,7 +6,7 @@ import type { EmulatorState } from '../state/emulator-state';
 import { GRAPH_RESOURCE } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { aadDescription, appendQuery, errorRedirectUrl } from './aad-errors';
-import { checkSignInRequest, pickerUsers, resolveSignIn, signInPage } from './sign-in';
+import { checkSignInRequest, consentPage, pickerUsers, resolveSignIn, signInPage } from './sign-in';
 
 /** Grants what admin consent grants: every configured application permission and, tenant-wide, the delegated ones. */
 export function grantAdminConsent(state: EmulatorState, tenant: TenantState): void {
@@ -130,15 +130,12 @@ export function handleAdminConsent(
   }
   return html(
     200,
-    page(
-      'Permissions requested',
-      `<h1 id="consent-title">Permissions requested</h1>
-<p><strong id="app-name">${esc(state.app.displayName)}</strong> <span id="app-publisher" class="muted">${esc(state.app.publisherName)}</span></p>
-<p>Signed in as <span id="signed-in-user">${esc(user.userPrincipalName)}</span> — accepting grants these permissions for <strong id="tenant-name">${esc(tenant.displayName)}</strong>:</p>
-${permissionList(state)}
-<form method="post" action="${esc(action)}">${hidden({ user: user.userPrincipalName })}
-<button type="submit" name="action" value="accept" id="consent-accept">Accept</button>
-<button type="submit" name="action" value="cancel" id="consent-cancel" class="secondary">Cancel</button></form>`,
+    consentPage(
+      state.app,
+      action,
+      user.userPrincipalName,
+      ` — accepting grants these permissions for <strong id="tenant-name">${esc(tenant.displayName)}</strong>:`,
+      permissionList(state),
     ),
   );
 }

@@ -16,6 +16,7 @@ import { toBase64Url } from '../util/base64url';
 import { appendQuery, consentRequiredMessage, errorRedirectUrl } from './aad-errors';
 import {
   checkSignInRequest,
+  consentPage,
   errorPage,
   pickerUsers,
   resolveSignIn,
@@ -274,14 +275,13 @@ function afterSignIn(
     : '';
   return html(
     200,
-    page(
-      'Permissions requested',
-      `<h1 id="consent-title">Permissions requested</h1>
-<p><strong id="app-name">${esc(state.app.displayName)}</strong> <span id="app-publisher" class="muted">${esc(state.app.publisherName)}</span></p>
-<p>Signed in as <span id="signed-in-user">${esc(user.userPrincipalName)}</span>. This app would like to:</p>${list}
-<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName })}${onBehalf}
-<button type="submit" name="action" value="accept" id="consent-accept">Accept</button>
-<button type="submit" name="action" value="cancel" id="consent-cancel" class="secondary">Cancel</button></form>`,
+    consentPage(
+      state.app,
+      flow.action,
+      user.userPrincipalName,
+      '. This app would like to:',
+      list,
+      onBehalf,
     ),
     cookie ? { 'set-cookie': cookie } : {},
   );

@@ -120,6 +120,29 @@ export function signInPage(
   );
 }
 
+/**
+ * The consent prompt both authorize and admin consent show: the app, who is signed in, what the
+ * grant covers (`asks` ends the signed-in sentence), the permissions, Accept and Cancel.
+ */
+export function consentPage(
+  app: { displayName: string; publisherName: string },
+  action: string,
+  upn: string,
+  asks: string,
+  permissions: string,
+  extraFields = '',
+): string {
+  return page(
+    'Permissions requested',
+    `<h1 id="consent-title">Permissions requested</h1>
+<p><strong id="app-name">${esc(app.displayName)}</strong> <span id="app-publisher" class="muted">${esc(app.publisherName)}</span></p>
+<p>Signed in as <span id="signed-in-user">${esc(upn)}</span>${asks}</p>${permissions}
+<form method="post" action="${esc(action)}">${hidden({ user: upn })}${extraFields}
+<button type="submit" name="action" value="accept" id="consent-accept">Accept</button>
+<button type="submit" name="action" value="cancel" id="consent-cancel" class="secondary">Cancel</button></form>`,
+  );
+}
+
 export function errorPage(code: number, message: string): string {
   return page(
     'Sign in error',
