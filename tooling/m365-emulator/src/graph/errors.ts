@@ -48,3 +48,11 @@ export const notFoundItem = (): GraphHttpError =>
 
 export const badRequest = (message: string, code = 'BadRequest'): GraphHttpError =>
   new GraphHttpError(400, code, message);
+
+/** Exchange's 403 for a caller without the permission or access to the mailbox. */
+export const outlookAccessDenied = (): GraphHttpError =>
+  new GraphHttpError(
+    403,
+    'ErrorAccessDenied',
+    'Access is denied. Check credentials and try again.',
+  );

@@ -2,7 +2,7 @@ import type { EmulatorState } from '../state/emulator-state';
 import type { Mailbox } from '../state/mailbox';
 import type { UserRecord } from '../state/model';
 import type { GraphCtx } from './context';
-import { GraphHttpError } from './errors';
+import { GraphHttpError, outlookAccessDenied } from './errors';
 import type { Principal } from './principal';
 
 /**
@@ -36,11 +36,7 @@ export function resolveMailbox(
       `The requested user '${userSegment}' is invalid.`,
     );
   if (principal.kind === 'user' && principal.user && principal.user.id !== user.id) {
-    throw new GraphHttpError(
-      403,
-      'ErrorAccessDenied',
-      'Access is denied. Check credentials and try again.',
-    );
+    throw outlookAccessDenied();
   }
   const mailbox = tenant.mailbox(user);
   if (!mailbox) {

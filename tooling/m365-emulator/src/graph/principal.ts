@@ -4,7 +4,7 @@ import type { UserRecord } from '../state/model';
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { decodeJwt, verifyJwtSignature } from '../util/jwt';
-import { GraphHttpError } from './errors';
+import { GraphHttpError, outlookAccessDenied } from './errors';
 
 /** Who is calling Graph, from a verified access token. */
 export interface Principal {
@@ -89,11 +89,7 @@ export function requirePermission(
       'Insufficient privileges to complete the operation.',
     );
   }
-  throw new GraphHttpError(
-    403,
-    'ErrorAccessDenied',
-    'Access is denied. Check credentials and try again.',
-  );
+  throw outlookAccessDenied();
 }
 
 export function has(principal: Principal, ...permissions: string[]): boolean {

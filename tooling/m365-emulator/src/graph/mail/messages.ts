@@ -4,7 +4,7 @@ import type { MessageRecord } from '../../state/model';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { deltaPageBody, newDeltaState, resumeOutlookDelta } from '../delta-token';
 import { deltaPage } from '../delta-walk';
-import { badRequest, GraphHttpError, notFoundItem } from '../errors';
+import { badRequest, GraphHttpError, notFoundItem, outlookAccessDenied } from '../errors';
 import { parseFilter } from '../filter';
 import { checkIfMatch, routeMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop } from '../odata';
@@ -48,11 +48,7 @@ function view(ctx: GraphCtx, select: string[] | undefined): MessageView {
     ctx.state.settings.readBasicExplicitBody === 'forbid' &&
     select?.some((s) => BASIC_HIDDEN.has(s.toLowerCase()))
   ) {
-    throw new GraphHttpError(
-      403,
-      'ErrorAccessDenied',
-      'Access is denied. Check credentials and try again.',
-    );
+    throw outlookAccessDenied();
   }
   return {
     immutableIds: ctx.prefs.immutableIds,
