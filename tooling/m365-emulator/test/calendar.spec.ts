@@ -2,15 +2,13 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
-import { appToken, expectGraphError, graphClient } from './helpers';
+import { appToken, expectGraphError, graphClient, walkDelta, type Item } from './helpers';
 
 let emu: RunningEmulator;
 let client: Client;
 const NOW = new Date('2026-03-11T12:00:00Z'); // a Wednesday
 const USER = DEMO_TENANT.users.member;
 const WINDOW = 'startDateTime=2026-03-09T00:00:00Z&endDateTime=2026-03-16T00:00:00Z';
-
-type Item = Record<string, unknown> & { id: string };
 
 beforeAll(async () => {
   emu = await startEmulator({ seed: 'demo', now: NOW });
@@ -22,21 +20,8 @@ afterAll(async () => {
   await emu.stop();
 });
 
-async function walk(
-  url: string,
-  prefer = 'odata.maxpagesize=5',
-): Promise<{ items: Item[]; deltaLink: string; pages: number }> {
-  let page = (await client.api(url).header('Prefer', prefer).get()) as Record<string, unknown>;
-  const items: Item[] = [];
-  let pages = 1;
-  for (;;) {
-    items.push(...(page.value as Item[]));
-    const next = page['@odata.nextLink'] as string | undefined;
-    if (!next) break;
-    page = (await client.api(next).header('Prefer', prefer).get()) as Record<string, unknown>;
-    pages++;
-  }
-  return { items, deltaLink: page['@odata.deltaLink'] as string, pages };
+function walk(url: string, prefer = 'odata.maxpagesize=5'): ReturnType<typeof walkDelta> {
+  return walkDelta(client, url, prefer);
 }
 
 describe('calendarView delta', () => {

@@ -68,6 +68,27 @@ export function graphClient(emu: RunningEmulator, token: () => Promise<string>):
   });
 }
 
+export type Item = Record<string, unknown> & { id: string };
+
+/** Follows a delta round's nextLinks to its deltaLink, sending the same Prefer header on every page. */
+export async function walkDelta(
+  client: Client,
+  url: string,
+  prefer: string,
+): Promise<{ items: Item[]; deltaLink: string; pages: number }> {
+  let page = (await client.api(url).header('Prefer', prefer).get()) as Record<string, unknown>;
+  const items: Item[] = [];
+  let pages = 1;
+  for (;;) {
+    items.push(...(page.value as Item[]));
+    const next = page['@odata.nextLink'] as string | undefined;
+    if (!next) break;
+    page = (await client.api(next).header('Prefer', prefer).get()) as Record<string, unknown>;
+    pages++;
+  }
+  return { items, deltaLink: page['@odata.deltaLink'] as string, pages };
+}
+
 /** App-only token for a tenant through MSAL. */
 export async function appToken(emu: RunningEmulator, tenant: string): Promise<string> {
   const result = await msalApp(emu, tenant).acquireTokenByClientCredential({

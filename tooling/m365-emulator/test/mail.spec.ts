@@ -2,12 +2,18 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
-import { appToken, expectGraphError, graphClient, startReceiver } from './helpers';
+import {
+  appToken,
+  expectGraphError,
+  graphClient,
+  startReceiver,
+  walkDelta,
+  type Item,
+} from './helpers';
 
 let emu: RunningEmulator;
 let client: Client;
 const USER = DEMO_TENANT.users.member;
-type Item = Record<string, unknown> & { id: string };
 
 beforeAll(async () => {
   emu = await startEmulator({ seed: 'demo' });
@@ -19,16 +25,8 @@ afterAll(async () => {
   await emu.stop();
 });
 
-async function walk(url: string, prefer: string): Promise<{ items: Item[]; deltaLink: string }> {
-  let page = (await client.api(url).header('Prefer', prefer).get()) as Record<string, unknown>;
-  const items: Item[] = [];
-  for (;;) {
-    items.push(...(page.value as Item[]));
-    const next = page['@odata.nextLink'] as string | undefined;
-    if (!next) break;
-    page = (await client.api(next).header('Prefer', prefer).get()) as Record<string, unknown>;
-  }
-  return { items, deltaLink: page['@odata.deltaLink'] as string };
+function walk(url: string, prefer: string): ReturnType<typeof walkDelta> {
+  return walkDelta(client, url, prefer);
 }
 
 describe('messages delta', () => {
