@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one line that runs every test on a fresh machine: installs what is missing, starts
-# PostgreSQL and Redis, builds, runs each package's tests and prints "N passed, N failed".
+# PostgreSQL and Redis, builds, checks format, lint and types, runs each package's tests and
+# prints "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -10,6 +11,10 @@ find apps packages tooling -path '*/node_modules' -prune -o -type d -name .repor
 
 pnpm turbo run build --output-logs=errors-only
 build_status=$?
+pnpm exec prettier --check . --log-level warn
+format_status=$?
+pnpm turbo run lint typecheck --output-logs=errors-only
+static_status=$?
 test_status=1
 if [ "$build_status" = 0 ]; then
   # One package at a time: the machine has two cores and the suites start real servers.
@@ -19,4 +24,7 @@ fi
 
 node tooling/dev/summarize.mjs
 summary_status=$?
-[ "$build_status" = 0 ] && [ "$test_status" = 0 ] && [ "$summary_status" = 0 ]
+[ "$format_status" = 0 ] || echo "format check failed: run pnpm format"
+[ "$static_status" = 0 ] || echo "lint or typecheck failed"
+[ "$build_status" = 0 ] && [ "$format_status" = 0 ] && [ "$static_status" = 0 ] \
+  && [ "$test_status" = 0 ] && [ "$summary_status" = 0 ]
