@@ -2,9 +2,6 @@ import { Injectable } from '@nestjs/common';
 
 import { MembersService } from '../members/members.service';
 
-// Page size of the members list (its maximum).
-const MEMBERS_PAGE = 200;
-
 /** Consent's view of Rox members, through the members feature's exported service. */
 @Injectable()
 export class MemberLookup {
@@ -16,13 +13,7 @@ export class MemberLookup {
 
   /** Lower-cased emails of every member of the org. */
   async emails(orgId: string): Promise<Set<string>> {
-    const emails = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.members.list(orgId, { limit: MEMBERS_PAGE, cursor });
-      for (const m of page.items) emails.add(m.email.trim().toLowerCase());
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return emails;
+    const members = await this.members.listAll(orgId);
+    return new Set(members.map((m) => m.email.trim().toLowerCase()));
   }
 }

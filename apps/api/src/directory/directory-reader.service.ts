@@ -27,8 +27,6 @@ import { type DirectoryProbe } from './entities/directory-probe.entity';
 import { type DirectoryUser } from './entities/directory-user.entity';
 import { isInScope, memberScope } from './member-scope';
 
-const MEMBER_PAGE_SIZE = 200;
-
 /** Read use cases: member sync status, directory users, probes, access-policy script, summary. */
 @Injectable()
 export class DirectoryReader {
@@ -91,7 +89,7 @@ export class DirectoryReader {
     const after = decodeCursor('users', query.cursor);
     const [users, members] = await Promise.all([
       this.repo.listUsers(orgId),
-      this.allMembers(orgId),
+      this.members.listAll(orgId),
     ]);
     const mappedTo = new Map<string, string>();
     const index = new AddressIndex(users);
@@ -226,7 +224,7 @@ export class DirectoryReader {
     options: { ignoreProbes?: boolean } = {},
   ): Promise<MemberSyncStatus[]> {
     const [members, connection, settings, users, probes] = await Promise.all([
-      only ?? this.allMembers(orgId),
+      only ?? this.members.listAll(orgId),
       this.connections.connection(orgId),
       this.connections.settings(orgId),
       this.repo.listUsers(orgId),
@@ -261,17 +259,6 @@ export class DirectoryReader {
         probe: probe ? toProbeResultContract(probe) : null,
       };
     });
-  }
-
-  private async allMembers(orgId: string): Promise<Member[]> {
-    const all: Member[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.members.list(orgId, { limit: MEMBER_PAGE_SIZE, cursor });
-      all.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return all;
   }
 
   // <group name>@<the tenant's mail domain>: the domain most of its mailboxes use.

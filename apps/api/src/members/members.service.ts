@@ -86,6 +86,11 @@ export class MembersService {
     return member ? toMemberContract(member) : null;
   }
 
+  /** Every member of the org in one query, for features that match or check against all. */
+  async listAll(orgId: string): Promise<MemberContract[]> {
+    return (await this.members.listAll(orgId)).map(toMemberContract);
+  }
+
   async list(orgId: string, query: ListMembersQuery): Promise<MemberPage> {
     const after = decodeCursor(MEMBER_LIST, query.cursor);
     const rows = await this.members.page(orgId, {
