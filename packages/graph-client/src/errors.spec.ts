@@ -133,5 +133,24 @@ describe('IdentityError', () => {
 
     expect(error.aadsts).toBe(50173);
     expect(error.isReauthenticationRequired).toBe(true);
+    expect(error.isTransient).toBe(false);
+  });
+
+  it('calls throttling and outages transient, so callers retry later', () => {
+    const throttled = new IdentityError({
+      error: 'invalid_request',
+      description: 'x',
+      aadsts: 90055,
+    });
+    const outage = new IdentityError({ error: 'temporarily_unavailable', description: 'down' });
+    const consent = new IdentityError({
+      error: 'unauthorized_client',
+      description: 'x',
+      aadsts: 700016,
+    });
+
+    expect(throttled.isTransient).toBe(true);
+    expect(outage.isTransient).toBe(true);
+    expect(consent.isTransient).toBe(false);
   });
 });

@@ -213,6 +213,11 @@ export class IdentityError extends Error {
   }
 
   /** The delegated connection needs the user to sign in (and maybe consent) again. */
+  /** The identity platform could not answer now (network, throttling, outage): try again later. */
+  get isTransient(): boolean {
+    return this.kind === 'network' || this.kind === 'temporarily_unavailable';
+  }
+
   get isReauthenticationRequired(): boolean {
     return this.kind === 'interaction_required' || this.kind === 'consent_required';
   }

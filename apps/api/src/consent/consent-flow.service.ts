@@ -191,10 +191,7 @@ export class ConsentFlowService {
           this.logger.warn({ tenantId, err: error }, 'token request failed after consent');
           return { ok: false, outcome: 'microsoft_error', error: 'unexpected' };
         }
-        const waitable =
-          error.kind === 'app_not_consented' ||
-          error.kind === 'temporarily_unavailable' ||
-          error.kind === 'network';
+        const waitable = error.kind === 'app_not_consented' || error.isTransient;
         if (!waitable) return { ok: false, outcome: 'microsoft_error', error: error.kind };
         if (Date.now() + delay > deadline) {
           return {

@@ -57,7 +57,7 @@ export class PermissionCheckService {
       roles = await this.graph.appTokens.grantedRoles(connection.tenantId);
     } catch (error) {
       if (!(error instanceof IdentityError)) throw error;
-      if (error.kind === 'network' || error.kind === 'temporarily_unavailable') {
+      if (error.isTransient) {
         throw new ConsentError(
           ConsentErrorCode.MICROSOFT_UNAVAILABLE,
           'unavailable',

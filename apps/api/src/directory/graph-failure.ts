@@ -79,7 +79,7 @@ export function classifyGraphFailure(error: unknown, what: string): GraphFailure
         willRetry: false,
       };
     }
-    if (error.kind === 'temporarily_unavailable' || error.kind === 'network') {
+    if (error.isTransient) {
       return {
         error: new DirectoryError(
           DirectoryErrorCode.DIRECTORY_GRAPH_UNAVAILABLE,
