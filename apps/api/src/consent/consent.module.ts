@@ -5,6 +5,7 @@ import { MembersModule } from '../members/members.module';
 import { QUEUE } from '../platform/queue/queue-names';
 import { ConnectionReader } from './connection-reader.service';
 import { ConsentFlowService } from './consent-flow.service';
+import { ConsentMemberPurgers } from './consent-member-purgers';
 import { ConsentStateRepository } from './consent-state.repository';
 import { DirectoryHooks } from './directory-hooks';
 import { DisconnectService } from './disconnect.service';
@@ -45,6 +46,7 @@ import { PermissionRecheck } from './permission-recheck.service';
     PermissionRecheck,
     OrgDataPurgers,
     DirectoryHooks,
+    ConsentMemberPurgers,
   ],
   // PermissionCheckService is exported for the consent worker module only.
   exports: [

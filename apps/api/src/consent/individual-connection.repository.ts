@@ -28,6 +28,10 @@ export class IndividualConnectionRepository {
     await this.em.persistAndFlush(connection);
   }
 
+  purgeMember(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(IndividualConnection, { orgId, roxUserId });
+  }
+
   async saveAll(connections: IndividualConnection[]): Promise<void> {
     await this.em.persistAndFlush(connections);
   }

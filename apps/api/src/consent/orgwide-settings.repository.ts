@@ -25,6 +25,10 @@ export class OrgwideSettingsRepository {
     await this.em.persistAndFlush(entity);
   }
 
+  purgeMemberOverride(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(MemberOverride, { orgId, roxUserId });
+  }
+
   async removeOverride(override: MemberOverride): Promise<void> {
     await this.em.removeAndFlush(override);
   }

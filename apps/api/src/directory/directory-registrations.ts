@@ -2,16 +2,18 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 
 import { DirectoryHooks } from '../consent/directory-hooks';
 import { OrgDataPurgers } from '../consent/org-data-purgers';
+import { MemberDataPurgers } from '../members/member-data-purger';
 import { DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
 import { DirectoryRepository } from './directory.repository';
 
-/** Plugs the directory feature into consent: first sync on connect, status, disconnect purge. */
+/** Plugs directory into consent (first sync, status, disconnect purge) and into member removal. */
 @Injectable()
 export class DirectoryRegistrations implements OnModuleInit {
   constructor(
     private readonly hooks: DirectoryHooks,
     private readonly purgers: OrgDataPurgers,
+    private readonly memberPurgers: MemberDataPurgers,
     private readonly jobs: DirectoryJobs,
     private readonly reader: DirectoryReader,
     private readonly repo: DirectoryRepository,
@@ -36,6 +38,10 @@ export class DirectoryRegistrations implements OnModuleInit {
     this.purgers.register({
       name: 'directory_sync_state',
       purge: (orgId) => this.repo.purgeSyncState(orgId),
+    });
+    this.memberPurgers.register({
+      name: 'directory_probe',
+      purge: (orgId, roxUserId) => this.repo.purgeMemberProbe(orgId, roxUserId),
     });
   }
 }

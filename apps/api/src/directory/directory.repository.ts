@@ -144,6 +144,10 @@ export class DirectoryRepository {
     return this.em.nativeDelete(DirectorySyncState, { orgId });
   }
 
+  purgeMemberProbe(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(DirectoryProbe, { orgId, roxUserId });
+  }
+
   purgeProbes(orgId: string): Promise<number> {
     return this.em.nativeDelete(DirectoryProbe, { orgId });
   }

@@ -11,6 +11,7 @@ import {
   startConnect,
   type OrgTokens,
 } from '../support/orgwide';
+import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 describe('org-wide settings, overrides and access rules', () => {
@@ -210,6 +211,44 @@ describe('org-wide settings, overrides and access rules', () => {
       .map((a) => a.action)
       .filter((a) => a.startsWith('orgwide.override'));
     expect(actions).toEqual(['orgwide.override-removed', 'orgwide.override-set']);
+  });
+
+  it('drops a removed member’s override and individual connections, in the worker', async () => {
+    await seedMembers(env, org, [{ roxUserId: 'u-leaver', email: 'leaver@contoso.com' }]);
+    const leaver = await env.api.tokenFor({
+      roxUserId: 'u-leaver',
+      orgId: org.orgId,
+      role: 'member',
+    });
+    const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+    await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/u-leaver')
+      .set(auth(org.admin))
+      .send({ calendarAccess: 'off', emailAccess: null })
+      .expect(200);
+    await env.api
+      .http()
+      .post('/api/v1/individual-connections')
+      .set(auth(leaver))
+      .send({ provider: 'microsoft', kind: 'mail' })
+      .expect(201);
+
+    await env.api.startWorker();
+    await env.api.http().delete('/api/v1/members/u-leaver').set(auth(org.service)).expect(204);
+    const [purged] = await eventually(async () => {
+      const entries = await auditActions(env, org, 'members.data-purged');
+      return entries.length > 0 ? entries : null;
+    });
+    expect(purged?.details).toEqual({
+      removed: { member_override: 1, individual_connection: 1, directory_probe: 0 },
+    });
+    expect((await get(org.admin)).body.overrides).toEqual([]);
+    const left = await env.api
+      .http()
+      .get('/api/v1/individual-connections?all=true')
+      .set(auth(org.admin));
+    expect(left.body.items).toEqual([]);
   });
 
   it('refuses to change the tenant of a connected org', async () => {

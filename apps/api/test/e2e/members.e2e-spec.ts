@@ -188,7 +188,7 @@ describe('members', () => {
     });
     expect(entry).toMatchObject({
       actor: { id: 'system', role: 'system' },
-      details: { removed: {} },
+      details: { removed: { member_override: 0, individual_connection: 0, directory_probe: 0 } },
     });
     expect(entry.requestId).toMatch(/^job:members:/);
   });
