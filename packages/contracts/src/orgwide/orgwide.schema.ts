@@ -90,6 +90,12 @@ export const ConsentOutcomeSchema = z.enum([
   'state_reused',
   'consent_not_propagated',
   'microsoft_error',
+  // Proof of control (sign-in before admin consent).
+  'browser_mismatch',
+  'signin_failed',
+  'not_tenant_admin',
+  'guest_account',
+  'tenant_taken',
 ]);
 export type ConsentOutcome = z.infer<typeof ConsentOutcomeSchema>;
 

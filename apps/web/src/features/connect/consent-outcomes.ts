@@ -131,6 +131,57 @@ export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanatio
     ],
     primaryAction: RETRY,
   },
+  browser_mismatch: {
+    tone: 'danger',
+    title: 'This connection was started in another browser',
+    reason:
+      'For your safety, a connection can only be finished in the browser that started it. A link opened elsewhere (or sent to you by someone else) is refused.',
+    nextSteps: [
+      'Start the connection again from the Rox admin console in this browser.',
+      'If you did not start a connection yourself, someone may have sent you their link: do not accept it.',
+    ],
+    primaryAction: RETRY,
+  },
+  signin_failed: {
+    tone: 'danger',
+    title: 'Your Microsoft sign-in could not be verified',
+    reason:
+      'Rox could not verify the sign-in Microsoft returned (it was expired, altered or meant for another request), so nothing was connected.',
+    nextSteps: ['Start the connection again and sign in on the Microsoft page.'],
+    primaryAction: RETRY,
+  },
+  not_tenant_admin: {
+    tone: 'danger',
+    title: 'Sign in as a Global Administrator or Privileged Role Administrator',
+    reason:
+      'The Microsoft account that signed in does not hold a role that can grant Microsoft Graph application permissions for the whole tenant. Cloud Application and Application Administrators cannot grant them.',
+    nextSteps: [
+      'Start again and sign in with a Global Administrator or Privileged Role Administrator account of your tenant.',
+      'Or ask such an administrator to run this connection for you.',
+    ],
+    primaryAction: RETRY,
+  },
+  guest_account: {
+    tone: 'danger',
+    title: 'A guest account cannot connect the tenant',
+    reason:
+      'The account that signed in is a guest in this tenant. Only a member administrator of the tenant can connect it.',
+    nextSteps: [
+      'Start again and sign in with an administrator account that belongs to the tenant.',
+    ],
+    primaryAction: RETRY,
+  },
+  tenant_taken: {
+    tone: 'danger',
+    title: 'This tenant is connected to another Rox organisation',
+    reason:
+      'A Microsoft 365 tenant can be connected to one Rox organisation at a time, and another organisation already holds this one.',
+    nextSteps: [
+      'Check that you entered the right tenant.',
+      'If the other organisation should no longer hold it, ask its Rox admin to disconnect Microsoft Enterprise, or contact Rox support.',
+    ],
+    primaryAction: RETRY,
+  },
 };
 
 /** The explanation for a raw `?outcome=` value; unknown values get a safe generic answer. */
