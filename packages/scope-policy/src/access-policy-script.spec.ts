@@ -23,23 +23,61 @@ function commands(script: string): string[] {
 }
 
 describe('accessPolicyScript', () => {
-  it('connects, creates the group, adds members, creates the policy and tests each member', () => {
-    expect(commands(accessPolicyScript(buildInput({ adminUpn: 'admin@contoso.com' })))).toEqual([
+  it('connects, creates the group, adds members, creates the policy, tests a member and an outsider', () => {
+    expect(
+      commands(
+        accessPolicyScript(
+          buildInput({ adminUpn: 'admin@contoso.com', outsider: 'cy@contoso.com' }),
+        ),
+      ),
+    ).toEqual([
       "Connect-ExchangeOnline -UserPrincipalName 'admin@contoso.com'",
       "New-DistributionGroup -Name 'Rox Mailboxes' -Type Security -PrimarySmtpAddress 'rox-mailboxes@contoso.com'",
       "Add-DistributionGroupMember -Identity 'rox-mailboxes@contoso.com' -Member 'ana@contoso.com'",
       "Add-DistributionGroupMember -Identity 'rox-mailboxes@contoso.com' -Member 'bo@contoso.com'",
       `New-ApplicationAccessPolicy -AppId '${APP_ID}' -PolicyScopeGroupId 'rox-mailboxes@contoso.com' -AccessRight RestrictAccess -Description 'Limit Microsoft Graph mail and calendar access of Rox to specific users'`,
       `Test-ApplicationAccessPolicy -Identity 'ana@contoso.com' -AppId '${APP_ID}'`,
-      `Test-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId '${APP_ID}'`,
+      `Test-ApplicationAccessPolicy -Identity 'cy@contoso.com' -AppId '${APP_ID}'`,
     ]);
+  });
+
+  it('says the member must be Granted and the outsider Denied', () => {
+    const script = accessPolicyScript(buildInput({ outsider: 'cy@contoso.com' }));
+    expect(script).toContain('must be Granted for a member of the group');
+    expect(script).toContain('and Denied for someone outside it');
+    expect(script.trimEnd().split('\n').slice(-2)).toEqual([
+      `Test-ApplicationAccessPolicy -Identity 'ana@contoso.com' -AppId '${APP_ID}'`,
+      `Test-ApplicationAccessPolicy -Identity 'cy@contoso.com' -AppId '${APP_ID}'`,
+    ]);
+  });
+
+  it('leaves a commented outsider test to fill in when no outsider is known', () => {
+    const script = accessPolicyScript(buildInput());
+    expect(script).toContain(
+      `# Test-ApplicationAccessPolicy -Identity '<someone-outside-the-group>' -AppId '${APP_ID}'`,
+    );
+    expect(commands(script).filter((c) => c.startsWith('Test-'))).toHaveLength(1);
+  });
+
+  it('lists flagged people as comments with the reason and never adds them', () => {
+    const script = accessPolicyScript(
+      buildInput({
+        flagged: [
+          { address: 'dee@contoso.com', reason: 'no Exchange Online mailbox' },
+          { address: 'eve@contoso.com', reason: 'blocked\nby another policy' },
+        ],
+      }),
+    );
+    expect(script).toContain('#    dee@contoso.com: no Exchange Online mailbox');
+    expect(script).toContain('#    eve@contoso.com: blocked by another policy');
+    expect(script).not.toContain("-Member 'dee@contoso.com'");
   });
 
   it('uses DenyAccess when asked and says the test should report Denied', () => {
     const script = accessPolicyScript(buildInput({ accessRight: 'DenyAccess' }));
 
     expect(script).toContain('-AccessRight DenyAccess');
-    expect(script).toContain('should be Denied');
+    expect(script).toContain('must be Denied for a member of the group');
     expect(commands(script)[0]).toBe('Connect-ExchangeOnline');
   });
 

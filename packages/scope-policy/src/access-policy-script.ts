@@ -17,6 +17,16 @@ export interface AccessPolicyScriptInput {
   readonly adminUpn?: string;
   /** Description stored on the policy. */
   readonly description?: string;
+  /**
+   * People in scope who cannot work through the policy (no mailbox, blocked by another policy):
+   * listed as comments with the reason, never added.
+   */
+  readonly flagged?: readonly { readonly address: string; readonly reason: string }[];
+  /**
+   * A mailbox outside the group, for the second verification line. Omitted, the script leaves a
+   * commented line for the admin to fill in.
+   */
+  readonly outsider?: string;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,7 +50,8 @@ export function quotePowerShell(value: string): string {
 /**
  * The Exchange Online PowerShell an admin runs to scope the app's mail and calendar access to a
  * mail-enabled security group (Exchange ApplicationAccessPolicy): connect, create the group, add
- * each member, create the policy for the app, then test the policy for each member.
+ * each member (and list, without adding, the ones who cannot work), create the policy for the
+ * app, then test it once for a member and once for someone outside the group.
  */
 export function accessPolicyScript(input: AccessPolicyScriptInput): string {
   if (!GUID.test(input.appId))
@@ -57,8 +68,13 @@ export function accessPolicyScript(input: AccessPolicyScriptInput): string {
   const description = quotePowerShell(
     input.description ?? 'Limit Microsoft Graph mail and calendar access of Rox to specific users',
   );
-  const expected = accessRight === 'RestrictAccess' ? 'Granted' : 'Denied';
-
+  // RestrictAccess: members are Granted and everyone else Denied; DenyAccess the other way round.
+  const memberResult = accessRight === 'RestrictAccess' ? 'Granted' : 'Denied';
+  const outsiderResult = accessRight === 'RestrictAccess' ? 'Denied' : 'Granted';
+  const flagged = (input.flagged ?? []).filter((f) => !members.includes(f.address.trim()));
+  const firstMember = members[0] as string;
+  const testLine = (identity: string) =>
+    `Test-ApplicationAccessPolicy -Identity ${quotePowerShell(identity)} -AppId ${appId}`;
   return [
     '# 1. Connect to Exchange Online (needs the ExchangeOnlineManagement module).',
     input.adminUpn === undefined
@@ -72,15 +88,29 @@ export function accessPolicyScript(input: AccessPolicyScriptInput): string {
     ...members.map(
       (m) => `Add-DistributionGroupMember -Identity ${group} -Member ${quotePowerShell(m)}`,
     ),
+    ...(flagged.length > 0
+      ? [
+          '#    Not added, because Rox could not work for them through this policy:',
+          ...flagged.map((f) => `#    ${oneLine(f.address)}: ${oneLine(f.reason)}`),
+        ]
+      : []),
     '',
     `# 4. Link the app to the group (${accessRight}).`,
     `New-ApplicationAccessPolicy -AppId ${appId} -PolicyScopeGroupId ${group} -AccessRight ${accessRight} -Description ${description}`,
     '',
-    `# 5. Verify: AccessCheckResult should be ${expected} for each member.`,
+    `# 5. Verify: AccessCheckResult must be ${memberResult} for a member of the group`,
+    `#    and ${outsiderResult} for someone outside it.`,
     '#    Graph can take over an hour to apply a new policy even when this test already shows it.',
-    ...members.map(
-      (m) => `Test-ApplicationAccessPolicy -Identity ${quotePowerShell(m)} -AppId ${appId}`,
-    ),
+    testLine(firstMember),
+    input.outsider === undefined
+      ? `# Replace <someone-outside-the-group> with a mailbox that is not in the group, then run:\n# ${testLine('<someone-outside-the-group>')}`
+      : testLine(input.outsider),
     '',
   ].join('\n');
+}
+
+// Comments must stay on one line, whatever a display name or reason contains.
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ');
 }

@@ -32,6 +32,18 @@ export const CAPABILITY_FEATURES: Readonly<Record<Capability, string>> = {
   mail_send: 'Sending email from Rox as the member',
 };
 
+/**
+ * Capabilities Rox actually runs today. Calendar and mail sync are not built yet, so a grant or a
+ * setting that allows them must not be presented as something Rox does. Add a capability here in
+ * the same change that ships its sync.
+ */
+export const RUNNING_CAPABILITIES: readonly Capability[] = ['directory_sync'];
+
+/** True when Rox ships (and runs) the sync behind `capability`. */
+export function isRunningCapability(capability: Capability): boolean {
+  return RUNNING_CAPABILITIES.includes(capability);
+}
+
 /** The least-privileged application permission that provides each capability. */
 export const CAPABILITY_MINIMUM_PERMISSION: Readonly<Record<Capability, ApplicationPermission>> = {
   directory_sync: 'User.Read.All',

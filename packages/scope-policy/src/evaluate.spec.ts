@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 
 import { capabilitiesFromPermissions, type Capability } from './capabilities';
 import {
+  configuredFeatures,
   effectiveAccess,
+  entraPermissionsSteps,
   evaluateGrant,
   requestedApplicationPermissions,
   requiredApplicationPermissions,
+  revokePermissionStep,
+  revokeSteps,
 } from './evaluate';
 import { type ApplicationPermission } from './permissions';
 import {
@@ -280,5 +284,37 @@ describe('effectiveAccess', () => {
       'Calendar access is set to read_write but the granted permissions only allow read: missing Calendars.ReadWrite (Two-way calendar sync: create, update and delete Outlook events from Rox).',
     );
     expect(result.emailAccess.reason).toBeNull();
+  });
+});
+
+describe('configuredFeatures', () => {
+  it('lists only what the settings use and the grant allows, marking what Rox runs today', () => {
+    const everything = capabilitiesFromPermissions(EVERYTHING_REQUESTED);
+    expect(configuredFeatures(buildSettings('read', 'off'), everything)).toEqual([
+      expect.objectContaining({ capability: 'directory_sync', isRunning: true }),
+      expect.objectContaining({ capability: 'calendar_read', isRunning: false }),
+    ]);
+  });
+
+  it('drops what the grant lacks even when the settings ask for it', () => {
+    expect(
+      configuredFeatures(buildSettings('read_write', 'metadata'), ['directory_sync']).map(
+        (f) => f.capability,
+      ),
+    ).toEqual(['directory_sync']);
+  });
+});
+
+describe('entraPermissionsSteps', () => {
+  it('names the app once; revokeSteps adds the one permission step', () => {
+    const shared = entraPermissionsSteps('Rox Orgwide Integration');
+    expect(shared).toHaveLength(3);
+    expect(shared[2]).toBe(
+      'Select Rox Orgwide Integration, then Permissions, then the Admin consent tab.',
+    );
+    expect(revokeSteps('Mail.Send', 'Send mail as any user', 'Rox Orgwide Integration')).toEqual([
+      ...shared,
+      revokePermissionStep('Mail.Send', 'Send mail as any user'),
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import {
   CAPABILITY_MINIMUM_PERMISSION,
   EMAIL_ACCESS_CAPABILITIES,
   hasCapability,
+  isRunningCapability,
   type Capability,
 } from './capabilities';
 import {
@@ -235,18 +236,56 @@ export function evaluateGrant(input: EvaluateGrantInput): GrantEvaluation {
   };
 }
 
+/**
+ * The Entra admin center steps that lead to the app's admin-consented permissions. They are the
+ * same for every permission, so screens say them once and then list what to revoke.
+ */
+export function entraPermissionsSteps(appDisplayName: string = DEFAULT_APP_DISPLAY_NAME): string[] {
+  return [
+    'Sign in to the Microsoft Entra admin center (https://entra.microsoft.com) as at least a Cloud Application Administrator.',
+    'Browse to Entra ID > Enterprise apps > All applications (older menus: Identity > Applications > Enterprise applications > All applications).',
+    `Select ${appDisplayName}, then Permissions, then the Admin consent tab.`,
+  ];
+}
+
+/** The one step that revokes a single permission, once the admin is on the Admin consent tab. */
+export function revokePermissionStep(permission: string, displayName: string): string {
+  return `Find Microsoft Graph ${permission} ("${displayName}", type Application), select the ... control on its row, then select Revoke permission.`;
+}
+
 /** Entra admin center steps to revoke one admin-consented application permission. */
 export function revokeSteps(
   permission: string,
   displayName: string,
   appDisplayName: string = DEFAULT_APP_DISPLAY_NAME,
 ): string[] {
-  return [
-    'Sign in to the Microsoft Entra admin center (https://entra.microsoft.com) as at least a Cloud Application Administrator.',
-    'Browse to Entra ID > Enterprise apps > All applications (older menus: Identity > Applications > Enterprise applications > All applications).',
-    `Select ${appDisplayName}, then Permissions, then the Admin consent tab.`,
-    `Find Microsoft Graph ${permission} ("${displayName}", type Application), select the ... control on its row, then select Revoke permission.`,
-  ];
+  return [...entraPermissionsSteps(appDisplayName), revokePermissionStep(permission, displayName)];
+}
+
+/** A capability the configuration uses and the grant allows, and whether Rox runs it yet. */
+export interface ConfiguredFeature {
+  readonly capability: Capability;
+  readonly description: string;
+  /** False while Rox does not ship that sync yet (see {@link RUNNING_CAPABILITIES}). */
+  readonly isRunning: boolean;
+}
+
+/**
+ * What Rox does for a tenant: the capabilities the settings use AND the grant allows, each
+ * marked running or not built yet. Never the whole grant: a broad consent is not a feature.
+ */
+export function configuredFeatures(
+  settings: OrgAccessSettings,
+  granted: Iterable<Capability>,
+): ConfiguredFeature[] {
+  const available = new Set(granted);
+  return requiredCapabilities(settings)
+    .filter((c) => available.has(c))
+    .map((capability) => ({
+      capability,
+      description: CAPABILITY_FEATURES[capability],
+      isRunning: isRunningCapability(capability),
+    }));
 }
 
 /** One access setting after clamping it to what the grant allows. */
