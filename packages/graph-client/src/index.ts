@@ -67,6 +67,17 @@ export {
 export { type AccessTokenClaims, decodeJwtPayload, rolesOf } from './jwt';
 export { BoundGraphClient, MicrosoftGraph } from './microsoft-graph';
 export {
+  canGrantApplicationPermissions,
+  DIRECTORY_ROLE,
+  type IdTokenProblem,
+  IdTokenRejectedError,
+  OidcSignIn,
+  ROLES_THAT_GRANT_APP_PERMISSIONS,
+  SIGN_IN_SCOPES,
+  type SignInUrlInput,
+  type VerifiedIdToken,
+} from './oidc-sign-in';
+export {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
   isRetryable,

@@ -11,6 +11,7 @@ import {
   MailboxLimiter,
   RetryMiddleware,
 } from './middleware';
+import { OidcSignIn } from './oidc-sign-in';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { OpenIdConfigurationCache, resolveTenantId } from './tenant';
 
@@ -42,6 +43,8 @@ export class MicrosoftGraph {
   readonly appTokens: AppTokenProvider;
   /** Per-user OAuth (auth code + PKCE, refresh, admin-consent URL). */
   readonly delegated: DelegatedAuth;
+  /** OpenID Connect sign-in that proves who the user is (verified ID token, no Graph scope). */
+  readonly signIn: OidcSignIn;
   private readonly logger: GraphLogger;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -51,6 +54,7 @@ export class MicrosoftGraph {
     const discovery = new OpenIdConfigurationCache(config.authorityHost);
     this.appTokens = new AppTokenProvider(config, discovery);
     this.delegated = new DelegatedAuth(config, discovery);
+    this.signIn = new OidcSignIn(config, discovery);
     this.logger = config.logger ?? NOOP_LOGGER;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
     this.sleep = config.sleep ?? defaultSleep;

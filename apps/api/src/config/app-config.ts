@@ -7,6 +7,20 @@ export interface KeyRingEntry {
   key: Buffer;
 }
 
+/** One app registration: its client id, display name in Entra and how it proves itself. */
+export interface AppRegistrationConfig {
+  clientId: string;
+  displayName: string;
+  credential:
+    | { kind: 'secret'; secret: string }
+    | {
+        kind: 'certificate';
+        certificatePem: string;
+        privateKeyPem: string;
+        thumbprintSha1: string;
+      };
+}
+
 /** The parsed environment cut into the slices each module reads. Built once at boot. */
 export class AppConfig {
   readonly nodeEnv: Env['NODE_ENV'];
@@ -33,16 +47,10 @@ export class AppConfig {
   readonly microsoft: {
     authorityHost: string;
     graphBaseUrl: string;
-    clientId: string;
-    appDisplayName: string;
-    credential:
-      | { kind: 'secret'; secret: string }
-      | {
-          kind: 'certificate';
-          certificatePem: string;
-          privateKeyPem: string;
-          thumbprintSha1: string;
-        };
+    /** "Rox Orgwide Integration": application permissions only (admin consent, sign-in proof). */
+    orgwide: AppRegistrationConfig;
+    /** "Rox 365 Integration": delegated permissions (individual connections). */
+    individual: AppRegistrationConfig;
   };
 
   constructor(env: Env) {
@@ -80,18 +88,8 @@ export class AppConfig {
     this.microsoft = {
       authorityHost: env.MS_AUTHORITY_HOST.replace(/\/$/, ''),
       graphBaseUrl: env.MS_GRAPH_BASE_URL.replace(/\/$/, ''),
-      clientId: env.MS_CLIENT_ID,
-      appDisplayName: env.MS_APP_DISPLAY_NAME,
-      credential:
-        env.MS_CREDENTIAL_KIND === 'secret'
-          ? { kind: 'secret', secret: env.MS_CLIENT_SECRET ?? '' }
-          : {
-              kind: 'certificate',
-              // Read once at boot, like the rest of the environment.
-              certificatePem: readFileSync(env.MS_CLIENT_CERT_FILE ?? '', 'utf8'),
-              privateKeyPem: readFileSync(env.MS_CLIENT_KEY_FILE ?? '', 'utf8'),
-              thumbprintSha1: (env.MS_CLIENT_CERT_THUMBPRINT ?? '').toLowerCase(),
-            },
+      orgwide: appRegistration(env, 'MS_ORGWIDE'),
+      individual: appRegistration(env, 'MS_INDIVIDUAL'),
     };
     this.orgwide = {
       consentStateTtlSeconds: env.ORGWIDE_CONSENT_STATE_TTL_SECONDS,
@@ -102,4 +100,23 @@ export class AppConfig {
       activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID,
     };
   }
+}
+
+function appRegistration(env: Env, prefix: 'MS_ORGWIDE' | 'MS_INDIVIDUAL'): AppRegistrationConfig {
+  // The schema guarantees the credential kind's own variables are present.
+  const kind = env[`${prefix}_CREDENTIAL_KIND`];
+  return {
+    clientId: env[`${prefix}_CLIENT_ID`],
+    displayName: env[`${prefix}_APP_DISPLAY_NAME`],
+    credential:
+      kind === 'secret'
+        ? { kind: 'secret', secret: env[`${prefix}_CLIENT_SECRET`] ?? '' }
+        : {
+            kind: 'certificate',
+            // Read once at boot, like the rest of the environment.
+            certificatePem: readFileSync(env[`${prefix}_CLIENT_CERT_FILE`] ?? '', 'utf8'),
+            privateKeyPem: readFileSync(env[`${prefix}_CLIENT_KEY_FILE`] ?? '', 'utf8'),
+            thumbprintSha1: (env[`${prefix}_CLIENT_CERT_THUMBPRINT`] ?? '').toLowerCase(),
+          },
+  };
 }

@@ -7,7 +7,8 @@ const valid = {
   ROX_DEV_JWT_SECRET: 'x'.repeat(32),
   ENCRYPTION_KEYS: `k1:${key}`,
   ENCRYPTION_ACTIVE_KEY_ID: 'k1',
-  MS_CLIENT_SECRET: 'secret',
+  MS_ORGWIDE_CLIENT_SECRET: 'secret',
+  MS_INDIVIDUAL_CLIENT_SECRET: 'other-secret',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -56,14 +57,32 @@ describe('environment schema', () => {
     ]);
   });
 
-  it('requires the credential the Microsoft credential kind names', () => {
-    const { MS_CLIENT_SECRET: _, ...noSecret } = valid;
-    expect(problems(noSecret)).toEqual([expect.stringMatching(/^MS_CLIENT_SECRET: required/)]);
-    expect(problems({ ...valid, MS_CREDENTIAL_KIND: 'certificate' }).sort()).toEqual([
-      expect.stringMatching(/^MS_CLIENT_CERT_FILE: required/),
-      expect.stringMatching(/^MS_CLIENT_CERT_THUMBPRINT: required/),
-      expect.stringMatching(/^MS_CLIENT_KEY_FILE: required/),
-    ]);
+  it.each(['MS_ORGWIDE', 'MS_INDIVIDUAL'])(
+    'requires the credential the %s credential kind names',
+    (prefix) => {
+      const noSecret = Object.fromEntries(
+        Object.entries(valid).filter(([name]) => name !== `${prefix}_CLIENT_SECRET`),
+      );
+      expect(problems(noSecret)).toEqual([
+        expect.stringMatching(new RegExp(`^${prefix}_CLIENT_SECRET: required`)),
+      ]);
+      expect(problems({ ...valid, [`${prefix}_CREDENTIAL_KIND`]: 'certificate' }).sort()).toEqual([
+        expect.stringMatching(new RegExp(`^${prefix}_CLIENT_CERT_FILE: required`)),
+        expect.stringMatching(new RegExp(`^${prefix}_CLIENT_CERT_THUMBPRINT: required`)),
+        expect.stringMatching(new RegExp(`^${prefix}_CLIENT_KEY_FILE: required`)),
+      ]);
+    },
+  );
+
+  it('keeps the two app registrations apart, and lets them share values', () => {
+    const env = parseEnv({
+      ...valid,
+      MS_INDIVIDUAL_CLIENT_ID: '11111111-2222-4333-8444-555555555555',
+    });
+    expect(env.MS_ORGWIDE_CLIENT_ID).not.toBe(env.MS_INDIVIDUAL_CLIENT_ID);
+    expect(env.MS_ORGWIDE_APP_DISPLAY_NAME).toBe('Rox Orgwide Integration');
+    const same = parseEnv({ ...valid, MS_INDIVIDUAL_CLIENT_ID: env.MS_ORGWIDE_CLIENT_ID });
+    expect(same.MS_INDIVIDUAL_CLIENT_ID).toBe(same.MS_ORGWIDE_CLIENT_ID);
   });
 
   it('checks the key ring: length, duplicates and the active key', () => {

@@ -11,6 +11,60 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+// The emulator's fixed registration of the delegated app (not a secret: it exists only locally).
+const INDIVIDUAL_EMULATOR_CLIENT_ID = '3c9d5e7f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+
+type AppPrefix = 'MS_ORGWIDE' | 'MS_INDIVIDUAL';
+
+function appRegistrationShape(defaults: { clientId: string; displayName: string }) {
+  return {
+    CLIENT_ID: z.uuid().default(defaults.clientId),
+    APP_DISPLAY_NAME: z.string().min(1).default(defaults.displayName),
+    CREDENTIAL_KIND: z.enum(['secret', 'certificate']).default('secret'),
+    CLIENT_SECRET: z.string().min(1).optional(),
+    CLIENT_CERT_FILE: z.string().min(1).optional(),
+    CLIENT_KEY_FILE: z.string().min(1).optional(),
+    CLIENT_CERT_THUMBPRINT: z
+      .string()
+      .regex(/^[0-9a-fA-F]{40}$/, 'hex SHA-1 thumbprint (40 characters)')
+      .optional(),
+  };
+}
+type AppRegistrationShape = ReturnType<typeof appRegistrationShape>;
+
+/** One app registration's variables under a prefix: client id, display name, secret or certificate. */
+function appRegistrationVars<P extends AppPrefix>(
+  prefix: P,
+  defaults: { clientId: string; displayName: string },
+) {
+  const shape = appRegistrationShape(defaults);
+  return Object.fromEntries(
+    Object.entries(shape).map(([name, schema]) => [`${prefix}_${name}`, schema]),
+  ) as { [K in keyof AppRegistrationShape as `${P}_${K}`]: AppRegistrationShape[K] };
+}
+
+function requireCredential(
+  env: Record<string, unknown>,
+  prefix: AppPrefix,
+  ctx: z.RefinementCtx,
+): void {
+  const kind = env[`${prefix}_CREDENTIAL_KIND`];
+  const needed =
+    kind === 'secret'
+      ? ['CLIENT_SECRET']
+      : ['CLIENT_CERT_FILE', 'CLIENT_KEY_FILE', 'CLIENT_CERT_THUMBPRINT'];
+  for (const name of needed) {
+    const key = `${prefix}_${name}`;
+    if (!env[key]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `required when ${prefix}_CREDENTIAL_KIND=${String(kind)}`,
+      });
+    }
+  }
+}
+
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const envSchema = z
@@ -46,16 +100,17 @@ export const envSchema = z
     // production must set them all.
     MS_AUTHORITY_HOST: z.url().default('https://localhost:4010'),
     MS_GRAPH_BASE_URL: z.url().default('https://localhost:4010'),
-    MS_CLIENT_ID: z.uuid().default('6f8b2c1e-3d4a-4b5c-9e7f-0a1b2c3d4e5f'),
-    MS_CREDENTIAL_KIND: z.enum(['secret', 'certificate']).default('secret'),
-    MS_CLIENT_SECRET: z.string().min(1).optional(),
-    MS_CLIENT_CERT_FILE: z.string().min(1).optional(),
-    MS_CLIENT_KEY_FILE: z.string().min(1).optional(),
-    MS_CLIENT_CERT_THUMBPRINT: z
-      .string()
-      .regex(/^[0-9a-fA-F]{40}$/, 'hex SHA-1 thumbprint (40 characters)')
-      .optional(),
-    MS_APP_DISPLAY_NAME: z.string().min(1).default('Rox 365 Integration'),
+    // Two app registrations, as the seeds describe: "Rox Orgwide Integration" carries only the
+    // application permissions (admin consent); "Rox 365 Integration" carries the delegated ones
+    // (individual connections). The same values may be given for both.
+    ...appRegistrationVars('MS_ORGWIDE', {
+      clientId: '6f8b2c1e-3d4a-4b5c-9e7f-0a1b2c3d4e5f',
+      displayName: 'Rox Orgwide Integration',
+    }),
+    ...appRegistrationVars('MS_INDIVIDUAL', {
+      clientId: INDIVIDUAL_EMULATOR_CLIENT_ID,
+      displayName: 'Rox 365 Integration',
+    }),
 
     // Org-wide connection (admin consent).
     ORGWIDE_CONSENT_STATE_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
@@ -110,28 +165,8 @@ export const envSchema = z
         message: 'required when ROX_AUTH_MODE=dev (at least 32 characters)',
       });
     }
-    if (env.MS_CREDENTIAL_KIND === 'secret' && !env.MS_CLIENT_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['MS_CLIENT_SECRET'],
-        message: 'required when MS_CREDENTIAL_KIND=secret',
-      });
-    }
-    if (env.MS_CREDENTIAL_KIND === 'certificate') {
-      for (const key of [
-        'MS_CLIENT_CERT_FILE',
-        'MS_CLIENT_KEY_FILE',
-        'MS_CLIENT_CERT_THUMBPRINT',
-      ] as const) {
-        if (!env[key]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: 'required when MS_CREDENTIAL_KIND=certificate',
-          });
-        }
-      }
-    }
+    requireCredential(env, 'MS_ORGWIDE', ctx);
+    requireCredential(env, 'MS_INDIVIDUAL', ctx);
     if (!env.ENCRYPTION_KEYS.some((k) => k.keyId === env.ENCRYPTION_ACTIVE_KEY_ID)) {
       ctx.addIssue({
         code: 'custom',

@@ -7,11 +7,12 @@ import {
   type ConsentCallbackQuery,
   type ConsentOutcome,
 } from '@rox365/contracts';
-import { IdentityError, MicrosoftGraph } from '@rox365/graph-client';
+import { IdentityError } from '@rox365/graph-client';
 import { requestedApplicationPermissions } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { OrgwideGraph } from '../platform/graph/graph.module';
 import { Clock } from '../platform/time/clock';
 import { evaluate } from './consent-policy';
 import { ConsentStateRepository } from './consent-state.repository';
@@ -47,7 +48,7 @@ export class ConsentFlowService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly graph: MicrosoftGraph,
+    private readonly graph: OrgwideGraph,
     private readonly settings: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
     private readonly states: ConsentStateRepository,
@@ -158,7 +159,7 @@ export class ConsentFlowService {
         emailAccess: settings?.emailAccess ?? 'off',
         overrides: await this.settings.overrides(attempt.orgId),
       },
-      this.config.microsoft.appDisplayName,
+      this.config.microsoft.orgwide.displayName,
     );
     const outcome: ConsentOutcome =
       evaluation.isSufficient && connection.grantedPermissions.length > 0

@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { type PermissionReport } from '@rox365/contracts';
-import { IdentityError, MicrosoftGraph } from '@rox365/graph-client';
+import { IdentityError } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { OrgwideGraph } from '../platform/graph/graph.module';
 import { Clock } from '../platform/time/clock';
 import { ConnectionReader } from './connection-reader.service';
 import { disabledFeatures, evaluate, toPermissionReport } from './consent-policy';
@@ -21,10 +23,11 @@ export class PermissionCheckService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly graph: MicrosoftGraph,
+    private readonly graph: OrgwideGraph,
     private readonly connections: OrgwideConnectionRepository,
     private readonly reader: ConnectionReader,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
   ) {}
 
@@ -37,7 +40,7 @@ export class PermissionCheckService {
     const evaluation = evaluate(
       connection?.grantedPermissions ?? [],
       settings ?? NO_SETTINGS,
-      this.config.microsoft.appDisplayName,
+      this.config.microsoft.orgwide.displayName,
     );
     return toPermissionReport(evaluation, connection?.permissionsCheckedAt ?? null);
   }
@@ -71,32 +74,35 @@ export class PermissionCheckService {
           : error.kind;
       const previous = connection.checkError;
       connection.recordCheckError(code, now);
-      await this.connections.save(connection);
-      if (previous !== code) {
-        await this.audit.record({
-          orgId: job.orgId,
-          action: 'orgwide.permissions-changed',
-          target: { type: 'orgwide_connection', id: job.orgId },
-          details: {
-            tenantId: connection.tenantId,
-            added: [],
-            removed: [...connection.grantedPermissions],
-            checkError: code,
-          },
-        });
-      }
+      await this.tx.run(async () => {
+        await this.connections.save(connection);
+        if (previous !== code) {
+          await this.audit.record({
+            orgId: job.orgId,
+            action: 'orgwide.permissions-changed',
+            target: { type: 'orgwide_connection', id: job.orgId },
+            details: {
+              tenantId: connection.tenantId,
+              added: [],
+              removed: [...connection.grantedPermissions],
+              checkError: code,
+            },
+          });
+        }
+      });
       this.logger.warn({ orgId: job.orgId, code }, 'permission check could not get a token');
       return { added: [], removed: [] };
     }
     const wasFailing = connection.checkError !== null;
     const { added, removed } = connection.recordGrant(roles, now);
-    await this.connections.save(connection);
-    if (added.length > 0 || removed.length > 0 || wasFailing) {
+    await this.tx.run(async () => {
+      await this.connections.save(connection);
+      if (added.length === 0 && removed.length === 0 && !wasFailing) return;
       const settings = await this.reader.settings(job.orgId);
       const evaluation = evaluate(
         connection.grantedPermissions,
         settings ?? NO_SETTINGS,
-        this.config.microsoft.appDisplayName,
+        this.config.microsoft.orgwide.displayName,
       );
       await this.audit.record({
         orgId: job.orgId,
@@ -110,7 +116,7 @@ export class PermissionCheckService {
           disabledFeatures: disabledFeatures(evaluation),
         },
       });
-    }
+    });
     return { added, removed };
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 
 import { type ProbeOutcome } from '@rox365/contracts';
 import {
-  MicrosoftGraph,
   probeMailbox,
   type MailboxProbeCheck,
   type MailboxProbeResult,
@@ -12,6 +11,8 @@ import { ConnectionReader } from '../consent/connection-reader.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { MembersService } from '../members/members.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { OrgwideGraph } from '../platform/graph/graph.module';
 import { Clock } from '../platform/time/clock';
 import { pickMatch } from './address-mapping';
 import { DirectoryError, DirectoryErrorCode } from './directory.errors';
@@ -29,8 +30,9 @@ export class DirectoryProbeService {
     private readonly connections: ConnectionReader,
     private readonly recheck: PermissionRecheck,
     private readonly members: MembersService,
-    private readonly graph: MicrosoftGraph,
+    private readonly graph: OrgwideGraph,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
   ) {}
 
@@ -90,23 +92,25 @@ export class DirectoryProbeService {
     const now = this.clock.now();
     const existing = await this.repo.findProbe(orgId, roxUserId);
     if (existing) existing.record(record, now);
-    await this.repo.saveProbe(
-      existing ?? new DirectoryProbe({ orgId, roxUserId, result: record, now }),
-    );
-    if (user) {
-      const state = mailboxStateOf(record.mail, record.calendar);
-      if (state) await this.repo.setMailboxState(orgId, user.id, state);
-    }
-    await this.audit.record({
-      orgId,
-      action: 'directory.probed',
-      target: { type: 'member', id: roxUserId },
-      details: {
-        directoryUserId: record.directoryUserId,
-        mail: record.mail,
-        calendar: record.calendar,
-        nextAction: probeNextAction(record.mail, record.calendar),
-      },
+    await this.tx.run(async () => {
+      await this.repo.saveProbe(
+        existing ?? new DirectoryProbe({ orgId, roxUserId, result: record, now }),
+      );
+      if (user) {
+        const state = mailboxStateOf(record.mail, record.calendar);
+        if (state) await this.repo.setMailboxState(orgId, user.id, state);
+      }
+      await this.audit.record({
+        orgId,
+        action: 'directory.probed',
+        target: { type: 'member', id: roxUserId },
+        details: {
+          directoryUserId: record.directoryUserId,
+          mail: record.mail,
+          calendar: record.calendar,
+          nextAction: probeNextAction(record.mail, record.calendar),
+        },
+      });
     });
     return record;
   }

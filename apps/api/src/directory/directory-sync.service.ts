@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { DeltaExpiredError, MicrosoftGraph, usersDeltaPages } from '@rox365/graph-client';
+import { DeltaExpiredError, usersDeltaPages } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { OrgwideGraph } from '../platform/graph/graph.module';
 import { Clock } from '../platform/time/clock';
 import { DELTA_LINK_MAX_AGE_MS } from './directory.constants';
 import { DirectoryError, DirectoryErrorCode } from './directory.errors';
@@ -23,8 +25,9 @@ export class DirectorySyncService {
     private readonly repo: DirectoryRepository,
     private readonly connections: ConnectionReader,
     private readonly recheck: PermissionRecheck,
-    private readonly graph: MicrosoftGraph,
+    private readonly graph: OrgwideGraph,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -90,12 +93,14 @@ export class DirectorySyncService {
     const now = this.clock.now();
     const counts = { ...outcome.counts, total: await this.repo.countUsers(orgId) };
     state.succeed({ deltaLink: outcome.deltaLink, isFull: outcome.full, counts }, now);
-    await this.repo.saveSyncState(state);
-    await this.audit.record({
-      orgId,
-      action: 'directory.synced',
-      target: { type: 'directory', id: connection.tenantId },
-      details: { ...counts, full: outcome.full },
+    await this.tx.run(async () => {
+      await this.repo.saveSyncState(state);
+      await this.audit.record({
+        orgId,
+        action: 'directory.synced',
+        target: { type: 'directory', id: connection.tenantId },
+        details: { ...counts, full: outcome.full },
+      });
     });
     return { ...counts, full: outcome.full };
   }
@@ -103,7 +108,7 @@ export class DirectorySyncService {
   // A full round (no deltaLink) numbers itself and, once complete, deletes users it did not see.
   private async round(
     orgId: string,
-    client: ReturnType<MicrosoftGraph['forTenant']>,
+    client: ReturnType<OrgwideGraph['forTenant']>,
     deltaLink: string | null,
     round: number,
   ): Promise<{ counts: DirectorySyncCounts; deltaLink: string; full: boolean }> {

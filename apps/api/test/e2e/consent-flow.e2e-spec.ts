@@ -331,7 +331,7 @@ describe('org-wide admin consent with a certificate credential', () => {
   afterAll(() => env.close());
 
   it('connects and reads the granted roles with a client assertion', async () => {
-    expect(env.api.config.microsoft.credential.kind).toBe('certificate');
+    expect(env.api.config.microsoft.orgwide.credential.kind).toBe('certificate');
     const org = await orgTokens(env, newOrgId());
     expect(await connectOrg(env, org, { settings: { tenant: DEMO_TENANT.verifiedDomain } })).toBe(
       'connected',

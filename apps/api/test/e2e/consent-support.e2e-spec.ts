@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MicrosoftGraph } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
+import { OrgwideGraph } from '../../src/platform/graph/graph.module';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 
 // The shared emulator support itself: TLS trust from the global setup, the API on a real port.
@@ -15,7 +15,7 @@ describe('emulator test support', () => {
 
   it('trusts the emulator CA in workers and resolves the demo tenant through the API provider', async () => {
     expect(process.env.NODE_EXTRA_CA_CERTS).toMatch(/ca\.pem$/);
-    const graph = env.api.app.get(MicrosoftGraph);
+    const graph = env.api.app.get(OrgwideGraph);
     await expect(graph.resolveTenantId(DEMO_TENANT.verifiedDomain)).resolves.toBe(DEMO_TENANT.id);
   });
 

@@ -59,26 +59,41 @@ export function emulatorEnv(
   emu: RunningEmulator,
   credential: 'secret' | 'certificate' = 'secret',
 ): Record<string, string> {
-  const env: Record<string, string> = {
+  return {
     MS_AUTHORITY_HOST: emu.authorityHost,
     MS_GRAPH_BASE_URL: emu.graphBaseUrl,
-    MS_CLIENT_ID: emu.app.clientId,
-    MS_APP_DISPLAY_NAME: emu.app.displayName,
+    ...appEnv('MS_ORGWIDE', emu.app, credential),
+    ...appEnv('MS_INDIVIDUAL', emu.app, credential),
+  };
+}
+
+function appEnv(
+  prefix: string,
+  app: RunningEmulator['app'],
+  credential: 'secret' | 'certificate',
+): Record<string, string> {
+  const env: Record<string, string> = {
+    [`${prefix}_CLIENT_ID`]: app.clientId,
+    [`${prefix}_APP_DISPLAY_NAME`]: app.displayName,
   };
   if (credential === 'secret') {
-    return { ...env, MS_CREDENTIAL_KIND: 'secret', MS_CLIENT_SECRET: emu.app.clientSecret };
+    return {
+      ...env,
+      [`${prefix}_CREDENTIAL_KIND`]: 'secret',
+      [`${prefix}_CLIENT_SECRET`]: app.clientSecret,
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'rox365-cert-'));
   const certFile = join(dir, 'app.crt.pem');
   const keyFile = join(dir, 'app.key.pem');
-  writeFileSync(certFile, emu.app.certificatePem);
-  writeFileSync(keyFile, emu.app.privateKeyPem, { mode: 0o600 });
+  writeFileSync(certFile, app.certificatePem);
+  writeFileSync(keyFile, app.privateKeyPem, { mode: 0o600 });
   return {
     ...env,
-    MS_CREDENTIAL_KIND: 'certificate',
-    MS_CLIENT_CERT_FILE: certFile,
-    MS_CLIENT_KEY_FILE: keyFile,
-    MS_CLIENT_CERT_THUMBPRINT: emu.app.thumbprintSha1,
+    [`${prefix}_CREDENTIAL_KIND`]: 'certificate',
+    [`${prefix}_CLIENT_CERT_FILE`]: certFile,
+    [`${prefix}_CLIENT_KEY_FILE`]: keyFile,
+    [`${prefix}_CLIENT_CERT_THUMBPRINT`]: app.thumbprintSha1,
   };
 }
 

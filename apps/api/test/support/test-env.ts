@@ -25,7 +25,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     ROX_DEV_ORG_ID: `org_demo_${randomBytes(3).toString('hex')}`,
     ENCRYPTION_KEYS: `v1:${KEY_V1}`,
     ENCRYPTION_ACTIVE_KEY_ID: 'v1',
-    MS_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
+    MS_ORGWIDE_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
+    MS_INDIVIDUAL_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
     ...overrides,
   });
 }

@@ -2,7 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 
 import { MicrosoftGraph, type GraphLogger } from '@rox365/graph-client';
 
-import { AppConfig } from '../../config/app-config';
+import { AppConfig, type AppRegistrationConfig } from '../../config/app-config';
 
 function graphLogger(): GraphLogger {
   const logger = new Logger('graph');
@@ -15,25 +15,45 @@ function graphLogger(): GraphLogger {
 }
 
 /**
- * Microsoft identity platform + Graph as one provider. The same code talks to Microsoft or the
- * emulator depending only on configuration; app-only tokens stay in MSAL's in-memory cache.
+ * "Rox Orgwide Integration": application permissions (client credentials) and the admin's
+ * sign-in that proves control of the tenant. A class of its own so Nest can inject it by type.
+ */
+export class OrgwideGraph extends MicrosoftGraph {}
+
+/** "Rox 365 Integration": delegated permissions for individual connections. */
+export class IndividualGraph extends MicrosoftGraph {}
+
+function graphFor(config: AppConfig, app: AppRegistrationConfig) {
+  return {
+    authorityHost: config.microsoft.authorityHost,
+    graphBaseUrl: config.microsoft.graphBaseUrl,
+    clientId: app.clientId,
+    credential: app.credential,
+    logger: graphLogger(),
+  };
+}
+
+/**
+ * Microsoft identity platform + Graph, one provider per app registration. The same code talks to
+ * Microsoft or the emulator depending only on configuration; app-only tokens stay in MSAL's
+ * in-memory cache.
  */
 @Global()
 @Module({
   providers: [
     {
-      provide: MicrosoftGraph,
+      provide: OrgwideGraph,
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
-        new MicrosoftGraph({
-          authorityHost: config.microsoft.authorityHost,
-          graphBaseUrl: config.microsoft.graphBaseUrl,
-          clientId: config.microsoft.clientId,
-          credential: config.microsoft.credential,
-          logger: graphLogger(),
-        }),
+        new OrgwideGraph(graphFor(config, config.microsoft.orgwide)),
+    },
+    {
+      provide: IndividualGraph,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new IndividualGraph(graphFor(config, config.microsoft.individual)),
     },
   ],
-  exports: [MicrosoftGraph],
+  exports: [OrgwideGraph, IndividualGraph],
 })
 export class GraphModule {}
