@@ -137,6 +137,8 @@ export interface GrantEvaluation {
   readonly capabilities: readonly Capability[];
   /** True when nothing needed is missing. */
   readonly isSufficient: boolean;
+  /** The app's name in Entra, as the revoke steps use it. */
+  readonly appDisplayName: string;
 }
 
 /** Input of {@link evaluateGrant}. */
@@ -233,6 +235,7 @@ export function evaluateGrant(input: EvaluateGrantInput): GrantEvaluation {
     broaderThanNeeded,
     capabilities: capabilitiesFromPermissions(grantedKnown),
     isSufficient: missing.length === 0,
+    appDisplayName,
   };
 }
 
