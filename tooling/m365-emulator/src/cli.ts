@@ -6,7 +6,9 @@ import { DEFAULT_DATA_DIR, exportCa, startEmulator, type SeedName, type TenantSp
 
 const USAGE = `Usage: node dist/cli.js [--port 4010] [--host 127.0.0.1] [--seed demo|demo-10k|empty]
        [--tenant-file tenants.json] [--tls on|off] [--data-dir dir] [--redirect-uri uri ...]
-       [--export-ca file]`;
+       [--individual-redirect-uri uri ...] [--export-ca file]
+  --redirect-uri             a redirect URI of the org-wide app
+  --individual-redirect-uri  a redirect URI of the individual app`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
       tls: { type: 'string', default: 'on' },
       'data-dir': { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
+      'individual-redirect-uri': { type: 'string', multiple: true },
       'export-ca': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -41,7 +44,10 @@ async function main(): Promise<void> {
     seed,
     tls: values.tls !== 'off',
     dataDir,
-    app: { redirectUris: values['redirect-uri'] ?? [] },
+    apps: {
+      orgwide: { redirectUris: values['redirect-uri'] ?? [] },
+      individual: { redirectUris: values['individual-redirect-uri'] ?? [] },
+    },
     onError: (e) =>
       process.stderr.write(
         `emulator error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
@@ -53,7 +59,8 @@ async function main(): Promise<void> {
     `  graph base url : ${emu.graphBaseUrl}/v1.0`,
     `  portal         : ${emu.baseUrl}/portal`,
     `  CA certificate : ${emu.caCertPath}   (export NODE_EXTRA_CA_CERTS=${emu.caCertPath})`,
-    `  app client id  : ${emu.app.clientId}`,
+    `  org-wide app   : ${emu.apps.orgwide.clientId}   (${emu.apps.orgwide.displayName})`,
+    `  individual app : ${emu.apps.individual.clientId}   (${emu.apps.individual.displayName})`,
     `  tenants        : ${[...emu.state.tenants.values()].map((t) => `${t.displayName} ${t.id} (${t.domains.join(', ')})`).join('; ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

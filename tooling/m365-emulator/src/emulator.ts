@@ -7,8 +7,9 @@ import { wireFeatures } from './features';
 import { GraphService } from './graph/router';
 import { graphRoutes } from './graph/routes';
 import { startHttpServer } from './http/server';
+import { FABRIKAM_PEOPLE } from './seed/demo-tenant';
 import type { SeedName, TenantSpec } from './seed/tenant-spec';
-import type { AppRegistration } from './state/app';
+import type { AppOverrides, AppRegistration } from './state/app';
 import { EmulatorState } from './state/emulator-state';
 import type { EmulatorSettings } from './state/settings';
 import { caPathOf, DEFAULT_DATA_DIR, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
@@ -24,11 +25,10 @@ export interface StartEmulatorOptions {
   tls?: boolean;
   /** Where the CA and keys live. Default tooling/m365-emulator/.emulator. */
   dataDir?: string;
-  app?: {
-    redirectUris?: string[];
-    applicationPermissions?: string[];
-    delegatedPermissions?: string[];
-  };
+  /** Overrides of the org-wide app registration (same as `apps.orgwide`, which wins). */
+  app?: AppOverrides;
+  /** Overrides of each app registration: redirect URIs, permissions, ID token claims. */
+  apps?: { orgwide?: AppOverrides; individual?: AppOverrides };
   settings?: Partial<EmulatorSettings>;
   /** Instant the seed places mail and meetings around. Default: now. */
   now?: Date;
@@ -45,6 +45,9 @@ export interface RunningEmulator {
   port: number;
   caCertPem: string;
   caCertPath: string;
+  /** Rox's two app registrations. */
+  apps: { orgwide: AppRegistration; individual: AppRegistration };
+  /** @deprecated The org-wide registration (`apps.orgwide`); kept while callers move over. */
   app: AppRegistration;
   control: ControlClient;
   /** In-process access to the state, for tests that need more than the control API. */
@@ -57,7 +60,8 @@ export function seedSpecs(seed: SeedName | TenantSpec[]): TenantSpec[] {
   if (Array.isArray(seed)) return seed;
   switch (seed) {
     case 'demo':
-      return [{ domain: 'contoso' }];
+      // Fabrikam is small: it is the guest's home tenant and the "other tenant" of sign-in tests.
+      return [{ domain: 'contoso' }, { domain: 'fabrikam', users: FABRIKAM_PEOPLE.length }];
     case 'demo-10k':
       return [{ domain: 'contoso' }, { domain: 'fabrikam', users: 10_000, seed: 'fabrikam-10k' }];
     case 'empty':
@@ -70,7 +74,14 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
   const material = loadOrCreateMaterial(dataDir);
   const caCertPath = ensureEmulatorCa(dataDir);
-  const state = new EmulatorState(material, opts.app ?? {}, (opts.now ?? new Date()).getTime());
+  const state = new EmulatorState(
+    material,
+    {
+      orgwide: { ...opts.app, ...opts.apps?.orgwide },
+      individual: { ...opts.apps?.individual },
+    },
+    (opts.now ?? new Date()).getTime(),
+  );
   Object.assign(state.settings, opts.settings ?? {});
   for (const spec of seedSpecs(opts.seed ?? 'demo')) state.addTenant(spec);
   const graph = new GraphService(state, graphRoutes());
@@ -94,7 +105,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     port: server.port,
     caCertPem: material.caCertPem,
     caCertPath,
-    app: state.app,
+    apps: state.apps,
+    app: state.apps.orgwide,
     control: new ControlClient(baseUrl, material.caCertPem),
     state,
     stop: () => server.close(),

@@ -1,12 +1,31 @@
 export { startEmulator, exportCa, seedSpecs, DEFAULT_DATA_DIR } from './emulator';
 export type { StartEmulatorOptions, RunningEmulator } from './emulator';
-export { DEMO_TENANT } from './seed/demo-tenant';
+export { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from './seed/demo-tenant';
 export type { TenantSpec, SeedName } from './seed/tenant-spec';
 export { ensureEmulatorCa } from './tls/material';
 export { ControlClient, ControlCallError } from './control/control-client';
-export type { TenantSummary, Counters, IncomingMail, EventInput } from './control/control-client';
+export type {
+  AppSelector,
+  Counters,
+  EventInput,
+  IncomingMail,
+  ServicePrincipalSummary,
+  TenantSummary,
+  UserInput,
+} from './control/control-client';
 export type { FaultSpec, Fault } from './control/faults';
 export type { LoggedRequest, ThrottleViolation } from './control/request-log';
-export type { AppRegistration } from './state/app';
+export type { AppKind, AppOverrides, AppRegistration } from './state/app';
+export {
+  ROX_APP_CLIENT_ID,
+  ROX_APP_CLIENT_SECRET,
+  ROX_INDIVIDUAL_APP_CLIENT_ID,
+  ROX_INDIVIDUAL_APP_CLIENT_SECRET,
+  ROX_ORGWIDE_APP_CLIENT_ID,
+  ROX_ORGWIDE_APP_CLIENT_SECRET,
+} from './state/app';
+export { DIRECTORY_ROLES } from './state/directory-roles';
+export type { DirectoryRoleName } from './state/directory-roles';
+export type { UserRecord } from './state/model';
 export type { EmulatorSettings } from './state/settings';
 export { GRAPH_APP_ROLES, GRAPH_DELEGATED_SCOPES } from './state/permissions';

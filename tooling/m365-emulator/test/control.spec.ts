@@ -16,11 +16,11 @@ describe('control API', () => {
   it('creates, mutates and resets a tenant deterministically', async () => {
     const a = await emu.control.createTenant({ domain: 'contoso' });
     expect(a.id).toBe(DEMO_TENANT.id);
-    expect(a.userCount).toBe(26);
+    expect(a.userCount).toBe(29);
     await emu.control.addUser(DEMO_TENANT.id, { userPrincipalName: 'temp@contoso.com' });
-    expect((await emu.control.tenant('contoso.com')).userCount).toBe(27);
+    expect((await emu.control.tenant('contoso.com')).userCount).toBe(30);
     const reset = await emu.control.resetTenant(DEMO_TENANT.id);
-    expect(reset.userCount).toBe(26);
+    expect(reset.userCount).toBe(29);
     const again = await emu.control.createTenant({ domain: 'example', users: 50, seed: 's1' });
     const other = await startEmulator({
       seed: [{ domain: 'example', users: 50, seed: 's1' }],

@@ -91,7 +91,7 @@ describe('directory through the Graph SDK', () => {
       page = (await client.api(page['@odata.nextLink'] as string).get()) as Record<string, unknown>;
     }
     seen += (page.value as unknown[]).length;
-    expect(seen).toBe(26);
+    expect(seen).toBe(29);
     const deltaLink = page['@odata.deltaLink'] as string;
     expect(deltaLink).toContain('$deltatoken=');
 

@@ -1,6 +1,8 @@
 import type { GraphService } from '../graph/router';
 import { isRecord, json, jsonBody, type EmuReply, type EmuRequest } from '../http/types';
 import { grantAdminConsent } from '../identity/admin-consent';
+import type { AppRegistration } from '../state/app';
+import { DIRECTORY_ROLES, resolveDirectoryRoles } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import type { AccessRight, UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
@@ -29,6 +31,19 @@ function str(body: Record<string, unknown>, key: string): string {
   return v;
 }
 
+/**
+ * Directory roles a user body asks for: `directoryRoles` (ids or names), or `isAdmin: true` as
+ * shorthand for Global Administrator (`false` removes it); otherwise the current roles.
+ */
+function directoryRolesOf(body: Record<string, unknown>, current: string[]): string[] {
+  let roles = current;
+  if (Array.isArray(body.directoryRoles)) roles = resolveDirectoryRoles(body.directoryRoles.map(String));
+  if (body.isAdmin === true && !roles.includes(DIRECTORY_ROLES.globalAdministrator))
+    roles = [...roles, DIRECTORY_ROLES.globalAdministrator];
+  if (body.isAdmin === false) roles = roles.filter((r) => r !== DIRECTORY_ROLES.globalAdministrator);
+  return roles;
+}
+
 /** The emulator's own JSON API under /_emulator (never a Microsoft path). */
 export class ControlApi {
   private readonly routes: ControlRoute[] = [];
@@ -51,6 +66,13 @@ export class ControlApi {
     const t = this.state.findTenant(idOrDomain);
     if (!t) throw new ControlError(404, `Unknown tenant '${idOrDomain}'`);
     return t;
+  }
+
+  /** An app by 'orgwide' | 'individual' | client id; the org-wide app when not given. */
+  app(selector: unknown): AppRegistration {
+    const app = this.state.appBySelector(typeof selector === 'string' ? selector : undefined);
+    if (!app) throw new ControlError(404, `Unknown app '${String(selector)}'`);
+    return app;
   }
 
   user(tenant: TenantState, idOrUpn: string): UserRecord {
@@ -84,22 +106,44 @@ export class ControlApi {
   private registerCore(): void {
     const s = this.state;
     this.add('GET', /^\/health$/, () => ({ ok: true }));
-    this.add('GET', /^\/app$/, () => s.app);
-    this.add('POST', /^\/app\/redirect-uris$/, (_r, _p, b) => {
-      const uri = str(b, 'uri');
-      if (!s.app.redirectUris.includes(uri)) s.app.redirectUris.push(uri);
-      return { redirectUris: s.app.redirectUris };
-    });
-    this.add('PUT', /^\/app\/permissions$/, (_r, _p, b) => {
-      if (Array.isArray(b.applicationPermissions))
-        s.app.applicationPermissions = b.applicationPermissions.map(String);
-      if (Array.isArray(b.delegatedPermissions))
-        s.app.delegatedPermissions = b.delegatedPermissions.map(String);
-      return {
-        applicationPermissions: s.app.applicationPermissions,
-        delegatedPermissions: s.app.delegatedPermissions,
-      };
-    });
+    const summary = (t: TenantState): Record<string, unknown> =>
+      tenantSummary(t, s.apps.orgwide.clientId);
+    const appRoutes = (prefix: string, pick: (params: string[]) => AppRegistration): void => {
+      this.add('GET', new RegExp(`^${prefix}$`), (_r, p) => pick(p));
+      this.add('POST', new RegExp(`^${prefix}\\/redirect-uris$`), (_r, p, b) => {
+        const app = pick(p);
+        const uri = str(b, 'uri');
+        if (!app.redirectUris.includes(uri)) app.redirectUris.push(uri);
+        return { redirectUris: app.redirectUris };
+      });
+      this.add('PUT', new RegExp(`^${prefix}\\/permissions$`), (_r, p, b) => {
+        const app = pick(p);
+        if (Array.isArray(b.applicationPermissions))
+          app.applicationPermissions = b.applicationPermissions.map(String);
+        if (Array.isArray(b.delegatedPermissions))
+          app.delegatedPermissions = b.delegatedPermissions.map(String);
+        return {
+          applicationPermissions: app.applicationPermissions,
+          delegatedPermissions: app.delegatedPermissions,
+        };
+      });
+      this.add('PUT', new RegExp(`^${prefix}\\/id-token-claims$`), (_r, p, b) => {
+        const app = pick(p);
+        const claims = b.groupMembershipClaims;
+        if (claims === 'None' || claims === 'DirectoryRole' || claims === 'SecurityGroup' || claims === 'All')
+          app.groupMembershipClaims = claims;
+        if (Array.isArray(b.optionalIdTokenClaims))
+          app.optionalIdTokenClaims = b.optionalIdTokenClaims.map(String);
+        return {
+          groupMembershipClaims: app.groupMembershipClaims,
+          optionalIdTokenClaims: app.optionalIdTokenClaims,
+        };
+      });
+    };
+    this.add('GET', /^\/apps$/, () => s.apps);
+    // /app is the org-wide app, as it was when there was only one.
+    appRoutes('\\/app', () => s.apps.orgwide);
+    appRoutes('\\/apps\\/([^/]+)', ([a]) => this.app(a));
     this.add('GET', /^\/settings$/, () => s.settings);
     this.add('PATCH', /^\/settings$/, (_r, _p, b) => {
       Object.assign(s.settings, b);
@@ -111,55 +155,64 @@ export class ControlApi {
       s.clockOffsetMs += seconds * 1000;
       return { now: s.now().toISOString() };
     });
-    this.add('GET', /^\/tenants$/, () => [...s.tenants.values()].map(tenantSummary));
-    this.add('POST', /^\/tenants$/, (_r, _p, b) => tenantSummary(s.addTenant(b)));
-    this.add('GET', /^\/tenants\/([^/]+)$/, (_r, [t]) => tenantSummary(this.tenant(t ?? '')));
+    this.add('GET', /^\/tenants$/, () => [...s.tenants.values()].map(summary));
+    this.add('POST', /^\/tenants$/, (_r, _p, b) => summary(s.addTenant(b)));
+    this.add('GET', /^\/tenants\/([^/]+)$/, (_r, [t]) => summary(this.tenant(t ?? '')));
     this.add('DELETE', /^\/tenants\/([^/]+)$/, (_r, [t]) => {
       s.removeTenant(this.tenant(t ?? '').id);
     });
     this.add('POST', /^\/tenants\/([^/]+)\/reset$/, (_r, [t]) => {
       const reset = s.resetTenant(this.tenant(t ?? '').id);
       if (!reset) throw new ControlError(409, 'Tenant has no spec to reset from');
-      return tenantSummary(reset);
+      return summary(reset);
     });
-    this.add('POST', /^\/tenants\/([^/]+)\/admin-consent$/, (_r, [t]) => {
+    // Consent and grants name their app with `app` (body) or `?app=` ('orgwide' | 'individual' |
+    // client id); without it they act on the org-wide app.
+    this.add('POST', /^\/tenants\/([^/]+)\/admin-consent$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
-      grantAdminConsent(s, tenant);
-      return tenantSummary(tenant);
+      grantAdminConsent(s, tenant, this.app(b.app));
+      return summary(tenant);
     });
-    this.add('DELETE', /^\/tenants\/([^/]+)\/service-principal$/, (_r, [t]) => {
-      this.tenant(t ?? '').servicePrincipal = undefined;
+    this.add('DELETE', /^\/tenants\/([^/]+)\/service-principal$/, (r, [t]) => {
+      this.tenant(t ?? '').removeServicePrincipal(this.app(r.query.get('app') ?? undefined).clientId);
     });
     this.add('POST', /^\/tenants\/([^/]+)\/grants\/roles$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
-      const sp = tenant.ensureServicePrincipal(s.app.clientId, s.now());
+      const sp = tenant.ensureServicePrincipal(this.app(b.app), s.now());
       for (const r of Array.isArray(b.roles) ? b.roles : []) sp.grantedRoles.add(String(r));
-      return tenantSummary(tenant);
+      return summary(tenant);
     });
-    this.add('DELETE', /^\/tenants\/([^/]+)\/grants\/roles\/([^/]+)$/, (_r, [t, role]) => {
+    this.add('DELETE', /^\/tenants\/([^/]+)\/grants\/roles\/([^/]+)$/, (r, [t, role]) => {
       const tenant = this.tenant(t ?? '');
-      tenant.servicePrincipal?.grantedRoles.delete(role ?? '');
-      return tenantSummary(tenant);
+      const app = this.app(r.query.get('app') ?? undefined);
+      tenant.servicePrincipalOf(app.clientId)?.grantedRoles.delete(role ?? '');
+      return summary(tenant);
     });
     this.add('POST', /^\/tenants\/([^/]+)\/grants\/delegated$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
+      const app = this.app(b.app);
       const principal =
         typeof b.principal === 'string' && b.principal !== 'AllPrincipals'
           ? this.user(tenant, b.principal).id
           : 'AllPrincipals';
-      tenant.ensureServicePrincipal(s.app.clientId, s.now());
-      tenant.grantDelegated(principal, Array.isArray(b.scopes) ? b.scopes.map(String) : []);
-      return tenantSummary(tenant);
+      tenant.ensureServicePrincipal(app, s.now());
+      tenant.grantDelegated(
+        app.clientId,
+        principal,
+        Array.isArray(b.scopes) ? b.scopes.map(String) : [],
+      );
+      return summary(tenant);
     });
     this.add(
       'DELETE',
       /^\/tenants\/([^/]+)\/grants\/delegated\/([^/]+)\/([^/]+)$/,
-      (_r, [t, principal, scope]) => {
+      (r, [t, principal, scope]) => {
         const tenant = this.tenant(t ?? '');
+        const app = this.app(r.query.get('app') ?? undefined);
         const key =
           principal === 'AllPrincipals' ? 'AllPrincipals' : this.user(tenant, principal ?? '').id;
-        tenant.delegatedGrants.get(key)?.delete(scope ?? '');
-        return tenantSummary(tenant);
+        tenant.revokeDelegated(app.clientId, key, scope ?? '');
+        return summary(tenant);
       },
     );
     this.add('PUT', /^\/tenants\/([^/]+)\/consent-policy$/, (_r, [t], b) => {
@@ -190,7 +243,10 @@ export class ControlApi {
         b.accessRight === 'DenyAccess' ? 'DenyAccess' : ('RestrictAccess' as AccessRight);
       const policy = {
         id: guidFrom(tenant.id, 'aap', group.id, accessRight, s.clock.next()),
-        appId: typeof b.appId === 'string' ? b.appId : s.app.clientId,
+        appId:
+          typeof b.appId === 'string'
+            ? (s.appBySelector(b.appId)?.clientId ?? b.appId)
+            : s.apps.orgwide.clientId,
         groupId: group.id,
         accessRight,
         description: typeof b.description === 'string' ? b.description : '',
@@ -206,7 +262,8 @@ export class ControlApi {
       const tenant = this.tenant(t ?? '');
       const identity = r.query.get('identity') ?? '';
       const user = this.user(tenant, identity);
-      const appId = r.query.get('appId') ?? s.app.clientId;
+      const selector = r.query.get('appId') ?? undefined;
+      const appId = s.appBySelector(selector)?.clientId ?? selector ?? s.apps.orgwide.clientId;
       return {
         AppId: appId,
         Mailbox: user.mailNickname,
@@ -263,7 +320,8 @@ export class ControlApi {
         assignedLicenses: [],
         createdDateTime: `${s.now().toISOString().slice(0, 19)}Z`,
         hasMailbox: b.hasMailbox !== false,
-        isAdmin: b.isAdmin === true,
+        directoryRoles: directoryRolesOf(b, []),
+        ...(typeof b.homeTenantId === 'string' ? { homeTenantId: b.homeTenantId } : {}),
         userPurpose: 'user',
         timeZone: typeof b.timeZone === 'string' ? b.timeZone : 'UTC',
       };
@@ -274,7 +332,13 @@ export class ControlApi {
     this.add('PATCH', /^\/tenants\/([^/]+)\/users\/([^/]+)$/, (_r, [t, u], b) => {
       const tenant = this.tenant(t ?? '');
       const user = this.user(tenant, u ?? '');
-      const updated = { ...user, ...b, id: user.id };
+      const { isAdmin: _isAdmin, ...rest } = b;
+      const updated: UserRecord = {
+        ...user,
+        ...(rest as Partial<UserRecord>),
+        id: user.id,
+        directoryRoles: directoryRolesOf(b, user.directoryRoles),
+      };
       tenant.putUser(updated);
       this.onUserChange(tenant.id, user.id, 'updated');
       return updated;

@@ -2,18 +2,37 @@ import http from 'node:http';
 import https from 'node:https';
 
 import type { TenantSpec } from '../seed/tenant-spec';
+import type { AppRegistration } from '../state/app';
 import type { AccessPolicy, ConsentRequest, UserRecord } from '../state/model';
 import type { EmulatorSettings } from '../state/settings';
 import type { Fault, FaultSpec } from './faults';
 import type { LoggedRequest, ThrottleViolation } from './request-log';
+
+/** Names one of Rox's apps: 'orgwide', 'individual' or a client id. Default: the org-wide app. */
+export type AppSelector = 'orgwide' | 'individual' | (string & {});
+
+export interface ServicePrincipalSummary {
+  id: string;
+  appId: string;
+  displayName: string;
+  grantedRoles: string[];
+}
 
 export interface TenantSummary {
   id: string;
   displayName: string;
   domains: string[];
   userCount: number;
-  servicePrincipal: { id: string; appId: string; grantedRoles: string[] } | null;
+  /** The org-wide app's service principal. */
+  servicePrincipal: ServicePrincipalSummary | null;
+  /** The org-wide app's delegated grants: 'AllPrincipals' or a user id → scopes. */
   delegatedGrants: Record<string, string[]>;
+  /** Service principals of every consented Rox app. */
+  servicePrincipals: ServicePrincipalSummary[];
+  /** Delegated grants per client app id. */
+  delegatedGrantsByApp: Record<string, Record<string, string[]>>;
+  /** Object id of Microsoft Graph's service principal (the grants' resourceId). */
+  graphServicePrincipalId: string;
   consentPolicy: { userConsent: 'allowed' | 'notAllowed'; adminConsentWorkflow: boolean };
   accessPolicies: AccessPolicy[];
   consentRequests: ConsentRequest[];
@@ -25,6 +44,17 @@ export interface Counters {
   byPath: Record<string, number>;
   byStatus: Record<string, number>;
   throttleViolations: number;
+}
+
+/** User fields the control API takes; roles may be given by name. */
+export type UserInput = Partial<UserRecord> & { isAdmin?: boolean };
+
+function appPath(app: AppSelector | undefined): string {
+  return app ? `/apps/${encodeURIComponent(app)}` : '/app';
+}
+
+function appQuery(app: AppSelector | undefined): string {
+  return app ? `?app=${encodeURIComponent(app)}` : '';
 }
 
 /** Error from a control call, with the HTTP status. */
@@ -102,22 +132,34 @@ export class ControlClient {
     });
   }
 
-  app(): Promise<{
-    clientId: string;
-    redirectUris: string[];
-    applicationPermissions: string[];
-    delegatedPermissions: string[];
-  }> {
-    return this.request('GET', '/app');
+  /** One app registration; the org-wide one by default. */
+  app(app: AppSelector = 'orgwide'): Promise<AppRegistration> {
+    return this.request('GET', appPath(app));
   }
-  addRedirectUri(uri: string): Promise<{ redirectUris: string[] }> {
-    return this.request('POST', '/app/redirect-uris', { uri });
+  apps(): Promise<{ orgwide: AppRegistration; individual: AppRegistration }> {
+    return this.request('GET', '/apps');
   }
-  setAppPermissions(p: {
-    applicationPermissions?: string[];
-    delegatedPermissions?: string[];
-  }): Promise<unknown> {
-    return this.request('PUT', '/app/permissions', p);
+  addRedirectUri(
+    uri: string,
+    opts: { app?: AppSelector } = {},
+  ): Promise<{ redirectUris: string[] }> {
+    return this.request('POST', `${appPath(opts.app)}/redirect-uris`, { uri });
+  }
+  setAppPermissions(
+    p: { applicationPermissions?: string[]; delegatedPermissions?: string[] },
+    opts: { app?: AppSelector } = {},
+  ): Promise<unknown> {
+    return this.request('PUT', `${appPath(opts.app)}/permissions`, p);
+  }
+  /** The manifest's groupMembershipClaims and the ID token's optional claims. */
+  setIdTokenClaims(
+    claims: {
+      groupMembershipClaims?: AppRegistration['groupMembershipClaims'];
+      optionalIdTokenClaims?: string[];
+    },
+    opts: { app?: AppSelector } = {},
+  ): Promise<unknown> {
+    return this.request('PUT', `${appPath(opts.app)}/id-token-claims`, claims);
   }
   settings(): Promise<EmulatorSettings> {
     return this.request('GET', '/settings');
@@ -143,32 +185,63 @@ export class ControlClient {
   resetTenant(tenant: string): Promise<TenantSummary> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/reset`);
   }
-  /** Grants admin consent without the browser flow. */
-  adminConsent(tenant: string): Promise<TenantSummary> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/admin-consent`);
-  }
-  removeServicePrincipal(tenant: string): Promise<void> {
-    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/service-principal`);
-  }
-  grantRoles(tenant: string, roles: string[]): Promise<TenantSummary> {
-    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/roles`, { roles });
-  }
-  revokeRole(tenant: string, role: string): Promise<TenantSummary> {
+  /** Grants admin consent to an app (org-wide by default) without the browser flow. */
+  adminConsent(tenant: string, opts: { app?: AppSelector } = {}): Promise<TenantSummary> {
     return this.request(
-      'DELETE',
-      `/tenants/${encodeURIComponent(tenant)}/grants/roles/${encodeURIComponent(role)}`,
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/admin-consent`,
+      opts.app ? { app: opts.app } : undefined,
     );
   }
-  grantDelegated(tenant: string, principal: string, scopes: string[]): Promise<TenantSummary> {
+  /** Deletes an app's enterprise app (service principal), with its roles and delegated grants. */
+  removeServicePrincipal(tenant: string, opts: { app?: AppSelector } = {}): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/service-principal${appQuery(opts.app)}`,
+    );
+  }
+  grantRoles(
+    tenant: string,
+    roles: string[],
+    opts: { app?: AppSelector } = {},
+  ): Promise<TenantSummary> {
+    return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/roles`, {
+      roles,
+      ...(opts.app ? { app: opts.app } : {}),
+    });
+  }
+  revokeRole(
+    tenant: string,
+    role: string,
+    opts: { app?: AppSelector } = {},
+  ): Promise<TenantSummary> {
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/grants/roles/${encodeURIComponent(role)}${appQuery(opts.app)}`,
+    );
+  }
+  /** Adds a delegated grant (principal = UPN, user id or 'AllPrincipals') to an app, org-wide by default. */
+  grantDelegated(
+    tenant: string,
+    principal: string,
+    scopes: string[],
+    opts: { app?: AppSelector } = {},
+  ): Promise<TenantSummary> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/grants/delegated`, {
       principal,
       scopes,
+      ...(opts.app ? { app: opts.app } : {}),
     });
   }
-  revokeDelegated(tenant: string, principal: string, scope: string): Promise<TenantSummary> {
+  revokeDelegated(
+    tenant: string,
+    principal: string,
+    scope: string,
+    opts: { app?: AppSelector } = {},
+  ): Promise<TenantSummary> {
     return this.request(
       'DELETE',
-      `/tenants/${encodeURIComponent(tenant)}/grants/delegated/${encodeURIComponent(principal)}/${encodeURIComponent(scope)}`,
+      `/tenants/${encodeURIComponent(tenant)}/grants/delegated/${encodeURIComponent(principal)}/${encodeURIComponent(scope)}${appQuery(opts.app)}`,
     );
   }
   setConsentPolicy(
@@ -201,10 +274,11 @@ export class ControlClient {
       `/tenants/${encodeURIComponent(tenant)}/access-policies/${encodeURIComponent(id)}`,
     );
   }
-  /** Test-ApplicationAccessPolicy. */
+  /** Test-ApplicationAccessPolicy (for the org-wide app unless `appId` names another). */
   testAccessPolicy(
     tenant: string,
     identity: string,
+    appId?: AppSelector,
   ): Promise<{
     AppId: string;
     Mailbox: string;
@@ -213,7 +287,7 @@ export class ControlClient {
   }> {
     return this.request(
       'GET',
-      `/tenants/${encodeURIComponent(tenant)}/access-policies/test?identity=${encodeURIComponent(identity)}`,
+      `/tenants/${encodeURIComponent(tenant)}/access-policies/test?identity=${encodeURIComponent(identity)}${appId ? `&appId=${encodeURIComponent(appId)}` : ''}`,
     );
   }
   /**
@@ -226,18 +300,24 @@ export class ControlClient {
   ): Promise<{ deltaEpoch: number; expired: 'all' | string[] }> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/delta/expire`, filter);
   }
-  addUser(
-    tenant: string,
-    user: Partial<UserRecord> & { userPrincipalName: string },
-  ): Promise<UserRecord> {
+  /**
+   * Adds a user. `directoryRoles` takes role template ids or names ('globalAdministrator',
+   * 'Privileged Role Administrator', …); `isAdmin: true` is short for Global Administrator.
+   * Guests (`userType: 'Guest'`) may name their `homeTenantId`.
+   */
+  addUser(tenant: string, user: UserInput & { userPrincipalName: string }): Promise<UserRecord> {
     return this.request('POST', `/tenants/${encodeURIComponent(tenant)}/users`, user);
   }
-  updateUser(tenant: string, user: string, patch: Partial<UserRecord>): Promise<UserRecord> {
+  updateUser(tenant: string, user: string, patch: UserInput): Promise<UserRecord> {
     return this.request(
       'PATCH',
       `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}`,
       patch,
     );
+  }
+  /** Replaces the user's directory roles (ids or names; [] leaves only the default role). */
+  setDirectoryRoles(tenant: string, user: string, roles: string[]): Promise<UserRecord> {
+    return this.updateUser(tenant, user, { directoryRoles: roles });
   }
   disableUser(tenant: string, user: string): Promise<UserRecord> {
     return this.request(

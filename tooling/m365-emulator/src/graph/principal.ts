@@ -61,7 +61,7 @@ export function authenticate(state: EmulatorState, req: EmuRequest): Principal {
   );
   // Revoking consent takes effect for new tokens only, as in Entra; a removed service principal
   // however makes every token useless.
-  if (!tenant.servicePrincipal) throw unauthorized('Access token validation failure.');
+  if (!tenant.servicePrincipalOf(appId)) throw unauthorized('Access token validation failure.');
   return { kind: 'app', tenant, appId, roles, scopes: new Set() };
 }
 

@@ -1,10 +1,11 @@
 import { calendarRoutes } from './calendar/events';
 import type { GraphRoute } from './context';
+import { applicationRoutes } from './directory/applications';
 import { groupRoutes } from './directory/groups';
 import { userRoutes } from './directory/users';
 import { mailRoutes } from './mail/messages';
 
 /** Every Graph route, most specific first. */
 export function graphRoutes(extra: GraphRoute[] = []): GraphRoute[] {
-  return [...extra, ...calendarRoutes, ...mailRoutes, ...groupRoutes, ...userRoutes];
+  return [...extra, ...calendarRoutes, ...mailRoutes, ...groupRoutes, ...applicationRoutes, ...userRoutes];
 }

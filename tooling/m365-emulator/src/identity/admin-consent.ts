@@ -2,25 +2,54 @@ import { randomUUID } from 'node:crypto';
 
 import { formBody, html, redirect, type EmuReply, type EmuRequest } from '../http/types';
 import { esc, hidden, page } from '../portal/layout';
+import type { AppRegistration } from '../state/app';
+import { canConsentForOrganization, canGrantAppRoles } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
-import { GRAPH_RESOURCE } from '../state/permissions';
+import type { UserRecord } from '../state/model';
+import { GRAPH_RESOURCE, OIDC_SCOPES } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { aadDescription, appendQuery, errorRedirectUrl } from './aad-errors';
 import { checkSignInRequest, consentPage, pickerUsers, resolveSignIn, signInPage } from './sign-in';
 
-/** Grants what admin consent grants: every configured application permission and, tenant-wide, the delegated ones. */
-export function grantAdminConsent(state: EmulatorState, tenant: TenantState): void {
-  const sp = tenant.ensureServicePrincipal(state.app.clientId, state.now());
-  for (const role of state.app.applicationPermissions) sp.grantedRoles.add(role);
-  tenant.grantDelegated('AllPrincipals', state.app.delegatedPermissions);
+/**
+ * Grants what admin consent to one app grants: every application permission configured on it and,
+ * tenant-wide, its configured delegated ones.
+ */
+export function grantAdminConsent(
+  state: EmulatorState,
+  tenant: TenantState,
+  app: AppRegistration,
+): void {
+  const sp = tenant.ensureServicePrincipal(app, state.now());
+  for (const role of app.applicationPermissions) sp.grantedRoles.add(role);
+  if (app.delegatedPermissions.length > 0)
+    tenant.grantDelegated(app.clientId, 'AllPrincipals', app.delegatedPermissions);
 }
 
-function permissionList(state: EmulatorState): string {
-  const app = state.app.applicationPermissions.map(
+/**
+ * Whether the user may complete admin consent for the app: Graph application permissions need a
+ * Global or Privileged Role Administrator; delegated-only apps also accept the application
+ * administrator roles.
+ */
+export function canAdminConsent(user: UserRecord, app: AppRegistration): boolean {
+  return app.applicationPermissions.length > 0
+    ? canGrantAppRoles(user)
+    : canConsentForOrganization(user);
+}
+
+/** The `scope` of a v2 success redirect: what the consent granted, as resource-qualified names. */
+function grantedScopeParam(app: AppRegistration): string {
+  return [...app.applicationPermissions, ...app.delegatedPermissions]
+    .map((p) => (OIDC_SCOPES.has(p) ? p : `${GRAPH_RESOURCE}/${p}`))
+    .join(' ');
+}
+
+function permissionList(registration: AppRegistration): string {
+  const app = registration.applicationPermissions.map(
     (p) =>
       `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(application)</span></li>`,
   );
-  const delegated = state.app.delegatedPermissions.map(
+  const delegated = registration.delegatedPermissions.map(
     (p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(delegated)</span></li>`,
   );
   return `<ul id="requested-permissions">${[...app, ...delegated].join('')}</ul>`;
@@ -35,9 +64,9 @@ export function handleAdminConsent(
 ): EmuReply {
   const q = req.query;
   // Without redirect_uri, admin consent returns to the app's first registered one.
-  const checked = checkSignInRequest(state, q, segment, state.app.redirectUris[0]);
+  const checked = checkSignInRequest(state, q, segment, (a) => a.redirectUris[0] ?? '');
   if (!checked.ok) return checked.reply;
-  const { tenant: tenantArg, redirectUri } = checked;
+  const { tenant: tenantArg, redirectUri, app } = checked;
   const stateParam = q.get('state');
   if (v2 && !q.get('scope')) {
     return redirect(
@@ -58,7 +87,7 @@ export function handleAdminConsent(
     return html(
       200,
       signInPage(
-        `${state.app.displayName} needs permission to access resources in your organization`,
+        `${app.displayName} needs permission to access resources in your organization`,
         action,
         pickerUsers(state, tenantArg),
         {},
@@ -84,10 +113,10 @@ export function handleAdminConsent(
     );
   }
   const upn = form.get('user') || form.get('login') || '';
-  const who = resolveSignIn(state, tenantArg, upn);
+  const who = resolveSignIn(state, tenantArg, upn, app);
   if (!who.ok) return who.reply;
   const { tenant, user } = who.target;
-  if (!user.isAdmin) {
+  if (!canAdminConsent(user, app)) {
     if (step === 'back') {
       return redirect(
         errorRedirectUrl(
@@ -109,33 +138,29 @@ export function handleAdminConsent(
       page(
         'Need admin approval',
         `<h1 id="need-admin-approval">Need admin approval</h1>
-<p>${esc(state.app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>
+<p>${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>
 <div class="banner" id="error-code">${esc(aadDescription(90094, 'Admin consent is required for the permissions requested by this application.', randomUUID(), state.now()).split('\r\n')[0] ?? '')}</div>
 <form method="post" action="${esc(action)}">${hidden({ action: 'back', user: user.userPrincipalName })}<button id="back-to-app" type="submit">Return to the application without granting consent</button></form>`,
       ),
     );
   }
   if (step === 'accept') {
-    grantAdminConsent(state, tenant);
+    grantAdminConsent(state, tenant, app);
     const out = new URLSearchParams();
     out.set('admin_consent', 'True');
     out.set('tenant', tenant.id);
-    if (v2)
-      out.set(
-        'scope',
-        state.app.applicationPermissions.map((p) => `${GRAPH_RESOURCE}/${p}`).join(' '),
-      );
+    if (v2) out.set('scope', grantedScopeParam(app));
     if (stateParam) out.set('state', stateParam);
     return redirect(appendQuery(redirectUri, out));
   }
   return html(
     200,
     consentPage(
-      state.app,
+      app,
       action,
       user.userPrincipalName,
       ` — accepting grants these permissions for <strong id="tenant-name">${esc(tenant.displayName)}</strong>:`,
-      permissionList(state),
+      permissionList(app),
     ),
   );
 }

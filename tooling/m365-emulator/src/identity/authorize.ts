@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { formBody, html, redirect, type EmuReply, type EmuRequest } from '../http/types';
 import { esc, hidden, page } from '../portal/layout';
+import type { AppRegistration } from '../state/app';
+import { canConsentForOrganization } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
 import {
@@ -25,11 +27,11 @@ import {
 } from './sign-in';
 
 /** Canonical Graph scope names a request asks for (OIDC scopes included; .default expands to the app's). */
-function requestedScopeNames(state: EmulatorState, raw: string[]): string[] {
+function requestedScopeNames(app: AppRegistration, raw: string[]): string[] {
   const out = new Set<string>();
   for (const s of raw) {
     if (isGraphDefaultScope(s)) {
-      for (const p of state.app.delegatedPermissions) out.add(p);
+      for (const p of app.delegatedPermissions) out.add(p);
       continue;
     }
     const name = graphScopeName(s);
@@ -49,6 +51,7 @@ function needsAdminConsent(tenant: TenantState, missing: string[]): boolean {
 
 interface Flow {
   state: EmulatorState;
+  app: AppRegistration;
   req: EmuRequest;
   tenantArg: TenantState | undefined;
   redirectUri: string;
@@ -110,7 +113,7 @@ function issueCode(
   flow.state.authCodes.set(code, {
     code,
     tenantId: tenant.id,
-    clientId: flow.state.app.clientId,
+    clientId: flow.app.clientId,
     userId: user.id,
     redirectUri: flow.redirectUri,
     scopes: flow.rawScopes,
@@ -140,9 +143,10 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
   const q = req.query;
   const checked = checkSignInRequest(state, q, segment);
   if (!checked.ok) return checked.reply;
-  const { tenant: tenantArg, redirectUri } = checked;
+  const { tenant: tenantArg, redirectUri, app } = checked;
   const flow: Flow = {
     state,
+    app,
     req,
     tenantArg,
     redirectUri,
@@ -191,7 +195,7 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
     return html(
       200,
       signInPage(
-        `Sign in to ${state.app.displayName}`,
+        `Sign in to ${app.displayName}`,
         flow.action,
         pickerUsers(state, tenantArg),
         {},
@@ -209,7 +213,7 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
       'cancel',
     );
   }
-  const who = resolveSignIn(state, tenantArg, upn);
+  const who = resolveSignIn(state, tenantArg, upn, app);
   if (!who.ok) return who.reply;
   const { tenant, user } = who.target;
   const cookie = newSessionCookie(state, tenant, user);
@@ -231,24 +235,25 @@ function afterSignIn(
   silent: boolean,
   forceConsent = false,
 ): EmuReply {
-  const { state } = flow;
-  const requested = requestedScopeNames(state, flow.rawScopes).filter((s) => !OIDC_SCOPES.has(s));
-  const granted = tenant.delegatedScopesFor(user.id);
+  const { app } = flow;
+  const requested = requestedScopeNames(app, flow.rawScopes).filter((s) => !OIDC_SCOPES.has(s));
+  const granted = tenant.delegatedScopesFor(app.clientId, user.id);
   const missing = requested.filter((s) => !granted.has(s));
   if (missing.length === 0 && !forceConsent) return issueCode(flow, tenant, user, cookie);
   if (silent) {
-    return errorOut(flow, 'consent_required', 65001, consentRequiredMessage(state.app));
+    return errorOut(flow, 'consent_required', 65001, consentRequiredMessage(app));
   }
   const needsAdmin = needsAdminConsent(tenant, missing);
   const list = `<ul id="requested-permissions">${(forceConsent ? requested : missing).map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul>`;
-  if (!user.isAdmin && needsAdmin) {
+  const isConsentAdmin = canConsentForOrganization(user);
+  if (!isConsentAdmin && needsAdmin) {
     if (tenant.consentPolicy.adminConsentWorkflow) {
       return html(
         200,
         page(
           'Approval required',
           `<h1 id="approval-required">Approval required</h1>
-<p>${esc(state.app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
+<p>${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
 <div class="banner" id="error-code">AADSTS90095</div>
 <form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'request' })}
 <label for="justification">Enter justification for requesting this app</label><br><textarea id="justification" name="justification" rows="3" cols="60"></textarea><br>
@@ -263,20 +268,20 @@ function afterSignIn(
       page(
         'Need admin approval',
         `<h1 id="need-admin-approval">Need admin approval</h1>
-<p>${esc(state.app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
+<p>${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
 <div class="banner" id="error-code">AADSTS90094</div>
 <form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" type="submit">Return to the application without granting consent</button></form>`,
       ),
       cookie ? { 'set-cookie': cookie } : {},
     );
   }
-  const onBehalf = user.isAdmin
+  const onBehalf = isConsentAdmin
     ? `<p><label><input type="checkbox" id="consent-on-behalf" name="onBehalf"> Consent on behalf of your organization</label></p>`
     : '';
   return html(
     200,
     consentPage(
-      state.app,
+      app,
       flow.action,
       user.userPrincipalName,
       '. This app would like to:',
@@ -294,12 +299,14 @@ function acceptConsent(
   onBehalf: boolean,
   cookie: string,
 ): EmuReply {
-  const requested = requestedScopeNames(flow.state, flow.rawScopes);
+  const { app } = flow;
+  const requested = requestedScopeNames(app, flow.rawScopes);
   const missing = requested.filter(
-    (s) => !OIDC_SCOPES.has(s) && !tenant.delegatedScopesFor(user.id).has(s),
+    (s) => !OIDC_SCOPES.has(s) && !tenant.delegatedScopesFor(app.clientId, user.id).has(s),
   );
   const needsAdmin = needsAdminConsent(tenant, missing);
-  if (!user.isAdmin && needsAdmin) {
+  const isConsentAdmin = canConsentForOrganization(user);
+  if (!isConsentAdmin && needsAdmin) {
     return html(
       403,
       errorPage(
@@ -309,8 +316,12 @@ function acceptConsent(
     );
   }
   // Any consent creates the enterprise app (service principal) in the tenant, roles or not.
-  tenant.ensureServicePrincipal(flow.state.app.clientId, flow.state.now());
-  tenant.grantDelegated(user.isAdmin && onBehalf ? 'AllPrincipals' : user.id, requested);
+  tenant.ensureServicePrincipal(app, flow.state.now());
+  tenant.grantDelegated(
+    app.clientId,
+    isConsentAdmin && onBehalf ? 'AllPrincipals' : user.id,
+    requested,
+  );
   return issueCode(flow, tenant, user, cookie);
 }
 
@@ -320,10 +331,10 @@ function fileConsentRequest(
   user: UserRecord,
   justification: string,
 ): EmuReply {
-  const scopes = requestedScopeNames(flow.state, flow.rawScopes);
+  const scopes = requestedScopeNames(flow.app, flow.rawScopes);
   tenant.consentRequests.push({
     id: randomUUID(),
-    appId: flow.state.app.clientId,
+    appId: flow.app.clientId,
     requestedBy: user.id,
     justification,
     scopes,

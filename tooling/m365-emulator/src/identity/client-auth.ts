@@ -1,4 +1,5 @@
 import type { EmuReply, EmuRequest } from '../http/types';
+import type { AppRegistration } from '../state/app';
 import type { EmulatorState } from '../state/emulator-state';
 import { toBase64Url } from '../util/base64url';
 import { decodeJwt, verifyJwtSignature } from '../util/jwt';
@@ -7,7 +8,8 @@ import { aadError } from './aad-errors';
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export type ClientAuthResult =
-  { ok: true; clientId: string; appidacr: '1' | '2' } | { ok: false; reply: EmuReply };
+  | { ok: true; app: AppRegistration; appidacr: '1' | '2' }
+  | { ok: false; reply: EmuReply };
 
 function basicCredentials(req: EmuRequest): { id: string; secret: string } | undefined {
   const h = req.headers.authorization;
@@ -26,8 +28,9 @@ export function requestClientId(req: EmuRequest, params: URLSearchParams): strin
 }
 
 /**
- * Authenticates the confidential client by secret (body or Basic) or by certificate assertion,
- * checking the assertion's signature, thumbprint, audience, issuer, subject and lifetime.
+ * Authenticates the confidential client by the secret (body or Basic) or certificate assertion of
+ * the app its client id names, checking the assertion's signature, thumbprint, audience, issuer,
+ * subject and lifetime. The caller has already refused client ids that are none of Rox's apps.
  */
 export function authenticateClient(
   state: EmulatorState,
@@ -55,7 +58,14 @@ export function authenticateClient(
       900144,
       "The request body must contain the following parameter: 'client_id'.",
     );
-  const app = state.app;
+  const app = state.findApp(clientId);
+  if (!app)
+    return fail(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory.`,
+    );
   const secret = params.get('client_secret') ?? basic?.secret;
   const assertion = params.get('client_assertion');
   if (secret !== undefined && secret !== null) {
@@ -67,7 +77,7 @@ export function authenticateClient(
         `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
       );
     }
-    return { ok: true, clientId, appidacr: '1' };
+    return { ok: true, app, appidacr: '1' };
   }
   if (assertion) {
     if (params.get('client_assertion_type') !== JWT_BEARER) {
@@ -132,7 +142,7 @@ export function authenticateClient(
         `Client assertion is not within its valid time range. Current time: ${now.toISOString()}, assertion valid from ${new Date(nbf * 1000).toISOString()}, expiry time of assertion ${new Date(exp * 1000).toISOString()}. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .`,
       );
     }
-    return { ok: true, clientId, appidacr: '2' };
+    return { ok: true, app, appidacr: '2' };
   }
   return fail(
     400,

@@ -1,14 +1,34 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+import { emitsDirectoryRoles, type AppRegistration } from '../state/app';
+import { widsOf } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
 import { GRAPH_RESOURCE } from '../state/permissions';
-import type { TenantState } from '../state/tenant';
+import type { ServicePrincipal, TenantState } from '../state/tenant';
 import { toBase64Url } from '../util/base64url';
 import { signJwt } from '../util/jwt';
-import { hashHex } from '../util/prng';
+import { guidFrom, hashHex } from '../util/prng';
 
-export const GLOBAL_ADMIN_ROLE = '62e90394-69f5-4237-9190-012177145e10';
+/** The v1 issuer of a tenant, which is also how tokens name an identity provider. */
+function stsIssuer(tenantId: string): string {
+  return `https://sts.windows.net/${tenantId}/`;
+}
+
+/**
+ * The identity provider a user signs in with: their own tenant for members, the home tenant for
+ * guests (the seeded one, the tenant owning their mail domain, or a stable stand-in).
+ */
+export function identityProviderOf(
+  state: EmulatorState,
+  tenant: TenantState,
+  user: UserRecord,
+): string {
+  if (user.userType !== 'Guest') return stsIssuer(tenant.id);
+  if (user.homeTenantId) return stsIssuer(user.homeTenantId);
+  const domain = (user.mail ?? '').split('@')[1] ?? '';
+  return stsIssuer(state.findTenant(domain)?.id ?? guidFrom('home-tenant', domain.toLowerCase()));
+}
 
 function header(state: EmulatorState): Record<string, unknown> {
   // Graph access tokens carry a "nonce" header, which is why third parties cannot validate them.
@@ -18,6 +38,7 @@ function header(state: EmulatorState): Record<string, unknown> {
 function common(
   state: EmulatorState,
   tenant: TenantState,
+  app: AppRegistration,
   lifetime: number,
 ): Record<string, unknown> {
   const now = Math.floor(state.nowMs() / 1000);
@@ -28,9 +49,9 @@ function common(
     nbf: now,
     exp: now + lifetime,
     aio: toBase64Url(randomBytes(24)),
-    app_displayname: state.app.displayName,
-    appid: state.app.clientId,
-    idp: `https://sts.windows.net/${tenant.id}/`,
+    app_displayname: app.displayName,
+    appid: app.clientId,
+    idp: stsIssuer(tenant.id),
     rh: `0.${toBase64Url(randomBytes(18))}.`,
     tid: tenant.id,
     uti: toBase64Url(randomBytes(16)),
@@ -39,20 +60,21 @@ function common(
   };
 }
 
-/** App-only Graph token: roles only when some were granted. */
+/** App-only Graph token: the roles granted to this app's service principal, only when there are some. */
 export function mintAppToken(
   state: EmulatorState,
   tenant: TenantState,
+  app: AppRegistration,
+  sp: ServicePrincipal,
   appidacr: '1' | '2',
 ): string {
-  const sp = tenant.servicePrincipal;
-  const roles = sp ? [...sp.grantedRoles].sort() : [];
+  const roles = [...sp.grantedRoles].sort();
   const payload: Record<string, unknown> = {
-    ...common(state, tenant, state.settings.accessTokenLifetimeSeconds + 300),
+    ...common(state, tenant, app, state.settings.accessTokenLifetimeSeconds + 300),
     appidacr,
     idtyp: 'app',
-    oid: sp?.id,
-    sub: sp?.id,
+    oid: sp.id,
+    sub: sp.id,
   };
   if (roles.length > 0) payload.roles = roles;
   return signJwt(header(state), payload, state.signingKey);
@@ -64,16 +86,18 @@ export function mintUserToken(
   tenant: TenantState,
   user: UserRecord,
   scopes: string[],
+  app: AppRegistration,
   appidacr: '0' | '1' | '2',
 ): string {
   const payload: Record<string, unknown> = {
-    ...common(state, tenant, state.settings.accessTokenLifetimeSeconds + 300),
-    acct: 0,
+    ...common(state, tenant, app, state.settings.accessTokenLifetimeSeconds + 300),
+    acct: user.userType === 'Guest' ? 1 : 0,
     acr: '1',
     amr: ['pwd'],
     appidacr,
     family_name: user.surname ?? undefined,
     given_name: user.givenName ?? undefined,
+    idp: identityProviderOf(state, tenant, user),
     idtyp: 'user',
     ipaddr: '127.0.0.1',
     name: user.displayName,
@@ -81,42 +105,58 @@ export function mintUserToken(
     platf: '3',
     puid: hashHex(user.id).slice(0, 16).toUpperCase(),
     scp: scopes.join(' '),
-    sub: toBase64Url(Buffer.from(hashHex(user.id, state.app.clientId), 'hex')).slice(0, 43),
+    sub: toBase64Url(Buffer.from(hashHex(user.id, app.clientId), 'hex')).slice(0, 43),
     unique_name: user.userPrincipalName,
     upn: user.userPrincipalName,
-    wids: user.isAdmin ? [GLOBAL_ADMIN_ROLE] : ['b79fbf4d-3ef9-4689-8143-76b194e85509'],
+    wids: widsOf(user),
   };
   return signJwt(header(state), payload, state.signingKey);
 }
 
-/** v2 ID token for the app. */
+export interface IdTokenOptions {
+  /** The authorize request's nonce, echoed. */
+  nonce?: string;
+  /** Whether the `email` scope was asked for. */
+  withEmail: boolean;
+}
+
+/**
+ * v2 ID token for the app, signed with the tenant's published key. `wids` appears when the app's
+ * manifest asks for directory roles, `acct` when configured as an optional claim, and `idp` when
+ * the user signed in with another tenant's account (guests).
+ */
 export function mintIdToken(
   state: EmulatorState,
   origin: string,
   tenant: TenantState,
   user: UserRecord,
-  nonce: string | undefined,
-  withEmail: boolean,
+  app: AppRegistration,
+  opts: IdTokenOptions,
 ): string {
   const now = Math.floor(state.nowMs() / 1000);
+  const isGuest = user.userType === 'Guest';
   const payload: Record<string, unknown> = {
-    aud: state.app.clientId,
+    aud: app.clientId,
     iss: `${origin}/${tenant.id}/v2.0`,
     iat: now,
     nbf: now,
     exp: now + 3600,
     aio: toBase64Url(randomBytes(24)),
+    ...(isGuest ? { idp: identityProviderOf(state, tenant, user) } : {}),
     name: user.displayName,
+    ...(opts.nonce ? { nonce: opts.nonce } : {}),
     oid: user.id,
-    preferred_username: user.userPrincipalName,
+    // Guests sign in with their home address, which is what Entra reports here.
+    preferred_username: isGuest ? (user.mail ?? user.userPrincipalName) : user.userPrincipalName,
     rh: `0.${toBase64Url(randomBytes(18))}.`,
-    sub: toBase64Url(Buffer.from(hashHex(user.id, state.app.clientId, 'id'), 'hex')).slice(0, 43),
+    sub: toBase64Url(Buffer.from(hashHex(user.id, app.clientId, 'id'), 'hex')).slice(0, 43),
     tid: tenant.id,
     uti: toBase64Url(randomBytes(16)),
     ver: '2.0',
   };
-  if (nonce) payload.nonce = nonce;
-  if (withEmail && user.mail) payload.email = user.mail;
+  if (emitsDirectoryRoles(app)) payload.wids = widsOf(user);
+  if (app.optionalIdTokenClaims.includes('acct')) payload.acct = isGuest ? 1 : 0;
+  if (opts.withEmail && user.mail) payload.email = user.mail;
   return signJwt({ kid: state.signingKid }, payload, state.signingKey);
 }
 

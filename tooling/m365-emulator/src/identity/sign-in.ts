@@ -1,5 +1,7 @@
 import { html, type EmuReply } from '../http/types';
 import { esc, hidden, page, slug } from '../portal/layout';
+import type { AppRegistration } from '../state/app';
+import { canConsentForOrganization } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
@@ -12,19 +14,19 @@ export interface SignInTarget {
 }
 
 export type SignInRequestCheck =
-  | { ok: true; tenant: TenantState | undefined; redirectUri: string }
+  | { ok: true; tenant: TenantState | undefined; redirectUri: string; app: AppRegistration }
   | { ok: false; reply: EmuReply };
 
 /**
  * Entra's first checks on a browser sign-in request (authorize, admin consent): a known tenant or a
- * generic segment, this app's client id, one of its redirect URIs. Failures show an error page
- * rather than redirect, since the redirect URI is not trusted yet.
+ * generic segment, one of Rox's client ids, one of that app's redirect URIs. Failures show an
+ * error page rather than redirect, since the redirect URI is not trusted yet.
  */
 export function checkSignInRequest(
   state: EmulatorState,
   query: URLSearchParams,
   segment: string,
-  fallbackRedirectUri = '',
+  fallbackRedirectUri: (app: AppRegistration) => string = () => '',
 ): SignInRequestCheck {
   const fail = (code: number, message: string): SignInRequestCheck => ({
     ok: false,
@@ -38,52 +40,79 @@ export function checkSignInRequest(
     );
   }
   const clientId = query.get('client_id') ?? '';
-  if (clientId !== state.app.clientId) {
+  const app = state.findApp(clientId);
+  if (!app) {
     return fail(
       700016,
       `Application with identifier '${clientId}' was not found in the directory '${segment}'.`,
     );
   }
-  const redirectUri = query.get('redirect_uri') ?? fallbackRedirectUri;
-  if (!state.app.redirectUris.includes(redirectUri)) {
+  const redirectUri = query.get('redirect_uri') ?? fallbackRedirectUri(app);
+  if (!app.redirectUris.includes(redirectUri)) {
     return fail(
       50011,
       `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
     );
   }
-  return { ok: true, tenant, redirectUri };
+  return { ok: true, tenant, redirectUri, app };
 }
 
-/** Users offered on the sign-in picker: the tenant's, or every tenant's for common/organizations. */
+/**
+ * Users offered on the sign-in picker: the tenant's (guests included), or for common/organizations
+ * every tenant's members, since a guest account is only reached through its resource tenant.
+ */
 export function pickerUsers(state: EmulatorState, tenant: TenantState | undefined): SignInTarget[] {
   const tenants = tenant ? [tenant] : [...state.tenants.values()];
   const out: SignInTarget[] = [];
   for (const t of tenants) {
     for (const { items } of [t.users.page(0, 40)]) {
-      for (const user of items) out.push({ tenant: t, user });
+      for (const user of items) if (tenant || user.userType === 'Member') out.push({ tenant: t, user });
     }
   }
   return out;
 }
 
+/** The tenant where this sign-in name is a member (its home directory), if any. */
+function homeOf(state: EmulatorState, upn: string): SignInTarget | undefined {
+  for (const t of state.tenants.values()) {
+    const user = t.findUser(upn);
+    if (user?.userType === 'Member') return { tenant: t, user };
+  }
+  return undefined;
+}
+
 /**
- * The account a sign-in form names, by UPN within the tenant (or any tenant for generic segments),
- * or Entra's error page when it does not exist or is disabled.
+ * The account a sign-in form names, or Entra's error page. At a tenant's authority the name is
+ * looked up in that tenant (a guest signs in there with their home address); a member of another
+ * tenant gets AADSTS50020. At common/organizations the user lands in their home tenant.
  */
 export function resolveSignIn(
   state: EmulatorState,
   tenant: TenantState | undefined,
   upn: string,
+  app: AppRegistration,
 ): { ok: true; target: SignInTarget } | { ok: false; reply: EmuReply } {
   let target: SignInTarget | undefined;
-  for (const t of tenant ? [tenant] : state.tenants.values()) {
-    const user = t.findUser(upn);
-    if (user) {
-      target = { tenant: t, user };
-      break;
-    }
+  if (tenant) {
+    const user = tenant.findUser(upn);
+    if (user) target = { tenant, user };
+  } else {
+    target = homeOf(state, upn);
   }
-  if (!target)
+  if (!target) {
+    const home = tenant ? homeOf(state, upn) : undefined;
+    if (home) {
+      return {
+        ok: false,
+        reply: html(
+          400,
+          errorPage(
+            50020,
+            `User account '${upn}' from identity provider 'https://sts.windows.net/${home.tenant.id}/' does not exist in tenant '${tenant?.displayName ?? ''}' and cannot access the application '${app.clientId}'(${app.displayName}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`,
+          ),
+        ),
+      };
+    }
     return {
       ok: false,
       reply: html(
@@ -91,6 +120,7 @@ export function resolveSignIn(
         errorPage(50034, `The user account ${upn} does not exist in the directory.`),
       ),
     };
+  }
   if (!target.user.accountEnabled)
     return { ok: false, reply: html(400, errorPage(50057, 'The user account is disabled.')) };
   return { ok: true, target };
@@ -107,7 +137,7 @@ export function signInPage(
   const buttons = users
     .map(
       ({ user }) =>
-        `<li><button type="submit" name="user" value="${esc(user.userPrincipalName)}" id="signin-${slug(user.userPrincipalName)}" class="secondary">${esc(user.displayName)} &lt;${esc(user.userPrincipalName)}&gt;${user.isAdmin ? ' (admin)' : ''}</button></li>`,
+        `<li><button type="submit" name="user" value="${esc(user.userPrincipalName)}" id="signin-${slug(user.userPrincipalName)}" class="secondary">${esc(user.displayName)} &lt;${esc(user.userPrincipalName)}&gt;${canConsentForOrganization(user) ? ' (admin)' : ''}</button></li>`,
     )
     .join('');
   return page(

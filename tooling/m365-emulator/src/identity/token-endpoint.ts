@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import { formBody, json, type EmuReply, type EmuRequest } from '../http/types';
+import type { AppRegistration } from '../state/app';
 import type { EmulatorState, RefreshTokenRecord } from '../state/emulator-state';
 import {
   canonicalDelegatedScope,
@@ -23,6 +24,8 @@ export function appNotFoundMessage(appId: string, tenant: string): string {
 
 interface Ctx {
   state: EmulatorState;
+  /** The authenticated client (set once client authentication succeeded). */
+  app: AppRegistration;
   req: EmuRequest;
   params: URLSearchParams;
   tenant: TenantState | undefined;
@@ -60,6 +63,11 @@ function missingParameter(ctx: Ctx, name: string): EmuReply {
   );
 }
 
+/** AADSTS70000: a code or refresh token issued to another client. */
+function grantOfOtherClient(ctx: Ctx): EmuReply {
+  return err(ctx, 400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.');
+}
+
 /** AADSTS9002313: a refresh token the emulator never issued, or whose tenant is gone. */
 function malformedGrant(ctx: Ctx): EmuReply {
   return err(
@@ -80,7 +88,7 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
   const params = formBody(req);
   const correlationId = req.headers['client-request-id'] ?? randomUUID();
   const tenant = state.findTenant(segment);
-  const ctx: Ctx = { state, req, params, tenant, segment, correlationId };
+  const ctx: Ctx = { state, app: state.apps.orgwide, req, params, tenant, segment, correlationId };
   if (!tenant && !GENERIC_TENANTS.has(segment.toLowerCase())) {
     return err(
       ctx,
@@ -93,7 +101,7 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
   const grantType = params.get('grant_type');
   if (!grantType) return missingParameter(ctx, 'grant_type');
   const clientId = requestClientId(req, params);
-  if (clientId && clientId !== state.app.clientId) {
+  if (clientId && !state.findApp(clientId)) {
     return err(
       ctx,
       400,
@@ -116,6 +124,7 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
   ];
   const auth = authenticateClient(state, req, params, audiences, correlationId);
   if (!auth.ok) return auth.reply;
+  ctx.app = auth.app;
   switch (grantType) {
     case 'client_credentials':
       return clientCredentials(ctx, auth.appidacr);
@@ -135,7 +144,7 @@ export function handleToken(state: EmulatorState, req: EmuRequest, segment: stri
 }
 
 function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
-  const { state, tenant, params } = ctx;
+  const { state, tenant, params, app } = ctx;
   if (!tenant) {
     return err(
       ctx,
@@ -176,27 +185,22 @@ function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
       `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     );
   }
-  if (!tenant.servicePrincipal) {
-    return err(
-      ctx,
-      400,
-      'unauthorized_client',
-      700016,
-      appNotFoundMessage(state.app.clientId, tenant.id),
-    );
+  const sp = tenant.servicePrincipalOf(app.clientId);
+  if (!sp) {
+    return err(ctx, 400, 'unauthorized_client', 700016, appNotFoundMessage(app.clientId, tenant.id));
   }
   const lifetime = state.settings.accessTokenLifetimeSeconds;
   return json(200, {
     token_type: 'Bearer',
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: mintAppToken(state, tenant, appidacr),
+    access_token: mintAppToken(state, tenant, app, sp, appidacr),
   });
 }
 
 /** Graph scopes the user has granted the app, minus offline_access. */
-function consentedGraphScopes(tenant: TenantState, userId: string): string[] {
-  return [...tenant.delegatedScopesFor(userId)].filter((s) => s !== 'offline_access').sort();
+function consentedGraphScopes(tenant: TenantState, appId: string, userId: string): string[] {
+  return [...tenant.delegatedScopesFor(appId, userId)].filter((s) => s !== 'offline_access').sort();
 }
 
 function issueUserTokens(
@@ -207,7 +211,7 @@ function issueUserTokens(
   appidacr: '1' | '2',
   nonce: string | undefined,
 ): EmuReply {
-  const { state } = ctx;
+  const { state, app } = ctx;
   const user = tenant.users.get(userId);
   if (!user)
     return err(
@@ -219,7 +223,7 @@ function issueUserTokens(
     );
   if (!user.accountEnabled)
     return err(ctx, 400, 'invalid_grant', 50057, 'The user account is disabled.');
-  const granted = consentedGraphScopes(tenant, user.id);
+  const granted = consentedGraphScopes(tenant, app.clientId, user.id);
   const lifetime = state.settings.accessTokenLifetimeSeconds;
   const lower = requested.map((s) => s.toLowerCase());
   const hasDefault = requested.some(isGraphDefaultScope);
@@ -231,13 +235,13 @@ function issueUserTokens(
     scope: responseScopes.join(' '),
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: mintUserToken(state, tenant, user, granted, appidacr),
+    access_token: mintUserToken(state, tenant, user, granted, app, appidacr),
   };
   if (lower.includes('offline_access')) {
     const rt: RefreshTokenRecord = {
       token: newOpaqueToken('1.AR'),
       tenantId: tenant.id,
-      clientId: state.app.clientId,
+      clientId: app.clientId,
       userId: user.id,
       scopes: requested,
       lastUsedMs: state.nowMs(),
@@ -247,21 +251,24 @@ function issueUserTokens(
     body.refresh_token = rt.token;
   }
   if (lower.includes('openid'))
-    body.id_token = mintIdToken(
-      state,
-      ctx.req.origin,
-      tenant,
-      user,
-      nonce,
-      lower.includes('email'),
-    );
+    body.id_token = mintIdToken(state, ctx.req.origin, tenant, user, app, {
+      ...(nonce ? { nonce } : {}),
+      withEmail: lower.includes('email'),
+    });
   if (ctx.params.get('client_info') === '1') body.client_info = clientInfo(user, tenant);
   return json(200, body, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
 }
 
 /** Requested Graph scopes that are not consented for the user (OIDC scopes never need consent). */
-function missingConsent(tenant: TenantState, userId: string, requested: string[]): string[] {
-  const granted = new Set([...tenant.delegatedScopesFor(userId)].map((s) => s.toLowerCase()));
+function missingConsent(
+  tenant: TenantState,
+  appId: string,
+  userId: string,
+  requested: string[],
+): string[] {
+  const granted = new Set(
+    [...tenant.delegatedScopesFor(appId, userId)].map((s) => s.toLowerCase()),
+  );
   const missing: string[] = [];
   for (const s of requested) {
     if (isGraphDefaultScope(s)) continue;
@@ -292,6 +299,7 @@ function authorizationCode(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
     );
   }
   if (code.expiresAtMs < state.nowMs()) return err(ctx, 400, 'invalid_grant', 70008, expired);
+  if (code.clientId !== ctx.app.clientId) return grantOfOtherClient(ctx);
   const tenant = state.tenants.get(code.tenantId);
   if (!tenant) return err(ctx, 400, 'invalid_grant', 70008, expired);
   if (ctx.tenant && ctx.tenant.id !== tenant.id) {
@@ -341,6 +349,7 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   if (!raw) return missingParameter(ctx, 'refresh_token');
   const record = state.refreshTokens.get(raw);
   if (!record) return malformedGrant(ctx);
+  if (record.clientId !== ctx.app.clientId) return grantOfOtherClient(ctx);
   if (record.revoked) {
     return err(
       ctx,
@@ -364,14 +373,14 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   if (!tenant) return malformedGrant(ctx);
   const requested = splitScopes(params.get('scope'));
   const scopes = requested.length > 0 ? requested : record.scopes;
-  const missing = missingConsent(tenant, record.userId, scopes);
+  const missing = missingConsent(tenant, ctx.app.clientId, record.userId, scopes);
   if (missing.length > 0) {
     return err(
       ctx,
       400,
       'invalid_grant',
       65001,
-      consentRequiredMessage(state.app),
+      consentRequiredMessage(ctx.app),
       'consent_required',
     );
   }

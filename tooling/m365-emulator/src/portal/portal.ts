@@ -1,5 +1,7 @@
 import { formBody, html, type EmuReply, type EmuRequest } from '../http/types';
 import { grantAdminConsent } from '../identity/admin-consent';
+import type { AppRegistration } from '../state/app';
+import { roleNames } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import { GRAPH_APP_ROLES } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
@@ -31,38 +33,56 @@ function tenantsPage(state: EmulatorState): EmuReply {
   );
 }
 
+/** Enterprise apps: one row per Rox app whose service principal exists (consent created it). */
 function enterpriseApps(state: EmulatorState, t: TenantState): EmuReply {
-  const sp = t.servicePrincipal;
-  const body = sp
-    ? `<table id="enterprise-apps"><tr><th>Name</th><th>Application ID</th><th>Object ID</th><th>Publisher</th></tr><tr><td><a id="app-${state.app.clientId}" href="/portal/${t.id}/enterprise-apps/${state.app.clientId}/permissions">${esc(state.app.displayName)}</a></td><td>${state.app.clientId}</td><td>${sp.id}</td><td>${esc(state.app.publisherName)}</td></tr></table>`
-    : `<p id="no-enterprise-apps">No enterprise applications. ${esc(state.app.displayName)} appears here once someone consents to it.</p>`;
+  const rows = state
+    .appList()
+    .map((app) => ({ app, sp: t.servicePrincipalOf(app.clientId) }))
+    .filter(({ sp }) => sp !== undefined)
+    .map(
+      ({ app, sp }) =>
+        `<tr id="enterprise-app-${app.kind}"><td><a id="app-${app.clientId}" href="/portal/${t.id}/enterprise-apps/${app.clientId}/permissions">${esc(app.displayName)}</a></td><td>${app.clientId}</td><td>${sp?.id ?? ''}</td><td>${esc(app.publisherName)}</td></tr>`,
+    )
+    .join('');
+  const names = state
+    .appList()
+    .map((a) => esc(a.displayName))
+    .join(' and ');
+  const body = rows
+    ? `<table id="enterprise-apps"><tr><th>Name</th><th>Application ID</th><th>Object ID</th><th>Publisher</th></tr>${rows}</table>`
+    : `<p id="no-enterprise-apps">No enterprise applications. ${names} appear here once someone consents to them.</p>`;
   return html(
     200,
     page('Enterprise applications', `${nav(t)}<h1>Enterprise applications</h1>${body}`),
   );
 }
 
-function permissionsPage(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
-  const action = `/portal/${t.id}/enterprise-apps/${state.app.clientId}/permissions`;
+function permissionsPage(
+  state: EmulatorState,
+  t: TenantState,
+  app: AppRegistration,
+  req: EmuRequest,
+): EmuReply {
+  const action = `/portal/${t.id}/enterprise-apps/${app.clientId}/permissions`;
   if (req.method === 'POST') {
     const form = formBody(req);
     const perm = form.get('permission') ?? '';
     switch (form.get('action')) {
       case 'grant-admin-consent':
-        grantAdminConsent(state, t);
+        grantAdminConsent(state, t, app);
         break;
       case 'revoke-role':
-        t.servicePrincipal?.grantedRoles.delete(perm);
+        t.servicePrincipalOf(app.clientId)?.grantedRoles.delete(perm);
         break;
       case 'revoke-delegated':
-        t.delegatedGrants.get(form.get('principal') ?? 'AllPrincipals')?.delete(perm);
+        t.revokeDelegated(app.clientId, form.get('principal') ?? 'AllPrincipals', perm);
         break;
       default:
         break;
     }
     return seeOther(action);
   }
-  const sp = t.servicePrincipal;
+  const sp = t.servicePrincipalOf(app.clientId);
   const roles = sp ? [...sp.grantedRoles].sort() : [];
   const roleRows = roles
     .map(
@@ -70,7 +90,7 @@ function permissionsPage(state: EmulatorState, t: TenantState, req: EmuRequest):
         `<tr id="granted-${slug(r)}"><td>Microsoft Graph</td><td>${esc(r)}</td><td>Application</td><td>${GRAPH_APP_ROLES[r] ?? ''}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="revoke-role"><input type="hidden" name="permission" value="${esc(r)}"><button id="revoke-${slug(r)}" type="submit">Revoke permission</button></form></td></tr>`,
     )
     .join('');
-  const delegatedRows = [...t.delegatedGrants]
+  const delegatedRows = [...t.grantsOf(app.clientId)]
     .flatMap(([principal, scopes]) =>
       [...scopes].sort().map((s) => {
         const who =
@@ -85,7 +105,7 @@ function permissionsPage(state: EmulatorState, t: TenantState, req: EmuRequest):
     200,
     page(
       'Permissions',
-      `${nav(t)}<h1 id="permissions-title">${esc(state.app.displayName)} | Permissions</h1>
+      `${nav(t)}<h1 id="permissions-title">${esc(app.displayName)} | Permissions</h1>
 <form method="post" action="${action}"><input type="hidden" name="action" value="grant-admin-consent"><button id="grant-admin-consent" type="submit">Grant admin consent for ${esc(t.displayName)}</button></form>
 <h3>Admin consent</h3><table id="admin-consent-permissions"><tr><th>API</th><th>Permission</th><th>Type</th><th>Id</th><th></th></tr>${roleRows || '<tr><td colspan="5" id="no-app-permissions">No application permissions granted</td></tr>'}</table>
 <h3>User consent</h3><table id="user-consent-permissions"><tr><th>Permission</th><th>Type</th><th>Granted for</th><th></th></tr>${delegatedRows || '<tr><td colspan="4">No delegated permissions granted</td></tr>'}</table>`,
@@ -97,7 +117,8 @@ function consentRequests(state: EmulatorState, t: TenantState): EmuReply {
   const rows = t.consentRequests
     .map((r) => {
       const who = t.users.get(r.requestedBy)?.userPrincipalName ?? r.requestedBy;
-      return `<tr id="request-${r.id}"><td>${esc(state.app.displayName)}</td><td>${esc(who)}</td><td>${esc(r.justification)}</td><td>${esc(r.scopes.join(' '))}</td><td class="status">${r.status}</td><td><a id="review-${r.id}" href="/portal/${t.id}/consent-requests/${r.id}">Review</a></td></tr>`;
+      const appName = state.findApp(r.appId)?.displayName ?? r.appId;
+      return `<tr id="request-${r.id}"><td>${esc(appName)}</td><td>${esc(who)}</td><td>${esc(r.justification)}</td><td>${esc(r.scopes.join(' '))}</td><td class="status">${r.status}</td><td><a id="review-${r.id}" href="/portal/${t.id}/consent-requests/${r.id}">Review</a></td></tr>`;
     })
     .join('');
   return html(
@@ -122,8 +143,9 @@ function reviewRequest(
     const form = formBody(req);
     if (form.get('action') === 'approve') {
       // Reviewing and consenting grants the requested delegated permissions tenant-wide.
-      t.ensureServicePrincipal(state.app.clientId, state.now());
-      t.grantDelegated('AllPrincipals', request.scopes);
+      const app = state.findApp(request.appId) ?? state.apps.orgwide;
+      t.ensureServicePrincipal(app, state.now());
+      t.grantDelegated(app.clientId, 'AllPrincipals', request.scopes);
       request.status = 'Completed';
     } else if (form.get('action') === 'deny') {
       request.status = 'Denied';
@@ -148,7 +170,7 @@ function usersPage(t: TenantState, req: EmuRequest): EmuReply {
   const rows = items
     .map(
       (u) =>
-        `<tr id="user-${slug(u.userPrincipalName)}"><td>${esc(u.displayName)}</td><td>${esc(u.userPrincipalName)}</td><td>${u.userType}</td><td>${u.accountEnabled ? 'Enabled' : 'Disabled'}</td><td>${u.hasMailbox ? u.userPurpose : 'No mailbox'}</td><td>${u.isAdmin ? 'Global Administrator' : ''}</td></tr>`,
+        `<tr id="user-${slug(u.userPrincipalName)}"><td>${esc(u.displayName)}</td><td>${esc(u.userPrincipalName)}</td><td>${u.userType}</td><td>${u.accountEnabled ? 'Enabled' : 'Disabled'}</td><td>${u.hasMailbox ? u.userPurpose : 'No mailbox'}</td><td>${esc(roleNames(u).join(', '))}</td></tr>`,
     )
     .join('');
   const more =
@@ -177,7 +199,7 @@ function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): 
             form.get('accessRight') === 'DenyAccess' ? 'DenyAccess' : 'RestrictAccess';
           t.accessPolicies.push({
             id: guidFrom(t.id, 'aap', group.id, accessRight, state.clock.next()),
-            appId: state.app.clientId,
+            appId: (state.findApp(form.get('appId')) ?? state.apps.orgwide).clientId,
             groupId: group.id,
             accessRight,
             description: form.get('description') ?? '',
@@ -190,8 +212,9 @@ function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): 
         return seeOther(action);
       case 'test': {
         const user = t.findUser(form.get('identity') ?? '');
+        const appId = (state.findApp(form.get('appId')) ?? state.apps.orgwide).clientId;
         result = user
-          ? `<table id="test-result"><tr><th>AppId</th><th>Mailbox</th><th>MailboxId</th><th>AccessCheckResult</th></tr><tr><td>${state.app.clientId}</td><td>${esc(user.mailNickname)}</td><td>${user.id}</td><td id="access-check-result">${t.accessCheck(state.app.clientId, user.id)}</td></tr></table>`
+          ? `<table id="test-result"><tr><th>AppId</th><th>Mailbox</th><th>MailboxId</th><th>AccessCheckResult</th></tr><tr><td>${appId}</td><td>${esc(user.mailNickname)}</td><td>${user.id}</td><td id="access-check-result">${t.accessCheck(appId, user.id)}</td></tr></table>`
           : `<p id="test-result" class="banner">The operation couldn't be performed because object '${esc(form.get('identity') ?? '')}' couldn't be found.</p>`;
         break;
       }
@@ -204,6 +227,11 @@ function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): 
       const g = t.groups.get(p.groupId);
       return `<tr id="policy-${p.id}"><td>${p.appId}</td><td>${esc(g?.mail ?? p.groupId)}</td><td>${p.accessRight}</td><td>${esc(p.description)}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="remove"><input type="hidden" name="id" value="${p.id}"><button id="remove-policy-${p.id}" type="submit">Remove</button></form></td></tr>`;
     })
+    .join('');
+  // The org-wide app comes first, so forms that leave the choice alone act on it as before.
+  const appOptions = state
+    .appList()
+    .map((a) => `<option value="${a.clientId}">${esc(a.displayName)} (${a.clientId})</option>`)
     .join('');
   const groups = [...t.groups.values()]
     .filter((g) => g.mailEnabled && g.securityEnabled)
@@ -219,10 +247,11 @@ function accessPolicies(state: EmulatorState, t: TenantState, req: EmuRequest): 
       `${nav(t)}<h1>Exchange application access policies</h1>
 <table id="access-policies"><tr><th>AppId</th><th>PolicyScopeGroupId</th><th>AccessRight</th><th>Description</th><th></th></tr>${rows}</table>
 <h3>New-ApplicationAccessPolicy</h3><form method="post" action="${action}" id="new-policy-form"><input type="hidden" name="action" value="add">
+<label for="policy-app">AppId</label> <select id="policy-app" name="appId">${appOptions}</select>
 <label for="policy-group">Group</label> <select id="policy-group" name="group">${groups}</select>
 <label for="policy-access-right">AccessRight</label> <select id="policy-access-right" name="accessRight"><option>RestrictAccess</option><option>DenyAccess</option></select>
 <label for="policy-description">Description</label> <input id="policy-description" name="description"><button id="add-policy" type="submit">Add</button></form>
-<h3>Test-ApplicationAccessPolicy</h3><form method="post" action="${action}"><input type="hidden" name="action" value="test"><label for="test-identity">Identity</label> <input id="test-identity" name="identity"><button id="test-policy" type="submit">Test</button></form>${result}`,
+<h3>Test-ApplicationAccessPolicy</h3><form method="post" action="${action}"><input type="hidden" name="action" value="test"><label for="test-app">AppId</label> <select id="test-app" name="appId">${appOptions}</select> <label for="test-identity">Identity</label> <input id="test-identity" name="identity"><button id="test-policy" type="submit">Test</button></form>${result}`,
     ),
   );
 }
@@ -263,8 +292,9 @@ export function routePortal(state: EmulatorState, req: EmuRequest): EmuReply | u
   if (!t) return html(404, page('Not found', `<h1>Tenant '${esc(parts[0] ?? '')}' not found</h1>`));
   const rest = parts.slice(1).join('/');
   if (rest === '' || rest === 'enterprise-apps') return enterpriseApps(state, t);
-  if (rest === `enterprise-apps/${state.app.clientId}/permissions`)
-    return permissionsPage(state, t, req);
+  const appPage = /^enterprise-apps\/([^/]+)\/permissions$/.exec(rest);
+  const app = appPage ? state.findApp(appPage[1]) : undefined;
+  if (app) return permissionsPage(state, t, app, req);
   if (rest === 'consent-requests') return consentRequests(state, t);
   if (parts[1] === 'consent-requests' && parts[2]) return reviewRequest(state, t, parts[2], req);
   if (rest === 'users') return usersPage(t, req);

@@ -1,11 +1,11 @@
-import { ROX_APP_CLIENT_ID } from '../state/app';
+import { ROX_ORGWIDE_APP_CLIENT_ID, type AppRegistration } from '../state/app';
+import { DEFAULT_APPLICATION_PERMISSIONS } from '../state/permissions';
 import type { AccessPolicy, EmailAddress, GroupRecord, UserRecord } from '../state/model';
-import { GRAPH_APP_ROLES } from '../state/permissions';
 import { TenantState } from '../state/tenant';
 import type { ChangeClock } from '../state/versioned-collection';
 import { guidFrom } from '../util/prng';
 import { eventAt, mondayOf } from './calendar-seed';
-import { CONTOSO_PEOPLE, DEMO_TENANT } from './demo-tenant';
+import { CONTOSO_PEOPLE, DEMO_FABRIKAM_TENANT, DEMO_TENANT, FABRIKAM_PEOPLE } from './demo-tenant';
 import { messageAt, messageCounts } from './mail-seed';
 import type { TenantSpec } from './tenant-spec';
 import { userAt, type UserSeedContext } from './users-seed';
@@ -13,10 +13,21 @@ import { userAt, type UserSeedContext } from './users-seed';
 export interface BuildOptions {
   clock: ChangeClock;
   nowMs: number;
-  appId?: string;
-  /** Application permissions admin consent grants (when the spec says it is already consented). */
-  applicationPermissions?: string[];
+  /** The org-wide app: seeded access policies name it, and `adminConsented` consents to it. */
+  app?: SeedApp;
 }
+
+type SeedApp = Pick<
+  AppRegistration,
+  'clientId' | 'displayName' | 'applicationPermissions' | 'delegatedPermissions'
+>;
+
+const DEFAULT_SEED_APP: SeedApp = {
+  clientId: ROX_ORGWIDE_APP_CLIENT_ID,
+  displayName: 'Rox Orgwide Integration',
+  applicationPermissions: DEFAULT_APPLICATION_PERMISSIONS,
+  delegatedPermissions: [],
+};
 
 function group(
   seed: string,
@@ -45,12 +56,20 @@ function group(
 export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   const domain = (spec.domain ?? 'contoso').toLowerCase();
   const isContoso = domain === 'contoso';
+  const isFabrikam = domain === 'fabrikam';
   const seed = spec.seed ?? `${domain}-seed`;
-  const id = spec.id ?? (isContoso ? DEMO_TENANT.id : guidFrom(seed, 'tenant', domain));
+  const id =
+    spec.id ??
+    (isContoso
+      ? DEMO_TENANT.id
+      : isFabrikam
+        ? DEMO_FABRIKAM_TENANT.id
+        : guidFrom(seed, 'tenant', domain));
   const initialDomain = `${domain}.onmicrosoft.com`;
   const verifiedDomain = `${domain}.com`;
+  const peopleKind = spec.people ?? (isContoso ? 'contoso' : isFabrikam ? 'fabrikam' : 'none');
   const people =
-    (spec.people ?? (isContoso ? 'contoso' : 'none')) === 'contoso' ? CONTOSO_PEOPLE : [];
+    peopleKind === 'contoso' ? CONTOSO_PEOPLE : peopleKind === 'fabrikam' ? FABRIKAM_PEOPLE : [];
   const userCount = Math.max(spec.users ?? Math.max(25, people.length), 1);
   const nowMs = spec.now ? Date.parse(spec.now) : opts.nowMs;
   const ctx: UserSeedContext = {
@@ -93,7 +112,7 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   const firstIds = (n: number): string[] =>
     Array.from({ length: Math.min(n, userCount) }, (_, i) => derive(i).id);
   let restrictedGroupId: string | undefined;
-  if (people.length > 0) {
+  if (people === CONTOSO_PEOPLE) {
     const legal = group(
       seed,
       id,
@@ -148,7 +167,8 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
       ),
     );
   }
-  const appId = opts.appId ?? ROX_APP_CLIENT_ID;
+  const app = opts.app ?? DEFAULT_SEED_APP;
+  const appId = app.clientId;
   const accessPolicies: AccessPolicy[] = [];
   const policySpecs =
     spec.accessPolicies ??
@@ -210,9 +230,11 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
     },
   });
   if (spec.adminConsented) {
-    const sp = tenant.ensureServicePrincipal(appId, new Date(nowMs));
-    for (const role of opts.applicationPermissions ?? Object.keys(GRAPH_APP_ROLES))
-      sp.grantedRoles.add(role);
+    const sp = tenant.ensureServicePrincipal(app, new Date(nowMs));
+    for (const role of app.applicationPermissions) sp.grantedRoles.add(role);
+    if (app.delegatedPermissions.length > 0)
+      tenant.grantDelegated(appId, 'AllPrincipals', app.delegatedPermissions);
   }
   return tenant;
 }
+

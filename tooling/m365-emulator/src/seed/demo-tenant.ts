@@ -1,3 +1,5 @@
+import type { DirectoryRoleName } from '../state/directory-roles';
+
 /** Fixed facts about the default demo tenant, for other packages' tests. */
 export const DEMO_TENANT = {
   id: '2f1c7d4e-8a3b-4c6d-9e0f-1a2b3c4d5e6f',
@@ -20,6 +22,14 @@ export const DEMO_TENANT = {
     room: 'rainier@contoso.com',
     /** Display name with non-ASCII characters. */
     unicode: 'zoe.angstrom@contoso.com',
+    /** Global Administrator (like `admin`), a member with a mailbox. */
+    globalAdmin: 'isaiah.langer@contoso.com',
+    /** Privileged Role Administrator: may grant Graph application permissions. */
+    privilegedRoleAdmin: 'bianca.pisani@contoso.com',
+    /** Application Administrator: may grant delegated permissions tenant-wide, not Graph app roles. */
+    appAdmin: 'cameron.white@contoso.com',
+    /** Cloud Application Administrator: like the Application Administrator for consent. */
+    cloudAppAdmin: 'delia.dennis@contoso.com',
   },
   groups: {
     /** Mail-enabled security group targeted by the seeded DenyAccess ApplicationAccessPolicy. */
@@ -30,13 +40,31 @@ export const DEMO_TENANT = {
   },
 } as const;
 
+/** A second demo tenant: the home directory of Contoso's guest, for cross-tenant sign-ins. */
+export const DEMO_FABRIKAM_TENANT = {
+  id: '7c1e5b2a-4d3f-4e6a-9b8c-0d1e2f3a4b5c',
+  displayName: 'Fabrikam',
+  initialDomain: 'fabrikam.onmicrosoft.com',
+  verifiedDomain: 'fabrikam.com',
+  users: {
+    /** Global Administrator of Fabrikam. */
+    admin: 'ravi.shah@fabrikam.com',
+    /** A member of Fabrikam who is also a guest in Contoso (DEMO_TENANT.users.guest). */
+    member: 'alice.archer@fabrikam.com',
+    /** A member of Fabrikam with no guest account in Contoso. */
+    notInvited: 'kai.mwangi@fabrikam.com',
+  },
+} as const;
+
 export interface NamedPerson {
   local: string;
   givenName: string;
   surname: string;
   jobTitle: string;
   department: string;
-  flags?: ('admin' | 'noMailbox' | 'disabled' | 'guest' | 'room' | 'restricted' | 'sales')[];
+  flags?: ('noMailbox' | 'disabled' | 'guest' | 'room' | 'restricted' | 'sales')[];
+  /** Assigned directory roles. */
+  roles?: DirectoryRoleName[];
 }
 
 /** The named people of the Contoso demo tenant, in a fixed order. */
@@ -47,7 +75,7 @@ export const CONTOSO_PEOPLE: NamedPerson[] = [
     surname: 'Administrator',
     jobTitle: 'IT Administrator',
     department: 'IT',
-    flags: ['admin'],
+    roles: ['globalAdministrator'],
   },
   {
     local: 'megan.bowen',
@@ -100,7 +128,7 @@ export const CONTOSO_PEOPLE: NamedPerson[] = [
     surname: 'Langer',
     jobTitle: 'Cloud Application Administrator',
     department: 'IT',
-    flags: ['admin'],
+    roles: ['globalAdministrator'],
   },
   {
     local: 'johanna.lorenz',
@@ -238,6 +266,57 @@ export const CONTOSO_PEOPLE: NamedPerson[] = [
     jobTitle: '',
     department: '',
     flags: ['room'],
+  },
+  // Appended after the original 26 so that every earlier user keeps its index and id.
+  {
+    local: 'bianca.pisani',
+    givenName: 'Bianca',
+    surname: 'Pisani',
+    jobTitle: 'Identity Administrator',
+    department: 'IT',
+    roles: ['privilegedRoleAdministrator'],
+  },
+  {
+    local: 'cameron.white',
+    givenName: 'Cameron',
+    surname: 'White',
+    jobTitle: 'Application Administrator',
+    department: 'IT',
+    roles: ['applicationAdministrator'],
+  },
+  {
+    local: 'delia.dennis',
+    givenName: 'Delia',
+    surname: 'Dennis',
+    jobTitle: 'Cloud Operations Engineer',
+    department: 'IT',
+    roles: ['cloudApplicationAdministrator'],
+  },
+];
+
+/** The named people of the Fabrikam demo tenant. */
+export const FABRIKAM_PEOPLE: NamedPerson[] = [
+  {
+    local: 'ravi.shah',
+    givenName: 'Ravi',
+    surname: 'Shah',
+    jobTitle: 'IT Director',
+    department: 'IT',
+    roles: ['globalAdministrator'],
+  },
+  {
+    local: 'alice.archer',
+    givenName: 'Alice',
+    surname: 'Archer',
+    jobTitle: 'Partner Consultant',
+    department: 'Consulting',
+  },
+  {
+    local: 'kai.mwangi',
+    givenName: 'Kai',
+    surname: 'Mwangi',
+    jobTitle: 'Analyst',
+    department: 'Finance',
   },
 ];
 

@@ -11,8 +11,11 @@ export interface TenantSpec {
   seed?: string;
   /** Total number of users. With `people: 'contoso'` the named demo people come first. Default 25. */
   users?: number;
-  /** Which fixed people lead the user list. Default 'contoso' for the demo domain, else 'none'. */
-  people?: 'contoso' | 'none';
+  /**
+   * Which fixed people lead the user list. Default 'contoso' for the contoso domain, 'fabrikam'
+   * for the fabrikam domain, else 'none'.
+   */
+  people?: 'contoso' | 'fabrikam' | 'none';
   /** Messages generated in each inbox (sent items get a third of it). Default 12. */
   messagesPerMailbox?: number;
   /** Events generated in each calendar. Default 8. */
@@ -20,9 +23,12 @@ export interface TenantSpec {
   /** Mailboxes with an unusually large inbox, for delta walks. */
   largeMailboxes?: { userPrincipalName: string; inboxMessages: number }[];
   consentPolicy?: Partial<ConsentPolicy>;
-  /** Whether the app already has admin consent in this tenant. Default false. */
+  /** Whether the org-wide app already has admin consent in this tenant. Default false. */
   adminConsented?: boolean;
-  /** ApplicationAccessPolicies for the app; default: DenyAccess on the Legal Investigations group. */
+  /**
+   * ApplicationAccessPolicies for the org-wide app; default: DenyAccess on the Legal
+   * Investigations group.
+   */
   accessPolicies?: { groupMail: string; accessRight: AccessRight; description?: string }[];
   /** Instant the seeded mail and meetings are placed around. Default: the emulator's start time. */
   now?: string;

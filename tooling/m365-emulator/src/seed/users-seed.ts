@@ -1,7 +1,9 @@
+import { DIRECTORY_ROLES } from '../state/directory-roles';
 import type { UserRecord } from '../state/model';
 import { guidFrom, pick } from '../util/prng';
 import {
   CONTOSO_PEOPLE,
+  DEMO_FABRIKAM_TENANT,
   DEPARTMENTS,
   FIRST_NAMES,
   JOB_TITLES,
@@ -80,7 +82,8 @@ export function userAt(ctx: UserSeedContext, index: number): UserRecord {
             : license,
       createdDateTime: created,
       hasMailbox: !isGuest && !noMailbox,
-      isAdmin: flags.has('admin'),
+      directoryRoles: (person.roles ?? []).map((r) => DIRECTORY_ROLES[r]),
+      ...(isGuest ? { homeTenantId: DEMO_FABRIKAM_TENANT.id } : {}),
       userPurpose: isRoom ? 'room' : 'user',
       timeZone,
     };
@@ -110,7 +113,7 @@ export function userAt(ctx: UserSeedContext, index: number): UserRecord {
     assignedLicenses: [{ skuId: E5_SKU, disabledPlans: [] }],
     createdDateTime: created,
     hasMailbox: true,
-    isAdmin: false,
+    directoryRoles: [],
     userPurpose: 'user',
     timeZone,
   };

@@ -12,7 +12,13 @@ import { buildTenant } from '../seed/build-tenant';
 import type { TenantSpec } from '../seed/tenant-spec';
 import type { EmulatorMaterial } from '../tls/material';
 import { toBase64Url } from '../util/base64url';
-import { buildAppRegistration, type AppOverrides, type AppRegistration } from './app';
+import {
+  buildAppRegistrations,
+  type AppKind,
+  type AppOverrides,
+  type AppRegistration,
+  type AppRegistrations,
+} from './app';
 import { defaultSettings, type EmulatorSettings } from './settings';
 import type { TenantState } from './tenant';
 import { ChangeClock } from './versioned-collection';
@@ -51,7 +57,8 @@ export interface SignInSession {
 export class EmulatorState {
   readonly clock = new ChangeClock();
   readonly tenants = new Map<string, TenantState>();
-  readonly app: AppRegistration;
+  /** Rox's two app registrations. */
+  readonly apps: AppRegistrations;
   readonly settings: EmulatorSettings = defaultSettings();
   readonly faults = new FaultRegistry();
   readonly log = new RequestLog();
@@ -69,16 +76,40 @@ export class EmulatorState {
 
   constructor(
     readonly material: EmulatorMaterial,
-    appOverrides: AppOverrides,
+    appOverrides: { orgwide?: AppOverrides; individual?: AppOverrides },
     private readonly startMs: number,
   ) {
-    this.app = buildAppRegistration(material, appOverrides);
+    this.apps = buildAppRegistrations(material, appOverrides);
     this.signingKey = createPrivateKey(material.signingKeyPem);
     this.signingPublicKey = createPublicKey(this.signingKey);
     const cert = new X509Certificate(material.signingCertPem);
     this.signingKid = toBase64Url(createHash('sha1').update(cert.raw).digest());
     this.signingCertDer = cert.raw.toString('base64');
     this.appPublicKey = new X509Certificate(material.appCertPem).publicKey;
+  }
+
+  /** @deprecated The org-wide registration; name the app through `apps` or `findApp`. */
+  get app(): AppRegistration {
+    return this.apps.orgwide;
+  }
+
+  /** Both registrations, org-wide first. */
+  appList(): AppRegistration[] {
+    return [this.apps.orgwide, this.apps.individual];
+  }
+
+  /** The registration with this client id (case-insensitive), if it is one of Rox's. */
+  findApp(clientId: string | null | undefined): AppRegistration | undefined {
+    const lower = (clientId ?? '').toLowerCase();
+    return this.appList().find((a) => a.clientId === lower);
+  }
+
+  /** An app by kind ('orgwide' | 'individual') or client id; the org-wide app when omitted. */
+  appBySelector(selector: string | undefined): AppRegistration | undefined {
+    if (selector === undefined || selector === '') return this.apps.orgwide;
+    if (selector === 'orgwide' || selector === 'individual')
+      return this.apps[selector satisfies AppKind];
+    return this.findApp(selector);
   }
 
   now(): Date {
@@ -93,8 +124,7 @@ export class EmulatorState {
     const tenant = buildTenant(spec, {
       clock: this.clock,
       nowMs: this.startMs,
-      appId: this.app.clientId,
-      applicationPermissions: this.app.applicationPermissions,
+      app: this.apps.orgwide,
     });
     const clash =
       this.findTenant(tenant.id) ?? tenant.domains.map((d) => this.findTenant(d)).find(Boolean);

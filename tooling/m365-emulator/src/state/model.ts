@@ -24,7 +24,10 @@ export interface UserRecord {
   createdDateTime: string;
   // Emulator-only facts (never serialised as Graph properties).
   hasMailbox: boolean;
-  isAdmin: boolean;
+  /** Assigned directory role template ids (the default User / Guest User role is implied). */
+  directoryRoles: string[];
+  /** For guests: the tenant id of their home directory (the ID token's `idp`). */
+  homeTenantId?: string;
   userPurpose: UserPurpose;
   timeZone: string;
 }

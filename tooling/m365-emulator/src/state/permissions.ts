@@ -6,6 +6,7 @@ export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ROLES: Record<string, string> = {
   'User.Read.All': 'df021288-bdef-4463-88db-98f22de89214',
   'Directory.Read.All': '7ab1d382-f21e-4acd-a863-ba3e13f7da61',
+  'Application.Read.All': '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30',
   'Mail.ReadBasic.All': '693c5e45-0940-467d-9b8a-1022fb9d42ef',
   'Mail.ReadBasic': '6be147d2-ea4f-4b5a-a3fa-3eab6f3c140a',
   'Mail.Read': '810c84a8-4a9e-49e6-bf7d-12d183f40d01',

@@ -1,4 +1,5 @@
 import { guidFrom } from '../util/prng';
+import { GRAPH_APP_ID } from './permissions';
 import { Mailbox, type MailboxGenerators } from './mailbox';
 import type { AccessPolicy, ConsentRequest, GroupRecord, UserRecord } from './model';
 import { VersionedCollection, type ChangeClock } from './versioned-collection';
@@ -15,9 +16,13 @@ export interface ConsentPolicy {
 export interface ServicePrincipal {
   id: string;
   appId: string;
+  displayName: string;
   grantedRoles: Set<string>;
   createdDateTime: string;
 }
+
+/** 'AllPrincipals' (admin, tenant-wide) or a user id → delegated scopes. */
+export type DelegatedGrants = Map<string, Set<string>>;
 
 export interface TenantInit {
   id: string;
@@ -43,10 +48,10 @@ export class TenantState {
   readonly seed: string;
   readonly users: VersionedCollection<UserRecord>;
   readonly groups = new Map<string, GroupRecord>();
-  /** The app's service principal; absent until consent creates it. */
-  servicePrincipal: ServicePrincipal | undefined;
-  /** Delegated grants: 'AllPrincipals' (admin, tenant-wide) or a user id → scopes. */
-  readonly delegatedGrants = new Map<string, Set<string>>();
+  /** Service principals of Rox's apps by app id; each appears when consent to that app creates it. */
+  readonly servicePrincipals = new Map<string, ServicePrincipal>();
+  /** Delegated grants per client app id. */
+  readonly delegatedGrants = new Map<string, DelegatedGrants>();
   consentPolicy: ConsentPolicy;
   readonly consentRequests: ConsentRequest[] = [];
   accessPolicies: AccessPolicy[];
@@ -183,29 +188,56 @@ export class TenantState {
     return 'Granted';
   }
 
+  /** Object id of Microsoft Graph's own service principal in this tenant (grants' resourceId). */
+  get graphServicePrincipalId(): string {
+    return guidFrom(this.id, 'sp', GRAPH_APP_ID);
+  }
+
+  servicePrincipalOf(appId: string): ServicePrincipal | undefined {
+    return this.servicePrincipals.get(appId);
+  }
+
+  /** The app's delegated grants (empty when it has none). */
+  grantsOf(appId: string): DelegatedGrants {
+    return this.delegatedGrants.get(appId) ?? new Map<string, Set<string>>();
+  }
+
   /** Delegated scopes granted to the app for this user (tenant-wide plus the user's own). */
-  delegatedScopesFor(userId: string): Set<string> {
-    return new Set([
-      ...(this.delegatedGrants.get('AllPrincipals') ?? []),
-      ...(this.delegatedGrants.get(userId) ?? []),
-    ]);
+  delegatedScopesFor(appId: string, userId: string): Set<string> {
+    const grants = this.grantsOf(appId);
+    return new Set([...(grants.get('AllPrincipals') ?? []), ...(grants.get(userId) ?? [])]);
   }
 
-  grantDelegated(principal: string, scopes: string[]): void {
-    const set = this.delegatedGrants.get(principal) ?? new Set<string>();
+  grantDelegated(appId: string, principal: string, scopes: string[]): void {
+    const grants = this.delegatedGrants.get(appId) ?? new Map<string, Set<string>>();
+    const set = grants.get(principal) ?? new Set<string>();
     for (const s of scopes) set.add(s);
-    this.delegatedGrants.set(principal, set);
+    grants.set(principal, set);
+    this.delegatedGrants.set(appId, grants);
   }
 
-  ensureServicePrincipal(appId: string, now: Date): ServicePrincipal {
-    if (!this.servicePrincipal) {
-      this.servicePrincipal = {
-        id: guidFrom(this.id, 'sp', appId),
-        appId,
+  revokeDelegated(appId: string, principal: string, scope: string): void {
+    this.delegatedGrants.get(appId)?.get(principal)?.delete(scope);
+  }
+
+  ensureServicePrincipal(app: { clientId: string; displayName: string }, now: Date): ServicePrincipal {
+    let sp = this.servicePrincipals.get(app.clientId);
+    if (!sp) {
+      sp = {
+        id: guidFrom(this.id, 'sp', app.clientId),
+        appId: app.clientId,
+        displayName: app.displayName,
         grantedRoles: new Set<string>(),
         createdDateTime: now.toISOString(),
       };
+      this.servicePrincipals.set(app.clientId, sp);
     }
-    return this.servicePrincipal;
+    return sp;
+  }
+
+  /** Deleting the enterprise app deletes its app role assignments and delegated grants too. */
+  removeServicePrincipal(appId: string): void {
+    this.servicePrincipals.delete(appId);
+    this.delegatedGrants.delete(appId);
   }
 }
