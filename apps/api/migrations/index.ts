@@ -3,10 +3,12 @@ import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261122032119 } from './Migration20261122032119';
 import { Migration20261122034125_consent } from './Migration20261122034125_consent';
 import { Migration20261122034631_directory } from './Migration20261122034631_directory';
+import { Migration20261128085734_tenant_proof } from './Migration20261128085734_tenant_proof';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122032119', class: Migration20261122032119 },
   { name: 'Migration20261122034125_consent', class: Migration20261122034125_consent },
   { name: 'Migration20261122034631_directory', class: Migration20261122034631_directory },
+  { name: 'Migration20261128085734_tenant_proof', class: Migration20261128085734_tenant_proof },
 ];

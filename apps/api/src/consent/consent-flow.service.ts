@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
 
@@ -7,16 +7,23 @@ import {
   type ConsentCallbackQuery,
   type ConsentOutcome,
 } from '@rox365/contracts';
-import { IdentityError } from '@rox365/graph-client';
+import { DelegatedAuth, IdentityError, sha256Hex } from '@rox365/graph-client';
 import { requestedApplicationPermissions } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Cipher } from '../platform/crypto/cipher.service';
+import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
+import { requestContext } from '../platform/http/request-context';
 import { Clock } from '../platform/time/clock';
+import { judgeAdmin, signInFailure } from './admin-sign-in';
+import { bindingMatches, newBrowserBinding } from './browser-binding';
 import { evaluate } from './consent-policy';
 import { ConsentStateRepository } from './consent-state.repository';
 import {
+  CODE_VERIFIER_COLUMN,
+  CONSENT_CALLBACK_PATH,
   CONSENT_PROPAGATION_FIRST_DELAY_MS,
   CONSENT_PROPAGATION_MAX_DELAY_MS,
   CONSENT_STATE_BYTES,
@@ -29,19 +36,34 @@ import { IndividualConnectionsService } from './individual-connections.service';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
 
-export const CONSENT_CALLBACK_PATH = '/api/v1/orgwide/consent/callback';
-
-/** Where the browser goes after the callback: the SPA's result page with only an outcome code. */
+/** Where the browser goes after a callback: Microsoft's next page, or the SPA's result page. */
 export interface CallbackResult {
-  outcome: ConsentOutcome;
+  /** Null while the connect goes on (the sign-in leg passed; on to admin consent). */
+  outcome: ConsentOutcome | null;
   redirectTo: string;
+}
+
+/** What POST /orgwide/connect hands the controller: the body, and the cookie value to set. */
+export interface ConnectStart {
+  response: ConnectResponse;
+  browserBinding: string;
 }
 
 type GrantAttempt =
   | { ok: true; roles: string[] }
   | { ok: false; outcome: 'consent_not_propagated' | 'microsoft_error'; error: string };
 
-/** Admin consent: builds Microsoft's consent link and handles Microsoft's redirect back. */
+/**
+ * Org-wide connect in two legs, each redirected back to one callback:
+ *
+ * 1. Sign-in (OpenID Connect, code + PKCE + nonce, scopes `openid profile`). Rox redeems the code
+ *    itself and verifies the ID token Microsoft signed: this tenant, a member, and a role that may
+ *    grant Graph application permissions. Nothing the browser says is believed.
+ * 2. Admin consent, whose `state` exists only once step 1 has proven an administrator.
+ *
+ * Both legs need the HttpOnly cookie of the browser that started the connect, their state is
+ * single-use and short-lived, and the database lets one org at most hold a tenant.
+ */
 @Injectable()
 export class ConsentFlowService {
   private readonly logger = new Logger('consent');
@@ -55,6 +77,8 @@ export class ConsentFlowService {
     private readonly individual: IndividualConnectionsService,
     private readonly directory: DirectoryHooks,
     private readonly audit: AuditLog,
+    private readonly cipher: Cipher,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
   ) {}
 
@@ -62,8 +86,11 @@ export class ConsentFlowService {
     return `${this.config.http.publicApiUrl}${CONSENT_CALLBACK_PATH}`;
   }
 
-  /** Starts an admin consent for the org's saved tenant. */
-  async connect(orgId: string, adminRoxUserId: string): Promise<ConnectResponse> {
+  /**
+   * Starts a connect for the org's saved tenant, or a fresh consent for the tenant it is already
+   * connected to (no disconnect, nothing purged). Returns Microsoft's sign-in link.
+   */
+  async connect(orgId: string, adminRoxUserId: string): Promise<ConnectStart> {
     const settings = await this.settings.find(orgId);
     if (!settings) {
       throw new ConsentError(
@@ -72,60 +99,174 @@ export class ConsentFlowService {
         'Save the org-wide settings with your Microsoft tenant before connecting.',
       );
     }
-    if (await this.connections.find(orgId)) {
+    const connection = await this.connections.find(orgId);
+    const tenantId = connection?.tenantId ?? settings.tenantId;
+    const holder = connection ?? (await this.connections.findByTenant(tenantId));
+    if (holder && holder.orgId !== orgId) {
       throw new ConsentError(
-        ConsentErrorCode.ORGWIDE_ALREADY_CONNECTED,
+        ConsentErrorCode.ORGWIDE_TENANT_TAKEN,
         'conflict',
-        'The org is already connected to Microsoft 365. Disconnect first to connect again.',
+        'This Microsoft 365 tenant is already connected to another Rox organisation. Check the tenant in the settings; if the other organisation should no longer hold it, its Rox admin must disconnect Microsoft Enterprise first.',
+        { context: { tenantId } },
       );
     }
+
     const state = randomBytes(CONSENT_STATE_BYTES).toString('base64url');
-    const now = this.clock.now();
+    const nonce = randomBytes(CONSENT_STATE_BYTES).toString('base64url');
+    const pkce = DelegatedAuth.createPkce();
+    const binding = newBrowserBinding();
     const attempt = new ConsentState({
       id: randomUUID(),
-      stateHash: hashState(state),
+      stateHash: sha256Hex(state),
       orgId,
       adminRoxUserId,
-      tenantId: settings.tenantId,
-      now,
+      tenantId,
+      stage: 'sign_in',
+      purpose: connection ? 'reconsent' : 'connect',
+      browserBindingHash: binding.hash,
+      now: this.clock.now(),
       ttlSeconds: this.config.orgwide.consentStateTtlSeconds,
     });
-    await this.states.add(attempt);
-    const consentUrl = this.graph.delegated.adminConsentUrl({
-      tenant: settings.tenantId,
+    attempt.nonceHash = sha256Hex(nonce);
+    attempt.codeVerifierSealed = this.cipher.encrypt(pkce.codeVerifier, CODE_VERIFIER_COLUMN);
+    const signInUrl = this.graph.signIn.authorizeUrl({
+      tenant: tenantId,
       redirectUri: this.redirectUri(),
       state,
+      nonce,
+      codeChallenge: pkce.codeChallenge,
     });
-    await this.audit.record({
-      orgId,
-      action: 'orgwide.connect-started',
-      target: { type: 'orgwide_connection', id: orgId },
-      details: { tenantId: settings.tenantId, expiresAt: attempt.expiresAt.toISOString() },
+    await this.tx.run(async () => {
+      await this.states.add(attempt);
+      await this.audit.record({
+        orgId,
+        action: 'orgwide.connect-started',
+        target: { type: 'orgwide_connection', id: orgId },
+        details: {
+          tenantId,
+          purpose: attempt.purpose,
+          expiresAt: attempt.expiresAt.toISOString(),
+        },
+      });
     });
     return {
-      consentUrl,
-      expiresAt: attempt.expiresAt.toISOString(),
-      requestedPermissions: requestedApplicationPermissions(),
+      browserBinding: binding.value,
+      response: {
+        consentUrl: signInUrl,
+        expiresAt: attempt.expiresAt.toISOString(),
+        requestedPermissions: requestedApplicationPermissions(),
+      },
     };
   }
 
   /**
-   * Microsoft's redirect after the consent page. Never trusts the query: the state must be one
-   * we issued (unused, unexpired), the tenant must be the one we asked for, and success is only
-   * believed once the token endpoint issues a token for that tenant.
+   * Microsoft's redirect after either leg. The state must be one we issued (unused, unexpired),
+   * completed in the browser that started it; what happens next depends on its stage.
    */
-  async callback(query: ConsentCallbackQuery): Promise<CallbackResult> {
+  async callback(
+    query: ConsentCallbackQuery,
+    browserBinding: string | null,
+  ): Promise<CallbackResult> {
     const now = this.clock.now();
-    const attempt = query.state ? await this.states.findByHash(hashState(query.state)) : null;
+    const attempt = query.state ? await this.states.findByHash(sha256Hex(query.state)) : null;
     if (!attempt) return this.finish(null, 'state_invalid');
     if (attempt.usedAt) return this.finish(attempt, 'state_reused');
     if (attempt.isExpired(now)) return this.finish(attempt, 'state_expired');
+    // Used up even on a mismatch: a link that reached the wrong browser never works again.
     if (!(await this.states.markUsed(attempt.id, now))) return this.finish(attempt, 'state_reused');
+    if (!bindingMatches(browserBinding, attempt.browserBindingHash)) {
+      return this.finish(attempt, 'browser_mismatch', { stage: attempt.stage });
+    }
+    return attempt.stage === 'sign_in'
+      ? this.afterSignIn(attempt, query)
+      : this.afterConsent(attempt, query);
+  }
 
+  // Leg 1: only a Microsoft-signed ID token of an administrator of the tenant moves on.
+  private async afterSignIn(
+    attempt: ConsentState,
+    query: ConsentCallbackQuery,
+  ): Promise<CallbackResult> {
     const refusal = refusalOutcome(query);
     if (refusal) {
-      return this.finish(attempt, refusal, { error: query.error ?? null, aadsts: aadstsOf(query) });
+      return this.finish(attempt, refusal, { stage: 'sign_in', ...microsoftError(query) });
     }
+    if (!query.code || !attempt.codeVerifierSealed || !attempt.nonceHash) {
+      return this.finish(attempt, 'microsoft_error', { stage: 'sign_in', error: 'code_missing' });
+    }
+    let verdict;
+    try {
+      const admin = await this.graph.signIn.complete({
+        tenantId: attempt.tenantId,
+        code: query.code,
+        codeVerifier: this.cipher.decrypt(attempt.codeVerifierSealed, CODE_VERIFIER_COLUMN),
+        redirectUri: this.redirectUri(),
+        nonceSha256: attempt.nonceHash,
+      });
+      verdict = judgeAdmin(admin, attempt.tenantId);
+    } catch (error) {
+      verdict = signInFailure(error);
+      if (verdict.outcome === 'microsoft_error') {
+        this.logger.warn({ orgId: attempt.orgId, err: error }, 'admin sign-in failed');
+      }
+    }
+    if (!verdict.ok)
+      return this.finish(attempt, verdict.outcome, { stage: 'sign_in', ...verdict.details });
+    const admin = verdict.admin;
+
+    const holder = await this.connections.findByTenant(admin.tenantId);
+    if (holder && holder.orgId !== attempt.orgId) {
+      return this.finish(attempt, 'tenant_taken', { stage: 'sign_in' });
+    }
+
+    const state = randomBytes(CONSENT_STATE_BYTES).toString('base64url');
+    const consentLeg = new ConsentState({
+      id: randomUUID(),
+      stateHash: sha256Hex(state),
+      orgId: attempt.orgId,
+      adminRoxUserId: attempt.adminRoxUserId,
+      tenantId: admin.tenantId,
+      stage: 'consent',
+      purpose: attempt.purpose,
+      browserBindingHash: attempt.browserBindingHash,
+      now: this.clock.now(),
+      ttlSeconds: this.config.orgwide.consentStateTtlSeconds,
+    });
+    consentLeg.signInId = attempt.id;
+    consentLeg.adminObjectId = admin.userId;
+    consentLeg.adminUsername = admin.username;
+    await this.tx.run(async () => {
+      await this.states.add(consentLeg);
+      await this.audit.record({
+        orgId: attempt.orgId,
+        action: 'orgwide.admin-verified',
+        target: { type: 'orgwide_connection', id: attempt.orgId },
+        details: {
+          tenantId: admin.tenantId,
+          adminUsername: admin.username,
+          adminObjectId: admin.userId,
+          roles: admin.roleTemplateIds,
+        },
+        actor: { id: attempt.adminRoxUserId, role: 'admin' },
+      });
+    });
+    return {
+      outcome: null,
+      redirectTo: this.graph.delegated.adminConsentUrl({
+        tenant: admin.tenantId,
+        redirectUri: this.redirectUri(),
+        state,
+      }),
+    };
+  }
+
+  // Leg 2: Microsoft's answer to the admin-consent page, for the tenant leg 1 proved.
+  private async afterConsent(
+    attempt: ConsentState,
+    query: ConsentCallbackQuery,
+  ): Promise<CallbackResult> {
+    const refusal = refusalOutcome(query);
+    if (refusal) return this.finish(attempt, refusal, microsoftError(query));
     if (query.admin_consent?.toLowerCase() !== 'true') {
       return this.finish(attempt, 'microsoft_error', { error: 'admin_consent_missing' });
     }
@@ -136,22 +277,27 @@ export class ConsentFlowService {
         returnedTenant: (query.tenant ?? '').slice(0, 64),
       });
     }
-    if (await this.connections.find(attempt.orgId)) {
-      return this.finish(attempt, 'microsoft_error', { error: 'already_connected' });
-    }
 
     const grant = await this.acquireGrant(attempt.tenantId);
     if (!grant.ok) return this.finish(attempt, grant.outcome, { error: grant.error });
 
+    const existing = await this.connections.find(attempt.orgId);
+    if (existing && existing.tenantId !== attempt.tenantId) {
+      return this.finish(attempt, 'tenant_mismatch', { requestedTenantId: attempt.tenantId });
+    }
+    const connection =
+      existing ??
+      new OrgwideConnection({
+        orgId: attempt.orgId,
+        tenantId: attempt.tenantId,
+        grantedPermissions: grant.roles,
+        connectedBy: attempt.adminRoxUserId,
+        now: this.clock.now(),
+      });
+    connection.consentedByUsername = attempt.adminUsername;
+    const changes = existing ? existing.recordGrant(grant.roles, this.clock.now()) : null;
+
     const settings = await this.settings.find(attempt.orgId);
-    const connection = new OrgwideConnection({
-      orgId: attempt.orgId,
-      tenantId: attempt.tenantId,
-      grantedPermissions: grant.roles,
-      connectedBy: attempt.adminRoxUserId,
-      now: this.clock.now(),
-    });
-    await this.connections.save(connection);
     const evaluation = evaluate(
       connection.grantedPermissions,
       {
@@ -165,17 +311,35 @@ export class ConsentFlowService {
       evaluation.isSufficient && connection.grantedPermissions.length > 0
         ? 'connected'
         : 'connected_with_missing_permissions';
-    await this.individual.supersedeAll(attempt.orgId, attempt.adminRoxUserId, attempt.tenantId);
-    try {
-      await this.directory.onConnected(attempt.orgId);
-    } catch (error) {
-      // The connection stands; the directory's own cron picks the org up later.
-      this.logger.warn({ orgId: attempt.orgId, err: error }, 'first directory sync not queued');
-    }
-    return this.finish(attempt, outcome, {
-      grantedPermissions: connection.grantedPermissions,
-      missingPermissions: evaluation.missing.map((m) => m.permission),
+    // The connection, the superseded individual connections and their audit entries commit
+    // together.
+    const result = await this.tx.run(async () => {
+      if (existing) {
+        await this.connections.save(existing);
+      } else if (!(await this.connections.insert(connection))) {
+        // Another org connected this tenant after our check: the unique index decided.
+        return null;
+      } else {
+        await this.individual.supersedeAll(attempt.orgId, attempt.adminRoxUserId, attempt.tenantId);
+      }
+      return this.finish(attempt, outcome, {
+        purpose: attempt.purpose,
+        adminUsername: attempt.adminUsername,
+        grantedPermissions: connection.grantedPermissions,
+        missingPermissions: evaluation.missing.map((m) => m.permission),
+        ...(changes ? { added: changes.added, removed: changes.removed } : {}),
+      });
     });
+    if (!result) return this.finish(attempt, 'tenant_taken');
+    if (!existing) {
+      try {
+        await this.directory.onConnected(attempt.orgId);
+      } catch (error) {
+        // The connection stands; the directory's own cron picks the org up later.
+        this.logger.warn({ orgId: attempt.orgId, err: error }, 'first directory sync not queued');
+      }
+    }
+    return result;
   }
 
   // Asks for a client-credentials token until the fresh consent has reached the token
@@ -214,20 +378,22 @@ export class ConsentFlowService {
     details: Record<string, unknown> = {},
   ): Promise<CallbackResult> {
     if (attempt) {
-      const settings = await this.settings.find(attempt.orgId);
-      if (settings) {
-        settings.recordOutcome(outcome, this.clock.now());
-        if (outcome === 'connected' || outcome === 'connected_with_missing_permissions') {
-          settings.disconnectedAt = null;
+      await this.tx.run(async () => {
+        const settings = await this.settings.find(attempt.orgId);
+        if (settings) {
+          settings.recordOutcome(outcome, this.clock.now());
+          if (outcome === 'connected' || outcome === 'connected_with_missing_permissions') {
+            settings.disconnectedAt = null;
+          }
+          await this.settings.save(settings);
         }
-        await this.settings.save(settings);
-      }
-      await this.audit.record({
-        orgId: attempt.orgId,
-        action: 'orgwide.consent-outcome',
-        target: { type: 'orgwide_connection', id: attempt.orgId },
-        details: { outcome, tenantId: attempt.tenantId, ...details },
-        actor: { id: attempt.adminRoxUserId, role: 'admin' },
+        await this.audit.record({
+          orgId: attempt.orgId,
+          action: 'orgwide.consent-outcome',
+          target: { type: 'orgwide_connection', id: attempt.orgId },
+          details: { outcome, tenantId: attempt.tenantId, ...details },
+          actor: { id: attempt.adminRoxUserId, role: 'admin' },
+        });
       });
     } else {
       // No org to audit into: an unknown or missing state.
@@ -235,6 +401,13 @@ export class ConsentFlowService {
     }
     const target = new URL(`${this.config.http.webAppUrl}/integrations/microsoft/result`);
     target.searchParams.set('outcome', outcome);
+    if (!isSuccess(outcome)) {
+      // A reference support can find in the logs and the audit, and Microsoft's own code.
+      const ref = requestContext.requestId();
+      if (ref) target.searchParams.set('ref', ref);
+      const aadsts = typeof details.aadsts === 'number' ? details.aadsts : null;
+      if (aadsts !== null) target.searchParams.set('code', `AADSTS${aadsts}`);
+    }
     return { outcome, redirectTo: target.toString() };
   }
 }
@@ -249,18 +422,24 @@ export function refusalOutcome(query: ConsentCallbackQuery): ConsentOutcome | nu
   }
   // AADSTS90094/90095: only an admin may grant these permissions.
   if (aadsts === 90094 || aadsts === 90095) return 'not_admin';
+  // AADSTS50020: an account of another tenant (and no guest of this one) signed in.
+  if (aadsts === 50020) return 'tenant_mismatch';
   if (error === 'consent_required') return 'consent_required';
   if (error === 'access_denied' || error === 'permission_denied') return 'denied';
   return 'microsoft_error';
 }
 
+function microsoftError(query: ConsentCallbackQuery): Record<string, unknown> {
+  return { error: query.error ?? null, aadsts: aadstsOf(query) };
+}
+
+function isSuccess(outcome: ConsentOutcome): boolean {
+  return outcome === 'connected' || outcome === 'connected_with_missing_permissions';
+}
+
 function aadstsOf(query: ConsentCallbackQuery): number | null {
   const match = /AADSTS(\d+)/.exec(query.error_description ?? '');
   return match?.[1] ? Number(match[1]) : null;
-}
-
-function hashState(state: string): string {
-  return createHash('sha256').update(state).digest('hex');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -11,8 +11,11 @@ export const PERMISSION_RECHECK_CRON = CronExpression.EVERY_HOUR;
 export const CONSENT_PROPAGATION_FIRST_DELAY_MS = 500;
 export const CONSENT_PROPAGATION_MAX_DELAY_MS = 4_000;
 
-// Bytes of randomness in the consent `state` (256 bits).
+// Bytes of randomness in the consent `state` and the OIDC nonce (256 bits).
 export const CONSENT_STATE_BYTES = 32;
+
+/** Microsoft redirects both legs of a connect (sign-in, then admin consent) here. */
+export const CONSENT_CALLBACK_PATH = '/api/v1/orgwide/consent/callback';
 
 export const ENTERPRISE_APP_REMOVAL_STEPS = (appDisplayName: string): string[] => [
   'Sign in to the Microsoft Entra admin center (https://entra.microsoft.com) as at least a Cloud Application Administrator.',
@@ -21,3 +24,6 @@ export const ENTERPRISE_APP_REMOVAL_STEPS = (appDisplayName: string): string[] =
   'Select Properties, then Delete, and confirm with Yes. This removes the app and every permission granted to it in your tenant.',
   'Optional: if you created an Exchange ApplicationAccessPolicy for the app, remove it in Exchange Online PowerShell with Remove-ApplicationAccessPolicy.',
 ];
+
+/** The sealed PKCE verifier of an admin's sign-in (registered for re-encryption). */
+export const CODE_VERIFIER_COLUMN = 'orgwide_consent_state.code_verifier_sealed';

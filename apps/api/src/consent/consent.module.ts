@@ -2,11 +2,13 @@ import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 
 import { MembersModule } from '../members/members.module';
+import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
 import { QUEUE } from '../platform/queue/queue-names';
 import { ConnectionReader } from './connection-reader.service';
 import { ConsentFlowService } from './consent-flow.service';
 import { ConsentMemberPurgers } from './consent-member-purgers';
 import { ConsentStateRepository } from './consent-state.repository';
+import { CODE_VERIFIER_COLUMN } from './consent.constants';
 import { DirectoryHooks } from './directory-hooks';
 import { DisconnectService } from './disconnect.service';
 import { IndividualConnectionRepository } from './individual-connection.repository';
@@ -21,6 +23,9 @@ import { OrgwideStatusService } from './orgwide-status.service';
 import { OrgwideController } from './orgwide.controller';
 import { PermissionCheckService } from './permission-check.service';
 import { PermissionRecheck } from './permission-recheck.service';
+
+// The sign-in leg's PKCE verifier is sealed with the key ring; re-encryption must find it.
+ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
 
 /**
  * Org-wide connection via admin consent. Other features use only the exported providers:

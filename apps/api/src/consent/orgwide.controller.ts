@@ -1,5 +1,5 @@
-import { Controller, Delete, Get, Post, Put, Res } from '@nestjs/common';
-import { type Response } from 'express';
+import { Controller, Delete, Get, Post, Put, Req, Res } from '@nestjs/common';
+import { type Request, type Response } from 'express';
 
 import {
   ConnectResponseSchema,
@@ -16,9 +16,11 @@ import {
   type PutMemberOverrideRequest,
 } from '@rox365/contracts';
 
+import { AppConfig } from '../config/app-config';
 import { Public, Roles } from '../platform/auth/access.decorators';
 import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
+import { bindingCookie, bindingFrom, clearedBindingCookie } from './browser-binding';
 import { ConsentFlowService } from './consent-flow.service';
 import { DisconnectService } from './disconnect.service';
 import { OrgwideSettingsService, type OrgwideSettingsInput } from './orgwide-settings.service';
@@ -37,6 +39,7 @@ export class OrgwideController {
     private readonly recheck: PermissionRecheck,
     private readonly statuses: OrgwideStatusService,
     private readonly disconnects: DisconnectService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('settings')
@@ -84,27 +87,44 @@ export class OrgwideController {
   @Post('connect')
   @Roles('admin')
   @Contract({
-    summary: "Start admin consent: returns Microsoft's consent link for the saved tenant",
+    summary:
+      "Start a connect (or a fresh consent while connected): returns Microsoft's sign-in link and sets the browser-binding cookie",
     response: ConnectResponseSchema,
     status: 200,
     tags: TAGS,
   })
-  connect(@CurrentCaller() caller: Caller) {
-    return this.flow.connect(caller.orgId, caller.roxUserId);
+  async connect(@CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: Response) {
+    const start = await this.flow.connect(caller.orgId, caller.roxUserId);
+    res.append(
+      'set-cookie',
+      bindingCookie(
+        start.browserBinding,
+        this.config.http.publicApiUrl,
+        this.config.orgwide.consentStateTtlSeconds,
+      ),
+    );
+    return start.response;
   }
 
   @Get('consent/callback')
-  @Public("Microsoft's browser redirect after admin consent; the single-use state authenticates it")
+  @Public(
+    "Microsoft's browser redirect after the admin's sign-in and after admin consent; the single-use state and the browser-binding cookie authenticate it",
+  )
   @Contract({
-    summary: 'Admin-consent redirect target; ends with a 302 to the SPA carrying only an outcome',
+    summary:
+      "Sign-in and admin-consent redirect target; ends with a 302 to Microsoft's consent page or to the SPA carrying only an outcome",
     status: 302,
     tags: TAGS,
   })
   async callback(
     @ValidQuery(ConsentCallbackQuerySchema) query: ConsentCallbackQuery,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const result = await this.flow.callback(query);
+    const result = await this.flow.callback(query, bindingFrom(req.headers.cookie));
+    if (result.outcome !== null) {
+      res.append('set-cookie', clearedBindingCookie(this.config.http.publicApiUrl));
+    }
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, result.redirectTo);
   }

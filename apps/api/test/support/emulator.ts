@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  DEMO_TENANT,
+  seedSpecs,
   startEmulator,
   type RunningEmulator,
   type StartEmulatorOptions,
@@ -33,17 +36,21 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts an emulator for one test file (demo seed unless told otherwise) with the API's consent
- * callback registered as a redirect URI of the app.
+ * callback registered as a redirect URI of the app. Its Contoso gets a tenant id of its own:
+ * every test file shares one database, and a tenant may be connected to one org at a time.
  */
 export async function startTestEmulator(
   publicApiUrl: string,
   options: StartEmulatorOptions = {},
 ): Promise<RunningEmulator> {
+  const seed = seedSpecs(options.seed ?? 'demo').map((spec) =>
+    (spec.domain ?? 'contoso') === 'contoso' && !spec.id ? { ...spec, id: randomUUID() } : spec,
+  );
   return startEmulator({
     port: 0,
-    seed: 'demo',
     tls: true,
     ...options,
+    seed,
     app: {
       ...options.app,
       redirectUris: [
@@ -52,6 +59,13 @@ export async function startTestEmulator(
       ],
     },
   });
+}
+
+/** The id of the emulator's Contoso tenant (unique per test file). */
+export function contosoId(emu: RunningEmulator): string {
+  const contoso = emu.state.findTenant(DEMO_TENANT.initialDomain);
+  if (!contoso) throw new Error('the emulator has no Contoso tenant');
+  return contoso.id;
 }
 
 /** The API's MS_* variables pointed at an emulator, with the secret or the certificate. */
@@ -102,6 +116,8 @@ export interface ApiWithEmulator {
   emu: RunningEmulator;
   /** The API's own origin, e.g. http://127.0.0.1:41234 (also its PUBLIC_API_URL). */
   apiUrl: string;
+  /** This file's Contoso tenant id. */
+  tenantId: string;
   close: () => Promise<void>;
 }
 
@@ -131,6 +147,7 @@ export async function startApiWithEmulator(
     api,
     emu,
     apiUrl,
+    tenantId: contosoId(emu),
     close: async () => {
       await api.close();
       await emu.stop();
@@ -181,11 +198,46 @@ export async function driveAdminConsent(
   return new URL(location);
 }
 
-/** Follows a redirect to the API (as the browser would) and returns where the API sends it next. */
+/**
+ * Walks Microsoft's sign-in pages like a browser: opens the authorize URL, picks `user`, and
+ * accepts a consent prompt if one appears. Returns where Microsoft redirects (the API's callback
+ * with a code, or with an error), not yet followed.
+ */
+export async function driveSignIn(authorizeUrl: string, user: string): Promise<URL> {
+  const picker = await fetch(authorizeUrl, { redirect: 'manual' });
+  if (picker.status !== 200) {
+    throw new Error(`sign-in page answered ${picker.status}: ${await picker.text()}`);
+  }
+  await picker.text();
+  const post = (form: Record<string, string>) =>
+    fetch(authorizeUrl, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  let res = await post({ action: 'signin', user });
+  if (res.status === 200) {
+    await res.text();
+    res = await post({ action: 'accept', user });
+  }
+  const body = await res.text();
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location) {
+    throw new Error(`expected a redirect to the app, got ${res.status}: ${body.slice(0, 300)}`);
+  }
+  return new URL(location);
+}
+
+/**
+ * Follows a redirect to the API (as the browser would, with the browser's API cookie) and returns
+ * where the API sends it next.
+ */
 export async function followToApi(
   url: URL | string,
+  cookie?: string,
 ): Promise<{ status: number; location: URL | null }> {
-  const res = await fetch(url, { redirect: 'manual' });
+  const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
   await res.text();
   const location = res.headers.get('location');
   return { status: res.status, location: location ? new URL(location) : null };

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { driveAdminConsent, followToApi, type ApiWithEmulator } from './emulator';
+import { driveAdminConsent, driveSignIn, followToApi, type ApiWithEmulator } from './emulator';
 
 /** Bearer tokens of one test org. */
 export interface OrgTokens {
@@ -55,18 +55,44 @@ export async function saveSettings(
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
-/** POST /orgwide/connect; returns the consent URL and the state inside it. */
-export async function startConnect(
-  env: ApiWithEmulator,
-  org: OrgTokens,
-): Promise<{ consentUrl: string; state: string }> {
+/** A started connect as the admin's browser holds it: Microsoft's sign-in link and the API cookie. */
+export interface ConnectAttempt {
+  /** Microsoft's sign-in page (the first leg). */
+  consentUrl: string;
+  state: string;
+  /** The browser-binding cookie as a `Cookie` header value. */
+  cookie: string;
+}
+
+// The org each test file's Contoso is connected to through these helpers.
+const holders = new WeakMap<ApiWithEmulator, OrgTokens>();
+
+/**
+ * A tenant holds one org at a time. Tests in a file share its Contoso, so before a new test org
+ * connects, the org an earlier test connected disconnects (freeing the tenant), as its admin would.
+ */
+async function releaseTenant(env: ApiWithEmulator, org: OrgTokens): Promise<void> {
+  const holder = holders.get(env);
+  if (!holder || holder.orgId === org.orgId) return;
+  holders.delete(env);
+  await env.api
+    .http()
+    .delete('/api/v1/orgwide/connection')
+    .set('authorization', `Bearer ${holder.admin}`);
+}
+
+/** POST /orgwide/connect; returns the sign-in URL, the state inside it and the cookie it set. */
+export async function startConnect(env: ApiWithEmulator, org: OrgTokens): Promise<ConnectAttempt> {
+  await releaseTenant(env, org);
   const res = await env.api
     .http()
     .post('/api/v1/orgwide/connect')
     .set('authorization', `Bearer ${org.admin}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const consentUrl = res.body.consentUrl as string;
-  return { consentUrl, state: new URL(consentUrl).searchParams.get('state') ?? '' };
+  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const cookie = setCookie.map((c) => c.split(';')[0]).join('; ');
+  return { consentUrl, state: new URL(consentUrl).searchParams.get('state') ?? '', cookie };
 }
 
 /** The outcome code the API hands the SPA after the callback (null when it did not redirect there). */
@@ -79,29 +105,61 @@ export function outcomeOf(location: URL | null): string | null {
 export async function callCallback(
   env: ApiWithEmulator,
   query: Record<string, string>,
+  cookie?: string,
 ): Promise<{ status: number; outcome: string | null; location: URL | null }> {
   const url = new URL(`${env.apiUrl}/api/v1/orgwide/consent/callback`);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await followToApi(url);
+  const res = await followToApi(url, cookie);
   return { status: res.status, outcome: outcomeOf(res.location), location: res.location };
 }
 
-/** Saves settings if asked, then runs the whole admin consent as the demo admin. */
+/**
+ * Leg 1 as the admin's browser: signs in on Microsoft's page as `user` and follows the redirect
+ * to the API. Returns where the API sends the browser: Microsoft's admin-consent page when the
+ * sign-in proved an administrator, the SPA's result page otherwise.
+ */
+export async function signInLeg(
+  attempt: ConnectAttempt,
+  user: string,
+  cookie: string = attempt.cookie,
+): Promise<{ location: URL | null; outcome: string | null }> {
+  const callback = await driveSignIn(attempt.consentUrl, user);
+  const res = await followToApi(callback, cookie);
+  expect(res.status).toBe(302);
+  return { location: res.location, outcome: outcomeOf(res.location) };
+}
+
+/**
+ * Both legs of `org`'s connect: sign-in as `user`, then `action` on the admin-consent page.
+ * Returns the outcome code.
+ */
+export async function completeConnect(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+  attempt: ConnectAttempt,
+  user: string = DEMO_TENANT.users.admin,
+  action: 'accept' | 'cancel' = 'accept',
+): Promise<string | null> {
+  const signedIn = await signInLeg(attempt, user);
+  if (signedIn.outcome !== null || !signedIn.location) return signedIn.outcome;
+  const callback = await driveAdminConsent(signedIn.location.toString(), user, action);
+  const res = await followToApi(callback, attempt.cookie);
+  expect(res.status).toBe(302);
+  const outcome = outcomeOf(res.location);
+  if (outcome === 'connected' || outcome === 'connected_with_missing_permissions') {
+    holders.set(env, org);
+  }
+  return outcome;
+}
+
+/** Saves settings if asked, then runs the whole connect (sign-in, admin consent) as the demo admin. */
 export async function connectOrg(
   env: ApiWithEmulator,
   org: OrgTokens,
   options: { user?: string; settings?: Record<string, unknown> } = {},
 ): Promise<string | null> {
   if (options.settings) await saveSettings(env, org, options.settings);
-  const { consentUrl } = await startConnect(env, org);
-  const callback = await driveAdminConsent(
-    consentUrl,
-    options.user ?? DEMO_TENANT.users.admin,
-    'accept',
-  );
-  const res = await followToApi(callback);
-  expect(res.status).toBe(302);
-  return outcomeOf(res.location);
+  return completeConnect(env, org, await startConnect(env, org), options.user);
 }
 
 export async function status(env: ApiWithEmulator, token: string) {

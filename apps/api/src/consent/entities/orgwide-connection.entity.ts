@@ -1,11 +1,13 @@
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /**
  * The org's live org-wide connection: which tenant consented and what it granted. Nothing
  * token-like is stored; app-only tokens live only in memory (MSAL's cache).
  */
 @Entity({ tableName: 'orgwide_connection' })
-@Index({ properties: ['tenantId'] })
+// One tenant, one org: the database refuses a second live connection to a tenant, so two
+// callbacks racing cannot both win. Disconnecting deletes the row and frees the tenant.
+@Unique({ properties: ['tenantId'] })
 export class OrgwideConnection {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
@@ -29,6 +31,15 @@ export class OrgwideConnection {
   // Set when the re-check could not get a token at all (consent revoked, app removed).
   @Property({ type: 'string', length: 64, nullable: true })
   checkError: string | null = null;
+
+  // Delegated grants found on the org-wide app (it should carry none); null until checked or
+  // when Entra could not be asked.
+  @Property({ type: 'json', nullable: true })
+  delegatedGrants: string[] | null = null;
+
+  // The administrator Microsoft vouched for when the tenant was (re)consented.
+  @Property({ type: 'string', length: 320, nullable: true })
+  consentedByUsername: string | null = null;
 
   constructor(props: {
     orgId: string;

@@ -12,5 +12,11 @@ export function columnContext(column: Pick<EncryptedColumn, 'table' | 'column'>)
   return `${column.table}.${column.column}`;
 }
 
+/** A `table.column` context as a column whose rows are keyed by `id`. */
+export function columnOf(context: string, idColumn = 'id'): EncryptedColumn {
+  const [table = '', column = ''] = context.split('.');
+  return { table, idColumn, column };
+}
+
 // Filled by feature modules as they add encrypted columns (refresh tokens, mail bodies).
 export const ENCRYPTED_COLUMNS: EncryptedColumn[] = [];
