@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { type PurgeReceipt } from '@rox365/contracts';
-import { MicrosoftGraph } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { OrgwideGraph } from '../platform/graph/graph.module';
 import { Clock } from '../platform/time/clock';
 import { ConsentStateRepository } from './consent-state.repository';
 import { ENTERPRISE_APP_REMOVAL_STEPS } from './consent.constants';
@@ -24,13 +25,14 @@ export class DisconnectService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly graph: MicrosoftGraph,
+    private readonly graph: OrgwideGraph,
     private readonly settings: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
     private readonly states: ConsentStateRepository,
     private readonly recheck: PermissionRecheck,
     private readonly purgers: OrgDataPurgers,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
   ) {}
 
@@ -52,33 +54,38 @@ export class DisconnectService {
     }
     this.graph.appTokens.forget(connection.tenantId);
 
-    const removed: Record<string, number> = {};
-    for (const purger of this.purgers.all()) {
-      removed[purger.name] = await purger.purge(orgId);
-    }
-    removed.orgwide_consent_state = await this.states.deleteForOrg(orgId);
-    removed.orgwide_connection = await this.connections.delete(orgId);
+    // The purge, the connection's removal and the audit entry commit together: a failure
+    // leaves the org connected with its data, and disconnecting again is safe.
+    const receipt = await this.tx.run(async () => {
+      const removed: Record<string, number> = {};
+      for (const purger of this.purgers.all()) {
+        removed[purger.name] = await purger.purge(orgId);
+      }
+      removed.orgwide_consent_state = await this.states.deleteForOrg(orgId);
+      removed.orgwide_connection = await this.connections.delete(orgId);
 
-    const now = this.clock.now();
-    const settings = await this.settings.find(orgId);
-    if (settings) {
-      settings.disconnectedAt = now;
-      settings.lastOutcome = null;
-      settings.lastOutcomeAt = null;
-      await this.settings.save(settings);
-    }
-    const receipt: PurgeReceipt = {
-      disconnectedAt: now.toISOString(),
-      tenantId: connection.tenantId,
-      removed,
-      totalRemoved: Object.values(removed).reduce((sum, n) => sum + n, 0),
-      entraSteps: ENTERPRISE_APP_REMOVAL_STEPS(this.config.microsoft.appDisplayName),
-    };
-    await this.audit.record({
-      orgId,
-      action: 'orgwide.disconnected',
-      target: { type: 'orgwide_connection', id: orgId },
-      details: { ...receipt, jobsStopped },
+      const now = this.clock.now();
+      const settings = await this.settings.find(orgId);
+      if (settings) {
+        settings.disconnectedAt = now;
+        settings.lastOutcome = null;
+        settings.lastOutcomeAt = null;
+        await this.settings.save(settings);
+      }
+      const done: PurgeReceipt = {
+        disconnectedAt: now.toISOString(),
+        tenantId: connection.tenantId,
+        removed,
+        totalRemoved: Object.values(removed).reduce((sum, n) => sum + n, 0),
+        entraSteps: ENTERPRISE_APP_REMOVAL_STEPS(this.config.microsoft.orgwide.displayName),
+      };
+      await this.audit.record({
+        orgId,
+        action: 'orgwide.disconnected',
+        target: { type: 'orgwide_connection', id: orgId },
+        details: { ...done, jobsStopped },
+      });
+      return done;
     });
     this.logger.log({ orgId, totalRemoved: receipt.totalRemoved }, 'org-wide connection removed');
     return receipt;

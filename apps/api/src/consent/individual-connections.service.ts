@@ -9,6 +9,7 @@ import {
 
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { type Caller } from '../platform/auth/caller';
+import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { toIndividualConnectionContract } from './consent.mapper';
@@ -26,6 +27,7 @@ export class IndividualConnectionsService {
     private readonly connections: IndividualConnectionRepository,
     private readonly orgwide: OrgwideConnectionRepository,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
   ) {}
 
@@ -60,12 +62,18 @@ export class IndividualConnectionsService {
       kind: input.kind,
       now: this.clock.now(),
     });
-    await this.connections.save(connection);
-    await this.audit.record({
-      orgId: caller.orgId,
-      action: 'individual-connections.created',
-      target: { type: 'individual_connection', id: connection.id },
-      details: { provider: connection.provider, kind: connection.kind, status: connection.status },
+    await this.tx.run(async () => {
+      await this.connections.save(connection);
+      await this.audit.record({
+        orgId: caller.orgId,
+        action: 'individual-connections.created',
+        target: { type: 'individual_connection', id: connection.id },
+        details: {
+          provider: connection.provider,
+          kind: connection.kind,
+          status: connection.status,
+        },
+      });
     });
     return toIndividualConnectionContract(connection);
   }
@@ -77,13 +85,17 @@ export class IndividualConnectionsService {
     const now = this.clock.now();
     const reason = `Replaced by the org-wide Microsoft 365 connection (tenant ${tenantId}) on ${now.toISOString()}.`;
     for (const connection of active) connection.supersede(reason, now);
-    await this.connections.saveAll(active);
-    await this.audit.record({
-      orgId,
-      action: 'individual-connections.superseded',
-      target: { type: 'org', id: orgId },
-      details: { count: active.length, ids: active.map((c) => c.id), tenantId },
-      actor: { id: adminRoxUserId, role: 'admin' },
+    // Joins the caller's transaction when there is one (a savepoint), so the org-wide connect
+    // and the superseding commit together.
+    await this.tx.run(async () => {
+      await this.connections.saveAll(active);
+      await this.audit.record({
+        orgId,
+        action: 'individual-connections.superseded',
+        target: { type: 'org', id: orgId },
+        details: { count: active.length, ids: active.map((c) => c.id), tenantId },
+        actor: { id: adminRoxUserId, role: 'admin' },
+      });
     });
     return active.length;
   }

@@ -6,9 +6,11 @@ import {
   type PutMemberOverrideRequest,
   type UpdateOrgwideSettingsRequestSchema,
 } from '@rox365/contracts';
-import { IdentityError, MicrosoftGraph } from '@rox365/graph-client';
+import { IdentityError } from '@rox365/graph-client';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { OrgwideGraph } from '../platform/graph/graph.module';
 import { Clock } from '../platform/time/clock';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { toSettingsContract } from './consent.mapper';
@@ -28,8 +30,9 @@ export class OrgwideSettingsService {
     private readonly settings: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
     private readonly members: MemberLookup,
-    private readonly graph: MicrosoftGraph,
+    private readonly graph: OrgwideGraph,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
   ) {}
 
@@ -69,22 +72,26 @@ export class OrgwideSettingsService {
     const now = this.clock.now();
     if (!existing) {
       const created = new OrgwideSettings({ orgId, ...values, now });
-      await this.settings.save(created);
-      await this.audit.record({
-        orgId,
-        action: 'orgwide.settings-updated',
-        target: { type: 'orgwide_settings', id: orgId },
-        details: { before: null, after: snapshot(created) },
-      });
-    } else {
-      const before = snapshot(existing);
-      if (existing.update(values, now)) {
-        await this.settings.save(existing);
+      await this.tx.run(async () => {
+        await this.settings.save(created);
         await this.audit.record({
           orgId,
           action: 'orgwide.settings-updated',
           target: { type: 'orgwide_settings', id: orgId },
-          details: { before, after: snapshot(existing) },
+          details: { before: null, after: snapshot(created) },
+        });
+      });
+    } else {
+      const before = snapshot(existing);
+      if (existing.update(values, now)) {
+        await this.tx.run(async () => {
+          await this.settings.save(existing);
+          await this.audit.record({
+            orgId,
+            action: 'orgwide.settings-updated',
+            target: { type: 'orgwide_settings', id: orgId },
+            details: { before, after: snapshot(existing) },
+          });
         });
       }
     }
@@ -107,22 +114,26 @@ export class OrgwideSettingsService {
     const existing = await this.settings.findOverride(orgId, roxUserId);
     if (!existing) {
       const created = new MemberOverride({ orgId, roxUserId, ...input, now });
-      await this.settings.save(created);
-      await this.audit.record({
-        orgId,
-        action: 'orgwide.override-set',
-        target: { type: 'member', id: roxUserId },
-        details: { before: null, after: { ...input } },
-      });
-    } else {
-      const before = { calendarAccess: existing.calendarAccess, emailAccess: existing.emailAccess };
-      if (existing.update(input, now)) {
-        await this.settings.save(existing);
+      await this.tx.run(async () => {
+        await this.settings.save(created);
         await this.audit.record({
           orgId,
           action: 'orgwide.override-set',
           target: { type: 'member', id: roxUserId },
-          details: { before, after: { ...input } },
+          details: { before: null, after: { ...input } },
+        });
+      });
+    } else {
+      const before = { calendarAccess: existing.calendarAccess, emailAccess: existing.emailAccess };
+      if (existing.update(input, now)) {
+        await this.tx.run(async () => {
+          await this.settings.save(existing);
+          await this.audit.record({
+            orgId,
+            action: 'orgwide.override-set',
+            target: { type: 'member', id: roxUserId },
+            details: { before, after: { ...input } },
+          });
         });
       }
     }
@@ -139,12 +150,14 @@ export class OrgwideSettingsService {
       );
     }
     const before = { calendarAccess: existing.calendarAccess, emailAccess: existing.emailAccess };
-    await this.settings.removeOverride(existing);
-    await this.audit.record({
-      orgId,
-      action: 'orgwide.override-removed',
-      target: { type: 'member', id: roxUserId },
-      details: { before, after: null },
+    await this.tx.run(async () => {
+      await this.settings.removeOverride(existing);
+      await this.audit.record({
+        orgId,
+        action: 'orgwide.override-removed',
+        target: { type: 'member', id: roxUserId },
+        details: { before, after: null },
+      });
     });
   }
 

@@ -10,6 +10,7 @@ import {
 } from '@rox365/contracts';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
 import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { Clock } from '../platform/time/clock';
@@ -32,6 +33,7 @@ export class MembersService {
   constructor(
     private readonly members: MemberRepository,
     private readonly audit: AuditLog,
+    private readonly tx: Transactions,
     private readonly clock: Clock,
     @InjectQueue(QUEUE.members) private readonly queue: Queue<PurgeMemberDataJob>,
     private readonly purgers: MemberDataPurgers,
@@ -55,23 +57,27 @@ export class MembersService {
     const existing = await this.members.findOne(orgId, roxUserId);
     if (!existing) {
       const member = new Member({ orgId, roxUserId, ...input, now });
-      await this.members.save(member);
-      await this.audit.record({
-        orgId,
-        action: 'members.create',
-        target: { type: 'member', id: roxUserId },
-        details: { after: snapshot(member) },
+      await this.tx.run(async () => {
+        await this.members.save(member);
+        await this.audit.record({
+          orgId,
+          action: 'members.create',
+          target: { type: 'member', id: roxUserId },
+          details: { after: snapshot(member) },
+        });
       });
       return { member: toMemberContract(member), created: true };
     }
     const before = snapshot(existing);
     if (existing.update({ ...input, now })) {
-      await this.members.save(existing);
-      await this.audit.record({
-        orgId,
-        action: 'members.update',
-        target: { type: 'member', id: roxUserId },
-        details: { before, after: snapshot(existing) },
+      await this.tx.run(async () => {
+        await this.members.save(existing);
+        await this.audit.record({
+          orgId,
+          action: 'members.update',
+          target: { type: 'member', id: roxUserId },
+          details: { before, after: snapshot(existing) },
+        });
       });
     }
     return { member: toMemberContract(existing), created: false };
@@ -106,33 +112,38 @@ export class MembersService {
   async remove(orgId: string, roxUserId: string): Promise<void> {
     const member = await this.require(orgId, roxUserId);
     const before = snapshot(member);
-    await this.members.remove(member);
+    await this.tx.run(async () => {
+      await this.members.remove(member);
+      await this.audit.record({
+        orgId,
+        action: 'members.delete',
+        target: { type: 'member', id: roxUserId },
+        details: { before },
+      });
+    });
+    // Queued after the commit, so the purge never runs for a removal that rolled back.
     await this.queue.add(
       MEMBERS_JOB.purgeMemberData,
       { orgId, roxUserId },
       { jobId: jobKey(MEMBERS_JOB.purgeMemberData, orgId, roxUserId) },
     );
-    await this.audit.record({
-      orgId,
-      action: 'members.delete',
-      target: { type: 'member', id: roxUserId },
-      details: { before },
-    });
   }
 
   /** Job body: asks every feature holding per-member data to drop it, then audits the receipt. */
   async purgeMemberData(job: PurgeMemberDataJob): Promise<Record<string, number>> {
-    const removed: Record<string, number> = {};
-    for (const purger of this.purgers.all()) {
-      removed[purger.name] = await purger.purge(job.orgId, job.roxUserId);
-    }
-    await this.audit.record({
-      orgId: job.orgId,
-      action: 'members.data-purged',
-      target: { type: 'member', id: job.roxUserId },
-      details: { removed },
+    return this.tx.run(async () => {
+      const removed: Record<string, number> = {};
+      for (const purger of this.purgers.all()) {
+        removed[purger.name] = await purger.purge(job.orgId, job.roxUserId);
+      }
+      await this.audit.record({
+        orgId: job.orgId,
+        action: 'members.data-purged',
+        target: { type: 'member', id: job.roxUserId },
+        details: { removed },
+      });
+      return removed;
     });
-    return removed;
   }
 
   private async require(orgId: string, roxUserId: string): Promise<Member> {

@@ -20,6 +20,8 @@ export interface AuditRecord {
 }
 
 const AUDIT_LIST = 'audit';
+// audit_entry.id is a bigint; a larger number would fail in PostgreSQL instead of here.
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 /** The audit port every feature writes to. */
 @Injectable()
@@ -29,6 +31,10 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Appends one entry. Call it inside `Transactions.run`, next to the write it records, so the
+   * change and its entry commit together; outside one it is a single insert of its own.
+   */
   async record(record: AuditRecord): Promise<void> {
     const caller = requestContext.caller();
     const actor =
@@ -53,7 +59,7 @@ export class AuditLog {
 
   async list(orgId: string, query: ListAuditQuery): Promise<AuditPage> {
     const beforeId = decodeCursor(AUDIT_LIST, query.cursor);
-    if (beforeId !== undefined && !/^\d{1,19}$/.test(beforeId)) {
+    if (beforeId !== undefined && (!/^\d{1,19}$/.test(beforeId) || BigInt(beforeId) > MAX_BIGINT)) {
       throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.');
     }
     const rows = await this.entries.list({

@@ -1,10 +1,13 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
 import { buildOrmOptions } from './mikro-orm.config';
+import { Transactions } from './transactions.service';
 
+// Global like the EntityManager it wraps: every feature may open a transaction.
+@Global()
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
@@ -17,5 +20,7 @@ import { buildOrmOptions } from './mikro-orm.config';
       driver: PostgreSqlDriver,
     }),
   ],
+  providers: [Transactions],
+  exports: [Transactions],
 })
 export class DatabaseModule {}
