@@ -14,8 +14,10 @@ import { absolutePath as swaggerUiPath } from 'swagger-ui-dist';
 
 import { AppModule } from './app.module';
 import { type AppConfig } from './config/app-config';
+import { noStoreMiddleware } from './platform/http/no-store.middleware';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
+import { safeInputMiddleware } from './platform/http/safe-input.middleware';
 import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
 import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
@@ -38,6 +40,7 @@ export async function createHttpApp(
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(noStoreMiddleware);
   app.use(
     pinoHttp({
       logger,
@@ -65,6 +68,8 @@ export async function createHttpApp(
     maxAge: 600,
   });
   app.useBodyParser('json', { limit: '1mb' });
+  // After the body is parsed, before any route: bad text anywhere is a 400, never a 500.
+  app.use(safeInputMiddleware);
   app.use('/api/docs/assets', express.static(swaggerUiPath(), { index: false }));
   app.setGlobalPrefix(GLOBAL_PREFIX, {
     exclude: [

@@ -5,6 +5,7 @@
  */
 export * from './common/problem.schema';
 export * from './common/paging.schema';
+export * from './common/datetime.schema';
 export * from './common/roles.schema';
 export * from './members/members.schema';
 export * from './audit/audit.schema';

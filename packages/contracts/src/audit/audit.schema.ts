@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { DateTimeInputSchema } from '../common/datetime.schema';
 import { pageOf, PageQuerySchema } from '../common/paging.schema';
 import { RoxRoleSchema } from '../common/roles.schema';
 
@@ -22,8 +23,8 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const ListAuditQuerySchema = PageQuerySchema.extend({
   action: z.string().max(100).optional().describe('Exact action, or a prefix ending in `.*`'),
   actorId: z.string().max(128).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: DateTimeInputSchema.optional(),
+  to: DateTimeInputSchema.optional(),
 }).refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
   message: '`from` must not be after `to`',
   path: ['from'],

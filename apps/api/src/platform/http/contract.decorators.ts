@@ -1,4 +1,9 @@
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  SetMetadata,
+  UnsupportedMediaTypeException,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { type Request } from 'express';
 import { type z } from 'zod';
 
@@ -42,12 +47,23 @@ function parseInput(source: Source, schema: z.ZodType, value: unknown): unknown 
   );
 }
 
+function hasBody(req: Request): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    Number(req.headers['content-length'] ?? '0') > 0
+  );
+}
+
 // A param decorator that validates its part of the request and records the schema on the
 // handler, so validation and the OpenAPI document can never disagree.
 function inputDecorator(source: Source) {
   // Wrapped in an object: Nest would mistake a bare zod schema (it has .transform) for a pipe.
   const extract = createParamDecorator((data: { schema: z.ZodType }, ctx: ExecutionContext) => {
     const req = ctx.switchToHttp().getRequest<Request>();
+    if (source === 'body' && req.body === undefined && hasBody(req)) {
+      // Only JSON is parsed, so a body left unparsed came in another media type.
+      throw new UnsupportedMediaTypeException('Send the request body as application/json.');
+    }
     return parseInput(source, data.schema, req[source]);
   });
   return (schema: z.ZodType): ParameterDecorator =>

@@ -10,6 +10,9 @@ describe('keyset cursors', () => {
     expect(() => decodeCursor('users', cursor)).toThrow('The cursor is not valid.');
     expect(() => decodeCursor('members', 'bogus')).toThrow('The cursor is not valid.');
     expect(() => decodeCursor('members', encodeCursor('members', ''))).toThrow();
+    expect(() => decodeCursor('members', encodeCursor('members', 'a\u0000b'))).toThrow(
+      'The cursor is not valid.',
+    );
   });
 
   it('cut a page from limit + 1 rows and point after the last row returned', () => {

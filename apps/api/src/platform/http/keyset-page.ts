@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error';
+import { unsafeTextReason } from './safe-input.middleware';
 
 export enum PagingErrorCode {
   CURSOR_INVALID = 'CURSOR_INVALID',
@@ -14,7 +15,12 @@ export function decodeCursor(list: string, cursor: string | undefined): string |
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const prefix = `${list}:`;
-  if (!decoded.startsWith(prefix) || decoded.length === prefix.length) {
+  // A forged cursor can carry bytes a query could never take (NUL); it is just not a cursor.
+  if (
+    !decoded.startsWith(prefix) ||
+    decoded.length === prefix.length ||
+    unsafeTextReason(decoded) !== null
+  ) {
     throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
       fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
     });

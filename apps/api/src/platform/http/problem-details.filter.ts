@@ -51,6 +51,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isDomainError(exception) && exception.retryAfterMs !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(exception.retryAfterMs / 1000)));
     }
+    // A problem is about one request; no cache may replay it, on any path.
+    res.setHeader('Cache-Control', 'no-store');
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -80,17 +82,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         requestId,
       };
     }
-    // Body-parser errors arrive as plain errors carrying a status.
+    // Body-parser and router errors arrive as plain errors carrying a status (and a type).
     const status = statusOf(exception);
     if (status && status >= 400 && status < 500) {
       const code =
-        status === 413 ? HttpErrorCode.PAYLOAD_TOO_LARGE : HttpErrorCode.MALFORMED_REQUEST;
+        status === 413
+          ? HttpErrorCode.PAYLOAD_TOO_LARGE
+          : status === 415
+            ? HttpErrorCode.UNSUPPORTED_MEDIA_TYPE
+            : HttpErrorCode.MALFORMED_REQUEST;
       return {
         type: problemType(code),
         title: TITLES[status] ?? 'Bad Request',
         status,
-        detail:
-          status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.',
+        detail: parserErrorDetail(status, exception),
         code,
         requestId,
       };
@@ -112,6 +117,25 @@ function statusOf(error: unknown): number | undefined {
     return typeof status === 'number' ? status : undefined;
   }
   return undefined;
+}
+
+// body-parser's error types; anything else with a 4xx status is a request we could not read.
+const PARSER_DETAILS: Record<string, string> = {
+  'entity.parse.failed': 'The request body is not valid JSON.',
+  'entity.too.large': 'The request body is too large.',
+  'encoding.unsupported': 'The request body’s Content-Encoding is not supported.',
+  'charset.unsupported': 'The request body’s charset is not supported; send UTF-8 JSON.',
+  'request.aborted': 'The request body was not received completely.',
+  'request.size.invalid': 'The request body does not match its Content-Length.',
+};
+
+function parserErrorDetail(status: number, error: unknown): string {
+  const type =
+    typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
+  return (
+    PARSER_DETAILS[type] ??
+    (status === 413 ? 'The request body is too large.' : 'The request could not be read.')
+  );
 }
 
 function codeForHttpStatus(status: number, exception: HttpException): string {
