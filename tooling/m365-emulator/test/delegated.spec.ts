@@ -9,9 +9,12 @@ import { decodePayload, msalApp } from './helpers';
 const REDIRECT = 'http://localhost:3000/auth/callback';
 let emu: RunningEmulator;
 
+// Delegated flows belong to the individual app; its grants are separate from the org-wide app's.
+const INDIVIDUAL = { app: 'individual' } as const;
+
 beforeAll(async () => {
   emu = await startEmulator({ seed: 'demo' });
-  await emu.control.addRedirectUri(REDIRECT);
+  await emu.control.addRedirectUri(REDIRECT, INDIVIDUAL);
 });
 
 afterAll(async () => {
@@ -21,8 +24,8 @@ afterAll(async () => {
 function delegatedApp(): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
     auth: {
-      clientId: emu.app.clientId,
-      clientSecret: emu.app.clientSecret,
+      clientId: emu.apps.individual.clientId,
+      clientSecret: emu.apps.individual.clientSecret,
       authority: `${emu.authorityHost}/organizations`,
       knownAuthorities: [new URL(emu.authorityHost).host],
     },
@@ -201,13 +204,23 @@ describe('authorization code + PKCE with real MSAL', () => {
     });
     const account = result.account;
     if (!account) throw new Error('no account');
-    await emu.control.revokeDelegated(DEMO_TENANT.id, DEMO_TENANT.users.member, 'Mail.Read');
+    await emu.control.revokeDelegated(
+      DEMO_TENANT.id,
+      DEMO_TENANT.users.member,
+      'Mail.Read',
+      INDIVIDUAL,
+    );
     const noConsent = await app.acquireTokenSilent({ account, scopes, forceRefresh: true }).then(
       () => undefined,
       (e: unknown) => e as { errorCode: string; errorMessage: string; subError: string },
     );
     expect(noConsent?.errorMessage).toContain('AADSTS65001');
-    await emu.control.grantDelegated(DEMO_TENANT.id, DEMO_TENANT.users.member, ['Mail.Read']);
+    await emu.control.grantDelegated(
+      DEMO_TENANT.id,
+      DEMO_TENANT.users.member,
+      ['Mail.Read'],
+      INDIVIDUAL,
+    );
     await emu.control.expireRefreshTokens(DEMO_TENANT.id);
     const expired = await app.acquireTokenSilent({ account, scopes, forceRefresh: true }).then(
       () => undefined,
@@ -252,7 +265,7 @@ describe('user consent and the service principal', () => {
     await emu.control.createTenant({ domain: 'adatum' });
     const upn = emu.state.findTenant('adatum.com')?.users.at(0)?.userPrincipalName ?? '';
     const cc = (): Promise<unknown> =>
-      msalApp(emu, 'adatum.com').acquireTokenByClientCredential({
+      msalApp(emu, 'adatum.com', 'secret', 'individual').acquireTokenByClientCredential({
         scopes: ['https://graph.microsoft.com/.default'],
         skipCache: true,
       });
@@ -330,7 +343,11 @@ describe('consent policies', () => {
     });
     expect(approved.status).toBe(303);
     const summary = await emu.control.tenant(DEMO_TENANT.id);
-    expect(summary.delegatedGrants['AllPrincipals']).toContain('Calendars.Read');
+    expect(summary.delegatedGrantsByApp[emu.apps.individual.clientId]?.['AllPrincipals']).toContain(
+      'Calendars.Read',
+    );
+    // The org-wide app's grants are untouched by the individual app's consent request.
+    expect(summary.delegatedGrants['AllPrincipals']).toBeUndefined();
     expect((await emu.control.consentRequests(DEMO_TENANT.id))[0]?.status).toBe('Completed');
     // Now the user gets a code without a consent page.
     const again = await signIn(url, 'adele.vance@contoso.com');

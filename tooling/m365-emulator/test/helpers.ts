@@ -4,33 +4,38 @@ import type { AddressInfo } from 'node:net';
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 
-import type { RunningEmulator } from '../src/index';
+import type { AppKind, RunningEmulator } from '../src/index';
 
-/** MSAL configured against the emulator exactly as the product will: only authority and known host differ. */
+/**
+ * MSAL configured against the emulator exactly as the product will: only authority and known host
+ * differ. `kind` picks the app registration (org-wide by default).
+ */
 export function msalApp(
   emu: RunningEmulator,
   tenant: string,
   credential: 'secret' | 'certificate' | 'certificate-sha1' | { secret: string } = 'secret',
+  kind: AppKind = 'orgwide',
 ): ConfidentialClientApplication {
+  const app = emu.apps[kind];
   const host = new URL(emu.authorityHost).host;
   const auth: Configuration['auth'] = {
-    clientId: emu.app.clientId,
+    clientId: app.clientId,
     authority: `${emu.authorityHost}/${tenant}`,
     knownAuthorities: [host],
   };
   if (credential === 'certificate-sha1') {
     auth.clientCertificate = {
-      thumbprint: emu.app.thumbprintSha1,
-      privateKey: emu.app.privateKeyPem,
+      thumbprint: app.thumbprintSha1,
+      privateKey: app.privateKeyPem,
     };
   } else if (credential === 'certificate') {
     auth.clientCertificate = {
-      thumbprintSha256: emu.app.thumbprintSha256,
-      privateKey: emu.app.privateKeyPem,
-      x5c: emu.app.certificatePem,
+      thumbprintSha256: app.thumbprintSha256,
+      privateKey: app.privateKeyPem,
+      x5c: app.certificatePem,
     };
   } else {
-    auth.clientSecret = credential === 'secret' ? emu.app.clientSecret : credential.secret;
+    auth.clientSecret = credential === 'secret' ? app.clientSecret : credential.secret;
   }
   return new ConfidentialClientApplication({ auth });
 }
@@ -89,9 +94,13 @@ export async function walkDelta(
   return { items, deltaLink: page['@odata.deltaLink'] as string, pages };
 }
 
-/** App-only token for a tenant through MSAL. */
-export async function appToken(emu: RunningEmulator, tenant: string): Promise<string> {
-  const result = await msalApp(emu, tenant).acquireTokenByClientCredential({
+/** App-only token for a tenant through MSAL (org-wide app by default). */
+export async function appToken(
+  emu: RunningEmulator,
+  tenant: string,
+  kind: AppKind = 'orgwide',
+): Promise<string> {
+  const result = await msalApp(emu, tenant, 'secret', kind).acquireTokenByClientCredential({
     scopes: ['https://graph.microsoft.com/.default'],
     skipCache: true,
   });
@@ -142,5 +151,45 @@ export async function startReceiver(emu: RunningEmulator): Promise<Receiver> {
     url: `https://localhost:${port}`,
     received,
     close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** What the sign-in pages answered: the redirect (with code or error) or the page shown instead. */
+export interface SignInOutcome {
+  status: number;
+  location: URL | undefined;
+  html: string;
+  cookie: string;
+}
+
+/**
+ * Drives the emulated sign-in pages like a browser: opens the URL (picker), picks the account and,
+ * when given, submits a second step (e.g. `{ action: 'accept' }` on a consent page).
+ */
+export async function driveSignIn(
+  url: string,
+  upn: string,
+  then?: Record<string, string>,
+): Promise<SignInOutcome> {
+  const picker = await fetch(url);
+  if (picker.status !== 200) throw new Error(`picker answered ${picker.status}`);
+  let res = await fetch(url, {
+    method: 'POST',
+    body: new URLSearchParams({ action: 'signin', user: upn }),
+    redirect: 'manual',
+  });
+  if (then && res.status === 200) {
+    res = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({ user: upn, ...then }),
+      redirect: 'manual',
+    });
+  }
+  const location = res.headers.get('location');
+  return {
+    status: res.status,
+    location: location ? new URL(location) : undefined,
+    html: res.status === 302 ? '' : await res.text(),
+    cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
   };
 }

@@ -43,6 +43,36 @@ describe('emulated Entra admin portal', () => {
     expect(roles).toContain('Mail.Read');
   });
 
+  it('lists both enterprise apps once both are consented, each with its own permissions page', async () => {
+    const apps = `/portal/${DEMO_TENANT.id}/enterprise-apps`;
+    await emu.control.adminConsent(DEMO_TENANT.id, { app: 'individual' });
+    const list = await (await fetch(`${emu.baseUrl}${apps}`)).text();
+    expect(list).toContain(`id="app-${emu.apps.orgwide.clientId}"`);
+    expect(list).toContain(`id="app-${emu.apps.individual.clientId}"`);
+    const perms = `/portal/${DEMO_TENANT.id}/enterprise-apps/${emu.apps.individual.clientId}/permissions`;
+    const page = await (await fetch(`${emu.baseUrl}${perms}`)).text();
+    expect(page).toContain('Rox 365 Integration | Permissions');
+    expect(page).toContain('id="no-app-permissions"');
+    expect(page).toContain('id="revoke-delegated-allprincipals-mail-read"');
+    await post(perms, {
+      action: 'revoke-delegated',
+      principal: 'AllPrincipals',
+      permission: 'Mail.Read',
+    });
+    const summary = await emu.control.tenant(DEMO_TENANT.id);
+    expect(
+      summary.delegatedGrantsByApp[emu.apps.individual.clientId]?.['AllPrincipals'],
+    ).not.toContain('Mail.Read');
+    // The org-wide app's page is unchanged by the individual app's consent and revocation.
+    const orgwide = await (
+      await fetch(
+        `${emu.baseUrl}/portal/${DEMO_TENANT.id}/enterprise-apps/${emu.apps.orgwide.clientId}/permissions`,
+      )
+    ).text();
+    expect(orgwide).toContain('Rox Orgwide Integration | Permissions');
+    expect(orgwide).not.toContain('revoke-delegated-');
+  });
+
   it('adds an access policy and evaluates it like Test-ApplicationAccessPolicy', async () => {
     const path = `/portal/${DEMO_TENANT.id}/access-policies`;
     await post(path, {

@@ -37,10 +37,12 @@ function str(body: Record<string, unknown>, key: string): string {
  */
 function directoryRolesOf(body: Record<string, unknown>, current: string[]): string[] {
   let roles = current;
-  if (Array.isArray(body.directoryRoles)) roles = resolveDirectoryRoles(body.directoryRoles.map(String));
+  if (Array.isArray(body.directoryRoles))
+    roles = resolveDirectoryRoles(body.directoryRoles.map(String));
   if (body.isAdmin === true && !roles.includes(DIRECTORY_ROLES.globalAdministrator))
     roles = [...roles, DIRECTORY_ROLES.globalAdministrator];
-  if (body.isAdmin === false) roles = roles.filter((r) => r !== DIRECTORY_ROLES.globalAdministrator);
+  if (body.isAdmin === false)
+    roles = roles.filter((r) => r !== DIRECTORY_ROLES.globalAdministrator);
   return roles;
 }
 
@@ -130,7 +132,12 @@ export class ControlApi {
       this.add('PUT', new RegExp(`^${prefix}\\/id-token-claims$`), (_r, p, b) => {
         const app = pick(p);
         const claims = b.groupMembershipClaims;
-        if (claims === 'None' || claims === 'DirectoryRole' || claims === 'SecurityGroup' || claims === 'All')
+        if (
+          claims === 'None' ||
+          claims === 'DirectoryRole' ||
+          claims === 'SecurityGroup' ||
+          claims === 'All'
+        )
           app.groupMembershipClaims = claims;
         if (Array.isArray(b.optionalIdTokenClaims))
           app.optionalIdTokenClaims = b.optionalIdTokenClaims.map(String);
@@ -174,7 +181,9 @@ export class ControlApi {
       return summary(tenant);
     });
     this.add('DELETE', /^\/tenants\/([^/]+)\/service-principal$/, (r, [t]) => {
-      this.tenant(t ?? '').removeServicePrincipal(this.app(r.query.get('app') ?? undefined).clientId);
+      this.tenant(t ?? '').removeServicePrincipal(
+        this.app(r.query.get('app') ?? undefined).clientId,
+      );
     });
     this.add('POST', /^\/tenants\/([^/]+)\/grants\/roles$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');

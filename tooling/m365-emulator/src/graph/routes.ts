@@ -7,5 +7,12 @@ import { mailRoutes } from './mail/messages';
 
 /** Every Graph route, most specific first. */
 export function graphRoutes(extra: GraphRoute[] = []): GraphRoute[] {
-  return [...extra, ...calendarRoutes, ...mailRoutes, ...groupRoutes, ...applicationRoutes, ...userRoutes];
+  return [
+    ...extra,
+    ...calendarRoutes,
+    ...mailRoutes,
+    ...groupRoutes,
+    ...applicationRoutes,
+    ...userRoutes,
+  ];
 }

@@ -391,7 +391,8 @@ export class SubscriptionService {
         lifecycleNotificationUrl: lifecycleUrl,
         expirationDateTime,
         applicationId: p.appId,
-        creatorId: p.kind === 'user' ? (p.user?.id ?? '') : (p.tenant.servicePrincipalOf(p.appId)?.id ?? ''),
+        creatorId:
+          p.kind === 'user' ? (p.user?.id ?? '') : (p.tenant.servicePrincipalOf(p.appId)?.id ?? ''),
         latestSupportedTlsVersion:
           typeof body.latestSupportedTlsVersion === 'string'
             ? body.latestSupportedTlsVersion

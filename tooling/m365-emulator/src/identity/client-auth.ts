@@ -8,8 +8,7 @@ import { aadError } from './aad-errors';
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export type ClientAuthResult =
-  | { ok: true; app: AppRegistration; appidacr: '1' | '2' }
-  | { ok: false; reply: EmuReply };
+  { ok: true; app: AppRegistration; appidacr: '1' | '2' } | { ok: false; reply: EmuReply };
 
 function basicCredentials(req: EmuRequest): { id: string; secret: string } | undefined {
   const h = req.headers.authorization;

@@ -66,7 +66,8 @@ export function pickerUsers(state: EmulatorState, tenant: TenantState | undefine
   const out: SignInTarget[] = [];
   for (const t of tenants) {
     for (const { items } of [t.users.page(0, 40)]) {
-      for (const user of items) if (tenant || user.userType === 'Member') out.push({ tenant: t, user });
+      for (const user of items)
+        if (tenant || user.userType === 'Member') out.push({ tenant: t, user });
     }
   }
   return out;

@@ -187,7 +187,13 @@ function clientCredentials(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   }
   const sp = tenant.servicePrincipalOf(app.clientId);
   if (!sp) {
-    return err(ctx, 400, 'unauthorized_client', 700016, appNotFoundMessage(app.clientId, tenant.id));
+    return err(
+      ctx,
+      400,
+      'unauthorized_client',
+      700016,
+      appNotFoundMessage(app.clientId, tenant.id),
+    );
   }
   const lifetime = state.settings.accessTokenLifetimeSeconds;
   return json(200, {

@@ -1,6 +1,6 @@
 import { ROX_ORGWIDE_APP_CLIENT_ID, type AppRegistration } from '../state/app';
-import { DEFAULT_APPLICATION_PERMISSIONS } from '../state/permissions';
 import type { AccessPolicy, EmailAddress, GroupRecord, UserRecord } from '../state/model';
+import { DEFAULT_APPLICATION_PERMISSIONS } from '../state/permissions';
 import { TenantState } from '../state/tenant';
 import type { ChangeClock } from '../state/versioned-collection';
 import { guidFrom } from '../util/prng';
@@ -237,4 +237,3 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   }
   return tenant;
 }
-

@@ -1,7 +1,7 @@
 import { guidFrom } from '../util/prng';
-import { GRAPH_APP_ID } from './permissions';
 import { Mailbox, type MailboxGenerators } from './mailbox';
 import type { AccessPolicy, ConsentRequest, GroupRecord, UserRecord } from './model';
+import { GRAPH_APP_ID } from './permissions';
 import { VersionedCollection, type ChangeClock } from './versioned-collection';
 
 export type UserConsentPolicy = 'allowed' | 'notAllowed';
@@ -220,7 +220,10 @@ export class TenantState {
     this.delegatedGrants.get(appId)?.get(principal)?.delete(scope);
   }
 
-  ensureServicePrincipal(app: { clientId: string; displayName: string }, now: Date): ServicePrincipal {
+  ensureServicePrincipal(
+    app: { clientId: string; displayName: string },
+    now: Date,
+  ): ServicePrincipal {
     let sp = this.servicePrincipals.get(app.clientId);
     if (!sp) {
       sp = {
