@@ -4,6 +4,7 @@ import { refusalOutcome } from './consent-flow.service';
 import {
   degradedReasons,
   evaluate,
+  statusFeatures,
   toPermissionReport,
   workingCapabilities,
 } from './consent-policy';
@@ -66,13 +67,37 @@ describe('grant evaluation for the status page', () => {
     expect(report.checkedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(report.excess.map((e) => e.permission)).toContain('Mail.ReadWrite');
     expect(report.excess.every((e) => e.revokeSteps.length > 0)).toBe(true);
+    // The Entra way to the permissions is said once; each excess carries only its own step.
+    expect(report.appDisplayName).toBe('Rox 365 Integration');
+    expect(report.entraSteps).toHaveLength(3);
+    expect(report.entraSteps.join(' ')).toContain('Select Rox 365 Integration');
+    const readWrite = report.excess.find((e) => e.permission === 'Mail.ReadWrite');
+    expect(readWrite?.revokeStep).toMatch(/^Find Microsoft Graph Mail.ReadWrite/);
+    expect(readWrite?.revokeStep).not.toContain('entra.microsoft.com');
+  });
+
+  it('status features list only what the settings use and the grant allows, and what runs', () => {
+    const evaluation = evaluate(ALL, settings, 'Rox');
+    const features = statusFeatures(evaluation, settings, null);
+    expect(features.filter((f) => f.isRunning).map((f) => f.capability)).toEqual([
+      'directory_sync',
+    ]);
+    // The full grant would allow two-way calendar sync; the settings do not use it, so it is not listed.
+    expect(features.map((f) => f.capability)).not.toContain('calendar_write');
+    expect(statusFeatures(evaluation, settings, 'consent_revoked')).toEqual([]);
+  });
+
+  it('never advises disconnecting to recover', () => {
+    const reasons = degradedReasons(evaluate(['Directory.Read.All'], settings, 'Rox'), null);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) expect(reason.nextAction).not.toMatch(/disconnect first/i);
   });
 
   it('a revoked consent switches everything off with one reason', () => {
     const evaluation = evaluate(ALL, settings, 'Rox');
     const reasons = degradedReasons(evaluation, 'consent_revoked');
     expect(reasons.map((r) => r.code)).toEqual(['CONSENT_REVOKED']);
-    expect(reasons[0]?.nextAction).toMatch(/^Re-run admin consent/);
+    expect(reasons[0]?.nextAction).toMatch(/^Grant admin consent again/);
     expect(workingCapabilities(evaluation, 'consent_revoked')).toEqual([]);
   });
 

@@ -5,6 +5,8 @@ import {
 } from '@rox365/contracts';
 import {
   CAPABILITY_FEATURES,
+  configuredFeatures,
+  entraPermissionsSteps,
   evaluateGrant,
   type Capability,
   type GrantEvaluation,
@@ -60,6 +62,7 @@ export function toPermissionReport(
       reason: e.reason,
       sufficientGrant: e.sufficientGrant ?? null,
       revokeSteps: [...e.revokeSteps],
+      revokeStep: e.revokeSteps[e.revokeSteps.length - 1] ?? '',
     })),
     missing: evaluation.missing.map((m) => ({
       permission: m.permission,
@@ -69,6 +72,8 @@ export function toPermissionReport(
       disabledFeatures: [...m.disabledFeatures],
     })),
     capabilities: [...evaluation.capabilities],
+    appDisplayName: evaluation.appDisplayName,
+    entraSteps: entraPermissionsSteps(evaluation.appDisplayName),
   };
 }
 
@@ -78,8 +83,10 @@ export interface DegradedReason {
   nextAction: string;
 }
 
+// One piece of recovery advice everywhere, and the non-destructive one: admin consent can be
+// granted again for the same tenant without disconnecting, so nothing is purged.
 export const RERUN_CONSENT_ACTION =
-  'Re-run admin consent: open Settings > Integrations > Microsoft and select Connect again (disconnect first), then accept as a Global or Privileged Role Administrator.';
+  'Grant admin consent again: in the Rox admin console select "Grant admin consent again" and accept on Microsoft\'s page as a Global Administrator or Privileged Role Administrator. You stay connected and no data is removed.';
 
 /** Why a connection is not fully working, each with what the admin should do. */
 export function degradedReasons(
@@ -120,7 +127,7 @@ export function degradedReasons(
       message: `${missing.permission} is not granted, so these features are off: ${
         missing.disabledFeatures.join('; ') || 'none'
       }.`,
-      nextAction: `Grant ${missing.grantWith} by re-running admin consent, or lower the access level that needs it. ${RERUN_CONSENT_ACTION}`,
+      nextAction: `Grant ${missing.grantWith} again, or lower the access level that needs it. ${RERUN_CONSENT_ACTION}`,
     });
   }
   return reasons;
@@ -139,6 +146,18 @@ export function workingCapabilities(
   checkError: string | null,
 ): Capability[] {
   return checkError === 'consent_revoked' ? [] : [...evaluation.capabilities];
+}
+
+/** What the settings use and the grant allows, marked running or not built (none while revoked). */
+export function statusFeatures(
+  evaluation: GrantEvaluation,
+  settings: AccessSettingsInput,
+  checkError: string | null,
+): ReturnType<typeof configuredFeatures> {
+  return configuredFeatures(
+    toOrgAccessSettings(settings),
+    workingCapabilities(evaluation, checkError),
+  );
 }
 
 export function featureOf(capability: Capability): string {

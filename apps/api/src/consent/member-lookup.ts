@@ -11,6 +11,15 @@ export class MemberLookup {
     return (await this.members.find(orgId, roxUserId)) !== null;
   }
 
+  /** A member's name and email, for screens that would otherwise show an id. */
+  async person(
+    orgId: string,
+    roxUserId: string,
+  ): Promise<{ displayName: string; email: string } | null> {
+    const member = await this.members.find(orgId, roxUserId);
+    return member ? { displayName: member.displayName, email: member.email } : null;
+  }
+
   /** Lower-cased emails of every member of the org. */
   async emails(orgId: string): Promise<Set<string>> {
     const members = await this.members.listAll(orgId);

@@ -5,9 +5,10 @@ import { type OrgwideStatus } from '@rox365/contracts';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../platform/time/clock';
 import { ConnectionReader } from './connection-reader.service';
-import { degradedReasons, evaluate, workingCapabilities } from './consent-policy';
+import { degradedReasons, evaluate, statusFeatures, workingCapabilities } from './consent-policy';
 import { ConsentStateRepository } from './consent-state.repository';
 import { DirectoryHooks, EMPTY_DIRECTORY_SUMMARY } from './directory-hooks';
+import { MemberLookup } from './member-lookup';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
 
@@ -25,6 +26,7 @@ export class OrgwideStatusService {
     private readonly reader: ConnectionReader,
     private readonly directory: DirectoryHooks,
     private readonly clock: Clock,
+    private readonly members: MemberLookup,
   ) {}
 
   async status(orgId: string): Promise<OrgwideStatus> {
@@ -33,10 +35,13 @@ export class OrgwideStatusService {
       tenantId: settings?.tenantId ?? null,
       connectedAt: null,
       connectedBy: null,
+      connectedByPerson: null,
+      appDisplayName: this.config.microsoft.orgwide.displayName,
       lastOutcome: settings?.lastOutcome ?? null,
       permissionsCheckedAt: null,
       degradedReasons: [],
       capabilities: [],
+      features: [],
       directory: { ...EMPTY_DIRECTORY_SUMMARY },
     };
     if (!settings) return { ...base, state: 'not_configured' };
@@ -50,11 +55,15 @@ export class OrgwideStatusService {
           : 'ready_to_connect';
       return { ...base, state };
     }
-    const access = await this.reader.settings(orgId);
+    const access = (await this.reader.settings(orgId)) ?? {
+      calendarAccess: 'off',
+      emailAccess: 'off',
+      overrides: [],
+    };
     const evaluation = evaluate(
       connection.grantedPermissions,
-      access ?? { calendarAccess: 'off', emailAccess: 'off', overrides: [] },
-      this.config.microsoft.appDisplayName,
+      access,
+      this.config.microsoft.orgwide.displayName,
     );
     const reasons = degradedReasons(evaluation, connection.checkError);
     return {
@@ -63,9 +72,13 @@ export class OrgwideStatusService {
       tenantId: connection.tenantId,
       connectedAt: connection.connectedAt.toISOString(),
       connectedBy: connection.connectedBy,
+      connectedByPerson: connection.connectedBy
+        ? await this.members.person(orgId, connection.connectedBy)
+        : null,
       permissionsCheckedAt: connection.permissionsCheckedAt.toISOString(),
       degradedReasons: reasons,
       capabilities: workingCapabilities(evaluation, connection.checkError),
+      features: statusFeatures(evaluation, access, connection.checkError),
       directory: await this.directory.summary(orgId),
     };
   }

@@ -16,7 +16,7 @@ import {
 import { accessPolicyScript } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
-import { ConnectionReader } from '../consent/connection-reader.service';
+import { ConnectionReader, type OrgwideAccessSettings } from '../consent/connection-reader.service';
 import { MembersService } from '../members/members.service';
 import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { AddressIndex, normalizeAddress } from './address-mapping';
@@ -25,7 +25,25 @@ import { toDirectoryUserContract, toProbeResultContract } from './directory.mapp
 import { DirectoryRepository } from './directory.repository';
 import { type DirectoryProbe } from './entities/directory-probe.entity';
 import { type DirectoryUser } from './entities/directory-user.entity';
-import { isInScope, memberScope } from './member-scope';
+import { memberScope } from './member-scope';
+
+interface PolicyPlan {
+  members: string[];
+  flagged: { address: string; reason: string }[];
+  outsider: string | null;
+}
+
+const UNMAPPED_REASON = 'no Microsoft 365 account matches their Rox email';
+
+// Why the latest probe says Rox cannot reach this member's mailbox, or null when it can.
+function cannotWorkReason(status: MemberSyncStatus): string | null {
+  const outcomes = [status.probe?.mail, status.probe?.calendar];
+  if (outcomes.includes('no_mailbox')) return 'no Exchange Online mailbox';
+  if (outcomes.includes('user_not_found')) return 'the Microsoft 365 account no longer exists';
+  if (outcomes.includes('denied_by_policy'))
+    return 'blocked by an application access policy (another group or policy may apply)';
+  return null;
+}
 
 /** Read use cases: member sync status, directory users, probes, access-policy script, summary. */
 @Injectable()
@@ -152,56 +170,115 @@ export class DirectoryReader {
   /**
    * The Exchange Online PowerShell that scopes Rox to a mail-enabled security group. With
    * RestrictAccess the group holds the in-scope members' mailboxes; with DenyAccess it holds the
-   * mapped members whose calendar and email sync are both off.
+   * mapped members whose calendar and email sync are both off. Before consent (no directory yet)
+   * it is built from the saved settings and the members' Rox emails, so the admin can set the
+   * group up first, as the seed's checklist orders it. Members who cannot work through the
+   * policy (no account, no mailbox, blocked) are flagged in the script, not added.
    */
   async accessPolicyScript(
     orgId: string,
     query: AccessPolicyScriptQuery,
   ): Promise<AccessPolicyScript> {
-    const connection = await this.connections.connection(orgId);
-    if (!connection) {
+    const [connection, settings] = await Promise.all([
+      this.connections.connection(orgId),
+      this.connections.settings(orgId),
+    ]);
+    if (!settings) {
       throw new DirectoryError(
         DirectoryErrorCode.DIRECTORY_NOT_CONNECTED,
         'precondition_failed',
-        'Connect Microsoft 365 first: the script needs the directory of your tenant.',
+        'Save the connection settings first: the script needs to know who is in scope.',
       );
     }
-    const statuses = await this.statuses(orgId, undefined, { ignoreProbes: true });
-    const users = new Map((await this.repo.listUsers(orgId)).map((u) => [u.id, u]));
-    const chosen = statuses.filter((s) => {
-      if (s.directoryUserId === null) return false;
-      const configuredOn = s.calendar.configured !== 'off' || s.mail.configured !== 'off';
-      return query.accessRight === 'RestrictAccess' ? isInScope(s) : !configuredOn;
-    });
-    const addresses = chosen
-      .map((s) => {
-        const user = s.directoryUserId ? users.get(s.directoryUserId) : undefined;
-        return user ? (user.mail ?? user.userPrincipalName) : null;
-      })
-      .filter((a): a is string => a !== null);
-    if (addresses.length === 0) {
+    const plan = connection
+      ? await this.policyPlanFromDirectory(orgId, query)
+      : await this.policyPlanFromMembers(orgId, settings, query);
+    if (plan.members.length === 0) {
       throw new DirectoryError(
         DirectoryErrorCode.DIRECTORY_NO_MEMBERS_FOR_POLICY,
         'precondition_failed',
         query.accessRight === 'RestrictAccess'
-          ? 'No member is in scope yet: run a directory sync and turn calendar or email sync on first.'
-          : 'No mapped member has both calendar and email sync off, so there is nobody to deny.',
+          ? 'No member is in scope yet: turn calendar or email sync on (and run a directory sync once connected) first.'
+          : 'No member has both calendar and email sync off, so there is nobody to deny.',
       );
     }
+    const users = connection ? await this.repo.listUsers(orgId) : [];
     const groupSmtp =
-      query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, [...users.values()], addresses);
-    const appId = this.config.microsoft.clientId;
+      query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, users, plan.members);
+    const appId = this.config.microsoft.orgwide.clientId;
     return {
       script: accessPolicyScript({
         appId,
         groupName: query.groupName,
         groupSmtp,
-        members: addresses,
+        members: plan.members,
         accessRight: query.accessRight,
+        flagged: plan.flagged,
+        ...(plan.outsider ? { outsider: plan.outsider } : {}),
       }),
-      members: addresses,
+      members: plan.members,
       appId,
+      flagged: plan.flagged,
+      outsider: plan.outsider,
+      basis: connection ? 'directory' : 'rox_members',
     };
+  }
+
+  // Before consent: the members' Rox emails and the saved settings (no mailbox is known yet).
+  private async policyPlanFromMembers(
+    orgId: string,
+    settings: OrgwideAccessSettings,
+    query: AccessPolicyScriptQuery,
+  ): Promise<PolicyPlan> {
+    const members = await this.members.listAll(orgId);
+    const isOn = (m: Member) => {
+      const access = this.connections.memberAccess(settings, m);
+      return access.calendarAccess !== 'off' || access.emailAccess !== 'off';
+    };
+    const inGroup = (m: Member) => (query.accessRight === 'RestrictAccess' ? isOn(m) : !isOn(m));
+    const chosen = members.filter(inGroup).map((m) => m.email);
+    const outsider = members.find((m) => !inGroup(m))?.email ?? null;
+    return { members: chosen, flagged: [], outsider };
+  }
+
+  // Connected: mailbox addresses from the directory; the latest probes flag who cannot work.
+  private async policyPlanFromDirectory(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+  ): Promise<PolicyPlan> {
+    const statuses = await this.statuses(orgId);
+    const users = new Map((await this.repo.listUsers(orgId)).map((u) => [u.id, u]));
+    const addressOf = (s: MemberSyncStatus) => {
+      const user = s.directoryUserId ? users.get(s.directoryUserId) : undefined;
+      return user ? (user.mail ?? user.userPrincipalName) : null;
+    };
+    const members: string[] = [];
+    const flagged: PolicyPlan['flagged'] = [];
+    const outside: string[] = [];
+    for (const s of statuses) {
+      const configuredOn = s.calendar.configured !== 'off' || s.mail.configured !== 'off';
+      const belongs = query.accessRight === 'RestrictAccess' ? configuredOn : !configuredOn;
+      const address = addressOf(s);
+      if (!belongs) {
+        if (address) outside.push(address);
+        continue;
+      }
+      const problem = address === null ? UNMAPPED_REASON : cannotWorkReason(s);
+      if (problem) flagged.push({ address: address ?? s.email, reason: problem });
+      else if (address) members.push(address);
+    }
+    // Someone outside the group for the opposite test: an out-of-scope member, else any user who
+    // is neither added nor flagged.
+    const chosen = new Set(
+      [...members, ...flagged.map((f) => f.address)].map((m) => m.toLowerCase()),
+    );
+    const outsider =
+      outside[0] ??
+      [...users.values()]
+        .map((u) => u.mail ?? u.userPrincipalName)
+        .find((a) => !chosen.has(a.toLowerCase())) ??
+      null;
+    return { members, flagged, outsider };
   }
 
   /** Directory part of the org-wide status. */

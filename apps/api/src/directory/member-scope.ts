@@ -59,7 +59,7 @@ export const NEXT_ACTION = {
   resync: "Run a directory sync, then check the member's email.",
   reprobe: 'Run the probe again; if it keeps failing, contact support.',
   grant: (permission: string) =>
-    `Grant ${permission} again: re-run admin consent from Settings > Integrations.`,
+    `Grant ${permission} again: select Grant admin consent again in the admin console (no disconnect needed).`,
 } as const;
 
 export const REASON = {

@@ -43,7 +43,7 @@ describe('permission re-check against the emulator', () => {
     expect(before.state).toBe('connected');
     expect(before.capabilities).toContain('mail_send');
 
-    await env.emu.control.revokeRole(DEMO_TENANT.id, 'Mail.Send');
+    await env.emu.control.revokeRole(env.tenantId, 'Mail.Send');
     const queued = await env.api
       .http()
       .post('/api/v1/orgwide/permissions/recheck')
@@ -60,7 +60,7 @@ describe('permission re-check against the emulator', () => {
       {
         code: 'PERMISSION_MISSING',
         message: expect.stringContaining('Mail.Send is not granted'),
-        nextAction: expect.stringContaining('Re-run admin consent'),
+        nextAction: expect.stringContaining('Grant admin consent again'),
       },
     ]);
     expect(degraded.degradedReasons[0]?.message).toContain('Sending email from Rox');
@@ -85,7 +85,7 @@ describe('permission re-check against the emulator', () => {
   });
 
   it('PermissionRecheck.requestSoon (for 403s elsewhere) picks up a restored grant', async () => {
-    await env.emu.control.grantRoles(DEMO_TENANT.id, ['Mail.Send']);
+    await env.emu.control.grantRoles(env.tenantId, ['Mail.Send']);
     await env.api.app.get(PermissionRecheck).requestSoon(org.orgId);
     await eventually(async () => (await status(env, org.admin)).state === 'connected');
     const [changed] = await auditActions(env, org, 'orgwide.permissions-changed');
@@ -93,12 +93,12 @@ describe('permission re-check against the emulator', () => {
   });
 
   it('the cron enqueues one keyed job per connected org, and a revoked consent degrades without retrying forever', async () => {
-    await env.emu.control.removeServicePrincipal(DEMO_TENANT.id);
+    await env.emu.control.removeServicePrincipal(env.tenantId);
     // Test files share one database but each has its own emulator: the cron must only see this
     // file's org, or it would re-check (and degrade) other files' orgs against this emulator.
     const onlyThisOrg = vi
       .spyOn(worker.get(ConnectionReader), 'connectedOrgs')
-      .mockResolvedValue([{ orgId: org.orgId, tenantId: DEMO_TENANT.id }]);
+      .mockResolvedValue([{ orgId: org.orgId, tenantId: env.tenantId }]);
     try {
       expect(await worker.get(PermissionRecheckScheduler).enqueueAll()).toBe(1);
     } finally {
@@ -111,7 +111,7 @@ describe('permission re-check against the emulator', () => {
     });
     expect(degraded.state).toBe('degraded');
     expect(degraded.capabilities).toEqual([]);
-    expect(degraded.degradedReasons[0]?.nextAction).toMatch(/^Re-run admin consent/);
+    expect(degraded.degradedReasons[0]?.nextAction).toMatch(/^Grant admin consent again/);
 
     // The job ended (completed, so removed) instead of going back to the queue.
     const queue = env.api.app.get<Queue>(getQueueToken(QUEUE.consent));

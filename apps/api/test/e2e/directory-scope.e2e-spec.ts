@@ -18,6 +18,7 @@ import {
   auditActions,
   connectOrg,
   orgTokens,
+  saveSettings,
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
@@ -107,7 +108,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
   beforeAll(async () => {
     env = await startApiWithEmulator();
     worker = await env.api.startWorker();
-    await env.emu.control.addUser(DEMO_TENANT.id, {
+    await env.emu.control.addUser(env.tenantId, {
       userPrincipalName: 'kim.upn@contoso.onmicrosoft.com',
       mail: 'kim@contoso.com',
       displayName: 'Kim Upn',
@@ -263,9 +264,29 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     expect(script).toContain(
       `New-ApplicationAccessPolicy -AppId '${env.emu.app.clientId}' -PolicyScopeGroupId 'RoxAppAccessGroup@contoso.com' -AccessRight RestrictAccess`,
     );
-    expect(script).toContain(
-      `Test-ApplicationAccessPolicy -Identity 'megan.bowen@contoso.com' -AppId '${env.emu.app.clientId}'`,
+    // One member that must come back Granted, then one mailbox outside the group (Denied).
+    const tests = script
+      .split('\n')
+      .filter((line) => line.startsWith('Test-ApplicationAccessPolicy'));
+    expect(tests).toHaveLength(2);
+    expect(tests[0]).toContain(`-Identity '${res.body.members[0]}'`);
+    expect(res.body.outsider).toBeTruthy();
+    expect(res.body.members).not.toContain(res.body.outsider);
+    expect(tests[1]).toContain(`-Identity '${res.body.outsider}'`);
+    expect(res.body.basis).toBe('directory');
+    // The probes above found Joni blocked by another policy and Pradeep without a mailbox, and
+    // nobody@example.com has no account: flagged in the script, never added.
+    const flagged = new Map(
+      (res.body.flagged as { address: string; reason: string }[]).map((f) => [f.address, f.reason]),
     );
+    expect(flagged.get(DEMO_TENANT.users.policyRestricted)).toMatch(/access policy/);
+    expect(flagged.get(DEMO_TENANT.users.noMailbox)).toMatch(/no Exchange Online mailbox/);
+    expect(flagged.get('nobody@example.com')).toMatch(/no Microsoft 365 account/);
+    for (const address of flagged.keys()) {
+      expect(res.body.members).not.toContain(address);
+      expect(script).not.toContain(`-Member '${address}'`);
+      expect(script).toContain(`#    ${address}: `);
+    }
 
     const custom = await get('/access-policy/script', org.admin, {
       groupName: 'Rox Sync',
@@ -276,6 +297,38 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     expect(
       (await get('/access-policy/script', org.admin, { accessRight: 'Everything' })).status,
     ).toBe(400);
+  });
+
+  it('offers the script before consent, from the saved settings and the members’ Rox emails', async () => {
+    const early = await orgTokens(env, newOrgId());
+    await seedMembers(env, early, [
+      { roxUserId: 'e-ana', email: 'ana@contoso.com' },
+      { roxUserId: 'e-bo', email: 'bo@contoso.com' },
+    ]);
+    await saveSettings(env, early, {
+      calendarAccess: 'off',
+      emailAccess: 'off',
+      restrictedUsers: [],
+    });
+    // Nobody is in scope while both defaults are off.
+    expect((await get('/access-policy/script', early.admin)).status).toBe(412);
+    const put = await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/e-ana')
+      .set('authorization', `Bearer ${early.admin}`)
+      .send({ calendarAccess: 'read', emailAccess: null });
+    expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+    const res = await get('/access-policy/script', early.admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({
+      basis: 'rox_members',
+      members: ['ana@contoso.com'],
+      outsider: 'bo@contoso.com',
+      flagged: [],
+    });
+    expect(res.body.script).toContain(
+      `Test-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId '${env.emu.app.clientId}'`,
+    );
   });
 
   it('a member sees their own status', async () => {
@@ -295,9 +348,9 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
 
   it('a revoked mail permission probes as permission_not_granted', async () => {
     const granted =
-      (await env.emu.control.tenant(DEMO_TENANT.id)).servicePrincipal?.grantedRoles ?? [];
+      (await env.emu.control.tenant(env.tenantId)).servicePrincipal?.grantedRoles ?? [];
     for (const role of granted.filter((r) => r.startsWith('Mail.') && r !== 'Mail.Send')) {
-      await env.emu.control.revokeRole(DEMO_TENANT.id, role);
+      await env.emu.control.revokeRole(env.tenantId, role);
     }
     // The admin asks for a re-check after revoking in Entra (the hourly one would do it too).
     expect((await post('/permissions/recheck', org.admin)).status).toBe(202);
@@ -355,7 +408,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     const reader = worker.get(ConnectionReader);
     const onlyThisOrg = vi
       .spyOn(reader, 'connectedOrgs')
-      .mockResolvedValue([{ orgId: org.orgId, tenantId: DEMO_TENANT.id }]);
+      .mockResolvedValue([{ orgId: org.orgId, tenantId: env.tenantId }]);
     try {
       const lastSyncAt = (await directorySummary(env, org)).lastSyncAt;
       expect(await scheduler.enqueueSyncs()).toBe(1);

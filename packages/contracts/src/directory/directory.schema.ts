@@ -125,6 +125,18 @@ export const AccessPolicyScriptSchema = z
     script: z.string(),
     members: z.array(z.string()).describe('In-scope members’ mailbox addresses'),
     appId: z.string(),
+    flagged: z
+      .array(z.object({ address: z.string(), reason: z.string() }))
+      .describe('In scope but left out of the group, with the reason (no mailbox, other policy)'),
+    outsider: z
+      .string()
+      .nullable()
+      .describe('The mailbox outside the group that the script tests for the opposite result'),
+    basis: z
+      .enum(['directory', 'rox_members'])
+      .describe(
+        'directory: mailboxes from the synced directory; rox_members: before consent, the members’ Rox emails',
+      ),
   })
   .meta({ id: 'AccessPolicyScript' });
 export type AccessPolicyScript = z.infer<typeof AccessPolicyScriptSchema>;

@@ -69,8 +69,10 @@ export const ConnectResponseSchema = z
   .object({
     consentUrl: z
       .url()
-      .describe("Microsoft's admin-consent page for the tenant; send the admin there"),
-    expiresAt: z.iso.datetime().describe('The consent link (its state) stops working after this'),
+      .describe(
+        "Where to send the admin: Microsoft's sign-in for the tenant (which proves an administrator signs in), followed by its admin-consent page. Open it in the same browser: the response also sets an HttpOnly cookie the callback requires.",
+      ),
+    expiresAt: z.iso.datetime().describe('The link (its state) stops working after this'),
     requestedPermissions: z.array(ApplicationPermissionNameSchema),
   })
   .meta({ id: 'ConnectResponse' });
@@ -112,6 +114,7 @@ export const ConsentCallbackQuerySchema = z
     error: z.string().max(128).optional(),
     error_subcode: z.string().max(128).optional(),
     error_description: z.string().max(4096).optional(),
+    code: z.string().max(8192).optional(),
   })
   .meta({ id: 'ConsentCallbackQuery' });
 export type ConsentCallbackQuery = z.infer<typeof ConsentCallbackQuerySchema>;
@@ -134,16 +137,37 @@ export const DegradedReasonSchema = z.object({
   nextAction: z.string(),
 });
 
+export const ConfiguredFeatureSchema = z
+  .object({
+    capability: z.string(),
+    description: z.string(),
+    isRunning: z.boolean().describe('False while Rox does not ship this sync yet'),
+  })
+  .meta({ id: 'ConfiguredFeature' });
+export type ConfiguredFeature = z.infer<typeof ConfiguredFeatureSchema>;
+
 export const OrgwideStatusSchema = z
   .object({
     state: ConnectionStateSchema,
     tenantId: z.string().nullable(),
     connectedAt: z.iso.datetime().nullable(),
-    connectedBy: z.string().nullable(),
+    connectedBy: z.string().nullable().describe('Rox user id of the admin who connected'),
+    connectedByPerson: z
+      .object({ displayName: z.string(), email: z.string() })
+      .nullable()
+      .describe('That admin by name, while they are a member of the org'),
+    appDisplayName: z
+      .string()
+      .describe('Name of the org-wide app in Microsoft Entra (Enterprise applications)'),
     lastOutcome: ConsentOutcomeSchema.nullable(),
     permissionsCheckedAt: z.iso.datetime().nullable(),
     degradedReasons: z.array(DegradedReasonSchema),
     capabilities: z.array(z.string()).describe('What the current grant lets Rox do'),
+    features: z
+      .array(ConfiguredFeatureSchema)
+      .describe(
+        'What the settings use and the grant allows, each marked running or not built yet; never the whole grant',
+      ),
     directory: z.object({
       state: z.enum(['never', 'queued', 'running', 'ok', 'failed']),
       lastSyncAt: z.iso.datetime().nullable(),
@@ -166,8 +190,12 @@ export const PermissionReportSchema = z
         permission: ApplicationPermissionNameSchema,
         displayName: z.string(),
         reason: z.enum(['not_needed', 'other_grant_suffices']),
-        sufficientGrant: z.string().nullable(),
+        sufficientGrant: z
+          .string()
+          .nullable()
+          .describe('The narrower granted permission that already provides what Rox uses of it'),
         revokeSteps: z.array(z.string()),
+        revokeStep: z.string().describe('The last of revokeSteps: the one for this permission'),
       }),
     ),
     missing: z.array(
@@ -180,6 +208,10 @@ export const PermissionReportSchema = z
       }),
     ),
     capabilities: z.array(z.string()),
+    appDisplayName: z.string(),
+    entraSteps: z
+      .array(z.string())
+      .describe("How to reach the app's admin-consented permissions in Entra, said once"),
   })
   .meta({ id: 'PermissionReport' });
 export type PermissionReport = z.infer<typeof PermissionReportSchema>;
