@@ -56,6 +56,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { isAdminOnly: true, title: 'Admin console' },
       },
       {
+        path: 'settings',
+        name: 'console-settings',
+        component: () => import('./features/orgwide/views/ConsoleSettingsView.vue'),
+        meta: { isAdminOnly: true, title: 'Connection settings' },
+      },
+      {
         path: 'permissions',
         name: 'console-permissions',
         component: () => import('./features/orgwide/views/PermissionsView.vue'),

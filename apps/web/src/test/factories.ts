@@ -26,10 +26,16 @@ export function buildStatus(overrides: Partial<OrgwideStatus> = {}): OrgwideStat
     tenantId: '6babcaad-604b-40ac-a9d7-9fd97c0b779f',
     connectedAt: '2026-11-22T03:00:00.000Z',
     connectedBy: 'u_isaiah',
+    connectedByPerson: { displayName: 'Isaiah Langer', email: 'isaiah.langer@contoso.com' },
+    appDisplayName: 'Rox Orgwide Integration',
     lastOutcome: 'connected',
     permissionsCheckedAt: '2026-11-22T03:00:05.000Z',
     degradedReasons: [],
     capabilities: ['directory_sync', 'calendar_read'],
+    features: [
+      { capability: 'directory_sync', description: 'Directory sync', isRunning: true },
+      { capability: 'calendar_read', description: 'Calendar sync from Outlook', isRunning: false },
+    ],
     directory: {
       state: 'ok',
       lastSyncAt: '2026-11-22T03:01:00.000Z',
@@ -50,6 +56,12 @@ export function buildReport(overrides: Partial<PermissionReport> = {}): Permissi
     excess: [],
     missing: [],
     capabilities: ['directory_sync', 'calendar_read'],
+    appDisplayName: 'Rox Orgwide Integration',
+    entraSteps: [
+      'Sign in to the Microsoft Entra admin center.',
+      'Browse to Enterprise apps.',
+      'Select Rox Orgwide Integration, then Permissions, then the Admin consent tab.',
+    ],
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
 
 import { problem } from '../../test/local-api';
 import { storeSuite } from '../../test/suite';
@@ -64,9 +65,60 @@ describe('connect store', () => {
     expect(store.fieldError('tenant')).toBe('enter the tenant ID or a verified domain');
     store.tenant = TENANT;
     expect(store.next()).toBe(true);
+    // The security group comes before Microsoft's consent page (seed 000's order).
+    expect(store.step).toBe('policy');
+    expect(store.next()).toBe(true);
     expect(store.step).toBe('review');
     store.back();
+    expect(store.step).toBe('policy');
+  });
+
+  it('lists every invalid entry, not just the first, as typed', () => {
+    const store = useConnectStore();
+    store.restrictedDomainsText =
+      'bad one\nlawfirm.example\nBücher.example\nbücher.example\nworse one';
+    store.touch('restrictedDomains');
+    expect(store.fieldErrors('restrictedDomains')).toEqual([
+      'Entry 1: "bad one" is not a valid domain name',
+      'Entry 5: "worse one" is not a valid domain name',
+    ]);
+    // Duplicates are judged once every entry is a domain, and named as typed (not punycode).
+    store.restrictedDomainsText =
+      'lawfirm.example\nBücher.example\nbücher.example\nLAWFIRM.example';
+    expect(store.fieldErrors('restrictedDomains')).toEqual([
+      'Entry 3: "bücher.example" is listed twice (also at position 2)',
+      'Entry 4: "LAWFIRM.example" is listed twice (also at position 1)',
+    ]);
+    // The punycode form is only a hint.
+    expect(store.domainHints).toEqual([
+      'Bücher.example is stored as xn--bcher-kva.example',
+      'bücher.example is stored as xn--bcher-kva.example',
+    ]);
+  });
+
+  it('turns a list limit into a sentence', () => {
+    const store = useConnectStore();
+    store.restrictedDomainsText = Array.from({ length: 502 }, (_, i) => `d${i}.example`).join('\n');
+    store.touch('restrictedDomains');
+    expect(store.fieldErrors('restrictedDomains')).toEqual([
+      'At most 500 domains: remove 2 to save.',
+    ]);
+  });
+
+  it('clears a server error once the admin changes that field', async () => {
+    api.on('PUT /orgwide/settings', () =>
+      problem(400, 'VALIDATION_FAILED', 'Invalid settings', [
+        { path: 'body.tenant', message: 'Microsoft does not know this tenant' },
+      ]),
+    );
+    const store = useConnectStore();
+    store.tenant = 'unknown.example';
+    expect(await store.save()).toBeNull();
+    expect(store.fieldErrors('tenant')).toEqual(['Microsoft does not know this tenant']);
     expect(store.step).toBe('tenant');
+    store.tenant = 'contoso.onmicrosoft.com';
+    await nextTick();
+    expect(store.fieldErrors('tenant')).toEqual([]);
   });
 
   it('refuses to jump ahead past an invalid step and lands on it', () => {

@@ -1,19 +1,23 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 
 import {
   UpdateOrgwideSettingsRequestSchema,
   type CalendarAccessLevel,
   type EmailAccessLevel,
   type MemberOverride,
+  type OrgwideSettings,
   type UpdateOrgwideSettingsRequest,
 } from '@rox365/contracts';
 
 import { toApiError, type ApiError } from '../../api/http';
+import { toAsciiDomain, toUnicodeDomain } from '../../shared/punycode';
 import { STORE_IDS } from '../../store-registry';
 import { getOrgwideSettings, saveOrgwideSettings, startOrgwideConnect } from './connect.api';
 
-export const WIZARD_STEPS = ['calendar', 'email', 'tenant', 'review'] as const;
+// Seed 000 orders the admin's work: settings, then the security group (access policy) before
+// Microsoft's consent page, then review and connect.
+export const WIZARD_STEPS = ['calendar', 'email', 'tenant', 'policy', 'review'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
 export type WizardField =
@@ -23,6 +27,7 @@ const STEP_FIELDS: Record<WizardStep, readonly WizardField[]> = {
   calendar: ['calendarAccess'],
   email: ['emailAccess', 'restrictedDomains'],
   tenant: ['tenant', 'restrictedUsers'],
+  policy: [],
   review: [],
 };
 
@@ -36,17 +41,36 @@ export function splitList(text: string): string[] {
     .filter((entry) => entry.length > 0);
 }
 
-/** A field error message; list entries are named by their position so the admin can find them. */
+// How many entries each list may hold, said as a sentence instead of zod's "too big".
+const LIST_LIMITS: Partial<Record<WizardField, { max: number; noun: string }>> = {
+  restrictedDomains: { max: 500, noun: 'domains' },
+  restrictedUsers: { max: 5000, noun: 'email addresses' },
+};
+
+/**
+ * A field error message for people: list entries are named by position and shown as typed (the
+ * schema speaks of the normalised punycode form), and limits become sentences.
+ */
 function messageFor(
-  path: readonly PropertyKey[],
-  message: string,
+  issue: { path: readonly PropertyKey[]; message: string; code?: string },
+  typedEntries: (field: WizardField) => readonly string[],
 ): { field: string; message: string } {
-  const [field, index] = path;
+  const [field, index] = issue.path;
   const name = String(field ?? '');
+  const limit = LIST_LIMITS[name as WizardField];
+  if (limit && issue.path.length === 1 && issue.code === 'too_big') {
+    return {
+      field: name,
+      message: `At most ${limit.max} ${limit.noun}: remove ${typedEntries(name as WizardField).length - limit.max} to save.`,
+    };
+  }
   if (LIST_FIELDS.includes(name as WizardField) && typeof index === 'number') {
+    const typed = typedEntries(name as WizardField)[index];
+    const message =
+      typed === undefined ? issue.message : issue.message.replace(/^"[^"]*"/, `"${typed}"`);
     return { field: name, message: `Entry ${index + 1}: ${message}` };
   }
-  return { field: name, message };
+  return { field: name, message: issue.message };
 }
 
 export const useConnectStore = defineStore(STORE_IDS.connect, () => {
@@ -63,6 +87,9 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
   const isLoadingExisting = ref(false);
   const hasLoadedExisting = ref(false);
   const isConnecting = ref(false);
+  const isSaving = ref(false);
+  /** The settings as the API last returned them (loaded or saved). */
+  const savedSettings = ref<OrgwideSettings | null>(null);
 
   const request = computed<UpdateOrgwideSettingsRequest>(() => ({
     calendarAccess: calendarAccess.value,
@@ -72,33 +99,81 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     tenant: tenant.value,
   }));
 
-  // The API validates with the same schema, so what passes here passes there.
-  const clientErrors = computed<Partial<Record<WizardField, string>>>(() => {
+  // Each list entry as the admin typed it (Unicode domains stay Unicode in messages).
+  function typedEntries(field: WizardField): string[] {
+    if (field === 'restrictedDomains') return splitList(restrictedDomainsText.value);
+    if (field === 'restrictedUsers') return splitList(restrictedUsersText.value);
+    return [];
+  }
+
+  // The API validates with the same schema, so what passes here passes there. Every problem is
+  // kept, so the admin sees all invalid entries at once, not just the first.
+  const clientErrors = computed<Partial<Record<WizardField, string[]>>>(() => {
     const result = UpdateOrgwideSettingsRequestSchema.safeParse(request.value);
     if (result.success) return {};
-    const errors: Partial<Record<WizardField, string>> = {};
+    const errors: Partial<Record<WizardField, string[]>> = {};
     for (const issue of result.error.issues) {
-      const { field, message } = messageFor(issue.path, issue.message);
+      const { field, message } = messageFor(issue, typedEntries);
       const key = field as WizardField;
-      if (!errors[key]) errors[key] = message;
+      errors[key] = [...(errors[key] ?? []), message];
     }
     return errors;
   });
 
-  function serverFieldError(field: WizardField): string | undefined {
-    const error = serverError.value?.fieldErrors.find(
-      (e) => e.path === field || e.path.startsWith(`${field}.`),
-    );
-    if (!error) return undefined;
-    const index = Number(error.path.split('.')[1]);
-    return Number.isInteger(index) ? `Entry ${index + 1}: ${error.message}` : error.message;
+  // A server error belongs to the text the admin sent; once they change the field it is stale.
+  const staleServerFields = ref<Set<WizardField>>(new Set());
+  const FIELD_SOURCES: Record<WizardField, () => unknown> = {
+    calendarAccess: () => calendarAccess.value,
+    emailAccess: () => emailAccess.value,
+    restrictedDomains: () => restrictedDomainsText.value,
+    restrictedUsers: () => restrictedUsersText.value,
+    tenant: () => tenant.value,
+  };
+  for (const [field, source] of Object.entries(FIELD_SOURCES)) {
+    watch(source, () => {
+      if (!serverError.value) return;
+      staleServerFields.value = new Set([...staleServerFields.value, field as WizardField]);
+    });
   }
 
-  /** What to show under a field: the live check once touched, else what the server said. */
-  function fieldError(field: WizardField): string | undefined {
-    if (touched.value.has(field) && clientErrors.value[field]) return clientErrors.value[field];
-    return serverFieldError(field);
+  function serverFieldErrors(field: WizardField): string[] {
+    if (staleServerFields.value.has(field)) return [];
+    return (serverError.value?.fieldErrors ?? [])
+      .filter((e) => e.path === field || e.path.startsWith(`${field}.`))
+      .map((e) => {
+        const index = Number(e.path.split('.')[1]);
+        return messageFor(
+          { path: Number.isInteger(index) ? [field, index] : [field], message: e.message },
+          typedEntries,
+        ).message;
+      });
   }
+
+  function serverFieldError(field: WizardField): string | undefined {
+    return serverFieldErrors(field)[0];
+  }
+
+  /** Every problem to show under a field: the live check once touched, else the server's. */
+  function fieldErrors(field: WizardField): string[] {
+    const live = clientErrors.value[field];
+    if (touched.value.has(field) && live && live.length > 0) return live;
+    return serverFieldErrors(field);
+  }
+
+  /** The first of {@link fieldErrors}, for single-value fields. */
+  function fieldError(field: WizardField): string | undefined {
+    return fieldErrors(field)[0];
+  }
+
+  /** Internationalised domains as typed, with the ASCII form the API stores, as a hint. */
+  const domainHints = computed(() =>
+    splitList(restrictedDomainsText.value).flatMap((typed) => {
+      const ascii = toAsciiDomain(typed);
+      return ascii?.includes('xn--') && ascii !== typed.toLowerCase()
+        ? [`${typed} is stored as ${ascii}`]
+        : [];
+    }),
+  );
 
   function touch(field: WizardField): void {
     if (touched.value.has(field)) return;
@@ -106,7 +181,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
   }
 
   function stepIsValid(target: WizardStep): boolean {
-    return STEP_FIELDS[target].every((field) => !clientErrors.value[field]);
+    return STEP_FIELDS[target].every((field) => !clientErrors.value[field]?.length);
   }
 
   const stepIndex = computed(() => WIZARD_STEPS.indexOf(step.value));
@@ -144,9 +219,11 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     isLoadingExisting.value = true;
     try {
       const settings = await getOrgwideSettings();
+      savedSettings.value = settings;
       calendarAccess.value = settings.calendarAccess;
       emailAccess.value = settings.emailAccess;
-      restrictedDomainsText.value = settings.restrictedDomains.join('\n');
+      // Stored as punycode; shown as people type them.
+      restrictedDomainsText.value = settings.restrictedDomains.map(toUnicodeDomain).join('\n');
       restrictedUsersText.value = settings.restrictedUsers.join('\n');
       tenant.value = settings.tenant ?? '';
       overrides.value = settings.overrides;
@@ -160,9 +237,46 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     }
   }
 
+  // Send the admin to the step that holds the first field the server rejected.
+  function sendToFirstRejectedStep(): void {
+    const firstStep = WIZARD_STEPS.find((s) =>
+      STEP_FIELDS[s].some((field) => serverFieldError(field) !== undefined),
+    );
+    if (firstStep) step.value = firstStep;
+  }
+
+  function setServerError(error: ApiError | null): void {
+    serverError.value = error;
+    staleServerFields.value = new Set();
+  }
+
+  /**
+   * Saves the settings alone (the console's settings screen, while connected); the saved
+   * settings, or null with the errors shown next to their fields.
+   */
+  async function save(): Promise<OrgwideSettings | null> {
+    setServerError(null);
+    const fields = WIZARD_STEPS.flatMap((s) => STEP_FIELDS[s]);
+    for (const field of fields) touch(field);
+    if (fields.some((field) => clientErrors.value[field]?.length)) return null;
+    isSaving.value = true;
+    try {
+      const saved = await saveOrgwideSettings(request.value);
+      overrides.value = saved.overrides;
+      savedSettings.value = saved;
+      return saved;
+    } catch (error) {
+      setServerError(toApiError(error));
+      sendToFirstRejectedStep();
+      return null;
+    } finally {
+      isSaving.value = false;
+    }
+  }
+
   /** Saves the settings and asks the API for Microsoft's consent URL; null when that failed. */
   async function connect(): Promise<string | null> {
-    serverError.value = null;
+    setServerError(null);
     if (!goTo('review')) return null;
     isConnecting.value = true;
     try {
@@ -170,13 +284,8 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
       const { consentUrl } = await startOrgwideConnect();
       return consentUrl;
     } catch (error) {
-      const apiError = toApiError(error);
-      serverError.value = apiError;
-      // Send the admin to the step that holds the first field the server rejected.
-      const firstStep = WIZARD_STEPS.find((s) =>
-        STEP_FIELDS[s].some((field) => serverFieldError(field) !== undefined),
-      );
-      if (firstStep) step.value = firstStep;
+      setServerError(toApiError(error));
+      sendToFirstRejectedStep();
       return null;
     } finally {
       isConnecting.value = false;
@@ -196,6 +305,9 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     isLoadingExisting.value = false;
     hasLoadedExisting.value = false;
     isConnecting.value = false;
+    isSaving.value = false;
+    savedSettings.value = null;
+    staleServerFields.value = new Set();
   }
 
   return {
@@ -210,15 +322,21 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     serverError,
     isLoadingExisting,
     isConnecting,
+    isSaving,
+    savedSettings,
     request,
     clientErrors,
     fieldError,
+    fieldErrors,
+    domainHints,
+    typedEntries,
     touch,
     stepIsValid,
     next,
     back,
     goTo,
     loadExisting,
+    save,
     connect,
     $reset,
   };

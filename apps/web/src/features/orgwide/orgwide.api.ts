@@ -1,4 +1,5 @@
 import {
+  type ConnectResponse,
   type OrgwideStatus,
   type PermissionReport,
   type PurgeReceipt,
@@ -26,4 +27,12 @@ export function startDirectorySync(): Promise<Queued> {
 
 export function disconnectOrgwide(): Promise<PurgeReceipt> {
   return http.delete<PurgeReceipt>('/orgwide/connection');
+}
+
+/**
+ * A fresh admin-consent link for the tenant already connected: granting consent again restores
+ * revoked permissions without disconnecting, so nothing is purged.
+ */
+export function startReconsent(): Promise<ConnectResponse> {
+  return http.post<ConnectResponse>('/orgwide/connect');
 }

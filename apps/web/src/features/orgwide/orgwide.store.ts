@@ -11,6 +11,7 @@ import {
   getPermissionReport,
   recheckPermissions,
   startDirectorySync,
+  startReconsent,
 } from './orgwide.api';
 
 const SYNC_POLL_INTERVAL_MS = 1500;
@@ -35,6 +36,9 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
   // Bumped by $reset so a poll that outlives a sign-out stops writing into the store.
   let generation = 0;
+
+  const isStartingReconsent = ref(false);
+  const reconsentError = ref<ApiError | null>(null);
 
   const receipt = ref<PurgeReceipt | null>(null);
   const isDisconnecting = ref(false);
@@ -127,6 +131,20 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
     }
   }
 
+  /** Microsoft's admin-consent link for the connected tenant; null (with the error) on failure. */
+  async function reconsent(): Promise<string | null> {
+    isStartingReconsent.value = true;
+    reconsentError.value = null;
+    try {
+      return (await startReconsent()).consentUrl;
+    } catch (error) {
+      reconsentError.value = toApiError(error);
+      return null;
+    } finally {
+      isStartingReconsent.value = false;
+    }
+  }
+
   async function disconnect(): Promise<boolean> {
     isDisconnecting.value = true;
     disconnectError.value = null;
@@ -157,6 +175,8 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
     recheckMessage.value = '';
     isStartingSync.value = false;
     syncError.value = null;
+    isStartingReconsent.value = false;
+    reconsentError.value = null;
     receipt.value = null;
     isDisconnecting.value = false;
     disconnectError.value = null;
@@ -173,6 +193,8 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
     recheckMessage,
     isStartingSync,
     syncError,
+    isStartingReconsent,
+    reconsentError,
     receipt,
     isDisconnecting,
     disconnectError,
@@ -182,6 +204,7 @@ export const useOrgwideStore = defineStore(STORE_IDS.orgwide, () => {
     loadReport,
     recheck,
     syncDirectory,
+    reconsent,
     disconnect,
     $reset,
   };

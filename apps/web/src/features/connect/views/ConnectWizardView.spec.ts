@@ -19,10 +19,31 @@ async function mountWizard() {
   return wrapper;
 }
 
+const SCRIPT = {
+  script:
+    "# 1. Connect\nConnect-ExchangeOnline\nTest-ApplicationAccessPolicy -Identity 'ana@contoso.com' -AppId 'x'\nTest-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId 'x'\n",
+  members: ['ana@contoso.com'],
+  appId: '6f8b2c1e-3d4a-4b5c-9e7f-0a1b2c3d4e5f',
+  flagged: [],
+  outsider: 'bo@contoso.com',
+  basis: 'rox_members',
+};
+
+// Through the first three steps to the security-group step (settings are saved on the way).
+async function walkToPolicy(wrapper: Awaited<ReturnType<typeof mountWizard>>, tenant = TENANT) {
+  await wrapper.get('form').trigger('submit');
+  await wrapper.get('form').trigger('submit');
+  await wrapper.get('#tenant').setValue(tenant);
+  await wrapper.get('form').trigger('submit');
+  await vi.waitFor(() => expect(wrapper.get('h2').text()).toContain('security group'));
+}
+
 describe('connect wizard', () => {
   const api = suiteLocalApi();
   beforeEach(() => {
     api.on('GET /orgwide/settings', problem(404, 'SETTINGS_NOT_FOUND', 'Not configured yet.'));
+    api.on('PUT /orgwide/settings', { body: { overrides: [] } });
+    api.on('GET /orgwide/access-policy/script', { body: SCRIPT });
   });
   afterEach(() => {
     document.body.innerHTML = '';
@@ -58,7 +79,27 @@ describe('connect wizard', () => {
     expect(wrapper.get('#tenant-error').text()).toBe('enter the tenant ID or a verified domain');
     await wrapper.get('#tenant').setValue(TENANT);
     await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() => expect(wrapper.get('h2').text()).toContain('security group'));
+    await wrapper.get('form').trigger('submit');
     expect(wrapper.get('h2').text()).toContain('Review');
+  });
+
+  it('offers the access-policy PowerShell before consent, for the members in scope', async () => {
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="policy-script"]').exists()).toBe(true),
+    );
+    // The settings were saved first, so the script covers who the admin put in scope.
+    const order = api.requests.map((r) => `${r.method} ${r.path}`);
+    expect(order.indexOf('PUT /orgwide/settings')).toBeLessThan(
+      order.indexOf('GET /orgwide/access-policy/script'),
+    );
+    expect(wrapper.get('pre').text()).toContain(
+      "Test-ApplicationAccessPolicy -Identity 'bo@contoso.com'",
+    );
+    expect(wrapper.text()).toContain('bo@contoso.com must come back Denied');
+    expect(wrapper.text()).toContain("Built from your Rox members' email addresses");
   });
 
   it('reviews all seven permissions, marks the needed ones and explains why all appear', async () => {
@@ -68,6 +109,11 @@ describe('connect wizard', () => {
     await wrapper.get('input[value="metadata"]').setValue(true);
     await wrapper.get('form').trigger('submit');
     await wrapper.get('#tenant').setValue('contoso.onmicrosoft.com');
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() => expect(wrapper.get('h2').text()).toContain('security group'));
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="policy-script"]').exists()).toBe(true),
+    );
     await wrapper.get('form').trigger('submit');
 
     const rows = wrapper.findAll('[data-testid="permission-plan"] li');
@@ -80,11 +126,9 @@ describe('connect wizard', () => {
       'Microsoft does not let administrators pick individual application permissions',
     );
     expect(wrapper.text()).toContain('revoke the others in Microsoft Entra');
-    expect(wrapper.text()).toContain('mail-enabled security group');
   });
 
   it('saves, connects and sends the browser to the consent URL', async () => {
-    api.on('PUT /orgwide/settings', { body: {} });
     api.on('POST /orgwide/connect', {
       body: {
         consentUrl: 'https://login.example/consent?state=s1',
@@ -94,11 +138,8 @@ describe('connect wizard', () => {
     });
     const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
     const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
     await wrapper.get('form').trigger('submit');
-    await wrapper.get('form').trigger('submit');
-    await wrapper.get('#tenant').setValue(TENANT);
-    await wrapper.get('form').trigger('submit');
-
     await wrapper.get('form').trigger('submit');
 
     await vi.waitFor(() =>
@@ -107,15 +148,12 @@ describe('connect wizard', () => {
   });
 
   it('shows a server error with its request id on the review step', async () => {
-    api.on('PUT /orgwide/settings', { body: {} });
     api.on(
       'POST /orgwide/connect',
       problem(503, 'MICROSOFT_UNAVAILABLE', 'Microsoft Entra did not answer.'),
     );
     const wrapper = await mountWizard();
-    await wrapper.get('form').trigger('submit');
-    await wrapper.get('form').trigger('submit');
-    await wrapper.get('#tenant').setValue(TENANT);
+    await walkToPolicy(wrapper);
     await wrapper.get('form').trigger('submit');
     await wrapper.get('form').trigger('submit');
 

@@ -33,12 +33,31 @@ describe('integrations', () => {
       expect(wrapper.get('[data-testid="enterprise-state"]').text()).toBe('Connected'),
     );
     expect(wrapper.findAll('.tile').length).toBe(3);
-    expect(wrapper.text()).toContain('the org-wide connection supersedes individual ones');
     expect(wrapper.get('a[href="/console"]').text()).toBe('Manage');
   });
 
-  it('shows the API’s ORGWIDE_CONNECTED answer on the tile that was clicked', async () => {
-    api.on('GET /orgwide/status', { body: buildStatus({ state: 'connected' }) });
+  it('disables and explains the individual tiles while org-wide is connected', async () => {
+    api.on('GET /orgwide/status', { body: buildStatus({ state: 'degraded' }) });
+    const wrapper = await mountAs('member');
+
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="covered-mail"]').exists()).toBe(true),
+    );
+    for (const kind of ['calendar', 'mail']) {
+      const tile = wrapper.get(`[aria-labelledby="tile-${kind}"]`);
+      expect(tile.text()).toContain('Your organisation connected Microsoft 365 for everyone');
+      const button = tile.get('button');
+      expect(button.attributes('disabled')).toBeDefined();
+      expect(button.attributes('aria-describedby')).toBe(`covered-${kind}`);
+    }
+    await wrapper.get('[aria-labelledby="tile-mail"] button').trigger('click');
+    expect(api.requests.some((r) => r.method === 'POST')).toBe(false);
+  });
+
+  it('shows the API’s ORGWIDE_CONNECTED answer when the org connected meanwhile', async () => {
+    api.on('GET /orgwide/status', {
+      body: buildStatus({ state: 'ready_to_connect', features: [], capabilities: [] }),
+    });
     api.on('POST /individual-connections', problem(409, 'ORGWIDE_CONNECTED', ORGWIDE_MESSAGE));
     const wrapper = await mountAs('member');
 
