@@ -11,8 +11,9 @@ export type SignInVerdict =
   | { ok: true; admin: VerifiedIdToken }
   | { ok: false; outcome: ConsentOutcome; details: Record<string, unknown> };
 
-// AADSTS50020: the account is from another tenant and is not a guest of this one.
-const AADSTS_FOREIGN_ACCOUNT = 50020;
+// AADSTS50020: the account is from another tenant and is not a guest of this one;
+// AADSTS700005: the code was issued in another tenant than the one redeeming it.
+const AADSTS_OTHER_TENANT = new Set([50020, 700005]);
 
 /**
  * Decides whether a verified ID token proves control of the tenant: a member (not a guest) of
@@ -49,7 +50,7 @@ export function signInFailure(error: unknown): SignInVerdict & { ok: false } {
     };
   }
   if (error instanceof IdentityError) {
-    if (error.aadsts === AADSTS_FOREIGN_ACCOUNT) {
+    if (error.aadsts !== null && AADSTS_OTHER_TENANT.has(error.aadsts)) {
       return { ok: false, outcome: 'tenant_mismatch', details: { aadsts: error.aadsts } };
     }
     return {

@@ -81,6 +81,16 @@ async function releaseTenant(env: ApiWithEmulator, org: OrgTokens): Promise<void
     .set('authorization', `Bearer ${holder.admin}`);
 }
 
+/** Disconnects `org` (DELETE /orgwide/connection) and forgets it as its tenant's holder. */
+export async function disconnectOrg(env: ApiWithEmulator, org: OrgTokens): Promise<void> {
+  if (holders.get(env)?.orgId === org.orgId) holders.delete(env);
+  const res = await env.api
+    .http()
+    .delete('/api/v1/orgwide/connection')
+    .set('authorization', `Bearer ${org.admin}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
 /** POST /orgwide/connect; returns the sign-in URL, the state inside it and the cookie it set. */
 export async function startConnect(env: ApiWithEmulator, org: OrgTokens): Promise<ConnectAttempt> {
   await releaseTenant(env, org);
