@@ -18,7 +18,7 @@ import { accessPolicyScript } from '@rox365/scope-policy';
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader, type OrgwideAccessSettings } from '../consent/connection-reader.service';
 import { MembersService } from '../members/members.service';
-import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import { CURSOR_KEY_SEPARATOR, decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { AddressIndex, normalizeAddress } from './address-mapping';
 import { DirectoryError, DirectoryErrorCode } from './directory.errors';
 import { toDirectoryUserContract, toProbeResultContract } from './directory.mapper';
@@ -117,7 +117,10 @@ export class DirectoryReader {
     }
     const q = query.q?.toLowerCase();
     const sorted = users
-      .map((u) => ({ user: u, key: `${normalizeAddress(u.userPrincipalName)}\u0000${u.id}` }))
+      .map((u) => ({
+        user: u,
+        key: `${normalizeAddress(u.userPrincipalName)}${CURSOR_KEY_SEPARATOR}${u.id}`,
+      }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const matching = sorted.filter(({ user, key }) => {
       if (after !== undefined && key <= after) return false;

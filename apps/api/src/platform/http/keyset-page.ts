@@ -5,6 +5,12 @@ export enum PagingErrorCode {
   CURSOR_INVALID = 'CURSOR_INVALID',
 }
 
+/**
+ * Joins the parts of a composite cursor key. It sorts below every printable character, like NUL
+ * would, but a key may hold no NUL: cursors come back from clients and keys can reach SQL.
+ */
+export const CURSOR_KEY_SEPARATOR = '\u0001';
+
 /** Opaque keyset cursor: a list name prefix, so one list's cursor is refused by another. */
 export function encodeCursor(list: string, key: string): string {
   return Buffer.from(`${list}:${key}`).toString('base64url');
