@@ -9,6 +9,7 @@ export const STORE_IDS = {
   accessPolicy: 'access-policy',
   members: 'members',
   audit: 'audit',
+  people: 'people',
 } as const;
 
 interface Resettable {

@@ -32,7 +32,7 @@ export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanatio
       'Microsoft connected the tenant, but the grant lacks permissions this configuration needs, so some features stay off.',
     nextSteps: [
       'Open the permission report to see which permissions are missing and which features they disable.',
-      'Grant them in Microsoft Entra (Enterprise applications → Rox 365 Integration → Permissions), then re-check.',
+      'Select "Grant admin consent again" in the admin console and accept on Microsoft\'s page. You stay connected and no data is removed.',
     ],
     primaryAction: CONSOLE,
   },
@@ -183,6 +183,22 @@ export const CONSENT_OUTCOMES: Readonly<Record<ConsentOutcome, OutcomeExplanatio
     primaryAction: RETRY,
   },
 };
+
+/**
+ * What support needs for an error outcome, from the result redirect: Rox's request id (`ref`)
+ * and Microsoft's AADSTS code (`code`). Only short, plain values are shown.
+ */
+export function supportDetails(query: { ref?: unknown; code?: unknown }): {
+  ref: string | null;
+  code: string | null;
+} {
+  const clean = (value: unknown, pattern: RegExp) =>
+    typeof value === 'string' && pattern.test(value) ? value : null;
+  return {
+    ref: clean(query.ref, /^[A-Za-z0-9._:-]{1,128}$/),
+    code: clean(query.code, /^[A-Za-z0-9_-]{1,32}$/),
+  };
+}
 
 /** The explanation for a raw `?outcome=` value; unknown values get a safe generic answer. */
 export function explainOutcome(

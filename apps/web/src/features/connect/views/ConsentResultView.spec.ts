@@ -54,4 +54,24 @@ describe('consent result page', () => {
     expect(wrapper.get('h1').attributes('data-outcome')).toBe('unknown');
     expect(wrapper.html()).not.toContain('<script>');
   });
+
+  it('shows the Microsoft code and request id to give support on an error', async () => {
+    const wrapper = await renderAt('?outcome=microsoft_error&ref=req-123&code=AADSTS50020');
+    const support = wrapper.get('[data-testid="support-details"]');
+    expect(support.text()).toContain('AADSTS50020');
+    expect(support.text()).toContain('req-123');
+  });
+
+  it('shows no support details on success, and none that are not plain values', async () => {
+    expect(
+      (await renderAt('?outcome=connected&ref=req-1'))
+        .find('[data-testid="support-details"]')
+        .exists(),
+    ).toBe(false);
+    expect(
+      (await renderAt('?outcome=denied&code=<script>'))
+        .find('[data-testid="support-details"]')
+        .exists(),
+    ).toBe(false);
+  });
 });

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+
+import { describeDetails } from './audit-details';
+
+describe('describeDetails', () => {
+  it('shows a change as before → after, only for the fields that changed, in words', () => {
+    expect(
+      describeDetails({
+        before: {
+          calendarAccess: 'read_write',
+          emailAccess: 'metadata',
+          restrictedDomains: ['lawfirm.example'],
+        },
+        after: {
+          calendarAccess: 'read',
+          emailAccess: 'metadata',
+          restrictedDomains: ['lawfirm.example', 'xn--bcher-kva.example'],
+        },
+      }),
+    ).toEqual([
+      { label: 'Calendar access', value: 'Read and write → Read only' },
+      { label: 'Restricted domains', value: 'lawfirm.example → lawfirm.example, bücher.example' },
+    ]);
+  });
+
+  it('shows what was created and plain values', () => {
+    expect(
+      describeDetails({
+        before: null,
+        after: { emailAccess: 'read_send' },
+        granted: ['Mail.Read'],
+      }),
+    ).toEqual([
+      { label: 'Email access', value: 'Read and send' },
+      { label: 'Granted', value: 'Mail.Read' },
+    ]);
+  });
+});
