@@ -74,7 +74,7 @@ describe('directory', () => {
   it('reports additions, changes and removals in the next round', async () => {
     const client = graph.forTenant(DEMO_TENANT.id);
     const first = await usersDeltaRound(client);
-    expect(first.items).toHaveLength(26);
+    expect(first.items).toHaveLength(29);
     expect(first.removed).toEqual([]);
 
     const added = await emu.control.addUser(DEMO_TENANT.id, {

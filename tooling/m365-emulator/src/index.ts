@@ -13,7 +13,7 @@ export type {
   TenantSummary,
   UserInput,
 } from './control/control-client';
-export type { FaultSpec, Fault } from './control/faults';
+export type { FaultSpec, Fault, IdTokenFaultKind } from './control/faults';
 export type { LoggedRequest, ThrottleViolation } from './control/request-log';
 export type { AppKind, AppOverrides, AppRegistration } from './state/app';
 export {

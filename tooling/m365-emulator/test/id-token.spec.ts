@@ -252,3 +252,86 @@ describe('ID tokens of the individual app', () => {
     }
   });
 });
+
+/**
+ * The same sign-in with a plain token request (MSAL would stop a spoiled token itself), so the
+ * test sees exactly the ID token the emulator issued.
+ */
+async function signInRaw(upn: string): Promise<Proof> {
+  const verifier = randomBytes(32).toString('base64url');
+  const nonce = randomBytes(16).toString('hex');
+  const authorize = new URL(`${emu.authorityHost}/${DEMO_TENANT.id}/oauth2/v2.0/authorize`);
+  authorize.search = new URLSearchParams({
+    client_id: emu.apps.orgwide.clientId,
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope: 'openid profile',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    prompt: 'select_account',
+    nonce,
+  }).toString();
+  const outcome = await driveSignIn(authorize.toString(), upn);
+  expect(outcome.status, outcome.html).toBe(302);
+  const token = await fetch(`${emu.authorityHost}/${DEMO_TENANT.id}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      client_id: emu.apps.orgwide.clientId,
+      client_secret: emu.apps.orgwide.clientSecret,
+      grant_type: 'authorization_code',
+      code: outcome.location?.searchParams.get('code') ?? '',
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+      scope: 'openid profile',
+    }),
+  });
+  expect(token.status).toBe(200);
+  const idToken = ((await token.json()) as { id_token: string }).id_token;
+  return { idToken, claims: decodePayload(idToken), nonce };
+}
+
+describe('ID token faults (what a forger or a replay would present)', () => {
+  const signIn = () => signInRaw(DEMO_TENANT.users.globalAdmin);
+
+  it('spoils the next ID token in the way asked, then issues good ones again', async () => {
+    const good = await signIn();
+    expect(await verifyWithJwks(good.idToken, DEMO_TENANT.id)).toBe(true);
+
+    await emu.control.setIdTokenFault('replay');
+    const replayed = await signIn();
+    expect(replayed.idToken).toBe(good.idToken);
+    expect(replayed.claims.nonce).not.toBe(replayed.nonce);
+
+    await emu.control.setIdTokenFault('expired');
+    const expired = await signIn();
+    expect(await verifyWithJwks(expired.idToken, DEMO_TENANT.id)).toBe(true);
+    expect(Number(expired.claims.exp)).toBeLessThan(Math.floor(emu.state.nowMs() / 1000));
+
+    await emu.control.setIdTokenFault('foreign_signature');
+    const forged = await signIn();
+    expect(await verifyWithJwks(forged.idToken, DEMO_TENANT.id)).toBe(false);
+    expect(forged.claims.nonce).toBe(forged.nonce);
+
+    await emu.control.setIdTokenFault('wrong_audience');
+    const elsewhere = await signIn();
+    expect(elsewhere.claims.aud).not.toBe(emu.apps.orgwide.clientId);
+
+    await emu.control.setIdTokenFault('wrong_nonce', 2);
+    expect((await signIn()).claims.nonce).not.toBe(undefined);
+    const second = await signIn();
+    expect(second.claims.nonce).not.toBe(second.nonce);
+
+    const healthy = await signIn();
+    expect(await verifyWithJwks(healthy.idToken, DEMO_TENANT.id)).toBe(true);
+    expect(healthy.claims.nonce).toBe(healthy.nonce);
+  });
+
+  it('refuses an unknown fault kind', async () => {
+    const res = await fetch(`${emu.baseUrl}/_emulator/id-token-fault`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'bogus' }),
+    });
+    expect(res.status).toBe(400);
+  });
+});

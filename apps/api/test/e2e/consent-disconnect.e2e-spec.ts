@@ -3,6 +3,8 @@ import { type Queue } from 'bull';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
+import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
+
 import { CONSENT_JOB } from '../../src/consent/consent.constants';
 import { recheckJobId } from '../../src/consent/permission-recheck.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
@@ -56,10 +58,25 @@ describe('disconnect', () => {
     await db.connect();
     orgA = await orgTokens(env, newOrgId('a'));
     orgB = await orgTokens(env, newOrgId('b'));
-    for (const org of [orgA, orgB]) {
+    // A tenant holds one org: A connects Contoso, B connects Fabrikam.
+    const tenants = [
+      {
+        org: orgA,
+        tenant: DEMO_TENANT.initialDomain,
+        admin: DEMO_TENANT.users.admin,
+        member: DEMO_TENANT.users.member,
+      },
+      {
+        org: orgB,
+        tenant: DEMO_FABRIKAM_TENANT.initialDomain,
+        admin: DEMO_FABRIKAM_TENANT.users.admin,
+        member: DEMO_FABRIKAM_TENANT.users.member,
+      },
+    ];
+    for (const { org, tenant, admin, member } of tenants) {
       await seedMembers(env, org, [
-        { roxUserId: 'adm', email: 'admin@contoso.onmicrosoft.com', role: 'admin' },
-        { roxUserId: 'megan', email: 'megan.bowen@contoso.com' },
+        { roxUserId: 'adm', email: admin, role: 'admin' },
+        { roxUserId: 'megan', email: member },
       ]);
       const pending = await env.api
         .http()
@@ -67,7 +84,9 @@ describe('disconnect', () => {
         .set('authorization', `Bearer ${org.member}`)
         .send({ provider: 'google', kind: 'calendar' });
       expect(pending.status).toBe(201);
-      expect(await connectOrg(env, org, { settings: { emailAccess: 'read' } })).toBe('connected');
+      expect(
+        await connectOrg(env, org, { settings: { emailAccess: 'read', tenant }, user: admin }),
+      ).toBe('connected');
       const override = await env.api
         .http()
         .put('/api/v1/orgwide/overrides/megan')
@@ -123,7 +142,7 @@ describe('disconnect', () => {
     expect(receipt.totalRemoved).toBe(
       Object.values(receipt.removed).reduce((sum, n) => sum + n, 0),
     );
-    expect(receipt.entraSteps.join('\n')).toContain('Rox 365 Integration');
+    expect(receipt.entraSteps.join('\n')).toContain('Rox Orgwide Integration');
     expect(receipt.entraSteps.join('\n')).toContain('Enterprise apps');
     expect(await queue.getJob(recheckJobId(orgA.orgId))).toBeNull();
 

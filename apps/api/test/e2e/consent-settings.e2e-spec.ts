@@ -59,7 +59,7 @@ describe('org-wide settings, overrides and access rules', () => {
       restrictedDomains: ['fabrikam.com', 'xn--bcher-kva.example'],
       restrictedUsers: ['ceo@contoso.com'],
       tenant: 'contoso.com',
-      tenantId: DEMO_TENANT.id,
+      tenantId: env.tenantId,
     });
     expect((await get(org.admin)).body).toEqual(saved.body);
     // The other org sees nothing of it.
@@ -68,16 +68,16 @@ describe('org-wide settings, overrides and access rules', () => {
     const [audit] = await auditActions(env, org, 'orgwide.settings-updated');
     expect(audit?.details).toMatchObject({
       before: null,
-      after: { tenantId: DEMO_TENANT.id, calendarAccess: 'read_write' },
+      after: { tenantId: env.tenantId, calendarAccess: 'read_write' },
     });
 
     const byGuid = await put(org.admin, {
       calendarAccess: 'read',
       emailAccess: 'read',
-      tenant: DEMO_TENANT.id.toUpperCase(),
+      tenant: env.tenantId.toUpperCase(),
     });
     expect(byGuid.status).toBe(200);
-    expect(byGuid.body.tenantId).toBe(DEMO_TENANT.id);
+    expect(byGuid.body.tenantId).toBe(env.tenantId);
     const audits = await auditActions(env, org, 'orgwide.settings-updated');
     expect(audits).toHaveLength(2);
     expect(audits[0]?.details).toMatchObject({

@@ -139,6 +139,32 @@ describe('org-wide connect proves control of the tenant', () => {
     expect(audit?.details).toMatchObject({ outcome: expected, stage: 'sign_in' });
   });
 
+  it.each([
+    ['replayed (an earlier sign-in of the same admin)', 'replay', 'nonce'],
+    ['expired', 'expired', 'expired'],
+    ['re-signed with a key Microsoft does not publish', 'foreign_signature', 'signature'],
+    ['issued to another app', 'wrong_audience', 'audience'],
+    ['for another sign-in request (nonce)', 'wrong_nonce', 'nonce'],
+  ] as const)('an ID token %s ends as signin_failed', async (_what, fault, problem) => {
+    const org = await orgTokens(env, newOrgId());
+    await saveSettings(env, org);
+    // A genuine sign-in first, so a replay has a real admin's token to present.
+    const earlier = await startConnect(env, org);
+    expect((await signInLeg(earlier, DEMO_TENANT.users.globalAdmin)).outcome).toBeNull();
+
+    await env.emu.control.setIdTokenFault(fault);
+    const attempt = await startConnect(env, org);
+    const signedIn = await signInLeg(attempt, DEMO_TENANT.users.globalAdmin);
+    expect(signedIn.outcome).toBe('signin_failed');
+    const outcomes = await auditActions(env, org, 'orgwide.consent-outcome');
+    expect(outcomes[0]?.details).toMatchObject({
+      outcome: 'signin_failed',
+      stage: 'sign_in',
+      idTokenProblem: problem,
+    });
+    expect((await status(env, org.admin)).state).not.toMatch(/connected/);
+  });
+
   it('a Privileged Role Administrator may connect', async () => {
     const org = await orgTokens(env, newOrgId());
     await saveSettings(env, org);

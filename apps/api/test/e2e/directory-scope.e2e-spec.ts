@@ -1,7 +1,7 @@
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { DEMO_TENANT } from '@rox365/m365-emulator';
+import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ConnectionReader } from '../../src/consent/connection-reader.service';
 import { DirectorySyncScheduler } from '../../src/directory/directory-sync.scheduler';
@@ -250,7 +250,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
   it('writes the access-policy PowerShell for the in-scope members', async () => {
     const res = await get('/access-policy/script', org.admin);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.appId).toBe(env.emu.app.clientId);
+    expect(res.body.appId).toBe(env.emu.apps.orgwide.clientId);
     expect(res.body.members).toContain('megan.bowen@contoso.com');
     expect(res.body.members).toContain('kim@contoso.com');
     expect(res.body.members).not.toContain('nobody@example.com');
@@ -262,7 +262,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       `Add-DistributionGroupMember -Identity 'RoxAppAccessGroup@contoso.com' -Member 'megan.bowen@contoso.com'`,
     );
     expect(script).toContain(
-      `New-ApplicationAccessPolicy -AppId '${env.emu.app.clientId}' -PolicyScopeGroupId 'RoxAppAccessGroup@contoso.com' -AccessRight RestrictAccess`,
+      `New-ApplicationAccessPolicy -AppId '${env.emu.apps.orgwide.clientId}' -PolicyScopeGroupId 'RoxAppAccessGroup@contoso.com' -AccessRight RestrictAccess`,
     );
     // One member that must come back Granted, then one mailbox outside the group (Denied).
     const tests = script
@@ -327,7 +327,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       flagged: [],
     });
     expect(res.body.script).toContain(
-      `Test-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId '${env.emu.app.clientId}'`,
+      `Test-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId '${env.emu.apps.orgwide.clientId}'`,
     );
   });
 
@@ -440,9 +440,19 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
 
   it('disconnecting removes this org’s directory and probe rows while another org’s stay', async () => {
     const other = await orgTokens(env, newOrgId());
-    await seedMembers(env, other, [{ roxUserId: 'o-megan', email: 'megan.bowen@contoso.com' }]);
+    // Another tenant: a tenant holds one org at a time.
+    await seedMembers(env, other, [
+      { roxUserId: 'o-alice', email: DEMO_FABRIKAM_TENANT.users.member },
+    ]);
     expect(
-      await connectOrg(env, other, { settings: { calendarAccess: 'read', emailAccess: 'off' } }),
+      await connectOrg(env, other, {
+        settings: {
+          calendarAccess: 'read',
+          emailAccess: 'off',
+          tenant: DEMO_FABRIKAM_TENANT.initialDomain,
+        },
+        user: DEMO_FABRIKAM_TENANT.users.admin,
+      }),
     ).toBe('connected');
     expect((await syncFinished(env, other, null)).state).toBe('ok');
 
@@ -464,7 +474,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       directory_probe: 0,
     });
     const kept = await directoryRowCounts(env, other.orgId);
-    expect(kept.directory_user).toBe(before.directory_user);
+    expect(kept.directory_user).toBe((await env.emu.control.tenant(env.fabrikamId)).userCount);
     expect(kept.directory_sync_state).toBe(1);
   });
 });

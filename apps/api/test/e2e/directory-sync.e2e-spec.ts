@@ -74,7 +74,7 @@ describe('directory sync against a 1,200-user tenant', () => {
   });
 
   it('an incremental sync picks up added, disabled and deleted users', async () => {
-    const tenant = DEMO_TENANT.id;
+    const tenant = env.tenantId;
     const added = await env.emu.control.addUser(tenant, {
       userPrincipalName: 'new.hire@contoso.com',
       displayName: 'New Hire',
@@ -109,7 +109,7 @@ describe('directory sync against a 1,200-user tenant', () => {
   });
 
   it('an expired delta token (410) falls back to a full sync that reconciles deletions', async () => {
-    const tenant = DEMO_TENANT.id;
+    const tenant = env.tenantId;
     const gone = (await allDirectoryUsers(env, org, { q: 'nestor.wilke@' }))[0];
     expect(gone).toBeDefined();
     await env.emu.control.deleteUser(tenant, gone!.id, { hard: true });
@@ -240,9 +240,9 @@ describe('directory sync against a 1,200-user tenant', () => {
   });
   it('without a directory permission, a sync is refused up front', async () => {
     const granted =
-      (await env.emu.control.tenant(DEMO_TENANT.id)).servicePrincipal?.grantedRoles ?? [];
+      (await env.emu.control.tenant(env.tenantId)).servicePrincipal?.grantedRoles ?? [];
     for (const role of granted.filter((r) => r.startsWith('User.') || r.startsWith('Directory.'))) {
-      await env.emu.control.revokeRole(DEMO_TENANT.id, role);
+      await env.emu.control.revokeRole(env.tenantId, role);
     }
     const recheck = await env.api
       .http()

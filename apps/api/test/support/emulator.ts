@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  DEMO_FABRIKAM_TENANT,
   DEMO_TENANT,
   seedSpecs,
   startEmulator,
@@ -36,36 +37,39 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts an emulator for one test file (demo seed unless told otherwise) with the API's consent
- * callback registered as a redirect URI of the app. Its Contoso gets a tenant id of its own:
- * every test file shares one database, and a tenant may be connected to one org at a time.
+ * callback registered as a redirect URI of the app. Its tenants get ids of their own: every test
+ * file shares one database, and a tenant may be connected to one org at a time.
  */
 export async function startTestEmulator(
   publicApiUrl: string,
   options: StartEmulatorOptions = {},
 ): Promise<RunningEmulator> {
   const seed = seedSpecs(options.seed ?? 'demo').map((spec) =>
-    (spec.domain ?? 'contoso') === 'contoso' && !spec.id ? { ...spec, id: randomUUID() } : spec,
+    spec.id ? spec : { ...spec, id: randomUUID() },
   );
   return startEmulator({
     port: 0,
     tls: true,
     ...options,
     seed,
-    app: {
-      ...options.app,
-      redirectUris: [
-        `${publicApiUrl}${CONSENT_CALLBACK_PATH}`,
-        ...(options.app?.redirectUris ?? []),
-      ],
+    apps: {
+      ...options.apps,
+      orgwide: {
+        ...options.apps?.orgwide,
+        redirectUris: [
+          `${publicApiUrl}${CONSENT_CALLBACK_PATH}`,
+          ...(options.apps?.orgwide?.redirectUris ?? []),
+        ],
+      },
     },
   });
 }
 
-/** The id of the emulator's Contoso tenant (unique per test file). */
-export function contosoId(emu: RunningEmulator): string {
-  const contoso = emu.state.findTenant(DEMO_TENANT.initialDomain);
-  if (!contoso) throw new Error('the emulator has no Contoso tenant');
-  return contoso.id;
+/** The id of one of the emulator's tenants by domain (unique per test file). */
+export function tenantIdOf(emu: RunningEmulator, domain: string): string {
+  const tenant = emu.state.findTenant(domain);
+  if (!tenant) throw new Error(`the emulator has no tenant ${domain}`);
+  return tenant.id;
 }
 
 /** The API's MS_* variables pointed at an emulator, with the secret or the certificate. */
@@ -76,14 +80,14 @@ export function emulatorEnv(
   return {
     MS_AUTHORITY_HOST: emu.authorityHost,
     MS_GRAPH_BASE_URL: emu.graphBaseUrl,
-    ...appEnv('MS_ORGWIDE', emu.app, credential),
-    ...appEnv('MS_INDIVIDUAL', emu.app, credential),
+    ...appEnv('MS_ORGWIDE', emu.apps.orgwide, credential),
+    ...appEnv('MS_INDIVIDUAL', emu.apps.individual, credential),
   };
 }
 
 function appEnv(
   prefix: string,
-  app: RunningEmulator['app'],
+  app: RunningEmulator['apps']['orgwide'],
   credential: 'secret' | 'certificate',
 ): Record<string, string> {
   const env: Record<string, string> = {
@@ -118,6 +122,8 @@ export interface ApiWithEmulator {
   apiUrl: string;
   /** This file's Contoso tenant id. */
   tenantId: string;
+  /** This file's Fabrikam tenant id (demo seed only; '' otherwise). */
+  fabrikamId: string;
   close: () => Promise<void>;
 }
 
@@ -147,7 +153,8 @@ export async function startApiWithEmulator(
     api,
     emu,
     apiUrl,
-    tenantId: contosoId(emu),
+    tenantId: tenantIdOf(emu, DEMO_TENANT.initialDomain),
+    fabrikamId: emu.state.findTenant(DEMO_FABRIKAM_TENANT.initialDomain)?.id ?? '',
     close: async () => {
       await api.close();
       await emu.stop();

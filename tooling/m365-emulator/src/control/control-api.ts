@@ -7,7 +7,7 @@ import type { EmulatorState } from '../state/emulator-state';
 import type { AccessRight, UserRecord } from '../state/model';
 import type { TenantState } from '../state/tenant';
 import { guidFrom } from '../util/prng';
-import type { FaultSpec } from './faults';
+import { ID_TOKEN_FAULT_KINDS, type FaultSpec, type IdTokenFaultKind } from './faults';
 import { tenantSummary } from './summaries';
 
 export class ControlError extends Error {
@@ -388,6 +388,18 @@ export class ControlApi {
         }
       }
       return { expired };
+    });
+    this.add('PUT', /^\/id-token-fault$/, (_r, _p, b) => {
+      const kind = b.kind as IdTokenFaultKind;
+      if (!ID_TOKEN_FAULT_KINDS.includes(kind)) {
+        throw new ControlError(400, `kind must be one of ${ID_TOKEN_FAULT_KINDS.join(', ')}`);
+      }
+      const remaining = typeof b.count === 'number' && b.count > 0 ? Math.floor(b.count) : 1;
+      s.idTokenFault = { kind, remaining };
+      return s.idTokenFault;
+    });
+    this.add('DELETE', /^\/id-token-fault$/, () => {
+      s.idTokenFault = undefined;
     });
     this.add('GET', /^\/faults$/, () => s.faults.list());
     this.add('POST', /^\/faults$/, (_r, _p, b) => {

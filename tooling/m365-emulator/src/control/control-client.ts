@@ -5,7 +5,7 @@ import type { TenantSpec } from '../seed/tenant-spec';
 import type { AppRegistration } from '../state/app';
 import type { AccessPolicy, ConsentRequest, UserRecord } from '../state/model';
 import type { EmulatorSettings } from '../state/settings';
-import type { Fault, FaultSpec } from './faults';
+import type { Fault, FaultSpec, IdTokenFaultKind } from './faults';
 import type { LoggedRequest, ThrottleViolation } from './request-log';
 
 /** Names one of Rox's apps: 'orgwide', 'individual' or a client id. Default: the org-wide app. */
@@ -456,6 +456,13 @@ export class ControlClient {
     }[]
   > {
     return this.request('GET', '/notifications');
+  }
+  /** Spoils the next `count` ID tokens the token endpoint issues (default 1). */
+  setIdTokenFault(kind: IdTokenFaultKind, count = 1): Promise<unknown> {
+    return this.request('PUT', '/id-token-fault', { kind, count });
+  }
+  clearIdTokenFault(): Promise<void> {
+    return this.request('DELETE', '/id-token-fault');
   }
   addFault(spec: FaultSpec): Promise<Fault> {
     return this.request('POST', '/faults', spec);

@@ -66,3 +66,24 @@ export class FaultRegistry {
     return undefined;
   }
 }
+
+/**
+ * Ways the next ID tokens go wrong, as a token injected by an attacker or mangled on the way
+ * would: the client must refuse every one of them.
+ */
+export type IdTokenFaultKind =
+  'expired' | 'foreign_signature' | 'replay' | 'wrong_audience' | 'wrong_nonce';
+
+export interface IdTokenFault {
+  kind: IdTokenFaultKind;
+  /** How many ID tokens it spoils; default 1. */
+  remaining: number;
+}
+
+export const ID_TOKEN_FAULT_KINDS: readonly IdTokenFaultKind[] = [
+  'expired',
+  'foreign_signature',
+  'replay',
+  'wrong_audience',
+  'wrong_nonce',
+];

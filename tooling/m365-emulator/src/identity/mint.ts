@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 
 import { emitsDirectoryRoles, type AppRegistration } from '../state/app';
 import { widsOf } from '../state/directory-roles';
@@ -157,6 +157,48 @@ export function mintIdToken(
   if (emitsDirectoryRoles(app)) payload.wids = widsOf(user);
   if (app.optionalIdTokenClaims.includes('acct')) payload.acct = isGuest ? 1 : 0;
   if (opts.withEmail && user.mail) payload.email = user.mail;
+  return spoilIdToken(state, app, payload) ?? rememberIdToken(state, app, payload);
+}
+
+function rememberIdToken(
+  state: EmulatorState,
+  app: AppRegistration,
+  payload: Record<string, unknown>,
+): string {
+  const token = signJwt({ kid: state.signingKid }, payload, state.signingKey);
+  state.lastIdTokens.set(app.clientId, token);
+  return token;
+}
+
+// Applies a pending ID token fault; undefined when none is set (or a replay has nothing to replay).
+function spoilIdToken(
+  state: EmulatorState,
+  app: AppRegistration,
+  payload: Record<string, unknown>,
+): string | undefined {
+  const fault = state.idTokenFault;
+  if (!fault) return undefined;
+  fault.remaining -= 1;
+  if (fault.remaining <= 0) state.idTokenFault = undefined;
+  const now = Math.floor(state.nowMs() / 1000);
+  switch (fault.kind) {
+    case 'replay':
+      return state.lastIdTokens.get(app.clientId);
+    case 'expired':
+      return sign(state, { ...payload, iat: now - 7200, nbf: now - 7200, exp: now - 3600 });
+    case 'wrong_audience':
+      return sign(state, { ...payload, aud: randomUUID() });
+    case 'wrong_nonce':
+      return sign(state, { ...payload, nonce: toBase64Url(randomBytes(32)) });
+    case 'foreign_signature': {
+      // Same key id, another key: what a forger without Microsoft's key can produce.
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return signJwt({ kid: state.signingKid }, payload, privateKey);
+    }
+  }
+}
+
+function sign(state: EmulatorState, payload: Record<string, unknown>): string {
   return signJwt({ kid: state.signingKid }, payload, state.signingKey);
 }
 

@@ -6,7 +6,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 
-import { FaultRegistry } from '../control/faults';
+import { FaultRegistry, type IdTokenFault } from '../control/faults';
 import { RequestLog } from '../control/request-log';
 import { buildTenant } from '../seed/build-tenant';
 import type { TenantSpec } from '../seed/tenant-spec';
@@ -61,6 +61,10 @@ export class EmulatorState {
   readonly apps: AppRegistrations;
   readonly settings: EmulatorSettings = defaultSettings();
   readonly faults = new FaultRegistry();
+  /** The next ID tokens' fault, if any (see control API `id-token-faults`). */
+  idTokenFault: IdTokenFault | undefined;
+  /** The last ID token issued to each client id, for replay faults. */
+  readonly lastIdTokens = new Map<string, string>();
   readonly log = new RequestLog();
   readonly authCodes = new Map<string, AuthCode>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
