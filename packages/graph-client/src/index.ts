@@ -74,6 +74,7 @@ export {
   OidcSignIn,
   ROLES_THAT_GRANT_APP_PERMISSIONS,
   SIGN_IN_SCOPES,
+  sha256Hex,
   type SignInUrlInput,
   type VerifiedIdToken,
 } from './oidc-sign-in';

@@ -136,16 +136,17 @@ export class OidcSignIn {
     readonly code: string;
     readonly codeVerifier: string;
     readonly redirectUri: string;
-    readonly nonce: string;
+    /** Hex SHA-256 of the nonce sent with the sign-in (callers keep only the hash). */
+    readonly nonceSha256: string;
   }): Promise<VerifiedIdToken> {
     const idToken = await this.redeem(input);
-    return this.verify(idToken, { tenantId: input.tenantId, nonce: input.nonce });
+    return this.verify(idToken, { tenantId: input.tenantId, nonceSha256: input.nonceSha256 });
   }
 
   /** Verifies an ID token issued to this app for a user of `tenantId`. */
   async verify(
     idToken: string,
-    expected: { readonly tenantId: string; readonly nonce: string },
+    expected: { readonly tenantId: string; readonly nonceSha256: string },
   ): Promise<VerifiedIdToken> {
     const document = await this.discovery.get(expected.tenantId);
     if (!document.jwks_uri) {
@@ -174,7 +175,7 @@ export class OidcSignIn {
     if (tenantId !== expected.tenantId.toLowerCase()) {
       throw new IdTokenRejectedError('tenant', `token for tenant ${tenantId}`);
     }
-    if (!constantTimeEqual(stringClaim(payload.nonce) ?? '', expected.nonce)) {
+    if (!sha256Matches(stringClaim(payload.nonce), expected.nonceSha256)) {
       throw new IdTokenRejectedError('nonce', 'nonce does not match the sign-in request');
     }
     const userId = stringClaim(payload.oid);
@@ -331,8 +332,15 @@ function stringClaim(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+/** Hex SHA-256 of a value, as callers store nonces and states. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function sha256Matches(value: string | null, expectedHex: string): boolean {
+  if (value === null || !/^[0-9a-f]{64}$/i.test(expectedHex)) return false;
+  return timingSafeEqual(
+    createHash('sha256').update(value).digest(),
+    Buffer.from(expectedHex, 'hex'),
+  );
 }
