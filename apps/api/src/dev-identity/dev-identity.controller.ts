@@ -1,20 +1,35 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { type Request, type Response } from 'express';
 
 import {
+  CurrentSessionSchema,
   DevIdentityListSchema,
   DevSignInRequestSchema,
   SessionSchema,
   type DevSignInRequest,
 } from '@rox365/contracts';
 
+import { AppConfig } from '../config/app-config';
 import { Public } from '../platform/auth/access.decorators';
+import {
+  clearedSessionCookies,
+  sessionCookies,
+  sessionTokenFrom,
+} from '../platform/auth/session-cookie';
 import { Contract, ValidBody } from '../platform/http/contract.decorators';
 import { DevIdentityService } from './dev-identity.service';
 
 /** Only mounted when ROX_AUTH_MODE=dev, which boot refuses in production. */
 @Controller('dev')
 export class DevIdentityController {
-  constructor(private readonly identities: DevIdentityService) {}
+  constructor(
+    private readonly identities: DevIdentityService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private get isSecure(): boolean {
+    return this.config.http.publicApiUrl.startsWith('https:');
+  }
 
   @Get('identities')
   @Public('demo sign-in picker; dev mode only')
@@ -35,7 +50,36 @@ export class DevIdentityController {
     response: SessionSchema,
     tags: ['dev'],
   })
-  signIn(@ValidBody(DevSignInRequestSchema) body: DevSignInRequest) {
-    return this.identities.signIn(body.roxUserId);
+  async signIn(
+    @ValidBody(DevSignInRequestSchema) body: DevSignInRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const session = await this.identities.signIn(body.roxUserId);
+    // The browser keeps the token in an HttpOnly cookie shared by its tabs; API clients may
+    // still use the accessToken from the body as a bearer token.
+    const maxAge = Math.max(0, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
+    res.setHeader('set-cookie', sessionCookies(session.accessToken, maxAge, this.isSecure));
+    res.setHeader('cache-control', 'no-store');
+    return session;
+  }
+
+  @Get('session')
+  @Public('reads the session cookie itself; answers 401 without one')
+  @Contract({
+    summary: 'Who is signed in in this browser (dev mode only)',
+    response: CurrentSessionSchema,
+    tags: ['dev'],
+  })
+  session(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    res.setHeader('cache-control', 'no-store');
+    return this.identities.current(sessionTokenFrom(req.header('cookie')));
+  }
+
+  @Post('sign-out')
+  @HttpCode(204)
+  @Public('only clears the session cookies of the calling browser')
+  @Contract({ summary: 'Sign this browser out (dev mode only)', status: 204, tags: ['dev'] })
+  signOut(@Res({ passthrough: true }) res: Response): void {
+    res.setHeader('set-cookie', clearedSessionCookies(this.isSecure));
   }
 }

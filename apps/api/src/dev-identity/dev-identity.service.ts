@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { decodeJwt } from 'jose';
 
-import { type DevIdentityList, type Session } from '@rox365/contracts';
+import { type CurrentSession, type DevIdentityList, type Session } from '@rox365/contracts';
 
 import { AppConfig } from '../config/app-config';
 import { MembersService } from '../members/members.service';
 import { AuthError, AuthErrorCode } from '../platform/auth/auth.errors';
+import { TokenVerifier } from '../platform/auth/token-verifier.service';
 import { DEMO_MEMBERS } from './demo-org';
 import { DevTokenIssuer } from './dev-token-issuer.service';
 
@@ -15,6 +17,7 @@ export class DevIdentityService {
     private readonly config: AppConfig,
     private readonly members: MembersService,
     private readonly issuer: DevTokenIssuer,
+    private readonly verifier: TokenVerifier,
   ) {}
 
   private get orgId(): string {
@@ -57,6 +60,29 @@ export class DevIdentityService {
       caller: {
         roxUserId: member.roxUserId,
         orgId: this.orgId,
+        email: member.email,
+        role: member.role,
+        displayName: member.displayName,
+      },
+    };
+  }
+
+  /** The browser's session from its cookie token: 401 when absent, expired or not valid. */
+  async current(token: string | null): Promise<CurrentSession> {
+    if (!token) {
+      throw new AuthError(AuthErrorCode.TOKEN_MISSING, 'unauthenticated', 'Not signed in.');
+    }
+    const caller = await this.verifier.verify(token);
+    const member = await this.members.find(caller.orgId, caller.roxUserId);
+    if (!member || caller.role === 'service') {
+      throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'unauthenticated', 'Sign in again.');
+    }
+    const exp = decodeJwt(token).exp ?? 0;
+    return {
+      expiresAt: new Date(exp * 1000).toISOString(),
+      caller: {
+        roxUserId: member.roxUserId,
+        orgId: caller.orgId,
         email: member.email,
         role: member.role,
         displayName: member.displayName,

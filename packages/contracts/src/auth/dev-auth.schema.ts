@@ -39,6 +39,15 @@ export const SessionSchema = z
   .meta({ id: 'Session' });
 export type Session = z.infer<typeof SessionSchema>;
 
+/**
+ * The browser session as the SPA sees it (GET /dev/session): who is signed in and until when.
+ * The token itself stays in an HttpOnly cookie the page cannot read.
+ */
+export const CurrentSessionSchema = SessionSchema.omit({ accessToken: true }).meta({
+  id: 'CurrentSession',
+});
+export type CurrentSession = z.infer<typeof CurrentSessionSchema>;
+
 export const CallerSchema = z
   .object({
     roxUserId: z.string(),

@@ -6,6 +6,13 @@ import { requestContext } from '../http/request-context';
 import { ACCESS_METADATA, type AccessRule } from './access.decorators';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { CALLER_KEY } from './caller';
+import {
+  CSRF_COOKIE,
+  CSRF_HEADER,
+  csrfMatches,
+  SAFE_METHODS,
+  sessionTokenFrom,
+} from './session-cookie';
 import { TokenVerifier } from './token-verifier.service';
 
 /** Global guard: default deny. A route is reachable only through its own declaration. */
@@ -33,14 +40,26 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request & Record<string, unknown>>();
     const header = req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) {
+    // Rox backends send a bearer token; the settings SPA's browser sends the session cookie.
+    const cookieToken = match?.[1] ? null : sessionTokenFrom(req.header('cookie'));
+    const token = match?.[1] ?? cookieToken;
+    if (!token) {
       throw new AuthError(
         AuthErrorCode.TOKEN_MISSING,
         'unauthenticated',
-        'Send a Rox platform token as "Authorization: Bearer <token>".',
+        'Sign in, or send a Rox platform token as "Authorization: Bearer <token>".',
       );
     }
-    const caller = await this.verifier.verify(match[1]);
+    if (cookieToken && !SAFE_METHODS.has(req.method)) {
+      if (!csrfMatches(req.header('cookie'), req.header(CSRF_HEADER))) {
+        throw new AuthError(
+          AuthErrorCode.CSRF_TOKEN_INVALID,
+          'forbidden',
+          `A change made with the session cookie must repeat the ${CSRF_COOKIE} cookie in the ${CSRF_HEADER} header.`,
+        );
+      }
+    }
+    const caller = await this.verifier.verify(token);
     if (!rule.roles.includes(caller.role)) {
       throw new AuthError(
         AuthErrorCode.ROLE_NOT_ALLOWED,
