@@ -16,13 +16,17 @@ const app = createApp(App).use(pinia);
 const auth = useAuthStore();
 const router = createAppRouter(() => ({ isSignedIn: auth.isSignedIn, isAdmin: auth.isAdmin }));
 
+// The session is an HttpOnly cookie (see docs/web.md): no token here, only the 401 hook.
 configureHttp({
-  getToken: () => auth.accessToken(),
+  isSignedIn: () => auth.isSignedIn,
   onUnauthorized: () => {
-    auth.signOut({ expired: true });
+    void auth.signOut({ expired: true });
     void router.push({ name: 'sign-in' });
   },
 });
 
-app.use(router);
-app.mount('#app');
+// Every tab asks the API who this browser is signed in as before the first navigation.
+void auth.restore().finally(() => {
+  app.use(router);
+  app.mount('#app');
+});

@@ -63,7 +63,10 @@ export interface RequestOptions {
 export interface HttpClientOptions {
   /** Absolute URL or path prefix, e.g. `/api/v1`. */
   baseUrl: string;
+  /** A bearer token (tests, API clients); the SPA itself relies on the session cookie. */
   getToken?: () => string | null;
+  /** True while the page believes the browser is signed in (a 401 then means it expired). */
+  isSignedIn?: () => boolean;
   /** Called on a 401 from an authenticated call (the session has expired or was revoked). */
   onUnauthorized?: () => void;
   fetch?: typeof fetch;
@@ -77,6 +80,20 @@ export interface HttpClient {
 }
 
 const REQUEST_PREFIXES = ['body.', 'query.', 'params.'];
+
+/** Double-submit CSRF: the API's readable cookie, echoed in this header on every change. */
+export const CSRF_COOKIE = 'rox365_csrf';
+export const CSRF_HEADER = 'x-rox-csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function readCookie(name: string): string | null {
+  if (typeof document === 'undefined') return null;
+  for (const part of document.cookie.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return null;
+}
 
 function stripPrefix(path: string): string {
   const prefix = REQUEST_PREFIXES.find((p) => path.startsWith(p));
@@ -140,17 +157,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (token) headers.set('authorization', `Bearer ${token}`);
     const hasBody = init.body !== undefined;
     if (hasBody) headers.set('content-type', 'application/json');
+    const csrf = SAFE_METHODS.has(method) ? null : readCookie(CSRF_COOKIE);
+    if (csrf) headers.set(CSRF_HEADER, csrf);
 
     const response = await doFetch(buildUrl(options.baseUrl, path, init.query), {
       method,
       headers,
       body: hasBody ? JSON.stringify(init.body) : null,
       signal: init.signal ?? null,
+      // The session cookie (and the consent flow's binding cookie) go with same-origin calls.
+      credentials: 'same-origin',
     });
 
     if (!response.ok) {
       const error = await problemFrom(response);
-      if (response.status === 401 && token) options.onUnauthorized?.();
+      const wasSignedIn = token !== null || (options.isSignedIn?.() ?? false);
+      if (response.status === 401 && wasSignedIn) options.onUnauthorized?.();
       throw error;
     }
     if (response.status === 204) return undefined as T;
@@ -170,7 +192,8 @@ let client = createHttpClient({ baseUrl: '/api/v1' });
 
 /** Wires the shared client to the session (main.ts; tests point it at a local server). */
 export function configureHttp(config: {
-  getToken: () => string | null;
+  getToken?: () => string | null;
+  isSignedIn?: () => boolean;
   onUnauthorized: () => void;
   baseUrl?: string;
 }): void {

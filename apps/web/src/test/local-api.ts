@@ -64,7 +64,7 @@ export async function startLocalApi(): Promise<LocalApi> {
         res.writeHead(204, {
           'access-control-allow-origin': '*',
           'access-control-allow-methods': 'GET, POST, PUT, DELETE',
-          'access-control-allow-headers': 'authorization, content-type, accept',
+          'access-control-allow-headers': 'authorization, content-type, accept, x-rox-csrf',
         });
         res.end();
         return;

@@ -7,7 +7,6 @@ import { storeSuite } from '../../test/suite';
 import { useConnectStore } from '../connect/connect.store';
 import { useOrgwideStore } from '../orgwide/orgwide.store';
 import { useAuthStore } from './auth.store';
-import { storeSession } from './session-storage';
 
 describe('auth store', () => {
   const api = storeSuite(null);
@@ -32,7 +31,7 @@ describe('auth store', () => {
     expect(auth.identitiesError).toBeNull();
   });
 
-  it('signs in, keeps the session in sessionStorage and knows the role', async () => {
+  it('signs in, keeps who (not the token) and knows the role', async () => {
     const session = buildSession({
       roxUserId: 'u_megan',
       role: 'member',
@@ -50,10 +49,10 @@ describe('auth store', () => {
 
     expect(auth.isSignedIn).toBe(true);
     expect(auth.isAdmin).toBe(false);
-    expect(auth.accessToken()).toBe(session.accessToken);
-    expect(JSON.parse(sessionStorage.getItem('rox365.session') ?? '{}').caller.roxUserId).toBe(
-      'u_megan',
-    );
+    // The token stays in the API's HttpOnly cookie: nothing of it in the page or its storage.
+    expect(JSON.stringify(auth.session)).not.toContain(session.accessToken);
+    expect(sessionStorage.length).toBe(0);
+    expect(localStorage.length).toBe(0);
   });
 
   it('shows a failed sign-in as a readable error', async () => {
@@ -64,19 +63,30 @@ describe('auth store', () => {
     expect(auth.isSignedIn).toBe(false);
   });
 
-  it('restores a stored session and drops an expired one', () => {
-    storeSession(buildSession());
+  it('restores the browser session in any tab, and reads 401 or an expiry as signed out', async () => {
+    const { accessToken: _token, ...current } = buildSession();
+    api.on('GET /dev/session', { body: current });
+    await useAuthStore().restore();
     expect(useAuthStore().isAdmin).toBe(true);
 
     freshPinia();
-    storeSession({ ...buildSession(), expiresAt: new Date(Date.now() - 1000).toISOString() });
+    api.on('GET /dev/session', problem(401, 'TOKEN_MISSING', 'Not signed in.'));
+    await useAuthStore().restore();
     expect(useAuthStore().isSignedIn).toBe(false);
-    expect(sessionStorage.getItem('rox365.session')).toBeNull();
+
+    freshPinia();
+    api.on('GET /dev/session', {
+      body: { ...current, expiresAt: new Date(Date.now() - 1000).toISOString() },
+    });
+    await useAuthStore().restore();
+    expect(useAuthStore().isSignedIn).toBe(false);
   });
 
-  it('sign-out clears the session and every store', () => {
-    storeSession(buildSession());
+  it('sign-out ends the session for the browser and clears every store', async () => {
+    api.on('POST /dev/sign-out', { status: 204 });
+    const { accessToken: _token, ...current } = buildSession();
     const auth = useAuthStore();
+    auth.session = current;
     const connect = useConnectStore();
     const orgwide = useOrgwideStore();
     connect.tenant = 'contoso.com';
@@ -88,10 +98,10 @@ describe('auth store', () => {
       entraSteps: [],
     };
 
-    auth.signOut();
+    await auth.signOut();
 
     expect(auth.isSignedIn).toBe(false);
-    expect(sessionStorage.getItem('rox365.session')).toBeNull();
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toContain('POST /dev/sign-out');
     expect(connect.tenant).toBe('');
     expect(orgwide.receipt).toBeNull();
   });

@@ -1,15 +1,24 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-import { type DevIdentity, type Session } from '@rox365/contracts';
+import { type CurrentSession, type DevIdentity } from '@rox365/contracts';
 
 import { toApiError, type ApiError } from '../../api/http';
 import { resetAllStores, STORE_IDS } from '../../store-registry';
-import { listDemoIdentities, signInAsDemoMember } from './auth.api';
-import { clearStoredSession, readStoredSession, storeSession } from './session-storage';
+import {
+  getCurrentSession,
+  listDemoIdentities,
+  signInAsDemoMember,
+  signOutSession,
+} from './auth.api';
 
+/**
+ * Who is signed in. The sign-in token never reaches this page: the API keeps it in an HttpOnly
+ * cookie that every tab of the browser shares, so a consent link or callback opened in a new
+ * tab stays signed in. The store only holds the caller, restored from GET /dev/session.
+ */
 export const useAuthStore = defineStore(STORE_IDS.auth, () => {
-  const session = ref<Session | null>(readStoredSession());
+  const session = ref<CurrentSession | null>(null);
   const identities = ref<DevIdentity[]>([]);
   const isLoadingIdentities = ref(false);
   const identitiesError = ref<ApiError | null>(null);
@@ -18,15 +27,19 @@ export const useAuthStore = defineStore(STORE_IDS.auth, () => {
   const expiredNotice = ref(false);
 
   const caller = computed(() => session.value?.caller ?? null);
-  const isSignedIn = computed(() => session.value !== null);
-  const isAdmin = computed(() => session.value?.caller.role === 'admin');
+  const isSignedIn = computed(
+    () => session.value !== null && Date.parse(session.value.expiresAt) > Date.now(),
+  );
+  const isAdmin = computed(() => isSignedIn.value && session.value?.caller.role === 'admin');
 
-  function accessToken(): string | null {
-    if (session.value && Date.parse(session.value.expiresAt) <= Date.now()) {
+  /** Asks the API who this browser is signed in as (on page load, in any tab). */
+  async function restore(): Promise<void> {
+    try {
+      session.value = await getCurrentSession();
+    } catch {
+      // 401: nobody is signed in in this browser; anything else reads as signed out too.
       session.value = null;
-      clearStoredSession();
     }
-    return session.value?.accessToken ?? null;
   }
 
   async function loadIdentities(): Promise<void> {
@@ -46,10 +59,10 @@ export const useAuthStore = defineStore(STORE_IDS.auth, () => {
     signInError.value = null;
     try {
       const next = await signInAsDemoMember({ roxUserId });
-      // A different person may have used this tab: nothing of theirs may survive.
+      // A different person may have used this browser: nothing of theirs may survive.
       resetAllStores();
-      storeSession(next);
-      session.value = next;
+      // The token in the body is for API clients; the page keeps only who and until when.
+      session.value = { expiresAt: next.expiresAt, caller: next.caller };
       return true;
     } catch (error) {
       signInError.value = toApiError(error);
@@ -59,10 +72,11 @@ export const useAuthStore = defineStore(STORE_IDS.auth, () => {
     }
   }
 
-  function signOut(options: { expired?: boolean } = {}): void {
-    clearStoredSession();
+  /** Ends the session in this browser (every tab) and forgets every store. */
+  async function signOut(options: { expired?: boolean } = {}): Promise<void> {
     resetAllStores();
     expiredNotice.value = options.expired ?? false;
+    if (!options.expired) await signOutSession().catch(() => undefined);
   }
 
   function $reset(): void {
@@ -86,7 +100,7 @@ export const useAuthStore = defineStore(STORE_IDS.auth, () => {
     caller,
     isSignedIn,
     isAdmin,
-    accessToken,
+    restore,
     loadIdentities,
     signIn,
     signOut,

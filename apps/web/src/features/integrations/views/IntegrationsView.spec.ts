@@ -5,15 +5,17 @@ import { problem } from '../../../test/local-api';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
-import { storeSession } from '../../auth/session-storage';
+import { useAuthStore } from '../../auth/auth.store';
 import IntegrationsView from './IntegrationsView.vue';
 
 const ORGWIDE_MESSAGE =
   'Your organisation is connected to Microsoft 365 org-wide, so calendars and mailboxes are synced for you; individual Microsoft or Google connections are not available.';
 
 async function mountAs(role: 'admin' | 'member') {
-  storeSession(buildSession({ role }));
-  return mountInApp(IntegrationsView, freshPinia());
+  const pinia = freshPinia();
+  const { accessToken: _token, ...session } = buildSession({ role });
+  useAuthStore().session = session;
+  return mountInApp(IntegrationsView, pinia);
 }
 
 describe('integrations', () => {
