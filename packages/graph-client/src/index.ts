@@ -85,6 +85,7 @@ export {
   parseRetryAfter,
   type RetryPolicy,
 } from './retry';
+export * from './resources/applications';
 export * from './resources/calendar';
 export * from './resources/directory';
 export * from './resources/mail';

@@ -25,5 +25,6 @@ export * from './access-policy-script';
 export * from './capabilities';
 export * from './delegated';
 export * from './evaluate';
+export * from './orgwide-delegated-grants';
 export * from './permissions';
 export * from './settings';

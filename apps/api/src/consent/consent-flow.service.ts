@@ -35,6 +35,7 @@ import { OrgwideConnection } from './entities/orgwide-connection.entity';
 import { IndividualConnectionsService } from './individual-connections.service';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
+import { PermissionCheckService } from './permission-check.service';
 
 /** Where the browser goes after a callback: Microsoft's next page, or the SPA's result page. */
 export interface CallbackResult {
@@ -75,6 +76,7 @@ export class ConsentFlowService {
     private readonly connections: OrgwideConnectionRepository,
     private readonly states: ConsentStateRepository,
     private readonly individual: IndividualConnectionsService,
+    private readonly permissions: PermissionCheckService,
     private readonly directory: DirectoryHooks,
     private readonly audit: AuditLog,
     private readonly cipher: Cipher,
@@ -296,6 +298,7 @@ export class ConsentFlowService {
       });
     connection.consentedByUsername = attempt.adminUsername;
     const changes = existing ? existing.recordGrant(grant.roles, this.clock.now()) : null;
+    await this.permissions.refreshDelegatedGrants(connection);
 
     const settings = await this.settings.find(attempt.orgId);
     const evaluation = evaluate(

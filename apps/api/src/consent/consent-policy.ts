@@ -47,10 +47,11 @@ export function evaluate(
 }
 
 /** Maps scope-policy's evaluation onto the PermissionReport contract. */
+/** The report's application-permission part; delegated grants come from Entra separately. */
 export function toPermissionReport(
   evaluation: GrantEvaluation,
   checkedAt: Date | null,
-): PermissionReport {
+): Omit<PermissionReport, 'excessDelegated' | 'delegatedGrantsChecked'> {
   return {
     checkedAt: checkedAt?.toISOString() ?? null,
     requested: [...evaluation.requested],

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { type PermissionReport } from '@rox365/contracts';
-import { IdentityError } from '@rox365/graph-client';
+import { delegatedGrantsOf, GraphRequestError, IdentityError } from '@rox365/graph-client';
+import { excessDelegatedGrants } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
@@ -11,6 +12,10 @@ import { Clock } from '../platform/time/clock';
 import { ConnectionReader } from './connection-reader.service';
 import { disabledFeatures, evaluate, toPermissionReport } from './consent-policy';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
+import {
+  type OrgwideConnection,
+  type StoredDelegatedGrant,
+} from './entities/orgwide-connection.entity';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { type RecheckPermissionsJob } from './permission-recheck.service';
 
@@ -42,7 +47,37 @@ export class PermissionCheckService {
       settings ?? NO_SETTINGS,
       this.config.microsoft.orgwide.displayName,
     );
-    return toPermissionReport(evaluation, connection?.permissionsCheckedAt ?? null);
+    const grants = connection?.delegatedGrants ?? null;
+    return {
+      ...toPermissionReport(evaluation, connection?.permissionsCheckedAt ?? null),
+      excessDelegated: excessDelegatedGrants(grants ?? [], evaluation.appDisplayName),
+      delegatedGrantsChecked: grants !== null,
+    };
+  }
+
+  /**
+   * Reads the delegated grants the org-wide app holds in the tenant (it should hold none) and
+   * keeps them on the connection; null when Entra could not tell (no directory permission, an
+   * outage), so the report says it does not know rather than "none".
+   */
+  async refreshDelegatedGrants(connection: OrgwideConnection): Promise<void> {
+    try {
+      const grants = await delegatedGrantsOf(
+        this.graph.forTenant(connection.tenantId),
+        this.config.microsoft.orgwide.clientId,
+      );
+      connection.delegatedGrants = grants.map((g): StoredDelegatedGrant => ({
+        scopes: [...g.scopes],
+        consentType: g.consentType,
+      }));
+    } catch (error) {
+      if (!(error instanceof GraphRequestError) && !(error instanceof IdentityError)) throw error;
+      this.logger.warn(
+        { tenantId: connection.tenantId, err: error },
+        'delegated grants of the org-wide app could not be read',
+      );
+      connection.delegatedGrants = null;
+    }
   }
 
   /**
@@ -95,6 +130,7 @@ export class PermissionCheckService {
     }
     const wasFailing = connection.checkError !== null;
     const { added, removed } = connection.recordGrant(roles, now);
+    await this.refreshDelegatedGrants(connection);
     await this.tx.run(async () => {
       await this.connections.save(connection);
       if (added.length === 0 && removed.length === 0 && !wasFailing) return;

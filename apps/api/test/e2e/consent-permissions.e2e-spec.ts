@@ -38,6 +38,50 @@ describe('permission re-check against the emulator', () => {
         .set('authorization', `Bearer ${org.admin}`)
     ).body;
 
+  // Queues a re-check through the API and waits until the worker has stored a newer one.
+  const recheck = async () => {
+    const before = (await report()).checkedAt as string;
+    const queued = await env.api
+      .http()
+      .post('/api/v1/orgwide/permissions/recheck')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(queued.status).toBe(202);
+    await eventually(async () => ((await report()).checkedAt !== before ? true : null));
+  };
+
+  it('lists delegated grants on the org-wide app as excess, with how to revoke them', async () => {
+    const clean = await report();
+    expect(clean.delegatedGrantsChecked).toBe(true);
+    expect(clean.excessDelegated).toEqual([]);
+
+    // Someone granted the application-permission app delegated scopes in Entra.
+    await env.emu.control.grantDelegated(env.tenantId, 'AllPrincipals', ['Mail.Read', 'openid']);
+    const member = env.emu.state.findTenant(env.tenantId)?.findUser(DEMO_TENANT.users.member);
+    await env.emu.control.grantDelegated(env.tenantId, member?.id ?? '', ['Calendars.Read']);
+    try {
+      await recheck();
+      const r = await report();
+      expect(r.delegatedGrantsChecked).toBe(true);
+      expect(
+        r.excessDelegated.map((g: { scope: string; consentType: string; userCount: number }) => [
+          g.scope,
+          g.consentType,
+          g.userCount,
+        ]),
+      ).toEqual([
+        ['Calendars.Read', 'Principal', 1],
+        ['Mail.Read', 'AllPrincipals', 0],
+      ]);
+      expect(r.excessDelegated[1].revokeStep).toContain('Rox Orgwide Integration');
+    } finally {
+      await env.emu.control.revokeDelegated(env.tenantId, 'AllPrincipals', 'Mail.Read');
+      await env.emu.control.revokeDelegated(env.tenantId, 'AllPrincipals', 'openid');
+      await env.emu.control.revokeDelegated(env.tenantId, member?.id ?? '', 'Calendars.Read');
+      await recheck();
+    }
+    expect((await report()).excessDelegated).toEqual([]);
+  });
+
   it('detects a permission revoked in Entra, switches its feature off and audits it', async () => {
     const before = await status(env, org.admin);
     expect(before.state).toBe('connected');

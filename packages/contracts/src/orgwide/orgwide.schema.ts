@@ -207,6 +207,24 @@ export const PermissionReportSchema = z
         disabledFeatures: z.array(z.string()),
       }),
     ),
+    excessDelegated: z
+      .array(
+        z.object({
+          scope: z.string(),
+          consentType: z.enum(['AllPrincipals', 'Principal']),
+          userCount: z
+            .number()
+            .int()
+            .describe('Users who consented themselves (0 for an admin grant for everyone)'),
+          revokeStep: z.string(),
+        }),
+      )
+      .describe(
+        "Delegated permissions found on the org-wide app, which needs none (its administrator sign-in's openid and profile aside): revoke them",
+      ),
+    delegatedGrantsChecked: z
+      .boolean()
+      .describe('False when Entra could not be asked (excessDelegated is then empty)'),
     capabilities: z.array(z.string()),
     appDisplayName: z.string(),
     entraSteps: z

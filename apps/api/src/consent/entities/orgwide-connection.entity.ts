@@ -1,5 +1,11 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
+/** A delegated grant on the org-wide app as Entra listed it (scopes only, no user ids). */
+export interface StoredDelegatedGrant {
+  scopes: string[];
+  consentType: 'AllPrincipals' | 'Principal';
+}
+
 /**
  * The org's live org-wide connection: which tenant consented and what it granted. Nothing
  * token-like is stored; app-only tokens live only in memory (MSAL's cache).
@@ -35,7 +41,7 @@ export class OrgwideConnection {
   // Delegated grants found on the org-wide app (it should carry none); null until checked or
   // when Entra could not be asked.
   @Property({ type: 'json', nullable: true })
-  delegatedGrants: string[] | null = null;
+  delegatedGrants: StoredDelegatedGrant[] | null = null;
 
   // The administrator Microsoft vouched for when the tenant was (re)consented.
   @Property({ type: 'string', length: 320, nullable: true })
