@@ -19,11 +19,17 @@ const EMULATOR_CLI = join(ROOT, 'tooling/m365-emulator/dist/cli.js');
 const API_DIST = join(ROOT, 'apps/api/dist/src');
 const WEB_DIST = join(ROOT, 'apps/web/dist');
 
-// The emulator's fixed registration of the Rox app (not a secret: it exists only locally).
-// A real deployment sets MS_CLIENT_ID and its credential in the environment instead.
-const EMULATOR_APP = {
-  clientId: '6f8b2c1e-3d4a-4b5c-9e7f-0a1b2c3d4e5f',
-  clientSecret: 'Rox~emulator.client.secret-0123456789abcdef',
+// The emulator's fixed registrations of Rox's two apps (not secrets: they exist only locally).
+// A real deployment sets MS_ORGWIDE_* and MS_INDIVIDUAL_* in the environment instead.
+const EMULATOR_APPS = {
+  orgwide: {
+    clientId: '6f8b2c1e-3d4a-4b5c-9e7f-0a1b2c3d4e5f',
+    clientSecret: 'Rox~emulator.client.secret-0123456789abcdef',
+  },
+  individual: {
+    clientId: '2dbe5ee1-88d7-4d96-ad78-16806759492f',
+    clientSecret: 'Rox~emulator.individual.secret-fedcba9876543210',
+  },
 };
 
 const TYPES = {
@@ -90,7 +96,7 @@ export async function startStack(options = {}) {
         'on',
         '--redirect-uri',
         `${webUrl}/api/v1/orgwide/consent/callback`,
-        '--redirect-uri',
+        '--individual-redirect-uri',
         `${webUrl}/api/v1/individual-connections/callback`,
       ],
       {},
@@ -124,9 +130,12 @@ export async function startStack(options = {}) {
       ENCRYPTION_ACTIVE_KEY_ID: 'local1',
       MS_AUTHORITY_HOST: emulatorUrl,
       MS_GRAPH_BASE_URL: emulatorUrl,
-      MS_CREDENTIAL_KIND: 'secret',
-      MS_CLIENT_ID: local.app.clientId,
-      MS_CLIENT_SECRET: local.app.clientSecret,
+      MS_ORGWIDE_CREDENTIAL_KIND: 'secret',
+      MS_ORGWIDE_CLIENT_ID: local.apps.orgwide.clientId,
+      MS_ORGWIDE_CLIENT_SECRET: local.apps.orgwide.clientSecret,
+      MS_INDIVIDUAL_CREDENTIAL_KIND: 'secret',
+      MS_INDIVIDUAL_CLIENT_ID: local.apps.individual.clientId,
+      MS_INDIVIDUAL_CLIENT_SECRET: local.apps.individual.clientSecret,
       NODE_EXTRA_CA_CERTS: caPath,
     };
     execFileSync('node', [join(API_DIST, 'cli/migrate.js'), 'up'], { env, stdio: 'ignore' });
@@ -178,7 +187,7 @@ function localSecrets() {
     );
   }
   const secrets = JSON.parse(readFileSync(file, 'utf8'));
-  return { dir, ...secrets, app: EMULATOR_APP };
+  return { dir, ...secrets, apps: EMULATOR_APPS };
 }
 
 function psql(sql) {

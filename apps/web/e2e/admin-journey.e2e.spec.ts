@@ -84,11 +84,19 @@ describe('settings SPA end to end', () => {
       .waitFor();
   }
 
+  // Connect first signs the admin in (Rox checks the ID token proves a tenant administrator),
+  // then opens Microsoft's admin-consent page, which may ask for the account again.
   async function openConsentPage(): Promise<void> {
     await page.getByRole('button', { name: 'Connect and open Microsoft' }).click();
     await page.locator('#login').waitFor();
     await page.locator('#login').fill(ADMIN_UPN);
     await page.locator('#signin-submit').click();
+    await page.waitForURL(/\/v2\.0\/adminconsent\?/);
+    await page.locator('#consent-title, #login').first().waitFor();
+    if ((await page.locator('#consent-title').count()) === 0) {
+      await page.locator('#login').fill(ADMIN_UPN);
+      await page.locator('#signin-submit').click();
+    }
     await page.locator('#consent-title').waitFor();
   }
 

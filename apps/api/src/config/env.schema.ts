@@ -12,7 +12,7 @@ const csv = z.string().transform((s) =>
 );
 
 // The emulator's fixed registration of the delegated app (not a secret: it exists only locally).
-const INDIVIDUAL_EMULATOR_CLIENT_ID = '3c9d5e7f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+const INDIVIDUAL_EMULATOR_CLIENT_ID = '2dbe5ee1-88d7-4d96-ad78-16806759492f';
 
 type AppPrefix = 'MS_ORGWIDE' | 'MS_INDIVIDUAL';
 
