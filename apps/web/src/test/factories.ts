@@ -56,6 +56,8 @@ export function buildReport(overrides: Partial<PermissionReport> = {}): Permissi
     excess: [],
     missing: [],
     capabilities: ['directory_sync', 'calendar_read'],
+    excessDelegated: [],
+    delegatedGrantsChecked: true,
     appDisplayName: 'Rox Orgwide Integration',
     entraSteps: [
       'Sign in to the Microsoft Entra admin center.',

@@ -20,6 +20,8 @@ function report(excess: string[]): PermissionReport {
     })),
     missing: [],
     capabilities: [],
+    excessDelegated: [],
+    delegatedGrantsChecked: true,
     appDisplayName: 'Rox Orgwide Integration',
     entraSteps: [],
   };
@@ -68,5 +70,24 @@ describe('setupChecklist', () => {
     expect(
       done(setupChecklist({ report: null, probes: [], overrides: 2, policiesConfirmed: false })),
     ).toEqual({ revoke_excess: false, confirm_policies: false, restrict_users: true });
+  });
+
+  it('keeps the revoke item open while a delegated grant remains on the org-wide app', () => {
+    const withDelegated = {
+      ...report([]),
+      excessDelegated: [
+        { scope: 'Mail.Read', consentType: 'AllPrincipals' as const, userCount: 0, revokeStep: '' },
+      ],
+    };
+    expect(
+      done(
+        setupChecklist({
+          report: withDelegated,
+          probes: [],
+          overrides: 0,
+          policiesConfirmed: false,
+        }),
+      ).revoke_excess,
+    ).toBe(false);
   });
 });

@@ -27,7 +27,10 @@ export function setupChecklist(input: {
   return [
     {
       id: 'revoke_excess',
-      isDone: input.report !== null && input.report.excess.length === 0,
+      isDone:
+        input.report !== null &&
+        input.report.excess.length === 0 &&
+        input.report.excessDelegated.length === 0,
       isDetected: true,
       isOptional: false,
     },
