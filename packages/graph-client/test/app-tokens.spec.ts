@@ -36,7 +36,7 @@ describe('AppTokenProvider against the emulator', () => {
       idtyp: 'app',
       appidacr: '1',
     });
-    expect([...token.roles].sort()).toEqual([...emu.app.applicationPermissions].sort());
+    expect([...token.roles].sort()).toEqual([...emu.apps.orgwide.applicationPermissions].sort());
   });
 
   it('authenticates with the certificate (signed client assertion)', async () => {

@@ -24,15 +24,15 @@ export function buildConfig(
     credentialKind === 'certificate'
       ? {
           kind: 'certificate',
-          certificatePem: emu.app.certificatePem,
-          privateKeyPem: emu.app.privateKeyPem,
-          thumbprintSha1: emu.app.thumbprintSha1,
+          certificatePem: emu.apps.orgwide.certificatePem,
+          privateKeyPem: emu.apps.orgwide.privateKeyPem,
+          thumbprintSha1: emu.apps.orgwide.thumbprintSha1,
         }
-      : { kind: 'secret', secret: emu.app.clientSecret };
+      : { kind: 'secret', secret: emu.apps.orgwide.clientSecret };
   return {
     authorityHost: emu.authorityHost,
     graphBaseUrl: emu.graphBaseUrl,
-    clientId: emu.app.clientId,
+    clientId: emu.apps.orgwide.clientId,
     credential,
     // Small waits keep tests quick; the policy is the same as in production otherwise.
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
