@@ -11,11 +11,13 @@ import {
 
 import { AppConfig } from '../config/app-config';
 import { Public } from '../platform/auth/access.decorators';
+import { AuthError, AuthErrorCode } from '../platform/auth/auth.errors';
 import {
   clearedSessionCookies,
   sessionCookies,
   sessionTokenFrom,
 } from '../platform/auth/session-cookie';
+import { TokenVerifier } from '../platform/auth/token-verifier.service';
 import { Contract, ValidBody } from '../platform/http/contract.decorators';
 import { DevIdentityService } from './dev-identity.service';
 
@@ -25,6 +27,7 @@ export class DevIdentityController {
   constructor(
     private readonly identities: DevIdentityService,
     private readonly config: AppConfig,
+    private readonly verifier: TokenVerifier,
   ) {}
 
   private get isSecure(): boolean {
@@ -70,9 +73,13 @@ export class DevIdentityController {
     response: CurrentSessionSchema,
     tags: ['dev'],
   })
-  session(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async session(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     res.setHeader('cache-control', 'no-store');
-    return this.identities.current(sessionTokenFrom(req.header('cookie')));
+    const token = sessionTokenFrom(req.header('cookie'));
+    if (!token) {
+      throw new AuthError(AuthErrorCode.TOKEN_MISSING, 'unauthenticated', 'Not signed in.');
+    }
+    return this.identities.current(await this.verifier.verify(token), token);
   }
 
   @Post('sign-out')

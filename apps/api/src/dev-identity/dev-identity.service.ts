@@ -6,7 +6,7 @@ import { type CurrentSession, type DevIdentityList, type Session } from '@rox365
 import { AppConfig } from '../config/app-config';
 import { MembersService } from '../members/members.service';
 import { AuthError, AuthErrorCode } from '../platform/auth/auth.errors';
-import { TokenVerifier } from '../platform/auth/token-verifier.service';
+import { type Caller } from '../platform/auth/caller';
 import { DEMO_MEMBERS } from './demo-org';
 import { DevTokenIssuer } from './dev-token-issuer.service';
 
@@ -17,7 +17,6 @@ export class DevIdentityService {
     private readonly config: AppConfig,
     private readonly members: MembersService,
     private readonly issuer: DevTokenIssuer,
-    private readonly verifier: TokenVerifier,
   ) {}
 
   private get orgId(): string {
@@ -67,12 +66,8 @@ export class DevIdentityService {
     };
   }
 
-  /** The browser's session from its cookie token: 401 when absent, expired or not valid. */
-  async current(token: string | null): Promise<CurrentSession> {
-    if (!token) {
-      throw new AuthError(AuthErrorCode.TOKEN_MISSING, 'unauthenticated', 'Not signed in.');
-    }
-    const caller = await this.verifier.verify(token);
+  /** The browser's session for a verified cookie token: 401 once its member is gone. */
+  async current(caller: Caller, token: string): Promise<CurrentSession> {
     const member = await this.members.find(caller.orgId, caller.roxUserId);
     if (!member || caller.role === 'service') {
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'unauthenticated', 'Sign in again.');
