@@ -182,6 +182,7 @@ describe('org-wide admin consent through the emulator', () => {
     const st = await status(env, org.admin);
     expect(st).toMatchObject({ state: 'connected', tenantId: env.tenantId });
     expect(await auditActions(env, org, 'orgwide.disconnected')).toEqual([]);
+    await disconnectOrg(env, org);
   });
 
   it('Cancel on the consent page ends as cancelled and connects nothing', async () => {
