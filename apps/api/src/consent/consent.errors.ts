@@ -1,4 +1,4 @@
-import { DomainError } from '../platform/http/domain-error';
+import { DomainError } from '../platform/errors/domain-error';
 
 export enum ConsentErrorCode {
   ORGWIDE_SETTINGS_MISSING = 'ORGWIDE_SETTINGS_MISSING',

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { type AuditPage, type ListAuditQuery } from '@rox365/contracts';
 
-import { DomainError } from '../http/domain-error';
+import { DomainError } from '../errors/domain-error';
 import { decodeCursor, keysetPage, PagingErrorCode } from '../http/keyset-page';
 import { requestContext } from '../http/request-context';
 import { Clock } from '../time/clock';

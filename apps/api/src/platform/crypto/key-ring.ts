@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 import { type KeyRingEntry } from '../../config/app-config';
-import { DomainError } from '../http/domain-error';
+import { DomainError } from '../errors/domain-error';
 
 export enum CryptoErrorCode {
   CIPHERTEXT_MALFORMED = 'CIPHERTEXT_MALFORMED',

@@ -7,7 +7,8 @@ import {
 import { type Request } from 'express';
 import { type z } from 'zod';
 
-import { DomainError, HttpErrorCode } from './domain-error';
+import { DomainError } from '../errors/domain-error';
+import { HttpErrorCode } from './http-errors';
 
 export const CONTRACT_METADATA = 'rox365:contract';
 export const INPUT_SCHEMAS_METADATA = 'rox365:input-schemas';

@@ -1,4 +1,4 @@
-import { DomainError } from './domain-error';
+import { DomainError } from '../errors/domain-error';
 import { unsafeTextReason } from './safe-input.middleware';
 
 export enum PagingErrorCode {

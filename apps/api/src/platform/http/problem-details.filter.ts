@@ -10,7 +10,8 @@ import { type Request, type Response } from 'express';
 
 import { PROBLEM_CONTENT_TYPE, type Problem } from '@rox365/contracts';
 
-import { HttpErrorCode, isDomainError, STATUS_BY_KIND } from './domain-error';
+import { isDomainError } from '../errors/domain-error';
+import { HttpErrorCode, STATUS_BY_KIND } from './http-errors';
 import { requestContext } from './request-context';
 
 const TITLES: Record<number, string> = {

@@ -1,6 +1,7 @@
 import { type NextFunction, type Request, type Response } from 'express';
 
-import { DomainError, HttpErrorCode, type FieldError } from './domain-error';
+import { DomainError, type FieldError } from '../errors/domain-error';
+import { HttpErrorCode } from './http-errors';
 
 /** Deeper JSON than this is junk for every contract we have, and costly to walk. */
 export const MAX_BODY_DEPTH = 32;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type Job } from 'bull';
 
-import { isDomainError, RETRYABLE_KINDS } from '../http/domain-error';
+import { isDomainError, RETRYABLE_KINDS } from '../errors/domain-error';
 import { requestContext } from '../http/request-context';
 
 const logger = new Logger('jobs');

@@ -1,6 +1,7 @@
 /**
- * What kind of failure a domain error is. The HTTP filter maps kinds to status codes and the job
- * runner maps them to retry or give up, so services never know which of the two called them.
+ * What kind of failure a domain error is. The HTTP filter (platform/http) maps kinds to status
+ * codes and the job runner (platform/queue) maps them to retry or give up, so services never know
+ * which of the two called them.
  */
 export type ErrorKind =
   | 'invalid'
@@ -51,28 +52,6 @@ export class DomainError<C extends string = string> extends Error {
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
-
-export enum HttpErrorCode {
-  VALIDATION_FAILED = 'VALIDATION_FAILED',
-  ROUTE_NOT_FOUND = 'ROUTE_NOT_FOUND',
-  MALFORMED_REQUEST = 'MALFORMED_REQUEST',
-  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
-  INTERNAL = 'INTERNAL',
-}
-
-export const STATUS_BY_KIND: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  gone: 410,
-  precondition_failed: 412,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
 
 /** Kinds a background job should retry: the same input may succeed later. */
 export const RETRYABLE_KINDS: ReadonlySet<ErrorKind> = new Set(['rate_limited', 'unavailable']);
