@@ -393,6 +393,7 @@ describe('settings SPA end to end', () => {
   it('ticks off the to-do list once the excess permissions are revoked and re-checked', async () => {
     recordFailures();
     await page.goto(`${stack.webUrl}/console/permissions`);
+    await page.locator('[data-testid="excess-permissions"]').waitFor();
     const excess = await page
       .locator('[data-testid="excess-permissions"] li code')
       .allTextContents();
