@@ -51,6 +51,8 @@ const TYPES = {
  * @param {string} [options.database] database name (default rox365)
  * @param {boolean} [options.freshDatabase] drop and recreate the database first
  * @param {string} [options.queuePrefix]
+ * @param {string} [options.emulatorTenantFile] tenants to generate instead of the demo seed (JSON
+ *   TenantSpec[]), e.g. a 100,000-user Contoso for benchmarks
  * @param {(line: string) => void} [options.log]
  */
 export async function startStack(options = {}) {
@@ -90,8 +92,9 @@ export async function startStack(options = {}) {
         EMULATOR_CLI,
         '--port',
         String(emulatorPort),
-        '--seed',
-        'demo',
+        ...(options.emulatorTenantFile
+          ? ['--tenant-file', options.emulatorTenantFile]
+          : ['--seed', 'demo']),
         '--tls',
         'on',
         '--redirect-uri',
@@ -163,6 +166,8 @@ export async function startStack(options = {}) {
       portalUrl: `${emulatorUrl}/portal`,
       caPath,
       env,
+      // Child processes, for benchmarks that read their memory.
+      processes: { emulator, api, worker },
       stop,
     };
   } catch (error) {

@@ -7,6 +7,7 @@ declare module '@rox365/dev/stack' {
     portalUrl: string;
     caPath: string;
     env: Record<string, string | undefined>;
+    processes: Record<'emulator' | 'api' | 'worker', import('node:child_process').ChildProcess>;
     stop(): Promise<void>;
   }
 
@@ -17,6 +18,7 @@ declare module '@rox365/dev/stack' {
     database?: string;
     freshDatabase?: boolean;
     queuePrefix?: string;
+    emulatorTenantFile?: string;
     log?: (line: string) => void;
   }): Promise<Stack>;
 }

@@ -1,0 +1,422 @@
+// Large-tenant benchmark (`pnpm bench`): the real stack (emulator, API, worker, PostgreSQL,
+// Redis) against generated tenants of 10,000 and 100,000 users with 10,000 Rox members. It times
+// the initial directory sync, an incremental sync with 1% changed and a resync after a 410, counts
+// Graph requests against the ideal, reads peak RSS of the API and worker, and loads every list and
+// status endpoint (and /healthz as the baseline) at 200 and 500 requests per second.
+//
+// Sizes: BENCH_SIZES=10000,100000 (default). Members: BENCH_MEMBERS=10000. Load per step:
+// BENCH_LOAD_SECONDS=10. Results are printed as one Markdown table per size.
+import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import autocannon from 'autocannon';
+
+import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
+
+import { startStack } from '../stack.mjs';
+
+// Node reads NODE_EXTRA_CA_CERTS at start-up only: run again with the emulator's CA trusted.
+const EMULATOR_CA = ensureEmulatorCa(DEFAULT_DATA_DIR);
+if (process.env.NODE_EXTRA_CA_CERTS !== EMULATOR_CA) {
+  const again = spawnSync(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: EMULATOR_CA },
+  });
+  process.exit(again.status ?? 1);
+}
+
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const RATES = [200, 500];
+const ORG = 'org_bench';
+const ADMIN_UPN = 'admin@contoso.onmicrosoft.com';
+const SYNC_TIMEOUT_MS = 15 * 60_000;
+const PAGE = 999;
+
+const results = [];
+for (const size of SIZES) results.push(await runSize(size));
+printSummary(results);
+
+async function runSize(size) {
+  const dir = mkdtempSync(join(tmpdir(), 'rox365-bench-'));
+  const tenantFile = join(dir, 'tenants.json');
+  // Small mailboxes: the directory is what this benchmark is about.
+  writeFileSync(
+    tenantFile,
+    JSON.stringify([
+      { domain: 'contoso', users: size, messagesPerMailbox: 1, eventsPerMailbox: 1 },
+    ]),
+  );
+  const stack = await startStack({
+    webPort: 5273,
+    apiPort: 3100,
+    emulatorPort: 4110,
+    database: `rox365_bench_${size}`,
+    freshDatabase: true,
+    queuePrefix: `bench${size}`,
+    emulatorTenantFile: tenantFile,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const row = { size, members: Math.min(MEMBERS, size), endpoints: [] };
+  try {
+    const api = apiClient(stack);
+    const emu = emulatorClient(stack);
+    const tenant = (await emu.control('GET', '/tenants'))[0];
+    log(`${size}: tenant ${tenant.id} ready; creating ${row.members} members`);
+    const people = await emu.members(tenant.id, row.members);
+    await api.createMembers(people.map((p) => p.email));
+    await api.saveSettings();
+
+    await emu.control('DELETE', '/requests');
+    const connectedAt = Date.now();
+    await api.connect(emu);
+    const first = await api.waitForSync(null);
+    row.initialSyncMs = first.at - connectedAt;
+    const deltaCalls = (await emu.control('GET', '/requests?pathContains=%2Fusers%2Fdelta')).length;
+    row.graphRatio = deltaCalls / Math.ceil(size / PAGE);
+    log(`${size}: initial sync ${row.initialSyncMs} ms, ${deltaCalls} delta requests`);
+
+    const changed = Math.max(1, Math.floor(size / 100));
+    for (const person of people.slice(0, changed)) {
+      await emu.control('PATCH', `/tenants/${tenant.id}/users/${encodeURIComponent(person.upn)}`, {
+        jobTitle: `Changed ${Date.now()}`,
+      });
+    }
+    row.incrementalSyncMs = await api.timedSync(first.lastSyncAt);
+    log(`${size}: incremental sync (${changed} changed) ${row.incrementalSyncMs} ms`);
+
+    await emu.control('POST', `/tenants/${tenant.id}/delta/expire`, {});
+    const beforeResync = await api.status();
+    row.resyncMs = await api.timedSync(beforeResync.directory.lastSyncAt);
+    log(`${size}: resync after 410 ${row.resyncMs} ms`);
+
+    const member = people[0]?.email ?? ADMIN_UPN;
+    const paths = [
+      '/healthz',
+      '/api/v1/orgwide/directory/users?limit=50',
+      '/api/v1/orgwide/directory/users?limit=50&q=adele',
+      '/api/v1/orgwide/members?limit=50',
+      '/api/v1/orgwide/members/me',
+      '/api/v1/orgwide/status',
+      '/api/v1/orgwide/access-policy/script',
+      '/api/v1/orgwide/probes?limit=50',
+      '/api/v1/members?limit=50',
+      '/api/v1/audit?limit=50',
+    ];
+    loading: for (const rate of RATES) {
+      for (const path of paths) {
+        // Each step starts from a settled API; a dead one ends the size.
+        if (!(await settled(stack))) {
+          row.error = `the API did not recover before ${path} at ${rate}/s`;
+          break loading;
+        }
+        const token = path.endsWith('/me') ? api.tokens.member(member) : api.tokens.admin;
+        const measured = await load(stack.apiUrl + path, rate, token);
+        row.endpoints.push({ rate, path, ...measured });
+        if (stack.processes.api.exitCode !== null) {
+          row.error = `the API process exited under load on ${path} at ${rate}/s`;
+          break loading;
+        }
+        log(`${size} @${rate}/s ${path}: p50 ${measured.p50} ms p99 ${measured.p99} ms`);
+      }
+    }
+    row.apiPeakRssMb = peakRssMb(stack.processes.api.pid);
+    row.workerPeakRssMb = peakRssMb(stack.processes.worker.pid);
+  } catch (error) {
+    row.error =
+      error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error);
+    log(`${size}: ${row.error}`);
+    if (process.env.BENCH_DEBUG) console.error(error);
+  } finally {
+    await stack.stop();
+  }
+  return row;
+}
+
+function apiClient(stack) {
+  const secret = stack.env.ROX_DEV_JWT_SECRET;
+  const tokens = {
+    admin: mint(secret, { sub: 'bench-admin', org: ORG, role: 'admin', email: ADMIN_UPN }),
+    service: mint(secret, { sub: 'bench-service', org: ORG, role: 'service' }),
+    member: (email) => mint(secret, { sub: memberId(email), org: ORG, role: 'member', email }),
+  };
+  const call = async (method, path, body, token = tokens.admin, extra = {}) => {
+    const res = await fetch(stack.apiUrl + path, {
+      method,
+      redirect: 'manual',
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...extra,
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return res;
+  };
+  const status = async () => (await call('GET', '/api/v1/orgwide/status')).json();
+  const waitForSync = async (after) => {
+    const deadline = Date.now() + SYNC_TIMEOUT_MS;
+    for (;;) {
+      const st = await status();
+      const dir = st.directory;
+      if (dir.state === 'ok' && dir.lastSyncAt !== after) {
+        return { at: Date.now(), lastSyncAt: dir.lastSyncAt };
+      }
+      if (dir.state === 'failed') throw new Error(`sync failed: ${JSON.stringify(dir)}`);
+      if (Date.now() > deadline) throw new Error('sync did not finish in time');
+      // A slow poll: the status endpoint is itself under test.
+      await sleep(1000);
+    }
+  };
+  return {
+    tokens,
+    status,
+    waitForSync,
+    async createMembers(upns) {
+      // A few at a time, as Rox backends would.
+      for (let i = 0; i < upns.length; i += 20) {
+        await Promise.all(
+          upns.slice(i, i + 20).map(async (email) => {
+            const res = await call(
+              'PUT',
+              `/api/v1/members/${memberId(email)}`,
+              { email, displayName: email.split('@')[0], role: 'member' },
+              tokens.service,
+            );
+            if (res.status >= 300) throw new Error(`member ${email}: ${res.status}`);
+          }),
+        );
+      }
+    },
+    async saveSettings() {
+      const res = await call('PUT', '/api/v1/orgwide/settings', {
+        calendarAccess: 'read',
+        emailAccess: 'metadata',
+        tenant: 'contoso.onmicrosoft.com',
+        restrictedDomains: [],
+        restrictedUsers: [],
+      });
+      if (res.status !== 200) throw new Error(`settings: ${res.status} ${await res.text()}`);
+    },
+    // The admin's browser: sign-in, then admin consent, carrying the API's cookie.
+    async connect(emu) {
+      const start = await call('POST', '/api/v1/orgwide/connect');
+      if (start.status !== 200) throw new Error(`connect: ${start.status} ${await start.text()}`);
+      const cookie = start.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      let url = (await start.json()).consentUrl;
+      for (let hop = 0; hop < 10; hop++) {
+        if (url.startsWith(stack.emulatorUrl)) {
+          url = await emu.signInAndAccept(url, ADMIN_UPN);
+        } else {
+          const res = await fetch(url, { redirect: 'manual', headers: { cookie } });
+          const next = res.headers.get('location');
+          if (!next) throw new Error(`callback answered ${res.status}`);
+          if (next.includes('/integrations/microsoft/result')) {
+            const outcome = new URL(next).searchParams.get('outcome');
+            if (!outcome?.startsWith('connected')) throw new Error(`consent outcome ${outcome}`);
+            return;
+          }
+          url = next;
+        }
+      }
+      throw new Error('connect did not finish');
+    },
+    async timedSync(previous) {
+      const started = Date.now();
+      const res = await call('POST', '/api/v1/orgwide/directory/sync');
+      if (res.status !== 202) throw new Error(`sync: ${res.status} ${await res.text()}`);
+      const done = await waitForSync(previous);
+      return done.at - started;
+    },
+  };
+}
+
+function emulatorClient(stack) {
+  const base = stack.emulatorUrl;
+  const control = async (method, path, body) => {
+    const res = await fetch(`${base}/_emulator${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (res.status >= 300) throw new Error(`control ${method} ${path}: ${res.status}`);
+    return res.status === 204 ? null : res.json();
+  };
+  const post = (url, form) =>
+    fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  return {
+    control,
+    // Microsoft's pages as a browser walks them: account picker, then Accept if asked.
+    async signInAndAccept(url, user) {
+      await (await fetch(url)).text();
+      let res = await post(url, { action: 'signin', user });
+      if (res.status === 200) res = await post(url, { action: 'accept', user });
+      const next = res.headers.get('location');
+      if (!next) throw new Error(`Microsoft's page answered ${res.status}`);
+      return next;
+    },
+    // The first `count` member users (mail or UPN as their Rox email), read from Graph with an
+    // app-only token of the org-wide app.
+    async members(tenantId, count) {
+      await control('POST', `/tenants/${tenantId}/admin-consent`, {});
+      const token = await appToken(base, tenantId, stack.env);
+      const people = [];
+      let next = `${base}/v1.0/users?$select=userPrincipalName,mail,userType&$top=${PAGE}`;
+      while (next && people.length < count) {
+        const res = await fetch(next, { headers: { authorization: `Bearer ${token}` } });
+        const body = await res.json();
+        for (const u of body.value) {
+          if (u.userType !== 'Guest') {
+            people.push({ upn: u.userPrincipalName, email: u.mail ?? u.userPrincipalName });
+          }
+        }
+        next = body['@odata.nextLink'];
+      }
+      // Consent is the benchmark's own step: take the app out of the tenant again.
+      await control('DELETE', `/tenants/${tenantId}/service-principal`);
+      return people.slice(0, count);
+    },
+  };
+}
+
+async function appToken(base, tenantId, env) {
+  const res = await fetch(`${base}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      client_id: env.MS_ORGWIDE_CLIENT_ID,
+      client_secret: env.MS_ORGWIDE_CLIENT_SECRET,
+      grant_type: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default',
+    }),
+  });
+  const body = await res.json();
+  if (!body.access_token) throw new Error(`app token: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+async function load(url, rate, token) {
+  const result = await autocannon({
+    url,
+    connections: 20,
+    duration: LOAD_SECONDS,
+    overallRate: rate,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    answered: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+// True once /healthz answers quickly again (the backlog of the previous step has drained).
+async function settled(stack) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (stack.processes.api.exitCode !== null) return false;
+    const started = Date.now();
+    try {
+      const res = await fetch(`${stack.apiUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok && Date.now() - started < 100) return true;
+    } catch {
+      // still busy
+    }
+    await sleep(500);
+  }
+  return false;
+}
+
+function peakRssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+}
+
+function mint(secret, claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64({ alg: 'HS256', typ: 'JWT' });
+  const payload = b64({
+    ...claims,
+    iss: 'rox365-dev',
+    aud: 'rox365-integration',
+    iat: now,
+    exp: now + 6 * 3600,
+  });
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+function b64(value) {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function memberId(email) {
+  return `m_${email.split('@')[0].replace(/[^a-z0-9]/gi, '_')}`.slice(0, 100);
+}
+
+function printSummary(rows) {
+  const lines = ['', '## Large-tenant benchmark', ''];
+  const [small, large] = rows;
+  const ratio = (key) =>
+    small?.[key] && large?.[key] ? (large[key] / small[key]).toFixed(2) : 'n/a';
+  lines.push('| measure | ' + rows.map((r) => `${r.size} users`).join(' | ') + ' | ratio |');
+  lines.push('|---|' + rows.map(() => '---|').join('') + '---|');
+  for (const [label, key] of [
+    ['initial sync (ms)', 'initialSyncMs'],
+    ['incremental sync, 1% changed (ms)', 'incrementalSyncMs'],
+    ['resync after 410 (ms)', 'resyncMs'],
+    ['Graph requests ÷ ideal (initial)', 'graphRatio'],
+    ['API peak RSS (MB)', 'apiPeakRssMb'],
+    ['worker peak RSS (MB)', 'workerPeakRssMb'],
+  ]) {
+    const cells = rows.map((r) => (r[key] === undefined ? 'n/a' : fmt(r[key])));
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${ratio(key)} |`);
+  }
+  for (const row of rows) {
+    if (row.error) lines.push('', `${row.size} users: stopped early: ${row.error}`);
+    lines.push(
+      '',
+      `### Endpoints at ${row.size} users (ratio: p99 ÷ /healthz p99 at the same rate)`,
+    );
+    lines.push('', '| rate | endpoint | p50 ms | p99 ms | ratio | answered | non-2xx | errors |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const e of row.endpoints) {
+      const base = row.endpoints.find((b) => b.rate === e.rate && b.path === '/healthz');
+      const r = base?.p99 ? (e.p99 / base.p99).toFixed(1) : 'n/a';
+      lines.push(
+        `| ${e.rate}/s | \`${e.path}\` | ${e.p50} | ${e.p99} | ${r} | ${e.answered} | ${e.non2xx} | ${e.errors} |`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function fmt(value) {
+  return typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
+}
+
+function log(line) {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
