@@ -2,13 +2,55 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_DATA_DIR, exportCa, startEmulator, type SeedName, type TenantSpec } from './index';
+import {
+  DEFAULT_DATA_DIR,
+  exportCa,
+  seedSpecs,
+  startEmulator,
+  type ConsentPolicy,
+  type SeedName,
+  type TenantSpec,
+} from './index';
 
 const USAGE = `Usage: node dist/cli.js [--port 4010] [--host 127.0.0.1] [--seed demo|demo-10k|empty]
        [--tenant-file tenants.json] [--tls on|off] [--data-dir dir] [--redirect-uri uri ...]
        [--individual-redirect-uri uri ...] [--export-ca file]
+       [--user-consent on|off] [--user-consent-tenant id|domain ...] [--admin-consent-workflow on|off]
   --redirect-uri             a redirect URI of the org-wide app
-  --individual-redirect-uri  a redirect URI of the individual app`;
+  --individual-redirect-uri  a redirect URI of the individual app
+  --user-consent off         "Do not allow user consent" (members get "Approval required"); default on
+  --user-consent-tenant      which tenants --user-consent applies to (default: the seed's first, Contoso)
+  --admin-consent-workflow   whether members may request approval; default on with --user-consent off`;
+
+function onOff(flag: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new Error(`--${flag} takes on or off, not '${value}'`);
+}
+
+/** The --user-consent / --admin-consent-workflow flags as startEmulator's consentPolicies. */
+function consentPoliciesOf(
+  values: {
+    'user-consent'?: string | undefined;
+    'user-consent-tenant'?: string[] | undefined;
+    'admin-consent-workflow'?: string | undefined;
+  },
+  specs: TenantSpec[],
+): Record<string, Partial<ConsentPolicy>> {
+  const userConsent = onOff('user-consent', values['user-consent']);
+  const workflow = onOff('admin-consent-workflow', values['admin-consent-workflow']);
+  if (userConsent === undefined && workflow === undefined) return {};
+  const policy: Partial<ConsentPolicy> = {};
+  if (userConsent !== undefined) policy.userConsent = userConsent ? 'allowed' : 'notAllowed';
+  // Turning user consent off is for showing the approval path, so the workflow comes on with it.
+  const workflowOn = workflow ?? (userConsent === false ? true : undefined);
+  if (workflowOn !== undefined) policy.adminConsentWorkflow = workflowOn;
+  const first = specs[0];
+  const targets =
+    values['user-consent-tenant'] ??
+    (first ? [first.id ?? `${(first.domain ?? 'contoso').toLowerCase()}.onmicrosoft.com`] : []);
+  return Object.fromEntries(targets.map((t) => [t, policy]));
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,6 +64,9 @@ async function main(): Promise<void> {
       'redirect-uri': { type: 'string', multiple: true },
       'individual-redirect-uri': { type: 'string', multiple: true },
       'export-ca': { type: 'string' },
+      'user-consent': { type: 'string' },
+      'user-consent-tenant': { type: 'string', multiple: true },
+      'admin-consent-workflow': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -38,7 +83,9 @@ async function main(): Promise<void> {
   let seed: SeedName | TenantSpec[] = values.seed as SeedName;
   if (values['tenant-file'])
     seed = JSON.parse(readFileSync(resolve(values['tenant-file']), 'utf8')) as TenantSpec[];
+  const consentPolicies = consentPoliciesOf(values, seedSpecs(seed));
   const emu = await startEmulator({
+    consentPolicies,
     port: Number(values.port),
     host: values.host,
     seed,
@@ -61,6 +108,10 @@ async function main(): Promise<void> {
     `  CA certificate : ${emu.caCertPath}   (export NODE_EXTRA_CA_CERTS=${emu.caCertPath})`,
     `  org-wide app   : ${emu.apps.orgwide.clientId}   (${emu.apps.orgwide.displayName})`,
     `  individual app : ${emu.apps.individual.clientId}   (${emu.apps.individual.displayName})`,
+    ...Object.entries(consentPolicies).map(
+      ([t, p]) =>
+        `  consent policy : ${t}: user consent ${p.userConsent === 'notAllowed' ? 'off' : 'on'}, admin consent workflow ${p.adminConsentWorkflow ? 'on' : 'off'}`,
+    ),
     `  tenants        : ${[...emu.state.tenants.values()].map((t) => `${t.displayName} ${t.id} (${t.domains.join(', ')})`).join('; ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

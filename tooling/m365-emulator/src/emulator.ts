@@ -12,6 +12,7 @@ import type { SeedName, TenantSpec } from './seed/tenant-spec';
 import type { AppOverrides, AppRegistration } from './state/app';
 import { EmulatorState } from './state/emulator-state';
 import type { EmulatorSettings } from './state/settings';
+import type { ConsentPolicy } from './state/tenant';
 import { caPathOf, DEFAULT_DATA_DIR, ensureEmulatorCa, loadOrCreateMaterial } from './tls/material';
 
 export interface StartEmulatorOptions {
@@ -30,6 +31,12 @@ export interface StartEmulatorOptions {
   /** Overrides of each app registration: redirect URIs, permissions, ID token claims. */
   apps?: { orgwide?: AppOverrides; individual?: AppOverrides };
   settings?: Partial<EmulatorSettings>;
+  /**
+   * Consent policies to apply to seeded tenants after seeding, keyed by tenant id or domain, e.g.
+   * `{ 'contoso.com': { userConsent: 'notAllowed', adminConsentWorkflow: true } }` (the CLI's
+   * `--user-consent off`). An unknown tenant fails the start.
+   */
+  consentPolicies?: Record<string, Partial<ConsentPolicy>>;
   /** Instant the seed places mail and meetings around. Default: now. */
   now?: Date;
   /** Receives unexpected handler errors. Default: ignored (the client gets a 500). */
@@ -84,6 +91,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   );
   Object.assign(state.settings, opts.settings ?? {});
   for (const spec of seedSpecs(opts.seed ?? 'demo')) state.addTenant(spec);
+  for (const [key, policy] of Object.entries(opts.consentPolicies ?? {})) {
+    const tenant = state.findTenant(key);
+    if (!tenant) throw new Error(`consentPolicies: unknown tenant '${key}'`);
+    Object.assign(tenant.consentPolicy, policy);
+  }
   const graph = new GraphService(state, graphRoutes());
   const control = new ControlApi(state, graph);
   wireFeatures(state, graph, control);

@@ -26,6 +26,7 @@ export {
 } from './state/app';
 export { DIRECTORY_ROLES } from './state/directory-roles';
 export type { DirectoryRoleName } from './state/directory-roles';
-export type { UserRecord } from './state/model';
+export type { ConsentNotification, ConsentRequest, UserRecord } from './state/model';
+export type { ConsentPolicy } from './state/tenant';
 export type { EmulatorSettings } from './state/settings';
-export { GRAPH_APP_ROLES, GRAPH_DELEGATED_SCOPES } from './state/permissions';
+export { DELEGATED_SCOPE_TEXT, GRAPH_APP_ROLES, GRAPH_DELEGATED_SCOPES } from './state/permissions';

@@ -335,10 +335,10 @@ describe('consent policies', () => {
     });
 
     const review = `${emu.baseUrl}/portal/${DEMO_TENANT.id}/consent-requests/${requests[0]?.id ?? ''}`;
-    expect(await (await fetch(review)).text()).toContain('id="approve-request"');
-    const approved = await fetch(review, {
+    expect(await (await fetch(review)).text()).toContain('id="review-permissions-consent"');
+    const approved = await fetch(`${review}/consent`, {
       method: 'POST',
-      body: new URLSearchParams({ action: 'approve' }),
+      body: new URLSearchParams({ action: 'accept' }),
       redirect: 'manual',
     });
     expect(approved.status).toBe(303);

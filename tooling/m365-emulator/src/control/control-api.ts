@@ -1,6 +1,12 @@
 import type { GraphService } from '../graph/router';
 import { isRecord, json, jsonBody, type EmuReply, type EmuRequest } from '../http/types';
 import { grantAdminConsent } from '../identity/admin-consent';
+import {
+  approveConsentRequest,
+  denyConsentRequest,
+  portalAdmin,
+} from '../identity/consent-requests';
+import { revokeSignInSessions } from '../identity/sessions';
 import type { AppRegistration } from '../state/app';
 import { DIRECTORY_ROLES, resolveDirectoryRoles } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
@@ -237,6 +243,36 @@ export class ControlApi {
       /^\/tenants\/([^/]+)\/consent-requests$/,
       (_r, [t]) => this.tenant(t ?? '').consentRequests,
     );
+    const consentRequest = (t: string | undefined, id: string | undefined) => {
+      const tenant = this.tenant(t ?? '');
+      const request = tenant.consentRequests.find((r) => r.id === id);
+      if (!request) throw new ControlError(404, `Unknown consent request '${String(id)}'`);
+      if (request.status !== 'InProgress')
+        throw new ControlError(409, `The consent request is already ${request.status}`);
+      return { tenant, request };
+    };
+    const reviewer = (tenant: TenantState, b: Record<string, unknown>): string =>
+      typeof b.reviewer === 'string'
+        ? this.user(tenant, b.reviewer).userPrincipalName
+        : (portalAdmin(tenant)?.userPrincipalName ?? `admin@${tenant.initialDomain}`);
+    this.add(
+      'POST',
+      /^\/tenants\/([^/]+)\/consent-requests\/([^/]+)\/approve$/,
+      (_r, [t, id], b) => {
+        const { tenant, request } = consentRequest(t, id);
+        return approveConsentRequest(s, tenant, request, reviewer(tenant, b));
+      },
+    );
+    this.add('POST', /^\/tenants\/([^/]+)\/consent-requests\/([^/]+)\/deny$/, (_r, [t, id], b) => {
+      const { tenant, request } = consentRequest(t, id);
+      return denyConsentRequest(s, tenant, request, reviewer(tenant, b), str(b, 'reason'));
+    });
+    this.add('GET', /^\/tenants\/([^/]+)\/consent-notifications$/, (r, [t]) => {
+      const to = r.query.get('to')?.toLowerCase();
+      return this.tenant(t ?? '').consentNotifications.filter(
+        (n) => !to || n.to.toLowerCase() === to,
+      );
+    });
     this.add(
       'GET',
       /^\/tenants\/([^/]+)\/access-policies$/,
@@ -366,6 +402,16 @@ export class ControlApi {
       tenant.deleteUser(user.id, r.query.get('hard') === 'true' ? 'deleted' : 'changed');
       this.onUserChange(tenant.id, user.id, 'deleted');
     });
+    this.add(
+      'POST',
+      /^\/tenants\/([^/]+)\/users\/([^/]+)\/revoke-sign-in-sessions$/,
+      (_r, [t, u], b) => {
+        const tenant = this.tenant(t ?? '');
+        const user = this.user(tenant, u ?? '');
+        const app = b.app === undefined ? undefined : this.app(b.app).clientId;
+        return revokeSignInSessions(s, tenant, user.id, app);
+      },
+    );
     this.add('POST', /^\/tenants\/([^/]+)\/refresh-tokens\/revoke$/, (_r, [t], b) => {
       const tenant = this.tenant(t ?? '');
       const userId = typeof b.user === 'string' ? this.user(tenant, b.user).id : undefined;

@@ -3,7 +3,7 @@ import https from 'node:https';
 
 import type { TenantSpec } from '../seed/tenant-spec';
 import type { AppRegistration } from '../state/app';
-import type { AccessPolicy, ConsentRequest, UserRecord } from '../state/model';
+import type { AccessPolicy, ConsentNotification, ConsentRequest, UserRecord } from '../state/model';
 import type { EmulatorSettings } from '../state/settings';
 import type { Fault, FaultSpec, IdTokenFaultKind } from './faults';
 import type { LoggedRequest, ThrottleViolation } from './request-log';
@@ -253,6 +253,41 @@ export class ControlClient {
   consentRequests(tenant: string): Promise<ConsentRequest[]> {
     return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/consent-requests`);
   }
+  /**
+   * Approves an admin consent request as "Review permissions and consent" → Accept does: tenant-wide
+   * delegated grant of what the app's pending requests asked for; every requester is notified.
+   */
+  approveConsentRequest(
+    tenant: string,
+    id: string,
+    opts: { reviewer?: string } = {},
+  ): Promise<ConsentRequest[]> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/consent-requests/${encodeURIComponent(id)}/approve`,
+      opts.reviewer ? { reviewer: opts.reviewer } : {},
+    );
+  }
+  /** Denies an admin consent request (and the app's other pending ones) with a required reason. */
+  denyConsentRequest(
+    tenant: string,
+    id: string,
+    reason: string,
+    opts: { reviewer?: string } = {},
+  ): Promise<ConsentRequest[]> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/consent-requests/${encodeURIComponent(id)}/deny`,
+      { reason, ...(opts.reviewer ? { reviewer: opts.reviewer } : {}) },
+    );
+  }
+  /** The emails Entra would have sent about consent requests, optionally only those to one UPN. */
+  consentNotifications(tenant: string, opts: { to?: string } = {}): Promise<ConsentNotification[]> {
+    return this.request(
+      'GET',
+      `/tenants/${encodeURIComponent(tenant)}/consent-notifications${opts.to ? `?to=${encodeURIComponent(opts.to)}` : ''}`,
+    );
+  }
   accessPolicies(tenant: string): Promise<AccessPolicy[]> {
     return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies`);
   }
@@ -329,6 +364,21 @@ export class ControlClient {
     return this.request(
       'DELETE',
       `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}${opts.hard ? '?hard=true' : ''}`,
+    );
+  }
+  /**
+   * Entra's "Revoke sessions" for one user: every refresh token (optionally only one app's) answers
+   * AADSTS50173 and, without `app`, their browser sessions end.
+   */
+  revokeSignInSessions(
+    tenant: string,
+    user: string,
+    opts: { app?: AppSelector } = {},
+  ): Promise<{ revoked: number; tokensValidFromDateTime: string }> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/users/${encodeURIComponent(user)}/revoke-sign-in-sessions`,
+      opts.app ? { app: opts.app } : {},
     );
   }
   revokeRefreshTokens(tenant: string, user?: string): Promise<{ revoked: number }> {

@@ -2,6 +2,25 @@ import { randomUUID } from 'node:crypto';
 
 import { json, type EmuReply } from '../http/types';
 
+/** What the authorize endpoint redirects with when a user cancels a consent prompt. */
+export const CONSENT_DECLINED = {
+  code: 65004,
+  message: 'User declined to consent to access the app.',
+} as const;
+
+/** "Need admin approval" (no admin consent workflow), left with "Return to the application". */
+export const ADMIN_CONSENT_REQUIRED = {
+  code: 90094,
+  message: 'The grant requires admin permission.',
+} as const;
+
+/** "Approval required" (admin consent workflow on), left with "Return to the application". */
+export const ADMIN_APPROVAL_REQUIRED = {
+  code: 90095,
+  message:
+    'Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin.',
+} as const;
+
 /** AADSTS65001's text, said by both the authorize page (prompt=none) and the token endpoint. */
 export function consentRequiredMessage(app: { clientId: string; displayName: string }): string {
   return `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`;
@@ -77,6 +96,7 @@ export function errorRedirectUrl(
   q.set('error', params.error);
   if (params.code !== undefined && params.message) {
     q.set('error_description', aadDescription(params.code, params.message, randomUUID(), now));
+    q.set('error_uri', `https://login.microsoftonline.com/error?code=${params.code}`);
   }
   if (params.subcode) q.set('error_subcode', params.subcode);
   if (params.state) q.set('state', params.state);

@@ -15,11 +15,21 @@ import {
 } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { toBase64Url } from '../util/base64url';
-import { appendQuery, consentRequiredMessage, errorRedirectUrl } from './aad-errors';
 import {
+  ADMIN_APPROVAL_REQUIRED,
+  ADMIN_CONSENT_REQUIRED,
+  appendQuery,
+  CONSENT_DECLINED,
+  consentRequiredMessage,
+  errorRedirectUrl,
+} from './aad-errors';
+import { fileConsentRequest, pendingRequestOf } from './consent-requests';
+import {
+  appHeader,
   checkSignInRequest,
   consentPage,
   errorPage,
+  permissionListHtml,
   pickerUsers,
   resolveSignIn,
   sessionUser,
@@ -208,9 +218,26 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
     return errorOut(
       flow,
       'access_denied',
-      65004,
-      'User declined to consent to access the app.',
+      CONSENT_DECLINED.code,
+      CONSENT_DECLINED.message,
       'cancel',
+    );
+  }
+  // "Return to the application without granting consent" from the admin-approval pages.
+  if (step === 'back-approval-required') {
+    return errorOut(
+      flow,
+      'access_denied',
+      ADMIN_APPROVAL_REQUIRED.code,
+      ADMIN_APPROVAL_REQUIRED.message,
+    );
+  }
+  if (step === 'back-need-admin') {
+    return errorOut(
+      flow,
+      'access_denied',
+      ADMIN_CONSENT_REQUIRED.code,
+      ADMIN_CONSENT_REQUIRED.message,
     );
   }
   const who = resolveSignIn(state, tenantArg, upn, app);
@@ -221,7 +248,7 @@ export function handleAuthorize(state: EmulatorState, req: EmuRequest, segment: 
     case 'accept':
       return acceptConsent(flow, tenant, user, form.get('onBehalf') === 'on', cookie);
     case 'request':
-      return fileConsentRequest(flow, tenant, user, form.get('justification') ?? '');
+      return requestApproval(flow, tenant, user, form.get('justification') ?? '');
     default:
       return afterSignIn(flow, tenant, user, cookie, false, prompt === 'consent');
   }
@@ -244,37 +271,22 @@ function afterSignIn(
     return errorOut(flow, 'consent_required', 65001, consentRequiredMessage(app));
   }
   const needsAdmin = needsAdminConsent(tenant, missing);
-  const list = `<ul id="requested-permissions">${(forceConsent ? requested : missing).map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul>`;
   const isConsentAdmin = canConsentForOrganization(user);
+  const setCookie: Record<string, string> = cookie ? { 'set-cookie': cookie } : {};
   if (!isConsentAdmin && needsAdmin) {
-    if (tenant.consentPolicy.adminConsentWorkflow) {
-      return html(
-        200,
-        page(
-          'Approval required',
-          `<h1 id="approval-required">Approval required</h1>
-<p>${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
-<div class="banner" id="error-code">AADSTS90095</div>
-<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'request' })}
-<label for="justification">Enter justification for requesting this app</label><br><textarea id="justification" name="justification" rows="3" cols="60"></textarea><br>
-<button type="submit" id="request-approval">Request approval</button></form>
-<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" class="secondary" type="submit">Return to the application without granting consent</button></form>`,
-        ),
-        cookie ? { 'set-cookie': cookie } : {},
-      );
-    }
+    const allRequested = requestedScopeNames(app, flow.rawScopes);
     return html(
       200,
-      page(
-        'Need admin approval',
-        `<h1 id="need-admin-approval">Need admin approval</h1>
-<p>${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${list}
-<div class="banner" id="error-code">AADSTS90094</div>
-<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" type="submit">Return to the application without granting consent</button></form>`,
-      ),
-      cookie ? { 'set-cookie': cookie } : {},
+      tenant.consentPolicy.adminConsentWorkflow
+        ? approvalRequiredPage(flow, tenant, user, allRequested)
+        : needAdminApprovalPage(flow, user, allRequested),
+      setCookie,
     );
   }
+  // The user's own prompt lists what is new to them, OIDC scopes included, in the user's wording.
+  const shown = forceConsent
+    ? requestedScopeNames(app, flow.rawScopes)
+    : requestedScopeNames(app, flow.rawScopes).filter((s) => !granted.has(s));
   const onBehalf = isConsentAdmin
     ? `<p><label><input type="checkbox" id="consent-on-behalf" name="onBehalf"> Consent on behalf of your organization</label></p>`
     : '';
@@ -285,10 +297,55 @@ function afterSignIn(
       flow.action,
       user.userPrincipalName,
       '. This app would like to:',
-      list,
+      permissionListHtml(shown, 'user'),
       onBehalf,
     ),
-    cookie ? { 'set-cookie': cookie } : {},
+    setCookie,
+  );
+}
+
+/** "Return to the application without granting consent", posting the given action. */
+function backToApp(flow: Flow, user: UserRecord, action: string, label: string): string {
+  return `<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action })}<button id="back-to-app" class="secondary" type="submit">${esc(label)}</button></form>`;
+}
+
+/** Workflow off: AADSTS90094, and no way to ask. */
+function needAdminApprovalPage(flow: Flow, user: UserRecord, scopes: string[]): string {
+  const { app } = flow;
+  return page(
+    'Need admin approval',
+    `<h1 id="need-admin-approval">Need admin approval</h1>${appHeader(app)}
+<p>${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>${permissionListHtml(scopes, 'admin')}
+<div class="banner" id="error-code">AADSTS90094</div>
+${backToApp(flow, user, 'back-need-admin', 'Return to the application without granting consent')}`,
+  );
+}
+
+/**
+ * Workflow on: "Approval required" with a justification and "Request approval" (AADSTS90095), or,
+ * while the user's earlier request is pending, a note that it is.
+ */
+function approvalRequiredPage(
+  flow: Flow,
+  tenant: TenantState,
+  user: UserRecord,
+  scopes: string[],
+): string {
+  const { app } = flow;
+  const pending = pendingRequestOf(tenant, app.clientId, user.id);
+  const ask = pending
+    ? `<p id="request-pending">You already requested approval on ${esc(pending.createdDateTime.slice(0, 10))}. You'll get an email when an admin reviews your request.</p>`
+    : `<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'request' })}
+<label for="justification">Enter justification for requesting this app</label><br><textarea id="justification" name="justification" rows="3" maxlength="250"></textarea><br>
+<button type="submit" id="request-approval">Request approval</button></form>`;
+  return page(
+    'Approval required',
+    `<h1 id="approval-required">Approval required</h1>${appHeader(app)}
+<p>This app requires your admin's approval to:</p>${permissionListHtml(scopes, 'admin')}
+<p class="muted">${esc(app.displayName)} needs permission to access resources in your organization that only an admin can grant. Signed in as <span id="signed-in-user">${esc(user.userPrincipalName)}</span>.</p>
+<div class="banner" id="error-code">AADSTS90095</div>
+${ask}
+${backToApp(flow, user, 'back-approval-required', 'Return to the application without granting consent')}`,
   );
 }
 
@@ -325,28 +382,28 @@ function acceptConsent(
   return issueCode(flow, tenant, user, cookie);
 }
 
-function fileConsentRequest(
+function requestApproval(
   flow: Flow,
   tenant: TenantState,
   user: UserRecord,
   justification: string,
 ): EmuReply {
-  const scopes = requestedScopeNames(flow.app, flow.rawScopes);
-  tenant.consentRequests.push({
-    id: randomUUID(),
-    appId: flow.app.clientId,
-    requestedBy: user.id,
-    justification,
-    scopes,
-    createdDateTime: flow.state.now().toISOString(),
-    status: 'InProgress',
-  });
+  const { app } = flow;
+  fileConsentRequest(
+    flow.state,
+    tenant,
+    app,
+    user,
+    requestedScopeNames(app, flow.rawScopes),
+    justification.slice(0, 250),
+  );
   return html(
     200,
     page(
       'Request sent',
-      `<h1 id="request-sent">Request sent</h1><p>You'll get an email when an admin reviews your request.</p>
-<form method="post" action="${esc(flow.action)}">${hidden({ user: user.userPrincipalName, action: 'cancel' })}<button id="back-to-app" type="submit">Return to the application</button></form>`,
+      `<h1 id="request-sent">Request sent</h1>${appHeader(app)}
+<p>Your request has been sent to your admin for approval. You'll get an email when an admin reviews your request. You can close this window.</p>
+${backToApp(flow, user, 'back-approval-required', 'Return to the application')}`,
     ),
   );
 }

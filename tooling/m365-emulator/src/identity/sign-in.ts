@@ -4,6 +4,7 @@ import type { AppRegistration } from '../state/app';
 import { canConsentForOrganization } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
+import { consentScreenScopes, scopeDescription } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 
 const GENERIC = new Set(['common', 'organizations']);
@@ -156,7 +157,7 @@ export function signInPage(
  * grant covers (`asks` ends the signed-in sentence), the permissions, Accept and Cancel.
  */
 export function consentPage(
-  app: { displayName: string; publisherName: string },
+  app: { displayName: string; publisherName: string; publisherVerified: boolean },
   action: string,
   upn: string,
   asks: string,
@@ -166,12 +167,38 @@ export function consentPage(
   return page(
     'Permissions requested',
     `<h1 id="consent-title">Permissions requested</h1>
-<p><strong id="app-name">${esc(app.displayName)}</strong> <span id="app-publisher" class="muted">${esc(app.publisherName)}</span></p>
+${appHeader(app)}
 <p>Signed in as <span id="signed-in-user">${esc(upn)}</span>${asks}</p>${permissions}
 <form method="post" action="${esc(action)}">${hidden({ user: upn })}${extraFields}
 <button type="submit" name="action" value="accept" id="consent-accept">Accept</button>
 <button type="submit" name="action" value="cancel" id="consent-cancel" class="secondary">Cancel</button></form>`,
   );
+}
+
+/** App name and publisher as Entra's prompts show them, with the verified-publisher badge. */
+export function appHeader(app: {
+  displayName: string;
+  publisherName: string;
+  publisherVerified: boolean;
+}): string {
+  const badge = app.publisherVerified
+    ? ' <span id="publisher-verified" class="badge" title="Microsoft has verified this publisher">&#10004; Verified</span>'
+    : ' <span id="publisher-unverified" class="muted">unverified</span>';
+  return `<p><strong id="app-name">${esc(app.displayName)}</strong><br><span id="app-publisher" class="muted">${esc(app.publisherName)}</span>${badge}</p>`;
+}
+
+/**
+ * The permission list of a consent screen: each scope's description (admin or user wording), the
+ * scope name kept in `data-permission` for tests.
+ */
+export function permissionListHtml(scopes: string[], audience: 'admin' | 'user'): string {
+  const items = consentScreenScopes(scopes)
+    .map(
+      (s) =>
+        `<li data-permission="${esc(s)}"><span class="permission-description">${esc(scopeDescription(s, audience))}</span></li>`,
+    )
+    .join('');
+  return `<ul id="requested-permissions">${items}</ul>`;
 }
 
 export function errorPage(code: number, message: string): string {

@@ -79,6 +79,11 @@ function malformedGrant(ctx: Ctx): EmuReply {
   );
 }
 
+/** Entra's date format inside AADSTS50173: seven fractional digits. */
+function aadDateTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 23)}0000Z`;
+}
+
 function splitScopes(raw: string | null): string[] {
   return (raw ?? '').split(/\s+/).filter(Boolean);
 }
@@ -250,6 +255,7 @@ function issueUserTokens(
       clientId: app.clientId,
       userId: user.id,
       scopes: requested,
+      issuedMs: state.nowMs(),
       lastUsedMs: state.nowMs(),
       revoked: false,
     };
@@ -356,13 +362,14 @@ function refreshToken(ctx: Ctx, appidacr: '1' | '2'): EmuReply {
   const record = state.refreshTokens.get(raw);
   if (!record) return malformedGrant(ctx);
   if (record.clientId !== ctx.app.clientId) return grantOfOtherClient(ctx);
-  if (record.revoked) {
+  const validFromMs = state.tokensValidFrom.get(`${record.tenantId}|${record.userId}`);
+  if (record.revoked || (validFromMs !== undefined && record.issuedMs < validFromMs)) {
     return err(
       ctx,
       400,
       'invalid_grant',
       50173,
-      "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '' and the TokensValidFrom date (before which tokens are not valid) for this user is ''.",
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${aadDateTime(record.issuedMs)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${aadDateTime(validFromMs ?? state.nowMs())}'.`,
     );
   }
   const idleMs = state.nowMs() - record.lastUsedMs;

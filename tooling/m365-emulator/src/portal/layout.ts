@@ -22,6 +22,8 @@ button.secondary{background:#ccc;color:#000}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;font-size:14px}
 .banner{background:#fde7e9;padding:12px;margin:12px 0}.muted{color:#666;font-size:13px}
 nav a{margin-right:14px}
+.badge{color:#0067b8;font-size:13px}.tabs a{margin-right:14px}.tabs a.active{font-weight:600}
+textarea{width:100%;box-sizing:border-box}
 </style></head><body><main>${body}</main></body></html>`;
 }
 

@@ -1,8 +1,16 @@
 import { formBody, html, type EmuReply, type EmuRequest } from '../http/types';
 import { grantAdminConsent } from '../identity/admin-consent';
+import {
+  approveConsentRequest,
+  denyConsentRequest,
+  portalAdmin,
+} from '../identity/consent-requests';
+import { revokeSignInSessions } from '../identity/sessions';
+import { appHeader, consentPage, permissionListHtml } from '../identity/sign-in';
 import type { AppRegistration } from '../state/app';
 import { roleNames } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
+import type { ConsentRequest } from '../state/model';
 import { GRAPH_APP_ROLES } from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { guidFrom } from '../util/prng';
@@ -41,7 +49,7 @@ function enterpriseApps(state: EmulatorState, t: TenantState): EmuReply {
     .filter(({ sp }) => sp !== undefined)
     .map(
       ({ app, sp }) =>
-        `<tr id="enterprise-app-${app.kind}"><td><a id="app-${app.clientId}" href="/portal/${t.id}/enterprise-apps/${app.clientId}/permissions">${esc(app.displayName)}</a></td><td>${app.clientId}</td><td>${sp?.id ?? ''}</td><td>${esc(app.publisherName)}</td></tr>`,
+        `<tr id="enterprise-app-${app.kind}"><td><a id="app-${app.clientId}" href="/portal/${t.id}/enterprise-apps/${app.clientId}/permissions">${esc(app.displayName)}</a></td><td>${app.clientId}</td><td>${sp?.id ?? ''}</td><td>${esc(app.publisherName)}</td><td><a id="properties-${app.kind}" href="/portal/${t.id}/enterprise-apps/${app.clientId}/properties">Properties</a></td></tr>`,
     )
     .join('');
   const names = state
@@ -49,7 +57,7 @@ function enterpriseApps(state: EmulatorState, t: TenantState): EmuReply {
     .map((a) => esc(a.displayName))
     .join(' and ');
   const body = rows
-    ? `<table id="enterprise-apps"><tr><th>Name</th><th>Application ID</th><th>Object ID</th><th>Publisher</th></tr>${rows}</table>`
+    ? `<table id="enterprise-apps"><tr><th>Name</th><th>Application ID</th><th>Object ID</th><th>Publisher</th><th></th></tr>${rows}</table>`
     : `<p id="no-enterprise-apps">No enterprise applications. ${names} appear here once someone consents to them.</p>`;
   return html(
     200,
@@ -105,7 +113,7 @@ function permissionsPage(
     200,
     page(
       'Permissions',
-      `${nav(t)}<h1 id="permissions-title">${esc(app.displayName)} | Permissions</h1>
+      `${nav(t)}<h1 id="permissions-title">${esc(app.displayName)} | Permissions</h1><p><a id="app-properties" href="/portal/${t.id}/enterprise-apps/${app.clientId}/properties">Properties</a></p>
 <form method="post" action="${action}"><input type="hidden" name="action" value="grant-admin-consent"><button id="grant-admin-consent" type="submit">Grant admin consent for ${esc(t.displayName)}</button></form>
 <h3>Admin consent</h3><table id="admin-consent-permissions"><tr><th>API</th><th>Permission</th><th>Type</th><th>Id</th><th></th></tr>${roleRows || '<tr><td colspan="5" id="no-app-permissions">No application permissions granted</td></tr>'}</table>
 <h3>User consent</h3><table id="user-consent-permissions"><tr><th>Permission</th><th>Type</th><th>Granted for</th><th></th></tr>${delegatedRows || '<tr><td colspan="4">No delegated permissions granted</td></tr>'}</table>`,
@@ -113,23 +121,39 @@ function permissionsPage(
   );
 }
 
-function consentRequests(state: EmulatorState, t: TenantState): EmuReply {
+const REQUEST_STATUS_TEXT: Record<ConsentRequest['status'], string> = {
+  InProgress: 'Pending',
+  Completed: 'Approved',
+  Denied: 'Denied',
+};
+
+/** Entra ID > Enterprise apps > Admin consent requests: "My Pending" and "All" tabs. */
+function consentRequests(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
+  const all = req.query.get('tab') === 'all';
+  const base = `/portal/${t.id}/consent-requests`;
   const rows = t.consentRequests
+    .filter((r) => all || r.status === 'InProgress')
     .map((r) => {
-      const who = t.users.get(r.requestedBy)?.userPrincipalName ?? r.requestedBy;
       const appName = state.findApp(r.appId)?.displayName ?? r.appId;
-      return `<tr id="request-${r.id}"><td>${esc(appName)}</td><td>${esc(who)}</td><td>${esc(r.justification)}</td><td>${esc(r.scopes.join(' '))}</td><td class="status">${r.status}</td><td><a id="review-${r.id}" href="/portal/${t.id}/consent-requests/${r.id}">Review</a></td></tr>`;
+      return `<tr id="request-${r.id}"><td><a id="review-${r.id}" href="${base}/${r.id}">${esc(appName)}</a></td><td class="requested-by">${esc(r.requestedByUpn)}</td><td>${esc(r.justification)}</td><td>${esc(r.createdDateTime.slice(0, 10))}</td><td class="status">${REQUEST_STATUS_TEXT[r.status]}</td></tr>`;
     })
     .join('');
+  const empty = `<tr><td colspan="5" id="no-consent-requests">${all ? 'No admin consent requests' : 'No pending requests'}</td></tr>`;
   return html(
     200,
     page(
       'Admin consent requests',
-      `${nav(t)}<h1>Admin consent requests</h1><table id="consent-requests"><tr><th>App</th><th>Requested by</th><th>Reason</th><th>Permissions</th><th>Status</th><th></th></tr>${rows}</table>`,
+      `${nav(t)}<h1>Admin consent requests</h1>
+<p class="tabs"><a id="tab-my-pending" href="${base}"${all ? '' : ' class="active"'}>My Pending</a><a id="tab-all" href="${base}?tab=all"${all ? ' class="active"' : ''}>All</a></p>
+<table id="consent-requests"><tr><th>Application</th><th>Requested by</th><th>Reason</th><th>Requested on</th><th>Status</th></tr>${rows || empty}</table>`,
     ),
   );
 }
 
+/**
+ * One request's details pane: the app, the requester (UPN) and justification, the permissions,
+ * "Review permissions and consent" (the consent dialog) and Deny (a reason is required).
+ */
 function reviewRequest(
   state: EmulatorState,
   t: TenantState,
@@ -137,40 +161,132 @@ function reviewRequest(
   req: EmuRequest,
 ): EmuReply | undefined {
   const request = t.consentRequests.find((r) => r.id === id);
-  if (!request) return undefined;
+  const app = request ? state.findApp(request.appId) : undefined;
+  if (!request || !app) return undefined;
   const action = `/portal/${t.id}/consent-requests/${id}`;
+  let problem = '';
   if (req.method === 'POST') {
     const form = formBody(req);
-    if (form.get('action') === 'approve') {
-      // Reviewing and consenting grants the requested delegated permissions tenant-wide.
-      const app = state.findApp(request.appId) ?? state.apps.orgwide;
-      t.ensureServicePrincipal(app, state.now());
-      t.grantDelegated(app.clientId, 'AllPrincipals', request.scopes);
-      request.status = 'Completed';
-    } else if (form.get('action') === 'deny') {
-      request.status = 'Denied';
+    if (form.get('action') === 'deny' && request.status === 'InProgress') {
+      const reason = (form.get('reason') ?? '').trim();
+      if (reason) {
+        denyConsentRequest(state, t, request, reviewerUpn(t), reason);
+        return seeOther(`/portal/${t.id}/consent-requests`);
+      }
+      problem =
+        '<p class="banner" id="deny-reason-required">Enter a reason for denying this request. It is sent to the requester.</p>';
+    } else {
+      return seeOther(action);
     }
-    return seeOther(`/portal/${t.id}/consent-requests`);
   }
-  const who = t.users.get(request.requestedBy)?.userPrincipalName ?? request.requestedBy;
+  const decided =
+    request.status === 'InProgress'
+      ? `<p><a class="button" id="review-permissions-consent" href="${action}/consent">Review permissions and consent</a></p>
+<form method="post" action="${action}"><input type="hidden" name="action" value="deny"><label for="deny-reason">Reason for denying (sent to the requester)</label><br><textarea id="deny-reason" name="reason" rows="2"></textarea><br><button id="deny-request" class="secondary" type="submit">Deny</button></form>`
+      : `<p id="review-outcome">${REQUEST_STATUS_TEXT[request.status]} by <span id="reviewed-by">${esc(request.reviewedBy ?? '')}</span> on ${esc((request.reviewedDateTime ?? '').slice(0, 10))}${request.reviewReason ? `: <q id="review-reason">${esc(request.reviewReason)}</q>` : ''}</p>`;
   return html(
     200,
     page(
-      'Review admin consent request',
-      `${nav(t)}<h1>Review admin consent request</h1><p>Requested by <span id="requested-by">${esc(who)}</span>: <q id="justification">${esc(request.justification)}</q></p>
-<ul id="requested-permissions">${request.scopes.map((s) => `<li data-permission="${esc(s)}">${esc(s)}</li>`).join('')}</ul><p id="request-status">${request.status}</p>
-<form method="post" action="${action}"><button id="approve-request" name="action" value="approve" type="submit">Review permissions and consent</button><button id="deny-request" class="secondary" name="action" value="deny" type="submit">Deny</button></form>`,
+      'Admin consent request',
+      `${nav(t)}<h1>${esc(app.displayName)}</h1>${appHeader(app)}${problem}
+<h3>Requested by</h3><p><span id="requested-by">${esc(request.requestedByUpn)}</span> on ${esc(request.createdDateTime.slice(0, 10))}</p>
+<h3>Reason</h3><p><q id="justification">${esc(request.justification)}</q></p>
+<h3>Permissions</h3>${permissionListHtml(request.scopes, 'admin')}
+<p>Status: <span id="request-status">${REQUEST_STATUS_TEXT[request.status]}</span></p>
+${decided}`,
     ),
   );
 }
 
-function usersPage(t: TenantState, req: EmuRequest): EmuReply {
+/**
+ * The consent dialog "Review permissions and consent" opens: Entra's admin prompt for the
+ * requested permissions. Accept consents for the whole organisation and completes the request.
+ */
+function requestConsentDialog(
+  state: EmulatorState,
+  t: TenantState,
+  id: string,
+  req: EmuRequest,
+): EmuReply | undefined {
+  const request = t.consentRequests.find((r) => r.id === id);
+  const app = request ? state.findApp(request.appId) : undefined;
+  if (!request || !app) return undefined;
+  const review = `/portal/${t.id}/consent-requests/${id}`;
+  if (req.method === 'POST') {
+    const form = formBody(req);
+    if (form.get('action') === 'accept' && request.status === 'InProgress') {
+      approveConsentRequest(state, t, request, reviewerUpn(t));
+      return seeOther(`/portal/${t.id}/consent-requests`);
+    }
+    return seeOther(review);
+  }
+  if (request.status !== 'InProgress') return seeOther(review);
+  return html(
+    200,
+    consentPage(
+      app,
+      `${review}/consent`,
+      reviewerUpn(t),
+      ` — accepting grants these permissions for <strong id="consent-tenant-name">${esc(t.displayName)}</strong>; no one in your organization will be asked again:`,
+      permissionListHtml(request.scopes, 'admin'),
+    ),
+  );
+}
+
+/** The UPN the portal acts as when it reviews (it has no sign-in of its own). */
+function reviewerUpn(t: TenantState): string {
+  return portalAdmin(t)?.userPrincipalName ?? `admin@${t.initialDomain}`;
+}
+
+/** Enterprise app > Properties: the app's ids and Delete (service principal, roles, grants). */
+function appProperties(
+  state: EmulatorState,
+  t: TenantState,
+  app: AppRegistration,
+  req: EmuRequest,
+): EmuReply {
+  if (req.method === 'POST') {
+    if (formBody(req).get('action') === 'delete') {
+      t.removeServicePrincipal(app.clientId);
+      return seeOther(`/portal/${t.id}/enterprise-apps`);
+    }
+    return seeOther(`/portal/${t.id}/enterprise-apps/${app.clientId}/properties`);
+  }
+  const sp = t.servicePrincipalOf(app.clientId);
+  if (!sp)
+    return html(
+      404,
+      page(
+        'Not found',
+        `${nav(t)}<h1 id="no-enterprise-app">${esc(app.displayName)} is not in this tenant</h1>`,
+      ),
+    );
+  return html(
+    200,
+    page(
+      'Properties',
+      `${nav(t)}<h1 id="properties-title">${esc(app.displayName)} | Properties</h1>${appHeader(app)}
+<p><a id="app-permissions" href="/portal/${t.id}/enterprise-apps/${app.clientId}/permissions">Permissions</a></p>
+<table id="app-properties"><tr><th>Application ID</th><td>${app.clientId}</td></tr><tr><th>Object ID</th><td id="sp-object-id">${sp.id}</td></tr><tr><th>Created</th><td>${esc(sp.createdDateTime)}</td></tr></table>
+<form method="post" action="/portal/${t.id}/enterprise-apps/${app.clientId}/properties"><input type="hidden" name="action" value="delete"><p class="muted">Deleting removes the enterprise application, every permission granted to it (application and delegated) and its assignments in ${esc(t.displayName)}.</p><button id="delete-enterprise-app" type="submit">Delete</button></form>`,
+    ),
+  );
+}
+
+function usersPage(state: EmulatorState, t: TenantState, req: EmuRequest): EmuReply {
+  const action = `/portal/${t.id}/users`;
+  if (req.method === 'POST') {
+    const form = formBody(req);
+    const user = t.findUser(form.get('user') ?? '');
+    if (form.get('action') === 'revoke-sessions' && user) revokeSignInSessions(state, t, user.id);
+    return seeOther(action);
+  }
   const from = Number(req.query.get('from') ?? '0');
   const { items, next } = t.users.page(from, 100);
   const rows = items
     .map(
       (u) =>
-        `<tr id="user-${slug(u.userPrincipalName)}"><td>${esc(u.displayName)}</td><td>${esc(u.userPrincipalName)}</td><td>${u.userType}</td><td>${u.accountEnabled ? 'Enabled' : 'Disabled'}</td><td>${u.hasMailbox ? u.userPurpose : 'No mailbox'}</td><td>${esc(roleNames(u).join(', '))}</td></tr>`,
+        `<tr id="user-${slug(u.userPrincipalName)}"><td>${esc(u.displayName)}</td><td>${esc(u.userPrincipalName)}</td><td>${u.userType}</td><td>${u.accountEnabled ? 'Enabled' : 'Disabled'}</td><td>${u.hasMailbox ? u.userPurpose : 'No mailbox'}</td><td>${esc(roleNames(u).join(', '))}</td><td><form method="post" action="${action}"><input type="hidden" name="action" value="revoke-sessions"><input type="hidden" name="user" value="${u.id}"><button id="revoke-sessions-${slug(u.userPrincipalName)}" class="secondary" type="submit">Revoke sessions</button></form></td></tr>`,
     )
     .join('');
   const more =
@@ -181,7 +297,7 @@ function usersPage(t: TenantState, req: EmuRequest): EmuReply {
     200,
     page(
       'Users',
-      `${nav(t)}<h1>Users</h1><table id="users"><tr><th>Name</th><th>UPN</th><th>Type</th><th>Sign-in</th><th>Mailbox</th><th>Roles</th></tr>${rows}</table>${more}`,
+      `${nav(t)}<h1>Users</h1><table id="users"><tr><th>Name</th><th>UPN</th><th>Type</th><th>Sign-in</th><th>Mailbox</th><th>Roles</th><th></th></tr>${rows}</table>${more}`,
     ),
   );
 }
@@ -292,12 +408,17 @@ export function routePortal(state: EmulatorState, req: EmuRequest): EmuReply | u
   if (!t) return html(404, page('Not found', `<h1>Tenant '${esc(parts[0] ?? '')}' not found</h1>`));
   const rest = parts.slice(1).join('/');
   if (rest === '' || rest === 'enterprise-apps') return enterpriseApps(state, t);
-  const appPage = /^enterprise-apps\/([^/]+)\/permissions$/.exec(rest);
+  const appPage = /^enterprise-apps\/([^/]+)\/(permissions|properties)$/.exec(rest);
   const app = appPage ? state.findApp(appPage[1]) : undefined;
+  if (app && appPage?.[2] === 'properties') return appProperties(state, t, app, req);
   if (app) return permissionsPage(state, t, app, req);
-  if (rest === 'consent-requests') return consentRequests(state, t);
-  if (parts[1] === 'consent-requests' && parts[2]) return reviewRequest(state, t, parts[2], req);
-  if (rest === 'users') return usersPage(t, req);
+  if (rest === 'consent-requests') return consentRequests(state, t, req);
+  if (parts[1] === 'consent-requests' && parts[2]) {
+    if (parts.length === 3) return reviewRequest(state, t, parts[2], req);
+    if (parts.length === 4 && parts[3] === 'consent')
+      return requestConsentDialog(state, t, parts[2], req);
+  }
+  if (rest === 'users') return usersPage(state, t, req);
   if (rest === 'access-policies') return accessPolicies(state, t, req);
   if (rest === 'consent-settings') return consentSettings(t, req);
   return undefined;

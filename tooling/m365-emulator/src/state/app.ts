@@ -12,6 +12,8 @@ export interface AppRegistration {
   clientSecret: string;
   displayName: string;
   publisherName: string;
+  /** Whether the publisher is verified (the consent screens show a blue badge). Default true. */
+  publisherVerified: boolean;
   certificatePem: string;
   privateKeyPem: string;
   /** Hex SHA-1 thumbprint of the certificate, as MSAL's clientCertificate.thumbprint expects. */
@@ -52,6 +54,7 @@ export interface AppOverrides {
   delegatedPermissions?: string[];
   groupMembershipClaims?: AppRegistration['groupMembershipClaims'];
   optionalIdTokenClaims?: string[];
+  publisherVerified?: boolean;
 }
 
 export interface AppRegistrations {
@@ -107,6 +110,7 @@ function buildApp(
     clientSecret: d.clientSecret,
     displayName: d.displayName,
     publisherName: 'Rox Data Corp.',
+    publisherVerified: overrides.publisherVerified ?? true,
     certificatePem: material.appCertPem,
     privateKeyPem: material.appKeyPem,
     thumbprintSha1: thumbs.sha1Hex,

@@ -43,6 +43,8 @@ export interface RefreshTokenRecord {
   clientId: string;
   userId: string;
   scopes: string[];
+  /** When this token was issued (each rotation issues a new one). */
+  issuedMs: number;
   lastUsedMs: number;
   revoked: boolean;
 }
@@ -69,6 +71,8 @@ export class EmulatorState {
   readonly authCodes = new Map<string, AuthCode>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly sessions = new Map<string, SignInSession>();
+  /** "tenantId|userId" → the user's TokensValidFrom (set by revoking their sessions), in ms. */
+  readonly tokensValidFrom = new Map<string, number>();
   readonly signingKey: KeyObject;
   readonly signingPublicKey: KeyObject;
   readonly signingKid: string;

@@ -61,11 +61,34 @@ export interface ConsentRequest {
   id: string;
   appId: string;
   requestedBy: string; // user id
+  /** The requester's UPN, as the portal's "Requested by" tab shows it. */
+  requestedByUpn: string;
   justification: string;
+  /** Scopes of the authorize request that raised it (OIDC scopes included). */
   scopes: string[];
   createdDateTime: string;
   status: 'InProgress' | 'Completed' | 'Denied';
+  /** UPN of the admin who approved or denied it. */
   reviewedBy?: string;
+  reviewedDateTime?: string;
+  /** The reason a reviewer must give when denying (sent to the requester). */
+  reviewReason?: string;
+}
+
+/** An email Entra sends about an admin consent request (the emulator records instead of sending). */
+export interface ConsentNotification {
+  id: string;
+  /** requestFiled goes to the reviewers; the others to the requester. */
+  kind: 'requestFiled' | 'requestApproved' | 'requestDenied';
+  /** The requester's UPN, or 'reviewers' for requestFiled. */
+  to: string;
+  appId: string;
+  appDisplayName: string;
+  requestId: string;
+  subject: string;
+  /** The reviewer's reason, on requestDenied. */
+  reason?: string;
+  createdDateTime: string;
 }
 
 export interface EmailAddress {

@@ -82,3 +82,56 @@ export function canonicalDelegatedScope(name: string): string | undefined {
   const lower = name.toLowerCase();
   return Object.keys(GRAPH_DELEGATED_SCOPES).find((k) => k.toLowerCase() === lower);
 }
+
+/**
+ * What Entra's consent screens say for each delegated scope: `admin` on the admin consent dialog
+ * and the "Approval required" page, `user` on a user's own consent prompt.
+ */
+export const DELEGATED_SCOPE_TEXT: Record<string, { admin: string; user: string }> = {
+  openid: { admin: 'Sign users in', user: 'Sign you in' },
+  profile: { admin: "View users' basic profile", user: 'View your basic profile' },
+  email: { admin: "View users' email address", user: 'View your email address' },
+  offline_access: {
+    admin: 'Maintain access to data you have given it access to',
+    user: 'Maintain access to data you have given it access to',
+  },
+  'User.Read': {
+    admin: 'Sign in and read user profile',
+    user: 'Sign you in and read your profile',
+  },
+  'User.Read.All': {
+    admin: "Read all users' full profiles",
+    user: "Read all users' full profiles",
+  },
+  'Directory.Read.All': { admin: 'Read directory data', user: 'Read directory data' },
+  'Mail.Read': { admin: 'Read user mail', user: 'Read your mail' },
+  'Mail.ReadBasic': { admin: 'Read user basic mail', user: 'Read your basic mail' },
+  'Mail.ReadWrite': {
+    admin: 'Read and write access to user mail',
+    user: 'Read and write access to your mail',
+  },
+  'Mail.Send': { admin: 'Send mail as a user', user: 'Send mail as you' },
+  'Calendars.Read': { admin: 'Read user calendars', user: 'Read your calendars' },
+  'Calendars.ReadWrite': {
+    admin: 'Have full access to user calendars',
+    user: 'Have full access to your calendars',
+  },
+  'MailboxSettings.Read': {
+    admin: 'Read user mailbox settings',
+    user: 'Read your mailbox settings',
+  },
+};
+
+/**
+ * The scopes a consent screen lists, in request order. `openid` gets no line of its own when
+ * `User.Read` (which says "Sign in …") is also asked for.
+ */
+export function consentScreenScopes(scopes: string[]): string[] {
+  const unique = [...new Set(scopes)];
+  return unique.includes('User.Read') ? unique.filter((s) => s !== 'openid') : unique;
+}
+
+/** A scope's consent-screen text, or the scope name for one the emulator has no text for. */
+export function scopeDescription(scope: string, audience: 'admin' | 'user'): string {
+  return DELEGATED_SCOPE_TEXT[scope]?.[audience] ?? scope;
+}

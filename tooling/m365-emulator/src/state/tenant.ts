@@ -1,6 +1,12 @@
 import { guidFrom } from '../util/prng';
 import { Mailbox, type MailboxGenerators } from './mailbox';
-import type { AccessPolicy, ConsentRequest, GroupRecord, UserRecord } from './model';
+import type {
+  AccessPolicy,
+  ConsentNotification,
+  ConsentRequest,
+  GroupRecord,
+  UserRecord,
+} from './model';
 import { GRAPH_APP_ID } from './permissions';
 import { VersionedCollection, type ChangeClock } from './versioned-collection';
 
@@ -54,6 +60,8 @@ export class TenantState {
   readonly delegatedGrants = new Map<string, DelegatedGrants>();
   consentPolicy: ConsentPolicy;
   readonly consentRequests: ConsentRequest[] = [];
+  /** Emails about consent requests, newest last. */
+  readonly consentNotifications: ConsentNotification[] = [];
   accessPolicies: AccessPolicy[];
   /** Bumped to invalidate every delta token issued for this tenant. */
   deltaEpoch = 0;
