@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { type Queue } from 'bull';
 
+import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { CONSENT_JOB } from './consent.constants';
 
@@ -15,30 +16,26 @@ export interface RecheckPermissionsJob {
  */
 @Injectable()
 export class PermissionRecheck {
-  constructor(@InjectQueue(QUEUE.consent) private readonly queue: Queue<RecheckPermissionsJob>) {}
+  private readonly jobs: KeyedJobs<RecheckPermissionsJob>;
 
-  /** Enqueues the org's re-check unless one is already waiting; returns the job id. */
+  constructor(@InjectQueue(QUEUE.consent) queue: Queue<RecheckPermissionsJob>) {
+    this.jobs = KeyedJobs.for(queue);
+  }
+
+  /** Enqueues the org's re-check (once more after a running one); returns the job id. */
   async requestSoon(orgId: string): Promise<string> {
-    const jobId = recheckJobId(orgId);
-    const existing = await this.queue.getJob(jobId);
-    if (existing) {
-      // A finished job keeps its id in Redis (failed ones are kept); clear it to queue anew.
-      const state = await existing.getState();
-      if (state === 'completed' || state === 'failed') await existing.remove();
-      else return jobId;
-    }
-    await this.queue.add(CONSENT_JOB.recheckPermissions, { orgId }, { jobId, attempts: 3 });
+    const { jobId } = await this.jobs.enqueue(
+      CONSENT_JOB.recheckPermissions,
+      { orgId },
+      recheckJobId(orgId),
+      { attempts: 3 },
+    );
     return jobId;
   }
 
   /** Removes the org's queued or delayed re-check (disconnect); returns how many went. */
-  async cancel(orgId: string): Promise<number> {
-    const existing = await this.queue.getJob(recheckJobId(orgId));
-    if (!existing) return 0;
-    const state = await existing.getState();
-    if (state === 'active') return 0;
-    await existing.remove();
-    return 1;
+  cancel(orgId: string): Promise<number> {
+    return this.jobs.cancel(recheckJobId(orgId));
   }
 }
 

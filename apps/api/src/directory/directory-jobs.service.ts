@@ -1,8 +1,9 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
-import { type Job, type JobOptions, type Queue } from 'bull';
+import { type Queue } from 'bull';
 
 import { DomainError } from '../platform/errors/domain-error';
+import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { Clock } from '../platform/time/clock';
 import {
@@ -44,16 +45,22 @@ export const DIRECTORY_QUEUE_SETTINGS = {
 /** Enqueues and stops the directory feature's keyed jobs. */
 @Injectable()
 export class DirectoryJobs {
+  private readonly jobs: KeyedJobs<DirectoryJobData>;
+
   constructor(
-    @InjectQueue(QUEUE.directory) private readonly queue: Queue<DirectoryJobData>,
+    @InjectQueue(QUEUE.directory) queue: Queue<DirectoryJobData>,
     private readonly repo: DirectoryRepository,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.jobs = KeyedJobs.for(queue);
+  }
 
-  /** One sync per org at a time: a second request while one waits is the same job. */
+  /** One sync per org at a time; a request while one runs makes it run once more after. */
   async enqueueSync(orgId: string): Promise<string> {
-    const jobId = syncJobId(orgId);
-    await this.addKeyed(DIRECTORY_JOB.sync, { orgId }, jobId, { attempts: 5 });
+    const { jobId } = await this.jobs.enqueue(DIRECTORY_JOB.sync, { orgId }, syncJobId(orgId), {
+      attempts: 5,
+      backoff: { type: RETRY_AFTER_BACKOFF },
+    });
     const state = await this.repo.syncState(orgId);
     state.markQueued(this.clock.now());
     await this.repo.saveSyncState(state);
@@ -61,43 +68,18 @@ export class DirectoryJobs {
   }
 
   async enqueueProbe(orgId: string, roxUserId: string): Promise<string> {
-    const jobId = jobKey(DIRECTORY_JOB.probeMember, orgId, roxUserId);
-    await this.addKeyed(DIRECTORY_JOB.probeMember, { orgId, roxUserId }, jobId, {
-      attempts: PROBE_ATTEMPTS,
-    });
+    const { jobId } = await this.jobs.enqueue(
+      DIRECTORY_JOB.probeMember,
+      { orgId, roxUserId },
+      jobKey(DIRECTORY_JOB.probeMember, orgId, roxUserId),
+      { attempts: PROBE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
+    );
     return jobId;
   }
 
-  /** Removes the org's waiting and delayed jobs (disconnect); returns how many went. */
-  async stop(orgId: string): Promise<number> {
-    const jobs = await this.queue.getJobs(['waiting', 'delayed', 'paused']);
-    let removed = 0;
-    for (const job of jobs) {
-      if (job?.data.orgId !== orgId) continue;
-      await job.remove();
-      removed += 1;
-    }
-    return removed;
-  }
-
-  private async addKeyed(
-    name: string,
-    data: DirectoryJobData,
-    jobId: string,
-    options: JobOptions,
-  ): Promise<Job<DirectoryJobData>> {
-    const existing = await this.queue.getJob(jobId);
-    if (existing) {
-      // Finished jobs keep their id (failed ones are kept for inspection): clear it to queue anew.
-      const state = await existing.getState();
-      if (state === 'completed' || state === 'failed') await existing.remove();
-      else return existing;
-    }
-    return this.queue.add(name, data, {
-      ...options,
-      jobId,
-      backoff: { type: RETRY_AFTER_BACKOFF },
-    });
+  /** Removes the org's waiting and delayed jobs and re-run requests (disconnect). */
+  stop(orgId: string): Promise<number> {
+    return this.jobs.stopWhere((data) => data.orgId === orgId);
   }
 }
 

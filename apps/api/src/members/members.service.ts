@@ -12,6 +12,7 @@ import {
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { Clock } from '../platform/time/clock';
 import { Member } from './entities/member.entity';
@@ -30,14 +31,18 @@ export interface PurgeMemberDataJob {
 
 @Injectable()
 export class MembersService {
+  private readonly jobs: KeyedJobs<PurgeMemberDataJob>;
+
   constructor(
     private readonly members: MemberRepository,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
     private readonly clock: Clock,
-    @InjectQueue(QUEUE.members) private readonly queue: Queue<PurgeMemberDataJob>,
+    @InjectQueue(QUEUE.members) queue: Queue<PurgeMemberDataJob>,
     private readonly purgers: MemberDataPurgers,
-  ) {}
+  ) {
+    this.jobs = KeyedJobs.for(queue);
+  }
 
   /** Creates or replaces a member; idempotent, audited only when something changed. */
   async put(
@@ -122,10 +127,10 @@ export class MembersService {
       });
     });
     // Queued after the commit, so the purge never runs for a removal that rolled back.
-    await this.queue.add(
+    await this.jobs.enqueue(
       MEMBERS_JOB.purgeMemberData,
       { orgId, roxUserId },
-      { jobId: jobKey(MEMBERS_JOB.purgeMemberData, orgId, roxUserId) },
+      jobKey(MEMBERS_JOB.purgeMemberData, orgId, roxUserId),
     );
   }
 
