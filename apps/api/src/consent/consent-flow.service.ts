@@ -16,6 +16,7 @@ import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
 import { requestContext } from '../platform/http/request-context';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { judgeAdmin, signInFailure } from './admin-sign-in';
 import { bindingMatches, newBrowserBinding } from './browser-binding';
@@ -29,7 +30,6 @@ import {
   CONSENT_STATE_BYTES,
 } from './consent.constants';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
-import { DirectoryHooks } from './directory-hooks';
 import { ConsentState } from './entities/consent-state.entity';
 import { OrgwideConnection } from './entities/orgwide-connection.entity';
 import { IndividualConnectionsService } from './individual-connections.service';
@@ -77,7 +77,7 @@ export class ConsentFlowService {
     private readonly states: ConsentStateRepository,
     private readonly individual: IndividualConnectionsService,
     private readonly permissions: PermissionCheckService,
-    private readonly directory: DirectoryHooks,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly audit: AuditLog,
     private readonly cipher: Cipher,
     private readonly tx: Transactions,
@@ -336,10 +336,10 @@ export class ConsentFlowService {
     if (!result) return this.finish(attempt, 'tenant_taken');
     if (!existing) {
       try {
-        await this.directory.onConnected(attempt.orgId);
+        await this.lifecycle.onConnected(attempt.orgId);
       } catch (error) {
-        // The connection stands; the directory's own cron picks the org up later.
-        this.logger.warn({ orgId: attempt.orgId, err: error }, 'first directory sync not queued');
+        // The connection stands; the features' own crons pick the org up later.
+        this.logger.warn({ orgId: attempt.orgId, err: error }, 'first sync not queued');
       }
     }
     return result;

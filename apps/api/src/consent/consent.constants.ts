@@ -1,5 +1,7 @@
 import { CronExpression } from '@nestjs/schedule';
 
+import { type OrgwideStatus } from '@rox365/contracts';
+
 export const CONSENT_JOB = {
   recheckPermissions: 'consent.recheck-permissions',
 } as const;
@@ -27,3 +29,12 @@ export const ENTERPRISE_APP_REMOVAL_STEPS = (appDisplayName: string): string[] =
 
 /** The sealed PKCE verifier of an admin's sign-in (registered for re-encryption). */
 export const CODE_VERIFIER_COLUMN = 'orgwide_consent_state.code_verifier_sealed';
+
+/** The status's directory section before the directory feature has anything to say. */
+export const EMPTY_DIRECTORY_SUMMARY: OrgwideStatus['directory'] = {
+  state: 'never',
+  lastSyncAt: null,
+  lastError: null,
+  users: 0,
+  mappedMembers: 0,
+};

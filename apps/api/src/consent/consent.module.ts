@@ -6,16 +6,14 @@ import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-column
 import { QUEUE } from '../platform/queue/queue-names';
 import { ConnectionReader } from './connection-reader.service';
 import { ConsentFlowService } from './consent-flow.service';
-import { ConsentMemberPurgers } from './consent-member-purgers';
+import { ConsentLifecycle } from './consent-lifecycle';
 import { ConsentStateRepository } from './consent-state.repository';
 import { CODE_VERIFIER_COLUMN } from './consent.constants';
-import { DirectoryHooks } from './directory-hooks';
 import { DisconnectService } from './disconnect.service';
 import { IndividualConnectionRepository } from './individual-connection.repository';
 import { IndividualConnectionsController } from './individual-connections.controller';
 import { IndividualConnectionsService } from './individual-connections.service';
 import { MemberLookup } from './member-lookup';
-import { OrgDataPurgers } from './org-data-purgers';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
 import { OrgwideSettingsService } from './orgwide-settings.service';
@@ -29,8 +27,8 @@ ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
 
 /**
  * Org-wide connection via admin consent. Other features use only the exported providers:
- * ConnectionReader (tenant, grant, capabilities, settings), PermissionRecheck, OrgDataPurgers
- * (register purgers and job stoppers) and DirectoryHooks (directory registers into it).
+ * ConnectionReader (tenant, grant, capabilities, settings) and PermissionRecheck; they plug into
+ * connect, disconnect and status through platform/lifecycle.
  */
 @Module({
   imports: [BullModule.registerQueue({ name: QUEUE.consent }), MembersModule],
@@ -49,17 +47,9 @@ ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
     DisconnectService,
     ConnectionReader,
     PermissionRecheck,
-    OrgDataPurgers,
-    DirectoryHooks,
-    ConsentMemberPurgers,
+    ConsentLifecycle,
   ],
   // PermissionCheckService is exported for the consent worker module only.
-  exports: [
-    ConnectionReader,
-    PermissionRecheck,
-    OrgDataPurgers,
-    DirectoryHooks,
-    PermissionCheckService,
-  ],
+  exports: [ConnectionReader, PermissionRecheck, PermissionCheckService],
 })
 export class ConsentModule {}

@@ -6,14 +6,13 @@ import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { ConsentStateRepository } from './consent-state.repository';
 import { ENTERPRISE_APP_REMOVAL_STEPS } from './consent.constants';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
-import { OrgDataPurgers } from './org-data-purgers';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
-import { PermissionRecheck } from './permission-recheck.service';
 
 /**
  * Disconnect: stop the org's jobs, forget the tenant's token, delete the connection and every
@@ -29,8 +28,7 @@ export class DisconnectService {
     private readonly settings: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
     private readonly states: ConsentStateRepository,
-    private readonly recheck: PermissionRecheck,
-    private readonly purgers: OrgDataPurgers,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
     private readonly clock: Clock,
@@ -46,21 +44,13 @@ export class DisconnectService {
       );
     }
     // Jobs first, so nothing writes synced data back while it is being purged.
-    const jobsStopped: Record<string, number> = {
-      consent: await this.recheck.cancel(orgId),
-    };
-    for (const stopper of this.purgers.jobStoppers()) {
-      jobsStopped[stopper.name] = await stopper.stop(orgId);
-    }
+    const jobsStopped = await this.lifecycle.stopJobs(orgId);
     this.graph.appTokens.forget(connection.tenantId);
 
     // The purge, the connection's removal and the audit entry commit together: a failure
     // leaves the org connected with its data, and disconnecting again is safe.
     const receipt = await this.tx.run(async () => {
-      const removed: Record<string, number> = {};
-      for (const purger of this.purgers.all()) {
-        removed[purger.name] = await purger.purge(orgId);
-      }
+      const removed = await this.lifecycle.purgeOrg(orgId);
       removed.orgwide_consent_state = await this.states.deleteForOrg(orgId);
       removed.orgwide_connection = await this.connections.delete(orgId);
 

@@ -3,11 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { type OrgwideStatus } from '@rox365/contracts';
 
 import { AppConfig } from '../config/app-config';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { ConnectionReader } from './connection-reader.service';
 import { degradedReasons, evaluate, statusFeatures, workingCapabilities } from './consent-policy';
 import { ConsentStateRepository } from './consent-state.repository';
-import { DirectoryHooks, EMPTY_DIRECTORY_SUMMARY } from './directory-hooks';
+import { EMPTY_DIRECTORY_SUMMARY } from './consent.constants';
 import { MemberLookup } from './member-lookup';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
@@ -24,7 +25,7 @@ export class OrgwideStatusService {
     private readonly connections: OrgwideConnectionRepository,
     private readonly states: ConsentStateRepository,
     private readonly reader: ConnectionReader,
-    private readonly directory: DirectoryHooks,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly clock: Clock,
     private readonly members: MemberLookup,
   ) {}
@@ -79,7 +80,9 @@ export class OrgwideStatusService {
       degradedReasons: reasons,
       capabilities: workingCapabilities(evaluation, connection.checkError),
       features: statusFeatures(evaluation, access, connection.checkError),
-      directory: await this.directory.summary(orgId),
+      directory: (await this.lifecycle.statusSection('directory', orgId)) ?? {
+        ...EMPTY_DIRECTORY_SUMMARY,
+      },
     };
   }
 }

@@ -5,8 +5,8 @@ import { ConsentModule } from '../consent/consent.module';
 import { MembersModule } from '../members/members.module';
 import { QUEUE } from '../platform/queue/queue-names';
 import { DIRECTORY_QUEUE_SETTINGS, DirectoryJobs } from './directory-jobs.service';
+import { DirectoryLifecycle } from './directory-lifecycle';
 import { DirectoryReader } from './directory-reader.service';
-import { DirectoryRegistrations } from './directory-registrations';
 import { DirectoryController } from './directory.controller';
 import { DirectoryRepository } from './directory.repository';
 import { DirectoryService } from './directory.service';
@@ -24,7 +24,7 @@ import { DirectoryService } from './directory.service';
     DirectoryReader,
     DirectoryJobs,
     DirectoryService,
-    DirectoryRegistrations,
+    DirectoryLifecycle,
   ],
   exports: [DirectoryRepository, DirectoryJobs, DirectoryReader],
 })

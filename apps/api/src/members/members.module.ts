@@ -2,7 +2,6 @@ import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 
 import { QUEUE } from '../platform/queue/queue-names';
-import { MemberDataPurgers } from './member-data-purger';
 import { MemberRepository } from './member.repository';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
@@ -10,7 +9,7 @@ import { MembersService } from './members.service';
 @Module({
   imports: [BullModule.registerQueue({ name: QUEUE.members })],
   controllers: [MembersController],
-  providers: [MemberRepository, MembersService, MemberDataPurgers],
-  exports: [MembersService, MemberDataPurgers],
+  providers: [MemberRepository, MembersService],
+  exports: [MembersService],
 })
 export class MembersModule {}

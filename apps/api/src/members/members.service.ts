@@ -12,11 +12,11 @@ import {
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { Clock } from '../platform/time/clock';
 import { Member } from './entities/member.entity';
-import { MemberDataPurgers } from './member-data-purger';
 import { MemberRepository } from './member.repository';
 import { MEMBERS_JOB } from './members.constants';
 import { MembersError, MembersErrorCode } from './members.errors';
@@ -39,7 +39,7 @@ export class MembersService {
     private readonly tx: Transactions,
     private readonly clock: Clock,
     @InjectQueue(QUEUE.members) queue: Queue<PurgeMemberDataJob>,
-    private readonly purgers: MemberDataPurgers,
+    private readonly lifecycle: LifecycleRegistry,
   ) {
     this.jobs = KeyedJobs.for(queue);
   }
@@ -137,10 +137,7 @@ export class MembersService {
   /** Job body: asks every feature holding per-member data to drop it, then audits the receipt. */
   async purgeMemberData(job: PurgeMemberDataJob): Promise<Record<string, number>> {
     return this.tx.run(async () => {
-      const removed: Record<string, number> = {};
-      for (const purger of this.purgers.all()) {
-        removed[purger.name] = await purger.purge(job.orgId, job.roxUserId);
-      }
+      const removed = await this.lifecycle.purgeMember(job.orgId, job.roxUserId);
       await this.audit.record({
         orgId: job.orgId,
         action: 'members.data-purged',

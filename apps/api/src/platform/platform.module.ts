@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { QueueModule } from './queue/queue.module';
 import { TimeModule } from './time/time.module';
 
@@ -23,6 +24,7 @@ export class PlatformModule {
         AuditModule,
         CryptoModule,
         GraphModule,
+        LifecycleModule,
       ],
     };
   }

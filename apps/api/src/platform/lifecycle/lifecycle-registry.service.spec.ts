@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+
+import { LifecycleRegistry } from './lifecycle-registry.service';
+
+describe('LifecycleRegistry', () => {
+  function twoFeatures() {
+    const calls: string[] = [];
+    const registry = new LifecycleRegistry();
+    registry.register({
+      feature: 'consent',
+      stopJobs: (orgId) => {
+        calls.push(`consent.stop:${orgId}`);
+        return Promise.resolve(1);
+      },
+      purgeMember: {
+        member_override: (_orgId, roxUserId) => Promise.resolve(roxUserId === 'u1' ? 1 : 0),
+      },
+    });
+    registry.register({
+      feature: 'directory',
+      onConnected: (orgId) => {
+        calls.push(`directory.connected:${orgId}`);
+        return Promise.resolve();
+      },
+      stopJobs: () => Promise.resolve(3),
+      purgeOrg: {
+        directory_user: () => Promise.resolve(5),
+        directory_sync_state: () => Promise.resolve(1),
+      },
+      purgeMember: { directory_probe: () => Promise.resolve(2) },
+      statusSections: {
+        directory: () =>
+          Promise.resolve({
+            state: 'ok' as const,
+            lastSyncAt: null,
+            lastError: null,
+            users: 5,
+            mappedMembers: 2,
+          }),
+      },
+    });
+    return { registry, calls };
+  }
+
+  it('counts every feature’s tables and jobs, in registration order', async () => {
+    const { registry, calls } = twoFeatures();
+    expect(await registry.stopJobs('o1')).toEqual({ consent: 1, directory: 3 });
+    expect(calls).toEqual(['consent.stop:o1']);
+    expect(await registry.purgeOrg('o1')).toEqual({ directory_user: 5, directory_sync_state: 1 });
+    expect(await registry.purgeMember('o1', 'u1')).toEqual({
+      member_override: 1,
+      directory_probe: 2,
+    });
+    await registry.onConnected('o1');
+    expect(calls).toEqual(['consent.stop:o1', 'directory.connected:o1']);
+  });
+
+  it('answers a status section from the feature that fills it, else null', async () => {
+    const { registry } = twoFeatures();
+    expect((await registry.statusSection('directory', 'o1'))?.users).toBe(5);
+    expect(await new LifecycleRegistry().statusSection('directory', 'o1')).toBeNull();
+  });
+
+  it('refuses a feature or a table registered twice', () => {
+    const { registry } = twoFeatures();
+    expect(() => registry.register({ feature: 'directory' })).toThrow(/directory/);
+    expect(() =>
+      registry.register({
+        feature: 'mail',
+        purgeOrg: { directory_user: () => Promise.resolve(0) },
+      }),
+    ).toThrow(/directory_user/);
+    expect(() =>
+      registry.register({
+        feature: 'calendar',
+        purgeMember: { member_override: () => Promise.resolve(0) },
+      }),
+    ).toThrow(/member_override/);
+  });
+
+  it('runs every onConnected even when one fails, then reports the failure', async () => {
+    const registry = new LifecycleRegistry();
+    const connected: string[] = [];
+    registry.register({
+      feature: 'a',
+      onConnected: () => Promise.reject(new Error('queue down')),
+    });
+    registry.register({
+      feature: 'b',
+      onConnected: (orgId) => {
+        connected.push(orgId);
+        return Promise.resolve();
+      },
+    });
+    await expect(registry.onConnected('o1')).rejects.toThrow('queue down');
+    expect(connected).toEqual(['o1']);
+  });
+});

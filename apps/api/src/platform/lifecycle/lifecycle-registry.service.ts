@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+
+import { type OrgwideStatus } from '@rox365/contracts';
+
+/** Deletes every row a feature holds in one table for an org; returns how many went. */
+export type OrgPurge = (orgId: string) => Promise<number>;
+
+/** Deletes what a feature holds in one table about one member; returns how many went. */
+export type MemberPurge = (orgId: string, roxUserId: string) => Promise<number>;
+
+/** Status sections a feature can fill: a part of the org-wide status, by its key. */
+export type StatusSections = {
+  [K in keyof OrgwideStatus]?: (orgId: string) => Promise<OrgwideStatus[K]>;
+};
+
+/**
+ * What a feature plugs into an org's and a member's life. Every part is optional; a feature
+ * registers once, at module init.
+ */
+export interface LifecycleParticipant {
+  /** The feature's name; it keys the stopped-jobs counts. */
+  readonly feature: string;
+  /** Admin consent succeeded: start the feature's work (e.g. a first sync). */
+  onConnected?(orgId: string): Promise<void>;
+  /** Removes the org's queued, delayed and re-run jobs; returns how many went. */
+  stopJobs?(orgId: string): Promise<number>;
+  /** Per table (a receipt line, e.g. `directory_user`): purge the org's rows on disconnect. */
+  purgeOrg?: Readonly<Record<string, OrgPurge>>;
+  /** Per table: purge a member's rows when the member leaves Rox. */
+  purgeMember?: Readonly<Record<string, MemberPurge>>;
+  statusSections?: StatusSections;
+}
+
+/**
+ * The one registry that wires features into the org's lifecycle (connect, disconnect, member
+ * removal, status) without importing them: lower modules call it, higher ones register into it,
+ * so there are no module cycles. Calls run participants in registration order (module init order,
+ * so lower features first).
+ */
+@Injectable()
+export class LifecycleRegistry {
+  private readonly participants: LifecycleParticipant[] = [];
+
+  register(participant: LifecycleParticipant): void {
+    const clash = (a: object | undefined, b: object | undefined) =>
+      Object.keys(a ?? {}).find((key) => key in (b ?? {}));
+    for (const known of this.participants) {
+      const duplicate =
+        (known.feature === participant.feature ? participant.feature : undefined) ??
+        clash(participant.purgeOrg, known.purgeOrg) ??
+        clash(participant.purgeMember, known.purgeMember) ??
+        clash(participant.statusSections, known.statusSections);
+      if (duplicate !== undefined) {
+        throw new Error(`${participant.feature} registers "${duplicate}" twice in the lifecycle`);
+      }
+    }
+    this.participants.push(participant);
+  }
+
+  /** Runs every `onConnected`; one failing does not skip the others, the first error is rethrown. */
+  async onConnected(orgId: string): Promise<void> {
+    const errors: unknown[] = [];
+    for (const p of this.participants) {
+      try {
+        await p.onConnected?.(orgId);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /** Stops every feature's jobs for the org; counts per feature. */
+  async stopJobs(orgId: string): Promise<Record<string, number>> {
+    const stopped: Record<string, number> = {};
+    for (const p of this.participants) {
+      if (p.stopJobs) stopped[p.feature] = await p.stopJobs(orgId);
+    }
+    return stopped;
+  }
+
+  /** Purges every feature's rows for the org (inside the caller's transaction); counts per table. */
+  async purgeOrg(orgId: string): Promise<Record<string, number>> {
+    const removed: Record<string, number> = {};
+    for (const p of this.participants) {
+      for (const [table, purge] of Object.entries(p.purgeOrg ?? {})) {
+        removed[table] = await purge(orgId);
+      }
+    }
+    return removed;
+  }
+
+  /** Purges every feature's rows about one member; counts per table. */
+  async purgeMember(orgId: string, roxUserId: string): Promise<Record<string, number>> {
+    const removed: Record<string, number> = {};
+    for (const p of this.participants) {
+      for (const [table, purge] of Object.entries(p.purgeMember ?? {})) {
+        removed[table] = await purge(orgId, roxUserId);
+      }
+    }
+    return removed;
+  }
+
+  /** The section from the feature that fills it, or null when none does. */
+  async statusSection<K extends keyof OrgwideStatus>(
+    key: K,
+    orgId: string,
+  ): Promise<OrgwideStatus[K] | null> {
+    for (const p of this.participants) {
+      const section = p.statusSections?.[key];
+      if (section) return section(orgId);
+    }
+    return null;
+  }
+}
