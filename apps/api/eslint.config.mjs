@@ -1,5 +1,7 @@
 import { baseConfig } from '@rox365/config-eslint/base';
 
+import { featureBoundaries } from './eslint.boundaries.mjs';
+
 export default [
   ...baseConfig(import.meta.dirname),
   {
@@ -7,4 +9,5 @@ export default [
     files: ['migrations/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },
+  ...featureBoundaries,
 ];

@@ -1,0 +1,45 @@
+import { ESLint } from 'eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The app's real lint config, run on snippets placed at real paths: the dependency rules of
+// docs/architecture.md fail lint, not only review.
+describe('feature boundaries (eslint no-restricted-imports)', () => {
+  let eslint: ESLint;
+
+  beforeAll(() => {
+    eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname });
+  });
+
+  async function boundaryErrors(filePath: string, importPath: string): Promise<string[]> {
+    const code = `import * as imported from '${importPath}';\n\nexport const used = imported;\n`;
+    const [result] = await eslint.lintText(code, { filePath });
+    return (result?.messages ?? [])
+      .filter((m) => m.ruleId === 'no-restricted-imports')
+      .map((m) => m.message);
+  }
+
+  it.each([
+    ['src/members/members.mapper.ts', '../consent/consent.errors', /members may import only/],
+    ['src/members/members.mapper.ts', '../directory/directory.errors', /members may import only/],
+    ['src/consent/consent.mapper.ts', '../directory/directory.errors', /consent may import only/],
+    ['src/platform/queue/job-runner.ts', '../../members/members.errors', /platform/],
+    ['src/platform/lifecycle/lifecycle.module.ts', '../../directory/directory.module', /platform/],
+    ['src/directory/directory.mapper.ts', '../dev-identity/demo-org', /directory may import/],
+    ['src/members/members.mapper.ts', '@rox365/contracts/src/index', /entry point/],
+  ])('%s may not import %s', async (filePath, importPath, message) => {
+    const errors = await boundaryErrors(filePath, importPath);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(message);
+  });
+
+  it.each([
+    ['src/consent/consent.mapper.ts', '../members/members.errors'],
+    ['src/directory/directory.mapper.ts', '../consent/consent.errors'],
+    ['src/directory/directory.mapper.ts', '../members/members.errors'],
+    ['src/directory/directory.mapper.ts', '../platform/errors/domain-error'],
+    ['src/consent/consent.mapper.ts', './consent.errors'],
+    ['src/platform/queue/job-runner.ts', '../errors/domain-error'],
+  ])('%s may import %s', async (filePath, importPath) => {
+    expect(await boundaryErrors(filePath, importPath)).toEqual([]);
+  });
+});
