@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -7,7 +9,7 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
   let eslint: ESLint;
 
   beforeAll(() => {
-    eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname });
+    eslint = new ESLint({ cwd: join(__dirname, '../..') });
   });
 
   async function boundaryErrors(filePath: string, importPath: string): Promise<string[]> {
