@@ -337,7 +337,7 @@ describe('settings SPA end to end', () => {
     const portal = await newPage(browser);
     await portal.goto(`${stack.portalUrl}`);
     await portal.locator('#tenant-contoso-onmicrosoft-com').click();
-    await portal.locator('#enterprise-app-orgwide a').click();
+    await portal.locator('#enterprise-app-orgwide a[id^="app-"]').click();
     await portal.locator('#revoke-calendars-readwrite').click();
     await portal.locator('#granted-calendars-readwrite').waitFor({ state: 'detached' });
     await portal.context().close();
@@ -401,7 +401,7 @@ describe('settings SPA end to end', () => {
     const portal = await newPage(browser);
     await portal.goto(`${stack.portalUrl}`);
     await portal.locator('#tenant-contoso-onmicrosoft-com').click();
-    await portal.locator('#enterprise-app-orgwide a').click();
+    await portal.locator('#enterprise-app-orgwide a[id^="app-"]').click();
     for (const permission of excess) {
       const slug = permission.toLowerCase().replaceAll('.', '-');
       await portal.locator(`#revoke-${slug}`).click();
