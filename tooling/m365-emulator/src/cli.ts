@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { consentPoliciesOf } from './cli-options';
 import {
   DEFAULT_DATA_DIR,
   exportCa,
   seedSpecs,
   startEmulator,
-  type ConsentPolicy,
   type SeedName,
   type TenantSpec,
 } from './index';
@@ -21,36 +21,6 @@ const USAGE = `Usage: node dist/cli.js [--port 4010] [--host 127.0.0.1] [--seed 
   --user-consent off         "Do not allow user consent" (members get "Approval required"); default on
   --user-consent-tenant      which tenants --user-consent applies to (default: the seed's first, Contoso)
   --admin-consent-workflow   whether members may request approval; default on with --user-consent off`;
-
-function onOff(flag: string, value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'on' || value === 'off') return value === 'on';
-  throw new Error(`--${flag} takes on or off, not '${value}'`);
-}
-
-/** The --user-consent / --admin-consent-workflow flags as startEmulator's consentPolicies. */
-function consentPoliciesOf(
-  values: {
-    'user-consent'?: string | undefined;
-    'user-consent-tenant'?: string[] | undefined;
-    'admin-consent-workflow'?: string | undefined;
-  },
-  specs: TenantSpec[],
-): Record<string, Partial<ConsentPolicy>> {
-  const userConsent = onOff('user-consent', values['user-consent']);
-  const workflow = onOff('admin-consent-workflow', values['admin-consent-workflow']);
-  if (userConsent === undefined && workflow === undefined) return {};
-  const policy: Partial<ConsentPolicy> = {};
-  if (userConsent !== undefined) policy.userConsent = userConsent ? 'allowed' : 'notAllowed';
-  // Turning user consent off is for showing the approval path, so the workflow comes on with it.
-  const workflowOn = workflow ?? (userConsent === false ? true : undefined);
-  if (workflowOn !== undefined) policy.adminConsentWorkflow = workflowOn;
-  const first = specs[0];
-  const targets =
-    values['user-consent-tenant'] ??
-    (first ? [first.id ?? `${(first.domain ?? 'contoso').toLowerCase()}.onmicrosoft.com`] : []);
-  return Object.fromEntries(targets.map((t) => [t, policy]));
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
