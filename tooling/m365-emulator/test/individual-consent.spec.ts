@@ -312,6 +312,27 @@ describe('admin consent request workflow (seed 001 steps 2–7)', () => {
   });
 });
 
+describe('the admin-consent link an admin can be sent', () => {
+  it('shows the individual app’s permissions in words with the verified publisher, and grants them tenant-wide', async () => {
+    const tenant = await freshTenant('adminlink', NO_USER_CONSENT);
+    const url = `${emu.authorityHost}/${tenant}/v2.0/adminconsent?${new URLSearchParams({
+      client_id: emu.apps.individual.clientId,
+      scope: 'https://graph.microsoft.com/.default',
+      redirect_uri: REDIRECT,
+      state: 'al',
+    }).toString()}`;
+    const admin = `isaiah.langer@${tenant}`;
+    const dialog = await driveSignIn(url, admin);
+    expect(dialog.html).toContain('id="publisher-verified"');
+    for (const text of SEED_DESCRIPTIONS) expect(dialog.html).toContain(esc(text));
+    const done = await driveSignIn(url, admin, { action: 'accept' });
+    expect(done.location?.searchParams.get('admin_consent')).toBe('True');
+    const member = `megan.bowen@${tenant}`;
+    const signedIn = await driveSignIn((await connectUrl(member)).url, member);
+    expect(signedIn.location?.searchParams.get('code')).toBeTruthy();
+  });
+});
+
 describe('outcomes on the redirect URI', () => {
   it('a user cancelling the consent prompt: access_denied, error_subcode=cancel, AADSTS65004', async () => {
     const member = 'diego.siciliani@contoso.com';

@@ -6,7 +6,12 @@ import type { AppRegistration } from '../state/app';
 import { canConsentForOrganization, canGrantAppRoles } from '../state/directory-roles';
 import type { EmulatorState } from '../state/emulator-state';
 import type { UserRecord } from '../state/model';
-import { GRAPH_RESOURCE, OIDC_SCOPES } from '../state/permissions';
+import {
+  consentScreenScopes,
+  GRAPH_RESOURCE,
+  OIDC_SCOPES,
+  scopeDescription,
+} from '../state/permissions';
 import type { TenantState } from '../state/tenant';
 import { aadDescription, appendQuery, errorRedirectUrl } from './aad-errors';
 import { checkSignInRequest, consentPage, pickerUsers, resolveSignIn, signInPage } from './sign-in';
@@ -49,8 +54,10 @@ function permissionList(registration: AppRegistration): string {
     (p) =>
       `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(application)</span></li>`,
   );
-  const delegated = registration.delegatedPermissions.map(
-    (p) => `<li data-permission="${esc(p)}">${esc(p)} <span class="muted">(delegated)</span></li>`,
+  // Delegated permissions read as on Entra's admin prompt ("Read user calendars", …).
+  const delegated = consentScreenScopes(registration.delegatedPermissions).map(
+    (p) =>
+      `<li data-permission="${esc(p)}"><span class="permission-description">${esc(scopeDescription(p, 'admin'))}</span> <span class="muted">(delegated)</span></li>`,
   );
   return `<ul id="requested-permissions">${[...app, ...delegated].join('')}</ul>`;
 }
