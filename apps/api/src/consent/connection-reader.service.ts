@@ -81,7 +81,7 @@ export class ConnectionReader {
     const evaluation = evaluate(
       connection.grantedPermissions,
       settings,
-      this.config.microsoft.appDisplayName,
+      this.config.microsoft.orgwide.displayName,
     );
     const degraded = degradedReasons(evaluation, connection.checkError).length > 0;
     return {
