@@ -5,6 +5,8 @@ import { type Queue } from 'bull';
 import { DomainError } from '../platform/errors/domain-error';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
+import { markQueued, requeueStaleChannels } from '../platform/sync/sync-channel';
+import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { Clock } from '../platform/time/clock';
 import {
   DIRECTORY_JOB,
@@ -12,6 +14,7 @@ import {
   MAX_BACKOFF_MS,
   PROBE_ATTEMPTS,
   RETRY_AFTER_BACKOFF,
+  STALE_SYNC_AFTER_MS,
 } from './directory.constants';
 import { DirectoryRepository } from './directory.repository';
 
@@ -62,7 +65,7 @@ export class DirectoryJobs {
       backoff: { type: RETRY_AFTER_BACKOFF },
     });
     const state = await this.repo.syncState(orgId);
-    state.markQueued(this.clock.now());
+    markQueued(state, this.clock.now());
     await this.repo.saveSyncState(state);
     return jobId;
   }
@@ -75,6 +78,28 @@ export class DirectoryJobs {
       { attempts: PROBE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
     );
     return jobId;
+  }
+
+  /**
+   * Stale-job detection: an org whose sync has said running (or queued) for STALE_SYNC_AFTER_MS
+   * with no live job behind it lost that job (worker killed, job removed); queue it again.
+   * Returns the org ids re-queued.
+   */
+  async requeueStaleSyncs(): Promise<string[]> {
+    const now = this.clock.now();
+    const staleBefore = new Date(now.getTime() - STALE_SYNC_AFTER_MS);
+    const requeued = await requeueStaleChannels({
+      candidates: await this.repo.syncStatesBusySince(staleBefore),
+      staleBefore,
+      now,
+      code: SyncErrorCode.SYNC_JOB_STALE,
+      isJobAlive: (state) => this.jobs.isAlive(syncJobId(state.orgId)),
+      save: (state) => this.repo.saveSyncState(state),
+      enqueue: async (state) => {
+        await this.enqueueSync(state.orgId);
+      },
+    });
+    return requeued.map((state) => state.orgId);
   }
 
   /** Removes the org's waiting and delayed jobs and re-run requests (disconnect). */

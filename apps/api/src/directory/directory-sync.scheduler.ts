@@ -6,7 +6,12 @@ import { ConnectionReader } from '../consent/connection-reader.service';
 import { Clock } from '../platform/time/clock';
 import { DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
-import { DIRECTORY_SYNC_CRON, REPROBE_AFTER_MS, REPROBE_CRON } from './directory.constants';
+import {
+  DIRECTORY_SYNC_CRON,
+  REPROBE_AFTER_MS,
+  REPROBE_CRON,
+  STALE_SYNC_CRON,
+} from './directory.constants';
 
 /** Crons that only enqueue keyed jobs; the processor does the work. */
 @Injectable()
@@ -37,6 +42,15 @@ export class DirectorySyncScheduler {
       }
     }
     return queued;
+  }
+
+  /** Syncs whose job died are queued again (platform/sync stale-job detection). */
+  @Cron(STALE_SYNC_CRON, { name: 'directory.requeue-stale' })
+  @CreateRequestContext()
+  async requeueStaleSyncs(): Promise<number> {
+    const orgIds = await this.jobs.requeueStaleSyncs();
+    if (orgIds.length > 0) this.logger.warn({ orgIds }, 'stale directory syncs queued again');
+    return orgIds.length;
   }
 
   /** One probe per in-scope member whose last probe is missing or old. */

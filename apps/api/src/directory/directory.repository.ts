@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { type PageCounts } from '../platform/sync/sync-channel';
 import { directoryAddresses, normalizeAddress } from './address-mapping';
 import { completeFields } from './directory.mapper';
 import { DirectoryProbe } from './entities/directory-probe.entity';
@@ -10,13 +11,6 @@ import {
   type DirectoryUserFields,
   type MailboxState,
 } from './entities/directory-user.entity';
-
-/** What one committed page changed. */
-export interface PageCounts {
-  added: number;
-  updated: number;
-  removed: number;
-}
 
 /** Every query of the directory feature. Each one is scoped by org. */
 @Injectable()
@@ -35,6 +29,20 @@ export class DirectoryRepository {
 
   async saveSyncState(state: DirectorySyncState): Promise<void> {
     await this.em.persistAndFlush(state);
+  }
+
+  /** Orgs whose sync has been running or queued since before `before` (candidates for stale). */
+  syncStatesBusySince(before: Date): Promise<DirectorySyncState[]> {
+    return this.em.find(
+      DirectorySyncState,
+      {
+        $or: [
+          { stage: 'running', startedAt: { $lt: before } },
+          { stage: 'queued', queuedAt: { $lt: before } },
+        ],
+      },
+      { orderBy: { orgId: 'asc' }, refresh: true },
+    );
   }
 
   // ---- users ---------------------------------------------------------------------------------

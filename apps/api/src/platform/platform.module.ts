@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { QueueModule } from './queue/queue.module';
+import { SyncModule } from './sync/sync.module';
 import { TimeModule } from './time/time.module';
 
 /** Infrastructure shared by both entrypoints; no business rules live here. */
@@ -25,6 +26,7 @@ export class PlatformModule {
         CryptoModule,
         GraphModule,
         LifecycleModule,
+        SyncModule,
       ],
     };
   }

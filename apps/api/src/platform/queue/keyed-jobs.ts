@@ -102,6 +102,14 @@ export class KeyedJobs<T> {
     return removed;
   }
 
+  /** True while the key's job waits, is delayed for a retry, or runs (a live worker holds it). */
+  async isAlive(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    return state === 'active' || isPending(state);
+  }
+
   /** True when a re-run is pending for the key (for tests and status). */
   async hasRerunFlag(jobId: string): Promise<boolean> {
     return (await this.queue.client.exists(this.flagKey(jobId))) === 1;

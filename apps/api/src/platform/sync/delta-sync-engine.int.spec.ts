@@ -1,0 +1,388 @@
+import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import {
+  GraphRequestError,
+  MicrosoftGraph,
+  type BoundGraphClient,
+  type DeltaPage,
+  type GraphUser,
+} from '@rox365/graph-client';
+import { type RunningEmulator } from '@rox365/m365-emulator';
+
+import { startTestEmulator, tenantIdOf } from '../../../test/support/emulator';
+import { newOrgId } from '../../../test/support/test-env';
+import { buildOrmOptions } from '../database/mikro-orm.config';
+import { Transactions } from '../database/transactions.service';
+import { type Clock } from '../time/clock';
+import { DeltaSyncEngine, type DeltaChannel, type SyncFailure } from './delta-sync-engine.service';
+import { NO_COUNTS, type PageCounts, type SyncChannelState } from './sync-channel';
+
+const TENANT_USERS = 25;
+// Small pages, so one round spans three of them.
+const PAGE_SIZE = 10;
+
+/**
+ * The engine with a channel of its own, not the directory's: Graph users through graph-client
+ * against the emulator as the page source, and two tables of this spec as the store.
+ */
+describe('DeltaSyncEngine (Postgres + emulator)', () => {
+  let orm: MikroORM;
+  let emu: RunningEmulator;
+  let tenantId: string;
+  let client: BoundGraphClient;
+  let engine: DeltaSyncEngine;
+  let now = new Date('2026-11-20T08:00:00Z');
+
+  beforeAll(async () => {
+    orm = await MikroORM.init(
+      buildOrmOptions({ database: { url: inject('databaseUrl'), poolMax: 2 }, nodeEnv: 'test' }),
+    );
+    const connection = orm.em.getConnection();
+    await connection.execute(
+      `create table if not exists sync_spec_item (
+         org_id text not null, id text not null, display_name text, seen_round int not null,
+         primary key (org_id, id))`,
+    );
+    await connection.execute(
+      `create table if not exists sync_spec_state (org_id text primary key, state jsonb not null)`,
+    );
+    emu = await startTestEmulator('http://127.0.0.1:9', {
+      seed: [{ domain: 'contoso', users: TENANT_USERS }],
+    });
+    tenantId = tenantIdOf(emu, 'contoso.com');
+    await emu.control.adminConsent(tenantId);
+    const graph = new MicrosoftGraph({
+      authorityHost: emu.authorityHost,
+      graphBaseUrl: emu.graphBaseUrl,
+      clientId: emu.apps.orgwide.clientId,
+      credential: { kind: 'secret', secret: emu.apps.orgwide.clientSecret },
+    });
+    client = graph.forTenant(tenantId);
+    const clock: Clock = { now: () => now };
+    engine = new DeltaSyncEngine(clock, new Transactions(orm.em));
+  });
+
+  afterAll(async () => {
+    await emu?.stop();
+    await orm?.close(true);
+  });
+
+  // Every database call runs in a request context, as in a job, so transactions join.
+  const inContext = <T>(work: () => Promise<T>) => RequestContext.create(orm.em, work);
+
+  async function loadState(orgId: string): Promise<SyncChannelState> {
+    const rows = await orm.em.execute<{ state: SyncChannelState }[]>(
+      'select state from sync_spec_state where org_id = ?',
+      [orgId],
+    );
+    const stored = rows[0]?.state;
+    const dates = [
+      'cursorAt',
+      'queuedAt',
+      'startedAt',
+      'lastSyncAt',
+      'lastFullSyncAt',
+      'lastErrorAt',
+    ];
+    if (!stored) {
+      return {
+        stage: 'never',
+        cursor: null,
+        cursorAt: null,
+        fullRound: 0,
+        queuedAt: null,
+        startedAt: null,
+        lastSyncAt: null,
+        lastFullSyncAt: null,
+        lastErrorCode: null,
+        lastErrorAt: null,
+        lastCounts: { ...NO_COUNTS },
+      };
+    }
+    const record = stored as unknown as Record<string, unknown>;
+    for (const key of dates)
+      if (typeof record[key] === 'string') record[key] = new Date(record[key]);
+    return stored;
+  }
+
+  async function items(orgId: string): Promise<{ id: string; display_name: string | null }[]> {
+    return orm.em.execute(
+      'select id, display_name from sync_spec_item where org_id = ? order by id',
+      [orgId],
+    );
+  }
+
+  function channel(
+    orgId: string,
+    state: SyncChannelState,
+    over: Partial<DeltaChannel<GraphUser, SyncChannelState, SyncFailure>> = {},
+  ): DeltaChannel<GraphUser, SyncChannelState, SyncFailure> {
+    return {
+      key: { orgId, kind: 'spec-users', mailboxKey: '' },
+      state,
+      saveState: async (s) => {
+        await orm.em.execute(
+          `insert into sync_spec_state (org_id, state) values (?, ?::jsonb)
+           on conflict (org_id) do update set state = excluded.state`,
+          [orgId, JSON.stringify(s)],
+        );
+      },
+      pages: (cursor) =>
+        client.deltaPages<GraphUser>(
+          cursor ?? client.url('/users/delta', { $select: 'id,displayName' }),
+          { headers: { Prefer: `odata.maxpagesize=${PAGE_SIZE}` } },
+        ),
+      applyPage: (page, round) => applyPage(orgId, page, round),
+      reconcile: async (round) =>
+        Number(
+          (
+            await orm.em.execute<{ n: number }[]>(
+              `with gone as (delete from sync_spec_item where org_id = ? and seen_round < ? returning 1)
+               select count(*)::int as n from gone`,
+              [orgId, round],
+            )
+          )[0]?.n ?? 0,
+        ),
+      count: async () =>
+        Number(
+          (
+            await orm.em.execute<{ n: number }[]>(
+              'select count(*)::int as n from sync_spec_item where org_id = ?',
+              [orgId],
+            )
+          )[0]?.n ?? 0,
+        ),
+      isCursorUsable: () => true,
+      classifyFailure: (error) => ({
+        code: error instanceof GraphRequestError ? `GRAPH_${error.status}` : 'SPEC_FAILED',
+        error,
+        willRetry: error instanceof GraphRequestError ? error.isTransient : true,
+      }),
+      ...over,
+    };
+  }
+
+  // One transaction per page: upsert what Graph sent (marking it seen in `round`), delete removals.
+  function applyPage(
+    orgId: string,
+    page: DeltaPage<GraphUser>,
+    round: number,
+  ): Promise<PageCounts> {
+    return orm.em.transactional(async (em) => {
+      const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
+      for (const user of page.items) {
+        const [row] = await em.execute<{ display_name: string | null }[]>(
+          'select display_name from sync_spec_item where org_id = ? and id = ?',
+          [orgId, user.id],
+        );
+        const name = user.displayName ?? row?.display_name ?? null;
+        if (!row) counts.added += 1;
+        else if (row.display_name !== name) counts.updated += 1;
+        await em.execute(
+          `insert into sync_spec_item (org_id, id, display_name, seen_round) values (?, ?, ?, ?)
+           on conflict (org_id, id) do update set display_name = excluded.display_name,
+             seen_round = greatest(sync_spec_item.seen_round, excluded.seen_round)`,
+          [orgId, user.id, name, round],
+        );
+      }
+      for (const removed of page.removed) {
+        const gone = await em.execute<{ id: string }[]>(
+          'delete from sync_spec_item where org_id = ? and id = ? returning id',
+          [orgId, removed.id],
+        );
+        counts.removed += gone.length;
+      }
+      return counts;
+    });
+  }
+
+  async function run(orgId: string, over: Parameters<typeof channel>[2] = {}, final = false) {
+    return inContext(async () => {
+      const state = await loadState(orgId);
+      try {
+        return await engine.run(channel(orgId, state, over), { isFinalAttempt: final });
+      } finally {
+        now = new Date(now.getTime() + 60_000);
+      }
+    });
+  }
+
+  const state = (orgId: string) => inContext(() => loadState(orgId));
+  const deltaCalls = () => emu.control.requests({ pathContains: '/users/delta' });
+
+  it('a first run is a full round over every page; the cursor is stored once it is committed', async () => {
+    const orgId = newOrgId();
+    await emu.control.clearRequests();
+    expect(await run(orgId)).toEqual({
+      added: TENANT_USERS,
+      updated: 0,
+      removed: 0,
+      total: TENANT_USERS,
+      full: true,
+    });
+    expect(await deltaCalls()).toHaveLength(Math.ceil(TENANT_USERS / PAGE_SIZE));
+    const stored = await state(orgId);
+    expect(stored).toMatchObject({ stage: 'ok', fullRound: 1, lastErrorCode: null });
+    expect(stored.cursor).toMatch(/deltatoken=/i);
+    expect(stored.lastFullSyncAt).toEqual(stored.lastSyncAt);
+    expect(await inContext(() => items(orgId))).toHaveLength(TENANT_USERS);
+  });
+
+  it('resumes from the cursor: only changes arrive, and nothing is reconciled', async () => {
+    const orgId = newOrgId();
+    const { total } = await run(orgId);
+    const before = await state(orgId);
+    const added = await emu.control.addUser(tenantId, {
+      userPrincipalName: `engine.${orgId}@contoso.com`,
+      displayName: 'Engine Added',
+    });
+    const [first, second] = await inContext(() => items(orgId));
+    await emu.control.updateUser(tenantId, first!.id, { displayName: 'Renamed by the spec' });
+    await emu.control.deleteUser(tenantId, second!.id);
+    await emu.control.clearRequests();
+
+    const outcome = await run(orgId);
+    expect(outcome).toEqual({ added: 1, updated: 1, removed: 1, total, full: false });
+    const calls = await deltaCalls();
+    expect(calls[0]?.query).toMatch(/deltatoken=/i);
+    const after = await state(orgId);
+    expect(after.fullRound).toBe(before.fullRound);
+    expect(after.cursor).not.toBe(before.cursor);
+    expect(after.lastFullSyncAt).toEqual(before.lastFullSyncAt);
+    expect((await inContext(() => items(orgId))).map((i) => i.id)).toContain(added.id);
+    await emu.control.deleteUser(tenantId, added.id, { hard: true });
+  });
+
+  it('a dead cursor (410) runs a full round that deletes what it did not see', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    const [doomed] = await inContext(() => items(orgId));
+    // Hard-deleted while the token is dead: no @removed will ever say so.
+    await emu.control.deleteUser(tenantId, doomed!.id, { hard: true });
+    await emu.control.expireDeltaTokens(tenantId, { resource: 'users' });
+    await emu.control.clearRequests();
+
+    const outcome = await run(orgId);
+    expect(outcome.full).toBe(true);
+    expect(outcome.removed).toBe(1);
+    expect(outcome.total).toBe((await inContext(() => items(orgId))).length);
+    expect((await deltaCalls()).some((c) => c.status === 410)).toBe(true);
+    expect((await inContext(() => items(orgId))).map((i) => i.id)).not.toContain(doomed!.id);
+    expect(await state(orgId)).toMatchObject({ stage: 'ok', fullRound: 2, lastErrorCode: null });
+  });
+
+  it('an unusable cursor (too old, other host) is not even tried: a full round instead', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    await emu.control.clearRequests();
+    const outcome = await run(orgId, { isCursorUsable: () => false });
+    expect(outcome.full).toBe(true);
+    const calls = await deltaCalls();
+    expect(calls.some((c) => /deltatoken=/i.test(c.query))).toBe(false);
+    expect(outcome.updated).toBe(0);
+  });
+
+  it('a page that fails keeps the old cursor and the reason; the next run resumes from it', async () => {
+    const orgId = newOrgId();
+    const { total } = await run(orgId);
+    const before = await state(orgId);
+    // More changes than one page holds, so the resumed round has a second page; that one fails.
+    const hires = [];
+    for (let i = 0; i < PAGE_SIZE + 5; i += 1) {
+      hires.push(
+        await emu.control.addUser(tenantId, {
+          userPrincipalName: `hire${i}.${orgId}@contoso.com`,
+          displayName: `Hire ${i}`,
+        }),
+      );
+    }
+    await emu.control.addFault({
+      match: 'GET /v1.0/users/delta\\?.*skiptoken',
+      status: 403,
+      count: 1,
+    });
+    try {
+      await expect(run(orgId)).rejects.toBeInstanceOf(GraphRequestError);
+    } finally {
+      await emu.control.clearFaults();
+    }
+    const failed = await state(orgId);
+    expect(failed).toMatchObject({ stage: 'failed', lastErrorCode: 'GRAPH_403' });
+    expect(failed.cursor).toBe(before.cursor);
+    expect(failed.lastSyncAt).toEqual(before.lastSyncAt);
+    // The first page's rows were committed on their own.
+    const committed = (await inContext(() => items(orgId))).length - total;
+    expect(committed).toBe(PAGE_SIZE);
+
+    // Replaying from the old cursor brings the first page again: no row is added twice.
+    await emu.control.clearRequests();
+    const outcome = await run(orgId);
+    expect((await deltaCalls())[0]?.query).toMatch(/deltatoken=/i);
+    expect(outcome).toMatchObject({ added: hires.length - committed, full: false });
+    expect(outcome.total).toBe(total + hires.length);
+    expect(await state(orgId)).toMatchObject({ stage: 'ok', lastErrorCode: null });
+    for (const hire of hires) await emu.control.deleteUser(tenantId, hire.id, { hard: true });
+  });
+
+  it('a full round that fails after a dead cursor stores no cursor: the next run starts over', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    await emu.control.expireDeltaTokens(tenantId, { resource: 'users' });
+    await emu.control.addFault({
+      match: 'GET /v1.0/users/delta\\?.*skiptoken',
+      status: 403,
+      count: 1,
+    });
+    try {
+      await expect(run(orgId)).rejects.toBeInstanceOf(GraphRequestError);
+    } finally {
+      await emu.control.clearFaults();
+    }
+    expect(await state(orgId)).toMatchObject({ stage: 'failed', cursor: null, fullRound: 2 });
+    const outcome = await run(orgId);
+    expect(outcome.full).toBe(true);
+    expect(await state(orgId)).toMatchObject({ stage: 'ok', fullRound: 3 });
+  });
+
+  it('a retryable failure says queued, unless it was the last attempt', async () => {
+    const orgId = newOrgId();
+    await emu.control.addFault({ match: 'GET /v1.0/users/delta', status: 400, count: 2 });
+    try {
+      const retrying = {
+        classifyFailure: (error: unknown) => ({ code: 'SPEC_RETRY', error, willRetry: true }),
+      };
+      await expect(run(orgId, retrying)).rejects.toBeInstanceOf(GraphRequestError);
+      expect(await state(orgId)).toMatchObject({ stage: 'queued', lastErrorCode: 'SPEC_RETRY' });
+      await expect(run(orgId, retrying, true)).rejects.toBeInstanceOf(GraphRequestError);
+      expect(await state(orgId)).toMatchObject({ stage: 'failed', lastErrorCode: 'SPEC_RETRY' });
+    } finally {
+      await emu.control.clearFaults();
+    }
+  });
+
+  it('the cursor and the commit hook share one transaction: a failing hook moves nothing', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    const before = await state(orgId);
+    await emu.control.addUser(tenantId, {
+      userPrincipalName: `hook.${orgId}@contoso.com`,
+      displayName: 'Hook',
+    });
+    await expect(
+      run(orgId, {
+        onCommitted: async () => {
+          await orm.em.execute('select 1');
+          throw new Error('audit insert failed');
+        },
+      }),
+    ).rejects.toThrow('audit insert failed');
+    const after = await state(orgId);
+    expect(after.cursor).toBe(before.cursor);
+    expect(after.lastSyncAt).toEqual(before.lastSyncAt);
+    expect(after).toMatchObject({ stage: 'queued', lastErrorCode: 'SPEC_FAILED' });
+    // The page was committed: the next run sees the user again and counts no new row.
+    const outcome = await run(orgId);
+    expect(outcome).toMatchObject({ added: 0, full: false });
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  isStale,
+  markQueued,
+  markRunning,
+  NO_COUNTS,
+  requeueStaleChannels,
+  type SyncChannelState,
+} from './sync-channel';
+
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 8, minute));
+
+function channel(over: Partial<SyncChannelState> = {}): SyncChannelState & { orgId: string } {
+  return {
+    orgId: 'o1',
+    stage: 'never',
+    cursor: null,
+    cursorAt: null,
+    fullRound: 0,
+    queuedAt: null,
+    startedAt: null,
+    lastSyncAt: null,
+    lastFullSyncAt: null,
+    lastErrorCode: null,
+    lastErrorAt: null,
+    lastCounts: { ...NO_COUNTS },
+    ...over,
+  };
+}
+
+describe('sync channel state', () => {
+  it('a running channel stays running when queued again (its keyed job re-runs after it)', () => {
+    const state = channel();
+    markRunning(state, at(1));
+    markQueued(state, at(2));
+    expect(state).toMatchObject({ stage: 'running', queuedAt: at(2), startedAt: at(1) });
+    const idle = channel({ stage: 'ok' });
+    markQueued(idle, at(3));
+    expect(idle.stage).toBe('queued');
+  });
+
+  it.each([
+    ['running since before the limit', { stage: 'running', startedAt: at(1) }, true],
+    ['running since after the limit', { stage: 'running', startedAt: at(20) }, false],
+    ['queued long ago and never started', { stage: 'queued', queuedAt: at(1) }, true],
+    [
+      'queued long ago, started since (waiting for a retry)',
+      { stage: 'queued', queuedAt: at(1), startedAt: at(2) },
+      false,
+    ],
+    [
+      'queued long ago after an older run',
+      { stage: 'queued', queuedAt: at(5), startedAt: at(1) },
+      true,
+    ],
+    ['ok', { stage: 'ok', startedAt: at(1) }, false],
+    ['failed', { stage: 'failed', startedAt: at(1) }, false],
+  ] as const)('%s → stale %s', (_name, over, expected) => {
+    expect(isStale(channel(over), at(10))).toBe(expected);
+  });
+
+  it('re-queues only stale channels whose job is gone, with the reason', async () => {
+    const dead = { ...channel({ stage: 'running', startedAt: at(1) }), orgId: 'dead' };
+    const alive = { ...channel({ stage: 'running', startedAt: at(1) }), orgId: 'alive' };
+    const fresh = { ...channel({ stage: 'running', startedAt: at(30) }), orgId: 'fresh' };
+    const saved: string[] = [];
+    const enqueued: string[] = [];
+    const requeued = await requeueStaleChannels({
+      candidates: [dead, alive, fresh],
+      staleBefore: at(10),
+      now: at(40),
+      code: 'SYNC_JOB_STALE',
+      isJobAlive: (s) => Promise.resolve(s.orgId === 'alive'),
+      save: (s) => Promise.resolve(void saved.push(s.orgId)),
+      enqueue: (s) => Promise.resolve(void enqueued.push(s.orgId)),
+    });
+    expect(requeued.map((s) => s.orgId)).toEqual(['dead']);
+    expect(saved).toEqual(['dead']);
+    expect(enqueued).toEqual(['dead']);
+    expect(dead).toMatchObject({
+      stage: 'queued',
+      queuedAt: at(40),
+      lastErrorCode: 'SYNC_JOB_STALE',
+      lastErrorAt: at(40),
+    });
+    expect(alive.stage).toBe('running');
+  });
+});
