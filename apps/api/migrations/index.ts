@@ -4,6 +4,7 @@ import { Migration20261122032119 } from './Migration20261122032119';
 import { Migration20261122034125_consent } from './Migration20261122034125_consent';
 import { Migration20261122034631_directory } from './Migration20261122034631_directory';
 import { Migration20261128085734_tenant_proof } from './Migration20261128085734_tenant_proof';
+import { Migration20261128093341_auth_state } from './Migration20261128093341_auth_state';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122034125_consent', class: Migration20261122034125_consent },
   { name: 'Migration20261122034631_directory', class: Migration20261122034631_directory },
   { name: 'Migration20261128085734_tenant_proof', class: Migration20261128085734_tenant_proof },
+  { name: 'Migration20261128093341_auth_state', class: Migration20261128093341_auth_state },
 ];

@@ -1,4 +1,4 @@
-import { ConsentState } from './consent/entities/consent-state.entity';
+import { AuthState } from './consent/auth-state/auth-state.entity';
 import { IndividualConnection } from './consent/entities/individual-connection.entity';
 import { MemberOverride } from './consent/entities/member-override.entity';
 import { OrgwideConnection } from './consent/entities/orgwide-connection.entity';
@@ -16,7 +16,7 @@ export const ENTITIES = [
   OrgwideSettings,
   MemberOverride,
   OrgwideConnection,
-  ConsentState,
+  AuthState,
   IndividualConnection,
   DirectoryUser,
   DirectorySyncState,

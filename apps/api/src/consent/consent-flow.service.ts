@@ -19,9 +19,10 @@ import { requestContext } from '../platform/http/request-context';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { judgeAdmin, signInFailure } from './admin-sign-in';
-import { bindingMatches, newBrowserBinding } from './browser-binding';
+import { AuthState } from './auth-state/auth-state.entity';
+import { AuthStateRepository } from './auth-state/auth-state.repository';
+import { bindingMatches, newBrowserBinding } from './auth-state/browser-binding';
 import { evaluate } from './consent-policy';
-import { ConsentStateRepository } from './consent-state.repository';
 import {
   CODE_VERIFIER_COLUMN,
   CONSENT_CALLBACK_PATH,
@@ -30,7 +31,6 @@ import {
   CONSENT_STATE_BYTES,
 } from './consent.constants';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
-import { ConsentState } from './entities/consent-state.entity';
 import { OrgwideConnection } from './entities/orgwide-connection.entity';
 import { IndividualConnectionsService } from './individual-connections.service';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
@@ -74,7 +74,7 @@ export class ConsentFlowService {
     private readonly graph: OrgwideGraph,
     private readonly settings: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
-    private readonly states: ConsentStateRepository,
+    private readonly states: AuthStateRepository,
     private readonly individual: IndividualConnectionsService,
     private readonly permissions: PermissionCheckService,
     private readonly lifecycle: LifecycleRegistry,
@@ -117,11 +117,12 @@ export class ConsentFlowService {
     const nonce = randomBytes(CONSENT_STATE_BYTES).toString('base64url');
     const pkce = DelegatedAuth.createPkce();
     const binding = newBrowserBinding();
-    const attempt = new ConsentState({
+    const attempt = new AuthState({
       id: randomUUID(),
       stateHash: sha256Hex(state),
+      flow: 'orgwide',
       orgId,
-      adminRoxUserId,
+      roxUserId: adminRoxUserId,
       tenantId,
       stage: 'sign_in',
       purpose: connection ? 'reconsent' : 'connect',
@@ -170,7 +171,9 @@ export class ConsentFlowService {
     browserBinding: string | null,
   ): Promise<CallbackResult> {
     const now = this.clock.now();
-    const attempt = query.state ? await this.states.findByHash(sha256Hex(query.state)) : null;
+    const found = query.state ? await this.states.findByHash(sha256Hex(query.state)) : null;
+    // Only an org-wide state (which always names its tenant) completes an org-wide connect.
+    const attempt = found?.flow === 'orgwide' && found.tenantId ? found : null;
     if (!attempt) return this.finish(null, 'state_invalid');
     if (attempt.usedAt) return this.finish(attempt, 'state_reused');
     if (attempt.isExpired(now)) return this.finish(attempt, 'state_expired');
@@ -179,14 +182,16 @@ export class ConsentFlowService {
     if (!bindingMatches(browserBinding, attempt.browserBindingHash)) {
       return this.finish(attempt, 'browser_mismatch', { stage: attempt.stage });
     }
+    const tenantId = attempt.tenantId ?? '';
     return attempt.stage === 'sign_in'
-      ? this.afterSignIn(attempt, query)
-      : this.afterConsent(attempt, query);
+      ? this.afterSignIn(attempt, tenantId, query)
+      : this.afterConsent(attempt, tenantId, query);
   }
 
   // Leg 1: only a Microsoft-signed ID token of an administrator of the tenant moves on.
   private async afterSignIn(
-    attempt: ConsentState,
+    attempt: AuthState,
+    tenantId: string,
     query: ConsentCallbackQuery,
   ): Promise<CallbackResult> {
     const refusal = refusalOutcome(query);
@@ -199,13 +204,13 @@ export class ConsentFlowService {
     let verdict;
     try {
       const admin = await this.graph.signIn.complete({
-        tenantId: attempt.tenantId,
+        tenantId: tenantId,
         code: query.code,
         codeVerifier: this.cipher.decrypt(attempt.codeVerifierSealed, CODE_VERIFIER_COLUMN),
         redirectUri: this.redirectUri(),
         nonceSha256: attempt.nonceHash,
       });
-      verdict = judgeAdmin(admin, attempt.tenantId);
+      verdict = judgeAdmin(admin, tenantId);
     } catch (error) {
       verdict = signInFailure(error);
       if (verdict.outcome === 'microsoft_error') {
@@ -222,11 +227,12 @@ export class ConsentFlowService {
     }
 
     const state = randomBytes(CONSENT_STATE_BYTES).toString('base64url');
-    const consentLeg = new ConsentState({
+    const consentLeg = new AuthState({
       id: randomUUID(),
       stateHash: sha256Hex(state),
+      flow: 'orgwide',
       orgId: attempt.orgId,
-      adminRoxUserId: attempt.adminRoxUserId,
+      roxUserId: attempt.roxUserId,
       tenantId: admin.tenantId,
       stage: 'consent',
       purpose: attempt.purpose,
@@ -234,9 +240,9 @@ export class ConsentFlowService {
       now: this.clock.now(),
       ttlSeconds: this.config.orgwide.consentStateTtlSeconds,
     });
-    consentLeg.signInId = attempt.id;
-    consentLeg.adminObjectId = admin.userId;
-    consentLeg.adminUsername = admin.username;
+    consentLeg.previousId = attempt.id;
+    consentLeg.microsoftUserId = admin.userId;
+    consentLeg.microsoftUsername = admin.username;
     await this.tx.run(async () => {
       await this.states.add(consentLeg);
       await this.audit.record({
@@ -249,7 +255,7 @@ export class ConsentFlowService {
           adminObjectId: admin.userId,
           roles: admin.roleTemplateIds,
         },
-        actor: { id: attempt.adminRoxUserId, role: 'admin' },
+        actor: { id: attempt.roxUserId, role: 'admin' },
       });
     });
     return {
@@ -264,7 +270,8 @@ export class ConsentFlowService {
 
   // Leg 2: Microsoft's answer to the admin-consent page, for the tenant leg 1 proved.
   private async afterConsent(
-    attempt: ConsentState,
+    attempt: AuthState,
+    tenantId: string,
     query: ConsentCallbackQuery,
   ): Promise<CallbackResult> {
     const refusal = refusalOutcome(query);
@@ -272,31 +279,31 @@ export class ConsentFlowService {
     if (query.admin_consent?.toLowerCase() !== 'true') {
       return this.finish(attempt, 'microsoft_error', { error: 'admin_consent_missing' });
     }
-    if ((query.tenant ?? '').toLowerCase() !== attempt.tenantId) {
+    if ((query.tenant ?? '').toLowerCase() !== tenantId) {
       // Logged for the admin's audit trail; the value itself decides nothing.
       return this.finish(attempt, 'tenant_mismatch', {
-        requestedTenantId: attempt.tenantId,
+        requestedTenantId: tenantId,
         returnedTenant: (query.tenant ?? '').slice(0, 64),
       });
     }
 
-    const grant = await this.acquireGrant(attempt.tenantId);
+    const grant = await this.acquireGrant(tenantId);
     if (!grant.ok) return this.finish(attempt, grant.outcome, { error: grant.error });
 
     const existing = await this.connections.find(attempt.orgId);
-    if (existing && existing.tenantId !== attempt.tenantId) {
-      return this.finish(attempt, 'tenant_mismatch', { requestedTenantId: attempt.tenantId });
+    if (existing && existing.tenantId !== tenantId) {
+      return this.finish(attempt, 'tenant_mismatch', { requestedTenantId: tenantId });
     }
     const connection =
       existing ??
       new OrgwideConnection({
         orgId: attempt.orgId,
-        tenantId: attempt.tenantId,
+        tenantId: tenantId,
         grantedPermissions: grant.roles,
-        connectedBy: attempt.adminRoxUserId,
+        connectedBy: attempt.roxUserId,
         now: this.clock.now(),
       });
-    connection.consentedByUsername = attempt.adminUsername;
+    connection.consentedByUsername = attempt.microsoftUsername;
     const changes = existing ? existing.recordGrant(grant.roles, this.clock.now()) : null;
     await this.permissions.refreshDelegatedGrants(connection);
 
@@ -323,11 +330,11 @@ export class ConsentFlowService {
         // Another org connected this tenant after our check: the unique index decided.
         return null;
       } else {
-        await this.individual.supersedeAll(attempt.orgId, attempt.adminRoxUserId, attempt.tenantId);
+        await this.individual.supersedeAll(attempt.orgId, attempt.roxUserId, tenantId);
       }
       return this.finish(attempt, outcome, {
         purpose: attempt.purpose,
-        adminUsername: attempt.adminUsername,
+        adminUsername: attempt.microsoftUsername,
         grantedPermissions: connection.grantedPermissions,
         missingPermissions: evaluation.missing.map((m) => m.permission),
         ...(changes ? { added: changes.added, removed: changes.removed } : {}),
@@ -376,7 +383,7 @@ export class ConsentFlowService {
   }
 
   private async finish(
-    attempt: ConsentState | null,
+    attempt: AuthState | null,
     outcome: ConsentOutcome,
     details: Record<string, unknown> = {},
   ): Promise<CallbackResult> {
@@ -395,7 +402,7 @@ export class ConsentFlowService {
           action: 'orgwide.consent-outcome',
           target: { type: 'orgwide_connection', id: attempt.orgId },
           details: { outcome, tenantId: attempt.tenantId, ...details },
-          actor: { id: attempt.adminRoxUserId, role: 'admin' },
+          actor: { id: attempt.roxUserId, role: 'admin' },
         });
       });
     } else {

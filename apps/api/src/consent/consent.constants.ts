@@ -27,8 +27,8 @@ export const ENTERPRISE_APP_REMOVAL_STEPS = (appDisplayName: string): string[] =
   'Optional: if you created an Exchange ApplicationAccessPolicy for the app, remove it in Exchange Online PowerShell with Remove-ApplicationAccessPolicy.',
 ];
 
-/** The sealed PKCE verifier of an admin's sign-in (registered for re-encryption). */
-export const CODE_VERIFIER_COLUMN = 'orgwide_consent_state.code_verifier_sealed';
+/** The sealed PKCE verifier of a sign-in (registered for re-encryption). */
+export const CODE_VERIFIER_COLUMN = 'auth_state.code_verifier_sealed';
 
 /** The status's directory section before the directory feature has anything to say. */
 export const EMPTY_DIRECTORY_SUMMARY: OrgwideStatus['directory'] = {

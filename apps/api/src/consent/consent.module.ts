@@ -4,10 +4,10 @@ import { Module } from '@nestjs/common';
 import { MembersModule } from '../members/members.module';
 import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
 import { QUEUE } from '../platform/queue/queue-names';
+import { AuthStateRepository } from './auth-state/auth-state.repository';
 import { ConnectionReader } from './connection-reader.service';
 import { ConsentFlowService } from './consent-flow.service';
 import { ConsentLifecycle } from './consent-lifecycle';
-import { ConsentStateRepository } from './consent-state.repository';
 import { CODE_VERIFIER_COLUMN } from './consent.constants';
 import { DisconnectService } from './disconnect.service';
 import { IndividualConnectionRepository } from './individual-connection.repository';
@@ -36,7 +36,7 @@ ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
   providers: [
     OrgwideSettingsRepository,
     OrgwideConnectionRepository,
-    ConsentStateRepository,
+    AuthStateRepository,
     IndividualConnectionRepository,
     MemberLookup,
     OrgwideSettingsService,

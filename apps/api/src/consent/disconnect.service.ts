@@ -8,7 +8,7 @@ import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
-import { ConsentStateRepository } from './consent-state.repository';
+import { AuthStateRepository } from './auth-state/auth-state.repository';
 import { ENTERPRISE_APP_REMOVAL_STEPS } from './consent.constants';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
@@ -27,7 +27,7 @@ export class DisconnectService {
     private readonly graph: OrgwideGraph,
     private readonly settings: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
-    private readonly states: ConsentStateRepository,
+    private readonly states: AuthStateRepository,
     private readonly lifecycle: LifecycleRegistry,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
@@ -51,7 +51,7 @@ export class DisconnectService {
     // leaves the org connected with its data, and disconnecting again is safe.
     const receipt = await this.tx.run(async () => {
       const removed = await this.lifecycle.purgeOrg(orgId);
-      removed.orgwide_consent_state = await this.states.deleteForOrg(orgId);
+      removed.auth_state = await this.states.deleteForOrg(orgId);
       removed.orgwide_connection = await this.connections.delete(orgId);
 
       const now = this.clock.now();

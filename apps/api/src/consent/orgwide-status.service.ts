@@ -5,9 +5,9 @@ import { type OrgwideStatus } from '@rox365/contracts';
 import { AppConfig } from '../config/app-config';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
+import { AuthStateRepository } from './auth-state/auth-state.repository';
 import { ConnectionReader } from './connection-reader.service';
 import { degradedReasons, evaluate, statusFeatures, workingCapabilities } from './consent-policy';
-import { ConsentStateRepository } from './consent-state.repository';
 import { EMPTY_DIRECTORY_SUMMARY } from './consent.constants';
 import { MemberLookup } from './member-lookup';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
@@ -23,7 +23,7 @@ export class OrgwideStatusService {
     private readonly config: AppConfig,
     private readonly settingsRepo: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
-    private readonly states: ConsentStateRepository,
+    private readonly states: AuthStateRepository,
     private readonly reader: ConnectionReader,
     private readonly lifecycle: LifecycleRegistry,
     private readonly clock: Clock,
@@ -48,7 +48,7 @@ export class OrgwideStatusService {
     if (!settings) return { ...base, state: 'not_configured' };
     const connection = await this.connections.find(orgId);
     if (!connection) {
-      const pending = await this.states.findPending(orgId, this.clock.now());
+      const pending = await this.states.findPending(orgId, 'orgwide', this.clock.now());
       const state = pending
         ? 'consent_pending'
         : settings.disconnectedAt

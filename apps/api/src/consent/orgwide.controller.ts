@@ -20,7 +20,12 @@ import { AppConfig } from '../config/app-config';
 import { Public, Roles } from '../platform/auth/access.decorators';
 import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
-import { bindingCookie, bindingFrom, clearedBindingCookie } from './browser-binding';
+import {
+  bindingCookie,
+  bindingFrom,
+  clearedBindingCookie,
+  ORGWIDE_BINDING,
+} from './auth-state/browser-binding';
 import { ConsentFlowService } from './consent-flow.service';
 import { DisconnectService } from './disconnect.service';
 import { OrgwideSettingsService, type OrgwideSettingsInput } from './orgwide-settings.service';
@@ -98,6 +103,7 @@ export class OrgwideController {
     res.append(
       'set-cookie',
       bindingCookie(
+        ORGWIDE_BINDING,
         start.browserBinding,
         this.config.http.publicApiUrl,
         this.config.orgwide.consentStateTtlSeconds,
@@ -121,9 +127,15 @@ export class OrgwideController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const result = await this.flow.callback(query, bindingFrom(req.headers.cookie));
+    const result = await this.flow.callback(
+      query,
+      bindingFrom(ORGWIDE_BINDING, req.headers.cookie),
+    );
     if (result.outcome !== null) {
-      res.append('set-cookie', clearedBindingCookie(this.config.http.publicApiUrl));
+      res.append(
+        'set-cookie',
+        clearedBindingCookie(ORGWIDE_BINDING, this.config.http.publicApiUrl),
+      );
     }
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, result.redirectTo);

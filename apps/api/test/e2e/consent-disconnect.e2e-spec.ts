@@ -115,7 +115,7 @@ describe('disconnect', () => {
     const beforeA = await rowsPerTable(db, orgA.orgId);
     const beforeB = await rowsPerTable(db, orgB.orgId);
     expect(beforeA.orgwide_connection).toBe(1);
-    expect(beforeA.orgwide_consent_state).toBeGreaterThanOrEqual(1);
+    expect(beforeA.auth_state).toBeGreaterThanOrEqual(1);
 
     // A delayed re-check (as a retry would leave) must not survive the disconnect.
     const queue = env.api.app.get<Queue>(getQueueToken(QUEUE.consent));
@@ -138,7 +138,7 @@ describe('disconnect', () => {
       entraSteps: string[];
     };
     expect(receipt.removed.orgwide_connection).toBe(1);
-    expect(receipt.removed.orgwide_consent_state).toBe(beforeA.orgwide_consent_state);
+    expect(receipt.removed.auth_state).toBe(beforeA.auth_state);
     expect(receipt.totalRemoved).toBe(
       Object.values(receipt.removed).reduce((sum, n) => sum + n, 0),
     );

@@ -134,7 +134,7 @@ describe('org-wide admin consent through the emulator', () => {
     await db.connect();
     try {
       const rows = await db.query(
-        `select s.*, c.* from orgwide_consent_state s
+        `select s.*, c.* from auth_state s
            left join orgwide_connection c on c.org_id = s.org_id
           where s.org_id = $1 order by s.created_at`,
         [org.orgId],

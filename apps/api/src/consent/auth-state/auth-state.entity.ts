@@ -1,19 +1,26 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
-/** The two legs of a connect: the admin's sign-in (proof of control), then admin consent. */
-export type ConsentStage = 'sign_in' | 'consent';
+/** Which sign-in a state belongs to: the org-wide connect or a member's own connection. */
+export type AuthFlow = 'orgwide' | 'individual';
 
-/** A first connection, or a fresh consent for the tenant an org is already connected to. */
-export type ConsentPurpose = 'connect' | 'reconsent';
+/** The two legs of an org-wide connect: the admin's sign-in (proof of control), then consent. */
+export type AuthStage = 'sign_in' | 'consent';
 
 /**
- * One leg of an org-wide connect. Only SHA-256 hashes of the `state` sent to Microsoft, of the
- * browser-binding cookie and of the OIDC nonce are kept, so a database reader cannot complete
- * someone else's connect; the PKCE verifier is sealed with the key ring.
+ * Why the flow runs: an org-wide `connect` or `reconsent`; for an individual connection, the
+ * kind of mailbox access it asks for (`calendar` or `mail`).
  */
-@Entity({ tableName: 'orgwide_consent_state' })
+export type AuthPurpose = 'connect' | 'reconsent' | 'calendar' | 'mail';
+
+/**
+ * One round trip through Microsoft's sign-in or consent pages. Only SHA-256 hashes of the `state`
+ * sent to Microsoft, of the browser-binding cookie and of the OIDC nonce are kept, so a database
+ * reader cannot complete someone else's flow; the PKCE verifier is sealed with the key ring.
+ * States are single-use and short-lived.
+ */
+@Entity({ tableName: 'auth_state' })
 @Index({ properties: ['orgId', 'createdAt'] })
-export class ConsentState {
+export class AuthState {
   @PrimaryKey({ type: 'uuid' })
   id: string;
 
@@ -21,14 +28,25 @@ export class ConsentState {
   @Property({ type: 'string', length: 64 })
   stateHash: string;
 
+  @Property({ type: 'string', length: 16 })
+  flow: AuthFlow;
+
+  @Property({ type: 'string', length: 16 })
+  stage: AuthStage;
+
+  @Property({ type: 'string', length: 16 })
+  purpose: AuthPurpose;
+
   @Property({ type: 'string', length: 128 })
   orgId: string;
 
+  // The Rox user who started the flow (the admin for org-wide, the member for individual).
   @Property({ type: 'string', length: 128 })
-  adminRoxUserId: string;
+  roxUserId: string;
 
-  @Property({ type: 'string', length: 36 })
-  tenantId: string;
+  // The tenant the flow must end in; null when any work account may sign in.
+  @Property({ type: 'string', length: 36, nullable: true })
+  tenantId: string | null;
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
@@ -39,52 +57,53 @@ export class ConsentState {
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   usedAt: Date | null = null;
 
-  @Property({ type: 'string', length: 16 })
-  stage: ConsentStage;
-
-  @Property({ type: 'string', length: 16 })
-  purpose: ConsentPurpose;
-
-  // SHA-256 of the HttpOnly cookie set on the browser that started the connect.
+  // SHA-256 of the HttpOnly cookie set on the browser that started the flow.
   @Property({ type: 'string', length: 64 })
   browserBindingHash: string;
 
-  // Sign-in leg: SHA-256 of the OIDC nonce and the sealed PKCE verifier.
+  // Sign-in: SHA-256 of the OIDC nonce and the sealed PKCE verifier.
   @Property({ type: 'string', length: 64, nullable: true })
   nonceHash: string | null = null;
 
   @Property({ type: 'text', nullable: true })
   codeVerifierSealed: string | null = null;
 
-  // Consent leg: the sign-in it follows and the administrator Microsoft vouched for.
+  // The leg this one follows (org-wide consent follows the admin's sign-in).
   @Property({ type: 'uuid', nullable: true })
-  signInId: string | null = null;
+  previousId: string | null = null;
 
+  // The Microsoft account a previous leg verified.
   @Property({ type: 'string', length: 36, nullable: true })
-  adminObjectId: string | null = null;
+  microsoftUserId: string | null = null;
 
   @Property({ type: 'string', length: 320, nullable: true })
-  adminUsername: string | null = null;
+  microsoftUsername: string | null = null;
+
+  // Individual flow: the member's connection this sign-in completes.
+  @Property({ type: 'uuid', nullable: true })
+  connectionId: string | null = null;
 
   constructor(props: {
     id: string;
     stateHash: string;
+    flow: AuthFlow;
+    stage: AuthStage;
+    purpose: AuthPurpose;
     orgId: string;
-    adminRoxUserId: string;
-    tenantId: string;
-    stage: ConsentStage;
-    purpose: ConsentPurpose;
+    roxUserId: string;
+    tenantId: string | null;
     browserBindingHash: string;
     now: Date;
     ttlSeconds: number;
   }) {
     this.id = props.id;
     this.stateHash = props.stateHash;
-    this.orgId = props.orgId;
-    this.adminRoxUserId = props.adminRoxUserId;
-    this.tenantId = props.tenantId.toLowerCase();
+    this.flow = props.flow;
     this.stage = props.stage;
     this.purpose = props.purpose;
+    this.orgId = props.orgId;
+    this.roxUserId = props.roxUserId;
+    this.tenantId = props.tenantId?.toLowerCase() ?? null;
     this.browserBindingHash = props.browserBindingHash;
     this.createdAt = props.now;
     this.expiresAt = new Date(props.now.getTime() + props.ttlSeconds * 1000);

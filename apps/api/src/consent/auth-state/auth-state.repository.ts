@@ -1,19 +1,19 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { ConsentState } from './entities/consent-state.entity';
+import { AuthState, type AuthFlow } from './auth-state.entity';
 
-/** Every query on admin-consent states. */
+/** Every query on sign-in and consent states. */
 @Injectable()
-export class ConsentStateRepository {
+export class AuthStateRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async add(state: ConsentState): Promise<void> {
+  async add(state: AuthState): Promise<void> {
     await this.em.persistAndFlush(state);
   }
 
-  findByHash(stateHash: string): Promise<ConsentState | null> {
-    return this.em.findOne(ConsentState, { stateHash });
+  findByHash(stateHash: string): Promise<AuthState | null> {
+    return this.em.findOne(AuthState, { stateHash });
   }
 
   /**
@@ -21,20 +21,21 @@ export class ConsentStateRepository {
    * two callbacks racing with one state cannot both go on.
    */
   async markUsed(id: string, now: Date): Promise<boolean> {
-    const updated = await this.em.nativeUpdate(ConsentState, { id, usedAt: null }, { usedAt: now });
+    const updated = await this.em.nativeUpdate(AuthState, { id, usedAt: null }, { usedAt: now });
     return updated === 1;
   }
 
-  /** An unused, unexpired attempt of the org, if any (status `consent_pending`). */
-  findPending(orgId: string, now: Date): Promise<ConsentState | null> {
+  /** An unused, unexpired state of the org's flow, if any (org-wide status `consent_pending`). */
+  findPending(orgId: string, flow: AuthFlow, now: Date): Promise<AuthState | null> {
     return this.em.findOne(
-      ConsentState,
-      { orgId, usedAt: null, expiresAt: { $gt: now } },
+      AuthState,
+      { orgId, flow, usedAt: null, expiresAt: { $gt: now } },
       { orderBy: { createdAt: 'desc' } },
     );
   }
 
-  deleteForOrg(orgId: string): Promise<number> {
-    return this.em.nativeDelete(ConsentState, { orgId });
+  /** Removes the org's states (of one flow, or all); returns the number of rows deleted. */
+  deleteForOrg(orgId: string, flow?: AuthFlow): Promise<number> {
+    return this.em.nativeDelete(AuthState, flow ? { orgId, flow } : { orgId });
   }
 }

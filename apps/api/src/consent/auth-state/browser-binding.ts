@@ -4,17 +4,28 @@ import { parse, serialize } from 'cookie';
 
 import { sha256Hex } from '@rox365/graph-client';
 
-import { CONSENT_CALLBACK_PATH } from './consent.constants';
-
 /**
- * Binds a connect to the browser that started it: POST /orgwide/connect sets an HttpOnly cookie
- * holding a random value, and Rox keeps only its hash with the attempt. A link completed in any
+ * Binds a sign-in to the browser that started it: the start request sets an HttpOnly cookie
+ * holding a random value, and Rox keeps only its hash with the state. A link completed in any
  * other browser (a phished admin, a forwarded URL) lacks the cookie and is refused.
  */
-export const BROWSER_BINDING_COOKIE = 'rox365_orgwide_consent';
+export interface BindingCookie {
+  readonly name: string;
+  /** Only the callback's path, so the cookie never travels to the rest of the API. */
+  readonly path: string;
+}
 
-// The cookie only travels to the callback, never to the rest of the API.
-const COOKIE_PATH = CONSENT_CALLBACK_PATH.slice(0, CONSENT_CALLBACK_PATH.lastIndexOf('/'));
+/** The org-wide connect's binding (callback under /api/v1/orgwide/consent). */
+export const ORGWIDE_BINDING: BindingCookie = {
+  name: 'rox365_orgwide_consent',
+  path: '/api/v1/orgwide/consent',
+};
+
+/** An individual connection's binding (callback under /api/v1/individual-connections). */
+export const INDIVIDUAL_BINDING: BindingCookie = {
+  name: 'rox365_individual_connect',
+  path: '/api/v1/individual-connections',
+};
 
 export function newBrowserBinding(): { value: string; hash: string } {
   const value = randomBytes(32).toString('base64url');
@@ -22,31 +33,30 @@ export function newBrowserBinding(): { value: string; hash: string } {
 }
 
 /** The Set-Cookie header value: HttpOnly, SameSite=Lax (sent on Microsoft's top-level redirect back). */
-export function bindingCookie(value: string, publicApiUrl: string, ttlSeconds: number): string {
-  return serialize(BROWSER_BINDING_COOKIE, value, {
+export function bindingCookie(
+  binding: BindingCookie,
+  value: string,
+  publicApiUrl: string,
+  ttlSeconds: number,
+): string {
+  return serialize(binding.name, value, {
     httpOnly: true,
     sameSite: 'lax',
     secure: publicApiUrl.startsWith('https:'),
-    path: COOKIE_PATH,
+    path: binding.path,
     maxAge: ttlSeconds,
   });
 }
 
 /** Clears the cookie once the callback has used it. */
-export function clearedBindingCookie(publicApiUrl: string): string {
-  return serialize(BROWSER_BINDING_COOKIE, '', {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: publicApiUrl.startsWith('https:'),
-    path: COOKIE_PATH,
-    maxAge: 0,
-  });
+export function clearedBindingCookie(binding: BindingCookie, publicApiUrl: string): string {
+  return bindingCookie(binding, '', publicApiUrl, 0);
 }
 
 /** The binding value a request's Cookie header carries, if any. */
-export function bindingFrom(cookieHeader: string | undefined): string | null {
+export function bindingFrom(binding: BindingCookie, cookieHeader: string | undefined) {
   if (!cookieHeader) return null;
-  const value = parse(cookieHeader)[BROWSER_BINDING_COOKIE];
+  const value = parse(cookieHeader)[binding.name];
   return value && value.length <= 128 ? value : null;
 }
 
