@@ -1,33 +1,22 @@
-import { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { buildDirectoryUserFields } from '../../test/factories/directory.factory';
+import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
-import { buildOrmOptions } from '../platform/database/mikro-orm.config';
+import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { DirectoryRepository } from './directory.repository';
-import { type DirectoryUserFields } from './entities/directory-user.entity';
+import { type DirectorySyncState } from './entities/directory-sync-state.entity';
 
 const NOW = new Date('2026-11-22T04:00:00Z');
-
-function fields(over: Partial<DirectoryUserFields> = {}): DirectoryUserFields {
-  return {
-    userPrincipalName: 'pat@contoso.com',
-    mail: 'pat@contoso.com',
-    proxyAddresses: ['SMTP:pat@contoso.com', 'smtp:Pat.Alias@Contoso.com'],
-    displayName: 'Pat',
-    accountEnabled: true,
-    userType: 'Member',
-    ...over,
-  };
-}
+const fields = buildDirectoryUserFields;
 
 describe('DirectoryRepository on Postgres', () => {
   let orm: MikroORM;
   const repo = () => new DirectoryRepository(orm.em.fork());
 
   beforeAll(async () => {
-    orm = await MikroORM.init(
-      buildOrmOptions({ database: { url: inject('databaseUrl'), poolMax: 2 }, nodeEnv: 'test' }),
-    );
+    orm = await openTestOrm();
   });
   afterAll(() => orm.close(true));
 
@@ -110,5 +99,37 @@ describe('DirectoryRepository on Postgres', () => {
     expect(await repo().countUsers(otherOrg)).toBe(3);
     expect(await repo().purgeUsers(orgId)).toBe(2);
     expect(await repo().countUsers(otherOrg)).toBe(3);
+  });
+
+  it('keeps one sync channel per org and finds the ones busy since before a moment', async () => {
+    const idle = newOrgId();
+    const running = newOrgId();
+    const queued = newOrgId();
+    const recent = newOrgId();
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 22, 4, minute));
+    const save = async (orgId: string, move: (s: DirectorySyncState) => void) => {
+      const state = await repo().syncState(orgId);
+      move(state);
+      await repo().saveSyncState(state);
+    };
+    await save(idle, (s) => {
+      s.stage = 'ok';
+      s.startedAt = at(1);
+    });
+    await save(running, (s) => markRunning(s, at(1)));
+    await save(queued, (s) => markQueued(s, at(2)));
+    await save(recent, (s) => markRunning(s, at(30)));
+
+    const busy = (await repo().syncStatesBusySince(at(10))).map((s) => s.orgId);
+    expect(busy).toEqual(expect.arrayContaining([running, queued]));
+    expect(busy).not.toContain(idle);
+    expect(busy).not.toContain(recent);
+    // The cursor keeps its column (delta_link) under the engine's name.
+    await save(idle, (s) => {
+      s.cursor = 'https://graph.example/v1.0/users/delta?$deltatoken=abc';
+    });
+    expect((await repo().findSyncState(idle))?.cursor).toMatch(/deltatoken=abc$/);
+    expect(await repo().purgeSyncState(idle)).toBe(1);
+    expect(await repo().findSyncState(idle)).toBeNull();
   });
 });

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+
+import { type MikroORM } from '@mikro-orm/postgresql';
+import Bull, { type Queue } from 'bull';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { openTestOrm } from '../../test/factories/test-orm';
+import { newOrgId } from '../../test/support/test-env';
+import { markRunning } from '../platform/sync/sync-channel';
+import { SyncErrorCode } from '../platform/sync/sync.errors';
+import { type Clock } from '../platform/time/clock';
+import { DirectoryJobs, syncJobId, type DirectoryJobData } from './directory-jobs.service';
+import { STALE_SYNC_AFTER_MS } from './directory.constants';
+import { DirectoryRepository } from './directory.repository';
+
+// Redis (Bull) and Postgres, no worker: the queue only holds jobs, so what is alive is known.
+describe('DirectoryJobs: keyed syncs and stale-job detection (Redis + Postgres)', () => {
+  let orm: MikroORM;
+  let queue: Queue<DirectoryJobData>;
+  const now = new Date('2026-11-22T12:00:00Z');
+  const clock: Clock = { now: () => now };
+  const jobs = () => new DirectoryJobs(queue, new DirectoryRepository(orm.em.fork()), clock);
+  const repo = () => new DirectoryRepository(orm.em.fork());
+
+  beforeAll(async () => {
+    orm = await openTestOrm();
+    queue = new Bull<DirectoryJobData>('directory', inject('redisUrl'), {
+      prefix: `test_dirjobs_${randomBytes(4).toString('hex')}`,
+    });
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await orm.close(true);
+  });
+
+  async function runningSince(orgId: string, startedAt: Date): Promise<void> {
+    const state = await repo().syncState(orgId);
+    markRunning(state, startedAt);
+    await repo().saveSyncState(state);
+  }
+
+  it('one sync job per org; enqueueing marks the channel queued', async () => {
+    const orgId = newOrgId();
+    expect(await jobs().enqueueSync(orgId)).toBe(syncJobId(orgId));
+    expect(await jobs().enqueueSync(orgId)).toBe(syncJobId(orgId));
+    const waiting = (await queue.getWaiting()).filter((j) => j.data.orgId === orgId);
+    expect(waiting).toHaveLength(1);
+    expect(await repo().findSyncState(orgId)).toMatchObject({ stage: 'queued', queuedAt: now });
+  });
+
+  it('re-queues a sync that says running with no job behind it, and only that one', async () => {
+    const lost = newOrgId();
+    const alive = newOrgId();
+    const recent = newOrgId();
+    const longAgo = new Date(now.getTime() - STALE_SYNC_AFTER_MS - 60_000);
+    await runningSince(lost, longAgo);
+    await runningSince(alive, longAgo);
+    await queue.add('directory.sync', { orgId: alive }, { jobId: syncJobId(alive) });
+    await runningSince(recent, new Date(now.getTime() - 60_000));
+
+    const requeued = await jobs().requeueStaleSyncs();
+    expect(requeued).toContain(lost);
+    expect(requeued).not.toContain(alive);
+    expect(requeued).not.toContain(recent);
+    expect(await queue.getJob(syncJobId(lost))).not.toBeNull();
+    expect(await repo().findSyncState(lost)).toMatchObject({
+      stage: 'queued',
+      lastErrorCode: SyncErrorCode.SYNC_JOB_STALE,
+    });
+    expect((await repo().findSyncState(recent))?.stage).toBe('running');
+    // Once queued again it has a live job: the next sweep leaves it alone.
+    expect(await jobs().requeueStaleSyncs()).not.toContain(lost);
+  });
+
+  it('stopping an org removes its pending jobs only', async () => {
+    const orgA = newOrgId();
+    const orgB = newOrgId();
+    await jobs().enqueueSync(orgA);
+    await jobs().enqueueProbe(orgA, 'u1');
+    await jobs().enqueueSync(orgB);
+    expect(await jobs().stop(orgA)).toBe(2);
+    expect(await queue.getJob(syncJobId(orgA))).toBeNull();
+    expect(await queue.getJob(syncJobId(orgB))).not.toBeNull();
+  });
+});
