@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 import { DIRECTORY_ROLE } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
-import { requestedApplicationPermissions } from '@rox365/scope-policy';
 
 import { Clock } from '../../src/platform/time/clock';
 import {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
+import { requestedApplicationPermissions } from '@rox365/scope-policy';
 
 import {
   driveAdminConsent,
@@ -229,6 +230,8 @@ describe('org-wide connect proves control of the tenant', () => {
       .http()
       .post('/api/v1/orgwide/connect')
       .set('authorization', `Bearer ${org.admin}`);
+    // The response also lists what Microsoft will ask the admin to accept.
+    expect(res.body.requestedPermissions).toEqual(requestedApplicationPermissions());
     const [cookie] = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
     expect(cookie).toMatch(/^rox365_orgwide_consent=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/; HttpOnly/i);
