@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+import { AuthState } from '../../src/consent/auth-state/auth-state.entity';
 import { IndividualConnection } from '../../src/consent/entities/individual-connection.entity';
 import { MemberOverride } from '../../src/consent/entities/member-override.entity';
 import { OrgwideConnection } from '../../src/consent/entities/orgwide-connection.entity';
@@ -56,6 +57,25 @@ export function buildIndividualConnection(
     provider: 'microsoft',
     kind: 'calendar',
     now: FACTORY_NOW,
+    ...over,
+  });
+}
+
+/** An org-wide sign-in state with random hashes, valid for ten minutes from `now`. */
+export function buildAuthState(
+  over: Partial<ConstructorParameters<typeof AuthState>[0]> & { orgId: string },
+): AuthState {
+  return new AuthState({
+    id: randomUUID(),
+    stateHash: randomBytes(32).toString('hex'),
+    flow: 'orgwide',
+    stage: 'sign_in',
+    purpose: 'connect',
+    roxUserId: 'admin_1',
+    tenantId: null,
+    browserBindingHash: randomBytes(32).toString('hex'),
+    now: FACTORY_NOW,
+    ttlSeconds: 600,
     ...over,
   });
 }
