@@ -13,4 +13,5 @@ export * from './auth/dev-auth.schema';
 export * from './health/health.schema';
 export * from './orgwide/normalize';
 export * from './orgwide/orgwide.schema';
+export * from './individual/individual.schema';
 export * from './directory/directory.schema';

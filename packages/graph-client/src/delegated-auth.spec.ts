@@ -44,10 +44,12 @@ describe('DelegatedAuth URLs', () => {
         codeChallenge: 'ch',
         prompt: 'select_account',
         loginHint: 'ana@contoso.com',
+        nonce: 'n-42',
       }),
     );
 
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
+    expect(url.searchParams.get('nonce')).toBe('n-42');
     expect(url.searchParams.get('response_type')).toBe('code');
     expect(url.searchParams.get('scope')).toBe('openid offline_access Calendars.Read');
     expect(url.searchParams.get('code_challenge')).toBe('ch');

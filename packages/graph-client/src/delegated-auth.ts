@@ -29,6 +29,8 @@ export interface AuthorizeUrlInput {
   readonly codeChallenge: string;
   readonly prompt?: 'login' | 'none' | 'consent' | 'select_account';
   readonly loginHint?: string;
+  /** OIDC nonce echoed in the ID token; keep its hash and check it with OidcSignIn.verify. */
+  readonly nonce?: string;
 }
 
 /** Input of {@link DelegatedAuth.redeemCode}. */
@@ -38,6 +40,8 @@ export interface RedeemCodeInput {
   readonly codeVerifier: string;
   readonly redirectUri: string;
   readonly scopes: readonly string[];
+  /** The nonce sent with the authorize request; MSAL refuses an ID token whose nonce differs. */
+  readonly nonce?: string;
 }
 
 /** Input of {@link DelegatedAuth.refresh}. */
@@ -127,6 +131,8 @@ export interface DelegatedTokens {
   readonly tenantId: string | null;
   readonly username: string | null;
   readonly name: string | null;
+  /** The raw ID token (unverified here: verify it with OidcSignIn.verify before trusting a claim). */
+  readonly idToken: string | null;
 }
 
 /**
@@ -168,6 +174,7 @@ export class DelegatedAuth {
     });
     if (input.prompt) params.set('prompt', input.prompt);
     if (input.loginHint) params.set('login_hint', input.loginHint);
+    if (input.nonce) params.set('nonce', input.nonce);
     return `${this.tenantBase(input.tenant)}/oauth2/v2.0/authorize?${params.toString()}`;
   }
 
@@ -190,6 +197,7 @@ export class DelegatedAuth {
         codeVerifier: input.codeVerifier,
         redirectUri: input.redirectUri,
         scopes: [...input.scopes],
+        ...(input.nonce ? { nonce: input.nonce } : {}),
       }),
     );
   }
@@ -235,6 +243,7 @@ export class DelegatedAuth {
         username:
           stringOrNull(claims?.preferred_username) ?? stringOrNull(result.account?.username),
         name: stringOrNull(claims?.name),
+        idToken: stringOrNull(result.idToken),
       };
     } catch (error) {
       const identityError = toIdentityError(error);

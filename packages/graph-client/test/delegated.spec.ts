@@ -5,6 +5,7 @@ import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-e
 import {
   DelegatedAuth,
   IdentityError,
+  sha256Hex,
   type DelegatedTokens,
   type MicrosoftGraph,
 } from '../src/index';
@@ -32,13 +33,19 @@ afterAll(async () => {
 });
 
 /** Signs the user in on the emulated pages like a browser, accepting consent; returns the code. */
-async function authorize(state: string, codeChallenge: string, upn: string): Promise<string> {
+async function authorize(
+  state: string,
+  codeChallenge: string,
+  upn: string,
+  nonce?: string,
+): Promise<string> {
   const url = graph.delegated.authorizeUrl({
     tenant: 'organizations',
     scopes: SCOPES,
     redirectUri: REDIRECT,
     state,
     codeChallenge,
+    ...(nonce ? { nonce } : {}),
   });
   expect((await fetch(url)).status).toBe(200);
   let answer = await fetch(url, {
@@ -80,6 +87,35 @@ describe('DelegatedAuth against the emulator', () => {
     expect(tokens).toMatchObject({ tenantId: DEMO_TENANT.id, username: DEMO_TENANT.users.member });
     expect(decodePayload(tokens.accessToken)).toMatchObject({ idtyp: 'user', oid: tokens.userId });
     expect(tokens.scopes).toEqual(expect.arrayContaining(['Mail.Read', 'Calendars.ReadWrite']));
+  });
+
+  it('returns the ID token, which carries the nonce and verifies with OidcSignIn', async () => {
+    const pkce = DelegatedAuth.createPkce();
+    const code = await authorize('st-n', pkce.codeChallenge, DEMO_TENANT.users.member, 'nonce-1');
+    const tokens = await graph.delegated.redeemCode({
+      tenant: 'organizations',
+      code,
+      codeVerifier: pkce.codeVerifier,
+      redirectUri: REDIRECT,
+      scopes: SCOPES,
+      nonce: 'nonce-1',
+    });
+
+    expect(decodePayload(tokens.idToken ?? '')).toMatchObject({ nonce: 'nonce-1' });
+    const verified = await graph.signIn.verify(tokens.idToken ?? '', {
+      tenantId: DEMO_TENANT.id,
+      nonceSha256: sha256Hex('nonce-1'),
+    });
+    expect(verified).toMatchObject({
+      tenantId: DEMO_TENANT.id,
+      username: DEMO_TENANT.users.member,
+    });
+    await expect(
+      graph.signIn.verify(tokens.idToken ?? '', {
+        tenantId: DEMO_TENANT.id,
+        nonceSha256: sha256Hex('another'),
+      }),
+    ).rejects.toMatchObject({ problem: 'nonce' });
   });
 
   it('refreshes with rotation: a new refresh token every time, usable for Graph calls', async () => {
