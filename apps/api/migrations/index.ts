@@ -5,6 +5,7 @@ import { Migration20261122034125_consent } from './Migration20261122034125_conse
 import { Migration20261122034631_directory } from './Migration20261122034631_directory';
 import { Migration20261128085734_tenant_proof } from './Migration20261128085734_tenant_proof';
 import { Migration20261128093341_auth_state } from './Migration20261128093341_auth_state';
+import { Migration20261128093811_individual_connect } from './Migration20261128093811_individual_connect';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -13,4 +14,8 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122034631_directory', class: Migration20261122034631_directory },
   { name: 'Migration20261128085734_tenant_proof', class: Migration20261128085734_tenant_proof },
   { name: 'Migration20261128093341_auth_state', class: Migration20261128093341_auth_state },
+  {
+    name: 'Migration20261128093811_individual_connect',
+    class: Migration20261128093811_individual_connect,
+  },
 ];

@@ -3,6 +3,7 @@ import { IndividualConnection } from './consent/entities/individual-connection.e
 import { MemberOverride } from './consent/entities/member-override.entity';
 import { OrgwideConnection } from './consent/entities/orgwide-connection.entity';
 import { OrgwideSettings } from './consent/entities/orgwide-settings.entity';
+import { IndividualToken } from './consent/individual/individual-token.entity';
 import { DirectoryProbe } from './directory/entities/directory-probe.entity';
 import { DirectorySyncState } from './directory/entities/directory-sync-state.entity';
 import { DirectoryUser } from './directory/entities/directory-user.entity';
@@ -18,6 +19,7 @@ export const ENTITIES = [
   OrgwideConnection,
   AuthState,
   IndividualConnection,
+  IndividualToken,
   DirectoryUser,
   DirectorySyncState,
   DirectoryProbe,

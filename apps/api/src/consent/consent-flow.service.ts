@@ -32,7 +32,7 @@ import {
 } from './consent.constants';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { OrgwideConnection } from './entities/orgwide-connection.entity';
-import { IndividualConnectionsService } from './individual-connections.service';
+import { IndividualConnectionsService } from './individual/individual-connections.service';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
 import { PermissionCheckService } from './permission-check.service';

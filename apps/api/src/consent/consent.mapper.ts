@@ -1,9 +1,5 @@
-import {
-  type IndividualConnection as IndividualConnectionContract,
-  type OrgwideSettings as OrgwideSettingsContract,
-} from '@rox365/contracts';
+import { type OrgwideSettings as OrgwideSettingsContract } from '@rox365/contracts';
 
-import { type IndividualConnection } from './entities/individual-connection.entity';
 import { type MemberOverride } from './entities/member-override.entity';
 import { type OrgwideSettings } from './entities/orgwide-settings.entity';
 
@@ -25,20 +21,5 @@ export function toSettingsContract(
       emailAccess: o.emailAccess,
     })),
     updatedAt: settings?.updatedAt.toISOString() ?? null,
-  };
-}
-
-export function toIndividualConnectionContract(
-  connection: IndividualConnection,
-): IndividualConnectionContract {
-  return {
-    id: connection.id,
-    roxUserId: connection.roxUserId,
-    provider: connection.provider,
-    kind: connection.kind,
-    status: connection.status,
-    statusReason: connection.statusReason,
-    createdAt: connection.createdAt.toISOString(),
-    updatedAt: connection.updatedAt.toISOString(),
   };
 }

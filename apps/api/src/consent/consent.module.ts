@@ -11,8 +11,13 @@ import { ConsentLifecycle } from './consent-lifecycle';
 import { CODE_VERIFIER_COLUMN } from './consent.constants';
 import { DisconnectService } from './disconnect.service';
 import { IndividualConnectionRepository } from './individual-connection.repository';
-import { IndividualConnectionsController } from './individual-connections.controller';
-import { IndividualConnectionsService } from './individual-connections.service';
+import { ApprovalHelp } from './individual/approval-help';
+import { DelegatedTokenProvider } from './individual/delegated-token.provider';
+import { IndividualConnectService } from './individual/individual-connect.service';
+import { IndividualConnectionsController } from './individual/individual-connections.controller';
+import { IndividualConnectionsService } from './individual/individual-connections.service';
+import { IndividualTokenRepository } from './individual/individual-token.repository';
+import { REFRESH_TOKEN_COLUMN } from './individual/individual.constants';
 import { MemberLookup } from './member-lookup';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
@@ -24,11 +29,14 @@ import { PermissionRecheck } from './permission-recheck.service';
 
 // The sign-in leg's PKCE verifier is sealed with the key ring; re-encryption must find it.
 ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
+// Members' refresh tokens, keyed by their connection.
+ENCRYPTED_COLUMNS.push(columnOf(REFRESH_TOKEN_COLUMN, 'connection_id'));
 
 /**
- * Org-wide connection via admin consent. Other features use only the exported providers:
- * ConnectionReader (tenant, grant, capabilities, settings) and PermissionRecheck; they plug into
- * connect, disconnect and status through platform/lifecycle.
+ * Org-wide connection via admin consent, and members' own (individual) connections. Other
+ * features use only the exported providers: ConnectionReader (tenant, grant, capabilities,
+ * settings), PermissionRecheck and DelegatedTokenProvider (a member's delegated Graph access);
+ * they plug into connect, disconnect, member removal and status through platform/lifecycle.
  */
 @Module({
   imports: [BullModule.registerQueue({ name: QUEUE.consent }), MembersModule],
@@ -38,10 +46,14 @@ ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
     OrgwideConnectionRepository,
     AuthStateRepository,
     IndividualConnectionRepository,
+    IndividualTokenRepository,
     MemberLookup,
     OrgwideSettingsService,
     ConsentFlowService,
     IndividualConnectionsService,
+    IndividualConnectService,
+    DelegatedTokenProvider,
+    ApprovalHelp,
     PermissionCheckService,
     OrgwideStatusService,
     DisconnectService,
@@ -50,6 +62,6 @@ ENCRYPTED_COLUMNS.push(columnOf(CODE_VERIFIER_COLUMN));
     ConsentLifecycle,
   ],
   // PermissionCheckService is exported for the consent worker module only.
-  exports: [ConnectionReader, PermissionRecheck, PermissionCheckService],
+  exports: [ConnectionReader, PermissionRecheck, PermissionCheckService, DelegatedTokenProvider],
 })
 export class ConsentModule {}

@@ -24,6 +24,33 @@ export class IndividualConnectionRepository {
     );
   }
 
+  /** The member's live (not superseded) connection of a kind, if any: at most one exists. */
+  findLive(
+    orgId: string,
+    roxUserId: string,
+    provider: IndividualConnection['provider'],
+    kind: IndividualConnection['kind'],
+  ): Promise<IndividualConnection | null> {
+    return this.em.findOne(IndividualConnection, {
+      orgId,
+      roxUserId,
+      provider,
+      kind,
+      status: { $ne: 'superseded' },
+    });
+  }
+
+  /** One connection by id; org-scoped unless the caller has no org yet (a sign-in callback). */
+  findById(id: string, orgId?: string): Promise<IndividualConnection | null> {
+    return this.em.findOne(IndividualConnection, orgId ? { id, orgId } : { id }, {
+      refresh: true,
+    });
+  }
+
+  delete(connection: IndividualConnection): Promise<number> {
+    return this.em.nativeDelete(IndividualConnection, { id: connection.id });
+  }
+
   async save(connection: IndividualConnection): Promise<void> {
     await this.em.persistAndFlush(connection);
   }

@@ -121,10 +121,17 @@ describe('audited writes commit together with their audit entry', () => {
   });
 
   it('an individual connection whose audit fails is not created', async () => {
+    // The member's Rox email comes with their token (no member row: its audit would fail too).
+    const member = await env.api.tokenFor({
+      roxUserId: 'mem',
+      orgId: broken.orgId,
+      role: 'member',
+      email: 'megan.bowen@contoso.com',
+    });
     const res = await http()
       .post('/api/v1/individual-connections')
-      .set('authorization', as(broken.member))
-      .send({ provider: 'google', kind: 'calendar' });
+      .set('authorization', as(member))
+      .send({ provider: 'microsoft', kind: 'calendar' });
     expect(res.status).toBe(500);
     const rows = await db.query('select 1 from individual_connection where org_id = $1', [
       broken.orgId,

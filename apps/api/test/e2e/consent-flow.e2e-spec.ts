@@ -315,11 +315,21 @@ describe('org-wide admin consent through the emulator', () => {
         .post('/api/v1/individual-connections')
         .set('authorization', `Bearer ${token}`)
         .send(body);
-    const mine = await create(org.member, { provider: 'google', kind: 'calendar' });
-    expect(mine.status).toBe(201);
-    expect(mine.body).toMatchObject({ roxUserId: 'mem', status: 'pending', statusReason: null });
-    expect((await create(org.admin, { provider: 'microsoft', kind: 'mail' })).status).toBe(201);
-    expect((await create(other.member, { provider: 'microsoft', kind: 'mail' })).status).toBe(201);
+    // Members' Rox emails (an individual connect checks the Microsoft account against them).
+    const withEmail = (o: typeof org, roxUserId: string, role: 'admin' | 'member') =>
+      env.api.tokenFor({ roxUserId, orgId: o.orgId, role, email: `${roxUserId}@contoso.com` });
+    org.member = await withEmail(org, 'mem', 'member');
+    org.admin = await withEmail(org, 'adm', 'admin');
+    other.member = await withEmail(other, 'mem', 'member');
+    const mine = await create(org.member, { provider: 'microsoft', kind: 'calendar' });
+    expect(mine.status).toBe(200);
+    expect(mine.body.connection).toMatchObject({
+      roxUserId: 'mem',
+      status: 'pending',
+      statusReason: null,
+    });
+    expect((await create(org.admin, { provider: 'microsoft', kind: 'mail' })).status).toBe(200);
+    expect((await create(other.member, { provider: 'microsoft', kind: 'mail' })).status).toBe(200);
     const bad = await create(org.member, { provider: 'yahoo', kind: 'mail' });
     expect(bad.status).toBe(400);
 
@@ -348,7 +358,7 @@ describe('org-wide admin consent through the emulator', () => {
       .set('authorization', `Bearer ${org.member}`);
     expect(memberAll.status).toBe(403);
 
-    const refused = await create(org.member, { provider: 'google', kind: 'mail' });
+    const refused = await create(org.member, { provider: 'microsoft', kind: 'mail' });
     expect(refused.status).toBe(409);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body.code).toBe('ORGWIDE_CONNECTED');
@@ -359,7 +369,9 @@ describe('org-wide admin consent through the emulator', () => {
       .get('/api/v1/individual-connections')
       .set('authorization', `Bearer ${other.member}`);
     expect(otherList.body.items[0].status).toBe('pending');
-    expect((await create(other.member, { provider: 'google', kind: 'mail' })).status).toBe(201);
+    expect((await create(other.member, { provider: 'microsoft', kind: 'calendar' })).status).toBe(
+      200,
+    );
 
     const superseded = await auditActions(env, org, 'individual-connections.superseded');
     expect(superseded[0]?.details).toMatchObject({ count: 2 });

@@ -18,6 +18,9 @@ import { startTestApp, type TestApp } from './test-app';
 /** The path Microsoft redirects the admin to after admin consent. */
 export const CONSENT_CALLBACK_PATH = '/api/v1/orgwide/consent/callback';
 
+/** The path Microsoft redirects a member to after their own (individual) sign-in. */
+export const INDIVIDUAL_CALLBACK_PATH = '/api/v1/individual-connections/callback';
+
 /** Where the SPA is said to live in tests; the API only ever redirects there, nothing serves it. */
 export const TEST_WEB_APP_URL = 'http://web.rox365.test';
 
@@ -37,8 +40,9 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts an emulator for one test file (demo seed unless told otherwise) with the API's consent
- * callback registered as a redirect URI of the app. Its tenants get ids of their own: every test
- * file shares one database, and a tenant may be connected to one org at a time.
+ * callback registered on the org-wide app and the individual callback on the individual app.
+ * Its tenants get ids of their own: every test file shares one database, and a tenant may be
+ * connected to one org at a time.
  */
 export async function startTestEmulator(
   publicApiUrl: string,
@@ -59,6 +63,13 @@ export async function startTestEmulator(
         redirectUris: [
           `${publicApiUrl}${CONSENT_CALLBACK_PATH}`,
           ...(options.apps?.orgwide?.redirectUris ?? []),
+        ],
+      },
+      individual: {
+        ...options.apps?.individual,
+        redirectUris: [
+          `${publicApiUrl}${INDIVIDUAL_CALLBACK_PATH}`,
+          ...(options.apps?.individual?.redirectUris ?? []),
         ],
       },
     },

@@ -34,6 +34,12 @@ export class AuthStateRepository {
     );
   }
 
+  /** Removes the sign-in states of individual connections; returns the number of rows deleted. */
+  deleteForConnections(connectionIds: readonly string[]): Promise<number> {
+    if (connectionIds.length === 0) return Promise.resolve(0);
+    return this.em.nativeDelete(AuthState, { connectionId: { $in: [...connectionIds] } });
+  }
+
   /** Removes the org's states (of one flow, or all); returns the number of rows deleted. */
   deleteForOrg(orgId: string, flow?: AuthFlow): Promise<number> {
     return this.em.nativeDelete(AuthState, flow ? { orgId, flow } : { orgId });

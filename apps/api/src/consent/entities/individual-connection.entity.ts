@@ -2,12 +2,37 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
 export type IndividualProvider = 'microsoft' | 'google';
 export type IndividualKind = 'calendar' | 'mail';
+export type IndividualLevel = 'read' | 'read_write' | 'metadata' | 'read_send';
 export type IndividualStatus =
-  'pending' | 'connected' | 'needs_admin_approval' | 'needs_sign_in' | 'superseded';
+  | 'pending'
+  | 'connected'
+  | 'needs_admin_approval'
+  | 'needs_sign_in'
+  | 'account_mismatch'
+  | 'mailbox_not_enabled'
+  | 'superseded';
 
-/** A member's own calendar or mail connection (the delegated flow itself comes later). */
+/** The Microsoft account a sign-in verified (from a Microsoft-signed ID token). */
+export interface VerifiedAccount {
+  tenantId: string;
+  userId: string;
+  username: string;
+  scopes: string[];
+}
+
+/**
+ * A member's own Outlook Calendar or Outlook Mail connection (delegated permissions of the
+ * "Rox 365 Integration" app). At most one live (not superseded) row per member, provider and kind:
+ * a partial unique index holds that, so a double click resumes instead of adding rows. The
+ * refresh token lives sealed in `individual_token`, never here.
+ */
 @Entity({ tableName: 'individual_connection' })
 @Index({ properties: ['orgId', 'roxUserId'] })
+@Index({
+  name: 'individual_connection_live_unique',
+  expression:
+    'create unique index "individual_connection_live_unique" on "individual_connection" ("org_id", "rox_user_id", "provider", "kind") where "status" <> \'superseded\'',
+})
 export class IndividualConnection {
   @PrimaryKey({ type: 'uuid' })
   id: string;
@@ -30,6 +55,33 @@ export class IndividualConnection {
   @Property({ type: 'string', length: 500, nullable: true })
   statusReason: string | null = null;
 
+  // The access level the last Connect asked for.
+  @Property({ type: 'string', length: 16, nullable: true })
+  level: IndividualLevel | null = null;
+
+  // The member's Rox email when they connected (compared with the Microsoft account).
+  @Property({ type: 'string', length: 320, nullable: true })
+  expectedEmail: string | null = null;
+
+  @Property({ type: 'string', length: 36, nullable: true })
+  tenantId: string | null = null;
+
+  @Property({ type: 'string', length: 36, nullable: true })
+  microsoftUserId: string | null = null;
+
+  @Property({ type: 'string', length: 320, nullable: true })
+  microsoftUsername: string | null = null;
+
+  @Property({ type: 'json', nullable: true })
+  scopes: string[] | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  connectedAt: Date | null = null;
+
+  // The admin who allowed a Microsoft account that differs from the Rox email.
+  @Property({ type: 'string', length: 128, nullable: true })
+  accountAllowedBy: string | null = null;
+
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
 
@@ -43,6 +95,7 @@ export class IndividualConnection {
     provider: IndividualProvider;
     kind: IndividualKind;
     now: Date;
+    level?: IndividualLevel | null;
   }) {
     this.id = props.id;
     this.orgId = props.orgId;
@@ -50,8 +103,61 @@ export class IndividualConnection {
     this.provider = props.provider;
     this.kind = props.kind;
     this.status = 'pending';
+    this.level = props.level ?? null;
     this.createdAt = props.now;
     this.updatedAt = props.now;
+  }
+
+  /** Connect clicked again: remember the level; the status stays until Microsoft answers. */
+  restart(level: IndividualLevel, expectedEmail: string, now: Date): void {
+    this.level = level;
+    this.expectedEmail = expectedEmail;
+    this.updatedAt = now;
+  }
+
+  /** Microsoft answered; the connection waits, or needs something, with a reason. */
+  mark(status: Exclude<IndividualStatus, 'connected' | 'superseded'>, reason: string, now: Date) {
+    this.status = status;
+    this.statusReason = reason;
+    this.updatedAt = now;
+  }
+
+  /**
+   * A verified sign-in. An account other than the Rox email is held (`account_mismatch`) until an
+   * admin allows it, unless an admin already allowed that very account.
+   */
+  connect(account: VerifiedAccount, now: Date): void {
+    const isSameAccount =
+      this.microsoftUserId === account.userId && this.tenantId === account.tenantId;
+    if (!isSameAccount) this.accountAllowedBy = null;
+    this.tenantId = account.tenantId;
+    this.microsoftUserId = account.userId;
+    this.microsoftUsername = account.username;
+    this.scopes = [...account.scopes];
+    this.connectedAt = now;
+    this.updatedAt = now;
+    if (this.isAccountAsExpected() || this.accountAllowedBy) {
+      this.status = 'connected';
+      this.statusReason = null;
+    } else {
+      this.status = 'account_mismatch';
+      this.statusReason = `Signed in to Microsoft as ${account.username}, not ${this.expectedEmail ?? 'your Rox email'}. An admin must allow this account before Rox uses it.`;
+    }
+  }
+
+  isAccountAsExpected(): boolean {
+    return (
+      this.expectedEmail !== null &&
+      this.microsoftUsername !== null &&
+      this.microsoftUsername.trim().toLowerCase() === this.expectedEmail.trim().toLowerCase()
+    );
+  }
+
+  allowAccount(adminRoxUserId: string, now: Date): void {
+    this.accountAllowedBy = adminRoxUserId;
+    this.status = 'connected';
+    this.statusReason = null;
+    this.updatedAt = now;
   }
 
   supersede(reason: string, now: Date): void {

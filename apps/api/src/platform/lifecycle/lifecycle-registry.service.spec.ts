@@ -55,6 +55,28 @@ describe('LifecycleRegistry', () => {
     expect(calls).toEqual(['consent.stop:o1', 'directory.connected:o1']);
   });
 
+  it('purges what came through one individual connection, per table of every feature', async () => {
+    const registry = new LifecycleRegistry();
+    registry.register({
+      feature: 'consent',
+      purgeConnection: { individual_token: (_o, id) => Promise.resolve(id === 'c1' ? 1 : 0) },
+    });
+    registry.register({
+      feature: 'calendar',
+      purgeConnection: { calendar_event: () => Promise.resolve(12) },
+    });
+    expect(await registry.purgeConnection('o1', 'c1')).toEqual({
+      individual_token: 1,
+      calendar_event: 12,
+    });
+    expect(() =>
+      registry.register({
+        feature: 'mail',
+        purgeConnection: { calendar_event: () => Promise.resolve(0) },
+      }),
+    ).toThrow(/calendar_event/);
+  });
+
   it('answers a status section from the feature that fills it, else null', async () => {
     const { registry } = twoFeatures();
     expect((await registry.statusSection('directory', 'o1'))?.users).toBe(5);

@@ -8,6 +8,9 @@ export type OrgPurge = (orgId: string) => Promise<number>;
 /** Deletes what a feature holds in one table about one member; returns how many went. */
 export type MemberPurge = (orgId: string, roxUserId: string) => Promise<number>;
 
+/** Deletes what a feature holds in one table through one individual connection; returns how many went. */
+export type ConnectionPurge = (orgId: string, connectionId: string) => Promise<number>;
+
 /** Status sections a feature can fill: a part of the org-wide status, by its key. */
 export type StatusSections = {
   [K in keyof OrgwideStatus]?: (orgId: string) => Promise<OrgwideStatus[K]>;
@@ -28,6 +31,8 @@ export interface LifecycleParticipant {
   purgeOrg?: Readonly<Record<string, OrgPurge>>;
   /** Per table: purge a member's rows when the member leaves Rox. */
   purgeMember?: Readonly<Record<string, MemberPurge>>;
+  /** Per table: purge what came through one individual connection when it is disconnected. */
+  purgeConnection?: Readonly<Record<string, ConnectionPurge>>;
   statusSections?: StatusSections;
 }
 
@@ -49,6 +54,7 @@ export class LifecycleRegistry {
         (known.feature === participant.feature ? participant.feature : undefined) ??
         clash(participant.purgeOrg, known.purgeOrg) ??
         clash(participant.purgeMember, known.purgeMember) ??
+        clash(participant.purgeConnection, known.purgeConnection) ??
         clash(participant.statusSections, known.statusSections);
       if (duplicate !== undefined) {
         throw new Error(`${participant.feature} registers "${duplicate}" twice in the lifecycle`);
@@ -96,6 +102,17 @@ export class LifecycleRegistry {
     for (const p of this.participants) {
       for (const [table, purge] of Object.entries(p.purgeMember ?? {})) {
         removed[table] = await purge(orgId, roxUserId);
+      }
+    }
+    return removed;
+  }
+
+  /** Purges every feature's rows that came through one individual connection; counts per table. */
+  async purgeConnection(orgId: string, connectionId: string): Promise<Record<string, number>> {
+    const removed: Record<string, number> = {};
+    for (const p of this.participants) {
+      for (const [table, purge] of Object.entries(p.purgeConnection ?? {})) {
+        removed[table] = await purge(orgId, connectionId);
       }
     }
     return removed;

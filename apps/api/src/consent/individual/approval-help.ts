@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+
+import { type AdminApprovalHelp } from '@rox365/contracts';
+
+import { AppConfig } from '../../config/app-config';
+import { IndividualGraph } from '../../platform/graph/graph.module';
+import { type IndividualConnection } from '../entities/individual-connection.entity';
+import {
+  ADMIN_LINK_STATE,
+  adminApprovalSteps,
+  INDIVIDUAL_CALLBACK_PATH,
+  troubleshootingHint,
+} from './individual.constants';
+
+/**
+ * What a member waiting for approval can hand their Microsoft admin: the individual app's
+ * admin-consent link for their tenant, the Entra steps of seed 001 and the troubleshooting hint.
+ */
+@Injectable()
+export class ApprovalHelp {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly graph: IndividualGraph,
+  ) {}
+
+  get appDisplayName(): string {
+    return this.config.microsoft.individual.displayName;
+  }
+
+  /** Null unless the connection waits for an admin. */
+  for(connection: IndividualConnection, orgTenantId: string | null): AdminApprovalHelp | null {
+    if (connection.status !== 'needs_admin_approval') return null;
+    // The tenant the member signs in to: the org-wide one, or the one their email's domain names.
+    const domain = connection.expectedEmail?.split('@')[1] ?? null;
+    const tenant = connection.tenantId ?? orgTenantId ?? domain ?? 'organizations';
+    return {
+      appDisplayName: this.appDisplayName,
+      adminConsentUrl: this.graph.delegated.adminConsentUrl({
+        tenant,
+        redirectUri: `${this.config.http.publicApiUrl}${INDIVIDUAL_CALLBACK_PATH}`,
+        state: ADMIN_LINK_STATE,
+      }),
+      adminSteps: adminApprovalSteps(this.appDisplayName),
+      troubleshooting: troubleshootingHint(this.appDisplayName),
+    };
+  }
+}
