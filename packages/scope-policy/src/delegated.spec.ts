@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
 
-import { delegatedScopesFor, parseScopeString } from './delegated';
+import { delegatedScopesFor, individualConnectionScopes, parseScopeString } from './delegated';
 import { type CalendarAccess, type EmailAccess } from './settings';
 
 const BASE = ['openid', 'profile', 'offline_access', 'User.Read'];
+
+describe('individualConnectionScopes', () => {
+  it('asks a two-way calendar for both calendar scopes, as seed 001 lists them', () => {
+    expect(individualConnectionScopes('calendar', 'read_write')).toEqual([
+      ...BASE,
+      'Calendars.ReadWrite',
+      'Calendars.Read',
+    ]);
+    expect(individualConnectionScopes('calendar', 'read')).toEqual([...BASE, 'Calendars.Read']);
+    expect(individualConnectionScopes('mail', 'read_send')).toEqual([
+      ...BASE,
+      'Mail.Read',
+      'Mail.Send',
+    ]);
+  });
+});
 
 describe('delegatedScopesFor', () => {
   it.each<[Exclude<CalendarAccess, 'off'>, string[]]>([

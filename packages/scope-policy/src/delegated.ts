@@ -48,6 +48,23 @@ export function delegatedScopesFor(
 }
 
 /**
+ * What an individual connection asks Microsoft for: {@link delegatedScopesFor}, and for a two-way
+ * calendar also `Calendars.Read`, so Microsoft's consent and approval pages list exactly the
+ * permissions seed 001 shows ("Read user calendars", "Have full access to user calendars", …).
+ */
+export function individualConnectionScopes(
+  kind: 'calendar' | 'mail',
+  level: Exclude<CalendarAccess, 'off'> | Exclude<EmailAccess, 'off'>,
+): DelegatedPermission[] {
+  const scopes =
+    kind === 'calendar'
+      ? delegatedScopesFor('calendar', level as Exclude<CalendarAccess, 'off'>)
+      : delegatedScopesFor('mail', level as Exclude<EmailAccess, 'off'>);
+  if (kind === 'calendar' && level === 'read_write') scopes.push('Calendars.Read');
+  return [...new Set(scopes)];
+}
+
+/**
  * The delegated scopes actually granted, parsed from a token response's `scope` or an access
  * token's `scp` (space-separated; Graph scopes may come back as full URIs).
  */

@@ -22,7 +22,7 @@ import {
   type DelegatedTokens,
   type VerifiedIdToken,
 } from '@rox365/graph-client';
-import { delegatedScopesFor } from '@rox365/scope-policy';
+import { individualConnectionScopes } from '@rox365/scope-policy';
 
 import { AppConfig } from '../../config/app-config';
 import { AuditLog } from '../../platform/audit/audit-log.service';
@@ -71,19 +71,6 @@ export interface IndividualCallbackResult {
 type Verdict =
   | { ok: true; account: VerifiedIdToken; tokens: DelegatedTokens }
   | { ok: false; outcome: IndividualOutcome; details: Record<string, unknown> };
-
-/**
- * The delegated scopes of a connection: scope-policy's for the kind and level. Two-way calendar
- * also names Calendars.Read, so Microsoft's pages list exactly what seed 001 shows.
- */
-export function requestedScopes(kind: IndividualKind, level: IndividualLevel): string[] {
-  const scopes: string[] =
-    kind === 'calendar'
-      ? delegatedScopesFor('calendar', level as 'read' | 'read_write')
-      : delegatedScopesFor('mail', level as 'metadata' | 'read' | 'read_send');
-  if (kind === 'calendar' && level === 'read_write') scopes.push('Calendars.Read');
-  return [...new Set(scopes)];
-}
 
 /**
  * The OIDC nonce of a sign-in, derived from its PKCE verifier (sealed at rest, never sent to
@@ -153,7 +140,7 @@ export class IndividualConnectService {
       );
     }
     const level = input.level ?? DEFAULT_INDIVIDUAL_LEVEL[input.kind];
-    const scopes = requestedScopes(input.kind, level);
+    const scopes = individualConnectionScopes(input.kind, level);
     const orgTenantId = (await this.settings.find(caller.orgId))?.tenantId ?? null;
     const connection = await this.liveConnection(caller, input.kind, level);
     connection.restart(level, email.trim().toLowerCase(), this.clock.now());
@@ -291,7 +278,7 @@ export class IndividualConnectService {
         code: query.code,
         codeVerifier,
         redirectUri: this.redirectUri(),
-        scopes: requestedScopes(
+        scopes: individualConnectionScopes(
           connection.kind,
           connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind],
         ),
