@@ -6,6 +6,7 @@ import { Migration20261122034631_directory } from './Migration20261122034631_dir
 import { Migration20261128085734_tenant_proof } from './Migration20261128085734_tenant_proof';
 import { Migration20261128093341_auth_state } from './Migration20261128093341_auth_state';
 import { Migration20261128093811_individual_connect } from './Migration20261128093811_individual_connect';
+import { Migration20261128094600_mailboxes } from './Migration20261128094600_mailboxes';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261128093811_individual_connect',
     class: Migration20261128093811_individual_connect,
   },
+  { name: 'Migration20261128094600_mailboxes', class: Migration20261128094600_mailboxes },
 ];

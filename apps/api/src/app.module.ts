@@ -4,6 +4,7 @@ import { type AppConfig } from './config/app-config';
 import { ConsentModule } from './consent/consent.module';
 import { DevIdentityModule } from './dev-identity/dev-identity.module';
 import { DirectoryModule } from './directory/directory.module';
+import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';
@@ -24,6 +25,7 @@ export class AppModule {
         MembersModule,
         ConsentModule,
         DirectoryModule,
+        MailboxesModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

@@ -4,9 +4,10 @@ import { MemberOverride } from './consent/entities/member-override.entity';
 import { OrgwideConnection } from './consent/entities/orgwide-connection.entity';
 import { OrgwideSettings } from './consent/entities/orgwide-settings.entity';
 import { IndividualToken } from './consent/individual/individual-token.entity';
-import { DirectoryProbe } from './directory/entities/directory-probe.entity';
 import { DirectorySyncState } from './directory/entities/directory-sync-state.entity';
 import { DirectoryUser } from './directory/entities/directory-user.entity';
+import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
+import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
 
@@ -22,5 +23,6 @@ export const ENTITIES = [
   IndividualToken,
   DirectoryUser,
   DirectorySyncState,
-  DirectoryProbe,
+  MailboxProbe,
+  Mailbox,
 ];

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { type AppConfig } from './config/app-config';
 import { ConsentWorkerModule } from './consent/consent-worker.module';
 import { DirectoryWorkerModule } from './directory/directory-worker.module';
+import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { PlatformModule } from './platform/platform.module';
 
@@ -19,6 +20,7 @@ export class WorkerModule {
         MembersWorkerModule,
         ConsentWorkerModule,
         DirectoryWorkerModule,
+        MailboxesWorkerModule,
       ],
     };
   }

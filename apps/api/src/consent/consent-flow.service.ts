@@ -348,6 +348,9 @@ export class ConsentFlowService {
         // The connection stands; the features' own crons pick the org up later.
         this.logger.warn({ orgId: attempt.orgId, err: error }, 'first sync not queued');
       }
+    } else {
+      // A fresh consent may have changed the grant members' scope derives from.
+      await this.lifecycle.scopeChanged(attempt.orgId, { cause: 'grant' });
     }
     return result;
   }

@@ -78,6 +78,8 @@ export class DisconnectService {
       return done;
     });
     this.logger.log({ orgId, totalRemoved: receipt.totalRemoved }, 'org-wide connection removed');
+    // Members' scope now reads "not connected" (and holds nothing from the tenant).
+    await this.lifecycle.scopeChanged(orgId, { cause: 'connection' });
     return receipt;
   }
 }

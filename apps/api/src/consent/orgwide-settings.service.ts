@@ -11,6 +11,7 @@ import { IdentityError } from '@rox365/graph-client';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { toSettingsContract } from './consent.mapper';
@@ -33,6 +34,7 @@ export class OrgwideSettingsService {
     private readonly graph: OrgwideGraph,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly clock: Clock,
   ) {}
 
@@ -95,6 +97,7 @@ export class OrgwideSettingsService {
         });
       }
     }
+    await this.lifecycle.scopeChanged(orgId, { cause: 'settings' });
     return this.get(orgId);
   }
 
@@ -137,6 +140,7 @@ export class OrgwideSettingsService {
         });
       }
     }
+    await this.lifecycle.scopeChanged(orgId, { cause: 'override', roxUserId });
     return this.get(orgId);
   }
 
@@ -158,6 +162,7 @@ export class OrgwideSettingsService {
         target: { type: 'member', id: roxUserId },
         details: { before, after: null },
       });
+      await this.lifecycle.scopeChanged(orgId, { cause: 'override', roxUserId });
     });
   }
 

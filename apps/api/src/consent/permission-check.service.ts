@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { ConnectionReader } from './connection-reader.service';
 import { disabledFeatures, evaluate, toPermissionReport } from './consent-policy';
@@ -33,6 +34,7 @@ export class PermissionCheckService {
     private readonly reader: ConnectionReader,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly clock: Clock,
   ) {}
 
@@ -126,6 +128,7 @@ export class PermissionCheckService {
         }
       });
       this.logger.warn({ orgId: job.orgId, code }, 'permission check could not get a token');
+      if (previous !== code) await this.lifecycle.scopeChanged(job.orgId, { cause: 'grant' });
       return { added: [], removed: [] };
     }
     const wasFailing = connection.checkError !== null;
@@ -153,6 +156,9 @@ export class PermissionCheckService {
         },
       });
     });
+    if (added.length > 0 || removed.length > 0 || wasFailing) {
+      await this.lifecycle.scopeChanged(job.orgId, { cause: 'grant' });
+    }
     return { added, removed };
   }
 }

@@ -12,7 +12,6 @@ import {
   DIRECTORY_JOB,
   FALLBACK_BACKOFF_BASE_MS,
   MAX_BACKOFF_MS,
-  PROBE_ATTEMPTS,
   RETRY_AFTER_BACKOFF,
   STALE_SYNC_AFTER_MS,
 } from './directory.constants';
@@ -22,12 +21,7 @@ export interface DirectorySyncJob {
   orgId: string;
 }
 
-export interface ProbeMemberJob {
-  orgId: string;
-  roxUserId: string;
-}
-
-export type DirectoryJobData = DirectorySyncJob | ProbeMemberJob;
+export type DirectoryJobData = DirectorySyncJob;
 
 /**
  * Bull backoff for directory jobs: Graph's Retry-After when it sent one (so a long throttle
@@ -67,16 +61,6 @@ export class DirectoryJobs {
     const state = await this.repo.syncState(orgId);
     markQueued(state, this.clock.now());
     await this.repo.saveSyncState(state);
-    return jobId;
-  }
-
-  async enqueueProbe(orgId: string, roxUserId: string): Promise<string> {
-    const { jobId } = await this.jobs.enqueue(
-      DIRECTORY_JOB.probeMember,
-      { orgId, roxUserId },
-      jobKey(DIRECTORY_JOB.probeMember, orgId, roxUserId),
-      { attempts: PROBE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
-    );
     return jobId;
   }
 

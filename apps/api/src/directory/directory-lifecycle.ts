@@ -5,7 +5,7 @@ import { DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
 import { DirectoryRepository } from './directory.repository';
 
-/** Directory's part of the lifecycle: first sync, status section, disconnect and member purge. */
+/** Directory's part of the lifecycle: first sync, status section and disconnect. */
 @Injectable()
 export class DirectoryLifecycle implements OnModuleInit {
   constructor(
@@ -24,11 +24,7 @@ export class DirectoryLifecycle implements OnModuleInit {
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
         directory_user: (orgId) => this.repo.purgeUsers(orgId),
-        directory_probe: (orgId) => this.repo.purgeProbes(orgId),
         directory_sync_state: (orgId) => this.repo.purgeSyncState(orgId),
-      },
-      purgeMember: {
-        directory_probe: (orgId, roxUserId) => this.repo.purgeMemberProbe(orgId, roxUserId),
       },
       statusSections: { directory: (orgId) => this.reader.summary(orgId) },
     });

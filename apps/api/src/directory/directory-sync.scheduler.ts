@@ -3,15 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
-import { Clock } from '../platform/time/clock';
 import { DirectoryJobs } from './directory-jobs.service';
-import { DirectoryReader } from './directory-reader.service';
-import {
-  DIRECTORY_SYNC_CRON,
-  REPROBE_AFTER_MS,
-  REPROBE_CRON,
-  STALE_SYNC_CRON,
-} from './directory.constants';
+import { DIRECTORY_SYNC_CRON, STALE_SYNC_CRON } from './directory.constants';
 
 /** Crons that only enqueue keyed jobs; the processor does the work. */
 @Injectable()
@@ -23,8 +16,6 @@ export class DirectorySyncScheduler {
     private readonly orm: MikroORM,
     private readonly connections: ConnectionReader,
     private readonly jobs: DirectoryJobs,
-    private readonly reader: DirectoryReader,
-    private readonly clock: Clock,
   ) {}
 
   /** One directory sync per connected org. */
@@ -51,24 +42,5 @@ export class DirectorySyncScheduler {
     const orgIds = await this.jobs.requeueStaleSyncs();
     if (orgIds.length > 0) this.logger.warn({ orgIds }, 'stale directory syncs queued again');
     return orgIds.length;
-  }
-
-  /** One probe per in-scope member whose last probe is missing or old. */
-  @Cron(REPROBE_CRON, { name: 'directory.reprobe' })
-  @CreateRequestContext()
-  async enqueueDueProbes(): Promise<number> {
-    const olderThan = new Date(this.clock.now().getTime() - REPROBE_AFTER_MS);
-    let queued = 0;
-    for (const { orgId } of await this.connections.connectedOrgs()) {
-      try {
-        for (const roxUserId of await this.reader.probesDue(orgId, olderThan)) {
-          await this.jobs.enqueueProbe(orgId, roxUserId);
-          queued += 1;
-        }
-      } catch (error) {
-        this.logger.error({ orgId, err: error }, 'could not enqueue re-probes');
-      }
-    }
-    return queued;
   }
 }

@@ -7,6 +7,7 @@ import { ConnectionReader } from '../consent/connection-reader.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import {
   DeltaSyncEngine,
   type SyncFailure,
@@ -39,6 +40,7 @@ export class DirectorySyncService {
     private readonly graph: OrgwideGraph,
     private readonly engine: DeltaSyncEngine,
     private readonly audit: AuditLog,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -103,13 +105,18 @@ export class DirectorySyncService {
         onFailed: async (failure) => {
           if (failure.isPermissionProblem) await this.recheck.requestSoon(orgId);
         },
-        onCommitted: (outcome) =>
-          this.audit.record({
+        onCommitted: async (outcome) => {
+          await this.audit.record({
             orgId,
             action: 'directory.synced',
             target: { type: 'directory', id: connection.tenantId },
             details: { ...outcome },
-          }),
+          });
+          // The member ↔ user mapping may have moved: members' scope follows. Told before the
+          // round's success is visible, so nobody reads a finished sync with stale scope queued
+          // behind it (a refresh for a round that rolls back after all does no harm).
+          await this.lifecycle.scopeChanged(orgId, { cause: 'directory' });
+        },
       },
       options,
     );

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 
 import { ConsentModule } from '../consent/consent.module';
 import { MembersModule } from '../members/members.module';
-import { DirectoryProbeService } from './directory-probe.service';
 import { DirectorySyncScheduler } from './directory-sync.scheduler';
 import { DirectorySyncService } from './directory-sync.service';
 import { DirectoryModule } from './directory.module';
@@ -11,11 +10,6 @@ import { DirectoryProcessor } from './directory.processor';
 /** The directory feature's background work; imported by the worker entrypoint only. */
 @Module({
   imports: [DirectoryModule, ConsentModule, MembersModule],
-  providers: [
-    DirectorySyncService,
-    DirectoryProbeService,
-    DirectoryProcessor,
-    DirectorySyncScheduler,
-  ],
+  providers: [DirectorySyncService, DirectoryProcessor, DirectorySyncScheduler],
 })
 export class DirectoryWorkerModule {}

@@ -2,7 +2,6 @@ import { CronExpression } from '@nestjs/schedule';
 
 export const DIRECTORY_JOB = {
   sync: 'directory.sync',
-  probeMember: 'directory.probe-member',
 } as const;
 
 // The directory's sync channel kind (one channel per org, no mailbox).
@@ -22,9 +21,3 @@ export const DELTA_LINK_MAX_AGE_MS = 6 * 24 * 60 * 60 * 1000;
 export const RETRY_AFTER_BACKOFF = 'retryAfter';
 export const FALLBACK_BACKOFF_BASE_MS = 2_000;
 export const MAX_BACKOFF_MS = 15 * 60 * 1000;
-
-export const PROBE_ATTEMPTS = 3;
-
-// Access policies take up to hours to apply and new licences minutes to hours: re-probe then.
-export const REPROBE_CRON = CronExpression.EVERY_HOUR;
-export const REPROBE_AFTER_MS = 6 * 60 * 60 * 1000;

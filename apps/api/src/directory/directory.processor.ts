@@ -4,8 +4,7 @@ import { type Job } from 'bull';
 
 import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
-import { type DirectorySyncJob, type ProbeMemberJob } from './directory-jobs.service';
-import { DirectoryProbeService } from './directory-probe.service';
+import { type DirectorySyncJob } from './directory-jobs.service';
 import { DirectorySyncService } from './directory-sync.service';
 import { DIRECTORY_JOB } from './directory.constants';
 
@@ -15,7 +14,6 @@ export class DirectoryProcessor {
     // CreateRequestContext finds the ORM through this property.
     private readonly orm: MikroORM,
     private readonly syncService: DirectorySyncService,
-    private readonly probes: DirectoryProbeService,
   ) {}
 
   @Process(DIRECTORY_JOB.sync)
@@ -26,11 +24,5 @@ export class DirectoryProcessor {
         isFinalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
       }),
     );
-  }
-
-  @Process({ name: DIRECTORY_JOB.probeMember, concurrency: 4 })
-  @CreateRequestContext()
-  async probe(job: Job<ProbeMemberJob>) {
-    return runJob(job, () => this.probes.probeMember(job.data.orgId, job.data.roxUserId));
   }
 }

@@ -4,7 +4,6 @@ import { Injectable } from '@nestjs/common';
 import { type PageCounts } from '../platform/sync/sync-channel';
 import { directoryAddresses, normalizeAddress } from './address-mapping';
 import { completeFields } from './directory.mapper';
-import { DirectoryProbe } from './entities/directory-probe.entity';
 import { DirectorySyncState } from './entities/directory-sync-state.entity';
 import {
   DirectoryUser,
@@ -114,34 +113,6 @@ export class DirectoryRepository {
     await this.em.nativeUpdate(DirectoryUser, { orgId, id }, { mailboxState: state });
   }
 
-  // ---- probes --------------------------------------------------------------------------------
-
-  findProbe(orgId: string, roxUserId: string): Promise<DirectoryProbe | null> {
-    return this.em.findOne(DirectoryProbe, { orgId, roxUserId });
-  }
-
-  listProbes(orgId: string): Promise<DirectoryProbe[]> {
-    return this.em.find(DirectoryProbe, { orgId }, { orderBy: { roxUserId: 'asc' } });
-  }
-
-  pageProbes(
-    orgId: string,
-    options: { afterRoxUserId?: string; limit: number },
-  ): Promise<DirectoryProbe[]> {
-    return this.em.find(
-      DirectoryProbe,
-      {
-        orgId,
-        ...(options.afterRoxUserId ? { roxUserId: { $gt: options.afterRoxUserId } } : {}),
-      },
-      { orderBy: { roxUserId: 'asc' }, limit: options.limit },
-    );
-  }
-
-  async saveProbe(probe: DirectoryProbe): Promise<void> {
-    await this.em.persistAndFlush(probe);
-  }
-
   // ---- purge ---------------------------------------------------------------------------------
 
   purgeUsers(orgId: string): Promise<number> {
@@ -150,13 +121,5 @@ export class DirectoryRepository {
 
   purgeSyncState(orgId: string): Promise<number> {
     return this.em.nativeDelete(DirectorySyncState, { orgId });
-  }
-
-  purgeMemberProbe(orgId: string, roxUserId: string): Promise<number> {
-    return this.em.nativeDelete(DirectoryProbe, { orgId, roxUserId });
-  }
-
-  purgeProbes(orgId: string): Promise<number> {
-    return this.em.nativeDelete(DirectoryProbe, { orgId });
   }
 }

@@ -71,6 +71,7 @@ export class MembersService {
           details: { after: snapshot(member) },
         });
       });
+      await this.lifecycle.scopeChanged(orgId, { cause: 'member', roxUserId });
       return { member: toMemberContract(member), created: true };
     }
     const before = snapshot(existing);
@@ -85,6 +86,7 @@ export class MembersService {
         });
       });
     }
+    await this.lifecycle.scopeChanged(orgId, { cause: 'member', roxUserId });
     return { member: toMemberContract(existing), created: false };
   }
 
@@ -126,6 +128,7 @@ export class MembersService {
         details: { before },
       });
     });
+    await this.lifecycle.scopeChanged(orgId, { cause: 'member', roxUserId });
     // Queued after the commit, so the purge never runs for a removal that rolled back.
     await this.jobs.enqueue(
       MEMBERS_JOB.purgeMemberData,

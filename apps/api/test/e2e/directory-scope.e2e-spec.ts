@@ -5,7 +5,8 @@ import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ConnectionReader } from '../../src/consent/connection-reader.service';
 import { DirectorySyncScheduler } from '../../src/directory/directory-sync.scheduler';
-import { NEXT_ACTION, REASON } from '../../src/directory/member-scope';
+import { MailboxesScheduler } from '../../src/mailboxes/mailboxes.scheduler';
+import { NEXT_ACTION, REASON } from '../../src/mailboxes/member-scope';
 import { Clock } from '../../src/platform/time/clock';
 import {
   allDirectoryUsers,
@@ -403,6 +404,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
 
   it('the crons only enqueue: a sync per connected org, and probes once they are due', async () => {
     const scheduler = worker.get(DirectorySyncScheduler);
+    const mailboxScheduler = worker.get(MailboxesScheduler);
     // Test files run in parallel on one database with their own emulators: the crons must only
     // see this file's org, or they would sync other files' orgs against this emulator.
     const reader = worker.get(ConnectionReader);
@@ -418,7 +420,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       const later = new Date(Date.now() + 7 * 60 * 60 * 1000);
       const clock = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
       try {
-        expect(await scheduler.enqueueDueProbes()).toBe(MAPPED.length);
+        expect(await mailboxScheduler.enqueueDueProbes()).toBe(MAPPED.length);
         await eventually(
           async () => {
             const all = await probes();

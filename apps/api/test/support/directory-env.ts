@@ -1,6 +1,11 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { getQueueToken } from '@nestjs/bull';
+import { type Queue } from 'bull';
 import { expect } from 'vitest';
 
+import { MAILBOXES_JOB } from '../../src/mailboxes/mailboxes.constants';
+import { KeyedJobs } from '../../src/platform/queue/keyed-jobs';
+import { jobKey, QUEUE } from '../../src/platform/queue/queue-names';
 import { type ApiWithEmulator } from './emulator';
 import { type OrgTokens } from './orgwide';
 import { eventually } from './test-app';
@@ -32,13 +37,26 @@ export async function syncFinished(
   org: OrgTokens,
   since: string | null,
 ): Promise<DirectorySummary> {
-  return eventually(
+  const summary = await eventually(
     async () => {
-      const summary = await directorySummary(env, org);
-      if (summary.state === 'failed') return summary;
-      return summary.state === 'ok' && summary.lastSyncAt !== since ? summary : null;
+      const current = await directorySummary(env, org);
+      if (current.state === 'failed') return current;
+      return current.state === 'ok' && current.lastSyncAt !== since ? current : null;
     },
     { attempts: 600, intervalMs: 100 },
+  );
+  // A finished sync has queued the refresh of members' scope: wait for it too.
+  await mailboxesSettled(env, org.orgId);
+  return summary;
+}
+
+/** Waits until the org's mailbox rows refresh (a keyed job) is neither queued nor running. */
+export async function mailboxesSettled(env: ApiWithEmulator, orgId: string): Promise<void> {
+  const jobs = KeyedJobs.for(env.api.app.get<Queue>(getQueueToken(QUEUE.mailboxes)));
+  const jobId = jobKey(MAILBOXES_JOB.refresh, orgId);
+  await eventually(
+    async () => ((await jobs.isAlive(jobId)) || (await jobs.hasRerunFlag(jobId)) ? null : true),
+    { attempts: 600, intervalMs: 50 },
   );
 }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { type OrgwideStatus } from '@rox365/contracts';
 
@@ -10,6 +10,21 @@ export type MemberPurge = (orgId: string, roxUserId: string) => Promise<number>;
 
 /** Deletes what a feature holds in one table through one individual connection; returns how many went. */
 export type ConnectionPurge = (orgId: string, connectionId: string) => Promise<number>;
+
+/** What changed among the inputs of members' mailbox scope. */
+export interface ScopeChange {
+  readonly cause:
+    | 'settings'
+    | 'override'
+    | 'connection'
+    | 'grant'
+    | 'directory'
+    | 'probe'
+    | 'member'
+    | 'individual_connection';
+  /** The one member it concerns; absent when it concerns the whole org. */
+  readonly roxUserId?: string;
+}
 
 /** Status sections a feature can fill: a part of the org-wide status, by its key. */
 export type StatusSections = {
@@ -34,6 +49,8 @@ export interface LifecycleParticipant {
   /** Per table: purge what came through one individual connection when it is disconnected. */
   purgeConnection?: Readonly<Record<string, ConnectionPurge>>;
   statusSections?: StatusSections;
+  /** Something members' scope derives from changed (after its transaction committed). */
+  onScopeChanged?(orgId: string, change: ScopeChange): Promise<void>;
 }
 
 /**
@@ -45,6 +62,7 @@ export interface LifecycleParticipant {
 @Injectable()
 export class LifecycleRegistry {
   private readonly participants: LifecycleParticipant[] = [];
+  private readonly logger = new Logger('lifecycle');
 
   register(participant: LifecycleParticipant): void {
     const clash = (a: object | undefined, b: object | undefined) =>
@@ -116,6 +134,21 @@ export class LifecycleRegistry {
       }
     }
     return removed;
+  }
+
+  /**
+   * Tells every feature that an input of members' mailbox scope changed. Call it after the
+   * change committed; a failing participant is logged, not rethrown, since the change stands
+   * and a periodic refresh catches up.
+   */
+  async scopeChanged(orgId: string, change: ScopeChange): Promise<void> {
+    for (const p of this.participants) {
+      try {
+        await p.onScopeChanged?.(orgId, change);
+      } catch (error) {
+        this.logger.warn({ orgId, cause: change.cause, err: error }, 'scope change not handled');
+      }
+    }
   }
 
   /** The section from the feature that fills it, or null when none does. */

@@ -3,6 +3,7 @@ export const QUEUE = {
   members: 'members',
   consent: 'consent',
   directory: 'directory',
+  mailboxes: 'mailboxes',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

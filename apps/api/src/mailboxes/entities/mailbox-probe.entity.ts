@@ -2,9 +2,12 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 import { type ProbeOutcome } from '@rox365/contracts';
 
-/** The latest mailbox and calendar probe of one Rox member. */
+/**
+ * The latest mailbox and calendar probe of one Rox member. (The table keeps the name it had
+ * when probes lived in the directory feature; receipts and audits name it so.)
+ */
 @Entity({ tableName: 'directory_probe' })
-export class DirectoryProbe {
+export class MailboxProbe {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
 

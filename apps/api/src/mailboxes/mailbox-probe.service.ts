@@ -9,24 +9,28 @@ import {
 
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
+import { pickMatch } from '../directory/address-mapping';
+import { DirectoryRepository } from '../directory/directory.repository';
+import { type MailboxState } from '../directory/entities/directory-user.entity';
+import { classifyGraphFailure } from '../directory/graph-failure';
 import { MembersService } from '../members/members.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
-import { pickMatch } from './address-mapping';
-import { DirectoryError, DirectoryErrorCode } from './directory.errors';
-import { probeNextAction, toProbeOutcome } from './directory.mapper';
-import { DirectoryRepository } from './directory.repository';
-import { DirectoryProbe, type ProbeRecord } from './entities/directory-probe.entity';
-import { type MailboxState } from './entities/directory-user.entity';
-import { classifyGraphFailure } from './graph-failure';
+import { MailboxProbe, type ProbeRecord } from './entities/mailbox-probe.entity';
+import { probeNextAction, toProbeOutcome } from './mailbox.mapper';
+import { MailboxRepository } from './mailbox.repository';
+import { MailboxError, MailboxErrorCode } from './mailboxes.errors';
 
 /** One member's probe: minimal mailbox and calendar reads, classified and stored. */
 @Injectable()
-export class DirectoryProbeService {
+export class MailboxProbeService {
   constructor(
-    private readonly repo: DirectoryRepository,
+    private readonly rows: MailboxRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly connections: ConnectionReader,
     private readonly recheck: PermissionRecheck,
     private readonly members: MembersService,
@@ -43,7 +47,7 @@ export class DirectoryProbeService {
     const member = await this.members.find(orgId, roxUserId);
     if (!member) return null;
 
-    const user = pickMatch(await this.repo.usersByAddress(orgId, member.email), member.email);
+    const user = pickMatch(await this.directory.usersByAddress(orgId, member.email), member.email);
     // Unmapped members are probed by their email: Graph tells whether such a user exists.
     const target = user?.id ?? member.email;
     const tenantId = connection.tenantId;
@@ -73,8 +77,8 @@ export class DirectoryProbeService {
     }
     const throttled = [result.mail, result.calendar].find((c) => c?.outcome === 'throttled');
     if (throttled) {
-      throw new DirectoryError(
-        DirectoryErrorCode.DIRECTORY_GRAPH_THROTTLED,
+      throw new MailboxError(
+        MailboxErrorCode.DIRECTORY_GRAPH_THROTTLED,
         'rate_limited',
         'Microsoft Graph throttled the mailbox probe; it is rescheduled.',
         { retryAfterMs: throttled.error?.retryAfterMs ?? undefined },
@@ -90,15 +94,15 @@ export class DirectoryProbeService {
       calendarErrorCode: result.calendar?.error?.code ?? null,
     };
     const now = this.clock.now();
-    const existing = await this.repo.findProbe(orgId, roxUserId);
+    const existing = await this.rows.findProbe(orgId, roxUserId);
     if (existing) existing.record(record, now);
     await this.tx.run(async () => {
-      await this.repo.saveProbe(
-        existing ?? new DirectoryProbe({ orgId, roxUserId, result: record, now }),
+      await this.rows.saveProbe(
+        existing ?? new MailboxProbe({ orgId, roxUserId, result: record, now }),
       );
       if (user) {
         const state = mailboxStateOf(record.mail, record.calendar);
-        if (state) await this.repo.setMailboxState(orgId, user.id, state);
+        if (state) await this.directory.setMailboxState(orgId, user.id, state);
       }
       await this.audit.record({
         orgId,
@@ -112,6 +116,7 @@ export class DirectoryProbeService {
         },
       });
     });
+    await this.lifecycle.scopeChanged(orgId, { cause: 'probe', roxUserId });
     return record;
   }
 }

@@ -1,0 +1,245 @@
+import { Injectable } from '@nestjs/common';
+
+import {
+  type AccessPolicyScript,
+  type AccessPolicyScriptQuery,
+  type ListMemberSyncStatusQuery,
+  type Member,
+  type MemberSyncStatus,
+  type MemberSyncStatusPage,
+  type PageQuery,
+  type ProbeResultPage,
+} from '@rox365/contracts';
+import { accessPolicyScript } from '@rox365/scope-policy';
+
+import { AppConfig } from '../config/app-config';
+import { ConnectionReader, type OrgwideAccessSettings } from '../consent/connection-reader.service';
+import { DirectoryRepository } from '../directory/directory.repository';
+import { type DirectoryUser } from '../directory/entities/directory-user.entity';
+import { MembersService } from '../members/members.service';
+import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import { toMemberSyncStatus, toProbeResultContract } from './mailbox.mapper';
+import { MailboxRepository } from './mailbox.repository';
+import { MailboxError, MailboxErrorCode } from './mailboxes.errors';
+
+interface PolicyPlan {
+  members: string[];
+  flagged: { address: string; reason: string }[];
+  outsider: string | null;
+}
+
+const UNMAPPED_REASON = 'no Microsoft 365 account matches their Rox email';
+
+// Why the latest probe says Rox cannot reach this member's mailbox, or null when it can.
+function cannotWorkReason(status: MemberSyncStatus): string | null {
+  const outcomes = [status.probe?.mail, status.probe?.calendar];
+  if (outcomes.includes('no_mailbox')) return 'no Exchange Online mailbox';
+  if (outcomes.includes('user_not_found')) return 'the Microsoft 365 account no longer exists';
+  if (outcomes.includes('denied_by_policy'))
+    return 'blocked by an application access policy (another group or policy may apply)';
+  return null;
+}
+
+/**
+ * Read use cases over the materialised mailbox rows: member sync status (paged and filtered in
+ * SQL), probes, who to probe, and the access-policy script.
+ */
+@Injectable()
+export class MailboxReader {
+  constructor(
+    private readonly rows: MailboxRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly connections: ConnectionReader,
+    private readonly members: MembersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async memberStatusPage(
+    orgId: string,
+    query: ListMemberSyncStatusQuery,
+  ): Promise<MemberSyncStatusPage> {
+    const after = decodeCursor('members', query.cursor);
+    const rows = await this.rows.page(orgId, {
+      ...(after !== undefined ? { afterRoxUserId: after } : {}),
+      limit: query.limit + 1,
+      ...(query.q ? { q: query.q } : {}),
+      filter: query.filter,
+    });
+    const page = keysetPage(rows, query.limit, 'members', (r) => r.roxUserId);
+    return { items: page.items.map(toMemberSyncStatus), nextCursor: page.nextCursor };
+  }
+
+  async memberStatus(orgId: string, roxUserId: string): Promise<MemberSyncStatus> {
+    const row = await this.rows.find(orgId, roxUserId);
+    if (!row) {
+      throw new MailboxError(
+        MailboxErrorCode.DIRECTORY_MEMBER_NOT_FOUND,
+        'not_found',
+        'You are not a member of this org in Rox yet.',
+      );
+    }
+    return toMemberSyncStatus(row);
+  }
+
+  async probePage(orgId: string, query: PageQuery): Promise<ProbeResultPage> {
+    const after = decodeCursor('probes', query.cursor);
+    const rows = await this.rows.pageProbes(orgId, {
+      ...(after !== undefined ? { afterRoxUserId: after } : {}),
+      limit: query.limit + 1,
+    });
+    const page = keysetPage(rows, query.limit, 'probes', (p) => p.roxUserId);
+    return { items: page.items.map(toProbeResultContract), nextCursor: page.nextCursor };
+  }
+
+  /** Members to probe: mapped to a Microsoft 365 account and with calendar or mail turned on. */
+  probeCandidates(orgId: string): Promise<string[]> {
+    return this.rows.probeTargetIds(orgId);
+  }
+
+  /** Candidates never probed, or probed before `olderThan`. */
+  async probesDue(orgId: string, olderThan: Date): Promise<string[]> {
+    const [candidates, probes] = await Promise.all([
+      this.probeCandidates(orgId),
+      this.rows.listProbes(orgId),
+    ]);
+    const checkedAt = new Map(probes.map((p) => [p.roxUserId, p.checkedAt.getTime()]));
+    return candidates.filter((id) => (checkedAt.get(id) ?? 0) < olderThan.getTime());
+  }
+
+  /**
+   * The Exchange Online PowerShell that scopes Rox to a mail-enabled security group. With
+   * RestrictAccess the group holds the in-scope members' mailboxes; with DenyAccess it holds the
+   * mapped members whose calendar and email sync are both off. Before consent (no directory yet)
+   * it is built from the saved settings and the members' Rox emails, so the admin can set the
+   * group up first, as the seed's checklist orders it. Members who cannot work through the
+   * policy (no account, no mailbox, blocked) are flagged in the script, not added.
+   */
+  async accessPolicyScript(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+  ): Promise<AccessPolicyScript> {
+    const [connection, settings] = await Promise.all([
+      this.connections.connection(orgId),
+      this.connections.settings(orgId),
+    ]);
+    if (!settings) {
+      throw new MailboxError(
+        MailboxErrorCode.DIRECTORY_NOT_CONNECTED,
+        'precondition_failed',
+        'Save the connection settings first: the script needs to know who is in scope.',
+      );
+    }
+    const plan = connection
+      ? await this.policyPlanFromDirectory(orgId, query)
+      : await this.policyPlanFromMembers(orgId, settings, query);
+    if (plan.members.length === 0) {
+      throw new MailboxError(
+        MailboxErrorCode.DIRECTORY_NO_MEMBERS_FOR_POLICY,
+        'precondition_failed',
+        query.accessRight === 'RestrictAccess'
+          ? 'No member is in scope yet: turn calendar or email sync on (and run a directory sync once connected) first.'
+          : 'No member has both calendar and email sync off, so there is nobody to deny.',
+      );
+    }
+    const users = connection ? await this.directory.listUsers(orgId) : [];
+    const groupSmtp =
+      query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, users, plan.members);
+    const appId = this.config.microsoft.orgwide.clientId;
+    return {
+      script: accessPolicyScript({
+        appId,
+        groupName: query.groupName,
+        groupSmtp,
+        members: plan.members,
+        accessRight: query.accessRight,
+        flagged: plan.flagged,
+        ...(plan.outsider ? { outsider: plan.outsider } : {}),
+      }),
+      members: plan.members,
+      appId,
+      flagged: plan.flagged,
+      outsider: plan.outsider,
+      basis: connection ? 'directory' : 'rox_members',
+    };
+  }
+
+  // Before consent: the members' Rox emails and the saved settings (no mailbox is known yet).
+  private async policyPlanFromMembers(
+    orgId: string,
+    settings: OrgwideAccessSettings,
+    query: AccessPolicyScriptQuery,
+  ): Promise<PolicyPlan> {
+    const members = await this.members.listAll(orgId);
+    const isOn = (m: Member) => {
+      const access = this.connections.memberAccess(settings, m);
+      return access.calendarAccess !== 'off' || access.emailAccess !== 'off';
+    };
+    const inGroup = (m: Member) => (query.accessRight === 'RestrictAccess' ? isOn(m) : !isOn(m));
+    const chosen = members.filter(inGroup).map((m) => m.email);
+    const outsider = members.find((m) => !inGroup(m))?.email ?? null;
+    return { members: chosen, flagged: [], outsider };
+  }
+
+  // Connected: mailbox addresses from the directory; the latest probes flag who cannot work.
+  private async policyPlanFromDirectory(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+  ): Promise<PolicyPlan> {
+    const statuses = (await this.rows.listAll(orgId)).map(toMemberSyncStatus);
+    const users = new Map((await this.directory.listUsers(orgId)).map((u) => [u.id, u]));
+    const addressOf = (s: MemberSyncStatus) => {
+      const user = s.directoryUserId ? users.get(s.directoryUserId) : undefined;
+      return user ? (user.mail ?? user.userPrincipalName) : null;
+    };
+    const members: string[] = [];
+    const flagged: PolicyPlan['flagged'] = [];
+    const outside: string[] = [];
+    for (const s of statuses) {
+      const configuredOn = s.calendar.configured !== 'off' || s.mail.configured !== 'off';
+      const belongs = query.accessRight === 'RestrictAccess' ? configuredOn : !configuredOn;
+      const address = addressOf(s);
+      if (!belongs) {
+        if (address) outside.push(address);
+        continue;
+      }
+      const problem = address === null ? UNMAPPED_REASON : cannotWorkReason(s);
+      if (problem) flagged.push({ address: address ?? s.email, reason: problem });
+      else if (address) members.push(address);
+    }
+    // Someone outside the group for the opposite test: an out-of-scope member, else any user who
+    // is neither added nor flagged.
+    const chosen = new Set(
+      [...members, ...flagged.map((f) => f.address)].map((m) => m.toLowerCase()),
+    );
+    const outsider =
+      outside[0] ??
+      [...users.values()]
+        .map((u) => u.mail ?? u.userPrincipalName)
+        .find((a) => !chosen.has(a.toLowerCase())) ??
+      null;
+    return { members, flagged, outsider };
+  }
+
+  // <group name>@<the tenant's mail domain>: the domain most of its mailboxes use.
+  private defaultGroupSmtp(groupName: string, users: DirectoryUser[], addresses: string[]): string {
+    const counts = new Map<string, number>();
+    const sources = addresses.length ? addresses : users.map((u) => u.mail ?? u.userPrincipalName);
+    for (const address of sources) {
+      const domain = address.split('@')[1]?.toLowerCase();
+      if (domain) counts.set(domain, (counts.get(domain) ?? 0) + 1);
+    }
+    const domain = [...counts.entries()].sort(
+      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+    )[0]?.[0];
+    const local = groupName.replace(/[^A-Za-z0-9._-]+/g, '').replace(/^\.+|\.+$/g, '');
+    if (!domain || !local) {
+      throw new MailboxError(
+        MailboxErrorCode.DIRECTORY_GROUP_DOMAIN_UNKNOWN,
+        'invalid',
+        'Could not derive the group address; pass groupSmtp.',
+        { fieldErrors: [{ path: 'groupSmtp', message: 'required for this group name' }] },
+      );
+    }
+    return `${local}@${domain}`;
+  }
+}

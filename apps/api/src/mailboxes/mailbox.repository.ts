@@ -1,0 +1,139 @@
+import { EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { MailboxProbe } from './entities/mailbox-probe.entity';
+import { Mailbox } from './entities/mailbox.entity';
+
+/** Filters of the member status list, as the API offers them. */
+export type MailboxFilter = 'all' | 'mapped' | 'unmapped' | 'in_scope' | 'out_of_scope';
+
+const UPSERT_CHUNK = 500;
+
+/** Every query on mailbox rows and probes. Each one is scoped by org. */
+@Injectable()
+export class MailboxRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  // ---- mailbox rows --------------------------------------------------------------------------
+
+  /** Inserts or replaces rows (set-based, in chunks). */
+  async upsertAll(rows: readonly Mailbox[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+      await this.em.upsertMany(Mailbox, rows.slice(i, i + UPSERT_CHUNK));
+    }
+  }
+
+  /** Rows an org refresh did not write: their members are gone. */
+  deleteRefreshedBefore(orgId: string, before: Date): Promise<number> {
+    return this.em.nativeDelete(Mailbox, { orgId, refreshedAt: { $lt: before } });
+  }
+
+  find(orgId: string, roxUserId: string): Promise<Mailbox | null> {
+    return this.em.findOne(Mailbox, { orgId, roxUserId }, { refresh: true });
+  }
+
+  /** One page in roxUserId order after `afterRoxUserId`, filtered and searched in SQL. */
+  page(
+    orgId: string,
+    options: { afterRoxUserId?: string; limit: number; q?: string; filter: MailboxFilter },
+  ): Promise<Mailbox[]> {
+    const conditions: FilterQuery<Mailbox>[] = [{ orgId }];
+    if (options.afterRoxUserId) conditions.push({ roxUserId: { $gt: options.afterRoxUserId } });
+    const byFilter: Record<MailboxFilter, FilterQuery<Mailbox> | null> = {
+      all: null,
+      mapped: { directoryUserId: { $ne: null } },
+      unmapped: { directoryUserId: null },
+      in_scope: { $or: [{ calendarInScope: true }, { mailInScope: true }] },
+      out_of_scope: { calendarInScope: false, mailInScope: false },
+    };
+    const filter = byFilter[options.filter];
+    if (filter) conditions.push(filter);
+    if (options.q) {
+      const like = `%${escapeLike(options.q)}%`;
+      conditions.push({
+        $or: [
+          { email: { $ilike: like } },
+          { displayName: { $ilike: like } },
+          { directoryUpn: { $ilike: like } },
+        ],
+      });
+    }
+    const where: FilterQuery<Mailbox> = { $and: conditions };
+    return this.em.find(Mailbox, where, {
+      orderBy: { roxUserId: 'asc' },
+      limit: options.limit,
+      refresh: true,
+    });
+  }
+
+  /** Every row of the org in roxUserId order (jobs and the access-policy script). */
+  listAll(orgId: string): Promise<Mailbox[]> {
+    return this.em.find(Mailbox, { orgId }, { orderBy: { roxUserId: 'asc' }, refresh: true });
+  }
+
+  /** Members the probes check: in scope when probes are left out. */
+  async probeTargetIds(orgId: string): Promise<string[]> {
+    const rows = await this.em.find(
+      Mailbox,
+      { orgId, isProbeTarget: true },
+      { fields: ['roxUserId'], orderBy: { roxUserId: 'asc' } },
+    );
+    return rows.map((r) => r.roxUserId);
+  }
+
+  countMapped(orgId: string): Promise<number> {
+    return this.em.count(Mailbox, { orgId, directoryUserId: { $ne: null } });
+  }
+
+  deleteForOrg(orgId: string): Promise<number> {
+    return this.em.nativeDelete(Mailbox, { orgId });
+  }
+
+  deleteMember(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(Mailbox, { orgId, roxUserId });
+  }
+
+  // ---- probes --------------------------------------------------------------------------------
+
+  findProbe(orgId: string, roxUserId: string): Promise<MailboxProbe | null> {
+    return this.em.findOne(MailboxProbe, { orgId, roxUserId });
+  }
+
+  listProbes(orgId: string, roxUserIds?: readonly string[]): Promise<MailboxProbe[]> {
+    return this.em.find(
+      MailboxProbe,
+      roxUserIds ? { orgId, roxUserId: { $in: [...roxUserIds] } } : { orgId },
+      { orderBy: { roxUserId: 'asc' } },
+    );
+  }
+
+  pageProbes(
+    orgId: string,
+    options: { afterRoxUserId?: string; limit: number },
+  ): Promise<MailboxProbe[]> {
+    return this.em.find(
+      MailboxProbe,
+      {
+        orgId,
+        ...(options.afterRoxUserId ? { roxUserId: { $gt: options.afterRoxUserId } } : {}),
+      },
+      { orderBy: { roxUserId: 'asc' }, limit: options.limit },
+    );
+  }
+
+  async saveProbe(probe: MailboxProbe): Promise<void> {
+    await this.em.persistAndFlush(probe);
+  }
+
+  purgeMemberProbe(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(MailboxProbe, { orgId, roxUserId });
+  }
+
+  purgeProbes(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailboxProbe, { orgId });
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
