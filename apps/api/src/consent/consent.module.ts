@@ -18,6 +18,7 @@ import { IndividualConnectionsController } from './individual/individual-connect
 import { IndividualConnectionsService } from './individual/individual-connections.service';
 import { IndividualTokenRepository } from './individual/individual-token.repository';
 import { REFRESH_TOKEN_COLUMN } from './individual/individual.constants';
+import { MailboxAccess } from './mailbox-access.service';
 import { MemberLookup } from './member-lookup';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
@@ -60,8 +61,15 @@ ENCRYPTED_COLUMNS.push(columnOf(REFRESH_TOKEN_COLUMN, 'connection_id'));
     ConnectionReader,
     PermissionRecheck,
     ConsentLifecycle,
+    MailboxAccess,
   ],
   // PermissionCheckService is exported for the consent worker module only.
-  exports: [ConnectionReader, PermissionRecheck, PermissionCheckService, DelegatedTokenProvider],
+  exports: [
+    ConnectionReader,
+    PermissionRecheck,
+    PermissionCheckService,
+    DelegatedTokenProvider,
+    MailboxAccess,
+  ],
 })
 export class ConsentModule {}

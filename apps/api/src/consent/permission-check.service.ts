@@ -7,7 +7,6 @@ import { excessDelegatedGrants } from '@rox365/scope-policy';
 import { AppConfig } from '../config/app-config';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
-import { OrgwideGraph } from '../platform/graph/graph.module';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { ConnectionReader } from './connection-reader.service';
@@ -17,6 +16,7 @@ import {
   type OrgwideConnection,
   type StoredDelegatedGrant,
 } from './entities/orgwide-connection.entity';
+import { MailboxAccess } from './mailbox-access.service';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { type RecheckPermissionsJob } from './permission-recheck.service';
 
@@ -29,7 +29,7 @@ export class PermissionCheckService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly graph: OrgwideGraph,
+    private readonly access: MailboxAccess,
     private readonly connections: OrgwideConnectionRepository,
     private readonly reader: ConnectionReader,
     private readonly audit: AuditLog,
@@ -65,7 +65,7 @@ export class PermissionCheckService {
   async refreshDelegatedGrants(connection: OrgwideConnection): Promise<void> {
     try {
       const grants = await delegatedGrantsOf(
-        this.graph.forTenant(connection.tenantId),
+        this.access.forConnectedTenant(connection.tenantId).client,
         this.config.microsoft.orgwide.clientId,
       );
       connection.delegatedGrants = grants.map((g): StoredDelegatedGrant => ({
@@ -93,8 +93,9 @@ export class PermissionCheckService {
     const now = this.clock.now();
     let roles: string[];
     try {
-      this.graph.appTokens.forget(connection.tenantId);
-      roles = await this.graph.appTokens.grantedRoles(connection.tenantId);
+      const tenant = this.access.forConnectedTenant(connection.tenantId);
+      tenant.forgetToken();
+      roles = [...(await tenant.token({ forceRefresh: true })).roles];
     } catch (error) {
       if (!(error instanceof IdentityError)) throw error;
       if (error.isTransient) {

@@ -4,9 +4,9 @@ import { usersDeltaPages, type GraphUser } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
+import { MailboxAccess } from '../consent/mailbox-access.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
-import { OrgwideGraph } from '../platform/graph/graph.module';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import {
   DeltaSyncEngine,
@@ -37,7 +37,7 @@ export class DirectorySyncService {
     private readonly repo: DirectoryRepository,
     private readonly connections: ConnectionReader,
     private readonly recheck: PermissionRecheck,
-    private readonly graph: OrgwideGraph,
+    private readonly access: MailboxAccess,
     private readonly engine: DeltaSyncEngine,
     private readonly audit: AuditLog,
     private readonly lifecycle: LifecycleRegistry,
@@ -68,7 +68,7 @@ export class DirectorySyncService {
         'The grant has no directory permission (User.Read.All or Directory.Read.All).',
       );
     }
-    const client = this.graph.forTenant(connection.tenantId);
+    const { client } = await this.access.forOrg(orgId);
     const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
 
     return this.engine.run<GraphUser, typeof state, DirectorySyncFailure>(

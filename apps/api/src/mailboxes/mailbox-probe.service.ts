@@ -8,6 +8,7 @@ import {
 } from '@rox365/graph-client';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
+import { MailboxAccess } from '../consent/mailbox-access.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { pickMatch } from '../directory/address-mapping';
 import { DirectoryRepository } from '../directory/directory.repository';
@@ -16,7 +17,6 @@ import { classifyGraphFailure } from '../directory/graph-failure';
 import { MembersService } from '../members/members.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
-import { OrgwideGraph } from '../platform/graph/graph.module';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { MailboxProbe, type ProbeRecord } from './entities/mailbox-probe.entity';
@@ -34,7 +34,7 @@ export class MailboxProbeService {
     private readonly connections: ConnectionReader,
     private readonly recheck: PermissionRecheck,
     private readonly members: MembersService,
-    private readonly graph: OrgwideGraph,
+    private readonly access: MailboxAccess,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
     private readonly clock: Clock,
@@ -50,19 +50,19 @@ export class MailboxProbeService {
     const user = pickMatch(await this.directory.usersByAddress(orgId, member.email), member.email);
     // Unmapped members are probed by their email: Graph tells whether such a user exists.
     const target = user?.id ?? member.email;
-    const tenantId = connection.tenantId;
-    const client = this.graph.forTenant(tenantId);
+    const tenant = await this.access.forOrg(orgId);
+    const client = tenant.client;
 
     let result: MailboxProbeResult;
     try {
-      let token = await this.graph.appTokens.getToken(tenantId);
+      let token = await tenant.token();
       // The stored grant (re-checked by consent) disagrees with the cached token: refresh it.
       const isFresh = !sameRoles(token.roles, connection.grantedPermissions);
-      if (isFresh) token = await this.graph.appTokens.getToken(tenantId, { forceRefresh: true });
+      if (isFresh) token = await tenant.token({ forceRefresh: true });
       result = await probeMailbox(client, target, { grantedRoles: token.roles });
       if (isDenied(result) && !isFresh) {
         // A 403 reads the same for a revoked role and an access policy: ask for fresh roles.
-        const fresh = await this.graph.appTokens.grantedRoles(tenantId);
+        const fresh = [...(await tenant.token({ forceRefresh: true })).roles];
         if (!sameRoles(fresh, token.roles)) {
           result = await probeMailbox(client, target, { grantedRoles: fresh });
         }

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+
+import { type AppToken, type BoundGraphClient } from '@rox365/graph-client';
+import { capabilitiesFromPermissions, type Capability } from '@rox365/scope-policy';
+
+import { OrgwideGraph } from '../platform/graph/graph.module';
+import { ConnectionReader } from './connection-reader.service';
+import { ConsentError, ConsentErrorCode } from './consent.errors';
+import { type IndividualKind } from './entities/individual-connection.entity';
+import { IndividualConnectionRepository } from './individual-connection.repository';
+import { DelegatedTokenProvider } from './individual/delegated-token.provider';
+
+/** The org's tenant through the org-wide app: directory sync, probes, grant checks. */
+export interface TenantAccess {
+  readonly tenantId: string;
+  readonly client: BoundGraphClient;
+  /** What the stored grant lets Rox do. */
+  readonly capabilities: readonly Capability[];
+  readonly grantedPermissions: readonly string[];
+  /** The app-only token (roles and all); `forceRefresh` asks Entra again. */
+  token(options?: { forceRefresh?: boolean }): Promise<AppToken>;
+  /** Forgets the tenant's cached app token in this process. */
+  forgetToken(): void;
+}
+
+/** One member's mailbox, reached the way Rox may reach it. */
+export interface MailboxAccessGrant {
+  readonly route: 'orgwide' | 'individual';
+  readonly client: BoundGraphClient;
+  /** Graph path of the mailbox owner: `/users/{id}` (org-wide) or `/me` (delegated). */
+  readonly ownerPath: string;
+  readonly capabilities: readonly Capability[];
+}
+
+/**
+ * How Rox may reach a mailbox, in one place: the org-wide app's client-credentials client for
+ * the org's tenant, or a member's own delegated connection. The only caller of
+ * `forTenant` / `forDelegatedToken` outside the sign-in flows themselves; features ask here and
+ * get a client with what it may do, or a coded refusal.
+ */
+@Injectable()
+export class MailboxAccess {
+  constructor(
+    private readonly graph: OrgwideGraph,
+    private readonly connections: ConnectionReader,
+    private readonly individual: IndividualConnectionRepository,
+    private readonly delegated: DelegatedTokenProvider,
+  ) {}
+
+  /** The org's tenant through the org-wide connection; refused when there is none. */
+  async forOrg(orgId: string): Promise<TenantAccess> {
+    const connection = await this.connections.connection(orgId);
+    if (!connection) {
+      throw new ConsentError(
+        ConsentErrorCode.ORGWIDE_NOT_CONNECTED,
+        'precondition_failed',
+        'Microsoft 365 is not connected org-wide for this org.',
+      );
+    }
+    return this.tenant(connection.tenantId, connection.capabilities, connection.grantedPermissions);
+  }
+
+  /** A tenant the caller already knows to be connected (e.g. a connection being checked). */
+  forConnectedTenant(tenantId: string): TenantAccess {
+    return this.tenant(tenantId, [], []);
+  }
+
+  /**
+   * A member's mailbox for one kind: through the org-wide app when the org is connected (the
+   * caller passes the member's directory user id), otherwise through the member's own connected
+   * connection of that kind. Refused when neither exists.
+   */
+  async forMailbox(
+    orgId: string,
+    mailbox: { roxUserId: string; directoryUserId: string | null; kind: IndividualKind },
+  ): Promise<MailboxAccessGrant> {
+    const connection = await this.connections.connection(orgId);
+    if (connection) {
+      if (!mailbox.directoryUserId) {
+        throw new ConsentError(
+          ConsentErrorCode.MAILBOX_NOT_MAPPED,
+          'precondition_failed',
+          "The member's Rox email matches no Microsoft 365 account.",
+        );
+      }
+      return {
+        route: 'orgwide',
+        client: this.graph.forTenant(connection.tenantId),
+        ownerPath: `/users/${encodeURIComponent(mailbox.directoryUserId)}`,
+        capabilities: connection.capabilities,
+      };
+    }
+    const own = (await this.individual.list(orgId, mailbox.roxUserId)).find(
+      (c) => c.provider === 'microsoft' && c.kind === mailbox.kind && c.status === 'connected',
+    );
+    if (!own) {
+      throw new ConsentError(
+        ConsentErrorCode.MAILBOX_NOT_REACHABLE,
+        'precondition_failed',
+        `Neither an org-wide connection nor the member's own Outlook ${mailbox.kind} connection reaches this mailbox.`,
+      );
+    }
+    return {
+      route: 'individual',
+      client: await this.delegated.clientFor(own.id),
+      ownerPath: '/me',
+      // What the member consented to, as far as this kind goes.
+      capabilities: capabilitiesFromPermissions(own.scopes ?? []).filter((c) =>
+        mailbox.kind === 'calendar' ? c.startsWith('calendar_') : c.startsWith('mail_'),
+      ),
+    };
+  }
+
+  private tenant(
+    tenantId: string,
+    capabilities: readonly Capability[],
+    grantedPermissions: readonly string[],
+  ): TenantAccess {
+    return {
+      tenantId,
+      client: this.graph.forTenant(tenantId),
+      capabilities,
+      grantedPermissions,
+      token: (options) => this.graph.appTokens.getToken(tenantId, options),
+      forgetToken: () => this.graph.appTokens.forget(tenantId),
+    };
+  }
+}
