@@ -45,6 +45,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { isAdminOnly: true, title: 'Connection result' },
   },
   {
+    path: '/integrations/outlook/result',
+    name: 'outlook-result',
+    component: () => import('./features/individual/views/OutlookResultView.vue'),
+    meta: { title: 'Outlook connection result' },
+  },
+  {
+    path: '/integrations/outlook/members',
+    name: 'outlook-members',
+    component: () => import('./features/individual/views/MemberConnectionsView.vue'),
+    meta: { isAdminOnly: true, title: "Members' Outlook connections" },
+  },
+  {
     path: '/console',
     component: () => import('./features/orgwide/views/ConsoleLayoutView.vue'),
     meta: { isAdminOnly: true },

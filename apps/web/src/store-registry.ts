@@ -3,7 +3,7 @@ import { type PiniaPluginContext } from 'pinia';
 /** Every Pinia store id, in one place. */
 export const STORE_IDS = {
   auth: 'auth',
-  integrations: 'integrations',
+  individual: 'individual',
   connect: 'connect',
   orgwide: 'orgwide',
   accessPolicy: 'access-policy',

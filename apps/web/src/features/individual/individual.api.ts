@@ -1,0 +1,42 @@
+import {
+  type CreateIndividualConnectionRequest,
+  type IndividualCheckResult,
+  type IndividualConnection,
+  type IndividualConnectionList,
+  type IndividualConnectStart,
+  type IndividualDisconnectReceipt,
+} from '@rox365/contracts';
+
+import { http } from '../../api/http';
+
+/** Starts (or resumes) the caller's connection; the answer carries Microsoft's sign-in link. */
+export function startIndividualConnection(
+  request: CreateIndividualConnectionRequest,
+): Promise<IndividualConnectStart> {
+  return http.post<IndividualConnectStart>('/individual-connections', request);
+}
+
+/** The caller's own connections, or (admins) every member's. */
+export function listIndividualConnections(all = false): Promise<IndividualConnectionList> {
+  return http.get<IndividualConnectionList>('/individual-connections', {
+    query: all ? { all: 'true' } : undefined,
+  });
+}
+
+export function checkIndividualConnection(id: string): Promise<IndividualCheckResult> {
+  return http.post<IndividualCheckResult>(
+    `/individual-connections/${encodeURIComponent(id)}/check`,
+  );
+}
+
+export function disconnectIndividualConnection(id: string): Promise<IndividualDisconnectReceipt> {
+  return http.delete<IndividualDisconnectReceipt>(
+    `/individual-connections/${encodeURIComponent(id)}`,
+  );
+}
+
+export function allowIndividualAccount(id: string): Promise<IndividualConnection> {
+  return http.post<IndividualConnection>(
+    `/individual-connections/${encodeURIComponent(id)}/allow-account`,
+  );
+}
