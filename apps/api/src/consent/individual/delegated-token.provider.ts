@@ -6,6 +6,7 @@ import { AuditLog } from '../../platform/audit/audit-log.service';
 import { Cipher } from '../../platform/crypto/cipher.service';
 import { Transactions } from '../../platform/database/transactions.service';
 import { IndividualGraph } from '../../platform/graph/graph.module';
+import { LifecycleRegistry } from '../../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../../platform/time/clock';
 import { ConsentError, ConsentErrorCode } from '../consent.errors';
 import { type IndividualConnection } from '../entities/individual-connection.entity';
@@ -43,6 +44,7 @@ export class DelegatedTokenProvider {
     private readonly connections: IndividualConnectionRepository,
     private readonly tokens: IndividualTokenRepository,
     private readonly cipher: Cipher,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly audit: AuditLog,
     private readonly tx: Transactions,
     private readonly clock: Clock,
@@ -167,6 +169,10 @@ export class DelegatedTokenProvider {
         target: { type: 'individual_connection', id: connection.id },
         details: { roxUserId: connection.roxUserId, kind: connection.kind, reason, aadsts },
       });
+    });
+    await this.lifecycle.scopeChanged(connection.orgId, {
+      cause: 'individual_connection',
+      roxUserId: connection.roxUserId,
     });
   }
 

@@ -31,6 +31,7 @@ import { Cipher } from '../../platform/crypto/cipher.service';
 import { Transactions } from '../../platform/database/transactions.service';
 import { IndividualGraph } from '../../platform/graph/graph.module';
 import { requestContext } from '../../platform/http/request-context';
+import { LifecycleRegistry } from '../../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../../platform/time/clock';
 import { AuthState } from '../auth-state/auth-state.entity';
 import { AuthStateRepository } from '../auth-state/auth-state.repository';
@@ -68,6 +69,9 @@ export interface IndividualCallbackResult {
   redirectTo: string;
 }
 
+// A callback's end, with the connection it touched (if any).
+type Finished = IndividualCallbackResult & { connection: IndividualConnection | null };
+
 type Verdict =
   | { ok: true; account: VerifiedIdToken; tokens: DelegatedTokens }
   | { ok: false; outcome: IndividualOutcome; details: Record<string, unknown> };
@@ -103,6 +107,7 @@ export class IndividualConnectService {
     private readonly members: MemberLookup,
     private readonly delegatedTokens: DelegatedTokenProvider,
     private readonly approval: ApprovalHelp,
+    private readonly lifecycle: LifecycleRegistry,
     private readonly audit: AuditLog,
     private readonly cipher: Cipher,
     private readonly tx: Transactions,
@@ -192,6 +197,7 @@ export class IndividualConnectService {
         },
       });
     });
+    await this.scopeChanged(connection);
     return {
       browserBinding: binding.value,
       response: {
@@ -211,6 +217,16 @@ export class IndividualConnectService {
     query: IndividualCallbackQuery,
     browserBinding: string | null,
   ): Promise<IndividualCallbackResult> {
+    const result = await this.complete(query, browserBinding);
+    // After the commit: the member's mailbox rows follow the connection's new state.
+    if (result.connection) await this.scopeChanged(result.connection);
+    return { outcome: result.outcome, redirectTo: result.redirectTo };
+  }
+
+  private async complete(
+    query: IndividualCallbackQuery,
+    browserBinding: string | null,
+  ): Promise<Finished> {
     if (query.state === ADMIN_LINK_STATE) return this.adminLinkReturn(query);
     const now = this.clock.now();
     const found = query.state ? await this.states.findByHash(sha256Hex(query.state)) : null;
@@ -373,7 +389,7 @@ export class IndividualConnectService {
     connection: IndividualConnection,
     account: VerifiedIdToken,
     tokens: DelegatedTokens,
-  ): Promise<IndividualCallbackResult> {
+  ): Promise<Finished> {
     const now = this.clock.now();
     connection.connect(
       {
@@ -414,12 +430,15 @@ export class IndividualConnectService {
 
   // An admin came back from the admin-consent link a member forwarded: nothing to store, the
   // member's next Connect proves the grant.
-  private adminLinkReturn(query: IndividualCallbackQuery): IndividualCallbackResult {
+  private adminLinkReturn(query: IndividualCallbackQuery): Finished {
     const isGranted = query.admin_consent?.toLowerCase() === 'true' && !query.error;
     this.logger.log({ granted: isGranted, aadsts: aadstsOf(query) }, 'admin-consent link return');
-    return this.redirect(isGranted ? 'admin_consent_granted' : 'admin_consent_not_granted', null, {
-      aadsts: aadstsOf(query),
-    });
+    return {
+      ...this.redirect(isGranted ? 'admin_consent_granted' : 'admin_consent_not_granted', null, {
+        aadsts: aadstsOf(query),
+      }),
+      connection: null,
+    };
   }
 
   private async finish(
@@ -427,7 +446,7 @@ export class IndividualConnectService {
     connection: IndividualConnection | null,
     outcome: IndividualOutcome,
     details: Record<string, unknown> = {},
-  ): Promise<IndividualCallbackResult> {
+  ): Promise<Finished> {
     if (attempt) {
       await this.audit.record({
         orgId: attempt.orgId,
@@ -439,7 +458,14 @@ export class IndividualConnectService {
     } else {
       this.logger.warn({ outcome }, 'individual callback with an unknown state');
     }
-    return this.redirect(outcome, connection?.kind ?? kindOf(attempt), details);
+    return { ...this.redirect(outcome, connection?.kind ?? kindOf(attempt), details), connection };
+  }
+
+  private async scopeChanged(connection: IndividualConnection): Promise<void> {
+    await this.lifecycle.scopeChanged(connection.orgId, {
+      cause: 'individual_connection',
+      roxUserId: connection.roxUserId,
+    });
   }
 
   private redirect(

@@ -101,6 +101,7 @@ export class IndividualConnectionsService {
         },
       });
     });
+    await this.scopeChanged(connection);
     return this.contractOf(connection);
   }
 
@@ -131,6 +132,7 @@ export class IndividualConnectionsService {
       return counts;
     });
     this.delegatedTokens.forget(connection.id);
+    await this.scopeChanged(connection);
     return {
       connectionId: connection.id,
       roxUserId: connection.roxUserId,
@@ -169,6 +171,13 @@ export class IndividualConnectionsService {
     });
     for (const id of ids) this.delegatedTokens.forget(id);
     return active.length;
+  }
+
+  private async scopeChanged(connection: IndividualConnection): Promise<void> {
+    await this.lifecycle.scopeChanged(connection.orgId, {
+      cause: 'individual_connection',
+      roxUserId: connection.roxUserId,
+    });
   }
 
   private async contractOf(
