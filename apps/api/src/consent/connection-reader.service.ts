@@ -5,6 +5,8 @@ import { type Capability } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
 import { degradedReasons, evaluate, workingCapabilities } from './consent-policy';
+import { type IndividualLevel } from './entities/individual-connection.entity';
+import { IndividualConnectionRepository } from './individual-connection.repository';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
 
@@ -45,14 +47,31 @@ export interface ConfiguredMemberAccess {
   isMailRestricted: boolean;
 }
 
+/** A member's own connected Outlook connection, as other features read it. */
+export interface IndividualAccessView {
+  roxUserId: string;
+  kind: 'calendar' | 'mail';
+  /** The level the member connected with. */
+  level: IndividualLevel | null;
+}
+
 /** Read side of the consent feature for other modules (exported by ConsentModule). */
 @Injectable()
 export class ConnectionReader {
   constructor(
     private readonly settingsRepo: OrgwideSettingsRepository,
     private readonly connections: OrgwideConnectionRepository,
+    private readonly individual: IndividualConnectionRepository,
     private readonly config: AppConfig,
   ) {}
+
+  /** Members' connected Microsoft (Outlook) connections: the individual route to a mailbox. */
+  async individualAccess(orgId: string): Promise<IndividualAccessView[]> {
+    const live = await this.individual.listActive(orgId);
+    return live
+      .filter((c) => c.provider === 'microsoft' && c.status === 'connected')
+      .map((c) => ({ roxUserId: c.roxUserId, kind: c.kind, level: c.level }));
+  }
 
   /** The org's settings with overrides, or null when the admin has not saved any. */
   async settings(orgId: string): Promise<OrgwideAccessSettings | null> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { type Member, type MemberSyncStatus } from '@rox365/contracts';
 
-import { ConnectionReader } from '../consent/connection-reader.service';
+import { ConnectionReader, type IndividualAccessView } from '../consent/connection-reader.service';
 import { AddressIndex, pickMatch } from '../directory/address-mapping';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { type DirectoryUser } from '../directory/entities/directory-user.entity';
@@ -10,13 +10,24 @@ import { MembersService } from '../members/members.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
 import { type MailboxProbe } from './entities/mailbox-probe.entity';
+import { type MailboxRoute } from './entities/mailbox.entity';
 import { toMailboxRow, toProbeResultContract } from './mailbox.mapper';
 import { MailboxRepository } from './mailbox.repository';
 import { isInScope, memberScope } from './member-scope';
 
 interface ScopedStatus {
   status: MemberSyncStatus;
+  route: MailboxRoute;
   isProbeTarget: boolean;
+}
+
+// A kind synced through the member's own connection: in scope at the level they connected with.
+function individualScope(
+  kind: IndividualAccessView['kind'],
+  level: IndividualAccessView['level'],
+): MemberSyncStatus['calendar'] {
+  const effective = level ?? (kind === 'calendar' ? 'read' : 'metadata');
+  return { configured: effective, effective, inScope: true, reason: null, nextAction: null };
 }
 
 /** Whose rows a refresh rewrites. */
@@ -61,16 +72,14 @@ export class MailboxRefresh {
   }
 
   private async store(orgId: string, statuses: ScopedStatus[], now: Date): Promise<void> {
-    const connection = await this.connections.connection(orgId);
-    const route = connection ? 'orgwide' : 'none';
     await this.rows.upsertAll(
-      statuses.map((s) => toMailboxRow(orgId, s.status, route, s.isProbeTarget, now)),
+      statuses.map((s) => toMailboxRow(orgId, s.status, s.route, s.isProbeTarget, now)),
     );
   }
 
   // Every member's status (or the given members'), in roxUserId order.
   private async statuses(orgId: string, only?: Member[]): Promise<ScopedStatus[]> {
-    const [members, connection, settings, probes] = await Promise.all([
+    const [members, connection, settings, probes, individual] = await Promise.all([
       only ?? this.members.listAll(orgId),
       this.connections.connection(orgId),
       this.connections.settings(orgId),
@@ -78,6 +87,7 @@ export class MailboxRefresh {
         orgId,
         only?.map((m) => m.roxUserId),
       ),
+      this.connections.individualAccess(orgId),
     ]);
     const userOf = await this.mapping(orgId, members);
     const probeOf = new Map<string, MailboxProbe>(probes.map((p) => [p.roxUserId, p]));
@@ -99,6 +109,7 @@ export class MailboxRefresh {
         role: member.role,
         directoryUserId: user?.id ?? null,
         directoryUpn: user?.userPrincipalName ?? null,
+        route: connection ? 'orgwide' : 'none',
         override: {
           calendarAccess: override?.calendarAccess ?? null,
           emailAccess: override?.emailAccess ?? null,
@@ -107,7 +118,18 @@ export class MailboxRefresh {
         mail: scope.mail,
         probe: probe ? toProbeResultContract(probe) : null,
       };
-      return { status, isProbeTarget: isInScope(memberScope({ ...inputs, probe: null })) };
+      if (connection) {
+        return {
+          status,
+          route: 'orgwide' as const,
+          isProbeTarget: isInScope(memberScope({ ...inputs, probe: null })),
+        };
+      }
+      // Not connected org-wide: a member's own Outlook connection is the route to that kind.
+      const own = individual.filter((c) => c.roxUserId === member.roxUserId);
+      for (const c of own) status[c.kind] = individualScope(c.kind, c.level);
+      if (own.length > 0) status.route = 'individual';
+      return { status, route: own.length > 0 ? 'individual' : 'none', isProbeTarget: false };
     });
   }
 

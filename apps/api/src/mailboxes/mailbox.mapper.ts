@@ -49,6 +49,7 @@ export function toMemberSyncStatus(row: Mailbox): MemberSyncStatus {
     role: row.role,
     directoryUserId: row.directoryUserId,
     directoryUpn: row.directoryUpn,
+    route: row.route,
     override: {
       calendarAccess: row.overrideCalendar as MemberSyncStatus['override']['calendarAccess'],
       emailAccess: row.overrideEmail as MemberSyncStatus['override']['emailAccess'],

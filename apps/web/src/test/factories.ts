@@ -76,6 +76,7 @@ export function buildMemberStatus(overrides: Partial<MemberSyncStatus> = {}): Me
     role: 'member',
     directoryUserId: 'dir-megan',
     directoryUpn: 'MeganB@contoso.com',
+    route: 'orgwide',
     override: { calendarAccess: null, emailAccess: null },
     calendar: {
       configured: 'read',

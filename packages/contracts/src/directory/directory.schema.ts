@@ -54,6 +54,11 @@ export const MemberSyncStatusSchema = z
     role: z.enum(['admin', 'member']),
     directoryUserId: z.string().nullable(),
     directoryUpn: z.string().nullable(),
+    route: z
+      .enum(['orgwide', 'individual', 'none'])
+      .describe(
+        "How Rox reaches the mailbox: the org-wide app, the member's own connection, or not",
+      ),
     override: z.object({
       calendarAccess: CalendarAccessSchema.nullable(),
       emailAccess: EmailAccessSchema.nullable(),
