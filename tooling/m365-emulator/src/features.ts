@@ -79,6 +79,11 @@ export function wireFeatures(
           contentBase64: str(a.contentBase64),
         }))
       : [];
+    const addresses = (v: unknown): EmailAddress[] =>
+      Array.isArray(v) ? v.map(String).map((a) => ({ name: a, address: a })) : [];
+    const received = str(b.receivedDateTime);
+    if (received && Number.isNaN(Date.parse(received)))
+      throw new ControlError(400, 'receivedDateTime must be an ISO date');
     const m = putNewMessage(
       mailbox,
       folder,
@@ -87,6 +92,17 @@ export function wireFeatures(
         bodyHtml: `<html><body><p>${str(b.body)}</p></body></html>`,
         from,
         toRecipients: to.map((a) => ({ name: a, address: a })),
+        ccRecipients: addresses(b.cc),
+        bccRecipients: addresses(b.bcc),
+        replyTo: addresses(b.replyTo),
+        ...(typeof b.sender === 'string' ? { sender: { name: b.sender, address: b.sender } } : {}),
+        ...(received
+          ? { receivedDateTime: new Date(received).toISOString().slice(0, 19) + 'Z' }
+          : {}),
+        ...(typeof b.internetMessageId === 'string'
+          ? { internetMessageId: b.internetMessageId }
+          : {}),
+        ...(typeof b.conversationId === 'string' ? { conversationId: b.conversationId } : {}),
         attachments,
       },
       state.nowMs(),

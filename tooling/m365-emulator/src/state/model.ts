@@ -115,6 +115,12 @@ export interface MessageRecord {
   toRecipients: EmailAddress[];
   ccRecipients: EmailAddress[];
   bccRecipients: EmailAddress[];
+  /** Reply-To addresses; absent means none. */
+  replyTo?: EmailAddress[];
+  /** The sending mailbox when it differs from `from` (send-on-behalf); absent means `from`. */
+  sender?: EmailAddress;
+  /** Extra `X-` headers a client set (internetMessageHeaders); the standard ones are derived. */
+  extraHeaders?: { name: string; value: string }[];
   receivedDateTime: string;
   sentDateTime: string;
   createdDateTime: string;

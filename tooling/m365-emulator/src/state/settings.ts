@@ -21,6 +21,8 @@ export interface EmulatorSettings {
   subscriptionMaxMinutes: number;
   /** Whether subscription validation and notification deliveries are actually sent. */
   deliverNotifications: boolean;
+  /** Most messages the first round of a message delta with `$filter` returns (Microsoft: 5,000). */
+  messageDeltaFilterCap: number;
 }
 
 export function defaultSettings(): EmulatorSettings {
@@ -34,5 +36,6 @@ export function defaultSettings(): EmulatorSettings {
     throttle: { concurrentPerMailbox: 4, requestsPerWindow: 10_000, windowSeconds: 600 },
     subscriptionMaxMinutes: 10_070,
     deliverNotifications: true,
+    messageDeltaFilterCap: 5_000,
   };
 }

@@ -27,6 +27,11 @@ export interface NewMessage {
   toRecipients: EmailAddress[];
   ccRecipients?: EmailAddress[];
   bccRecipients?: EmailAddress[];
+  replyTo?: EmailAddress[];
+  sender?: EmailAddress;
+  extraHeaders?: { name: string; value: string }[];
+  /** When it arrived (ISO); default now. Lets tests place mail inside or outside a backfill window. */
+  receivedDateTime?: string;
   attachments?: AttachmentRecord[];
   conversationId?: string;
   internetMessageId?: string;
@@ -58,8 +63,13 @@ export function putNewMessage(
     toRecipients: input.toRecipients,
     ccRecipients: input.ccRecipients ?? [],
     bccRecipients: input.bccRecipients ?? [],
-    receivedDateTime: at,
-    sentDateTime: at,
+    ...(input.replyTo && input.replyTo.length > 0 ? { replyTo: input.replyTo } : {}),
+    ...(input.sender ? { sender: input.sender } : {}),
+    ...(input.extraHeaders && input.extraHeaders.length > 0
+      ? { extraHeaders: input.extraHeaders }
+      : {}),
+    receivedDateTime: input.receivedDateTime ?? at,
+    sentDateTime: input.receivedDateTime ?? at,
     createdDateTime: at,
     lastModifiedDateTime: at,
     changeKey: newChangeKey(id),

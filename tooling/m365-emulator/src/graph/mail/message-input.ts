@@ -30,6 +30,23 @@ function attachments(v: unknown): AttachmentRecord[] {
   }));
 }
 
+function headers(v: unknown): { name: string; value: string }[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v))
+    throw badRequest('internetMessageHeaders must be a collection.', 'ErrorInvalidParameter');
+  return v.map((h) => {
+    const name = isRecord(h) && typeof h.name === 'string' ? h.name : '';
+    const value = isRecord(h) && typeof h.value === 'string' ? h.value : '';
+    // Exchange accepts only custom headers here.
+    if (!/^x-/i.test(name))
+      throw badRequest(
+        `The internet message header name '${name}' should start with 'x-' or 'X-'.`,
+        'InvalidInternetMessageHeader',
+      );
+    return { name, value };
+  });
+}
+
 /** Reads a Graph message JSON (create, sendMail) into the emulator's input shape. */
 export function parseMessageInput(v: unknown, from: EmailAddress): NewMessage {
   if (!isRecord(v))
@@ -47,6 +64,11 @@ export function parseMessageInput(v: unknown, from: EmailAddress): NewMessage {
     toRecipients: recipients(v.toRecipients),
     ccRecipients: recipients(v.ccRecipients),
     bccRecipients: recipients(v.bccRecipients),
+    replyTo: recipients(v.replyTo),
+    extraHeaders: headers(v.internetMessageHeaders),
+    ...(typeof v.internetMessageId === 'string' && v.internetMessageId.length > 0
+      ? { internetMessageId: v.internetMessageId }
+      : {}),
     attachments: attachments(v.attachments),
     importance,
   };

@@ -107,12 +107,13 @@ export function messageToGraph(
       text
         ? { contentType: 'text', content: stripHtml(m.bodyHtml) }
         : { contentType: 'html', content: m.bodyHtml },
-    sender: () => recipient(m.from),
+    sender: () => recipient(m.sender ?? m.from),
     from: () => recipient(m.from),
     toRecipients: () => m.toRecipients.map(recipient),
     ccRecipients: () => m.ccRecipients.map(recipient),
     bccRecipients: () => m.bccRecipients.map(recipient),
-    replyTo: () => [],
+    replyTo: () => (m.replyTo ?? []).map(recipient),
+    internetMessageHeaders: () => internetMessageHeaders(m),
     flag: () => ({ flagStatus: 'notFlagged' }),
   };
   const out: Record<string, unknown> = { '@odata.etag': `W/"${m.changeKey}"`, id };
@@ -126,7 +127,32 @@ export function messageToGraph(
   return out;
 }
 
-const PROP_CASE = new Map([...DEFAULT_PROPS, 'uniqueBody'].map((p) => [p.toLowerCase(), p]));
+// Outlook returns internetMessageHeaders only when $select names it, never by default.
+const PROP_CASE = new Map(
+  [...DEFAULT_PROPS, 'uniqueBody', 'internetMessageHeaders'].map((p) => [p.toLowerCase(), p]),
+);
+
+const formatAddress = (a: EmailAddress): string =>
+  a.name && a.name !== a.address ? `"${a.name}" <${a.address}>` : `<${a.address}>`;
+
+/** The RFC 5322 headers Exchange keeps for a message, plus any `X-` headers the sender set. */
+function internetMessageHeaders(m: MessageRecord): { name: string; value: string }[] {
+  const headers = [
+    { name: 'Message-ID', value: m.internetMessageId },
+    { name: 'Date', value: new Date(m.sentDateTime).toUTCString().replace('GMT', '+0000') },
+    { name: 'From', value: formatAddress(m.from) },
+    { name: 'Subject', value: m.subject },
+  ];
+  if (m.toRecipients.length > 0)
+    headers.push({ name: 'To', value: m.toRecipients.map(formatAddress).join(', ') });
+  if (m.ccRecipients.length > 0)
+    headers.push({ name: 'Cc', value: m.ccRecipients.map(formatAddress).join(', ') });
+  if (m.replyTo && m.replyTo.length > 0)
+    headers.push({ name: 'Reply-To', value: m.replyTo.map(formatAddress).join(', ') });
+  headers.push({ name: 'Thread-Topic', value: m.subject.replace(/^(re|fw|fwd):\s*/i, '') });
+  headers.push({ name: 'MIME-Version', value: '1.0' });
+  return [...headers, ...(m.extraHeaders ?? [])];
+}
 
 const KNOWN = new Set([
   ...DEFAULT_PROPS.map((p) => p.toLowerCase()),

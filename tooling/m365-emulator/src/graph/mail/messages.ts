@@ -212,9 +212,15 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
     ? (m: MessageRecord): boolean => predicate({ receivedDateTime: m.receivedDateTime })
     : undefined;
   let pageSize = ctx.prefs.maxPageSize ?? 10;
-  // $top caps the whole round, not the page.
-  if (token.top !== undefined)
-    pageSize = Math.max(0, Math.min(pageSize, token.top - (token.emitted ?? 0)));
+  // $top caps the whole round, not the page. With $filter, the first round stops after 5,000
+  // messages (documented), and its deltaLink then tracks changes from there.
+  const filterCap =
+    token.phase === 'init' && token.filter !== undefined
+      ? ctx.state.settings.messageDeltaFilterCap
+      : Infinity;
+  const roundCap = Math.min(token.top ?? Infinity, filterCap);
+  if (roundCap !== Infinity)
+    pageSize = Math.max(0, Math.min(pageSize, roundCap - (token.emitted ?? 0)));
   const page =
     pageSize === 0 && token.phase === 'init'
       ? {

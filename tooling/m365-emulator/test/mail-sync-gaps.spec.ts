@@ -1,0 +1,119 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
+import { appToken, expectGraphError, graphClient, walkDelta } from './helpers';
+
+// What mail sync needs from the emulator beyond plain delta: every participant field, headers on
+// request, mail placed in the past, custom headers and ids on drafts, and the $filter cap.
+let emu: RunningEmulator;
+let client: Client;
+const USER = DEMO_TENANT.users.member;
+const PREFER = 'odata.maxpagesize=50, IdType="ImmutableId"';
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 'demo' });
+  await emu.control.adminConsent(DEMO_TENANT.id);
+  client = graphClient(emu, () => appToken(emu, DEMO_TENANT.id));
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+describe('act-as-user delivery with every participant', () => {
+  it('returns cc, bcc, replyTo and sender as delivered', async () => {
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, USER, {
+      subject: 'participants',
+      from: { name: 'Ann', address: 'ann@fabrikam.com' },
+      sender: 'assistant@fabrikam.com',
+      cc: ['Cc.Person@Example.org'],
+      bcc: ['hidden@example.net'],
+      replyTo: ['replies@example.com'],
+      internetMessageId: '<fixed-id@fabrikam.com>',
+    });
+    const m = (await client
+      .api(`/users/${USER}/messages/${id}`)
+      .header('Prefer', PREFER)
+      .select('from,sender,ccRecipients,bccRecipients,replyTo,internetMessageId')
+      .get()) as Record<string, unknown>;
+    expect(m).toMatchObject({
+      from: { emailAddress: { address: 'ann@fabrikam.com' } },
+      sender: { emailAddress: { address: 'assistant@fabrikam.com' } },
+      ccRecipients: [{ emailAddress: { address: 'Cc.Person@Example.org' } }],
+      bccRecipients: [{ emailAddress: { address: 'hidden@example.net' } }],
+      replyTo: [{ emailAddress: { address: 'replies@example.com' } }],
+      internetMessageId: '<fixed-id@fabrikam.com>',
+    });
+  });
+
+  it('places mail in the past with receivedDateTime, and refuses a bad date', async () => {
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, USER, {
+      subject: 'old news',
+      receivedDateTime: '2020-01-02T03:04:05Z',
+    });
+    const m = (await client.api(`/users/${USER}/messages/${id}`).get()) as Record<string, unknown>;
+    expect(m.receivedDateTime).toBe('2020-01-02T03:04:05Z');
+    await expect(
+      emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'x', receivedDateTime: 'soon' }),
+    ).rejects.toThrow(/400/);
+  });
+});
+
+describe('internetMessageHeaders', () => {
+  it('are returned only when selected, with custom X- headers a draft set', async () => {
+    const draft = (await client
+      .api(`/users/${USER}/messages`)
+      .header('Prefer', PREFER)
+      .post({
+        subject: 'headers',
+        body: { contentType: 'text', content: 'hi' },
+        toRecipients: [{ emailAddress: { address: 'someone@example.com' } }],
+        internetMessageId: '<draft-1@rox.test>',
+        internetMessageHeaders: [{ name: 'X-Rox-Send-Id', value: 'k1' }],
+      })) as { id: string; internetMessageId: string };
+    expect(draft.internetMessageId).toBe('<draft-1@rox.test>');
+    const plain = (await client.api(`/users/${USER}/messages/${draft.id}`).get()) as object;
+    expect(plain).not.toHaveProperty('internetMessageHeaders');
+    const selected = (await client
+      .api(`/users/${USER}/messages/${draft.id}`)
+      .select('internetMessageHeaders')
+      .get()) as { internetMessageHeaders: { name: string; value: string }[] };
+    const byName = new Map(selected.internetMessageHeaders.map((h) => [h.name, h.value]));
+    expect(byName.get('Message-ID')).toBe('<draft-1@rox.test>');
+    expect(byName.get('X-Rox-Send-Id')).toBe('k1');
+    expect(byName.get('To')).toContain('someone@example.com');
+  });
+
+  it('refuses a custom header that does not start with X-', async () => {
+    const error = await expectGraphError(
+      client.api(`/users/${USER}/messages`).post({
+        subject: 'bad header',
+        internetMessageHeaders: [{ name: 'Rox-Send-Id', value: 'k1' }],
+      }),
+    );
+    expect(error).toMatchObject({ statusCode: 400, code: 'InvalidInternetMessageHeader' });
+  });
+});
+
+describe('message delta with $filter', () => {
+  it('stops the first round at the cap, then tracks changes from there', async () => {
+    await emu.control.updateSettings({ messageDeltaFilterCap: 5 });
+    try {
+      const url = `/users/${USER}/mailFolders/inbox/messages/delta?$select=subject&$filter=receivedDateTime ge 2000-01-01T00:00:00Z`;
+      const capped = await walkDelta(client, url, 'odata.maxpagesize=2, IdType="ImmutableId"');
+      expect(capped.items).toHaveLength(5);
+      const unfiltered = await walkDelta(
+        client,
+        `/users/${USER}/mailFolders/inbox/messages/delta?$select=subject`,
+        PREFER,
+      );
+      expect(unfiltered.items.length).toBeGreaterThan(5);
+      const { id } = await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'after' });
+      const next = await walkDelta(client, capped.deltaLink, PREFER);
+      expect(next.items.map((i) => i.id)).toEqual([id]);
+    } finally {
+      await emu.control.updateSettings({ messageDeltaFilterCap: 5_000 });
+    }
+  });
+});
