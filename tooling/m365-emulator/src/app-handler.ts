@@ -24,7 +24,24 @@ export function createAppHandler(
       `${req.path}${req.rawQuery ? `?${req.rawQuery}` : ''}`,
     );
     let reply: EmuReply;
-    if (fault?.resetConnection) {
+    if (fault?.afterExecute) {
+      // The server did the work; only the answer goes missing (a 504 or a reset after a write).
+      const executed = isGraph
+        ? await graph.handle(req, versionless, {})
+        : (routeIdentity(state, req) ?? routePortal(state, req));
+      if (fault.latencyMs) await sleep(fault.latencyMs);
+      reply =
+        fault.resetConnection || !fault.status
+          ? { status: 0, resetConnection: true }
+          : graphError(
+              req,
+              fault.status,
+              fault.errorCode ?? defaultCode(fault.status),
+              `Injected fault after execution (the request ran with ${executed?.status ?? 404}).`,
+              {},
+              state.now(),
+            );
+    } else if (fault?.resetConnection) {
       if (fault.latencyMs) await sleep(fault.latencyMs);
       reply = { status: 0, resetConnection: true };
     } else if (fault?.status) {

@@ -267,6 +267,13 @@ export class ControlApi {
       const { tenant, request } = consentRequest(t, id);
       return denyConsentRequest(s, tenant, request, reviewer(tenant, b), str(b, 'reason'));
     });
+    this.add('GET', /^\/tenants\/([^/]+)\/invitations$/, (_r, [t]) =>
+      Object.fromEntries(this.tenant(t ?? '').invitationCounts),
+    );
+    this.add('DELETE', /^\/tenants\/([^/]+)\/invitations$/, (_r, [t]) => {
+      this.tenant(t ?? '').invitationCounts.clear();
+      return { cleared: true };
+    });
     this.add('GET', /^\/tenants\/([^/]+)\/consent-notifications$/, (r, [t]) => {
       const to = r.query.get('to')?.toLowerCase();
       return this.tenant(t ?? '').consentNotifications.filter(

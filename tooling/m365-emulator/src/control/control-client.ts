@@ -5,6 +5,7 @@ import type { TenantSpec } from '../seed/tenant-spec';
 import type { AppRegistration } from '../state/app';
 import type { AccessPolicy, ConsentNotification, ConsentRequest, UserRecord } from '../state/model';
 import type { EmulatorSettings } from '../state/settings';
+import type { InvitationCounts } from '../state/tenant';
 import type { Fault, FaultSpec, IdTokenFaultKind } from './faults';
 import type { LoggedRequest, ThrottleViolation } from './request-log';
 
@@ -296,6 +297,13 @@ export class ControlClient {
       'GET',
       `/tenants/${encodeURIComponent(tenant)}/consent-notifications${opts.to ? `?to=${encodeURIComponent(opts.to)}` : ''}`,
     );
+  }
+  /** Meeting copies (invitations, updates, cancellations) each attendee mailbox received. */
+  invitations(tenant: string): Promise<Record<string, InvitationCounts>> {
+    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/invitations`);
+  }
+  clearInvitations(tenant: string): Promise<{ cleared: boolean }> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/invitations`);
   }
   accessPolicies(tenant: string): Promise<AccessPolicy[]> {
     return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies`);

@@ -17,6 +17,11 @@ export interface FaultSpec {
   latencyMs?: number;
   /** Close the connection without an answer. */
   resetConnection?: boolean;
+  /**
+   * Run the request first, then lose its answer: the write happened, but the client sees
+   * `status` (e.g. 504) or, with `resetConnection`, a dropped connection. Works on any route.
+   */
+  afterExecute?: boolean;
 }
 
 export interface Fault extends FaultSpec {

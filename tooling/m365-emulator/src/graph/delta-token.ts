@@ -16,6 +16,8 @@ export interface DeltaState {
   since: number;
   until: number;
   offset: number;
+  /** Items of the entry at `offset` already sent (a series split across pages). */
+  itemOffset?: number;
   issuedMs: number;
   select?: string[];
   window?: [string, string];

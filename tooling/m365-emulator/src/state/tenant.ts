@@ -46,6 +46,13 @@ export interface TenantInit {
 }
 
 /** Everything the emulator knows about one Entra tenant and its Exchange Online organisation. */
+/** Meeting mail one attendee mailbox received, by kind. */
+export interface InvitationCounts {
+  created: number;
+  updated: number;
+  cancelled: number;
+}
+
 export class TenantState {
   readonly id: string;
   displayName: string;
@@ -63,6 +70,12 @@ export class TenantState {
   /** Emails about consent requests, newest last. */
   readonly consentNotifications: ConsentNotification[] = [];
   accessPolicies: AccessPolicy[];
+  /**
+   * Per attendee mailbox (user id): the meeting copies an organizer's create, update or
+   * delete put on that calendar — what an attendee would receive as invitations, updates and
+   * cancellations. Tests count them to prove that a sync sends none.
+   */
+  readonly invitationCounts = new Map<string, InvitationCounts>();
   /** Bumped to invalidate every delta token issued for this tenant. */
   deltaEpoch = 0;
   /** Scope prefix → change sequence: tokens of that scope issued before it are dead. */

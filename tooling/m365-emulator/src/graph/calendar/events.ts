@@ -139,54 +139,61 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
   const value: Record<string, unknown>[] = [];
   let next: DeltaState | undefined;
   let delta: DeltaState | undefined;
-  if (token.phase === 'init') {
-    let pos = token.offset;
-    const end = mb.events.positions;
-    // Whole series stay on one page, so a page can exceed the preferred size a little.
-    while (pos < end && value.length < pageSize) {
+  // Entries (an event with its occurrences, or a removal) are cut at exactly the preferred page
+  // size, as Outlook does: a series may continue on the next page.
+  const changes =
+    token.phase === 'init' ? undefined : mb.events.changesBetween(token.since, token.until);
+  const entryCount = changes ? changes.length : mb.events.positions;
+  const itemsAt = (pos: number): Record<string, unknown>[] => {
+    if (!changes) {
       const e = mb.events.at(pos);
-      pos++;
-      if (e) value.push(...deltaItems(e, startMs, endMs, tz));
+      return e ? deltaItems(e, startMs, endMs, tz) : [];
     }
-    if (pos < end) next = { ...token, offset: pos };
-    else delta = { ...token, phase: 'changes', since: token.until, offset: 0 };
-  } else {
-    const changes = mb.events.changesBetween(token.since, token.until);
-    let i = token.offset;
-    while (i < changes.length && value.length < pageSize) {
-      const c = changes[i];
-      i++;
-      if (!c) continue;
-      if (c.item === null) {
-        value.push({
-          '@odata.type': '#microsoft.graph.event',
-          id: c.id,
-          '@removed': { reason: 'deleted' },
-        });
-        if (c.last?.recurrence) {
-          for (const inst of instancesIn(c.last, startMs, endMs))
-            value.push({
-              '@odata.type': '#microsoft.graph.event',
-              id: inst.id,
-              '@removed': { reason: 'deleted' },
-            });
-        }
-        continue;
-      }
-      value.push(...deltaItems(c.item, startMs, endMs, tz));
-      for (const [original, ex] of Object.entries(c.item.exceptions)) {
-        const t = Date.parse(original);
-        if (ex.isDeleted && t >= startMs && t < endMs)
-          value.push({
+    const c = changes[pos];
+    if (!c) return [];
+    if (c.item === null) {
+      const gone: Record<string, unknown>[] = [
+        { '@odata.type': '#microsoft.graph.event', id: c.id, '@removed': { reason: 'deleted' } },
+      ];
+      if (c.last?.recurrence) {
+        for (const inst of instancesIn(c.last, startMs, endMs))
+          gone.push({
             '@odata.type': '#microsoft.graph.event',
-            id: occurrenceId(c.item.id, original),
+            id: inst.id,
             '@removed': { reason: 'deleted' },
           });
       }
+      return gone;
     }
-    if (i < changes.length) next = { ...token, offset: i };
-    else delta = { ...token, since: token.until, offset: 0 };
+    const out = deltaItems(c.item, startMs, endMs, tz);
+    for (const [original, ex] of Object.entries(c.item.exceptions)) {
+      const t = Date.parse(original);
+      if (ex.isDeleted && t >= startMs && t < endMs)
+        out.push({
+          '@odata.type': '#microsoft.graph.event',
+          id: occurrenceId(c.item.id, original),
+          '@removed': { reason: 'deleted' },
+        });
+    }
+    return out;
+  };
+  let pos = token.offset;
+  let within = token.itemOffset ?? 0;
+  while (pos < entryCount && value.length < pageSize) {
+    const items = itemsAt(pos);
+    const room = pageSize - value.length;
+    value.push(...items.slice(within, within + room));
+    if (within + room < items.length) {
+      within += room;
+      break;
+    }
+    pos++;
+    within = 0;
   }
+  if (pos < entryCount) next = { ...token, offset: pos, itemOffset: within };
+  else if (token.phase === 'init')
+    delta = { ...token, phase: 'changes', since: token.until, offset: 0, itemOffset: 0 };
+  else delta = { ...token, since: token.until, offset: 0, itemOffset: 0 };
   return ok(
     deltaPageBody(
       `${ctx.root}/$metadata#Collection(event)`,

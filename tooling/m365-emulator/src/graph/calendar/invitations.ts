@@ -55,6 +55,11 @@ export function propagateToAttendees(
           }
         : { ...base, createdDateTime: existing?.createdDateTime ?? base.createdDateTime };
     mailbox.events.put(copy);
+    const counts = tenant.invitationCounts.get(user.id) ?? { created: 0, updated: 0, cancelled: 0 };
+    if (change === 'deleted') counts.cancelled += 1;
+    else if (existing) counts.updated += 1;
+    else counts.created += 1;
+    tenant.invitationCounts.set(user.id, counts);
     emit(tenant.id, user.id, 'events', existing ? 'updated' : 'created', id);
   }
 }
