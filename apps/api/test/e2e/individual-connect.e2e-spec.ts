@@ -200,7 +200,7 @@ describe('approval required (seed 001 steps 2–7)', () => {
 
     const [waiting] = await myConnections(env, member);
     expect(waiting?.status).toBe('needs_admin_approval');
-    expect(waiting?.statusReason).toMatch(/Waiting for your admin's approval/);
+    expect(waiting?.statusReason).toMatch(/requires an admin to approve/);
     const approval = waiting?.approval as {
       adminConsentUrl: string;
       adminSteps: string[];

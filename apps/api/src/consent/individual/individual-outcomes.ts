@@ -30,7 +30,7 @@ export function approvalReason(aadsts: number | null): string {
   if (aadsts === 90094) {
     return 'Your Microsoft 365 organisation does not let members consent to apps, and has no approval requests: an admin must grant consent for the organisation (send them the admin-consent link).';
   }
-  return "Waiting for your admin's approval. Once a Microsoft admin approves the request, click Connect again.";
+  return 'Your Microsoft 365 organisation requires an admin to approve Rox 365 Integration. Once a Microsoft admin has approved the request, click Connect again.';
 }
 
 // Token-endpoint failures that mean the refresh token will never work again: revoked
