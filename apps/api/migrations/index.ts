@@ -7,6 +7,7 @@ import { Migration20261128085734_tenant_proof } from './Migration20261128085734_
 import { Migration20261128093341_auth_state } from './Migration20261128093341_auth_state';
 import { Migration20261128093811_individual_connect } from './Migration20261128093811_individual_connect';
 import { Migration20261128094600_mailboxes } from './Migration20261128094600_mailboxes';
+import { Migration20261128095724_calendar } from './Migration20261128095724_calendar';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261128093811_individual_connect,
   },
   { name: 'Migration20261128094600_mailboxes', class: Migration20261128094600_mailboxes },
+  { name: 'Migration20261128095724_calendar', class: Migration20261128095724_calendar },
 ];

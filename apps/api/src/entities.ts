@@ -1,9 +1,16 @@
+import { CalendarChangeEntry } from './calendar/entities/calendar-change.entity';
+import { CalendarChannel } from './calendar/entities/calendar-channel.entity';
+import { CalendarEventLink } from './calendar/entities/calendar-event-link.entity';
+import { CalendarEvent } from './calendar/entities/calendar-event.entity';
+import { CalendarSeries } from './calendar/entities/calendar-series.entity';
 import { AuthState } from './consent/auth-state/auth-state.entity';
 import { IndividualConnection } from './consent/entities/individual-connection.entity';
 import { MemberOverride } from './consent/entities/member-override.entity';
 import { OrgwideConnection } from './consent/entities/orgwide-connection.entity';
 import { OrgwideSettings } from './consent/entities/orgwide-settings.entity';
 import { IndividualToken } from './consent/individual/individual-token.entity';
+import { DirectoryMemberMap } from './directory/entities/directory-member-map.entity';
+import { DirectoryRoundSeen } from './directory/entities/directory-round-seen.entity';
 import { DirectorySyncState } from './directory/entities/directory-sync-state.entity';
 import { DirectoryUser } from './directory/entities/directory-user.entity';
 import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
@@ -23,6 +30,13 @@ export const ENTITIES = [
   IndividualToken,
   DirectoryUser,
   DirectorySyncState,
+  DirectoryMemberMap,
+  DirectoryRoundSeen,
   MailboxProbe,
   Mailbox,
+  CalendarChannel,
+  CalendarEvent,
+  CalendarEventLink,
+  CalendarSeries,
+  CalendarChangeEntry,
 ];

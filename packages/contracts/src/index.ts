@@ -15,3 +15,4 @@ export * from './orgwide/normalize';
 export * from './orgwide/orgwide.schema';
 export * from './individual/individual.schema';
 export * from './directory/directory.schema';
+export * from './calendar/calendar.schema';
