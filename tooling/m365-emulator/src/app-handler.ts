@@ -83,6 +83,7 @@ export function createAppHandler(
       status: reply.status,
       ...(key ? { appId: key.appId, tenantId: key.tenantId, mailbox: key.mailbox } : {}),
       ...(fault ? { fault: fault.id } : {}),
+      ...(req.headers.prefer ? { prefer: req.headers.prefer } : {}),
     });
     return reply;
   };

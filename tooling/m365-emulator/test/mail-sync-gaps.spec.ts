@@ -117,3 +117,25 @@ describe('message delta with $filter', () => {
     }
   });
 });
+
+describe('request log', () => {
+  it('records each Prefer header and every $batch item, without counting items twice', async () => {
+    await emu.control.clearRequests();
+    await client.api('/$batch').post({
+      requests: [
+        {
+          id: '1',
+          method: 'GET',
+          url: `/users/${USER}/mailFolders/inbox/messages?$select=id`,
+          headers: { Prefer: 'IdType="ImmutableId"' },
+        },
+      ],
+    });
+    const logged = await emu.control.requests();
+    const item = logged.find((r) => r.batchItem === true);
+    expect(item).toMatchObject({ method: 'GET', prefer: 'IdType="ImmutableId"', status: 200 });
+    expect(item?.path).toContain(`/users/${USER}/mailFolders/inbox/messages`);
+    const counted = Object.keys((await emu.control.counters()).byPath);
+    expect(counted.filter((k) => k.includes('mailFolders/inbox/messages'))).toEqual([]);
+  });
+});

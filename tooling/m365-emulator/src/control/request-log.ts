@@ -9,6 +9,10 @@ export interface LoggedRequest {
   /** Mailbox owner (user id) for Outlook paths. */
   mailbox?: string;
   fault?: string;
+  /** The request's Prefer header (IdType, odata.maxpagesize, body content type). */
+  prefer?: string;
+  /** A request inside a `$batch` (logged after its envelope; not counted in the counters). */
+  batchItem?: boolean;
 }
 
 export interface ThrottleViolation {
@@ -38,6 +42,13 @@ export class RequestLog {
     const key = `${entry.method} ${entry.path}`;
     this.byPath.set(key, (this.byPath.get(key) ?? 0) + 1);
     this.byStatus.set(entry.status, (this.byStatus.get(entry.status) ?? 0) + 1);
+  }
+
+  /** A `$batch` item: listed with the requests so privacy checks see it, but not counted twice. */
+  recordBatchItem(entry: LoggedRequest): void {
+    this.entries.push({ ...entry, batchItem: true });
+    if (this.entries.length > this.capacity)
+      this.entries.splice(0, this.entries.length - this.capacity);
   }
 
   violation(v: ThrottleViolation): void {

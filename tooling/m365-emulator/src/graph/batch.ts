@@ -116,6 +116,14 @@ async function batch(ctx: GraphCtx): Promise<EmuReply> {
     }
     const sub = subRequest(ctx.req, item);
     const reply = await ctx.graph.handle(sub, sub.path.slice('/v1.0'.length));
+    ctx.state.log.recordBatchItem({
+      at: ctx.state.now().toISOString(),
+      method: sub.method,
+      path: sub.path,
+      query: sub.rawQuery,
+      status: reply.status,
+      ...(sub.headers.prefer ? { prefer: sub.headers.prefer } : {}),
+    });
     status.set(item.id.toLowerCase(), reply.status);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reply.headers ?? {})) {
