@@ -12,6 +12,9 @@ describe('mailboxKeyOf', () => {
     ['/v1.0/users/u1/sendMail', 'users/u1'],
     ['/v1.0/users/u1/calendar', 'users/u1'],
     ['/v1.0/me/events', 'me'],
+    // nextLinks and deltaLinks name folders with a key.
+    ["/v1.0/users/u1/mailFolders('inbox')/messages/delta", 'users/u1'],
+    ["/v1.0/me/mailFolders('sentitems')/messages/delta", 'me'],
     ['/v1.0/users/u1', null],
     ['/v1.0/users/delta', null],
     ['/v1.0/users', null],

@@ -93,10 +93,12 @@ export function mailboxKeyOf(path: string): string | null {
       .filter((s) => s.length > 0) ?? [];
   const start = segments[0] === 'v1.0' || segments[0] === 'beta' ? 1 : 0;
   const head = segments[start]?.toLowerCase();
+  // Links Graph hands back name segments with a key, e.g. `mailFolders('inbox')/messages/delta`.
+  const segment = (i: number): string => (segments[i] ?? '').replace(/\(.*$/, '').toLowerCase();
   if (head === 'me') {
-    return OUTLOOK_SEGMENTS.has(segments[start + 1]?.toLowerCase() ?? '') ? 'me' : null;
+    return OUTLOOK_SEGMENTS.has(segment(start + 1)) ? 'me' : null;
   }
-  if (head === 'users' && OUTLOOK_SEGMENTS.has(segments[start + 2]?.toLowerCase() ?? '')) {
+  if (head === 'users' && OUTLOOK_SEGMENTS.has(segment(start + 2))) {
     return `users/${decodeURIComponent(segments[start + 1] ?? '').toLowerCase()}`;
   }
   return null;

@@ -105,6 +105,9 @@ export interface GraphMessage {
   readonly toRecipients?: readonly Recipient[];
   readonly ccRecipients?: readonly Recipient[];
   readonly bccRecipients?: readonly Recipient[];
+  readonly replyTo?: readonly Recipient[];
+  readonly importance?: 'low' | 'normal' | 'high';
+  readonly flag?: { readonly flagStatus?: string };
   readonly receivedDateTime?: string;
   readonly sentDateTime?: string;
   readonly lastModifiedDateTime?: string;

@@ -1,7 +1,13 @@
+import { type BatchResult } from '../batch';
 import { type DeltaPage, type DeltaRound, type GraphClient } from '../client';
+import { isNotFound } from '../errors';
+import { type BoundGraphClient } from '../microsoft-graph';
 import { type GraphMessage, type OutgoingMessage } from '../types';
 
-/** Message properties available with Mail.ReadBasic.All (no body, preview or attachments). */
+/**
+ * Message properties available with Mail.ReadBasic.All: never `body`, `bodyPreview`,
+ * `uniqueBody` or attachments, so metadata-only sync never even asks for them.
+ */
 export const MESSAGE_METADATA_SELECT: readonly string[] = [
   'id',
   'internetMessageId',
@@ -9,6 +15,7 @@ export const MESSAGE_METADATA_SELECT: readonly string[] = [
   'subject',
   'from',
   'sender',
+  'replyTo',
   'toRecipients',
   'ccRecipients',
   'bccRecipients',
@@ -16,6 +23,8 @@ export const MESSAGE_METADATA_SELECT: readonly string[] = [
   'sentDateTime',
   'lastModifiedDateTime',
   'hasAttachments',
+  'importance',
+  'flag',
   'isDraft',
   'isRead',
   'parentFolderId',
@@ -28,59 +37,74 @@ export const MESSAGE_CONTENT_SELECT: readonly string[] = [
   'body',
 ];
 
+/**
+ * Whose mailbox a call reads: a Graph owner path (`/users/{id}` or `/me`, as MailboxAccess hands
+ * out), or a bare user id (the org-wide route).
+ */
+export type MailboxOwner = string;
+
+function ownerPath(owner: MailboxOwner): string {
+  return owner.startsWith('/') ? owner.replace(/\/+$/, '') : `/users/${encodeURIComponent(owner)}`;
+}
+
 /** Options of a messages delta round. */
 export interface MessagesDeltaOptions {
   /** Properties to return; encoded into the tokens. Default {@link MESSAGE_METADATA_SELECT}. */
   readonly select?: readonly string[];
   /** `Prefer: odata.maxpagesize` (Outlook's default is 10). Default 100. */
   readonly maxPageSize?: number;
+  /**
+   * Backfill bound of the first round (`$filter=receivedDateTime ge …`, baked into the tokens).
+   * Microsoft then returns at most 5,000 messages in that round.
+   */
+  readonly receivedSince?: Date;
 }
 
 /** Where a messages delta round starts: a folder (first round) or the stored deltaLink. */
 export type MessagesDeltaStart = { readonly folder: string } | { readonly deltaLink: string };
 
-function messagesPath(userId: string): string {
-  return `/users/${encodeURIComponent(userId)}/messages`;
-}
-
 /** The initial delta URL of one mail folder (`inbox`, `sentitems`, or a folder id). */
 export function messagesDeltaStartUrl(
   client: GraphClient,
-  userId: string,
+  owner: MailboxOwner,
   folder: string,
-  select: readonly string[] = MESSAGE_METADATA_SELECT,
+  options: Pick<MessagesDeltaOptions, 'select' | 'receivedSince'> = {},
 ): string {
   return client.url(
-    `/users/${encodeURIComponent(userId)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`,
+    `${ownerPath(owner)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`,
     {
-      $select: select.join(','),
+      $select: (options.select ?? MESSAGE_METADATA_SELECT).join(','),
+      ...(options.receivedSince
+        ? { $filter: `receivedDateTime ge ${options.receivedSince.toISOString()}` }
+        : {}),
     },
   );
 }
 
 function startUrl(
   client: GraphClient,
-  userId: string,
+  owner: MailboxOwner,
   start: MessagesDeltaStart,
   options: MessagesDeltaOptions,
 ): string {
   return 'deltaLink' in start
     ? start.deltaLink
-    : messagesDeltaStartUrl(client, userId, start.folder, options.select);
+    : messagesDeltaStartUrl(client, owner, start.folder, options);
 }
 
+// Prefer is not part of the tokens: it goes on every page (the client adds IdType="ImmutableId").
 function headers(options: MessagesDeltaOptions): Record<string, string> {
   return { Prefer: `odata.maxpagesize=${options.maxPageSize ?? 100}` };
 }
 
-/** Pages of a folder's messages delta round. */
+/** Pages of a folder's messages delta round (never `$top`: it would end the round early). */
 export function messagesDeltaPages(
   client: GraphClient,
-  userId: string,
+  owner: MailboxOwner,
   start: MessagesDeltaStart,
   options: MessagesDeltaOptions = {},
 ): AsyncGenerator<DeltaPage<GraphMessage>, void, undefined> {
-  return client.deltaPages<GraphMessage>(startUrl(client, userId, start, options), {
+  return client.deltaPages<GraphMessage>(startUrl(client, owner, start, options), {
     headers: headers(options),
   });
 }
@@ -88,11 +112,11 @@ export function messagesDeltaPages(
 /** A whole messages delta round for one folder. A dead token throws DeltaExpiredError. */
 export function messagesDeltaRound(
   client: GraphClient,
-  userId: string,
+  owner: MailboxOwner,
   start: MessagesDeltaStart,
   options: MessagesDeltaOptions = {},
 ): Promise<DeltaRound<GraphMessage>> {
-  return client.deltaRound<GraphMessage>(startUrl(client, userId, start, options), {
+  return client.deltaRound<GraphMessage>(startUrl(client, owner, start, options), {
     headers: headers(options),
   });
 }
@@ -100,12 +124,75 @@ export function messagesDeltaRound(
 /** One message. */
 export function getMessage(
   client: GraphClient,
-  userId: string,
+  owner: MailboxOwner,
   messageId: string,
   select: readonly string[] = MESSAGE_CONTENT_SELECT,
 ): Promise<GraphMessage> {
-  return client.get<GraphMessage>(`${messagesPath(userId)}/${encodeURIComponent(messageId)}`, {
+  return client.get<GraphMessage>(`${ownerPath(owner)}/messages/${encodeURIComponent(messageId)}`, {
     query: { $select: select.join(',') },
+  });
+}
+
+/** The folder a message is in now, or null when it no longer exists (404). */
+export async function messageFolderId(
+  client: GraphClient,
+  owner: MailboxOwner,
+  messageId: string,
+): Promise<string | null> {
+  try {
+    const m = await getMessage(client, owner, messageId, ['parentFolderId']);
+    return m.parentFolderId ?? null;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+/** The id of a mail folder given by well-known name (`inbox`, `sentitems`, …) or id. */
+export async function mailFolderId(
+  client: GraphClient,
+  owner: MailboxOwner,
+  folder: string,
+): Promise<string> {
+  const body = await client.get<{ id: string }>(
+    `${ownerPath(owner)}/mailFolders/${encodeURIComponent(folder)}`,
+    { query: { $select: 'id' } },
+  );
+  return body.id;
+}
+
+/** A body fetched by {@link getMessageBodies}: the content, or why it could not be read. */
+export type MessageBodyResult =
+  | { readonly id: string; readonly body: { contentType: string; content: string } }
+  | { readonly id: string; readonly body: null; readonly status: number };
+
+/**
+ * Bodies of messages through `$batch` (20 per call, each item with ImmutableId and the body
+ * content type in Prefer; throttled items are retried by the batch runner). A missing message
+ * answers with its status instead of a body.
+ */
+export async function getMessageBodies(
+  client: BoundGraphClient,
+  owner: MailboxOwner,
+  messageIds: readonly string[],
+  contentType: 'text' | 'html' = 'text',
+): Promise<MessageBodyResult[]> {
+  const results: BatchResult[] = await client.batch(
+    messageIds.map((id, i) => ({
+      id: String(i + 1),
+      method: 'GET' as const,
+      url: `${ownerPath(owner)}/messages/${encodeURIComponent(id)}?$select=id,body`,
+      headers: { Prefer: `outlook.body-content-type="${contentType}"` },
+    })),
+  );
+  return results.map((r, i) => {
+    const id = messageIds[i] ?? '';
+    const body = (r.body as GraphMessage | null)?.body;
+    if (r.status >= 200 && r.status < 300 && body) {
+      return { id, body: { contentType: body.contentType.toLowerCase(), content: body.content } };
+    }
+    if (r.status !== 404 && r.error) throw r.error;
+    return { id, body: null, status: r.status };
   });
 }
 
@@ -121,11 +208,11 @@ export interface SendMailOptions {
  */
 export async function sendMail(
   client: GraphClient,
-  userId: string,
+  owner: MailboxOwner,
   message: OutgoingMessage,
   options: SendMailOptions = {},
 ): Promise<void> {
-  await client.request(`/users/${encodeURIComponent(userId)}/sendMail`, {
+  await client.request(`${ownerPath(owner)}/sendMail`, {
     method: 'POST',
     body: { message, saveToSentItems: options.saveToSentItems ?? true },
   });

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
+
+import {
+  getMessageBodies,
+  listUsers,
+  mailFolderId,
+  MESSAGE_METADATA_SELECT,
+  messageFolderId,
+  messagesDeltaPages,
+  type BoundGraphClient,
+} from '../src/index';
+import { buildGraph } from './helpers';
+
+let emu: RunningEmulator;
+let client: BoundGraphClient;
+let memberId: string;
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: [{ domain: 'contoso', adminConsented: true }] });
+  client = buildGraph(emu).forTenant(DEMO_TENANT.id);
+  const users = await listUsers(client);
+  memberId = users.find((u) => u.userPrincipalName === DEMO_TENANT.users.member)?.id ?? '';
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+beforeEach(async () => {
+  await emu.control.clearRequests();
+});
+
+describe('mail resources', () => {
+  it('a folder delta sends ImmutableId and the page size on every page, never $top or a body', async () => {
+    let items = 0;
+    for await (const page of messagesDeltaPages(
+      client,
+      `/users/${memberId}`,
+      { folder: 'inbox' },
+      { maxPageSize: 4, receivedSince: new Date('2000-01-01T00:00:00Z') },
+    )) {
+      items += page.items.length;
+    }
+    const calls = await emu.control.requests({ pathContains: '/messages/delta' });
+    expect(calls.length).toBe(Math.max(1, Math.ceil(items / 4)));
+    for (const call of calls) {
+      expect(call.prefer).toMatch(/IdType="ImmutableId"/);
+      expect(call.prefer).toMatch(/odata\.maxpagesize=4/);
+      expect(call.query).not.toMatch(/\$top/);
+    }
+    const first = decodeURIComponent(calls[0]?.query ?? '');
+    expect(first).toContain(`$select=${MESSAGE_METADATA_SELECT.join(',')}`);
+    expect(first).not.toMatch(/body/i);
+    expect(first).toContain('receivedDateTime ge 2000-01-01');
+  });
+
+  it('bodies come in $batch items of at most 20, each with ImmutableId; a gone message says 404', async () => {
+    for (let i = 0; i < 15; i += 1) {
+      await emu.control.deliverMail(DEMO_TENANT.id, DEMO_TENANT.users.member, {
+        subject: `filler ${i}`,
+        body: `filler body ${i}`,
+      });
+    }
+    const ids: string[] = [];
+    for await (const page of messagesDeltaPages(client, memberId, { folder: 'inbox' })) {
+      ids.push(...page.items.map((m) => m.id));
+    }
+    const gone = await emu.control.deliverMail(DEMO_TENANT.id, DEMO_TENANT.users.member, {
+      subject: 'soon gone',
+    });
+    await emu.control.deleteMail(DEMO_TENANT.id, DEMO_TENANT.users.member, gone.id);
+    await emu.control.deleteMail(DEMO_TENANT.id, DEMO_TENANT.users.member, gone.id);
+    await emu.control.clearRequests();
+    expect(ids.length).toBeGreaterThanOrEqual(24);
+    const wanted = [...ids.slice(0, 24), gone.id];
+    const bodies = await getMessageBodies(client, memberId, wanted);
+    expect(bodies.slice(0, 24).every((b) => b.body !== null && b.body.content.length > 0)).toBe(
+      true,
+    );
+    expect(bodies[24]).toMatchObject({ id: gone.id, body: null, status: 404 });
+    expect(await emu.control.requests({ pathContains: '$batch' })).toHaveLength(2);
+    const items = (await emu.control.requests()).filter((r) => r.batchItem);
+    expect(items).toHaveLength(25);
+    expect(items.every((r) => /IdType="ImmutableId"/.test(r.prefer ?? ''))).toBe(true);
+  });
+
+  it('confirms where a message is, or that it is gone', async () => {
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, DEMO_TENANT.users.member, {
+      subject: 'to archive',
+    });
+    await emu.control.moveMail(DEMO_TENANT.id, DEMO_TENANT.users.member, id, 'archive');
+    expect(await messageFolderId(client, memberId, id)).toBe(
+      await mailFolderId(client, memberId, 'archive'),
+    );
+    expect(await messageFolderId(client, memberId, 'AAMkAunknown')).toBeNull();
+  });
+});
