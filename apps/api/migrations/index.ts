@@ -8,6 +8,7 @@ import { Migration20261128093341_auth_state } from './Migration20261128093341_au
 import { Migration20261128093811_individual_connect } from './Migration20261128093811_individual_connect';
 import { Migration20261128094600_mailboxes } from './Migration20261128094600_mailboxes';
 import { Migration20261128095724_calendar } from './Migration20261128095724_calendar';
+import { Migration20261128095813_directory_large_tenants } from './Migration20261128095813_directory_large_tenants';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -22,4 +23,8 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261128094600_mailboxes', class: Migration20261128094600_mailboxes },
   { name: 'Migration20261128095724_calendar', class: Migration20261128095724_calendar },
+  {
+    name: 'Migration20261128095813_directory_large_tenants',
+    class: Migration20261128095813_directory_large_tenants,
+  },
 ];

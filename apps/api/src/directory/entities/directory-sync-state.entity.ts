@@ -57,6 +57,11 @@ export class DirectorySyncState implements SyncChannelState {
   @Property({ type: 'json' })
   lastCounts: SyncCounts = { ...NO_COUNTS };
 
+  // Members mapped to a directory user: a counter kept by the mapping's writes (SQL only), so the
+  // status never counts per request.
+  @Property({ type: 'integer', default: 0 })
+  mappedMembers = 0;
+
   constructor(orgId: string) {
     this.orgId = orgId;
   }

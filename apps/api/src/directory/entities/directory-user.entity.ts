@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
 /** Whether Rox can reach the user's mailbox, as far as the latest probe knows. */
 export type MailboxState = 'unknown' | 'available' | 'no_mailbox' | 'denied_by_policy';
@@ -15,6 +15,30 @@ export interface DirectoryUserFields {
 
 /** A Microsoft 365 user of the org's tenant, as the last directory sync saw it. */
 @Entity({ tableName: 'directory_user' })
+// Keyset order of the user list (upn_key, id) within an org.
+@Index({ properties: ['orgId', 'upnKey', 'id'] })
+// Members' emails are matched against addresses (GIN: @> and &&).
+@Index({
+  name: 'directory_user_addresses_gin',
+  expression:
+    'create index "directory_user_addresses_gin" on "directory_user" using gin ("addresses")',
+})
+// q= (substring, case-insensitive) through pg_trgm.
+@Index({
+  name: 'directory_user_upn_trgm',
+  expression:
+    'create index "directory_user_upn_trgm" on "directory_user" using gin ("user_principal_name" gin_trgm_ops)',
+})
+@Index({
+  name: 'directory_user_mail_trgm',
+  expression:
+    'create index "directory_user_mail_trgm" on "directory_user" using gin ("mail" gin_trgm_ops)',
+})
+@Index({
+  name: 'directory_user_display_name_trgm',
+  expression:
+    'create index "directory_user_display_name_trgm" on "directory_user" using gin ("display_name" gin_trgm_ops)',
+})
 export class DirectoryUser {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
@@ -25,6 +49,10 @@ export class DirectoryUser {
 
   @Property({ type: 'string', length: 320 })
   userPrincipalName: string;
+
+  // Lower-cased, trimmed UPN: the list's sort key (with the id).
+  @Property({ type: 'string', length: 320 })
+  upnKey: string;
 
   @Property({ type: 'string', length: 320, nullable: true })
   mail: string | null;
@@ -48,9 +76,9 @@ export class DirectoryUser {
   @Property({ type: 'string', length: 24 })
   mailboxState: MailboxState = 'unknown';
 
-  // Number of the full sync round that last saw this user; a full round deletes older ones.
-  @Property({ type: 'integer' })
-  seenRound: number;
+  // The lowest Rox member mapped to this user (directory_member_map), kept with the mapping.
+  @Property({ type: 'string', length: 128, nullable: true })
+  mappedRoxUserId: string | null = null;
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
@@ -63,45 +91,39 @@ export class DirectoryUser {
     id: string;
     fields: DirectoryUserFields;
     addresses: string[];
-    round: number;
     now: Date;
   }) {
     if (!props.id) throw new RangeError('A directory user needs its Entra object id');
     this.orgId = props.orgId;
     this.id = props.id;
     this.userPrincipalName = props.fields.userPrincipalName;
+    this.upnKey = upnKey(props.fields.userPrincipalName);
     this.mail = props.fields.mail;
     this.proxyAddresses = [...props.fields.proxyAddresses];
     this.addresses = [...props.addresses];
     this.displayName = props.fields.displayName;
     this.accountEnabled = props.fields.accountEnabled;
     this.userType = props.fields.userType;
-    this.seenRound = props.round;
     this.createdAt = props.now;
     this.updatedAt = props.now;
   }
+}
 
-  /** Applies what Graph reported; returns whether anything visible changed. */
-  apply(fields: DirectoryUserFields, addresses: string[], round: number, now: Date): boolean {
-    this.seenRound = Math.max(this.seenRound, round);
-    const changed =
-      fields.userPrincipalName !== this.userPrincipalName ||
-      fields.mail !== this.mail ||
-      !sameList(fields.proxyAddresses, this.proxyAddresses) ||
-      fields.displayName !== this.displayName ||
-      fields.accountEnabled !== this.accountEnabled ||
-      fields.userType !== this.userType;
-    if (!changed) return false;
-    this.userPrincipalName = fields.userPrincipalName;
-    this.mail = fields.mail;
-    this.proxyAddresses = [...fields.proxyAddresses];
-    this.addresses = [...addresses];
-    this.displayName = fields.displayName;
-    this.accountEnabled = fields.accountEnabled;
-    this.userType = fields.userType;
-    this.updatedAt = now;
-    return true;
-  }
+/** The list's sort key of a UPN. */
+export function upnKey(userPrincipalName: string): string {
+  return userPrincipalName.trim().toLowerCase();
+}
+
+/** Whether Graph reported anything visible that differs from what is stored. */
+export function fieldsChanged(stored: DirectoryUserFields, next: DirectoryUserFields): boolean {
+  return (
+    next.userPrincipalName !== stored.userPrincipalName ||
+    next.mail !== stored.mail ||
+    !sameList(next.proxyAddresses, stored.proxyAddresses) ||
+    next.displayName !== stored.displayName ||
+    next.accountEnabled !== stored.accountEnabled ||
+    next.userType !== stored.userType
+  );
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
