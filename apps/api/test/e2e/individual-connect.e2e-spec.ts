@@ -173,6 +173,18 @@ describe('Connect with user consent allowed', () => {
     expect((await tokenRows([result.connectionId])).length).toBe(0);
   });
 
+  it('two first clicks at once still make one connection (the partial unique index)', async () => {
+    const o = await org();
+    const member = await addMember(env, o.orgId, 'joni', `joni.sherman@${CONTOSO}`);
+    const [a, b] = await Promise.all([startIndividual(env, member), startIndividual(env, member)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.connection.id).toBe(b.body.connection.id);
+    expect(await myConnections(env, member)).toHaveLength(1);
+    // Both links are live states of that one connection; either completes it.
+    const { callback } = await microsoftSignIn(b.authorizeUrl, member.email);
+    expect((await finishAtApi(callback, b.cookie)).outcome).toBe('connected');
+  });
+
   it('validates the request: a level of the other kind is a field error', async () => {
     const o = await org();
     const member = await addMember(env, o.orgId, 'lee', `lee.gu@${CONTOSO}`);

@@ -137,6 +137,11 @@ describe('refresh tokens at rest', () => {
     // Cached in memory now: no second refresh, the stored token stays.
     await inContext(env.api.app, () => provider.accessTokenFor(connectionId));
     expect((await sealedOf(connectionId)).version).toBe(after.version);
+    // Other features reach the member's mailbox through the same provider.
+    const me = await inContext(env.api.app, async () =>
+      (await provider.clientFor(connectionId)).get<{ userPrincipalName: string }>('/me'),
+    );
+    expect(me.userPrincipalName).toBe(DEMO_TENANT.users.member);
   });
 
   it('two rotations from the same read: exactly one is stored', async () => {
