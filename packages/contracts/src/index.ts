@@ -16,3 +16,4 @@ export * from './orgwide/orgwide.schema';
 export * from './individual/individual.schema';
 export * from './directory/directory.schema';
 export * from './calendar/calendar.schema';
+export * from './mail/mail.schema';

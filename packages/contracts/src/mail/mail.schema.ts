@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/** One address on a message, lower-cased. */
+export const MailAddressSchema = z
+  .object({ address: z.string(), name: z.string().nullable() })
+  .meta({ id: 'MailAddress' });
+export type MailAddress = z.infer<typeof MailAddressSchema>;
+
+/** A mailbox's copy of a message: whose mailbox, which folder. */
+export const MailMessageLinkSchema = z
+  .object({
+    roxUserId: z.string(),
+    folder: z.enum(['inbox', 'sentitems']),
+    isRead: z.boolean(),
+  })
+  .meta({ id: 'MailMessageLink' });
+
+/**
+ * One Rox message (deduplicated per org by internetMessageId). `bodyAvailable` is false at the
+ * metadata level (the body was never fetched); `body` is only present when reading one message
+ * at the full level.
+ */
+export const MailMessageSchema = z
+  .object({
+    id: z.uuid(),
+    internetMessageId: z.string(),
+    conversationId: z.string().nullable(),
+    subject: z.string().nullable(),
+    from: MailAddressSchema.nullable(),
+    sender: MailAddressSchema.nullable(),
+    replyTo: z.array(MailAddressSchema),
+    to: z.array(MailAddressSchema),
+    cc: z.array(MailAddressSchema),
+    bcc: z.array(MailAddressSchema),
+    sentAt: z.iso.datetime().nullable(),
+    receivedAt: z.iso.datetime().nullable(),
+    hasAttachments: z.boolean(),
+    importance: z.string().nullable(),
+    bodyAvailable: z.boolean(),
+    mailboxes: z.array(MailMessageLinkSchema),
+  })
+  .meta({ id: 'MailMessage' });
+export type MailMessage = z.infer<typeof MailMessageSchema>;
+
+export const MailMessageWithBodySchema = MailMessageSchema.extend({
+  body: z
+    .object({ contentType: z.enum(['text', 'html']), content: z.string() })
+    .nullable()
+    .describe('null when the body is unavailable (metadata level)'),
+}).meta({ id: 'MailMessageWithBody' });
+export type MailMessageWithBody = z.infer<typeof MailMessageWithBodySchema>;
+
+/** Exactly one filter: a member's mailbox, a contact address, or a conversation. */
+export const ListMailMessagesQuerySchema = z
+  .object({
+    roxUserId: z.string().min(1).max(128).optional(),
+    address: z.string().min(3).max(320).optional(),
+    conversationId: z.string().min(1).max(512).optional(),
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine(
+    (q) => [q.roxUserId, q.address, q.conversationId].filter((v) => v !== undefined).length === 1,
+    { message: 'Give exactly one of roxUserId, address or conversationId' },
+  );
+export type ListMailMessagesQuery = z.infer<typeof ListMailMessagesQuerySchema>;
+
+export const MailMessagePageSchema = z
+  .object({ items: z.array(MailMessageSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'MailMessagePage' });
+export type MailMessagePage = z.infer<typeof MailMessagePageSchema>;
+
+export const MailMessageParamsSchema = z.object({ id: z.uuid() });
+export type MailMessageParams = z.infer<typeof MailMessageParamsSchema>;
+
+/** One entry of the org's mail change feed, in commit order. */
+export const MailChangeSchema = z
+  .object({
+    sequence: z.string().describe('Strictly increasing within the org'),
+    messageId: z.uuid(),
+    change: z.enum(['created', 'updated', 'deleted']),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'MailChange' });
+export type MailChange = z.infer<typeof MailChangeSchema>;
+
+export const MailChangesQuerySchema = z.object({
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional()
+    .describe('The `nextCursor` of the previous page; omit to start at the beginning'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type MailChangesQuery = z.infer<typeof MailChangesQuerySchema>;
+
+export const MailChangePageSchema = z
+  .object({
+    items: z.array(MailChangeSchema),
+    nextCursor: z.string().describe('Pass back as `cursor`; unchanged when nothing is new'),
+  })
+  .meta({ id: 'MailChangePage' });
+export type MailChangePage = z.infer<typeof MailChangePageSchema>;
+
+/** One mail channel (a synced folder of a member's mailbox). */
+export const MailChannelStatusSchema = z
+  .object({
+    folder: z.enum(['inbox', 'sentitems']),
+    stage: z.enum(['never', 'queued', 'running', 'ok', 'failed']),
+    reason: z.string().nullable(),
+    lastSyncAt: z.iso.datetime().nullable(),
+    cursorAgeHours: z.number().nullable(),
+    messages: z.number().int(),
+  })
+  .meta({ id: 'MailChannelStatus' });
+export type MailChannelStatus = z.infer<typeof MailChannelStatusSchema>;
+
+/** A member's mail sync: scope from the mailbox row, then each folder channel. */
+export const MemberMailStatusSchema = z
+  .object({
+    roxUserId: z.string(),
+    email: z.string(),
+    level: z.string().describe('The effective mail level: off, metadata, read or read_send'),
+    inScope: z.boolean(),
+    reason: z.string().nullable(),
+    nextAction: z.string().nullable(),
+    messages: z.number().int(),
+    lastSyncAt: z.iso.datetime().nullable(),
+    channels: z.array(MailChannelStatusSchema),
+  })
+  .meta({ id: 'MemberMailStatus' });
+export type MemberMailStatus = z.infer<typeof MemberMailStatusSchema>;
+
+export const MemberMailStatusPageSchema = z
+  .object({ items: z.array(MemberMailStatusSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'MemberMailStatusPage' });
+export type MemberMailStatusPage = z.infer<typeof MemberMailStatusPageSchema>;
+
+/** An admin's request to remove everything synced about one person's mailbox. */
+export const MailDataRemovalRequestSchema = z.object({
+  roxUserId: z.string().min(1).max(128),
+  reason: z.string().max(500).optional(),
+});
+export type MailDataRemovalRequest = z.infer<typeof MailDataRemovalRequestSchema>;
+
+export const MailDataRemovalReceiptSchema = z
+  .object({
+    roxUserId: z.string(),
+    removed: z.record(z.string(), z.number().int()).describe('Rows removed per table'),
+    auditAction: z.literal('mail.data_removed'),
+    at: z.iso.datetime(),
+    nextAction: z
+      .string()
+      .describe(
+        'What keeps the mailbox from being synced again (restrict the user or turn mail off)',
+      ),
+  })
+  .meta({ id: 'MailDataRemovalReceipt' });
+export type MailDataRemovalReceipt = z.infer<typeof MailDataRemovalReceiptSchema>;
