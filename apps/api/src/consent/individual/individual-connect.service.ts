@@ -250,11 +250,14 @@ export class IndividualConnectService {
     const refusal = refusalOutcome(query);
     if (refusal) {
       const details = { error: query.error ?? null, aadsts: aadstsOf(query) };
-      if (refusal === 'approval_required') {
-        connection.mark('needs_admin_approval', approvalReason(details.aadsts), this.clock.now());
+      if (refusal !== 'approval_required')
+        return this.finish(attempt, connection, refusal, details);
+      connection.mark('needs_admin_approval', approvalReason(details.aadsts), this.clock.now());
+      // The new status and its audit entry commit together.
+      return this.tx.run(async () => {
         await this.connections.save(connection);
-      }
-      return this.finish(attempt, connection, refusal, details);
+        return this.finish(attempt, connection, refusal, details);
+      });
     }
 
     const verdict = await this.verifySignIn(attempt, connection, query);
@@ -265,7 +268,10 @@ export class IndividualConnectService {
           `${String(verdict.details.account)} has no Exchange Online mailbox that Rox can reach (MailboxNotEnabledForRESTAPI). Ask your Microsoft 365 admin for an Exchange Online licence, then connect again.`,
           this.clock.now(),
         );
-        await this.connections.save(connection);
+        return this.tx.run(async () => {
+          await this.connections.save(connection);
+          return this.finish(attempt, connection, verdict.outcome, verdict.details);
+        });
       }
       return this.finish(attempt, connection, verdict.outcome, verdict.details);
     }
