@@ -50,8 +50,13 @@ export class DelegatedTokenProvider {
     private readonly clock: Clock,
   ) {}
 
-  /** A valid access token for a connected connection (cached, else refreshed). */
+  /**
+   * A valid access token for a connected connection (cached, else refreshed). The connection's
+   * status is read every time (by primary key), so a disconnect, revoke or supersede in another
+   * process stops the cached token from being handed out here too.
+   */
   async accessTokenFor(connectionId: string, options: { forceRefresh?: boolean } = {}) {
+    await this.requireConnected(connectionId);
     const cached = this.cache.get(connectionId);
     const now = this.clock.now().getTime();
     if (

@@ -171,6 +171,21 @@ describe('refresh tokens at rest', () => {
     connectionId = again.connectionId;
   });
 
+  it('a cached access token is not handed out once the connection is gone', async () => {
+    const member = await addMember(env, newOrgId('tok3'), 'alex', 'alex.wilber@contoso.com');
+    const connected = await connectIndividual(env, member, member.email);
+    const provider = env.api.app.get(DelegatedTokenProvider);
+    await inContext(env.api.app, () => provider.accessTokenFor(connected.connectionId));
+    const gone = await env.api
+      .http()
+      .delete(`/api/v1/individual-connections/${connected.connectionId}`)
+      .set('authorization', `Bearer ${member.token}`);
+    expect(gone.status).toBe(200);
+    await expect(
+      inContext(env.api.app, () => provider.accessTokenFor(connected.connectionId)),
+    ).rejects.toMatchObject({ code: 'INDIVIDUAL_NOT_CONNECTED' });
+  });
+
   it('re-encrypt moves every token to the new key, and the new ring still refreshes', async () => {
     const column = ENCRYPTED_COLUMNS.find((c) => columnContext(c) === REFRESH_TOKEN_COLUMN);
     expect(column).toEqual({
