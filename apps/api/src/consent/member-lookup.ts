@@ -20,6 +20,12 @@ export class MemberLookup {
     return member ? { displayName: member.displayName, email: member.email } : null;
   }
 
+  /** The member's Rox role (for audit entries written outside a request's caller). */
+  async role(orgId: string, roxUserId: string): Promise<'admin' | 'member'> {
+    const member = await this.members.find(orgId, roxUserId);
+    return member?.role === 'admin' ? 'admin' : 'member';
+  }
+
   /** Lower-cased emails of every member of the org. */
   async emails(orgId: string): Promise<Set<string>> {
     const members = await this.members.listAll(orgId);

@@ -459,7 +459,11 @@ export class IndividualConnectService {
         action: 'individual-connections.sign-in-outcome',
         target: { type: 'individual_connection', id: attempt.connectionId },
         details: { outcome, kind: attempt.purpose, status: connection?.status ?? null, ...details },
-        actor: { id: attempt.roxUserId, role: 'member' },
+        // Microsoft's redirect has no caller: the audit names the Rox user who clicked Connect.
+        actor: {
+          id: attempt.roxUserId,
+          role: await this.members.role(attempt.orgId, attempt.roxUserId),
+        },
       });
     } else {
       this.logger.warn({ outcome }, 'individual callback with an unknown state');
