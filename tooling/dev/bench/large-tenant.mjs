@@ -71,6 +71,7 @@ async function runSize(size) {
     await api.createMembers(people.map((p) => p.email));
     await api.saveSettings();
 
+    row.workerBaselineRssMb = rssMb(stack.processes.worker.pid);
     await emu.control('DELETE', '/requests');
     const connectedAt = Date.now();
     await api.connect(emu);
@@ -93,6 +94,9 @@ async function runSize(size) {
     const beforeResync = await api.status();
     row.resyncMs = await api.timedSync(beforeResync.directory.lastSyncAt);
     log(`${size}: resync after 410 ${row.resyncMs} ms`);
+    // Let the mailboxes refresh that follows the sync finish, then read the worker's resident size.
+    await sleep(15_000);
+    row.workerAfterSyncRssMb = rssMb(stack.processes.worker.pid);
 
     const member = people[0]?.email ?? ADMIN_UPN;
     const paths = [
@@ -350,6 +354,15 @@ function peakRssMb(pid) {
   }
 }
 
+function rssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return null;
+  }
+}
+
 function mint(secret, claims) {
   const now = Math.floor(Date.now() / 1000);
   const header = b64({ alg: 'HS256', typ: 'JWT' });
@@ -386,6 +399,8 @@ function printSummary(rows) {
     ['Graph requests ÷ ideal (initial)', 'graphRatio'],
     ['API peak RSS (MB)', 'apiPeakRssMb'],
     ['worker peak RSS (MB)', 'workerPeakRssMb'],
+    ['worker RSS before connect (MB)', 'workerBaselineRssMb'],
+    ['worker RSS 15 s after the syncs (MB)', 'workerAfterSyncRssMb'],
   ]) {
     const cells = rows.map((r) => (r[key] === undefined ? 'n/a' : fmt(r[key])));
     lines.push(`| ${label} | ${cells.join(' | ')} | ${ratio(key)} |`);

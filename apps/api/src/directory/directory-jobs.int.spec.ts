@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
-import { markRunning } from '../platform/sync/sync-channel';
+import { markRunning, NO_COUNTS, succeed } from '../platform/sync/sync-channel';
 import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { type Clock } from '../platform/time/clock';
 import { DirectoryJobs, syncJobId, type DirectoryJobData } from './directory-jobs.service';
-import { STALE_SYNC_AFTER_MS } from './directory.constants';
+import { DIRECTORY_JOB, STALE_SYNC_AFTER_MS } from './directory.constants';
 import { DirectoryRepository } from './directory.repository';
 
 // Redis (Bull) and Postgres, no worker: the queue only holds jobs, so what is alive is known.
@@ -71,6 +71,50 @@ describe('DirectoryJobs: keyed syncs and stale-job detection (Redis + Postgres)'
     expect((await repo().findSyncState(recent))?.stage).toBe('running');
     // Once queued again it has a live job: the next sweep leaves it alone.
     expect(await jobs().requeueStaleSyncs()).not.toContain(lost);
+  });
+
+  it('a sync that finishes before enqueueSync returns leaves "ok", never a late "queued"', async () => {
+    // A second queue on the same Redis keys, with a real processor that runs the channel through
+    // running → ok the moment it gets the job, and an add() that returns only once that job has
+    // finished: the fastest possible sync, finishing inside enqueueSync.
+    const fast = new Bull<DirectoryJobData>('directory-fast', inject('redisUrl'), {
+      prefix: `test_dirjobs_fast_${randomBytes(4).toString('hex')}`,
+    });
+    try {
+      void fast.process(DIRECTORY_JOB.sync, async (job) => {
+        const state = await repo().syncState(job.data.orgId);
+        markRunning(state, now);
+        await repo().saveSyncState(state);
+        succeed(state, { cursor: 'https://graph/delta', isFull: true, counts: NO_COUNTS }, now);
+        await repo().saveSyncState(state);
+      });
+      const add = fast.add.bind(fast) as (
+        ...args: unknown[]
+      ) => Promise<Bull.Job<DirectoryJobData>>;
+      (fast as { add: unknown }).add = async (...args: unknown[]) => {
+        const job = await add(...args);
+        await job.finished();
+        return job;
+      };
+      const orgId = newOrgId();
+      await new DirectoryJobs(fast, new DirectoryRepository(orm.em.fork()), clock).enqueueSync(
+        orgId,
+      );
+      expect((await repo().findSyncState(orgId))?.stage).toBe('ok');
+    } finally {
+      await fast.obliterate({ force: true });
+      await fast.close();
+    }
+  });
+
+  it('marking queued keeps a running sync running and moves any other stage to queued', async () => {
+    const running = newOrgId();
+    await runningSince(running, now);
+    await repo().markSyncQueued(running, now);
+    expect((await repo().findSyncState(running))?.stage).toBe('running');
+    const fresh = newOrgId();
+    await repo().markSyncQueued(fresh, now);
+    expect(await repo().findSyncState(fresh)).toMatchObject({ stage: 'queued', queuedAt: now });
   });
 
   it('stopping an org removes its pending jobs only', async () => {

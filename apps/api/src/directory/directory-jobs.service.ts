@@ -5,7 +5,7 @@ import { type Queue } from 'bull';
 import { DomainError } from '../platform/errors/domain-error';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
-import { markQueued, requeueStaleChannels } from '../platform/sync/sync-channel';
+import { requeueStaleChannels } from '../platform/sync/sync-channel';
 import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { Clock } from '../platform/time/clock';
 import {
@@ -52,15 +52,17 @@ export class DirectoryJobs {
     this.jobs = KeyedJobs.for(queue);
   }
 
-  /** One sync per org at a time; a request while one runs makes it run once more after. */
+  /**
+   * One sync per org at a time; a request while one runs makes it run once more after. The
+   * stage says queued before the job exists, so it can only move forward (queued → running → ok).
+   */
   async enqueueSync(orgId: string): Promise<string> {
+    // Queued first, in one statement: a job that finishes before this call returns leaves "ok".
+    await this.repo.markSyncQueued(orgId, this.clock.now());
     const { jobId } = await this.jobs.enqueue(DIRECTORY_JOB.sync, { orgId }, syncJobId(orgId), {
       attempts: 5,
       backoff: { type: RETRY_AFTER_BACKOFF },
     });
-    const state = await this.repo.syncState(orgId);
-    markQueued(state, this.clock.now());
-    await this.repo.saveSyncState(state);
     return jobId;
   }
 

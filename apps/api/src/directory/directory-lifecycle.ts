@@ -5,7 +5,7 @@ import { DirectoryJobs } from './directory-jobs.service';
 import { DirectoryReader } from './directory-reader.service';
 import { DirectoryRepository } from './directory.repository';
 
-/** Directory's part of the lifecycle: first sync, status section and disconnect. */
+/** Directory's part of the lifecycle: first sync, status section, mapping upkeep, disconnect. */
 @Injectable()
 export class DirectoryLifecycle implements OnModuleInit {
   constructor(
@@ -24,9 +24,18 @@ export class DirectoryLifecycle implements OnModuleInit {
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
         directory_user: (orgId) => this.repo.purgeUsers(orgId),
+        directory_member_map: (orgId) => this.repo.purgeMemberMap(orgId),
+        directory_round_seen: (orgId) => this.repo.purgeRoundSeen(orgId),
         directory_sync_state: (orgId) => this.repo.purgeSyncState(orgId),
       },
       statusSections: { directory: (orgId) => this.reader.summary(orgId) },
+      // A member's email changed, or they joined or left: re-match them before the mailboxes
+      // feature (registered after directory) refreshes their row from the stored mapping.
+      onScopeChanged: async (orgId, change) => {
+        if (change.cause === 'member' && change.roxUserId !== undefined) {
+          await this.repo.remap(orgId, { emails: [], roxUserIds: [change.roxUserId] });
+        }
+      },
     });
   }
 }

@@ -6,83 +6,68 @@ import {
   type OrgwideStatus,
 } from '@rox365/contracts';
 
-import { MembersService } from '../members/members.service';
-import { CURSOR_KEY_SEPARATOR, decodeCursor, keysetPage } from '../platform/http/keyset-page';
-import { AddressIndex, normalizeAddress } from './address-mapping';
+import { DomainError } from '../platform/errors/domain-error';
+import {
+  CURSOR_KEY_SEPARATOR,
+  decodeCursor,
+  keysetPage,
+  PagingErrorCode,
+} from '../platform/http/keyset-page';
 import { toDirectoryUserContract } from './directory.mapper';
 import { DirectoryRepository } from './directory.repository';
 
-/** Read use cases: the tenant's directory users (with the member each maps to) and the summary. */
+const USER_LIST = 'users';
+
+/**
+ * Read use cases: the tenant's directory users (with the member each maps to) and the summary.
+ * Each answer costs one page of SQL on indexed columns, never the tenant.
+ */
 @Injectable()
 export class DirectoryReader {
-  constructor(
-    private readonly repo: DirectoryRepository,
-    private readonly members: MembersService,
-  ) {}
+  constructor(private readonly repo: DirectoryRepository) {}
 
   async directoryUserPage(
     orgId: string,
     query: ListDirectoryUsersQuery,
   ): Promise<DirectoryUserPage> {
-    const after = decodeCursor('users', query.cursor);
-    const [users, members] = await Promise.all([
-      this.repo.listUsers(orgId),
-      this.members.listAll(orgId),
-    ]);
-    const mappedTo = new Map<string, string>();
-    const index = new AddressIndex(users);
-    for (const member of members) {
-      const user = index.match(member.email);
-      if (user && !mappedTo.has(user.id)) mappedTo.set(user.id, member.roxUserId);
-    }
-    const q = query.q?.toLowerCase();
-    const sorted = users
-      .map((u) => ({
-        user: u,
-        key: `${normalizeAddress(u.userPrincipalName)}${CURSOR_KEY_SEPARATOR}${u.id}`,
-      }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const matching = sorted.filter(({ user, key }) => {
-      if (after !== undefined && key <= after) return false;
-      if (
-        q &&
-        ![user.userPrincipalName, user.mail ?? '', user.displayName ?? ''].some((v) =>
-          v.toLowerCase().includes(q),
-        )
-      ) {
-        return false;
-      }
-      const isMapped = mappedTo.has(user.id);
-      return query.filter === 'all' || (query.filter === 'mapped') === isMapped;
+    const after = userCursor(decodeCursor(USER_LIST, query.cursor));
+    const rows = await this.repo.userPage(orgId, {
+      ...(after ? { after } : {}),
+      limit: query.limit + 1,
+      ...(query.q ? { q: query.q } : {}),
+      filter: query.filter,
     });
-    const page = keysetPage(matching, query.limit, 'users', (m) => m.key);
-    return {
-      items: page.items.map(({ user }) =>
-        toDirectoryUserContract(user, mappedTo.get(user.id) ?? null),
-      ),
-      nextCursor: page.nextCursor,
-    };
+    const page = keysetPage(
+      rows,
+      query.limit,
+      USER_LIST,
+      (u) => `${u.upnKey}${CURSOR_KEY_SEPARATOR}${u.id}`,
+    );
+    return { items: page.items.map(toDirectoryUserContract), nextCursor: page.nextCursor };
   }
 
-  // Members whose Rox email matches a Microsoft 365 account.
-  private async mappedMemberCount(orgId: string): Promise<number> {
-    const [users, members] = await Promise.all([
-      this.repo.listUsers(orgId),
-      this.members.listAll(orgId),
-    ]);
-    const index = new AddressIndex(users);
-    return members.filter((m) => index.match(m.email) !== null).length;
-  }
-
-  /** Directory part of the org-wide status. */
+  /** Directory part of the org-wide status: the stored state and its maintained counters. */
   async summary(orgId: string): Promise<OrgwideStatus['directory']> {
     const state = await this.repo.findSyncState(orgId);
     return {
       state: state?.stage ?? 'never',
       lastSyncAt: state?.lastSyncAt?.toISOString() ?? null,
       lastError: state?.lastErrorCode ?? null,
-      users: state ? await this.repo.countUsers(orgId) : 0,
-      mappedMembers: state ? await this.mappedMemberCount(orgId) : 0,
+      // What the last committed round counted; directory users change only through syncs.
+      users: state?.lastCounts.total ?? 0,
+      mappedMembers: state?.mappedMembers ?? 0,
     };
   }
+}
+
+// upn_key and id, split at the separator (neither holds it).
+function userCursor(key: string | undefined): { upnKey: string; id: string } | undefined {
+  if (key === undefined) return undefined;
+  const at = key.lastIndexOf(CURSOR_KEY_SEPARATOR);
+  if (at < 0 || at === key.length - 1) {
+    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
+      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+    });
+  }
+  return { upnKey: key.slice(0, at), id: key.slice(at + 1) };
 }

@@ -1,7 +1,8 @@
 import { type DirectoryUser as DirectoryUserContract } from '@rox365/contracts';
 import { type GraphUser } from '@rox365/graph-client';
 
-import { type DirectoryUser, type DirectoryUserFields } from './entities/directory-user.entity';
+import { type DirectoryUserRow } from './directory.repository';
+import { type DirectoryUserFields } from './entities/directory-user.entity';
 
 /**
  * The properties a Graph user entry carries. Delta entries may leave out properties that did not
@@ -37,10 +38,7 @@ export function completeFields(
   };
 }
 
-export function toDirectoryUserContract(
-  user: DirectoryUser,
-  mappedRoxUserId: string | null,
-): DirectoryUserContract {
+export function toDirectoryUserContract(user: DirectoryUserRow): DirectoryUserContract {
   return {
     id: user.id,
     userPrincipalName: user.userPrincipalName,
@@ -50,6 +48,6 @@ export function toDirectoryUserContract(
     accountEnabled: user.accountEnabled,
     userType: user.userType,
     mailboxState: user.mailboxState,
-    mappedRoxUserId,
+    mappedRoxUserId: user.mappedRoxUserId,
   };
 }

@@ -15,7 +15,6 @@ import { accessPolicyScript } from '@rox365/scope-policy';
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader, type OrgwideAccessSettings } from '../consent/connection-reader.service';
 import { DirectoryRepository } from '../directory/directory.repository';
-import { type DirectoryUser } from '../directory/entities/directory-user.entity';
 import { MembersService } from '../members/members.service';
 import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { toMemberSyncStatus, toProbeResultContract } from './mailbox.mapper';
@@ -27,6 +26,10 @@ interface PolicyPlan {
   flagged: { address: string; reason: string }[];
   outsider: string | null;
 }
+
+// Rows per batch while building the script, and how many scripts the cache keeps.
+const SCRIPT_BATCH_SIZE = 1_000;
+const SCRIPT_CACHE_ENTRIES = 16;
 
 const UNMAPPED_REASON = 'no Microsoft 365 account matches their Rox email';
 
@@ -46,6 +49,8 @@ function cannotWorkReason(status: MemberSyncStatus): string | null {
  */
 @Injectable()
 export class MailboxReader {
+  private readonly scripts = new BuiltOnce<AccessPolicyScript>(SCRIPT_CACHE_ENTRIES);
+
   constructor(
     private readonly rows: MailboxRepository,
     private readonly directory: DirectoryRepository,
@@ -113,6 +118,10 @@ export class MailboxReader {
    * it is built from the saved settings and the members' Rox emails, so the admin can set the
    * group up first, as the seed's checklist orders it. Members who cannot work through the
    * policy (no account, no mailbox, blocked) are flagged in the script, not added.
+   *
+   * The answer is as large as the group, so it is built once per version of the rows (batches
+   * of rows in SQL, never the directory) and kept in a small cache: a request costs two indexed
+   * aggregates plus sending the answer.
    */
   async accessPolicyScript(
     orgId: string,
@@ -129,7 +138,24 @@ export class MailboxReader {
         'Save the connection settings first: the script needs to know who is in scope.',
       );
     }
-    const plan = connection
+    if (!connection) return this.buildScript(orgId, query, settings, false);
+    const key = [
+      orgId,
+      await this.rows.version(orgId),
+      query.accessRight,
+      query.groupName,
+      query.groupSmtp ?? '',
+    ].join('\u0001');
+    return this.scripts.get(key, () => this.buildScript(orgId, query, settings, true));
+  }
+
+  private async buildScript(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+    settings: OrgwideAccessSettings,
+    connected: boolean,
+  ): Promise<AccessPolicyScript> {
+    const plan = connected
       ? await this.policyPlanFromDirectory(orgId, query)
       : await this.policyPlanFromMembers(orgId, settings, query);
     if (plan.members.length === 0) {
@@ -141,9 +167,7 @@ export class MailboxReader {
           : 'No member has both calendar and email sync off, so there is nobody to deny.',
       );
     }
-    const users = connection ? await this.directory.listUsers(orgId) : [];
-    const groupSmtp =
-      query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, users, plan.members);
+    const groupSmtp = query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, plan.members);
     const appId = this.config.microsoft.orgwide.clientId;
     return {
       script: accessPolicyScript({
@@ -159,7 +183,7 @@ export class MailboxReader {
       appId,
       flagged: plan.flagged,
       outsider: plan.outsider,
-      basis: connection ? 'directory' : 'rox_members',
+      basis: connected ? 'directory' : 'rox_members',
     };
   }
 
@@ -180,51 +204,51 @@ export class MailboxReader {
     return { members: chosen, flagged: [], outsider };
   }
 
-  // Connected: mailbox addresses from the directory; the latest probes flag who cannot work.
+  // Connected: mailbox addresses from the directory, read in batches of rows with only those
+  // rows' users; the latest probes flag who cannot work.
   private async policyPlanFromDirectory(
     orgId: string,
     query: AccessPolicyScriptQuery,
   ): Promise<PolicyPlan> {
-    const statuses = (await this.rows.listAll(orgId)).map(toMemberSyncStatus);
-    const users = new Map((await this.directory.listUsers(orgId)).map((u) => [u.id, u]));
-    const addressOf = (s: MemberSyncStatus) => {
-      const user = s.directoryUserId ? users.get(s.directoryUserId) : undefined;
-      return user ? (user.mail ?? user.userPrincipalName) : null;
-    };
     const members: string[] = [];
     const flagged: PolicyPlan['flagged'] = [];
-    const outside: string[] = [];
-    for (const s of statuses) {
-      const configuredOn = s.calendar.configured !== 'off' || s.mail.configured !== 'off';
-      const belongs = query.accessRight === 'RestrictAccess' ? configuredOn : !configuredOn;
-      const address = addressOf(s);
-      if (!belongs) {
-        if (address) outside.push(address);
-        continue;
+    let outside: string | null = null;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await this.rows.batch(orgId, after, SCRIPT_BATCH_SIZE);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]?.roxUserId;
+      const userIds = rows.flatMap((r) => (r.directoryUserId ? [r.directoryUserId] : []));
+      const users = new Map(
+        (await this.directory.usersByIds(orgId, userIds)).map((u) => [
+          u.id,
+          u.mail ?? u.userPrincipalName,
+        ]),
+      );
+      for (const s of rows.map(toMemberSyncStatus)) {
+        const configuredOn = s.calendar.configured !== 'off' || s.mail.configured !== 'off';
+        const belongs = query.accessRight === 'RestrictAccess' ? configuredOn : !configuredOn;
+        const address = (s.directoryUserId ? users.get(s.directoryUserId) : undefined) ?? null;
+        if (!belongs) {
+          outside ??= address;
+          continue;
+        }
+        const problem = address === null ? UNMAPPED_REASON : cannotWorkReason(s);
+        if (problem) flagged.push({ address: address ?? s.email, reason: problem });
+        else if (address) members.push(address);
       }
-      const problem = address === null ? UNMAPPED_REASON : cannotWorkReason(s);
-      if (problem) flagged.push({ address: address ?? s.email, reason: problem });
-      else if (address) members.push(address);
+      if (rows.length < SCRIPT_BATCH_SIZE) break;
     }
-    // Someone outside the group for the opposite test: an out-of-scope member, else any user who
-    // is neither added nor flagged.
-    const chosen = new Set(
-      [...members, ...flagged.map((f) => f.address)].map((m) => m.toLowerCase()),
-    );
-    const outsider =
-      outside[0] ??
-      [...users.values()]
-        .map((u) => u.mail ?? u.userPrincipalName)
-        .find((a) => !chosen.has(a.toLowerCase())) ??
-      null;
+    // Someone outside the group for the opposite test: an out-of-scope member, else a user no
+    // member maps to (every mapped member's mailbox is already added, flagged or outside).
+    const outsider = outside ?? (await this.directory.firstUnmappedAddress(orgId));
     return { members, flagged, outsider };
   }
 
   // <group name>@<the tenant's mail domain>: the domain most of its mailboxes use.
-  private defaultGroupSmtp(groupName: string, users: DirectoryUser[], addresses: string[]): string {
+  private defaultGroupSmtp(groupName: string, addresses: string[]): string {
     const counts = new Map<string, number>();
-    const sources = addresses.length ? addresses : users.map((u) => u.mail ?? u.userPrincipalName);
-    for (const address of sources) {
+    for (const address of addresses) {
       const domain = address.split('@')[1]?.toLowerCase();
       if (domain) counts.set(domain, (counts.get(domain) ?? 0) + 1);
     }
@@ -241,5 +265,29 @@ export class MailboxReader {
       );
     }
     return `${local}@${domain}`;
+  }
+}
+
+/**
+ * A small cache of answers by key: concurrent callers for the same key share one build, a failed
+ * build is not kept, and the oldest entry goes beyond `capacity` (memory stays bounded).
+ */
+class BuiltOnce<T> {
+  private readonly entries = new Map<string, Promise<T>>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string, build: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const built = build();
+    this.entries.set(key, built);
+    built.catch(() => this.entries.delete(key));
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    return built;
   }
 }

@@ -3,9 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type Member, type MemberSyncStatus } from '@rox365/contracts';
 
 import { ConnectionReader, type IndividualAccessView } from '../consent/connection-reader.service';
-import { AddressIndex, pickMatch } from '../directory/address-mapping';
 import { DirectoryRepository } from '../directory/directory.repository';
-import { type DirectoryUser } from '../directory/entities/directory-user.entity';
 import { MembersService } from '../members/members.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
@@ -14,6 +12,15 @@ import { type MailboxRoute } from './entities/mailbox.entity';
 import { toMailboxRow, toProbeResultContract } from './mailbox.mapper';
 import { MailboxRepository } from './mailbox.repository';
 import { isInScope, memberScope } from './member-scope';
+
+// Members per batch of an org refresh.
+const REFRESH_BATCH_SIZE = 1_000;
+
+interface OrgInputs {
+  connection: Awaited<ReturnType<ConnectionReader['connection']>>;
+  settings: Awaited<ReturnType<ConnectionReader['settings']>>;
+  individual: Awaited<ReturnType<ConnectionReader['individualAccess']>>;
+}
 
 interface ScopedStatus {
   status: MemberSyncStatus;
@@ -53,22 +60,46 @@ export class MailboxRefresh {
     private readonly clock: Clock,
   ) {}
 
-  /** Rewrites the org's rows (or one member's); returns how many rows were written. */
+  /**
+   * Rewrites the org's rows (or one member's); returns how many rows were written. An org runs
+   * in batches of members, each with its own probes and stored mappings, so memory stays flat
+   * however large the tenant or the membership.
+   */
   async refresh(scope: RefreshScope): Promise<number> {
     const now = this.clock.now();
+    const org = await this.orgInputs(scope.orgId);
     if (scope.roxUserId !== undefined) {
       const member = await this.members.find(scope.orgId, scope.roxUserId);
       if (!member) return this.rows.deleteMember(scope.orgId, scope.roxUserId).then(() => 0);
-      const statuses = await this.statuses(scope.orgId, [member]);
-      await this.store(scope.orgId, statuses, now);
-      return statuses.length;
+      await this.store(scope.orgId, await this.statuses(scope.orgId, [member], org), now);
+      return 1;
     }
-    const statuses = await this.statuses(scope.orgId);
-    await this.tx.run(async () => {
-      await this.store(scope.orgId, statuses, now);
+    // One transaction, as before batching: readers see the old rows or the new ones, and a purge
+    // that commits meanwhile is never half undone.
+    return this.tx.run(async () => {
+      let written = 0;
+      let after: string | undefined;
+      for (;;) {
+        const batch = await this.members.batch(scope.orgId, after, REFRESH_BATCH_SIZE);
+        if (batch.length === 0) break;
+        await this.store(scope.orgId, await this.statuses(scope.orgId, batch, org), now);
+        written += batch.length;
+        after = batch[batch.length - 1]?.roxUserId;
+        if (batch.length < REFRESH_BATCH_SIZE) break;
+      }
+      // Rows this run did not write belong to members who are gone.
       await this.rows.deleteRefreshedBefore(scope.orgId, now);
+      return written;
     });
-    return statuses.length;
+  }
+
+  private async orgInputs(orgId: string): Promise<OrgInputs> {
+    const [connection, settings, individual] = await Promise.all([
+      this.connections.connection(orgId),
+      this.connections.settings(orgId),
+      this.connections.individualAccess(orgId),
+    ]);
+    return { connection, settings, individual };
   }
 
   private async store(orgId: string, statuses: ScopedStatus[], now: Date): Promise<void> {
@@ -77,22 +108,20 @@ export class MailboxRefresh {
     );
   }
 
-  // Every member's status (or the given members'), in roxUserId order.
-  private async statuses(orgId: string, only?: Member[]): Promise<ScopedStatus[]> {
-    const [members, connection, settings, probes, individual] = await Promise.all([
-      only ?? this.members.listAll(orgId),
-      this.connections.connection(orgId),
-      this.connections.settings(orgId),
-      this.rows.listProbes(
-        orgId,
-        only?.map((m) => m.roxUserId),
-      ),
-      this.connections.individualAccess(orgId),
+  // The given members' statuses, from the stored mapping and their latest probes.
+  private async statuses(
+    orgId: string,
+    members: readonly Member[],
+    { connection, settings, individual }: OrgInputs,
+  ): Promise<ScopedStatus[]> {
+    const ids = members.map((m) => m.roxUserId);
+    const [probes, userOf] = await Promise.all([
+      this.rows.listProbes(orgId, ids),
+      this.directory.mappedUsers(orgId, ids),
     ]);
-    const userOf = await this.mapping(orgId, members);
     const probeOf = new Map<string, MailboxProbe>(probes.map((p) => [p.roxUserId, p]));
     return members.map((member) => {
-      const user = userOf(member.email);
+      const user = userOf.get(member.roxUserId) ?? null;
       const probe = probeOf.get(member.roxUserId) ?? null;
       const override = settings?.overrides.find((o) => o.roxUserId === member.roxUserId);
       const inputs = {
@@ -131,21 +160,5 @@ export class MailboxRefresh {
       if (own.length > 0) status.route = 'individual';
       return { status, route: own.length > 0 ? 'individual' : 'none', isProbeTarget: false };
     });
-  }
-
-  // Member email → directory user: one indexed lookup per member for a few, one index for many.
-  private async mapping(
-    orgId: string,
-    members: readonly Member[],
-  ): Promise<(email: string) => DirectoryUser | null> {
-    if (members.length <= 20) {
-      const found = new Map<string, DirectoryUser | null>();
-      for (const m of members) {
-        found.set(m.email, pickMatch(await this.directory.usersByAddress(orgId, m.email), m.email));
-      }
-      return (email) => found.get(email) ?? null;
-    }
-    const index = new AddressIndex<DirectoryUser>(await this.directory.listUsers(orgId));
-    return (email) => index.match(email);
   }
 }

@@ -66,7 +66,25 @@ export class MailboxRepository {
     });
   }
 
-  /** Every row of the org in roxUserId order (jobs and the access-policy script). */
+  /** Rows after `afterRoxUserId` in roxUserId order, outside the identity map (batches). */
+  batch(orgId: string, afterRoxUserId: string | undefined, limit: number): Promise<Mailbox[]> {
+    return this.em.find(
+      Mailbox,
+      { orgId, ...(afterRoxUserId !== undefined ? { roxUserId: { $gt: afterRoxUserId } } : {}) },
+      { orderBy: { roxUserId: 'asc' }, limit, disableIdentityMap: true },
+    );
+  }
+
+  /** What changes whenever any row is written or removed: keys caches of derived answers. */
+  async version(orgId: string): Promise<string> {
+    const [row] = await this.em.execute<{ n: string; at: Date | null }[]>(
+      'select count(*) as n, max(refreshed_at) as at from mailbox where org_id = ?',
+      [orgId],
+    );
+    return `${row?.n ?? 0}:${row?.at ? new Date(row.at).toISOString() : ''}`;
+  }
+
+  /** Every row of the org in roxUserId order. */
   listAll(orgId: string): Promise<Mailbox[]> {
     return this.em.find(Mailbox, { orgId }, { orderBy: { roxUserId: 'asc' }, refresh: true });
   }
@@ -103,7 +121,7 @@ export class MailboxRepository {
     return this.em.find(
       MailboxProbe,
       roxUserIds ? { orgId, roxUserId: { $in: [...roxUserIds] } } : { orgId },
-      { orderBy: { roxUserId: 'asc' } },
+      { orderBy: { roxUserId: 'asc' }, disableIdentityMap: true },
     );
   }
 

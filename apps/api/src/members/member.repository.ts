@@ -31,6 +31,15 @@ export class MemberRepository {
     return this.em.find(Member, where, { orderBy: { roxUserId: 'asc' }, limit: options.limit });
   }
 
+  /** Members after `afterRoxUserId` in roxUserId order, outside the identity map (jobs). */
+  batch(orgId: string, afterRoxUserId: string | undefined, limit: number): Promise<Member[]> {
+    return this.em.find(
+      Member,
+      { orgId, ...(afterRoxUserId !== undefined ? { roxUserId: { $gt: afterRoxUserId } } : {}) },
+      { orderBy: { roxUserId: 'asc' }, limit, disableIdentityMap: true },
+    );
+  }
+
   listAll(orgId: string): Promise<Member[]> {
     return this.em.find(Member, { orgId }, { orderBy: { roxUserId: 'asc' } });
   }

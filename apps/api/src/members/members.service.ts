@@ -104,6 +104,15 @@ export class MembersService {
     return (await this.members.listAll(orgId)).map(toMemberContract);
   }
 
+  /** The next `limit` members after `afterRoxUserId` (roxUserId order), for batched jobs. */
+  async batch(
+    orgId: string,
+    afterRoxUserId: string | undefined,
+    limit: number,
+  ): Promise<MemberContract[]> {
+    return (await this.members.batch(orgId, afterRoxUserId, limit)).map(toMemberContract);
+  }
+
   async list(orgId: string, query: ListMembersQuery): Promise<MemberPage> {
     const after = decodeCursor(MEMBER_LIST, query.cursor);
     const rows = await this.members.page(orgId, {
