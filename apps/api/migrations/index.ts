@@ -9,6 +9,7 @@ import { Migration20261128093811_individual_connect } from './Migration202611280
 import { Migration20261128094600_mailboxes } from './Migration20261128094600_mailboxes';
 import { Migration20261128095724_calendar } from './Migration20261128095724_calendar';
 import { Migration20261128095813_directory_large_tenants } from './Migration20261128095813_directory_large_tenants';
+import { Migration20261128100253_mail } from './Migration20261128100253_mail';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -27,4 +28,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261128095813_directory_large_tenants',
     class: Migration20261128095813_directory_large_tenants,
   },
+  { name: 'Migration20261128100253_mail', class: Migration20261128100253_mail },
 ];

@@ -5,6 +5,7 @@ import { ConsentModule } from './consent/consent.module';
 import { DevIdentityModule } from './dev-identity/dev-identity.module';
 import { DirectoryModule } from './directory/directory.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { MailModule } from './mail/mail.module';
 import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';
@@ -26,6 +27,7 @@ export class AppModule {
         ConsentModule,
         DirectoryModule,
         MailboxesModule,
+        MailModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

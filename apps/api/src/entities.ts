@@ -13,6 +13,11 @@ import { DirectoryMemberMap } from './directory/entities/directory-member-map.en
 import { DirectoryRoundSeen } from './directory/entities/directory-round-seen.entity';
 import { DirectorySyncState } from './directory/entities/directory-sync-state.entity';
 import { DirectoryUser } from './directory/entities/directory-user.entity';
+import { MailChangeEntry } from './mail/entities/mail-change.entity';
+import { MailChannel } from './mail/entities/mail-channel.entity';
+import { MailMessageLink } from './mail/entities/mail-message-link.entity';
+import { MailMessage } from './mail/entities/mail-message.entity';
+import { MailOrgState } from './mail/entities/mail-org-state.entity';
 import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
 import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
@@ -39,4 +44,9 @@ export const ENTITIES = [
   CalendarEventLink,
   CalendarSeries,
   CalendarChangeEntry,
+  MailChannel,
+  MailMessage,
+  MailMessageLink,
+  MailChangeEntry,
+  MailOrgState,
 ];

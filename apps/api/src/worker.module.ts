@@ -5,6 +5,7 @@ import { type AppConfig } from './config/app-config';
 import { ConsentWorkerModule } from './consent/consent-worker.module';
 import { DirectoryWorkerModule } from './directory/directory-worker.module';
 import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
+import { MailWorkerModule } from './mail/mail-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { PlatformModule } from './platform/platform.module';
 
@@ -21,6 +22,7 @@ export class WorkerModule {
         ConsentWorkerModule,
         DirectoryWorkerModule,
         MailboxesWorkerModule,
+        MailWorkerModule,
       ],
     };
   }

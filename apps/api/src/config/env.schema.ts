@@ -88,6 +88,9 @@ export const envSchema = z
       .regex(/^[a-z0-9_-]+$/)
       .default('rox365'),
     WORKER_CRONS_ENABLED: bool.default(true),
+    // Mail sync: how far back the first round of a folder reaches, and the delta page size.
+    MAIL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 
     ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
     ROX_JWKS_URL: z.url().optional(),

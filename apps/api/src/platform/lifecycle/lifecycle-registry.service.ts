@@ -114,11 +114,19 @@ export class LifecycleRegistry {
     return removed;
   }
 
-  /** Purges every feature's rows about one member; counts per table. */
-  async purgeMember(orgId: string, roxUserId: string): Promise<Record<string, number>> {
+  /**
+   * Purges every feature's rows about one member; counts per table. `onlyTables` narrows it (a
+   * data-removal request purges synced content, not the member's connections or overrides).
+   */
+  async purgeMember(
+    orgId: string,
+    roxUserId: string,
+    onlyTables?: (table: string) => boolean,
+  ): Promise<Record<string, number>> {
     const removed: Record<string, number> = {};
     for (const p of this.participants) {
       for (const [table, purge] of Object.entries(p.purgeMember ?? {})) {
+        if (onlyTables && !onlyTables(table)) continue;
         removed[table] = await purge(orgId, roxUserId);
       }
     }

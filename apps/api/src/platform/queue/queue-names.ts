@@ -4,6 +4,7 @@ export const QUEUE = {
   consent: 'consent',
   directory: 'directory',
   mailboxes: 'mailboxes',
+  mail: 'mail',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

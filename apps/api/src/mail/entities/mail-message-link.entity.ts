@@ -1,0 +1,48 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+
+import { type MailFolderName } from './mail-channel.entity';
+
+/**
+ * A member's mailbox copy of a Rox message, keyed by Graph's immutable id in that mailbox: a move
+ * between synced folders changes `folder`, never the row.
+ */
+@Entity({ tableName: 'mail_message_link' })
+@Index({ properties: ['orgId', 'messageId'] })
+@Index({ properties: ['orgId', 'roxUserId', 'folder', 'seenRound'] })
+export class MailMessageLink {
+  @PrimaryKey({ type: 'string', length: 128 })
+  orgId: string;
+
+  @PrimaryKey({ type: 'string', length: 128 })
+  roxUserId: string;
+
+  @PrimaryKey({ type: 'string', length: 256 })
+  graphId: string;
+
+  @Property({ type: 'uuid' })
+  messageId: string;
+
+  @Property({ type: 'string', length: 16 })
+  folder: MailFolderName;
+
+  @Property({ type: 'boolean' })
+  isRead: boolean;
+
+  // The channel's full round that last saw the copy (reconcile by set difference).
+  @Property({ type: 'integer' })
+  seenRound: number;
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  updatedAt: Date;
+
+  constructor(props: MailMessageLink) {
+    this.orgId = props.orgId;
+    this.roxUserId = props.roxUserId;
+    this.graphId = props.graphId;
+    this.messageId = props.messageId;
+    this.folder = props.folder;
+    this.isRead = props.isRead;
+    this.seenRound = props.seenRound;
+    this.updatedAt = props.updatedAt;
+  }
+}

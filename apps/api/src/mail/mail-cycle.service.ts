@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { AuditLog } from '../platform/audit/audit-log.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { Clock } from '../platform/time/clock';
+import { MailJobs } from './mail-jobs.service';
+import { MailSyncService } from './mail-sync.service';
+import { MailRepository } from './mail.repository';
+
+/** What one org cycle did. */
+export interface MailCycleResult {
+  purgedMailboxes: string[];
+  restrictedPurged: number;
+  reimport: boolean;
+  queued: string[];
+}
+
+/**
+ * One org's mail cycle: what left scope is purged (with a receipt), what became restricted is
+ * purged (counted in the audit log), lifted restrictions re-import (full rounds within the
+ * backfill window), and every in-scope mailbox is queued.
+ */
+@Injectable()
+export class MailCycleService {
+  constructor(
+    private readonly repo: MailRepository,
+    private readonly mailboxes: MailboxRepository,
+    private readonly sync: MailSyncService,
+    private readonly jobs: MailJobs,
+    private readonly tx: Transactions,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(orgId: string): Promise<MailCycleResult> {
+    const rules = await this.sync.restrictions(orgId);
+    const rows = new Map((await this.mailboxes.listAll(orgId)).map((m) => [m.roxUserId, m]));
+    const inScope = [...rows.values()].filter(
+      (m) => m.mailInScope && m.mailEffective !== 'off' && !this.sync.isRestrictedMailbox(m, rules),
+    );
+    const keep = new Set(inScope.map((m) => m.roxUserId));
+
+    const purgedMailboxes: string[] = [];
+    for (const roxUserId of await this.repo.mailboxesWithMail(orgId)) {
+      if (keep.has(roxUserId)) continue;
+      const row = rows.get(roxUserId);
+      await this.tx.run(async () => {
+        const removed = await this.repo.purgeMailbox(orgId, roxUserId, this.clock.now());
+        await this.audit.record({
+          orgId,
+          action: 'mail.mailbox_purged',
+          target: { type: 'member', id: roxUserId },
+          details: { reason: row?.mailReason ?? 'no_longer_in_scope', ...removed },
+        });
+      });
+      purgedMailboxes.push(roxUserId);
+    }
+
+    const state = await this.repo.orgState(orgId);
+    const domains = [...rules.domains].sort();
+    const addresses = [...rules.addresses].sort();
+    const lifted =
+      state.restrictedDomains.some((d) => !domains.includes(d)) ||
+      state.restrictedUsers.some((a) => !addresses.includes(a));
+    const restrictedPurged = await this.tx.run(async () => {
+      const count = await this.repo.purgeRestricted(orgId, domains, addresses, this.clock.now());
+      if (count > 0) {
+        await this.audit.record({
+          orgId,
+          action: 'mail.restricted_purged',
+          target: { type: 'org', id: orgId },
+          details: { messages: count, domains, users: addresses.length },
+        });
+      }
+      if (lifted) await this.repo.resetCursors(orgId);
+      state.restrictedDomains = domains;
+      state.restrictedUsers = addresses;
+      state.checkedAt = this.clock.now();
+      await this.repo.saveOrgState(state);
+      return count;
+    });
+
+    const queued: string[] = [];
+    for (const m of inScope) {
+      await this.jobs.enqueueMailbox(orgId, m.roxUserId);
+      queued.push(m.roxUserId);
+    }
+    return { purgedMailboxes, restrictedPurged, reimport: lifted, queued };
+  }
+}

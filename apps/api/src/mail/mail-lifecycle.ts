@@ -1,0 +1,47 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
+import { Clock } from '../platform/time/clock';
+import { MailJobs } from './mail-jobs.service';
+import { MailRepository } from './mail.repository';
+
+/**
+ * Mail in the org's life: a connect starts a cycle, a scope change runs one (purging what left
+ * scope), disconnect and member removal purge every mail table.
+ */
+@Injectable()
+export class MailLifecycle implements OnModuleInit {
+  constructor(
+    private readonly lifecycle: LifecycleRegistry,
+    private readonly jobs: MailJobs,
+    private readonly repo: MailRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.lifecycle.register({
+      feature: 'mail',
+      onConnected: async (orgId) => {
+        await this.jobs.enqueueCycle(orgId);
+      },
+      stopJobs: (orgId) => this.jobs.stop(orgId),
+      purgeOrg: {
+        mail_message_link: (orgId) => this.repo.purgeOrgLinks(orgId),
+        mail_message: (orgId) => this.repo.purgeOrgMessages(orgId),
+        mail_channel: (orgId) => this.repo.purgeOrgChannels(orgId),
+        mail_change: (orgId) => this.repo.purgeOrgChanges(orgId),
+        mail_org_state: (orgId) => this.repo.purgeOrgState(orgId),
+      },
+      purgeMember: {
+        // Links, the messages no other mailbox holds, and the member's channels; one receipt line.
+        mail_message: async (orgId, roxUserId) => {
+          const removed = await this.repo.purgeMailbox(orgId, roxUserId, this.clock.now());
+          return removed.messages;
+        },
+      },
+      onScopeChanged: async (orgId) => {
+        await this.jobs.enqueueCycle(orgId);
+      },
+    });
+  }
+}

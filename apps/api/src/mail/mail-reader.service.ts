@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+
+import {
+  type ListMailMessagesQuery,
+  type MailChangePage,
+  type MailChangesQuery,
+  type MailDataRemovalReceipt,
+  type MailDataRemovalRequest,
+  type MailMessagePage,
+  type MailMessageWithBody,
+  type MemberMailStatus,
+} from '@rox365/contracts';
+
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { AuditLog } from '../platform/audit/audit-log.service';
+import { Cipher } from '../platform/crypto/cipher.service';
+import { Transactions } from '../platform/database/transactions.service';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
+import { Clock } from '../platform/time/clock';
+import { MailJobs } from './mail-jobs.service';
+import { normalizeMailAddress } from './mail-restrictions';
+import { MAIL_BODY_COLUMN, SYNCED_FOLDERS } from './mail.constants';
+import { MailError, MailErrorCode } from './mail.errors';
+import { decodeMessageCursor, encodeMessageCursor, messageToContract } from './mail.mapper';
+import { MailRepository } from './mail.repository';
+
+/** Reads for Rox backends and the console, and the admin's data-removal request. */
+@Injectable()
+export class MailReader {
+  constructor(
+    private readonly repo: MailRepository,
+    private readonly mailboxes: MailboxRepository,
+    private readonly cipher: Cipher,
+    private readonly audit: AuditLog,
+    private readonly tx: Transactions,
+    private readonly lifecycle: LifecycleRegistry,
+    private readonly jobs: MailJobs,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(orgId: string, query: ListMailMessagesQuery): Promise<MailMessagePage> {
+    const after = query.cursor ? decodeMessageCursor(query.cursor) : null;
+    if (query.cursor && !after) {
+      throw new MailError(MailErrorCode.MAIL_CURSOR_INVALID, 'invalid', 'The cursor is not valid.');
+    }
+    const address =
+      query.address !== undefined ? (normalizeMailAddress(query.address) ?? '') : undefined;
+    const rows = await this.repo.page(
+      orgId,
+      {
+        ...(query.roxUserId !== undefined ? { roxUserId: query.roxUserId } : {}),
+        ...(address !== undefined ? { address } : {}),
+        ...(query.conversationId !== undefined ? { conversationId: query.conversationId } : {}),
+      },
+      after,
+      query.limit + 1,
+    );
+    const items = rows.slice(0, query.limit);
+    const links = await this.repo.linksOf(
+      orgId,
+      items.map((m) => m.id),
+    );
+    const last = items[items.length - 1];
+    return {
+      items: items.map((m) => messageToContract(m, links)),
+      nextCursor: rows.length > query.limit && last ? encodeMessageCursor(last) : null,
+    };
+  }
+
+  /** One message; its body (full level only) is decrypted here and the read is audited. */
+  async get(orgId: string, id: string): Promise<MailMessageWithBody> {
+    const m = await this.repo.findMessage(orgId, id);
+    if (!m) {
+      throw new MailError(MailErrorCode.MAIL_MESSAGE_NOT_FOUND, 'not_found', 'No such message.');
+    }
+    const links = await this.repo.linksOf(orgId, [m.id]);
+    const body =
+      m.bodyAvailable && m.bodySealed !== null
+        ? {
+            contentType: m.bodyContentType ?? 'text',
+            content: this.cipher.decrypt(m.bodySealed, MAIL_BODY_COLUMN),
+          }
+        : null;
+    if (body) {
+      await this.audit.record({
+        orgId,
+        action: 'mail.body_read',
+        target: { type: 'mail_message', id: m.id },
+        details: {},
+      });
+    }
+    return { ...messageToContract(m, links), body };
+  }
+
+  async changes(orgId: string, query: MailChangesQuery): Promise<MailChangePage> {
+    const after = query.cursor ?? '0';
+    const rows = await this.repo.changes(orgId, after, query.limit);
+    return {
+      items: rows.map((r) => ({
+        sequence: r.sequence,
+        messageId: r.messageId,
+        change: r.change,
+        at: r.at.toISOString(),
+      })),
+      nextCursor: rows[rows.length - 1]?.sequence ?? after,
+    };
+  }
+
+  async memberStatus(orgId: string, roxUserId: string): Promise<MemberMailStatus> {
+    const row = await this.mailboxes.find(orgId, roxUserId);
+    if (!row) {
+      throw new MailError(MailErrorCode.MAIL_MEMBER_NOT_FOUND, 'not_found', 'No such member.');
+    }
+    const channels = await this.repo.channels(orgId, [roxUserId]);
+    const now = this.clock.now().getTime();
+    const out = [];
+    for (const folder of SYNCED_FOLDERS) {
+      const c = channels.find((x) => x.folder === folder);
+      out.push({
+        folder,
+        stage: c?.stage ?? 'never',
+        reason: c?.lastErrorCode ?? null,
+        lastSyncAt: c?.lastSyncAt?.toISOString() ?? null,
+        cursorAgeHours: c?.cursorAt ? (now - c.cursorAt.getTime()) / 3_600_000 : null,
+        messages: await this.repo.countLinks(orgId, roxUserId, folder),
+      });
+    }
+    const synced = out.map((c) => c.lastSyncAt).filter((d): d is string => d !== null);
+    return {
+      roxUserId,
+      email: row.email,
+      level: row.mailEffective,
+      inScope: row.mailInScope,
+      reason: row.mailReason,
+      nextAction: row.mailNextAction,
+      messages: out.reduce((n, c) => n + c.messages, 0),
+      lastSyncAt: synced.sort().at(0) ?? null,
+      channels: out,
+    };
+  }
+
+  /**
+   * An admin's data-removal request for one person: everything synced about their mailbox goes
+   * through the lifecycle's member purge (mail, and calendar where it registered), with the
+   * receipt in the audit log in the same transaction.
+   */
+  async removeMemberData(
+    orgId: string,
+    request: MailDataRemovalRequest,
+  ): Promise<MailDataRemovalReceipt> {
+    const row = await this.mailboxes.find(orgId, request.roxUserId);
+    if (!row) {
+      throw new MailError(MailErrorCode.MAIL_MEMBER_NOT_FOUND, 'not_found', 'No such member.');
+    }
+    const at = this.clock.now();
+    const removed = await this.tx.run(async () => {
+      // Synced content only (mail and calendar tables), not connections or overrides.
+      const counts = await this.lifecycle.purgeMember(orgId, request.roxUserId, (table) =>
+        /^(mail|calendar)_/.test(table),
+      );
+      await this.audit.record({
+        orgId,
+        action: 'mail.data_removed',
+        target: { type: 'member', id: request.roxUserId },
+        details: { removed: counts, ...(request.reason ? { reason: request.reason } : {}) },
+      });
+      return counts;
+    });
+    // The next cycle re-checks scope (and re-imports if nothing keeps the mailbox out).
+    await this.jobs.enqueueCycle(orgId);
+    return {
+      roxUserId: request.roxUserId,
+      removed,
+      auditAction: 'mail.data_removed',
+      at: at.toISOString(),
+      nextAction:
+        'Add the person to the restricted users (or turn their email access off) so their mailbox is not synced again.',
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+
+import { type GraphMessage } from '@rox365/graph-client';
+
+import { isRestrictedMessage, normalizeMailAddress, participantsOf } from './mail-restrictions';
+
+const rules = { domains: ['restricted.com'], addresses: new Set(['rita@contoso.com']) };
+const at = (address: string) => ({ emailAddress: { address } });
+const message = (over: Partial<GraphMessage>): GraphMessage => ({
+  id: 'm',
+  from: at('ann@fabrikam.com'),
+  toRecipients: [at('bob@contoso.com')],
+  ...over,
+});
+
+describe('restricted mail', () => {
+  it.each<[string, Partial<GraphMessage>]>([
+    ['from', { from: at('x@restricted.com') }],
+    ['sender', { sender: at('x@restricted.com') }],
+    ['replyTo', { replyTo: [at('x@restricted.com')] }],
+    ['to', { toRecipients: [at('x@restricted.com')] }],
+    ['cc', { ccRecipients: [at('x@restricted.com')] }],
+    ['bcc only (a Sent Items copy)', { bccRecipients: [at('x@restricted.com')] }],
+    ['a subdomain, any case', { ccRecipients: [at('Bob@Sub.Restricted.COM')] }],
+    ['a quoted local part', { toRecipients: [at('"a@b"@restricted.com')] }],
+    ['a restricted user', { ccRecipients: [at(' Rita@Contoso.com ')] }],
+  ])('is excluded when a restricted participant is in %s', (_, over) => {
+    expect(isRestrictedMessage(message(over), rules)).toBe(true);
+  });
+
+  it.each<[string, Partial<GraphMessage>]>([
+    ['an unrelated domain', {}],
+    [
+      'a domain that only ends with the same letters',
+      { toRecipients: [at('x@notrestricted.com')] },
+    ],
+    ['the domain in a local part', { toRecipients: [at('restricted.com@example.org')] }],
+  ])('is kept for %s', (_, over) => {
+    expect(isRestrictedMessage(message(over), rules)).toBe(false);
+  });
+
+  it('normalises and collects every participant once', () => {
+    expect(normalizeMailAddress(' <Ann@Fabrikam.COM> ')).toBe('ann@fabrikam.com');
+    expect(normalizeMailAddress('no-at-sign')).toBeNull();
+    expect(
+      participantsOf(
+        message({ sender: at('ANN@fabrikam.com'), ccRecipients: [at('bob@contoso.com')] }),
+      ),
+    ).toEqual(['ann@fabrikam.com', 'bob@contoso.com']);
+  });
+});

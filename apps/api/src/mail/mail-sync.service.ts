@@ -1,0 +1,343 @@
+import { Injectable } from '@nestjs/common';
+
+import {
+  getMessageBodies,
+  GraphRequestError,
+  mailFolderId,
+  messageFolderId,
+  messagesDeltaPages,
+  type BoundGraphClient,
+  type DeltaPage,
+  type GraphMessage,
+  type Recipient,
+} from '@rox365/graph-client';
+
+import { AppConfig } from '../config/app-config';
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { MailboxAccess } from '../consent/mailbox-access.service';
+import { DirectoryRepository } from '../directory/directory.repository';
+import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { Cipher } from '../platform/crypto/cipher.service';
+import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
+import { type PageCounts } from '../platform/sync/sync-channel';
+import { Clock } from '../platform/time/clock';
+import { type MailFolderName } from './entities/mail-channel.entity';
+import { type StoredAddress } from './entities/mail-message.entity';
+import {
+  isRestrictedMessage,
+  normalizeMailAddress,
+  participantsOf,
+  type MailRestrictions,
+} from './mail-restrictions';
+import {
+  BODY_BATCH_SIZE,
+  MAIL_BODY_COLUMN,
+  MAIL_CHANNEL_KIND,
+  MAIL_CURSOR_MAX_AGE_MS,
+  SYNCED_FOLDERS,
+} from './mail.constants';
+import { MailError, MailErrorCode } from './mail.errors';
+import { MailRepository, type IncomingMessage } from './mail.repository';
+
+/** What one mailbox sync did. */
+export type MailboxSyncResult =
+  | { status: 'synced'; folders: Record<string, SyncOutcome> }
+  | { status: 'skipped'; reason: string };
+
+/**
+ * One member's mailbox, one delta channel per synced folder on platform/sync. The privacy rules
+ * come first: a restricted user's mailbox is never read, a message with a restricted participant
+ * is never stored (nor its body fetched), and metadata level never asks for a body.
+ */
+@Injectable()
+export class MailSyncService {
+  constructor(
+    private readonly repo: MailRepository,
+    private readonly mailboxes: MailboxRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly connections: ConnectionReader,
+    private readonly access: MailboxAccess,
+    private readonly engine: DeltaSyncEngine,
+    private readonly cipher: Cipher,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The org's restricted lists, with every directory address of each restricted user. */
+  async restrictions(orgId: string): Promise<MailRestrictions> {
+    const settings = await this.connections.settings(orgId);
+    const addresses = new Set<string>();
+    for (const email of settings?.restrictedUsers ?? []) {
+      const normalized = normalizeMailAddress(email);
+      if (!normalized) continue;
+      addresses.add(normalized);
+      for (const user of await this.directory.usersByAddress(orgId, normalized)) {
+        for (const a of user.addresses) addresses.add(a.toLowerCase());
+      }
+    }
+    return {
+      domains: (settings?.restrictedDomains ?? []).map((d) => d.toLowerCase()),
+      addresses,
+    };
+  }
+
+  /** True when the mailbox belongs to a restricted user (by Rox email or directory address). */
+  isRestrictedMailbox(mailbox: Mailbox, rules: MailRestrictions): boolean {
+    return [mailbox.email, mailbox.directoryUpn].some((a) => {
+      const normalized = normalizeMailAddress(a);
+      return normalized !== null && rules.addresses.has(normalized);
+    });
+  }
+
+  /** Job body: every synced folder of one member's mailbox. */
+  async syncMailbox(
+    orgId: string,
+    roxUserId: string,
+    options: { isFinalAttempt?: boolean } = {},
+  ): Promise<MailboxSyncResult> {
+    const mailbox = await this.mailboxes.find(orgId, roxUserId);
+    if (!mailbox || !mailbox.mailInScope || mailbox.mailEffective === 'off') {
+      return { status: 'skipped', reason: 'out_of_scope' };
+    }
+    const rules = await this.restrictions(orgId);
+    // Checked again here (not only through the mailbox row): not one request to their mailbox.
+    if (this.isRestrictedMailbox(mailbox, rules)) {
+      return { status: 'skipped', reason: 'restricted_user' };
+    }
+    const grant = await this.access.forMailbox(orgId, {
+      roxUserId,
+      directoryUserId: mailbox.directoryUserId,
+      kind: 'mail',
+    });
+    const isFull = mailbox.mailEffective === 'read' || mailbox.mailEffective === 'read_send';
+    const folderIds = new Map<MailFolderName, string>();
+    const folders: Record<string, SyncOutcome> = {};
+    for (const folder of SYNCED_FOLDERS) {
+      const channel = await this.repo.channel(orgId, roxUserId, folder);
+      if (channel.directoryUserId !== mailbox.directoryUserId) {
+        // Another account behind the member: its cursor means nothing here.
+        channel.directoryUserId = mailbox.directoryUserId;
+        channel.cursor = null;
+        channel.cursorAt = null;
+        channel.folderId = null;
+      }
+      channel.folderId ??= await mailFolderId(grant.client, grant.ownerPath, folder);
+      folderIds.set(folder, channel.folderId);
+      await this.repo.saveChannel(channel);
+    }
+    for (const folder of SYNCED_FOLDERS) {
+      const channel = await this.repo.channel(orgId, roxUserId, folder);
+      const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
+      folders[folder] = await this.engine.run(
+        {
+          key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
+          state: channel,
+          saveState: (s) => this.repo.saveChannel(s),
+          pages: (cursor) =>
+            messagesDeltaPages(
+              grant.client,
+              grant.ownerPath,
+              cursor ? { deltaLink: cursor } : { folder },
+              {
+                maxPageSize: this.config.mail.pageSize,
+                receivedSince: new Date(
+                  this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
+                ),
+              },
+            ),
+          applyPage: (page, round) =>
+            this.applyPage(
+              { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },
+              { rules, isFull, folderIds },
+              page,
+              round,
+            ),
+          reconcile: (round) =>
+            this.repo.deleteUnseen(orgId, roxUserId, folder, round, this.clock.now()),
+          count: () => this.repo.countLinks(orgId, roxUserId, folder),
+          isCursorUsable: (cursor, cursorAt, now) =>
+            cursor.startsWith(graphOrigin) &&
+            now.getTime() - (cursorAt ?? now).getTime() < MAIL_CURSOR_MAX_AGE_MS,
+          classifyFailure: (error) => classifyMailFailure(error),
+        },
+        options,
+      );
+    }
+    return { status: 'synced', folders };
+  }
+
+  // Filter first, then bodies (full level, only for what passed), then one transaction.
+  private async applyPage(
+    target: {
+      orgId: string;
+      roxUserId: string;
+      folder: MailFolderName;
+      client: BoundGraphClient;
+      ownerPath: string;
+    },
+    context: { rules: MailRestrictions; isFull: boolean; folderIds: Map<MailFolderName, string> },
+    page: DeltaPage<GraphMessage>,
+    round: number,
+  ): Promise<PageCounts> {
+    const kept: GraphMessage[] = [];
+    const excludedGraphIds: string[] = [];
+    for (const m of page.items) {
+      if (m.isDraft === true) continue;
+      if (isRestrictedMessage(m, context.rules)) excludedGraphIds.push(m.id);
+      else kept.push(m);
+    }
+    const bodies = new Map<string, { sealed: string; contentType: 'text' | 'html' }>();
+    if (context.isFull && kept.length > 0) {
+      const stored = await this.repo.withBody(
+        target.orgId,
+        kept.map((m) => internetMessageIdOf(m, target.roxUserId)),
+      );
+      const wanted = kept
+        .filter((m) => !stored.has(internetMessageIdOf(m, target.roxUserId)))
+        .map((m) => m.id);
+      for (let i = 0; i < wanted.length; i += BODY_BATCH_SIZE) {
+        const results = await getMessageBodies(
+          target.client,
+          target.ownerPath,
+          wanted.slice(i, i + BODY_BATCH_SIZE),
+        );
+        for (const r of results) {
+          if (r.body === null) continue;
+          // Sealed before it reaches the database; the plaintext lives only in this frame.
+          bodies.set(r.id, {
+            sealed: this.cipher.encrypt(r.body.content, MAIL_BODY_COLUMN),
+            contentType: r.body.contentType === 'html' ? 'html' : 'text',
+          });
+        }
+      }
+    }
+    // A copy gone from this folder: deleted, moved out, or moved to another synced folder.
+    const existing = await this.repo.links(
+      target.orgId,
+      target.roxUserId,
+      page.removed.map((r) => r.id),
+    );
+    const removedGraphIds: string[] = [];
+    const moved: { graphId: string; folder: MailFolderName }[] = [];
+    for (const r of page.removed) {
+      const link = existing.get(r.id);
+      if (!link || link.folder !== target.folder) continue;
+      const now = await messageFolderId(target.client, target.ownerPath, r.id);
+      const into = [...context.folderIds].find(([, id]) => id === now)?.[0];
+      if (now !== null && into !== undefined && into !== target.folder) {
+        moved.push({ graphId: r.id, folder: into });
+      } else if (into !== target.folder) {
+        removedGraphIds.push(r.id);
+      }
+    }
+    return this.repo.applyPage(
+      target.orgId,
+      target.roxUserId,
+      target.folder,
+      round,
+      {
+        messages: kept.map((m) => toIncoming(m, target.roxUserId, bodies.get(m.id) ?? null)),
+        removedGraphIds,
+        moved,
+        excludedGraphIds,
+      },
+      this.clock.now(),
+    );
+  }
+}
+
+// Without an internetMessageId (rare: drafts, some system mail) the copy stays its own message.
+function internetMessageIdOf(m: GraphMessage, roxUserId: string): string {
+  return m.internetMessageId ?? `graph:${roxUserId}:${m.id}`;
+}
+
+function address(r: Recipient | undefined): StoredAddress | null {
+  const normalized = normalizeMailAddress(r?.emailAddress.address);
+  return normalized ? { address: normalized, name: r?.emailAddress.name ?? null } : null;
+}
+
+function addresses(list: readonly Recipient[] | undefined): StoredAddress[] {
+  return (list ?? []).map(address).filter((a): a is StoredAddress => a !== null);
+}
+
+function dateOf(value: string | undefined): Date | null {
+  return value ? new Date(value) : null;
+}
+
+function toIncoming(
+  m: GraphMessage,
+  roxUserId: string,
+  body: IncomingMessage['body'],
+): IncomingMessage {
+  return {
+    graphId: m.id,
+    internetMessageId: internetMessageIdOf(m, roxUserId),
+    conversationId: m.conversationId ?? null,
+    subject: m.subject ?? null,
+    from: address(m.from),
+    sender: address(m.sender),
+    replyTo: addresses(m.replyTo),
+    to: addresses(m.toRecipients),
+    cc: addresses(m.ccRecipients),
+    bcc: addresses(m.bccRecipients),
+    participants: participantsOf(m),
+    sentAt: dateOf(m.sentDateTime),
+    receivedAt: dateOf(m.receivedDateTime),
+    hasAttachments: m.hasAttachments === true,
+    importance: m.importance ?? null,
+    isRead: m.isRead === true,
+    body,
+  };
+}
+
+/** Graph failures as coded mail errors: throttling and outages retry, refusals do not. */
+export function classifyMailFailure(error: unknown): {
+  code: string;
+  error: unknown;
+  willRetry: boolean;
+} {
+  if (error instanceof GraphRequestError) {
+    const context = { status: error.status, graphCode: error.code, requestId: error.requestId };
+    if (error.isThrottled) {
+      return {
+        code: MailErrorCode.MAIL_GRAPH_THROTTLED,
+        willRetry: true,
+        error: new MailError(MailErrorCode.MAIL_GRAPH_THROTTLED, 'rate_limited', 'Throttled.', {
+          cause: error,
+          context,
+          retryAfterMs: error.retryAfterMs ?? undefined,
+        }),
+      };
+    }
+    if (error.status === 401 || error.status === 403 || error.status === 404) {
+      return {
+        code: MailErrorCode.MAIL_PERMISSION_DENIED,
+        willRetry: false,
+        error: new MailError(
+          MailErrorCode.MAIL_PERMISSION_DENIED,
+          'forbidden',
+          `Microsoft Graph refused the mailbox (${error.code ?? error.status}).`,
+          { cause: error, context },
+        ),
+      };
+    }
+    if (error.isTransient) {
+      return {
+        code: MailErrorCode.MAIL_GRAPH_UNAVAILABLE,
+        willRetry: true,
+        error: new MailError(
+          MailErrorCode.MAIL_GRAPH_UNAVAILABLE,
+          'unavailable',
+          'Microsoft Graph is unavailable.',
+          { cause: error, context },
+        ),
+      };
+    }
+  }
+  return {
+    code: MailErrorCode.MAIL_SYNC_FAILED,
+    willRetry: true,
+    error,
+  };
+}

@@ -1,0 +1,26 @@
+import { CronExpression } from '@nestjs/schedule';
+
+import { type MailFolderName } from './entities/mail-channel.entity';
+
+export const MAIL_JOB = {
+  /** One org's cycle: purge what left scope or became restricted, queue each mailbox's sync. */
+  cycle: 'mail.cycle',
+  /** One member's mailbox: every synced folder. */
+  syncMailbox: 'mail.sync-mailbox',
+} as const;
+
+export const MAIL_CHANNEL_KIND = 'mail';
+
+// Inbox and Sent Items; other folders would be an org setting (off by default).
+export const SYNCED_FOLDERS: readonly MailFolderName[] = ['inbox', 'sentitems'];
+
+export const MAIL_CYCLE_CRON = CronExpression.EVERY_10_MINUTES;
+
+// The AAD context of sealed bodies (registered for re-encryption).
+export const MAIL_BODY_COLUMN = 'mail_message.body_sealed';
+
+// Graph's $batch limit; bodies are fetched in batches of this many.
+export const BODY_BATCH_SIZE = 20;
+
+// Outlook delta links have no fixed lifetime; an old one is not worth trying.
+export const MAIL_CURSOR_MAX_AGE_MS = 6 * 24 * 60 * 60 * 1000;

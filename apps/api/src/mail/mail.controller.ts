@@ -1,0 +1,113 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+
+import {
+  ListMailMessagesQuerySchema,
+  MailChangePageSchema,
+  MailChangesQuerySchema,
+  MailDataRemovalReceiptSchema,
+  MailDataRemovalRequestSchema,
+  MailMessagePageSchema,
+  MailMessageParamsSchema,
+  MailMessageWithBodySchema,
+  MemberMailStatusSchema,
+  QueuedSchema,
+  type ListMailMessagesQuery,
+  type MailChangesQuery,
+  type MailDataRemovalRequest,
+  type MailMessageParams,
+} from '@rox365/contracts';
+
+import { Roles } from '../platform/auth/access.decorators';
+import { CurrentCaller, type Caller } from '../platform/auth/caller';
+import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
+import { MailJobs } from './mail-jobs.service';
+import { MailReader } from './mail-reader.service';
+
+/** Synced mail for Rox backends, the member's own status, and the admin's controls. */
+@Controller()
+export class MailController {
+  constructor(
+    private readonly reader: MailReader,
+    private readonly jobs: MailJobs,
+  ) {}
+
+  @Get('mail/messages')
+  @Roles('service', 'admin')
+  @Contract({
+    summary: 'Messages of a member’s mailbox, with a contact address, or of a conversation',
+    response: MailMessagePageSchema,
+    tags: ['mail'],
+  })
+  list(
+    @CurrentCaller() caller: Caller,
+    @ValidQuery(ListMailMessagesQuerySchema) query: ListMailMessagesQuery,
+  ) {
+    return this.reader.list(caller.orgId, query);
+  }
+
+  @Get('mail/messages/:id')
+  @Roles('service', 'admin')
+  @Contract({
+    summary: 'One message; its body only at the full level (the read is audited)',
+    response: MailMessageWithBodySchema,
+    tags: ['mail'],
+  })
+  get(
+    @CurrentCaller() caller: Caller,
+    @ValidParams(MailMessageParamsSchema) params: MailMessageParams,
+  ) {
+    return this.reader.get(caller.orgId, params.id);
+  }
+
+  @Get('mail/changes')
+  @Roles('service', 'admin')
+  @Contract({
+    summary: 'The org’s mail change feed (created, updated, deleted) in commit order',
+    response: MailChangePageSchema,
+    tags: ['mail'],
+  })
+  changes(
+    @CurrentCaller() caller: Caller,
+    @ValidQuery(MailChangesQuerySchema) query: MailChangesQuery,
+  ) {
+    return this.reader.changes(caller.orgId, query);
+  }
+
+  @Get('mail/status/me')
+  @Roles('admin', 'member')
+  @Contract({
+    summary: 'The caller’s own mail sync',
+    response: MemberMailStatusSchema,
+    tags: ['mail'],
+  })
+  me(@CurrentCaller() caller: Caller) {
+    return this.reader.memberStatus(caller.orgId, caller.roxUserId);
+  }
+
+  @Post('orgwide/mail/sync')
+  @HttpCode(202)
+  @Roles('admin')
+  @Contract({
+    summary: 'Run the org’s mail cycle now (scope purges, restrictions, every mailbox)',
+    response: QueuedSchema,
+    status: 202,
+    tags: ['mail'],
+  })
+  async syncNow(@CurrentCaller() caller: Caller) {
+    return { queued: 1, jobIds: [await this.jobs.enqueueCycle(caller.orgId)] };
+  }
+
+  @Post('orgwide/mail/data-removal-requests')
+  @Roles('admin')
+  @Contract({
+    summary: 'Remove everything synced about one person’s mailbox, with a receipt',
+    response: MailDataRemovalReceiptSchema,
+    tags: ['mail'],
+  })
+  removeData(
+    @CurrentCaller() caller: Caller,
+    @ValidBody(MailDataRemovalRequestSchema) body: MailDataRemovalRequest,
+  ) {
+    return this.reader.removeMemberData(caller.orgId, body);
+  }
+}

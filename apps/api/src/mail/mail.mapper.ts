@@ -1,0 +1,45 @@
+import { type MailMessage as MailMessageContract } from '@rox365/contracts';
+
+import { type MailMessageLink } from './entities/mail-message-link.entity';
+import { type MailMessage } from './entities/mail-message.entity';
+
+/** A stored message and its mailbox links as the API shows them (never the sealed body). */
+export function messageToContract(
+  m: MailMessage,
+  links: readonly MailMessageLink[],
+): MailMessageContract {
+  return {
+    id: m.id,
+    internetMessageId: m.internetMessageId,
+    conversationId: m.conversationId,
+    subject: m.subject,
+    from: m.fromAddress,
+    sender: m.senderAddress,
+    replyTo: m.replyTo,
+    to: m.toRecipients,
+    cc: m.ccRecipients,
+    bcc: m.bccRecipients,
+    sentAt: m.sentAt?.toISOString() ?? null,
+    receivedAt: m.receivedAt?.toISOString() ?? null,
+    hasAttachments: m.hasAttachments,
+    importance: m.importance,
+    bodyAvailable: m.bodyAvailable,
+    mailboxes: links
+      .filter((l) => l.messageId === m.id)
+      .map((l) => ({ roxUserId: l.roxUserId, folder: l.folder, isRead: l.isRead })),
+  };
+}
+
+/** Opaque keyset cursor of message pages: the last row's received time and id. */
+export function encodeMessageCursor(m: MailMessage): string {
+  return Buffer.from(`${(m.receivedAt ?? new Date(0)).toISOString()}|${m.id}`).toString(
+    'base64url',
+  );
+}
+
+export function decodeMessageCursor(cursor: string): { receivedAt: Date; id: string } | null {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const receivedAt = new Date(at ?? '');
+  if (Number.isNaN(receivedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) return null;
+  return { receivedAt, id: id ?? '' };
+}

@@ -1,0 +1,34 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+
+import { ConsentModule } from '../consent/consent.module';
+import { DirectoryModule } from '../directory/directory.module';
+import { MailboxesModule } from '../mailboxes/mailboxes.module';
+import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
+import { QUEUE } from '../platform/queue/queue-names';
+import { MAIL_QUEUE_SETTINGS, MailJobs } from './mail-jobs.service';
+import { MailLifecycle } from './mail-lifecycle';
+import { MailReader } from './mail-reader.service';
+import { MAIL_BODY_COLUMN } from './mail.constants';
+import { MailController } from './mail.controller';
+import { MailRepository } from './mail.repository';
+
+// Message bodies are sealed with the key ring; re-encryption must find them.
+ENCRYPTED_COLUMNS.push(columnOf(MAIL_BODY_COLUMN));
+
+/**
+ * Mail sync: per in-scope mailbox, Inbox and Sent Items on the delta-round engine, restricted
+ * domains and users enforced before anything is stored; reads, the change feed, purges.
+ */
+@Module({
+  imports: [
+    BullModule.registerQueue({ name: QUEUE.mail, settings: MAIL_QUEUE_SETTINGS }),
+    ConsentModule,
+    DirectoryModule,
+    MailboxesModule,
+  ],
+  controllers: [MailController],
+  providers: [MailRepository, MailJobs, MailReader, MailLifecycle],
+  exports: [MailRepository, MailJobs],
+})
+export class MailModule {}

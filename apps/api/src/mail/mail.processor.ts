@@ -1,0 +1,36 @@
+import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import { Process, Processor } from '@nestjs/bull';
+import { type Job } from 'bull';
+
+import { runJob } from '../platform/queue/job-runner';
+import { QUEUE } from '../platform/queue/queue-names';
+import { MailCycleService } from './mail-cycle.service';
+import { type MailJobData } from './mail-jobs.service';
+import { MailSyncService } from './mail-sync.service';
+import { MAIL_JOB } from './mail.constants';
+
+@Processor(QUEUE.mail)
+export class MailProcessor {
+  constructor(
+    // CreateRequestContext finds the ORM through this property.
+    private readonly orm: MikroORM,
+    private readonly cycle: MailCycleService,
+    private readonly sync: MailSyncService,
+  ) {}
+
+  @Process(MAIL_JOB.cycle)
+  @CreateRequestContext()
+  async runCycle(job: Job<MailJobData>) {
+    return runJob(job, () => this.cycle.run(job.data.orgId));
+  }
+
+  @Process({ name: MAIL_JOB.syncMailbox, concurrency: 2 })
+  @CreateRequestContext()
+  async syncMailbox(job: Job<MailJobData>) {
+    return runJob(job, () =>
+      this.sync.syncMailbox(job.data.orgId, job.data.roxUserId ?? '', {
+        isFinalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      }),
+    );
+  }
+}

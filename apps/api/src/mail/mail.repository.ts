@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { type PageCounts } from '../platform/sync/sync-channel';
+import { MailChangeEntry } from './entities/mail-change.entity';
+import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
+import { MailMessageLink } from './entities/mail-message-link.entity';
+import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
+import { MailOrgState } from './entities/mail-org-state.entity';
+
+/** A message as one page delivers it, already filtered, mapped and (at full level) sealed. */
+export interface IncomingMessage {
+  graphId: string;
+  internetMessageId: string;
+  conversationId: string | null;
+  subject: string | null;
+  from: StoredAddress | null;
+  sender: StoredAddress | null;
+  replyTo: StoredAddress[];
+  to: StoredAddress[];
+  cc: StoredAddress[];
+  bcc: StoredAddress[];
+  participants: string[];
+  sentAt: Date | null;
+  receivedAt: Date | null;
+  hasAttachments: boolean;
+  importance: string | null;
+  isRead: boolean;
+  /** Sealed body, or null when not fetched (metadata level, or unchanged). */
+  body: { sealed: string; contentType: 'text' | 'html' } | null;
+}
+
+/** What one page changes in one mailbox folder. */
+export interface MailPage {
+  messages: IncomingMessage[];
+  /** Copies confirmed gone from the synced folders (deleted, or moved elsewhere). */
+  removedGraphIds: string[];
+  /** Copies confirmed moved into another synced folder. */
+  moved: { graphId: string; folder: MailFolderName }[];
+  /** Copies that became restricted: their rows go too. */
+  excludedGraphIds: string[];
+}
+
+type Row = Record<string, unknown>;
+
+/** Every query of the mail feature. Each one is scoped by org. */
+@Injectable()
+export class MailRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  // ---- channels ------------------------------------------------------------------------------
+
+  async channel(orgId: string, roxUserId: string, folder: MailFolderName): Promise<MailChannel> {
+    return (
+      (await this.em.findOne(MailChannel, { orgId, roxUserId, folder }, { refresh: true })) ??
+      new MailChannel(orgId, roxUserId, folder)
+    );
+  }
+
+  async saveChannel(channel: MailChannel): Promise<void> {
+    await this.em.persistAndFlush(channel);
+  }
+
+  channels(orgId: string, roxUserIds?: readonly string[]): Promise<MailChannel[]> {
+    return this.em.find(
+      MailChannel,
+      { orgId, ...(roxUserIds ? { roxUserId: { $in: [...roxUserIds] } } : {}) },
+      { orderBy: { roxUserId: 'asc', folder: 'asc' }, refresh: true },
+    );
+  }
+
+  /** Mailboxes that hold mail (links or channels): the candidates for scope purges. */
+  async mailboxesWithMail(orgId: string): Promise<string[]> {
+    const rows = await this.em.execute<{ rox_user_id: string }[]>(
+      `select distinct rox_user_id from mail_channel where org_id = ?
+       union select distinct rox_user_id from mail_message_link where org_id = ?`,
+      [orgId, orgId],
+    );
+    return rows.map((r) => r.rox_user_id);
+  }
+
+  /** Forgets every cursor of the org: the next sync of each folder is a full (backfill) round. */
+  async resetCursors(orgId: string): Promise<number> {
+    return this.em.nativeUpdate(MailChannel, { orgId }, { cursor: null, cursorAt: null });
+  }
+
+  // ---- ingest --------------------------------------------------------------------------------
+
+  /** The links a mailbox holds for these Graph ids. */
+  async links(orgId: string, roxUserId: string, graphIds: readonly string[]) {
+    if (graphIds.length === 0) return new Map<string, MailMessageLink>();
+    const links = await this.em.find(
+      MailMessageLink,
+      { orgId, roxUserId, graphId: { $in: [...graphIds] } },
+      { refresh: true },
+    );
+    return new Map(links.map((l) => [l.graphId, l]));
+  }
+
+  /** Messages whose body is already stored, by internetMessageId (no need to fetch it again). */
+  async withBody(orgId: string, internetMessageIds: readonly string[]): Promise<Set<string>> {
+    if (internetMessageIds.length === 0) return new Set();
+    const rows = await this.em.execute<{ internet_message_id: string }[]>(
+      `select internet_message_id from mail_message
+       where org_id = ? and internet_message_id = any(?) and body_available`,
+      [orgId, [...internetMessageIds]],
+    );
+    return new Set(rows.map((r) => r.internet_message_id));
+  }
+
+  /**
+   * One page in one transaction: upsert messages (deduplicated by internetMessageId) and this
+   * mailbox's links, apply confirmed moves and removals, drop messages no mailbox links any
+   * more, and append every change to the org's feed in commit order.
+   */
+  async applyPage(
+    orgId: string,
+    roxUserId: string,
+    folder: MailFolderName,
+    round: number,
+    page: MailPage,
+    now: Date,
+  ): Promise<PageCounts> {
+    return this.em.transactional(async (em) => {
+      await lockFeed(em, orgId);
+      const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
+      const changes: { messageId: string; change: MailChangeEntry['change'] }[] = [];
+      // Within a page the last copy of an id wins.
+      const latest = new Map<string, IncomingMessage>();
+      for (const m of page.messages) latest.set(m.graphId, m);
+      for (const m of latest.values()) {
+        const [row] = await em.execute<{ id: string; inserted: boolean }[]>(
+          `insert into mail_message (id, org_id, internet_message_id, conversation_id, subject,
+             from_address, sender_address, reply_to, to_recipients, cc_recipients, bcc_recipients,
+             participants, sent_at, received_at, has_attachments, importance, body_available,
+             body_sealed, body_content_type, created_at, updated_at)
+           values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?,
+             ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (org_id, internet_message_id) do update set
+             subject = excluded.subject, importance = excluded.importance,
+             has_attachments = excluded.has_attachments,
+             body_available = mail_message.body_available or excluded.body_available,
+             body_sealed = coalesce(excluded.body_sealed, mail_message.body_sealed),
+             body_content_type = coalesce(excluded.body_content_type, mail_message.body_content_type),
+             updated_at = excluded.updated_at
+           returning id, (xmax = 0) as inserted`,
+          [
+            randomUUID(),
+            orgId,
+            m.internetMessageId,
+            m.conversationId,
+            m.subject,
+            JSON.stringify(m.from),
+            JSON.stringify(m.sender),
+            JSON.stringify(m.replyTo),
+            JSON.stringify(m.to),
+            JSON.stringify(m.cc),
+            JSON.stringify(m.bcc),
+            m.participants,
+            m.sentAt,
+            m.receivedAt,
+            m.hasAttachments,
+            m.importance,
+            m.body !== null,
+            m.body?.sealed ?? null,
+            m.body?.contentType ?? null,
+            now,
+            now,
+          ],
+        );
+        if (!row) continue;
+        const [link] = await em.execute<{ inserted: boolean; changed: boolean }[]>(
+          `insert into mail_message_link (org_id, rox_user_id, graph_id, message_id, folder,
+             is_read, seen_round, updated_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (org_id, rox_user_id, graph_id) do update set
+             message_id = excluded.message_id, folder = excluded.folder,
+             is_read = excluded.is_read,
+             seen_round = greatest(mail_message_link.seen_round, excluded.seen_round),
+             updated_at = excluded.updated_at
+           returning (xmax = 0) as inserted, true as changed`,
+          [orgId, roxUserId, m.graphId, row.id, folder, m.isRead, round, now],
+        );
+        if (link?.inserted) counts.added += 1;
+        else counts.updated += 1;
+        changes.push({ messageId: row.id, change: row.inserted ? 'created' : 'updated' });
+      }
+      for (const move of page.moved) {
+        const moved = await em.execute<{ message_id: string }[]>(
+          `update mail_message_link set folder = ?, updated_at = ?
+           where org_id = ? and rox_user_id = ? and graph_id = ? returning message_id`,
+          [move.folder, now, orgId, roxUserId, move.graphId],
+        );
+        for (const m of moved) changes.push({ messageId: m.message_id, change: 'updated' });
+      }
+      const gone = [...new Set([...page.removedGraphIds, ...page.excludedGraphIds])].filter(
+        (id) => !latest.has(id),
+      );
+      if (gone.length > 0) {
+        const removed = await deleteLinks(em, orgId, 'rox_user_id = ? and graph_id = any(?)', [
+          roxUserId,
+          gone,
+        ]);
+        counts.removed += removed.links;
+        changes.push(...removed.changes);
+      }
+      await appendChanges(em, orgId, changes, now);
+      return counts;
+    });
+  }
+
+  /** Full-round reconciliation of one folder: links the round did not see go. */
+  async deleteUnseen(
+    orgId: string,
+    roxUserId: string,
+    folder: MailFolderName,
+    round: number,
+    now: Date,
+  ): Promise<number> {
+    return this.em.transactional(async (em) => {
+      await lockFeed(em, orgId);
+      const removed = await deleteLinks(
+        em,
+        orgId,
+        'rox_user_id = ? and folder = ? and seen_round < ?',
+        [roxUserId, folder, round],
+      );
+      await appendChanges(em, orgId, removed.changes, now);
+      return removed.links;
+    });
+  }
+
+  async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
+    return this.em.count(MailMessageLink, { orgId, roxUserId, ...(folder ? { folder } : {}) });
+  }
+
+  // ---- purges --------------------------------------------------------------------------------
+
+  /** Everything synced about one member's mailbox: links, orphaned messages, channels. */
+  async purgeMailbox(
+    orgId: string,
+    roxUserId: string,
+    now: Date,
+  ): Promise<{ links: number; messages: number; channels: number }> {
+    await lockFeed(this.em, orgId);
+    const removed = await deleteLinks(this.em, orgId, 'rox_user_id = ?', [roxUserId]);
+    await appendChanges(this.em, orgId, removed.changes, now);
+    const channels = await this.em.nativeDelete(MailChannel, { orgId, roxUserId });
+    return { links: removed.links, messages: removed.messages, channels };
+  }
+
+  /**
+   * Messages with a participant at a restricted domain (or a subdomain) or a restricted address:
+   * deleted with their links. Returns how many messages went.
+   */
+  async purgeRestricted(
+    orgId: string,
+    domains: readonly string[],
+    addresses: readonly string[],
+    now: Date,
+  ): Promise<number> {
+    if (domains.length === 0 && addresses.length === 0) return 0;
+    await lockFeed(this.em, orgId);
+    const doomed = await this.em.execute<{ id: string }[]>(
+      `select m.id from mail_message m
+       where m.org_id = ? and exists (
+         select 1 from unnest(m.participants) p
+         where p = any(?::text[])
+            or exists (select 1 from unnest(?::text[]) d
+                       where right(p, length(d) + 1) in ('@' || d, '.' || d)))`,
+      [orgId, [...addresses], [...domains]],
+    );
+    if (doomed.length === 0) return 0;
+    const ids = doomed.map((d) => d.id);
+    await this.em.execute(
+      'delete from mail_message_link where org_id = ? and message_id = any(?::uuid[])',
+      [orgId, ids],
+    );
+    await this.em.execute('delete from mail_message where org_id = ? and id = any(?::uuid[])', [
+      orgId,
+      ids,
+    ]);
+    await appendChanges(
+      this.em,
+      orgId,
+      ids.map((messageId) => ({ messageId, change: 'deleted' as const })),
+      now,
+    );
+    return ids.length;
+  }
+
+  purgeOrgMessages(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailMessage, { orgId });
+  }
+
+  purgeOrgLinks(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailMessageLink, { orgId });
+  }
+
+  purgeOrgChannels(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailChannel, { orgId });
+  }
+
+  purgeOrgChanges(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailChangeEntry, { orgId });
+  }
+
+  async purgeOrgState(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailOrgState, { orgId });
+  }
+
+  // ---- restrictions state --------------------------------------------------------------------
+
+  async orgState(orgId: string): Promise<MailOrgState> {
+    return (
+      (await this.em.findOne(MailOrgState, { orgId }, { refresh: true })) ?? new MailOrgState(orgId)
+    );
+  }
+
+  async saveOrgState(state: MailOrgState): Promise<void> {
+    await this.em.persistAndFlush(state);
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  /** A page of messages, newest first, by mailbox, contact address or conversation. */
+  async page(
+    orgId: string,
+    filter: { roxUserId?: string; address?: string; conversationId?: string },
+    after: { receivedAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<MailMessage[]> {
+    const where: string[] = ['m.org_id = ?'];
+    const params: unknown[] = [orgId];
+    if (filter.roxUserId !== undefined) {
+      where.push(
+        'exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)',
+      );
+      params.push(filter.roxUserId);
+    }
+    if (filter.address !== undefined) {
+      where.push('m.participants @> array[?]::text[]');
+      params.push(filter.address);
+    }
+    if (filter.conversationId !== undefined) {
+      where.push('m.conversation_id = ?');
+      params.push(filter.conversationId);
+    }
+    if (after) {
+      where.push(`(coalesce(m.received_at, 'epoch'), m.id) < (?, ?::uuid)`);
+      params.push(after.receivedAt, after.id);
+    }
+    const rows = await this.em.execute<Row[]>(
+      `select m.* from mail_message m where ${where.join(' and ')}
+       order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
+      [...params, limit],
+    );
+    return rows.map((r) => this.em.map(MailMessage, r));
+  }
+
+  findMessage(orgId: string, id: string): Promise<MailMessage | null> {
+    return this.em.findOne(MailMessage, { orgId, id }, { refresh: true });
+  }
+
+  linksOf(orgId: string, messageIds: readonly string[]): Promise<MailMessageLink[]> {
+    if (messageIds.length === 0) return Promise.resolve([]);
+    return this.em.find(
+      MailMessageLink,
+      { orgId, messageId: { $in: [...messageIds] } },
+      { orderBy: { roxUserId: 'asc' } },
+    );
+  }
+
+  changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
+    return this.em.find(
+      MailChangeEntry,
+      { orgId, sequence: { $gt: after } },
+      { orderBy: { sequence: 'asc' }, limit },
+    );
+  }
+}
+
+// Serialises change-feed writers of one org, so sequences commit in order within it.
+async function lockFeed(em: EntityManager, orgId: string): Promise<void> {
+  await em.execute(`select pg_advisory_xact_lock(hashtext('mail_change:' || ?))`, [orgId]);
+}
+
+async function appendChanges(
+  em: EntityManager,
+  orgId: string,
+  changes: readonly { messageId: string; change: MailChangeEntry['change'] }[],
+  now: Date,
+): Promise<void> {
+  for (const c of changes) {
+    await em.execute(
+      'insert into mail_change (org_id, message_id, change, at) values (?, ?, ?, ?)',
+      [orgId, c.messageId, c.change, now],
+    );
+  }
+}
+
+// Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
+async function deleteLinks(
+  em: EntityManager,
+  orgId: string,
+  where: string,
+  params: unknown[],
+): Promise<{
+  links: number;
+  messages: number;
+  changes: { messageId: string; change: 'updated' | 'deleted' }[];
+}> {
+  const links = await em.execute<{ message_id: string }[]>(
+    `delete from mail_message_link where org_id = ? and ${where} returning message_id`,
+    [orgId, ...params],
+  );
+  const touched = [...new Set(links.map((l) => l.message_id))];
+  if (touched.length === 0) return { links: 0, messages: 0, changes: [] };
+  const orphans = await em.execute<{ id: string }[]>(
+    `delete from mail_message m where m.org_id = ? and m.id = any(?::uuid[])
+       and not exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id)
+     returning m.id`,
+    [orgId, touched],
+  );
+  const deleted = new Set(orphans.map((o) => o.id));
+  return {
+    links: links.length,
+    messages: deleted.size,
+    changes: touched.map((messageId) => ({
+      messageId,
+      change: deleted.has(messageId) ? 'deleted' : 'updated',
+    })),
+  };
+}
