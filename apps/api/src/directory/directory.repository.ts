@@ -204,7 +204,7 @@ export class DirectoryRepository {
    * round's seen ids), re-matches the members of their addresses, and forgets the round's marks.
    */
   async deleteUnseen(orgId: string, round: number): Promise<number> {
-    return this.em.transactional(async (em) => {
+    const removed = await this.em.transactional(async (em) => {
       const gone = await em.execute<{ addresses: string[] }[]>(
         `delete from directory_user u
           where u.org_id = ?
@@ -218,6 +218,10 @@ export class DirectoryRepository {
       if (emails.size) await this.remapWith(em, orgId, { emails: [...emails], roxUserIds: [] });
       return gone.length;
     });
+    // A full round can add a tenant's worth of rows at once: fresh statistics keep the planner
+    // on the keyset and trigram indexes instead of waiting for autovacuum to notice.
+    await this.em.execute('analyze directory_user', [], 'run');
+    return removed;
   }
 
   countUsers(orgId: string): Promise<number> {
