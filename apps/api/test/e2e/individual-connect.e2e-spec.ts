@@ -358,6 +358,33 @@ describe('tokens after the sign-in', () => {
     expect(again).toMatchObject({ outcome: 'connected', connectionId });
   });
 
+  it('the enterprise app deleted in Entra (AADSTS65001) also asks for a new sign-in', async () => {
+    const tenant = await freshTenant('indappdel');
+    const o = await org();
+    const member = await addMember(env, o.orgId, 'megan', `megan.bowen@${tenant}`);
+    const { connectionId, outcome } = await connectIndividual(env, member, member.email);
+    expect(outcome).toBe('connected');
+
+    await env.emu.control.removeServicePrincipal(tenant, { app: 'individual' });
+    const check = await api('post', `/${connectionId}/check`, member);
+    expect(check.body.ok).toBe(false);
+    expect(check.body.connection.status).toBe('needs_sign_in');
+    expect(check.body.connection.statusReason).toMatch(/AADSTS65001/);
+    expect((await tokenRows([connectionId])).length).toBe(0);
+  });
+
+  it('a code Microsoft refuses ends as signin_failed with a reference', async () => {
+    const o = await org();
+    const member = await addMember(env, o.orgId, 'lidia', `lidia.holloway@${CONTOSO}`);
+    const start = await startIndividual(env, member);
+    const { callback } = await microsoftSignIn(start.authorizeUrl, member.email);
+    callback.searchParams.set('code', 'not-a-code-microsoft-issued');
+    const result = await finishAtApi(callback, start.cookie);
+    expect(result.outcome).toBe('signin_failed');
+    expect(result.ref).toBeTruthy();
+    expect((await myConnections(env, member))[0]?.status).toBe('pending');
+  });
+
   it('a member disconnects their own connection with a receipt; an admin may revoke anyone’s', async () => {
     const o = await org();
     const megan = await addMember(env, o.orgId, 'megan', DEMO_TENANT.users.member);
