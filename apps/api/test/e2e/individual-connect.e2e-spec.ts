@@ -1,8 +1,10 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
 
+import { INDIVIDUAL_STATE_TTL_SECONDS } from '../../src/consent/individual/individual.constants';
+import { Clock } from '../../src/platform/time/clock';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
   addMember,
@@ -162,6 +164,22 @@ describe('Connect with user consent allowed', () => {
     forged.searchParams.set('state', 'never-issued');
     expect((await finishAtApi(forged, start.cookie)).outcome).toBe('state_invalid');
     expect((await myConnections(env, member))[0]?.status).toBe('pending');
+  });
+
+  it('a link completed after its lifetime is state_expired', async () => {
+    const o = await org();
+    const member = await addMember(env, o.orgId, 'isaiah', `isaiah.langer@${CONTOSO}`);
+    const start = await startIndividual(env, member);
+    const { callback } = await microsoftSignIn(start.authorizeUrl, member.email);
+    const clock = env.api.app.get(Clock);
+    const later = new Date(Date.now() + (INDIVIDUAL_STATE_TTL_SECONDS + 60) * 1000);
+    const spy = vi.spyOn(clock, 'now').mockReturnValue(later);
+    try {
+      expect((await finishAtApi(callback, start.cookie)).outcome).toBe('state_expired');
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await tokenRows([start.body.connection.id])).length).toBe(0);
   });
 
   it('a cancelled consent prompt is its own outcome, with Microsoft’s code', async () => {
