@@ -31,6 +31,7 @@ import {
   type MailRestrictions,
 } from './mail-restrictions';
 import {
+  BODY_BACKFILL_PER_RUN,
   BODY_BATCH_SIZE,
   MAIL_BODY_COLUMN,
   MAIL_CHANNEL_KIND,
@@ -164,7 +165,40 @@ export class MailSyncService {
         options,
       );
     }
+    if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
+    else await this.repo.dropBodies(orgId, roxUserId, this.clock.now());
     return { status: 'synced', folders };
+  }
+
+  // Copies stored before the level was raised (or whose body fetch failed) get their body now.
+  private async backfillBodies(
+    orgId: string,
+    roxUserId: string,
+    client: BoundGraphClient,
+    ownerPath: string,
+  ): Promise<void> {
+    const missing = await this.repo.linksWithoutBody(orgId, roxUserId, BODY_BACKFILL_PER_RUN);
+    for (let i = 0; i < missing.length; i += BODY_BATCH_SIZE) {
+      const chunk = missing.slice(i, i + BODY_BATCH_SIZE);
+      const results = await getMessageBodies(
+        client,
+        ownerPath,
+        chunk.map((l) => l.graph_id),
+      );
+      for (const [k, r] of results.entries()) {
+        const link = chunk[k];
+        if (r.body === null || !link) continue;
+        await this.repo.setBody(
+          orgId,
+          link.message_id,
+          {
+            sealed: this.cipher.encrypt(r.body.content, MAIL_BODY_COLUMN),
+            contentType: r.body.contentType === 'html' ? 'html' : 'text',
+          },
+          this.clock.now(),
+        );
+      }
+    }
   }
 
   // Filter first, then bodies (full level, only for what passed), then one transaction.

@@ -24,3 +24,6 @@ export const BODY_BATCH_SIZE = 20;
 
 // Outlook delta links have no fixed lifetime; an old one is not worth trying.
 export const MAIL_CURSOR_MAX_AGE_MS = 6 * 24 * 60 * 60 * 1000;
+
+// Bodies fetched per mailbox run for copies stored without one (a raised level).
+export const BODY_BACKFILL_PER_RUN = 500;

@@ -104,8 +104,8 @@ export class MailRepository {
     if (internetMessageIds.length === 0) return new Set();
     const rows = await this.em.execute<{ internet_message_id: string }[]>(
       `select internet_message_id from mail_message
-       where org_id = ? and internet_message_id = any(?) and body_available`,
-      [orgId, [...internetMessageIds]],
+       where org_id = ? and internet_message_id = any(?::text[]) and body_available`,
+      [orgId, pgArray(internetMessageIds)],
     );
     return new Set(rows.map((r) => r.internet_message_id));
   }
@@ -136,7 +136,7 @@ export class MailRepository {
              from_address, sender_address, reply_to, to_recipients, cc_recipients, bcc_recipients,
              participants, sent_at, received_at, has_attachments, importance, body_available,
              body_sealed, body_content_type, created_at, updated_at)
-           values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?,
+           values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[],
              ?, ?, ?, ?, ?, ?, ?, ?, ?)
            on conflict (org_id, internet_message_id) do update set
              subject = excluded.subject, importance = excluded.importance,
@@ -158,7 +158,7 @@ export class MailRepository {
             JSON.stringify(m.to),
             JSON.stringify(m.cc),
             JSON.stringify(m.bcc),
-            m.participants,
+            pgArray(m.participants),
             m.sentAt,
             m.receivedAt,
             m.hasAttachments,
@@ -199,10 +199,12 @@ export class MailRepository {
         (id) => !latest.has(id),
       );
       if (gone.length > 0) {
-        const removed = await deleteLinks(em, orgId, 'rox_user_id = ? and graph_id = any(?)', [
-          roxUserId,
-          gone,
-        ]);
+        const removed = await deleteLinks(
+          em,
+          orgId,
+          'rox_user_id = ? and graph_id = any(?::text[])',
+          [roxUserId, pgArray(gone)],
+        );
         counts.removed += removed.links;
         changes.push(...removed.changes);
       }
@@ -230,6 +232,46 @@ export class MailRepository {
       await appendChanges(em, orgId, removed.changes, now);
       return removed.links;
     });
+  }
+
+  /** This mailbox's copies whose message has no body yet (full level backfills them). */
+  async linksWithoutBody(orgId: string, roxUserId: string, limit: number) {
+    return this.em.execute<{ graph_id: string; message_id: string }[]>(
+      `select l.graph_id, l.message_id from mail_message_link l
+       join mail_message m on m.org_id = l.org_id and m.id = l.message_id
+       where l.org_id = ? and l.rox_user_id = ? and not m.body_available
+       order by m.received_at desc nulls last limit ?`,
+      [orgId, roxUserId, limit],
+    );
+  }
+
+  async setBody(
+    orgId: string,
+    messageId: string,
+    body: { sealed: string; contentType: 'text' | 'html' },
+    now: Date,
+  ): Promise<void> {
+    await this.em.execute(
+      `update mail_message set body_available = true, body_sealed = ?, body_content_type = ?,
+         updated_at = ? where org_id = ? and id = ?`,
+      [body.sealed, body.contentType, now, orgId, messageId],
+    );
+  }
+
+  /**
+   * Metadata level: bodies of this mailbox's messages go (a lowered level must not keep
+   * content). A message another full-level mailbox holds gets its body back from that one.
+   */
+  async dropBodies(orgId: string, roxUserId: string, now: Date): Promise<number> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `update mail_message m set body_available = false, body_sealed = null,
+         body_content_type = null, updated_at = ?
+       where m.org_id = ? and m.body_available and exists (select 1 from mail_message_link l
+         where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)
+       returning m.id`,
+      [now, orgId, roxUserId],
+    );
+    return rows.length;
   }
 
   async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
@@ -270,17 +312,17 @@ export class MailRepository {
          where p = any(?::text[])
             or exists (select 1 from unnest(?::text[]) d
                        where right(p, length(d) + 1) in ('@' || d, '.' || d)))`,
-      [orgId, [...addresses], [...domains]],
+      [orgId, pgArray(addresses), pgArray(domains)],
     );
     if (doomed.length === 0) return 0;
     const ids = doomed.map((d) => d.id);
     await this.em.execute(
       'delete from mail_message_link where org_id = ? and message_id = any(?::uuid[])',
-      [orgId, ids],
+      [orgId, pgArray(ids)],
     );
     await this.em.execute('delete from mail_message where org_id = ? and id = any(?::uuid[])', [
       orgId,
-      ids,
+      pgArray(ids),
     ]);
     await appendChanges(
       this.em,
@@ -382,6 +424,11 @@ export class MailRepository {
   }
 }
 
+// A Postgres array literal: the query builder would spread a JS array into a list of values.
+function pgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
 // Serialises change-feed writers of one org, so sequences commit in order within it.
 async function lockFeed(em: EntityManager, orgId: string): Promise<void> {
   await em.execute(`select pg_advisory_xact_lock(hashtext('mail_change:' || ?))`, [orgId]);
@@ -422,7 +469,7 @@ async function deleteLinks(
     `delete from mail_message m where m.org_id = ? and m.id = any(?::uuid[])
        and not exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id)
      returning m.id`,
-    [orgId, touched],
+    [orgId, pgArray(touched)],
   );
   const deleted = new Set(orphans.map((o) => o.id));
   return {

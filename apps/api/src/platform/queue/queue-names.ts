@@ -4,6 +4,7 @@ export const QUEUE = {
   consent: 'consent',
   directory: 'directory',
   mailboxes: 'mailboxes',
+  calendar: 'calendar',
   mail: 'mail',
 } as const;
 

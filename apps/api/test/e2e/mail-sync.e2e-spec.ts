@@ -1,0 +1,336 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import {
+  connectOrg,
+  orgTokens,
+  saveSettings,
+  seedMembers,
+  type OrgTokens,
+} from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+const MEGAN = DEMO_TENANT.users.member;
+const ZOE = DEMO_TENANT.users.unicode;
+// A restricted user with a mailbox of their own.
+const RITA = DEMO_TENANT.users.globalAdmin;
+const RESTRICTED_DOMAIN = 'restricted.example';
+const SECRET = 'TOPSECRET-PLAINTEXT-4711';
+
+interface MessageRow {
+  id: string;
+  subject: string | null;
+  body_available: boolean;
+  body_sealed: string | null;
+}
+
+/**
+ * Mail sync against the emulator with a worker, real Postgres and Redis: the privacy promise
+ * first (request log + database), then levels, dedupe, moves, scope and restriction changes,
+ * the change feed and the data-removal request.
+ */
+describe('mail sync', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  let worker: INestApplicationContext;
+  let settings: Record<string, unknown>;
+  const ids: Record<string, string> = {};
+
+  const http = () => env.api.http();
+  const db = () => env.api.app.get(MikroORM).em.fork().getConnection();
+  type Link = { graph_id: string; folder: string; message_id: string };
+  type Audit = { action: string; details: Record<string, unknown> };
+  const userId = (upn: string) => {
+    const id = env.emu.state.findTenant('contoso.com')?.findUser(upn)?.id;
+    if (!id) throw new Error(`no user ${upn}`);
+    return id;
+  };
+  const deliver = async (
+    key: string,
+    user: string,
+    mail: Parameters<ApiWithEmulator['emu']['control']['deliverMail']>[2],
+  ) => {
+    ids[key] = (await env.emu.control.deliverMail(env.tenantId, user, mail)).id;
+  };
+  const messages = async (): Promise<MessageRow[]> =>
+    db().execute<MessageRow[]>(
+      'select id, subject, body_available, body_sealed from mail_message where org_id = ? order by subject',
+      [org.orgId],
+    );
+  const subjects = async () => (await messages()).map((m) => m.subject ?? '');
+  const links = async (roxUserId: string): Promise<Link[]> =>
+    db().execute<Link[]>(
+      'select graph_id, folder, message_id from mail_message_link where org_id = ? and rox_user_id = ?',
+      [org.orgId, roxUserId],
+    );
+  const auditActions = async (): Promise<Audit[]> =>
+    (
+      await db().execute<Audit[]>(
+        'select action, details from audit_entry where org_id = ? order by created_at',
+        [org.orgId],
+      )
+    ).filter((a: Audit) => a.action.startsWith('mail.'));
+
+  // Runs the org's cycle and waits until it and every mailbox sync it queued are done.
+  const cycle = async () => {
+    const res = await http()
+      .post('/api/v1/orgwide/mail/sync')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const jobs = env.api.app.get(MailJobs);
+    await eventually(async () => !(await jobs.isBusy(org.orgId, ['megan', 'zoe', 'rita'])), {
+      attempts: 600,
+      intervalMs: 50,
+    });
+  };
+  const changeSettings = async (patch: Record<string, unknown>) => {
+    settings = { ...settings, ...patch };
+    await saveSettings(env, org, settings);
+    await syncFinishedRefresh();
+  };
+  const syncFinishedRefresh = () => mailboxesSettled(env, org.orgId);
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator({ env: { MAIL_PAGE_SIZE: '5', MAIL_BACKFILL_DAYS: '30' } });
+    worker = await env.api.startWorker();
+    org = await orgTokens(env, newOrgId());
+    await seedMembers(env, org, [
+      { roxUserId: 'megan', email: MEGAN },
+      { roxUserId: 'zoe', email: ZOE },
+      { roxUserId: 'rita', email: RITA },
+    ]);
+    await deliver('plain', MEGAN, {
+      subject: 'A plain customer mail',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+      body: SECRET,
+    });
+    await deliver('ccDomain', MEGAN, {
+      subject: 'B cc a restricted subdomain',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+      cc: ['Bob@Sub.Restricted.EXAMPLE'],
+    });
+    await deliver('bccSent', MEGAN, {
+      subject: 'C bcc only, sent copy',
+      from: { name: 'Megan', address: MEGAN },
+      to: ['ann@customer.example'],
+      bcc: [`x@${RESTRICTED_DOMAIN}`],
+      folder: 'sentitems',
+    });
+    await deliver('replyTo', MEGAN, {
+      subject: 'D reply-to restricted',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+      replyTo: [`"a@b"@${RESTRICTED_DOMAIN}`],
+    });
+    await deliver('ritaCc', MEGAN, {
+      subject: 'E restricted user in cc',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+      cc: [RITA.toUpperCase()],
+    });
+    await deliver('old', MEGAN, {
+      subject: 'F older than the backfill window',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+      receivedDateTime: '2001-01-01T00:00:00Z',
+    });
+    await deliver('ritaOwn', RITA, { subject: 'R in the restricted user mailbox' });
+    settings = {
+      calendarAccess: 'off',
+      emailAccess: 'metadata',
+      restrictedDomains: [RESTRICTED_DOMAIN],
+      restrictedUsers: [RITA],
+    };
+    expect(await connectOrg(env, org, { settings })).toBe('connected');
+    await syncFinished(env, org, null);
+    await env.emu.control.clearRequests();
+    await cycle();
+  }, 120_000);
+  afterAll(() => env.close());
+
+  it('privacy at the metadata level: nothing restricted stored, no body asked for, R never read', async () => {
+    const stored = await subjects();
+    expect(stored.some((s) => s.startsWith('A plain'))).toBe(true);
+    for (const prefix of ['B ', 'C ', 'D ', 'E ', 'F ', 'R ']) {
+      expect(stored.filter((s) => s.startsWith(prefix))).toEqual([]);
+    }
+    for (const m of await messages()) {
+      expect(m.body_available).toBe(false);
+      expect(m.body_sealed).toBeNull();
+    }
+    // Not one request to the restricted user's mailbox paths, batch items included.
+    expect(await env.emu.control.requests({ pathContains: `/users/${userId(RITA)}` })).toEqual([]);
+    const all = await env.emu.control.requests();
+    expect(all.filter((r) => r.path.toLowerCase().includes(RITA.toLowerCase()))).toEqual([]);
+    const deltas = all.filter((r) => r.path.includes('/messages/delta'));
+    expect(deltas.length).toBeGreaterThan(0);
+    for (const r of deltas) {
+      expect(r.prefer).toMatch(/IdType="ImmutableId"/);
+      expect(r.prefer).toMatch(/odata\.maxpagesize=5/);
+      expect(decodeURIComponent(r.query)).not.toMatch(/\$top|body|uniqueBody/i);
+    }
+    // Metadata level fetches no body at all.
+    expect(all.filter((r) => r.batchItem)).toEqual([]);
+    const listed = await http()
+      .get('/api/v1/mail/messages')
+      .query({ roxUserId: 'megan' })
+      .set('authorization', `Bearer ${org.service}`);
+    expect(listed.status).toBe(200);
+    const plain = (listed.body.items as { subject: string; bodyAvailable: boolean }[]).find((m) =>
+      m.subject.startsWith('A plain'),
+    );
+    expect(plain?.bodyAvailable).toBe(false);
+  });
+
+  it('full level: bodies only for stored mail, in $batch of at most 20, sealed at rest, decrypted and audited on read', async () => {
+    await changeSettings({ emailAccess: 'read' });
+    await env.emu.control.clearRequests();
+    await cycle();
+    const rows = await messages();
+    const plain = rows.find((m) => m.subject?.startsWith('A plain'));
+    expect(plain?.body_available).toBe(true);
+    expect(plain?.body_sealed).not.toContain(SECRET);
+    const dump = await db().execute<{ t: string }[]>(
+      "select (select string_agg(m::text, '') from mail_message m where org_id = ?) as t",
+      [org.orgId],
+    );
+    expect(dump[0]?.t ?? '').not.toContain(SECRET);
+    const items = (await env.emu.control.requests()).filter((r) => r.batchItem);
+    expect(items.length).toBeGreaterThan(0);
+    for (const key of ['ccDomain', 'bccSent', 'replyTo', 'ritaCc']) {
+      expect(items.filter((r) => r.path.includes(ids[key] ?? '-'))).toEqual([]);
+    }
+    const batches = (await env.emu.control.requests({ pathContains: '$batch' })).filter(
+      (r) => !r.batchItem,
+    );
+    expect(items.length).toBeLessThanOrEqual(batches.length * 20);
+    const res = await http()
+      .get(`/api/v1/mail/messages/${plain?.id}`)
+      .set('authorization', `Bearer ${org.service}`);
+    expect(res.status).toBe(200);
+    expect(res.body.body.content).toContain(SECRET);
+    expect((await auditActions()).map((a) => a.action)).toContain('mail.body_read');
+  });
+
+  it('dedupes one email across mailboxes, keeps one row on a move between synced folders, removes a copy moved out', async () => {
+    await deliver('sharedSent', MEGAN, {
+      subject: 'G shared',
+      from: { name: 'Megan', address: MEGAN },
+      to: [ZOE],
+      folder: 'sentitems',
+      internetMessageId: '<shared-g@contoso.com>',
+    });
+    await deliver('sharedInbox', ZOE, {
+      subject: 'G shared',
+      from: { name: 'Megan', address: MEGAN },
+      to: [ZOE],
+      internetMessageId: '<shared-g@contoso.com>',
+    });
+    await cycle();
+    const shared = (await messages()).filter((m) => m.subject === 'G shared');
+    expect(shared).toHaveLength(1);
+    expect((await links('megan')).filter((l) => l.message_id === shared[0]?.id)).toHaveLength(1);
+    expect((await links('zoe')).filter((l) => l.message_id === shared[0]?.id)).toHaveLength(1);
+
+    await env.emu.control.moveMail(env.tenantId, MEGAN, ids.plain ?? '', 'sentitems');
+    await cycle();
+    const moved = (await links('megan')).filter((l) => l.graph_id === ids.plain);
+    expect(moved).toEqual([expect.objectContaining({ folder: 'sentitems' })]);
+    expect((await subjects()).filter((s) => s.startsWith('A plain'))).toHaveLength(1);
+
+    await env.emu.control.moveMail(env.tenantId, MEGAN, ids.plain ?? '', 'archive');
+    await cycle();
+    expect((await links('megan')).filter((l) => l.graph_id === ids.plain)).toEqual([]);
+    expect((await subjects()).filter((s) => s.startsWith('A plain'))).toEqual([]);
+  });
+
+  it('a dead cursor (410) runs a full round reconciled by set difference', async () => {
+    await deliver('doomed', MEGAN, {
+      subject: 'H doomed',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+    });
+    await cycle();
+    expect(await subjects()).toContain('H doomed');
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
+    await env.emu.control.expireDeltaTokens(env.tenantId, { resource: 'messages', user: MEGAN });
+    await env.emu.control.clearRequests();
+    await cycle();
+    expect(
+      (await env.emu.control.requests({ pathContains: '/messages/delta' })).some(
+        (r) => r.status === 410,
+      ),
+    ).toBe(true);
+    expect(await subjects()).not.toContain('H doomed');
+  });
+
+  it('restrictions apply retroactively (purge counted) and lifting one re-imports', async () => {
+    await deliver('before', MEGAN, {
+      subject: 'J customer before',
+      from: { name: 'Ann', address: 'ann@Customer.Example' },
+    });
+    await cycle();
+    expect(await subjects()).toContain('J customer before');
+    await changeSettings({ restrictedDomains: [RESTRICTED_DOMAIN, 'customer.example'] });
+    await cycle();
+    expect(await subjects()).not.toContain('J customer before');
+    expect((await subjects()).filter((s) => s.startsWith('H ') || s.startsWith('G '))).toEqual([
+      'G shared',
+    ]);
+    const purge = (await auditActions()).find((a) => a.action === 'mail.restricted_purged');
+    expect(Number(purge?.details.messages)).toBeGreaterThan(0);
+
+    await deliver('afterLift', MEGAN, {
+      subject: 'I customer again',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+    });
+    await changeSettings({ restrictedDomains: [RESTRICTED_DOMAIN] });
+    await cycle();
+    expect(await subjects()).toContain('I customer again');
+  });
+
+  it('a mailbox that leaves scope is purged with a receipt; the change feed says so in order', async () => {
+    const before = await http()
+      .get('/api/v1/mail/changes')
+      .set('authorization', `Bearer ${org.service}`);
+    expect(before.status).toBe(200);
+    const res = await http()
+      .put('/api/v1/orgwide/overrides/zoe')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: null, emailAccess: 'off' });
+    expect(res.status).toBe(200);
+    await cycle();
+    expect(await links('zoe')).toEqual([]);
+    const receipt = (await auditActions()).find((a) => a.action === 'mail.mailbox_purged');
+    expect(receipt?.details).toMatchObject({ links: expect.any(Number) });
+    const feed = await http()
+      .get('/api/v1/mail/changes')
+      .query({ cursor: before.body.nextCursor })
+      .set('authorization', `Bearer ${org.service}`);
+    const sequences = (feed.body.items as { sequence: string }[]).map((i) => BigInt(i.sequence));
+    expect(sequences.length).toBeGreaterThan(0);
+    expect([...sequences].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequences);
+  });
+
+  it('a data-removal request purges everything synced about one person, with a receipt', async () => {
+    const res = await http()
+      .post('/api/v1/orgwide/mail/data-removal-requests')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ roxUserId: 'megan', reason: 'GDPR request' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ roxUserId: 'megan', auditAction: 'mail.data_removed' });
+    expect(await links('megan')).toEqual([]);
+    expect((await auditActions()).map((a) => a.action)).toContain('mail.data_removed');
+    const refused = await http()
+      .post('/api/v1/orgwide/mail/data-removal-requests')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ roxUserId: 'nobody' });
+    expect(refused.status).toBe(404);
+    expect(refused.headers['content-type']).toMatch(/problem\+json/);
+    expect(worker).toBeDefined();
+  });
+});
