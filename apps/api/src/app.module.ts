@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 
+import { CalendarModule } from './calendar/calendar.module';
 import { type AppConfig } from './config/app-config';
 import { ConsentModule } from './consent/consent.module';
 import { DevIdentityModule } from './dev-identity/dev-identity.module';
 import { DirectoryModule } from './directory/directory.module';
-import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { MailModule } from './mail/mail.module';
+import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';
@@ -28,6 +29,7 @@ export class AppModule {
         DirectoryModule,
         MailboxesModule,
         MailModule,
+        CalendarModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

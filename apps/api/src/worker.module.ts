@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 
+import { CalendarWorkerModule } from './calendar/calendar-worker.module';
 import { type AppConfig } from './config/app-config';
 import { ConsentWorkerModule } from './consent/consent-worker.module';
 import { DirectoryWorkerModule } from './directory/directory-worker.module';
-import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
+import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { PlatformModule } from './platform/platform.module';
 
@@ -23,6 +24,7 @@ export class WorkerModule {
         DirectoryWorkerModule,
         MailboxesWorkerModule,
         MailWorkerModule,
+        CalendarWorkerModule,
       ],
     };
   }

@@ -65,8 +65,8 @@ export const ListCalendarEventsQuerySchema = z
     message: 'from must be before to',
     path: ['to'],
   })
-  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, {
-    message: 'the range may span at most 400 days',
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 500 * 86_400_000, {
+    message: 'the range may span at most 500 days',
     path: ['to'],
   });
 export type ListCalendarEventsQuery = z.infer<typeof ListCalendarEventsQuerySchema>;

@@ -1,6 +1,16 @@
 import { type DeltaPage, type DeltaRound, type GraphClient } from '../client';
 import { type EventInput, type GraphEvent } from '../types';
 
+/** A Graph `event` with the fields a two-way calendar sync keys on besides {@link GraphEvent}'s. */
+export interface CalendarGraphEvent extends GraphEvent {
+  /** The zone the event was created in: a Windows name, an IANA name or `tzone://Microsoft/…`. */
+  readonly originalStartTimeZone?: string | null;
+  readonly originalEndTimeZone?: string | null;
+  /** normal, personal, private or confidential. */
+  readonly sensitivity?: string;
+  readonly responseStatus?: { readonly response?: string; readonly time?: string } | null;
+}
+
 /** A calendarView delta window; it is fixed into the tokens, so re-base it with a new round. */
 export interface CalendarWindow {
   readonly start: Date;
@@ -25,8 +35,16 @@ function deltaHeaders(options: CalendarDeltaOptions): Record<string, string> {
   return { Prefer: prefer.join(', ') };
 }
 
-function eventsPath(userId: string): string {
-  return `/users/${encodeURIComponent(userId)}/events`;
+/**
+ * The mailbox owner's Graph path: a user id (`/users/{id}`), or an owner path as `MailboxAccess`
+ * hands it out (`/users/{id}` for the org-wide app, `/me` for a delegated connection).
+ */
+export function ownerRoot(owner: string): string {
+  return owner.startsWith('/') ? owner : `/users/${encodeURIComponent(owner)}`;
+}
+
+function eventsPath(owner: string): string {
+  return `${ownerRoot(owner)}/events`;
 }
 
 /** The initial `calendarView/delta` URL for a window. */
@@ -35,7 +53,7 @@ export function calendarViewDeltaStartUrl(
   userId: string,
   window: CalendarWindow,
 ): string {
-  return client.url(`/users/${encodeURIComponent(userId)}/calendarView/delta`, {
+  return client.url(`${ownerRoot(userId)}/calendarView/delta`, {
     startDateTime: window.start.toISOString(),
     endDateTime: window.end.toISOString(),
   });
@@ -47,12 +65,12 @@ export function calendarViewDeltaPages(
   userId: string,
   start: CalendarDeltaStart,
   options: CalendarDeltaOptions = {},
-): AsyncGenerator<DeltaPage<GraphEvent>, void, undefined> {
+): AsyncGenerator<DeltaPage<CalendarGraphEvent>, void, undefined> {
   const url =
     'deltaLink' in start
       ? start.deltaLink
       : calendarViewDeltaStartUrl(client, userId, start.window);
-  return client.deltaPages<GraphEvent>(url, { headers: deltaHeaders(options) });
+  return client.deltaPages<CalendarGraphEvent>(url, { headers: deltaHeaders(options) });
 }
 
 /** A whole calendarView delta round. A dead token throws DeltaExpiredError. */
@@ -61,12 +79,12 @@ export function calendarViewDeltaRound(
   userId: string,
   start: CalendarDeltaStart,
   options: CalendarDeltaOptions = {},
-): Promise<DeltaRound<GraphEvent>> {
+): Promise<DeltaRound<CalendarGraphEvent>> {
   const url =
     'deltaLink' in start
       ? start.deltaLink
       : calendarViewDeltaStartUrl(client, userId, start.window);
-  return client.deltaRound<GraphEvent>(url, { headers: deltaHeaders(options) });
+  return client.deltaRound<CalendarGraphEvent>(url, { headers: deltaHeaders(options) });
 }
 
 /** One event (e.g. a series master to hydrate occurrences). */
@@ -74,8 +92,11 @@ export function getEvent(
   client: GraphClient,
   userId: string,
   eventId: string,
-): Promise<GraphEvent> {
-  return client.get<GraphEvent>(`${eventsPath(userId)}/${encodeURIComponent(eventId)}`);
+  options: CalendarDeltaOptions = {},
+): Promise<CalendarGraphEvent> {
+  return client.get<CalendarGraphEvent>(`${eventsPath(userId)}/${encodeURIComponent(eventId)}`, {
+    headers: options.timeZone ? { Prefer: `outlook.timezone="${options.timeZone}"` } : {},
+  });
 }
 
 /**
@@ -136,4 +157,26 @@ export async function deleteEvent(
     method: 'DELETE',
     headers: options.etag ? { 'If-Match': options.etag } : {},
   });
+}
+
+/**
+ * Occurrences and exceptions of one series in a window (full properties), every page. Used to
+ * reconcile a series whose master changed: calendarView delta may say nothing about a deleted
+ * occurrence.
+ */
+export function listEventInstances(
+  client: GraphClient,
+  owner: string,
+  masterId: string,
+  window: CalendarWindow,
+  options: CalendarDeltaOptions = {},
+): Promise<CalendarGraphEvent[]> {
+  return client.listAll<CalendarGraphEvent>(
+    client.url(`${eventsPath(owner)}/${encodeURIComponent(masterId)}/instances`, {
+      startDateTime: window.start.toISOString(),
+      endDateTime: window.end.toISOString(),
+      $top: options.maxPageSize ?? 100,
+    }),
+    { headers: deltaHeaders(options) },
+  );
 }

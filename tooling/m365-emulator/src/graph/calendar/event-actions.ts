@@ -48,6 +48,12 @@ function attendees(v: unknown): Attendee[] {
 export function applyEventInput(base: EventRecord, body: Record<string, unknown>): EventRecord {
   const e: EventRecord = { ...base };
   if (typeof body.subject === 'string') e.subject = body.subject;
+  if (
+    typeof body.sensitivity === 'string' &&
+    ['normal', 'personal', 'private', 'confidential'].includes(body.sensitivity)
+  )
+    e.sensitivity = body.sensitivity;
+  if (typeof body.showAs === 'string') e.showAs = body.showAs;
   if (isRecord(body.body) && typeof body.body.content === 'string') e.bodyHtml = body.body.content;
   if (body.start !== undefined) {
     const s = dtz(body.start, 'Start');

@@ -1,0 +1,67 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+
+import {
+  LifecycleRegistry,
+  type ScopeChange,
+} from '../platform/lifecycle/lifecycle-registry.service';
+import { Clock } from '../platform/time/clock';
+import { CalendarJobs } from './calendar-jobs.service';
+import { SCOPE_REFRESH_DELAY_MS } from './calendar.constants';
+import { CalendarRepository } from './calendar.repository';
+
+/**
+ * The calendar in the org's lifecycle: a connect or scope change runs the org's cycle (leaving
+ * scope purges), disconnect purges every table, a removed member loses their mailbox's data.
+ */
+@Injectable()
+export class CalendarLifecycle implements OnModuleInit {
+  // purgeMember runs table by table: the link purge also deletes orphaned events; the
+  // calendar_event line reports them.
+  private readonly orphansPurged = new Map<string, number>();
+
+  constructor(
+    private readonly lifecycle: LifecycleRegistry,
+    private readonly jobs: CalendarJobs,
+    private readonly repo: CalendarRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.lifecycle.register({
+      feature: 'calendar',
+      onConnected: async (orgId) => {
+        await this.jobs.enqueueRefresh(orgId, SCOPE_REFRESH_DELAY_MS);
+      },
+      stopJobs: (orgId) => this.jobs.stop(orgId),
+      purgeOrg: {
+        calendar_event_link: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_event_link'),
+        calendar_event: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_event'),
+        calendar_series: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_series'),
+        calendar_channel: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_channel'),
+        calendar_change: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_change'),
+      },
+      purgeMember: {
+        calendar_event_link: async (orgId, roxUserId) => {
+          const removed = await this.repo.purgeMailbox(orgId, roxUserId, this.clock.now());
+          this.orphansPurged.set(`${orgId}|${roxUserId}`, removed.events);
+          return removed.links;
+        },
+        calendar_event: (orgId, roxUserId) => {
+          const key = `${orgId}|${roxUserId}`;
+          const n = this.orphansPurged.get(key) ?? 0;
+          this.orphansPurged.delete(key);
+          return Promise.resolve(n);
+        },
+      },
+      onScopeChanged: (orgId, change) => this.onScopeChanged(orgId, change),
+    });
+  }
+
+  private async onScopeChanged(orgId: string, change: ScopeChange): Promise<void> {
+    // One member's row is refreshed inline before us; the org's rows by a job that needs a head start.
+    await this.jobs.enqueueRefresh(
+      orgId,
+      change.roxUserId !== undefined ? 0 : SCOPE_REFRESH_DELAY_MS,
+    );
+  }
+}

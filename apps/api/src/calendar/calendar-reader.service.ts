@@ -1,0 +1,263 @@
+import { Injectable } from '@nestjs/common';
+
+import {
+  type CalendarChangePage,
+  type CalendarChangesQuery,
+  type CalendarChannelStatus,
+  type CalendarChannelStatusPage,
+  type CalendarEvent as CalendarEventContract,
+  type CalendarEventPage,
+  type ListCalendarEventsQuery,
+  type MyCalendarSync,
+  type PageQuery,
+} from '@rox365/contracts';
+
+import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { type Caller } from '../platform/auth/caller';
+import { CURSOR_KEY_SEPARATOR, decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import { SyncErrorCode } from '../platform/sync/sync.errors';
+import { Clock } from '../platform/time/clock';
+import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service';
+import { RECENT_EVENTS } from './calendar.constants';
+import { CalendarError, CalendarErrorCode } from './calendar.errors';
+import { toCalendarEventContract } from './calendar.mapper';
+import { CalendarRepository } from './calendar.repository';
+import { type CalendarChannel } from './entities/calendar-channel.entity';
+import { type CalendarEvent } from './entities/calendar-event.entity';
+
+const EVENTS_LIST = 'calendar-events';
+const CHANNELS_LIST = 'calendar-channels';
+
+/** Calendar reads for the API: events in a range, the org change feed, channel status. */
+@Injectable()
+export class CalendarReader {
+  constructor(
+    private readonly repo: CalendarRepository,
+    private readonly mailboxes: MailboxRepository,
+    private readonly clock: Clock,
+    private readonly scope: CalendarScopeService,
+  ) {}
+
+  /** A member's events overlapping [from, to). Members read only their own. */
+  async memberEvents(
+    caller: Caller,
+    roxUserId: string,
+    query: ListCalendarEventsQuery,
+  ): Promise<CalendarEventPage> {
+    if (caller.role === 'member' && caller.roxUserId !== roxUserId) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
+        'not_found',
+        'No such member calendar.',
+      );
+    }
+    const mailbox = await this.mailboxes.find(caller.orgId, roxUserId);
+    if (!mailbox) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
+        'not_found',
+        'No such member.',
+      );
+    }
+    const key = decodeCursor(EVENTS_LIST, query.cursor);
+    const [startIso, id] = key?.split(CURSOR_KEY_SEPARATOR) ?? [];
+    const after =
+      startIso && id && !Number.isNaN(Date.parse(startIso))
+        ? { startAt: new Date(startIso), id }
+        : null;
+    const rows = await this.repo.memberEvents(
+      caller.orgId,
+      roxUserId,
+      { from: new Date(query.from), to: new Date(query.to) },
+      after,
+      query.limit + 1,
+    );
+    const page = keysetPage(rows, query.limit, EVENTS_LIST, (e) =>
+      [e.startAt.toISOString(), e.id].join(CURSOR_KEY_SEPARATOR),
+    );
+    return { items: await this.toContracts(caller.orgId, page.items), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * The org's change feed after the cursor (a sequence number), in commit order. The cursor
+   * always comes back, so a reader polls with the last one it got and never skips a change.
+   */
+  async changes(orgId: string, query: CalendarChangesQuery): Promise<CalendarChangePage> {
+    const after = query.cursor ?? '0';
+    const rows = await this.repo.changesAfter(orgId, after, query.limit + 1);
+    const items = rows.slice(0, query.limit);
+    const eventIds = [
+      ...new Set(items.filter((r) => r.change !== 'deleted').map((r) => r.eventId)),
+    ];
+    const events = new Map(
+      (await this.toContracts(orgId, await this.repo.eventsByIds(orgId, eventIds))).map((e) => [
+        e.id,
+        e,
+      ]),
+    );
+    return {
+      items: items.map((r) => ({
+        sequence: String(r.sequence),
+        change: r.change,
+        eventId: r.eventId,
+        at: r.at.toISOString(),
+        event: r.change === 'deleted' ? null : (events.get(r.eventId) ?? null),
+      })),
+      nextCursor: items.length > 0 ? String(items[items.length - 1]?.sequence) : after,
+      hasMore: rows.length > query.limit,
+    };
+  }
+
+  /** Every member's calendar channel (admin console), keyset-paged by member id. */
+  async channels(orgId: string, query: PageQuery): Promise<CalendarChannelStatusPage> {
+    const after = decodeCursor(CHANNELS_LIST, query.cursor);
+    const all = await this.mailboxes.listAll(orgId);
+    const rows = all
+      .filter((m) => after === undefined || m.roxUserId > after)
+      .slice(0, query.limit + 1);
+    const page = keysetPage(rows, query.limit, CHANNELS_LIST, (m) => m.roxUserId);
+    const ids = page.items.map((m) => m.roxUserId);
+    const channels = new Map(
+      (await this.repo.listChannels(orgId, ids)).map((c) => [c.roxUserId, c]),
+    );
+    const counts = await this.repo.linkCounts(orgId, ids);
+    const restricted = await this.scope.restrictedUsers(orgId);
+    return {
+      items: page.items.map((m) =>
+        this.status(m, channels.get(m.roxUserId) ?? null, counts.get(m.roxUserId) ?? 0, restricted),
+      ),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** "My sync status": the caller's calendar channel and the last events synced. */
+  async mine(caller: Caller): Promise<MyCalendarSync> {
+    const mailbox = await this.mailboxes.find(caller.orgId, caller.roxUserId);
+    if (!mailbox) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
+        'not_found',
+        'You are not a member of this org.',
+      );
+    }
+    const channel = await this.repo.findChannel(caller.orgId, caller.roxUserId);
+    const count = await this.repo.countLinks(caller.orgId, caller.roxUserId);
+    const recent = await this.repo.recentMemberEvents(
+      caller.orgId,
+      caller.roxUserId,
+      RECENT_EVENTS,
+    );
+    return {
+      channel: this.status(mailbox, channel, count, await this.scope.restrictedUsers(caller.orgId)),
+      recentEvents: await this.toContracts(caller.orgId, recent),
+    };
+  }
+
+  /** X-8: stage, status, reason, next action, last success and cursor age of one channel. */
+  status(
+    mailbox: Mailbox,
+    channel: CalendarChannel | null,
+    eventCount: number,
+    restricted: ReadonlySet<string>,
+  ): CalendarChannelStatus {
+    const now = this.clock.now();
+    const base = {
+      roxUserId: mailbox.roxUserId,
+      email: mailbox.email,
+      inScope: isCalendarTarget(mailbox, restricted),
+      level: mailbox.calendarEffective,
+      stage: channel?.stage ?? 'never',
+      lastSuccessAt: channel?.lastSyncAt?.toISOString() ?? null,
+      cursorAgeHours: channel?.cursorAt
+        ? Math.round(((now.getTime() - channel.cursorAt.getTime()) / 3_600_000) * 10) / 10
+        : null,
+      window:
+        channel?.windowStart && channel.windowEnd
+          ? { start: channel.windowStart.toISOString(), end: channel.windowEnd.toISOString() }
+          : null,
+      eventCount,
+      lastCounts: channel?.lastCounts ?? { added: 0, updated: 0, removed: 0, total: 0 },
+    };
+    if (!base.inScope) {
+      return {
+        ...base,
+        status: 'not_in_scope',
+        reason: mailbox.calendarReason,
+        nextAction: mailbox.calendarNextAction,
+      };
+    }
+    const code = channel?.lastErrorCode ?? null;
+    switch (code) {
+      case CalendarErrorCode.CALENDAR_BLOCKED_BY_ACCESS_POLICY:
+        return {
+          ...base,
+          status: 'blocked_by_access_policy',
+          reason: 'Exchange’s application access policy keeps Rox out of this mailbox.',
+          nextAction:
+            'Add the mailbox to the access-policy group (Settings → access-policy script); sync resumes by itself.',
+        };
+      case CalendarErrorCode.CALENDAR_NO_MAILBOX:
+        return {
+          ...base,
+          status: 'no_mailbox',
+          reason: 'The Microsoft 365 user has no Exchange Online mailbox.',
+          nextAction: 'Give the user an Exchange Online licence; sync resumes by itself.',
+        };
+      case CalendarErrorCode.CALENDAR_GRAPH_THROTTLED:
+        if (channel?.stage !== 'ok')
+          return {
+            ...base,
+            status: 'throttled',
+            reason: 'Microsoft Graph is throttling this mailbox.',
+            nextAction: channel?.retryAt
+              ? `Nothing: it resumes after ${channel.retryAt.toISOString()}.`
+              : 'Nothing: it resumes by itself.',
+          };
+        break;
+      case SyncErrorCode.SYNC_JOB_STALE:
+        if (channel?.stage !== 'ok')
+          return {
+            ...base,
+            status: 'stale',
+            reason: 'The last sync stopped without finishing; it was queued again.',
+            nextAction: null,
+          };
+        break;
+      default:
+        break;
+    }
+    switch (channel?.stage ?? 'never') {
+      case 'never':
+      case 'queued':
+        return { ...base, status: 'pending', reason: code, nextAction: null };
+      case 'running':
+        return { ...base, status: 'syncing', reason: null, nextAction: null };
+      case 'ok':
+        return { ...base, status: 'ok', reason: null, nextAction: null };
+      case 'failed':
+        return {
+          ...base,
+          status: 'failed',
+          reason: code,
+          nextAction: 'Check the mailbox and the org-wide grant, then wait for the next cycle.',
+        };
+    }
+  }
+
+  private async toContracts(
+    orgId: string,
+    rows: readonly CalendarEvent[],
+  ): Promise<CalendarEventContract[]> {
+    const links = await this.repo.linksOfEvents(
+      orgId,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) =>
+      toCalendarEventContract(
+        row,
+        links.filter((l) => l.eventId === row.id),
+      ),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
+
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { CalendarJobs } from './calendar-jobs.service';
+import { CALENDAR_CYCLE_CRON, STALE_CHANNEL_CRON } from './calendar.constants';
+
+/** Crons that only enqueue keyed jobs; the processor does the work. */
+@Injectable()
+export class CalendarSyncScheduler {
+  private readonly logger = new Logger(CalendarSyncScheduler.name);
+
+  constructor(
+    // CreateRequestContext finds the ORM through this property.
+    private readonly orm: MikroORM,
+    private readonly connections: ConnectionReader,
+    private readonly jobs: CalendarJobs,
+  ) {}
+
+  /** One cycle per connected org (scope purge, then a sync per in-scope mailbox). */
+  @Cron(CALENDAR_CYCLE_CRON, { name: 'calendar.cycle' })
+  @CreateRequestContext()
+  async enqueueCycles(): Promise<number> {
+    let queued = 0;
+    for (const { orgId } of await this.connections.connectedOrgs()) {
+      try {
+        await this.jobs.enqueueRefresh(orgId);
+        queued += 1;
+      } catch (error) {
+        this.logger.error({ orgId, err: error }, 'could not enqueue the calendar cycle');
+      }
+    }
+    return queued;
+  }
+
+  @Cron(STALE_CHANNEL_CRON, { name: 'calendar.requeue-stale' })
+  @CreateRequestContext()
+  async requeueStale(): Promise<number> {
+    const requeued = await this.jobs.requeueStale();
+    if (requeued.length > 0) this.logger.warn({ requeued }, 'stale calendar channels queued again');
+    return requeued.length;
+  }
+}

@@ -1,0 +1,529 @@
+import { randomUUID } from 'node:crypto';
+
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { type PageCounts } from '../platform/sync/sync-channel';
+import { fieldsDiffer, type EventCopy } from './calendar.mapper';
+import { CalendarChangeEntry } from './entities/calendar-change.entity';
+import { CalendarChannel } from './entities/calendar-channel.entity';
+import { CalendarEventLink } from './entities/calendar-event-link.entity';
+import { CalendarEvent } from './entities/calendar-event.entity';
+import { CalendarSeries, type SeriesFields } from './entities/calendar-series.entity';
+
+type Change = 'created' | 'updated' | 'deleted';
+
+/** A window the channel's delta token covers. */
+export interface SyncWindow {
+  start: Date;
+  end: Date;
+}
+
+/** What one delta page brings for one mailbox. */
+export interface CalendarPageInput {
+  masters: { graphId: string; changeKey: string | null; fields: SeriesFields }[];
+  copies: EventCopy[];
+  removedIds: string[];
+}
+
+/** The result of applying a page: counts, and masters whose changeKey moved. */
+export interface CalendarPageResult extends PageCounts {
+  changedMasterIds: string[];
+}
+
+// Lists go to SQL as one JSON parameter (the query builder would expand an array into a list).
+const TEXT_LIST = `array(select json_array_elements_text(?::json))`;
+const UUID_LIST = `array(select json_array_elements_text(?::json)::uuid)`;
+const list = (values: readonly string[]) => JSON.stringify(values);
+
+// One lock per org for the change feed: sequences are taken in commit order within an org.
+const FEED_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('calendar_change:' || ?))`;
+
+/** Every query of the calendar feature. */
+@Injectable()
+export class CalendarRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  // ---- channels ------------------------------------------------------------------------------
+
+  async channel(orgId: string, roxUserId: string): Promise<CalendarChannel> {
+    return (
+      (await this.em.findOne(CalendarChannel, { orgId, roxUserId })) ??
+      new CalendarChannel(orgId, roxUserId)
+    );
+  }
+
+  findChannel(orgId: string, roxUserId: string): Promise<CalendarChannel | null> {
+    return this.em.findOne(CalendarChannel, { orgId, roxUserId });
+  }
+
+  async saveChannel(channel: CalendarChannel): Promise<void> {
+    await this.em.persistAndFlush(channel);
+  }
+
+  listChannels(orgId: string, roxUserIds?: readonly string[]): Promise<CalendarChannel[]> {
+    return this.em.find(
+      CalendarChannel,
+      roxUserIds ? { orgId, roxUserId: { $in: [...roxUserIds] } } : { orgId },
+      { orderBy: { roxUserId: 'asc' } },
+    );
+  }
+
+  /** Channels running, or queued and not started, since before `before` (stale candidates). */
+  channelsBusySince(before: Date): Promise<CalendarChannel[]> {
+    return this.em.find(CalendarChannel, {
+      $or: [
+        { stage: 'running', startedAt: { $lt: before } },
+        { stage: 'queued', queuedAt: { $lt: before } },
+      ],
+    });
+  }
+
+  // ---- series masters ------------------------------------------------------------------------
+
+  async seriesByIds(
+    orgId: string,
+    roxUserId: string,
+    graphIds: readonly string[],
+  ): Promise<Map<string, CalendarSeries>> {
+    if (graphIds.length === 0) return new Map();
+    const rows = await this.em.find(CalendarSeries, {
+      orgId,
+      roxUserId,
+      graphId: { $in: [...new Set(graphIds)] },
+    });
+    return new Map(rows.map((r) => [r.graphId, r]));
+  }
+
+  // ---- pages ---------------------------------------------------------------------------------
+
+  /**
+   * Commits one page of one mailbox in one transaction: masters, copies (deduped into Rox
+   * events by key, one link per mailbox), removals, and the feed rows of what changed. A copy
+   * whose changeKey is the one stored is only marked seen: no update, no feed row.
+   */
+  async applyPage(
+    orgId: string,
+    roxUserId: string,
+    page: CalendarPageInput,
+    window: SyncWindow,
+    round: number,
+    now: Date,
+  ): Promise<CalendarPageResult> {
+    return this.em.transactional(async (em) => {
+      const result: CalendarPageResult = { added: 0, updated: 0, removed: 0, changedMasterIds: [] };
+      const changes = new Map<string, Change>();
+      const note = (eventId: string, change: Change) => {
+        const before = changes.get(eventId);
+        // created + updated in one page is still "created"; anything + deleted is "deleted".
+        if (before === 'created' && change === 'updated') return;
+        changes.set(eventId, change);
+      };
+
+      // Masters: kept for hydration; a new changeKey asks for the series to be reconciled.
+      const known = await this.seriesByIdsIn(
+        em,
+        orgId,
+        roxUserId,
+        page.masters.map((m) => m.graphId),
+      );
+      for (const master of page.masters) {
+        const row = known.get(master.graphId);
+        if (row) {
+          if (row.changeKey !== master.changeKey) result.changedMasterIds.push(master.graphId);
+          row.changeKey = master.changeKey;
+          row.fields = master.fields;
+          row.seenRound = Math.max(row.seenRound, round);
+        } else {
+          const created = new CalendarSeries({
+            orgId,
+            roxUserId,
+            graphId: master.graphId,
+            fields: master.fields,
+            seenRound: round,
+          });
+          created.changeKey = master.changeKey;
+          em.persist(created);
+        }
+      }
+
+      // Copies: the last copy of an id in the page wins.
+      const latest = new Map<string, EventCopy>();
+      for (const copy of page.copies) latest.set(copy.graphId, copy);
+      const ids = [...latest.keys()];
+      const links = ids.length
+        ? await em.find(CalendarEventLink, { orgId, roxUserId, graphId: { $in: ids } })
+        : [];
+      const linkOf = new Map(links.map((l) => [l.graphId, l]));
+      const keys = [...new Set([...latest.values()].map((c) => c.dedupeKey))];
+      const events = keys.length
+        ? await em.find(CalendarEvent, { orgId, dedupeKey: { $in: keys } })
+        : [];
+      const eventOf = new Map(events.map((e) => [e.dedupeKey, e]));
+      const orphanCandidates = new Set<string>();
+
+      for (const copy of latest.values()) {
+        const link = linkOf.get(copy.graphId);
+        let event = eventOf.get(copy.dedupeKey);
+        if (link && event && link.eventId === event.id && link.changeKey === copy.changeKey) {
+          // Unchanged in Outlook (e.g. replayed page): seen, nothing else.
+          link.seenRound = Math.max(link.seenRound, round);
+          continue;
+        }
+        if (!event) {
+          event = new CalendarEvent({
+            id: randomUUID(),
+            orgId,
+            dedupeKey: copy.dedupeKey,
+            startAt: copy.fields.startAt,
+            endAt: copy.fields.endAt,
+            updatedAt: now,
+          });
+          Object.assign(event, copy.fields, { isFromOrganizer: copy.isOrganizer });
+          em.persist(event);
+          eventOf.set(copy.dedupeKey, event);
+          note(event.id, 'created');
+        } else if (copy.isOrganizer || !event.isFromOrganizer) {
+          // The organiser's copy wins over attendees' copies of the same meeting.
+          if (fieldsDiffer(event, copy.fields)) {
+            Object.assign(event, copy.fields, { updatedAt: now });
+            note(event.id, 'updated');
+            result.updated += 1;
+          } else if (copy.fields.bodySealed !== null) {
+            event.bodySealed = copy.fields.bodySealed;
+          }
+          event.isFromOrganizer = copy.isOrganizer || event.isFromOrganizer;
+        }
+        if (link) {
+          if (link.eventId !== event.id) orphanCandidates.add(link.eventId);
+          link.eventId = event.id;
+          link.seriesMasterId = copy.seriesMasterId;
+          link.changeKey = copy.changeKey;
+          link.isOrganizer = copy.isOrganizer;
+          link.response = copy.response;
+          link.startAt = copy.fields.startAt;
+          link.seenRound = Math.max(link.seenRound, round);
+        } else {
+          const created = new CalendarEventLink({
+            orgId,
+            roxUserId,
+            graphId: copy.graphId,
+            eventId: event.id,
+            startAt: copy.fields.startAt,
+            seenRound: round,
+          });
+          created.seriesMasterId = copy.seriesMasterId;
+          created.changeKey = copy.changeKey;
+          created.isOrganizer = copy.isOrganizer;
+          created.response = copy.response;
+          em.persist(created);
+          result.added += 1;
+        }
+      }
+      await em.flush();
+
+      // A single event turned into a series keeps its id as the master: its old copy goes.
+      const masterIds = page.masters.map((m) => m.graphId);
+      if (masterIds.length > 0) {
+        const superseded = await this.unlink(
+          em,
+          orgId,
+          roxUserId,
+          `graph_id = any(${TEXT_LIST})`,
+          [list(masterIds)],
+          window,
+        );
+        result.removed += superseded.length;
+        for (const id of superseded) orphanCandidates.add(id);
+      }
+      // Removals: a removed master takes its instances along.
+      const removedIds = page.removedIds.filter((id) => !latest.has(id));
+      if (removedIds.length > 0) {
+        await em.nativeDelete(CalendarSeries, { orgId, roxUserId, graphId: { $in: removedIds } });
+        const gone = await this.unlink(
+          em,
+          orgId,
+          roxUserId,
+          `(graph_id = any(${TEXT_LIST}) or series_master_id = any(${TEXT_LIST}))`,
+          [list(removedIds), list(removedIds)],
+          window,
+        );
+        result.removed += gone.length;
+        for (const id of gone) orphanCandidates.add(id);
+      }
+      for (const id of await this.deleteOrphans(em, orgId, [...orphanCandidates]))
+        note(id, 'deleted');
+      await this.appendFeed(em, orgId, changes, now);
+      return result;
+    });
+  }
+
+  /**
+   * After a full round: links of the mailbox not seen in it and starting inside the window go
+   * (set difference); links outside the window stay as history. Returns how many went.
+   */
+  async reconcile(
+    orgId: string,
+    roxUserId: string,
+    round: number,
+    window: SyncWindow,
+    now: Date,
+  ): Promise<number> {
+    return this.em.transactional(async (em) => {
+      await em.nativeDelete(CalendarSeries, { orgId, roxUserId, seenRound: { $lt: round } });
+      const gone = await this.unlink(em, orgId, roxUserId, `seen_round < ?`, [round], window);
+      const deleted = await this.deleteOrphans(em, orgId, gone);
+      await this.appendFeed(em, orgId, new Map(deleted.map((id) => [id, 'deleted' as const])), now);
+      return gone.length;
+    });
+  }
+
+  /** A changed master's instances: links of the series in the window that Graph no longer lists go. */
+  async reconcileSeries(
+    orgId: string,
+    roxUserId: string,
+    masterId: string,
+    keepGraphIds: readonly string[],
+    window: SyncWindow,
+    now: Date,
+  ): Promise<number> {
+    return this.em.transactional(async (em) => {
+      const gone = await this.unlink(
+        em,
+        orgId,
+        roxUserId,
+        `series_master_id = ? and not (graph_id = any(${TEXT_LIST}))`,
+        [masterId, list(keepGraphIds)],
+        window,
+      );
+      const deleted = await this.deleteOrphans(em, orgId, gone);
+      await this.appendFeed(em, orgId, new Map(deleted.map((id) => [id, 'deleted' as const])), now);
+      return gone.length;
+    });
+  }
+
+  /** Members holding links or a channel: whoever a scope cycle may have to purge. */
+  async syncedMembers(orgId: string): Promise<string[]> {
+    const rows = await this.em.execute<{ rox_user_id: string }[]>(
+      `select rox_user_id from calendar_channel where org_id = ?
+       union select distinct rox_user_id from calendar_event_link where org_id = ?`,
+      [orgId, orgId],
+    );
+    return rows.map((r) => r.rox_user_id);
+  }
+
+  countLinks(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.count(CalendarEventLink, { orgId, roxUserId });
+  }
+
+  async linkCounts(orgId: string, roxUserIds: readonly string[]): Promise<Map<string, number>> {
+    if (roxUserIds.length === 0) return new Map();
+    const rows = await this.em.execute<{ rox_user_id: string; n: number }[]>(
+      `select rox_user_id, count(*)::int as n from calendar_event_link
+        where org_id = ? and rox_user_id = any(${TEXT_LIST}) group by rox_user_id`,
+      [orgId, list(roxUserIds)],
+    );
+    return new Map(rows.map((r) => [r.rox_user_id, r.n]));
+  }
+
+  // ---- purges --------------------------------------------------------------------------------
+
+  /** Everything one mailbox brought (links, masters, its channel); events it alone held go too. */
+  async purgeMailbox(
+    orgId: string,
+    roxUserId: string,
+    now: Date,
+  ): Promise<{ links: number; events: number; series: number; channels: number }> {
+    return this.em.transactional(async (em) => {
+      const rows = await em.execute<{ event_id: string }[]>(
+        `delete from calendar_event_link where org_id = ? and rox_user_id = ? returning event_id`,
+        [orgId, roxUserId],
+      );
+      const deleted = await this.deleteOrphans(
+        em,
+        orgId,
+        rows.map((r) => r.event_id),
+      );
+      await this.appendFeed(em, orgId, new Map(deleted.map((id) => [id, 'deleted' as const])), now);
+      const series = await em.nativeDelete(CalendarSeries, { orgId, roxUserId });
+      const channels = await em.nativeDelete(CalendarChannel, { orgId, roxUserId });
+      return { links: rows.length, events: deleted.length, series, channels };
+    });
+  }
+
+  purgeOrgTable(
+    orgId: string,
+    table:
+      | 'calendar_event'
+      | 'calendar_event_link'
+      | 'calendar_series'
+      | 'calendar_channel'
+      | 'calendar_change',
+  ): Promise<number> {
+    const entity = {
+      calendar_event: CalendarEvent,
+      calendar_event_link: CalendarEventLink,
+      calendar_series: CalendarSeries,
+      calendar_channel: CalendarChannel,
+      calendar_change: CalendarChangeEntry,
+    }[table];
+    return this.em.nativeDelete(entity, { orgId });
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  /** A member's events overlapping [from, to), keyset-paged on (start, id). */
+  memberEvents(
+    orgId: string,
+    roxUserId: string,
+    range: { from: Date; to: Date },
+    after: { startAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<CalendarEvent[]> {
+    const params: unknown[] = [orgId, roxUserId, range.to, range.from];
+    let keyset = '';
+    if (after) {
+      keyset = 'and (e.start_at, e.id) > (?, ?::uuid)';
+      params.push(after.startAt, after.id);
+    }
+    params.push(limit);
+    return this.em
+      .execute<Record<string, unknown>[]>(
+        `select e.id from calendar_event e
+           join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
+          where e.org_id = ? and l.rox_user_id = ? and e.start_at < ? and e.end_at > ? ${keyset}
+          order by e.start_at, e.id limit ?`,
+        params,
+      )
+      .then((rows) =>
+        this.eventsByIds(
+          orgId,
+          rows.map((r) => String(r.id)),
+        ),
+      );
+  }
+
+  /** The most recently updated events of a member. */
+  async recentMemberEvents(
+    orgId: string,
+    roxUserId: string,
+    limit: number,
+  ): Promise<CalendarEvent[]> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `select e.id from calendar_event e
+         join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
+        where e.org_id = ? and l.rox_user_id = ? order by e.updated_at desc, e.id limit ?`,
+      [orgId, roxUserId, limit],
+    );
+    const byId = new Map(
+      (
+        await this.eventsByIds(
+          orgId,
+          rows.map((r) => r.id),
+        )
+      ).map((e) => [e.id, e]),
+    );
+    return rows.map((r) => byId.get(r.id)).filter((e): e is CalendarEvent => e !== undefined);
+  }
+
+  async eventsByIds(orgId: string, ids: readonly string[]): Promise<CalendarEvent[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.em.find(CalendarEvent, { orgId, id: { $in: [...ids] } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id)).filter((e): e is CalendarEvent => e !== undefined);
+  }
+
+  linksOfEvents(orgId: string, eventIds: readonly string[]): Promise<CalendarEventLink[]> {
+    if (eventIds.length === 0) return Promise.resolve([]);
+    return this.em.find(
+      CalendarEventLink,
+      { orgId, eventId: { $in: [...eventIds] } },
+      { orderBy: { roxUserId: 'asc' } },
+    );
+  }
+
+  /** The org's feed after `afterSequence`, in sequence (= commit) order. */
+  changesAfter(
+    orgId: string,
+    afterSequence: string,
+    limit: number,
+  ): Promise<CalendarChangeEntry[]> {
+    return this.em.find(
+      CalendarChangeEntry,
+      { orgId, sequence: { $gt: afterSequence } },
+      { orderBy: { sequence: 'asc' }, limit },
+    );
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async seriesByIdsIn(
+    em: EntityManager,
+    orgId: string,
+    roxUserId: string,
+    graphIds: readonly string[],
+  ): Promise<Map<string, CalendarSeries>> {
+    if (graphIds.length === 0) return new Map();
+    const rows = await em.find(CalendarSeries, {
+      orgId,
+      roxUserId,
+      graphId: { $in: [...graphIds] },
+    });
+    return new Map(rows.map((r) => [r.graphId, r]));
+  }
+
+  // Deletes the mailbox's links matching `where` that start inside the window; returns their
+  // event ids. Links outside the window stay: an event that slid out is history, not deleted.
+  private async unlink(
+    em: EntityManager,
+    orgId: string,
+    roxUserId: string,
+    where: string,
+    params: unknown[],
+    window: SyncWindow,
+  ): Promise<string[]> {
+    const rows = await em.execute<{ event_id: string }[]>(
+      `delete from calendar_event_link
+        where org_id = ? and rox_user_id = ? and ${where} and start_at >= ? and start_at < ?
+        returning event_id`,
+      [orgId, roxUserId, ...params, window.start, window.end],
+    );
+    return rows.map((r) => r.event_id);
+  }
+
+  // Events among `candidates` no mailbox links any more are deleted; returns their ids.
+  private async deleteOrphans(
+    em: EntityManager,
+    orgId: string,
+    candidates: readonly string[],
+  ): Promise<string[]> {
+    if (candidates.length === 0) return [];
+    const rows = await em.execute<{ id: string }[]>(
+      `delete from calendar_event e
+        where e.org_id = ? and e.id = any(${UUID_LIST})
+          and not exists (select 1 from calendar_event_link l where l.org_id = e.org_id and l.event_id = e.id)
+        returning e.id`,
+      [orgId, list([...new Set(candidates)])],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  private async appendFeed(
+    em: EntityManager,
+    orgId: string,
+    changes: ReadonlyMap<string, Change>,
+    now: Date,
+  ): Promise<void> {
+    if (changes.size === 0) return;
+    // Taken last, just before the inserts, and held to commit: sequence order = commit order.
+    await em.execute(FEED_LOCK_SQL, [orgId]);
+    const values = [...changes.entries()];
+    await em.execute(
+      `insert into calendar_change (org_id, event_id, change, at)
+       select ?, (x.value->>0)::uuid, x.value->>1, ?
+         from json_array_elements(?::json) with ordinality as x(value, n)
+        order by x.n`,
+      [orgId, now, JSON.stringify(values)],
+    );
+  }
+}

@@ -1,0 +1,427 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { type CalendarEvent } from '@rox365/contracts';
+import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { calendarChannels, calendarCycle } from '../support/calendar-env';
+import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import { newOrgId } from '../support/test-env';
+
+const MEGAN = DEMO_TENANT.users.member;
+const ISAIAH = DEMO_TENANT.users.globalAdmin;
+const ZOE = DEMO_TENANT.users.unicode;
+const BIANCA = DEMO_TENANT.users.privilegedRoleAdmin;
+const DAY = 86_400_000;
+
+/**
+ * Outlook → Rox over the org-wide connection, against the emulator with a real worker,
+ * Postgres and Redis: criteria X-5, X-7, CAL-R1, R2, R4, R5, R7, R8, R9, R10, W6 (pull side)
+ * and leaving scope.
+ */
+describe('calendar pull (Outlook → Rox)', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  let worker: INestApplicationContext;
+  let graph: BoundGraphClient;
+  const userIds = new Map<string, string>();
+
+  const cycle = () => calendarCycle(env, worker, org.orgId);
+  const window = () => {
+    const now = Date.now();
+    return {
+      from: new Date(now - 89 * DAY).toISOString(),
+      to: new Date(now + 364 * DAY).toISOString(),
+    };
+  };
+  const eventsOf = async (roxUserId: string): Promise<CalendarEvent[]> => {
+    const all: CalendarEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const { from, to } = window();
+      const res = await env.api
+        .http()
+        .get(`/api/v1/calendar/members/${roxUserId}/events`)
+        .query({ from, to, limit: 200, ...(cursor ? { cursor } : {}) })
+        .set('authorization', `Bearer ${org.service}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      all.push(...(res.body.items as CalendarEvent[]));
+      cursor = res.body.nextCursor as string | null;
+    } while (cursor);
+    return all;
+  };
+  const changes = async (cursor: string) => {
+    const res = await env.api
+      .http()
+      .get('/api/v1/calendar/changes')
+      .query({ cursor, limit: 500 })
+      .set('authorization', `Bearer ${org.service}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as {
+      items: { sequence: string; change: string; eventId: string; event: CalendarEvent | null }[];
+      nextCursor: string;
+    };
+  };
+  const feedEnd = async () => {
+    let cursor = '0';
+    for (;;) {
+      const page = await changes(cursor);
+      if (page.nextCursor === cursor) return cursor;
+      cursor = page.nextCursor;
+    }
+  };
+  const sql = <T extends object>(query: string, params: unknown[] = []) =>
+    env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
+  const writesByRox = async () =>
+    (await env.emu.control.requests({ pathContains: '/events' })).filter(
+      (r) => r.method !== 'GET' && !r.path.includes('/_emulator'),
+    );
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator();
+    worker = await env.api.startWorker();
+    org = await orgTokens(env, newOrgId());
+    await seedMembers(env, org, [
+      { roxUserId: 'megan', email: MEGAN },
+      { roxUserId: 'isaiah', email: ISAIAH },
+      { roxUserId: 'zoe', email: ZOE },
+      { roxUserId: 'bianca', email: BIANCA },
+      { roxUserId: 'ghost', email: 'ghost@contoso.com' },
+    ]);
+    expect(
+      await connectOrg(env, org, {
+        settings: { calendarAccess: 'read', emailAccess: 'off', restrictedUsers: [BIANCA] },
+      }),
+    ).toBe('connected');
+    await syncFinished(env, org, null);
+    const override = await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/zoe')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: 'off', emailAccess: null });
+    expect(override.status).toBe(200);
+    await mailboxesSettled(env, org.orgId);
+    const members = await env.api
+      .http()
+      .get('/api/v1/orgwide/members?limit=200')
+      .set('authorization', `Bearer ${org.admin}`);
+    for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
+      if (m.directoryUserId) userIds.set(m.roxUserId, m.directoryUserId);
+    graph = new MicrosoftGraph({
+      authorityHost: env.emu.authorityHost,
+      graphBaseUrl: env.emu.graphBaseUrl,
+      clientId: env.emu.apps.orgwide.clientId,
+      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
+    }).forTenant(env.tenantId);
+    await env.emu.control.clearRequests();
+    await env.emu.control.clearInvitations(env.tenantId);
+    await cycle();
+  });
+  afterAll(() => env.close());
+
+  it('reads every in-scope mailbox over the window with the required headers, and never the others (CAL-R1, X-5, X-7)', async () => {
+    const deltas = await env.emu.control.requests({ pathContains: '/calendarView/delta' });
+    expect(deltas.length).toBeGreaterThan(0);
+    const mailboxes = new Set(deltas.map((r) => r.mailbox));
+    expect(mailboxes).toEqual(new Set([userIds.get('megan'), userIds.get('isaiah')]));
+    for (const r of deltas) {
+      expect(r.prefer ?? '').toMatch(/IdType="ImmutableId"/);
+      expect(r.prefer ?? '').toMatch(/odata\.maxpagesize=100/);
+      expect(r.prefer ?? '').toMatch(/outlook\.timezone="UTC"/);
+    }
+    const first = deltas.find((r) => r.query.includes('startDateTime'));
+    expect(decodeURIComponent(first?.query ?? '')).toMatch(
+      /startDateTime=\d{4}-\d\d-\d\dT00:00:00\.000Z/,
+    );
+    for (const outsider of ['zoe', 'bianca']) {
+      const id = userIds.get(outsider) ?? 'missing';
+      expect(await env.emu.control.requests({ pathContains: `/users/${id}` })).toEqual([]);
+    }
+    const channels = await calendarChannels(env, org);
+    expect(channels.get('megan')).toMatchObject({ status: 'ok', stage: 'ok', inScope: true });
+    expect(channels.get('zoe')).toMatchObject({ status: 'not_in_scope', eventCount: 0 });
+    expect(channels.get('bianca')).toMatchObject({ status: 'not_in_scope' });
+    expect(channels.get('ghost')).toMatchObject({ status: 'not_in_scope' });
+    expect(channels.get('megan')?.cursorAgeHours).toBe(0);
+    const stored = await sql<{ delta_link: string }>(
+      'select delta_link from calendar_channel where org_id = ? and rox_user_id = ?',
+      [org.orgId, 'megan'],
+    );
+    expect(stored[0]?.delta_link).toMatch(/^https:\/\/.*calendarView\/delta\?.*deltatoken=/i);
+  });
+
+  it('holds exactly what Outlook shows: occurrences hydrated from the master, exceptions with their own fields, no master row (CAL-R1, CAL-R2)', async () => {
+    const { from, to } = window();
+    const truth = await graph.listAll<{ id: string; type: string; subject: string }>(
+      graph.url(`/users/${userIds.get('megan')}/calendarView`, {
+        startDateTime: from,
+        endDateTime: to,
+        $top: 500,
+      }),
+    );
+    const mine = await eventsOf('megan');
+    expect(mine).toHaveLength(truth.length);
+    const standup = mine.filter((e) => e.subject?.startsWith('Daily stand-up'));
+    expect(standup.some((e) => e.kind === 'occurrence' && e.subject === 'Daily stand-up')).toBe(
+      true,
+    );
+    const moved = standup.find((e) => e.kind === 'exception');
+    expect(moved?.subject).toBe('Daily stand-up (moved)');
+    for (const occurrence of standup.filter((e) => e.kind === 'occurrence')) {
+      expect(occurrence.joinUrl).toBeTruthy();
+      expect(occurrence.organizer).toBeTruthy();
+      expect(occurrence.seriesICalUId).toBeTruthy();
+    }
+    expect(new Set(mine.map((e) => e.id)).size).toBe(mine.length);
+  });
+
+  it('syncs nothing back: zero writes and zero invitations during the initial sync (CAL-W6, pull side)', async () => {
+    expect(await writesByRox()).toEqual([]);
+    expect(await env.emu.control.invitations(env.tenantId)).toEqual({});
+  });
+
+  it('a replayed round changes nothing and emits no feed entry (CAL-R10)', async () => {
+    const cursor = await feedEnd();
+    await sql('update calendar_channel set delta_link = null where org_id = ?', [org.orgId]);
+    await cycle();
+    expect((await changes(cursor)).items).toEqual([]);
+  });
+
+  it('one meeting with two in-scope mailboxes is one Rox event with two links (CAL-R7)', async () => {
+    const created = await graph.request<{ id: string; iCalUId: string }>(
+      `/users/${userIds.get('megan')}/events`,
+      {
+        method: 'POST',
+        body: {
+          subject: 'Dedupe review',
+          start: {
+            dateTime: new Date(Date.now() + 3 * DAY).toISOString().slice(0, 19),
+            timeZone: 'UTC',
+          },
+          end: {
+            dateTime: new Date(Date.now() + 3 * DAY + 3_600_000).toISOString().slice(0, 19),
+            timeZone: 'UTC',
+          },
+          attendees: [{ emailAddress: { address: ISAIAH }, type: 'required' }],
+        },
+      },
+    );
+    await cycle();
+    const megan = (await eventsOf('megan')).filter((e) => e.subject === 'Dedupe review');
+    const isaiah = (await eventsOf('isaiah')).filter((e) => e.subject === 'Dedupe review');
+    expect(megan).toHaveLength(1);
+    expect(isaiah.map((e) => e.id)).toEqual(megan.map((e) => e.id));
+    expect(megan[0]?.iCalUId).toBe(created.body?.iCalUId);
+    expect(megan[0]?.mailboxes.map((m) => [m.roxUserId, m.isOrganizer]).sort()).toEqual([
+      ['isaiah', false],
+      ['megan', true],
+    ]);
+  });
+
+  it('deleted is removed, cancelled stays cancelled, and the feed says so in order (CAL-R4)', async () => {
+    const cursor = await feedEnd();
+    const single = (await eventsOf('megan')).find(
+      (e) =>
+        e.kind === 'single' && e.mailboxes.length === 1 && !e.isAllDay && e.status === 'confirmed',
+    );
+    const copy = await sql<{ graph_id: string }>(
+      'select graph_id from calendar_event_link where org_id = ? and event_id = ?',
+      [org.orgId, single?.id],
+    );
+    await env.emu.control.deleteEvent(env.tenantId, MEGAN, copy[0]?.graph_id ?? '');
+    const meeting = (await eventsOf('megan')).find((e) => e.subject === 'Dedupe review');
+    const organizerCopy = await sql<{ graph_id: string }>(
+      'select graph_id from calendar_event_link where org_id = ? and event_id = ? and rox_user_id = ?',
+      [org.orgId, meeting?.id, 'megan'],
+    );
+    await env.emu.control.cancelEvent(env.tenantId, MEGAN, organizerCopy[0]?.graph_id ?? '');
+    await cycle();
+    expect((await eventsOf('megan')).map((e) => e.id)).not.toContain(single?.id);
+    const cancelled = (await eventsOf('isaiah')).find((e) => e.id === meeting?.id);
+    expect(cancelled?.status).toBe('cancelled');
+    expect(cancelled?.mailboxes.map((m) => m.roxUserId)).toContain('isaiah');
+    const feed = (await changes(cursor)).items;
+    expect(feed.find((c) => c.eventId === single?.id)?.change).toBe('deleted');
+    expect(feed.find((c) => c.eventId === meeting?.id)).toMatchObject({
+      change: 'updated',
+      event: { status: 'cancelled' },
+    });
+    const sequences = feed.map((c) => BigInt(c.sequence));
+    expect([...sequences].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequences);
+  });
+
+  it('an expired token (410), even mid-round, restarts the window and reconciles by set difference (CAL-R5)', async () => {
+    const before = await eventsOf('megan');
+    const doomed = before.find(
+      (e) => e.kind === 'single' && e.mailboxes.length === 1 && e.status === 'confirmed',
+    );
+    const [link] = await sql<{ graph_id: string }>(
+      'select graph_id from calendar_event_link where org_id = ? and event_id = ?',
+      [org.orgId, doomed?.id],
+    );
+    await env.emu.control.expireDeltaTokens(env.tenantId, {
+      resource: 'events',
+      user: userIds.get('megan'),
+    });
+    await env.emu.control.deleteEvent(env.tenantId, MEGAN, link?.graph_id ?? '');
+    const start = new Date(Date.now() + 5 * DAY).toISOString().slice(0, 19);
+    const end = new Date(Date.now() + 5 * DAY + 1_800_000).toISOString().slice(0, 19);
+    await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'After expiry',
+      start,
+      end,
+      timeZone: 'UTC',
+    });
+    await env.emu.control.clearRequests();
+    await cycle();
+    const after = await eventsOf('megan');
+    expect(after.map((e) => e.id)).not.toContain(doomed?.id);
+    expect(after.filter((e) => e.subject === 'After expiry')).toHaveLength(1);
+    const deltas = await env.emu.control.requests({ pathContains: '/calendarView/delta' });
+    expect(deltas.some((r) => r.status === 410)).toBe(true);
+    expect(await writesByRox()).toEqual([]);
+
+    // Mid-round: the first page is served, then every token dies before the next one.
+    await env.emu.control.addFault({
+      match: `GET /v1.0/users/${userIds.get('megan')}/calendarView/delta\\?.*skiptoken`,
+      status: 410,
+      errorCode: 'SyncStateNotFound',
+      count: 1,
+    });
+    await sql(
+      'update calendar_channel set delta_link = null where org_id = ? and rox_user_id = ?',
+      [org.orgId, 'megan'],
+    );
+    await cycle();
+    await env.emu.control.clearFaults();
+    const channels = await calendarChannels(env, org);
+    // The fault fails that round (no cursor to fall back to); the next cycle completes it.
+    await cycle();
+    expect((await calendarChannels(env, org)).get('megan')).toMatchObject({ status: 'ok' });
+    expect((await eventsOf('megan')).map((e) => e.id).sort()).toEqual(
+      after.map((e) => e.id).sort(),
+    );
+    expect(channels.get('isaiah')).toMatchObject({ status: 'ok' });
+  });
+
+  it('stores UTC instants, the IANA zone and date-only all-day events across DST (CAL-R8)', async () => {
+    // Europe's 2027 switch is on 28 March, the US one on 14 March.
+    const make = (
+      subject: string,
+      start: string,
+      end: string,
+      timeZone: string,
+      isAllDay = false,
+    ) =>
+      env.emu.control.createEvent(env.tenantId, MEGAN, { subject, start, end, timeZone, isAllDay });
+    await make('TZ Pacific', '2027-03-15T09:00:00', '2027-03-15T10:00:00', 'Pacific Standard Time');
+    await make(
+      'TZ Berlin before',
+      '2027-03-27T10:00:00',
+      '2027-03-27T11:00:00',
+      'W. Europe Standard Time',
+    );
+    await make(
+      'TZ Berlin after',
+      '2027-03-29T10:00:00',
+      '2027-03-29T11:00:00',
+      'W. Europe Standard Time',
+    );
+    await make('TZ Kolkata', '2027-03-29T10:00:00', '2027-03-29T11:00:00', 'Asia/Kolkata');
+    await make(
+      'TZ all day',
+      '2027-03-28T00:00:00',
+      '2027-03-29T00:00:00',
+      'W. Europe Standard Time',
+      true,
+    );
+    await cycle();
+    const bySubject = new Map((await eventsOf('megan')).map((e) => [e.subject, e]));
+    expect(bySubject.get('TZ Pacific')).toMatchObject({
+      start: '2027-03-15T16:00:00.000Z',
+      timeZone: 'America/Los_Angeles',
+    });
+    expect(bySubject.get('TZ Berlin before')).toMatchObject({
+      start: '2027-03-27T09:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(bySubject.get('TZ Berlin after')).toMatchObject({ start: '2027-03-29T08:00:00.000Z' });
+    expect(bySubject.get('TZ Kolkata')?.start).toBe('2027-03-29T04:30:00.000Z');
+    expect(['Asia/Kolkata', 'Asia/Calcutta']).toContain(bySubject.get('TZ Kolkata')?.timeZone);
+    expect(bySubject.get('TZ all day')).toMatchObject({
+      isAllDay: true,
+      startDate: '2027-03-28',
+      endDate: '2027-03-29',
+    });
+  });
+
+  it('private events are busy blocks; bodies are sealed at rest (CAL-R9)', async () => {
+    const at = (d: number) => new Date(Date.now() + d * DAY).toISOString().slice(0, 19);
+    for (const [subject, sensitivity] of [
+      ['Secret offsite', 'private'],
+      ['Plain sync', 'normal'],
+    ] as const) {
+      await graph.request(`/users/${userIds.get('megan')}/events`, {
+        method: 'POST',
+        body: {
+          subject,
+          sensitivity,
+          body: { contentType: 'text', content: `Body of ${subject} with a secret phrase` },
+          start: { dateTime: at(7), timeZone: 'UTC' },
+          end: { dateTime: at(7.1), timeZone: 'UTC' },
+        },
+      });
+    }
+    await cycle();
+    const mine = await eventsOf('megan');
+    expect(mine.find((e) => e.subject === 'Secret offsite')).toBeUndefined();
+    const block = mine.find((e) => e.isPrivate);
+    expect(block).toMatchObject({ subject: null, location: null, attendees: [], organizer: null });
+    const rows = await sql<{ body_sealed: string | null }>(
+      `select body_sealed from calendar_event where org_id = ? and subject = 'Plain sync'`,
+      [org.orgId],
+    );
+    expect(rows[0]?.body_sealed).toBeTruthy();
+    expect(rows[0]?.body_sealed).not.toContain('secret phrase');
+  });
+
+  it('a mailbox leaving scope is purged within one cycle with an audit receipt; shared events keep the other link', async () => {
+    const shared = (await eventsOf('isaiah')).find((e) => e.mailboxes.length === 2);
+    const res = await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/isaiah')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: 'off', emailAccess: null });
+    expect(res.status).toBe(200);
+    await cycle();
+    const left = await sql<{ n: number }>(
+      'select count(*)::int as n from calendar_event_link where org_id = ? and rox_user_id = ?',
+      [org.orgId, 'isaiah'],
+    );
+    expect(left[0]?.n).toBe(0);
+    if (shared) {
+      const still = (await eventsOf('megan')).find((e) => e.id === shared.id);
+      expect(still?.mailboxes.map((m) => m.roxUserId)).toEqual(['megan']);
+    }
+    const audit = await env.api
+      .http()
+      .get('/api/v1/audit?limit=50')
+      .set('authorization', `Bearer ${org.admin}`);
+    const receipt = (
+      audit.body.items as {
+        action: string;
+        target: { id: string };
+        details: Record<string, number>;
+      }[]
+    ).find((a) => a.action === 'calendar.mailbox_purged' && a.target.id === 'isaiah');
+    expect(receipt?.details.calendar_event_link).toBeGreaterThan(0);
+    expect((await calendarChannels(env, org)).get('isaiah')).toMatchObject({
+      status: 'not_in_scope',
+      eventCount: 0,
+    });
+  });
+});

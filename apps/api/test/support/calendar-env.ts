@@ -1,0 +1,48 @@
+import { getQueueToken } from '@nestjs/bull';
+import { type INestApplicationContext } from '@nestjs/common';
+import { type Queue } from 'bull';
+import { expect } from 'vitest';
+
+import { CalendarJobs, type CalendarJobData } from '../../src/calendar/calendar-jobs.service';
+import { QUEUE } from '../../src/platform/queue/queue-names';
+import { type ApiWithEmulator } from './emulator';
+import { type OrgTokens } from './orgwide';
+import { eventually } from './test-app';
+
+/** Runs the org's calendar cycle now (as the cron would) and waits until its jobs are done. */
+export async function calendarCycle(
+  env: ApiWithEmulator,
+  worker: INestApplicationContext,
+  orgId: string,
+): Promise<void> {
+  await worker.get(CalendarJobs).enqueueRefresh(orgId);
+  await calendarSettled(env, orgId);
+}
+
+/** Waits until no calendar job of the org waits, runs or is delayed, and no re-run is flagged. */
+export async function calendarSettled(env: ApiWithEmulator, orgId: string): Promise<void> {
+  const queue = env.api.app.get<Queue<CalendarJobData>>(getQueueToken(QUEUE.calendar));
+  await eventually(
+    async () => {
+      const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'paused']);
+      if (jobs.some((j) => j && j.data.orgId === orgId)) return null;
+      const flags = await queue.client.keys(queue.toKey('rerun:*'));
+      return flags.some((k) => decodeURIComponent(k).includes(orgId)) ? null : true;
+    },
+    { attempts: 1200, intervalMs: 50 },
+  );
+}
+
+export async function calendarChannels(env: ApiWithEmulator, org: OrgTokens) {
+  const res = await env.api
+    .http()
+    .get('/api/v1/calendar/channels?limit=200')
+    .set('authorization', `Bearer ${org.admin}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return new Map(
+    (res.body.items as { roxUserId: string; status: string; eventCount: number }[]).map((c) => [
+      c.roxUserId,
+      c as Record<string, unknown> & { status: string; eventCount: number },
+    ]),
+  );
+}
