@@ -293,6 +293,48 @@ describe('mail sync', () => {
     expect(await subjects()).toContain('I customer again');
   });
 
+  it('reads by contact and by conversation, paged; a reply lands in the same thread for both mailboxes', async () => {
+    const get = (query: Record<string, string | number>) =>
+      http()
+        .get('/api/v1/mail/messages')
+        .query(query)
+        .set('authorization', `Bearer ${org.service}`);
+    await env.emu.control.replyToMail(env.tenantId, ZOE, ids.sharedInbox ?? '', 'Thanks!');
+    await cycle();
+    const shared = (await get({ address: MEGAN.toUpperCase() })).body.items as {
+      subject: string;
+      conversationId: string;
+      mailboxes: { roxUserId: string }[];
+    }[];
+    const original = shared.find((m) => m.subject === 'G shared');
+    expect(original).toBeDefined();
+    const thread = (await get({ conversationId: original?.conversationId ?? '' })).body.items as {
+      subject: string;
+      mailboxes: { roxUserId: string }[];
+    }[];
+    expect(thread.map((m) => m.subject).sort()).toEqual(['G shared', 'RE: G shared']);
+    const reply = thread.find((m) => m.subject === 'RE: G shared');
+    expect(reply?.mailboxes.map((l) => l.roxUserId).sort()).toEqual(['megan', 'zoe']);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await get({ roxUserId: 'megan', limit: 1, ...(cursor ? { cursor } : {}) });
+      expect(page.status).toBe(200);
+      seen.push(...(page.body.items as { id: string }[]).map((m) => m.id));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor);
+    const all = await get({ roxUserId: 'megan', limit: 200 });
+    expect(seen).toEqual((all.body.items as { id: string }[]).map((m) => m.id));
+
+    const bad = await get({ roxUserId: 'megan', cursor: 'not-a-cursor' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    const two = await get({ roxUserId: 'megan', address: MEGAN });
+    expect(two.status).toBe(400);
+    expect(two.headers['content-type']).toMatch(/problem\+json/);
+  });
+
   it('a mailbox that leaves scope is purged with a receipt; the change feed says so in order', async () => {
     const before = await http()
       .get('/api/v1/mail/changes')
