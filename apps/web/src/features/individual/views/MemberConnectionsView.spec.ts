@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { type IndividualConnection } from '@rox365/contracts';
+
+import { buildSession } from '../../../test/factories';
+import { mountInApp } from '../../../test/mount';
+import { freshPinia } from '../../../test/pinia';
+import { suiteLocalApi } from '../../../test/suite';
+import { useAuthStore } from '../../auth/auth.store';
+import MemberConnectionsView from './MemberConnectionsView.vue';
+
+function row(id: string, overrides: Partial<IndividualConnection>): IndividualConnection {
+  return {
+    id,
+    roxUserId: `u-${id}`,
+    provider: 'microsoft',
+    kind: 'calendar',
+    level: 'read_write',
+    status: 'connected',
+    statusReason: null,
+    microsoftAccount: null,
+    expectedEmail: null,
+    tenantId: null,
+    scopes: [],
+    connectedAt: null,
+    approval: null,
+    createdAt: '2026-11-28T09:00:00.000Z',
+    updatedAt: '2026-11-28T09:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const HELD = '11111111-1111-4111-8111-111111111111';
+const OK = '22222222-2222-4222-8222-222222222222';
+
+describe("admins' view of members' Outlook connections", () => {
+  const api = suiteLocalApi();
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('lists everyone’s connections, allows a different account and revokes', async () => {
+    api.on('GET /individual-connections', (req) => {
+      expect(req.query.get('all')).toBe('true');
+      return {
+        body: {
+          items: [
+            row(HELD, {
+              status: 'account_mismatch',
+              expectedEmail: 'megan.bowen@contoso.com',
+              microsoftAccount: 'megan@contoso.com',
+              statusReason: 'Signed in as megan@contoso.com, not megan.bowen@contoso.com.',
+            }),
+            row(OK, { expectedEmail: 'alex.wilber@contoso.com', kind: 'mail' }),
+          ],
+        },
+      };
+    });
+    api.on(`POST /individual-connections/${HELD}/allow-account`, {
+      body: row(HELD, { status: 'connected', expectedEmail: 'megan.bowen@contoso.com' }),
+    });
+    api.on(`DELETE /individual-connections/${OK}`, {
+      body: {
+        connectionId: OK,
+        roxUserId: `u-${OK}`,
+        kind: 'mail',
+        disconnectedAt: '2026-11-28T10:00:00.000Z',
+        removed: { individual_token: 1, auth_state: 1, individual_connection: 1 },
+        totalRemoved: 3,
+        microsoftSteps: [],
+      },
+    });
+    const pinia = freshPinia();
+    const { accessToken: _token, ...session } = buildSession({ role: 'admin' });
+    useAuthStore().session = session;
+    const wrapper = await mountInApp(MemberConnectionsView, pinia);
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="member-connections"]').exists()).toBe(true),
+    );
+    const held = wrapper.get(`tr[data-connection="${HELD}"]`);
+    expect(held.text()).toContain('Other account');
+    expect(held.text()).toContain('megan@contoso.com');
+
+    await held
+      .findAll('button')
+      .find((b) => b.text() === 'Allow this account')
+      ?.trigger('click');
+    await vi.waitFor(() =>
+      expect(wrapper.get(`tr[data-connection="${HELD}"]`).text()).toContain('Connected'),
+    );
+    await wrapper
+      .get(`tr[data-connection="${OK}"]`)
+      .findAll('button')
+      .find((b) => b.text() === 'Revoke')
+      ?.trigger('click');
+    await vi.waitFor(() =>
+      expect(wrapper.find(`tr[data-connection="${OK}"]`).exists()).toBe(false),
+    );
+  });
+});
