@@ -139,3 +139,43 @@ describe('request log', () => {
     expect(counted.filter((k) => k.includes('mailFolders/inbox/messages'))).toEqual([]);
   });
 });
+
+describe('createReply / createReplyAll', () => {
+  it('drafts a reply in the conversation, to the sender (all: also the other recipients)', async () => {
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, USER, {
+      subject: 'Question',
+      from: { name: 'Ann', address: 'ann@fabrikam.com' },
+      to: [USER, 'bob@fabrikam.com'],
+      cc: ['carol@fabrikam.com'],
+    });
+    const original = (await client.api(`/users/${USER}/messages/${id}`).get()) as {
+      conversationId: string;
+    };
+    const reply = (await client
+      .api(`/users/${USER}/messages/${id}/createReply`)
+      .post({ comment: 'Answer', message: { internetMessageId: '<reply-1@rox.test>' } })) as {
+      id: string;
+      subject: string;
+      isDraft: boolean;
+      conversationId: string;
+      internetMessageId: string;
+      toRecipients: { emailAddress: { address: string } }[];
+    };
+    expect(reply).toMatchObject({
+      subject: 'RE: Question',
+      isDraft: true,
+      conversationId: original.conversationId,
+      internetMessageId: '<reply-1@rox.test>',
+    });
+    expect(reply.toRecipients.map((r) => r.emailAddress.address)).toEqual(['ann@fabrikam.com']);
+    const all = (await client.api(`/users/${USER}/messages/${id}/createReplyAll`).post({})) as {
+      toRecipients: { emailAddress: { address: string } }[];
+      ccRecipients: { emailAddress: { address: string } }[];
+    };
+    expect(all.toRecipients.map((r) => r.emailAddress.address)).toEqual([
+      'ann@fabrikam.com',
+      'bob@fabrikam.com',
+    ]);
+    expect(all.ccRecipients.map((r) => r.emailAddress.address)).toEqual(['carol@fabrikam.com']);
+  });
+});

@@ -307,6 +307,48 @@ function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   return messageEntity(ctx, userId, m, folder, 201);
 }
 
+/** createReply / createReplyAll: a draft in Drafts, in the original's conversation. */
+function createReply(
+  ctx: GraphCtx,
+  params: string[],
+  replyAll: boolean,
+): ReturnType<GraphRoute['handler']> {
+  requirePermission(ctx.principal, WRITE, 'outlook');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
+  const { message } = findMessage(mb, params[1] ?? '');
+  const user = ctx.principal.tenant.users.get(userId);
+  if (!user) throw notFoundItem();
+  const self = addressOf(user);
+  const body = jsonBody(ctx.req);
+  const extra = isRecord(body) && isRecord(body.message) ? body.message : {};
+  const comment = isRecord(body) && typeof body.comment === 'string' ? body.comment : '';
+  const input = parseMessageInput(
+    { ...extra, body: { contentType: 'text', content: comment } },
+    self,
+  );
+  const isSelf = (a: { address: string }): boolean =>
+    a.address.toLowerCase() === self.address.toLowerCase();
+  const replyTo = message.replyTo && message.replyTo.length > 0 ? message.replyTo : [message.from];
+  const to = replyAll ? [...replyTo, ...message.toRecipients.filter((a) => !isSelf(a))] : replyTo;
+  const drafts = folderOf(mb, 'drafts');
+  const m = putNewMessage(
+    mb,
+    drafts,
+    {
+      ...input,
+      subject: /^re:/i.test(message.subject) ? message.subject : `RE: ${message.subject}`,
+      toRecipients: input.toRecipients.length > 0 ? input.toRecipients : to,
+      ccRecipients: replyAll ? message.ccRecipients.filter((a) => !isSelf(a)) : [],
+      conversationId: message.conversationId,
+      isDraft: true,
+      isRead: true,
+    },
+    ctx.state.nowMs(),
+  );
+  emitter(ctx)(ctx.principal.tenant.id, userId, 'messages', 'created', m.id, 'drafts');
+  return messageEntity(ctx, userId, m, drafts, 201);
+}
+
 function patchMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
@@ -510,6 +552,18 @@ export const mailRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: new RegExp(`${USER}/messages/([^/]+)/send$`, 'i'),
     handler: sendDraft,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/createReply$`, 'i'),
+    handler: (c, p) => createReply(c, p, false),
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/createReplyAll$`, 'i'),
+    handler: (c, p) => createReply(c, p, true),
     mailboxParam: 0,
   },
   {
