@@ -3,12 +3,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
 import {
+  createDraft,
+  findByInternetMessageId,
   getMessageBodies,
   listUsers,
   mailFolderId,
   MESSAGE_METADATA_SELECT,
   messageFolderId,
   messagesDeltaPages,
+  sendDraft,
   type BoundGraphClient,
 } from '../src/index';
 import { buildGraph } from './helpers';
@@ -95,5 +98,27 @@ describe('mail resources', () => {
       await mailFolderId(client, memberId, 'archive'),
     );
     expect(await messageFolderId(client, memberId, 'AAMkAunknown')).toBeNull();
+  });
+
+  it('a draft found by its internetMessageId keeps its id once sent (ImmutableId)', async () => {
+    const imid = '<gc-send-1@rox.test>';
+    const draft = await createDraft(client, memberId, {
+      subject: 'from the client',
+      body: { contentType: 'text', content: 'hello' },
+      toRecipients: [{ emailAddress: { address: DEMO_TENANT.users.unicode } }],
+      internetMessageId: imid,
+    });
+    expect(await findByInternetMessageId(client, memberId, imid)).toEqual([
+      expect.objectContaining({ id: draft.id, isDraft: true }),
+    ]);
+    await sendDraft(client, memberId, draft.id);
+    const after = await findByInternetMessageId(client, memberId, imid);
+    expect(after).toEqual([
+      {
+        id: draft.id,
+        isDraft: false,
+        parentFolderId: await mailFolderId(client, memberId, 'sentitems'),
+      },
+    ]);
   });
 });

@@ -209,11 +209,92 @@ export interface SendMailOptions {
 export async function sendMail(
   client: GraphClient,
   owner: MailboxOwner,
-  message: OutgoingMessage,
+  message: DraftInput,
   options: SendMailOptions = {},
 ): Promise<void> {
   await client.request(`${ownerPath(owner)}/sendMail`, {
     method: 'POST',
     body: { message, saveToSentItems: options.saveToSentItems ?? true },
+  });
+}
+
+/** A message found by its internetMessageId: where it is and whether it is still a draft. */
+export interface FoundMessage {
+  readonly id: string;
+  readonly isDraft: boolean;
+  readonly parentFolderId: string | null;
+}
+
+/**
+ * Every copy of a message in the mailbox with this internetMessageId (Drafts, Sent Items, …):
+ * how a send whose answer was lost finds out what happened before anything is sent again.
+ */
+export async function findByInternetMessageId(
+  client: GraphClient,
+  owner: MailboxOwner,
+  internetMessageId: string,
+): Promise<FoundMessage[]> {
+  const found = await client.listAll<GraphMessage>(`${ownerPath(owner)}/messages`, {
+    query: {
+      $filter: `internetMessageId eq '${internetMessageId.replace(/'/g, "''")}'`,
+      $select: 'id,isDraft,parentFolderId',
+    },
+  });
+  return found.map((m) => ({
+    id: m.id,
+    isDraft: m.isDraft === true,
+    parentFolderId: m.parentFolderId ?? null,
+  }));
+}
+
+/** A message to create as a draft (the client sets internetMessageId to find it again). */
+export interface DraftInput extends OutgoingMessage {
+  readonly internetMessageId?: string;
+}
+
+/** `POST …/messages`: a draft in Drafts (201). Not retried after a possibly processed failure. */
+export async function createDraft(
+  client: GraphClient,
+  owner: MailboxOwner,
+  message: DraftInput,
+): Promise<GraphMessage> {
+  const res = await client.request<GraphMessage>(`${ownerPath(owner)}/messages`, {
+    method: 'POST',
+    body: message,
+  });
+  if (!res.body) throw new TypeError('Draft creation answered without a body');
+  return res.body;
+}
+
+/**
+ * `POST …/messages/{id}/createReply` (or `createReplyAll`): a draft reply in the original's
+ * conversation; Exchange sets the threading headers.
+ */
+export async function createReplyDraft(
+  client: GraphClient,
+  owner: MailboxOwner,
+  messageId: string,
+  input: { replyAll?: boolean; comment: string; message?: Partial<DraftInput> },
+): Promise<GraphMessage> {
+  const action = input.replyAll === true ? 'createReplyAll' : 'createReply';
+  const res = await client.request<GraphMessage>(
+    `${ownerPath(owner)}/messages/${encodeURIComponent(messageId)}/${action}`,
+    {
+      method: 'POST',
+      body: { comment: input.comment, ...(input.message ? { message: input.message } : {}) },
+    },
+  );
+  if (!res.body) throw new TypeError('createReply answered without a body');
+  return res.body;
+}
+
+/** `POST …/messages/{id}/send` with an empty body (202). With ImmutableId the id stays. */
+export async function sendDraft(
+  client: GraphClient,
+  owner: MailboxOwner,
+  draftId: string,
+): Promise<void> {
+  await client.request(`${ownerPath(owner)}/messages/${encodeURIComponent(draftId)}/send`, {
+    method: 'POST',
   });
 }
