@@ -157,3 +157,52 @@ export const MailDataRemovalReceiptSchema = z
   })
   .meta({ id: 'MailDataRemovalReceipt' });
 export type MailDataRemovalReceipt = z.infer<typeof MailDataRemovalReceiptSchema>;
+
+const RecipientListSchema = z.array(z.email().max(320)).max(100);
+
+/**
+ * Send (or reply) as a member. The idempotency key makes a repeated request return the first
+ * one's status instead of sending again.
+ */
+export const SendMailRequestSchema = z
+  .object({
+    roxUserId: z.string().min(1).max(128),
+    idempotencyKey: z.string().min(8).max(128),
+    to: RecipientListSchema.default([]),
+    cc: RecipientListSchema.default([]),
+    bcc: RecipientListSchema.default([]),
+    subject: z.string().max(998).default(''),
+    body: z.object({ contentType: z.enum(['text', 'html']), content: z.string().max(1_000_000) }),
+    replyToMessageId: z
+      .uuid()
+      .optional()
+      .describe('A synced message of this member to reply to (keeps the thread)'),
+    replyAll: z.boolean().default(false),
+  })
+  .refine((r) => r.replyToMessageId !== undefined || r.to.length + r.cc.length + r.bcc.length > 0, {
+    message: 'A new message needs at least one recipient',
+  });
+export type SendMailRequest = z.infer<typeof SendMailRequestSchema>;
+
+/**
+ * Where a send stands. `unknown_delivery`: sent with Mail.Send alone and the answer was lost;
+ * Rox cannot look it up and never resends blindly.
+ */
+export const MailSendStatusSchema = z
+  .object({
+    id: z.uuid(),
+    roxUserId: z.string(),
+    idempotencyKey: z.string(),
+    mode: z.enum(['draft', 'send_mail']),
+    status: z.enum(['queued', 'sending', 'sent', 'unknown_delivery', 'failed']),
+    internetMessageId: z.string(),
+    messageId: z.string().nullable().describe("Graph's id of the sent copy (draft mode)"),
+    reason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'MailSendStatus' });
+export type MailSendStatus = z.infer<typeof MailSendStatusSchema>;
+
+export const MailSendParamsSchema = z.object({ id: z.uuid() });
+export type MailSendParams = z.infer<typeof MailSendParamsSchema>;
