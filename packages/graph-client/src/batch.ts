@@ -1,11 +1,14 @@
 import {
   graphErrorFrom,
+  mailboxKeyOf,
   withImmutableIdPreference,
   type GraphClient,
   type GraphMethod,
 } from './client';
 import { type GraphLogger } from './config';
 import { type GraphRequestError } from './errors';
+import { type MailboxLease, type MailboxSlots } from './mailbox-slots';
+import { mailboxPauseMs, mailboxSlotKey } from './middleware';
 import { parseRetryAfter, type RetryPolicy } from './retry';
 
 /** Graph caps a JSON batch at 20 requests. */
@@ -41,6 +44,13 @@ interface RawBatchResponse {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: unknown;
+}
+
+/** The per-mailbox budget a batch's items are counted against. */
+export interface BatchLimits {
+  readonly slots: MailboxSlots;
+  /** The client's key prefix (app + tenant, or app + delegated user). */
+  readonly keyPrefix: string;
 }
 
 const RETRYABLE_ITEM_STATUSES = new Set([429, 503, 504]);
@@ -111,13 +121,14 @@ export async function runBatch(
   policy: RetryPolicy,
   sleep: (ms: number) => Promise<void>,
   logger: GraphLogger,
+  limits: BatchLimits | null = null,
 ): Promise<BatchResult[]> {
   const results = new Map<string, BatchResult>();
   const attempts = new Map<string, number>();
   for (const chunk of chunkBatchRequests(requests)) {
     let pending = chunk;
     for (let round = 0; pending.length > 0; round++) {
-      const responses = await sendChunk(client, pending);
+      const responses = await sendChunk(client, pending, limits);
       for (const r of pending) attempts.set(r.id, (attempts.get(r.id) ?? 0) + 1);
       const retryIds = new Set<string>();
       let waitMs = 0;
@@ -168,7 +179,45 @@ export async function runBatch(
   );
 }
 
+/**
+ * Graph may run up to 4 items of a batch against a mailbox at once, so while a chunk is out each
+ * item holds one of its mailbox's slots (at most the limit per mailbox). Keys are taken in sorted
+ * order, so two batches never wait on each other. A throttled item pauses its mailbox.
+ */
 async function sendChunk(
+  client: GraphClient,
+  chunk: readonly BatchRequest[],
+  limits: BatchLimits | null,
+): Promise<Map<string, RawBatchResponse>> {
+  if (!limits) return postChunk(client, chunk);
+  const perMailbox = new Map<string, number>();
+  const keyOfItem = new Map<string, string>();
+  for (const r of chunk) {
+    const mailbox = mailboxKeyOf(r.url);
+    if (mailbox === null) continue;
+    const key = mailboxSlotKey(limits.keyPrefix, mailbox);
+    keyOfItem.set(r.id.toLowerCase(), key);
+    perMailbox.set(key, (perMailbox.get(key) ?? 0) + 1);
+  }
+  const leases: MailboxLease[] = [];
+  try {
+    for (const key of [...perMailbox.keys()].sort())
+      leases.push(await limits.slots.acquire(key, perMailbox.get(key) ?? 1));
+    const responses = await postChunk(client, chunk);
+    const pauses = new Map<string, number>();
+    for (const [id, raw] of responses) {
+      const key = keyOfItem.get(id);
+      const pauseMs = mailboxPauseMs(raw.status, lowerCaseKeys(raw.headers ?? {})['retry-after']);
+      if (key && pauseMs !== null) pauses.set(key, Math.max(pauses.get(key) ?? 0, pauseMs));
+    }
+    for (const [key, ms] of pauses) await limits.slots.pause(key, ms);
+    return responses;
+  } finally {
+    for (const lease of leases) await lease.release();
+  }
+}
+
+async function postChunk(
   client: GraphClient,
   chunk: readonly BatchRequest[],
 ): Promise<Map<string, RawBatchResponse>> {

@@ -1,3 +1,5 @@
+import { type MailboxSlots } from './mailbox-slots';
+
 /** Structured log sink. Messages and fields never contain tokens or secrets. */
 export interface GraphLogger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -53,8 +55,16 @@ export interface GraphClientConfig {
   readonly credential: AppCredential;
   readonly logger?: GraphLogger;
   readonly retry?: RetryOptions;
-  /** Concurrent requests per app + mailbox (Outlook allows 4). Default 4. */
+  /**
+   * Concurrent requests per app + mailbox (Outlook allows 4) for the default in-process slots.
+   * Default 4. Ignored when `mailboxSlots` is given.
+   */
   readonly maxConcurrentPerMailbox?: number;
+  /**
+   * Where the per-mailbox budget is kept. Default: in this process only. Pass a shared one
+   * (e.g. Redis-backed) when several processes call Graph for the same mailboxes.
+   */
+  readonly mailboxSlots?: MailboxSlots;
   /** Replaceable for tests that record waits instead of sleeping; defaults to setTimeout. */
   readonly sleep?: (ms: number) => Promise<void>;
 }

@@ -19,7 +19,13 @@
  * Tokens live only in memory and are never logged. See docs/adr/0003-graph-client.md.
  */
 export { type AppToken, AppTokenProvider, type GetAppTokenOptions } from './app-token-provider';
-export { type BatchRequest, type BatchResult, chunkBatchRequests, MAX_BATCH_SIZE } from './batch';
+export {
+  type BatchLimits,
+  type BatchRequest,
+  type BatchResult,
+  chunkBatchRequests,
+  MAX_BATCH_SIZE,
+} from './batch';
 export {
   type DeltaPage,
   type DeltaRound,
@@ -65,7 +71,9 @@ export {
   isThrottled,
 } from './errors';
 export { type AccessTokenClaims, decodeJwtPayload, rolesOf } from './jwt';
+export { InProcessMailboxSlots, type MailboxLease, type MailboxSlots } from './mailbox-slots';
 export { BoundGraphClient, MicrosoftGraph } from './microsoft-graph';
+export { mailboxPauseMs, mailboxSlotKey } from './middleware';
 export {
   canGrantApplicationPermissions,
   DIRECTORY_ROLE,

@@ -1,16 +1,12 @@
 import { Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 
 import { AppTokenProvider } from './app-token-provider';
-import { runBatch, type BatchRequest, type BatchResult } from './batch';
+import { runBatch, type BatchLimits, type BatchRequest, type BatchResult } from './batch';
 import { GraphClient } from './client';
 import { defaultSleep, NOOP_LOGGER, type GraphClientConfig, type GraphLogger } from './config';
 import { DelegatedAuth } from './delegated-auth';
-import {
-  AuthMiddleware,
-  MailboxConcurrencyMiddleware,
-  MailboxLimiter,
-  RetryMiddleware,
-} from './middleware';
+import { InProcessMailboxSlots, type MailboxSlots } from './mailbox-slots';
+import { AuthMiddleware, MailboxConcurrencyMiddleware, RetryMiddleware } from './middleware';
 import { OidcSignIn } from './oidc-sign-in';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { OpenIdConfigurationCache, resolveTenantId } from './tenant';
@@ -24,13 +20,17 @@ export class BoundGraphClient extends GraphClient {
     private readonly policy: RetryPolicy,
     private readonly sleep: (ms: number) => Promise<void>,
     private readonly batchLogger: GraphLogger,
+    private readonly limits: BatchLimits,
   ) {
     super(sdk, graphBaseUrl, logger);
   }
 
-  /** `POST /$batch` in chunks of 20 with per-item retry; see {@link runBatch}. */
+  /**
+   * `POST /$batch` in chunks of 20 with per-item retry; each item takes one of its mailbox's
+   * slots while the chunk is out. See {@link runBatch}.
+   */
   batch(requests: readonly BatchRequest[]): Promise<BatchResult[]> {
-    return runBatch(this, requests, this.policy, this.sleep, this.batchLogger);
+    return runBatch(this, requests, this.policy, this.sleep, this.batchLogger, this.limits);
   }
 }
 
@@ -48,7 +48,8 @@ export class MicrosoftGraph {
   private readonly logger: GraphLogger;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly limiter: MailboxLimiter;
+  /** The per-mailbox budget every client of this graph shares (see {@link MailboxSlots}). */
+  readonly mailboxSlots: MailboxSlots;
 
   constructor(private readonly config: GraphClientConfig) {
     const discovery = new OpenIdConfigurationCache(config.authorityHost);
@@ -58,7 +59,8 @@ export class MicrosoftGraph {
     this.logger = config.logger ?? NOOP_LOGGER;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
     this.sleep = config.sleep ?? defaultSleep;
-    this.limiter = new MailboxLimiter(config.maxConcurrentPerMailbox ?? 4);
+    this.mailboxSlots =
+      config.mailboxSlots ?? new InProcessMailboxSlots(config.maxConcurrentPerMailbox ?? 4);
   }
 
   /** Tenant GUID for a verified domain or GUID; unknown → IdentityError `tenant_not_found`. */
@@ -87,7 +89,7 @@ export class MicrosoftGraph {
       middleware: [
         new AuthMiddleware(getAccessToken),
         new RetryMiddleware(this.policy, this.sleep, this.logger),
-        new MailboxConcurrencyMiddleware(this.limiter, limiterPrefix),
+        new MailboxConcurrencyMiddleware(this.mailboxSlots, limiterPrefix),
         new HTTPMessageHandler(),
       ],
       baseUrl: this.config.graphBaseUrl,
@@ -100,6 +102,7 @@ export class MicrosoftGraph {
       this.policy,
       this.sleep,
       this.logger,
+      { slots: this.mailboxSlots, keyPrefix: limiterPrefix },
     );
   }
 }

@@ -5,6 +5,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 
 import { type GraphLogger } from './config';
+import { type MailboxSlots } from './mailbox-slots';
 import {
   backoffDelayMs,
   isIdempotentMethod,
@@ -86,7 +87,7 @@ export class AuthMiddleware extends ChainedMiddleware {
   }
 }
 
-const RETRY_AFTER_MARGIN_MS = 25;
+export const RETRY_AFTER_MARGIN_MS = 25;
 
 /** Retries throttled and transient failures; see {@link isRetryable} and the ADR. */
 export class RetryMiddleware extends ChainedMiddleware {
@@ -132,59 +133,18 @@ export class RetryMiddleware extends ChainedMiddleware {
   }
 }
 
-/** Counting semaphore per key (app + mailbox). */
-export class MailboxLimiter {
-  private readonly active = new Map<string, { count: number; waiting: Array<() => void> }>();
-
-  constructor(readonly maxConcurrent: number) {}
-
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    await this.acquire(key);
-    try {
-      return await task();
-    } finally {
-      this.release(key);
-    }
-  }
-
-  /** Requests currently in flight for a key (for diagnostics). */
-  inFlight(key: string): number {
-    return this.active.get(key)?.count ?? 0;
-  }
-
-  private acquire(key: string): Promise<void> {
-    let slot = this.active.get(key);
-    if (!slot) {
-      slot = { count: 0, waiting: [] };
-      this.active.set(key, slot);
-    }
-    if (slot.count < this.maxConcurrent) {
-      slot.count++;
-      return Promise.resolve();
-    }
-    const queue = slot.waiting;
-    return new Promise((resolve) => queue.push(resolve));
-  }
-
-  private release(key: string): void {
-    const slot = this.active.get(key);
-    if (!slot) return;
-    const next = slot.waiting.shift();
-    // Hand the slot straight to the next waiter; the count stays the same.
-    if (next) next();
-    else if (--slot.count === 0) this.active.delete(key);
-  }
-}
-
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * Keeps at most N requests in flight per mailbox. The slot is held until the body has been read,
- * because Outlook counts a request as running until its response is complete.
+ * Keeps at most N requests in flight per mailbox, through the {@link MailboxSlots} the graph was
+ * configured with (one process, or shared by every worker). The slot is held until the body has
+ * been read, because Outlook counts a request as running until its response is complete. A
+ * throttled answer with Retry-After pauses the mailbox before the slot is given back, so no other
+ * request to it (from this client or any other sharing the slots) goes out early.
  */
 export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
   constructor(
-    private readonly limiter: MailboxLimiter,
+    private readonly slots: MailboxSlots,
     private readonly keyPrefix: string,
   ) {
     super();
@@ -196,7 +156,9 @@ export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
       await this.callNext(context);
       return;
     }
-    await this.limiter.run(`${this.keyPrefix}|${mailbox}`, async () => {
+    const key = mailboxSlotKey(this.keyPrefix, mailbox);
+    const lease = await this.slots.acquire(key, 1);
+    try {
       await this.callNext(context);
       const response = context.response;
       if (!response) return;
@@ -206,6 +168,25 @@ export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
         statusText: response.statusText,
         headers: response.headers,
       });
-    });
+      const pauseMs = mailboxPauseMs(response.status, response.headers.get('retry-after'));
+      if (pauseMs !== null) await this.slots.pause(key, pauseMs);
+    } finally {
+      await lease.release();
+    }
   }
+}
+
+/** The slots key of a mailbox for one token source (app + tenant, or one delegated user). */
+export function mailboxSlotKey(keyPrefix: string, mailbox: string): string {
+  return `${keyPrefix}|${mailbox}`;
+}
+
+/** How long a throttled answer (429/503 with Retry-After) holds back its mailbox, else null. */
+export function mailboxPauseMs(
+  status: number,
+  retryAfter: string | null | undefined,
+): number | null {
+  if (status !== 429 && status !== 503) return null;
+  const ms = parseRetryAfter(retryAfter);
+  return ms === null || ms <= 0 ? null : ms + RETRY_AFTER_MARGIN_MS;
 }
