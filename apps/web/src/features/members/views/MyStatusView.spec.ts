@@ -34,5 +34,22 @@ describe('my sync status', () => {
     // Calendar is allowed (read) but calendar sync is not built: say so.
     expect(wrapper.text()).toContain('Rox does not sync calendars yet');
     expect(wrapper.text()).toContain('Read only');
+    expect(wrapper.find('[data-testid="mailbox-route"]').text()).toContain(
+      "your organisation's Microsoft 365 connection",
+    );
+  });
+
+  it('names the member’s own Outlook connection as the route when the org is not connected', async () => {
+    api.on('GET /orgwide/status', {
+      body: buildStatus({ state: 'ready_to_connect', tenantId: null, capabilities: [] }),
+    });
+    api.on('GET /orgwide/members/me', { body: buildMemberStatus({ route: 'individual' }) });
+    const wrapper = await mountInApp(MyStatusView, freshPinia());
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="mailbox-route"]').text()).toContain(
+        'your own Outlook connection',
+      ),
+    );
+    expect(wrapper.text()).not.toContain('Microsoft 365 is not connected for your organisation');
   });
 });
