@@ -10,6 +10,7 @@ import { Migration20261128094600_mailboxes } from './Migration20261128094600_mai
 import { Migration20261128095724_calendar } from './Migration20261128095724_calendar';
 import { Migration20261128095813_directory_large_tenants } from './Migration20261128095813_directory_large_tenants';
 import { Migration20261128100253_mail } from './Migration20261128100253_mail';
+import { Migration20261128101810_mail_send } from './Migration20261128101810_mail_send';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -29,4 +30,5 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261128095813_directory_large_tenants,
   },
   { name: 'Migration20261128100253_mail', class: Migration20261128100253_mail },
+  { name: 'Migration20261128101810_mail_send', class: Migration20261128101810_mail_send },
 ];

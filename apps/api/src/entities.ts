@@ -18,6 +18,7 @@ import { MailChannel } from './mail/entities/mail-channel.entity';
 import { MailMessageLink } from './mail/entities/mail-message-link.entity';
 import { MailMessage } from './mail/entities/mail-message.entity';
 import { MailOrgState } from './mail/entities/mail-org-state.entity';
+import { MailSend } from './mail/entities/mail-send.entity';
 import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
 import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
@@ -49,4 +50,5 @@ export const ENTITIES = [
   MailMessageLink,
   MailChangeEntry,
   MailOrgState,
+  MailSend,
 ];

@@ -11,6 +11,7 @@ import { MAIL_JOB } from './mail.constants';
 export interface MailJobData {
   orgId: string;
   roxUserId?: string;
+  sendId?: string;
 }
 
 // Graph's Retry-After drives the backoff, as for the directory.
@@ -38,6 +39,17 @@ export class MailJobs {
       MAIL_JOB.syncMailbox,
       { orgId, roxUserId },
       mailboxJobId(orgId, roxUserId),
+      { attempts: 5, backoff: { type: RETRY_AFTER_BACKOFF } },
+    );
+    return jobId;
+  }
+
+  /** One job per send; retried only where nothing can have been sent twice (see MailSendService). */
+  async enqueueSend(orgId: string, sendId: string): Promise<string> {
+    const { jobId } = await this.jobs.enqueue(
+      MAIL_JOB.send,
+      { orgId, sendId },
+      jobKey(MAIL_JOB.send, orgId, sendId),
       { attempts: 5, backoff: { type: RETRY_AFTER_BACKOFF } },
     );
     return jobId;

@@ -31,6 +31,7 @@ export class MailLifecycle implements OnModuleInit {
         mail_channel: (orgId) => this.repo.purgeOrgChannels(orgId),
         mail_change: (orgId) => this.repo.purgeOrgChanges(orgId),
         mail_org_state: (orgId) => this.repo.purgeOrgState(orgId),
+        mail_send: (orgId) => this.repo.purgeOrgSends(orgId),
       },
       purgeMember: {
         // Links, the messages no other mailbox holds, and the member's channels; one receipt line.
@@ -38,6 +39,7 @@ export class MailLifecycle implements OnModuleInit {
           const removed = await this.repo.purgeMailbox(orgId, roxUserId, this.clock.now());
           return removed.messages;
         },
+        mail_send: (orgId, roxUserId) => this.repo.purgeMemberSends(orgId, roxUserId),
       },
       onScopeChanged: async (orgId) => {
         await this.jobs.enqueueCycle(orgId);

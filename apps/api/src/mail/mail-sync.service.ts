@@ -13,9 +13,7 @@ import {
 } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
-import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
-import { DirectoryRepository } from '../directory/directory.repository';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { Cipher } from '../platform/crypto/cipher.service';
@@ -24,6 +22,7 @@ import { type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
+import { MailPolicy } from './mail-policy.service';
 import {
   isRestrictedMessage,
   normalizeMailAddress,
@@ -56,8 +55,7 @@ export class MailSyncService {
   constructor(
     private readonly repo: MailRepository,
     private readonly mailboxes: MailboxRepository,
-    private readonly directory: DirectoryRepository,
-    private readonly connections: ConnectionReader,
+    private readonly policy: MailPolicy,
     private readonly access: MailboxAccess,
     private readonly engine: DeltaSyncEngine,
     private readonly cipher: Cipher,
@@ -65,30 +63,13 @@ export class MailSyncService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The org's restricted lists, with every directory address of each restricted user. */
-  async restrictions(orgId: string): Promise<MailRestrictions> {
-    const settings = await this.connections.settings(orgId);
-    const addresses = new Set<string>();
-    for (const email of settings?.restrictedUsers ?? []) {
-      const normalized = normalizeMailAddress(email);
-      if (!normalized) continue;
-      addresses.add(normalized);
-      for (const user of await this.directory.usersByAddress(orgId, normalized)) {
-        for (const a of user.addresses) addresses.add(a.toLowerCase());
-      }
-    }
-    return {
-      domains: (settings?.restrictedDomains ?? []).map((d) => d.toLowerCase()),
-      addresses,
-    };
+  /** The org's restricted lists (see MailPolicy). */
+  restrictions(orgId: string): Promise<MailRestrictions> {
+    return this.policy.restrictions(orgId);
   }
 
-  /** True when the mailbox belongs to a restricted user (by Rox email or directory address). */
   isRestrictedMailbox(mailbox: Mailbox, rules: MailRestrictions): boolean {
-    return [mailbox.email, mailbox.directoryUpn].some((a) => {
-      const normalized = normalizeMailAddress(a);
-      return normalized !== null && rules.addresses.has(normalized);
-    });
+    return this.policy.isRestrictedMailbox(mailbox, rules);
   }
 
   /** Job body: every synced folder of one member's mailbox. */

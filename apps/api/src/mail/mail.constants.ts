@@ -7,6 +7,8 @@ export const MAIL_JOB = {
   cycle: 'mail.cycle',
   /** One member's mailbox: every synced folder. */
   syncMailbox: 'mail.sync-mailbox',
+  /** One send as a member. */
+  send: 'mail.send',
 } as const;
 
 export const MAIL_CHANNEL_KIND = 'mail';
@@ -27,3 +29,6 @@ export const MAIL_CURSOR_MAX_AGE_MS = 6 * 24 * 60 * 60 * 1000;
 
 // Bodies fetched per mailbox run for copies stored without one (a raised level).
 export const BODY_BACKFILL_PER_RUN = 500;
+
+// The AAD context of a send's sealed content (kept only until it is sent).
+export const MAIL_SEND_CONTENT_COLUMN = 'mail_send.content_sealed';

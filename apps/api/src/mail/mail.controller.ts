@@ -9,12 +9,17 @@ import {
   MailMessagePageSchema,
   MailMessageParamsSchema,
   MailMessageWithBodySchema,
+  MailSendParamsSchema,
+  MailSendStatusSchema,
   MemberMailStatusSchema,
   QueuedSchema,
+  SendMailRequestSchema,
   type ListMailMessagesQuery,
   type MailChangesQuery,
   type MailDataRemovalRequest,
   type MailMessageParams,
+  type MailSendParams,
+  type SendMailRequest,
 } from '@rox365/contracts';
 
 import { Roles } from '../platform/auth/access.decorators';
@@ -22,6 +27,7 @@ import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
 import { MailJobs } from './mail-jobs.service';
 import { MailReader } from './mail-reader.service';
+import { MailSendService } from './mail-send.service';
 
 /** Synced mail for Rox backends, the member's own status, and the admin's controls. */
 @Controller()
@@ -29,7 +35,32 @@ export class MailController {
   constructor(
     private readonly reader: MailReader,
     private readonly jobs: MailJobs,
+    private readonly sends: MailSendService,
   ) {}
+
+  @Post('mail/sends')
+  @HttpCode(202)
+  @Roles('service')
+  @Contract({
+    summary:
+      'Send or reply as a member (asynchronous, idempotent by key); refused locally when not allowed',
+    response: MailSendStatusSchema,
+    status: 202,
+    tags: ['mail'],
+  })
+  send(@CurrentCaller() caller: Caller, @ValidBody(SendMailRequestSchema) body: SendMailRequest) {
+    return this.sends.request(caller.orgId, body);
+  }
+
+  @Get('mail/sends/:id')
+  @Roles('service')
+  @Contract({ summary: 'Where a send stands', response: MailSendStatusSchema, tags: ['mail'] })
+  sendStatus(
+    @CurrentCaller() caller: Caller,
+    @ValidParams(MailSendParamsSchema) params: MailSendParams,
+  ) {
+    return this.sends.status(caller.orgId, params.id);
+  }
 
   @Get('mail/messages')
   @Roles('service', 'admin')

@@ -8,13 +8,17 @@ import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-column
 import { QUEUE } from '../platform/queue/queue-names';
 import { MAIL_QUEUE_SETTINGS, MailJobs } from './mail-jobs.service';
 import { MailLifecycle } from './mail-lifecycle';
+import { MailPolicy } from './mail-policy.service';
 import { MailReader } from './mail-reader.service';
-import { MAIL_BODY_COLUMN } from './mail.constants';
+import { MailSendService } from './mail-send.service';
+import { MAIL_BODY_COLUMN, MAIL_SEND_CONTENT_COLUMN } from './mail.constants';
 import { MailController } from './mail.controller';
 import { MailRepository } from './mail.repository';
 
 // Message bodies are sealed with the key ring; re-encryption must find them.
 ENCRYPTED_COLUMNS.push(columnOf(MAIL_BODY_COLUMN));
+// Outgoing content, kept sealed only until it is sent.
+ENCRYPTED_COLUMNS.push(columnOf(MAIL_SEND_CONTENT_COLUMN));
 
 /**
  * Mail sync: per in-scope mailbox, Inbox and Sent Items on the delta-round engine, restricted
@@ -28,7 +32,7 @@ ENCRYPTED_COLUMNS.push(columnOf(MAIL_BODY_COLUMN));
     MailboxesModule,
   ],
   controllers: [MailController],
-  providers: [MailRepository, MailJobs, MailReader, MailLifecycle],
-  exports: [MailRepository, MailJobs],
+  providers: [MailRepository, MailJobs, MailReader, MailLifecycle, MailPolicy, MailSendService],
+  exports: [MailRepository, MailJobs, MailPolicy, MailSendService],
 })
 export class MailModule {}

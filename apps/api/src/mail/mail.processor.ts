@@ -6,6 +6,7 @@ import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
 import { MailCycleService } from './mail-cycle.service';
 import { type MailJobData } from './mail-jobs.service';
+import { MailSendService } from './mail-send.service';
 import { MailSyncService } from './mail-sync.service';
 import { MAIL_JOB } from './mail.constants';
 
@@ -16,7 +17,14 @@ export class MailProcessor {
     private readonly orm: MikroORM,
     private readonly cycle: MailCycleService,
     private readonly sync: MailSyncService,
+    private readonly sends: MailSendService,
   ) {}
+
+  @Process(MAIL_JOB.send)
+  @CreateRequestContext()
+  async send(job: Job<MailJobData>) {
+    return runJob(job, () => this.sends.run(job.data.orgId, job.data.sendId ?? ''));
+  }
 
   @Process(MAIL_JOB.cycle)
   @CreateRequestContext()

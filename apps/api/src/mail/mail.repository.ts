@@ -9,6 +9,7 @@ import { MailChannel, type MailFolderName } from './entities/mail-channel.entity
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
 import { MailOrgState } from './entities/mail-org-state.entity';
+import { MailSend } from './entities/mail-send.entity';
 
 /** A message as one page delivers it, already filtered, mapped and (at full level) sealed. */
 export interface IncomingMessage {
@@ -347,6 +348,14 @@ export class MailRepository {
 
   purgeOrgChanges(orgId: string): Promise<number> {
     return this.em.nativeDelete(MailChangeEntry, { orgId });
+  }
+
+  purgeOrgSends(orgId: string): Promise<number> {
+    return this.em.nativeDelete(MailSend, { orgId });
+  }
+
+  purgeMemberSends(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(MailSend, { orgId, roxUserId });
   }
 
   async purgeOrgState(orgId: string): Promise<number> {

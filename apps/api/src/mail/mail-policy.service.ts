@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { DirectoryRepository } from '../directory/directory.repository';
+import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { normalizeMailAddress, type MailRestrictions } from './mail-restrictions';
+
+/** The org's restricted lists as mail applies them, for sync, the cycle and send. */
+@Injectable()
+export class MailPolicy {
+  constructor(
+    private readonly connections: ConnectionReader,
+    private readonly directory: DirectoryRepository,
+  ) {}
+
+  /** Restricted domains, and every address (Rox email, directory addresses) of restricted users. */
+  async restrictions(orgId: string): Promise<MailRestrictions> {
+    const settings = await this.connections.settings(orgId);
+    const addresses = new Set<string>();
+    for (const email of settings?.restrictedUsers ?? []) {
+      const normalized = normalizeMailAddress(email);
+      if (!normalized) continue;
+      addresses.add(normalized);
+      for (const user of await this.directory.usersByAddress(orgId, normalized)) {
+        for (const a of user.addresses) addresses.add(a.toLowerCase());
+      }
+    }
+    return {
+      domains: (settings?.restrictedDomains ?? []).map((d) => d.toLowerCase()),
+      addresses,
+    };
+  }
+
+  /** True when the mailbox belongs to a restricted user (by Rox email or directory address). */
+  isRestrictedMailbox(mailbox: Mailbox, rules: MailRestrictions): boolean {
+    return [mailbox.email, mailbox.directoryUpn].some((a) => {
+      const normalized = normalizeMailAddress(a);
+      return normalized !== null && rules.addresses.has(normalized);
+    });
+  }
+}

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { type MailSendStatus, type SendMailRequest } from '@rox365/contracts';
+import {
+  createDraft,
+  createReplyDraft,
+  findByInternetMessageId,
+  GraphRequestError,
+  sendDraft,
+  sendMail,
+  type DraftInput,
+} from '@rox365/graph-client';
+
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { MailboxAccess } from '../consent/mailbox-access.service';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { AuditLog } from '../platform/audit/audit-log.service';
+import { Cipher } from '../platform/crypto/cipher.service';
+import { Clock } from '../platform/time/clock';
+import { MailSend } from './entities/mail-send.entity';
+import { MailJobs } from './mail-jobs.service';
+import { MailPolicy } from './mail-policy.service';
+import { MAIL_SEND_CONTENT_COLUMN } from './mail.constants';
+import { MailError, MailErrorCode } from './mail.errors';
+
+interface SendContent {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body: { contentType: 'text' | 'html'; content: string };
+  comment?: string;
+}
+
+/**
+ * Send as a member. The request is checked locally (scope, level, restricted user) before
+ * anything reaches Graph; the worker then sends once: a draft and /send with Mail.ReadWrite, else
+ * sendMail. A lost answer is resolved by looking the message up (its draft id or the
+ * internetMessageId Rox set), never by sending again blindly.
+ */
+@Injectable()
+export class MailSendService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly mailboxes: MailboxRepository,
+    private readonly connections: ConnectionReader,
+    private readonly access: MailboxAccess,
+    private readonly policy: MailPolicy,
+    private readonly jobs: MailJobs,
+    private readonly cipher: Cipher,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** HTTP: refuse locally or store the send and queue it; the same key returns the first one. */
+  async request(orgId: string, input: SendMailRequest): Promise<MailSendStatus> {
+    const existing = await this.em.findOne(MailSend, {
+      orgId,
+      roxUserId: input.roxUserId,
+      idempotencyKey: input.idempotencyKey,
+    });
+    if (existing) return toStatus(existing);
+
+    const mailbox = await this.mailboxes.find(orgId, input.roxUserId);
+    if (!mailbox) refuse('MAIL_MEMBER_NOT_FOUND', 'not_found', 'No such member.');
+    if (this.policy.isRestrictedMailbox(mailbox, await this.policy.restrictions(orgId))) {
+      refuse('MAIL_SEND_RESTRICTED_USER', 'forbidden', 'The member is a restricted user.');
+    }
+    if (!mailbox.mailInScope) {
+      refuse(
+        'MAIL_SEND_OUT_OF_SCOPE',
+        'forbidden',
+        `The member's mail is not in scope: ${mailbox.mailReason ?? 'not synced'}.`,
+      );
+    }
+    if (mailbox.mailEffective !== 'read_send') {
+      refuse(
+        'MAIL_SEND_NOT_ALLOWED',
+        'forbidden',
+        `The member's email level (${mailbox.mailEffective}) does not include sending.`,
+      );
+    }
+    const connection = await this.connections.connection(orgId);
+    const mode =
+      connection?.grantedPermissions.includes('Mail.ReadWrite') === true ? 'draft' : 'send_mail';
+    let replyToGraphId: string | null = null;
+    if (input.replyToMessageId !== undefined) {
+      if (mode !== 'draft') {
+        refuse(
+          'MAIL_REPLY_NEEDS_READWRITE',
+          'forbidden',
+          'Replying in the thread needs Mail.ReadWrite (createReply); the grant has only Mail.Send.',
+        );
+      }
+      const [link] = await this.em.execute<{ graph_id: string }[]>(
+        'select graph_id from mail_message_link where org_id = ? and rox_user_id = ? and message_id = ? limit 1',
+        [orgId, input.roxUserId, input.replyToMessageId],
+      );
+      if (!link) {
+        refuse('MAIL_MESSAGE_NOT_FOUND', 'not_found', "No such message in the member's mailbox.");
+      }
+      replyToGraphId = link.graph_id;
+    }
+    const id = randomUUID();
+    const domain = mailbox.email.split('@')[1] ?? 'rox.local';
+    const content: SendContent = {
+      to: input.to,
+      cc: input.cc,
+      bcc: input.bcc,
+      subject: input.subject,
+      body: input.body,
+    };
+    const send = new MailSend({
+      id,
+      orgId,
+      roxUserId: input.roxUserId,
+      idempotencyKey: input.idempotencyKey,
+      mode,
+      internetMessageId: `<${id}@${domain}>`,
+      replyToGraphId,
+      replyAll: input.replyAll,
+      contentSealed: this.cipher.encrypt(JSON.stringify(content), MAIL_SEND_CONTENT_COLUMN),
+      now: this.clock.now(),
+    });
+    await this.em.transactional(async (em) => {
+      em.persist(send);
+      await em.flush();
+      await this.audit.record({
+        orgId,
+        action: 'mail.send_requested',
+        target: { type: 'mail_send', id },
+        details: { roxUserId: input.roxUserId, mode, isReply: replyToGraphId !== null },
+      });
+    });
+    await this.jobs.enqueueSend(orgId, id);
+    return toStatus(send);
+  }
+
+  async status(orgId: string, id: string): Promise<MailSendStatus> {
+    const send = await this.em.findOne(MailSend, { orgId, id }, { refresh: true });
+    if (!send) refuse('MAIL_SEND_NOT_FOUND', 'not_found', 'No such send.');
+    return toStatus(send);
+  }
+
+  /** Job body: one send, idempotent across attempts and killed workers. */
+  async run(orgId: string, id: string): Promise<MailSendStatus> {
+    const send = await this.em.findOne(MailSend, { orgId, id }, { refresh: true });
+    if (!send) refuse('MAIL_SEND_NOT_FOUND', 'not_found', 'No such send.');
+    if (['sent', 'unknown_delivery', 'failed'].includes(send.status)) return toStatus(send);
+    const mailbox = await this.mailboxes.find(orgId, send.roxUserId);
+    if (
+      !mailbox?.mailInScope ||
+      mailbox.mailEffective !== 'read_send' ||
+      this.policy.isRestrictedMailbox(mailbox, await this.policy.restrictions(orgId))
+    ) {
+      return this.finish(send, 'failed', 'MAIL_SEND_NOT_ALLOWED');
+    }
+    const grant = await this.access.forMailbox(orgId, {
+      roxUserId: send.roxUserId,
+      directoryUserId: mailbox.directoryUserId,
+      kind: 'mail',
+    });
+    const content = JSON.parse(
+      this.cipher.decrypt(send.contentSealed ?? '', MAIL_SEND_CONTENT_COLUMN),
+    ) as SendContent;
+    const message: DraftInput = {
+      subject: content.subject,
+      body: content.body,
+      toRecipients: content.to.map((address) => ({ emailAddress: { address } })),
+      ccRecipients: content.cc.map((address) => ({ emailAddress: { address } })),
+      bccRecipients: content.bcc.map((address) => ({ emailAddress: { address } })),
+      internetMessageId: send.internetMessageId,
+    };
+    const { client, ownerPath } = grant;
+
+    if (send.mode === 'send_mail') {
+      send.status = 'sending';
+      await this.save(send);
+      try {
+        await sendMail(client, ownerPath, message);
+      } catch (error) {
+        // Without read access Rox cannot look the message up: say so, never resend blindly.
+        if (isAmbiguous(error))
+          return this.finish(send, 'unknown_delivery', 'MAIL_SEND_ANSWER_LOST');
+        throw error;
+      }
+      return this.finish(send, 'sent', null);
+    }
+
+    if (send.draftId === null) {
+      // A previous attempt may have created the draft (or even sent it) and lost the answer.
+      const [found] = await findByInternetMessageId(client, ownerPath, send.internetMessageId);
+      if (found) {
+        send.draftId = found.id;
+        if (!found.isDraft) return this.finish(send, 'sent', null);
+      } else {
+        const draft = send.replyToGraphId
+          ? await createReplyDraft(client, ownerPath, send.replyToGraphId, {
+              replyAll: send.replyAll,
+              comment: content.body.content,
+              message: {
+                internetMessageId: send.internetMessageId,
+                ...(content.to.length > 0 ? { toRecipients: message.toRecipients } : {}),
+              },
+            })
+          : await createDraft(client, ownerPath, message);
+        send.draftId = draft.id;
+      }
+      send.status = 'sending';
+      await this.save(send);
+    }
+    try {
+      await sendDraft(client, ownerPath, send.draftId);
+    } catch (error) {
+      if (!isAmbiguous(error) && !(error instanceof GraphRequestError && error.isNotFound)) {
+        throw error;
+      }
+      // The answer was lost (or the draft is gone because it was sent): look before resending.
+      const [now] = await findByInternetMessageId(client, ownerPath, send.internetMessageId);
+      if (now && !now.isDraft) return this.finish(send, 'sent', null);
+      throw error;
+    }
+    return this.finish(send, 'sent', null);
+  }
+
+  private async save(send: MailSend): Promise<void> {
+    send.updatedAt = this.clock.now();
+    await this.em.persistAndFlush(send);
+  }
+
+  private async finish(
+    send: MailSend,
+    status: 'sent' | 'unknown_delivery' | 'failed',
+    reason: string | null,
+  ): Promise<MailSendStatus> {
+    send.status = status;
+    send.reason = reason;
+    // The content was only kept to send it.
+    send.contentSealed = null;
+    await this.em.transactional(async () => {
+      await this.save(send);
+      await this.audit.record({
+        orgId: send.orgId,
+        action: `mail.send_${status}`,
+        target: { type: 'mail_send', id: send.id },
+        details: { roxUserId: send.roxUserId, mode: send.mode, ...(reason ? { reason } : {}) },
+      });
+    });
+    return toStatus(send);
+  }
+}
+
+// Timeouts, resets and 5xx other than 503 may have been processed by Exchange.
+function isAmbiguous(error: unknown): boolean {
+  return (
+    error instanceof GraphRequestError &&
+    (error.status === 0 || (error.status >= 500 && error.status !== 503))
+  );
+}
+
+function refuse(code: `${MailErrorCode}`, kind: 'not_found' | 'forbidden', message: string): never {
+  throw new MailError(code as MailErrorCode, kind, message);
+}
+
+function toStatus(send: MailSend): MailSendStatus {
+  return {
+    id: send.id,
+    roxUserId: send.roxUserId,
+    idempotencyKey: send.idempotencyKey,
+    mode: send.mode,
+    status: send.status,
+    internetMessageId: send.internetMessageId,
+    messageId: send.status === 'sent' ? send.draftId : null,
+    reason: send.reason,
+    createdAt: send.createdAt.toISOString(),
+    updatedAt: send.updatedAt.toISOString(),
+  };
+}
