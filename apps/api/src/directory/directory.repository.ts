@@ -204,6 +204,10 @@ export class DirectoryRepository {
    * round's seen ids), re-matches the members of their addresses, and forgets the round's marks.
    */
   async deleteUnseen(orgId: string, round: number): Promise<number> {
+    // The round just wrote a tenant's worth of marks (and maybe of users): without fresh
+    // statistics the planner takes both for empty and the anti-join turns quadratic.
+    await this.em.execute('analyze directory_round_seen', [], 'run');
+    await this.em.execute('analyze directory_user', [], 'run');
     const removed = await this.em.transactional(async (em) => {
       const gone = await em.execute<{ addresses: string[] }[]>(
         `delete from directory_user u
@@ -218,9 +222,6 @@ export class DirectoryRepository {
       if (emails.size) await this.remapWith(em, orgId, { emails: [...emails], roxUserIds: [] });
       return gone.length;
     });
-    // A full round can add a tenant's worth of rows at once: fresh statistics keep the planner
-    // on the keyset and trigram indexes instead of waiting for autovacuum to notice.
-    await this.em.execute('analyze directory_user', [], 'run');
     return removed;
   }
 
