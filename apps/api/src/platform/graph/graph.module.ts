@@ -1,8 +1,10 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
 
 import { MicrosoftGraph, type GraphLogger } from '@rox365/graph-client';
 
 import { AppConfig, type AppRegistrationConfig } from '../../config/app-config';
+import { RedisMailboxSlots } from './redis-mailbox-slots';
 
 function graphLogger(): GraphLogger {
   const logger = new Logger('graph');
@@ -23,37 +25,61 @@ export class OrgwideGraph extends MicrosoftGraph {}
 /** "Rox 365 Integration": delegated permissions for individual connections. */
 export class IndividualGraph extends MicrosoftGraph {}
 
-function graphFor(config: AppConfig, app: AppRegistrationConfig) {
+function graphFor(config: AppConfig, app: AppRegistrationConfig, slots: RedisMailboxSlots) {
   return {
     authorityHost: config.microsoft.authorityHost,
     graphBaseUrl: config.microsoft.graphBaseUrl,
     clientId: app.clientId,
     credential: app.credential,
     logger: graphLogger(),
+    mailboxSlots: slots,
   };
+}
+
+/** The Redis connection behind the shared per-mailbox slots (one per process). */
+@Injectable()
+export class GraphSlotsConnection implements OnModuleDestroy {
+  readonly redis: Redis;
+
+  constructor(config: AppConfig) {
+    this.redis = new Redis(config.queue.redisUrl, { lazyConnect: false });
+    this.redis.on('error', () => undefined); // Graph calls report it; no unhandled noise
+  }
+
+  onModuleDestroy(): void {
+    this.redis.disconnect();
+  }
 }
 
 /**
  * Microsoft identity platform + Graph, one provider per app registration. The same code talks to
  * Microsoft or the emulator depending only on configuration; app-only tokens stay in MSAL's
- * in-memory cache.
+ * in-memory cache. Both count their requests per mailbox in Redis ({@link RedisMailboxSlots}),
+ * so Outlook's 4-in-flight limit and a mailbox's Retry-After hold across every process.
  */
 @Global()
 @Module({
   providers: [
+    GraphSlotsConnection,
+    {
+      provide: RedisMailboxSlots,
+      inject: [GraphSlotsConnection, AppConfig],
+      useFactory: (connection: GraphSlotsConnection, config: AppConfig) =>
+        new RedisMailboxSlots(connection.redis, { prefix: config.queue.prefix }),
+    },
     {
       provide: OrgwideGraph,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new OrgwideGraph(graphFor(config, config.microsoft.orgwide)),
+      inject: [AppConfig, RedisMailboxSlots],
+      useFactory: (config: AppConfig, slots: RedisMailboxSlots) =>
+        new OrgwideGraph(graphFor(config, config.microsoft.orgwide, slots)),
     },
     {
       provide: IndividualGraph,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new IndividualGraph(graphFor(config, config.microsoft.individual)),
+      inject: [AppConfig, RedisMailboxSlots],
+      useFactory: (config: AppConfig, slots: RedisMailboxSlots) =>
+        new IndividualGraph(graphFor(config, config.microsoft.individual, slots)),
     },
   ],
-  exports: [OrgwideGraph, IndividualGraph],
+  exports: [OrgwideGraph, IndividualGraph, RedisMailboxSlots],
 })
 export class GraphModule {}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+
+import Redis from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+import { RedisMailboxSlots } from './redis-mailbox-slots';
+
+/** Each instance has its own connection, as separate worker processes would. */
+describe('RedisMailboxSlots on Redis', () => {
+  const prefix = `test_slots_${randomBytes(4).toString('hex')}`;
+  const connections: Redis[] = [];
+  const slotsOn = (options: { leaseMs?: number } = {}) => {
+    const redis = new Redis(inject('redisUrl'));
+    connections.push(redis);
+    return new RedisMailboxSlots(redis, { prefix, maxConcurrent: 4, ...options });
+  };
+
+  afterAll(async () => {
+    const [first] = connections;
+    if (first) {
+      const keys = await first.keys(`${prefix}:*`);
+      if (keys.length > 0) await first.del(...keys);
+    }
+    for (const c of connections) c.disconnect();
+  });
+
+  it('keeps at most 4 in flight per mailbox across processes, and counts multi-slot requests', async () => {
+    const [a, b] = [slotsOn(), slotsOn()];
+    let inFlight = 0;
+    let peak = 0;
+    const work = async (slots: RedisMailboxSlots, count: number) => {
+      const lease = await slots.acquire('app|tenant|users/u1', count);
+      inFlight += Math.min(count, 4);
+      peak = Math.max(peak, inFlight);
+      // Hold the slots across a few Redis round trips, so other acquisitions really wait.
+      for (let i = 0; i < 3; i++) await a.inFlight('app|tenant|users/u1');
+      expect(await b.inFlight('app|tenant|users/u1')).toBeLessThanOrEqual(4);
+      inFlight -= Math.min(count, 4);
+      await lease.release();
+    };
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => work(i % 2 === 0 ? a : b, 1)),
+      work(a, 3),
+      work(b, 20),
+    ]);
+    expect(peak).toBe(4);
+    expect(await a.inFlight('app|tenant|users/u1')).toBe(0);
+    // Another mailbox was never affected.
+    const other = await b.acquire('app|tenant|users/u2', 4);
+    expect(await a.inFlight('app|tenant|users/u2')).toBe(4);
+    await other.release();
+  });
+
+  it('frees the slots of a process that died holding them once their lease expires', async () => {
+    const dying = slotsOn({ leaseMs: 400 });
+    const survivor = slotsOn({ leaseMs: 400 });
+    await dying.acquire('app|tenant|users/u3', 4);
+    // The holder's process is gone: no release, no renewal.
+    connections.at(-2)?.disconnect();
+    expect(await survivor.inFlight('app|tenant|users/u3')).toBe(4);
+    const lease = await survivor.acquire('app|tenant|users/u3', 1);
+    expect(await survivor.inFlight('app|tenant|users/u3')).toBe(1);
+    await lease.release();
+  });
+
+  it('renews a lease while it is held, so a long request keeps its slot', async () => {
+    const slots = slotsOn({ leaseMs: 300 });
+    const lease = await slots.acquire('app|tenant|users/u4', 4);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await slots.inFlight('app|tenant|users/u4')).toBe(4);
+    await lease.release();
+    expect(await slots.inFlight('app|tenant|users/u4')).toBe(0);
+  });
+
+  it('a pause set by one process holds back the others for that mailbox, fractional included', async () => {
+    const [a, b] = [slotsOn(), slotsOn()];
+    const redis = connections.at(-1);
+    await a.pause('app|tenant|users/u5', 250.5);
+    await a.pause('app|tenant|users/u5', 10); // an earlier end does not shorten it
+    const pauseKey = (await redis?.keys(`${prefix}:*u5*:paused`)) ?? [];
+    expect(pauseKey).toHaveLength(1);
+    expect(await redis?.pttl(pauseKey[0] ?? '')).toBeGreaterThan(200);
+    // Another mailbox is not held back: it is granted while u5 is still paused.
+    await (await b.acquire('app|tenant|users/u6', 1)).release();
+    expect(await redis?.pttl(pauseKey[0] ?? '')).toBeGreaterThan(0);
+    await (await b.acquire('app|tenant|users/u5', 1)).release();
+    // Granted only once the pause was over.
+    expect(await redis?.exists(pauseKey[0] ?? '')).toBe(0);
+  });
+});

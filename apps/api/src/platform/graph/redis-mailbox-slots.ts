@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+
+import type Redis from 'ioredis';
+
+import { type MailboxLease, type MailboxSlots } from '@rox365/graph-client';
+
+// KEYS[1] leases (zset member → expiry ms), KEYS[2] pause flag.
+// ARGV: count, max, leaseMs, leaseId. Redis' own clock, so workers' clocks never disagree.
+// Answers {0} granted, {1, ms} paused for ms, {2} full.
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return {1, paused} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local count = tonumber(ARGV[1])
+if redis.call('ZCARD', KEYS[1]) + count > tonumber(ARGV[2]) then return {2, 0} end
+local expiry = now + tonumber(ARGV[3])
+for i = 1, count do redis.call('ZADD', KEYS[1], expiry, ARGV[4] .. ':' .. i) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+return {0, 0}
+`;
+
+// KEYS[1] leases; ARGV: leaseMs, members... Extends the members still held.
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expiry = now + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+return 1
+`;
+
+// KEYS[1] pause flag; ARGV[1] ms. The later end wins.
+const PAUSE = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1]))
+end
+return 1
+`;
+
+/** Tuning of {@link RedisMailboxSlots}. */
+export interface RedisMailboxSlotsOptions {
+  /** Requests in flight per app + mailbox across every process (Outlook allows 4). */
+  maxConcurrent: number;
+  /** Key prefix, e.g. the queue prefix. */
+  prefix: string;
+  /** A lease not renewed for this long is free again: a killed worker leaks nothing longer. */
+  leaseMs: number;
+  /** How often a waiting acquisition asks again when the mailbox is full. */
+  pollMs: number;
+}
+
+export const DEFAULT_REDIS_SLOTS_OPTIONS: Omit<RedisMailboxSlotsOptions, 'prefix'> = {
+  maxConcurrent: 4,
+  leaseMs: 30_000,
+  pollMs: 15,
+};
+
+/**
+ * The per-mailbox budget shared by every API and worker process: a sorted set of leases per
+ * app + mailbox (expiring, renewed while held) and a pause flag with the Retry-After as its TTL.
+ */
+export class RedisMailboxSlots implements MailboxSlots {
+  readonly maxConcurrent: number;
+  private readonly options: RedisMailboxSlotsOptions;
+
+  constructor(
+    private readonly redis: Redis,
+    options: Partial<RedisMailboxSlotsOptions> & { prefix: string },
+  ) {
+    this.options = { ...DEFAULT_REDIS_SLOTS_OPTIONS, ...options };
+    this.maxConcurrent = this.options.maxConcurrent;
+  }
+
+  async acquire(key: string, count: number): Promise<MailboxLease> {
+    const wanted = Math.max(1, Math.min(count, this.maxConcurrent));
+    const leaseId = randomUUID();
+    const leasesKey = this.leasesKey(key);
+    for (;;) {
+      const [state, waitMs] = (await this.redis.eval(
+        ACQUIRE,
+        2,
+        leasesKey,
+        this.pauseKey(key),
+        wanted,
+        this.maxConcurrent,
+        this.options.leaseMs,
+        leaseId,
+      )) as [number, number];
+      if (state === 0) break;
+      // Jitter keeps waiting processes from asking in lockstep.
+      const poll = this.options.pollMs * (0.5 + Math.random());
+      await sleep(state === 1 ? Math.max(waitMs, 1) : poll);
+    }
+    const members = Array.from({ length: wanted }, (_, i) => `${leaseId}:${i + 1}`);
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, leasesKey, this.options.leaseMs, ...members).catch(() => undefined); // the lease simply expires; the request is not affected
+    }, this.options.leaseMs / 3);
+    renew.unref();
+    let isReleased = false;
+    return {
+      release: async () => {
+        if (isReleased) return;
+        isReleased = true;
+        clearInterval(renew);
+        await this.redis.zrem(leasesKey, ...members);
+      },
+    };
+  }
+
+  async pause(key: string, delayMs: number): Promise<void> {
+    await this.redis.eval(PAUSE, 1, this.pauseKey(key), Math.ceil(delayMs));
+  }
+
+  /** Leases held for a key right now (diagnostics and tests). */
+  async inFlight(key: string): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return this.redis.zcount(this.leasesKey(key), now, '+inf');
+  }
+
+  private leasesKey(key: string): string {
+    return `${this.options.prefix}:graph-slots:{${key}}:leases`;
+  }
+
+  private pauseKey(key: string): string {
+    return `${this.options.prefix}:graph-slots:{${key}}:paused`;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
