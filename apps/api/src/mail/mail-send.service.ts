@@ -147,6 +147,34 @@ export class MailSendService {
 
   /** Job body: one send, idempotent across attempts and killed workers. */
   async run(orgId: string, id: string): Promise<MailSendStatus> {
+    try {
+      return await this.attempt(orgId, id);
+    } catch (error) {
+      if (!(error instanceof GraphRequestError)) throw error;
+      if (error.isThrottled || error.isTransient || isAmbiguous(error)) {
+        // Refused by Graph (throttled) or looked up on the next attempt: safe to retry.
+        throw new MailError(
+          MailErrorCode.MAIL_GRAPH_THROTTLED,
+          'rate_limited',
+          'Retrying the send.',
+          {
+            cause: error,
+            retryAfterMs: error.retryAfterMs ?? undefined,
+          },
+        );
+      }
+      const send = await this.em.findOne(MailSend, { orgId, id }, { refresh: true });
+      if (send) await this.finish(send, 'failed', `GRAPH_${error.status}`);
+      throw new MailError(
+        MailErrorCode.MAIL_PERMISSION_DENIED,
+        'forbidden',
+        `Microsoft Graph refused the send (${error.code ?? error.status}).`,
+        { cause: error },
+      );
+    }
+  }
+
+  private async attempt(orgId: string, id: string): Promise<MailSendStatus> {
     const send = await this.em.findOne(MailSend, { orgId, id }, { refresh: true });
     if (!send) refuse('MAIL_SEND_NOT_FOUND', 'not_found', 'No such send.');
     if (['sent', 'unknown_delivery', 'failed'].includes(send.status)) return toStatus(send);

@@ -1,0 +1,257 @@
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+const MEGAN = DEMO_TENANT.users.member;
+const ZOE = DEMO_TENANT.users.unicode;
+const RITA = DEMO_TENANT.users.globalAdmin;
+
+interface SendStatus {
+  id: string;
+  status: string;
+  mode: string;
+  messageId: string | null;
+  reason: string | null;
+}
+
+/**
+ * Sending as a member against the emulator (SEND-1…5): draft + /send, replies in the thread,
+ * lost answers resolved by lookup, throttling, idempotency, local refusals, sendMail alone.
+ */
+describe('mail send', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  let worker: INestApplicationContext;
+  let key = 0;
+
+  const userOf = (upn: string) => {
+    const tenant = env.emu.state.findTenant('contoso.com');
+    const user = tenant?.findUser(upn);
+    if (!tenant || !user) throw new Error(`no user ${upn}`);
+    return { tenant, user };
+  };
+  // Copies of a subject in a folder of a mailbox, straight from the emulator's state.
+  const copies = (upn: string, folder: string, subject: string) => {
+    const { tenant, user } = userOf(upn);
+    const messages = tenant.mailbox(user)?.folder(folder)?.messages.values() ?? [];
+    return [...messages].filter((m) => m.subject === subject);
+  };
+  const post = (body: Record<string, unknown>) =>
+    env.api
+      .http()
+      .post('/api/v1/mail/sends')
+      .set('authorization', `Bearer ${org.service}`)
+      .send({ idempotencyKey: `key-${(key += 1)}-${Date.now()}`, ...body });
+  const settled = async (id: string): Promise<SendStatus> =>
+    eventually(
+      async () => {
+        const res = await env.api
+          .http()
+          .get(`/api/v1/mail/sends/${id}`)
+          .set('authorization', `Bearer ${org.service}`);
+        expect(res.status).toBe(200);
+        const s = res.body as SendStatus;
+        return ['sent', 'unknown_delivery', 'failed'].includes(s.status) ? s : null;
+      },
+      { attempts: 400, intervalMs: 50 },
+    );
+  const message = (subject: string) => ({
+    roxUserId: 'megan',
+    to: [ZOE],
+    subject,
+    body: { contentType: 'text', content: `Body of ${subject}` },
+  });
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator();
+    worker = await env.api.startWorker();
+    org = await orgTokens(env, newOrgId());
+    await seedMembers(env, org, [
+      { roxUserId: 'megan', email: MEGAN },
+      { roxUserId: 'zoe', email: ZOE },
+      { roxUserId: 'rita', email: RITA },
+    ]);
+    const settings = {
+      calendarAccess: 'off',
+      emailAccess: 'read_send',
+      restrictedUsers: [RITA],
+    };
+    expect(await connectOrg(env, org, { settings })).toBe('connected');
+    await syncFinished(env, org, null);
+  }, 120_000);
+  afterAll(() => env.close());
+
+  it('SEND-1: a draft then /send; the draft id is the sent id; the recipient gets one copy', async () => {
+    await env.emu.control.clearRequests();
+    const res = await post(message('S1 hello'));
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const done = await settled(res.body.id as string);
+    expect(done).toMatchObject({ status: 'sent', mode: 'draft' });
+    const sent = copies(MEGAN, 'sentitems', 'S1 hello');
+    expect(sent.map((m) => m.id)).toEqual([done.messageId]);
+    expect(copies(ZOE, 'inbox', 'S1 hello')).toHaveLength(1);
+    const megan = userOf(MEGAN).user.id;
+    const posts = (await env.emu.control.requests({ pathContains: `/users/${megan}/` })).filter(
+      (r) => r.method === 'POST',
+    );
+    expect(posts.map((r) => r.path.replace(/.*\/users\/[^/]+/, ''))).toEqual([
+      '/messages',
+      `/messages/${done.messageId}/send`,
+    ]);
+    expect(posts.every((r) => /IdType="ImmutableId"/.test(r.prefer ?? ''))).toBe(true);
+  });
+
+  it('SEND-3: a lost /send answer or a lost draft answer is looked up, never sent twice', async () => {
+    const megan = userOf(MEGAN).user.id;
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/messages/[^/]+/send`,
+      status: 504,
+      afterExecute: true,
+      count: 1,
+    });
+    const lostSend = await settled((await post(message('S3 lost send'))).body.id as string);
+    expect(lostSend.status).toBe('sent');
+    expect(copies(ZOE, 'inbox', 'S3 lost send')).toHaveLength(1);
+
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/messages$`,
+      status: 504,
+      afterExecute: true,
+      count: 1,
+    });
+    const lostDraft = await settled((await post(message('S3 lost draft'))).body.id as string);
+    expect(lostDraft.status).toBe('sent');
+    expect(copies(ZOE, 'inbox', 'S3 lost draft')).toHaveLength(1);
+    expect(copies(MEGAN, 'drafts', 'S3 lost draft')).toHaveLength(0);
+    expect(copies(MEGAN, 'sentitems', 'S3 lost draft')).toHaveLength(1);
+    await env.emu.control.clearFaults();
+  });
+
+  it('SEND-5: a 429 on /send is retried after Retry-After (it was not executed)', async () => {
+    const megan = userOf(MEGAN).user.id;
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/messages/[^/]+/send`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 0.5,
+      count: 1,
+    });
+    const done = await settled((await post(message('S5 throttled'))).body.id as string);
+    expect(done.status).toBe('sent');
+    expect(copies(ZOE, 'inbox', 'S5 throttled')).toHaveLength(1);
+    expect((await env.emu.control.throttleViolations()).length).toBe(0);
+  });
+
+  it('idempotency: the same key answers the first send and sends once', async () => {
+    const body = { ...message('S idempotent'), idempotencyKey: 'same-key-123' };
+    const first = await env.api
+      .http()
+      .post('/api/v1/mail/sends')
+      .set('authorization', `Bearer ${org.service}`)
+      .send(body);
+    const again = await env.api
+      .http()
+      .post('/api/v1/mail/sends')
+      .set('authorization', `Bearer ${org.service}`)
+      .send(body);
+    expect(again.body.id).toBe(first.body.id);
+    await settled(first.body.id as string);
+    expect(copies(ZOE, 'inbox', 'S idempotent')).toHaveLength(1);
+  });
+
+  it('SEND-2: a reply to a synced message keeps the thread', async () => {
+    await env.emu.control.deliverMail(env.tenantId, MEGAN, {
+      subject: 'S2 question',
+      from: { name: 'Zoe', address: ZOE },
+    });
+    const jobs = env.api.app.get(MailJobs);
+    await jobs.enqueueCycle(org.orgId);
+    const synced = await eventually(
+      async () => {
+        const res = await env.api
+          .http()
+          .get('/api/v1/mail/messages')
+          .query({ roxUserId: 'megan', limit: 200 })
+          .set('authorization', `Bearer ${org.service}`);
+        return (res.body.items as { id: string; subject: string; conversationId: string }[]).find(
+          (m) => m.subject === 'S2 question',
+        );
+      },
+      { attempts: 400, intervalMs: 50 },
+    );
+    const res = await post({
+      roxUserId: 'megan',
+      replyToMessageId: synced.id,
+      body: { contentType: 'text', content: 'The answer' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect((await settled(res.body.id as string)).status).toBe('sent');
+    const [reply] = copies(ZOE, 'inbox', 'RE: S2 question');
+    expect(reply?.conversationId).toBe(synced.conversationId);
+  });
+
+  it('SEND-4: refused locally for a restricted user and a level without send, with no Graph call', async () => {
+    await env.emu.control.clearRequests();
+    const restricted = await post({ ...message('S4 rita'), roxUserId: 'rita' });
+    expect(restricted.status).toBe(403);
+    expect(restricted.headers['content-type']).toMatch(/problem\+json/);
+    expect(restricted.body.code).toBe('MAIL_SEND_RESTRICTED_USER');
+    const override = await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/zoe')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: null, emailAccess: 'read' });
+    expect(override.status).toBe(200);
+    const noSend = await post({ ...message('S4 zoe'), roxUserId: 'zoe', to: [MEGAN] });
+    expect(noSend.status).toBe(403);
+    expect(noSend.body.code).toBe('MAIL_SEND_NOT_ALLOWED');
+    const unknown = await post({ ...message('S4 nobody'), roxUserId: 'nobody' });
+    expect(unknown.status).toBe(404);
+    // Rita's mailbox is never touched at all; Zoe's is synced (reads) but nothing is sent.
+    const rita = userOf(RITA).user.id;
+    expect(await env.emu.control.requests({ pathContains: `/users/${rita}` })).toEqual([]);
+    const zoe = userOf(ZOE).user.id;
+    const writes = (await env.emu.control.requests({ pathContains: `/users/${zoe}` })).filter(
+      (r) => r.method !== 'GET',
+    );
+    expect(writes).toEqual([]);
+  });
+
+  it('SEND-3: with Mail.Send alone, sendMail; a lost answer is reported unknown_delivery, never resent', async () => {
+    await env.emu.control.revokeRole(env.tenantId, 'Mail.ReadWrite');
+    const recheck = await env.api
+      .http()
+      .post('/api/v1/orgwide/permissions/recheck')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(recheck.status).toBe(202);
+    await mailboxesSettled(env, org.orgId);
+    const megan = userOf(MEGAN).user.id;
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/sendMail`,
+      status: 504,
+      afterExecute: true,
+      count: 1,
+    });
+    const done = await eventually(
+      async () => {
+        const res = await post(message('S3 sendMail lost'));
+        if (res.status !== 202 || res.body.mode !== 'send_mail') return null;
+        return settled(res.body.id as string);
+      },
+      { attempts: 100, intervalMs: 100 },
+    );
+    expect(done).toMatchObject({ status: 'unknown_delivery', mode: 'send_mail' });
+    expect(copies(ZOE, 'inbox', 'S3 sendMail lost')).toHaveLength(1);
+    const sends = await env.emu.control.requests({ pathContains: `/users/${megan}/sendMail` });
+    expect(sends).toHaveLength(1);
+    expect(worker).toBeDefined();
+  });
+});
