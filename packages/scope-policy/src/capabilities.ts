@@ -33,11 +33,16 @@ export const CAPABILITY_FEATURES: Readonly<Record<Capability, string>> = {
 };
 
 /**
- * Capabilities Rox actually runs today. Calendar and mail sync are not built yet, so a grant or a
- * setting that allows them must not be presented as something Rox does. Add a capability here in
- * the same change that ships its sync.
+ * Capabilities Rox actually runs today. A grant or a setting that allows something not listed
+ * here must not be presented as something Rox does. Add a capability here in the same change
+ * that ships its sync (mail: metadata and content sync, and send, in apps/api/src/mail).
  */
-export const RUNNING_CAPABILITIES: readonly Capability[] = ['directory_sync'];
+export const RUNNING_CAPABILITIES: readonly Capability[] = [
+  'directory_sync',
+  'mail_metadata',
+  'mail_content',
+  'mail_send',
+];
 
 /** True when Rox ships (and runs) the sync behind `capability`. */
 export function isRunningCapability(capability: Capability): boolean {

@@ -81,6 +81,9 @@ describe('grant evaluation for the status page', () => {
     const features = statusFeatures(evaluation, settings, null);
     expect(features.filter((f) => f.isRunning).map((f) => f.capability)).toEqual([
       'directory_sync',
+      'mail_metadata',
+      'mail_content',
+      'mail_send',
     ]);
     // The full grant would allow two-way calendar sync; the settings do not use it, so it is not listed.
     expect(features.map((f) => f.capability)).not.toContain('calendar_write');
