@@ -11,6 +11,7 @@ import { Migration20261128095724_calendar } from './Migration20261128095724_cale
 import { Migration20261128095813_directory_large_tenants } from './Migration20261128095813_directory_large_tenants';
 import { Migration20261128100253_mail } from './Migration20261128100253_mail';
 import { Migration20261128101810_mail_send } from './Migration20261128101810_mail_send';
+import { Migration20261128102422_calendar_write } from './Migration20261128102422_calendar_write';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -31,4 +32,8 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261128100253_mail', class: Migration20261128100253_mail },
   { name: 'Migration20261128101810_mail_send', class: Migration20261128101810_mail_send },
+  {
+    name: 'Migration20261128102422_calendar_write',
+    class: Migration20261128102422_calendar_write,
+  },
 ];

@@ -3,6 +3,7 @@ import { CalendarChannel } from './calendar/entities/calendar-channel.entity';
 import { CalendarEventLink } from './calendar/entities/calendar-event-link.entity';
 import { CalendarEvent } from './calendar/entities/calendar-event.entity';
 import { CalendarSeries } from './calendar/entities/calendar-series.entity';
+import { CalendarWrite } from './calendar/entities/calendar-write.entity';
 import { AuthState } from './consent/auth-state/auth-state.entity';
 import { IndividualConnection } from './consent/entities/individual-connection.entity';
 import { MemberOverride } from './consent/entities/member-override.entity';
@@ -44,6 +45,7 @@ export const ENTITIES = [
   CalendarEvent,
   CalendarEventLink,
   CalendarSeries,
+  CalendarWrite,
   CalendarChangeEntry,
   MailChannel,
   MailMessage,

@@ -1,0 +1,92 @@
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+export type CalendarWriteOperation = 'create' | 'update' | 'delete' | 'respond';
+export type CalendarWriteStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** A field Outlook changed while Rox's update was on its way: Outlook's value was kept. */
+export interface CalendarWriteConflict {
+  field: string;
+  outlookValue: unknown;
+  roxValue: unknown;
+}
+
+/**
+ * One Rox → Outlook write: the status resource of the async job, keyed by the caller's
+ * idempotency key, and the write ledger (the changeKey our write produced, so the pull of our own
+ * write is not a change).
+ */
+@Entity({ tableName: 'calendar_write' })
+@Unique({ properties: ['orgId', 'idempotencyKey'] })
+@Index({ properties: ['orgId', 'eventId'] })
+export class CalendarWrite {
+  @PrimaryKey({ type: 'uuid' })
+  id: string;
+
+  @Property({ type: 'string', length: 128 })
+  orgId: string;
+
+  @Property({ type: 'string', length: 128 })
+  roxUserId: string;
+
+  @Property({ type: 'string', length: 200 })
+  idempotencyKey: string;
+
+  @Property({ type: 'string', length: 16 })
+  operation: CalendarWriteOperation;
+
+  @Property({ type: 'uuid' })
+  eventId: string;
+
+  // What the caller asked for (the body of a create is sealed into bodySealed instead).
+  @Property({ type: 'json' })
+  request: Record<string, unknown>;
+
+  // KeyRing envelope (context calendar_write.body_sealed).
+  @Property({ type: 'text', nullable: true })
+  bodySealed: string | null = null;
+
+  @Property({ type: 'string', length: 16 })
+  status: CalendarWriteStatus = 'queued';
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  errorCode: string | null = null;
+
+  @Property({ type: 'integer' })
+  graphWrites = 0;
+
+  @Property({ type: 'string', length: 512, nullable: true })
+  graphId: string | null = null;
+
+  // The changeKey Outlook gave back for our write (the ledger entry).
+  @Property({ type: 'string', length: 128, nullable: true })
+  resultChangeKey: string | null = null;
+
+  @Property({ type: 'json' })
+  conflicts: CalendarWriteConflict[] = [];
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  createdAt: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  finishedAt: Date | null = null;
+
+  constructor(props: {
+    id: string;
+    orgId: string;
+    roxUserId: string;
+    idempotencyKey: string;
+    operation: CalendarWriteOperation;
+    eventId: string;
+    request: Record<string, unknown>;
+    createdAt: Date;
+  }) {
+    this.id = props.id;
+    this.orgId = props.orgId;
+    this.roxUserId = props.roxUserId;
+    this.idempotencyKey = props.idempotencyKey;
+    this.operation = props.operation;
+    this.eventId = props.eventId;
+    this.request = props.request;
+    this.createdAt = props.createdAt;
+  }
+}
