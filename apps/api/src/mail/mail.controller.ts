@@ -6,6 +6,7 @@ import {
   MailChangesQuerySchema,
   MailDataRemovalReceiptSchema,
   MailDataRemovalRequestSchema,
+  MailMemberParamsSchema,
   MailMessagePageSchema,
   MailMessageParamsSchema,
   MailMessageWithBodySchema,
@@ -17,6 +18,7 @@ import {
   type ListMailMessagesQuery,
   type MailChangesQuery,
   type MailDataRemovalRequest,
+  type MailMemberParams,
   type MailMessageParams,
   type MailSendParams,
   type SendMailRequest,
@@ -113,6 +115,20 @@ export class MailController {
   })
   me(@CurrentCaller() caller: Caller) {
     return this.reader.memberStatus(caller.orgId, caller.roxUserId);
+  }
+
+  @Get('orgwide/mail/members/:roxUserId')
+  @Roles('admin')
+  @Contract({
+    summary: 'One member’s mail sync: scope, level, each folder’s stage, reason and counts',
+    response: MemberMailStatusSchema,
+    tags: ['mail'],
+  })
+  memberStatus(
+    @CurrentCaller() caller: Caller,
+    @ValidParams(MailMemberParamsSchema) params: MailMemberParams,
+  ) {
+    return this.reader.memberStatus(caller.orgId, params.roxUserId);
   }
 
   @Post('orgwide/mail/sync')

@@ -358,6 +358,29 @@ describe('mail sync', () => {
     expect([...sequences].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequences);
   });
 
+  it('status: the member sees their mail channels, the admin sees any member’s', async () => {
+    const megan = await env.api.tokenFor({ roxUserId: 'megan', orgId: org.orgId, role: 'member' });
+    const mine = await http().get('/api/v1/mail/status/me').set('authorization', `Bearer ${megan}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ roxUserId: 'megan', level: 'read', inScope: true });
+    expect(
+      mine.body.channels.map((c: { folder: string; stage: string }) => [c.folder, c.stage]),
+    ).toEqual([
+      ['inbox', 'ok'],
+      ['sentitems', 'ok'],
+    ]);
+    expect(mine.body.messages).toBeGreaterThan(0);
+    const zoe = await http()
+      .get('/api/v1/orgwide/mail/members/zoe')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(zoe.body).toMatchObject({ inScope: false, level: 'off', messages: 0 });
+    expect(zoe.body.reason).toEqual(expect.any(String));
+    const forbidden = await http()
+      .get('/api/v1/orgwide/mail/members/zoe')
+      .set('authorization', `Bearer ${megan}`);
+    expect(forbidden.status).toBe(403);
+  });
+
   it('a data-removal request purges everything synced about one person, with a receipt', async () => {
     const res = await http()
       .post('/api/v1/orgwide/mail/data-removal-requests')

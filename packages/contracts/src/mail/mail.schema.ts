@@ -206,3 +206,6 @@ export type MailSendStatus = z.infer<typeof MailSendStatusSchema>;
 
 export const MailSendParamsSchema = z.object({ id: z.uuid() });
 export type MailSendParams = z.infer<typeof MailSendParamsSchema>;
+
+export const MailMemberParamsSchema = z.object({ roxUserId: z.string().min(1).max(128) });
+export type MailMemberParams = z.infer<typeof MailMemberParamsSchema>;
