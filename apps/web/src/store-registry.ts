@@ -10,6 +10,7 @@ export const STORE_IDS = {
   members: 'members',
   audit: 'audit',
   people: 'people',
+  mail: 'mail',
 } as const;
 
 interface Resettable {

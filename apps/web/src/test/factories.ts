@@ -1,4 +1,5 @@
 import {
+  type MemberMailStatus,
   type MemberSyncStatus,
   type OrgwideStatus,
   type PermissionReport,
@@ -88,5 +89,38 @@ export function buildMemberStatus(overrides: Partial<MemberSyncStatus> = {}): Me
     mail: { configured: 'read', effective: 'read', inScope: true, reason: null, nextAction: null },
     probe: null,
     ...overrides,
+  };
+}
+
+/** A member's mail sync: Inbox up to date, Sent Items failed with a reason. */
+export function buildMailStatus(over: Partial<MemberMailStatus> = {}): MemberMailStatus {
+  return {
+    roxUserId: 'u_megan',
+    email: 'megan.bowen@contoso.com',
+    level: 'metadata',
+    inScope: true,
+    reason: null,
+    nextAction: null,
+    messages: 3,
+    lastSyncAt: '2026-11-28T10:00:00.000Z',
+    channels: [
+      {
+        folder: 'inbox',
+        stage: 'ok',
+        reason: null,
+        lastSyncAt: '2026-11-28T10:00:00.000Z',
+        cursorAgeHours: 0,
+        messages: 2,
+      },
+      {
+        folder: 'sentitems',
+        stage: 'failed',
+        reason: 'MAIL_GRAPH_THROTTLED',
+        lastSyncAt: null,
+        cursorAgeHours: null,
+        messages: 1,
+      },
+    ],
+    ...over,
   };
 }
