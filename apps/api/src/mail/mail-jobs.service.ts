@@ -6,7 +6,11 @@ import { DIRECTORY_QUEUE_SETTINGS } from '../directory/directory-jobs.service';
 import { RETRY_AFTER_BACKOFF } from '../directory/directory.constants';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
-import { MAIL_JOB } from './mail.constants';
+import { requeueStaleChannels } from '../platform/sync/sync-channel';
+import { SyncErrorCode } from '../platform/sync/sync.errors';
+import { Clock } from '../platform/time/clock';
+import { MAIL_JOB, STALE_MAIL_SYNC_AFTER_MS } from './mail.constants';
+import { MailRepository } from './mail.repository';
 
 export interface MailJobData {
   orgId: string;
@@ -22,8 +26,33 @@ export const MAIL_QUEUE_SETTINGS = DIRECTORY_QUEUE_SETTINGS;
 export class MailJobs {
   private readonly jobs: KeyedJobs<MailJobData>;
 
-  constructor(@InjectQueue(QUEUE.mail) queue: Queue<MailJobData>) {
+  constructor(
+    @InjectQueue(QUEUE.mail) queue: Queue<MailJobData>,
+    private readonly repo: MailRepository,
+    private readonly clock: Clock,
+  ) {
     this.jobs = KeyedJobs.for(queue);
+  }
+
+  /**
+   * Stale-job detection (X-8): a folder channel busy for STALE_MAIL_SYNC_AFTER_MS with no live
+   * job behind it lost that job (worker killed); it says so and its mailbox is queued again.
+   */
+  async requeueStale(): Promise<string[]> {
+    const now = this.clock.now();
+    const staleBefore = new Date(now.getTime() - STALE_MAIL_SYNC_AFTER_MS);
+    const requeued = await requeueStaleChannels({
+      candidates: await this.repo.channelsBusySince(staleBefore),
+      staleBefore,
+      now,
+      code: SyncErrorCode.SYNC_JOB_STALE,
+      isJobAlive: (c) => this.jobs.isAlive(mailboxJobId(c.orgId, c.roxUserId)),
+      save: (c) => this.repo.saveChannel(c),
+      enqueue: async (c) => {
+        await this.enqueueMailbox(c.orgId, c.roxUserId);
+      },
+    });
+    return requeued.map((c) => `${c.orgId}:${c.roxUserId}:${c.folder}`);
   }
 
   /** One cycle per org at a time; a request during a run makes it run once more. */

@@ -18,7 +18,7 @@ import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
-import { type PageCounts } from '../platform/sync/sync-channel';
+import { fail, type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
@@ -104,7 +104,15 @@ export class MailSyncService {
         channel.cursorAt = null;
         channel.folderId = null;
       }
-      channel.folderId ??= await mailFolderId(grant.client, grant.ownerPath, folder);
+      try {
+        channel.folderId ??= await mailFolderId(grant.client, grant.ownerPath, folder);
+      } catch (error) {
+        // Refused before any round: the channel still says why (only this mailbox is affected).
+        const failure = classifyMailFailure(error);
+        fail(channel, failure.code, this.clock.now(), failure.willRetry && !options.isFinalAttempt);
+        await this.repo.saveChannel(channel);
+        throw failure.error;
+      }
       folderIds.set(folder, channel.folderId);
       await this.repo.saveChannel(channel);
     }

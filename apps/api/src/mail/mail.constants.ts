@@ -32,3 +32,7 @@ export const BODY_BACKFILL_PER_RUN = 500;
 
 // The AAD context of a send's sealed content (kept only until it is sent).
 export const MAIL_SEND_CONTENT_COLUMN = 'mail_send.content_sealed';
+
+// A folder channel busy this long with no live job lost it: queue it again (X-8: 30 min).
+export const STALE_MAIL_SYNC_AFTER_MS = 30 * 60 * 1000;
+export const STALE_MAIL_SYNC_CRON = CronExpression.EVERY_10_MINUTES;

@@ -72,6 +72,20 @@ export class MailRepository {
     );
   }
 
+  /** Channels running, or queued and not started, since before `before` (stale candidates). */
+  channelsBusySince(before: Date): Promise<MailChannel[]> {
+    return this.em.find(
+      MailChannel,
+      {
+        $or: [
+          { stage: 'running', startedAt: { $lt: before } },
+          { stage: 'queued', queuedAt: { $lt: before } },
+        ],
+      },
+      { orderBy: { orgId: 'asc', roxUserId: 'asc' }, refresh: true },
+    );
+  }
+
   /** Mailboxes that hold mail (links or channels): the candidates for scope purges. */
   async mailboxesWithMail(orgId: string): Promise<string[]> {
     const rows = await this.em.execute<{ rox_user_id: string }[]>(

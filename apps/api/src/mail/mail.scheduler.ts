@@ -4,7 +4,7 @@ import { Cron } from '@nestjs/schedule';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailJobs } from './mail-jobs.service';
-import { MAIL_CYCLE_CRON } from './mail.constants';
+import { MAIL_CYCLE_CRON, STALE_MAIL_SYNC_CRON } from './mail.constants';
 
 /** The cron only enqueues one keyed cycle per connected org. */
 @Injectable()
@@ -31,5 +31,12 @@ export class MailScheduler {
       }
     }
     return queued;
+  }
+
+  /** Mailbox syncs whose job died are queued again, with the reason on their channels. */
+  @Cron(STALE_MAIL_SYNC_CRON, { name: 'mail.requeue-stale' })
+  @CreateRequestContext()
+  async requeueStale(): Promise<number> {
+    return (await this.jobs.requeueStale()).length;
   }
 }

@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -184,6 +184,60 @@ describe('mail sync', () => {
       m.subject.startsWith('A plain'),
     );
     expect(plain?.bodyAvailable).toBe(false);
+  });
+
+  it('X-6: a mailbox Graph refuses fails alone, with its reason; the others keep syncing', async () => {
+    await env.emu.control.addFault({
+      match: `GET /v1.0/users/${userId(ZOE)}/`,
+      status: 403,
+      errorCode: 'ErrorAccessDenied',
+    });
+    try {
+      await deliver('isolated', MEGAN, {
+        subject: 'K still syncing',
+        from: { name: 'Ann', address: 'ann@customer.example' },
+      });
+      await cycle();
+      expect(await subjects()).toContain('K still syncing');
+      const zoe = await http()
+        .get('/api/v1/orgwide/mail/members/zoe')
+        .set('authorization', `Bearer ${org.admin}`);
+      expect(zoe.body.channels[0]).toMatchObject({
+        stage: 'failed',
+        reason: 'MAIL_PERMISSION_DENIED',
+      });
+    } finally {
+      await env.emu.control.clearFaults();
+    }
+    await cycle();
+    const zoe = await http()
+      .get('/api/v1/orgwide/mail/members/zoe')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(zoe.body.channels.map((c: { stage: string }) => c.stage)).toEqual(['ok', 'ok']);
+  });
+
+  it('X-8: a channel left running by a dead job is detected, queued again with the reason, and recovers', async () => {
+    await db().execute(
+      `update mail_channel set stage = 'running', started_at = now() - interval '2 hours'
+       where org_id = ? and rox_user_id = 'megan' and folder = 'inbox'`,
+      [org.orgId],
+    );
+    const jobs = env.api.app.get(MailJobs);
+    // As the cron does it, in a context of its own.
+    const requeued = await RequestContext.create(env.api.app.get(MikroORM).em, () =>
+      jobs.requeueStale(),
+    );
+    expect(requeued).toContain(`${org.orgId}:megan:inbox`);
+    await eventually(async () => !(await jobs.isBusy(org.orgId, ['megan'])), {
+      attempts: 600,
+      intervalMs: 50,
+    });
+    const [channel] = await db().execute<{ stage: string; last_error_code: string | null }[]>(
+      `select stage, last_error_code from mail_channel
+       where org_id = ? and rox_user_id = 'megan' and folder = 'inbox'`,
+      [org.orgId],
+    );
+    expect(channel).toEqual({ stage: 'ok', last_error_code: null });
   });
 
   it('full level: bodies only for stored mail, in $batch of at most 20, sealed at rest, decrypted and audited on read', async () => {
