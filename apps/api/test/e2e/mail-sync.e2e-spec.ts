@@ -175,6 +175,8 @@ describe('mail sync', () => {
     }
     // Metadata level fetches no body at all.
     expect(all.filter((r) => r.batchItem)).toEqual([]);
+    // the shared per-mailbox limit kept every mailbox within Outlook's limits.
+    expect(await env.emu.control.throttleViolations()).toEqual([]);
     const listed = await http()
       .get('/api/v1/mail/messages')
       .query({ roxUserId: 'megan' })
