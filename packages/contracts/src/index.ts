@@ -16,4 +16,5 @@ export * from './orgwide/orgwide.schema';
 export * from './individual/individual.schema';
 export * from './directory/directory.schema';
 export * from './calendar/calendar.schema';
+export * from './calendar/calendar-write.schema';
 export * from './mail/mail.schema';

@@ -15,6 +15,7 @@ import {
   RETRY_AFTER_BACKOFF,
   STALE_CHANNEL_AFTER_MS,
   SYNC_ATTEMPTS,
+  WRITE_ATTEMPTS,
 } from './calendar.constants';
 import { CalendarRepository } from './calendar.repository';
 
@@ -27,7 +28,11 @@ export interface CalendarRefreshJob {
   orgId: string;
 }
 
-export type CalendarJobData = CalendarSyncJob | CalendarRefreshJob;
+export interface CalendarWriteJob {
+  orgId: string;
+  writeId: string;
+}
+export type CalendarJobData = CalendarSyncJob | CalendarRefreshJob | CalendarWriteJob;
 
 /** Bull backoff: Graph's Retry-After for this mailbox when it sent one, else exponential. */
 export function calendarRetryBackoff(attemptsMade: number, error: unknown): number {
@@ -70,6 +75,17 @@ export class CalendarJobs {
       { orgId, roxUserId },
       syncJobId(orgId, roxUserId),
       { attempts: SYNC_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
+    );
+    return jobId;
+  }
+
+  /** One Rox → Outlook write; its row is stored (status queued) before this is called. */
+  async enqueueWrite(orgId: string, writeId: string): Promise<string> {
+    const { jobId } = await this.jobs.enqueue(
+      CALENDAR_JOB.write,
+      { orgId, writeId },
+      jobKey(CALENDAR_JOB.write, writeId),
+      { attempts: WRITE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
     );
     return jobId;
   }

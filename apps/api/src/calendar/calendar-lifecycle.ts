@@ -39,6 +39,7 @@ export class CalendarLifecycle implements OnModuleInit {
         calendar_series: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_series'),
         calendar_channel: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_channel'),
         calendar_change: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_change'),
+        calendar_write: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_write'),
       },
       purgeMember: {
         calendar_event_link: async (orgId, roxUserId) => {

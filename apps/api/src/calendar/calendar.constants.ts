@@ -3,6 +3,7 @@ import { CronExpression } from '@nestjs/schedule';
 export const CALENDAR_JOB = {
   syncMailbox: 'calendar.sync-mailbox',
   refreshOrg: 'calendar.refresh-org',
+  write: 'calendar.write',
 } as const;
 
 export const CALENDAR_CHANNEL_KIND = 'calendar';
@@ -37,3 +38,6 @@ export const SCOPE_REFRESH_DELAY_MS = 3_000;
 
 // "My sync status": how many recent events it lists.
 export const RECENT_EVENTS = 5;
+
+// A Rox → Outlook write: retried on throttling and outages (creates are safe to repeat: transactionId).
+export const WRITE_ATTEMPTS = 6;

@@ -10,11 +10,13 @@ import { CalendarLifecycle } from './calendar-lifecycle';
 import { CalendarReader } from './calendar-reader.service';
 import { CalendarScopeService } from './calendar-scope.service';
 import { EVENT_BODY_CONTEXT } from './calendar-sync.service';
+import { CalendarWriteRepository } from './calendar-write.repository';
+import { CalendarWriteService, WRITE_BODY_CONTEXT } from './calendar-write.service';
 import { CalendarController } from './calendar.controller';
 import { CalendarRepository } from './calendar.repository';
 
 // Event bodies are sealed; the re-encrypt command finds them here.
-ENCRYPTED_COLUMNS.push(columnOf(EVENT_BODY_CONTEXT));
+ENCRYPTED_COLUMNS.push(columnOf(EVENT_BODY_CONTEXT), columnOf(WRITE_BODY_CONTEXT));
 
 /** Calendar sync (Outlook ⇄ Rox): reads, the change feed and channel status; jobs in the worker. */
 @Module({
@@ -30,7 +32,15 @@ ENCRYPTED_COLUMNS.push(columnOf(EVENT_BODY_CONTEXT));
     CalendarReader,
     CalendarScopeService,
     CalendarLifecycle,
+    CalendarWriteRepository,
+    CalendarWriteService,
   ],
-  exports: [CalendarRepository, CalendarJobs, CalendarScopeService, CalendarReader],
+  exports: [
+    CalendarRepository,
+    CalendarJobs,
+    CalendarScopeService,
+    CalendarReader,
+    CalendarWriteService,
+  ],
 })
 export class CalendarModule {}

@@ -4,9 +4,14 @@ import { type Job } from 'bull';
 
 import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
-import { type CalendarRefreshJob, type CalendarSyncJob } from './calendar-jobs.service';
+import {
+  type CalendarRefreshJob,
+  type CalendarSyncJob,
+  type CalendarWriteJob,
+} from './calendar-jobs.service';
 import { CalendarScopeService } from './calendar-scope.service';
 import { CalendarSyncService } from './calendar-sync.service';
+import { CalendarWriteService } from './calendar-write.service';
 import { CALENDAR_JOB } from './calendar.constants';
 
 @Processor(QUEUE.calendar)
@@ -16,6 +21,7 @@ export class CalendarProcessor {
     private readonly orm: MikroORM,
     private readonly sync: CalendarSyncService,
     private readonly scope: CalendarScopeService,
+    private readonly writes: CalendarWriteService,
   ) {}
 
   @Process({ name: CALENDAR_JOB.syncMailbox, concurrency: 4 })
@@ -32,5 +38,24 @@ export class CalendarProcessor {
   @CreateRequestContext()
   async refreshOrg(job: Job<CalendarRefreshJob>) {
     return runJob(job, () => this.scope.refreshOrg(job.data.orgId));
+  }
+
+  @Process({ name: CALENDAR_JOB.write, concurrency: 4 })
+  @CreateRequestContext()
+  async write(job: Job<CalendarWriteJob>) {
+    const isFinalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    return runJob(job, async () => {
+      try {
+        await this.writes.execute(job.data.writeId);
+      } catch (error) {
+        // Out of attempts: the status resource says failed, not queued forever.
+        if (isFinalAttempt)
+          await this.writes.giveUp(
+            job.data.writeId,
+            (error as { code?: string }).code ?? 'CALENDAR_GRAPH_FAILED',
+          );
+        throw error;
+      }
+    });
   }
 }

@@ -10,6 +10,7 @@ import { CalendarChannel } from './entities/calendar-channel.entity';
 import { CalendarEventLink } from './entities/calendar-event-link.entity';
 import { CalendarEvent } from './entities/calendar-event.entity';
 import { CalendarSeries, type SeriesFields } from './entities/calendar-series.entity';
+import { CalendarWrite } from './entities/calendar-write.entity';
 
 type Change = 'created' | 'updated' | 'deleted';
 
@@ -24,6 +25,8 @@ export interface CalendarPageInput {
   masters: { graphId: string; changeKey: string | null; fields: SeriesFields }[];
   copies: EventCopy[];
   removedIds: string[];
+  /** Rox event ids chosen before the copy existed (a create from Rox), by Graph id. */
+  newEventIds?: ReadonlyMap<string, string>;
 }
 
 /** The result of applying a page: counts, and masters whose changeKey moved. */
@@ -172,7 +175,7 @@ export class CalendarRepository {
         }
         if (!event) {
           event = new CalendarEvent({
-            id: randomUUID(),
+            id: page.newEventIds?.get(copy.graphId) ?? randomUUID(),
             orgId,
             dedupeKey: copy.dedupeKey,
             startAt: copy.fields.startAt,
@@ -358,7 +361,8 @@ export class CalendarRepository {
       | 'calendar_event_link'
       | 'calendar_series'
       | 'calendar_channel'
-      | 'calendar_change',
+      | 'calendar_change'
+      | 'calendar_write',
   ): Promise<number> {
     const entity = {
       calendar_event: CalendarEvent,
@@ -366,6 +370,7 @@ export class CalendarRepository {
       calendar_series: CalendarSeries,
       calendar_channel: CalendarChannel,
       calendar_change: CalendarChangeEntry,
+      calendar_write: CalendarWrite,
     }[table];
     return this.em.nativeDelete(entity, { orgId });
   }

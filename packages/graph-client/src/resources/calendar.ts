@@ -180,3 +180,33 @@ export function listEventInstances(
     { headers: deltaHeaders(options) },
   );
 }
+
+/** An attendee's answer to a meeting invitation. */
+export type EventResponse = 'accept' | 'tentative' | 'decline';
+
+const RESPONSE_ACTION: Record<EventResponse, string> = {
+  accept: 'accept',
+  tentative: 'tentativelyAccept',
+  decline: 'decline',
+};
+
+/**
+ * Answers a meeting in the attendee's own mailbox (`POST …/accept|tentativelyAccept|decline`).
+ * Repeating an answer is harmless, so the request may be retried.
+ */
+export async function respondToEvent(
+  client: GraphClient,
+  owner: string,
+  eventId: string,
+  response: EventResponse,
+  options: { comment?: string; sendResponse?: boolean } = {},
+): Promise<void> {
+  await client.request(
+    `${eventsPath(owner)}/${encodeURIComponent(eventId)}/${RESPONSE_ACTION[response]}`,
+    {
+      method: 'POST',
+      body: { comment: options.comment ?? '', sendResponse: options.sendResponse ?? true },
+      isIdempotent: true,
+    },
+  );
+}

@@ -1,0 +1,523 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
+import {
+  type CalendarWrite as CalendarWriteContract,
+  type CreateCalendarEventRequest,
+  type RespondCalendarEventRequest,
+  type UpdateCalendarEventRequest,
+} from '@rox365/contracts';
+import {
+  createEvent,
+  deleteEvent,
+  getEvent,
+  GraphRequestError,
+  isNotFound,
+  respondToEvent,
+  updateEvent,
+  type CalendarGraphEvent,
+  type EventInput,
+} from '@rox365/graph-client';
+
+import { MailboxAccess } from '../consent/mailbox-access.service';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { type Caller } from '../platform/auth/caller';
+import { Cipher } from '../platform/crypto/cipher.service';
+import { Clock } from '../platform/time/clock';
+import { classifyCalendarFailure } from './calendar-failure';
+import { CalendarJobs } from './calendar-jobs.service';
+import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service';
+import { EVENT_BODY_CONTEXT } from './calendar-sync.service';
+import { CalendarWriteRepository } from './calendar-write.repository';
+import { CalendarError, CalendarErrorCode } from './calendar.errors';
+import { toEventCopy } from './calendar.mapper';
+import { CalendarRepository } from './calendar.repository';
+import { type CalendarEvent } from './entities/calendar-event.entity';
+import { CalendarWrite, type CalendarWriteConflict } from './entities/calendar-write.entity';
+
+/** The column a create's body waits in until the job has written it (registered for re-encryption). */
+export const WRITE_BODY_CONTEXT = 'calendar_write.body_sealed';
+
+// UUIDv5 namespace of Rox event transactionIds (random, fixed forever).
+const TRANSACTION_NAMESPACE = '6b0c5d9e-2f3a-4c1b-9d8e-7a6f5e4d3c2b';
+// Everything a delete should remove, wherever the event lies.
+const ALL_TIME = { start: new Date(0), end: new Date('9999-12-31T00:00:00Z') };
+
+type Field = 'subject' | 'body' | 'start' | 'end' | 'location';
+type FieldValues = Partial<Record<Field, string>>;
+
+/**
+ * Rox → Outlook writes (read_write level): refusals are decided here, at request time; the Graph
+ * work runs in a keyed job per write and is idempotent (transactionId on create, If-Match on
+ * update, 404 = done on delete).
+ */
+@Injectable()
+export class CalendarWriteService {
+  constructor(
+    private readonly writes: CalendarWriteRepository,
+    private readonly repo: CalendarRepository,
+    private readonly mailboxes: MailboxRepository,
+    private readonly scope: CalendarScopeService,
+    private readonly access: MailboxAccess,
+    private readonly jobs: CalendarJobs,
+    private readonly cipher: Cipher,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    caller: Caller,
+    roxUserId: string,
+    request: CreateCalendarEventRequest,
+  ): Promise<CalendarWriteContract> {
+    const existing = await this.replay(caller, request.idempotencyKey, 'create', roxUserId);
+    if (existing) return existing;
+    await this.writableMailbox(caller, roxUserId);
+    const { body, idempotencyKey, ...rest } = request;
+    const write = this.newWrite(caller, roxUserId, idempotencyKey, 'create', randomUUID(), rest);
+    if (body !== undefined) write.bodySealed = this.cipher.encrypt(body, WRITE_BODY_CONTEXT);
+    return this.submit(write);
+  }
+
+  async update(
+    caller: Caller,
+    roxUserId: string,
+    eventId: string,
+    request: UpdateCalendarEventRequest,
+  ): Promise<CalendarWriteContract> {
+    const existing = await this.replay(caller, request.idempotencyKey, 'update', roxUserId);
+    if (existing) return existing;
+    await this.writableMailbox(caller, roxUserId);
+    const { link, event } = await this.organizerCopy(caller.orgId, roxUserId, eventId);
+    const { idempotencyKey, notifyAttendees, ...fields } = request;
+    const changed = this.changedFields(event, fields);
+    const isMove = changed.start !== undefined || changed.end !== undefined;
+    if (isMove && event.attendees.length > 0 && notifyAttendees !== true) throw notifyRequired();
+    const write = this.newWrite(caller, roxUserId, idempotencyKey, 'update', eventId, changed);
+    write.graphId = link.graphId;
+    if (Object.keys(changed).length === 0) {
+      // A save without changes: nothing goes to Outlook (CAL-W4).
+      write.status = 'succeeded';
+      write.finishedAt = this.clock.now();
+      return toContract(await this.writes.insert(write));
+    }
+    return this.submit(write);
+  }
+
+  async remove(
+    caller: Caller,
+    roxUserId: string,
+    eventId: string,
+    query: { idempotencyKey: string; notifyAttendees?: 'true' | 'false' },
+  ): Promise<CalendarWriteContract> {
+    const existing = await this.replay(caller, query.idempotencyKey, 'delete', roxUserId);
+    if (existing) return existing;
+    await this.writableMailbox(caller, roxUserId);
+    const { link, event } = await this.organizerCopy(caller.orgId, roxUserId, eventId);
+    if (event.attendees.length > 0 && query.notifyAttendees !== 'true') throw notifyRequired();
+    const write = this.newWrite(caller, roxUserId, query.idempotencyKey, 'delete', eventId, {});
+    write.graphId = link.graphId;
+    return this.submit(write);
+  }
+
+  async respond(
+    caller: Caller,
+    roxUserId: string,
+    eventId: string,
+    request: RespondCalendarEventRequest,
+  ): Promise<CalendarWriteContract> {
+    const existing = await this.replay(caller, request.idempotencyKey, 'respond', roxUserId);
+    if (existing) return existing;
+    await this.writableMailbox(caller, roxUserId);
+    const copy = await this.writes.copyOf(caller.orgId, roxUserId, eventId);
+    if (!copy) throw eventNotFound();
+    if (copy.link.isOrganizer) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_ORGANIZER_CANNOT_RESPOND,
+        'conflict',
+        'The member organises this meeting; only attendees respond to it.',
+      );
+    }
+    const { idempotencyKey, ...answer } = request;
+    const write = this.newWrite(caller, roxUserId, idempotencyKey, 'respond', eventId, answer);
+    write.graphId = copy.link.graphId;
+    return this.submit(write);
+  }
+
+  async get(caller: Caller, writeId: string): Promise<CalendarWriteContract> {
+    const write = await this.writes.byId(caller.orgId, writeId);
+    if (!write || (caller.role === 'member' && write.roxUserId !== caller.roxUserId)) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_WRITE_NOT_FOUND,
+        'not_found',
+        'No such calendar write.',
+      );
+    }
+    return toContract(write);
+  }
+
+  /** Job body: one write against Outlook. Safe to run again after any failure. */
+  async execute(writeId: string): Promise<void> {
+    const write = await this.writes.byId(null, writeId);
+    if (!write || write.status === 'succeeded') return;
+    write.status = 'running';
+    await this.writes.save(write);
+    try {
+      const mailbox = await this.mailboxes.find(write.orgId, write.roxUserId);
+      if (!mailbox || !isCalendarTarget(mailbox, await this.scope.restrictedUsers(write.orgId)))
+        throw notInScope();
+      const { client, ownerPath } = await this.access.forMailbox(write.orgId, {
+        roxUserId: write.roxUserId,
+        directoryUserId: mailbox.directoryUserId,
+        kind: 'calendar',
+      });
+      const ctx: WriteContext = { write, client, ownerPath };
+      switch (write.operation) {
+        case 'create':
+          await this.runCreate(ctx);
+          break;
+        case 'update':
+          await this.runUpdate(ctx);
+          break;
+        case 'delete':
+          await this.runDelete(ctx);
+          break;
+        case 'respond':
+          await this.runRespond(ctx);
+          break;
+      }
+      write.status = 'succeeded';
+      write.errorCode = null;
+      write.finishedAt = this.clock.now();
+      await this.writes.save(write);
+    } catch (error) {
+      const failure = classifyCalendarFailure(error);
+      write.errorCode = failure.code;
+      write.status = failure.willRetry ? 'queued' : 'failed';
+      if (!failure.willRetry) write.finishedAt = this.clock.now();
+      await this.writes.save(write);
+      throw failure.error;
+    }
+  }
+
+  /** Marks a write failed for good (Bull gave up on it). */
+  async giveUp(writeId: string, code: string): Promise<void> {
+    const write = await this.writes.byId(null, writeId);
+    if (!write || write.status === 'succeeded') return;
+    write.status = 'failed';
+    write.errorCode = code;
+    write.finishedAt = this.clock.now();
+    await this.writes.save(write);
+  }
+
+  private async runCreate({ write, client, ownerPath }: WriteContext): Promise<void> {
+    const r = write.request as Omit<CreateCalendarEventRequest, 'idempotencyKey' | 'body'>;
+    const input: EventInput = {
+      subject: r.subject,
+      start: graphTime(r.start),
+      end: graphTime(r.end),
+      ...(write.bodySealed
+        ? {
+            body: {
+              contentType: 'text',
+              content: this.cipher.decrypt(write.bodySealed, WRITE_BODY_CONTEXT),
+            },
+          }
+        : {}),
+      ...(r.location ? { location: { displayName: r.location } } : {}),
+      ...(r.attendees
+        ? {
+            attendees: r.attendees.map((a) => ({
+              emailAddress: { address: a.email },
+              type: a.type ?? 'required',
+            })),
+          }
+        : {}),
+    };
+    // The same Rox event always has the same transactionId: a retried create (lost response,
+    // worker killed before the ack) returns the event already made, and sends no second invitation.
+    const created = await createEvent(
+      client,
+      ownerPath,
+      input,
+      uuidV5(TRANSACTION_NAMESPACE, `${write.orgId}:${write.eventId}`),
+    );
+    write.graphWrites += 1;
+    await this.record(write, created, true);
+    write.bodySealed = null;
+  }
+
+  private async runUpdate({ write, client, ownerPath }: WriteContext): Promise<void> {
+    const copy = await this.writes.copyOf(write.orgId, write.roxUserId, write.eventId);
+    if (!copy) throw eventNotFound();
+    const wanted = write.request as FieldValues;
+    let patch = wanted;
+    let etag = copy.link.changeKey ? `W/"${copy.link.changeKey}"` : undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const updated = await updateEvent(client, ownerPath, copy.link.graphId, toInput(patch), {
+          ...(etag ? { etag } : {}),
+        });
+        write.graphWrites += 1;
+        await this.record(write, updated, false);
+        return;
+      } catch (error) {
+        if (!(error instanceof GraphRequestError && error.isPreconditionFailed) || attempt > 0)
+          throw error;
+      }
+      // 412: Outlook changed the event meanwhile. Outlook wins field by field: only the fields
+      // Outlook left as Rox last knew them are applied again (decision 4.6.2).
+      const current = await getEvent(client, ownerPath, copy.link.graphId, { timeZone: 'UTC' });
+      const known = this.valuesOf(copy.event);
+      const now = outlookValues(current);
+      const conflicts: CalendarWriteConflict[] = [];
+      const kept: FieldValues = {};
+      for (const [field, value] of Object.entries(patch) as [Field, string][]) {
+        if (field === 'body' || sameValue(field, now[field], known[field])) kept[field] = value;
+        else conflicts.push({ field, outlookValue: now[field] ?? null, roxValue: value });
+      }
+      write.conflicts = conflicts;
+      patch = kept;
+      etag = current['@odata.etag'] ?? (current.changeKey ? `W/"${current.changeKey}"` : undefined);
+      if (Object.keys(patch).length === 0) {
+        await this.record(write, current, false);
+        return;
+      }
+    }
+  }
+
+  private async runDelete({ write, client, ownerPath }: WriteContext): Promise<void> {
+    const graphId = write.graphId ?? '';
+    try {
+      await deleteEvent(client, ownerPath, graphId);
+      write.graphWrites += 1;
+    } catch (error) {
+      // Already gone (a retry after a lost answer, or deleted in Outlook): the goal is reached.
+      if (!isNotFound(error)) throw error;
+    }
+    const channel = await this.repo.channel(write.orgId, write.roxUserId);
+    await this.repo.applyPage(
+      write.orgId,
+      write.roxUserId,
+      { masters: [], copies: [], removedIds: [graphId] },
+      ALL_TIME,
+      channel.fullRound,
+      this.clock.now(),
+    );
+  }
+
+  private async runRespond({ write, client, ownerPath }: WriteContext): Promise<void> {
+    const answer = write.request as Omit<RespondCalendarEventRequest, 'idempotencyKey'>;
+    await respondToEvent(client, ownerPath, write.graphId ?? '', answer.response, {
+      ...(answer.comment !== undefined ? { comment: answer.comment } : {}),
+      sendResponse: answer.sendResponse,
+    });
+    write.graphWrites += 1;
+  }
+
+  /**
+   * Stores what Outlook answered as the mailbox's copy, with its changeKey: the ledger entry that
+   * makes the pull of our own write "unchanged" (no update, no feed row).
+   */
+  private async record(write: CalendarWrite, event: CalendarGraphEvent, isNew: boolean) {
+    const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT);
+    const copy = toEventCopy(event, null, seal);
+    const channel = await this.repo.channel(write.orgId, write.roxUserId);
+    await this.repo.applyPage(
+      write.orgId,
+      write.roxUserId,
+      {
+        masters: [],
+        copies: [copy],
+        removedIds: [],
+        ...(isNew ? { newEventIds: new Map([[copy.graphId, write.eventId]]) } : {}),
+      },
+      ALL_TIME,
+      channel.fullRound,
+      this.clock.now(),
+    );
+    write.graphId = copy.graphId;
+    write.resultChangeKey = copy.changeKey;
+  }
+
+  private async replay(
+    caller: Caller,
+    key: string,
+    operation: CalendarWrite['operation'],
+    roxUserId: string,
+  ): Promise<CalendarWriteContract | null> {
+    const write = await this.writes.byKey(caller.orgId, key);
+    if (!write) return null;
+    if (write.operation !== operation || write.roxUserId !== roxUserId) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_IDEMPOTENCY_KEY_REUSED,
+        'conflict',
+        'This idempotency key was used for another calendar write.',
+      );
+    }
+    return toContract(write);
+  }
+
+  private async writableMailbox(caller: Caller, roxUserId: string): Promise<void> {
+    if (caller.role === 'member' && caller.roxUserId !== roxUserId) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
+        'not_found',
+        'No such member calendar.',
+      );
+    }
+    const mailbox = await this.mailboxes.find(caller.orgId, roxUserId);
+    if (!mailbox || !isCalendarTarget(mailbox, await this.scope.restrictedUsers(caller.orgId)))
+      throw notInScope();
+    if (mailbox.calendarEffective !== 'read_write') {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_READ_ONLY,
+        'forbidden',
+        'The member’s calendar is synced read-only: Rox may not write to it.',
+      );
+    }
+  }
+
+  private async organizerCopy(orgId: string, roxUserId: string, eventId: string) {
+    const copy = await this.writes.copyOf(orgId, roxUserId, eventId);
+    if (!copy) throw eventNotFound();
+    if (!copy.link.isOrganizer) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_NOT_ORGANIZER,
+        'forbidden',
+        'The member does not organise this meeting: attendees may only respond to it.',
+      );
+    }
+    return copy;
+  }
+
+  private newWrite(
+    caller: Caller,
+    roxUserId: string,
+    idempotencyKey: string,
+    operation: CalendarWrite['operation'],
+    eventId: string,
+    request: Record<string, unknown>,
+  ): CalendarWrite {
+    return new CalendarWrite({
+      id: randomUUID(),
+      orgId: caller.orgId,
+      roxUserId,
+      idempotencyKey,
+      operation,
+      eventId,
+      request,
+      createdAt: this.clock.now(),
+    });
+  }
+
+  private async submit(write: CalendarWrite): Promise<CalendarWriteContract> {
+    const stored = await this.writes.insert(write);
+    if (stored.id === write.id) await this.jobs.enqueueWrite(stored.orgId, stored.id);
+    return toContract(stored);
+  }
+
+  /** The fields of an update that differ from what Rox holds. */
+  private changedFields(event: CalendarEvent, fields: FieldValues): FieldValues {
+    const known = this.valuesOf(event);
+    const changed: FieldValues = {};
+    for (const [field, value] of Object.entries(fields) as [Field, string | undefined][]) {
+      if (value !== undefined && !sameValue(field, value, known[field])) changed[field] = value;
+    }
+    return changed;
+  }
+
+  private valuesOf(event: CalendarEvent): FieldValues {
+    return {
+      subject: event.subject ?? '',
+      body: event.bodySealed ? this.cipher.decrypt(event.bodySealed, EVENT_BODY_CONTEXT) : '',
+      start: event.startAt.toISOString(),
+      end: event.endAt.toISOString(),
+      location: event.location ?? '',
+    };
+  }
+}
+
+interface WriteContext {
+  write: CalendarWrite;
+  client: Parameters<typeof createEvent>[0];
+  ownerPath: string;
+}
+
+function outlookValues(event: CalendarGraphEvent): FieldValues {
+  return {
+    subject: event.subject ?? '',
+    start: event.start ? new Date(`${event.start.dateTime.replace(/Z$/, '')}Z`).toISOString() : '',
+    end: event.end ? new Date(`${event.end.dateTime.replace(/Z$/, '')}Z`).toISOString() : '',
+    location: event.location?.displayName ?? '',
+  };
+}
+
+function sameValue(field: Field, a: string | undefined, b: string | undefined): boolean {
+  if (field === 'start' || field === 'end') return Date.parse(a ?? '') === Date.parse(b ?? '');
+  return (a ?? '') === (b ?? '');
+}
+
+function graphTime(iso: string): { dateTime: string; timeZone: string } {
+  return { dateTime: new Date(iso).toISOString().replace(/Z$/, ''), timeZone: 'UTC' };
+}
+
+function toInput(fields: FieldValues): EventInput {
+  return {
+    ...(fields.subject !== undefined ? { subject: fields.subject } : {}),
+    ...(fields.body !== undefined ? { body: { contentType: 'text', content: fields.body } } : {}),
+    ...(fields.start !== undefined ? { start: graphTime(fields.start) } : {}),
+    ...(fields.end !== undefined ? { end: graphTime(fields.end) } : {}),
+    ...(fields.location !== undefined ? { location: { displayName: fields.location } } : {}),
+  };
+}
+
+function toContract(write: CalendarWrite): CalendarWriteContract {
+  return {
+    id: write.id,
+    roxUserId: write.roxUserId,
+    operation: write.operation,
+    eventId: write.eventId,
+    status: write.status,
+    errorCode: write.errorCode,
+    graphWrites: write.graphWrites,
+    conflicts: write.conflicts,
+    createdAt: write.createdAt.toISOString(),
+    finishedAt: write.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** RFC 4122 version 5 (SHA-1, name-based) UUID. */
+export function uuidV5(namespace: string, name: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function notInScope(): CalendarError {
+  return new CalendarError(
+    CalendarErrorCode.CALENDAR_NOT_IN_SCOPE,
+    'forbidden',
+    'The member’s calendar is not in scope for Rox.',
+  );
+}
+
+function eventNotFound(): CalendarError {
+  return new CalendarError(
+    CalendarErrorCode.CALENDAR_EVENT_NOT_FOUND,
+    'not_found',
+    'The member’s calendar holds no such event.',
+  );
+}
+
+function notifyRequired(): CalendarError {
+  return new CalendarError(
+    CalendarErrorCode.CALENDAR_NOTIFY_ATTENDEES_REQUIRED,
+    'invalid',
+    'The meeting has attendees: moving or deleting it sends them mail, so notifyAttendees must be true.',
+  );
+}

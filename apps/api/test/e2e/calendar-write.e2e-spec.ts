@@ -1,0 +1,393 @@
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { uuidV5 } from '../../src/calendar/calendar-write.service';
+import { calendarCycle } from '../support/calendar-env';
+import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+const MEGAN = DEMO_TENANT.users.member;
+const ISAIAH = DEMO_TENANT.users.globalAdmin;
+const ZOE = DEMO_TENANT.users.unicode;
+const HOUR = 3_600_000;
+
+/**
+ * Rox → Outlook writes against the emulator with a worker, Postgres and Redis: CAL-W1, W2, W3,
+ * W4, W5 (the gate), W7 and the refusals as problem+json.
+ */
+describe('calendar writes (Rox → Outlook)', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  let worker: INestApplicationContext;
+  const ids = new Map<string, string>();
+  let keyN = 0;
+  const key = () => `test-key-${Date.now()}-${++keyN}`;
+  const at = (hours: number) => new Date(Date.now() + 24 * HOUR + hours * HOUR).toISOString();
+
+  const api = () => env.api.http();
+  const sql = async <T extends object>(query: string, params: unknown[] = []) => {
+    const { MikroORM } = await import('@mikro-orm/postgresql');
+    return env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
+  };
+  const auth = () => `Bearer ${org.service}`;
+  const writesToOutlook = async () =>
+    (await env.emu.control.requests({ pathContains: '/events' })).filter(
+      (r) => r.method !== 'GET' && !r.path.includes('/_emulator'),
+    );
+  const finished = (writeId: string) =>
+    eventually<CalendarWrite>(
+      async () => {
+        const res = await api()
+          .get(`/api/v1/calendar/writes/${writeId}`)
+          .set('authorization', auth());
+        expect(res.status).toBe(200);
+        const write = res.body as CalendarWrite;
+        return write.status === 'succeeded' || write.status === 'failed' ? write : null;
+      },
+      { attempts: 300, intervalMs: 50 },
+    );
+  const create = async (body: Record<string, unknown>, member = 'megan') => {
+    const res = await api()
+      .post(`/api/v1/calendar/members/${member}/events`)
+      .set('authorization', auth())
+      .send(body);
+    return res;
+  };
+  const eventsOf = async (member: string): Promise<CalendarEvent[]> => {
+    const res = await api()
+      .get(`/api/v1/calendar/members/${member}/events`)
+      .query({ from: at(-48), to: at(48), limit: 200 })
+      .set('authorization', auth());
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.items as CalendarEvent[];
+  };
+  const feedAfter = async (cursor: string) => {
+    const res = await api()
+      .get('/api/v1/calendar/changes')
+      .query({ cursor, limit: 500 })
+      .set('authorization', auth());
+    expect(res.status).toBe(200);
+    return res.body as { items: { change: string; eventId: string }[]; nextCursor: string };
+  };
+  const feedEnd = async () => {
+    let cursor = '0';
+    for (;;) {
+      const page = await feedAfter(cursor);
+      if (page.nextCursor === cursor) return cursor;
+      cursor = page.nextCursor;
+    }
+  };
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator();
+    worker = await env.api.startWorker();
+    org = await orgTokens(env, newOrgId());
+    await seedMembers(env, org, [
+      { roxUserId: 'megan', email: MEGAN },
+      { roxUserId: 'isaiah', email: ISAIAH },
+      { roxUserId: 'zoe', email: ZOE },
+    ]);
+    expect(
+      await connectOrg(env, org, {
+        settings: { calendarAccess: 'read_write', emailAccess: 'off' },
+      }),
+    ).toBe('connected');
+    await syncFinished(env, org, null);
+    const override = await api()
+      .put('/api/v1/orgwide/overrides/isaiah')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: 'read', emailAccess: null });
+    expect(override.status).toBe(200);
+    const off = await api()
+      .put('/api/v1/orgwide/overrides/zoe')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: 'off', emailAccess: null });
+    expect(off.status).toBe(200);
+    await mailboxesSettled(env, org.orgId);
+    const members = await api()
+      .get('/api/v1/orgwide/members?limit=200')
+      .set('authorization', `Bearer ${org.admin}`);
+    for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
+      if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
+    await calendarCycle(env, worker, org.orgId);
+  });
+  afterAll(() => env.close());
+  beforeEach(async () => {
+    await env.emu.control.clearFaults();
+    await env.emu.control.clearRequests();
+    await env.emu.control.clearInvitations(env.tenantId);
+  });
+
+  it('derives transactionIds as RFC 4122 version 5 UUIDs', () => {
+    // The RFC's DNS namespace example.
+    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
+  });
+
+  it('a create whose answer is lost is retried with the same transactionId: one event, one invitation, ids stored (CAL-W1, W2)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const isaiah = ids.get('isaiah') ?? '';
+    await env.emu.control.addFault({
+      match: `POST /v1\\.0/users/${megan}/events$`,
+      status: 504,
+      afterExecute: true,
+      count: 1,
+    });
+    const idempotencyKey = key();
+    const body = {
+      idempotencyKey,
+      subject: 'Rox kickoff',
+      body: 'Agenda: everything',
+      start: at(1),
+      end: at(2),
+      location: 'Room 1',
+      attendees: [{ email: ISAIAH }],
+    };
+    const res = await create(body);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ operation: 'create', status: 'queued' });
+    const write = await finished(res.body.id as string);
+    expect(write).toMatchObject({ status: 'succeeded', graphWrites: 1, errorCode: null });
+
+    const posts = (await writesToOutlook()).filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.status)).toEqual([504, 200]); // the retry got the event already made
+    // One event in Megan's calendar, one invitation on Isaiah's.
+    const invitations = await env.emu.control.invitations(env.tenantId);
+    expect(invitations[isaiah]).toMatchObject({ created: 1, updated: 0, cancelled: 0 });
+    const stored = await eventsOf('megan');
+    const event = stored.find((e) => e.id === write.eventId);
+    expect(event).toMatchObject({ subject: 'Rox kickoff', location: 'Room 1' });
+    expect(event?.iCalUId).toBeTruthy();
+    expect(stored.filter((e) => e.subject === 'Rox kickoff')).toHaveLength(1);
+    // The ledger: Outlook's id and changeKey stored with the write and on the mailbox's copy.
+    const [ledger] = await sql<{ graph_id: string; result_change_key: string; change_key: string }>(
+      `select w.graph_id, w.result_change_key, l.change_key from calendar_write w
+         join calendar_event_link l on l.org_id = w.org_id and l.graph_id = w.graph_id
+        where w.id = ?`,
+      [write.id],
+    );
+    expect(ledger?.result_change_key).toBeTruthy();
+    expect(ledger?.change_key).toBe(ledger?.result_change_key);
+
+    // The same key again: the same write, nothing sent.
+    await env.emu.control.clearRequests();
+    const again = await create(body);
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(write.id);
+    expect(await writesToOutlook()).toEqual([]);
+    // A key reused for another operation is refused.
+    const reused = await create({ ...body, subject: 'other' }, 'isaiah');
+    expect(reused.status).toBe(409);
+    expect(reused.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('a pull of our own write is not a change, and a save without changes writes nothing (CAL-W4)', async () => {
+    const res = await create({
+      idempotencyKey: key(),
+      subject: 'Echo check',
+      start: at(3),
+      end: at(4),
+    });
+    const write = await finished(res.body.id as string);
+    expect(write.status).toBe('succeeded');
+    const cursor = await feedEnd();
+    await env.emu.control.clearRequests();
+    await calendarCycle(env, worker, org.orgId);
+    expect((await feedAfter(cursor)).items.filter((c) => c.eventId === write.eventId)).toEqual([]);
+    expect(await writesToOutlook()).toEqual([]);
+
+    const stored = (await eventsOf('megan')).find((e) => e.id === write.eventId);
+    const noop = await api()
+      .patch(`/api/v1/calendar/members/megan/events/${write.eventId}`)
+      .set('authorization', auth())
+      .send({
+        idempotencyKey: key(),
+        subject: 'Echo check',
+        start: stored?.start,
+        end: stored?.end,
+      });
+    expect(noop.status, JSON.stringify(noop.body)).toBe(202);
+    expect(noop.body).toMatchObject({ status: 'succeeded', graphWrites: 0 });
+    expect(await writesToOutlook()).toEqual([]);
+  });
+
+  it('an update sends only changed fields with If-Match; on 412 Outlook wins field by field with a conflict entry (CAL-W3)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const created = await finished(
+      (
+        await create({
+          idempotencyKey: key(),
+          subject: 'Plan',
+          start: at(5),
+          end: at(6),
+          location: 'A',
+        })
+      ).body.id as string,
+    );
+    const write = (
+      await api().get(`/api/v1/calendar/writes/${created.id}`).set('authorization', auth())
+    ).body as CalendarWrite;
+    const graphId = (await env.emu.control.requests({ pathContains: `/users/${megan}/events` }))
+      .length;
+    void graphId;
+    // Someone edits the subject in Outlook before Rox's edit arrives.
+    const stored = (await eventsOf('megan')).find((e) => e.id === write.eventId);
+    expect(stored).toBeDefined();
+    const outlookId = await outlookIdOf(write.eventId);
+    await env.emu.control.updateEvent(env.tenantId, megan, outlookId, {
+      subject: 'Plan (Outlook)',
+    });
+    await env.emu.control.clearRequests();
+
+    const res = await api()
+      .patch(`/api/v1/calendar/members/megan/events/${write.eventId}`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), subject: 'Plan (Rox)', location: 'B' });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const done = await finished(res.body.id as string);
+    expect(done.status).toBe('succeeded');
+    expect(done.conflicts).toEqual([
+      { field: 'subject', outlookValue: 'Plan (Outlook)', roxValue: 'Plan (Rox)' },
+    ]);
+    const patches = (await writesToOutlook()).filter((r) => r.method === 'PATCH');
+    // The first PATCH carried If-Match with the stored changeKey (hence the 412).
+    expect(patches.map((r) => r.status)).toEqual([412, 200]);
+    const after = (await eventsOf('megan')).find((e) => e.id === write.eventId);
+    expect(after).toMatchObject({ subject: 'Plan (Outlook)', location: 'B' });
+  });
+
+  /** Megan's Outlook id of a Rox event, from the write ledger. */
+  async function outlookIdOf(eventId: string): Promise<string> {
+    const rows = await sql<{ graph_id: string }>(
+      `select graph_id from calendar_event_link where org_id = ? and rox_user_id = 'megan' and event_id = ?`,
+      [org.orgId, eventId],
+    );
+    return rows[0]?.graph_id ?? 'missing';
+  }
+
+  it('attendees may only respond: no update or delete of a meeting the member does not organise (CAL-W5)', async () => {
+    const isaiah = ids.get('isaiah') ?? '';
+    await env.emu.control.createEvent(env.tenantId, isaiah, {
+      subject: 'Isaiah’s review',
+      start: at(7),
+      end: at(8),
+      attendees: [MEGAN],
+    });
+    await calendarCycle(env, worker, org.orgId);
+    const copy = (await eventsOf('megan')).find((e) => e.subject === 'Isaiah’s review');
+    expect(copy?.mailboxes.find((m) => m.roxUserId === 'megan')?.isOrganizer).toBe(false);
+    await env.emu.control.clearRequests();
+    const patch = await api()
+      .patch(`/api/v1/calendar/members/megan/events/${copy?.id}`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), subject: 'Hijacked' });
+    expect(patch.status).toBe(403);
+    expect(patch.body.code).toBe('CALENDAR_NOT_ORGANIZER');
+    expect(patch.headers['content-type']).toMatch(/application\/problem\+json/);
+    const del = await api()
+      .delete(`/api/v1/calendar/members/megan/events/${copy?.id}`)
+      .query({ idempotencyKey: key(), notifyAttendees: 'true' })
+      .set('authorization', auth());
+    expect(del.status).toBe(403);
+    expect(del.body.code).toBe('CALENDAR_NOT_ORGANIZER');
+    expect(await writesToOutlook()).toEqual([]);
+    // An organiser does not respond to their own meeting.
+    const own = (await eventsOf('megan')).find((e) => e.subject === 'Rox kickoff');
+    const respond = await api()
+      .post(`/api/v1/calendar/members/megan/events/${own?.id}/respond`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), response: 'decline' });
+    expect(respond.status).toBe(409);
+    expect(respond.body.code).toBe('CALENDAR_ORGANIZER_CANNOT_RESPOND');
+  });
+
+  it('deletes only as organiser with notifyAttendees for meetings, and a 404 counts as done (CAL-W7)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const isaiah = ids.get('isaiah') ?? '';
+    const meeting = await finished(
+      (
+        await create({
+          idempotencyKey: key(),
+          subject: 'To cancel',
+          start: at(9),
+          end: at(10),
+          attendees: [{ email: ISAIAH }],
+        })
+      ).body.id as string,
+    );
+    await env.emu.control.clearRequests();
+    await env.emu.control.clearInvitations(env.tenantId);
+    const refused = await api()
+      .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
+      .query({ idempotencyKey: key() })
+      .set('authorization', auth());
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
+    const move = await api()
+      .patch(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), start: at(11), end: at(12) });
+    expect(move.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
+    expect(await writesToOutlook()).toEqual([]);
+
+    const ok = await api()
+      .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
+      .query({ idempotencyKey: key(), notifyAttendees: 'true' })
+      .set('authorization', auth());
+    expect(ok.status).toBe(202);
+    expect(await finished(ok.body.id as string)).toMatchObject({
+      status: 'succeeded',
+      graphWrites: 1,
+    });
+    expect((await env.emu.control.invitations(env.tenantId))[isaiah]).toMatchObject({
+      cancelled: 1,
+    });
+    expect((await eventsOf('megan')).some((e) => e.id === meeting.eventId)).toBe(false);
+
+    // Deleted in Outlook meanwhile: Graph answers 404, the write still succeeds.
+    const solo = await finished(
+      (await create({ idempotencyKey: key(), subject: 'Gone already', start: at(13), end: at(14) }))
+        .body.id as string,
+    );
+    await env.emu.control.deleteEvent(env.tenantId, megan, await outlookIdOf(solo.eventId));
+    const gone = await api()
+      .delete(`/api/v1/calendar/members/megan/events/${solo.eventId}`)
+      .query({ idempotencyKey: key() })
+      .set('authorization', auth());
+    expect(await finished(gone.body.id as string)).toMatchObject({
+      status: 'succeeded',
+      graphWrites: 0,
+    });
+  });
+
+  it('refuses writes to read-only and out-of-scope calendars as problem+json', async () => {
+    const readOnly = await create(
+      { idempotencyKey: key(), subject: 'x', start: at(1), end: at(2) },
+      'isaiah',
+    );
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.body.code).toBe('CALENDAR_READ_ONLY');
+    expect(readOnly.headers['content-type']).toMatch(/application\/problem\+json/);
+    const outOfScope = await create(
+      { idempotencyKey: key(), subject: 'x', start: at(1), end: at(2) },
+      'zoe',
+    );
+    expect(outOfScope.status).toBe(403);
+    expect(outOfScope.body.code).toBe('CALENDAR_NOT_IN_SCOPE');
+    const backwards = await create({
+      idempotencyKey: key(),
+      subject: 'x',
+      start: at(2),
+      end: at(1),
+    });
+    expect(backwards.status).toBe(400);
+    expect(await writesToOutlook()).toEqual([]);
+  });
+});

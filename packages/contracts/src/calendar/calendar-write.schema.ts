@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+import { DateTimeInputSchema } from '../common/datetime.schema';
+import { RoxUserIdSchema } from '../members/members.schema';
+
+// ---- writes (Rox → Outlook, read_write level) --------------------------------------------------
+
+const IdempotencyKeySchema = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .describe('The caller’s key: the same key returns the same write instead of a second one');
+
+const EventFieldsSchema = z.object({
+  subject: z.string().max(255),
+  body: z.string().max(100_000).describe('Plain text'),
+  start: DateTimeInputSchema,
+  end: DateTimeInputSchema,
+  location: z.string().max(255),
+  attendees: z
+    .array(z.object({ email: z.email(), type: z.enum(['required', 'optional']).optional() }))
+    .max(500),
+});
+
+export const CreateCalendarEventRequestSchema = EventFieldsSchema.partial({
+  body: true,
+  location: true,
+  attendees: true,
+})
+  .extend({ idempotencyKey: IdempotencyKeySchema })
+  .strict()
+  .refine((r) => Date.parse(r.end) > Date.parse(r.start), {
+    message: 'end must be after start',
+    path: ['end'],
+  })
+  .meta({ id: 'CreateCalendarEventRequest' });
+export type CreateCalendarEventRequest = z.infer<typeof CreateCalendarEventRequestSchema>;
+
+export const UpdateCalendarEventRequestSchema = EventFieldsSchema.omit({ attendees: true })
+  .partial()
+  .extend({
+    idempotencyKey: IdempotencyKeySchema,
+    notifyAttendees: z
+      .boolean()
+      .optional()
+      .describe('Required (true) to move a meeting that has attendees: they get an update'),
+  })
+  .strict()
+  .meta({ id: 'UpdateCalendarEventRequest' });
+export type UpdateCalendarEventRequest = z.infer<typeof UpdateCalendarEventRequestSchema>;
+
+export const DeleteCalendarEventQuerySchema = z
+  .object({
+    idempotencyKey: IdempotencyKeySchema,
+    notifyAttendees: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('Required (true) to delete a meeting that has attendees: they get a cancellation'),
+  })
+  .strict();
+export type DeleteCalendarEventQuery = z.infer<typeof DeleteCalendarEventQuerySchema>;
+
+export const RespondCalendarEventRequestSchema = z
+  .object({
+    idempotencyKey: IdempotencyKeySchema,
+    response: z.enum(['accept', 'tentative', 'decline']),
+    comment: z.string().max(2_000).optional(),
+    sendResponse: z.boolean().default(true),
+  })
+  .strict()
+  .meta({ id: 'RespondCalendarEventRequest' });
+export type RespondCalendarEventRequest = z.infer<typeof RespondCalendarEventRequestSchema>;
+
+export const CalendarEventParamsSchema = z.object({
+  roxUserId: RoxUserIdSchema,
+  eventId: z.uuid(),
+});
+export type CalendarEventParams = z.infer<typeof CalendarEventParamsSchema>;
+
+export const CalendarWriteParamsSchema = z.object({ writeId: z.uuid() });
+export type CalendarWriteParams = z.infer<typeof CalendarWriteParamsSchema>;
+
+export const CalendarWriteSchema = z
+  .object({
+    id: z.uuid(),
+    roxUserId: z.string(),
+    operation: z.enum(['create', 'update', 'delete', 'respond']),
+    eventId: z.uuid().describe('The Rox event (for a create: the id it will have)'),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    errorCode: z.string().nullable(),
+    graphWrites: z.number().int().describe('Graph writes this operation sent (0 for a no-op save)'),
+    conflicts: z
+      .array(
+        z.object({
+          field: z.string(),
+          outlookValue: z.unknown(),
+          roxValue: z.unknown(),
+        }),
+      )
+      .describe('Fields changed in Outlook meanwhile: Outlook’s value was kept'),
+    createdAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'CalendarWrite' });
+export type CalendarWrite = z.infer<typeof CalendarWriteSchema>;
