@@ -53,6 +53,7 @@ export class CalendarLifecycle implements OnModuleInit {
           this.orphansPurged.delete(key);
           return Promise.resolve(n);
         },
+        calendar_write: (orgId, roxUserId) => this.repo.purgeMemberWrites(orgId, roxUserId),
       },
       onScopeChanged: (orgId, change) => this.onScopeChanged(orgId, change),
     });

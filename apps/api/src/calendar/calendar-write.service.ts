@@ -22,6 +22,7 @@ import {
 
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { AuditLog } from '../platform/audit/audit-log.service';
 import { type Caller } from '../platform/auth/caller';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { Clock } from '../platform/time/clock';
@@ -63,6 +64,7 @@ export class CalendarWriteService {
     private readonly jobs: CalendarJobs,
     private readonly cipher: Cipher,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   async create(
@@ -277,6 +279,19 @@ export class CalendarWriteService {
         else conflicts.push({ field, outlookValue: now[field] ?? null, roxValue: value });
       }
       write.conflicts = conflicts;
+      if (conflicts.length > 0) {
+        // Visible to admins in the audit log as well as on the write's status.
+        await this.audit.record({
+          orgId: write.orgId,
+          action: 'calendar.write_conflict',
+          target: { type: 'calendar_event', id: write.eventId },
+          details: {
+            writeId: write.id,
+            roxUserId: write.roxUserId,
+            fields: conflicts.map((c) => c.field),
+          },
+        });
+      }
       patch = kept;
       etag = current['@odata.etag'] ?? (current.changeKey ? `W/"${current.changeKey}"` : undefined);
       if (Object.keys(patch).length === 0) {

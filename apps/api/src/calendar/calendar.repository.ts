@@ -354,6 +354,11 @@ export class CalendarRepository {
     });
   }
 
+  /** A removed member's writes (status rows, ledger, sealed bodies waiting to be sent). */
+  purgeMemberWrites(orgId: string, roxUserId: string): Promise<number> {
+    return this.em.nativeDelete(CalendarWrite, { orgId, roxUserId });
+  }
+
   purgeOrgTable(
     orgId: string,
     table:

@@ -261,6 +261,11 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(patches.map((r) => r.status)).toEqual([412, 200]);
     const after = (await eventsOf('megan')).find((e) => e.id === write.eventId);
     expect(after).toMatchObject({ subject: 'Plan (Outlook)', location: 'B' });
+    const [entry] = await sql<{ details: { writeId: string; fields: string[] } }>(
+      `select details from audit_entry where org_id = ? and action = 'calendar.write_conflict'`,
+      [org.orgId],
+    );
+    expect(entry?.details).toMatchObject({ writeId: done.id, fields: ['subject'] });
   });
 
   /** Megan's Outlook id of a Rox event, from the write ledger. */
