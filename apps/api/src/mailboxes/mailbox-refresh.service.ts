@@ -76,7 +76,7 @@ export class MailboxRefresh {
     }
     // One transaction, as before batching: readers see the old rows or the new ones, and a purge
     // that commits meanwhile is never half undone.
-    return this.tx.run(async () => {
+    const written = await this.tx.run(async () => {
       let written = 0;
       let after: string | undefined;
       for (;;) {
@@ -91,6 +91,8 @@ export class MailboxRefresh {
       await this.rows.deleteRefreshedBefore(scope.orgId, now);
       return written;
     });
+    await this.rows.analyze();
+    return written;
   }
 
   private async orgInputs(orgId: string): Promise<OrgInputs> {

@@ -23,6 +23,15 @@ export class MailboxRepository {
     }
   }
 
+  /**
+   * Fresh planner statistics after an org refresh rewrote its rows: without them a new org's
+   * thousands of rows look like a handful and the keyset page sorts the org instead of walking
+   * the primary key.
+   */
+  async analyze(): Promise<void> {
+    await this.em.execute('analyze mailbox', [], 'run');
+  }
+
   /** Rows an org refresh did not write: their members are gone. */
   deleteRefreshedBefore(orgId: string, before: Date): Promise<number> {
     return this.em.nativeDelete(Mailbox, { orgId, refreshedAt: { $lt: before } });
