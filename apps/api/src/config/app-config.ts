@@ -34,7 +34,7 @@ export class AppConfig {
   };
   readonly database: { url: string; poolMax: number };
   readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
-  readonly mail: { backfillDays: number; pageSize: number };
+  readonly mail: { backfillDays: number; pageSize: number; sendsPerMinute: number };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
@@ -70,7 +70,11 @@ export class AppConfig {
       prefix: env.QUEUE_PREFIX,
       cronsEnabled: env.WORKER_CRONS_ENABLED,
     };
-    this.mail = { backfillDays: env.MAIL_BACKFILL_DAYS, pageSize: env.MAIL_PAGE_SIZE };
+    this.mail = {
+      backfillDays: env.MAIL_BACKFILL_DAYS,
+      pageSize: env.MAIL_PAGE_SIZE,
+      sendsPerMinute: env.MAIL_SENDS_PER_MINUTE,
+    };
     // The schema guarantees the mode's own variables are present.
     this.auth =
       env.ROX_AUTH_MODE === 'jwks'

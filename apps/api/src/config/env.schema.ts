@@ -91,6 +91,8 @@ export const envSchema = z
     // Mail sync: how far back the first round of a folder reaches, and the delta page size.
     MAIL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+    // Sends per mailbox per minute, paced locally (Exchange Online allows 30).
+    MAIL_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(30).default(30),
 
     ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
     ROX_JWKS_URL: z.url().optional(),

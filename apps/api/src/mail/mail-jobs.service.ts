@@ -79,7 +79,8 @@ export class MailJobs {
       MAIL_JOB.send,
       { orgId, sendId },
       jobKey(MAIL_JOB.send, orgId, sendId),
-      { attempts: 5, backoff: { type: RETRY_AFTER_BACKOFF } },
+      // Pacing waits count as attempts: enough of them for a burst to drain.
+      { attempts: 20, backoff: { type: RETRY_AFTER_BACKOFF } },
     );
     return jobId;
   }

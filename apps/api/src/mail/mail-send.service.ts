@@ -14,6 +14,7 @@ import {
   type DraftInput,
 } from '@rox365/graph-client';
 
+import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -53,6 +54,7 @@ export class MailSendService {
     private readonly cipher: Cipher,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   /** HTTP: refuse locally or store the send and queue it; the same key returns the first one. */
@@ -203,6 +205,7 @@ export class MailSendService {
       internetMessageId: send.internetMessageId,
     };
     const { client, ownerPath } = grant;
+    if (send.status === 'queued') await this.claimSlot(send);
 
     if (send.mode === 'send_mail') {
       send.status = 'sending';
@@ -252,6 +255,44 @@ export class MailSendService {
       throw error;
     }
     return this.finish(send, 'sent', null);
+  }
+
+  /**
+   * SEND-5: at most `sendsPerMinute` sends per mailbox per minute, counted in the database under a
+   * per-mailbox lock (every worker shares it), so Exchange's limit is never discovered by errors.
+   * Claiming the slot is moving the send to `sending`.
+   */
+  private async claimSlot(send: MailSend): Promise<void> {
+    const windowMs = 60_000;
+    const now = this.clock.now();
+    await this.em.transactional(async (em) => {
+      await em.execute(`select pg_advisory_xact_lock(hashtext('mail_send:' || ? || ':' || ?))`, [
+        send.orgId,
+        send.roxUserId,
+      ]);
+      const recent = await em.execute<{ updated_at: Date }[]>(
+        `select updated_at from mail_send where org_id = ? and rox_user_id = ? and id <> ?
+           and status in ('sending', 'sent', 'unknown_delivery') and updated_at > ?
+         order by updated_at asc`,
+        [send.orgId, send.roxUserId, send.id, new Date(now.getTime() - windowMs)],
+      );
+      if (recent.length >= this.config.mail.sendsPerMinute) {
+        const oldest = new Date(recent[0]?.updated_at ?? now).getTime();
+        throw new MailError(
+          MailErrorCode.MAIL_SEND_PACED,
+          'rate_limited',
+          'This mailbox reached its sends per minute; the send waits for a slot.',
+          { retryAfterMs: Math.max(oldest + windowMs - now.getTime(), 1_000) },
+        );
+      }
+      send.status = 'sending';
+      send.updatedAt = now;
+      await em.execute('update mail_send set status = ?, updated_at = ? where id = ?', [
+        'sending',
+        now,
+        send.id,
+      ]);
+    });
   }
 
   private async save(send: MailSend): Promise<void> {

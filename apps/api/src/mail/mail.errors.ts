@@ -14,6 +14,7 @@ export enum MailErrorCode {
   MAIL_SEND_OUT_OF_SCOPE = 'MAIL_SEND_OUT_OF_SCOPE',
   MAIL_SEND_NOT_ALLOWED = 'MAIL_SEND_NOT_ALLOWED',
   MAIL_REPLY_NEEDS_READWRITE = 'MAIL_REPLY_NEEDS_READWRITE',
+  MAIL_SEND_PACED = 'MAIL_SEND_PACED',
 }
 
 export class MailError extends DomainError<MailErrorCode> {}
