@@ -57,6 +57,13 @@ export class MailCycleService {
       purgedMailboxes.push(roxUserId);
     }
 
+    if (inScope.length === 0) {
+      // No mailbox to sync (disconnected, or every member out of scope): nothing is stored, so
+      // there is no restriction state to keep either.
+      await this.repo.purgeOrgState(orgId);
+      return { purgedMailboxes, restrictedPurged: 0, reimport: false, queued: [] };
+    }
+
     const state = await this.repo.orgState(orgId);
     const domains = [...rules.domains].sort();
     const addresses = [...rules.addresses].sort();

@@ -141,10 +141,19 @@ export class MailSendService {
     return toStatus(send);
   }
 
+  /** Where a send stands, with the Rox message of its Sent Items copy once a sync saw it. */
   async status(orgId: string, id: string): Promise<MailSendStatus> {
     const send = await this.em.findOne(MailSend, { orgId, id }, { refresh: true });
     if (!send) refuse('MAIL_SEND_NOT_FOUND', 'not_found', 'No such send.');
-    return toStatus(send);
+    const [synced] = await this.em.execute<{ id: string; conversation_id: string | null }[]>(
+      'select id, conversation_id from mail_message where org_id = ? and internet_message_id = ?',
+      [orgId, send.internetMessageId],
+    );
+    return {
+      ...toStatus(send),
+      roxMessageId: synced?.id ?? null,
+      conversationId: synced?.conversation_id ?? null,
+    };
   }
 
   /** Job body: one send, idempotent across attempts and killed workers. */
@@ -343,6 +352,8 @@ function toStatus(send: MailSend): MailSendStatus {
     status: send.status,
     internetMessageId: send.internetMessageId,
     messageId: send.status === 'sent' ? send.draftId : null,
+    roxMessageId: null,
+    conversationId: null,
     reason: send.reason,
     createdAt: send.createdAt.toISOString(),
     updatedAt: send.updatedAt.toISOString(),

@@ -107,6 +107,34 @@ describe('mail send', () => {
       `/messages/${done.messageId}/send`,
     ]);
     expect(posts.every((r) => /IdType="ImmutableId"/.test(r.prefer ?? ''))).toBe(true);
+
+    // The Sent Items copy is linked within one sync cycle: same internetMessageId, same id.
+    const jobs = env.api.app.get(MailJobs);
+    await jobs.enqueueCycle(org.orgId);
+    const linked = await eventually(
+      async () => {
+        const res = await env.api
+          .http()
+          .get(`/api/v1/mail/sends/${done.id}`)
+          .set('authorization', `Bearer ${org.service}`);
+        if (!res.body.roxMessageId) return null;
+        const stored = await env.api
+          .http()
+          .get(`/api/v1/mail/messages/${res.body.roxMessageId}`)
+          .set('authorization', `Bearer ${org.service}`);
+        const links = stored.body.mailboxes as { roxUserId: string; folder: string }[];
+        return links.some((l) => l.roxUserId === 'megan') ? { ...res.body, links } : null;
+      },
+      { attempts: 400, intervalMs: 50 },
+    );
+    expect(linked.conversationId).toEqual(expect.any(String));
+    // One Rox message: Megan's Sent Items copy and Zoe's Inbox copy.
+    expect(linked.links).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ roxUserId: 'megan', folder: 'sentitems' }),
+        expect.objectContaining({ roxUserId: 'zoe', folder: 'inbox' }),
+      ]),
+    );
   });
 
   it('SEND-3: a lost /send answer or a lost draft answer is looked up, never sent twice', async () => {

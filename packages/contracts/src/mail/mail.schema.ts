@@ -197,6 +197,11 @@ export const MailSendStatusSchema = z
     status: z.enum(['queued', 'sending', 'sent', 'unknown_delivery', 'failed']),
     internetMessageId: z.string(),
     messageId: z.string().nullable().describe("Graph's id of the sent copy (draft mode)"),
+    roxMessageId: z
+      .uuid()
+      .nullable()
+      .describe('The synced Rox message of the sent copy, once a sync has seen it'),
+    conversationId: z.string().nullable(),
     reason: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
