@@ -28,6 +28,9 @@ const KEPT_TABLES = new Set([
   'orgwide_settings',
   'orgwide_member_override',
   'individual_connection',
+  // Members' scope rows are recomputed right after the purge: they say "not connected" and hold
+  // nothing of the tenant (checked below).
+  'mailbox',
 ]);
 
 async function rowsPerTable(db: Client, orgId: string): Promise<Record<string, number>> {
@@ -159,6 +162,16 @@ describe('disconnect', () => {
     }
     expect(afterA.orgwide_settings).toBe(1);
     expect(afterA.orgwide_member_override).toBe(1);
+    expect(receipt.removed.mailbox, 'the rows of the connected org were purged').toBe(
+      beforeA.mailbox,
+    );
+    const leftover = await db.query(
+      `select count(*)::int as n from mailbox
+        where org_id = $1 and (directory_user_id is not null or directory_upn is not null
+          or probe is not null or calendar_in_scope or mail_in_scope)`,
+      [orgA.orgId],
+    );
+    expect(leftover.rows[0].n).toBe(0);
 
     // B lost nothing.
     const afterB = await rowsPerTable(db, orgB.orgId);
