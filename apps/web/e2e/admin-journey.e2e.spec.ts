@@ -239,13 +239,15 @@ describe('settings SPA end to end', () => {
     await expect.poll(() => button.isEnabled(), { timeout: SLOW_MS, interval: 250 }).toBe(true);
     expect(await page.getByRole('progressbar').count()).toBe(0);
 
-    // Only the directory sync runs today; calendar (allowed by the settings) is "not yet".
-    const running = await page.locator('[data-testid="capabilities"] li').allTextContents();
-    expect(running).toHaveLength(1);
-    expect(running[0]).toMatch(/Directory sync/);
-    expect(await page.locator('[data-testid="capabilities-not-yet"]').textContent()).toMatch(
-      /calendar/i,
+    // What runs is what the settings use and the grant allows: the directory, two-way calendar
+    // and email metadata; sending is not configured, so it is not listed, and nothing is "not yet".
+    const running = (await page.locator('[data-testid="capabilities"] li').allTextContents()).join(
+      '\n',
     );
+    expect(running).toMatch(/Directory sync/);
+    expect(running).toMatch(/calendar/i);
+    expect(running).toMatch(/Email activity tracking/);
+    expect(await page.locator('[data-testid="capabilities-not-yet"]').count()).toBe(0);
     expect(await page.locator('main').textContent()).not.toMatch(/Sending email from Rox/);
     expect(await page.locator('[data-testid="connected-by"]').textContent()).toContain(ADMIN);
     // The to-do list after consent: nothing ticked yet.

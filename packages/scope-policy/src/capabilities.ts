@@ -35,10 +35,14 @@ export const CAPABILITY_FEATURES: Readonly<Record<Capability, string>> = {
 /**
  * Capabilities Rox actually runs today. A grant or a setting that allows something not listed
  * here must not be presented as something Rox does. Add a capability here in the same change
- * that ships its sync (mail: metadata and content sync, and send, in apps/api/src/mail).
+ * that ships its sync (calendar in apps/api/src/calendar; mail metadata and content sync, and
+ * send, in apps/api/src/mail).
  */
 export const RUNNING_CAPABILITIES: readonly Capability[] = [
   'directory_sync',
+  // Calendar: Outlook → Rox pull and Rox → Outlook writes (apps/api/src/calendar).
+  'calendar_read',
+  'calendar_write',
   'mail_metadata',
   'mail_content',
   'mail_send',

@@ -292,7 +292,7 @@ describe('configuredFeatures', () => {
     const everything = capabilitiesFromPermissions(EVERYTHING_REQUESTED);
     expect(configuredFeatures(buildSettings('read', 'off'), everything)).toEqual([
       expect.objectContaining({ capability: 'directory_sync', isRunning: true }),
-      expect.objectContaining({ capability: 'calendar_read', isRunning: false }),
+      expect.objectContaining({ capability: 'calendar_read', isRunning: true }),
     ]);
   });
 

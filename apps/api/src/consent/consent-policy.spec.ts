@@ -81,6 +81,7 @@ describe('grant evaluation for the status page', () => {
     const features = statusFeatures(evaluation, settings, null);
     expect(features.filter((f) => f.isRunning).map((f) => f.capability)).toEqual([
       'directory_sync',
+      'calendar_read',
       'mail_metadata',
       'mail_content',
       'mail_send',
