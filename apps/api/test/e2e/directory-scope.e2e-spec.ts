@@ -209,7 +209,15 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     const megan = await probeAndWait('m-megan');
     expect(megan).toMatchObject({ mail: 'granted', calendar: 'granted', nextAction: null });
 
-    const all = await statuses();
+    // Each probe refreshes its member's row right after it is stored.
+    const all = await eventually(async () => {
+      const current = await statuses();
+      return current.get('m-megan')?.probe?.mail === 'granted' &&
+        current.get('m-pradeep')?.probe &&
+        current.get('m-joni')?.probe
+        ? current
+        : null;
+    });
     expect(all.get('m-joni')?.mail).toMatchObject({
       inScope: false,
       reason: REASON.accessPolicy,
