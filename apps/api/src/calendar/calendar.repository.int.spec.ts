@@ -1,0 +1,510 @@
+import { type MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  buildCalendarWrite,
+  buildEventCopy,
+  buildSeriesFields,
+  CALENDAR_WINDOW,
+  dec1,
+} from '../../test/factories/calendar.factory';
+import { openTestOrm } from '../../test/factories/test-orm';
+import { newOrgId } from '../../test/support/test-env';
+import { markQueued, markRunning } from '../platform/sync/sync-channel';
+import { type EventCopy } from './calendar.mapper';
+import { CalendarRepository, type CalendarPageInput } from './calendar.repository';
+import { CalendarEventLink } from './entities/calendar-event-link.entity';
+import { CalendarEvent } from './entities/calendar-event.entity';
+import { CalendarSeries } from './entities/calendar-series.entity';
+
+const NOW = new Date('2026-11-28T10:00:00Z');
+const LATER = new Date('2026-11-28T11:00:00Z');
+
+// Fixed Rox ids, so keyset order by (start, id) is known in advance.
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+const page = (copies: EventCopy[], extra: Partial<CalendarPageInput> = {}): CalendarPageInput => ({
+  masters: [],
+  copies,
+  removedIds: [],
+  ...extra,
+});
+
+// An occurrence of the 'series-ical' series on 1 December at `hour`.
+const occurrence = (graphId: string, hour: number, masterId = 'master-1') =>
+  buildEventCopy(graphId, {
+    seriesMasterId: masterId,
+    dedupeKey: `series:series-ical|${dec1(hour).toISOString()}`,
+    fields: {
+      iCalUId: null,
+      seriesICalUId: 'series-ical',
+      originalStart: dec1(hour),
+      kind: 'occurrence',
+      startAt: dec1(hour),
+      endAt: dec1(hour, 30),
+      subject: 'Weekly sync',
+    },
+  });
+
+describe('CalendarRepository on Postgres', () => {
+  let orm: MikroORM;
+  const repo = () => new CalendarRepository(orm.em.fork());
+  const apply = (
+    orgId: string,
+    roxUserId: string,
+    input: CalendarPageInput,
+    round = 1,
+    now = NOW,
+  ) => repo().applyPage(orgId, roxUserId, input, CALENDAR_WINDOW, round, now);
+  const feed = async (orgId: string) =>
+    (await repo().changesAfter(orgId, '0', 100)).map((c) => [c.eventId, c.change]);
+  const event = (orgId: string, dedupeKey: string) =>
+    orm.em.fork().findOne(CalendarEvent, { orgId, dedupeKey });
+  const linkOwners = async (orgId: string, dedupeKey: string) => {
+    const row = await event(orgId, dedupeKey);
+    return row ? (await repo().linksOfEvents(orgId, [row.id])).map((l) => l.roxUserId) : [];
+  };
+
+  beforeAll(async () => {
+    orm = await openTestOrm();
+  });
+  afterAll(() => orm.close(true));
+
+  it('keeps one Rox event per meeting across mailboxes, and a replayed page changes nothing', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const patPage = page([
+      buildEventCopy('pat-m1', { dedupeKey: 'ical:m1' }),
+      buildEventCopy('pat-m2', { dedupeKey: 'ical:m2' }),
+    ]);
+    expect(await apply(orgId, 'pat', patPage)).toEqual({
+      added: 2,
+      updated: 0,
+      removed: 0,
+      changedMasterIds: [],
+    });
+    expect(await apply(orgId, 'pat', patPage)).toEqual({
+      added: 0,
+      updated: 0,
+      removed: 0,
+      changedMasterIds: [],
+    });
+    // Sam's attendee copy of m1 joins the same event and does not touch the organiser's fields.
+    const samCopy = buildEventCopy('sam-m1', {
+      dedupeKey: 'ical:m1',
+      isOrganizer: false,
+      response: 'accepted',
+      fields: { subject: 'As Sam sees it' },
+    });
+    expect(await apply(orgId, 'sam', page([samCopy]))).toMatchObject({ added: 1, updated: 0 });
+    expect((await event(orgId, 'ical:m1'))?.subject).toBe('Meeting pat-m1');
+    expect(await linkOwners(orgId, 'ical:m1')).toEqual(['pat', 'sam']);
+    const m1 = await event(orgId, 'ical:m1');
+    const m2 = await event(orgId, 'ical:m2');
+    // Two creations in the feed, nothing for the replay or the attendee copy.
+    expect(await feed(orgId)).toEqual([
+      [m1?.id, 'created'],
+      [m2?.id, 'created'],
+    ]);
+
+    // The same meeting in another org is another event; this org's rows stay as they were.
+    await apply(other, 'pat', patPage);
+    const otherM1 = await event(other, 'ical:m1');
+    expect(otherM1?.id).not.toBe(m1?.id);
+    expect(await linkOwners(orgId, 'ical:m1')).toEqual(['pat', 'sam']);
+    expect(await feed(orgId)).toHaveLength(2);
+    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
+  });
+
+  it("stores an attendee's copy until the organiser's arrives, which then wins", async () => {
+    const orgId = newOrgId();
+    const sam = (changeKey: string, subject: string) =>
+      buildEventCopy('sam-m', {
+        dedupeKey: 'ical:m',
+        changeKey,
+        isOrganizer: false,
+        response: 'accepted',
+        fields: { subject },
+      });
+    await apply(orgId, 'sam', page([sam('s1', 'From Sam')]));
+    expect(await event(orgId, 'ical:m')).toMatchObject({
+      subject: 'From Sam',
+      isFromOrganizer: false,
+    });
+    // No organiser copy yet: the attendee's newer copy still updates the event.
+    expect(await apply(orgId, 'sam', page([sam('s2', 'Sam, edited')]))).toMatchObject({
+      updated: 1,
+    });
+    const organizer = buildEventCopy('pat-m', {
+      dedupeKey: 'ical:m',
+      fields: { subject: 'The real one' },
+    });
+    expect(await apply(orgId, 'pat', page([organizer]), 1, LATER)).toMatchObject({
+      added: 1,
+      updated: 1,
+    });
+    expect(await event(orgId, 'ical:m')).toMatchObject({
+      subject: 'The real one',
+      isFromOrganizer: true,
+      updatedAt: LATER,
+    });
+    // Once the organiser's copy is stored, attendees' copies no longer change the event.
+    expect(await apply(orgId, 'sam', page([sam('s3', 'Sam again')]))).toMatchObject({
+      updated: 0,
+    });
+    expect((await event(orgId, 'ical:m'))?.subject).toBe('The real one');
+    const link = await orm.em
+      .fork()
+      .findOneOrFail(CalendarEventLink, { orgId, roxUserId: 'sam', graphId: 'sam-m' });
+    expect(link.changeKey).toBe('s3');
+
+    // Two copies of one id in a page: the last one wins.
+    const twice = page([
+      buildEventCopy('pat-m', { dedupeKey: 'ical:m', changeKey: 'p2', fields: { subject: 'x' } }),
+      buildEventCopy('pat-m', {
+        dedupeKey: 'ical:m',
+        changeKey: 'p3',
+        fields: { subject: 'Final' },
+      }),
+    ]);
+    expect(await apply(orgId, 'pat', twice)).toMatchObject({ added: 0, updated: 1 });
+    expect((await event(orgId, 'ical:m'))?.subject).toBe('Final');
+    const id = (await event(orgId, 'ical:m'))?.id;
+    expect((await feed(orgId)).map(([, change]) => change)).toEqual([
+      'created',
+      'updated',
+      'updated',
+      'updated',
+    ]);
+    expect(new Set((await feed(orgId)).map(([eventId]) => eventId))).toEqual(new Set([id]));
+  });
+
+  it('moves a copy to another event when its key changes, and drops the event left behind', async () => {
+    const orgId = newOrgId();
+    await apply(orgId, 'pat', page([buildEventCopy('pat-x', { dedupeKey: 'graph:pat-x' })]));
+    const before = await event(orgId, 'graph:pat-x');
+    // Outlook assigned an iCalUId later: same copy, new dedupe key.
+    await apply(
+      orgId,
+      'pat',
+      page([buildEventCopy('pat-x', { dedupeKey: 'ical:x', changeKey: 'ck-2' })]),
+    );
+    expect(await event(orgId, 'graph:pat-x')).toBeNull();
+    const after = await event(orgId, 'ical:x');
+    expect(await repo().countLinks(orgId, 'pat')).toBe(1);
+    expect(await feed(orgId)).toEqual([
+      [before?.id, 'created'],
+      [after?.id, 'created'],
+      [before?.id, 'deleted'],
+    ]);
+  });
+
+  it('tracks series masters: a new changeKey is reported, and removing a master takes its instances', async () => {
+    const orgId = newOrgId();
+    // A single event that becomes a series keeps its Graph id as the master.
+    await apply(orgId, 'pat', page([buildEventCopy('master-1', { dedupeKey: 'ical:single' })]));
+    const single = await event(orgId, 'ical:single');
+    const master = { graphId: 'master-1', changeKey: 'mk1', fields: buildSeriesFields() };
+    const seriesPage = page([occurrence('occ-9', 9), occurrence('occ-11', 11)], {
+      masters: [master],
+    });
+    expect(await apply(orgId, 'pat', seriesPage)).toEqual({
+      added: 2,
+      updated: 0,
+      removed: 1,
+      changedMasterIds: [],
+    });
+    expect(await event(orgId, 'ical:single')).toBeNull();
+    expect((await feed(orgId)).filter(([id]) => id === single?.id).map(([, c]) => c)).toEqual([
+      'created',
+      'deleted',
+    ]);
+    const stored = await repo().seriesByIds(orgId, 'pat', ['master-1', 'master-1', 'unknown']);
+    expect([...stored.keys()]).toEqual(['master-1']);
+    expect(stored.get('master-1')?.fields.subject).toBe('Weekly sync');
+    expect(await repo().seriesByIds(orgId, 'pat', [])).toEqual(new Map());
+    expect((await repo().seriesByIds(orgId, 'sam', ['master-1'])).size).toBe(0);
+
+    // The same changeKey is no change; a new one asks for the series to be reconciled.
+    expect((await apply(orgId, 'pat', page([], { masters: [master] }))).changedMasterIds).toEqual(
+      [],
+    );
+    const moved = { ...master, changeKey: 'mk2', fields: buildSeriesFields({ subject: 'Moved' }) };
+    expect((await apply(orgId, 'pat', page([], { masters: [moved] }))).changedMasterIds).toEqual([
+      'master-1',
+    ]);
+    expect((await repo().seriesByIds(orgId, 'pat', ['master-1'])).get('master-1')).toMatchObject({
+      changeKey: 'mk2',
+      fields: { subject: 'Moved' },
+    });
+
+    // Reconciling the changed series: Graph lists only the 9:00 instance now.
+    const at11 = await event(orgId, `series:series-ical|${dec1(11).toISOString()}`);
+    expect(
+      await repo().reconcileSeries(orgId, 'pat', 'master-1', ['occ-9'], CALENDAR_WINDOW, NOW),
+    ).toBe(1);
+    expect(await repo().countLinks(orgId, 'pat')).toBe(1);
+    expect((await feed(orgId)).at(-1)).toEqual([at11?.id, 'deleted']);
+
+    // The master removed: its row and its remaining instance go.
+    expect(await apply(orgId, 'pat', page([], { removedIds: ['master-1'] }))).toMatchObject({
+      removed: 1,
+    });
+    expect(await repo().seriesByIds(orgId, 'pat', ['master-1'])).toEqual(new Map());
+    expect(await repo().countLinks(orgId, 'pat')).toBe(0);
+  });
+
+  it('removes within the window only, and keeps an event another mailbox still holds', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const history = buildEventCopy('pat-old', {
+      fields: {
+        startAt: new Date('2026-10-15T09:00:00Z'),
+        endAt: new Date('2026-10-15T10:00:00Z'),
+      },
+    });
+    const patCopies = [
+      buildEventCopy('pat-shared', { dedupeKey: 'ical:shared' }),
+      buildEventCopy('pat-own'),
+      history,
+    ];
+    await apply(orgId, 'pat', page(patCopies));
+    await apply(other, 'pat', page(patCopies));
+    await apply(
+      orgId,
+      'sam',
+      page([buildEventCopy('sam-shared', { dedupeKey: 'ical:shared', isOrganizer: false })]),
+    );
+    const shared = await event(orgId, 'ical:shared');
+
+    // Pat's copy of the shared meeting goes; Sam's keeps the event (no "deleted" in the feed).
+    expect(await apply(orgId, 'pat', page([], { removedIds: ['pat-shared'] }))).toMatchObject({
+      removed: 1,
+    });
+    expect(await linkOwners(orgId, 'ical:shared')).toEqual(['sam']);
+    expect(await feed(orgId)).not.toContainEqual([shared?.id, 'deleted']);
+    // An id both listed and removed in one page is kept (the listed copy is the later word).
+    expect(
+      await apply(orgId, 'pat', page([buildEventCopy('pat-own')], { removedIds: ['pat-own'] })),
+    ).toMatchObject({ removed: 0 });
+    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
+    // A removal outside the window leaves the history alone.
+    expect(await apply(orgId, 'pat', page([], { removedIds: ['pat-old'] }))).toMatchObject({
+      removed: 0,
+    });
+
+    // Full round 2 saw nothing of Pat's: what starts in the window goes, history and Sam stay.
+    const series = orm.em.fork();
+    series.persist(
+      new CalendarSeries({
+        orgId,
+        roxUserId: 'pat',
+        graphId: 'stale-master',
+        fields: buildSeriesFields(),
+        seenRound: 1,
+      }),
+    );
+    await series.flush();
+    expect(await repo().reconcile(orgId, 'pat', 2, CALENDAR_WINDOW, NOW)).toBe(1);
+    expect(await repo().seriesByIds(orgId, 'pat', ['stale-master'])).toEqual(new Map());
+    const left = await orm.em.fork().find(CalendarEventLink, { orgId, roxUserId: 'pat' });
+    expect(left.map((l) => l.graphId)).toEqual(['pat-old']);
+    expect(await event(orgId, 'ical:pat-own')).toBeNull();
+    expect(await linkOwners(orgId, 'ical:shared')).toEqual(['sam']);
+    // The other org's copies were never touched.
+    expect(await repo().countLinks(other, 'pat')).toBe(3);
+  });
+
+  it('pages a member’s events by (start, id) over a range, and lists recent ones newest first', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const copy = (graphId: string, start: Date, end: Date) =>
+      buildEventCopy(graphId, { fields: { startAt: start, endAt: end } });
+    const ids = new Map([
+      ['before', uuid(1)],
+      ['b', uuid(3)],
+      ['c', uuid(2)],
+      ['d', uuid(4)],
+      ['at-end', uuid(5)],
+    ]);
+    await apply(
+      orgId,
+      'pat',
+      page(
+        [
+          copy('before', dec1(8), dec1(9)), // ends where the range starts
+          copy('b', dec1(9), dec1(10)),
+          copy('c', dec1(9), dec1(9, 30)), // same start as b, smaller id
+          copy('d', dec1(11), dec1(12)),
+          copy('at-end', dec1(13), dec1(14)), // starts where the range ends
+        ],
+        { newEventIds: ids },
+      ),
+    );
+    await apply(orgId, 'sam', page([copy('sams', dec1(10), dec1(11))]));
+    await apply(other, 'pat', page([copy('b', dec1(9), dec1(10))]));
+    const range = { from: dec1(9), to: dec1(13) };
+    const first = await repo().memberEvents(orgId, 'pat', range, null, 2);
+    expect(first.map((e) => e.id)).toEqual([uuid(2), uuid(3)]);
+    const last = first[1]!;
+    const rest = await repo().memberEvents(orgId, 'pat', range, last, 10);
+    expect(rest.map((e) => e.id)).toEqual([uuid(4)]);
+    expect(await repo().memberEvents(orgId, 'nobody', range, null, 10)).toEqual([]);
+
+    // Recent: by updatedAt, newest first.
+    await apply(
+      orgId,
+      'pat',
+      page([
+        buildEventCopy('d', {
+          changeKey: 'ck-2',
+          fields: { startAt: dec1(11), endAt: dec1(12), subject: 'Renamed' },
+        }),
+      ]),
+      1,
+      LATER,
+    );
+    // The rest were written at the same moment: by id.
+    expect((await repo().recentMemberEvents(orgId, 'pat', 2)).map((e) => e.id)).toEqual([
+      uuid(4),
+      uuid(1),
+    ]);
+
+    // By id: in the order asked, within the org.
+    const otherB = await event(other, 'ical:b');
+    expect(
+      (await repo().eventsByIds(orgId, [uuid(4), uuid(1), otherB?.id ?? ''])).map((e) => e.id),
+    ).toEqual([uuid(4), uuid(1)]);
+    expect(await repo().eventsByIds(orgId, [])).toEqual([]);
+    expect(await repo().linksOfEvents(orgId, [])).toEqual([]);
+  });
+
+  it('reads the change feed after a sequence, in order, one org at a time', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    await apply(orgId, 'pat', page([buildEventCopy('a'), buildEventCopy('b')]));
+    await apply(other, 'pat', page([buildEventCopy('z')]));
+    await apply(orgId, 'pat', page([buildEventCopy('c')]));
+    const all = await repo().changesAfter(orgId, '0', 100);
+    expect(all).toHaveLength(3);
+    const sequences = all.map((c) => BigInt(c.sequence));
+    expect([...sequences].sort((x, y) => (x < y ? -1 : 1))).toEqual(sequences);
+    const firstTwo = await repo().changesAfter(orgId, '0', 2);
+    const next = await repo().changesAfter(orgId, firstTwo[1]!.sequence, 2);
+    expect([...firstTwo, ...next].map((c) => c.sequence)).toEqual(all.map((c) => c.sequence));
+    expect(await repo().changesAfter(orgId, all[2]!.sequence, 10)).toEqual([]);
+  });
+
+  it('keeps channels per mailbox, lists them, finds busy ones, and counts who holds links', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const fresh = await repo().channel(orgId, 'pat');
+    expect(fresh.stage).toBe('never');
+    expect(await repo().findChannel(orgId, 'pat')).toBeNull();
+
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 28, 9, minute));
+    const save = async (o: string, roxUserId: string, move: (c: typeof fresh) => void) => {
+      const channel = await repo().channel(o, roxUserId);
+      move(channel);
+      await repo().saveChannel(channel);
+    };
+    await save(orgId, 'zoe', (c) => markRunning(c, at(1)));
+    await save(orgId, 'ann', (c) => markQueued(c, at(2)));
+    await save(orgId, 'pat', (c) => markRunning(c, at(30)));
+    await save(other, 'ann', (c) => {
+      c.stage = 'ok';
+      c.startedAt = at(1);
+    });
+    expect((await repo().listChannels(orgId)).map((c) => c.roxUserId)).toEqual([
+      'ann',
+      'pat',
+      'zoe',
+    ]);
+    expect((await repo().listChannels(orgId, ['zoe', 'nobody'])).map((c) => c.roxUserId)).toEqual([
+      'zoe',
+    ]);
+    const busy = (await repo().channelsBusySince(at(10))).filter((c) =>
+      [orgId, other].includes(c.orgId),
+    );
+    expect(busy.map((c) => `${c.orgId}/${c.roxUserId}`).sort()).toEqual([
+      `${orgId}/ann`,
+      `${orgId}/zoe`,
+    ]);
+    // The cursor keeps its column under the engine's name.
+    await save(orgId, 'pat', (c) => {
+      c.cursor = 'https://graph.example/v1.0/me/calendarView/delta?$deltatoken=t1';
+    });
+    expect((await repo().findChannel(orgId, 'pat'))?.cursor).toMatch(/deltatoken=t1$/);
+
+    await apply(orgId, 'sam', page([buildEventCopy('s1'), buildEventCopy('s2')]));
+    await apply(orgId, 'pat', page([buildEventCopy('p1')]));
+    expect((await repo().syncedMembers(orgId)).sort()).toEqual(['ann', 'pat', 'sam', 'zoe']);
+    expect(await repo().syncedMembers(newOrgId())).toEqual([]);
+    expect(await repo().linkCounts(orgId, ['sam', 'pat', 'zoe'])).toEqual(
+      new Map([
+        ['sam', 2],
+        ['pat', 1],
+      ]),
+    );
+    expect(await repo().linkCounts(orgId, [])).toEqual(new Map());
+  });
+
+  it('purges one mailbox (counts, orphaned events only) and an org table by table', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    for (const o of [orgId, other]) {
+      await apply(
+        o,
+        'pat',
+        page([buildEventCopy('pat-shared', { dedupeKey: 'ical:shared' }), buildEventCopy('own')], {
+          masters: [{ graphId: 'master-1', changeKey: 'mk', fields: buildSeriesFields() }],
+        }),
+      );
+      await apply(
+        o,
+        'sam',
+        page([buildEventCopy('sam-shared', { dedupeKey: 'ical:shared', isOrganizer: false })]),
+      );
+      const channel = await repo().channel(o, 'pat');
+      await repo().saveChannel(channel);
+      const em = orm.em.fork();
+      em.persist(buildCalendarWrite({ orgId: o, idempotencyKey: 'k1' }));
+      em.persist(buildCalendarWrite({ orgId: o, idempotencyKey: 'k2', roxUserId: 'sam' }));
+      await em.flush();
+    }
+    const own = await event(orgId, 'ical:own');
+    const feedBefore = (await feed(orgId)).length;
+
+    expect(await repo().purgeMailbox(orgId, 'pat', NOW)).toEqual({
+      links: 2,
+      events: 1,
+      series: 1,
+      channels: 1,
+    });
+    expect((await feed(orgId)).slice(feedBefore)).toEqual([[own?.id, 'deleted']]);
+    expect(await linkOwners(orgId, 'ical:shared')).toEqual(['sam']);
+    expect(await repo().purgeMailbox(orgId, 'pat', NOW)).toEqual({
+      links: 0,
+      events: 0,
+      series: 0,
+      channels: 0,
+    });
+    expect(await repo().purgeMemberWrites(orgId, 'pat')).toBe(1);
+    expect(await repo().purgeMemberWrites(orgId, 'pat')).toBe(0);
+
+    // Org purge: what is left of this org, table by table.
+    expect(await repo().purgeOrgTable(orgId, 'calendar_event_link')).toBe(1);
+    expect(await repo().purgeOrgTable(orgId, 'calendar_event')).toBe(1);
+    expect(await repo().purgeOrgTable(orgId, 'calendar_series')).toBe(0);
+    expect(await repo().purgeOrgTable(orgId, 'calendar_channel')).toBe(0);
+    expect(await repo().purgeOrgTable(orgId, 'calendar_change')).toBe(feedBefore + 1);
+    expect(await repo().purgeOrgTable(orgId, 'calendar_write')).toBe(1);
+
+    // The other org still has everything.
+    expect(await repo().countLinks(other, 'pat')).toBe(2);
+    expect(await linkOwners(other, 'ical:shared')).toEqual(['pat', 'sam']);
+    expect(await repo().findChannel(other, 'pat')).not.toBeNull();
+    expect((await repo().seriesByIds(other, 'pat', ['master-1'])).size).toBe(1);
+    expect(await repo().purgeMemberWrites(other, 'pat')).toBe(1);
+  });
+});
