@@ -1,0 +1,460 @@
+import { type MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  buildIncomingMessage,
+  buildMailPage,
+  buildMailSend,
+} from '../../test/factories/mail.factory';
+import { openTestOrm } from '../../test/factories/test-orm';
+import { newOrgId } from '../../test/support/test-env';
+import { markQueued, markRunning } from '../platform/sync/sync-channel';
+import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
+import { MailMessageLink } from './entities/mail-message-link.entity';
+import { MailMessage } from './entities/mail-message.entity';
+import { MailRepository, type IncomingMessage, type MailPage } from './mail.repository';
+
+const NOW = new Date('2026-11-28T10:00:00Z');
+const at = (hour: number) => new Date(Date.UTC(2026, 10, 28, hour));
+const HTML = { sealed: 'enc:v1:v1:sealed-html', contentType: 'html' as const };
+
+// Graph id `graphId` in one mailbox of the message `<key@contoso.com>`.
+const copy = (graphId: string, key: string, over: Partial<IncomingMessage> = {}) =>
+  buildIncomingMessage(graphId, { internetMessageId: `<${key}@contoso.com>`, ...over });
+
+describe('MailRepository on Postgres', () => {
+  let orm: MikroORM;
+  const repo = () => new MailRepository(orm.em.fork());
+  const apply = (
+    orgId: string,
+    roxUserId: string,
+    page: MailPage,
+    folder: MailFolderName = 'inbox',
+    round = 1,
+  ) => repo().applyPage(orgId, roxUserId, folder, round, page, NOW);
+  const message = (orgId: string, key: string) =>
+    orm.em.fork().findOne(MailMessage, { orgId, internetMessageId: `<${key}@contoso.com>` });
+  const idOf = async (orgId: string, key: string) => (await message(orgId, key))?.id ?? 'missing';
+  const feed = async (orgId: string) =>
+    (await repo().changes(orgId, '0', 1000)).map((c) => [c.messageId, c.change]);
+  const holders = async (orgId: string, key: string) =>
+    (await repo().linksOf(orgId, [await idOf(orgId, key)])).map((l) => l.roxUserId);
+
+  beforeAll(async () => {
+    orm = await openTestOrm();
+  });
+  afterAll(() => orm.close(true));
+
+  it('stores one message per internetMessageId with a link per mailbox, and replays in place', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const patPage = buildMailPage([copy('pat-a', 'a'), copy('pat-b', 'b')]);
+    expect(await apply(orgId, 'pat', patPage)).toEqual({ added: 2, updated: 0, removed: 0 });
+    // Sam's Sent Items copy of a: the same message, one more link.
+    expect(await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]), 'sentitems')).toEqual({
+      added: 1,
+      updated: 0,
+      removed: 0,
+    });
+    expect(await holders(orgId, 'a')).toEqual(['pat', 'sam']);
+    const [a, b] = [await idOf(orgId, 'a'), await idOf(orgId, 'b')];
+    expect(await feed(orgId)).toEqual([
+      [a, 'created'],
+      [b, 'created'],
+      [a, 'updated'],
+    ]);
+
+    // A replay (read now, subject edited, seen in round 2) updates the rows it has.
+    const replay = buildMailPage([
+      copy('pat-a', 'a', { isRead: true, subject: 'Edited' }),
+      copy('pat-b', 'b'),
+    ]);
+    expect(await apply(orgId, 'pat', replay, 'inbox', 2)).toEqual({
+      added: 0,
+      updated: 2,
+      removed: 0,
+    });
+    expect((await message(orgId, 'a'))?.subject).toBe('Edited');
+    expect(await orm.em.fork().count(MailMessage, { orgId })).toBe(2);
+    const patA = await orm.em
+      .fork()
+      .findOneOrFail(MailMessageLink, { orgId, roxUserId: 'pat', graphId: 'pat-a' });
+    expect(patA).toMatchObject({ isRead: true, seenRound: 2, folder: 'inbox' });
+    // An older round never lowers what a link was seen in.
+    await apply(orgId, 'pat', replay, 'inbox', 1);
+    expect(await repo().deleteUnseen(orgId, 'pat', 'inbox', 2, NOW)).toBe(0);
+
+    // Within a page the last copy of an id wins.
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([
+        copy('pat-c', 'c', { subject: 'first' }),
+        copy('pat-c', 'c', { subject: 'last' }),
+      ]),
+    );
+    expect((await message(orgId, 'c'))?.subject).toBe('last');
+    expect(await repo().countLinks(orgId, 'pat')).toBe(3);
+
+    // The same message in another org is a row of its own.
+    await apply(other, 'pat', patPage);
+    expect(await idOf(other, 'a')).not.toBe(a);
+    expect(await holders(orgId, 'a')).toEqual(['pat', 'sam']);
+    expect(await repo().countLinks(orgId, 'sam', 'sentitems')).toBe(1);
+    expect(await repo().countLinks(orgId, 'sam', 'inbox')).toBe(0);
+  });
+
+  it('keeps a fetched body until a mailbox drops it, and lists copies still without one', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const odd = 'we"ird,{id}\\x';
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([
+        copy('pat-a', 'a', { body: HTML, receivedAt: at(9) }),
+        copy('pat-b', 'b', { receivedAt: at(11) }),
+        copy('pat-c', 'c', { receivedAt: null }),
+        copy('pat-d', 'd', { receivedAt: at(8) }),
+        copy('pat-odd', odd, { body: HTML }),
+      ]),
+    );
+    await apply(other, 'pat', buildMailPage([copy('pat-b', 'b', { body: HTML })]));
+    // Array parameters survive quotes, commas, braces and backslashes.
+    expect(
+      await repo().withBody(orgId, ['<a@contoso.com>', '<b@contoso.com>', `<${odd}@contoso.com>`]),
+    ).toEqual(new Set(['<a@contoso.com>', `<${odd}@contoso.com>`]));
+    expect(await repo().withBody(orgId, [])).toEqual(new Set());
+
+    // A later metadata-level copy (no body) keeps the stored body.
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    expect(await message(orgId, 'a')).toMatchObject({
+      bodyAvailable: true,
+      bodySealed: HTML.sealed,
+      bodyContentType: 'html',
+    });
+
+    // Newest first, messages without a received time last.
+    const missing = await repo().linksWithoutBody(orgId, 'pat', 10);
+    expect(missing.map((l) => l.graph_id)).toEqual(['pat-b', 'pat-d', 'pat-c']);
+    expect(missing[0]?.message_id).toBe(await idOf(orgId, 'b'));
+    expect((await repo().linksWithoutBody(orgId, 'pat', 1)).map((l) => l.graph_id)).toEqual([
+      'pat-b',
+    ]);
+    expect(await repo().linksWithoutBody(orgId, 'sam', 10)).toEqual([]);
+
+    await repo().setBody(
+      orgId,
+      await idOf(orgId, 'b'),
+      { sealed: 'enc:text', contentType: 'text' },
+      NOW,
+    );
+    expect(await message(orgId, 'b')).toMatchObject({
+      bodyAvailable: true,
+      bodySealed: 'enc:text',
+      bodyContentType: 'text',
+    });
+    // setBody is scoped by org: another org's id changes nothing here.
+    await repo().setBody(orgId, await idOf(other, 'b'), HTML, NOW);
+    expect((await message(other, 'b'))?.bodySealed).toBe(HTML.sealed);
+
+    // Sam goes down to metadata: bodies of the messages Sam holds go, Pat's others stay.
+    expect(await repo().dropBodies(orgId, 'sam', NOW)).toBe(1);
+    expect(await message(orgId, 'a')).toMatchObject({
+      bodyAvailable: false,
+      bodySealed: null,
+      bodyContentType: null,
+    });
+    expect((await message(orgId, 'b'))?.bodyAvailable).toBe(true);
+    expect(await repo().dropBodies(orgId, 'sam', NOW)).toBe(0);
+    expect((await message(other, 'b'))?.bodyAvailable).toBe(true);
+  });
+
+  it('applies moves, removals and exclusions, dropping messages no mailbox holds', async () => {
+    const orgId = newOrgId();
+    await apply(orgId, 'pat', buildMailPage(['a', 'b', 'c', 'd'].map((k) => copy(`pat-${k}`, k))));
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    const [a, b, c] = [await idOf(orgId, 'a'), await idOf(orgId, 'b'), await idOf(orgId, 'c')];
+    const seen = (await feed(orgId)).length;
+
+    expect(
+      await apply(
+        orgId,
+        'pat',
+        buildMailPage([], { moved: [{ graphId: 'pat-b', folder: 'sentitems' }] }),
+      ),
+    ).toEqual({ added: 0, updated: 0, removed: 0 });
+    expect(await repo().countLinks(orgId, 'pat', 'sentitems')).toBe(1);
+    // A move of a copy Rox does not hold changes nothing.
+    await apply(orgId, 'pat', buildMailPage([], { moved: [{ graphId: 'nope', folder: 'inbox' }] }));
+
+    expect(
+      await apply(
+        orgId,
+        'pat',
+        buildMailPage([copy('pat-d', 'd')], {
+          removedGraphIds: ['pat-a', 'pat-d'],
+          excludedGraphIds: ['pat-c', 'pat-a'],
+        }),
+      ),
+    ).toEqual({ added: 0, updated: 1, removed: 2 });
+    // a lives on in Sam's mailbox; c is gone; d was listed in the same page, so it stays.
+    expect(await holders(orgId, 'a')).toEqual(['sam']);
+    expect(await message(orgId, 'c')).toBeNull();
+    expect(await message(orgId, 'd')).not.toBeNull();
+    const changes = (await feed(orgId)).slice(seen);
+    expect(changes[0]).toEqual([b, 'updated']);
+    expect(changes).toContainEqual([a, 'updated']);
+    expect(changes).toContainEqual([c, 'deleted']);
+    expect(changes).not.toContainEqual([a, 'deleted']);
+
+    // Full round 2 of the inbox sees only d: the rest of the inbox goes, Sent Items stays.
+    await apply(orgId, 'pat', buildMailPage([copy('pat-e', 'e')]), 'inbox', 1);
+    await apply(orgId, 'pat', buildMailPage([copy('pat-d', 'd')]), 'inbox', 2);
+    const e = await idOf(orgId, 'e');
+    expect(await repo().deleteUnseen(orgId, 'pat', 'inbox', 2, NOW)).toBe(1);
+    expect(await message(orgId, 'e')).toBeNull();
+    expect(await repo().countLinks(orgId, 'pat', 'inbox')).toBe(1);
+    expect(await repo().countLinks(orgId, 'pat', 'sentitems')).toBe(1);
+    expect((await feed(orgId)).at(-1)).toEqual([e, 'deleted']);
+  });
+
+  it('pages newest first on (receivedAt, id), by mailbox, address and conversation', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([
+        copy('pat-n1', 'n1', { receivedAt: at(12), conversationId: 'c1' }),
+        copy('pat-n2', 'n2', { receivedAt: at(10), conversationId: 'c2' }),
+        copy('pat-n3', 'n3', { receivedAt: at(10), conversationId: 'c2' }),
+        copy('pat-n4', 'n4', { receivedAt: null, conversationId: 'c1' }),
+      ]),
+    );
+    await apply(
+      orgId,
+      'sam',
+      buildMailPage([
+        copy('sam-s1', 's1', {
+          receivedAt: at(11),
+          participants: ['sam@fabrikam.com', 'kim@contoso.com'],
+        }),
+      ]),
+    );
+    await apply(other, 'pat', buildMailPage([copy('pat-o1', 'o1', { receivedAt: at(13) })]));
+    const ids = Object.fromEntries(
+      await Promise.all(['n1', 'n2', 'n3', 'n4', 's1'].map(async (k) => [k, await idOf(orgId, k)])),
+    ) as Record<string, string>;
+    // n2 and n3 arrived at the same moment: the larger id first.
+    const [tieHigh, tieLow] = [ids.n2!, ids.n3!].sort().reverse();
+
+    const first = await repo().page(orgId, { roxUserId: 'pat' }, null, 2);
+    expect(first.map((m) => m.id)).toEqual([ids.n1, tieHigh]);
+    const last = first[1]!;
+    const second = await repo().page(
+      orgId,
+      { roxUserId: 'pat' },
+      { receivedAt: last.receivedAt ?? new Date(0), id: last.id },
+      2,
+    );
+    expect(second.map((m) => m.id)).toEqual([tieLow, ids.n4]);
+    // Past a message without a received time (the cursor holds the epoch for it): nothing left.
+    expect(
+      await repo().page(orgId, { roxUserId: 'pat' }, { receivedAt: new Date(0), id: ids.n4! }, 2),
+    ).toEqual([]);
+
+    expect((await repo().page(orgId, {}, null, 10)).map((m) => m.id)).toEqual([
+      ids.n1,
+      ids.s1,
+      tieHigh,
+      tieLow,
+      ids.n4,
+    ]);
+    expect(
+      (await repo().page(orgId, { address: 'kim@contoso.com' }, null, 10)).map((m) => m.id),
+    ).toEqual([ids.s1]);
+    expect((await repo().page(orgId, { conversationId: 'c2' }, null, 10)).map((m) => m.id)).toEqual(
+      [tieHigh, tieLow],
+    );
+    expect(await repo().page(orgId, { roxUserId: 'sam', conversationId: 'c2' }, null, 10)).toEqual(
+      [],
+    );
+    expect(await repo().page(orgId, { roxUserId: 'nobody' }, null, 10)).toEqual([]);
+    // Mapped to entities with their columns.
+    expect(first[0]).toMatchObject({
+      internetMessageId: '<n1@contoso.com>',
+      participants: ['pat@contoso.com', 'sam@fabrikam.com'],
+      toRecipients: [{ address: 'sam@fabrikam.com', name: 'Sam' }],
+      receivedAt: at(12),
+    });
+    expect(await repo().findMessage(orgId, ids.s1!)).toMatchObject({ subject: 'Subject sam-s1' });
+    expect(await repo().findMessage(other, ids.s1!)).toBeNull();
+    expect(await repo().linksOf(orgId, [])).toEqual([]);
+  });
+
+  it('purges a mailbox (counts, orphans only) and restricted messages, one org only', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const restrictedPage = buildMailPage([
+      copy('pat-r1', 'r1', { participants: ['pat@contoso.com', 'lee@fabrikam.com'] }),
+      copy('pat-r2', 'r2', { participants: ['pat@contoso.com', 'kim@eu.fabrikam.com'] }),
+      copy('pat-r3', 'r3', { participants: ['pat@contoso.com', 'x@notfabrikam.com'] }),
+      copy('pat-r4', 'r4', { participants: ['pat@contoso.com', 'boss@contoso.com'] }),
+      copy('pat-r5', 'r5', { participants: ['pat@contoso.com'] }),
+    ]);
+    for (const o of [orgId, other]) {
+      await apply(o, 'pat', restrictedPage);
+      await apply(o, 'sam', buildMailPage([copy('sam-r1', 'r1'), copy('sam-r5', 'r5')]));
+    }
+    const [r1, r2, r4] = [
+      await idOf(orgId, 'r1'),
+      await idOf(orgId, 'r2'),
+      await idOf(orgId, 'r4'),
+    ];
+    const seen = (await feed(orgId)).length;
+
+    expect(await repo().purgeRestricted(orgId, [], [], NOW)).toBe(0);
+    expect(await repo().purgeRestricted(orgId, ['fabrikam.com'], ['boss@contoso.com'], NOW)).toBe(
+      3,
+    );
+    expect((await feed(orgId)).slice(seen).sort()).toEqual(
+      [
+        [r1, 'deleted'],
+        [r2, 'deleted'],
+        [r4, 'deleted'],
+      ].sort(),
+    );
+    expect(await message(orgId, 'r3')).not.toBeNull();
+    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
+    expect(await repo().countLinks(orgId, 'sam')).toBe(1);
+    expect(await repo().purgeRestricted(orgId, ['fabrikam.com'], ['boss@contoso.com'], NOW)).toBe(
+      0,
+    );
+
+    // Pat leaves: r3 (Pat's alone) goes, r5 stays with Sam.
+    for (const folder of ['inbox', 'sentitems'] as const) {
+      await repo().saveChannel(await repo().channel(orgId, 'pat', folder));
+    }
+    const r3 = await idOf(orgId, 'r3');
+    const r5 = await idOf(orgId, 'r5');
+    const before = (await feed(orgId)).length;
+    expect(await repo().purgeMailbox(orgId, 'pat', NOW)).toEqual({
+      links: 2,
+      messages: 1,
+      channels: 2,
+    });
+    expect((await feed(orgId)).slice(before).sort()).toEqual(
+      [
+        [r3, 'deleted'],
+        [r5, 'updated'],
+      ].sort(),
+    );
+    expect(await holders(orgId, 'r5')).toEqual(['sam']);
+    expect(await repo().purgeMailbox(orgId, 'pat', NOW)).toEqual({
+      links: 0,
+      messages: 0,
+      channels: 0,
+    });
+
+    // The other org kept all of it.
+    expect(await repo().countLinks(other, 'pat')).toBe(5);
+    expect(await orm.em.fork().count(MailMessage, { orgId: other })).toBe(5);
+  });
+
+  it('keeps channels per folder, resets cursors, keeps restriction state, and purges an org', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const fresh = await repo().channel(orgId, 'pat', 'inbox');
+    expect(fresh).toMatchObject({ stage: 'never', cursor: null, folder: 'inbox' });
+    const minute = (m: number) => new Date(Date.UTC(2026, 10, 28, 9, m));
+    const save = async (
+      o: string,
+      roxUserId: string,
+      folder: MailFolderName,
+      move: (c: MailChannel) => void,
+    ) => {
+      const channel = await repo().channel(o, roxUserId, folder);
+      move(channel);
+      channel.cursor = `https://graph.example/delta?$deltatoken=${roxUserId}-${folder}`;
+      channel.cursorAt = minute(0);
+      await repo().saveChannel(channel);
+    };
+    await save(orgId, 'pat', 'sentitems', (c) => markRunning(c, minute(1)));
+    await save(orgId, 'pat', 'inbox', (c) => markQueued(c, minute(2)));
+    await save(orgId, 'ann', 'inbox', (c) => markRunning(c, minute(30)));
+    await save(other, 'pat', 'inbox', (c) => markRunning(c, minute(1)));
+
+    expect((await repo().channels(orgId)).map((c) => `${c.roxUserId}/${c.folder}`)).toEqual([
+      'ann/inbox',
+      'pat/inbox',
+      'pat/sentitems',
+    ]);
+    expect((await repo().channels(orgId, ['ann'])).map((c) => c.folder)).toEqual(['inbox']);
+    const busy = (await repo().channelsBusySince(minute(10)))
+      .filter((c) => [orgId, other].includes(c.orgId))
+      .map((c) => `${c.orgId}/${c.roxUserId}/${c.folder}`)
+      .sort();
+    expect(busy).toEqual(
+      [`${orgId}/pat/inbox`, `${orgId}/pat/sentitems`, `${other}/pat/inbox`].sort(),
+    );
+
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    expect((await repo().mailboxesWithMail(orgId)).sort()).toEqual(['ann', 'pat', 'sam']);
+    expect(await repo().resetCursors(orgId)).toBe(3);
+    expect((await repo().channels(orgId)).map((c) => [c.cursor, c.cursorAt])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
+    expect((await repo().channel(other, 'pat', 'inbox')).cursor).toMatch(/deltatoken=pat-inbox$/);
+
+    // Restriction state: a default until saved, then what was saved.
+    expect(await repo().orgState(orgId)).toMatchObject({ restrictedDomains: [], checkedAt: null });
+    const state = await repo().orgState(orgId);
+    state.restrictedDomains = ['fabrikam.com'];
+    state.restrictedUsers = ['boss@contoso.com'];
+    state.checkedAt = NOW;
+    await repo().saveOrgState(state);
+    expect(await repo().orgState(orgId)).toMatchObject({
+      restrictedDomains: ['fabrikam.com'],
+      restrictedUsers: ['boss@contoso.com'],
+      checkedAt: NOW,
+    });
+    expect((await repo().orgState(other)).restrictedDomains).toEqual([]);
+
+    // Sends: per member, then per org.
+    const em = orm.em.fork();
+    for (const o of [orgId, other]) {
+      em.persist([buildMailSend(o, 'pat', 'k1'), buildMailSend(o, 'sam', 'k1')]);
+    }
+    await em.flush();
+    expect(await repo().purgeMemberSends(orgId, 'pat')).toBe(1);
+
+    await apply(other, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    expect(await repo().purgeOrgLinks(orgId)).toBe(1);
+    expect(await repo().purgeOrgMessages(orgId)).toBe(1);
+    expect(await repo().purgeOrgChannels(orgId)).toBe(3);
+    expect(await repo().purgeOrgChanges(orgId)).toBe(1);
+    expect(await repo().purgeOrgState(orgId)).toBe(1);
+    expect(await repo().purgeOrgSends(orgId)).toBe(1);
+    expect(await repo().mailboxesWithMail(orgId)).toEqual([]);
+    // Nothing of the other org went.
+    expect((await repo().mailboxesWithMail(other)).sort()).toEqual(['pat', 'sam']);
+    expect(await repo().purgeOrgSends(other)).toBe(2);
+  });
+
+  it('reads the change feed after a sequence, in commit order, per org', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    await apply(orgId, 'pat', buildMailPage([copy('pat-a', 'a'), copy('pat-b', 'b')]));
+    await apply(other, 'pat', buildMailPage([copy('pat-z', 'z')]));
+    await apply(orgId, 'pat', buildMailPage([], { removedGraphIds: ['pat-a'] }));
+    const all = await repo().changes(orgId, '0', 100);
+    expect(all.map((c) => c.change)).toEqual(['created', 'created', 'deleted']);
+    const firstTwo = await repo().changes(orgId, '0', 2);
+    const rest = await repo().changes(orgId, firstTwo[1]!.sequence, 2);
+    expect([...firstTwo, ...rest].map((c) => c.sequence)).toEqual(all.map((c) => c.sequence));
+    expect(await repo().changes(orgId, all[2]!.sequence, 10)).toEqual([]);
+  });
+});
