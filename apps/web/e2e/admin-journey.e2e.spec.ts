@@ -504,10 +504,11 @@ describe('settings SPA end to end', () => {
     await page.goto(`${stack.webUrl}/console/disconnect`);
     const button = page.getByRole('button', { name: 'Disconnect and purge data' });
     expect(await button.isDisabled()).toBe(true);
-    // Only what runs is listed: no calendar or mail sync exists to purge.
-    expect(await page.locator('[data-testid="disconnect-removes"]').textContent()).not.toMatch(
-      /calendar events|email messages/,
-    );
+    // Only what runs and the settings use is listed: calendar events and email messages are
+    // synced (two-way calendar, email metadata).
+    const removes = await page.locator('[data-testid="disconnect-removes"]').textContent();
+    expect(removes).toMatch(/calendar events/);
+    expect(removes).toMatch(/email messages/);
     await page.locator('#confirm-disconnect').fill('contoso.onmicrosoft.com');
     await expect.poll(() => button.isEnabled()).toBe(true);
     await screenshot(page, '17-console-disconnect');
