@@ -24,9 +24,12 @@ import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
 import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
+import { SyncChannelColumns } from './platform/sync/sync-channel-columns';
 
 // The composition root's list of every entity, for the ORM and the migration generator.
 export const ENTITIES = [
+  // The abstract base of every sync channel entity: MikroORM needs it listed too.
+  SyncChannelColumns,
   Member,
   AuditEntry,
   OrgwideSettings,

@@ -1,11 +1,6 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
-import {
-  NO_COUNTS,
-  type SyncChannelState,
-  type SyncCounts,
-  type SyncStage,
-} from '../../platform/sync/sync-channel';
+import { SyncChannelColumns } from '../../platform/sync/sync-channel-columns';
 
 /** A synced folder of a member's mailbox. */
 export type MailFolderName = 'inbox' | 'sentitems';
@@ -16,7 +11,7 @@ export type MailFolderName = 'inbox' | 'sentitems';
  */
 @Entity({ tableName: 'mail_channel' })
 @Index({ properties: ['stage', 'startedAt'] })
-export class MailChannel implements SyncChannelState {
+export class MailChannel extends SyncChannelColumns {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
 
@@ -34,40 +29,8 @@ export class MailChannel implements SyncChannelState {
   @Property({ type: 'string', length: 256, nullable: true })
   folderId: string | null = null;
 
-  @Property({ type: 'string', length: 16 })
-  stage: SyncStage = 'never';
-
-  @Property({ type: 'text', nullable: true, fieldName: 'delta_link' })
-  cursor: string | null = null;
-
-  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true, fieldName: 'delta_link_at' })
-  cursorAt: Date | null = null;
-
-  @Property({ type: 'integer' })
-  fullRound = 0;
-
-  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
-  queuedAt: Date | null = null;
-
-  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
-  startedAt: Date | null = null;
-
-  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
-  lastSyncAt: Date | null = null;
-
-  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
-  lastFullSyncAt: Date | null = null;
-
-  @Property({ type: 'string', length: 64, nullable: true })
-  lastErrorCode: string | null = null;
-
-  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
-  lastErrorAt: Date | null = null;
-
-  @Property({ type: 'json' })
-  lastCounts: SyncCounts = { ...NO_COUNTS };
-
   constructor(orgId: string, roxUserId: string, folder: MailFolderName) {
+    super();
     this.orgId = orgId;
     this.roxUserId = roxUserId;
     this.folder = folder;
