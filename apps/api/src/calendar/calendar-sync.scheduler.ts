@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
+import { enqueuePerOrg } from '../platform/queue/enqueue-per-org';
 import { CalendarJobs } from './calendar-jobs.service';
 import { CALENDAR_CYCLE_CRON, STALE_CHANNEL_CRON } from './calendar.constants';
 
@@ -22,16 +23,9 @@ export class CalendarSyncScheduler {
   @Cron(CALENDAR_CYCLE_CRON, { name: 'calendar.cycle' })
   @CreateRequestContext()
   async enqueueCycles(): Promise<number> {
-    let queued = 0;
-    for (const { orgId } of await this.connections.connectedOrgs()) {
-      try {
-        await this.jobs.enqueueRefresh(orgId);
-        queued += 1;
-      } catch (error) {
-        this.logger.error({ orgId, err: error }, 'could not enqueue the calendar cycle');
-      }
-    }
-    return queued;
+    return enqueuePerOrg(await this.connections.connectedOrgs(), 'the calendar cycle', (orgId) =>
+      this.jobs.enqueueRefresh(orgId).then(() => undefined),
+    );
   }
 
   @Cron(STALE_CHANNEL_CRON, { name: 'calendar.requeue-stale' })

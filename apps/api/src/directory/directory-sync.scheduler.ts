@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
+import { enqueuePerOrg } from '../platform/queue/enqueue-per-org';
 import { DirectoryJobs } from './directory-jobs.service';
 import { DIRECTORY_SYNC_CRON, STALE_SYNC_CRON } from './directory.constants';
 
@@ -22,17 +23,13 @@ export class DirectorySyncScheduler {
   @Cron(DIRECTORY_SYNC_CRON, { name: 'directory.sync' })
   @CreateRequestContext()
   async enqueueSyncs(): Promise<number> {
-    let queued = 0;
-    for (const { orgId } of await this.connections.connectedOrgs()) {
-      try {
+    return enqueuePerOrg(
+      await this.connections.connectedOrgs(),
+      'a directory sync',
+      async (orgId) => {
         await this.jobs.enqueueSync(orgId);
-        queued += 1;
-      } catch (error) {
-        // One org's failure must not starve the others.
-        this.logger.error({ orgId, err: error }, 'could not enqueue directory sync');
-      }
-    }
-    return queued;
+      },
+    );
   }
 
   /** Syncs whose job died are queued again (platform/sync stale-job detection). */
