@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+
+import { enqueuePerOrg } from './enqueue-per-org';
+
+describe('enqueuePerOrg', () => {
+  it('counts what each org queued, and one failing org does not starve the others', async () => {
+    const seen: string[] = [];
+    const queued = await enqueuePerOrg(
+      [{ orgId: 'a' }, { orgId: 'broken' }, { orgId: 'c' }, { orgId: 'd' }],
+      'a test job',
+      async (orgId) => {
+        seen.push(orgId);
+        if (orgId === 'broken') throw new Error('Redis is down');
+        return orgId === 'c' ? 3 : undefined;
+      },
+    );
+    expect(seen).toEqual(['a', 'broken', 'c', 'd']);
+    // a: one (nothing returned), broken: none, c: three, d: one.
+    expect(queued).toBe(5);
+  });
+});
