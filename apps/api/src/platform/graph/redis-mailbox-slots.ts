@@ -11,7 +11,8 @@ const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return {1, paused} end
+-- 0 means under a millisecond left but the flag still stands: still paused.
+if paused >= 0 then return {1, math.max(paused, 1)} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local count = tonumber(ARGV[1])
 if redis.call('ZCARD', KEYS[1]) + count > tonumber(ARGV[2]) then return {2, 0} end
