@@ -243,8 +243,9 @@ describe('mail sync', () => {
   });
 
   it('full level: bodies only for stored mail, in $batch of at most 20, sealed at rest, decrypted and audited on read', async () => {
-    await changeSettings({ emailAccess: 'read' });
+    // Cleared first: the level change itself may start a sync that fetches the bodies.
     await env.emu.control.clearRequests();
+    await changeSettings({ emailAccess: 'read' });
     await cycle();
     const rows = await messages();
     const plain = rows.find((m) => m.subject?.startsWith('A plain'));
