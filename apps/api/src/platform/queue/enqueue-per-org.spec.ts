@@ -8,10 +8,11 @@ describe('enqueuePerOrg', () => {
     const queued = await enqueuePerOrg(
       [{ orgId: 'a' }, { orgId: 'broken' }, { orgId: 'c' }, { orgId: 'd' }],
       'a test job',
-      async (orgId) => {
+      (orgId) => {
         seen.push(orgId);
-        if (orgId === 'broken') throw new Error('Redis is down');
-        return orgId === 'c' ? 3 : undefined;
+        // Rejected, not thrown: that is how a failing Bull add arrives.
+        if (orgId === 'broken') return Promise.reject(new Error('Redis is down'));
+        return Promise.resolve(orgId === 'c' ? 3 : undefined);
       },
     );
     expect(seen).toEqual(['a', 'broken', 'c', 'd']);
