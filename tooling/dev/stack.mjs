@@ -18,6 +18,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const EMULATOR_CLI = join(ROOT, 'tooling/m365-emulator/dist/cli.js');
 const API_DIST = join(ROOT, 'apps/api/dist/src');
 const WEB_DIST = join(ROOT, 'apps/web/dist');
+// The API's heap limit, as `pnpm --filter @rox365/api start` sets it: every request's work is
+// bounded by its page, so a small old space makes V8 collect early instead of growing the
+// process towards the machine's memory under load (docs/architecture.md, "Processes").
+const API_HEAP_LIMIT = '--max-old-space-size=256';
 
 // The emulator's fixed registrations of Rox's two apps (not secrets: they exist only locally).
 // A real deployment sets MS_ORGWIDE_* and MS_INDIVIDUAL_* in the environment instead.
@@ -53,6 +57,9 @@ const TYPES = {
  * @param {string} [options.queuePrefix]
  * @param {string} [options.emulatorTenantFile] tenants to generate instead of the demo seed (JSON
  *   TenantSpec[]), e.g. a 100,000-user Contoso for benchmarks
+ * @param {Record<string, string>} [options.env] extra environment for the API and worker
+ * @param {string[]} [options.apiNodeArgs] Node flags for the API process (benchmarks: --inspect)
+ * @param {string[]} [options.workerNodeArgs] Node flags for the worker process
  * @param {(line: string) => void} [options.log]
  */
 export async function startStack(options = {}) {
@@ -140,14 +147,27 @@ export async function startStack(options = {}) {
       MS_INDIVIDUAL_CLIENT_ID: local.apps.individual.clientId,
       MS_INDIVIDUAL_CLIENT_SECRET: local.apps.individual.clientSecret,
       NODE_EXTRA_CA_CERTS: caPath,
+      ...options.env,
     };
     execFileSync('node', [join(API_DIST, 'cli/migrate.js'), 'up'], { env, stdio: 'ignore' });
     execFileSync('node', [join(API_DIST, 'cli/seed-demo.js')], { env, stdio: 'ignore' });
 
     // 3. API and worker, each its own process as in production.
-    const api = run('api', 'node', [join(API_DIST, 'main.js')], env, log);
+    const api = run(
+      'api',
+      'node',
+      [API_HEAP_LIMIT, ...(options.apiNodeArgs ?? []), join(API_DIST, 'main.js')],
+      env,
+      log,
+    );
     children.push(api);
-    const worker = run('worker', 'node', [join(API_DIST, 'worker.js')], env, log);
+    const worker = run(
+      'worker',
+      'node',
+      [...(options.workerNodeArgs ?? []), join(API_DIST, 'worker.js')],
+      env,
+      log,
+    );
     children.push(worker);
     await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 30_000);
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   accessPolicyScript,
+  accessPolicyScriptFrame,
   quotePowerShell,
   type AccessPolicyScriptInput,
 } from './access-policy-script';
@@ -114,5 +115,26 @@ describe('accessPolicyScript', () => {
     ['an empty group name', { groupName: '  ' }],
   ])('refuses %s', (_name, overrides: Partial<AccessPolicyScriptInput>) => {
     expect(() => accessPolicyScript(buildInput(overrides))).toThrow(RangeError);
+  });
+});
+
+describe('accessPolicyScriptFrame', () => {
+  it('writes, part by part, exactly the script accessPolicyScript returns', () => {
+    const flagged = [{ address: 'dee@contoso.com', reason: 'no Exchange Online mailbox' }];
+    const frame = accessPolicyScriptFrame(buildInput());
+    const streamed = [
+      frame.head,
+      frame.memberLine('ana@contoso.com') + frame.memberLine('bo@contoso.com'),
+      frame.flaggedHead,
+      frame.flaggedLine(flagged[0] as (typeof flagged)[number]),
+      frame.tail('ana@contoso.com', 'cy@contoso.com'),
+    ].join('');
+    expect(streamed).toBe(accessPolicyScript(buildInput({ flagged, outsider: 'cy@contoso.com' })));
+    expect(frame.tail('ana@contoso.com')).toContain('<someone-outside-the-group>');
+  });
+
+  it('checks the app id and the group before any member is read', () => {
+    expect(() => accessPolicyScriptFrame({ ...buildInput(), appId: 'nope' })).toThrow(RangeError);
+    expect(() => accessPolicyScriptFrame({ ...buildInput(), groupSmtp: ' ' })).toThrow(RangeError);
   });
 });

@@ -47,17 +47,31 @@ export function quotePowerShell(value: string): string {
   return `'${value.replace(SINGLE_QUOTES, (q) => q + q)}'`;
 }
 
+/** What the script says around its member lines: everything but the lists. */
+export type AccessPolicyScriptFrameInput = Omit<
+  AccessPolicyScriptInput,
+  'members' | 'flagged' | 'outsider'
+>;
+
 /**
- * The Exchange Online PowerShell an admin runs to scope the app's mail and calendar access to a
- * mail-enabled security group (Exchange ApplicationAccessPolicy): connect, create the group, add
- * each member (and list, without adding, the ones who cannot work), create the policy for the
- * app, then test it once for a member and once for someone outside the group.
+ * The script in parts, so a caller can write it out while reading members in batches (a group
+ * of any size, never held in memory): `head`, one `memberLine` per member, `flaggedHead` and one
+ * `flaggedLine` per flagged person (only when there are some), then `tail`. The caller passes
+ * each address once. {@link accessPolicyScript} is these parts joined.
  */
-export function accessPolicyScript(input: AccessPolicyScriptInput): string {
+export interface AccessPolicyScriptFrame {
+  readonly head: string;
+  memberLine(address: string): string;
+  readonly flaggedHead: string;
+  flaggedLine(flagged: { readonly address: string; readonly reason: string }): string;
+  tail(firstMember: string, outsider?: string): string;
+}
+
+export function accessPolicyScriptFrame(
+  input: AccessPolicyScriptFrameInput,
+): AccessPolicyScriptFrame {
   if (!GUID.test(input.appId))
     throw new RangeError('appId must be the application (client) id GUID');
-  const members = [...new Set(input.members.map((m) => m.trim()).filter((m) => m.length > 0))];
-  if (members.length === 0) throw new RangeError('At least one member is required');
   for (const value of [input.groupName, input.groupSmtp]) {
     if (value.trim().length === 0)
       throw new RangeError('groupName and groupSmtp must not be empty');
@@ -71,42 +85,60 @@ export function accessPolicyScript(input: AccessPolicyScriptInput): string {
   // RestrictAccess: members are Granted and everyone else Denied; DenyAccess the other way round.
   const memberResult = accessRight === 'RestrictAccess' ? 'Granted' : 'Denied';
   const outsiderResult = accessRight === 'RestrictAccess' ? 'Denied' : 'Granted';
-  const flagged = (input.flagged ?? []).filter((f) => !members.includes(f.address.trim()));
-  const firstMember = members[0] as string;
   const testLine = (identity: string) =>
     `Test-ApplicationAccessPolicy -Identity ${quotePowerShell(identity)} -AppId ${appId}`;
-  return [
-    '# 1. Connect to Exchange Online (needs the ExchangeOnlineManagement module).',
-    input.adminUpn === undefined
-      ? 'Connect-ExchangeOnline'
-      : `Connect-ExchangeOnline -UserPrincipalName ${quotePowerShell(input.adminUpn)}`,
-    '',
-    '# 2. Create the mail-enabled security group.',
-    `New-DistributionGroup -Name ${quotePowerShell(input.groupName)} -Type Security -PrimarySmtpAddress ${group}`,
-    '',
-    '# 3. Add the members.',
-    ...members.map(
-      (m) => `Add-DistributionGroupMember -Identity ${group} -Member ${quotePowerShell(m)}`,
+  const lines = (...text: string[]) => text.map((line) => `${line}\n`).join('');
+  return {
+    head: lines(
+      '# 1. Connect to Exchange Online (needs the ExchangeOnlineManagement module).',
+      input.adminUpn === undefined
+        ? 'Connect-ExchangeOnline'
+        : `Connect-ExchangeOnline -UserPrincipalName ${quotePowerShell(input.adminUpn)}`,
+      '',
+      '# 2. Create the mail-enabled security group.',
+      `New-DistributionGroup -Name ${quotePowerShell(input.groupName)} -Type Security -PrimarySmtpAddress ${group}`,
+      '',
+      '# 3. Add the members.',
     ),
-    ...(flagged.length > 0
-      ? [
-          '#    Not added, because Rox could not work for them through this policy:',
-          ...flagged.map((f) => `#    ${oneLine(f.address)}: ${oneLine(f.reason)}`),
-        ]
-      : []),
-    '',
-    `# 4. Link the app to the group (${accessRight}).`,
-    `New-ApplicationAccessPolicy -AppId ${appId} -PolicyScopeGroupId ${group} -AccessRight ${accessRight} -Description ${description}`,
-    '',
-    `# 5. Verify: AccessCheckResult must be ${memberResult} for a member of the group`,
-    `#    and ${outsiderResult} for someone outside it.`,
-    '#    Graph can take over an hour to apply a new policy even when this test already shows it.',
-    testLine(firstMember),
-    input.outsider === undefined
-      ? `# Replace <someone-outside-the-group> with a mailbox that is not in the group, then run:\n# ${testLine('<someone-outside-the-group>')}`
-      : testLine(input.outsider),
-    '',
-  ].join('\n');
+    memberLine: (address) =>
+      lines(`Add-DistributionGroupMember -Identity ${group} -Member ${quotePowerShell(address)}`),
+    flaggedHead: lines('#    Not added, because Rox could not work for them through this policy:'),
+    flaggedLine: (f) => lines(`#    ${oneLine(f.address)}: ${oneLine(f.reason)}`),
+    tail: (firstMember, outsider) =>
+      lines(
+        '',
+        `# 4. Link the app to the group (${accessRight}).`,
+        `New-ApplicationAccessPolicy -AppId ${appId} -PolicyScopeGroupId ${group} -AccessRight ${accessRight} -Description ${description}`,
+        '',
+        `# 5. Verify: AccessCheckResult must be ${memberResult} for a member of the group`,
+        `#    and ${outsiderResult} for someone outside it.`,
+        '#    Graph can take over an hour to apply a new policy even when this test already shows it.',
+        testLine(firstMember),
+        outsider === undefined
+          ? `# Replace <someone-outside-the-group> with a mailbox that is not in the group, then run:\n# ${testLine('<someone-outside-the-group>')}`
+          : testLine(outsider),
+      ),
+  };
+}
+
+/**
+ * The Exchange Online PowerShell an admin runs to scope the app's mail and calendar access to a
+ * mail-enabled security group (Exchange ApplicationAccessPolicy): connect, create the group, add
+ * each member (and list, without adding, the ones who cannot work), create the policy for the
+ * app, then test it once for a member and once for someone outside the group.
+ */
+export function accessPolicyScript(input: AccessPolicyScriptInput): string {
+  const frame = accessPolicyScriptFrame(input);
+  const members = [...new Set(input.members.map((m) => m.trim()).filter((m) => m.length > 0))];
+  if (members.length === 0) throw new RangeError('At least one member is required');
+  const memberSet = new Set(members);
+  const flagged = (input.flagged ?? []).filter((f) => !memberSet.has(f.address.trim()));
+  return [
+    frame.head,
+    ...members.map((m) => frame.memberLine(m)),
+    ...(flagged.length > 0 ? [frame.flaggedHead, ...flagged.map((f) => frame.flaggedLine(f))] : []),
+    frame.tail(members[0] as string, input.outsider),
+  ].join('');
 }
 
 // Comments must stay on one line, whatever a display name or reason contains.

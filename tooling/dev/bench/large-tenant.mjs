@@ -6,7 +6,7 @@
 //
 // Sizes: BENCH_SIZES=10000,100000 (default). Members: BENCH_MEMBERS=10000. Load per step:
 // BENCH_LOAD_SECONDS=10. Results are printed as one Markdown table per size.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,14 +17,17 @@ import autocannon from 'autocannon';
 import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
 
 import { startStack } from '../stack.mjs';
+import { heapAfterGcMb } from './heap.mjs';
 
 // Node reads NODE_EXTRA_CA_CERTS at start-up only: run again with the emulator's CA trusted.
 const EMULATOR_CA = ensureEmulatorCa(DEFAULT_DATA_DIR);
 if (process.env.NODE_EXTRA_CA_CERTS !== EMULATOR_CA) {
-  const again = spawnSync(process.execPath, process.argv.slice(1), {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: EMULATOR_CA },
-  });
+  // --experimental-websocket: the DevTools protocol client that reads the processes' heap.
+  const again = spawnSync(
+    process.execPath,
+    ['--experimental-websocket', ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: EMULATOR_CA } },
+  );
   process.exit(again.status ?? 1);
 }
 
@@ -36,6 +39,9 @@ const ORG = 'org_bench';
 const ADMIN_UPN = 'admin@contoso.onmicrosoft.com';
 const SYNC_TIMEOUT_MS = 15 * 60_000;
 const PAGE = 999;
+const API_INSPECT_PORT = 9341;
+const WORKER_INSPECT_PORT = 9342;
+const QUEUES = ['members', 'consent', 'directory', 'mailboxes', 'calendar', 'mail'];
 
 const results = [];
 for (const size of SIZES) results.push(await runSize(size));
@@ -59,6 +65,11 @@ async function runSize(size) {
     freshDatabase: true,
     queuePrefix: `bench${size}`,
     emulatorTenantFile: tenantFile,
+    // No periodic cycles: every sync here is started by the benchmark, and the load steps run
+    // on a quiet stack. The heap is read over the inspector (after a forced GC).
+    env: { WORKER_CRONS_ENABLED: 'false' },
+    apiNodeArgs: [`--inspect=127.0.0.1:${API_INSPECT_PORT}`],
+    workerNodeArgs: [`--inspect=127.0.0.1:${WORKER_INSPECT_PORT}`],
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const row = { size, members: Math.min(MEMBERS, size), endpoints: [] };
@@ -72,6 +83,7 @@ async function runSize(size) {
     await api.saveSettings();
 
     row.workerBaselineRssMb = rssMb(stack.processes.worker.pid);
+    row.workerBaselineHeapMb = await heapAfterGcMb(WORKER_INSPECT_PORT);
     await emu.control('DELETE', '/requests');
     const connectedAt = Date.now();
     await api.connect(emu);
@@ -94,9 +106,14 @@ async function runSize(size) {
     const beforeResync = await api.status();
     row.resyncMs = await api.timedSync(beforeResync.directory.lastSyncAt);
     log(`${size}: resync after 410 ${row.resyncMs} ms`);
-    // Let the mailboxes refresh that follows the sync finish, then read the worker's resident size.
-    await sleep(15_000);
+    // Let everything the syncs started finish (the mailboxes refresh, and the calendar and mail
+    // first syncs of every in-scope mailbox), then read the worker's memory.
+    row.drainMs = await queuesDrained(`bench${size}`);
+    log(`${size}: every queue drained after ${row.drainMs} ms`);
     row.workerAfterSyncRssMb = rssMb(stack.processes.worker.pid);
+    row.workerAfterSyncHeapMb = await heapAfterGcMb(WORKER_INSPECT_PORT);
+    row.apiBeforeLoadHeapMb = await heapAfterGcMb(API_INSPECT_PORT);
+    row.apiBeforeLoadRssMb = rssMb(stack.processes.api.pid);
 
     const member = people[0]?.email ?? ADMIN_UPN;
     const paths = [
@@ -129,6 +146,7 @@ async function runSize(size) {
       }
     }
     row.apiPeakRssMb = peakRssMb(stack.processes.api.pid);
+    row.apiAfterLoadHeapMb = await heapAfterGcMb(API_INSPECT_PORT);
     row.workerPeakRssMb = peakRssMb(stack.processes.worker.pid);
   } catch (error) {
     row.error =
@@ -344,6 +362,30 @@ async function settled(stack) {
   return false;
 }
 
+// Milliseconds until no queue has a waiting or active job, three polls in a row (jobs chain).
+async function queuesDrained(prefix) {
+  const started = Date.now();
+  let quiet = 0;
+  while (quiet < 3) {
+    if (Date.now() - started > SYNC_TIMEOUT_MS) throw new Error('the queues did not drain');
+    const commands = QUEUES.flatMap((q) => [
+      `LLEN ${prefix}:${q}:wait`,
+      `LLEN ${prefix}:${q}:active`,
+    ]);
+    const out = execFileSync('redis-cli', ['-h', '127.0.0.1'], {
+      input: commands.join('\n'),
+      encoding: 'utf8',
+    });
+    const busy = out
+      .split('\n')
+      .filter(Boolean)
+      .reduce((sum, n) => sum + Number(n), 0);
+    quiet = busy === 0 ? quiet + 1 : 0;
+    await sleep(1000);
+  }
+  return Date.now() - started;
+}
+
 function peakRssMb(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -397,10 +439,16 @@ function printSummary(rows) {
     ['incremental sync, 1% changed (ms)', 'incrementalSyncMs'],
     ['resync after 410 (ms)', 'resyncMs'],
     ['Graph requests ÷ ideal (initial)', 'graphRatio'],
+    ['API RSS before the load (MB)', 'apiBeforeLoadRssMb'],
     ['API peak RSS (MB)', 'apiPeakRssMb'],
     ['worker peak RSS (MB)', 'workerPeakRssMb'],
     ['worker RSS before connect (MB)', 'workerBaselineRssMb'],
-    ['worker RSS 15 s after the syncs (MB)', 'workerAfterSyncRssMb'],
+    ['worker RSS once every queue drained (MB)', 'workerAfterSyncRssMb'],
+    ['worker heap after GC, before connect (MB)', 'workerBaselineHeapMb'],
+    ['worker heap after GC, once drained (MB)', 'workerAfterSyncHeapMb'],
+    ['API heap after GC, before the load (MB)', 'apiBeforeLoadHeapMb'],
+    ['API heap after GC, after the load (MB)', 'apiAfterLoadHeapMb'],
+    ['queues drained after the resync (ms)', 'drainMs'],
   ]) {
     const cells = rows.map((r) => (r[key] === undefined ? 'n/a' : fmt(r[key])));
     lines.push(`| ${label} | ${cells.join(' | ')} | ${ratio(key)} |`);

@@ -10,7 +10,11 @@ import {
   type PageQuery,
   type ProbeResultPage,
 } from '@rox365/contracts';
-import { accessPolicyScript } from '@rox365/scope-policy';
+import {
+  accessPolicyScript,
+  accessPolicyScriptFrame,
+  type AccessPolicyScriptFrame,
+} from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader, type OrgwideAccessSettings } from '../consent/connection-reader.service';
@@ -131,13 +135,7 @@ export class MailboxReader {
       this.connections.connection(orgId),
       this.connections.settings(orgId),
     ]);
-    if (!settings) {
-      throw new MailboxError(
-        MailboxErrorCode.DIRECTORY_NOT_CONNECTED,
-        'precondition_failed',
-        'Save the connection settings first: the script needs to know who is in scope.',
-      );
-    }
+    if (!settings) throw scriptNeedsSettings();
     if (!connection) return this.buildScript(orgId, query, settings, false);
     const key = [
       orgId,
@@ -158,16 +156,10 @@ export class MailboxReader {
     const plan = connected
       ? await this.policyPlanFromDirectory(orgId, query)
       : await this.policyPlanFromMembers(orgId, settings, query);
-    if (plan.members.length === 0) {
-      throw new MailboxError(
-        MailboxErrorCode.DIRECTORY_NO_MEMBERS_FOR_POLICY,
-        'precondition_failed',
-        query.accessRight === 'RestrictAccess'
-          ? 'No member is in scope yet: turn calendar or email sync on (and run a directory sync once connected) first.'
-          : 'No member has both calendar and email sync off, so there is nobody to deny.',
-      );
-    }
-    const groupSmtp = query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, plan.members);
+    if (plan.members.length === 0) throw noMembersForPolicy(query);
+    const domains = new Map<string, number>();
+    for (const address of plan.members) countDomain(domains, address);
+    const groupSmtp = query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, domains);
     const appId = this.config.microsoft.orgwide.clientId;
     return {
       script: accessPolicyScript({
@@ -213,10 +205,26 @@ export class MailboxReader {
     const members: string[] = [];
     const flagged: PolicyPlan['flagged'] = [];
     let outside: string | null = null;
+    for await (const batch of this.policyBatches(orgId, query)) {
+      members.push(...batch.members);
+      flagged.push(...batch.flagged);
+      outside ??= batch.outside;
+    }
+    // Someone outside the group for the opposite test: an out-of-scope member, else a user no
+    // member maps to (every mapped member's mailbox is already added, flagged or outside).
+    const outsider = outside ?? (await this.directory.firstUnmappedAddress(orgId));
+    return { members, flagged, outsider };
+  }
+
+  /** One batch of rows at a time: who goes in the group, who is flagged, who is outside. */
+  private async *policyBatches(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+  ): AsyncGenerator<PolicyPlan & { outside: string | null }> {
     let after: string | undefined;
     for (;;) {
       const rows = await this.rows.batch(orgId, after, SCRIPT_BATCH_SIZE);
-      if (rows.length === 0) break;
+      if (rows.length === 0) return;
       after = rows[rows.length - 1]?.roxUserId;
       const userIds = rows.flatMap((r) => (r.directoryUserId ? [r.directoryUserId] : []));
       const users = new Map(
@@ -225,33 +233,94 @@ export class MailboxReader {
           u.mail ?? u.userPrincipalName,
         ]),
       );
+      const batch: PolicyPlan & { outside: string | null } = {
+        members: [],
+        flagged: [],
+        outsider: null,
+        outside: null,
+      };
       for (const s of rows.map(toMemberSyncStatus)) {
         const configuredOn = s.calendar.configured !== 'off' || s.mail.configured !== 'off';
         const belongs = query.accessRight === 'RestrictAccess' ? configuredOn : !configuredOn;
         const address = (s.directoryUserId ? users.get(s.directoryUserId) : undefined) ?? null;
         if (!belongs) {
-          outside ??= address;
+          batch.outside ??= address;
           continue;
         }
         const problem = address === null ? UNMAPPED_REASON : cannotWorkReason(s);
-        if (problem) flagged.push({ address: address ?? s.email, reason: problem });
-        else if (address) members.push(address);
+        if (problem) batch.flagged.push({ address: address ?? s.email, reason: problem });
+        else if (address) batch.members.push(address);
       }
-      if (rows.length < SCRIPT_BATCH_SIZE) break;
+      yield batch;
+      if (rows.length < SCRIPT_BATCH_SIZE) return;
     }
-    // Someone outside the group for the opposite test: an out-of-scope member, else a user no
-    // member maps to (every mapped member's mailbox is already added, flagged or outside).
+  }
+
+  /**
+   * The script as a download, for a group of any size: a first pass over the rows finds the
+   * group's domain, the test lines and whether anyone is flagged; then the member lines and the
+   * flagged lines are written batch by batch as they are read. Memory holds one batch and the
+   * addresses already written (two members may share a mailbox; each is added once), never the
+   * script. Before consent the group comes from the Rox members, as in the JSON answer.
+   */
+  async accessPolicyScriptDownload(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+  ): Promise<Iterable<string> | AsyncIterable<string>> {
+    const [connection, settings] = await Promise.all([
+      this.connections.connection(orgId),
+      this.connections.settings(orgId),
+    ]);
+    if (!settings) throw scriptNeedsSettings();
+    if (!connection) return [(await this.buildScript(orgId, query, settings, false)).script];
+    const domains = new Map<string, number>();
+    let first: string | null = null;
+    let outside: string | null = null;
+    let anyFlagged = false;
+    for await (const batch of this.policyBatches(orgId, query)) {
+      for (const address of batch.members) countDomain(domains, address);
+      first ??= batch.members[0] ?? null;
+      outside ??= batch.outside;
+      anyFlagged ||= batch.flagged.length > 0;
+    }
+    if (first === null) throw noMembersForPolicy(query);
+    const frame = accessPolicyScriptFrame({
+      appId: this.config.microsoft.orgwide.clientId,
+      groupName: query.groupName,
+      groupSmtp: query.groupSmtp ?? this.defaultGroupSmtp(query.groupName, domains),
+      accessRight: query.accessRight,
+    });
     const outsider = outside ?? (await this.directory.firstUnmappedAddress(orgId));
-    return { members, flagged, outsider };
+    return this.writeScript(orgId, query, frame, first, outsider, anyFlagged);
+  }
+
+  private async *writeScript(
+    orgId: string,
+    query: AccessPolicyScriptQuery,
+    frame: AccessPolicyScriptFrame,
+    first: string,
+    outsider: string | null,
+    anyFlagged: boolean,
+  ): AsyncGenerator<string> {
+    yield frame.head;
+    const written = new Set<string>();
+    for await (const batch of this.policyBatches(orgId, query)) {
+      const fresh = batch.members.filter((m) => !written.has(m));
+      for (const m of fresh) written.add(m);
+      if (fresh.length > 0) yield fresh.map((m) => frame.memberLine(m)).join('');
+    }
+    if (anyFlagged) {
+      yield frame.flaggedHead;
+      for await (const batch of this.policyBatches(orgId, query)) {
+        const lines = batch.flagged.filter((f) => !written.has(f.address));
+        if (lines.length > 0) yield lines.map((f) => frame.flaggedLine(f)).join('');
+      }
+    }
+    yield frame.tail(first, outsider ?? undefined);
   }
 
   // <group name>@<the tenant's mail domain>: the domain most of its mailboxes use.
-  private defaultGroupSmtp(groupName: string, addresses: string[]): string {
-    const counts = new Map<string, number>();
-    for (const address of addresses) {
-      const domain = address.split('@')[1]?.toLowerCase();
-      if (domain) counts.set(domain, (counts.get(domain) ?? 0) + 1);
-    }
+  private defaultGroupSmtp(groupName: string, counts: Map<string, number>): string {
     const domain = [...counts.entries()].sort(
       (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
     )[0]?.[0];
@@ -266,6 +335,29 @@ export class MailboxReader {
     }
     return `${local}@${domain}`;
   }
+}
+
+function scriptNeedsSettings(): MailboxError {
+  return new MailboxError(
+    MailboxErrorCode.DIRECTORY_NOT_CONNECTED,
+    'precondition_failed',
+    'Save the connection settings first: the script needs to know who is in scope.',
+  );
+}
+
+function noMembersForPolicy(query: AccessPolicyScriptQuery): MailboxError {
+  return new MailboxError(
+    MailboxErrorCode.DIRECTORY_NO_MEMBERS_FOR_POLICY,
+    'precondition_failed',
+    query.accessRight === 'RestrictAccess'
+      ? 'No member is in scope yet: turn calendar or email sync on (and run a directory sync once connected) first.'
+      : 'No member has both calendar and email sync off, so there is nobody to deny.',
+  );
+}
+
+function countDomain(counts: Map<string, number>, address: string): void {
+  const domain = address.split('@')[1]?.toLowerCase();
+  if (domain) counts.set(domain, (counts.get(domain) ?? 0) + 1);
 }
 
 /**

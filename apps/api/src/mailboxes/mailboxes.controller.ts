@@ -1,4 +1,6 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Readable } from 'node:stream';
+
+import { Controller, Get, HttpCode, Post, StreamableFile } from '@nestjs/common';
 
 import {
   AccessPolicyScriptQuerySchema,
@@ -67,6 +69,26 @@ export class MailboxesController {
     @ValidQuery(AccessPolicyScriptQuerySchema) query: AccessPolicyScriptQuery,
   ) {
     return this.reader.accessPolicyScript(caller.orgId, query);
+  }
+
+  @Get('access-policy/script/download')
+  @Roles('admin')
+  @Contract({
+    summary: 'The same PowerShell as a plain-text download, written while the rows are read',
+    description:
+      'For groups of any size: the answer streams batch by batch and is never held whole. Takes the query of `GET access-policy/script`.',
+    file: { mediaType: 'text/plain' },
+    tags: ['mailboxes'],
+  })
+  async accessPolicyScriptDownload(
+    @CurrentCaller() caller: Caller,
+    @ValidQuery(AccessPolicyScriptQuerySchema) query: AccessPolicyScriptQuery,
+  ): Promise<StreamableFile> {
+    const chunks = await this.reader.accessPolicyScriptDownload(caller.orgId, query);
+    return new StreamableFile(Readable.from(chunks), {
+      type: 'text/plain; charset=utf-8',
+      disposition: 'attachment; filename="rox-access-policy.ps1"',
+    });
   }
 
   @Post('probes')

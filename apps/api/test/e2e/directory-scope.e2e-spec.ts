@@ -297,15 +297,38 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       expect(script).toContain(`#    ${address}: `);
     }
 
+    // The download is the same script, streamed as plain text.
+    const download = await get('/access-policy/script/download', org.admin);
+    expect(download.status).toBe(200);
+    expect(download.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(download.headers['content-disposition']).toBe(
+      'attachment; filename="rox-access-policy.ps1"',
+    );
+    expect(download.text).toBe(script);
+
     const custom = await get('/access-policy/script', org.admin, {
       groupName: 'Rox Sync',
       groupSmtp: 'rox.sync@contoso.com',
     });
     expect(custom.status).toBe(200);
     expect(custom.body.script).toContain(`-PolicyScopeGroupId 'rox.sync@contoso.com'`);
-    expect(
-      (await get('/access-policy/script', org.admin, { accessRight: 'Everything' })).status,
-    ).toBe(400);
+    const customDownload = await get('/access-policy/script/download', org.admin, {
+      groupName: 'Rox Sync',
+      groupSmtp: 'rox.sync@contoso.com',
+      accessRight: 'DenyAccess',
+    });
+    const customJson = await get('/access-policy/script', org.admin, {
+      groupName: 'Rox Sync',
+      groupSmtp: 'rox.sync@contoso.com',
+      accessRight: 'DenyAccess',
+    });
+    expect(customDownload.status).toBe(customJson.status);
+    if (customJson.status === 200) expect(customDownload.text).toBe(customJson.body.script);
+    for (const path of ['/access-policy/script', '/access-policy/script/download']) {
+      const bad = await get(path, org.admin, { accessRight: 'Everything' });
+      expect(bad.status, path).toBe(400);
+      expect(bad.headers['content-type'], path).toMatch(/^application\/problem\+json/);
+    }
   });
 
   it('offers the script before consent, from the saved settings and the members’ Rox emails', async () => {
@@ -338,6 +361,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
     expect(res.body.script).toContain(
       `Test-ApplicationAccessPolicy -Identity 'bo@contoso.com' -AppId '${env.emu.apps.orgwide.clientId}'`,
     );
+    expect((await get('/access-policy/script/download', early.admin)).text).toBe(res.body.script);
   });
 
   it('a member sees their own status', async () => {
@@ -389,6 +413,9 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       expect(res.body.items, path).toEqual([]);
     }
     expect((await get('/access-policy/script', stranger.admin)).status).toBe(412);
+    const noScript = await get('/access-policy/script/download', stranger.admin);
+    expect(noScript.status).toBe(412);
+    expect(noScript.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect((await post('/probes', stranger.admin, { roxUserId: 'm-megan' })).status).toBe(412);
     expect((await post('/directory/sync', stranger.admin)).status).toBe(412);
     expect((await get('/members/me', stranger.admin)).status).toBe(404);
@@ -398,6 +425,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       ['/probes', 'get'],
       ['/directory/users', 'get'],
       ['/access-policy/script', 'get'],
+      ['/access-policy/script/download', 'get'],
       ['/probes', 'post'],
       ['/directory/sync', 'post'],
     ] as const) {

@@ -140,14 +140,18 @@ export function buildOpenApiDocument(
     const contract = route.contract;
     const status = String(contract?.status ?? (route.method === 'post' ? 201 : 200));
     const isPublic = route.access?.kind === 'public';
-    const responses: Record<string, unknown> = {
-      [status]: contract?.response
+    const success = contract?.file
+      ? {
+          description: 'Success (a download)',
+          content: { [contract.file.mediaType]: { schema: { type: 'string' } } },
+        }
+      : contract?.response
         ? {
             description: 'Success',
             content: { 'application/json': { schema: collector.ref(contract.response, 'output') } },
           }
-        : { description: 'Success, no content' },
-    };
+        : { description: 'Success, no content' };
+    const responses: Record<string, unknown> = { [status]: success };
     if (route.inputs.body || route.inputs.query || route.inputs.params) {
       responses['400'] = problem('The request is not valid');
     }
