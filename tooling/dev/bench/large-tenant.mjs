@@ -5,7 +5,7 @@
 // status endpoint (and /healthz as the baseline) at 200 and 500 requests per second.
 //
 // Sizes: BENCH_SIZES=10000,100000 (default). Members: BENCH_MEMBERS=10000. Load per step:
-// BENCH_LOAD_SECONDS=10. Results are printed as one Markdown table per size.
+// BENCH_LOAD_SECONDS=10. Extra Node flags for the API (a CPU profile): BENCH_API_NODE_ARGS. Results are printed as one Markdown table per size.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,7 +68,11 @@ async function runSize(size) {
     // No periodic cycles: every sync here is started by the benchmark, and the load steps run
     // on a quiet stack. The heap is read over the inspector (after a forced GC).
     env: { WORKER_CRONS_ENABLED: 'false' },
-    apiNodeArgs: [`--inspect=127.0.0.1:${API_INSPECT_PORT}`],
+    apiNodeArgs: [
+      // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
+      ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      `--inspect=127.0.0.1:${API_INSPECT_PORT}`,
+    ],
     workerNodeArgs: [`--inspect=127.0.0.1:${WORKER_INSPECT_PORT}`],
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -92,6 +96,12 @@ async function runSize(size) {
     const deltaCalls = (await emu.control('GET', '/requests?pathContains=%2Fusers%2Fdelta')).length;
     row.graphRatio = deltaCalls / Math.ceil(size / PAGE);
     log(`${size}: initial sync ${row.initialSyncMs} ms, ${deltaCalls} delta requests`);
+
+    // The worker after its first sync of everything (directory, mailboxes, calendar, mail): the
+    // warm baseline the later syncs must return to.
+    row.firstDrainMs = await queuesDrained(`bench${size}`);
+    row.workerWarmHeapMb = await heapAfterGcMb(WORKER_INSPECT_PORT);
+    log(`${size}: first syncs drained after ${row.firstDrainMs} ms`);
 
     const changed = Math.max(1, Math.floor(size / 100));
     for (const person of people.slice(0, changed)) {
@@ -445,9 +455,11 @@ function printSummary(rows) {
     ['worker RSS before connect (MB)', 'workerBaselineRssMb'],
     ['worker RSS once every queue drained (MB)', 'workerAfterSyncRssMb'],
     ['worker heap after GC, before connect (MB)', 'workerBaselineHeapMb'],
-    ['worker heap after GC, once drained (MB)', 'workerAfterSyncHeapMb'],
+    ['worker heap after GC, after the first syncs (MB)', 'workerWarmHeapMb'],
+    ['worker heap after GC, after the resync (MB)', 'workerAfterSyncHeapMb'],
     ['API heap after GC, before the load (MB)', 'apiBeforeLoadHeapMb'],
     ['API heap after GC, after the load (MB)', 'apiAfterLoadHeapMb'],
+    ['queues drained after the first sync (ms)', 'firstDrainMs'],
     ['queues drained after the resync (ms)', 'drainMs'],
   ]) {
     const cells = rows.map((r) => (r[key] === undefined ? 'n/a' : fmt(r[key])));
