@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
@@ -307,6 +309,15 @@ describe('settings SPA end to end', () => {
     );
     expect(script).not.toContain(`-Member '${POLICY_DENIED}'`);
     expect(script.match(/^Test-ApplicationAccessPolicy/gm)).toHaveLength(2);
+    // The download (streamed by the API, with the session cookie) is the same script.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Download the script/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('rox-access-policy.ps1');
+    const downloaded = await readFile((await download.path()) ?? '', 'utf8');
+    expect(downloaded).toContain("-Name 'RoxPilotUsers'");
+    expect(downloaded.trimEnd()).toBe(script.trimEnd());
     // The button is sized to its label and "Re-test" stays on one line.
     expect((await generate.boundingBox())?.width ?? 999).toBeLessThan(260);
     const retest = page.getByRole('button', { name: `Re-test ${POLICY_DENIED}` });

@@ -77,6 +77,8 @@ export interface HttpClient {
   post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
   put<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
   delete<T>(path: string, options?: RequestOptions): Promise<T>;
+  /** The address of a same-origin GET, for a link the browser follows itself (a download). */
+  url(path: string, query?: RequestOptions['query']): string;
 }
 
 const REQUEST_PREFIXES = ['body.', 'query.', 'params.'];
@@ -185,6 +187,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     post: (path, body, o) => request('POST', path, { ...o, body }),
     put: (path, body, o) => request('PUT', path, { ...o, body }),
     delete: (path, o) => request('DELETE', path, o),
+    url: (path, query) => buildUrl(options.baseUrl, path, query),
   };
 }
 
@@ -206,4 +209,5 @@ export const http: HttpClient = {
   post: (path, body, options) => client.post(path, body, options),
   put: (path, body, options) => client.put(path, body, options),
   delete: (path, options) => client.delete(path, options),
+  url: (path, query) => client.url(path, query),
 };

@@ -14,6 +14,11 @@ export function getAccessPolicyScript(
   return http.get<AccessPolicyScript>('/orgwide/access-policy/script', { query });
 }
 
+/** The same script as a streamed `.ps1` download (the session cookie goes with the link). */
+export function accessPolicyScriptDownloadUrl(query: Partial<AccessPolicyScriptQuery>): string {
+  return http.url('/orgwide/access-policy/script/download', query);
+}
+
 export function listProbeResults(): Promise<ProbeResultPage> {
   return http.get<ProbeResultPage>('/orgwide/probes', { query: { limit: 200 } });
 }

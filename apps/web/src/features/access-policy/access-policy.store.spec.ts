@@ -30,5 +30,11 @@ describe('access-policy store', () => {
     await policy.loadScript();
     expect(api.requests[0]?.query.get('groupName')).toBe('RoxPilotUsers');
     expect(policy.script?.script).toBe("New-DistributionGroup -Name 'RoxPilotUsers'");
+    // The download link carries the group name the shown script was generated with.
+    expect(policy.scriptDownloadUrl).toMatch(
+      /\/orgwide\/access-policy\/script\/download\?groupName=RoxPilotUsers$/,
+    );
+    policy.groupName = 'Edited';
+    expect(policy.scriptDownloadUrl).toMatch(/groupName=RoxPilotUsers$/);
   });
 });

@@ -9,7 +9,12 @@ import {
 
 import { toApiError, type ApiError } from '../../api/http';
 import { STORE_IDS } from '../../store-registry';
-import { getAccessPolicyScript, listProbeResults, runProbes } from './access-policy.api';
+import {
+  accessPolicyScriptDownloadUrl,
+  getAccessPolicyScript,
+  listProbeResults,
+  runProbes,
+} from './access-policy.api';
 
 const PROBE_POLL_INTERVAL_MS = 1000;
 const PROBE_POLL_ATTEMPTS = 20;
@@ -21,6 +26,8 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
   const script = ref<AccessPolicyScript | null>(null);
   const isLoadingScript = ref(false);
   const scriptError = ref<ApiError | null>(null);
+  // The download of the script shown, for the group name it was generated with.
+  const scriptDownloadUrl = ref<string | null>(null);
 
   const probes = ref<ProbeResult[]>([]);
   const isLoadingProbes = ref(false);
@@ -40,7 +47,9 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     isLoadingScript.value = true;
     scriptError.value = null;
     try {
-      script.value = await getAccessPolicyScript({ groupName: groupName.value.trim() });
+      const query = { groupName: groupName.value.trim() };
+      script.value = await getAccessPolicyScript(query);
+      scriptDownloadUrl.value = accessPolicyScriptDownloadUrl(query);
     } catch (e) {
       scriptError.value = toApiError(e);
     } finally {
@@ -105,6 +114,7 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     generation += 1;
     groupName.value = 'RoxAppAccessGroup';
     script.value = null;
+    scriptDownloadUrl.value = null;
     isLoadingScript.value = false;
     scriptError.value = null;
     probes.value = [];
@@ -121,6 +131,7 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     script,
     isLoadingScript,
     scriptError,
+    scriptDownloadUrl,
     probes,
     isLoadingProbes,
     probesError,
