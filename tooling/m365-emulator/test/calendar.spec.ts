@@ -198,3 +198,100 @@ describe('event CRUD', () => {
     expect(inst.value.every((i) => i.seriesMasterId === series?.id)).toBe(true);
   });
 });
+
+describe('meeting responses', () => {
+  const alex = 'alex.wilber@contoso.com';
+  const meeting = async (subject: string): Promise<{ organizer: Item; copy: Item }> => {
+    const organizer = (await client.api(`/users/${USER}/events`).post({
+      subject,
+      start: { dateTime: '2026-03-17T13:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-17T14:00:00', timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: alex, name: 'Alex Wilber' }, type: 'required' }],
+    })) as Item;
+    return { organizer, copy: (await alexCopy(organizer)) as Item };
+  };
+  const alexCopy = async (organizer: Item): Promise<Item | undefined> => {
+    const list = (await client.api(`/users/${alex}/events`).top(200).get()) as { value: Item[] };
+    return list.value.find((e) => e.iCalUId === organizer.iCalUId);
+  };
+  const tracked = async (organizer: Item): Promise<unknown> => {
+    const now = (await client.api(`/users/${USER}/events/${organizer.id}`).get()) as Item;
+    return (now.attendees as { emailAddress: { address: string }; status: unknown }[]).find(
+      (a) => a.emailAddress.address === alex,
+    )?.status;
+  };
+
+  it('accept and tentativelyAccept answer 202 with no body and update both copies', async () => {
+    const { organizer, copy } = await meeting('Respond: accept');
+    await emu.control.clearRequests();
+    const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${alex}/events/${copy.id}/accept`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ comment: 'See you there', sendResponse: true }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('');
+    const mine = await alexCopy(organizer);
+    expect(mine?.responseStatus).toMatchObject({ response: 'accepted' });
+    expect(mine?.changeKey).not.toBe(copy.changeKey);
+    expect(await tracked(organizer)).toMatchObject({ response: 'accepted' });
+
+    await client
+      .api(`/users/${alex}/events/${copy.id}/tentativelyAccept`)
+      .post({ sendResponse: true });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({
+      response: 'tentativelyAccepted',
+    });
+    expect(await tracked(organizer)).toMatchObject({ response: 'tentativelyAccepted' });
+    // The organiser's later update keeps the answer; moving the meeting asks again.
+    await client.api(`/users/${USER}/events/${organizer.id}`).patch({ subject: 'Renamed' });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({
+      response: 'tentativelyAccepted',
+    });
+    await client.api(`/users/${USER}/events/${organizer.id}`).patch({
+      start: { dateTime: '2026-03-17T15:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-17T16:00:00', timeZone: 'UTC' },
+    });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({
+      response: 'notResponded',
+    });
+  });
+
+  it('without sendResponse the organiser does not learn the answer', async () => {
+    const { organizer, copy } = await meeting('Respond: silent');
+    await client.api(`/users/${alex}/events/${copy.id}/accept`).post({ sendResponse: false });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({ response: 'accepted' });
+    expect(await tracked(organizer)).toMatchObject({ response: 'none' });
+  });
+
+  it("decline takes the meeting off the attendee's calendar and tells the organiser", async () => {
+    const { organizer, copy } = await meeting('Respond: decline');
+    const first = await walkDelta(
+      client,
+      `/users/${alex}/calendarView/delta?${WINDOW.replace('2026-03-16', '2026-03-31')}`,
+      'odata.maxpagesize=100',
+    );
+    await client.api(`/users/${alex}/events/${copy.id}/decline`).post({ comment: 'Away' });
+    expect(await alexCopy(organizer)).toBeUndefined();
+    expect(await tracked(organizer)).toMatchObject({ response: 'declined' });
+    const next = await walkDelta(client, first.deltaLink, 'odata.maxpagesize=100');
+    expect(next.items.find((i) => i.id === copy.id)?.['@removed']).toEqual({ reason: 'deleted' });
+  });
+
+  it('refuses the organiser (400 ErrorInvalidRequest) and unknown ids (404)', async () => {
+    const { organizer } = await meeting('Respond: organiser');
+    const own = await expectGraphError(
+      client.api(`/users/${USER}/events/${organizer.id}/accept`).post({ sendResponse: true }),
+    );
+    expect(own.statusCode).toBe(400);
+    expect(own.code).toBe('ErrorInvalidRequest');
+    const missing = await expectGraphError(
+      client.api(`/users/${alex}/events/AAMkAGnothere/decline`).post({}),
+    );
+    expect(missing.statusCode).toBe(404);
+    expect(missing.code).toBe('ErrorItemNotFound');
+  });
+});

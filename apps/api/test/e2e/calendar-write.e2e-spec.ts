@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 
 /**
  * Rox → Outlook writes against the emulator with a worker, Postgres and Redis: CAL-W1, W2, W3,
- * W4, W5 (the gate), W7 and the refusals as problem+json.
+ * W4, W5 (the gate and the answers), W7 and the refusals as problem+json.
  */
 describe('calendar writes (Rox → Outlook)', () => {
   let env: ApiWithEmulator;
@@ -311,6 +311,72 @@ describe('calendar writes (Rox → Outlook)', () => {
       .send({ idempotencyKey: key(), response: 'decline' });
     expect(respond.status).toBe(409);
     expect(respond.body.code).toBe('CALENDAR_ORGANIZER_CANNOT_RESPOND');
+  });
+
+  it('an attendee answers through Graph: accept, tentative and decline show in the pulled state (CAL-W5)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const isaiah = ids.get('isaiah') ?? '';
+    await env.emu.control.createEvent(env.tenantId, isaiah, {
+      subject: 'Answer me',
+      start: at(15),
+      end: at(16),
+      attendees: [MEGAN],
+    });
+    await calendarCycle(env, worker, org.orgId);
+    const event = (await eventsOf('megan')).find((e) => e.subject === 'Answer me');
+    expect(event).toBeDefined();
+    const eventId = event?.id ?? '';
+    const graphId = await outlookIdOf(eventId);
+    const respond = async (response: string, extra: Record<string, unknown> = {}) => {
+      await env.emu.control.clearRequests();
+      const res = await api()
+        .post(`/api/v1/calendar/members/megan/events/${eventId}/respond`)
+        .set('authorization', auth())
+        .send({ idempotencyKey: key(), response, ...extra });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(await finished(res.body.id as string)).toMatchObject({
+        operation: 'respond',
+        status: 'succeeded',
+        graphWrites: 1,
+      });
+      // Exactly one Graph write: the answer, in Megan's own mailbox, on her copy's id.
+      const sent = await writesToOutlook();
+      expect(sent.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['POST', `/v1.0/users/${megan}/events/${graphId}/${ACTION[response]}`, 202],
+      ]);
+      await calendarCycle(env, worker, org.orgId);
+      const stored = (await eventsOf('isaiah')).find((e) => e.id === eventId);
+      return {
+        mine: stored?.mailboxes.find((m) => m.roxUserId === 'megan')?.response ?? null,
+        tracked: stored?.attendees.find((a) => a.email === MEGAN.toLowerCase())?.response ?? null,
+      };
+    };
+    const ACTION: Record<string, string> = {
+      accept: 'accept',
+      tentative: 'tentativelyAccept',
+      decline: 'decline',
+    };
+
+    // Megan's copy says what she answered; Isaiah's (the organiser's, which Rox shows) tracks it.
+    expect(await respond('accept', { comment: 'Count me in' })).toEqual({
+      mine: 'accepted',
+      tracked: 'accepted',
+    });
+    // Without sendResponse the organiser is not told.
+    expect(await respond('tentative', { sendResponse: false })).toEqual({
+      mine: 'tentativelyAccepted',
+      tracked: 'accepted',
+    });
+    // A decline takes the meeting off Megan's calendar: her copy goes, the meeting stays.
+    expect(await respond('decline')).toEqual({ mine: null, tracked: 'declined' });
+    expect((await eventsOf('megan')).some((e) => e.id === eventId)).toBe(false);
+    // Her copy is gone, so there is nothing left to answer.
+    const again = await api()
+      .post(`/api/v1/calendar/members/megan/events/${eventId}/respond`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), response: 'accept' });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('CALENDAR_EVENT_NOT_FOUND');
   });
 
   it('deletes only as organiser with notifyAttendees for meetings, and a 404 counts as done (CAL-W7)', async () => {

@@ -210,6 +210,8 @@ export interface EventRecord {
   recurrence: { pattern: RecurrencePattern; range: RecurrenceRange } | null;
   /** False for the copy an invitation puts on an attendee's calendar; absent means organizer. */
   isOrganizer?: boolean;
+  /** An attendee copy's own answer (accept / tentativelyAccept / decline); absent: notResponded. */
+  responseStatus?: { response: string; time: string };
   /** Keyed by the occurrence's original start (UTC ISO). */
   exceptions: Record<string, EventException>;
 }

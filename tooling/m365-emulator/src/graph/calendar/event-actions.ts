@@ -30,15 +30,20 @@ function dtz(v: unknown, name: string): { utc: string; zone: string } {
   return { utc: isoSeconds(ms), zone };
 }
 
-function attendees(v: unknown): Attendee[] {
+/** Attendees of a create or PATCH; people already invited keep the answer they gave. */
+function attendees(v: unknown, before: Attendee[] = []): Attendee[] {
   if (!Array.isArray(v)) return [];
+  const known = new Map(before.map((a) => [a.emailAddress.address.toLowerCase(), a.status]));
   return v.filter(isRecord).map((a) => {
     const ea = isRecord(a.emailAddress) ? a.emailAddress : {};
     const address = typeof ea.address === 'string' ? ea.address : '';
     const type = a.type === 'optional' || a.type === 'resource' ? a.type : 'required';
     return {
       type,
-      status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+      status: known.get(address.toLowerCase()) ?? {
+        response: 'none',
+        time: '0001-01-01T00:00:00Z',
+      },
       emailAddress: { name: typeof ea.name === 'string' ? ea.name : address, address },
     };
   });
@@ -101,7 +106,7 @@ export function applyEventInput(base: EventRecord, body: Record<string, unknown>
   }
   if (isRecord(body.location) && typeof body.location.displayName === 'string')
     e.location = body.location.displayName;
-  if (body.attendees !== undefined) e.attendees = attendees(body.attendees);
+  if (body.attendees !== undefined) e.attendees = attendees(body.attendees, base.attendees);
   if (typeof body.showAs === 'string') e.showAs = body.showAs;
   if (Array.isArray(body.categories)) e.categories = body.categories.map(String);
   if (body.recurrence === null) e.recurrence = null;

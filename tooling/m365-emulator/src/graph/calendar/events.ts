@@ -19,6 +19,7 @@ import {
 import { eventToGraph } from './event-mapper';
 import { propagateToAttendees } from './invitations';
 import { instancesIn, occurrenceId, parseOccurrenceId, type Instance } from './recurrence';
+import { respondToMeeting, RESPONSE_OF_ACTION } from './responses';
 
 const READ = {
   app: ['Calendars.Read', 'Calendars.ReadWrite'],
@@ -387,6 +388,34 @@ function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   return { status: 202 };
 }
 
+/** `POST …/events/{id}/accept|tentativelyAccept|decline {comment?, sendResponse?}`: 202, no body. */
+function respondEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
+  requirePermission(ctx.principal, WRITE, 'outlook');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
+  const user = ctx.principal.tenant.users.get(userId);
+  const { master } = findEvent(mb, params[1] ?? '');
+  const response = RESPONSE_OF_ACTION[(params[2] ?? '').toLowerCase()];
+  const body = ctx.req.body.length ? jsonBody(ctx.req) : {};
+  if (!user || !response || !isRecord(body))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  if (body.comment !== undefined && body.comment !== null && typeof body.comment !== 'string')
+    throw badRequest("Invalid value for 'comment'.", 'ErrorInvalidRequest');
+  if (body.sendResponse !== undefined && typeof body.sendResponse !== 'boolean')
+    throw badRequest("Invalid value for 'sendResponse'.", 'ErrorInvalidRequest');
+  // An occurrence is answered for its whole series here (Exchange can answer one occurrence).
+  respondToMeeting(
+    ctx.principal.tenant,
+    user,
+    mb,
+    master,
+    response,
+    body.sendResponse !== false,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
+  return { status: 202 };
+}
+
 export const calendarRoutes: GraphRoute[] = [
   {
     method: 'GET',
@@ -422,6 +451,12 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/cancel$`, 'i'),
     handler: cancelEvent,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/(accept|tentativelyAccept|decline)$`, 'i'),
+    handler: respondEvent,
     mailboxParam: 0,
   },
   {
