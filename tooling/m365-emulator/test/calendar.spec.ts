@@ -295,3 +295,89 @@ describe('meeting responses', () => {
     expect(missing.code).toBe('ErrorItemNotFound');
   });
 });
+
+describe('single-value extended properties on events', () => {
+  const TAG = 'String {8a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b} Name RoxEventId';
+  const create = (subject: string, value: string): Promise<Item> =>
+    client.api(`/users/${USER}/events`).post({
+      subject,
+      start: { dateTime: '2026-03-18T10:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-18T11:00:00', timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: 'alex.wilber@contoso.com' }, type: 'required' }],
+      singleValueExtendedProperties: [{ id: TAG, value }],
+    }) as Promise<Item>;
+  const eq = (id: string) => `id eq '${id}'`;
+
+  it('are stored on create, shown only through $expand with a filter on the id', async () => {
+    const made = await create('Tagged', 'rox-1');
+    expect(made.singleValueExtendedProperties).toBeUndefined();
+    const plain = (await client.api(`/users/${USER}/events/${made.id}`).get()) as Item;
+    expect(plain.singleValueExtendedProperties).toBeUndefined();
+    const expanded = (await client
+      .api(`/users/${USER}/events/${made.id}`)
+      .expand(`singleValueExtendedProperties($filter=${eq(TAG)})`)
+      .get()) as Item;
+    expect(expanded.singleValueExtendedProperties).toEqual([{ id: TAG, value: 'rox-1' }]);
+    // The GUID and keyword ignore case; the name does not.
+    const loose = (await client
+      .api(`/users/${USER}/events/${made.id}`)
+      .expand(
+        `singleValueExtendedProperties($filter=${eq(TAG.toUpperCase().replace('ROXEVENTID', 'RoxEventId'))})`,
+      )
+      .get()) as Item;
+    expect(loose.singleValueExtendedProperties).toEqual([{ id: TAG, value: 'rox-1' }]);
+    const otherName = (await client
+      .api(`/users/${USER}/events/${made.id}`)
+      .expand(
+        `singleValueExtendedProperties($filter=${eq(TAG.replace('RoxEventId', 'roxeventid'))})`,
+      )
+      .get()) as Item;
+    expect(otherName.singleValueExtendedProperties).toBeUndefined();
+    // An invitation copy does not carry the organiser's property.
+    const alex = (await client
+      .api('/users/alex.wilber@contoso.com/events')
+      .expand(`singleValueExtendedProperties($filter=${eq(TAG)})`)
+      .top(200)
+      .get()) as { value: Item[] };
+    const copy = alex.value.find((e) => e.iCalUId === made.iCalUId);
+    expect(copy).toBeDefined();
+    expect(copy?.singleValueExtendedProperties).toBeUndefined();
+  });
+
+  it('find events with $filter=singleValueExtendedProperties/Any(…), values case-insensitive', async () => {
+    const a = await create('Tagged A', 'Rox-A');
+    await create('Tagged B', 'rox-b');
+    const find = async (filter: string) =>
+      (
+        (await client.api(`/users/${USER}/events`).filter(filter).top(200).get()) as {
+          value: Item[];
+        }
+      ).value;
+    const hit = await find(
+      `singleValueExtendedProperties/Any(ep: ep/id eq '${TAG}' and ep/value eq 'rox-a')`,
+    );
+    expect(hit.map((e) => e.id)).toEqual([a.id]);
+    expect(hit[0]?.singleValueExtendedProperties).toBeUndefined();
+    const started = await find(
+      `singleValueExtendedProperties/any(ep:ep/id eq '${TAG}' and startswith(ep/value, 'rox-'))`,
+    );
+    expect(started.map((e) => e.subject).sort()).toEqual(
+      expect.arrayContaining(['Tagged A', 'Tagged B']),
+    );
+    expect(
+      await find(`singleValueExtendedProperties/Any(ep: ep/id eq '${TAG}' and ep/value eq 'nope')`),
+    ).toEqual([]);
+  });
+
+  it('refuses a malformed property id', async () => {
+    const e = await expectGraphError(
+      client.api(`/users/${USER}/events`).post({
+        subject: 'Bad tag',
+        start: { dateTime: '2026-03-18T10:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2026-03-18T11:00:00', timeZone: 'UTC' },
+        singleValueExtendedProperties: [{ id: 'RoxEventId', value: 'x' }],
+      }),
+    );
+    expect(e.statusCode).toBe(400);
+  });
+});

@@ -2,9 +2,10 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
+import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { uuidV5 } from '../../src/calendar/calendar-write.service';
+import { ROX_EVENT_ID_PROPERTY, uuidV5 } from '../../src/calendar/calendar-write.service';
 import { calendarCycle } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
@@ -25,6 +26,7 @@ describe('calendar writes (Rox → Outlook)', () => {
   let env: ApiWithEmulator;
   let org: OrgTokens;
   let worker: INestApplicationContext;
+  let graph: BoundGraphClient;
   const ids = new Map<string, string>();
   let keyN = 0;
   const key = () => `test-key-${Date.now()}-${++keyN}`;
@@ -115,6 +117,12 @@ describe('calendar writes (Rox → Outlook)', () => {
       .set('authorization', `Bearer ${org.admin}`);
     for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
       if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
+    graph = new MicrosoftGraph({
+      authorityHost: env.emu.authorityHost,
+      graphBaseUrl: env.emu.graphBaseUrl,
+      clientId: env.emu.apps.orgwide.clientId,
+      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
+    }).forTenant(env.tenantId);
     await calendarCycle(env, worker, org.orgId);
   });
   afterAll(() => env.close());
@@ -186,6 +194,57 @@ describe('calendar writes (Rox → Outlook)', () => {
     const reused = await create({ ...body, subject: 'other' }, 'isaiah');
     expect(reused.status).toBe(409);
     expect(reused.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('tags what it creates with the Rox event id and, on a job retry after a lost answer, finds it by the tag instead of posting again (CAL-W8)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const isaiah = ids.get('isaiah') ?? '';
+    // Every attempt of the first run reaches Outlook and loses its answer (1 + 4 in-process retries).
+    await env.emu.control.addFault({
+      match: `POST /v1\\.0/users/${megan}/events$`,
+      status: 504,
+      afterExecute: true,
+      count: 5,
+    });
+    const res = await create({
+      idempotencyKey: key(),
+      subject: 'Tagged kickoff',
+      start: at(17),
+      end: at(18),
+      attendees: [{ email: ISAIAH }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const write = await finished(res.body.id as string);
+    expect(write).toMatchObject({ status: 'succeeded', graphWrites: 1, errorCode: null });
+
+    const calls = (await env.emu.control.requests({ pathContains: `/users/${megan}/events` }))
+      .filter((r) => !r.path.includes('/_emulator'))
+      .map((r) => ({ method: r.method, status: r.status, query: decodeURIComponent(r.query) }));
+    // The first run's five POSTs; the retried job looked the event up by its tag and sent none.
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.status)).toEqual([
+      504, 504, 504, 504, 504,
+    ]);
+    const lookups = calls.filter((c) => c.method === 'GET');
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]?.query).toContain(
+      `singleValueExtendedProperties/Any(ep: ep/id eq '${ROX_EVENT_ID_PROPERTY}' and ep/value eq '${write.eventId}')`,
+    );
+    expect((await env.emu.control.invitations(env.tenantId))[isaiah]).toMatchObject({
+      created: 1,
+    });
+    expect((await eventsOf('megan')).filter((e) => e.subject === 'Tagged kickoff')).toEqual([
+      expect.objectContaining({ id: write.eventId }),
+    ]);
+    // Outlook's copy carries the tag with the Rox event id.
+    const graphId = await outlookIdOf(write.eventId);
+    const outlook = await graph.get<{ singleValueExtendedProperties?: unknown }>(
+      graph.url(`/users/${megan}/events/${encodeURIComponent(graphId)}`, {
+        $expand: `singleValueExtendedProperties($filter=id eq '${ROX_EVENT_ID_PROPERTY}')`,
+      }),
+    );
+    expect(outlook.singleValueExtendedProperties).toEqual([
+      { id: ROX_EVENT_ID_PROPERTY, value: write.eventId },
+    ]);
   });
 
   it('a pull of our own write is not a change, and a save without changes writes nothing (CAL-W4)', async () => {

@@ -212,6 +212,8 @@ export interface EventRecord {
   isOrganizer?: boolean;
   /** An attendee copy's own answer (accept / tentativelyAccept / decline); absent: notResponded. */
   responseStatus?: { response: string; time: string };
+  /** singleValueExtendedProperties set on this item (the mailbox's own copy only). */
+  extendedProperties?: { id: string; value: string }[];
   /** Keyed by the occurrence's original start (UTC ISO). */
   exceptions: Record<string, EventException>;
 }

@@ -7,6 +7,7 @@ import { hashHex } from '../../util/prng';
 import { ianaZone, isoSeconds, wallTimeToUtcMs } from '../../util/timezone';
 import { badRequest } from '../errors';
 import type { ChangeEmitter } from '../mail/mail-actions';
+import { mergeExtendedProperties } from './extended-properties';
 
 export function newEventChangeKey(id: string): string {
   return `DwAAABYAAA${hashHex(id, Date.now(), randomBytes(4).toString('hex')).slice(0, 24)}`;
@@ -117,6 +118,11 @@ export function applyEventInput(base: EventRecord, body: Record<string, unknown>
   ) {
     e.recurrence = body.recurrence as unknown as EventRecord['recurrence'];
   }
+  if (body.singleValueExtendedProperties !== undefined)
+    e.extendedProperties = mergeExtendedProperties(
+      e.extendedProperties ?? [],
+      body.singleValueExtendedProperties,
+    );
   if (Date.parse(e.endUtc) < Date.parse(e.startUtc))
     throw badRequest('The end time must be after the start time.', 'ErrorInvalidRequest');
   return e;

@@ -17,6 +17,11 @@ import {
   updateOccurrence,
 } from './event-actions';
 import { eventToGraph } from './event-mapper';
+import {
+  expandedProperties,
+  expandedPropertyKeys,
+  extendedPropertyFilter,
+} from './extended-properties';
 import { propagateToAttendees } from './invitations';
 import { instancesIn, occurrenceId, parseOccurrenceId, type Instance } from './recurrence';
 import { respondToMeeting, RESPONSE_OF_ACTION } from './responses';
@@ -210,6 +215,7 @@ function paged(
   ctx: GraphCtx,
   items: Record<string, unknown>[],
   context: string,
+  projected = false,
 ): ReturnType<GraphRoute['handler']> {
   const top = parseTop(ctx.req, 'outlook') ?? ctx.prefs.maxPageSize ?? 10;
   const skip = Number(option(ctx.req, 'skip') ?? '0');
@@ -221,7 +227,7 @@ function paged(
     body['@odata.nextLink'] =
       `${ctx.root}${ctx.req.path.replace(/^\/v1\.0/, '')}?${q.toString().replace(/%24/g, '$')}`;
   }
-  body.value = items.slice(skip, skip + top).map((i) => project(i, select));
+  body.value = items.slice(skip, skip + top).map((i) => (projected ? i : project(i, select)));
   return ok(body);
 }
 
@@ -246,14 +252,30 @@ function calendarView(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
   );
 }
 
+/** An event's JSON with the extended properties `$expand` asked for (never projected away). */
+function withExpand(
+  json: Record<string, unknown>,
+  e: EventRecord,
+  keys: Set<string> | undefined,
+): Record<string, unknown> {
+  const props = keys ? expandedProperties(e.extendedProperties, keys) : undefined;
+  return props ? { ...json, singleValueExtendedProperties: props } : json;
+}
+
 function listEvents(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const tz = zone(ctx);
+  const keys = expandedPropertyKeys(option(ctx.req, 'expand'));
+  // Finding items by an extended property is the filter Outlook documents for events.
+  const tagged = extendedPropertyFilter(option(ctx.req, 'filter'));
+  const events = [...mb.events.values()].filter((e) => !tagged || tagged(e.extendedProperties));
+  const select = parseSelect(ctx.req);
   return paged(
     ctx,
-    [...mb.events.values()].map((e) => eventToGraph(e, tz)),
+    events.map((e) => withExpand(project(eventToGraph(e, tz), select), e, keys)),
     `${ctx.root}/$metadata#users('${userId}')/events`,
+    true,
   );
 }
 
@@ -261,10 +283,15 @@ function getEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
+  const keys = expandedPropertyKeys(option(ctx.req, 'expand'));
   return eventEntity(
     ctx,
     userId,
-    project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
+    withExpand(
+      project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
+      master,
+      instance ? undefined : keys,
+    ),
   );
 }
 

@@ -38,7 +38,8 @@ export function propagateToAttendees(
     const moved =
       existing !== undefined &&
       (existing.startUtc !== event.startUtc || existing.endUtc !== event.endUtc);
-    const { responseStatus: _organizers, ...shared } = event;
+    // The organiser's answer and extended properties belong to their item, not the invitation.
+    const { responseStatus: _answer, extendedProperties: _props, ...shared } = event;
     const base: EventRecord = {
       ...shared,
       id,
