@@ -200,7 +200,10 @@ export function updateEvent(
   return updated;
 }
 
-/** Edits or deletes one occurrence of a series by recording an exception on the master. */
+/**
+ * Edits or deletes one occurrence of a series by recording an exception on the master. Exchange
+ * keeps exceptions on the master item, so the master gets a new changeKey too.
+ */
 export function updateOccurrence(
   tenantId: string,
   userId: string,
@@ -234,6 +237,7 @@ export function updateOccurrence(
     ...master,
     exceptions: { ...master.exceptions, [originalStartUtc]: exception },
     lastModifiedDateTime: at,
+    changeKey: newEventChangeKey(master.id),
   };
   mailbox.events.put(updated);
   emit(tenantId, userId, 'events', 'updated', master.id);

@@ -172,6 +172,7 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
       return gone;
     }
     const out = deltaItems(c.item, startMs, endMs, tz);
+    if (ctx.state.settings.deletedOccurrenceInDelta === 'silent') return out;
     for (const [original, ex] of Object.entries(c.item.exceptions)) {
       const t = Date.parse(original);
       if (ex.isDeleted && t >= startMs && t < endMs)
