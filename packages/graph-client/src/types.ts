@@ -87,7 +87,15 @@ export interface EventInput {
   readonly location?: { readonly displayName: string };
   readonly showAs?: string;
   readonly isOnlineMeeting?: boolean;
+  /** Extended properties set with the write (e.g. a tag naming the item in the caller's system). */
+  readonly singleValueExtendedProperties?: readonly SingleValueExtendedProperty[];
   readonly [field: string]: unknown;
+}
+
+/** A single-value extended property: id `"{type} {guid} Name {name}"` (the name is case-sensitive). */
+export interface SingleValueExtendedProperty {
+  readonly id: string;
+  readonly value: string;
 }
 
 /** Graph `message`. With Mail.ReadBasic(.All) body, bodyPreview and attachments are absent. */

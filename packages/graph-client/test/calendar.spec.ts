@@ -7,6 +7,7 @@ import {
   createEvent,
   deleteEvent,
   DeltaExpiredError,
+  findEventsByExtendedProperty,
   getEvent,
   getUser,
   probeMailbox,
@@ -86,6 +87,21 @@ describe('calendar', () => {
 
     expect(two.id).toBe(one.id);
     expect(one.transactionId).toBe('rox-create-idem');
+  });
+
+  it('finds events by a string extended property set on create (quotes escaped)', async () => {
+    const tag = 'String {8a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b} Name RoxEventId';
+    const created = await createEvent(
+      client,
+      memberId,
+      { ...MEETING, singleValueExtendedProperties: [{ id: tag, value: "rox'7" }] },
+      'rox-create-tagged',
+    );
+    const found = await findEventsByExtendedProperty(client, memberId, tag, "ROX'7", {
+      timeZone: 'UTC',
+    });
+    expect(found.map((e) => e.id)).toEqual([created.id]);
+    expect(await findEventsByExtendedProperty(client, memberId, tag, 'rox-8')).toEqual([]);
   });
 
   it('rejects a stale If-Match with 412 and accepts the current etag', async () => {

@@ -124,3 +124,43 @@ describe('invitation counters', () => {
     expect(await emu.control.invitations(DEMO_TENANT.id)).toEqual(counts);
   });
 });
+
+describe('deleted occurrences', () => {
+  it("change the master's changeKey; with deletedOccurrenceInDelta 'silent' delta sends no @removed, instances still drop it", async () => {
+    const master = await emu.control.createEvent(DEMO_TENANT.id, USER, {
+      subject: 'Silent series',
+      start: '2026-03-23T09:00:00',
+      end: '2026-03-23T09:30:00',
+      timeZone: 'UTC',
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'numbered', startDate: '2026-03-23', numberOfOccurrences: 4 },
+      },
+    });
+    const first = await walkDelta(
+      client,
+      `/users/${USER}/calendarView/delta?${WINDOW}`,
+      'odata.maxpagesize=100',
+    );
+    const before = first.items.find((i) => i.id === master.id);
+    const occurrences = first.items.filter((i) => i.seriesMasterId === master.id);
+    expect(occurrences).toHaveLength(4);
+    const doomed = occurrences[1]?.id ?? '';
+    await emu.control.updateSettings({ deletedOccurrenceInDelta: 'silent' });
+    try {
+      await emu.control.deleteEvent(DEMO_TENANT.id, USER, doomed);
+      const next = await walkDelta(client, first.deltaLink, 'odata.maxpagesize=100');
+      const changed = next.items.find((i) => i.id === master.id);
+      expect(changed?.changeKey).not.toBe(before?.changeKey);
+      expect(next.items.some((i) => i['@removed'])).toBe(false);
+      const instances = (await client
+        .api(`/users/${USER}/events/${master.id}/instances?${WINDOW}`)
+        .top(50)
+        .get()) as { value: Item[] };
+      expect(instances.value.map((i) => i.id)).not.toContain(doomed);
+      expect(instances.value).toHaveLength(3);
+    } finally {
+      await emu.control.updateSettings({ deletedOccurrenceInDelta: 'removed' });
+    }
+  });
+});

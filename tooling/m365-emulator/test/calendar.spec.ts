@@ -198,3 +198,186 @@ describe('event CRUD', () => {
     expect(inst.value.every((i) => i.seriesMasterId === series?.id)).toBe(true);
   });
 });
+
+describe('meeting responses', () => {
+  const alex = 'alex.wilber@contoso.com';
+  const meeting = async (subject: string): Promise<{ organizer: Item; copy: Item }> => {
+    const organizer = (await client.api(`/users/${USER}/events`).post({
+      subject,
+      start: { dateTime: '2026-03-17T13:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-17T14:00:00', timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: alex, name: 'Alex Wilber' }, type: 'required' }],
+    })) as Item;
+    return { organizer, copy: (await alexCopy(organizer)) as Item };
+  };
+  const alexCopy = async (organizer: Item): Promise<Item | undefined> => {
+    const list = (await client.api(`/users/${alex}/events`).top(200).get()) as { value: Item[] };
+    return list.value.find((e) => e.iCalUId === organizer.iCalUId);
+  };
+  const tracked = async (organizer: Item): Promise<unknown> => {
+    const now = (await client.api(`/users/${USER}/events/${organizer.id}`).get()) as Item;
+    return (now.attendees as { emailAddress: { address: string }; status: unknown }[]).find(
+      (a) => a.emailAddress.address === alex,
+    )?.status;
+  };
+
+  it('accept and tentativelyAccept answer 202 with no body and update both copies', async () => {
+    const { organizer, copy } = await meeting('Respond: accept');
+    await emu.control.clearRequests();
+    const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${alex}/events/${copy.id}/accept`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ comment: 'See you there', sendResponse: true }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('');
+    const mine = await alexCopy(organizer);
+    expect(mine?.responseStatus).toMatchObject({ response: 'accepted' });
+    expect(mine?.changeKey).not.toBe(copy.changeKey);
+    expect(await tracked(organizer)).toMatchObject({ response: 'accepted' });
+
+    await client
+      .api(`/users/${alex}/events/${copy.id}/tentativelyAccept`)
+      .post({ sendResponse: true });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({
+      response: 'tentativelyAccepted',
+    });
+    expect(await tracked(organizer)).toMatchObject({ response: 'tentativelyAccepted' });
+    // The organiser's later update keeps the answer; moving the meeting asks again.
+    await client.api(`/users/${USER}/events/${organizer.id}`).patch({ subject: 'Renamed' });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({
+      response: 'tentativelyAccepted',
+    });
+    await client.api(`/users/${USER}/events/${organizer.id}`).patch({
+      start: { dateTime: '2026-03-17T15:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-17T16:00:00', timeZone: 'UTC' },
+    });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({
+      response: 'notResponded',
+    });
+  });
+
+  it('without sendResponse the organiser does not learn the answer', async () => {
+    const { organizer, copy } = await meeting('Respond: silent');
+    await client.api(`/users/${alex}/events/${copy.id}/accept`).post({ sendResponse: false });
+    expect((await alexCopy(organizer))?.responseStatus).toMatchObject({ response: 'accepted' });
+    expect(await tracked(organizer)).toMatchObject({ response: 'none' });
+  });
+
+  it("decline takes the meeting off the attendee's calendar and tells the organiser", async () => {
+    const { organizer, copy } = await meeting('Respond: decline');
+    const first = await walkDelta(
+      client,
+      `/users/${alex}/calendarView/delta?${WINDOW.replace('2026-03-16', '2026-03-31')}`,
+      'odata.maxpagesize=100',
+    );
+    await client.api(`/users/${alex}/events/${copy.id}/decline`).post({ comment: 'Away' });
+    expect(await alexCopy(organizer)).toBeUndefined();
+    expect(await tracked(organizer)).toMatchObject({ response: 'declined' });
+    const next = await walkDelta(client, first.deltaLink, 'odata.maxpagesize=100');
+    expect(next.items.find((i) => i.id === copy.id)?.['@removed']).toEqual({ reason: 'deleted' });
+  });
+
+  it('refuses the organiser (400 ErrorInvalidRequest) and unknown ids (404)', async () => {
+    const { organizer } = await meeting('Respond: organiser');
+    const own = await expectGraphError(
+      client.api(`/users/${USER}/events/${organizer.id}/accept`).post({ sendResponse: true }),
+    );
+    expect(own.statusCode).toBe(400);
+    expect(own.code).toBe('ErrorInvalidRequest');
+    const missing = await expectGraphError(
+      client.api(`/users/${alex}/events/AAMkAGnothere/decline`).post({}),
+    );
+    expect(missing.statusCode).toBe(404);
+    expect(missing.code).toBe('ErrorItemNotFound');
+  });
+});
+
+describe('single-value extended properties on events', () => {
+  const TAG = 'String {8a1f2c3d-4b5e-4f60-8a7b-9c0d1e2f3a4b} Name RoxEventId';
+  const create = (subject: string, value: string): Promise<Item> =>
+    client.api(`/users/${USER}/events`).post({
+      subject,
+      start: { dateTime: '2026-03-18T10:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-18T11:00:00', timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: 'alex.wilber@contoso.com' }, type: 'required' }],
+      singleValueExtendedProperties: [{ id: TAG, value }],
+    }) as Promise<Item>;
+  const eq = (id: string) => `id eq '${id}'`;
+
+  it('are stored on create, shown only through $expand with a filter on the id', async () => {
+    const made = await create('Tagged', 'rox-1');
+    expect(made.singleValueExtendedProperties).toBeUndefined();
+    const plain = (await client.api(`/users/${USER}/events/${made.id}`).get()) as Item;
+    expect(plain.singleValueExtendedProperties).toBeUndefined();
+    const expanded = (await client
+      .api(`/users/${USER}/events/${made.id}`)
+      .expand(`singleValueExtendedProperties($filter=${eq(TAG)})`)
+      .get()) as Item;
+    expect(expanded.singleValueExtendedProperties).toEqual([{ id: TAG, value: 'rox-1' }]);
+    // The GUID and keyword ignore case; the name does not.
+    const loose = (await client
+      .api(`/users/${USER}/events/${made.id}`)
+      .expand(
+        `singleValueExtendedProperties($filter=${eq(TAG.toUpperCase().replace('ROXEVENTID', 'RoxEventId'))})`,
+      )
+      .get()) as Item;
+    expect(loose.singleValueExtendedProperties).toEqual([{ id: TAG, value: 'rox-1' }]);
+    const otherName = (await client
+      .api(`/users/${USER}/events/${made.id}`)
+      .expand(
+        `singleValueExtendedProperties($filter=${eq(TAG.replace('RoxEventId', 'roxeventid'))})`,
+      )
+      .get()) as Item;
+    expect(otherName.singleValueExtendedProperties).toBeUndefined();
+    // An invitation copy does not carry the organiser's property.
+    const alex = (await client
+      .api('/users/alex.wilber@contoso.com/events')
+      .expand(`singleValueExtendedProperties($filter=${eq(TAG)})`)
+      .top(200)
+      .get()) as { value: Item[] };
+    const copy = alex.value.find((e) => e.iCalUId === made.iCalUId);
+    expect(copy).toBeDefined();
+    expect(copy?.singleValueExtendedProperties).toBeUndefined();
+  });
+
+  it('find events with $filter=singleValueExtendedProperties/Any(…), values case-insensitive', async () => {
+    const a = await create('Tagged A', 'Rox-A');
+    await create('Tagged B', 'rox-b');
+    const find = async (filter: string) =>
+      (
+        (await client.api(`/users/${USER}/events`).filter(filter).top(200).get()) as {
+          value: Item[];
+        }
+      ).value;
+    const hit = await find(
+      `singleValueExtendedProperties/Any(ep: ep/id eq '${TAG}' and ep/value eq 'rox-a')`,
+    );
+    expect(hit.map((e) => e.id)).toEqual([a.id]);
+    expect(hit[0]?.singleValueExtendedProperties).toBeUndefined();
+    const started = await find(
+      `singleValueExtendedProperties/any(ep:ep/id eq '${TAG}' and startswith(ep/value, 'rox-'))`,
+    );
+    expect(started.map((e) => e.subject).sort()).toEqual(
+      expect.arrayContaining(['Tagged A', 'Tagged B']),
+    );
+    expect(
+      await find(`singleValueExtendedProperties/Any(ep: ep/id eq '${TAG}' and ep/value eq 'nope')`),
+    ).toEqual([]);
+  });
+
+  it('refuses a malformed property id', async () => {
+    const e = await expectGraphError(
+      client.api(`/users/${USER}/events`).post({
+        subject: 'Bad tag',
+        start: { dateTime: '2026-03-18T10:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2026-03-18T11:00:00', timeZone: 'UTC' },
+        singleValueExtendedProperties: [{ id: 'RoxEventId', value: 'x' }],
+      }),
+    );
+    expect(e.statusCode).toBe(400);
+  });
+});

@@ -11,6 +11,7 @@ import {
 import {
   createEvent,
   deleteEvent,
+  findEventsByExtendedProperty,
   getEvent,
   GraphRequestError,
   isNotFound,
@@ -42,6 +43,12 @@ export const WRITE_BODY_CONTEXT = 'calendar_write.body_sealed';
 
 // UUIDv5 namespace of Rox event transactionIds (random, fixed forever).
 const TRANSACTION_NAMESPACE = '6b0c5d9e-2f3a-4c1b-9d8e-7a6f5e4d3c2b';
+/**
+ * The extended property every event Rox creates carries, valued with the Rox event id (CAL-W8):
+ * Rox's own GUID (random, fixed forever) and a case-sensitive name.
+ */
+export const ROX_EVENT_ID_PROPERTY =
+  'String {3f9c2a71-5d8e-4b06-a4c1-7e2b9d5f0c38} Name RoxEventId';
 // Everything a delete should remove, wherever the event lies.
 const ALL_TIME = { start: new Date(0), end: new Date('9999-12-31T00:00:00Z') };
 
@@ -162,6 +169,8 @@ export class CalendarWriteService {
   async execute(writeId: string): Promise<void> {
     const write = await this.writes.byId(null, writeId);
     if (!write || write.status === 'succeeded') return;
+    // An earlier run failed or died: what it sent may have been carried out.
+    const resumed = write.status === 'running' || write.errorCode !== null;
     write.status = 'running';
     await this.writes.save(write);
     try {
@@ -173,7 +182,7 @@ export class CalendarWriteService {
         directoryUserId: mailbox.directoryUserId,
         kind: 'calendar',
       });
-      const ctx: WriteContext = { write, client, ownerPath };
+      const ctx: WriteContext = { write, client, ownerPath, resumed };
       switch (write.operation) {
         case 'create':
           await this.runCreate(ctx);
@@ -212,9 +221,28 @@ export class CalendarWriteService {
     await this.writes.save(write);
   }
 
-  private async runCreate({ write, client, ownerPath }: WriteContext): Promise<void> {
+  private async runCreate({ write, client, ownerPath, resumed }: WriteContext): Promise<void> {
+    if (resumed) {
+      // The earlier run may have created the event and lost the answer: the tag finds it, so the
+      // retry needs no second POST (transactionId would dedupe it too, for as long as Outlook
+      // remembers it; the tag does not expire).
+      const [made] = await findEventsByExtendedProperty(
+        client,
+        ownerPath,
+        ROX_EVENT_ID_PROPERTY,
+        write.eventId,
+        { timeZone: 'UTC' },
+      );
+      if (made) {
+        write.graphWrites += 1;
+        await this.record(write, made, true);
+        write.bodySealed = null;
+        return;
+      }
+    }
     const r = write.request as Omit<CreateCalendarEventRequest, 'idempotencyKey' | 'body'>;
     const input: EventInput = {
+      singleValueExtendedProperties: [{ id: ROX_EVENT_ID_PROPERTY, value: write.eventId }],
       subject: r.subject,
       start: graphTime(r.start),
       end: graphTime(r.end),
@@ -457,6 +485,8 @@ interface WriteContext {
   write: CalendarWrite;
   client: Parameters<typeof createEvent>[0];
   ownerPath: string;
+  /** An earlier run of this write failed or died after it may have reached Outlook. */
+  resumed: boolean;
 }
 
 function outlookValues(event: CalendarGraphEvent): FieldValues {

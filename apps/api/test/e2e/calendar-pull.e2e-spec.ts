@@ -1,11 +1,14 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { type CalendarEvent } from '@rox365/contracts';
 import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
+import { windowAround } from '../../src/calendar/calendar-time';
+import { OrgwideGraph } from '../../src/platform/graph/graph.module';
+import { Clock } from '../../src/platform/time/clock';
 import { calendarChannels, calendarCycle } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
@@ -17,11 +20,12 @@ const ISAIAH = DEMO_TENANT.users.globalAdmin;
 const ZOE = DEMO_TENANT.users.unicode;
 const BIANCA = DEMO_TENANT.users.privilegedRoleAdmin;
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 /**
  * Outlook → Rox over the org-wide connection, against the emulator with a real worker,
- * Postgres and Redis: criteria X-5, X-7, CAL-R1, R2, R4, R5, R7, R8, R9, R10, W6 (pull side)
- * and leaving scope.
+ * Postgres and Redis: criteria X-5, X-6, X-7, CAL-R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, W6
+ * (pull side) and leaving scope.
  */
 describe('calendar pull (Outlook → Rox)', () => {
   let env: ApiWithEmulator;
@@ -38,11 +42,14 @@ describe('calendar pull (Outlook → Rox)', () => {
       to: new Date(now + 364 * DAY).toISOString(),
     };
   };
-  const eventsOf = async (roxUserId: string): Promise<CalendarEvent[]> => {
+  const eventsOf = async (
+    roxUserId: string,
+    range?: { from: string; to: string },
+  ): Promise<CalendarEvent[]> => {
     const all: CalendarEvent[] = [];
     let cursor: string | null = null;
     do {
-      const { from, to } = window();
+      const { from, to } = range ?? window();
       const res = await env.api
         .http()
         .get(`/api/v1/calendar/members/${roxUserId}/events`)
@@ -308,6 +315,144 @@ describe('calendar pull (Outlook → Rox)', () => {
     expect(channels.get('isaiah')).toMatchObject({ status: 'ok' });
   });
 
+  it('series edits reconcile through the instances: a moved series moves, an occurrence deleted without @removed goes, a single turned series leaves no duplicate (CAL-R3)', async () => {
+    const day = (d: number) => new Date(Date.now() + d * DAY).toISOString().slice(0, 10);
+    const series = await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'R3 daily',
+      start: `${day(2)}T09:00:00`,
+      end: `${day(2)}T09:30:00`,
+      timeZone: 'UTC',
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'numbered', startDate: day(2), numberOfOccurrences: 5 },
+      },
+    });
+    const occurrences = async () =>
+      (await eventsOf('megan'))
+        .filter((e) => e.subject === 'R3 daily')
+        .sort((a, b) => a.start.localeCompare(b.start));
+    await cycle();
+    const first = await occurrences();
+    expect(first.map((e) => [e.kind, e.start.slice(11, 16)])).toEqual(
+      Array.from({ length: 5 }, () => ['occurrence', '09:00']),
+    );
+
+    // The organiser moves the whole series two hours later in Outlook.
+    await env.emu.control.updateEvent(env.tenantId, MEGAN, series.id, {
+      start: `${day(2)}T11:00:00`,
+      end: `${day(2)}T11:30:00`,
+      timeZone: 'UTC',
+    });
+    await cycle();
+    const moved = await occurrences();
+    expect(moved.map((e) => e.start.slice(11, 16))).toEqual(Array(5).fill('11:00'));
+    expect(moved.map((e) => e.start.slice(0, 10))).toEqual(first.map((e) => e.start.slice(0, 10)));
+
+    // One occurrence is deleted and calendarView delta says nothing about it (only the changed
+    // master comes back): the instances of the series are read again and its link goes.
+    const doomed = moved[2];
+    const [link] = await sql<{ graph_id: string }>(
+      'select graph_id from calendar_event_link where org_id = ? and event_id = ?',
+      [org.orgId, doomed?.id],
+    );
+    await env.emu.control.updateSettings({ deletedOccurrenceInDelta: 'silent' });
+    try {
+      await env.emu.control.deleteEvent(env.tenantId, MEGAN, link?.graph_id ?? '');
+      await env.emu.control.clearRequests();
+      await cycle();
+    } finally {
+      await env.emu.control.updateSettings({ deletedOccurrenceInDelta: 'removed' });
+    }
+    expect(
+      await env.emu.control.requests({ pathContains: `/events/${series.id}/instances` }),
+    ).toHaveLength(1);
+    const after = await occurrences();
+    expect(after).toHaveLength(4);
+    expect(after.map((e) => e.id)).not.toContain(doomed?.id);
+
+    // A single event turned into a series keeps its id as the master: no duplicate remains.
+    const single = await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'R3 single',
+      start: `${day(3)}T14:00:00`,
+      end: `${day(3)}T15:00:00`,
+      timeZone: 'UTC',
+    });
+    await cycle();
+    expect((await eventsOf('megan')).filter((e) => e.subject === 'R3 single')).toHaveLength(1);
+    await env.emu.control.updateEvent(env.tenantId, MEGAN, single.id, {
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'numbered', startDate: day(3), numberOfOccurrences: 3 },
+      },
+    });
+    await cycle();
+    const turned = (await eventsOf('megan')).filter((e) => e.subject === 'R3 single');
+    expect(turned.map((e) => e.kind)).toEqual(['occurrence', 'occurrence', 'occurrence']);
+  });
+
+  it('a mailbox outside the access policy or without a mailbox marks only its channel; the others keep syncing and it recovers by itself (X-6)', async () => {
+    const megan = userIds.get('megan') ?? '';
+    const isaiah = userIds.get('isaiah') ?? '';
+    const soon = (h: number) =>
+      new Date(Date.now() + 2 * DAY + h * HOUR).toISOString().slice(0, 19);
+    const subjects = async (member: string) => (await eventsOf(member)).map((e) => e.subject);
+    const held = (await eventsOf('megan')).length;
+
+    // Megan's mailbox falls outside the org-wide app's access policy (Exchange answers 403).
+    const policy = await env.emu.control.addAccessPolicy(env.tenantId, {
+      group: DEMO_TENANT.groups.sales,
+      accessRight: 'DenyAccess',
+    });
+    await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'X6 Megan',
+      start: soon(1),
+      end: soon(2),
+      timeZone: 'UTC',
+    });
+    await env.emu.control.createEvent(env.tenantId, ISAIAH, {
+      subject: 'X6 Isaiah',
+      start: soon(1),
+      end: soon(2),
+      timeZone: 'UTC',
+    });
+    await env.emu.control.clearRequests();
+    try {
+      await cycle();
+      let channels = await calendarChannels(env, org);
+      expect(channels.get('megan')).toMatchObject({
+        status: 'blocked_by_access_policy',
+        nextAction: expect.any(String),
+      });
+      expect(channels.get('isaiah')).toMatchObject({ status: 'ok' });
+      expect(await subjects('isaiah')).toContain('X6 Isaiah');
+      // What Megan's calendar held stays; the refused round is not retried by Bull.
+      expect(await eventsOf('megan')).toHaveLength(held);
+      const refused = (await env.emu.control.requests({ pathContains: `/users/${megan}/` })).map(
+        (r) => r.status,
+      );
+      expect(refused).toEqual([403]);
+
+      // The admin fixes the policy; meanwhile Isaiah's mailbox stops being an Exchange Online one.
+      await env.emu.control.removeAccessPolicy(env.tenantId, policy.id);
+      await env.emu.control.addFault({
+        match: `GET /v1\\.0/users/${isaiah}/`,
+        status: 404,
+        errorCode: 'MailboxNotEnabledForRESTAPI',
+      });
+      await cycle();
+      channels = await calendarChannels(env, org);
+      expect(channels.get('megan')).toMatchObject({ status: 'ok' });
+      expect(channels.get('isaiah')).toMatchObject({ status: 'no_mailbox' });
+      expect(await subjects('megan')).toContain('X6 Megan');
+    } finally {
+      await env.emu.control.clearFaults();
+      await env.emu.control.removeAccessPolicy(env.tenantId, policy.id).catch(() => undefined);
+    }
+    // Licensed again: the next cycle picks Isaiah up without anyone asking.
+    await cycle();
+    expect((await calendarChannels(env, org)).get('isaiah')).toMatchObject({ status: 'ok' });
+  });
+
   it('stores UTC instants, the IANA zone and date-only all-day events across DST (CAL-R8)', async () => {
     // Europe's 2027 switch is on 28 March, the US one on 14 March.
     const make = (
@@ -387,6 +532,69 @@ describe('calendar pull (Outlook → Rox)', () => {
     );
     expect(rows[0]?.body_sealed).toBeTruthy();
     expect(rows[0]?.body_sealed).not.toContain('secret phrase');
+  });
+
+  it('re-bases the window a week on: a new full round over the new window, what slid out of the past stays as history (CAL-R6)', async () => {
+    const megan = userIds.get('megan') ?? '';
+    const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    const now = Date.now();
+    await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'R6 history',
+      start: wall(now - 85 * DAY),
+      end: wall(now - 85 * DAY + HOUR),
+      timeZone: 'UTC',
+    });
+    await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'R6 horizon',
+      start: wall(now + 369 * DAY),
+      end: wall(now + 369 * DAY + HOUR),
+      timeZone: 'UTC',
+    });
+    await cycle();
+    const inRange = async () =>
+      (
+        await eventsOf('megan', {
+          from: new Date(now - 100 * DAY).toISOString(),
+          to: new Date(now + 380 * DAY).toISOString(),
+        })
+      ).map((e) => e.subject);
+    expect(await inRange()).toContain('R6 history');
+    expect(await inRange()).not.toContain('R6 horizon');
+
+    // Eight days later on both clocks. MSAL caches app tokens by the real clock, so the worker
+    // drops the ones the emulator now sees as expired.
+    const later = 8 * DAY;
+    const expected = windowAround(new Date(now + later), 90, 365);
+    await env.emu.control.advanceClock(later / 1000);
+    const clock = vi
+      .spyOn(worker.get(Clock), 'now')
+      .mockImplementation(() => new Date(Date.now() + later));
+    try {
+      worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+      await env.emu.control.clearRequests();
+      await cycle();
+    } finally {
+      clock.mockRestore();
+      await env.emu.control.advanceClock(-later / 1000);
+      worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+    }
+    // Less than 358 days of future were left: the stored deltaLink was not resumed, a full
+    // round opened the new window.
+    const deltas = (
+      await env.emu.control.requests({ pathContains: `/users/${megan}/calendarView/delta` })
+    ).map((r) => new URLSearchParams(r.query));
+    expect(deltas[0]?.get('startDateTime')).toBe(expected.start.toISOString());
+    expect(deltas[0]?.get('endDateTime')).toBe(expected.end.toISOString());
+    const [channel] = await sql<{ window_start: string; window_end: string }>(
+      'select window_start, window_end from calendar_channel where org_id = ? and rox_user_id = ?',
+      [org.orgId, 'megan'],
+    );
+    expect(new Date(channel?.window_start ?? 0).toISOString()).toBe(expected.start.toISOString());
+    expect(new Date(channel?.window_end ?? 0).toISOString()).toBe(expected.end.toISOString());
+    // Now before the window: kept as history, not deleted. The future bound moved over the other.
+    const subjects = await inRange();
+    expect(subjects).toContain('R6 history');
+    expect(subjects).toContain('R6 horizon');
   });
 
   it('a mailbox leaving scope is purged within one cycle with an audit receipt; shared events keep the other link', async () => {

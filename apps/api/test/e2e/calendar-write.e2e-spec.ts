@@ -2,9 +2,10 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
+import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { uuidV5 } from '../../src/calendar/calendar-write.service';
+import { ROX_EVENT_ID_PROPERTY, uuidV5 } from '../../src/calendar/calendar-write.service';
 import { calendarCycle } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
@@ -19,12 +20,13 @@ const HOUR = 3_600_000;
 
 /**
  * Rox → Outlook writes against the emulator with a worker, Postgres and Redis: CAL-W1, W2, W3,
- * W4, W5 (the gate), W7 and the refusals as problem+json.
+ * W4, W5 (the gate and the answers), W7 and the refusals as problem+json.
  */
 describe('calendar writes (Rox → Outlook)', () => {
   let env: ApiWithEmulator;
   let org: OrgTokens;
   let worker: INestApplicationContext;
+  let graph: BoundGraphClient;
   const ids = new Map<string, string>();
   let keyN = 0;
   const key = () => `test-key-${Date.now()}-${++keyN}`;
@@ -115,6 +117,12 @@ describe('calendar writes (Rox → Outlook)', () => {
       .set('authorization', `Bearer ${org.admin}`);
     for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
       if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
+    graph = new MicrosoftGraph({
+      authorityHost: env.emu.authorityHost,
+      graphBaseUrl: env.emu.graphBaseUrl,
+      clientId: env.emu.apps.orgwide.clientId,
+      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
+    }).forTenant(env.tenantId);
     await calendarCycle(env, worker, org.orgId);
   });
   afterAll(() => env.close());
@@ -186,6 +194,57 @@ describe('calendar writes (Rox → Outlook)', () => {
     const reused = await create({ ...body, subject: 'other' }, 'isaiah');
     expect(reused.status).toBe(409);
     expect(reused.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('tags what it creates with the Rox event id and, on a job retry after a lost answer, finds it by the tag instead of posting again (CAL-W8)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const isaiah = ids.get('isaiah') ?? '';
+    // Every attempt of the first run reaches Outlook and loses its answer (1 + 4 in-process retries).
+    await env.emu.control.addFault({
+      match: `POST /v1\\.0/users/${megan}/events$`,
+      status: 504,
+      afterExecute: true,
+      count: 5,
+    });
+    const res = await create({
+      idempotencyKey: key(),
+      subject: 'Tagged kickoff',
+      start: at(17),
+      end: at(18),
+      attendees: [{ email: ISAIAH }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const write = await finished(res.body.id as string);
+    expect(write).toMatchObject({ status: 'succeeded', graphWrites: 1, errorCode: null });
+
+    const calls = (await env.emu.control.requests({ pathContains: `/users/${megan}/events` }))
+      .filter((r) => !r.path.includes('/_emulator'))
+      .map((r) => ({ method: r.method, status: r.status, query: decodeURIComponent(r.query) }));
+    // The first run's five POSTs; the retried job looked the event up by its tag and sent none.
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.status)).toEqual([
+      504, 504, 504, 504, 504,
+    ]);
+    const lookups = calls.filter((c) => c.method === 'GET');
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]?.query).toContain(
+      `singleValueExtendedProperties/Any(ep: ep/id eq '${ROX_EVENT_ID_PROPERTY}' and ep/value eq '${write.eventId}')`,
+    );
+    expect((await env.emu.control.invitations(env.tenantId))[isaiah]).toMatchObject({
+      created: 1,
+    });
+    expect((await eventsOf('megan')).filter((e) => e.subject === 'Tagged kickoff')).toEqual([
+      expect.objectContaining({ id: write.eventId }),
+    ]);
+    // Outlook's copy carries the tag with the Rox event id.
+    const graphId = await outlookIdOf(write.eventId);
+    const outlook = await graph.get<{ singleValueExtendedProperties?: unknown }>(
+      graph.url(`/users/${megan}/events/${encodeURIComponent(graphId)}`, {
+        $expand: `singleValueExtendedProperties($filter=id eq '${ROX_EVENT_ID_PROPERTY}')`,
+      }),
+    );
+    expect(outlook.singleValueExtendedProperties).toEqual([
+      { id: ROX_EVENT_ID_PROPERTY, value: write.eventId },
+    ]);
   });
 
   it('a pull of our own write is not a change, and a save without changes writes nothing (CAL-W4)', async () => {
@@ -311,6 +370,72 @@ describe('calendar writes (Rox → Outlook)', () => {
       .send({ idempotencyKey: key(), response: 'decline' });
     expect(respond.status).toBe(409);
     expect(respond.body.code).toBe('CALENDAR_ORGANIZER_CANNOT_RESPOND');
+  });
+
+  it('an attendee answers through Graph: accept, tentative and decline show in the pulled state (CAL-W5)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const isaiah = ids.get('isaiah') ?? '';
+    await env.emu.control.createEvent(env.tenantId, isaiah, {
+      subject: 'Answer me',
+      start: at(15),
+      end: at(16),
+      attendees: [MEGAN],
+    });
+    await calendarCycle(env, worker, org.orgId);
+    const event = (await eventsOf('megan')).find((e) => e.subject === 'Answer me');
+    expect(event).toBeDefined();
+    const eventId = event?.id ?? '';
+    const graphId = await outlookIdOf(eventId);
+    const respond = async (response: string, extra: Record<string, unknown> = {}) => {
+      await env.emu.control.clearRequests();
+      const res = await api()
+        .post(`/api/v1/calendar/members/megan/events/${eventId}/respond`)
+        .set('authorization', auth())
+        .send({ idempotencyKey: key(), response, ...extra });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(await finished(res.body.id as string)).toMatchObject({
+        operation: 'respond',
+        status: 'succeeded',
+        graphWrites: 1,
+      });
+      // Exactly one Graph write: the answer, in Megan's own mailbox, on her copy's id.
+      const sent = await writesToOutlook();
+      expect(sent.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['POST', `/v1.0/users/${megan}/events/${graphId}/${ACTION[response]}`, 202],
+      ]);
+      await calendarCycle(env, worker, org.orgId);
+      const stored = (await eventsOf('isaiah')).find((e) => e.id === eventId);
+      return {
+        mine: stored?.mailboxes.find((m) => m.roxUserId === 'megan')?.response ?? null,
+        tracked: stored?.attendees.find((a) => a.email === MEGAN.toLowerCase())?.response ?? null,
+      };
+    };
+    const ACTION: Record<string, string> = {
+      accept: 'accept',
+      tentative: 'tentativelyAccept',
+      decline: 'decline',
+    };
+
+    // Megan's copy says what she answered; Isaiah's (the organiser's, which Rox shows) tracks it.
+    expect(await respond('accept', { comment: 'Count me in' })).toEqual({
+      mine: 'accepted',
+      tracked: 'accepted',
+    });
+    // Without sendResponse the organiser is not told.
+    expect(await respond('tentative', { sendResponse: false })).toEqual({
+      mine: 'tentativelyAccepted',
+      tracked: 'accepted',
+    });
+    // A decline takes the meeting off Megan's calendar: her copy goes, the meeting stays.
+    expect(await respond('decline')).toEqual({ mine: null, tracked: 'declined' });
+    expect((await eventsOf('megan')).some((e) => e.id === eventId)).toBe(false);
+    // Her copy is gone, so there is nothing left to answer.
+    const again = await api()
+      .post(`/api/v1/calendar/members/megan/events/${eventId}/respond`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), response: 'accept' });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('CALENDAR_EVENT_NOT_FOUND');
   });
 
   it('deletes only as organiser with notifyAttendees for meetings, and a 404 counts as done (CAL-W7)', async () => {

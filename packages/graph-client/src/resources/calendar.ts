@@ -160,6 +160,28 @@ export async function deleteEvent(
 }
 
 /**
+ * Events of the mailbox carrying a string extended property with this value
+ * (`$filter=singleValueExtendedProperties/Any(ep: ep/id eq … and ep/value eq …)`; values compare
+ * case-insensitively). Singles and series masters only, as `GET …/events` lists them.
+ */
+export function findEventsByExtendedProperty(
+  client: GraphClient,
+  owner: string,
+  propertyId: string,
+  value: string,
+  options: CalendarDeltaOptions = {},
+): Promise<CalendarGraphEvent[]> {
+  const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return client.listAll<CalendarGraphEvent>(
+    client.url(eventsPath(owner), {
+      $filter: `singleValueExtendedProperties/Any(ep: ep/id eq ${quote(propertyId)} and ep/value eq ${quote(value)})`,
+      $top: options.maxPageSize ?? 100,
+    }),
+    { headers: deltaHeaders(options) },
+  );
+}
+
+/**
  * Occurrences and exceptions of one series in a window (full properties), every page. Used to
  * reconcile a series whose master changed: calendarView delta may say nothing about a deleted
  * occurrence.

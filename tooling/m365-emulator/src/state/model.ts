@@ -210,6 +210,10 @@ export interface EventRecord {
   recurrence: { pattern: RecurrencePattern; range: RecurrenceRange } | null;
   /** False for the copy an invitation puts on an attendee's calendar; absent means organizer. */
   isOrganizer?: boolean;
+  /** An attendee copy's own answer (accept / tentativelyAccept / decline); absent: notResponded. */
+  responseStatus?: { response: string; time: string };
+  /** singleValueExtendedProperties set on this item (the mailbox's own copy only). */
+  extendedProperties?: { id: string; value: string }[];
   /** Keyed by the occurrence's original start (UTC ISO). */
   exceptions: Record<string, EventException>;
 }

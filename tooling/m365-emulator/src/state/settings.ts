@@ -23,6 +23,11 @@ export interface EmulatorSettings {
   deliverNotifications: boolean;
   /** Most messages the first round of a message delta with `$filter` returns (Microsoft: 5,000). */
   messageDeltaFilterCap: number;
+  /**
+   * How calendarView delta reports an occurrence deleted from a series: `@removed` (what the
+   * emulator always did), or `'silent'`: only the changed master comes back, as observed in 2019.
+   */
+  deletedOccurrenceInDelta: 'removed' | 'silent';
 }
 
 export function defaultSettings(): EmulatorSettings {
@@ -37,5 +42,6 @@ export function defaultSettings(): EmulatorSettings {
     subscriptionMaxMinutes: 10_070,
     deliverNotifications: true,
     messageDeltaFilterCap: 5_000,
+    deletedOccurrenceInDelta: 'removed',
   };
 }

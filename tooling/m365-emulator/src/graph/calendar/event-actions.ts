@@ -7,6 +7,7 @@ import { hashHex } from '../../util/prng';
 import { ianaZone, isoSeconds, wallTimeToUtcMs } from '../../util/timezone';
 import { badRequest } from '../errors';
 import type { ChangeEmitter } from '../mail/mail-actions';
+import { mergeExtendedProperties } from './extended-properties';
 
 export function newEventChangeKey(id: string): string {
   return `DwAAABYAAA${hashHex(id, Date.now(), randomBytes(4).toString('hex')).slice(0, 24)}`;
@@ -30,15 +31,20 @@ function dtz(v: unknown, name: string): { utc: string; zone: string } {
   return { utc: isoSeconds(ms), zone };
 }
 
-function attendees(v: unknown): Attendee[] {
+/** Attendees of a create or PATCH; people already invited keep the answer they gave. */
+function attendees(v: unknown, before: Attendee[] = []): Attendee[] {
   if (!Array.isArray(v)) return [];
+  const known = new Map(before.map((a) => [a.emailAddress.address.toLowerCase(), a.status]));
   return v.filter(isRecord).map((a) => {
     const ea = isRecord(a.emailAddress) ? a.emailAddress : {};
     const address = typeof ea.address === 'string' ? ea.address : '';
     const type = a.type === 'optional' || a.type === 'resource' ? a.type : 'required';
     return {
       type,
-      status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+      status: known.get(address.toLowerCase()) ?? {
+        response: 'none',
+        time: '0001-01-01T00:00:00Z',
+      },
       emailAddress: { name: typeof ea.name === 'string' ? ea.name : address, address },
     };
   });
@@ -101,7 +107,7 @@ export function applyEventInput(base: EventRecord, body: Record<string, unknown>
   }
   if (isRecord(body.location) && typeof body.location.displayName === 'string')
     e.location = body.location.displayName;
-  if (body.attendees !== undefined) e.attendees = attendees(body.attendees);
+  if (body.attendees !== undefined) e.attendees = attendees(body.attendees, base.attendees);
   if (typeof body.showAs === 'string') e.showAs = body.showAs;
   if (Array.isArray(body.categories)) e.categories = body.categories.map(String);
   if (body.recurrence === null) e.recurrence = null;
@@ -112,6 +118,11 @@ export function applyEventInput(base: EventRecord, body: Record<string, unknown>
   ) {
     e.recurrence = body.recurrence as unknown as EventRecord['recurrence'];
   }
+  if (body.singleValueExtendedProperties !== undefined)
+    e.extendedProperties = mergeExtendedProperties(
+      e.extendedProperties ?? [],
+      body.singleValueExtendedProperties,
+    );
   if (Date.parse(e.endUtc) < Date.parse(e.startUtc))
     throw badRequest('The end time must be after the start time.', 'ErrorInvalidRequest');
   return e;
@@ -189,7 +200,10 @@ export function updateEvent(
   return updated;
 }
 
-/** Edits or deletes one occurrence of a series by recording an exception on the master. */
+/**
+ * Edits or deletes one occurrence of a series by recording an exception on the master. Exchange
+ * keeps exceptions on the master item, so the master gets a new changeKey too.
+ */
 export function updateOccurrence(
   tenantId: string,
   userId: string,
@@ -223,6 +237,7 @@ export function updateOccurrence(
     ...master,
     exceptions: { ...master.exceptions, [originalStartUtc]: exception },
     lastModifiedDateTime: at,
+    changeKey: newEventChangeKey(master.id),
   };
   mailbox.events.put(updated);
   emit(tenantId, userId, 'events', 'updated', master.id);

@@ -84,10 +84,10 @@ export function eventToGraph(
     isDraft: false,
     hideAttendees: false,
     ...(instance?.originalStartUtc ? { originalStart: instance.originalStartUtc } : {}),
-    responseStatus: {
-      response: (e.isOrganizer ?? true) ? 'organizer' : 'notResponded',
-      time: '0001-01-01T00:00:00Z',
-    },
+    responseStatus:
+      (e.isOrganizer ?? true)
+        ? { response: 'organizer', time: '0001-01-01T00:00:00Z' }
+        : (e.responseStatus ?? { response: 'notResponded', time: '0001-01-01T00:00:00Z' }),
     body: { contentType: 'html', content: e.bodyHtml },
     start,
     end,

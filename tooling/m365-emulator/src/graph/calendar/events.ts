@@ -17,8 +17,14 @@ import {
   updateOccurrence,
 } from './event-actions';
 import { eventToGraph } from './event-mapper';
+import {
+  expandedProperties,
+  expandedPropertyKeys,
+  extendedPropertyFilter,
+} from './extended-properties';
 import { propagateToAttendees } from './invitations';
 import { instancesIn, occurrenceId, parseOccurrenceId, type Instance } from './recurrence';
+import { respondToMeeting, RESPONSE_OF_ACTION } from './responses';
 
 const READ = {
   app: ['Calendars.Read', 'Calendars.ReadWrite'],
@@ -166,6 +172,7 @@ function calendarViewDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRou
       return gone;
     }
     const out = deltaItems(c.item, startMs, endMs, tz);
+    if (ctx.state.settings.deletedOccurrenceInDelta === 'silent') return out;
     for (const [original, ex] of Object.entries(c.item.exceptions)) {
       const t = Date.parse(original);
       if (ex.isDeleted && t >= startMs && t < endMs)
@@ -209,6 +216,7 @@ function paged(
   ctx: GraphCtx,
   items: Record<string, unknown>[],
   context: string,
+  projected = false,
 ): ReturnType<GraphRoute['handler']> {
   const top = parseTop(ctx.req, 'outlook') ?? ctx.prefs.maxPageSize ?? 10;
   const skip = Number(option(ctx.req, 'skip') ?? '0');
@@ -220,7 +228,7 @@ function paged(
     body['@odata.nextLink'] =
       `${ctx.root}${ctx.req.path.replace(/^\/v1\.0/, '')}?${q.toString().replace(/%24/g, '$')}`;
   }
-  body.value = items.slice(skip, skip + top).map((i) => project(i, select));
+  body.value = items.slice(skip, skip + top).map((i) => (projected ? i : project(i, select)));
   return ok(body);
 }
 
@@ -245,14 +253,30 @@ function calendarView(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['h
   );
 }
 
+/** An event's JSON with the extended properties `$expand` asked for (never projected away). */
+function withExpand(
+  json: Record<string, unknown>,
+  e: EventRecord,
+  keys: Set<string> | undefined,
+): Record<string, unknown> {
+  const props = keys ? expandedProperties(e.extendedProperties, keys) : undefined;
+  return props ? { ...json, singleValueExtendedProperties: props } : json;
+}
+
 function listEvents(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const tz = zone(ctx);
+  const keys = expandedPropertyKeys(option(ctx.req, 'expand'));
+  // Finding items by an extended property is the filter Outlook documents for events.
+  const tagged = extendedPropertyFilter(option(ctx.req, 'filter'));
+  const events = [...mb.events.values()].filter((e) => !tagged || tagged(e.extendedProperties));
+  const select = parseSelect(ctx.req);
   return paged(
     ctx,
-    [...mb.events.values()].map((e) => eventToGraph(e, tz)),
+    events.map((e) => withExpand(project(eventToGraph(e, tz), select), e, keys)),
     `${ctx.root}/$metadata#users('${userId}')/events`,
+    true,
   );
 }
 
@@ -260,10 +284,15 @@ function getEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
   requirePermission(ctx.principal, READ, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const { master, instance } = findEvent(mb, params[1] ?? '');
+  const keys = expandedPropertyKeys(option(ctx.req, 'expand'));
   return eventEntity(
     ctx,
     userId,
-    project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
+    withExpand(
+      project(eventToGraph(master, zone(ctx), instance), parseSelect(ctx.req)),
+      master,
+      instance ? undefined : keys,
+    ),
   );
 }
 
@@ -387,6 +416,34 @@ function cancelEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   return { status: 202 };
 }
 
+/** `POST …/events/{id}/accept|tentativelyAccept|decline {comment?, sendResponse?}`: 202, no body. */
+function respondEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
+  requirePermission(ctx.principal, WRITE, 'outlook');
+  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
+  const user = ctx.principal.tenant.users.get(userId);
+  const { master } = findEvent(mb, params[1] ?? '');
+  const response = RESPONSE_OF_ACTION[(params[2] ?? '').toLowerCase()];
+  const body = ctx.req.body.length ? jsonBody(ctx.req) : {};
+  if (!user || !response || !isRecord(body))
+    throw badRequest('Empty Payload, JSON content expected.', 'ErrorInvalidRequest');
+  if (body.comment !== undefined && body.comment !== null && typeof body.comment !== 'string')
+    throw badRequest("Invalid value for 'comment'.", 'ErrorInvalidRequest');
+  if (body.sendResponse !== undefined && typeof body.sendResponse !== 'boolean')
+    throw badRequest("Invalid value for 'sendResponse'.", 'ErrorInvalidRequest');
+  // An occurrence is answered for its whole series here (Exchange can answer one occurrence).
+  respondToMeeting(
+    ctx.principal.tenant,
+    user,
+    mb,
+    master,
+    response,
+    body.sendResponse !== false,
+    ctx.state.nowMs(),
+    emitter(ctx),
+  );
+  return { status: 202 };
+}
+
 export const calendarRoutes: GraphRoute[] = [
   {
     method: 'GET',
@@ -422,6 +479,12 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/cancel$`, 'i'),
     handler: cancelEvent,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}${CAL}/events/([^/]+)/(accept|tentativelyAccept|decline)$`, 'i'),
+    handler: respondEvent,
     mailboxParam: 0,
   },
   {

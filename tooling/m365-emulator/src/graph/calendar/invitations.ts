@@ -34,13 +34,20 @@ export function propagateToAttendees(
     }
     if (change === 'deleted' && !existing) continue;
     const id = existing?.id ?? mailbox.newId('event');
+    // The attendee's answer survives an update, unless the meeting moved (a new request).
+    const moved =
+      existing !== undefined &&
+      (existing.startUtc !== event.startUtc || existing.endUtc !== event.endUtc);
+    // The organiser's answer and extended properties belong to their item, not the invitation.
+    const { responseStatus: _answer, extendedProperties: _props, ...shared } = event;
     const base: EventRecord = {
-      ...event,
+      ...shared,
       id,
       isOrganizer: false,
       transactionId: null,
       changeKey: newEventChangeKey(id),
       lastModifiedDateTime: isoSeconds(nowMs),
+      ...(existing?.responseStatus && !moved ? { responseStatus: existing.responseStatus } : {}),
     };
     const copy =
       change === 'deleted'
