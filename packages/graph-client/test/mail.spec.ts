@@ -11,6 +11,7 @@ import {
   MESSAGE_METADATA_SELECT,
   messageFolderId,
   messagesDeltaPages,
+  messagesInWindowPages,
   sendDraft,
   type BoundGraphClient,
 } from '../src/index';
@@ -57,6 +58,37 @@ describe('mail resources', () => {
     expect(first).toContain(`$select=${MESSAGE_METADATA_SELECT.join(',')}`);
     expect(first).not.toMatch(/body/i);
     expect(first).toContain('receivedDateTime ge 2000-01-01');
+    // The capped first round must be the newest mail: Outlook's order is otherwise not guaranteed.
+    expect(first).toContain('$orderby=receivedDateTime desc');
+  });
+
+  it('lists a window of a folder newest first through nextLinks, with ImmutableId on every page', async () => {
+    await emu.control.deliverBulkMail(DEMO_TENANT.id, DEMO_TENANT.users.member, {
+      count: 25,
+      receivedFrom: '2031-01-01T00:00:00Z',
+      receivedTo: '2031-01-01T00:00:24Z',
+      subjectPrefix: 'window',
+    });
+    const subjects: string[] = [];
+    for await (const page of messagesInWindowPages(client, memberId, 'inbox', {
+      since: new Date('2031-01-01T00:00:05Z'),
+      before: new Date('2031-01-01T00:00:20Z'),
+      pageSize: 4,
+      select: ['id', 'subject'],
+    })) {
+      subjects.push(...page.value.map((m) => m.subject ?? ''));
+    }
+    expect(subjects).toEqual(Array.from({ length: 15 }, (_, k) => `window ${19 - k}`));
+    const calls = await emu.control.requests({ pathContains: '/mailFolders/inbox/messages' });
+    expect(calls).toHaveLength(4);
+    for (const call of calls) {
+      expect(call.prefer).toMatch(/IdType="ImmutableId"/);
+      const query = decodeURIComponent(call.query.replace(/\+/g, ' '));
+      expect(query).toContain(
+        'receivedDateTime ge 2031-01-01T00:00:05.000Z and receivedDateTime lt 2031-01-01T00:00:20.000Z',
+      );
+      expect(query).toContain('$orderby=receivedDateTime desc');
+    }
   });
 
   it('bodies come in $batch items of at most 20, each with ImmutableId; a gone message says 404', async () => {

@@ -110,6 +110,43 @@ export function wireFeatures(
     emit(tenant.id, mailbox.userId, 'messages', 'created', m.id, folder.name);
     return { id: m.id };
   });
+  // Many messages at once (a large backfill), spread evenly from `receivedFrom` (oldest) to
+  // `receivedTo` and stored oldest first, in arrival order. Like seeding, it notifies no subscription.
+  control.add('POST', new RegExp(`${MB}/messages/bulk$`), (_r, [t, u], b) => {
+    const { user, mailbox } = mailboxOf(t ?? '', u ?? '');
+    const count = Number(b.count);
+    if (!Number.isInteger(count) || count < 1 || count > 100_000)
+      throw new ControlError(400, "'count' must be an integer from 1 to 100000");
+    const folder = mailbox.folder(typeof b.folder === 'string' ? b.folder : 'inbox');
+    if (!folder) throw new ControlError(404, 'Unknown folder');
+    const fromMs = Date.parse(str(b.receivedFrom));
+    const toMs = Date.parse(str(b.receivedTo));
+    if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs)
+      throw new ControlError(400, 'receivedFrom and receivedTo must be ISO dates, oldest first');
+    const from: EmailAddress =
+      isRecord(b.from) && typeof b.from.address === 'string'
+        ? { name: str(b.from.name, b.from.address), address: b.from.address }
+        : { name: 'Ravi Shah', address: 'ravi.shah@fabrikam.com' };
+    const prefix = str(b.subjectPrefix, 'Bulk');
+    const me = addressOf(user);
+    const step = count > 1 ? (toMs - fromMs) / (count - 1) : 0;
+    for (let i = 0; i < count; i += 1) {
+      putNewMessage(
+        mailbox,
+        folder,
+        {
+          subject: `${prefix} ${i}`,
+          bodyHtml: `<html><body><p>${prefix} body ${i}</p></body></html>`,
+          from,
+          toRecipients: [me],
+          receivedDateTime:
+            new Date(fromMs + Math.round(i * step)).toISOString().slice(0, 19) + 'Z',
+        },
+        state.nowMs(),
+      );
+    }
+    return { count };
+  });
   control.add('POST', new RegExp(`${MB}/messages/([^/]+)/reply$`), (_r, [t, u, id], b) => {
     const { tenant, user, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { message } = findMessage(mailbox, id ?? '');

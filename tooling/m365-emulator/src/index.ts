@@ -9,6 +9,7 @@ export type {
   Counters,
   EventInput,
   IncomingMail,
+  BulkMail,
   ServicePrincipalSummary,
   TenantSummary,
   UserInput,

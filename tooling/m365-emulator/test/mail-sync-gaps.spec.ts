@@ -118,6 +118,75 @@ describe('message delta with $filter', () => {
   });
 });
 
+describe('a backfill larger than the $filter cap', () => {
+  const USER2 = DEMO_TENANT.users.unicode;
+  const FROM = '2030-01-01T00:00:00Z';
+  const TO = '2030-01-01T00:16:39Z';
+
+  it('bulk mail arrives oldest first; $orderby=receivedDateTime desc makes the capped round the newest', async () => {
+    await emu.control.deliverBulkMail(DEMO_TENANT.id, USER2, {
+      count: 1000,
+      receivedFrom: FROM,
+      receivedTo: TO,
+      subjectPrefix: 'bulk',
+    });
+    await emu.control.updateSettings({ messageDeltaFilterCap: 300 });
+    try {
+      const base = `/users/${USER2}/mailFolders/inbox/messages/delta?$select=subject,receivedDateTime&$filter=receivedDateTime ge ${FROM}`;
+      const unordered = await walkDelta(client, base, PREFER);
+      expect(unordered.items).toHaveLength(300);
+      // Storage order: the oldest bulk messages come first, the newest are missing.
+      expect(unordered.items.map((i) => i.subject)).toContain('bulk 0');
+      const ordered = await walkDelta(
+        client,
+        `${base}&$orderby=receivedDateTime desc`,
+        'odata.maxpagesize=120, IdType="ImmutableId"',
+      );
+      expect(ordered.pages).toBe(4);
+      expect(ordered.items.map((i) => i.subject)).toEqual(
+        Array.from({ length: 300 }, (_, k) => `bulk ${999 - k}`),
+      );
+      const times = ordered.items.map((i) => Date.parse(String(i.receivedDateTime)));
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+    } finally {
+      await emu.control.updateSettings({ messageDeltaFilterCap: 5_000 });
+    }
+  });
+
+  it('refuses any other $orderby on message delta', async () => {
+    const error = await expectGraphError(
+      client
+        .api(`/users/${USER2}/mailFolders/inbox/messages/delta?$orderby=subject`)
+        .header('Prefer', PREFER)
+        .get(),
+    );
+    expect(error).toMatchObject({ statusCode: 400 });
+  });
+
+  it('lists the rest of the window newest first through nextLinks', async () => {
+    const older = new Date(Date.parse(FROM) + 300_000).toISOString().slice(0, 19) + 'Z';
+    const listed = await walkDelta(
+      client,
+      `/users/${USER2}/mailFolders/inbox/messages?$select=subject&$top=150&$orderby=receivedDateTime desc&$filter=receivedDateTime ge ${FROM} and receivedDateTime lt ${older}`,
+      'IdType="ImmutableId"',
+    );
+    expect(listed.items).toHaveLength(300);
+    expect(listed.pages).toBe(2);
+    expect(listed.items[0]?.subject).toBe('bulk 299');
+    expect(listed.items.at(-1)?.subject).toBe('bulk 0');
+  });
+
+  it('refuses a bulk delivery without a valid window', async () => {
+    await expect(
+      emu.control.deliverBulkMail(DEMO_TENANT.id, USER2, {
+        count: 2,
+        receivedFrom: TO,
+        receivedTo: FROM,
+      }),
+    ).rejects.toThrow(/400/);
+  });
+});
+
 describe('request log', () => {
   it('records each Prefer header and every $batch item, without counting items twice', async () => {
     await emu.control.clearRequests();

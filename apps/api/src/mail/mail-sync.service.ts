@@ -4,8 +4,10 @@ import {
   getMessageBodies,
   GraphRequestError,
   mailFolderId,
+  MESSAGE_DELTA_FILTER_CAP,
   messageFolderId,
   messagesDeltaPages,
+  messagesInWindowPages,
   type BoundGraphClient,
   type DeltaPage,
   type GraphMessage,
@@ -116,6 +118,9 @@ export class MailSyncService {
       folderIds.set(folder, channel.folderId);
       await this.repo.saveChannel(channel);
     }
+    const receivedSince = new Date(
+      this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
+    );
     for (const folder of SYNCED_FOLDERS) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
@@ -125,17 +130,7 @@ export class MailSyncService {
           state: channel,
           saveState: (s) => this.repo.saveChannel(s),
           pages: (cursor) =>
-            messagesDeltaPages(
-              grant.client,
-              grant.ownerPath,
-              cursor ? { deltaLink: cursor } : { folder },
-              {
-                maxPageSize: this.config.mail.pageSize,
-                receivedSince: new Date(
-                  this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
-                ),
-              },
-            ),
+            this.roundPages(grant.client, grant.ownerPath, folder, cursor, receivedSince),
           applyPage: (page, round) =>
             this.applyPage(
               { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },
@@ -157,6 +152,45 @@ export class MailSyncService {
     if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
     else await this.repo.dropBodies(orgId, roxUserId, this.clock.now());
     return { status: 'synced', folders };
+  }
+
+  /**
+   * One round's pages. A first round is the delta bounded by the backfill window, newest first;
+   * Graph stops it at 5,000 messages, so when it returned that many the older part of the window
+   * is listed after it (same round: reconcile keeps what the listing saw). The deltaLink of the
+   * delta's last page stays the cursor.
+   */
+  private async *roundPages(
+    client: BoundGraphClient,
+    ownerPath: string,
+    folder: MailFolderName,
+    cursor: string | null,
+    receivedSince: Date,
+  ): AsyncGenerator<DeltaPage<GraphMessage>, void, undefined> {
+    let returned = 0;
+    let oldest: number | null = null;
+    for await (const page of messagesDeltaPages(
+      client,
+      ownerPath,
+      cursor ? { deltaLink: cursor } : { folder },
+      { maxPageSize: this.config.mail.pageSize, receivedSince },
+    )) {
+      returned += page.items.length + page.removed.length;
+      for (const m of page.items) {
+        const at = m.receivedDateTime ? Date.parse(m.receivedDateTime) : Number.NaN;
+        if (!Number.isNaN(at) && (oldest === null || at < oldest)) oldest = at;
+      }
+      yield page;
+    }
+    if (cursor !== null || returned < MESSAGE_DELTA_FILTER_CAP || oldest === null) return;
+    // Up to the oldest second the delta returned, included: messages sharing it may have been cut.
+    for await (const page of messagesInWindowPages(client, ownerPath, folder, {
+      since: receivedSince,
+      before: new Date(Math.floor(oldest / 1000) * 1000 + 1000),
+      pageSize: this.config.mail.pageSize,
+    })) {
+      yield { items: page.value, removed: [], deltaLink: null };
+    }
   }
 
   // Copies stored before the level was raised (or whose body fetch failed) get their body now.

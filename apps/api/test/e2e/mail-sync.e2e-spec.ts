@@ -29,6 +29,7 @@ interface MessageRow {
   subject: string | null;
   body_available: boolean;
   body_sealed: string | null;
+  body_content_type: string | null;
 }
 
 /**
@@ -61,7 +62,7 @@ describe('mail sync', () => {
   };
   const messages = async (): Promise<MessageRow[]> =>
     db().execute<MessageRow[]>(
-      'select id, subject, body_available, body_sealed from mail_message where org_id = ? order by subject',
+      'select id, subject, body_available, body_sealed, body_content_type from mail_message where org_id = ? order by subject',
       [org.orgId],
     );
   const subjects = async () => (await messages()).map((m) => m.subject ?? '');
@@ -161,6 +162,7 @@ describe('mail sync', () => {
     for (const m of await messages()) {
       expect(m.body_available).toBe(false);
       expect(m.body_sealed).toBeNull();
+      expect(m.body_content_type).toBeNull();
     }
     // Not one request to the restricted user's mailbox paths, batch items included.
     expect(await env.emu.control.requests({ pathContains: `/users/${userId(RITA)}` })).toEqual([]);

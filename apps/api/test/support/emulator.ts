@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { type Logger } from 'pino';
+
 import {
   DEMO_FABRIKAM_TENANT,
   DEMO_TENANT,
@@ -147,18 +149,22 @@ export async function startApiWithEmulator(
     emulator?: StartEmulatorOptions;
     credential?: 'secret' | 'certificate';
     env?: Record<string, string>;
+    logger?: Logger;
   } = {},
 ): Promise<ApiWithEmulator> {
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const emu = await startTestEmulator(apiUrl, options.emulator);
-  const api = await startTestApp({
-    ...emulatorEnv(emu, options.credential),
-    HTTP_PORT: String(port),
-    PUBLIC_API_URL: apiUrl,
-    WEB_APP_URL: TEST_WEB_APP_URL,
-    ...options.env,
-  });
+  const api = await startTestApp(
+    {
+      ...emulatorEnv(emu, options.credential),
+      HTTP_PORT: String(port),
+      PUBLIC_API_URL: apiUrl,
+      WEB_APP_URL: TEST_WEB_APP_URL,
+      ...options.env,
+    },
+    options.logger ? { logger: options.logger } : {},
+  );
   await api.app.listen(port, '127.0.0.1');
   return {
     api,

@@ -1,5 +1,6 @@
 import { type INestApplication, type INestApplicationContext } from '@nestjs/common';
 import { SignJWT } from 'jose';
+import { type Logger } from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 
@@ -7,7 +8,9 @@ import { type RoxRole } from '@rox365/contracts';
 
 import { createHttpApp, createWorker } from '../../src/bootstrap';
 import { type AppConfig } from '../../src/config/app-config';
-import { TEST_DEV_SECRET, testConfig } from './test-env';
+import { loadConfig } from '../../src/config/config.module';
+import { TEST_DEV_SECRET, testEnv } from './test-env';
+import { spawnWorker, type WorkerProcess } from './worker-process';
 
 export interface TestCaller {
   roxUserId: string;
@@ -18,6 +21,8 @@ export interface TestCaller {
 
 export interface TestApp {
   config: AppConfig;
+  /** The environment the config was loaded from (what a worker process gets too). */
+  env: Record<string, string>;
   app: INestApplication;
   http: () => TestAgent;
   tokenFor: (
@@ -25,27 +30,45 @@ export interface TestApp {
     options?: { expiresInSeconds?: number; secret?: string },
   ) => Promise<string>;
   startWorker: () => Promise<INestApplicationContext>;
+  /** A worker as a separate OS process on the same database and queues (stopped by close). */
+  spawnWorker: (env?: Record<string, string>) => WorkerProcess;
   close: () => Promise<void>;
 }
 
-/** Boots the real HTTP app (and, on demand, a separate worker) on the run's Postgres and Redis. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const config = testConfig(overrides);
-  const app = await createHttpApp(config);
+/**
+ * Boots the real HTTP app (and, on demand, a separate worker) on the run's Postgres and Redis.
+ * `logger` replaces the root logger of the app and of in-process workers (to capture their logs).
+ */
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestApp> {
+  const env = testEnv(overrides);
+  const config = loadConfig(env);
+  const boot = options.logger ? { logger: options.logger } : {};
+  const app = await createHttpApp(config, boot);
   await app.init();
   const workers: INestApplicationContext[] = [];
+  const processes: WorkerProcess[] = [];
   return {
     config,
+    env,
     app,
     http: () => request(app.getHttpServer()),
     tokenFor: (caller, options = {}) => signTestToken(config, caller, options),
     startWorker: async () => {
-      const worker = await createWorker(config);
+      const worker = await createWorker(config, boot);
       await worker.init();
       workers.push(worker);
       return worker;
     },
+    spawnWorker: (extra = {}) => {
+      const worker = spawnWorker({ ...env, ...extra });
+      processes.push(worker);
+      return worker;
+    },
     close: async () => {
+      for (const worker of processes) await worker.stop();
       for (const worker of workers) await worker.close();
       await app.close();
     },

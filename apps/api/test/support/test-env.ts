@@ -11,7 +11,12 @@ export const KEY_V2 = randomBytes(32).toString('base64');
 
 /** A config for one test file: the run's database, and a queue prefix of its own. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return loadConfig({
+  return loadConfig(testEnv(overrides));
+}
+
+/** The environment behind {@link testConfig} (also what a spawned worker process gets). */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HTTP_PORT: '0',
@@ -28,7 +33,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     MS_ORGWIDE_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
     MS_INDIVIDUAL_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
     ...overrides,
-  });
+  };
 }
 
 /** A fresh org id, so tests never see each other's rows. */

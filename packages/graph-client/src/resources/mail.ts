@@ -1,5 +1,5 @@
 import { type BatchResult } from '../batch';
-import { type DeltaPage, type DeltaRound, type GraphClient } from '../client';
+import { type DeltaPage, type DeltaRound, type GraphClient, type GraphPage } from '../client';
 import { isNotFound } from '../errors';
 import { type BoundGraphClient } from '../microsoft-graph';
 import { type GraphMessage, type OutgoingMessage } from '../types';
@@ -54,11 +54,18 @@ export interface MessagesDeltaOptions {
   /** `Prefer: odata.maxpagesize` (Outlook's default is 10). Default 100. */
   readonly maxPageSize?: number;
   /**
-   * Backfill bound of the first round (`$filter=receivedDateTime ge …`, baked into the tokens).
-   * Microsoft then returns at most 5,000 messages in that round.
+   * Backfill bound of the first round (`$filter=receivedDateTime ge …` with
+   * `$orderby=receivedDateTime desc`, baked into the tokens). Microsoft then returns at most
+   * {@link MESSAGE_DELTA_FILTER_CAP} messages in that round, the newest ones.
    */
   readonly receivedSince?: Date;
 }
+
+/**
+ * Most messages the first round of a `$filter`ed message delta returns (Microsoft's documented
+ * limit): the rest of the window comes from {@link messagesInWindowPages}.
+ */
+export const MESSAGE_DELTA_FILTER_CAP = 5_000;
 
 /** Where a messages delta round starts: a folder (first round) or the stored deltaLink. */
 export type MessagesDeltaStart = { readonly folder: string } | { readonly deltaLink: string };
@@ -74,8 +81,12 @@ export function messagesDeltaStartUrl(
     `${ownerPath(owner)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`,
     {
       $select: (options.select ?? MESSAGE_METADATA_SELECT).join(','),
+      // The order is not guaranteed without $orderby; with it the capped round is the newest mail.
       ...(options.receivedSince
-        ? { $filter: `receivedDateTime ge ${options.receivedSince.toISOString()}` }
+        ? {
+            $filter: `receivedDateTime ge ${options.receivedSince.toISOString()}`,
+            $orderby: 'receivedDateTime desc',
+          }
         : {}),
     },
   );
@@ -119,6 +130,41 @@ export function messagesDeltaRound(
   return client.deltaRound<GraphMessage>(startUrl(client, owner, start, options), {
     headers: headers(options),
   });
+}
+
+/** Options of {@link messagesInWindowPages}. */
+export interface MessagesWindowOptions {
+  /** Oldest receivedDateTime wanted (inclusive). */
+  readonly since: Date;
+  /** Newest receivedDateTime wanted (exclusive). */
+  readonly before: Date;
+  readonly select?: readonly string[];
+  /** Messages per page (`$top`, Outlook's page size for lists: 1 to 1000). Default 100. */
+  readonly pageSize?: number;
+}
+
+/**
+ * Pages of a folder's messages received in `[since, before)`, newest first, following
+ * `@odata.nextLink` verbatim: the part of a backfill window a capped delta round did not return.
+ */
+export function messagesInWindowPages(
+  client: GraphClient,
+  owner: MailboxOwner,
+  folder: string,
+  options: MessagesWindowOptions,
+): AsyncGenerator<GraphPage<GraphMessage>, void, undefined> {
+  return client.pages<GraphMessage>(
+    `${ownerPath(owner)}/mailFolders/${encodeURIComponent(folder)}/messages`,
+    {
+      query: {
+        $select: (options.select ?? MESSAGE_METADATA_SELECT).join(','),
+        // $orderby names the filtered property first, as Outlook requires (else InefficientFilter).
+        $filter: `receivedDateTime ge ${options.since.toISOString()} and receivedDateTime lt ${options.before.toISOString()}`,
+        $orderby: 'receivedDateTime desc',
+        $top: Math.min(Math.max(options.pageSize ?? 100, 1), 1000),
+      },
+    },
+  );
 }
 
 /** One message. */

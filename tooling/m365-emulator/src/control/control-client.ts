@@ -86,6 +86,15 @@ export interface IncomingMail {
   attachments?: { name: string; contentType: string; contentBase64: string }[];
 }
 
+export interface BulkMail {
+  count: number;
+  receivedFrom: string;
+  receivedTo: string;
+  folder?: string;
+  from?: { name: string; address: string };
+  subjectPrefix?: string;
+}
+
 export interface EventInput {
   subject: string;
   start: string;
@@ -414,6 +423,17 @@ export class ControlClient {
       'POST',
       `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages`,
       mail,
+    );
+  }
+  /**
+   * Delivers `count` messages at once, spread evenly from `receivedFrom` (oldest) to `receivedTo`
+   * and stored oldest first (subjects `<subjectPrefix> <n>`); notifies no subscription.
+   */
+  deliverBulkMail(tenant: string, user: string, bulk: BulkMail): Promise<{ count: number }> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/messages/bulk`,
+      bulk,
     );
   }
   /** The user replies to a message from Outlook (the reply lands in Sent Items and in-tenant inboxes). */

@@ -23,6 +23,8 @@ export interface DeltaState {
   window?: [string, string];
   changeType?: string;
   filter?: string;
+  /** Message delta: `$orderby=receivedDateTime desc` (the only order Outlook supports there). */
+  orderby?: 'receivedDateTime desc';
   top?: number;
   emitted?: number;
 }

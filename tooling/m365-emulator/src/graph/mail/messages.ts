@@ -2,7 +2,7 @@ import { isRecord, jsonBody, type EmuReply } from '../../http/types';
 import type { FolderState, Mailbox } from '../../state/mailbox';
 import type { MessageRecord } from '../../state/model';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
-import { deltaPageBody, newDeltaState, resumeOutlookDelta } from '../delta-token';
+import { deltaPageBody, newDeltaState, resumeOutlookDelta, type DeltaState } from '../delta-token';
 import { deltaPage } from '../delta-walk';
 import { badRequest, GraphHttpError, notFoundItem, outlookAccessDenied } from '../errors';
 import { parseFilter } from '../filter';
@@ -197,6 +197,13 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
         'ErrorInvalidUrlQueryFilter',
       );
     }
+    const orderby = option(ctx.req, 'orderby');
+    if (orderby !== undefined && !/^\s*receivedDateTime\s+desc\s*$/i.test(orderby)) {
+      throw badRequest(
+        'The only supported $orderby on message delta is receivedDateTime desc.',
+        'ErrorInvalidUrlQuery',
+      );
+    }
     const changeType = option(ctx.req, 'changeType');
     token = {
       ...newDeltaState(ctx, scope),
@@ -204,6 +211,7 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
       ...(select ? { select } : {}),
       ...(top ? { top } : {}),
       ...(filter ? { filter } : {}),
+      ...(orderby ? { orderby: 'receivedDateTime desc' as const } : {}),
       ...(changeType ? { changeType } : {}),
     };
   }
@@ -228,10 +236,12 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
           removed: [],
           delta: { ...token, phase: 'changes' as const, since: token.until, offset: 0 },
         }
-      : deltaPage(folder.messages, token, pageSize, {
-          ...(include ? { include } : {}),
-          ...(token.changeType ? { changeType: token.changeType } : {}),
-        });
+      : token.phase === 'init' && token.orderby && folder.messages.positions <= 20_000
+        ? newestFirstPage(folder, token, pageSize, include)
+        : deltaPage(folder.messages, token, pageSize, {
+            ...(include ? { include } : {}),
+            ...(token.changeType ? { changeType: token.changeType } : {}),
+          });
   const v = view(ctx, token.select);
   const value: Record<string, unknown>[] = page.items.map((m) => ({
     '@odata.type': '#microsoft.graph.message',
@@ -256,6 +266,32 @@ function messagesDelta(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['
       page.delta && { ...page.delta, emitted: 0 },
     ),
   );
+}
+
+/**
+ * A first-round page in `receivedDateTime desc` order (`$orderby`): without it Outlook's order is
+ * not guaranteed, with it a capped `$filter` round holds the newest messages. Very large generated
+ * folders keep storage order (newest first already), as lists do.
+ */
+function newestFirstPage(
+  folder: FolderState,
+  token: DeltaState,
+  pageSize: number,
+  include: ((m: MessageRecord) => boolean) | undefined,
+): { items: MessageRecord[]; removed: never[]; next?: DeltaState; delta?: DeltaState } {
+  const live = [...folder.messages.values()].filter((m) => !include || include(m));
+  live.sort(
+    (a, b) =>
+      Date.parse(b.receivedDateTime) - Date.parse(a.receivedDateTime) || a.id.localeCompare(b.id),
+  );
+  const items = live.slice(token.offset, token.offset + pageSize);
+  if (token.offset + pageSize < live.length)
+    return { items, removed: [], next: { ...token, offset: token.offset + pageSize } };
+  return {
+    items,
+    removed: [],
+    delta: { ...token, phase: 'changes', since: token.until, offset: 0 },
+  };
 }
 
 function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {

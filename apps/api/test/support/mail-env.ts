@@ -1,0 +1,41 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { expect } from 'vitest';
+
+import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { type ApiWithEmulator } from './emulator';
+import { type OrgTokens } from './orgwide';
+import { eventually } from './test-app';
+
+/** A connection to the run's database through the API's ORM (raw SQL for assertions). */
+export function mailDb(env: ApiWithEmulator) {
+  return env.api.app.get(MikroORM).em.fork().getConnection();
+}
+
+/**
+ * POST /orgwide/mail/sync, then waits until the cycle and every mailbox sync it queued for
+ * `roxUserIds` are done (a large backfill takes a while under load).
+ */
+export async function mailCycle(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+  roxUserIds: readonly string[],
+  { attempts = 3_000, intervalMs = 100 } = {},
+): Promise<void> {
+  const res = await env.api
+    .http()
+    .post('/api/v1/orgwide/mail/sync')
+    .set('authorization', `Bearer ${org.admin}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const jobs = env.api.app.get(MailJobs);
+  await eventually(async () => !(await jobs.isBusy(org.orgId, roxUserIds)), {
+    attempts,
+    intervalMs,
+  });
+}
+
+/** The Entra id of a user of the file's Contoso tenant in the emulator. */
+export function emulatorUserId(env: ApiWithEmulator, upn: string): string {
+  const id = env.emu.state.findTenant(env.tenantId)?.findUser(upn)?.id;
+  if (!id) throw new Error(`no user ${upn}`);
+  return id;
+}
