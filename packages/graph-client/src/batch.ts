@@ -46,6 +46,16 @@ interface RawBatchResponse {
   readonly body?: unknown;
 }
 
+/** Options of one `batch` call. */
+export interface BatchOptions {
+  /**
+   * Send throttled or unavailable items (429/503/504) again after their Retry-After (default
+   * true). False returns them as they came, e.g. when each item has a job of its own to fall
+   * back to; a throttled item still pauses its mailbox.
+   */
+  readonly retryItems?: boolean;
+}
+
 /** The per-mailbox budget a batch's items are counted against. */
 export interface BatchLimits {
   readonly slots: MailboxSlots;

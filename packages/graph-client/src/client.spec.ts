@@ -15,6 +15,9 @@ describe('mailboxKeyOf', () => {
     // nextLinks and deltaLinks name folders with a key.
     ["/v1.0/users/u1/mailFolders('inbox')/messages/delta", 'users/u1'],
     ["/v1.0/me/mailFolders('sentitems')/messages/delta", 'me'],
+    ["/v1.0/users('U1')/calendarView/delta?$deltatoken=x", 'users/u1'],
+    ["/users('u1')/mailFolders('inbox')/messages/delta", 'users/u1'],
+    ["/v1.0/users('u1')", null],
     ['/v1.0/users/u1', null],
     ['/v1.0/users/delta', null],
     ['/v1.0/users', null],

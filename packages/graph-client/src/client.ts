@@ -99,9 +99,23 @@ export function mailboxKeyOf(path: string): string | null {
     return OUTLOOK_SEGMENTS.has(segment(start + 1)) ? 'me' : null;
   }
   if (head === 'users' && OUTLOOK_SEGMENTS.has(segment(start + 2))) {
-    return `users/${decodeURIComponent(segments[start + 1] ?? '').toLowerCase()}`;
+    return `users/${safeDecode(segments[start + 1] ?? '').toLowerCase()}`;
+  }
+  // The key form Graph may hand back in links: users('{id}')/…
+  const keyed = /^users\('([^']*)'\)$/i.exec(safeDecode(segments[start] ?? ''));
+  if (keyed && OUTLOOK_SEGMENTS.has(segment(start + 1))) {
+    return `users/${(keyed[1] ?? '').toLowerCase()}`;
   }
   return null;
+}
+
+// A malformed escape in a stored link must not throw here; the segment is then used as is.
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Adds `IdType="ImmutableId"` to the Prefer header of an Outlook request. */

@@ -21,6 +21,7 @@
 export { type AppToken, AppTokenProvider, type GetAppTokenOptions } from './app-token-provider';
 export {
   type BatchLimits,
+  type BatchOptions,
   type BatchRequest,
   type BatchResult,
   chunkBatchRequests,

@@ -1,7 +1,13 @@
 import { Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 
 import { AppTokenProvider } from './app-token-provider';
-import { runBatch, type BatchLimits, type BatchRequest, type BatchResult } from './batch';
+import {
+  runBatch,
+  type BatchLimits,
+  type BatchOptions,
+  type BatchRequest,
+  type BatchResult,
+} from './batch';
 import { GraphClient } from './client';
 import { defaultSleep, NOOP_LOGGER, type GraphClientConfig, type GraphLogger } from './config';
 import { DelegatedAuth } from './delegated-auth';
@@ -26,11 +32,12 @@ export class BoundGraphClient extends GraphClient {
   }
 
   /**
-   * `POST /$batch` in chunks of 20 with per-item retry; each item takes one of its mailbox's
-   * slots while the chunk is out. See {@link runBatch}.
+   * `POST /$batch` in chunks of 20 with per-item retry (unless `retryItems: false`); each item
+   * takes one of its mailbox's slots while the chunk is out. See {@link runBatch}.
    */
-  batch(requests: readonly BatchRequest[]): Promise<BatchResult[]> {
-    return runBatch(this, requests, this.policy, this.sleep, this.batchLogger, this.limits);
+  batch(requests: readonly BatchRequest[], options: BatchOptions = {}): Promise<BatchResult[]> {
+    const policy = options.retryItems === false ? { ...this.policy, maxRetries: 0 } : this.policy;
+    return runBatch(this, requests, policy, this.sleep, this.batchLogger, this.limits);
   }
 }
 

@@ -88,6 +88,30 @@ describe('$batch', () => {
     ]);
   });
 
+  it('with retryItems: false returns a throttled item as it came, once', async () => {
+    await emu.control.addFault({
+      match: `GET /v1.0/users/${memberId}/mailFolders/inbox`,
+      status: 429,
+      retryAfterSeconds: 0.3,
+      count: 1,
+    });
+
+    const results = await client.batch(
+      [
+        getUserRequest(userIds[1] ?? '', 'directory'),
+        { id: 'inbox', method: 'GET', url: `/users/${memberId}/mailFolders/inbox?$select=id` },
+      ],
+      { retryItems: false },
+    );
+
+    expect(results.map((r) => [r.id, r.status, r.attempts])).toEqual([
+      ['directory', 200, 1],
+      ['inbox', 429, 1],
+    ]);
+    expect(results[1]?.error).toMatchObject({ isThrottled: true, retryAfterMs: 300 });
+    expect((await emu.control.requests({ pathContains: '$batch' })).length).toBe(1);
+  });
+
   it('refuses a dependsOn chain longer than one batch before sending anything', async () => {
     const chain = Array.from({ length: 21 }, (_, i) => ({
       ...getUserRequest(userIds[0] ?? '', `step${i}`),

@@ -1,5 +1,5 @@
 import type { ControlApi } from './control/control-api';
-import { graphError } from './graph/errors';
+import { defaultFaultCode, graphError } from './graph/errors';
 import type { GraphService } from './graph/router';
 import type { EmuReply, EmuRequest } from './http/types';
 import { routeIdentity } from './identity/router';
@@ -36,7 +36,7 @@ export function createAppHandler(
           : graphError(
               req,
               fault.status,
-              fault.errorCode ?? defaultCode(fault.status),
+              fault.errorCode ?? defaultFaultCode(fault.status),
               `Injected fault after execution (the request ran with ${executed?.status ?? 404}).`,
               {},
               state.now(),
@@ -52,7 +52,7 @@ export function createAppHandler(
         if (key)
           graph.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds);
       }
-      const code = fault.errorCode ?? defaultCode(fault.status);
+      const code = fault.errorCode ?? defaultFaultCode(fault.status);
       const message = fault.status === 429 ? 'Please retry again later.' : 'Injected fault.';
       reply = graphError(req, fault.status, code, message, headers, state.now());
     } else if (isGraph) {
@@ -87,19 +87,4 @@ export function createAppHandler(
     });
     return reply;
   };
-}
-
-function defaultCode(status: number): string {
-  switch (status) {
-    case 429:
-      return 'TooManyRequests';
-    case 503:
-      return 'serviceNotAvailable';
-    case 504:
-      return 'UnknownError';
-    case 500:
-      return 'ErrorInternalServerError';
-    default:
-      return 'UnknownError';
-  }
 }

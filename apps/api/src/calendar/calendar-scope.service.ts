@@ -6,6 +6,7 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
+import { CalendarIdleRounds } from './calendar-idle-rounds.service';
 import { CalendarJobs } from './calendar-jobs.service';
 import { CalendarRepository } from './calendar.repository';
 
@@ -27,8 +28,9 @@ export function isCalendarTarget(
 
 /**
  * One cycle of an org's calendar channels: mailboxes that left scope lose what they brought
- * (with an audit receipt), the others get a sync queued. Runs as the keyed `calendar.refresh-org`
- * job, from the cron and after scope changes.
+ * (with an audit receipt); the others' idle rounds are read in `$batch`es, and whatever those
+ * cannot settle gets a sync queued. Runs as the keyed `calendar.refresh-org` job, from the cron
+ * and after scope changes.
  */
 @Injectable()
 export class CalendarScopeService {
@@ -40,31 +42,36 @@ export class CalendarScopeService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly connections: ConnectionReader,
+    private readonly idleRounds: CalendarIdleRounds,
   ) {}
 
-  async refreshOrg(orgId: string): Promise<{ purged: string[]; queued: number }> {
+  async refreshOrg(orgId: string): Promise<{ purged: string[]; queued: number; idle: number }> {
     const rows = await this.mailboxes.listAll(orgId);
     const restricted = await this.restrictedUsers(orgId);
-    const targets = new Set(
-      rows.filter((m) => isCalendarTarget(m, restricted)).map((m) => m.roxUserId),
-    );
+    const targets = rows.filter((m) => isCalendarTarget(m, restricted));
+    const inScope = new Set(targets.map((m) => m.roxUserId));
     const purged: string[] = [];
     for (const roxUserId of await this.repo.syncedMembers(orgId)) {
-      if (targets.has(roxUserId)) continue;
+      if (inScope.has(roxUserId)) continue;
       await this.purgeMailbox(orgId, roxUserId, 'left_scope');
       purged.push(roxUserId);
     }
     const now = this.clock.now();
     const channels = new Map((await this.repo.listChannels(orgId)).map((c) => [c.roxUserId, c]));
+    // Throttled mailboxes wait for the time Graph asked for; the others are not held up.
+    const due = targets.filter((m) => {
+      const retryAt = channels.get(m.roxUserId)?.retryAt;
+      return !retryAt || retryAt <= now;
+    });
+    // Idle rounds go in $batch of 20; only what they cannot settle gets a job of its own.
+    const idle = await this.idleRounds.run(orgId, due);
     let queued = 0;
-    for (const roxUserId of targets) {
-      const channel = channels.get(roxUserId);
-      // Throttled mailboxes wait for the time Graph asked for; the others are not held up.
-      if (channel?.retryAt && channel.retryAt > now) continue;
-      await this.jobs.enqueueSync(orgId, roxUserId);
+    for (const m of due) {
+      if (idle.has(m.roxUserId)) continue;
+      await this.jobs.enqueueSync(orgId, m.roxUserId);
       queued += 1;
     }
-    return { purged, queued };
+    return { purged, queued, idle: idle.size };
   }
 
   /** The org's restricted users, lower-cased. */

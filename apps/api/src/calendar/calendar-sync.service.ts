@@ -17,17 +17,11 @@ import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
 import { fail, forgetCursor, type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
+import { CALENDAR_DELTA_OPTIONS, isCalendarCursorUsable } from './calendar-delta';
 import { classifyCalendarFailure } from './calendar-failure';
 import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service';
 import { windowAround } from './calendar-time';
-import {
-  CALENDAR_CHANNEL_KIND,
-  DELTA_LINK_MAX_AGE_MS,
-  DELTA_PAGE_SIZE,
-  WINDOW_FUTURE_DAYS,
-  WINDOW_MIN_FUTURE_DAYS,
-  WINDOW_PAST_DAYS,
-} from './calendar.constants';
+import { CALENDAR_CHANNEL_KIND, WINDOW_FUTURE_DAYS, WINDOW_PAST_DAYS } from './calendar.constants';
 import { CalendarError } from './calendar.errors';
 import { seriesFieldsOf, toEventCopy, type EventCopy } from './calendar.mapper';
 import { CalendarRepository, type SyncWindow } from './calendar.repository';
@@ -35,7 +29,6 @@ import { type SeriesFields } from './entities/calendar-series.entity';
 
 /** The column event bodies are sealed under (registered for re-encryption). */
 export const EVENT_BODY_CONTEXT = 'calendar_event.body_sealed';
-const DAY_MS = 86_400_000;
 
 /**
  * One mailbox's calendar pull (Outlook → Rox) on platform/sync's delta-round engine:
@@ -93,7 +86,7 @@ export class CalendarSyncService {
     const { client, ownerPath } = grant;
     const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
     const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT);
-    const prefer = { maxPageSize: DELTA_PAGE_SIZE, timeZone: 'UTC' };
+    const prefer = CALENDAR_DELTA_OPTIONS;
 
     // A full round opens a new window; an incremental one keeps the token's.
     let roundWindow: SyncWindow = storedWindow(channel) ?? this.newWindow();
@@ -206,10 +199,12 @@ export class CalendarSyncService {
         },
         count: () => this.repo.countLinks(orgId, roxUserId),
         isCursorUsable: (cursor, cursorAt, now) =>
-          cursor.startsWith(graphOrigin) &&
-          channel.windowEnd !== null &&
-          channel.windowEnd.getTime() - now.getTime() >= WINDOW_MIN_FUTURE_DAYS * DAY_MS &&
-          now.getTime() - (cursorAt ?? now).getTime() < DELTA_LINK_MAX_AGE_MS,
+          isCalendarCursorUsable(
+            { windowEnd: channel.windowEnd, cursorAt },
+            cursor,
+            now,
+            graphOrigin,
+          ),
         classifyFailure: (error) => classifyCalendarFailure(error),
         onCommitted: () => {
           // Saved with the state right after (the engine's success save).

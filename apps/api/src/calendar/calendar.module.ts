@@ -5,6 +5,7 @@ import { ConsentModule } from '../consent/consent.module';
 import { MailboxesModule } from '../mailboxes/mailboxes.module';
 import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
 import { QUEUE } from '../platform/queue/queue-names';
+import { CalendarIdleRounds } from './calendar-idle-rounds.service';
 import { CALENDAR_QUEUE_SETTINGS, CalendarJobs } from './calendar-jobs.service';
 import { CalendarLifecycle } from './calendar-lifecycle';
 import { CalendarReader } from './calendar-reader.service';
@@ -31,6 +32,7 @@ ENCRYPTED_COLUMNS.push(columnOf(EVENT_BODY_CONTEXT), columnOf(WRITE_BODY_CONTEXT
     CalendarJobs,
     CalendarReader,
     CalendarScopeService,
+    CalendarIdleRounds,
     CalendarLifecycle,
     CalendarWriteRepository,
     CalendarWriteService,

@@ -449,6 +449,28 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().linkCounts(orgId, [])).toEqual(new Map());
   });
 
+  it('locks a channel row for an idle commit: stage and cursor, and a second locker waits', async () => {
+    const orgId = newOrgId();
+    expect(await repo().lockChannelProgress(orgId, 'pat')).toBeNull();
+    const channel = await repo().channel(orgId, 'pat');
+    channel.stage = 'ok';
+    channel.cursor = 'https://graph.example/v1.0/users/u1/calendarView/delta?$deltatoken=t1';
+    await repo().saveChannel(channel);
+    const holder = orm.em.fork();
+    await holder.transactional(async (em) => {
+      expect(await new CalendarRepository(em).lockChannelProgress(orgId, 'pat')).toEqual({
+        stage: 'ok',
+        cursor: 'https://graph.example/v1.0/users/u1/calendarView/delta?$deltatoken=t1',
+      });
+      await expect(
+        orm.em.fork().transactional(async (other) => {
+          await other.execute(`set local lock_timeout = '100ms'`);
+          return new CalendarRepository(other).lockChannelProgress(orgId, 'pat');
+        }),
+      ).rejects.toThrow(/lock timeout/);
+    });
+  });
+
   it('purges one mailbox (counts, orphaned events only) and an org table by table', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

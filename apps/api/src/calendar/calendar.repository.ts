@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { type PageCounts } from '../platform/sync/sync-channel';
+import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { fieldsDiffer, type EventCopy } from './calendar.mapper';
 import { CalendarChangeEntry } from './entities/calendar-change.entity';
 import { CalendarChannel } from './entities/calendar-channel.entity';
@@ -70,6 +70,22 @@ export class CalendarRepository {
       roxUserIds ? { orgId, roxUserId: { $in: [...roxUserIds] } } : { orgId },
       { orderBy: { roxUserId: 'asc' } },
     );
+  }
+
+  /**
+   * Inside a transaction: the channel's stored stage and cursor, its row locked until commit (an
+   * idle round from a `$batch` commits only if nobody moved the channel meanwhile).
+   */
+  async lockChannelProgress(
+    orgId: string,
+    roxUserId: string,
+  ): Promise<{ stage: SyncStage; cursor: string | null } | null> {
+    const [row] = await this.em.execute<{ stage: SyncStage; cursor: string | null }[]>(
+      `select stage, delta_link as cursor from calendar_channel
+       where org_id = ? and rox_user_id = ? for update`,
+      [orgId, roxUserId],
+    );
+    return row ?? null;
   }
 
   /** Channels running, or queued and not started, since before `before` (stale candidates). */

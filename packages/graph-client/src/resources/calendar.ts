@@ -29,7 +29,11 @@ export interface CalendarDeltaOptions {
 export type CalendarDeltaStart =
   { readonly window: CalendarWindow } | { readonly deltaLink: string };
 
-function deltaHeaders(options: CalendarDeltaOptions): Record<string, string> {
+/**
+ * The headers every page of a calendar delta round carries (Prefer is not encoded in the links),
+ * e.g. for a stored deltaLink read inside a `$batch`; the client adds `IdType="ImmutableId"`.
+ */
+export function calendarDeltaHeaders(options: CalendarDeltaOptions): Record<string, string> {
   const prefer = [`odata.maxpagesize=${options.maxPageSize ?? 100}`];
   if (options.timeZone) prefer.push(`outlook.timezone="${options.timeZone}"`);
   return { Prefer: prefer.join(', ') };
@@ -70,7 +74,7 @@ export function calendarViewDeltaPages(
     'deltaLink' in start
       ? start.deltaLink
       : calendarViewDeltaStartUrl(client, userId, start.window);
-  return client.deltaPages<CalendarGraphEvent>(url, { headers: deltaHeaders(options) });
+  return client.deltaPages<CalendarGraphEvent>(url, { headers: calendarDeltaHeaders(options) });
 }
 
 /** A whole calendarView delta round. A dead token throws DeltaExpiredError. */
@@ -84,7 +88,7 @@ export function calendarViewDeltaRound(
     'deltaLink' in start
       ? start.deltaLink
       : calendarViewDeltaStartUrl(client, userId, start.window);
-  return client.deltaRound<CalendarGraphEvent>(url, { headers: deltaHeaders(options) });
+  return client.deltaRound<CalendarGraphEvent>(url, { headers: calendarDeltaHeaders(options) });
 }
 
 /** One event (e.g. a series master to hydrate occurrences). */
@@ -199,7 +203,7 @@ export function listEventInstances(
       endDateTime: window.end.toISOString(),
       $top: options.maxPageSize ?? 100,
     }),
-    { headers: deltaHeaders(options) },
+    { headers: calendarDeltaHeaders(options) },
   );
 }
 

@@ -103,8 +103,13 @@ function startUrl(
     : messagesDeltaStartUrl(client, owner, start.folder, options);
 }
 
-// Prefer is not part of the tokens: it goes on every page (the client adds IdType="ImmutableId").
-function headers(options: MessagesDeltaOptions): Record<string, string> {
+/**
+ * The headers every page of a messages delta round carries: Prefer is not part of the tokens
+ * (the client adds `IdType="ImmutableId"`). Also for a stored deltaLink read inside a `$batch`.
+ */
+export function messagesDeltaHeaders(
+  options: Pick<MessagesDeltaOptions, 'maxPageSize'>,
+): Record<string, string> {
   return { Prefer: `odata.maxpagesize=${options.maxPageSize ?? 100}` };
 }
 
@@ -116,7 +121,7 @@ export function messagesDeltaPages(
   options: MessagesDeltaOptions = {},
 ): AsyncGenerator<DeltaPage<GraphMessage>, void, undefined> {
   return client.deltaPages<GraphMessage>(startUrl(client, owner, start, options), {
-    headers: headers(options),
+    headers: messagesDeltaHeaders(options),
   });
 }
 
@@ -128,7 +133,7 @@ export function messagesDeltaRound(
   options: MessagesDeltaOptions = {},
 ): Promise<DeltaRound<GraphMessage>> {
   return client.deltaRound<GraphMessage>(startUrl(client, owner, start, options), {
-    headers: headers(options),
+    headers: messagesDeltaHeaders(options),
   });
 }
 

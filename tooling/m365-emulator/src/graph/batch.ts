@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import { isRecord, jsonBody, type EmuReply, type EmuRequest } from '../http/types';
 import { ok, type GraphCtx, type GraphRoute } from './context';
-import { badRequest } from './errors';
+import { badRequest, defaultFaultCode, graphError } from './errors';
+import type { MailboxKey } from './router';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const MAX_REQUESTS = 20;
 
@@ -51,9 +54,19 @@ function parseItems(body: unknown): BatchItem[] {
   });
 }
 
+// Graph resolves an item's url against the version root: `/users/…` or `users/…`. A version
+// prefix is read as a path segment (400 "Resource not found for the segment 'v1.0'"), and an
+// absolute URL is not a relative resource URL at all.
+function itemUrlProblem(url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url))
+    return 'Invalid request URL: it must be relative to the version root.';
+  const head = /^\/?(v1\.0|beta)(?=[/?]|$)/i.exec(url)?.[1];
+  return head ? `Resource not found for the segment '${head}'.` : undefined;
+}
+
 function subRequest(outer: EmuRequest, item: BatchItem): EmuRequest {
   const rel = item.url.startsWith('/') ? item.url : `/${item.url}`;
-  const url = new URL(`${outer.origin}/v1.0${rel.replace(/^\/v1\.0/i, '')}`);
+  const url = new URL(`${outer.origin}/v1.0${rel}`);
   let body = Buffer.alloc(0);
   if (item.body !== undefined) {
     const type = item.headers['content-type'] ?? '';
@@ -78,6 +91,68 @@ function replyBody(body: unknown): unknown {
   if (body === undefined || body === '' || body === null) return undefined;
   if (Buffer.isBuffer(body)) return body.toString('base64');
   return body;
+}
+
+/**
+ * One item, as Outlook would answer it on its own: injected faults match items like requests
+ * ("GET /v1.0/users/…?…"), so a throttled or refused mailbox answers inside a batch too. A 429 or
+ * 503 fault with `retryAfterSeconds` blocks the mailbox as it does for a request; a dropped
+ * connection has no meaning inside a batch and becomes a 504 item.
+ */
+async function runItem(
+  ctx: GraphCtx,
+  sub: EmuRequest,
+  versionless: string,
+  key: MailboxKey | undefined,
+): Promise<EmuReply & { fault?: string }> {
+  const fault = ctx.state.faults.take(
+    sub.method,
+    `${sub.path}${sub.rawQuery ? `?${sub.rawQuery}` : ''}`,
+  );
+  if (!fault) return ctx.graph.handle(sub, versionless);
+  const now = ctx.state.now();
+  if (fault.afterExecute) {
+    const executed = await ctx.graph.handle(sub, versionless);
+    if (fault.latencyMs) await sleep(fault.latencyMs);
+    return {
+      ...graphError(
+        sub,
+        fault.status ?? 504,
+        fault.errorCode ?? defaultFaultCode(fault.status ?? 504),
+        `Injected fault after execution (the request ran with ${executed.status}).`,
+        {},
+        now,
+      ),
+      fault: fault.id,
+    };
+  }
+  if (fault.status || fault.resetConnection) {
+    if (fault.latencyMs) await sleep(fault.latencyMs);
+    const status = fault.status ?? 504;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (fault.retryAfterSeconds !== undefined) {
+      headers['retry-after'] = String(fault.retryAfterSeconds);
+      if (key) ctx.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds);
+    }
+    const message = status === 429 ? 'Please retry again later.' : 'Injected fault.';
+    return {
+      ...graphError(
+        sub,
+        status,
+        fault.errorCode ?? defaultFaultCode(status),
+        message,
+        headers,
+        now,
+      ),
+      fault: fault.id,
+    };
+  }
+  const reply = await ctx.graph.handle(
+    sub,
+    versionless,
+    fault.latencyMs ? { latencyMs: fault.latencyMs } : {},
+  );
+  return { ...reply, fault: fault.id };
 }
 
 /** POST /$batch: up to 20 requests, dependsOn ordering, 424 for dependents of failures. */
@@ -114,14 +189,23 @@ async function batch(ctx: GraphCtx): Promise<EmuReply> {
       );
       continue;
     }
+    const urlProblem = itemUrlProblem(item.url);
+    if (urlProblem !== undefined) {
+      fail(item.id, 400, 'BadRequest', urlProblem);
+      continue;
+    }
     const sub = subRequest(ctx.req, item);
-    const reply = await ctx.graph.handle(sub, sub.path.slice('/v1.0'.length));
+    const versionless = sub.path.slice('/v1.0'.length);
+    const key = ctx.graph.mailboxKeyOf(sub, versionless);
+    const reply = await runItem(ctx, sub, versionless, key);
     ctx.state.log.recordBatchItem({
       at: ctx.state.now().toISOString(),
       method: sub.method,
       path: sub.path,
       query: sub.rawQuery,
       status: reply.status,
+      ...(key ? { appId: key.appId, tenantId: key.tenantId, mailbox: key.mailbox } : {}),
+      ...(reply.fault ? { fault: reply.fault } : {}),
       ...(sub.headers.prefer ? { prefer: sub.headers.prefer } : {}),
     });
     status.set(item.id.toLowerCase(), reply.status);

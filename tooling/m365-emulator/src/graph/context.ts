@@ -16,7 +16,14 @@ export interface GraphCtx {
   /** Reports Outlook changes so subscriptions can notify. */
   notify: ChangeEmitter;
   /** The Graph service, for requests that run other requests ($batch). */
-  graph: { handle(req: EmuRequest, versionless: string): Promise<EmuReply> };
+  graph: {
+    handle(req: EmuRequest, versionless: string, opts?: { latencyMs?: number }): Promise<EmuReply>;
+    /** The app + tenant + mailbox a request targets, for throttling and the request log. */
+    mailboxKeyOf(
+      req: EmuRequest,
+      versionless: string,
+    ): { appId: string; tenantId: string; mailbox: string } | undefined;
+  };
 }
 
 export type GraphHandler = (ctx: GraphCtx, params: string[]) => EmuReply | Promise<EmuReply>;

@@ -56,3 +56,19 @@ export const outlookAccessDenied = (): GraphHttpError =>
     'ErrorAccessDenied',
     'Access is denied. Check credentials and try again.',
   );
+
+/** The Graph error code an injected fault answers with when it names none. */
+export function defaultFaultCode(status: number): string {
+  switch (status) {
+    case 429:
+      return 'TooManyRequests';
+    case 503:
+      return 'serviceNotAvailable';
+    case 504:
+      return 'UnknownError';
+    case 500:
+      return 'ErrorInternalServerError';
+    default:
+      return 'UnknownError';
+  }
+}

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import {
   GraphRequestError,
+  messagesDeltaHeaders,
+  messagesDeltaPages,
   MicrosoftGraph,
   type BoundGraphClient,
   type DeltaPage,
@@ -15,7 +17,13 @@ import { newOrgId } from '../../../test/support/test-env';
 import { buildOrmOptions } from '../database/mikro-orm.config';
 import { Transactions } from '../database/transactions.service';
 import { type Clock } from '../time/clock';
-import { DeltaSyncEngine, type DeltaChannel, type SyncFailure } from './delta-sync-engine.service';
+import {
+  batchItemUrl,
+  DeltaSyncEngine,
+  type DeltaChannel,
+  type IdleDeltaChannel,
+  type SyncFailure,
+} from './delta-sync-engine.service';
 import { NO_COUNTS, type PageCounts, type SyncChannelState } from './sync-channel';
 
 const TENANT_USERS = 25;
@@ -166,7 +174,7 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
   // One transaction per page: upsert what Graph sent (marking it seen in `round`), delete removals.
   function applyPage(
     orgId: string,
-    page: DeltaPage<GraphUser>,
+    page: DeltaPage<Pick<GraphUser, 'id' | 'displayName'>>,
     round: number,
   ): Promise<PageCounts> {
     return orm.em.transactional(async (em) => {
@@ -384,5 +392,271 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     // The page was committed: the next run sees the user again and counts no new row.
     const outcome = await run(orgId);
     expect(outcome).toMatchObject({ added: 0, full: false });
+  });
+  // ---- idle rounds in $batch -------------------------------------------------------------------
+
+  // One channel per mailbox (its Inbox): the state row and the items are keyed by org + mailbox.
+  const MAIL_PAGE = 10;
+  // Mailboxes of their own, added after the directory tests above (which delete users).
+  const mailboxUsers: string[] = [];
+  async function ensureMailboxes(): Promise<void> {
+    for (let i = mailboxUsers.length; i < 5; i += 1) {
+      const upn = `inbox${i}.engine@contoso.com`;
+      await emu.control.addUser(tenantId, { userPrincipalName: upn, displayName: `Inbox ${i}` });
+      await emu.control.deliverMail(tenantId, upn, { subject: `Seeded ${i}` });
+      mailboxUsers.push(upn);
+    }
+  }
+  const userIdOf = (upn: string) => emu.state.findTenant(tenantId)?.findUser(upn)?.id ?? '';
+  const rowKey = (orgId: string, upn: string) => `${orgId}|${userIdOf(upn)}`;
+
+  function inboxChannel(orgId: string, upn: string, state: SyncChannelState) {
+    const key = rowKey(orgId, upn);
+    const base = channel(key, state);
+    const owner = `/users/${userIdOf(upn)}`;
+    return {
+      ...base,
+      key: { orgId, kind: 'spec-inbox', mailboxKey: userIdOf(upn) },
+      pages: async function* (cursor: string | null) {
+        for await (const page of messagesDeltaPages(
+          client,
+          owner,
+          cursor ? { deltaLink: cursor } : { folder: 'inbox' },
+          { maxPageSize: MAIL_PAGE, select: ['subject'] },
+        )) {
+          yield { ...page, items: page.items.map((m) => ({ id: m.id, displayName: m.subject })) };
+        }
+      },
+      applyPage: (page: DeltaPage<Pick<GraphUser, 'id' | 'displayName'>>, round: number) =>
+        applyPage(key, page, round),
+    } as unknown as DeltaChannel<GraphUser, SyncChannelState, SyncFailure>;
+  }
+
+  function idleChannel(orgId: string, upn: string, state: SyncChannelState): IdleDeltaChannel {
+    const full = inboxChannel(orgId, upn, state);
+    const key = rowKey(orgId, upn);
+    return {
+      key: full.key,
+      state,
+      headers: messagesDeltaHeaders({ maxPageSize: MAIL_PAGE }),
+      lockStored: async () => {
+        const [row] = await orm.em.execute<{ state: SyncChannelState }[]>(
+          'select state from sync_spec_state where org_id = ? for update',
+          [key],
+        );
+        return row ? { stage: row.state.stage, cursor: row.state.cursor } : null;
+      },
+      saveState: full.saveState,
+      count: full.count,
+    };
+  }
+
+  const runInbox = (orgId: string, upn: string) =>
+    inContext(async () => {
+      const stored = await loadState(rowKey(orgId, upn));
+      try {
+        return await engine.run(inboxChannel(orgId, upn, stored));
+      } finally {
+        now = new Date(now.getTime() + 60_000);
+      }
+    });
+
+  async function idleRounds(orgId: string, upns: readonly string[], batch = client) {
+    return inContext(async () => {
+      const channels = [];
+      for (const upn of upns)
+        channels.push(idleChannel(orgId, upn, await loadState(rowKey(orgId, upn))));
+      try {
+        return await engine.idleRounds(batch, channels);
+      } finally {
+        now = new Date(now.getTime() + 60_000);
+      }
+    });
+  }
+
+  const inboxState = (orgId: string, upn: string) => state(rowKey(orgId, upn));
+  const inboxItems = (orgId: string, upn: string) => inContext(() => items(rowKey(orgId, upn)));
+
+  it('idle rounds of many channels go in one $batch and are committed like a round that found nothing', async () => {
+    await ensureMailboxes();
+    const orgId = newOrgId();
+    for (const upn of mailboxUsers) await runInbox(orgId, upn);
+    const before = new Map<string, SyncChannelState>();
+    for (const upn of mailboxUsers) before.set(upn, await inboxState(orgId, upn));
+    await emu.control.clearRequests();
+
+    const results = await idleRounds(orgId, mailboxUsers);
+
+    expect(results).toEqual(mailboxUsers.map(() => ({ kind: 'committed' })));
+    const log = await emu.control.requests();
+    expect(log.filter((r) => !r.batchItem && r.path.endsWith('/$batch'))).toHaveLength(1);
+    expect(log.filter((r) => !r.batchItem && r.path.includes('/messages/delta'))).toEqual([]);
+    const items = log.filter((r) => r.batchItem);
+    expect(items).toHaveLength(mailboxUsers.length);
+    for (const item of items) {
+      expect(item.path).toMatch(/\/messages\/delta$/);
+      expect(item.query).toMatch(/^\$deltatoken=/);
+      expect(item.prefer).toMatch(/IdType="ImmutableId"/);
+      expect(item.prefer).toMatch(new RegExp(`odata\\.maxpagesize=${MAIL_PAGE}`));
+    }
+    for (const upn of mailboxUsers) {
+      const was = before.get(upn) as SyncChannelState;
+      const after = await inboxState(orgId, upn);
+      // The link the batch item returned (Outlook hands out a new one per read; the emulator
+      // may hand back the same one when nothing changed).
+      expect(after.cursor).toMatch(/deltatoken=/);
+      expect(after.cursorAt!.getTime()).toBeGreaterThan(was.cursorAt!.getTime());
+      expect(after.lastSyncAt!.getTime()).toBeGreaterThan(was.lastSyncAt!.getTime());
+      expect(after).toMatchObject({
+        stage: 'ok',
+        fullRound: was.fullRound,
+        lastErrorCode: null,
+        lastCounts: { added: 0, updated: 0, removed: 0, total: was.lastCounts.total },
+      });
+      expect(after.lastFullSyncAt).toEqual(was.lastFullSyncAt);
+    }
+    // The committed link is a good cursor: the job resumes from it and finds nothing.
+    await emu.control.clearRequests();
+    expect(await runInbox(orgId, mailboxUsers[0]!)).toMatchObject({ added: 0, full: false });
+    const resumed = await emu.control.requests({ pathContains: '/messages/delta' });
+    expect(resumed[0]?.query).toBe(
+      new URL((await inboxState(orgId, mailboxUsers[0]!)).cursor!).search.slice(1),
+    );
+  });
+
+  it('a mixed batch commits only the idle channel; changes, 410 and 429 are left to their jobs, which lose nothing and apply nothing twice', async () => {
+    await ensureMailboxes();
+    const orgId = newOrgId();
+    const [idle, changed, expired, throttled] = mailboxUsers as [string, string, string, string];
+    for (const upn of [idle, changed, expired, throttled]) await runInbox(orgId, upn);
+    const before = new Map<string, SyncChannelState>();
+    for (const upn of [idle, changed, expired, throttled])
+      before.set(upn, await inboxState(orgId, upn));
+    const heldBefore = (await inboxItems(orgId, changed)).length;
+    const fresh = await emu.control.deliverMail(tenantId, changed, { subject: 'Arrives once' });
+    const doomed = (await inboxItems(orgId, expired))[0]!.id;
+    // Deleted while the token is dead: no @removed will ever say so.
+    await emu.control.deleteMail(tenantId, expired, doomed);
+    await emu.control.deleteMail(tenantId, expired, doomed);
+    await emu.control.expireDeltaTokens(tenantId, { resource: 'messages', user: expired });
+    await emu.control.addFault({
+      match: `GET /v1\\.0/users/${userIdOf(throttled)}/mailFolders`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 0.2,
+      count: 1,
+    });
+    await emu.control.clearRequests();
+    let results;
+    try {
+      results = await idleRounds(orgId, [idle, changed, expired, throttled]);
+    } finally {
+      await emu.control.clearFaults();
+    }
+
+    expect(results).toEqual([
+      { kind: 'committed' },
+      { kind: 'fallback', reason: 'changes', status: 200 },
+      { kind: 'fallback', reason: 'expired', status: 410 },
+      { kind: 'fallback', reason: 'throttled', status: 429 },
+    ]);
+    // One envelope: the throttled item was not retried inside the batch.
+    expect(
+      (await emu.control.requests({ pathContains: '$batch' })).filter((r) => !r.batchItem),
+    ).toHaveLength(1);
+    // Nothing the batch read was applied, and the fallbacks keep the link their job will read.
+    expect(await inboxItems(orgId, changed)).toHaveLength(heldBefore);
+    for (const upn of [changed, expired, throttled]) {
+      const was = before.get(upn) as SyncChannelState;
+      expect(await inboxState(orgId, upn)).toMatchObject({
+        stage: 'ok',
+        cursor: was.cursor,
+        lastSyncAt: was.lastSyncAt,
+      });
+    }
+    expect((await inboxState(orgId, idle)).cursor).not.toBe(before.get(idle)?.cursor);
+
+    // The jobs replay the stored links: the new mail arrives exactly once, the dead cursor
+    // runs a full round that drops what was deleted meanwhile, the throttled one catches up.
+    expect(await runInbox(orgId, changed)).toMatchObject({ added: 1, updated: 0, full: false });
+    const held = await inboxItems(orgId, changed);
+    expect(held).toHaveLength(heldBefore + 1);
+    expect(held.filter((i) => i.id === fresh.id)).toHaveLength(1);
+    expect(await runInbox(orgId, changed)).toMatchObject({ added: 0, updated: 0 });
+    expect(await runInbox(orgId, expired)).toMatchObject({ full: true, removed: 1 });
+    expect((await inboxItems(orgId, expired)).map((i) => i.id)).not.toContain(doomed);
+    expect(await runInbox(orgId, throttled)).toMatchObject({ added: 0, full: false });
+  });
+
+  it('a channel whose job started meanwhile is left alone, and one with no usable link is not sent', async () => {
+    await ensureMailboxes();
+    const orgId = newOrgId();
+    const [busy, never] = mailboxUsers as [string, string];
+    await runInbox(orgId, busy);
+    // The pre-pass loaded the channel, then its job started (stage running, same cursor).
+    const loaded = await inboxState(orgId, busy);
+    await orm.em
+      .fork()
+      .execute(
+        `update sync_spec_state set state = jsonb_set(state, '{stage}', '"running"') where org_id = ?`,
+        [rowKey(orgId, busy)],
+      );
+    await emu.control.clearRequests();
+
+    const results = await inContext(() =>
+      engine.idleRounds(client, [
+        idleChannel(orgId, busy, loaded),
+        idleChannel(orgId, never, { ...loaded, stage: 'never', cursor: null, cursorAt: null }),
+      ]),
+    );
+
+    expect(results).toEqual([
+      { kind: 'superseded' },
+      { kind: 'fallback', reason: 'not_batchable', status: null },
+    ]);
+    // Only the busy channel's link was sent; its row is the job's, untouched.
+    expect((await emu.control.requests()).filter((r) => r.batchItem)).toHaveLength(1);
+    expect(await inboxState(orgId, busy)).toMatchObject({
+      stage: 'running',
+      cursor: loaded.cursor,
+      lastSyncAt: loaded.lastSyncAt,
+    });
+  });
+
+  it('a $batch refused as a whole leaves every channel to its job', async () => {
+    await ensureMailboxes();
+    const orgId = newOrgId();
+    const upns = mailboxUsers.slice(0, 2);
+    for (const upn of upns) await runInbox(orgId, upn);
+    const cursors = await Promise.all(upns.map(async (u) => (await inboxState(orgId, u)).cursor));
+    await emu.control.addFault({ match: 'POST /v1\\.0/\\$batch', status: 400, count: 1 });
+    try {
+      expect(await idleRounds(orgId, upns)).toEqual(
+        upns.map(() => ({ kind: 'fallback', reason: 'batch_failed', status: null })),
+      );
+    } finally {
+      await emu.control.clearFaults();
+    }
+    for (const [i, upn] of upns.entries())
+      expect((await inboxState(orgId, upn)).cursor).toBe(cursors[i]);
+  });
+
+  it.each<[string, string | null]>([
+    [
+      'https://graph.microsoft.com/v1.0/users/u1/calendarView/delta?$deltatoken=a%2Bb',
+      '/users/u1/calendarView/delta?$deltatoken=a%2Bb',
+    ],
+    [
+      "https://graph.microsoft.com/v1.0/users/u1/mailFolders('inbox')/messages/delta?$deltatoken=x",
+      "/users/u1/mailFolders('inbox')/messages/delta?$deltatoken=x",
+    ],
+    // A nextLink is not a cursor; the directory and /me are not one app-token mailbox item.
+    ['https://graph.microsoft.com/v1.0/users/u1/calendarView/delta?$skiptoken=x', null],
+    ['https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x', null],
+    ['https://graph.microsoft.com/beta/users/u1/events/delta?$deltatoken=x', null],
+    ['https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=x', null],
+    ['not a url', null],
+  ])('batchItemUrl(%s) → %j', (cursor, expected) => {
+    expect(batchItemUrl(cursor)).toBe(expected);
   });
 });

@@ -1,6 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { DeltaExpiredError, type DeltaPage } from '@rox365/graph-client';
+import {
+  DeltaExpiredError,
+  mailboxKeyOf,
+  MAX_BATCH_SIZE,
+  type BatchOptions,
+  type BatchRequest,
+  type BatchResult,
+  type DeltaPage,
+} from '@rox365/graph-client';
 
 import { Transactions } from '../database/transactions.service';
 import { Clock } from '../time/clock';
@@ -10,10 +18,12 @@ import {
   forgetCursor,
   markRunning,
   succeed,
+  succeedIdle,
   type PageCounts,
   type SyncChannelKey,
   type SyncChannelState,
   type SyncCounts,
+  type SyncStage,
 } from './sync-channel';
 import { SyncError, SyncErrorCode } from './sync.errors';
 
@@ -59,6 +69,58 @@ export interface DeltaChannel<
   onFailed?(failure: F): Promise<void>;
   /** Inside the transaction that stores the new cursor (e.g. the audit entry). */
   onCommitted?(outcome: SyncOutcome): Promise<void>;
+}
+
+/**
+ * A channel offered to an idle batch: its stored deltaLink is read as one item of a `$batch`.
+ * The caller offers only channels whose last round succeeded (stage ok) and whose cursor it
+ * would resume (the feature's `isCursorUsable`), over the org-wide app's client.
+ */
+export interface IdleDeltaChannel<S extends SyncChannelState = SyncChannelState> {
+  key: SyncChannelKey;
+  state: S;
+  /** The headers every page of this channel's rounds carries (Prefer: maxpagesize, time zone). */
+  headers: Readonly<Record<string, string>>;
+  /** Inside the commit's transaction: the stored stage and cursor, the row locked; null if gone. */
+  lockStored(): Promise<{ stage: SyncStage; cursor: string | null } | null>;
+  saveState(state: S): Promise<void>;
+  /** Rows the channel holds now. */
+  count(): Promise<number>;
+  /** Inside the transaction that stores the new cursor. */
+  onCommitted?(outcome: SyncOutcome): Promise<void>;
+}
+
+/** Why an idle batch left a channel to its own job (which then reads the same stored link). */
+export type IdleFallbackReason =
+  /** The cursor is not a Graph deltaLink a batch item can carry for one mailbox. */
+  | 'not_batchable'
+  /** The link returned items or removals. */
+  | 'changes'
+  /** A nextLink (more pages, even an empty one). */
+  | 'more_pages'
+  /** 410 / resync required: the job runs a full round. */
+  | 'expired'
+  /** 429, or 503 with Retry-After: the mailbox is paused; the job waits for it. */
+  | 'throttled'
+  /** Any other answer (403, 404, 5xx, a malformed body): the job classifies it. */
+  | 'failed'
+  /** The `$batch` itself failed (network, token). */
+  | 'batch_failed'
+  /** The new cursor could not be stored. */
+  | 'commit_failed';
+
+/** What an idle batch did with one channel. */
+export type IdleRoundResult =
+  /** No changes: the new cursor, its time and the counts are stored (the round is done). */
+  | { kind: 'committed' }
+  /** The channel moved meanwhile (its job ran or runs): nothing to do here. */
+  | { kind: 'superseded' }
+  /** The channel's own job must run; `status` is the item's HTTP status when there was one. */
+  | { kind: 'fallback'; reason: IdleFallbackReason; status: number | null };
+
+/** The `$batch` port (graph-client's BoundGraphClient). */
+export interface DeltaBatchClient {
+  batch(requests: readonly BatchRequest[], options?: BatchOptions): Promise<BatchResult[]>;
 }
 
 /**
@@ -139,6 +201,89 @@ export class DeltaSyncEngine {
     return outcome;
   }
 
+  /**
+   * Idle incremental rounds of many channels in `$batch`es of 20 (one item per stored deltaLink,
+   * with the channel's own Prefer headers; each item holds one of its mailbox's slots). An item
+   * answering no items and a new deltaLink commits that channel's round here, under a row lock
+   * that checks nobody moved the channel meanwhile. Everything else (changes, a nextLink, 410,
+   * 429/5xx, any error) is left untouched for the channel's own job, which replays the same
+   * stored deltaLink: nothing the batch read is applied, so nothing is applied twice. Throttled
+   * items are not retried here: the mailbox is paused and the job waits for it.
+   */
+  async idleRounds<S extends SyncChannelState>(
+    client: DeltaBatchClient,
+    channels: readonly IdleDeltaChannel<S>[],
+  ): Promise<IdleRoundResult[]> {
+    const results: IdleRoundResult[] = channels.map(() => ({
+      kind: 'fallback',
+      reason: 'not_batchable',
+      status: null,
+    }));
+    const batchable: { index: number; url: string }[] = [];
+    channels.forEach((channel, index) => {
+      const url = channel.state.stage === 'ok' ? batchItemUrl(channel.state.cursor) : null;
+      if (url !== null) batchable.push({ index, url });
+    });
+    for (let start = 0; start < batchable.length; start += MAX_BATCH_SIZE) {
+      const chunk = batchable.slice(start, start + MAX_BATCH_SIZE);
+      let answers: BatchResult[];
+      try {
+        answers = await client.batch(
+          chunk.map(({ index, url }) => ({
+            id: String(index),
+            method: 'GET',
+            url,
+            headers: channels[index]?.headers ?? {},
+          })),
+          { retryItems: false },
+        );
+      } catch (error) {
+        this.logger.warn({ items: chunk.length, error: String(error) }, 'idle delta batch failed');
+        for (const { index } of chunk)
+          results[index] = { kind: 'fallback', reason: 'batch_failed', status: null };
+        continue;
+      }
+      for (const [position, { index }] of chunk.entries()) {
+        const channel = channels[index];
+        const answer = answers[position];
+        if (!channel || !answer) continue;
+        const read = idleAnswer(answer, channel.state.cursor ?? '');
+        results[index] =
+          'deltaLink' in read
+            ? await this.commitIdle(channel, channel.state.cursor ?? '', read.deltaLink)
+            : { kind: 'fallback', reason: read.reason, status: answer.status };
+      }
+    }
+    return results;
+  }
+
+  // One channel's idle round: only if the stored row still holds the link the batch read.
+  private async commitIdle<S extends SyncChannelState>(
+    channel: IdleDeltaChannel<S>,
+    read: string,
+    next: string,
+  ): Promise<IdleRoundResult> {
+    const { state } = channel;
+    const before = progressOf(state);
+    try {
+      return await this.tx.run(async (): Promise<IdleRoundResult> => {
+        const stored = await channel.lockStored();
+        if (!stored || stored.stage !== 'ok' || stored.cursor !== read)
+          return { kind: 'superseded' };
+        const total = await channel.count();
+        succeedIdle(state, { cursor: next, total }, this.clock.now());
+        await channel.saveState(state);
+        await channel.onCommitted?.({ added: 0, updated: 0, removed: 0, total, full: false });
+        return { kind: 'committed' };
+      });
+    } catch (error) {
+      // Rolled back: the stored cursor is the one the job will read.
+      Object.assign(state, before);
+      this.logger.warn({ ...channel.key, error: String(error) }, 'idle round not committed');
+      return { kind: 'fallback', reason: 'commit_failed', status: null };
+    }
+  }
+
   // Stores the failure's reason (queued when Bull retries, else failed), then throws it.
   private async failed<T, S extends SyncChannelState, F extends SyncFailure>(
     channel: DeltaChannel<T, S, F>,
@@ -181,9 +326,66 @@ export class DeltaSyncEngine {
   }
 }
 
+/**
+ * A stored deltaLink as a `$batch` item url: relative to the version root (Graph reads a
+ * `/v1.0/…` url as a segment), and addressing one mailbox under `/users/{id}`, so the item holds
+ * one of that mailbox's slots.
+ */
+export function batchItemUrl(cursor: string | null): string | null {
+  if (cursor === null) return null;
+  let link: URL;
+  try {
+    link = new URL(cursor);
+  } catch {
+    return null;
+  }
+  if (link.protocol !== 'https:' && link.protocol !== 'http:') return null;
+  const match = /^\/v1\.0(\/.+)$/.exec(link.pathname);
+  if (!match?.[1] || !/[?&]\$?deltatoken=/i.test(link.search)) return null;
+  const url = `${match[1]}${link.search}`;
+  // `/me` links belong to a delegated token: one user's, never an app-token batch's.
+  return mailboxKeyOf(url)?.startsWith('users/') ? url : null;
+}
+
+// What one batch item says about an idle round: done (a new deltaLink and nothing else), or why not.
+function idleAnswer(
+  answer: BatchResult,
+  read: string,
+): { deltaLink: string } | { reason: IdleFallbackReason } {
+  if (answer.status === 410 || answer.error?.isDeltaExpired) return { reason: 'expired' };
+  if (answer.error?.isThrottled) return { reason: 'throttled' };
+  if (answer.status !== 200) return { reason: 'failed' };
+  const body = answer.body as {
+    value?: unknown;
+    '@odata.nextLink'?: unknown;
+    '@odata.deltaLink'?: unknown;
+  } | null;
+  if (!body || !Array.isArray(body.value)) return { reason: 'failed' };
+  if (body.value.length > 0) return { reason: 'changes' };
+  if (body['@odata.nextLink'] !== undefined) return { reason: 'more_pages' };
+  const next = body['@odata.deltaLink'];
+  // The new link goes where the old one went: same Graph host, same mailbox.
+  if (
+    typeof next !== 'string' ||
+    !sameOrigin(next, read) ||
+    mailboxKeyOf(batchItemUrl(next) ?? '') !== mailboxKeyOf(batchItemUrl(read) ?? '')
+  )
+    return { reason: 'failed' };
+  return { deltaLink: next };
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
 function progressOf(state: SyncChannelState): Partial<SyncChannelState> {
   return {
     stage: state.stage,
+    startedAt: state.startedAt,
     cursor: state.cursor,
     cursorAt: state.cursorAt,
     lastSyncAt: state.lastSyncAt,

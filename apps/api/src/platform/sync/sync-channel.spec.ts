@@ -6,6 +6,7 @@ import {
   markRunning,
   NO_COUNTS,
   requeueStaleChannels,
+  succeedIdle,
   type SyncChannelState,
 } from './sync-channel';
 
@@ -30,6 +31,34 @@ function channel(over: Partial<SyncChannelState> = {}): SyncChannelState & { org
 }
 
 describe('sync channel state', () => {
+  it('an idle round moves only the cursor, its time and the last-sync time; the full round stays', () => {
+    const state = channel({
+      stage: 'ok',
+      cursor: 'https://graph/v1.0/users/u/calendarView/delta?$deltatoken=a',
+      cursorAt: at(1),
+      fullRound: 3,
+      lastSyncAt: at(1),
+      lastFullSyncAt: at(0),
+      lastCounts: { added: 2, updated: 1, removed: 0, total: 40 },
+    });
+    succeedIdle(
+      state,
+      { cursor: 'https://graph/v1.0/users/u/calendarView/delta?$deltatoken=b', total: 40 },
+      at(5),
+    );
+    expect(state).toMatchObject({
+      stage: 'ok',
+      cursor: 'https://graph/v1.0/users/u/calendarView/delta?$deltatoken=b',
+      cursorAt: at(5),
+      startedAt: at(5),
+      lastSyncAt: at(5),
+      lastFullSyncAt: at(0),
+      fullRound: 3,
+      lastErrorCode: null,
+      lastCounts: { added: 0, updated: 0, removed: 0, total: 40 },
+    });
+  });
+
   it('a running channel stays running when queued again (its keyed job re-runs after it)', () => {
     const state = channel();
     markRunning(state, at(1));

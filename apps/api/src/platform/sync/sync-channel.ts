@@ -89,6 +89,27 @@ export function succeed(
   state.lastErrorAt = null;
 }
 
+/**
+ * An idle incremental round read outside the channel's job (a stored deltaLink inside a `$batch`
+ * answered no changes and a new link): the same bookkeeping as a round that found nothing.
+ */
+export function succeedIdle(
+  state: SyncChannelState,
+  result: { cursor: string; total: number },
+  now: Date,
+): void {
+  state.startedAt = now;
+  succeed(
+    state,
+    {
+      cursor: result.cursor,
+      isFull: false,
+      counts: { added: 0, updated: 0, removed: 0, total: result.total },
+    },
+    now,
+  );
+}
+
 /** `willRetry`: the job is rescheduled (throttling, outage), so the stage says queued. */
 export function fail(state: SyncChannelState, code: string, now: Date, willRetry: boolean): void {
   state.stage = willRetry ? 'queued' : 'failed';
