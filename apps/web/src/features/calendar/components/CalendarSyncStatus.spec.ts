@@ -77,6 +77,8 @@ describe('calendar sync status (console, My sync status)', () => {
     });
     expect(wrapper.text()).toContain('Nothing from your calendar is stored.');
     expect(wrapper.text()).not.toContain('Calendar sync is off');
+    // No wall of zeros and "never".
+    expect(wrapper.find('[data-testid="calendar-event-count"]').exists()).toBe(false);
   });
 });
 
