@@ -11,6 +11,7 @@ export const STORE_IDS = {
   audit: 'audit',
   people: 'people',
   mail: 'mail',
+  calendar: 'calendar',
 } as const;
 
 interface Resettable {

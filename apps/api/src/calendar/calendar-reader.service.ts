@@ -131,6 +131,24 @@ export class CalendarReader {
     };
   }
 
+  /** One member's calendar channel, for the console's per-member details. */
+  async channel(orgId: string, roxUserId: string): Promise<CalendarChannelStatus> {
+    const mailbox = await this.mailboxes.find(orgId, roxUserId);
+    if (!mailbox) {
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
+        'not_found',
+        'No such member.',
+      );
+    }
+    return this.status(
+      mailbox,
+      await this.repo.findChannel(orgId, roxUserId),
+      await this.repo.countLinks(orgId, roxUserId),
+      await this.scope.restrictedUsers(orgId),
+    );
+  }
+
   /** "My sync status": the caller's calendar channel and the last events synced. */
   async mine(caller: Caller): Promise<MyCalendarSync> {
     const mailbox = await this.mailboxes.find(caller.orgId, caller.roxUserId);

@@ -4,6 +4,7 @@ import {
   CalendarChangePageSchema,
   CalendarChangesQuerySchema,
   CalendarChannelStatusPageSchema,
+  CalendarChannelStatusSchema,
   CalendarEventPageSchema,
   CalendarEventParamsSchema,
   CalendarMemberParamsSchema,
@@ -166,6 +167,20 @@ export class CalendarController {
   })
   channels(@CurrentCaller() caller: Caller, @ValidQuery(PageQuerySchema) query: PageQuery) {
     return this.reader.channels(caller.orgId, query);
+  }
+
+  @Get('channels/:roxUserId')
+  @Roles('admin')
+  @Contract({
+    summary: 'One member’s calendar channel (the console’s per-member details)',
+    response: CalendarChannelStatusSchema,
+    tags: ['calendar'],
+  })
+  channel(
+    @CurrentCaller() caller: Caller,
+    @ValidParams(CalendarMemberParamsSchema) params: CalendarMemberParams,
+  ) {
+    return this.reader.channel(caller.orgId, params.roxUserId);
   }
 
   @Get('me')

@@ -1,6 +1,10 @@
 import {
+  type CalendarChannelStatus,
+  type CalendarEvent,
+  type ConfiguredFeature,
   type MemberMailStatus,
   type MemberSyncStatus,
+  type MyCalendarSync,
   type OrgwideStatus,
   type PermissionReport,
   type Session,
@@ -32,10 +36,12 @@ export function buildStatus(overrides: Partial<OrgwideStatus> = {}): OrgwideStat
     lastOutcome: 'connected',
     permissionsCheckedAt: '2026-11-22T03:00:05.000Z',
     degradedReasons: [],
-    capabilities: ['directory_sync', 'calendar_read'],
+    capabilities: ['directory_sync', 'calendar_read', 'mail_metadata'],
+    // What runs today (scope-policy's RUNNING_CAPABILITIES): the directory, calendar and mail.
     features: [
       { capability: 'directory_sync', description: 'Directory sync', isRunning: true },
-      { capability: 'calendar_read', description: 'Calendar sync from Outlook', isRunning: false },
+      { capability: 'calendar_read', description: 'Calendar sync from Outlook', isRunning: true },
+      { capability: 'mail_metadata', description: 'Email activity tracking', isRunning: true },
     ],
     directory: {
       state: 'ok',
@@ -120,6 +126,81 @@ export function buildMailStatus(over: Partial<MemberMailStatus> = {}): MemberMai
         cursorAgeHours: null,
         messages: 1,
       },
+    ],
+    ...over,
+  };
+}
+
+/** A feature the settings use and the grant allows but Rox does not run (for honesty tests). */
+export function notBuiltFeature(capability: ConfiguredFeature['capability']): ConfiguredFeature {
+  return { capability, description: `${capability} (not built)`, isRunning: false };
+}
+
+/** A member's calendar channel: up to date with 12 events. */
+export function buildCalendarChannel(
+  over: Partial<CalendarChannelStatus> = {},
+): CalendarChannelStatus {
+  return {
+    roxUserId: 'u_megan',
+    email: 'megan.bowen@contoso.com',
+    inScope: true,
+    level: 'read',
+    stage: 'ok',
+    status: 'ok',
+    reason: null,
+    nextAction: null,
+    lastSuccessAt: '2026-11-28T10:00:00.000Z',
+    cursorAgeHours: 0,
+    window: { start: '2026-08-30T00:00:00.000Z', end: '2027-11-28T00:00:00.000Z' },
+    eventCount: 12,
+    lastCounts: { added: 2, updated: 1, removed: 0, total: 3 },
+    ...over,
+  };
+}
+
+export function buildCalendarEvent(over: Partial<CalendarEvent> = {}): CalendarEvent {
+  return {
+    id: 'ev_1',
+    iCalUId: 'ical-1',
+    seriesICalUId: null,
+    originalStart: null,
+    kind: 'single',
+    status: 'confirmed',
+    isPrivate: false,
+    isAllDay: false,
+    start: '2026-12-01T09:00:00.000Z',
+    end: '2026-12-01T09:30:00.000Z',
+    startDate: null,
+    endDate: null,
+    timeZone: 'Europe/London',
+    subject: 'Pipeline review',
+    location: 'Room 4',
+    joinUrl: null,
+    showAs: 'busy',
+    organizer: 'megan.bowen@contoso.com',
+    attendees: [],
+    mailboxes: [{ roxUserId: 'u_megan', isOrganizer: true, response: 'organizer' }],
+    updatedAt: '2026-11-28T10:00:00.000Z',
+    ...over,
+  };
+}
+
+export function buildMyCalendarSync(over: Partial<MyCalendarSync> = {}): MyCalendarSync {
+  return {
+    channel: buildCalendarChannel(),
+    recentEvents: [
+      buildCalendarEvent(),
+      buildCalendarEvent({ id: 'ev_2', subject: 'Secret', isPrivate: true, location: null }),
+      buildCalendarEvent({
+        id: 'ev_3',
+        subject: 'Offsite',
+        isAllDay: true,
+        start: '2026-12-03T00:00:00.000Z',
+        end: '2026-12-05T00:00:00.000Z',
+        startDate: '2026-12-03',
+        endDate: '2026-12-05',
+        status: 'cancelled',
+      }),
     ],
     ...over,
   };

@@ -12,7 +12,10 @@ describe('mail store', () => {
     api.on('GET /mail/status/me', { body: buildMailStatus() });
     api.on('GET /orgwide/mail/members/u_zoe', { body: buildMailStatus({ roxUserId: 'u_zoe' }) });
     const mail = useMailStore();
-    await mail.loadMe();
+    const loading = mail.loadMe();
+    expect(mail.isLoadingMe).toBe(true);
+    await loading;
+    expect(mail.isLoadingMe).toBe(false);
     await mail.loadMember('u_zoe');
     expect(mail.me?.messages).toBe(3);
     expect(mail.byMember.u_zoe?.roxUserId).toBe('u_zoe');

@@ -10,6 +10,7 @@ import { getMemberMailStatus, getMyMailStatus, requestMailDataRemoval } from './
 /** Mail sync state: the member's own, members' for the admin, and data-removal receipts. */
 export const useMailStore = defineStore(STORE_IDS.mail, () => {
   const me = ref<MemberMailStatus | null>(null);
+  const isLoadingMe = ref(false);
   const meError = ref<ApiError | null>(null);
   const byMember = ref<Record<string, MemberMailStatus>>({});
   const errors = ref<Record<string, ApiError>>({});
@@ -18,11 +19,14 @@ export const useMailStore = defineStore(STORE_IDS.mail, () => {
   const receipts = ref<Record<string, MailDataRemovalReceipt>>({});
 
   async function loadMe(): Promise<void> {
+    isLoadingMe.value = true;
     meError.value = null;
     try {
       me.value = await getMyMailStatus();
     } catch (e) {
       meError.value = toApiError(e);
+    } finally {
+      isLoadingMe.value = false;
     }
   }
 
@@ -64,6 +68,7 @@ export const useMailStore = defineStore(STORE_IDS.mail, () => {
 
   function $reset(): void {
     me.value = null;
+    isLoadingMe.value = false;
     meError.value = null;
     byMember.value = {};
     errors.value = {};
@@ -74,6 +79,7 @@ export const useMailStore = defineStore(STORE_IDS.mail, () => {
 
   return {
     me,
+    isLoadingMe,
     meError,
     byMember,
     errors,

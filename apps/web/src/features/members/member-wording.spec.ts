@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { askYourAdmin, toSecondPerson } from './member-wording';
+import { askYourAdmin, memberNextAction, toSecondPerson } from './member-wording';
 
 describe('askYourAdmin', () => {
   it.each([
@@ -30,6 +30,28 @@ describe('toSecondPerson', () => {
     expect(toSecondPerson('Email sync is off for this member.')).toBe('Email sync is off for you.');
     expect(toSecondPerson("No Microsoft 365 account matches this member's email.")).toBe(
       'No Microsoft 365 account matches your email.',
+    );
+    expect(toSecondPerson('Microsoft Graph is throttling this mailbox.')).toBe(
+      'Microsoft Graph is throttling your mailbox.',
+    );
+    expect(toSecondPerson('The Microsoft 365 user has no Exchange Online mailbox.')).toBe(
+      'Your Microsoft 365 account has no Exchange Online mailbox.',
+    );
+  });
+});
+
+describe('memberNextAction', () => {
+  it('keeps what needs nobody, and asks the admin for the rest', () => {
+    expect(memberNextAction('Nothing: it resumes by itself.')).toBe(
+      'Nothing: it resumes by itself.',
+    );
+    expect(
+      memberNextAction('Give the user an Exchange Online licence; sync resumes by itself.'),
+    ).toBe('Ask your admin to give you an Exchange Online licence; sync resumes by itself.');
+    expect(
+      memberNextAction('Add the mailbox to the access-policy group; sync resumes by itself.'),
+    ).toBe(
+      'Ask your admin to add your mailbox to the access-policy group; sync resumes by itself.',
     );
   });
 });

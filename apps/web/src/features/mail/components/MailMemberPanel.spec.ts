@@ -40,9 +40,12 @@ describe('member mail panel (admin console)', () => {
       },
     });
     const wrapper = await mountPanel();
-    await button(wrapper, 'Mail details').trigger('click');
+    expect(wrapper.get('button').attributes('aria-label')).toBe('Mail sync of Megan Bowen');
+    await button(wrapper, 'Mail sync').trigger('click');
     await vi.waitFor(() => expect(wrapper.text()).toContain('Up to date'));
-    expect(wrapper.find('[data-folder="sentitems"]').text()).toContain('MAIL_GRAPH_THROTTLED');
+    expect(wrapper.find('[data-folder="sentitems"]').text()).toContain(
+      'Microsoft Graph is throttling this mailbox.',
+    );
     expect(wrapper.text()).toContain('Metadata only');
 
     await button(wrapper, 'Remove synced data').trigger('click');
@@ -52,6 +55,9 @@ describe('member mail panel (admin console)', () => {
       expect(wrapper.find('[data-testid="removal-receipt"]').text()).toContain(
         'Removed 4 synced rows',
       ),
+    );
+    expect(wrapper.get('[data-testid="removal-receipt"]').text()).toContain(
+      'Email messages: 3, Emails sent from Rox: 1',
     );
     expect(wrapper.text()).toContain('restricted users');
   });
@@ -63,7 +69,7 @@ describe('member mail panel (admin console)', () => {
       problem(404, 'MAIL_MEMBER_NOT_FOUND', 'No such member.'),
     );
     const wrapper = await mountPanel();
-    await button(wrapper, 'Mail details').trigger('click');
+    await button(wrapper, 'Mail sync').trigger('click');
     await button(wrapper, 'Remove synced data').trigger('click');
     await button(wrapper, 'Remove now').trigger('click');
     await vi.waitFor(() =>

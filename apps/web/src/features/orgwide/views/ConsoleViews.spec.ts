@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { buildReport, buildStatus } from '../../../test/factories';
+import { buildReport, buildStatus, notBuiltFeature } from '../../../test/factories';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
@@ -40,7 +40,7 @@ describe('admin console views', () => {
     document.body.innerHTML = '';
   });
 
-  it('overview: lists what runs, what is not built, who connected, and the to-do list', async () => {
+  it('overview: lists what runs (directory, calendar, mail), who connected, and the to-do list', async () => {
     api.on('GET /orgwide/permissions', {
       body: buildReport({ excess: [excess('Mail.Send')] }),
     });
@@ -48,15 +48,34 @@ describe('admin console views', () => {
     useOrgwideStore().status = buildStatus();
     const wrapper = await mountInApp(ConsoleOverviewView, pinia);
 
-    expect(wrapper.get('[data-testid="capabilities"]').text()).toContain('Directory sync');
-    expect(wrapper.get('[data-testid="capabilities"]').text()).not.toContain('Calendar');
-    expect(wrapper.get('[data-testid="capabilities-not-yet"]').text()).toContain('Calendar');
+    const running = wrapper.get('[data-testid="capabilities"]').text();
+    expect(running).toContain('Directory sync');
+    expect(running).toContain('Calendar sync from Outlook');
+    expect(running).toContain('Email activity tracking');
+    // Nothing is "not built": the heading for it is not even shown.
+    expect(wrapper.find('[data-testid="capabilities-not-yet"]').exists()).toBe(false);
+    expect(wrapper.text()).not.toContain('not built yet');
     expect(wrapper.get('[data-testid="connected-by"]').text()).toContain('Isaiah Langer');
     await vi.waitFor(() =>
       expect(wrapper.get('[data-item="revoke_excess"]').text()).toContain('Mail.Send'),
     );
     expect(wrapper.get('[data-item="revoke_excess"]').attributes('data-done')).toBe('false');
+    expect(wrapper.get('[data-item="revoke_excess"]').text()).toContain('(to do)');
     expect(wrapper.text()).toContain('Select Rox Orgwide Integration');
+  });
+
+  it('overview: a capability Rox does not run is listed apart as not built, never as running', async () => {
+    api.on('GET /orgwide/permissions', { body: buildReport() });
+    const pinia = freshPinia();
+    const status = buildStatus();
+    useOrgwideStore().status = {
+      ...status,
+      features: [...status.features, notBuiltFeature('mail_send')],
+    };
+    const wrapper = await mountInApp(ConsoleOverviewView, pinia);
+
+    expect(wrapper.get('[data-testid="capabilities"]').text()).not.toContain('mail_send');
+    expect(wrapper.get('[data-testid="capabilities-not-yet"]').text()).toContain('mail_send');
   });
 
   it('overview: a degraded connection gives one non-destructive advice and its button', async () => {

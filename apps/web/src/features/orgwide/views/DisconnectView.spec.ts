@@ -35,8 +35,14 @@ describe('disconnect', () => {
       body: {
         disconnectedAt: '2026-11-22T04:00:00.000Z',
         tenantId: TENANT_ID,
-        removed: { directory_user: 26, orgwide_connection: 1 },
-        totalRemoved: 27,
+        removed: {
+          directory_user: 26,
+          calendar_event: 42,
+          calendar_event_link: 60,
+          mail_message: 1,
+          orgwide_connection: 1,
+        },
+        totalRemoved: 130,
         entraSteps: ['Open Enterprise applications.', 'Delete Rox 365 Integration.'],
       },
     });
@@ -49,6 +55,10 @@ describe('disconnect', () => {
     const wrapper = await mountView();
     const button = wrapper.get('button[type="submit"]');
     expect(wrapper.text()).toContain('permanently removes');
+    // Calendar and mail sync run, so their synced data is named.
+    expect(wrapper.get('[data-testid="disconnect-removes"]').text()).toContain(
+      'calendar events and email messages synced for your members',
+    );
     expect(button.attributes('disabled')).toBeDefined();
 
     await wrapper.get('#confirm-disconnect').setValue('disconnect');
@@ -77,8 +87,14 @@ describe('disconnect', () => {
       expect(wrapper.find('[data-testid="purge-receipt"]').exists()).toBe(true),
     );
     const receipt = wrapper.get('[data-testid="purge-receipt"]');
-    expect(receipt.text()).toContain('Directory user');
-    expect(receipt.text()).toContain('27');
+    // The synced events and messages first, in words, then every table in words.
+    expect(receipt.get('[data-testid="purge-summary"]').text()).toContain(
+      'Removed 42 calendar events and 1 email message synced for your members',
+    );
+    expect(receipt.text()).toContain('Microsoft 365 users');
+    expect(receipt.text()).toContain('Calendar event copies in mailboxes');
+    expect(receipt.text()).not.toContain('calendar_event');
+    expect(receipt.text()).toContain('130');
     expect(receipt.findAll('ol li').map((li) => li.text())).toEqual([
       'Open Enterprise applications.',
       'Delete Rox 365 Integration.',

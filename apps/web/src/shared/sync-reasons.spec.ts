@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+
+import { explainSyncCode, isSyncCode, readableReason } from './sync-reasons';
+
+describe('sync failure codes in words', () => {
+  it('tells codes from sentences', () => {
+    expect(isSyncCode('MAIL_GRAPH_THROTTLED')).toBe(true);
+    expect(isSyncCode('Microsoft Graph is throttling this mailbox.')).toBe(false);
+  });
+
+  it('explains known codes of both syncs the same way', () => {
+    expect(explainSyncCode('MAIL_GRAPH_THROTTLED')).toEqual(
+      explainSyncCode('CALENDAR_GRAPH_THROTTLED'),
+    );
+    expect(explainSyncCode('SYNC_JOB_STALE').reason).toBe(
+      'The last sync stopped without finishing.',
+    );
+  });
+
+  it('names an unknown code for support instead of hiding it', () => {
+    expect(explainSyncCode('SOMETHING_NEW').reason).toContain('SOMETHING_NEW');
+  });
+
+  it('keeps sentences and absent reasons as they are', () => {
+    expect(readableReason('The mailbox is out of scope.')).toBe('The mailbox is out of scope.');
+    expect(readableReason(null)).toBeNull();
+    expect(readableReason('MAIL_SYNC_FAILED')).toBe('The last sync stopped with an error.');
+  });
+});

@@ -1,0 +1,94 @@
+// Sync channels keep the code of their last failure ("MAIL_GRAPH_THROTTLED"); people read what
+// it means and what happens next. Said to the admin; a member's page rewords the next action.
+
+export interface SyncExplanation {
+  reason: string;
+  nextAction: string | null;
+}
+
+export type SyncTone = 'neutral' | 'info' | 'success' | 'warning' | 'danger';
+
+/** A sync's state as a screen shows it: a badge, why, and what happens next. */
+export interface SyncStateView {
+  label: string;
+  tone: SyncTone;
+  /** Why the sync is where it is, in words; null when nothing needs saying. */
+  reason: string | null;
+  /** What happens next or what to do (admin wording); null when nothing is needed. */
+  nextAction: string | null;
+}
+
+const THROTTLED: SyncExplanation = {
+  reason: 'Microsoft Graph is throttling this mailbox.',
+  nextAction: 'Nothing: it resumes by itself.',
+};
+const UNAVAILABLE: SyncExplanation = {
+  reason: 'Microsoft Graph was unavailable.',
+  nextAction: 'Nothing: Rox tries again by itself.',
+};
+const REFUSED: SyncExplanation = {
+  reason:
+    'Microsoft refused access to this mailbox: an Exchange access policy, a missing permission or no Exchange Online mailbox.',
+  nextAction:
+    'Check the member on Access policy and the permission report; Rox reads the mailbox again on its next cycle.',
+};
+const FAILED: SyncExplanation = {
+  reason: 'The last sync stopped with an error.',
+  nextAction: 'Nothing: Rox tries again on its next cycle. If it keeps failing, contact support.',
+};
+
+const EXPLANATIONS: Readonly<Record<string, SyncExplanation>> = {
+  CALENDAR_GRAPH_THROTTLED: THROTTLED,
+  MAIL_GRAPH_THROTTLED: THROTTLED,
+  CALENDAR_GRAPH_UNAVAILABLE: UNAVAILABLE,
+  MAIL_GRAPH_UNAVAILABLE: UNAVAILABLE,
+  CALENDAR_PERMISSION_DENIED: REFUSED,
+  MAIL_PERMISSION_DENIED: REFUSED,
+  CALENDAR_BLOCKED_BY_ACCESS_POLICY: {
+    reason: 'Exchange’s application access policy keeps Rox out of this mailbox.',
+    nextAction: 'Add the mailbox to the access-policy group; sync resumes by itself.',
+  },
+  CALENDAR_NO_MAILBOX: {
+    reason: 'The Microsoft 365 user has no Exchange Online mailbox.',
+    nextAction: 'Give the user an Exchange Online licence; sync resumes by itself.',
+  },
+  CALENDAR_USER_NOT_FOUND: {
+    reason: 'Microsoft 365 no longer knows this user.',
+    nextAction: 'Run a directory sync from the overview to map the member again.',
+  },
+  CALENDAR_GRAPH_FAILED: FAILED,
+  CALENDAR_SYNC_FAILED: FAILED,
+  MAIL_GRAPH_FAILED: FAILED,
+  MAIL_SYNC_FAILED: FAILED,
+  SYNC_ROUND_INCOMPLETE: {
+    reason: 'Microsoft ended the last round before it was complete.',
+    nextAction: 'Nothing: the round is run again.',
+  },
+  SYNC_JOB_STALE: {
+    reason: 'The last sync stopped without finishing.',
+    nextAction: 'Nothing: it was queued again.',
+  },
+};
+
+const CODE = /^[A-Z][A-Z0-9_]+$/;
+
+/** True for a bare error code rather than a sentence. */
+export function isSyncCode(text: string): boolean {
+  return CODE.test(text);
+}
+
+/** What a failure code means and what happens next; unknown codes are named for support. */
+export function explainSyncCode(code: string): SyncExplanation {
+  return (
+    EXPLANATIONS[code] ?? {
+      reason: `The last sync stopped with the error ${code}.`,
+      nextAction: FAILED.nextAction,
+    }
+  );
+}
+
+/** A reason as people read it: sentences stay, codes are explained. */
+export function readableReason(reason: string | null): string | null {
+  if (!reason) return null;
+  return isSyncCode(reason) ? explainSyncCode(reason).reason : reason;
+}
