@@ -381,3 +381,47 @@ describe('single-value extended properties on events', () => {
     expect(e.statusCode).toBe(400);
   });
 });
+
+describe('benchmark calendars (TenantSpec.eventSeries)', () => {
+  it('makes the first events weekly series with one exception each, the rest single meetings', async () => {
+    const bench = await startEmulator({
+      seed: [
+        {
+          domain: 'benchcal',
+          users: 3,
+          eventsPerMailbox: 12,
+          eventSeries: { perMailbox: 4, occurrences: 5 },
+          adminConsented: true,
+        },
+      ],
+      now: NOW,
+    });
+    try {
+      const tenant = (await bench.control.tenants())[0];
+      const tenantId = tenant?.id ?? '';
+      const api = graphClient(bench, () => appToken(bench, tenantId));
+      const users = (await api.api('/users').top(3).get()) as { value: Item[] };
+      const owner = String(users.value[0]?.id);
+      const window = 'startDateTime=2026-01-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z';
+      const round = await walkDelta(
+        api,
+        `/users/${owner}/calendarView/delta?${window}`,
+        'odata.maxpagesize=100',
+      );
+      const count = (t: string): number => round.items.filter((i) => i.type === t).length;
+      expect(count('seriesMaster')).toBe(4);
+      expect(count('occurrence')).toBe(4 * 4);
+      expect(count('exception')).toBe(4);
+      expect(count('singleInstance')).toBe(8);
+      // 32 items at 100 a page: one request.
+      expect(round.pages).toBe(1);
+      const exception = round.items.find((i) => i.type === 'exception');
+      expect(String(exception?.subject)).toMatch(/^Weekly series \d+ \(moved\)$/);
+      // Every event of the calendar is its own meeting.
+      const masters = round.items.filter((i) => i.type !== 'occurrence' && i.type !== 'exception');
+      expect(new Set(masters.map((i) => i.iCalUId)).size).toBe(masters.length);
+    } finally {
+      await bench.stop();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { DEFAULT_APPLICATION_PERMISSIONS } from '../state/permissions';
 import { TenantState } from '../state/tenant';
 import type { ChangeClock } from '../state/versioned-collection';
 import { guidFrom } from '../util/prng';
-import { eventAt, mondayOf } from './calendar-seed';
+import { benchEventAt, eventAt, mondayOf } from './calendar-seed';
 import { CONTOSO_PEOPLE, DEMO_FABRIKAM_TENANT, DEMO_TENANT, FABRIKAM_PEOPLE } from './demo-tenant';
 import { messageAt, messageCounts } from './mail-seed';
 import type { TenantSpec } from './tenant-spec';
@@ -100,6 +100,7 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
   );
   const messagesPerMailbox = spec.messagesPerMailbox ?? 12;
   const eventsPerMailbox = spec.eventsPerMailbox ?? 8;
+  const eventSeries = spec.eventSeries;
   const weekStartMs = mondayOf(nowMs);
 
   // Groups: named ones for the demo people, generic ones otherwise.
@@ -225,7 +226,8 @@ export function buildTenant(spec: TenantSpec, opts: BuildOptions): TenantState {
         messageCount: counts,
         messageAt: (folder, index, mid) => messageAt(mailCtx, folder, index, mid),
         eventCount: owner.userPurpose === 'room' ? 0 : eventsPerMailbox,
-        eventAt: (index, eid) => eventAt(calCtx, index, eid),
+        eventAt: (index, eid) =>
+          eventSeries ? benchEventAt(calCtx, index, eid, eventSeries) : eventAt(calCtx, index, eid),
       };
     },
   });

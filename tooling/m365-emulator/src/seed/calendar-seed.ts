@@ -28,6 +28,65 @@ function wall(ms: number, hh: number, mm = 0): string {
   return `${dateOnly(ms)}T${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00`;
 }
 
+// The demo shapes that are single meetings (0 and 6 are series).
+const SINGLE_SHAPES = [1, 2, 3, 4, 5, 7];
+
+/**
+ * Event number `index` of a benchmark calendar (TenantSpec.eventSeries): the first
+ * `series.perMailbox` are weekly series of `series.occurrences` (the second one moved an hour
+ * later), the rest the demo's single meetings.
+ */
+export function benchEventAt(
+  ctx: CalendarSeedContext,
+  index: number,
+  id: string,
+  series: { perMailbox: number; occurrences: number },
+): EventRecord {
+  if (index >= series.perMailbox) {
+    const j = index - series.perMailbox;
+    const shape = SINGLE_SHAPES[j % SINGLE_SHAPES.length] ?? 1;
+    return eventAt(ctx, 8 * Math.floor(j / SINGLE_SHAPES.length) + shape, id);
+  }
+  const e = eventAt(ctx, 8 * index + 5, id);
+  const tz = ctx.owner.timeZone;
+  const firstDay = ctx.weekStartMs + (index % 5) * DAY_MS;
+  const startWall = wall(firstDay, 8 + (index % 9));
+  const start = wallTimeToUtcMs(startWall, tz);
+  e.subject = `Weekly series ${index + 1}`;
+  e.startUtc = isoSeconds(start);
+  e.endUtc = isoSeconds(start + 30 * 60_000);
+  e.originalStartTimeZone = tz;
+  e.originalEndTimeZone = tz;
+  const weekday = (
+    ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const
+  )[new Date(firstDay).getUTCDay()];
+  e.recurrence = {
+    pattern: {
+      type: 'weekly',
+      interval: 1,
+      daysOfWeek: [weekday ?? 'monday'],
+      firstDayOfWeek: 'sunday',
+    },
+    range: {
+      type: 'numbered',
+      startDate: dateOnly(firstDay),
+      numberOfOccurrences: Math.max(1, series.occurrences),
+      recurrenceTimeZone: tz,
+    },
+  };
+  if (series.occurrences >= 2) {
+    const second = isoSeconds(wallTimeToUtcMs(wall(firstDay + 7 * DAY_MS, 8 + (index % 9)), tz));
+    e.exceptions[second] = {
+      subject: `${e.subject} (moved)`,
+      startUtc: isoSeconds(Date.parse(second) + 3_600_000),
+      endUtc: isoSeconds(Date.parse(second) + 3_600_000 + 30 * 60_000),
+      changeKey: `DwAAABYAAB${e.changeKey.slice(10)}`,
+      lastModifiedDateTime: e.lastModifiedDateTime,
+    };
+  }
+  return e;
+}
+
 /** Derives event number `index` of a calendar: a fixed mix of the shapes a sync must handle. */
 export function eventAt(ctx: CalendarSeedContext, index: number, id: string): EventRecord {
   const tz = ctx.owner.timeZone;

@@ -20,6 +20,12 @@ export interface TenantSpec {
   messagesPerMailbox?: number;
   /** Events generated in each calendar. Default 8. */
   eventsPerMailbox?: number;
+  /**
+   * Calendars for benchmarks: the first `perMailbox` of the `eventsPerMailbox` events are weekly
+   * series of `occurrences` occurrences each (the second one moved: an exception), the others
+   * single meetings of the demo shapes. Without it each calendar repeats the demo mix of eight.
+   */
+  eventSeries?: { perMailbox: number; occurrences: number };
   /** Mailboxes with an unusually large inbox, for delta walks. */
   largeMailboxes?: { userPrincipalName: string; inboxMessages: number }[];
   consentPolicy?: Partial<ConsentPolicy>;

@@ -1,0 +1,345 @@
+// Shared parts of the sync benchmarks (calendar.mjs, mail.mjs): the real stack from stack.mjs,
+// the API and the emulator as a Rox backend and an admin's browser would use them, Postgres for
+// counts, the worker's memory from /proc, and the org's calendar cycle queued as the cron does.
+import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+
+import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+// The API's own clients for its queue and database (the same versions the product runs).
+const apiRequire = createRequire(join(ROOT, 'apps/api/package.json'));
+
+export const ORG = 'org_bench';
+export const ADMIN_UPN = 'admin@contoso.onmicrosoft.com';
+const GRAPH_PAGE = 999;
+
+/** Node reads NODE_EXTRA_CA_CERTS at start-up only: runs the script again with the CA trusted. */
+export function trustEmulatorCa() {
+  const ca = ensureEmulatorCa(DEFAULT_DATA_DIR);
+  if (process.env.NODE_EXTRA_CA_CERTS === ca) return;
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
+  });
+  process.exit(again.status ?? 1);
+}
+
+export function log(line) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` until it returns a truthy value (or throws when `timeoutMs` is over). */
+export async function waitFor(what, check, { timeoutMs, intervalMs = 2000, onPoll } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    onPoll?.();
+    if (Date.now() > deadline) throw new Error(`${what}: not done after ${timeoutMs / 1000} s`);
+    await sleep(intervalMs);
+  }
+}
+
+// ---- the worker's memory ----------------------------------------------------------------------
+
+function procStatus(pid, field) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+}
+
+export const rssMb = (pid) => procStatus(pid, 'VmRSS');
+export const peakRssMb = (pid) => procStatus(pid, 'VmHWM');
+
+/** Starts a new peak-RSS measurement for the process (Linux: clear_refs 5 resets VmHWM). */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- Postgres ---------------------------------------------------------------------------------
+
+export async function database(stack) {
+  const { Client } = apiRequire('pg');
+  const client = new Client({ connectionString: stack.env.DATABASE_URL });
+  await client.connect();
+  return {
+    async rows(sql, params = []) {
+      return (await client.query(sql, params)).rows;
+    },
+    async one(sql, params = []) {
+      return (await client.query(sql, params)).rows[0];
+    },
+    close: () => client.end(),
+  };
+}
+
+// ---- the calendar cycle, queued as the cron does ----------------------------------------------
+
+/** Adds `calendar.refresh-org:<org>` to the stack's calendar queue (what the 5-minute cron does). */
+export async function queueCalendarCycle(stack, orgId) {
+  const Queue = apiRequire('bull');
+  const queue = new Queue('calendar', stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
+  try {
+    const jobId = `calendar.refresh-org:${encodeURIComponent(orgId)}`;
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'completed' || state === 'failed') await existing.remove();
+      else return;
+    }
+    await queue.add(
+      'calendar.refresh-org',
+      { orgId },
+      { jobId, attempts: 3, removeOnComplete: true, removeOnFail: 1000 },
+    );
+  } finally {
+    await queue.close();
+  }
+}
+
+// ---- the API as a Rox backend and the admin's browser -----------------------------------------
+
+function b64(value) {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function mint(secret, claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64({ alg: 'HS256', typ: 'JWT' });
+  const payload = b64({
+    ...claims,
+    iss: 'rox365-dev',
+    aud: 'rox365-integration',
+    iat: now,
+    exp: now + 12 * 3600,
+  });
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+export function memberId(email) {
+  return `m_${email.split('@')[0].replace(/[^a-z0-9]/gi, '_')}`.slice(0, 100);
+}
+
+export function apiClient(stack) {
+  const secret = stack.env.ROX_DEV_JWT_SECRET;
+  const tokens = {
+    admin: mint(secret, { sub: 'bench-admin', org: ORG, role: 'admin', email: ADMIN_UPN }),
+    service: mint(secret, { sub: 'bench-service', org: ORG, role: 'service' }),
+  };
+  const call = async (method, path, body, token = tokens.admin) =>
+    fetch(stack.apiUrl + path, {
+      method,
+      redirect: 'manual',
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  return {
+    tokens,
+    call,
+    async status() {
+      return (await call('GET', '/api/v1/orgwide/status')).json();
+    },
+    async createMembers(emails) {
+      for (let i = 0; i < emails.length; i += 20) {
+        await Promise.all(
+          emails.slice(i, i + 20).map(async (email) => {
+            const res = await call(
+              'PUT',
+              `/api/v1/members/${memberId(email)}`,
+              { email, displayName: email.split('@')[0], role: 'member' },
+              tokens.service,
+            );
+            if (res.status >= 300) throw new Error(`member ${email}: ${res.status}`);
+          }),
+        );
+      }
+    },
+    async saveSettings(levels) {
+      const res = await call('PUT', '/api/v1/orgwide/settings', {
+        tenant: 'contoso.onmicrosoft.com',
+        restrictedDomains: [],
+        restrictedUsers: [],
+        ...levels,
+      });
+      if (res.status !== 200) throw new Error(`settings: ${res.status} ${await res.text()}`);
+    },
+    // The admin's browser: sign-in, then admin consent, carrying the API's cookie.
+    async connect(emu) {
+      const start = await call('POST', '/api/v1/orgwide/connect');
+      if (start.status !== 200) throw new Error(`connect: ${start.status} ${await start.text()}`);
+      const cookie = start.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      let url = (await start.json()).consentUrl;
+      for (let hop = 0; hop < 10; hop++) {
+        if (url.startsWith(stack.emulatorUrl)) {
+          url = await emu.signInAndAccept(url, ADMIN_UPN);
+        } else {
+          const res = await fetch(url, { redirect: 'manual', headers: { cookie } });
+          const next = res.headers.get('location');
+          if (!next) throw new Error(`callback answered ${res.status}`);
+          if (next.includes('/integrations/microsoft/result')) {
+            const outcome = new URL(next).searchParams.get('outcome');
+            if (!outcome?.startsWith('connected')) throw new Error(`consent outcome ${outcome}`);
+            return;
+          }
+          url = next;
+        }
+      }
+      throw new Error('connect did not finish');
+    },
+  };
+}
+
+export function emulatorClient(stack) {
+  const base = stack.emulatorUrl;
+  const control = async (method, path, body) => {
+    const res = await fetch(`${base}/_emulator${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (res.status >= 300)
+      throw new Error(`control ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  const post = (url, form) =>
+    fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  let token = null;
+  const graph = async (tenantId, method, path, body) => {
+    token ??= await appToken(base, tenantId, stack.env);
+    const res = await fetch(`${base}/v1.0${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        prefer: 'IdType="ImmutableId", outlook.timezone="UTC"',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (res.status >= 300) throw new Error(`graph ${method} ${path}: ${res.status}`);
+    return res.status === 204 ? null : res.json();
+  };
+  return {
+    control,
+    graph,
+    async signInAndAccept(url, user) {
+      await (await fetch(url)).text();
+      let res = await post(url, { action: 'signin', user });
+      if (res.status === 200) res = await post(url, { action: 'accept', user });
+      const next = res.headers.get('location');
+      if (!next) throw new Error(`Microsoft's page answered ${res.status}`);
+      return next;
+    },
+    /**
+     * `count` generated member users (the named demo people, some of whom have no mailbox or sit
+     * behind an access policy, are left out), read with an app-only token; the consent this
+     * needs is taken back so connecting stays the benchmark's own step.
+     */
+    async generatedUsers(tenantId, count) {
+      await control('POST', `/tenants/${tenantId}/admin-consent`, {});
+      const people = [];
+      let next = `/users?$select=id,userPrincipalName,mail,userType&$top=${GRAPH_PAGE}`;
+      while (next && people.length < count) {
+        const body = await graph(tenantId, 'GET', next);
+        for (const u of body.value) {
+          if (u.userType !== 'Guest' && /\d@/.test(u.userPrincipalName)) {
+            people.push({
+              id: u.id,
+              upn: u.userPrincipalName,
+              email: u.mail ?? u.userPrincipalName,
+            });
+          }
+        }
+        const link = body['@odata.nextLink'];
+        next = link ? link.slice(link.indexOf('/v1.0') + 5) : null;
+      }
+      await control('DELETE', `/tenants/${tenantId}/service-principal`);
+      token = null;
+      return people.slice(0, count);
+    },
+    /** Requests counted by `METHOD path` since the last clear, and throttle violations. */
+    async counters() {
+      return control('GET', '/counters');
+    },
+    async violations() {
+      return control('GET', '/throttle-violations');
+    },
+    /** Clears the request log, counters, throttle state and violations. */
+    async clearRequests() {
+      await control('DELETE', '/requests');
+    },
+  };
+}
+
+async function appToken(base, tenantId, env) {
+  const res = await fetch(`${base}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      client_id: env.MS_ORGWIDE_CLIENT_ID,
+      client_secret: env.MS_ORGWIDE_CLIENT_SECRET,
+      grant_type: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default',
+    }),
+  });
+  const body = await res.json();
+  if (!body.access_token) throw new Error(`app token: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** Sums counters whose `METHOD path` key matches. */
+export function countWhere(counters, pattern) {
+  let n = 0;
+  for (const [key, value] of Object.entries(counters.byPath)) if (pattern.test(key)) n += value;
+  return n;
+}
+
+/** Graph requests only (not the login host or the control API). */
+export function graphTotal(counters) {
+  return countWhere(counters, /^\S+ \/v1\.0\//);
+}
+
+export function fmt(value) {
+  if (value === undefined || value === null) return 'n/a';
+  if (typeof value === 'number' && !Number.isInteger(value))
+    return value < 10 ? value.toFixed(3) : value.toFixed(1);
+  return String(value);
+}
+
+/** A Markdown table: one row per measure, one column per run. */
+export function table(title, columns, rows) {
+  const lines = ['', `## ${title}`, ''];
+  lines.push(`| measure | ${columns.join(' | ')} | goal |`);
+  lines.push(`|---|${columns.map(() => '---|').join('')}---|`);
+  for (const row of rows) {
+    lines.push(`| ${row.label} | ${row.values.map(fmt).join(' | ')} | ${row.goal ?? ''} |`);
+  }
+  return lines.join('\n');
+}
