@@ -181,7 +181,7 @@ export function findEventsByExtendedProperty(
       $filter: `singleValueExtendedProperties/Any(ep: ep/id eq ${quote(propertyId)} and ep/value eq ${quote(value)})`,
       $top: options.maxPageSize ?? 100,
     }),
-    { headers: deltaHeaders(options) },
+    { headers: calendarDeltaHeaders(options) },
   );
 }
 
