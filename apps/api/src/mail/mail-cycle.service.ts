@@ -4,6 +4,7 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
+import { MailIdleRounds } from './mail-idle-rounds.service';
 import { MailJobs } from './mail-jobs.service';
 import { MailSyncService } from './mail-sync.service';
 import { MailRepository } from './mail.repository';
@@ -14,12 +15,15 @@ export interface MailCycleResult {
   restrictedPurged: number;
   reimport: boolean;
   queued: string[];
+  /** Mailboxes whose idle rounds a `$batch` settled (no job queued). */
+  idle: string[];
 }
 
 /**
  * One org's mail cycle: what left scope is purged (with a receipt), what became restricted is
  * purged (counted in the audit log), lifted restrictions re-import (full rounds within the
- * backfill window), and every in-scope mailbox is queued.
+ * backfill window); the in-scope mailboxes' idle rounds are read in `$batch`es, and every
+ * mailbox those cannot settle is queued.
  */
 @Injectable()
 export class MailCycleService {
@@ -31,6 +35,7 @@ export class MailCycleService {
     private readonly tx: Transactions,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly idleRounds: MailIdleRounds,
   ) {}
 
   async run(orgId: string): Promise<MailCycleResult> {
@@ -61,7 +66,7 @@ export class MailCycleService {
       // No mailbox to sync (disconnected, or every member out of scope): nothing is stored, so
       // there is no restriction state to keep either.
       await this.repo.purgeOrgState(orgId);
-      return { purgedMailboxes, restrictedPurged: 0, reimport: false, queued: [] };
+      return { purgedMailboxes, restrictedPurged: 0, reimport: false, queued: [], idle: [] };
     }
 
     const state = await this.repo.orgState(orgId);
@@ -88,11 +93,14 @@ export class MailCycleService {
       return count;
     });
 
+    // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own.
+    const idle = await this.idleRounds.run(orgId, inScope);
     const queued: string[] = [];
     for (const m of inScope) {
+      if (idle.has(m.roxUserId)) continue;
       await this.jobs.enqueueMailbox(orgId, m.roxUserId);
       queued.push(m.roxUserId);
     }
-    return { purgedMailboxes, restrictedPurged, reimport: lifted, queued };
+    return { purgedMailboxes, restrictedPurged, reimport: lifted, queued, idle: [...idle] };
   }
 }

@@ -24,6 +24,7 @@ import { fail, type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
+import { isMailCursorUsable } from './mail-delta';
 import { MailPolicy } from './mail-policy.service';
 import {
   isRestrictedMessage,
@@ -36,7 +37,6 @@ import {
   BODY_BATCH_SIZE,
   MAIL_BODY_COLUMN,
   MAIL_CHANNEL_KIND,
-  MAIL_CURSOR_MAX_AGE_MS,
   SYNCED_FOLDERS,
 } from './mail.constants';
 import { MailError, MailErrorCode } from './mail.errors';
@@ -142,8 +142,7 @@ export class MailSyncService {
             this.repo.deleteUnseen(orgId, roxUserId, folder, round, this.clock.now()),
           count: () => this.repo.countLinks(orgId, roxUserId, folder),
           isCursorUsable: (cursor, cursorAt, now) =>
-            cursor.startsWith(graphOrigin) &&
-            now.getTime() - (cursorAt ?? now).getTime() < MAIL_CURSOR_MAX_AGE_MS,
+            isMailCursorUsable(cursor, cursorAt, now, graphOrigin),
           classifyFailure: (error) => classifyMailFailure(error),
         },
         options,

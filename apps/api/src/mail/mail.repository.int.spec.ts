@@ -444,6 +444,31 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().purgeOrgSends(other)).toBe(2);
   });
 
+  it('locks a folder channel row for an idle commit: stage and cursor, and a second locker waits', async () => {
+    const orgId = newOrgId();
+    expect(await repo().lockChannelProgress(orgId, 'pat', 'inbox')).toBeNull();
+    for (const folder of ['inbox', 'sentitems'] as const) {
+      const channel = await repo().channel(orgId, 'pat', folder);
+      channel.stage = 'ok';
+      channel.cursor = `https://graph.example/v1.0/users/u1/mailFolders('${folder}')/messages/delta?$deltatoken=t`;
+      await repo().saveChannel(channel);
+    }
+    await orm.em.fork().transactional(async (em) => {
+      expect(await new MailRepository(em).lockChannelProgress(orgId, 'pat', 'sentitems')).toEqual({
+        stage: 'ok',
+        cursor: `https://graph.example/v1.0/users/u1/mailFolders('sentitems')/messages/delta?$deltatoken=t`,
+      });
+      const tryLock = (folder: MailFolderName) =>
+        orm.em.fork().transactional(async (other) => {
+          await other.execute(`set local lock_timeout = '100ms'`);
+          return new MailRepository(other).lockChannelProgress(orgId, 'pat', folder);
+        });
+      await expect(tryLock('sentitems')).rejects.toThrow(/lock timeout/);
+      // Only that folder's row is held.
+      expect(await tryLock('inbox')).toMatchObject({ stage: 'ok' });
+    });
+  });
+
   it('reads the change feed after a sequence, in commit order, per org', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { type PageCounts } from '../platform/sync/sync-channel';
+import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { MailChangeEntry } from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
@@ -70,6 +70,23 @@ export class MailRepository {
       { orgId, ...(roxUserIds ? { roxUserId: { $in: [...roxUserIds] } } : {}) },
       { orderBy: { roxUserId: 'asc', folder: 'asc' }, refresh: true },
     );
+  }
+
+  /**
+   * Inside a transaction: a folder channel's stored stage and cursor, its row locked until commit
+   * (an idle round from a `$batch` commits only if nobody moved the channel meanwhile).
+   */
+  async lockChannelProgress(
+    orgId: string,
+    roxUserId: string,
+    folder: MailFolderName,
+  ): Promise<{ stage: SyncStage; cursor: string | null } | null> {
+    const [row] = await this.em.execute<{ stage: SyncStage; cursor: string | null }[]>(
+      `select stage, delta_link as cursor from mail_channel
+       where org_id = ? and rox_user_id = ? and folder = ? for update`,
+      [orgId, roxUserId, folder],
+    );
+    return row ?? null;
   }
 
   /** Channels running, or queued and not started, since before `before` (stale candidates). */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
+import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { addMember, connectIndividual } from '../support/individual';
 import { eventually } from '../support/test-app';
@@ -17,6 +18,7 @@ const MEGAN = DEMO_TENANT.users.member;
 describe('mail over an individual connection', () => {
   let env: ApiWithEmulator;
   let worker: INestApplicationContext;
+  let orgId = '';
 
   beforeAll(async () => {
     env = await startApiWithEmulator();
@@ -26,6 +28,7 @@ describe('mail over an individual connection', () => {
 
   it('syncs the member’s own mailbox through /me, with ImmutableId on every page', async () => {
     const member = await addMember(env, newOrgId('mind'), 'megan', MEGAN);
+    orgId = member.orgId;
     await env.emu.control.deliverMail(env.tenantId, MEGAN, {
       subject: 'Delegated hello',
       from: { name: 'Ann', address: 'ann@customer.example' },
@@ -63,5 +66,26 @@ describe('mail over an individual connection', () => {
       'Delegated hello',
     );
     expect(worker).toBeDefined();
+  });
+
+  it('an idle cycle leaves a delegated mailbox to its own job: its /me token is in no app-token $batch', async () => {
+    expect(orgId).not.toBe('');
+    await env.emu.control.clearRequests();
+    const jobs = worker.get(MailJobs);
+    await jobs.enqueueCycle(orgId);
+    await eventually(async () => !(await jobs.isBusy(orgId, ['megan'])), {
+      attempts: 600,
+      intervalMs: 50,
+    });
+    const all = await env.emu.control.requests();
+    expect(all.filter((r) => r.path.endsWith('/$batch'))).toEqual([]);
+    const megan = env.emu.state.findTenant(env.tenantId)?.findUser(MEGAN)?.id;
+    const deltas = all.filter((r) => r.path.includes('/messages/delta'));
+    // One incremental read per folder, by the member's own job.
+    expect(deltas.map((r) => [r.mailbox, r.batchItem ?? false])).toEqual([
+      [megan, false],
+      [megan, false],
+    ]);
+    expect(deltas.every((r) => /deltatoken=/.test(r.query))).toBe(true);
   });
 });

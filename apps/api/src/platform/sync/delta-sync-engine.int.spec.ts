@@ -446,8 +446,8 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
         );
         return row ? { stage: row.state.stage, cursor: row.state.cursor } : null;
       },
-      saveState: full.saveState,
-      count: full.count,
+      saveState: (s) => full.saveState(s),
+      count: () => full.count(),
     };
   }
 

@@ -1,0 +1,135 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { mailboxKeyOf, messagesDeltaHeaders } from '@rox365/graph-client';
+
+import { AppConfig } from '../config/app-config';
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { MailboxAccess } from '../consent/mailbox-access.service';
+import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import {
+  batchItemUrl,
+  DeltaSyncEngine,
+  type IdleDeltaChannel,
+} from '../platform/sync/delta-sync-engine.service';
+import { Clock } from '../platform/time/clock';
+import { type MailChannel } from './entities/mail-channel.entity';
+import { isMailCursorUsable } from './mail-delta';
+import { MAIL_CHANNEL_KIND, SYNCED_FOLDERS } from './mail.constants';
+import { MailRepository } from './mail.repository';
+
+/**
+ * The org cycle's pre-pass: the idle rounds of every synced folder (Inbox, Sent Items) of the
+ * org's mailboxes as `$batch`es of 20 stored deltaLinks over the org-wide app (platform/sync's
+ * `idleRounds`), instead of one job per mailbox. A mailbox is settled here only when each of its
+ * folders is; otherwise its job runs every folder as usual (a folder committed here then simply
+ * resumes from its new link). Members reached through their own (delegated) connection have a
+ * `/me` token each and keep their own jobs.
+ *
+ * Whatever a mailbox job does besides its delta rounds must happen here too, or make the mailbox
+ * ineligible: at the full level copies still without a body (the job's body backfill) keep the
+ * mailbox out; at the metadata level bodies are dropped here as the job would.
+ */
+@Injectable()
+export class MailIdleRounds {
+  private readonly logger = new Logger('mail');
+
+  constructor(
+    private readonly repo: MailRepository,
+    private readonly connections: ConnectionReader,
+    private readonly access: MailboxAccess,
+    private readonly engine: DeltaSyncEngine,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Runs the idle rounds it can for these in-scope mailboxes; returns the members settled. */
+  async run(orgId: string, mailboxes: readonly Mailbox[]): Promise<Set<string>> {
+    // Without the org-wide connection every mailbox is reached with its member's own token.
+    if (mailboxes.length === 0 || !(await this.connections.connection(orgId))) return new Set();
+    const byMember = new Map<string, MailChannel[]>();
+    for (const channel of await this.repo.channels(
+      orgId,
+      mailboxes.map((m) => m.roxUserId),
+    )) {
+      byMember.set(channel.roxUserId, [...(byMember.get(channel.roxUserId) ?? []), channel]);
+    }
+    const now = this.clock.now();
+    const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
+    const offered: MailChannel[] = [];
+    for (const mailbox of mailboxes) {
+      const channels = byMember.get(mailbox.roxUserId) ?? [];
+      const isComplete = SYNCED_FOLDERS.every((f) => channels.some((c) => c.folder === f));
+      if (!isComplete || !channels.every((c) => isIdleCandidate(c, mailbox, now, graphOrigin)))
+        continue;
+      // The job would fetch missing bodies after its rounds: leave such a mailbox to it.
+      if (
+        isFullLevel(mailbox) &&
+        (await this.repo.linksWithoutBody(orgId, mailbox.roxUserId, 1)).length > 0
+      )
+        continue;
+      offered.push(...channels.filter((c) => SYNCED_FOLDERS.includes(c.folder)));
+    }
+    if (offered.length === 0) return new Set();
+
+    const { client } = await this.access.forOrg(orgId);
+    const results = await this.engine.idleRounds(
+      client,
+      offered.map((c) => this.idleChannel(c)),
+    );
+    const unsettled = new Set<string>();
+    const fallbacks: Record<string, number> = {};
+    results.forEach((result, i) => {
+      if (result.kind !== 'fallback') return;
+      unsettled.add(offered[i]?.roxUserId ?? '');
+      fallbacks[result.reason] = (fallbacks[result.reason] ?? 0) + 1;
+    });
+    const settled = new Set(offered.map((c) => c.roxUserId).filter((u) => !unsettled.has(u)));
+    for (const mailbox of mailboxes) {
+      // What the job does at the metadata level after its rounds (a lowered level drops bodies).
+      if (settled.has(mailbox.roxUserId) && !isFullLevel(mailbox))
+        await this.repo.dropBodies(orgId, mailbox.roxUserId, this.clock.now());
+    }
+    this.logger.log(
+      { orgId, offered: offered.length, settled: settled.size, fallbacks },
+      'mail idle rounds',
+    );
+    return settled;
+  }
+
+  private idleChannel(channel: MailChannel): IdleDeltaChannel<MailChannel> {
+    const { orgId, roxUserId, folder } = channel;
+    return {
+      key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
+      state: channel,
+      // The same Prefer every page of the folder's own rounds sends (IdType added by the client).
+      headers: messagesDeltaHeaders({ maxPageSize: this.config.mail.pageSize }),
+      lockStored: () => this.repo.lockChannelProgress(orgId, roxUserId, folder),
+      saveState: (s) => this.repo.saveChannel(s),
+      count: () => this.repo.countLinks(orgId, roxUserId, folder),
+    };
+  }
+}
+
+function isFullLevel(mailbox: Mailbox): boolean {
+  return mailbox.mailEffective === 'read' || mailbox.mailEffective === 'read_send';
+}
+
+/**
+ * A folder channel whose next round may be read in a batch: its last round succeeded, it still
+ * reads the member's mailbox and knows its folder, its cursor is one the job would resume, and
+ * it names that mailbox.
+ */
+export function isIdleCandidate(
+  channel: MailChannel,
+  mailbox: Mailbox,
+  now: Date,
+  graphOrigin: string,
+): boolean {
+  if (channel.stage !== 'ok' || channel.cursor === null || mailbox.directoryUserId === null)
+    return false;
+  if (channel.directoryUserId !== mailbox.directoryUserId || channel.folderId === null)
+    return false;
+  if (!isMailCursorUsable(channel.cursor, channel.cursorAt, now, graphOrigin)) return false;
+  const url = batchItemUrl(channel.cursor);
+  return url !== null && mailboxKeyOf(url) === `users/${mailbox.directoryUserId.toLowerCase()}`;
+}
