@@ -2,6 +2,7 @@ import { CalendarChangeEntry } from './calendar/entities/calendar-change.entity'
 import { CalendarChannel } from './calendar/entities/calendar-channel.entity';
 import { CalendarEventLink } from './calendar/entities/calendar-event-link.entity';
 import { CalendarEvent } from './calendar/entities/calendar-event.entity';
+import { CalendarOrgState } from './calendar/entities/calendar-org-state.entity';
 import { CalendarSeries } from './calendar/entities/calendar-series.entity';
 import { CalendarWrite } from './calendar/entities/calendar-write.entity';
 import { AuthState } from './consent/auth-state/auth-state.entity';
@@ -50,6 +51,7 @@ export const ENTITIES = [
   CalendarSeries,
   CalendarWrite,
   CalendarChangeEntry,
+  CalendarOrgState,
   MailChannel,
   MailMessage,
   MailMessageLink,

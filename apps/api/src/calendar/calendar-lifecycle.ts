@@ -40,6 +40,7 @@ export class CalendarLifecycle implements OnModuleInit {
         calendar_channel: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_channel'),
         calendar_change: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_change'),
         calendar_write: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_write'),
+        calendar_org_state: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_org_state'),
       },
       purgeMember: {
         calendar_event_link: async (orgId, roxUserId) => {

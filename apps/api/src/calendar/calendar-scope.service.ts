@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
-import { ConnectionReader } from '../consent/connection-reader.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import {
+  normalizeMailAddress,
+  type ParticipantRestrictions,
+} from '../mailboxes/participant-restrictions';
+import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
@@ -18,9 +22,13 @@ export function isCalendarTarget(
   mailbox: Mailbox,
   restrictedUsers: ReadonlySet<string> = new Set(),
 ): boolean {
+  const isRestricted = [mailbox.email, mailbox.directoryUpn].some((a) => {
+    const address = normalizeMailAddress(a);
+    return address !== null && restrictedUsers.has(address);
+  });
   return (
     mailbox.calendarInScope &&
-    !restrictedUsers.has(mailbox.email.trim().toLowerCase()) &&
+    !isRestricted &&
     mailbox.route !== 'none' &&
     (mailbox.route === 'individual' || mailbox.directoryUserId !== null)
   );
@@ -41,14 +49,16 @@ export class CalendarScopeService {
     private readonly tx: Transactions,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-    private readonly connections: ConnectionReader,
+    private readonly policy: RestrictionPolicy,
     private readonly idleRounds: CalendarIdleRounds,
   ) {}
 
-  async refreshOrg(orgId: string): Promise<{ purged: string[]; queued: number; idle: number }> {
+  async refreshOrg(
+    orgId: string,
+  ): Promise<{ purged: string[]; restrictedPurged: number; queued: number; idle: number }> {
     const rows = await this.mailboxes.listAll(orgId);
-    const restricted = await this.restrictedUsers(orgId);
-    const targets = rows.filter((m) => isCalendarTarget(m, restricted));
+    const rules = await this.restrictions(orgId);
+    const targets = rows.filter((m) => isCalendarTarget(m, rules.addresses));
     const inScope = new Set(targets.map((m) => m.roxUserId));
     const purged: string[] = [];
     for (const roxUserId of await this.repo.syncedMembers(orgId)) {
@@ -56,6 +66,10 @@ export class CalendarScopeService {
       await this.purgeMailbox(orgId, roxUserId, 'left_scope');
       purged.push(roxUserId);
     }
+    let restrictedPurged = 0;
+    if (targets.length > 0) restrictedPurged = await this.applyRestrictions(orgId, rules);
+    // Nothing is read any more, so there is no restriction state to keep either.
+    else await this.repo.purgeOrgState(orgId);
     const now = this.clock.now();
     const channels = new Map((await this.repo.listChannels(orgId)).map((c) => [c.roxUserId, c]));
     // Throttled mailboxes wait for the time Graph asked for; the others are not held up.
@@ -71,13 +85,62 @@ export class CalendarScopeService {
       await this.jobs.enqueueSync(orgId, m.roxUserId);
       queued += 1;
     }
-    return { purged, queued, idle: idle.size };
+    return { purged, restrictedPurged, queued, idle: idle.size };
   }
 
-  /** The org's restricted users, lower-cased. */
-  async restrictedUsers(orgId: string): Promise<Set<string>> {
-    const settings = await this.connections.settings(orgId);
-    return new Set((settings?.restrictedUsers ?? []).map((u) => u.trim().toLowerCase()));
+  /** The org's restricted domains and users (every address a restricted user has). */
+  restrictions(orgId: string): Promise<ParticipantRestrictions> {
+    return this.policy.restrictions(orgId);
+  }
+
+  /** The addresses of the org's restricted users, lower-cased. */
+  async restrictedUsers(orgId: string): Promise<ReadonlySet<string>> {
+    return (await this.restrictions(orgId)).addresses;
+  }
+
+  /**
+   * Applies the restricted lists to what is stored when they changed since the last cycle
+   * (MAIL-S3 for events): events with a restricted participant go, counted in the audit log,
+   * and every calendar is read again in full rounds. A new round finds what the stored rows
+   * cannot show (busy blocks keep no participants) and re-imports what a lifted restriction
+   * let back in, within the window.
+   */
+  private async applyRestrictions(orgId: string, rules: ParticipantRestrictions): Promise<number> {
+    const state = await this.repo.orgState(orgId);
+    const domains = [...rules.domains].sort();
+    const addresses = [...rules.addresses].sort();
+    const same = (a: readonly string[], b: readonly string[]) =>
+      a.length === b.length && a.every((x, i) => x === b[i]);
+    if (
+      state.checkedAt !== null &&
+      same(state.restrictedDomains, domains) &&
+      same(state.restrictedUsers, addresses)
+    )
+      return 0;
+    return this.tx.run(async () => {
+      const removed = await this.repo.purgeRestricted(orgId, domains, addresses, this.clock.now());
+      if (removed.events > 0 || removed.series > 0) {
+        await this.audit.record({
+          orgId,
+          action: 'calendar.restricted_purged',
+          target: { type: 'org', id: orgId },
+          details: {
+            calendar_event: removed.events,
+            calendar_event_link: removed.links,
+            calendar_series: removed.series,
+            domains,
+            users: addresses.length,
+          },
+        });
+      }
+      // The first check of an org has nothing stored from other lists: no new rounds needed.
+      if (state.checkedAt !== null) await this.repo.resetCursors(orgId);
+      state.restrictedDomains = domains;
+      state.restrictedUsers = addresses;
+      state.checkedAt = this.clock.now();
+      await this.repo.saveOrgState(state);
+      return removed.events;
+    });
   }
 
   /** Removes one mailbox's calendar data with an audit receipt in the same transaction. */

@@ -13,6 +13,7 @@ import {
 import { AppConfig } from '../config/app-config';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { hasRestrictedParticipant } from '../mailboxes/participant-restrictions';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
 import { fail, forgetCursor, type PageCounts } from '../platform/sync/sync-channel';
@@ -23,8 +24,14 @@ import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service
 import { windowAround } from './calendar-time';
 import { CALENDAR_CHANNEL_KIND, WINDOW_FUTURE_DAYS, WINDOW_PAST_DAYS } from './calendar.constants';
 import { CalendarError } from './calendar.errors';
-import { seriesFieldsOf, toEventCopy, type EventCopy } from './calendar.mapper';
-import { CalendarRepository, type SyncWindow } from './calendar.repository';
+import {
+  eventParticipants,
+  seriesFieldsOf,
+  seriesParticipants,
+  toEventCopy,
+  type EventCopy,
+} from './calendar.mapper';
+import { CalendarRepository, type CalendarPageInput, type SyncWindow } from './calendar.repository';
 import { type SeriesFields } from './entities/calendar-series.entity';
 
 /** The column event bodies are sealed under (registered for re-encryption). */
@@ -61,9 +68,9 @@ export class CalendarSyncService {
     options: { isFinalAttempt?: boolean } = {},
   ): Promise<SyncOutcome | null> {
     const mailbox = await this.mailboxes.find(orgId, roxUserId);
+    const rules = await this.scope.restrictions(orgId);
     // Out of scope since the job was queued: nothing is called (the org cycle purges it).
-    if (!mailbox || !isCalendarTarget(mailbox, await this.scope.restrictedUsers(orgId)))
-      return null;
+    if (!mailbox || !isCalendarTarget(mailbox, rules.addresses)) return null;
     const channel = await this.repo.channel(orgId, roxUserId);
     if (channel.directoryUserId !== mailbox.directoryUserId) {
       // Another Microsoft 365 user behind the member: start over.
@@ -126,23 +133,32 @@ export class CalendarSyncService {
         const master = fetched.get(id);
         if (master) inPage.set(id, master);
       }
-      const masters = [...inPage.values()].map((m) => {
+      // A restricted participant (domain or user) keeps an item out entirely, as in mail: a
+      // stored copy of it goes like a removal, and a restricted master is not kept either.
+      const restricted: string[] = [];
+      const masters: CalendarPageInput['masters'] = [];
+      for (const m of inPage.values()) {
         const fields = seriesFieldsOf(m, seal);
         seriesOf.set(m.id, fields);
-        return { graphId: m.id, changeKey: m.changeKey ?? etagKey(m), fields };
-      });
+        if (hasRestrictedParticipant(seriesParticipants(fields), rules)) restricted.push(m.id);
+        else masters.push({ graphId: m.id, changeKey: m.changeKey ?? etagKey(m), fields });
+      }
       const copies: EventCopy[] = [];
       for (const item of page.items) {
         if (item.type === 'seriesMaster') continue;
         const series = item.seriesMasterId ? (seriesOf.get(item.seriesMasterId) ?? null) : null;
         // An occurrence without its master cannot be told apart from others: drop it.
         if ((item.type === 'occurrence' || item.type === 'exception') && !series) continue;
+        if (hasRestrictedParticipant(eventParticipants(item, series), rules)) {
+          restricted.push(item.id);
+          continue;
+        }
         copies.push(toEventCopy(item, series, seal));
       }
       const result = await this.repo.applyPage(
         orgId,
         roxUserId,
-        { masters, copies, removedIds: page.removed.map((r) => r.id) },
+        { masters, copies, removedIds: [...page.removed.map((r) => r.id), ...restricted] },
         roundWindow,
         round,
         now,

@@ -23,6 +23,7 @@ import {
 
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { hasRestrictedParticipant } from '../mailboxes/participant-restrictions';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { type Caller } from '../platform/auth/caller';
 import { Cipher } from '../platform/crypto/cipher.service';
@@ -33,7 +34,7 @@ import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service
 import { EVENT_BODY_CONTEXT } from './calendar-sync.service';
 import { CalendarWriteRepository } from './calendar-write.repository';
 import { CalendarError, CalendarErrorCode } from './calendar.errors';
-import { toEventCopy } from './calendar.mapper';
+import { eventParticipants, toEventCopy } from './calendar.mapper';
 import { CalendarRepository } from './calendar.repository';
 import { type CalendarEvent } from './entities/calendar-event.entity';
 import { CalendarWrite, type CalendarWriteConflict } from './entities/calendar-write.entity';
@@ -366,15 +367,20 @@ export class CalendarWriteService {
     const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT);
     const copy = toEventCopy(event, null, seal);
     const channel = await this.repo.channel(write.orgId, write.roxUserId);
+    // A meeting with a restricted participant is written (as mail is sent) but never stored.
+    const rules = await this.scope.restrictions(write.orgId);
+    const restricted = hasRestrictedParticipant(eventParticipants(event, null), rules);
     await this.repo.applyPage(
       write.orgId,
       write.roxUserId,
-      {
-        masters: [],
-        copies: [copy],
-        removedIds: [],
-        ...(isNew ? { newEventIds: new Map([[copy.graphId, write.eventId]]) } : {}),
-      },
+      restricted
+        ? { masters: [], copies: [], removedIds: [copy.graphId] }
+        : {
+            masters: [],
+            copies: [copy],
+            removedIds: [],
+            ...(isNew ? { newEventIds: new Map([[copy.graphId, write.eventId]]) } : {}),
+          },
       ALL_TIME,
       channel.fullRound,
       this.clock.now(),

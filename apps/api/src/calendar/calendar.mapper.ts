@@ -4,6 +4,7 @@ import {
 } from '@rox365/contracts';
 import { type CalendarGraphEvent } from '@rox365/graph-client';
 
+import { normalizeMailAddress } from '../mailboxes/participant-restrictions';
 import { graphDateOnly, graphDateTimeToUtc, toIanaZone } from './calendar-time';
 import { type CalendarEvent, type StoredAttendee } from './entities/calendar-event.entity';
 import { type SeriesFields } from './entities/calendar-series.entity';
@@ -157,6 +158,39 @@ export function toEventCopy(
     dedupeKey,
     fields,
   };
+}
+
+/** A series' people: its organiser and attendees (normalised addresses). */
+export function seriesParticipants(series: SeriesFields): string[] {
+  const out = new Set<string>();
+  for (const a of [
+    series.organizer,
+    ...(series.attendees as StoredAttendee[]).map((x) => x.email),
+  ]) {
+    const address = normalizeMailAddress(a);
+    if (address) out.add(address);
+  }
+  return [...out];
+}
+
+/**
+ * Everyone taking part in one copy, read before the privacy rule drops them: the organiser and
+ * attendees, for an occurrence its series'.
+ */
+export function eventParticipants(
+  event: CalendarGraphEvent,
+  series: SeriesFields | null,
+): string[] {
+  if (event.type === 'occurrence') return series ? seriesParticipants(series) : [];
+  const out = new Set<string>();
+  for (const a of [
+    event.organizer?.emailAddress?.address,
+    ...(event.attendees ?? []).map((x) => x.emailAddress?.address),
+  ]) {
+    const address = normalizeMailAddress(a);
+    if (address) out.add(address);
+  }
+  return [...out];
 }
 
 /** Whether storing `next` over the stored row changes anything a reader sees. */

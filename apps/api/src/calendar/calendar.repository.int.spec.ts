@@ -529,4 +529,101 @@ describe('CalendarRepository on Postgres', () => {
     expect((await repo().seriesByIds(other, 'pat', ['master-1'])).size).toBe(1);
     expect(await repo().purgeMemberWrites(other, 'pat')).toBe(1);
   });
+  it('purges events and series with a restricted participant (organiser or attendee, subdomains, users), keeps state and resets cursors', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const attendee = (email: string) => ({
+      email,
+      name: null,
+      type: 'required' as const,
+      response: null,
+    });
+    for (const o of [orgId, other]) {
+      await apply(
+        o,
+        'pat',
+        page(
+          [
+            buildEventCopy('clean', { fields: { attendees: [attendee('sam@contoso.com')] } }),
+            buildEventCopy('by-partner', { fields: { organizer: 'ann@sub.partner.example' } }),
+            buildEventCopy('with-partner', {
+              fields: { attendees: [attendee('bob@partner.example')] },
+            }),
+            buildEventCopy('with-rita', { fields: { attendees: [attendee('rita@contoso.com')] } }),
+            // Only ends with the same letters: not restricted.
+            buildEventCopy('lookalike', {
+              fields: { attendees: [attendee('x@notpartner.example')] },
+            }),
+          ],
+          {
+            masters: [
+              {
+                graphId: 'partner-series',
+                changeKey: 'mk',
+                fields: buildSeriesFields({ attendees: [attendee('bob@partner.example')] }),
+              },
+              { graphId: 'clean-series', changeKey: 'mk', fields: buildSeriesFields() },
+            ],
+          },
+        ),
+      );
+      await apply(
+        o,
+        'sam',
+        page([buildEventCopy('sam-copy', { dedupeKey: 'ical:with-partner', isOrganizer: false })]),
+      );
+    }
+    const doomed = await Promise.all(
+      ['ical:by-partner', 'ical:with-partner', 'ical:with-rita'].map((k) => event(orgId, k)),
+    );
+    const feedBefore = (await feed(orgId)).length;
+
+    expect(await repo().purgeRestricted(orgId, [], [], NOW)).toEqual({
+      events: 0,
+      links: 0,
+      series: 0,
+    });
+    expect(
+      await repo().purgeRestricted(orgId, ['partner.example'], ['rita@contoso.com'], NOW),
+    ).toEqual({ events: 3, links: 4, series: 1 });
+    expect((await feed(orgId)).slice(feedBefore).map(([, c]) => c)).toEqual([
+      'deleted',
+      'deleted',
+      'deleted',
+    ]);
+    expect(new Set((await feed(orgId)).slice(feedBefore).map(([id]) => id))).toEqual(
+      new Set(doomed.map((e) => e?.id)),
+    );
+    for (const key of ['ical:clean', 'ical:lookalike'])
+      expect(await event(orgId, key)).not.toBeNull();
+    expect([
+      ...(await repo().seriesByIds(orgId, 'pat', ['partner-series', 'clean-series'])).keys(),
+    ]).toEqual(['clean-series']);
+    // The other org is untouched.
+    expect(await event(other, 'ical:with-partner')).not.toBeNull();
+    expect(await repo().countLinks(other, 'pat')).toBe(5);
+
+    // The lists last applied, per org; a reset makes every channel of the org start over.
+    const state = await repo().orgState(orgId);
+    expect(state.checkedAt).toBeNull();
+    state.restrictedDomains = ['partner.example'];
+    state.checkedAt = NOW;
+    await repo().saveOrgState(state);
+    expect((await repo().orgState(orgId)).restrictedDomains).toEqual(['partner.example']);
+    for (const [o, who] of [
+      [orgId, 'pat'],
+      [orgId, 'sam'],
+      [other, 'pat'],
+    ] as const) {
+      const channel = await repo().channel(o, who);
+      channel.cursor = `https://graph.example/delta?${who}`;
+      channel.cursorAt = NOW;
+      await repo().saveChannel(channel);
+    }
+    expect(await repo().resetCursors(orgId)).toBe(2);
+    expect((await repo().findChannel(orgId, 'sam'))?.cursor).toBeNull();
+    expect((await repo().findChannel(other, 'pat'))?.cursor).not.toBeNull();
+    expect(await repo().purgeOrgState(orgId)).toBe(1);
+    expect(await repo().purgeOrgTable(orgId, 'calendar_org_state')).toBe(0);
+  });
 });

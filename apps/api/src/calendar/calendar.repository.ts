@@ -9,6 +9,7 @@ import { CalendarChangeEntry } from './entities/calendar-change.entity';
 import { CalendarChannel } from './entities/calendar-channel.entity';
 import { CalendarEventLink } from './entities/calendar-event-link.entity';
 import { CalendarEvent } from './entities/calendar-event.entity';
+import { CalendarOrgState } from './entities/calendar-org-state.entity';
 import { CalendarSeries, type SeriesFields } from './entities/calendar-series.entity';
 import { CalendarWrite } from './entities/calendar-write.entity';
 
@@ -345,6 +346,75 @@ export class CalendarRepository {
     return new Map(rows.map((r) => [r.rox_user_id, r.n]));
   }
 
+  // ---- restricted participants ---------------------------------------------------------------
+
+  async orgState(orgId: string): Promise<CalendarOrgState> {
+    return (
+      (await this.em.findOne(CalendarOrgState, { orgId }, { refresh: true })) ??
+      new CalendarOrgState(orgId)
+    );
+  }
+
+  async saveOrgState(state: CalendarOrgState): Promise<void> {
+    await this.em.persistAndFlush(state);
+  }
+
+  purgeOrgState(orgId: string): Promise<number> {
+    return this.em.nativeDelete(CalendarOrgState, { orgId });
+  }
+
+  /** Every channel of the org starts its next round from scratch (a full round). */
+  resetCursors(orgId: string): Promise<number> {
+    return this.em.nativeUpdate(CalendarChannel, { orgId }, { cursor: null, cursorAt: null });
+  }
+
+  /**
+   * Events whose organiser or an attendee is a restricted address or at a restricted domain (or
+   * a subdomain), with every mailbox's link, and series masters that name one: deleted, with
+   * `deleted` feed rows. Busy blocks keep no participants, so only a new round finds those.
+   */
+  async purgeRestricted(
+    orgId: string,
+    domains: readonly string[],
+    addresses: readonly string[],
+    now: Date,
+  ): Promise<{ events: number; links: number; series: number }> {
+    if (domains.length === 0 && addresses.length === 0) return { events: 0, links: 0, series: 0 };
+    const matches = (participants: string) => `exists (
+        select 1 from (${participants}) x(p)
+         where x.p = any(${TEXT_LIST})
+            or exists (select 1 from json_array_elements_text(?::json) d(v)
+                        where right(x.p, length(d.v) + 1) in ('@' || d.v, '.' || d.v)))`;
+    const params = [list(addresses), list(domains)];
+    return this.em.transactional(async (em) => {
+      const doomed = await em.execute<{ id: string }[]>(
+        `select e.id from calendar_event e where e.org_id = ? and ${matches(
+          `select e.organizer union all select a->>'email' from jsonb_array_elements(e.attendees) a`,
+        )}`,
+        [orgId, ...params],
+      );
+      const series = await em.execute<{ graph_id: string }[]>(
+        `delete from calendar_series s where s.org_id = ? and ${matches(
+          `select s.fields->>'organizer' union all select a->>'email' from jsonb_array_elements(s.fields->'attendees') a`,
+        )} returning s.graph_id`,
+        [orgId, ...params],
+      );
+      if (doomed.length === 0) return { events: 0, links: 0, series: series.length };
+      const ids = list(doomed.map((d) => d.id));
+      const links = await em.execute<{ event_id: string }[]>(
+        `delete from calendar_event_link where org_id = ? and event_id = any(${UUID_LIST}) returning event_id`,
+        [orgId, ids],
+      );
+      const deleted = await this.deleteOrphans(
+        em,
+        orgId,
+        doomed.map((d) => d.id),
+      );
+      await this.appendFeed(em, orgId, new Map(deleted.map((id) => [id, 'deleted' as const])), now);
+      return { events: deleted.length, links: links.length, series: series.length };
+    });
+  }
+
   // ---- purges --------------------------------------------------------------------------------
 
   /** Everything one mailbox brought (links, masters, its channel); events it alone held go too. */
@@ -383,7 +453,8 @@ export class CalendarRepository {
       | 'calendar_series'
       | 'calendar_channel'
       | 'calendar_change'
-      | 'calendar_write',
+      | 'calendar_write'
+      | 'calendar_org_state',
   ): Promise<number> {
     const entity = {
       calendar_event: CalendarEvent,
@@ -392,6 +463,7 @@ export class CalendarRepository {
       calendar_channel: CalendarChannel,
       calendar_change: CalendarChangeEntry,
       calendar_write: CalendarWrite,
+      calendar_org_state: CalendarOrgState,
     }[table];
     return this.em.nativeDelete(entity, { orgId });
   }

@@ -18,12 +18,12 @@ import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { Clock } from '../platform/time/clock';
 import { MailSend } from './entities/mail-send.entity';
 import { MailJobs } from './mail-jobs.service';
-import { MailPolicy } from './mail-policy.service';
 import { MAIL_SEND_CONTENT_COLUMN } from './mail.constants';
 import { MailError, MailErrorCode } from './mail.errors';
 
@@ -49,7 +49,7 @@ export class MailSendService {
     private readonly mailboxes: MailboxRepository,
     private readonly connections: ConnectionReader,
     private readonly access: MailboxAccess,
-    private readonly policy: MailPolicy,
+    private readonly policy: RestrictionPolicy,
     private readonly jobs: MailJobs,
     private readonly cipher: Cipher,
     private readonly audit: AuditLog,

@@ -18,6 +18,7 @@ import { AppConfig } from '../config/app-config';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
 import { fail, type PageCounts } from '../platform/sync/sync-channel';
@@ -25,7 +26,6 @@ import { Clock } from '../platform/time/clock';
 import { type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
 import { isMailCursorUsable } from './mail-delta';
-import { MailPolicy } from './mail-policy.service';
 import {
   isRestrictedMessage,
   normalizeMailAddress,
@@ -57,7 +57,7 @@ export class MailSyncService {
   constructor(
     private readonly repo: MailRepository,
     private readonly mailboxes: MailboxRepository,
-    private readonly policy: MailPolicy,
+    private readonly policy: RestrictionPolicy,
     private readonly access: MailboxAccess,
     private readonly engine: DeltaSyncEngine,
     private readonly cipher: Cipher,
@@ -65,7 +65,7 @@ export class MailSyncService {
     private readonly config: AppConfig,
   ) {}
 
-  /** The org's restricted lists (see MailPolicy). */
+  /** The org's restricted lists (see RestrictionPolicy). */
   restrictions(orgId: string): Promise<MailRestrictions> {
     return this.policy.restrictions(orgId);
   }

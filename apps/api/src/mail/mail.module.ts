@@ -8,7 +8,6 @@ import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-column
 import { QUEUE } from '../platform/queue/queue-names';
 import { MAIL_QUEUE_SETTINGS, MailJobs } from './mail-jobs.service';
 import { MailLifecycle } from './mail-lifecycle';
-import { MailPolicy } from './mail-policy.service';
 import { MailReader } from './mail-reader.service';
 import { MailSendService } from './mail-send.service';
 import { MAIL_BODY_COLUMN, MAIL_SEND_CONTENT_COLUMN } from './mail.constants';
@@ -32,7 +31,7 @@ ENCRYPTED_COLUMNS.push(columnOf(MAIL_SEND_CONTENT_COLUMN));
     MailboxesModule,
   ],
   controllers: [MailController],
-  providers: [MailRepository, MailJobs, MailReader, MailLifecycle, MailPolicy, MailSendService],
-  exports: [MailRepository, MailJobs, MailPolicy, MailSendService],
+  providers: [MailRepository, MailJobs, MailReader, MailLifecycle, MailSendService],
+  exports: [MailRepository, MailJobs, MailSendService],
 })
 export class MailModule {}

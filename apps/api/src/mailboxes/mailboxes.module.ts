@@ -12,6 +12,7 @@ import { MAILBOXES_QUEUE_SETTINGS, MailboxesJobs } from './mailboxes-jobs.servic
 import { MailboxesLifecycle } from './mailboxes-lifecycle';
 import { MailboxesController } from './mailboxes.controller';
 import { MailboxesService } from './mailboxes.service';
+import { RestrictionPolicy } from './restriction-policy.service';
 
 /**
  * Members' mailboxes as sync targets: one materialised row per member (route, configured and
@@ -33,7 +34,8 @@ import { MailboxesService } from './mailboxes.service';
     MailboxesJobs,
     MailboxesService,
     MailboxesLifecycle,
+    RestrictionPolicy,
   ],
-  exports: [MailboxRepository, MailboxReader, MailboxRefresh, MailboxesJobs],
+  exports: [MailboxRepository, MailboxReader, MailboxRefresh, MailboxesJobs, RestrictionPolicy],
 })
 export class MailboxesModule {}

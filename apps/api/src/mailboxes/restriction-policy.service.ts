@@ -2,19 +2,19 @@ import { Injectable } from '@nestjs/common';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { DirectoryRepository } from '../directory/directory.repository';
-import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
-import { normalizeMailAddress, type MailRestrictions } from './mail-restrictions';
+import { type Mailbox } from './entities/mailbox.entity';
+import { normalizeMailAddress, type ParticipantRestrictions } from './participant-restrictions';
 
-/** The org's restricted lists as mail applies them, for sync, the cycle and send. */
+/** The org's restricted lists as mail and calendar apply them, for sync, cycles and writes. */
 @Injectable()
-export class MailPolicy {
+export class RestrictionPolicy {
   constructor(
     private readonly connections: ConnectionReader,
     private readonly directory: DirectoryRepository,
   ) {}
 
   /** Restricted domains, and every address (Rox email, directory addresses) of restricted users. */
-  async restrictions(orgId: string): Promise<MailRestrictions> {
+  async restrictions(orgId: string): Promise<ParticipantRestrictions> {
     const settings = await this.connections.settings(orgId);
     const addresses = new Set<string>();
     for (const email of settings?.restrictedUsers ?? []) {
@@ -32,7 +32,7 @@ export class MailPolicy {
   }
 
   /** True when the mailbox belongs to a restricted user (by Rox email or directory address). */
-  isRestrictedMailbox(mailbox: Mailbox, rules: MailRestrictions): boolean {
+  isRestrictedMailbox(mailbox: Mailbox, rules: ParticipantRestrictions): boolean {
     return [mailbox.email, mailbox.directoryUpn].some((a) => {
       const normalized = normalizeMailAddress(a);
       return normalized !== null && rules.addresses.has(normalized);

@@ -1,0 +1,38 @@
+/**
+ * The org's restricted lists as every feature applies them to the people taking part in an
+ * item (a message's sender and recipients, an event's organiser and attendees): one pure rule,
+ * used by mail and calendar alike (MAIL-S1/S2, CAL-R9).
+ */
+export interface ParticipantRestrictions {
+  /** Lower-case domains; a subdomain of one is restricted too. */
+  readonly domains: readonly string[];
+  /** Lower-case addresses of restricted users (their Rox email and every directory address). */
+  readonly addresses: ReadonlySet<string>;
+}
+
+/** Lower-cases and trims an address; a quoted local part (`"a@b"@x.com`) keeps its last `@`. */
+export function normalizeMailAddress(address: string | null | undefined): string | null {
+  const trimmed = (address ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
+  return trimmed.includes('@') ? trimmed : null;
+}
+
+/** The domain of an address: the text after its last `@`. */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).replace(/\.$/, '');
+}
+
+export function isRestrictedDomain(address: string, domains: readonly string[]): boolean {
+  const domain = domainOf(address);
+  return domains.some((d) => domain === d || domain.endsWith(`.${d}`));
+}
+
+/** True when any of the (normalised) addresses is a restricted user or at a restricted domain. */
+export function hasRestrictedParticipant(
+  addresses: Iterable<string>,
+  rules: ParticipantRestrictions,
+): boolean {
+  for (const a of addresses) {
+    if (rules.addresses.has(a) || isRestrictedDomain(a, rules.domains)) return true;
+  }
+  return false;
+}
