@@ -82,15 +82,19 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     probesError.value = null;
     probeMessage.value = '';
     const before = roxUserId ? checkedAt(roxUserId) : latestCheck();
+    const isFresh = (p: ProbeResult) => before === null || p.checkedAt > before;
     try {
-      await runProbes(roxUserId ? { roxUserId } : {});
-      // The worker runs the probe; poll until its result (a newer checkedAt) appears.
+      const { queued } = await runProbes(roxUserId ? { roxUserId } : {});
+      // The worker runs the probes; poll until a fresh result (a newer checkedAt) is there for
+      // each one queued: the first to finish is not all of them (a denied mailbox answers later).
       for (let attempt = 0; attempt < PROBE_POLL_ATTEMPTS && mine === generation; attempt += 1) {
         await wait(PROBE_POLL_INTERVAL_MS);
         if (mine !== generation) return;
         probes.value = (await listProbeResults()).items;
-        const after = roxUserId ? checkedAt(roxUserId) : latestCheck();
-        if (after && after !== before) break;
+        const done = roxUserId
+          ? (checkedAt(roxUserId) ?? before) !== before
+          : probes.value.filter(isFresh).length >= queued;
+        if (done) break;
       }
       probeMessage.value = roxUserId ? 'Probe finished.' : 'Probes finished.';
     } catch (e) {
