@@ -12,6 +12,7 @@ import { Migration20261128095813_directory_large_tenants } from './Migration2026
 import { Migration20261128100253_mail } from './Migration20261128100253_mail';
 import { Migration20261128101810_mail_send } from './Migration20261128101810_mail_send';
 import { Migration20261128102422_calendar_write } from './Migration20261128102422_calendar_write';
+import { Migration20261128120500_mail_cursor_reset } from './Migration20261128120500_mail_cursor_reset';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -35,5 +36,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261128102422_calendar_write',
     class: Migration20261128102422_calendar_write,
+  },
+  {
+    name: 'Migration20261128120500_mail_cursor_reset',
+    class: Migration20261128120500_mail_cursor_reset,
   },
 ];

@@ -21,7 +21,12 @@ import { MailJobs } from './mail-jobs.service';
 import { normalizeMailAddress } from './mail-restrictions';
 import { MAIL_BODY_COLUMN, SYNCED_FOLDERS } from './mail.constants';
 import { MailError, MailErrorCode } from './mail.errors';
-import { decodeMessageCursor, encodeMessageCursor, messageToContract } from './mail.mapper';
+import {
+  changeToContract,
+  decodeMessageCursor,
+  encodeMessageCursor,
+  messageToContract,
+} from './mail.mapper';
 import { MailRepository } from './mail.repository';
 
 /** Reads for Rox backends and the console, and the admin's data-removal request. */
@@ -96,12 +101,7 @@ export class MailReader {
     const after = query.cursor ?? '0';
     const rows = await this.repo.changes(orgId, after, query.limit);
     return {
-      items: rows.map((r) => ({
-        sequence: r.sequence,
-        messageId: r.messageId,
-        change: r.change,
-        at: r.at.toISOString(),
-      })),
+      items: rows.map((r) => changeToContract(r)),
       nextCursor: rows[rows.length - 1]?.sequence ?? after,
     };
   }

@@ -401,12 +401,22 @@ describe('MailRepository on Postgres', () => {
 
     await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
     expect((await repo().mailboxesWithMail(orgId)).sort()).toEqual(['ann', 'pat', 'sam']);
-    expect(await repo().resetCursors(orgId)).toBe(3);
+    expect(await repo().resetCursors(orgId, NOW)).toBe(3);
     expect((await repo().channels(orgId)).map((c) => [c.cursor, c.cursorAt])).toEqual([
       [null, null],
       [null, null],
       [null, null],
     ]);
+    // Each folder that had a cursor says so in the feed; a second reset finds none left.
+    const resets = (await repo().changes(orgId, '0', 100)).filter(
+      (c) => c.change === 'cursor_reset',
+    );
+    expect(resets.map((c) => [c.roxUserId, c.folder, c.reason, c.messageId]).sort()).toEqual([
+      ['ann', 'inbox', 'restrictions_lifted', null],
+      ['pat', 'inbox', 'restrictions_lifted', null],
+      ['pat', 'sentitems', 'restrictions_lifted', null],
+    ]);
+    expect(await repo().resetCursors(orgId, NOW)).toBe(0);
     expect((await repo().channel(other, 'pat', 'inbox')).cursor).toMatch(/deltatoken=pat-inbox$/);
 
     // Restriction state: a default until saved, then what was saved.
@@ -435,7 +445,7 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().purgeOrgLinks(orgId)).toBe(1);
     expect(await repo().purgeOrgMessages(orgId)).toBe(1);
     expect(await repo().purgeOrgChannels(orgId)).toBe(3);
-    expect(await repo().purgeOrgChanges(orgId)).toBe(1);
+    expect(await repo().purgeOrgChanges(orgId)).toBe(4);
     expect(await repo().purgeOrgState(orgId)).toBe(1);
     expect(await repo().purgeOrgSends(orgId)).toBe(1);
     expect(await repo().mailboxesWithMail(orgId)).toEqual([]);
@@ -456,5 +466,16 @@ describe('MailRepository on Postgres', () => {
     const rest = await repo().changes(orgId, firstTwo[1]!.sequence, 2);
     expect([...firstTwo, ...rest].map((c) => c.sequence)).toEqual(all.map((c) => c.sequence));
     expect(await repo().changes(orgId, all[2]!.sequence, 10)).toEqual([]);
+
+    // A reset folder: an entry of its own, in order with the message changes around it.
+    await repo().cursorReset(orgId, 'pat', 'inbox', 'cursor_expired', NOW);
+    await apply(orgId, 'pat', buildMailPage([copy('pat-c', 'c')]));
+    const after = await repo().changes(orgId, all[2]!.sequence, 10);
+    expect(after.map((c) => [c.change, c.roxUserId, c.folder, c.reason])).toEqual([
+      ['cursor_reset', 'pat', 'inbox', 'cursor_expired'],
+      ['created', null, null, null],
+    ]);
+    expect(after[0]?.messageId).toBeNull();
+    expect(await repo().changes(other, '0', 10)).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { type PageCounts } from '../platform/sync/sync-channel';
-import { MailChangeEntry } from './entities/mail-change.entity';
+import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
@@ -96,9 +96,38 @@ export class MailRepository {
     return rows.map((r) => r.rox_user_id);
   }
 
-  /** Forgets every cursor of the org: the next sync of each folder is a full (backfill) round. */
-  async resetCursors(orgId: string): Promise<number> {
-    return this.em.nativeUpdate(MailChannel, { orgId }, { cursor: null, cursorAt: null });
+  /**
+   * Forgets every cursor of the org: the next sync of each folder is a full (backfill) round.
+   * Each folder that had one gets a `cursor_reset` in the feed.
+   */
+  async resetCursors(orgId: string, now: Date): Promise<number> {
+    await lockFeed(this.em, orgId);
+    const reset = await this.em.execute<{ rox_user_id: string; folder: MailFolderName }[]>(
+      `update mail_channel set delta_link = null, delta_link_at = null
+       where org_id = ? and delta_link is not null returning rox_user_id, folder`,
+      [orgId],
+    );
+    for (const c of reset) {
+      await appendCursorReset(this.em, orgId, c.rox_user_id, c.folder, 'restrictions_lifted', now);
+    }
+    return reset.length;
+  }
+
+  /**
+   * A folder's cursor was reset (410, unusable, another account): a full round follows, and the
+   * feed says so first, so a consumer knows changes may have happened unseen and can reconcile.
+   */
+  async cursorReset(
+    orgId: string,
+    roxUserId: string,
+    folder: MailFolderName,
+    reason: MailCursorResetReason,
+    now: Date,
+  ): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await lockFeed(em, orgId);
+      await appendCursorReset(em, orgId, roxUserId, folder, reason, now);
+    });
   }
 
   // ---- ingest --------------------------------------------------------------------------------
@@ -141,7 +170,7 @@ export class MailRepository {
     return this.em.transactional(async (em) => {
       await lockFeed(em, orgId);
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
-      const changes: { messageId: string; change: MailChangeEntry['change'] }[] = [];
+      const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];
       // Within a page the last copy of an id wins.
       const latest = new Map<string, IncomingMessage>();
       for (const m of page.messages) latest.set(m.graphId, m);
@@ -457,10 +486,25 @@ async function lockFeed(em: EntityManager, orgId: string): Promise<void> {
   await em.execute(`select pg_advisory_xact_lock(hashtext('mail_change:' || ?))`, [orgId]);
 }
 
+async function appendCursorReset(
+  em: EntityManager,
+  orgId: string,
+  roxUserId: string,
+  folder: MailFolderName,
+  reason: MailCursorResetReason,
+  now: Date,
+): Promise<void> {
+  await em.execute(
+    `insert into mail_change (org_id, message_id, change, rox_user_id, folder, reason, at)
+     values (?, null, 'cursor_reset', ?, ?, ?, ?)`,
+    [orgId, roxUserId, folder, reason, now],
+  );
+}
+
 async function appendChanges(
   em: EntityManager,
   orgId: string,
-  changes: readonly { messageId: string; change: MailChangeEntry['change'] }[],
+  changes: readonly { messageId: string; change: 'created' | 'updated' | 'deleted' }[],
   now: Date,
 ): Promise<void> {
   for (const c of changes) {

@@ -73,14 +73,45 @@ export type MailMessagePage = z.infer<typeof MailMessagePageSchema>;
 export const MailMessageParamsSchema = z.object({ id: z.uuid() });
 export type MailMessageParams = z.infer<typeof MailMessageParamsSchema>;
 
-/** One entry of the org's mail change feed, in commit order. */
-export const MailChangeSchema = z
+const MailChangeSequenceSchema = z.string().describe('Strictly increasing within the org');
+
+/** A Rox message was created, updated (e.g. another mailbox copy, a move, read) or deleted. */
+export const MailMessageChangeSchema = z
   .object({
-    sequence: z.string().describe('Strictly increasing within the org'),
-    messageId: z.uuid(),
+    sequence: MailChangeSequenceSchema,
     change: z.enum(['created', 'updated', 'deleted']),
+    messageId: z.uuid(),
     at: z.iso.datetime(),
   })
+  .meta({ id: 'MailMessageChange' });
+export type MailMessageChange = z.infer<typeof MailMessageChangeSchema>;
+
+/**
+ * A folder's delta cursor was reset and a full round follows (reconciled by set difference):
+ * changes may have happened that no entry describes, so a consumer should reconcile what it
+ * holds for this mailbox (re-read `GET /mail/messages?roxUserId=`). Message entries of the full
+ * round follow it in the feed.
+ */
+export const MailCursorResetChangeSchema = z
+  .object({
+    sequence: MailChangeSequenceSchema,
+    change: z.literal('cursor_reset'),
+    messageId: z.null(),
+    roxUserId: z.string(),
+    folder: z.enum(['inbox', 'sentitems']),
+    reason: z
+      .enum(['cursor_expired', 'cursor_unusable', 'account_changed', 'restrictions_lifted'])
+      .describe(
+        'cursor_expired: Graph answered 410; cursor_unusable: too old or from another host; account_changed: another Entra account behind the member; restrictions_lifted: a restriction was lifted and mail is re-imported',
+      ),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'MailCursorResetChange' });
+export type MailCursorResetChange = z.infer<typeof MailCursorResetChangeSchema>;
+
+/** One entry of the org's mail change feed, in commit order. */
+export const MailChangeSchema = z
+  .discriminatedUnion('change', [MailMessageChangeSchema, MailCursorResetChangeSchema])
   .meta({ id: 'MailChange' });
 export type MailChange = z.infer<typeof MailChangeSchema>;
 
