@@ -12,7 +12,12 @@ import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage } from './entities/mail-message.entity';
-import { MailRepository, type IncomingMessage, type MailPage } from './mail.repository';
+import {
+  MailRepository,
+  messagePageQuery,
+  type IncomingMessage,
+  type MailPage,
+} from './mail.repository';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const at = (hour: number) => new Date(Date.UTC(2026, 10, 28, hour));
@@ -452,6 +457,34 @@ describe('MailRepository on Postgres', () => {
     // Nothing of the other org went.
     expect((await repo().mailboxesWithMail(other)).sort()).toEqual(['pat', 'sam']);
     expect(await repo().purgeOrgSends(other)).toBe(2);
+  });
+
+  it('a contact lookup is answered by the GIN index on participants (EXPLAIN of the page query)', async () => {
+    const orgId = newOrgId();
+    for (let page = 0; page < 8; page += 1) {
+      const copies = Array.from({ length: 100 }, (_, k) => {
+        const n = page * 100 + k;
+        return copy(`gin-${n}`, `gin-${n}`, {
+          participants: ['pat@contoso.com', `contact-${n}@example.com`],
+        });
+      });
+      await apply(orgId, 'pat', buildMailPage(copies));
+    }
+    const em = orm.em.fork();
+    await em.execute('analyze mail_message');
+    const { sql, params } = messagePageQuery(
+      orgId,
+      { address: 'contact-77@example.com' },
+      null,
+      51,
+    );
+    const plan = (await em.execute<Record<string, string>[]>(`explain ${sql}`, params))
+      .map((row) => Object.values(row).join(''))
+      .join('\n');
+    expect(plan).toContain('mail_message_participants_index');
+    // And the query the index serves still answers: one message with that contact.
+    const found = await repo().page(orgId, { address: 'contact-77@example.com' }, null, 51);
+    expect(found.map((m) => m.internetMessageId)).toEqual(['<gin-77@contoso.com>']);
   });
 
   it('reads the change feed after a sequence, in commit order, per org', async () => {

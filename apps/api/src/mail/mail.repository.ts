@@ -422,35 +422,12 @@ export class MailRepository {
   /** A page of messages, newest first, by mailbox, contact address or conversation. */
   async page(
     orgId: string,
-    filter: { roxUserId?: string; address?: string; conversationId?: string },
+    filter: MessagePageFilter,
     after: { receivedAt: Date; id: string } | null,
     limit: number,
   ): Promise<MailMessage[]> {
-    const where: string[] = ['m.org_id = ?'];
-    const params: unknown[] = [orgId];
-    if (filter.roxUserId !== undefined) {
-      where.push(
-        'exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)',
-      );
-      params.push(filter.roxUserId);
-    }
-    if (filter.address !== undefined) {
-      where.push('m.participants @> array[?]::text[]');
-      params.push(filter.address);
-    }
-    if (filter.conversationId !== undefined) {
-      where.push('m.conversation_id = ?');
-      params.push(filter.conversationId);
-    }
-    if (after) {
-      where.push(`(coalesce(m.received_at, 'epoch'), m.id) < (?, ?::uuid)`);
-      params.push(after.receivedAt, after.id);
-    }
-    const rows = await this.em.execute<Row[]>(
-      `select m.* from mail_message m where ${where.join(' and ')}
-       order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
-      [...params, limit],
-    );
+    const { sql, params } = messagePageQuery(orgId, filter, after, limit);
+    const rows = await this.em.execute<Row[]>(sql, params);
     return rows.map((r) => this.em.map(MailMessage, r));
   }
 
@@ -474,6 +451,50 @@ export class MailRepository {
       { orderBy: { sequence: 'asc' }, limit },
     );
   }
+}
+
+/** Exactly one of a member's mailbox, a contact address (lower-cased) or a conversation. */
+export interface MessagePageFilter {
+  roxUserId?: string;
+  address?: string;
+  conversationId?: string;
+}
+
+/**
+ * The SQL of {@link MailRepository.page} (exported so the int spec can EXPLAIN the very query).
+ * A contact lookup is `participants @> array[address]`: the GIN index on participants answers it.
+ */
+export function messagePageQuery(
+  orgId: string,
+  filter: MessagePageFilter,
+  after: { receivedAt: Date; id: string } | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const where: string[] = ['m.org_id = ?'];
+  const params: unknown[] = [orgId];
+  if (filter.roxUserId !== undefined) {
+    where.push(
+      'exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)',
+    );
+    params.push(filter.roxUserId);
+  }
+  if (filter.address !== undefined) {
+    where.push('m.participants @> array[?]::text[]');
+    params.push(filter.address);
+  }
+  if (filter.conversationId !== undefined) {
+    where.push('m.conversation_id = ?');
+    params.push(filter.conversationId);
+  }
+  if (after) {
+    where.push(`(coalesce(m.received_at, 'epoch'), m.id) < (?, ?::uuid)`);
+    params.push(after.receivedAt, after.id);
+  }
+  return {
+    sql: `select m.* from mail_message m where ${where.join(' and ')}
+       order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
+    params: [...params, limit],
+  };
 }
 
 // A Postgres array literal: the query builder would spread a JS array into a list of values.
