@@ -73,6 +73,37 @@ export type MailMessagePage = z.infer<typeof MailMessagePageSchema>;
 export const MailMessageParamsSchema = z.object({ id: z.uuid() });
 export type MailMessageParams = z.infer<typeof MailMessageParamsSchema>;
 
+/**
+ * An attachment of a synced message, listed from Microsoft 365 when asked (never stored). Only
+ * file attachments can be downloaded.
+ */
+export const MailAttachmentSchema = z
+  .object({
+    id: z.string().describe('Graph’s attachment id in the mailbox copy Rox reads'),
+    kind: z.enum(['file', 'item', 'reference']),
+    name: z.string().nullable(),
+    contentType: z.string().nullable(),
+    size: z.number().int().nullable(),
+    isInline: z.boolean(),
+  })
+  .meta({ id: 'MailAttachment' });
+export type MailAttachment = z.infer<typeof MailAttachmentSchema>;
+
+export const MailAttachmentListSchema = z
+  .object({ items: z.array(MailAttachmentSchema) })
+  .meta({ id: 'MailAttachmentList' });
+export type MailAttachmentList = z.infer<typeof MailAttachmentListSchema>;
+
+export const MailAttachmentParamsSchema = z.object({
+  id: z.uuid(),
+  attachmentId: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^[A-Za-z0-9+/=_-]+$/, 'Not an attachment id'),
+});
+export type MailAttachmentParams = z.infer<typeof MailAttachmentParamsSchema>;
+
 const MailChangeSequenceSchema = z.string().describe('Strictly increasing within the org');
 
 /** A Rox message was created, updated (e.g. another mailbox copy, a move, read) or deleted. */

@@ -18,6 +18,8 @@ export interface RouteContract {
   description?: string;
   /** Response body schema; omitted for 204 responses. The response is parsed through it. */
   response?: z.ZodType;
+  /** A binary response (a file) instead of JSON: its media type as documented. */
+  binary?: string;
   status?: number;
   tags?: string[];
 }

@@ -146,7 +146,12 @@ export function buildOpenApiDocument(
             description: 'Success',
             content: { 'application/json': { schema: collector.ref(contract.response, 'output') } },
           }
-        : { description: 'Success, no content' },
+        : contract?.binary
+          ? {
+              description: 'Success: the file',
+              content: { [contract.binary]: { schema: { type: 'string', format: 'binary' } } },
+            }
+          : { description: 'Success, no content' },
     };
     if (route.inputs.body || route.inputs.query || route.inputs.params) {
       responses['400'] = problem('The request is not valid');
