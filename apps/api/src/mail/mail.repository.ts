@@ -318,6 +318,10 @@ export class MailRepository {
     return rows.length;
   }
 
+  countMessages(orgId: string): Promise<number> {
+    return this.em.count(MailMessage, { orgId });
+  }
+
   async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
     return this.em.count(MailMessageLink, { orgId, roxUserId, ...(folder ? { folder } : {}) });
   }

@@ -97,6 +97,13 @@ describe('mail sync', () => {
     await syncFinishedRefresh();
   };
   const syncFinishedRefresh = () => mailboxesSettled(env, org.orgId);
+  const mailSection = async () => {
+    const res = await http()
+      .get('/api/v1/orgwide/status')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status).toBe(200);
+    return res.body.mail as Record<string, unknown>;
+  };
   type Change = {
     sequence: string;
     change: string;
@@ -238,6 +245,13 @@ describe('mail sync', () => {
         stage: 'failed',
         reason: 'MAIL_PERMISSION_DENIED',
       });
+      // The org status counts mailboxes per state, with the reason of the failed one.
+      expect(await mailSection()).toMatchObject({
+        mailboxes: { notInScope: 1, never: 0, queued: 0, running: 0, ok: 1, failed: 1 },
+        reasons: [{ code: 'MAIL_PERMISSION_DENIED', mailboxes: 1 }],
+        messages: (await messages()).length,
+        lastSyncAt: expect.any(String),
+      });
     } finally {
       await env.emu.control.clearFaults();
     }
@@ -246,6 +260,10 @@ describe('mail sync', () => {
       .get('/api/v1/orgwide/mail/members/zoe')
       .set('authorization', `Bearer ${org.admin}`);
     expect(zoe.body.channels.map((c: { stage: string }) => c.stage)).toEqual(['ok', 'ok']);
+    expect(await mailSection()).toMatchObject({
+      mailboxes: { notInScope: 1, never: 0, queued: 0, running: 0, ok: 2, failed: 0 },
+      reasons: [],
+    });
   });
 
   it('X-8: a channel left running by a dead job is detected, queued again with the reason, and recovers', async () => {

@@ -177,6 +177,32 @@ export const MailChannelStatusSchema = z
   .meta({ id: 'MailChannelStatus' });
 export type MailChannelStatus = z.infer<typeof MailChannelStatusSchema>;
 
+/**
+ * The org-wide status's mail section: members by where their mail sync stands (a mailbox's
+ * state: not in scope, or the most pressing stage of its folders: failed, running, queued, never
+ * synced, ok), the reasons behind failed or retrying folders, and what is stored.
+ */
+export const MailOrgSummarySchema = z
+  .object({
+    mailboxes: z
+      .object({
+        notInScope: z.number().int(),
+        never: z.number().int(),
+        queued: z.number().int(),
+        running: z.number().int(),
+        ok: z.number().int(),
+        failed: z.number().int(),
+      })
+      .describe('Members per state'),
+    reasons: z
+      .array(z.object({ code: z.string(), mailboxes: z.number().int() }))
+      .describe('Why mailboxes failed or wait for a retry (coded), most frequent first'),
+    messages: z.number().int(),
+    lastSyncAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'MailOrgSummary' });
+export type MailOrgSummary = z.infer<typeof MailOrgSummarySchema>;
+
 /** A member's mail sync: scope from the mailbox row, then each folder channel. */
 export const MemberMailStatusSchema = z
   .object({
