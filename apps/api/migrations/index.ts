@@ -13,6 +13,8 @@ import { Migration20261128100253_mail } from './Migration20261128100253_mail';
 import { Migration20261128101810_mail_send } from './Migration20261128101810_mail_send';
 import { Migration20261128102422_calendar_write } from './Migration20261128102422_calendar_write';
 import { Migration20261128120000_calendar_restrictions } from './Migration20261128120000_calendar_restrictions';
+import { Migration20261128120500_mail_cursor_reset } from './Migration20261128120500_mail_cursor_reset';
+import { Migration20261128121000_mail_participants_gin } from './Migration20261128121000_mail_participants_gin';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -40,5 +42,13 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261128120000_calendar_restrictions',
     class: Migration20261128120000_calendar_restrictions,
+  },
+  {
+    name: 'Migration20261128120500_mail_cursor_reset',
+    class: Migration20261128120500_mail_cursor_reset,
+  },
+  {
+    name: 'Migration20261128121000_mail_participants_gin',
+    class: Migration20261128121000_mail_participants_gin,
   },
 ];

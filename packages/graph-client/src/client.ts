@@ -173,6 +173,50 @@ export class GraphClient {
     pathOrUrl: string,
     options: GraphRequestOptions = {},
   ): Promise<GraphResponse<T>> {
+    const { response, method, url } = await this.send(pathOrUrl, options);
+    const text = await response.text();
+    const body = parseJson(text);
+    if (!response.ok) throw this.failed(method, url, response, body, text);
+    return { status: response.status, headers: response.headers, body: (body as T | null) ?? null };
+  }
+
+  /** GET of raw bytes (e.g. an attachment's `$value`); non-2xx responses throw GraphRequestError. */
+  async getBytes(
+    pathOrUrl: string,
+    options: Omit<GraphRequestOptions, 'method' | 'body'> = {},
+  ): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+    const { response, method, url } = await this.send(pathOrUrl, { ...options, method: 'GET' });
+    if (!response.ok) {
+      const text = await response.text();
+      throw this.failed(method, url, response, parseJson(text), text);
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, headers: response.headers, bytes };
+  }
+
+  private failed(
+    method: string,
+    url: string,
+    response: Response,
+    body: unknown,
+    text: string,
+  ): GraphRequestError {
+    const error = errorFromResponse(method, url, this.origin, response, body, text);
+    this.logger.debug('graph request failed', {
+      method,
+      path: error.path.split('?')[0],
+      status: error.status,
+      code: error.code,
+      requestId: error.requestId,
+    });
+    return error;
+  }
+
+  // One request through the SDK's middleware (auth, retries, mailbox slots); the caller reads it.
+  private async send(
+    pathOrUrl: string,
+    options: GraphRequestOptions,
+  ): Promise<{ response: Response; method: GraphMethod; url: string }> {
     const method = options.method ?? 'GET';
     const url = this.url(pathOrUrl, options.query);
     const pathForKey = new URL(url).pathname;
@@ -208,20 +252,7 @@ export class GraphClient {
         cause: failure,
       });
     }
-    const text = await response.text();
-    const body = parseJson(text);
-    if (!response.ok) {
-      const error = errorFromResponse(method, url, this.origin, response, body, text);
-      this.logger.debug('graph request failed', {
-        method,
-        path: error.path.split('?')[0],
-        status: error.status,
-        code: error.code,
-        requestId: error.requestId,
-      });
-      throw error;
-    }
-    return { status: response.status, headers: response.headers, body: (body as T | null) ?? null };
+    return { response, method, url };
   }
 
   /** GET returning the JSON body. */

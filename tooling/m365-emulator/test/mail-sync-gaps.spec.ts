@@ -187,6 +187,42 @@ describe('a backfill larger than the $filter cap', () => {
   });
 });
 
+describe('attachments', () => {
+  it('lists them, reads one, and serves its raw bytes at $value with its content type', async () => {
+    const content = Buffer.from('%PDF-1.4 attachment bytes \u0000\u00ff');
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, USER, {
+      subject: 'with a file',
+      attachments: [
+        {
+          name: 'offer.pdf',
+          contentType: 'application/pdf',
+          contentBase64: content.toString('base64'),
+        },
+      ],
+    });
+    const list = (await client
+      .api(`/users/${USER}/messages/${id}/attachments?$select=id,name,contentType,size`)
+      .get()) as { value: { id: string; name: string; contentType: string }[] };
+    expect(list.value).toEqual([
+      expect.objectContaining({ name: 'offer.pdf', contentType: 'application/pdf' }),
+    ]);
+    const attachmentId = list.value[0]?.id ?? '';
+    const token = await appToken(emu, DEMO_TENANT.id);
+    const res = await fetch(
+      `${emu.graphBaseUrl}/v1.0/users/${USER}/messages/${id}/attachments/${attachmentId}/$value`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await res.arrayBuffer()).equals(content)).toBe(true);
+    const missing = await fetch(
+      `${emu.graphBaseUrl}/v1.0/users/${USER}/messages/${id}/attachments/nope/$value`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(missing.status).toBe(404);
+  });
+});
+
 describe('request log', () => {
   it('records each Prefer header and every $batch item, without counting items twice', async () => {
     await emu.control.clearRequests();

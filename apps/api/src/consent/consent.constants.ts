@@ -38,3 +38,11 @@ export const EMPTY_DIRECTORY_SUMMARY: OrgwideStatus['directory'] = {
   users: 0,
   mappedMembers: 0,
 };
+
+/** The status's mail section before the mail feature has anything to say. */
+export const EMPTY_MAIL_SUMMARY: OrgwideStatus['mail'] = {
+  mailboxes: { notInScope: 0, never: 0, queued: 0, running: 0, ok: 0, failed: 0 },
+  reasons: [],
+  messages: 0,
+  lastSyncAt: null,
+};

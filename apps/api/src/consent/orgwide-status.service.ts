@@ -8,7 +8,7 @@ import { Clock } from '../platform/time/clock';
 import { AuthStateRepository } from './auth-state/auth-state.repository';
 import { ConnectionReader } from './connection-reader.service';
 import { degradedReasons, evaluate, statusFeatures, workingCapabilities } from './consent-policy';
-import { EMPTY_DIRECTORY_SUMMARY } from './consent.constants';
+import { EMPTY_DIRECTORY_SUMMARY, EMPTY_MAIL_SUMMARY } from './consent.constants';
 import { MemberLookup } from './member-lookup';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
@@ -44,6 +44,7 @@ export class OrgwideStatusService {
       capabilities: [],
       features: [],
       directory: { ...EMPTY_DIRECTORY_SUMMARY },
+      mail: { ...EMPTY_MAIL_SUMMARY },
     };
     if (!settings) return { ...base, state: 'not_configured' };
     const connection = await this.connections.find(orgId);
@@ -83,6 +84,7 @@ export class OrgwideStatusService {
       directory: (await this.lifecycle.statusSection('directory', orgId)) ?? {
         ...EMPTY_DIRECTORY_SUMMARY,
       },
+      mail: (await this.lifecycle.statusSection('mail', orgId)) ?? { ...EMPTY_MAIL_SUMMARY },
     };
   }
 }

@@ -85,7 +85,7 @@ export class MailCycleService {
           details: { messages: count, domains, users: addresses.length },
         });
       }
-      if (lifted) await this.repo.resetCursors(orgId);
+      if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
       state.restrictedDomains = domains;
       state.restrictedUsers = addresses;
       state.checkedAt = this.clock.now();

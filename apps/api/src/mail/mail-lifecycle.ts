@@ -3,11 +3,13 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { MailJobs } from './mail-jobs.service';
+import { MailReader } from './mail-reader.service';
 import { MailRepository } from './mail.repository';
 
 /**
  * Mail in the org's life: a connect starts a cycle, a scope change runs one (purging what left
- * scope), disconnect and member removal purge every mail table.
+ * scope), disconnect and member removal purge every mail table; the org status gets its mail
+ * section.
  */
 @Injectable()
 export class MailLifecycle implements OnModuleInit {
@@ -15,6 +17,7 @@ export class MailLifecycle implements OnModuleInit {
     private readonly lifecycle: LifecycleRegistry,
     private readonly jobs: MailJobs,
     private readonly repo: MailRepository,
+    private readonly reader: MailReader,
     private readonly clock: Clock,
   ) {}
 
@@ -44,6 +47,7 @@ export class MailLifecycle implements OnModuleInit {
       onScopeChanged: async (orgId) => {
         await this.jobs.enqueueCycle(orgId);
       },
+      statusSections: { mail: (orgId) => this.reader.orgSummary(orgId) },
     });
   }
 }

@@ -8,20 +8,28 @@ import {
   type MailDataRemovalRequest,
   type MailMessagePage,
   type MailMessageWithBody,
+  type MailOrgSummary,
   type MemberMailStatus,
 } from '@rox365/contracts';
 
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
+import { type MailChannel } from './entities/mail-channel.entity';
 import { MailJobs } from './mail-jobs.service';
 import { normalizeMailAddress } from './mail-restrictions';
 import { MAIL_BODY_COLUMN, SYNCED_FOLDERS } from './mail.constants';
 import { MailError, MailErrorCode } from './mail.errors';
-import { decodeMessageCursor, encodeMessageCursor, messageToContract } from './mail.mapper';
+import {
+  changeToContract,
+  decodeMessageCursor,
+  encodeMessageCursor,
+  messageToContract,
+} from './mail.mapper';
 import { MailRepository } from './mail.repository';
 
 /** Reads for Rox backends and the console, and the admin's data-removal request. */
@@ -35,6 +43,7 @@ export class MailReader {
     private readonly tx: Transactions,
     private readonly lifecycle: LifecycleRegistry,
     private readonly jobs: MailJobs,
+    private readonly policy: RestrictionPolicy,
     private readonly clock: Clock,
   ) {}
 
@@ -96,12 +105,7 @@ export class MailReader {
     const after = query.cursor ?? '0';
     const rows = await this.repo.changes(orgId, after, query.limit);
     return {
-      items: rows.map((r) => ({
-        sequence: r.sequence,
-        messageId: r.messageId,
-        change: r.change,
-        at: r.at.toISOString(),
-      })),
+      items: rows.map((r) => changeToContract(r)),
       nextCursor: rows[rows.length - 1]?.sequence ?? after,
     };
   }
@@ -136,6 +140,56 @@ export class MailReader {
       messages: out.reduce((n, c) => n + c.messages, 0),
       lastSyncAt: synced.sort().at(0) ?? null,
       channels: out,
+    };
+  }
+
+  /**
+   * The org status's mail section: each member's mailbox by state (not in scope, or the most
+   * pressing stage of its folders), the reasons of failed or retrying folders, stored messages.
+   */
+  async orgSummary(orgId: string): Promise<MailOrgSummary> {
+    const rules = await this.policy.restrictions(orgId);
+    const channels = new Map<string, MailChannel[]>();
+    for (const c of await this.repo.channels(orgId)) {
+      channels.set(c.roxUserId, [...(channels.get(c.roxUserId) ?? []), c]);
+    }
+    const mailboxes = { notInScope: 0, never: 0, queued: 0, running: 0, ok: 0, failed: 0 };
+    const reasons = new Map<string, number>();
+    let lastSyncAt: Date | null = null;
+    for (const row of await this.mailboxes.listAll(orgId)) {
+      if (
+        !row.mailInScope ||
+        row.mailEffective === 'off' ||
+        this.policy.isRestrictedMailbox(row, rules)
+      ) {
+        mailboxes.notInScope += 1;
+        continue;
+      }
+      const folders = channels.get(row.roxUserId) ?? [];
+      const stages = SYNCED_FOLDERS.map(
+        (f) => folders.find((c) => c.folder === f)?.stage ?? 'never',
+      );
+      const state =
+        (['failed', 'running', 'queued'] as const).find((s) => stages.includes(s)) ??
+        (stages.every((s) => s === 'ok') ? 'ok' : 'never');
+      mailboxes[state] += 1;
+      const codes = new Set(
+        folders
+          .filter((c) => c.stage !== 'ok' && c.lastErrorCode !== null)
+          .map((c) => c.lastErrorCode ?? ''),
+      );
+      for (const code of codes) reasons.set(code, (reasons.get(code) ?? 0) + 1);
+      for (const c of folders) {
+        if (c.lastSyncAt && (!lastSyncAt || c.lastSyncAt > lastSyncAt)) lastSyncAt = c.lastSyncAt;
+      }
+    }
+    return {
+      mailboxes,
+      reasons: [...reasons]
+        .map(([code, n]) => ({ code, mailboxes: n }))
+        .sort((a, b) => b.mailboxes - a.mailboxes || a.code.localeCompare(b.code)),
+      messages: await this.repo.countMessages(orgId),
+      lastSyncAt: lastSyncAt?.toISOString() ?? null,
     };
   }
 

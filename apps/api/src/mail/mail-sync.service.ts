@@ -21,9 +21,9 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
-import { fail, type PageCounts } from '../platform/sync/sync-channel';
+import { fail, forgetCursor, type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
-import { type MailFolderName } from './entities/mail-channel.entity';
+import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
 import { isMailCursorUsable } from './mail-delta';
 import {
@@ -101,6 +101,15 @@ export class MailSyncService {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       if (channel.directoryUserId !== mailbox.directoryUserId) {
         // Another account behind the member: its cursor means nothing here.
+        if (channel.cursor !== null) {
+          await this.repo.cursorReset(
+            orgId,
+            roxUserId,
+            folder,
+            'account_changed',
+            this.clock.now(),
+          );
+        }
         channel.directoryUserId = mailbox.directoryUserId;
         channel.cursor = null;
         channel.cursorAt = null;
@@ -124,13 +133,14 @@ export class MailSyncService {
     for (const folder of SYNCED_FOLDERS) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
+      const reset: ResetWatch = { orgId, roxUserId, channel, hadCursor: channel.cursor !== null };
       folders[folder] = await this.engine.run(
         {
           key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
           state: channel,
           saveState: (s) => this.repo.saveChannel(s),
           pages: (cursor) =>
-            this.roundPages(grant.client, grant.ownerPath, folder, cursor, receivedSince),
+            this.roundPages(grant.client, grant.ownerPath, folder, cursor, receivedSince, reset),
           applyPage: (page, round) =>
             this.applyPage(
               { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },
@@ -157,7 +167,8 @@ export class MailSyncService {
    * One round's pages. A first round is the delta bounded by the backfill window, newest first;
    * Graph stops it at 5,000 messages, so when it returned that many the older part of the window
    * is listed after it (same round: reconcile keeps what the listing saw). The deltaLink of the
-   * delta's last page stays the cursor.
+   * delta's last page stays the cursor. A full round where a cursor was stored is a reset: the
+   * feed gets a `cursor_reset` first (once: the dead cursor is forgotten with it).
    */
   private async *roundPages(
     client: BoundGraphClient,
@@ -165,7 +176,22 @@ export class MailSyncService {
     folder: MailFolderName,
     cursor: string | null,
     receivedSince: Date,
+    reset: ResetWatch,
   ): AsyncGenerator<DeltaPage<GraphMessage>, void, undefined> {
+    if (cursor !== null) {
+      reset.resumed = true;
+    } else if (reset.hadCursor) {
+      reset.hadCursor = false;
+      forgetCursor(reset.channel);
+      await this.repo.cursorReset(
+        reset.orgId,
+        reset.roxUserId,
+        folder,
+        // Resumed first, then restarted: Graph refused the cursor (410).
+        reset.resumed === true ? 'cursor_expired' : 'cursor_unusable',
+        this.clock.now(),
+      );
+    }
     let returned = 0;
     let oldest: number | null = null;
     for await (const page of messagesDeltaPages(
@@ -301,6 +327,15 @@ export class MailSyncService {
       this.clock.now(),
     );
   }
+}
+
+// What a folder's run knows to tell a reset (410 or unusable cursor) from a first sync.
+interface ResetWatch {
+  orgId: string;
+  roxUserId: string;
+  channel: MailChannel;
+  hadCursor: boolean;
+  resumed?: boolean;
 }
 
 // Without an internetMessageId (rare: drafts, some system mail) the copy stays its own message.

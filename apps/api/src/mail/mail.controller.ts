@@ -1,7 +1,9 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, StreamableFile } from '@nestjs/common';
 
 import {
   ListMailMessagesQuerySchema,
+  MailAttachmentListSchema,
+  MailAttachmentParamsSchema,
   MailChangePageSchema,
   MailChangesQuerySchema,
   MailDataRemovalReceiptSchema,
@@ -16,6 +18,7 @@ import {
   QueuedSchema,
   SendMailRequestSchema,
   type ListMailMessagesQuery,
+  type MailAttachmentParams,
   type MailChangesQuery,
   type MailDataRemovalRequest,
   type MailMemberParams,
@@ -27,6 +30,7 @@ import {
 import { Roles } from '../platform/auth/access.decorators';
 import { CurrentCaller, type Caller } from '../platform/auth/caller';
 import { Contract, ValidBody, ValidParams, ValidQuery } from '../platform/http/contract.decorators';
+import { MailAttachmentsService } from './mail-attachments.service';
 import { MailJobs } from './mail-jobs.service';
 import { MailReader } from './mail-reader.service';
 import { MailSendService } from './mail-send.service';
@@ -38,6 +42,7 @@ export class MailController {
     private readonly reader: MailReader,
     private readonly jobs: MailJobs,
     private readonly sends: MailSendService,
+    private readonly attachments: MailAttachmentsService,
   ) {}
 
   @Post('mail/sends')
@@ -90,6 +95,41 @@ export class MailController {
     @ValidParams(MailMessageParamsSchema) params: MailMessageParams,
   ) {
     return this.reader.get(caller.orgId, params.id);
+  }
+
+  @Get('mail/messages/:id/attachments')
+  @Roles('service', 'admin')
+  @Contract({
+    summary:
+      'A message’s attachments, listed from Microsoft 365 now (full level only; nothing is stored)',
+    response: MailAttachmentListSchema,
+    tags: ['mail'],
+  })
+  listAttachments(
+    @CurrentCaller() caller: Caller,
+    @ValidParams(MailMessageParamsSchema) params: MailMessageParams,
+  ) {
+    return this.attachments.list(caller.orgId, params.id);
+  }
+
+  @Get('mail/messages/:id/attachments/:attachmentId')
+  @Roles('service', 'admin')
+  @Contract({
+    summary:
+      'One file attachment’s content, read from Microsoft 365 now (full level only, audited, never stored)',
+    file: { mediaType: 'application/octet-stream' },
+    tags: ['mail'],
+  })
+  async attachment(
+    @CurrentCaller() caller: Caller,
+    @ValidParams(MailAttachmentParamsSchema) params: MailAttachmentParams,
+  ): Promise<StreamableFile> {
+    const file = await this.attachments.download(caller.orgId, params.id, params.attachmentId);
+    return new StreamableFile(file.bytes, {
+      type: file.contentType,
+      length: file.bytes.length,
+      disposition: attachmentDisposition(file.name),
+    });
   }
 
   @Get('mail/changes')
@@ -157,4 +197,10 @@ export class MailController {
   ) {
     return this.reader.removeMemberData(caller.orgId, body);
   }
+}
+
+// Always a download, never rendered inline; the name in ASCII and in UTF-8 (RFC 6266).
+function attachmentDisposition(name: string): string {
+  const ascii = name.replace(/[^\w.\- ]/g, '_').slice(0, 150) || 'attachment';
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

@@ -1,5 +1,6 @@
-import { type MailMessage as MailMessageContract } from '@rox365/contracts';
+import { type MailChange, type MailMessage as MailMessageContract } from '@rox365/contracts';
 
+import { type MailChangeEntry } from './entities/mail-change.entity';
 import { type MailMessageLink } from './entities/mail-message-link.entity';
 import { type MailMessage } from './entities/mail-message.entity';
 
@@ -42,4 +43,21 @@ export function decodeMessageCursor(cursor: string): { receivedAt: Date; id: str
   const receivedAt = new Date(at ?? '');
   if (Number.isNaN(receivedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) return null;
   return { receivedAt, id: id ?? '' };
+}
+
+/** A feed row as the API shows it: a message change, or a folder's cursor reset. */
+export function changeToContract(r: MailChangeEntry): MailChange {
+  const at = r.at.toISOString();
+  if (r.change === 'cursor_reset') {
+    return {
+      sequence: r.sequence,
+      change: 'cursor_reset',
+      messageId: null,
+      roxUserId: r.roxUserId ?? '',
+      folder: r.folder ?? 'inbox',
+      reason: r.reason ?? 'cursor_unusable',
+      at,
+    };
+  }
+  return { sequence: r.sequence, change: r.change, messageId: r.messageId ?? '', at };
 }

@@ -6,6 +6,7 @@ import { DirectoryModule } from '../directory/directory.module';
 import { MailboxesModule } from '../mailboxes/mailboxes.module';
 import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
 import { QUEUE } from '../platform/queue/queue-names';
+import { MailAttachmentsService } from './mail-attachments.service';
 import { MAIL_QUEUE_SETTINGS, MailJobs } from './mail-jobs.service';
 import { MailLifecycle } from './mail-lifecycle';
 import { MailReader } from './mail-reader.service';
@@ -31,7 +32,14 @@ ENCRYPTED_COLUMNS.push(columnOf(MAIL_SEND_CONTENT_COLUMN));
     MailboxesModule,
   ],
   controllers: [MailController],
-  providers: [MailRepository, MailJobs, MailReader, MailLifecycle, MailSendService],
+  providers: [
+    MailRepository,
+    MailJobs,
+    MailReader,
+    MailLifecycle,
+    MailSendService,
+    MailAttachmentsService,
+  ],
   exports: [MailRepository, MailJobs, MailSendService],
 })
 export class MailModule {}

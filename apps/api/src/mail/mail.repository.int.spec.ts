@@ -12,7 +12,12 @@ import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage } from './entities/mail-message.entity';
-import { MailRepository, type IncomingMessage, type MailPage } from './mail.repository';
+import {
+  MailRepository,
+  messagePageQuery,
+  type IncomingMessage,
+  type MailPage,
+} from './mail.repository';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const at = (hour: number) => new Date(Date.UTC(2026, 10, 28, hour));
@@ -401,12 +406,22 @@ describe('MailRepository on Postgres', () => {
 
     await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
     expect((await repo().mailboxesWithMail(orgId)).sort()).toEqual(['ann', 'pat', 'sam']);
-    expect(await repo().resetCursors(orgId)).toBe(3);
+    expect(await repo().resetCursors(orgId, NOW)).toBe(3);
     expect((await repo().channels(orgId)).map((c) => [c.cursor, c.cursorAt])).toEqual([
       [null, null],
       [null, null],
       [null, null],
     ]);
+    // Each folder that had a cursor says so in the feed; a second reset finds none left.
+    const resets = (await repo().changes(orgId, '0', 100)).filter(
+      (c) => c.change === 'cursor_reset',
+    );
+    expect(resets.map((c) => [c.roxUserId, c.folder, c.reason, c.messageId]).sort()).toEqual([
+      ['ann', 'inbox', 'restrictions_lifted', null],
+      ['pat', 'inbox', 'restrictions_lifted', null],
+      ['pat', 'sentitems', 'restrictions_lifted', null],
+    ]);
+    expect(await repo().resetCursors(orgId, NOW)).toBe(0);
     expect((await repo().channel(other, 'pat', 'inbox')).cursor).toMatch(/deltatoken=pat-inbox$/);
 
     // Restriction state: a default until saved, then what was saved.
@@ -435,7 +450,7 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().purgeOrgLinks(orgId)).toBe(1);
     expect(await repo().purgeOrgMessages(orgId)).toBe(1);
     expect(await repo().purgeOrgChannels(orgId)).toBe(3);
-    expect(await repo().purgeOrgChanges(orgId)).toBe(1);
+    expect(await repo().purgeOrgChanges(orgId)).toBe(4);
     expect(await repo().purgeOrgState(orgId)).toBe(1);
     expect(await repo().purgeOrgSends(orgId)).toBe(1);
     expect(await repo().mailboxesWithMail(orgId)).toEqual([]);
@@ -469,6 +484,34 @@ describe('MailRepository on Postgres', () => {
     });
   });
 
+  it('a contact lookup is answered by the GIN index on participants (EXPLAIN of the page query)', async () => {
+    const orgId = newOrgId();
+    for (let page = 0; page < 8; page += 1) {
+      const copies = Array.from({ length: 100 }, (_, k) => {
+        const n = page * 100 + k;
+        return copy(`gin-${n}`, `gin-${n}`, {
+          participants: ['pat@contoso.com', `contact-${n}@example.com`],
+        });
+      });
+      await apply(orgId, 'pat', buildMailPage(copies));
+    }
+    const em = orm.em.fork();
+    await em.execute('analyze mail_message');
+    const { sql, params } = messagePageQuery(
+      orgId,
+      { address: 'contact-77@example.com' },
+      null,
+      51,
+    );
+    const plan = (await em.execute<Record<string, string>[]>(`explain ${sql}`, params))
+      .map((row) => Object.values(row).join(''))
+      .join('\n');
+    expect(plan).toContain('mail_message_participants_index');
+    // And the query the index serves still answers: one message with that contact.
+    const found = await repo().page(orgId, { address: 'contact-77@example.com' }, null, 51);
+    expect(found.map((m) => m.internetMessageId)).toEqual(['<gin-77@contoso.com>']);
+  });
+
   it('reads the change feed after a sequence, in commit order, per org', async () => {
     const orgId = newOrgId();
     const other = newOrgId();
@@ -481,5 +524,16 @@ describe('MailRepository on Postgres', () => {
     const rest = await repo().changes(orgId, firstTwo[1]!.sequence, 2);
     expect([...firstTwo, ...rest].map((c) => c.sequence)).toEqual(all.map((c) => c.sequence));
     expect(await repo().changes(orgId, all[2]!.sequence, 10)).toEqual([]);
+
+    // A reset folder: an entry of its own, in order with the message changes around it.
+    await repo().cursorReset(orgId, 'pat', 'inbox', 'cursor_expired', NOW);
+    await apply(orgId, 'pat', buildMailPage([copy('pat-c', 'c')]));
+    const after = await repo().changes(orgId, all[2]!.sequence, 10);
+    expect(after.map((c) => [c.change, c.roxUserId, c.folder, c.reason])).toEqual([
+      ['cursor_reset', 'pat', 'inbox', 'cursor_expired'],
+      ['created', null, null, null],
+    ]);
+    expect(after[0]?.messageId).toBeNull();
+    expect(await repo().changes(other, '0', 10)).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
-import { MailChangeEntry } from './entities/mail-change.entity';
+import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
@@ -113,9 +113,38 @@ export class MailRepository {
     return rows.map((r) => r.rox_user_id);
   }
 
-  /** Forgets every cursor of the org: the next sync of each folder is a full (backfill) round. */
-  async resetCursors(orgId: string): Promise<number> {
-    return this.em.nativeUpdate(MailChannel, { orgId }, { cursor: null, cursorAt: null });
+  /**
+   * Forgets every cursor of the org: the next sync of each folder is a full (backfill) round.
+   * Each folder that had one gets a `cursor_reset` in the feed.
+   */
+  async resetCursors(orgId: string, now: Date): Promise<number> {
+    await lockFeed(this.em, orgId);
+    const reset = await this.em.execute<{ rox_user_id: string; folder: MailFolderName }[]>(
+      `update mail_channel set delta_link = null, delta_link_at = null
+       where org_id = ? and delta_link is not null returning rox_user_id, folder`,
+      [orgId],
+    );
+    for (const c of reset) {
+      await appendCursorReset(this.em, orgId, c.rox_user_id, c.folder, 'restrictions_lifted', now);
+    }
+    return reset.length;
+  }
+
+  /**
+   * A folder's cursor was reset (410, unusable, another account): a full round follows, and the
+   * feed says so first, so a consumer knows changes may have happened unseen and can reconcile.
+   */
+  async cursorReset(
+    orgId: string,
+    roxUserId: string,
+    folder: MailFolderName,
+    reason: MailCursorResetReason,
+    now: Date,
+  ): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await lockFeed(em, orgId);
+      await appendCursorReset(em, orgId, roxUserId, folder, reason, now);
+    });
   }
 
   // ---- ingest --------------------------------------------------------------------------------
@@ -158,7 +187,7 @@ export class MailRepository {
     return this.em.transactional(async (em) => {
       await lockFeed(em, orgId);
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
-      const changes: { messageId: string; change: MailChangeEntry['change'] }[] = [];
+      const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];
       // Within a page the last copy of an id wins.
       const latest = new Map<string, IncomingMessage>();
       for (const m of page.messages) latest.set(m.graphId, m);
@@ -306,6 +335,10 @@ export class MailRepository {
     return rows.length;
   }
 
+  countMessages(orgId: string): Promise<number> {
+    return this.em.count(MailMessage, { orgId });
+  }
+
   async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
     return this.em.count(MailMessageLink, { orgId, roxUserId, ...(folder ? { folder } : {}) });
   }
@@ -410,35 +443,12 @@ export class MailRepository {
   /** A page of messages, newest first, by mailbox, contact address or conversation. */
   async page(
     orgId: string,
-    filter: { roxUserId?: string; address?: string; conversationId?: string },
+    filter: MessagePageFilter,
     after: { receivedAt: Date; id: string } | null,
     limit: number,
   ): Promise<MailMessage[]> {
-    const where: string[] = ['m.org_id = ?'];
-    const params: unknown[] = [orgId];
-    if (filter.roxUserId !== undefined) {
-      where.push(
-        'exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)',
-      );
-      params.push(filter.roxUserId);
-    }
-    if (filter.address !== undefined) {
-      where.push('m.participants @> array[?]::text[]');
-      params.push(filter.address);
-    }
-    if (filter.conversationId !== undefined) {
-      where.push('m.conversation_id = ?');
-      params.push(filter.conversationId);
-    }
-    if (after) {
-      where.push(`(coalesce(m.received_at, 'epoch'), m.id) < (?, ?::uuid)`);
-      params.push(after.receivedAt, after.id);
-    }
-    const rows = await this.em.execute<Row[]>(
-      `select m.* from mail_message m where ${where.join(' and ')}
-       order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
-      [...params, limit],
-    );
+    const { sql, params } = messagePageQuery(orgId, filter, after, limit);
+    const rows = await this.em.execute<Row[]>(sql, params);
     return rows.map((r) => this.em.map(MailMessage, r));
   }
 
@@ -464,6 +474,50 @@ export class MailRepository {
   }
 }
 
+/** Exactly one of a member's mailbox, a contact address (lower-cased) or a conversation. */
+export interface MessagePageFilter {
+  roxUserId?: string;
+  address?: string;
+  conversationId?: string;
+}
+
+/**
+ * The SQL of {@link MailRepository.page} (exported so the int spec can EXPLAIN the very query).
+ * A contact lookup is `participants @> array[address]`: the GIN index on participants answers it.
+ */
+export function messagePageQuery(
+  orgId: string,
+  filter: MessagePageFilter,
+  after: { receivedAt: Date; id: string } | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const where: string[] = ['m.org_id = ?'];
+  const params: unknown[] = [orgId];
+  if (filter.roxUserId !== undefined) {
+    where.push(
+      'exists (select 1 from mail_message_link l where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)',
+    );
+    params.push(filter.roxUserId);
+  }
+  if (filter.address !== undefined) {
+    where.push('m.participants @> array[?]::text[]');
+    params.push(filter.address);
+  }
+  if (filter.conversationId !== undefined) {
+    where.push('m.conversation_id = ?');
+    params.push(filter.conversationId);
+  }
+  if (after) {
+    where.push(`(coalesce(m.received_at, 'epoch'), m.id) < (?, ?::uuid)`);
+    params.push(after.receivedAt, after.id);
+  }
+  return {
+    sql: `select m.* from mail_message m where ${where.join(' and ')}
+       order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
+    params: [...params, limit],
+  };
+}
+
 // A Postgres array literal: the query builder would spread a JS array into a list of values.
 function pgArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
@@ -474,10 +528,25 @@ async function lockFeed(em: EntityManager, orgId: string): Promise<void> {
   await em.execute(`select pg_advisory_xact_lock(hashtext('mail_change:' || ?))`, [orgId]);
 }
 
+async function appendCursorReset(
+  em: EntityManager,
+  orgId: string,
+  roxUserId: string,
+  folder: MailFolderName,
+  reason: MailCursorResetReason,
+  now: Date,
+): Promise<void> {
+  await em.execute(
+    `insert into mail_change (org_id, message_id, change, rox_user_id, folder, reason, at)
+     values (?, null, 'cursor_reset', ?, ?, ?, ?)`,
+    [orgId, roxUserId, folder, reason, now],
+  );
+}
+
 async function appendChanges(
   em: EntityManager,
   orgId: string,
-  changes: readonly { messageId: string; change: MailChangeEntry['change'] }[],
+  changes: readonly { messageId: string; change: 'created' | 'updated' | 'deleted' }[],
   now: Date,
 ): Promise<void> {
   for (const c of changes) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,71 @@ describe('mail privacy at the full level', () => {
     for (const id of restrictedIds) expect(items.filter((r) => r.path.includes(id))).toEqual([]);
   });
 
+  it('attachments on demand: listed and read from Graph at request time, audited, refused as problem+json', async () => {
+    const withFile = (await messages()).find((m) => m.subject === subject(2));
+    expect(withFile).toBeDefined();
+    const get = (path: string, token = org.service) =>
+      env.api.http().get(`/api/v1/mail/messages/${path}`).set('authorization', `Bearer ${token}`);
+    const listed = await get(`${withFile?.id}/attachments`);
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({
+        kind: 'file',
+        name: 'numbers.txt',
+        contentType: 'text/plain',
+        isInline: false,
+      }),
+    ]);
+    const attachmentId = listed.body.items[0].id as string;
+    await env.emu.control.clearRequests();
+    for (let i = 0; i < 2; i += 1) {
+      const file = await get(`${withFile?.id}/attachments/${encodeURIComponent(attachmentId)}`);
+      expect(file.status).toBe(200);
+      expect(file.headers['content-type']).toMatch(/^text\/plain/);
+      expect(file.headers['content-disposition']).toMatch(/^attachment; filename="numbers.txt"/);
+      expect(file.headers['cache-control']).toMatch(/no-store/);
+      expect(file.text).toBe(`${body(2)} in an attachment`);
+    }
+    // Read from Graph each time (nothing kept between requests).
+    const values = await env.emu.control.requests({ pathContains: '/$value' });
+    expect(values.map((r) => r.status)).toEqual([200, 200]);
+    const audits = await mailDb(env).execute<
+      { action: string; details: Record<string, unknown> }[]
+    >(
+      `select action, details from audit_entry where org_id = ? and action = 'mail.attachment_read'`,
+      [org.orgId],
+    );
+    expect(audits).toHaveLength(2);
+    expect(audits[0]?.details).toMatchObject({ via: 'megan', contentType: 'text/plain' });
+
+    const problem = (res: {
+      status: number;
+      headers: Record<string, string>;
+      body: { code?: string };
+    }) => ({
+      status: res.status,
+      type: res.headers['content-type']?.split(';')[0],
+      code: res.body.code,
+    });
+    expect(problem(await get(`${randomUUID()}/attachments`))).toEqual({
+      status: 404,
+      type: 'application/problem+json',
+      code: 'MAIL_MESSAGE_NOT_FOUND',
+    });
+    expect(problem(await get(`${withFile?.id}/attachments/AAMkAnotThere`))).toEqual({
+      status: 404,
+      type: 'application/problem+json',
+      code: 'MAIL_ATTACHMENT_NOT_FOUND',
+    });
+    expect(problem(await get(`${withFile?.id}/attachments/bad!id`))).toEqual({
+      status: 400,
+      type: 'application/problem+json',
+      code: 'VALIDATION_FAILED',
+    });
+    const member = await env.api.tokenFor({ roxUserId: 'megan', orgId: org.orgId, role: 'member' });
+    expect((await get(`${withFile?.id}/attachments/${attachmentId}`, member)).status).toBe(403);
+  });
+
   it('no plaintext body in any column of any table (raw SQL over every row)', async () => {
     const tables: { table_name: string }[] = await mailDb(env).execute(
       `select table_name from information_schema.tables
@@ -246,5 +311,16 @@ describe('mail privacy at the full level', () => {
       [org.orgId],
     );
     expect(send).toEqual({ content_sealed: null });
+    // Attachments follow the level: refused at metadata, with no Graph request.
+    const withFile = (await messages()).find((m) => m.subject === subject(2));
+    await env.emu.control.clearRequests();
+    const refused = await env.api
+      .http()
+      .get(`/api/v1/mail/messages/${withFile?.id}/attachments`)
+      .set('authorization', `Bearer ${org.service}`);
+    expect(refused.status).toBe(403);
+    expect(refused.headers['content-type']).toMatch(/problem\+json/);
+    expect(refused.body.code).toBe('MAIL_CONTENT_NOT_ALLOWED');
+    expect(await env.emu.control.requests({ pathContains: '/attachments' })).toEqual([]);
   });
 });

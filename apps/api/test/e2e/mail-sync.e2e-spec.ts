@@ -97,6 +97,41 @@ describe('mail sync', () => {
     await syncFinishedRefresh();
   };
   const syncFinishedRefresh = () => mailboxesSettled(env, org.orgId);
+  const mailSection = async () => {
+    const res = await http()
+      .get('/api/v1/orgwide/status')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status).toBe(200);
+    return res.body.mail as Record<string, unknown>;
+  };
+  type Change = {
+    sequence: string;
+    change: string;
+    messageId: string | null;
+    roxUserId?: string;
+    folder?: string;
+    reason?: string;
+  };
+  // The change feed after a cursor, every page of it.
+  const feedAfter = async (cursor: string): Promise<{ items: Change[]; next: string }> => {
+    const items: Change[] = [];
+    let next = cursor;
+    for (;;) {
+      const res = await http()
+        .get('/api/v1/mail/changes')
+        .query({ cursor: next, limit: 500 })
+        .set('authorization', `Bearer ${org.service}`);
+      expect(res.status).toBe(200);
+      items.push(...(res.body.items as Change[]));
+      if (res.body.nextCursor === next) return { items, next };
+      next = res.body.nextCursor as string;
+    }
+  };
+  const resetsIn = (items: Change[]) =>
+    items
+      .filter((c) => c.change === 'cursor_reset')
+      .map((c) => [c.roxUserId, c.folder, c.reason, c.messageId])
+      .sort();
 
   beforeAll(async () => {
     env = await startApiWithEmulator({ env: { MAIL_PAGE_SIZE: '5', MAIL_BACKFILL_DAYS: '30' } });
@@ -210,6 +245,13 @@ describe('mail sync', () => {
         stage: 'failed',
         reason: 'MAIL_PERMISSION_DENIED',
       });
+      // The org status counts mailboxes per state, with the reason of the failed one.
+      expect(await mailSection()).toMatchObject({
+        mailboxes: { notInScope: 1, never: 0, queued: 0, running: 0, ok: 1, failed: 1 },
+        reasons: [{ code: 'MAIL_PERMISSION_DENIED', mailboxes: 1 }],
+        messages: (await messages()).length,
+        lastSyncAt: expect.any(String),
+      });
     } finally {
       await env.emu.control.clearFaults();
     }
@@ -218,6 +260,10 @@ describe('mail sync', () => {
       .get('/api/v1/orgwide/mail/members/zoe')
       .set('authorization', `Bearer ${org.admin}`);
     expect(zoe.body.channels.map((c: { stage: string }) => c.stage)).toEqual(['ok', 'ok']);
+    expect(await mailSection()).toMatchObject({
+      mailboxes: { notInScope: 1, never: 0, queued: 0, running: 0, ok: 2, failed: 0 },
+      reasons: [],
+    });
   });
 
   it('X-8: a channel left running by a dead job is detected, queued again with the reason, and recovers', async () => {
@@ -314,6 +360,8 @@ describe('mail sync', () => {
     });
     await cycle();
     expect(await subjects()).toContain('H doomed');
+    const doomedId = (await messages()).find((m) => m.subject === 'H doomed')?.id;
+    const { next: before } = await feedAfter('0');
     await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
     await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
     await env.emu.control.expireDeltaTokens(env.tenantId, { resource: 'messages', user: MEGAN });
@@ -325,6 +373,30 @@ describe('mail sync', () => {
       ),
     ).toBe(true);
     expect(await subjects()).not.toContain('H doomed');
+    // One cursor_reset per folder whose cursor died, before the deletion only the reconcile saw.
+    const { items, next } = await feedAfter(before);
+    expect(resetsIn(items)).toEqual([
+      ['megan', 'inbox', 'cursor_expired', null],
+      ['megan', 'sentitems', 'cursor_expired', null],
+    ]);
+    const reset = items.findIndex((c) => c.change === 'cursor_reset' && c.folder === 'inbox');
+    const deleted = items.findIndex((c) => c.change === 'deleted' && c.messageId === doomedId);
+    expect(deleted).toBeGreaterThan(reset);
+    // The next round resumes from its new cursor: no reset again.
+    await cycle();
+    const { items: resumed, next: later } = await feedAfter(next);
+    expect(resetsIn(resumed)).toEqual([]);
+    // A cursor too old to try is a reset too (once: it is forgotten with it).
+    await db().execute(
+      `update mail_channel set delta_link_at = now() - interval '7 days'
+       where org_id = ? and rox_user_id = 'megan' and folder = 'inbox'`,
+      [org.orgId],
+    );
+    await cycle();
+    await cycle();
+    expect(resetsIn((await feedAfter(later)).items)).toEqual([
+      ['megan', 'inbox', 'cursor_unusable', null],
+    ]);
   });
 
   it('restrictions apply retroactively (purge counted) and lifting one re-imports', async () => {
@@ -347,9 +419,18 @@ describe('mail sync', () => {
       subject: 'I customer again',
       from: { name: 'Ann', address: 'ann@customer.example' },
     });
+    const { next: beforeLift } = await feedAfter('0');
     await changeSettings({ restrictedDomains: [RESTRICTED_DOMAIN] });
     await cycle();
     expect(await subjects()).toContain('I customer again');
+    // Lifting forgets every cursor; the feed says so per folder, before the re-import.
+    const { items } = await feedAfter(beforeLift);
+    expect(resetsIn(items)).toEqual([
+      ['megan', 'inbox', 'restrictions_lifted', null],
+      ['megan', 'sentitems', 'restrictions_lifted', null],
+      ['zoe', 'inbox', 'restrictions_lifted', null],
+      ['zoe', 'sentitems', 'restrictions_lifted', null],
+    ]);
   });
 
   it('reads by contact and by conversation, paged; a reply lands in the same thread for both mailboxes', async () => {

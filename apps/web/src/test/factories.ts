@@ -50,6 +50,12 @@ export function buildStatus(overrides: Partial<OrgwideStatus> = {}): OrgwideStat
       users: 12,
       mappedMembers: 5,
     },
+    mail: {
+      mailboxes: { notInScope: 0, never: 0, queued: 0, running: 0, ok: 0, failed: 0 },
+      reasons: [],
+      messages: 0,
+      lastSyncAt: null,
+    },
     ...overrides,
   };
 }

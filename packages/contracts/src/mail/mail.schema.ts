@@ -73,14 +73,76 @@ export type MailMessagePage = z.infer<typeof MailMessagePageSchema>;
 export const MailMessageParamsSchema = z.object({ id: z.uuid() });
 export type MailMessageParams = z.infer<typeof MailMessageParamsSchema>;
 
-/** One entry of the org's mail change feed, in commit order. */
-export const MailChangeSchema = z
+/**
+ * An attachment of a synced message, listed from Microsoft 365 when asked (never stored). Only
+ * file attachments can be downloaded.
+ */
+export const MailAttachmentSchema = z
   .object({
-    sequence: z.string().describe('Strictly increasing within the org'),
-    messageId: z.uuid(),
+    id: z.string().describe('Graph’s attachment id in the mailbox copy Rox reads'),
+    kind: z.enum(['file', 'item', 'reference']),
+    name: z.string().nullable(),
+    contentType: z.string().nullable(),
+    size: z.number().int().nullable(),
+    isInline: z.boolean(),
+  })
+  .meta({ id: 'MailAttachment' });
+export type MailAttachment = z.infer<typeof MailAttachmentSchema>;
+
+export const MailAttachmentListSchema = z
+  .object({ items: z.array(MailAttachmentSchema) })
+  .meta({ id: 'MailAttachmentList' });
+export type MailAttachmentList = z.infer<typeof MailAttachmentListSchema>;
+
+export const MailAttachmentParamsSchema = z.object({
+  id: z.uuid(),
+  attachmentId: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^[A-Za-z0-9+/=_-]+$/, 'Not an attachment id'),
+});
+export type MailAttachmentParams = z.infer<typeof MailAttachmentParamsSchema>;
+
+const MailChangeSequenceSchema = z.string().describe('Strictly increasing within the org');
+
+/** A Rox message was created, updated (e.g. another mailbox copy, a move, read) or deleted. */
+export const MailMessageChangeSchema = z
+  .object({
+    sequence: MailChangeSequenceSchema,
     change: z.enum(['created', 'updated', 'deleted']),
+    messageId: z.uuid(),
     at: z.iso.datetime(),
   })
+  .meta({ id: 'MailMessageChange' });
+export type MailMessageChange = z.infer<typeof MailMessageChangeSchema>;
+
+/**
+ * A folder's delta cursor was reset and a full round follows (reconciled by set difference):
+ * changes may have happened that no entry describes, so a consumer should reconcile what it
+ * holds for this mailbox (re-read `GET /mail/messages?roxUserId=`). Message entries of the full
+ * round follow it in the feed.
+ */
+export const MailCursorResetChangeSchema = z
+  .object({
+    sequence: MailChangeSequenceSchema,
+    change: z.literal('cursor_reset'),
+    messageId: z.null(),
+    roxUserId: z.string(),
+    folder: z.enum(['inbox', 'sentitems']),
+    reason: z
+      .enum(['cursor_expired', 'cursor_unusable', 'account_changed', 'restrictions_lifted'])
+      .describe(
+        'cursor_expired: Graph answered 410; cursor_unusable: too old or from another host; account_changed: another Entra account behind the member; restrictions_lifted: a restriction was lifted and mail is re-imported',
+      ),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'MailCursorResetChange' });
+export type MailCursorResetChange = z.infer<typeof MailCursorResetChangeSchema>;
+
+/** One entry of the org's mail change feed, in commit order. */
+export const MailChangeSchema = z
+  .discriminatedUnion('change', [MailMessageChangeSchema, MailCursorResetChangeSchema])
   .meta({ id: 'MailChange' });
 export type MailChange = z.infer<typeof MailChangeSchema>;
 
@@ -114,6 +176,32 @@ export const MailChannelStatusSchema = z
   })
   .meta({ id: 'MailChannelStatus' });
 export type MailChannelStatus = z.infer<typeof MailChannelStatusSchema>;
+
+/**
+ * The org-wide status's mail section: members by where their mail sync stands (a mailbox's
+ * state: not in scope, or the most pressing stage of its folders: failed, running, queued, never
+ * synced, ok), the reasons behind failed or retrying folders, and what is stored.
+ */
+export const MailOrgSummarySchema = z
+  .object({
+    mailboxes: z
+      .object({
+        notInScope: z.number().int(),
+        never: z.number().int(),
+        queued: z.number().int(),
+        running: z.number().int(),
+        ok: z.number().int(),
+        failed: z.number().int(),
+      })
+      .describe('Members per state'),
+    reasons: z
+      .array(z.object({ code: z.string(), mailboxes: z.number().int() }))
+      .describe('Why mailboxes failed or wait for a retry (coded), most frequent first'),
+    messages: z.number().int(),
+    lastSyncAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'MailOrgSummary' });
+export type MailOrgSummary = z.infer<typeof MailOrgSummarySchema>;
 
 /** A member's mail sync: scope from the mailbox row, then each folder channel. */
 export const MemberMailStatusSchema = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { MailOrgSummarySchema } from '../mail/mail.schema';
 import { RoxUserIdSchema } from '../members/members.schema';
 import { DomainSchema, NormalizedEmailSchema, TenantInputSchema, uniqueList } from './normalize';
 
@@ -175,6 +176,7 @@ export const OrgwideStatusSchema = z
       users: z.number().int(),
       mappedMembers: z.number().int(),
     }),
+    mail: MailOrgSummarySchema,
   })
   .meta({ id: 'OrgwideStatus' });
 export type OrgwideStatus = z.infer<typeof OrgwideStatusSchema>;

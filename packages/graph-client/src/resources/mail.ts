@@ -349,3 +349,56 @@ export async function sendDraft(
     method: 'POST',
   });
 }
+
+/** An attachment of a message as listed (never its content). */
+export interface GraphAttachmentInfo {
+  readonly '@odata.type'?: string;
+  readonly id: string;
+  readonly name?: string | null;
+  readonly contentType?: string | null;
+  readonly size?: number;
+  readonly isInline?: boolean;
+}
+
+const ATTACHMENT_SELECT = 'id,name,contentType,size,isInline';
+
+function attachmentsPath(owner: MailboxOwner, messageId: string): string {
+  return `${ownerPath(owner)}/messages/${encodeURIComponent(messageId)}/attachments`;
+}
+
+/** A message's attachments: names, types and sizes only (needs Mail.Read; ReadBasic gets 403). */
+export function listAttachments(
+  client: GraphClient,
+  owner: MailboxOwner,
+  messageId: string,
+): Promise<GraphAttachmentInfo[]> {
+  return client.listAll<GraphAttachmentInfo>(attachmentsPath(owner, messageId), {
+    query: { $select: ATTACHMENT_SELECT },
+  });
+}
+
+/** One attachment's name, type and size (no content). */
+export function getAttachmentInfo(
+  client: GraphClient,
+  owner: MailboxOwner,
+  messageId: string,
+  attachmentId: string,
+): Promise<GraphAttachmentInfo> {
+  return client.get<GraphAttachmentInfo>(
+    `${attachmentsPath(owner, messageId)}/${encodeURIComponent(attachmentId)}`,
+    { query: { $select: ATTACHMENT_SELECT } },
+  );
+}
+
+/** A file attachment's raw content (`…/attachments/{id}/$value`), read now and held by the caller. */
+export async function getAttachmentContent(
+  client: GraphClient,
+  owner: MailboxOwner,
+  messageId: string,
+  attachmentId: string,
+): Promise<Buffer> {
+  const res = await client.getBytes(
+    `${attachmentsPath(owner, messageId)}/${encodeURIComponent(attachmentId)}/$value`,
+  );
+  return res.bytes;
+}

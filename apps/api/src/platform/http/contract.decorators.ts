@@ -18,7 +18,7 @@ export interface RouteContract {
   description?: string;
   /** Response body schema; omitted for 204 responses. The response is parsed through it. */
   response?: z.ZodType;
-  /** A download instead of JSON: its media type (the handler returns a `StreamableFile`). */
+  /** A file instead of JSON: its media type (the handler returns a `StreamableFile`). */
   file?: { mediaType: string };
   status?: number;
   tags?: string[];

@@ -326,6 +326,22 @@ function listAttachments(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute
   });
 }
 
+/** A file attachment's raw bytes (`$value`), with its own content type. */
+function attachmentValue(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
+  requirePermission(ctx.principal, READ, 'outlook');
+  requirePermission(ctx.principal, READ_FULL, 'outlook');
+  const { mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
+  const { message } = findMessage(mb, params[1] ?? '');
+  const a = message.attachments.find((x) => x.id === params[2]);
+  if (!a) throw notFoundItem();
+  const bytes = Buffer.from(a.contentBase64, 'base64');
+  return {
+    status: 200,
+    headers: { 'content-type': a.contentType, 'content-length': String(bytes.length) },
+    body: bytes,
+  };
+}
+
 function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
   requirePermission(ctx.principal, WRITE, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
@@ -576,6 +592,12 @@ export const mailRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: new RegExp(`${USER}/messages$`, 'i'),
     handler: (c, p) => createDraft(c, [p[0] ?? '', '']),
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/attachments/([^/]+)/\\$value$`, 'i'),
+    handler: attachmentValue,
     mailboxParam: 0,
   },
   {

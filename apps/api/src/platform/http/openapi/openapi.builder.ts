@@ -142,8 +142,8 @@ export function buildOpenApiDocument(
     const isPublic = route.access?.kind === 'public';
     const success = contract?.file
       ? {
-          description: 'Success (a download)',
-          content: { [contract.file.mediaType]: { schema: { type: 'string' } } },
+          description: 'Success: the file',
+          content: { [contract.file.mediaType]: { schema: { type: 'string', format: 'binary' } } },
         }
       : contract?.response
         ? {
