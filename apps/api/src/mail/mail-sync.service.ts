@@ -18,6 +18,7 @@ import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
+import { readAhead } from '../platform/sync/read-ahead';
 import { fail, type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { type MailFolderName } from './entities/mail-channel.entity';
@@ -124,17 +125,20 @@ export class MailSyncService {
           key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
           state: channel,
           saveState: (s) => this.repo.saveChannel(s),
+          // The next page is fetched while this one is written (the round's two waits overlap).
           pages: (cursor) =>
-            messagesDeltaPages(
-              grant.client,
-              grant.ownerPath,
-              cursor ? { deltaLink: cursor } : { folder },
-              {
-                maxPageSize: this.config.mail.pageSize,
-                receivedSince: new Date(
-                  this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
-                ),
-              },
+            readAhead(
+              messagesDeltaPages(
+                grant.client,
+                grant.ownerPath,
+                cursor ? { deltaLink: cursor } : { folder },
+                {
+                  maxPageSize: this.config.mail.pageSize,
+                  receivedSince: new Date(
+                    this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
+                  ),
+                },
+              ),
             ),
           applyPage: (page, round) =>
             this.applyPage(
