@@ -53,6 +53,7 @@ const TYPES = {
  * @param {string} [options.queuePrefix]
  * @param {string} [options.emulatorTenantFile] tenants to generate instead of the demo seed (JSON
  *   TenantSpec[]), e.g. a 100,000-user Contoso for benchmarks
+ * @param {string[]} [options.workerNodeArgs] extra node flags for the worker, e.g. --cpu-prof
  * @param {(line: string) => void} [options.log]
  */
 export async function startStack(options = {}) {
@@ -147,7 +148,13 @@ export async function startStack(options = {}) {
     // 3. API and worker, each its own process as in production.
     const api = run('api', 'node', [join(API_DIST, 'main.js')], env, log);
     children.push(api);
-    const worker = run('worker', 'node', [join(API_DIST, 'worker.js')], env, log);
+    const worker = run(
+      'worker',
+      'node',
+      [...(options.workerNodeArgs ?? []), join(API_DIST, 'worker.js')],
+      env,
+      log,
+    );
     children.push(worker);
     await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 30_000);
 
