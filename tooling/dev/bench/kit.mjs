@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
@@ -26,6 +27,20 @@ export function trustEmulatorCa() {
     env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
   });
   process.exit(again.status ?? 1);
+}
+
+/** Extra node flags for the worker (BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"). */
+export const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** Fails fast when a port is taken (a stale stack would answer in place of the new one). */
+export async function assertPortsFree(ports) {
+  for (const port of ports) {
+    await new Promise((resolveFree, reject) => {
+      const server = createServer();
+      server.once('error', () => reject(new Error(`port ${port} is in use: stop what holds it`)));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolveFree()));
+    });
+  }
 }
 
 export function log(line) {
@@ -88,6 +103,26 @@ export async function database(stack) {
     },
     close: () => client.end(),
   };
+}
+
+/**
+ * Waits until every member's mailbox row is computed with its directory user and the feature in
+ * scope (connect queues the feature's cycle before the rows exist; the cron is what catches up).
+ */
+export async function mailboxRowsReady(db, feature, expected) {
+  const column = feature === 'calendar' ? 'calendar_in_scope' : 'mail_in_scope';
+  await waitFor(
+    'mailbox rows',
+    async () => {
+      const { n } = await db.one(
+        `select count(*)::int as n from mailbox
+         where org_id = $1 and directory_user_id is not null and ${column}`,
+        [ORG],
+      );
+      return n >= expected;
+    },
+    { timeoutMs: 10 * 60_000, intervalMs: 1000 },
+  );
 }
 
 // ---- the calendar cycle, queued as the cron does ----------------------------------------------

@@ -21,6 +21,7 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
+import { readAhead } from '../platform/sync/read-ahead';
 import { fail, forgetCursor, type PageCounts } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
@@ -139,8 +140,11 @@ export class MailSyncService {
           key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
           state: channel,
           saveState: (s) => this.repo.saveChannel(s),
+          // The next page is fetched while this one is written (the round's two waits overlap).
           pages: (cursor) =>
-            this.roundPages(grant.client, grant.ownerPath, folder, cursor, receivedSince, reset),
+            readAhead(
+              this.roundPages(grant.client, grant.ownerPath, folder, cursor, receivedSince, reset),
+            ),
           applyPage: (page, round) =>
             this.applyPage(
               { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },

@@ -512,6 +512,22 @@ describe('MailRepository on Postgres', () => {
     expect(found.map((m) => m.internetMessageId)).toEqual(['<gin-77@contoso.com>']);
   });
 
+  it('writes a page as one set: two copies of one email are one message, and the feed keeps page order', async () => {
+    const orgId = newOrgId();
+    const keys = Array.from({ length: 40 }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);
+    // Two copies of bulk-07 in the page (a duplicate the mailbox holds twice); the last wins.
+    const page = buildMailPage([
+      ...keys.map((k) => copy(`g-${k}`, k, { subject: `Subject ${k}` })),
+      copy('g-bulk-07-again', 'bulk-07', { subject: 'Second copy' }),
+    ]);
+    expect(await apply(orgId, 'pat', page)).toEqual({ added: 41, updated: 0, removed: 0 });
+    const ids = await Promise.all(keys.map((k) => idOf(orgId, k)));
+    expect(new Set(ids).size).toBe(40);
+    expect((await message(orgId, 'bulk-07'))?.subject).toBe('Second copy');
+    expect(await holders(orgId, 'bulk-07')).toEqual(['pat', 'pat']);
+    expect(await feed(orgId)).toEqual([...ids.map((id) => [id, 'created']), [ids[7], 'updated']]);
+  });
+
   it('reads the change feed after a sequence, in commit order, per org', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

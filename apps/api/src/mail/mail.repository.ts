@@ -191,62 +191,12 @@ export class MailRepository {
       // Within a page the last copy of an id wins.
       const latest = new Map<string, IncomingMessage>();
       for (const m of page.messages) latest.set(m.graphId, m);
-      for (const m of latest.values()) {
-        const [row] = await em.execute<{ id: string; inserted: boolean }[]>(
-          `insert into mail_message (id, org_id, internet_message_id, conversation_id, subject,
-             from_address, sender_address, reply_to, to_recipients, cc_recipients, bcc_recipients,
-             participants, sent_at, received_at, has_attachments, importance, body_available,
-             body_sealed, body_content_type, created_at, updated_at)
-           values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[],
-             ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           on conflict (org_id, internet_message_id) do update set
-             subject = excluded.subject, importance = excluded.importance,
-             has_attachments = excluded.has_attachments,
-             body_available = mail_message.body_available or excluded.body_available,
-             body_sealed = coalesce(excluded.body_sealed, mail_message.body_sealed),
-             body_content_type = coalesce(excluded.body_content_type, mail_message.body_content_type),
-             updated_at = excluded.updated_at
-           returning id, (xmax = 0) as inserted`,
-          [
-            randomUUID(),
-            orgId,
-            m.internetMessageId,
-            m.conversationId,
-            m.subject,
-            JSON.stringify(m.from),
-            JSON.stringify(m.sender),
-            JSON.stringify(m.replyTo),
-            JSON.stringify(m.to),
-            JSON.stringify(m.cc),
-            JSON.stringify(m.bcc),
-            pgArray(m.participants),
-            m.sentAt,
-            m.receivedAt,
-            m.hasAttachments,
-            m.importance,
-            m.body !== null,
-            m.body?.sealed ?? null,
-            m.body?.contentType ?? null,
-            now,
-            now,
-          ],
-        );
-        if (!row) continue;
-        const [link] = await em.execute<{ inserted: boolean; changed: boolean }[]>(
-          `insert into mail_message_link (org_id, rox_user_id, graph_id, message_id, folder,
-             is_read, seen_round, updated_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?)
-           on conflict (org_id, rox_user_id, graph_id) do update set
-             message_id = excluded.message_id, folder = excluded.folder,
-             is_read = excluded.is_read,
-             seen_round = greatest(mail_message_link.seen_round, excluded.seen_round),
-             updated_at = excluded.updated_at
-           returning (xmax = 0) as inserted, true as changed`,
-          [orgId, roxUserId, m.graphId, row.id, folder, m.isRead, round, now],
-        );
-        if (link?.inserted) counts.added += 1;
-        else counts.updated += 1;
-        changes.push({ messageId: row.id, change: row.inserted ? 'created' : 'updated' });
+      if (latest.size > 0) {
+        // One statement for the page's messages, this mailbox's links and their feed entries:
+        // a round trip per row (or per table) made the page's time, not the rows.
+        const written = await writeCopies(em, orgId, roxUserId, folder, round, latest, now);
+        counts.added += written.added;
+        counts.updated += written.linked - written.added;
       }
       for (const move of page.moved) {
         const moved = await em.execute<{ message_id: string }[]>(
@@ -549,12 +499,120 @@ async function appendChanges(
   changes: readonly { messageId: string; change: 'created' | 'updated' | 'deleted' }[],
   now: Date,
 ): Promise<void> {
-  for (const c of changes) {
-    await em.execute(
-      'insert into mail_change (org_id, message_id, change, at) values (?, ?, ?, ?)',
-      [orgId, c.messageId, c.change, now],
-    );
-  }
+  if (changes.length === 0) return;
+  // One statement; sequences are taken in the order of `n`, i.e. the order of `changes`.
+  await em.execute(
+    `insert into mail_change (org_id, message_id, change, at)
+     select ?, x.message_id, x.change, ?
+     from jsonb_to_recordset(?::jsonb) as x(n int, message_id uuid, change text)
+     order by x.n`,
+    [
+      orgId,
+      now,
+      JSON.stringify(changes.map((c, n) => ({ n, message_id: c.messageId, change: c.change }))),
+    ],
+  );
+}
+
+/**
+ * Writes one page's copies in a single statement: the messages (one row per internetMessageId,
+ * the page's last copy wins), the mailbox's links, and one feed entry per copy in page order (a
+ * message's first copy is "created" when its row is new, every other copy "updated"). The
+ * caller holds the org's feed lock, so the entries' sequences follow the commit order.
+ */
+async function writeCopies(
+  em: EntityManager,
+  orgId: string,
+  roxUserId: string,
+  folder: MailFolderName,
+  round: number,
+  latest: ReadonlyMap<string, IncomingMessage>,
+  now: Date,
+): Promise<{ added: number; linked: number }> {
+  const copies = [...latest.values()];
+  const lastCopy = new Map<string, number>();
+  copies.forEach((m, n) => lastCopy.set(m.internetMessageId, n));
+  const firstCopy = new Map<string, number>();
+  copies.forEach((m, n) => {
+    if (!firstCopy.has(m.internetMessageId)) firstCopy.set(m.internetMessageId, n);
+  });
+  const input = copies.map((m, n) => ({
+    n,
+    first: firstCopy.get(m.internetMessageId) === n,
+    last: lastCopy.get(m.internetMessageId) === n,
+    id: randomUUID(),
+    graph_id: m.graphId,
+    is_read: m.isRead,
+    internet_message_id: m.internetMessageId,
+    conversation_id: m.conversationId,
+    subject: m.subject,
+    from_address: m.from,
+    sender_address: m.sender,
+    reply_to: m.replyTo,
+    to_recipients: m.to,
+    cc_recipients: m.cc,
+    bcc_recipients: m.bcc,
+    participants: m.participants,
+    sent_at: m.sentAt,
+    received_at: m.receivedAt,
+    has_attachments: m.hasAttachments,
+    importance: m.importance,
+    body_sealed: m.body?.sealed ?? null,
+    body_content_type: m.body?.contentType ?? null,
+  }));
+  const [result] = await em.execute<{ added: number; linked: number }[]>(
+    `with input as (
+       select * from jsonb_to_recordset(?::jsonb) as x(n int, first boolean, last boolean,
+         id uuid, graph_id text, is_read boolean, internet_message_id text, conversation_id text,
+         subject text, from_address jsonb, sender_address jsonb, reply_to jsonb,
+         to_recipients jsonb, cc_recipients jsonb, bcc_recipients jsonb, participants jsonb,
+         sent_at timestamptz, received_at timestamptz, has_attachments boolean, importance text,
+         body_sealed text, body_content_type text)
+     ),
+     messages as (
+       insert into mail_message (id, org_id, internet_message_id, conversation_id, subject,
+         from_address, sender_address, reply_to, to_recipients, cc_recipients, bcc_recipients,
+         participants, sent_at, received_at, has_attachments, importance, body_available,
+         body_sealed, body_content_type, created_at, updated_at)
+       select x.id, ?, x.internet_message_id, x.conversation_id, x.subject, x.from_address,
+         x.sender_address, x.reply_to, x.to_recipients, x.cc_recipients, x.bcc_recipients,
+         array(select jsonb_array_elements_text(x.participants)), x.sent_at, x.received_at,
+         x.has_attachments, x.importance, x.body_sealed is not null, x.body_sealed,
+         x.body_content_type, ?, ?
+       from input x where x.last
+       on conflict (org_id, internet_message_id) do update set
+         subject = excluded.subject, importance = excluded.importance,
+         has_attachments = excluded.has_attachments,
+         body_available = mail_message.body_available or excluded.body_available,
+         body_sealed = coalesce(excluded.body_sealed, mail_message.body_sealed),
+         body_content_type = coalesce(excluded.body_content_type, mail_message.body_content_type),
+         updated_at = excluded.updated_at
+       returning id, internet_message_id, (xmax = 0) as inserted
+     ),
+     links as (
+       insert into mail_message_link (org_id, rox_user_id, graph_id, message_id, folder,
+         is_read, seen_round, updated_at)
+       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, ?
+       from input x join messages m on m.internet_message_id = x.internet_message_id
+       on conflict (org_id, rox_user_id, graph_id) do update set
+         message_id = excluded.message_id, folder = excluded.folder,
+         is_read = excluded.is_read,
+         seen_round = greatest(mail_message_link.seen_round, excluded.seen_round),
+         updated_at = excluded.updated_at
+       returning (xmax = 0) as inserted
+     ),
+     feed as (
+       insert into mail_change (org_id, message_id, change, at)
+       select ?, m.id, case when m.inserted and x.first then 'created' else 'updated' end, ?
+       from input x join messages m on m.internet_message_id = x.internet_message_id
+       order by x.n
+       returning 1
+     )
+     select (select count(*) from links where inserted)::int as added,
+       (select count(*) from links)::int as linked`,
+    [JSON.stringify(input), orgId, now, now, orgId, roxUserId, folder, round, now, orgId, now],
+  );
+  return result ?? { added: 0, linked: 0 };
 }
 
 // Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
