@@ -16,6 +16,7 @@ export type {
 } from './control/control-client';
 export type { FaultSpec, Fault, IdTokenFaultKind } from './control/faults';
 export type { LoggedRequest, ThrottleViolation } from './control/request-log';
+export type { MailDelivery } from './state/tenant';
 export type { AppKind, AppOverrides, AppRegistration } from './state/app';
 export {
   ROX_APP_CLIENT_ID,

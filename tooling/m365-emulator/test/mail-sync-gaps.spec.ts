@@ -223,6 +223,36 @@ describe('attachments', () => {
   });
 });
 
+describe('delivery counters', () => {
+  it('count the copies each recipient got per internetMessageId, in-tenant and external', async () => {
+    await emu.control.clearDeliveries(DEMO_TENANT.id);
+    const internetMessageId = '<counted-once@contoso.com>';
+    const send = () =>
+      client.api(`/users/${USER}/sendMail`).post({
+        message: {
+          subject: 'counted',
+          internetMessageId,
+          toRecipients: [{ emailAddress: { address: DEMO_TENANT.users.unicode.toUpperCase() } }],
+          ccRecipients: [{ emailAddress: { address: 'partner@example.org' } }],
+        },
+      });
+    await send();
+    const once = await emu.control.deliveries(DEMO_TENANT.id, { internetMessageId });
+    expect(once.map((d) => [d.recipient, d.count, d.external])).toEqual(
+      expect.arrayContaining([
+        [DEMO_TENANT.users.unicode.toLowerCase(), 1, false],
+        ['partner@example.org', 1, true],
+      ]),
+    );
+    expect(once).toHaveLength(2);
+    await send();
+    const twice = await emu.control.deliveries(DEMO_TENANT.id, { internetMessageId });
+    expect(twice.map((d) => d.count)).toEqual([2, 2]);
+    await emu.control.clearDeliveries(DEMO_TENANT.id);
+    expect(await emu.control.deliveries(DEMO_TENANT.id)).toEqual([]);
+  });
+});
+
 describe('request log', () => {
   it('records each Prefer header and every $batch item, without counting items twice', async () => {
     await emu.control.clearRequests();

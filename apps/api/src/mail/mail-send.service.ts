@@ -214,22 +214,36 @@ export class MailSendService {
       internetMessageId: send.internetMessageId,
     };
     const { client, ownerPath } = grant;
+    // An attempt that finds the send already `sending` follows one that was cut off (a worker
+    // killed, a lost job): the request may or may not have reached Graph.
+    const wasCutOff = send.status === 'sending';
     if (send.status === 'queued') await this.claimSlot(send);
 
     if (send.mode === 'send_mail') {
+      // Without read access Rox cannot look the message up: say so, never resend blindly.
+      if (wasCutOff) return this.finish(send, 'unknown_delivery', 'MAIL_SEND_INTERRUPTED');
       send.status = 'sending';
       await this.save(send);
       try {
         await sendMail(client, ownerPath, message);
       } catch (error) {
-        // Without read access Rox cannot look the message up: say so, never resend blindly.
         if (isAmbiguous(error))
           return this.finish(send, 'unknown_delivery', 'MAIL_SEND_ANSWER_LOST');
+        if (isRefused(error)) {
+          // Graph did not execute it (429/503): the next attempt sends, and claims a slot again.
+          send.status = 'queued';
+          await this.save(send);
+        }
         throw error;
       }
       return this.finish(send, 'sent', null);
     }
 
+    if (send.draftId !== null && wasCutOff) {
+      // The cut-off attempt may have sent the draft already: look before sending it again.
+      const [found] = await findByInternetMessageId(client, ownerPath, send.internetMessageId);
+      if (found && !found.isDraft) return this.finish(send, 'sent', null);
+    }
     if (send.draftId === null) {
       // A previous attempt may have created the draft (or even sent it) and lost the answer.
       const [found] = await findByInternetMessageId(client, ownerPath, send.internetMessageId);
@@ -337,6 +351,11 @@ function isAmbiguous(error: unknown): boolean {
     error instanceof GraphRequestError &&
     (error.status === 0 || (error.status >= 500 && error.status !== 503))
   );
+}
+
+// Throttled (429) or refused as unavailable (503): Graph did not run the request.
+function isRefused(error: unknown): boolean {
+  return error instanceof GraphRequestError && (error.isThrottled || error.status === 503);
 }
 
 function refuse(code: `${MailErrorCode}`, kind: 'not_found' | 'forbidden', message: string): never {

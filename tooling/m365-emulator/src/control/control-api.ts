@@ -274,6 +274,16 @@ export class ControlApi {
       this.tenant(t ?? '').invitationCounts.clear();
       return { cleared: true };
     });
+    this.add('GET', /^\/tenants\/([^/]+)\/deliveries$/, (r, [t]) => {
+      const id = r.query.get('internetMessageId');
+      return [...this.tenant(t ?? '').deliveries.values()].filter(
+        (d) => id === null || d.internetMessageId === id,
+      );
+    });
+    this.add('DELETE', /^\/tenants\/([^/]+)\/deliveries$/, (_r, [t]) => {
+      this.tenant(t ?? '').deliveries.clear();
+      return { cleared: true };
+    });
     this.add('GET', /^\/tenants\/([^/]+)\/consent-notifications$/, (r, [t]) => {
       const to = r.query.get('to')?.toLowerCase();
       return this.tenant(t ?? '').consentNotifications.filter(

@@ -5,7 +5,7 @@ import type { TenantSpec } from '../seed/tenant-spec';
 import type { AppRegistration } from '../state/app';
 import type { AccessPolicy, ConsentNotification, ConsentRequest, UserRecord } from '../state/model';
 import type { EmulatorSettings } from '../state/settings';
-import type { InvitationCounts } from '../state/tenant';
+import type { InvitationCounts, MailDelivery } from '../state/tenant';
 import type { Fault, FaultSpec, IdTokenFaultKind } from './faults';
 import type { LoggedRequest, ThrottleViolation } from './request-log';
 
@@ -313,6 +313,16 @@ export class ControlClient {
   }
   clearInvitations(tenant: string): Promise<{ cleared: boolean }> {
     return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/invitations`);
+  }
+  /** Copies delivered per recipient and internetMessageId (all, or one message's). */
+  deliveries(tenant: string, opts: { internetMessageId?: string } = {}): Promise<MailDelivery[]> {
+    const q = opts.internetMessageId
+      ? `?internetMessageId=${encodeURIComponent(opts.internetMessageId)}`
+      : '';
+    return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/deliveries${q}`);
+  }
+  clearDeliveries(tenant: string): Promise<{ cleared: boolean }> {
+    return this.request('DELETE', `/tenants/${encodeURIComponent(tenant)}/deliveries`);
   }
   accessPolicies(tenant: string): Promise<AccessPolicy[]> {
     return this.request('GET', `/tenants/${encodeURIComponent(tenant)}/access-policies`);

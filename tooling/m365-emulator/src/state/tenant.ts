@@ -53,6 +53,15 @@ export interface InvitationCounts {
   cancelled: number;
 }
 
+/** Copies of one message delivered to one recipient. */
+export interface MailDelivery {
+  recipient: string;
+  internetMessageId: string;
+  count: number;
+  /** Whether the recipient is outside the tenant (the copy left, nothing landed here). */
+  external: boolean;
+}
+
 export class TenantState {
   readonly id: string;
   displayName: string;
@@ -76,6 +85,12 @@ export class TenantState {
    * cancellations. Tests count them to prove that a sync sends none.
    */
   readonly invitationCounts = new Map<string, InvitationCounts>();
+  /**
+   * Per recipient address and internetMessageId: how many copies a send (draft /send, sendMail,
+   * an act-as-user reply) delivered, in-tenant or out to an external address. Tests count them
+   * to prove a message reached each recipient exactly once.
+   */
+  readonly deliveries = new Map<string, MailDelivery>();
   /** Bumped to invalidate every delta token issued for this tenant. */
   deltaEpoch = 0;
   /** Scope prefix → change sequence: tokens of that scope issued before it are dead. */

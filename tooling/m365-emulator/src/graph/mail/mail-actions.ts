@@ -103,8 +103,23 @@ export function deliverToTenant(
     ...(input.bccRecipients ?? []),
   ];
   const seen = new Set<string>();
+  const counted = new Set<string>();
+  const internetMessageId = input.internetMessageId ?? '';
   for (const r of all) {
     const user = tenant.findUser(r.address);
+    const recipient = (user ? addressOf(user).address : r.address).toLowerCase();
+    if (!counted.has(recipient)) {
+      counted.add(recipient);
+      const key = `${recipient}\n${internetMessageId}`;
+      const delivery = tenant.deliveries.get(key) ?? {
+        recipient,
+        internetMessageId,
+        count: 0,
+        external: !user,
+      };
+      delivery.count += 1;
+      tenant.deliveries.set(key, delivery);
+    }
     if (!user || seen.has(user.id)) continue;
     seen.add(user.id);
     const mailbox = tenant.mailbox(user);
