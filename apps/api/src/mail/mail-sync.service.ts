@@ -405,13 +405,13 @@ function toIncoming(
   };
 }
 
-// A well-known folder the mailbox lacks answers 404 (ErrorItemNotFound / ErrorFolderNotFound);
-// a mailbox that is not enabled answers 404 too, but already on Inbox, which is never "missing".
+// A well-known folder the mailbox lacks (e.g. no Archive) answers 404 ErrorFolderNotFound; a
+// mailbox that is not enabled answers 404 with another code, on Inbox first.
 function isFolderNotFound(error: unknown): boolean {
   return (
     error instanceof GraphRequestError &&
     error.status === 404 &&
-    error.code !== 'MailboxNotEnabledForRESTAPI'
+    error.code === 'ErrorFolderNotFound'
   );
 }
 
