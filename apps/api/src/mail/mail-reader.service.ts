@@ -175,7 +175,11 @@ export class MailReader {
         continue;
       }
       const folders = (channels.get(row.roxUserId) ?? []).filter((c) => synced.includes(c.folder));
-      const stages = synced.map((f) => folders.find((c) => c.folder === f)?.stage ?? 'never');
+      // An extra folder this mailbox lacks is listed under reasons but does not fail the mailbox.
+      const stages = synced
+        .map((f) => folders.find((c) => c.folder === f))
+        .filter((c) => c?.lastErrorCode !== MailErrorCode.MAIL_FOLDER_NOT_FOUND)
+        .map((c) => c?.stage ?? 'never');
       const state =
         (['failed', 'running', 'queued'] as const).find((s) => stages.includes(s)) ??
         (stages.every((s) => s === 'ok') ? 'ok' : 'never');
