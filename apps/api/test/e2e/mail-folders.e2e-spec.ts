@@ -160,11 +160,12 @@ describe('extra mail folders', () => {
       .get('/api/v1/orgwide/settings')
       .set('authorization', `Bearer ${org.admin}`);
     expect(saved.body.extraMailFolders).toEqual(['archive']);
-    const audits = await db().execute<{ details: { after: { extraMailFolders: string[] } } }[]>(
+    type Audit = { details: { after: { extraMailFolders: string[] } } };
+    const audits = await db().execute<Audit[]>(
       `select details from audit_entry where org_id = ? and action = 'orgwide.settings-updated'`,
       [org.orgId],
     );
-    expect(audits.map((a) => a.details.after.extraMailFolders)).toContainEqual(['archive']);
+    expect(audits.map((a: Audit) => a.details.after.extraMailFolders)).toContainEqual(['archive']);
   });
 
   it("an extra folder's mail arrives through its own channel; a mailbox without it marks only that folder", async () => {
@@ -319,12 +320,13 @@ describe('extra mail folders', () => {
     );
     expect((await channelRows()).filter((r) => r.folder === 'archive')).toEqual([]);
 
-    const receipts = await db().execute<{ target_id: string; details: Record<string, unknown> }[]>(
+    type Receipt = { target_id: string; details: Record<string, unknown> };
+    const receipts = await db().execute<Receipt[]>(
       `select target_id, details from audit_entry
        where org_id = ? and action = 'mail.folder_purged' order by target_id`,
       [org.orgId],
     );
-    const byMember = new Map(receipts.map((r) => [r.target_id, r.details]));
+    const byMember = new Map(receipts.map((r: Receipt) => [r.target_id, r.details]));
     expect(byMember.size).toBe(MAILBOXES);
     expect(byMember.get(member(0))).toMatchObject({
       folder: 'archive',
