@@ -57,7 +57,7 @@ describe('extra mail folders (wizard email step and console settings)', () => {
     store.extraMailFolders = ['archive'];
     expect(await store.save()).toBeNull();
     const wrapper = mount(EmailStep);
-    expect(wrapper.get('fieldset.folders').attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('input[value="archive"]').attributes('aria-invalid')).toBe('true');
     expect(wrapper.get('.folders__error').text()).toMatch(/expected one of/);
   });
 });
