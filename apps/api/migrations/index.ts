@@ -15,6 +15,7 @@ import { Migration20261128102422_calendar_write } from './Migration2026112810242
 import { Migration20261128120000_calendar_restrictions } from './Migration20261128120000_calendar_restrictions';
 import { Migration20261128120500_mail_cursor_reset } from './Migration20261128120500_mail_cursor_reset';
 import { Migration20261128121000_mail_participants_gin } from './Migration20261128121000_mail_participants_gin';
+import { Migration20261128130000_extra_mail_folders } from './Migration20261128130000_extra_mail_folders';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -50,5 +51,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261128121000_mail_participants_gin',
     class: Migration20261128121000_mail_participants_gin,
+  },
+  {
+    name: 'Migration20261128130000_extra_mail_folders',
+    class: Migration20261128130000_extra_mail_folders,
   },
 ];

@@ -167,6 +167,12 @@ export function wireFeatures(
     );
     return { id: copy?.id ?? '' };
   });
+  // A mailbox without one of the optional well-known folders (Archive, Junk Email).
+  control.add('DELETE', new RegExp(`${MB}/folders/([^/]+)$`), (_r, [t, u, name]) => {
+    const { mailbox } = mailboxOf(t ?? '', u ?? '');
+    if (!mailbox.removeFolder(decodeURIComponent(name ?? '')))
+      throw new ControlError(400, 'Only archive or junkemail can be removed, once');
+  });
   control.add('POST', new RegExp(`${MB}/messages/([^/]+)/move$`), (_r, [t, u, id], b) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');
     const { folder, message } = findMessage(mailbox, id ?? '');

@@ -314,3 +314,36 @@ describe('createReply / createReplyAll', () => {
     expect(all.ccRecipients.map((r) => r.emailAddress.address)).toEqual(['carol@fabrikam.com']);
   });
 });
+
+describe('extra folders by well-known name', () => {
+  it('serves archive like inbox, and a mailbox without it answers 404 ErrorFolderNotFound for that folder only', async () => {
+    const other = DEMO_TENANT.users.unicode;
+    const folder = (await client.api(`/users/${other}/mailFolders/archive`).select('id').get()) as {
+      id: string;
+    };
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, other, {
+      subject: 'filed',
+      folder: 'archive',
+    });
+    const delta = await walkDelta(
+      client,
+      `/users/${other}/mailFolders('archive')/messages/delta?$select=subject,parentFolderId`,
+      PREFER,
+    );
+    const filed = delta.items.find((m) => m.id === id);
+    expect(filed).toMatchObject({ subject: 'filed', parentFolderId: folder.id });
+
+    await emu.control.removeMailFolder(DEMO_TENANT.id, USER, 'archive');
+    for (const path of ['mailFolders/archive', 'mailFolders/archive/messages/delta']) {
+      const error = await expectGraphError(client.api(`/users/${USER}/${path}`).get());
+      expect(error.statusCode).toBe(404);
+      expect(error.code).toBe('ErrorFolderNotFound');
+    }
+    // The other folders are untouched; inbox and sentitems cannot be removed.
+    await client
+      .api(`/users/${USER}/mailFolders/inbox/messages/delta`)
+      .header('Prefer', PREFER)
+      .get();
+    await expect(emu.control.removeMailFolder(DEMO_TENANT.id, USER, 'inbox')).rejects.toThrow();
+  });
+});

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
-import { type CalendarAccessLevel, type EmailAccessLevel } from '@rox365/contracts';
+import {
+  type CalendarAccessLevel,
+  type EmailAccessLevel,
+  type ExtraMailFolder,
+} from '@rox365/contracts';
 import { type Capability } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
@@ -18,6 +22,8 @@ export interface OrgwideAccessSettings {
   restrictedDomains: string[];
   /** Lower-cased emails of members whose mail is never synced. */
   restrictedUsers: string[];
+  /** Mail folders synced besides Inbox and Sent Items (Graph well-known names). */
+  extraMailFolders: ExtraMailFolder[];
   overrides: {
     roxUserId: string;
     calendarAccess: CalendarAccessLevel | null;
@@ -83,6 +89,7 @@ export class ConnectionReader {
       emailAccess: settings.emailAccess,
       restrictedDomains: [...settings.restrictedDomains],
       restrictedUsers: [...settings.restrictedUsers],
+      extraMailFolders: [...settings.extraMailFolders],
       overrides: overrides.map((o) => ({
         roxUserId: o.roxUserId,
         calendarAccess: o.calendarAccess,

@@ -13,6 +13,7 @@ export function toSettingsContract(
     emailAccess: settings?.emailAccess ?? 'off',
     restrictedDomains: [...(settings?.restrictedDomains ?? [])],
     restrictedUsers: [...(settings?.restrictedUsers ?? [])],
+    extraMailFolders: [...(settings?.extraMailFolders ?? [])],
     tenant: settings?.tenant ?? null,
     tenantId: settings?.tenantId ?? null,
     overrides: overrides.map((o) => ({

@@ -68,6 +68,7 @@ export class OrgwideSettingsService {
       emailAccess: body.emailAccess,
       restrictedDomains: body.restrictedDomains,
       restrictedUsers: body.restrictedUsers,
+      extraMailFolders: body.extraMailFolders,
       tenant: body.tenant,
       tenantId,
     };
@@ -230,6 +231,7 @@ function snapshot(settings: OrgwideSettings) {
     emailAccess: settings.emailAccess,
     restrictedDomains: [...settings.restrictedDomains],
     restrictedUsers: [...settings.restrictedUsers],
+    extraMailFolders: [...settings.extraMailFolders],
     tenant: settings.tenant,
     tenantId: settings.tenantId,
   };

@@ -12,6 +12,8 @@ import { MailRepository } from './mail.repository';
 /** What one org cycle did. */
 export interface MailCycleResult {
   purgedMailboxes: string[];
+  /** Mailbox folders taken out of the org's setting, purged (`<member>:<folder>`). */
+  purgedFolders: string[];
   restrictedPurged: number;
   reimport: boolean;
   queued: string[];
@@ -20,7 +22,8 @@ export interface MailCycleResult {
 }
 
 /**
- * One org's mail cycle: what left scope is purged (with a receipt), what became restricted is
+ * One org's mail cycle: what left scope is purged (with a receipt), so is a folder taken out of
+ * the org's extra folders, what became restricted is
  * purged (counted in the audit log), lifted restrictions re-import (full rounds within the
  * backfill window); the in-scope mailboxes' idle rounds are read in `$batch`es, and every
  * mailbox those cannot settle is queued.
@@ -66,7 +69,30 @@ export class MailCycleService {
       // No mailbox to sync (disconnected, or every member out of scope): nothing is stored, so
       // there is no restriction state to keep either.
       await this.repo.purgeOrgState(orgId);
-      return { purgedMailboxes, restrictedPurged: 0, reimport: false, queued: [], idle: [] };
+      return {
+        purgedMailboxes,
+        purgedFolders: [],
+        restrictedPurged: 0,
+        reimport: false,
+        queued: [],
+        idle: [],
+      };
+    }
+
+    // A folder taken out of the setting goes like a mailbox leaving scope, with a receipt.
+    const folders = await this.sync.folders(orgId);
+    const purgedFolders: string[] = [];
+    for (const { roxUserId, folder } of await this.repo.foldersOutside(orgId, folders)) {
+      await this.tx.run(async () => {
+        const removed = await this.repo.purgeFolder(orgId, roxUserId, folder, this.clock.now());
+        await this.audit.record({
+          orgId,
+          action: 'mail.folder_purged',
+          target: { type: 'member', id: roxUserId },
+          details: { folder, reason: 'folder_not_synced', ...removed },
+        });
+      });
+      purgedFolders.push(`${roxUserId}:${folder}`);
     }
 
     const state = await this.repo.orgState(orgId);
@@ -94,13 +120,20 @@ export class MailCycleService {
     });
 
     // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own.
-    const idle = await this.idleRounds.run(orgId, inScope);
+    const idle = await this.idleRounds.run(orgId, inScope, folders);
     const queued: string[] = [];
     for (const m of inScope) {
       if (idle.has(m.roxUserId)) continue;
       await this.jobs.enqueueMailbox(orgId, m.roxUserId);
       queued.push(m.roxUserId);
     }
-    return { purgedMailboxes, restrictedPurged, reimport: lifted, queued, idle: [...idle] };
+    return {
+      purgedMailboxes,
+      purgedFolders,
+      restrictedPurged,
+      reimport: lifted,
+      queued,
+      idle: [...idle],
+    };
   }
 }

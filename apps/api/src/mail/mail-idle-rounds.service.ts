@@ -12,13 +12,14 @@ import {
   type IdleDeltaChannel,
 } from '../platform/sync/delta-sync-engine.service';
 import { Clock } from '../platform/time/clock';
-import { type MailChannel } from './entities/mail-channel.entity';
+import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { isMailCursorUsable } from './mail-delta';
-import { MAIL_CHANNEL_KIND, SYNCED_FOLDERS } from './mail.constants';
+import { MAIL_CHANNEL_KIND } from './mail.constants';
 import { MailRepository } from './mail.repository';
 
 /**
- * The org cycle's pre-pass: the idle rounds of every synced folder (Inbox, Sent Items) of the
+ * The org cycle's pre-pass: the idle rounds of every synced folder (Inbox, Sent Items and the
+ * org's extra folders) of the
  * org's mailboxes as `$batch`es of 20 stored deltaLinks over the org-wide app (platform/sync's
  * `idleRounds`), instead of one job per mailbox. A mailbox is settled here only when each of its
  * folders is; otherwise its job runs every folder as usual (a folder committed here then simply
@@ -43,7 +44,11 @@ export class MailIdleRounds {
   ) {}
 
   /** Runs the idle rounds it can for these in-scope mailboxes; returns the members settled. */
-  async run(orgId: string, mailboxes: readonly Mailbox[]): Promise<Set<string>> {
+  async run(
+    orgId: string,
+    mailboxes: readonly Mailbox[],
+    folders: readonly MailFolderName[],
+  ): Promise<Set<string>> {
     // Without the org-wide connection every mailbox is reached with its member's own token.
     if (mailboxes.length === 0 || !(await this.connections.connection(orgId))) return new Set();
     const byMember = new Map<string, MailChannel[]>();
@@ -58,8 +63,11 @@ export class MailIdleRounds {
     const offered: MailChannel[] = [];
     for (const mailbox of mailboxes) {
       const channels = byMember.get(mailbox.roxUserId) ?? [];
-      const isComplete = SYNCED_FOLDERS.every((f) => channels.some((c) => c.folder === f));
-      if (!isComplete || !channels.every((c) => isIdleCandidate(c, mailbox, now, graphOrigin)))
+      // Settled only when every synced folder is idle: a folder never synced, or missing from
+      // this mailbox, leaves the mailbox to its job.
+      const synced = channels.filter((c) => folders.includes(c.folder));
+      const isComplete = folders.every((f) => synced.some((c) => c.folder === f));
+      if (!isComplete || !synced.every((c) => isIdleCandidate(c, mailbox, now, graphOrigin)))
         continue;
       // The job would fetch missing bodies after its rounds: leave such a mailbox to it.
       if (
@@ -67,7 +75,7 @@ export class MailIdleRounds {
         (await this.repo.linksWithoutBody(orgId, mailbox.roxUserId, 1)).length > 0
       )
         continue;
-      offered.push(...channels.filter((c) => SYNCED_FOLDERS.includes(c.folder)));
+      offered.push(...synced);
     }
     if (offered.length === 0) return new Set();
 

@@ -12,6 +12,7 @@ import {
   type MemberMailStatus,
 } from '@rox365/contracts';
 
+import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
@@ -19,7 +20,7 @@ import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
-import { type MailChannel } from './entities/mail-channel.entity';
+import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailJobs } from './mail-jobs.service';
 import { normalizeMailAddress } from './mail-restrictions';
 import { MAIL_BODY_COLUMN, SYNCED_FOLDERS } from './mail.constants';
@@ -45,6 +46,7 @@ export class MailReader {
     private readonly jobs: MailJobs,
     private readonly policy: RestrictionPolicy,
     private readonly clock: Clock,
+    private readonly connections: ConnectionReader,
   ) {}
 
   async list(orgId: string, query: ListMailMessagesQuery): Promise<MailMessagePage> {
@@ -118,7 +120,7 @@ export class MailReader {
     const channels = await this.repo.channels(orgId, [roxUserId]);
     const now = this.clock.now().getTime();
     const out = [];
-    for (const folder of SYNCED_FOLDERS) {
+    for (const folder of await this.folders(orgId)) {
       const c = channels.find((x) => x.folder === folder);
       out.push({
         folder,
@@ -143,6 +145,12 @@ export class MailReader {
     };
   }
 
+  // Inbox, Sent Items and the org's extra folders (a folder taken out is purged by the cycle).
+  private async folders(orgId: string): Promise<MailFolderName[]> {
+    const settings = await this.connections.settings(orgId);
+    return [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+  }
+
   /**
    * The org status's mail section: each member's mailbox by state (not in scope, or the most
    * pressing stage of its folders), the reasons of failed or retrying folders, stored messages.
@@ -153,6 +161,7 @@ export class MailReader {
     for (const c of await this.repo.channels(orgId)) {
       channels.set(c.roxUserId, [...(channels.get(c.roxUserId) ?? []), c]);
     }
+    const synced = await this.folders(orgId);
     const mailboxes = { notInScope: 0, never: 0, queued: 0, running: 0, ok: 0, failed: 0 };
     const reasons = new Map<string, number>();
     let lastSyncAt: Date | null = null;
@@ -165,10 +174,12 @@ export class MailReader {
         mailboxes.notInScope += 1;
         continue;
       }
-      const folders = channels.get(row.roxUserId) ?? [];
-      const stages = SYNCED_FOLDERS.map(
-        (f) => folders.find((c) => c.folder === f)?.stage ?? 'never',
-      );
+      const folders = (channels.get(row.roxUserId) ?? []).filter((c) => synced.includes(c.folder));
+      // An extra folder this mailbox lacks is listed under reasons but does not fail the mailbox.
+      const stages = synced
+        .map((f) => folders.find((c) => c.folder === f))
+        .filter((c) => c?.lastErrorCode !== MailErrorCode.MAIL_FOLDER_NOT_FOUND)
+        .map((c) => c?.stage ?? 'never');
       const state =
         (['failed', 'running', 'queued'] as const).find((s) => stages.includes(s)) ??
         (stages.every((s) => s === 'ok') ? 'ok' : 'never');

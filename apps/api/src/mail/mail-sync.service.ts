@@ -15,6 +15,7 @@ import {
 } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
+import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -64,7 +65,14 @@ export class MailSyncService {
     private readonly cipher: Cipher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly connections: ConnectionReader,
   ) {}
+
+  /** The folders synced in every mailbox of the org: Inbox, Sent Items and the extra ones set. */
+  async folders(orgId: string): Promise<MailFolderName[]> {
+    const settings = await this.connections.settings(orgId);
+    return [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+  }
 
   /** The org's restricted lists (see RestrictionPolicy). */
   restrictions(orgId: string): Promise<MailRestrictions> {
@@ -98,7 +106,10 @@ export class MailSyncService {
     const isFull = mailbox.mailEffective === 'read' || mailbox.mailEffective === 'read_send';
     const folderIds = new Map<MailFolderName, string>();
     const folders: Record<string, SyncOutcome> = {};
-    for (const folder of SYNCED_FOLDERS) {
+    const synced = await this.folders(orgId);
+    // Extra folders a mailbox does not have: marked on their own channel, not synced.
+    const missing = new Set<MailFolderName>();
+    for (const folder of synced) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       if (channel.directoryUserId !== mailbox.directoryUserId) {
         // Another account behind the member: its cursor means nothing here.
@@ -119,6 +130,13 @@ export class MailSyncService {
       try {
         channel.folderId ??= await mailFolderId(grant.client, grant.ownerPath, folder);
       } catch (error) {
+        if (!SYNCED_FOLDERS.includes(folder) && isFolderNotFound(error)) {
+          // This mailbox has no such folder (e.g. no Archive): only this folder says so.
+          fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
+          await this.repo.saveChannel(channel);
+          missing.add(folder);
+          continue;
+        }
         // Refused before any round: the channel still says why (only this mailbox is affected).
         const failure = classifyMailFailure(error);
         fail(channel, failure.code, this.clock.now(), failure.willRetry && !options.isFinalAttempt);
@@ -131,7 +149,8 @@ export class MailSyncService {
     const receivedSince = new Date(
       this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
     );
-    for (const folder of SYNCED_FOLDERS) {
+    for (const folder of synced) {
+      if (missing.has(folder)) continue;
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
       const reset: ResetWatch = { orgId, roxUserId, channel, hadCursor: channel.cursor !== null };
@@ -384,6 +403,16 @@ function toIncoming(
     isRead: m.isRead === true,
     body,
   };
+}
+
+// A well-known folder the mailbox lacks (e.g. no Archive) answers 404 ErrorFolderNotFound; a
+// mailbox that is not enabled answers 404 with another code, on Inbox first.
+function isFolderNotFound(error: unknown): boolean {
+  return (
+    error instanceof GraphRequestError &&
+    error.status === 404 &&
+    error.code === 'ErrorFolderNotFound'
+  );
 }
 
 /** Graph failures as coded mail errors: throttling and outages retry, refusals do not. */

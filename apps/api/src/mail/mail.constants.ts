@@ -13,7 +13,7 @@ export const MAIL_JOB = {
 
 export const MAIL_CHANNEL_KIND = 'mail';
 
-// Inbox and Sent Items; other folders would be an org setting (off by default).
+// Always synced; the org setting `extraMailFolders` adds more (none by default).
 export const SYNCED_FOLDERS: readonly MailFolderName[] = ['inbox', 'sentitems'];
 
 export const MAIL_CYCLE_CRON = CronExpression.EVERY_10_MINUTES;

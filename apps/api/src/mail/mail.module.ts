@@ -21,8 +21,9 @@ ENCRYPTED_COLUMNS.push(columnOf(MAIL_BODY_COLUMN));
 ENCRYPTED_COLUMNS.push(columnOf(MAIL_SEND_CONTENT_COLUMN));
 
 /**
- * Mail sync: per in-scope mailbox, Inbox and Sent Items on the delta-round engine, restricted
- * domains and users enforced before anything is stored; reads, the change feed, purges.
+ * Mail sync: per in-scope mailbox, Inbox, Sent Items and the org's extra folders on the
+ * delta-round engine, restricted domains and users enforced before anything is stored; reads,
+ * the change feed, purges.
  */
 @Module({
   imports: [

@@ -367,6 +367,63 @@ describe('MailRepository on Postgres', () => {
     expect(await orm.em.fork().count(MailMessage, { orgId: other })).toBe(5);
   });
 
+  it('an extra folder: a move from Inbox keeps the row; taken out of the setting, its channel and the copies it alone held go', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    for (const o of [orgId, other]) {
+      await apply(o, 'pat', buildMailPage([copy('pat-f1', 'f1'), copy('pat-f2', 'f2')]));
+      await apply(o, 'pat', buildMailPage([copy('pat-f3', 'f3')]), 'archive');
+      // Sam holds a copy of f2 in his own Inbox.
+      await apply(o, 'sam', buildMailPage([copy('sam-f2', 'f2')]));
+      for (const folder of ['inbox', 'sentitems', 'archive'] as const)
+        await repo().saveChannel(await repo().channel(o, 'pat', folder));
+    }
+    // Inbox → Archive: the same link row, its folder changed.
+    const f2 = await idOf(orgId, 'f2');
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([], { moved: [{ graphId: 'pat-f2', folder: 'archive' }] }),
+    );
+    const moved = await orm.em
+      .fork()
+      .find(MailMessageLink, { orgId, roxUserId: 'pat', graphId: 'pat-f2' });
+    expect(moved.map((l) => [l.folder, l.messageId])).toEqual([['archive', f2]]);
+    expect(await repo().countLinks(orgId, 'pat', 'archive')).toBe(2);
+    expect(await repo().countLinks(orgId, 'pat', 'inbox')).toBe(1);
+
+    // Still configured: nothing is outside the set.
+    expect(await repo().foldersOutside(orgId, ['inbox', 'sentitems', 'archive'])).toEqual([]);
+    expect(await repo().foldersOutside(orgId, ['inbox', 'sentitems'])).toEqual([
+      { roxUserId: 'pat', folder: 'archive' },
+    ]);
+    const f3 = await idOf(orgId, 'f3');
+    const before = (await feed(orgId)).length;
+    expect(await repo().purgeFolder(orgId, 'pat', 'archive', NOW)).toEqual({
+      links: 2,
+      messages: 1,
+      channels: 1,
+    });
+    // f3 was held by Pat's Archive alone; f2 stays (Sam's copy), without Pat.
+    expect((await feed(orgId)).slice(before).sort()).toEqual(
+      [
+        [f3, 'deleted'],
+        [f2, 'updated'],
+      ].sort(),
+    );
+    expect(await message(orgId, 'f3')).toBeNull();
+    expect(await holders(orgId, 'f2')).toEqual(['sam']);
+    expect(await repo().countLinks(orgId, 'pat', 'inbox')).toBe(1);
+    expect((await repo().channels(orgId, ['pat'])).map((c) => c.folder)).toEqual([
+      'inbox',
+      'sentitems',
+    ]);
+    expect(await repo().foldersOutside(orgId, ['inbox', 'sentitems'])).toEqual([]);
+    // The other org kept its Archive.
+    expect(await repo().countLinks(other, 'pat', 'archive')).toBe(1);
+    expect((await repo().channels(other, ['pat'])).map((c) => c.folder)).toContain('archive');
+  });
+
   it('keeps channels per folder, resets cursors, keeps restriction state, and purges an org', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -308,6 +308,42 @@ export class MailRepository {
     return { links: removed.links, messages: removed.messages, channels };
   }
 
+  /** Mailbox folders holding a channel or links although the org no longer syncs them. */
+  async foldersOutside(
+    orgId: string,
+    folders: readonly MailFolderName[],
+  ): Promise<{ roxUserId: string; folder: MailFolderName }[]> {
+    const rows = await this.em.execute<{ rox_user_id: string; folder: MailFolderName }[]>(
+      `select rox_user_id, folder from mail_channel where org_id = ? and folder <> all(?::text[])
+       union
+       select distinct rox_user_id, folder from mail_message_link
+       where org_id = ? and folder <> all(?::text[])
+       order by 1, 2`,
+      [orgId, pgArray(folders), orgId, pgArray(folders)],
+    );
+    return rows.map((r) => ({ roxUserId: r.rox_user_id, folder: r.folder }));
+  }
+
+  /**
+   * A folder taken out of the org's setting: that mailbox folder's links, the messages no other
+   * copy holds, and its channel.
+   */
+  async purgeFolder(
+    orgId: string,
+    roxUserId: string,
+    folder: MailFolderName,
+    now: Date,
+  ): Promise<{ links: number; messages: number; channels: number }> {
+    await lockFeed(this.em, orgId);
+    const removed = await deleteLinks(this.em, orgId, 'rox_user_id = ? and folder = ?', [
+      roxUserId,
+      folder,
+    ]);
+    await appendChanges(this.em, orgId, removed.changes, now);
+    const channels = await this.em.nativeDelete(MailChannel, { orgId, roxUserId, folder });
+    return { links: removed.links, messages: removed.messages, channels };
+  }
+
   /**
    * Messages with a participant at a restricted domain (or a subdomain) or a restricted address:
    * deleted with their links. Returns how many messages went.

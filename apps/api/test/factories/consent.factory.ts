@@ -16,6 +16,7 @@ export function buildOrgwideSettings(
     emailAccess: 'metadata',
     restrictedDomains: [],
     restrictedUsers: [],
+    extraMailFolders: [],
     tenant: tenantId,
     tenantId,
     now: FACTORY_NOW,

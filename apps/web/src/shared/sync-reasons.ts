@@ -48,6 +48,11 @@ const EXPLANATIONS: Readonly<Record<string, SyncExplanation>> = {
     reason: 'Exchange’s application access policy keeps Rox out of this mailbox.',
     nextAction: 'Add the mailbox to the access-policy group; sync resumes by itself.',
   },
+  MAIL_FOLDER_NOT_FOUND: {
+    reason: 'This mailbox has no such folder; its other folders sync as usual.',
+    nextAction:
+      'Nothing, unless the folder should exist: Rox looks for it again on each sync, or untick it in the settings.',
+  },
   CALENDAR_NO_MAILBOX: {
     reason: 'The Microsoft 365 user has no Exchange Online mailbox.',
     nextAction: 'Give the user an Exchange Online licence; sync resumes by itself.',

@@ -6,11 +6,25 @@ export const MailAddressSchema = z
   .meta({ id: 'MailAddress' });
 export type MailAddress = z.infer<typeof MailAddressSchema>;
 
+/**
+ * Mail folders synced besides Inbox and Sent Items, by Graph's well-known folder name (the same
+ * name in every mailbox and language; a mailbox without the folder marks only that folder).
+ */
+export const ExtraMailFolderSchema = z
+  .enum(['archive', 'deleteditems', 'junkemail'])
+  .describe('Graph well-known folder name: archive, deleteditems or junkemail');
+export type ExtraMailFolder = z.infer<typeof ExtraMailFolderSchema>;
+export const EXTRA_MAIL_FOLDERS = ExtraMailFolderSchema.options;
+
+/** A synced folder: Inbox and Sent Items always, the org's extra folders when configured. */
+export const MailFolderNameSchema = z.enum(['inbox', 'sentitems', ...EXTRA_MAIL_FOLDERS]);
+export type MailFolderName = z.infer<typeof MailFolderNameSchema>;
+
 /** A mailbox's copy of a message: whose mailbox, which folder. */
 export const MailMessageLinkSchema = z
   .object({
     roxUserId: z.string(),
-    folder: z.enum(['inbox', 'sentitems']),
+    folder: MailFolderNameSchema,
     isRead: z.boolean(),
   })
   .meta({ id: 'MailMessageLink' });
@@ -129,7 +143,7 @@ export const MailCursorResetChangeSchema = z
     change: z.literal('cursor_reset'),
     messageId: z.null(),
     roxUserId: z.string(),
-    folder: z.enum(['inbox', 'sentitems']),
+    folder: MailFolderNameSchema,
     reason: z
       .enum(['cursor_expired', 'cursor_unusable', 'account_changed', 'restrictions_lifted'])
       .describe(
@@ -167,7 +181,7 @@ export type MailChangePage = z.infer<typeof MailChangePageSchema>;
 /** One mail channel (a synced folder of a member's mailbox). */
 export const MailChannelStatusSchema = z
   .object({
-    folder: z.enum(['inbox', 'sentitems']),
+    folder: MailFolderNameSchema,
     stage: z.enum(['never', 'queued', 'running', 'ok', 'failed']),
     reason: z.string().nullable(),
     lastSyncAt: z.iso.datetime().nullable(),

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-import { MailOrgSummarySchema } from '../mail/mail.schema';
+import {
+  EXTRA_MAIL_FOLDERS,
+  ExtraMailFolderSchema,
+  MailOrgSummarySchema,
+} from '../mail/mail.schema';
 import { RoxUserIdSchema } from '../members/members.schema';
 import { DomainSchema, NormalizedEmailSchema, TenantInputSchema, uniqueList } from './normalize';
 
@@ -37,6 +41,9 @@ export const OrgwideSettingsSchema = z
       .array(z.string())
       .describe('Mail to or from these domains is never synced'),
     restrictedUsers: z.array(z.string()).describe('Members (by email) whose mail is never synced'),
+    extraMailFolders: z
+      .array(ExtraMailFolderSchema)
+      .describe('Mail folders synced besides Inbox and Sent Items (default none)'),
     tenant: z.string().nullable().describe('Tenant as the admin entered it (GUID or domain)'),
     tenantId: z.string().nullable().describe('Tenant GUID, resolved through discovery'),
     overrides: z.array(MemberOverrideSchema),
@@ -51,6 +58,7 @@ export const UpdateOrgwideSettingsRequestSchema = z
     emailAccess: EmailAccessSchema,
     restrictedDomains: uniqueList(DomainSchema, 500).default([]),
     restrictedUsers: uniqueList(NormalizedEmailSchema, 5000).default([]),
+    extraMailFolders: uniqueList(ExtraMailFolderSchema, EXTRA_MAIL_FOLDERS.length).default([]),
     tenant: TenantInputSchema,
   })
   .meta({ id: 'UpdateOrgwideSettingsRequest' });

@@ -459,6 +459,13 @@ export class ControlClient {
       { body },
     );
   }
+  /** Takes an optional well-known folder (`archive`, `junkemail`) out of a mailbox. */
+  removeMailFolder(tenant: string, user: string, folder: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/folders/${encodeURIComponent(folder)}`,
+    );
+  }
   moveMail(
     tenant: string,
     user: string,

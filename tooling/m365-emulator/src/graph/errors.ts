@@ -46,6 +46,14 @@ export class GraphHttpError extends Error {
 export const notFoundItem = (): GraphHttpError =>
   new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
 
+/** Exchange's 404 for a folder the mailbox does not have (an unknown id, or a well-known name such as `archive` in a mailbox without that folder). */
+export const folderNotFound = (): GraphHttpError =>
+  new GraphHttpError(
+    404,
+    'ErrorFolderNotFound',
+    'The specified folder could not be found in the store.',
+  );
+
 export const badRequest = (message: string, code = 'BadRequest'): GraphHttpError =>
   new GraphHttpError(400, code, message);
 

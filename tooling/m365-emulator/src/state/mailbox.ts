@@ -12,6 +12,9 @@ export const WELL_KNOWN_FOLDERS = [
   { name: 'outbox', displayName: 'Outbox' },
 ] as const;
 
+/** Well-known folders a mailbox may lack (the others exist in every Exchange mailbox). */
+export const REMOVABLE_FOLDERS: ReadonlySet<string> = new Set(['archive', 'junkemail']);
+
 export interface MailboxGenerators {
   messageCount: (folder: string) => number;
   messageAt: (folder: string, index: number, id: string) => MessageRecord;
@@ -123,6 +126,15 @@ export class Mailbox {
     if (byName) return byName;
     for (const f of this.folders.values()) if (f.id === idOrName) return f;
     return undefined;
+  }
+
+  /**
+   * Takes a folder out of the mailbox, as in a mailbox that never had it (Exchange creates
+   * Archive and Junk Email on demand; older mailboxes may lack them). Its messages go with it.
+   */
+  removeFolder(name: string): boolean {
+    if (!REMOVABLE_FOLDERS.has(name.toLowerCase())) return false;
+    return this.folders.delete(name.toLowerCase());
   }
 
   /** Finds a message by regular or immutable id in any folder. */

@@ -4,6 +4,7 @@ import {
   type CalendarAccessLevel,
   type ConsentOutcome,
   type EmailAccessLevel,
+  type ExtraMailFolder,
 } from '@rox365/contracts';
 
 /**
@@ -26,6 +27,10 @@ export class OrgwideSettings {
 
   @Property({ type: 'json' })
   restrictedUsers: string[];
+
+  // Mail folders synced besides Inbox and Sent Items (Graph well-known names).
+  @Property({ type: 'json', default: '[]' })
+  extraMailFolders: ExtraMailFolder[] = [];
 
   // As the admin typed it (GUID or verified domain), and the GUID it resolved to.
   @Property({ type: 'string', length: 253 })
@@ -55,6 +60,7 @@ export class OrgwideSettings {
     this.emailAccess = props.emailAccess;
     this.restrictedDomains = [...props.restrictedDomains];
     this.restrictedUsers = [...props.restrictedUsers];
+    this.extraMailFolders = [...props.extraMailFolders];
     this.tenant = props.tenant;
     this.tenantId = props.tenantId.toLowerCase();
     this.createdAt = props.now;
@@ -68,12 +74,14 @@ export class OrgwideSettings {
       values.tenant !== this.tenant ||
       values.tenantId.toLowerCase() !== this.tenantId ||
       !sameList(values.restrictedDomains, this.restrictedDomains) ||
-      !sameList(values.restrictedUsers, this.restrictedUsers);
+      !sameList(values.restrictedUsers, this.restrictedUsers) ||
+      !sameList(values.extraMailFolders, this.extraMailFolders);
     if (changed) {
       this.calendarAccess = values.calendarAccess;
       this.emailAccess = values.emailAccess;
       this.restrictedDomains = [...values.restrictedDomains];
       this.restrictedUsers = [...values.restrictedUsers];
+      this.extraMailFolders = [...values.extraMailFolders];
       this.tenant = values.tenant;
       this.tenantId = values.tenantId.toLowerCase();
       this.updatedAt = now;
@@ -92,6 +100,7 @@ export interface OrgwideSettingsValues {
   emailAccess: EmailAccessLevel;
   restrictedDomains: readonly string[];
   restrictedUsers: readonly string[];
+  extraMailFolders: readonly ExtraMailFolder[];
   tenant: string;
   tenantId: string;
 }

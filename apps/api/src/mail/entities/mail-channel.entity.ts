@@ -1,9 +1,11 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
+import { type MailFolderName } from '@rox365/contracts';
+
 import { SyncChannelColumns } from '../../platform/sync/sync-channel-columns';
 
-/** A synced folder of a member's mailbox. */
-export type MailFolderName = 'inbox' | 'sentitems';
+/** A synced folder of a member's mailbox (Graph well-known name; at most 16 characters). */
+export type { MailFolderName };
 
 /**
  * One folder of one member's mailbox (kind `mail`): the folder's messages delta cursor, its stage

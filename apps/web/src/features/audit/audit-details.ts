@@ -13,6 +13,7 @@ const LABELS: Readonly<Record<string, string>> = {
   emailAccess: 'Email access',
   restrictedDomains: 'Restricted domains',
   restrictedUsers: 'Users whose email is never synced',
+  extraMailFolders: 'Mail folders synced besides Inbox and Sent Items',
   tenant: 'Tenant',
   tenantId: 'Tenant ID',
 };

@@ -158,6 +158,7 @@ describe('connect store', () => {
       emailAccess: 'metadata',
       restrictedDomains: ['LawFirm.example'],
       restrictedUsers: ['ceo@contoso.com'],
+      extraMailFolders: [],
       tenant: TENANT,
     });
   });
@@ -204,6 +205,7 @@ describe('connect store', () => {
         emailAccess: 'read_send',
         restrictedDomains: ['a.example', 'b.example'],
         restrictedUsers: [],
+        extraMailFolders: ['archive'],
         tenant: 'contoso.onmicrosoft.com',
         tenantId: TENANT,
         overrides: [],
@@ -217,6 +219,7 @@ describe('connect store', () => {
     expect(store.calendarAccess).toBe('off');
     expect(store.emailAccess).toBe('read_send');
     expect(store.restrictedDomainsText).toBe('a.example\nb.example');
+    expect(store.extraMailFolders).toEqual(['archive']);
     expect(store.tenant).toBe('contoso.onmicrosoft.com');
   });
 

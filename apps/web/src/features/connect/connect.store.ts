@@ -5,6 +5,7 @@ import {
   UpdateOrgwideSettingsRequestSchema,
   type CalendarAccessLevel,
   type EmailAccessLevel,
+  type ExtraMailFolder,
   type MemberOverride,
   type OrgwideSettings,
   type UpdateOrgwideSettingsRequest,
@@ -21,11 +22,16 @@ export const WIZARD_STEPS = ['calendar', 'email', 'tenant', 'policy', 'review'] 
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
 export type WizardField =
-  'calendarAccess' | 'emailAccess' | 'restrictedDomains' | 'tenant' | 'restrictedUsers';
+  | 'calendarAccess'
+  | 'emailAccess'
+  | 'restrictedDomains'
+  | 'extraMailFolders'
+  | 'tenant'
+  | 'restrictedUsers';
 
 const STEP_FIELDS: Record<WizardStep, readonly WizardField[]> = {
   calendar: ['calendarAccess'],
-  email: ['emailAccess', 'restrictedDomains'],
+  email: ['emailAccess', 'restrictedDomains', 'extraMailFolders'],
   tenant: ['tenant', 'restrictedUsers'],
   policy: [],
   review: [],
@@ -77,6 +83,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
   const calendarAccess = ref<CalendarAccessLevel>('read_write');
   const emailAccess = ref<EmailAccessLevel>('read');
   const restrictedDomainsText = ref('');
+  const extraMailFolders = ref<ExtraMailFolder[]>([]);
   const tenant = ref('');
   const restrictedUsersText = ref('');
   const overrides = ref<MemberOverride[]>([]);
@@ -96,6 +103,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     emailAccess: emailAccess.value,
     restrictedDomains: splitList(restrictedDomainsText.value),
     restrictedUsers: splitList(restrictedUsersText.value),
+    extraMailFolders: extraMailFolders.value,
     tenant: tenant.value,
   }));
 
@@ -127,6 +135,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     emailAccess: () => emailAccess.value,
     restrictedDomains: () => restrictedDomainsText.value,
     restrictedUsers: () => restrictedUsersText.value,
+    extraMailFolders: () => extraMailFolders.value.join(','),
     tenant: () => tenant.value,
   };
   for (const [field, source] of Object.entries(FIELD_SOURCES)) {
@@ -225,6 +234,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
       // Stored as punycode; shown as people type them.
       restrictedDomainsText.value = settings.restrictedDomains.map(toUnicodeDomain).join('\n');
       restrictedUsersText.value = settings.restrictedUsers.join('\n');
+      extraMailFolders.value = [...settings.extraMailFolders];
       tenant.value = settings.tenant ?? '';
       overrides.value = settings.overrides;
     } catch (error) {
@@ -298,6 +308,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     restrictedDomainsText.value = '';
     tenant.value = '';
     restrictedUsersText.value = '';
+    extraMailFolders.value = [];
     overrides.value = [];
     step.value = 'calendar';
     touched.value = new Set();
@@ -314,6 +325,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     calendarAccess,
     emailAccess,
     restrictedDomainsText,
+    extraMailFolders,
     tenant,
     restrictedUsersText,
     overrides,

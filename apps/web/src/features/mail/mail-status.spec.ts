@@ -29,6 +29,19 @@ describe('mail state in words', () => {
     expect(view.nextAction).toMatch(/Access policy/);
   });
 
+  it('an extra folder the mailbox does not have is said on its row, not as a failed mailbox', () => {
+    const view = mailStateView(
+      buildMailStatus({
+        channels: [
+          channel({}),
+          channel({ folder: 'sentitems' }),
+          channel({ folder: 'archive', stage: 'failed', reason: 'MAIL_FOLDER_NOT_FOUND' }),
+        ],
+      }),
+    );
+    expect(view.label).toBe('Up to date');
+  });
+
   it('a folder queued again after throttling is retrying and needs nobody', () => {
     const view = mailStateView(
       buildMailStatus({

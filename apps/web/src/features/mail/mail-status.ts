@@ -10,7 +10,8 @@ import { explainSyncCode, type SyncStateView } from '../../shared/sync-reasons';
 export function mailStateView(status: MemberMailStatus): SyncStateView {
   if (!status.inScope)
     return { label: 'Not synced', tone: 'neutral', reason: null, nextAction: null };
-  const channels = status.channels;
+  // An extra folder the mailbox does not have is said on its own row; it does not fail the mailbox.
+  const channels = status.channels.filter((c) => c.reason !== 'MAIL_FOLDER_NOT_FOUND');
   const failed = channels.find((c) => c.stage === 'failed');
   if (failed) {
     return {

@@ -20,18 +20,22 @@ describe('settingsChanges', () => {
           emailAccess: 'metadata',
           restrictedDomains: ['lawfirm.example'],
           restrictedUsers: [],
+          extraMailFolders: ['junkemail'],
         },
         {
           calendarAccess: 'read',
           emailAccess: 'metadata',
           restrictedDomains: ['lawfirm.example', 'xn--bcher-kva.example'],
           restrictedUsers: ['ceo@contoso.com'],
+          extraMailFolders: ['archive'],
         },
       ),
     ).toEqual([
       'Calendar access: Read and write → Read only',
       'Restricted domains: added bücher.example',
       'Users whose email is never synced: added ceo@contoso.com',
+      'Mail folders synced besides Inbox and Sent Items: added Archive',
+      'Mail folders synced besides Inbox and Sent Items: removed Junk Email',
     ]);
   });
 });

@@ -1,11 +1,12 @@
 import { type OrgwideSettings, type PermissionReport } from '@rox365/contracts';
 
 import { levelLabel } from '../../shared/access-levels';
+import { folderLabel } from '../../shared/mail-folders';
 import { toUnicodeDomain } from '../../shared/punycode';
 
 type SavedSettings = Pick<
   OrgwideSettings,
-  'calendarAccess' | 'emailAccess' | 'restrictedDomains' | 'restrictedUsers'
+  'calendarAccess' | 'emailAccess' | 'restrictedDomains' | 'restrictedUsers' | 'extraMailFolders'
 >;
 type Grant = Pick<PermissionReport, 'needed' | 'excess' | 'missing'>;
 
@@ -41,6 +42,11 @@ export function settingsChanges(before: SavedSettings, after: SavedSettings): st
       'Users whose email is never synced',
       before.restrictedUsers,
       after.restrictedUsers,
+    ),
+    ...listChange(
+      'Mail folders synced besides Inbox and Sent Items',
+      before.extraMailFolders.map(folderLabel),
+      after.extraMailFolders.map(folderLabel),
     ),
   );
   return changes;

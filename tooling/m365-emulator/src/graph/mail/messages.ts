@@ -4,7 +4,13 @@ import type { MessageRecord } from '../../state/model';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { deltaPageBody, newDeltaState, resumeOutlookDelta, type DeltaState } from '../delta-token';
 import { deltaPage } from '../delta-walk';
-import { badRequest, GraphHttpError, notFoundItem, outlookAccessDenied } from '../errors';
+import {
+  badRequest,
+  folderNotFound,
+  GraphHttpError,
+  notFoundItem,
+  outlookAccessDenied,
+} from '../errors';
 import { parseFilter } from '../filter';
 import { checkIfMatch, routeMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop } from '../odata';
@@ -78,7 +84,7 @@ function messageEntity(
 
 function folderOf(mb: Mailbox, idOrName: string): FolderState {
   const f = mb.folder(idOrName);
-  if (!f) throw notFoundItem();
+  if (!f) throw folderNotFound();
   return f;
 }
 

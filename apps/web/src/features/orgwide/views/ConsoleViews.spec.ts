@@ -14,6 +14,7 @@ const SETTINGS = {
   emailAccess: 'metadata',
   restrictedDomains: ['xn--bcher-kva.example'],
   restrictedUsers: [],
+  extraMailFolders: [],
   tenant: 'contoso.onmicrosoft.com',
   tenantId: '6babcaad-604b-40ac-a9d7-9fd97c0b779f',
   overrides: [],

@@ -24,6 +24,7 @@ describe('disconnect', () => {
         emailAccess: 'off',
         restrictedDomains: [],
         restrictedUsers: [],
+        extraMailFolders: [],
         tenant: 'contoso.onmicrosoft.com',
         tenantId: TENANT_ID,
         overrides: [],
