@@ -7,7 +7,8 @@ import { type RoxRole } from '@rox365/contracts';
 
 import { createHttpApp, createWorker } from '../../src/bootstrap';
 import { type AppConfig } from '../../src/config/app-config';
-import { TEST_DEV_SECRET, testConfig } from './test-env';
+import { loadConfig } from '../../src/config/config.module';
+import { TEST_DEV_SECRET, testEnv } from './test-env';
 
 export interface TestCaller {
   roxUserId: string;
@@ -18,6 +19,8 @@ export interface TestCaller {
 
 export interface TestApp {
   config: AppConfig;
+  /** The environment the config was loaded from (a worker process started with it joins in). */
+  env: Record<string, string>;
   app: INestApplication;
   http: () => TestAgent;
   tokenFor: (
@@ -30,12 +33,14 @@ export interface TestApp {
 
 /** Boots the real HTTP app (and, on demand, a separate worker) on the run's Postgres and Redis. */
 export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const config = testConfig(overrides);
+  const env = testEnv(overrides);
+  const config = loadConfig(env);
   const app = await createHttpApp(config);
   await app.init();
   const workers: INestApplicationContext[] = [];
   return {
     config,
+    env,
     app,
     http: () => request(app.getHttpServer()),
     tokenFor: (caller, options = {}) => signTestToken(config, caller, options),

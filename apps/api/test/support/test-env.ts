@@ -9,9 +9,9 @@ export const TEST_DEV_SECRET = 'test-secret-that-is-at-least-32-characters';
 export const KEY_V1 = randomBytes(32).toString('base64');
 export const KEY_V2 = randomBytes(32).toString('base64');
 
-/** A config for one test file: the run's database, and a queue prefix of its own. */
-export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return loadConfig({
+/** The environment of one test file: the run's database, and a queue prefix of its own. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HTTP_PORT: '0',
@@ -28,7 +28,12 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     MS_ORGWIDE_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
     MS_INDIVIDUAL_CLIENT_SECRET: 'set-per-test-when-the-emulator-is-used',
     ...overrides,
-  });
+  };
+}
+
+/** A config for one test file (see testEnv). */
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig(testEnv(overrides));
 }
 
 /** A fresh org id, so tests never see each other's rows. */
