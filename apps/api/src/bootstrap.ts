@@ -10,7 +10,8 @@ import express from 'express';
 import helmet from 'helmet';
 import { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { absolutePath as swaggerUiPath } from 'swagger-ui-dist';
+// The path only: the package's main module would load the 1.5 MB bundle into every process.
+import swaggerUiPath from 'swagger-ui-dist/absolute-path';
 
 import { AppModule } from './app.module';
 import { type AppConfig } from './config/app-config';

@@ -106,8 +106,15 @@ async function runOne({ mailboxes, messages }) {
     row.connectToRowsMs = Date.now() - connectedAt;
     await startMailCycle(api);
     log(`mail ${label}: connected, rows ready; waiting for every mailbox`);
-    await settled(db, null, mailboxes * 2, label);
+    const samples = [];
+    await settled(db, null, mailboxes * 2, label, (links) =>
+      samples.push({ links, rss: rssMb(worker) }),
+    );
     row.connectToSyncedMs = Date.now() - connectedAt;
+    // The worker's resident size as the copies pile up: flat means it does not follow them.
+    row.rssAlong = [0.25, 0.5, 0.75, 1]
+      .map((q) => samples.find((x) => x.links >= q * samples.at(-1).links)?.rss)
+      .join(' / ');
     row.initialPeakRssMb = peakRssMb(worker);
     const counters = await emu.counters();
     const stored = await db.one(
@@ -180,7 +187,7 @@ async function startMailCycle(api) {
 }
 
 /** Every folder channel ok (after `since`, when given), for two polls in a row. */
-async function settled(db, since, expected, label) {
+async function settled(db, since, expected, label, onSample) {
   let steady = 0;
   let last = '';
   await waitFor(
@@ -194,13 +201,14 @@ async function settled(db, since, expected, label) {
          from mail_channel where org_id = $1`,
         [ORG, since],
       );
+      onSample?.(s.links);
       const line = `${s.ok}/${expected} folders ok, ${s.busy} busy, ${s.failed} failed`;
       if (line !== last) log(`mail ${label}: ${line} (${s.links} copies)`);
       last = line;
       steady = s.ok === expected && s.busy === 0 ? steady + 1 : 0;
       return steady >= 2;
     },
-    { timeoutMs: SYNC_TIMEOUT_MS, intervalMs: 3000 },
+    { timeoutMs: SYNC_TIMEOUT_MS, intervalMs: 2000 },
   );
 }
 
@@ -229,6 +237,7 @@ function printSummary(rows) {
   line('idle round: duration (ms)', (r) => r.idleMs);
   line('worker RSS before connect (MB)', (r) => r.workerBaselineRssMb);
   line('worker peak RSS, initial sync (MB)', (r) => r.initialPeakRssMb, '< 300, flat');
+  line('worker RSS at 25 / 50 / 75 / 100 % of the copies (MB)', (r) => r.rssAlong);
   line('worker peak RSS, idle round (MB)', (r) => r.idlePeakRssMb);
   line(
     'throttle violations (initial / idle)',

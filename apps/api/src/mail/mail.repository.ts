@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
@@ -596,7 +596,11 @@ async function writeCopies(
     body_sealed: m.body?.sealed ?? null,
     body_content_type: m.body?.contentType ?? null,
   }));
-  const [result] = await em.execute<{ added: number; linked: number }[]>(
+  // Bound parameters, not em.execute: the ORM inlines parameters into the SQL text, which for a
+  // page's JSON means escaping and copying a few hundred kilobytes per page.
+  const { rows } = await (em.getTransactionContext<Knex.Transaction>() ?? em.getKnex()).raw<{
+    rows: { added: number; linked: number }[];
+  }>(
     `with input as (
        select * from jsonb_to_recordset(?::jsonb) as x(n int, first boolean, last boolean,
          id uuid, graph_id text, is_read boolean, internet_message_id text, conversation_id text,
@@ -648,7 +652,7 @@ async function writeCopies(
        (select count(*) from links)::int as linked`,
     [JSON.stringify(input), orgId, now, now, orgId, roxUserId, folder, round, now, orgId, now],
   );
-  return result ?? { added: 0, linked: 0 };
+  return rows[0] ?? { added: 0, linked: 0 };
 }
 
 // Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
