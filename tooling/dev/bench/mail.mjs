@@ -3,8 +3,9 @@
 // initial sync after connect (messages/s, Graph requests against the ideal), an idle round, the
 // worker's peak RSS and throttle violations.
 //
-// Runs: BENCH_MAIL_RUNS=100x10000,1x200000 (mailboxes × messages per mailbox; a mailbox's
-// messages are three quarters Inbox, one quarter Sent Items). The first round of a folder is
+// Runs: BENCH_MAIL_RUNS=100x10000,1x10000,1x200000 (mailboxes × messages per mailbox; a
+// mailbox's messages are three quarters Inbox, one quarter Sent Items). 1 × 10,000 against
+// 1 × 200,000 shows whether the worker's memory follows a mailbox's size. The first round of a folder is
 // bounded by $filter=receivedDateTime, for which Microsoft returns at most 5,000 messages; the
 // benchmark lifts the emulator's cap so the whole volume goes through the ingest path
 // (BENCH_MAIL_FILTER_CAP=5000 keeps Microsoft's). Quick run: BENCH_MAIL_RUNS=10x2000.
@@ -34,7 +35,7 @@ import {
 
 trustEmulatorCa();
 
-const RUNS = (process.env.BENCH_MAIL_RUNS ?? '100x10000,1x200000').split(',').map((r) => {
+const RUNS = (process.env.BENCH_MAIL_RUNS ?? '100x10000,1x10000,1x200000').split(',').map((r) => {
   const [mailboxes, messages] = r.split('x').map(Number);
   return { mailboxes, messages };
 });
