@@ -113,6 +113,41 @@ describe('event CRUD', () => {
     expect((a.start as { dateTime: string }).dateTime).toBe('2026-03-13T09:00:00.0000000');
   });
 
+  it('answers a mailbox time zone from mailboxSettings (403 without MailboxSettings.Read) and keeps the instant of a Pacific wall clock', async () => {
+    await emu.control.updateUser(DEMO_TENANT.id, USER, { timeZone: 'Pacific Standard Time' });
+    const denied = await expectGraphError(
+      client.api(`/users/${USER}/mailboxSettings/timeZone`).get(),
+    );
+    expect(denied.statusCode).toBe(403);
+    await emu.control.grantRoles(DEMO_TENANT.id, ['MailboxSettings.Read']);
+    const zone = (await client.api(`/users/${USER}/mailboxSettings/timeZone`).get()) as {
+      value: string;
+      '@odata.context': string;
+    };
+    expect(zone.value).toBe('Pacific Standard Time');
+    expect(zone['@odata.context']).toMatch(/\/mailboxSettings\/timeZone$/);
+    const settings = (await client.api(`/users/${USER}/mailboxSettings`).get()) as Item;
+    expect(settings.timeZone).toBe('Pacific Standard Time');
+    await emu.control.updateUser(DEMO_TENANT.id, USER, { timeZone: 'Europe/Berlin' });
+    const iana = (await client.api(`/users/${USER}/mailboxSettings/timeZone`).get()) as Item;
+    expect(iana.value).toBe('Europe/Berlin');
+
+    // 09:00 Pacific in winter is 17:00Z; the event remembers the zone it was made in.
+    const created = (await client.api(`/users/${USER}/events`).post({
+      subject: 'Pacific',
+      start: { dateTime: '2026-01-14T09:00:00', timeZone: 'Pacific Standard Time' },
+      end: { dateTime: '2026-01-14T10:00:00', timeZone: 'Pacific Standard Time' },
+      transactionId: 'tx-pacific',
+    })) as Item;
+    const utc = (await client
+      .api(`/users/${USER}/events/${created.id}`)
+      .header('Prefer', 'outlook.timezone="UTC"')
+      .get()) as Item;
+    expect(utc.start).toEqual({ dateTime: '2026-01-14T17:00:00.0000000', timeZone: 'UTC' });
+    expect(utc.originalStartTimeZone).toBe('Pacific Standard Time');
+    await client.api(`/users/${USER}/events/${created.id}`).delete();
+  });
+
   it('honours Prefer: outlook.timezone, If-Match (412) and delete (then 404 ErrorItemNotFound)', async () => {
     const created = (await client
       .api(`/users/${USER}/events`)

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { graphDateOnly, graphDateTimeToUtc, toIanaZone, windowAround } from './calendar-time';
+import {
+  graphDateOnly,
+  graphDateTimeToUtc,
+  toIanaZone,
+  wallClockIn,
+  windowAround,
+} from './calendar-time';
 
 describe('toIanaZone', () => {
   it.each([
@@ -80,5 +86,39 @@ describe('date-only and windows', () => {
     const w = windowAround(new Date('2026-03-11T12:34:00Z'), 90, 365);
     expect(w.start.toISOString()).toBe('2025-12-11T00:00:00.000Z');
     expect(w.end.toISOString()).toBe('2027-03-11T00:00:00.000Z');
+  });
+});
+
+describe('wallClockIn', () => {
+  it.each([
+    // Winter (PST, UTC-8) and summer (PDT, UTC-7).
+    ['2026-01-15T17:00:00.000Z', 'America/Los_Angeles', '2026-01-15T09:00:00'],
+    ['2026-07-15T17:00:00.000Z', 'America/Los_Angeles', '2026-07-15T10:00:00'],
+    // US spring forward (2026-03-08 02:00 PST → 03:00 PDT): either side of 10:00Z.
+    ['2026-03-08T09:59:59.000Z', 'America/Los_Angeles', '2026-03-08T01:59:59'],
+    ['2026-03-08T10:00:00.000Z', 'America/Los_Angeles', '2026-03-08T03:00:00'],
+    // US fall back (2026-11-01): 01:30 happens twice, first in PDT then in PST.
+    ['2026-11-01T08:30:00.000Z', 'America/Los_Angeles', '2026-11-01T01:30:00'],
+    ['2026-11-01T09:30:00.000Z', 'America/Los_Angeles', '2026-11-01T01:30:00'],
+    // EU spring forward (2026-03-29 01:00Z) and fall back (2026-10-25 01:00Z) in Berlin.
+    ['2026-03-29T00:59:00.000Z', 'Europe/Berlin', '2026-03-29T01:59:00'],
+    ['2026-03-29T01:00:00.000Z', 'Europe/Berlin', '2026-03-29T03:00:00'],
+    ['2026-10-25T00:30:00.000Z', 'Europe/Berlin', '2026-10-25T02:30:00'],
+    ['2026-10-25T01:30:00.000Z', 'Europe/Berlin', '2026-10-25T02:30:00'],
+    // Across midnight and the date line; UTC unchanged, milliseconds dropped.
+    ['2026-01-15T23:30:00.000Z', 'Asia/Tokyo', '2026-01-16T08:30:00'],
+    ['2026-01-15T04:00:00.000Z', 'Asia/Kolkata', '2026-01-15T09:30:00'],
+    ['2026-01-15T17:00:00.999Z', 'UTC', '2026-01-15T17:00:00'],
+  ])('%s in %s is %s', (instant, zone, wall) => {
+    expect(wallClockIn(new Date(instant), zone)).toBe(wall);
+  });
+
+  it('round-trips through graphDateTimeToUtc outside the repeated hour', () => {
+    for (const iso of ['2026-03-08T10:00:00.000Z', '2026-11-01T10:30:00.000Z']) {
+      const wall = wallClockIn(new Date(iso), 'America/Los_Angeles');
+      expect(
+        graphDateTimeToUtc({ dateTime: wall, timeZone: 'Pacific Standard Time' }).toISOString(),
+      ).toBe(iso);
+    }
   });
 });

@@ -76,6 +76,16 @@ export function graphDateTimeToUtc(value: { dateTime: string; timeZone?: string 
   return new Date(guess);
 }
 
+/**
+ * A UTC instant as the wall clock (`YYYY-MM-DDTHH:mm:ss`, no offset) of an IANA zone: what a
+ * Graph `dateTimeTimeZone` carries next to the zone's name.
+ */
+export function wallClockIn(instant: Date, zone: string): string {
+  const ms = instant.getTime();
+  const offset = zone === 'UTC' ? 0 : zoneOffsetMs(zone, ms);
+  return new Date(ms + offset).toISOString().slice(0, 19);
+}
+
 /** The date part (YYYY-MM-DD) of a Graph wall-clock dateTime: all-day events are date-only. */
 export function graphDateOnly(value: { dateTime: string }): string {
   return value.dateTime.slice(0, 10);

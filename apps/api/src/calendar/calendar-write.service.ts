@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import {
   type CalendarWrite as CalendarWriteContract,
@@ -13,6 +13,7 @@ import {
   deleteEvent,
   findEventsByExtendedProperty,
   getEvent,
+  getMailboxTimeZone,
   GraphRequestError,
   isNotFound,
   respondToEvent,
@@ -32,6 +33,7 @@ import { classifyCalendarFailure } from './calendar-failure';
 import { CalendarJobs } from './calendar-jobs.service';
 import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service';
 import { EVENT_BODY_CONTEXT } from './calendar-sync.service';
+import { toIanaZone, wallClockIn } from './calendar-time';
 import { CalendarWriteRepository } from './calendar-write.repository';
 import { CalendarError, CalendarErrorCode } from './calendar.errors';
 import { eventParticipants, toEventCopy } from './calendar.mapper';
@@ -53,6 +55,16 @@ export const ROX_EVENT_ID_PROPERTY =
 // Everything a delete should remove, wherever the event lies.
 const ALL_TIME = { start: new Date(0), end: new Date('9999-12-31T00:00:00Z') };
 
+// How long a mailbox's time zone is trusted before it is read again (users rarely change it).
+const ZONE_TTL_MS = 10 * 60_000;
+
+/** The zone writes go out in: the name Outlook is sent, and its IANA form for the conversion. */
+export interface WriteZone {
+  readonly name: string;
+  readonly iana: string;
+}
+const UTC_ZONE: WriteZone = { name: 'UTC', iana: 'UTC' };
+
 type Field = 'subject' | 'body' | 'start' | 'end' | 'location';
 type FieldValues = Partial<Record<Field, string>>;
 
@@ -63,6 +75,9 @@ type FieldValues = Partial<Record<Field, string>>;
  */
 @Injectable()
 export class CalendarWriteService {
+  private readonly logger = new Logger(CalendarWriteService.name);
+  private readonly zones = new Map<string, { zone: WriteZone; until: number }>();
+
   constructor(
     private readonly writes: CalendarWriteRepository,
     private readonly repo: CalendarRepository,
@@ -183,7 +198,11 @@ export class CalendarWriteService {
         directoryUserId: mailbox.directoryUserId,
         kind: 'calendar',
       });
-      const ctx: WriteContext = { write, client, ownerPath, resumed };
+      const zone =
+        write.operation === 'create' || write.operation === 'update'
+          ? await this.mailboxZone(write, client, ownerPath)
+          : UTC_ZONE;
+      const ctx: WriteContext = { write, client, ownerPath, resumed, zone };
       switch (write.operation) {
         case 'create':
           await this.runCreate(ctx);
@@ -222,7 +241,48 @@ export class CalendarWriteService {
     await this.writes.save(write);
   }
 
-  private async runCreate({ write, client, ownerPath, resumed }: WriteContext): Promise<void> {
+  /**
+   * The mailbox's own time zone (CAL-W1: times go out as its wall clock), cached briefly per
+   * mailbox. Without MailboxSettings.Read (403), without a mailbox (404) or with a zone we
+   * cannot convert (custom, unknown), the write goes out in UTC and the log says so; throttling
+   * and outages throw, so the job retries.
+   */
+  private async mailboxZone(
+    write: CalendarWrite,
+    client: WriteContext['client'],
+    ownerPath: string,
+  ): Promise<WriteZone> {
+    const key = `${write.orgId}:${write.roxUserId}`;
+    const cached = this.zones.get(key);
+    const now = this.clock.now().getTime();
+    if (cached && cached.until > now) return cached.zone;
+    let zone = UTC_ZONE;
+    try {
+      const name = (await getMailboxTimeZone(client, ownerPath)).trim();
+      const iana = toIanaZone(name);
+      if (iana) zone = { name, iana };
+      else
+        this.logger.warn(
+          `calendar write ${write.id}: mailbox time zone "${name}" is not convertible; writing in UTC`,
+        );
+    } catch (error) {
+      if (!(error instanceof GraphRequestError && (error.status === 403 || error.status === 404)))
+        throw error;
+      this.logger.warn(
+        `calendar write ${write.id}: mailbox time zone unreadable (${error.status}); writing in UTC`,
+      );
+    }
+    this.zones.set(key, { zone, until: now + ZONE_TTL_MS });
+    return zone;
+  }
+
+  private async runCreate({
+    write,
+    client,
+    ownerPath,
+    resumed,
+    zone,
+  }: WriteContext): Promise<void> {
     if (resumed) {
       // The earlier run may have created the event and lost the answer: the tag finds it, so the
       // retry needs no second POST (transactionId would dedupe it too, for as long as Outlook
@@ -245,8 +305,14 @@ export class CalendarWriteService {
     const input: EventInput = {
       singleValueExtendedProperties: [{ id: ROX_EVENT_ID_PROPERTY, value: write.eventId }],
       subject: r.subject,
-      start: graphTime(r.start),
-      end: graphTime(r.end),
+      ...(r.startDate !== undefined && r.endDate !== undefined
+        ? {
+            // All-day: midnight to midnight in the mailbox's zone (Outlook refuses anything else).
+            isAllDay: true,
+            start: { dateTime: `${r.startDate}T00:00:00`, timeZone: zone.name },
+            end: { dateTime: `${r.endDate}T00:00:00`, timeZone: zone.name },
+          }
+        : { start: graphTime(r.start ?? '', zone), end: graphTime(r.end ?? '', zone) }),
       ...(write.bodySealed
         ? {
             body: {
@@ -278,7 +344,7 @@ export class CalendarWriteService {
     write.bodySealed = null;
   }
 
-  private async runUpdate({ write, client, ownerPath }: WriteContext): Promise<void> {
+  private async runUpdate({ write, client, ownerPath, zone }: WriteContext): Promise<void> {
     const copy = await this.writes.copyOf(write.orgId, write.roxUserId, write.eventId);
     if (!copy) throw eventNotFound();
     const wanted = write.request as FieldValues;
@@ -286,9 +352,15 @@ export class CalendarWriteService {
     let etag = copy.link.changeKey ? `W/"${copy.link.changeKey}"` : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const updated = await updateEvent(client, ownerPath, copy.link.graphId, toInput(patch), {
-          ...(etag ? { etag } : {}),
-        });
+        const updated = await updateEvent(
+          client,
+          ownerPath,
+          copy.link.graphId,
+          toInput(patch, zone),
+          {
+            ...(etag ? { etag } : {}),
+          },
+        );
         write.graphWrites += 1;
         await this.record(write, updated, false);
         return;
@@ -493,6 +565,8 @@ interface WriteContext {
   ownerPath: string;
   /** An earlier run of this write failed or died after it may have reached Outlook. */
   resumed: boolean;
+  /** The mailbox's zone (creates and updates; UTC otherwise). */
+  zone: WriteZone;
 }
 
 function outlookValues(event: CalendarGraphEvent): FieldValues {
@@ -509,16 +583,17 @@ function sameValue(field: Field, a: string | undefined, b: string | undefined): 
   return (a ?? '') === (b ?? '');
 }
 
-function graphTime(iso: string): { dateTime: string; timeZone: string } {
-  return { dateTime: new Date(iso).toISOString().replace(/Z$/, ''), timeZone: 'UTC' };
+/** An instant as Graph takes it: the mailbox's wall clock and the mailbox's own zone name. */
+function graphTime(iso: string, zone: WriteZone): { dateTime: string; timeZone: string } {
+  return { dateTime: wallClockIn(new Date(iso), zone.iana), timeZone: zone.name };
 }
 
-function toInput(fields: FieldValues): EventInput {
+function toInput(fields: FieldValues, zone: WriteZone): EventInput {
   return {
     ...(fields.subject !== undefined ? { subject: fields.subject } : {}),
     ...(fields.body !== undefined ? { body: { contentType: 'text', content: fields.body } } : {}),
-    ...(fields.start !== undefined ? { start: graphTime(fields.start) } : {}),
-    ...(fields.end !== undefined ? { end: graphTime(fields.end) } : {}),
+    ...(fields.start !== undefined ? { start: graphTime(fields.start, zone) } : {}),
+    ...(fields.end !== undefined ? { end: graphTime(fields.end, zone) } : {}),
     ...(fields.location !== undefined ? { location: { displayName: fields.location } } : {}),
   };
 }

@@ -23,16 +23,43 @@ const EventFieldsSchema = z.object({
     .max(500),
 });
 
+const DateOnlySchema = z.iso.date().describe('A calendar day (YYYY-MM-DD)');
+
+/**
+ * A timed event takes `start`/`end` (instants); an all-day event takes `startDate`/`endDate`
+ * (days, end exclusive) and is written midnight to midnight in the mailbox's time zone.
+ */
 export const CreateCalendarEventRequestSchema = EventFieldsSchema.partial({
   body: true,
   location: true,
   attendees: true,
+  start: true,
+  end: true,
 })
-  .extend({ idempotencyKey: IdempotencyKeySchema })
+  .extend({
+    startDate: DateOnlySchema.optional().describe('All-day: the first day'),
+    endDate: DateOnlySchema.optional().describe('All-day: the day after the last (exclusive)'),
+    idempotencyKey: IdempotencyKeySchema,
+  })
   .strict()
-  .refine((r) => Date.parse(r.end) > Date.parse(r.start), {
-    message: 'end must be after start',
-    path: ['end'],
+  .superRefine((r, ctx) => {
+    const timed = r.start !== undefined || r.end !== undefined;
+    const allDay = r.startDate !== undefined || r.endDate !== undefined;
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (timed && allDay) {
+      issue('startDate', 'give start/end (timed) or startDate/endDate (all-day), not both');
+      return;
+    }
+    if (allDay) {
+      if (r.startDate === undefined) issue('startDate', 'required with endDate');
+      else if (r.endDate === undefined) issue('endDate', 'required with startDate');
+      else if (r.endDate <= r.startDate) issue('endDate', 'endDate must be after startDate');
+      return;
+    }
+    if (r.start === undefined) issue('start', 'required');
+    else if (r.end === undefined) issue('end', 'required');
+    else if (Date.parse(r.end) <= Date.parse(r.start)) issue('end', 'end must be after start');
   })
   .meta({ id: 'CreateCalendarEventRequest' });
 export type CreateCalendarEventRequest = z.infer<typeof CreateCalendarEventRequestSchema>;

@@ -91,6 +91,18 @@ export function calendarViewDeltaRound(
   return client.deltaRound<CalendarGraphEvent>(url, { headers: calendarDeltaHeaders(options) });
 }
 
+/**
+ * The mailbox's time zone from its settings (`GET {owner}/mailboxSettings/timeZone`): a Windows
+ * name ("Pacific Standard Time") or an IANA name, as the user set it in Outlook. Needs
+ * MailboxSettings.Read (application or delegated); a mailbox without it answers 403.
+ */
+export async function getMailboxTimeZone(client: GraphClient, owner: string): Promise<string> {
+  const answer = await client.get<{ value?: string | null }>(
+    `${ownerRoot(owner)}/mailboxSettings/timeZone`,
+  );
+  return answer.value ?? '';
+}
+
 /** One event (e.g. a series master to hydrate occurrences). */
 export function getEvent(
   client: GraphClient,

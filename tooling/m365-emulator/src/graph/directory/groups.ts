@@ -101,7 +101,11 @@ function members(transitive: boolean) {
   };
 }
 
-function mailboxSettings(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
+function mailboxSettings(
+  ctx: GraphCtx,
+  params: string[],
+  property?: 'timeZone',
+): ReturnType<GraphRoute['handler']> {
   requirePermission(
     ctx.principal,
     {
@@ -111,6 +115,12 @@ function mailboxSettings(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute
     'outlook',
   );
   const { user } = resolveMailbox(ctx.state, ctx.principal, params[0] ?? '');
+  // One property as Graph answers it: `{ @odata.context, value }`.
+  if (property === 'timeZone')
+    return ok({
+      '@odata.context': `${ctx.root}/$metadata#users('${user.id}')/mailboxSettings/timeZone`,
+      value: user.timeZone,
+    });
   return ok({
     '@odata.context': `${ctx.root}/$metadata#users('${user.id}')/mailboxSettings`,
     archiveFolder: 'AAMkAFarchive',
@@ -182,6 +192,12 @@ export const groupRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: /^\/(?:users\/([^/]+)|(me))\/mailboxSettings$/i,
     handler: (ctx, p) => mailboxSettings(ctx, [p[0] ?? p[1] ?? '']),
+    mailboxParam: 0,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/(?:users\/([^/]+)|(me))\/mailboxSettings\/timeZone$/i,
+    handler: (ctx, p) => mailboxSettings(ctx, [p[0] ?? p[1] ?? ''], 'timeZone'),
     mailboxParam: 0,
   },
   { method: 'GET', pattern: /^\/organization$/i, handler: organization },

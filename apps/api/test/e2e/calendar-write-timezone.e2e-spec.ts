@@ -1,0 +1,253 @@
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
+import {
+  findEventsByExtendedProperty,
+  MicrosoftGraph,
+  type BoundGraphClient,
+  type CalendarGraphEvent,
+} from '@rox365/graph-client';
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { ROX_EVENT_ID_PROPERTY } from '../../src/calendar/calendar-write.service';
+import { calendarCycle } from '../support/calendar-env';
+import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+const MEGAN = DEMO_TENANT.users.member;
+const ZOE = DEMO_TENANT.users.unicode;
+const ISAIAH = DEMO_TENANT.users.globalAdmin;
+
+/**
+ * CAL-W1's wall clock: creates and moves go out as the mailbox's own wall clock and zone name
+ * (Windows or IANA, from mailboxSettings), all-day creates midnight to midnight; Outlook keeps
+ * the same instant Rox holds.
+ */
+describe('calendar writes in the mailbox time zone', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  let worker: INestApplicationContext;
+  let graph: BoundGraphClient;
+  const ids = new Map<string, string>();
+  let keyN = 0;
+  const key = () => `tz-key-${Date.now()}-${++keyN}`;
+
+  const api = () => env.api.http();
+  const auth = () => `Bearer ${org.service}`;
+  const create = (body: Record<string, unknown>, member = 'megan') =>
+    api().post(`/api/v1/calendar/members/${member}/events`).set('authorization', auth()).send(body);
+  const finished = (writeId: string) =>
+    eventually<CalendarWrite>(
+      async () => {
+        const res = await api()
+          .get(`/api/v1/calendar/writes/${writeId}`)
+          .set('authorization', auth());
+        expect(res.status).toBe(200);
+        const write = res.body as CalendarWrite;
+        return write.status === 'succeeded' || write.status === 'failed' ? write : null;
+      },
+      { attempts: 300, intervalMs: 50 },
+    );
+  const written = async (res: { status: number; body: unknown }) => {
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const write = await finished((res.body as CalendarWrite).id);
+    expect(write.status, JSON.stringify(write)).toBe('succeeded');
+    return write;
+  };
+  /** The Outlook event Rox made, read back in a zone of our choosing. */
+  const outlookEvent = async (member: string, eventId: string, timeZone: string) => {
+    const [event] = await findEventsByExtendedProperty(
+      graph,
+      ids.get(member) ?? '',
+      ROX_EVENT_ID_PROPERTY,
+      eventId,
+      { timeZone },
+    );
+    expect(event).toBeDefined();
+    return event as CalendarGraphEvent;
+  };
+  const roxEvent = async (member: string, eventId: string): Promise<CalendarEvent> => {
+    const res = await api()
+      .get(`/api/v1/calendar/members/${member}/events`)
+      .query({ from: '2027-01-01T00:00:00Z', to: '2027-12-31T00:00:00Z', limit: 200 })
+      .set('authorization', auth());
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const event = (res.body.items as CalendarEvent[]).find((e) => e.id === eventId);
+    expect(event).toBeDefined();
+    return event as CalendarEvent;
+  };
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator();
+    worker = await env.api.startWorker();
+    org = await orgTokens(env, newOrgId());
+    await env.emu.control.updateUser(env.tenantId, MEGAN, { timeZone: 'Pacific Standard Time' });
+    await env.emu.control.updateUser(env.tenantId, ZOE, { timeZone: 'Europe/Berlin' });
+    await env.emu.control.updateUser(env.tenantId, ISAIAH, {
+      timeZone: 'tzone://Microsoft/Custom',
+    });
+    // Reading a mailbox's zone needs MailboxSettings.Read; granted before the first token.
+    await env.emu.control.grantRoles(env.tenantId, ['MailboxSettings.Read']);
+    await seedMembers(env, org, [
+      { roxUserId: 'megan', email: MEGAN },
+      { roxUserId: 'zoe', email: ZOE },
+      { roxUserId: 'isaiah', email: ISAIAH },
+    ]);
+    expect(
+      await connectOrg(env, org, {
+        settings: { calendarAccess: 'read_write', emailAccess: 'off' },
+      }),
+    ).toBe('connected');
+    await syncFinished(env, org, null);
+    await mailboxesSettled(env, org.orgId);
+    const members = await api()
+      .get('/api/v1/orgwide/members?limit=200')
+      .set('authorization', `Bearer ${org.admin}`);
+    for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
+      if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
+    graph = new MicrosoftGraph({
+      authorityHost: env.emu.authorityHost,
+      graphBaseUrl: env.emu.graphBaseUrl,
+      clientId: env.emu.apps.orgwide.clientId,
+      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
+    }).forTenant(env.tenantId);
+    await calendarCycle(env, worker, org.orgId);
+  });
+  afterAll(() => env.close());
+  beforeEach(async () => {
+    await env.emu.control.clearRequests();
+  });
+
+  it('creates and moves in a Windows-named zone as its wall clock', async () => {
+    const write = await written(
+      await create({
+        idempotencyKey: key(),
+        subject: 'Pacific winter',
+        start: '2027-01-14T17:00:00Z',
+        end: '2027-01-14T18:00:00Z',
+      }),
+    );
+    const settingsReads = await env.emu.control.requests({ pathContains: '/mailboxSettings' });
+    expect(settingsReads.map((r) => [r.method, r.path.replace(/^.*\/users\/[^/]+/, '')])).toEqual([
+      ['GET', '/mailboxSettings/timeZone'],
+    ]);
+    // Outlook keeps the zone it was given: the event reads 09:00 Pacific and was made there.
+    const local = await outlookEvent('megan', write.eventId, 'Pacific Standard Time');
+    expect(local.originalStartTimeZone).toBe('Pacific Standard Time');
+    expect(local.originalEndTimeZone).toBe('Pacific Standard Time');
+    expect(local.start?.dateTime).toMatch(/^2027-01-14T09:00:00/);
+    expect(local.end?.dateTime).toMatch(/^2027-01-14T10:00:00/);
+    const utc = await outlookEvent('megan', write.eventId, 'UTC');
+    expect(utc.start?.dateTime).toMatch(/^2027-01-14T17:00:00/);
+    await calendarCycle(env, worker, org.orgId);
+    const rox = await roxEvent('megan', write.eventId);
+    expect(rox.start).toBe('2027-01-14T17:00:00.000Z');
+    expect(rox.end).toBe('2027-01-14T18:00:00.000Z');
+
+    // A move goes out in the same zone (summer time here: 18:00Z is 11:00 PDT).
+    await written(
+      await api()
+        .patch(`/api/v1/calendar/members/megan/events/${write.eventId}`)
+        .set('authorization', auth())
+        .send({
+          idempotencyKey: key(),
+          start: '2027-07-14T18:00:00Z',
+          end: '2027-07-14T19:30:00Z',
+        }),
+    );
+    const moved = await outlookEvent('megan', write.eventId, 'Pacific Standard Time');
+    expect(moved.originalStartTimeZone).toBe('Pacific Standard Time');
+    expect(moved.start?.dateTime).toMatch(/^2027-07-14T11:00:00/);
+    expect(moved.end?.dateTime).toMatch(/^2027-07-14T12:30:00/);
+    const movedRox = await roxEvent('megan', write.eventId);
+    expect(movedRox.start).toBe('2027-07-14T18:00:00.000Z');
+  });
+
+  it('creates in an IANA-named zone under that name', async () => {
+    const write = await written(
+      await create(
+        {
+          idempotencyKey: key(),
+          subject: 'Berlin summer',
+          start: '2027-07-01T08:00:00Z',
+          end: '2027-07-01T09:00:00Z',
+        },
+        'zoe',
+      ),
+    );
+    const local = await outlookEvent('zoe', write.eventId, 'Europe/Berlin');
+    expect(local.originalStartTimeZone).toBe('Europe/Berlin');
+    expect(local.start?.dateTime).toMatch(/^2027-07-01T10:00:00/);
+    const rox = await roxEvent('zoe', write.eventId);
+    expect(rox.start).toBe('2027-07-01T08:00:00.000Z');
+  });
+
+  it('falls back to UTC when the mailbox zone cannot be converted', async () => {
+    const write = await written(
+      await create(
+        {
+          idempotencyKey: key(),
+          subject: 'Custom zone',
+          start: '2027-02-01T12:00:00Z',
+          end: '2027-02-01T13:00:00Z',
+        },
+        'isaiah',
+      ),
+    );
+    const event = await outlookEvent('isaiah', write.eventId, 'UTC');
+    expect(event.originalStartTimeZone).toBe('UTC');
+    expect(event.start?.dateTime).toMatch(/^2027-02-01T12:00:00/);
+  });
+
+  it('creates all-day events midnight to midnight in the mailbox zone', async () => {
+    const write = await written(
+      await create({
+        idempotencyKey: key(),
+        subject: 'Offsite',
+        startDate: '2027-01-20',
+        endDate: '2027-01-22',
+      }),
+    );
+    const local = await outlookEvent('megan', write.eventId, 'Pacific Standard Time');
+    expect(local.isAllDay).toBe(true);
+    expect(local.originalStartTimeZone).toBe('Pacific Standard Time');
+    expect(local.start?.dateTime).toMatch(/^2027-01-20T00:00:00/);
+    expect(local.end?.dateTime).toMatch(/^2027-01-22T00:00:00/);
+    await calendarCycle(env, worker, org.orgId);
+    const rox = await roxEvent('megan', write.eventId);
+    expect(rox.isAllDay).toBe(true);
+    expect(rox.startDate).toBe('2027-01-20');
+    expect(rox.endDate).toBe('2027-01-22');
+  });
+
+  it.each([
+    ['end before start', { startDate: '2027-01-22', endDate: '2027-01-20' }, 'body.endDate'],
+    ['end equal to start', { startDate: '2027-01-20', endDate: '2027-01-20' }, 'body.endDate'],
+    [
+      'date and time mixed',
+      { start: '2027-01-20T09:00:00Z', endDate: '2027-01-21' },
+      'body.startDate',
+    ],
+    [
+      'a time in a date',
+      { startDate: '2027-01-20T00:00:00Z', endDate: '2027-01-21' },
+      'body.startDate',
+    ],
+    ['startDate alone', { startDate: '2027-01-20' }, 'body.endDate'],
+  ])('refuses an all-day create with %s as problem+json', async (_name, dates, path) => {
+    const res = await create({ idempotencyKey: key(), subject: 'bad', ...dates });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const fieldErrors = (res.body as { errors?: { path: string }[] }).errors ?? [];
+    expect(fieldErrors.map((e) => e.path)).toContain(path);
+    expect(
+      (await env.emu.control.requests({ pathContains: '/events' })).filter(
+        (r) => r.method !== 'GET',
+      ),
+    ).toEqual([]);
+  });
+});
