@@ -5,10 +5,10 @@
 //
 // Runs: BENCH_MAIL_RUNS=100x10000,1x10000,1x200000 (mailboxes × messages per mailbox; a
 // mailbox's messages are three quarters Inbox, one quarter Sent Items). 1 × 10,000 against
-// 1 × 200,000 shows whether the worker's memory follows a mailbox's size. The first round of a folder is
-// bounded by $filter=receivedDateTime, for which Microsoft returns at most 5,000 messages; the
-// benchmark lifts the emulator's cap so the whole volume goes through the ingest path
-// (BENCH_MAIL_FILTER_CAP=5000 keeps Microsoft's). Quick run: BENCH_MAIL_RUNS=10x2000.
+// 1 × 200,000 shows whether the worker's memory follows a mailbox's size. The first round of a
+// folder is bounded by $filter=receivedDateTime, for which Microsoft returns at most 5,000
+// messages; the benchmark lifts the emulator's cap so the whole volume goes through the ingest
+// path (BENCH_MAIL_FILTER_CAP=5000 keeps Microsoft's). Quick run: BENCH_MAIL_RUNS=10x2000.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
