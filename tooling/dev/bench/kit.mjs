@@ -18,11 +18,15 @@ export const ORG = 'org_bench';
 export const ADMIN_UPN = 'admin@contoso.onmicrosoft.com';
 const GRAPH_PAGE = 999;
 
-/** Node reads NODE_EXTRA_CA_CERTS at start-up only: runs the script again with the CA trusted. */
-export function trustEmulatorCa() {
+/**
+ * Node reads NODE_EXTRA_CA_CERTS at start-up only: runs the script again with the CA trusted
+ * (and `nodeFlags`, e.g. --experimental-websocket for heap.mjs).
+ */
+export function trustEmulatorCa(nodeFlags = []) {
   const ca = ensureEmulatorCa(DEFAULT_DATA_DIR);
   if (process.env.NODE_EXTRA_CA_CERTS === ca) return;
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const args = [...process.execArgv, ...nodeFlags, ...process.argv.slice(1)];
+  const again = spawnSync(process.execPath, args, {
     stdio: 'inherit',
     env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
   });
@@ -178,6 +182,7 @@ export function apiClient(stack) {
   const tokens = {
     admin: mint(secret, { sub: 'bench-admin', org: ORG, role: 'admin', email: ADMIN_UPN }),
     service: mint(secret, { sub: 'bench-service', org: ORG, role: 'service' }),
+    member: (email) => mint(secret, { sub: memberId(email), org: ORG, role: 'member', email }),
   };
   const call = async (method, path, body, token = tokens.admin) =>
     fetch(stack.apiUrl + path, {

@@ -6,39 +6,36 @@
 //
 // Sizes: BENCH_SIZES=10000,100000 (default). Members: BENCH_MEMBERS=10000. Load per step:
 // BENCH_LOAD_SECONDS=10. Extra Node flags for the API (a CPU profile): BENCH_API_NODE_ARGS. Results are printed as one Markdown table per size.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import autocannon from 'autocannon';
 
-import { DEFAULT_DATA_DIR, ensureEmulatorCa } from '@rox365/m365-emulator';
-
 import { startStack } from '../stack.mjs';
 import { heapAfterGcMb } from './heap.mjs';
+import {
+  ADMIN_UPN,
+  apiClient as benchApiClient,
+  emulatorClient,
+  fmt,
+  log,
+  peakRssMb,
+  rssMb,
+  sleep,
+  trustEmulatorCa,
+} from './kit.mjs';
 
-// Node reads NODE_EXTRA_CA_CERTS at start-up only: run again with the emulator's CA trusted.
-const EMULATOR_CA = ensureEmulatorCa(DEFAULT_DATA_DIR);
-if (process.env.NODE_EXTRA_CA_CERTS !== EMULATOR_CA) {
-  // --experimental-websocket: the DevTools protocol client that reads the processes' heap.
-  const again = spawnSync(
-    process.execPath,
-    ['--experimental-websocket', ...process.argv.slice(1)],
-    { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: EMULATOR_CA } },
-  );
-  process.exit(again.status ?? 1);
-}
+// --experimental-websocket: the DevTools protocol client that reads the processes' heap.
+trustEmulatorCa(['--experimental-websocket']);
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const RATES = [200, 500];
-const ORG = 'org_bench';
-const ADMIN_UPN = 'admin@contoso.onmicrosoft.com';
 const SYNC_TIMEOUT_MS = 15 * 60_000;
-const PAGE = 999;
+const PAGE = 999; // Graph's largest /users page: the ideal request count is ceil(users / PAGE).
 const API_INSPECT_PORT = 9341;
 const WORKER_INSPECT_PORT = 9342;
 const QUEUES = ['members', 'consent', 'directory', 'mailboxes', 'calendar', 'mail'];
@@ -82,7 +79,7 @@ async function runSize(size) {
     const emu = emulatorClient(stack);
     const tenant = (await emu.control('GET', '/tenants'))[0];
     log(`${size}: tenant ${tenant.id} ready; creating ${row.members} members`);
-    const people = await emu.members(tenant.id, row.members);
+    const people = await emu.generatedUsers(tenant.id, row.members);
     await api.createMembers(people.map((p) => p.email));
     await api.saveSettings();
 
@@ -169,32 +166,13 @@ async function runSize(size) {
   return row;
 }
 
+// The kit's client plus the directory sync this benchmark times.
 function apiClient(stack) {
-  const secret = stack.env.ROX_DEV_JWT_SECRET;
-  const tokens = {
-    admin: mint(secret, { sub: 'bench-admin', org: ORG, role: 'admin', email: ADMIN_UPN }),
-    service: mint(secret, { sub: 'bench-service', org: ORG, role: 'service' }),
-    member: (email) => mint(secret, { sub: memberId(email), org: ORG, role: 'member', email }),
-  };
-  const call = async (method, path, body, token = tokens.admin, extra = {}) => {
-    const res = await fetch(stack.apiUrl + path, {
-      method,
-      redirect: 'manual',
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...extra,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return res;
-  };
-  const status = async () => (await call('GET', '/api/v1/orgwide/status')).json();
+  const api = benchApiClient(stack);
   const waitForSync = async (after) => {
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
     for (;;) {
-      const st = await status();
-      const dir = st.directory;
+      const dir = (await api.status()).directory;
       if (dir.state === 'ok' && dir.lastSyncAt !== after) {
         return { at: Date.now(), lastSyncAt: dir.lastSyncAt };
       }
@@ -205,140 +183,20 @@ function apiClient(stack) {
     }
   };
   return {
-    tokens,
-    status,
+    ...api,
     waitForSync,
-    async createMembers(upns) {
-      // A few at a time, as Rox backends would.
-      for (let i = 0; i < upns.length; i += 20) {
-        await Promise.all(
-          upns.slice(i, i + 20).map(async (email) => {
-            const res = await call(
-              'PUT',
-              `/api/v1/members/${memberId(email)}`,
-              { email, displayName: email.split('@')[0], role: 'member' },
-              tokens.service,
-            );
-            if (res.status >= 300) throw new Error(`member ${email}: ${res.status}`);
-          }),
-        );
-      }
-    },
-    async saveSettings() {
-      const res = await call('PUT', '/api/v1/orgwide/settings', {
-        // Calendar keeps 10,000 mailboxes in scope (the script's group, the channels' rows); mail is
-        // off because its first sync of every mailbox belongs to the mail benchmark and would hold
-        // the worker busy for most of an hour here.
-        calendarAccess: 'read',
-        emailAccess: 'off',
-        tenant: 'contoso.onmicrosoft.com',
-        restrictedDomains: [],
-        restrictedUsers: [],
-      });
-      if (res.status !== 200) throw new Error(`settings: ${res.status} ${await res.text()}`);
-    },
-    // The admin's browser: sign-in, then admin consent, carrying the API's cookie.
-    async connect(emu) {
-      const start = await call('POST', '/api/v1/orgwide/connect');
-      if (start.status !== 200) throw new Error(`connect: ${start.status} ${await start.text()}`);
-      const cookie = start.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
-      let url = (await start.json()).consentUrl;
-      for (let hop = 0; hop < 10; hop++) {
-        if (url.startsWith(stack.emulatorUrl)) {
-          url = await emu.signInAndAccept(url, ADMIN_UPN);
-        } else {
-          const res = await fetch(url, { redirect: 'manual', headers: { cookie } });
-          const next = res.headers.get('location');
-          if (!next) throw new Error(`callback answered ${res.status}`);
-          if (next.includes('/integrations/microsoft/result')) {
-            const outcome = new URL(next).searchParams.get('outcome');
-            if (!outcome?.startsWith('connected')) throw new Error(`consent outcome ${outcome}`);
-            return;
-          }
-          url = next;
-        }
-      }
-      throw new Error('connect did not finish');
-    },
+    // Calendar keeps 10,000 mailboxes in scope (the script's group, the channels' rows); mail is
+    // off because its first sync of every mailbox belongs to the mail benchmark and would hold
+    // the worker busy for most of an hour here.
+    saveSettings: () => api.saveSettings({ calendarAccess: 'read', emailAccess: 'off' }),
     async timedSync(previous) {
       const started = Date.now();
-      const res = await call('POST', '/api/v1/orgwide/directory/sync');
+      const res = await api.call('POST', '/api/v1/orgwide/directory/sync');
       if (res.status !== 202) throw new Error(`sync: ${res.status} ${await res.text()}`);
       const done = await waitForSync(previous);
       return done.at - started;
     },
   };
-}
-
-function emulatorClient(stack) {
-  const base = stack.emulatorUrl;
-  const control = async (method, path, body) => {
-    const res = await fetch(`${base}/_emulator${path}`, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (res.status >= 300) throw new Error(`control ${method} ${path}: ${res.status}`);
-    return res.status === 204 ? null : res.json();
-  };
-  const post = (url, form) =>
-    fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-    });
-  return {
-    control,
-    // Microsoft's pages as a browser walks them: account picker, then Accept if asked.
-    async signInAndAccept(url, user) {
-      await (await fetch(url)).text();
-      let res = await post(url, { action: 'signin', user });
-      if (res.status === 200) res = await post(url, { action: 'accept', user });
-      const next = res.headers.get('location');
-      if (!next) throw new Error(`Microsoft's page answered ${res.status}`);
-      return next;
-    },
-    // The first `count` member users (mail or UPN as their Rox email), read from Graph with an
-    // app-only token of the org-wide app.
-    async members(tenantId, count) {
-      await control('POST', `/tenants/${tenantId}/admin-consent`, {});
-      const token = await appToken(base, tenantId, stack.env);
-      const people = [];
-      let next = `${base}/v1.0/users?$select=userPrincipalName,mail,userType&$top=${PAGE}`;
-      while (next && people.length < count) {
-        const res = await fetch(next, { headers: { authorization: `Bearer ${token}` } });
-        const body = await res.json();
-        for (const u of body.value) {
-          if (u.userType !== 'Guest') {
-            people.push({ upn: u.userPrincipalName, email: u.mail ?? u.userPrincipalName });
-          }
-        }
-        next = body['@odata.nextLink'];
-      }
-      // Consent is the benchmark's own step: take the app out of the tenant again.
-      await control('DELETE', `/tenants/${tenantId}/service-principal`);
-      return people.slice(0, count);
-    },
-  };
-}
-
-async function appToken(base, tenantId, env) {
-  const res = await fetch(`${base}/${tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      client_id: env.MS_ORGWIDE_CLIENT_ID,
-      client_secret: env.MS_ORGWIDE_CLIENT_SECRET,
-      grant_type: 'client_credentials',
-      scope: 'https://graph.microsoft.com/.default',
-    }),
-  });
-  const body = await res.json();
-  if (!body.access_token) throw new Error(`app token: ${JSON.stringify(body)}`);
-  return body.access_token;
 }
 
 async function load(url, rate, token) {
@@ -399,47 +257,6 @@ async function queuesDrained(prefix) {
   return Date.now() - started;
 }
 
-function peakRssMb(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return Math.round(kb / 1024);
-  } catch {
-    return null;
-  }
-}
-
-function rssMb(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-  } catch {
-    return null;
-  }
-}
-
-function mint(secret, claims) {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64({ alg: 'HS256', typ: 'JWT' });
-  const payload = b64({
-    ...claims,
-    iss: 'rox365-dev',
-    aud: 'rox365-integration',
-    iat: now,
-    exp: now + 6 * 3600,
-  });
-  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${signature}`;
-}
-
-function b64(value) {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function memberId(email) {
-  return `m_${email.split('@')[0].replace(/[^a-z0-9]/gi, '_')}`.slice(0, 100);
-}
-
 function printSummary(rows) {
   const lines = ['', '## Large-tenant benchmark', ''];
   const [small, large] = rows;
@@ -485,16 +302,4 @@ function printSummary(rows) {
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function fmt(value) {
-  return typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : String(value);
-}
-
-function log(line) {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
