@@ -4,10 +4,11 @@ import { type Queue } from 'bull';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type CalendarWrite } from '@rox365/contracts';
-import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
+import { type BoundGraphClient } from '@rox365/graph-client';
 
 import { CalendarJobs, type CalendarJobData } from '../../src/calendar/calendar-jobs.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
+import { memberDirectoryIds, tenantGraph } from '../support/calendar-env';
 import { syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
@@ -134,19 +135,9 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
       await connectOrg(env, org, { settings: { calendarAccess: 'off', emailAccess: 'off' } }),
     ).toBe('connected');
     await syncFinished(env, org, null);
-    const members = await env.api
-      .http()
-      .get('/api/v1/orgwide/members?limit=200')
-      .set('authorization', `Bearer ${org.admin}`);
-    for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
-      if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
+    for (const [member, id] of await memberDirectoryIds(env, org)) ids.set(member, id);
     expect(ids.size).toBe(PEOPLE.length);
-    graph = new MicrosoftGraph({
-      authorityHost: env.emu.authorityHost,
-      graphBaseUrl: env.emu.graphBaseUrl,
-      clientId: env.emu.apps.orgwide.clientId,
-      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
-    }).forTenant(env.tenantId);
+    graph = tenantGraph(env);
     // What Outlook's users will change later (read now: the faults would hit the test's reads too).
     for (const member of ['alex', 'diego', 'johanna']) {
       const userId = ids.get(member) ?? '';

@@ -3,13 +3,18 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { type CalendarEvent } from '@rox365/contracts';
-import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
+import { type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { windowAround } from '../../src/calendar/calendar-time';
 import { OrgwideGraph } from '../../src/platform/graph/graph.module';
 import { Clock } from '../../src/platform/time/clock';
-import { calendarChannels, calendarCycle } from '../support/calendar-env';
+import {
+  calendarChannels,
+  calendarCycle,
+  memberDirectoryIds,
+  tenantGraph,
+} from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
@@ -112,18 +117,8 @@ describe('calendar pull (Outlook → Rox)', () => {
       .send({ calendarAccess: 'off', emailAccess: null });
     expect(override.status).toBe(200);
     await mailboxesSettled(env, org.orgId);
-    const members = await env.api
-      .http()
-      .get('/api/v1/orgwide/members?limit=200')
-      .set('authorization', `Bearer ${org.admin}`);
-    for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
-      if (m.directoryUserId) userIds.set(m.roxUserId, m.directoryUserId);
-    graph = new MicrosoftGraph({
-      authorityHost: env.emu.authorityHost,
-      graphBaseUrl: env.emu.graphBaseUrl,
-      clientId: env.emu.apps.orgwide.clientId,
-      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
-    }).forTenant(env.tenantId);
+    for (const [member, id] of await memberDirectoryIds(env, org)) userIds.set(member, id);
+    graph = tenantGraph(env);
     await env.emu.control.clearRequests();
     await env.emu.control.clearInvitations(env.tenantId);
     await cycle();

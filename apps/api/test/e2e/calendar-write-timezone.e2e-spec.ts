@@ -4,14 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
 import {
   findEventsByExtendedProperty,
-  MicrosoftGraph,
   type BoundGraphClient,
   type CalendarGraphEvent,
 } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ROX_EVENT_ID_PROPERTY } from '../../src/calendar/calendar-write.service';
-import { calendarCycle } from '../support/calendar-env';
+import { calendarCycle, memberDirectoryIds, tenantGraph } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
@@ -104,17 +103,8 @@ describe('calendar writes in the mailbox time zone', () => {
     ).toBe('connected');
     await syncFinished(env, org, null);
     await mailboxesSettled(env, org.orgId);
-    const members = await api()
-      .get('/api/v1/orgwide/members?limit=200')
-      .set('authorization', `Bearer ${org.admin}`);
-    for (const m of members.body.items as { roxUserId: string; directoryUserId: string | null }[])
-      if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
-    graph = new MicrosoftGraph({
-      authorityHost: env.emu.authorityHost,
-      graphBaseUrl: env.emu.graphBaseUrl,
-      clientId: env.emu.apps.orgwide.clientId,
-      credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
-    }).forTenant(env.tenantId);
+    for (const [member, id] of await memberDirectoryIds(env, org)) ids.set(member, id);
+    graph = tenantGraph(env);
     await calendarCycle(env, worker, org.orgId);
   });
   afterAll(() => env.close());

@@ -3,6 +3,8 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { type Queue } from 'bull';
 import { expect } from 'vitest';
 
+import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
+
 import { CalendarJobs, type CalendarJobData } from '../../src/calendar/calendar-jobs.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
 import { type ApiWithEmulator } from './emulator';
@@ -45,4 +47,30 @@ export async function calendarChannels(env: ApiWithEmulator, org: OrgTokens) {
       c as Record<string, unknown> & { status: string; eventCount: number },
     ]),
   );
+}
+
+/** Each mapped member's Entra user id, read from the console's member list. */
+export async function memberDirectoryIds(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+): Promise<Map<string, string>> {
+  const res = await env.api
+    .http()
+    .get('/api/v1/orgwide/members?limit=200')
+    .set('authorization', `Bearer ${org.admin}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const ids = new Map<string, string>();
+  for (const m of res.body.items as { roxUserId: string; directoryUserId: string | null }[])
+    if (m.directoryUserId) ids.set(m.roxUserId, m.directoryUserId);
+  return ids;
+}
+
+/** Outlook's side for assertions: an app-only client of the org-wide app on the file's tenant. */
+export function tenantGraph(env: ApiWithEmulator): BoundGraphClient {
+  return new MicrosoftGraph({
+    authorityHost: env.emu.authorityHost,
+    graphBaseUrl: env.emu.graphBaseUrl,
+    clientId: env.emu.apps.orgwide.clientId,
+    credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
+  }).forTenant(env.tenantId);
 }
