@@ -7,6 +7,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
+const failures = [];
 for (const group of ['apps', 'packages', 'tooling']) {
   for (const name of readdirSync(join(root, group))) {
     const dir = join(root, group, name);
@@ -24,13 +25,26 @@ for (const group of ['apps', 'packages', 'tooling']) {
     skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
     // A file that failed to load counts as a failure even when it declared no tests.
     for (const file of json.testResults ?? []) {
-      if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failed += 1;
+      const where = file.name.slice(root.length + 1);
+      if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
+        failed += 1;
+        failures.push({ where, title: '(file did not load)', message: file.message ?? '' });
+      }
+      for (const test of file.assertionResults ?? []) {
+        if (test.status !== 'failed') continue;
+        failures.push({ where, title: test.fullName, message: test.failureMessages?.[0] ?? '' });
+      }
     }
   }
 }
 // A package whose tests never wrote a report did not run: that is a failure, not a pass.
 failed += missing.length;
 for (const name of missing) process.stdout.write(`no test report from ${name}\n`);
+// CI keeps only the tail of the log: name each failure here, with the start of its message.
+for (const { where, title, message } of failures) {
+  const firstLines = message.split('\n').slice(0, 6).join('\n    ');
+  process.stdout.write(`FAILED ${where} > ${title}\n    ${firstLines}\n`);
+}
 process.stdout.write(
   `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
 );
