@@ -1,17 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 
-import {
-  LifecycleRegistry,
-  type ScopeChange,
-} from '../platform/lifecycle/lifecycle-registry.service';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { CalendarJobs } from './calendar-jobs.service';
-import { SCOPE_REFRESH_DELAY_MS } from './calendar.constants';
 import { CalendarRepository } from './calendar.repository';
 
 /**
- * The calendar in the org's lifecycle: a connect or scope change runs the org's cycle (leaving
- * scope purges), disconnect purges every table, a removed member loses their mailbox's data.
+ * The calendar in the org's lifecycle: once a connect or scope change has rebuilt the mailbox
+ * rows, the org's cycle runs (leaving scope purges), disconnect purges every table, a removed member loses their mailbox's data.
  */
 @Injectable()
 export class CalendarLifecycle implements OnModuleInit {
@@ -29,9 +25,6 @@ export class CalendarLifecycle implements OnModuleInit {
   onModuleInit(): void {
     this.lifecycle.register({
       feature: 'calendar',
-      onConnected: async (orgId) => {
-        await this.jobs.enqueueRefresh(orgId, SCOPE_REFRESH_DELAY_MS);
-      },
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
         calendar_event_link: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_event_link'),
@@ -56,15 +49,14 @@ export class CalendarLifecycle implements OnModuleInit {
         },
         calendar_write: (orgId, roxUserId) => this.repo.purgeMemberWrites(orgId, roxUserId),
       },
-      onScopeChanged: (orgId, change) => this.onScopeChanged(orgId, change),
+      // One member's row is refreshed inline before this runs; the org's rows by a job, which
+      // calls onMailboxesRefreshed when done.
+      onScopeChanged: async (orgId, change) => {
+        if (change.roxUserId !== undefined) await this.jobs.enqueueRefresh(orgId);
+      },
+      onMailboxesRefreshed: async (orgId) => {
+        await this.jobs.enqueueRefresh(orgId);
+      },
     });
-  }
-
-  private async onScopeChanged(orgId: string, change: ScopeChange): Promise<void> {
-    // One member's row is refreshed inline before us; the org's rows by a job that needs a head start.
-    await this.jobs.enqueueRefresh(
-      orgId,
-      change.roxUserId !== undefined ? 0 : SCOPE_REFRESH_DELAY_MS,
-    );
   }
 }

@@ -33,9 +33,6 @@ export const FALLBACK_BACKOFF_BASE_MS = 2_000;
 export const MAX_BACKOFF_MS = 5 * 60 * 1000;
 export const SYNC_ATTEMPTS = 8;
 
-// After an org-level scope change, give the mailbox rows' refresh job a head start.
-export const SCOPE_REFRESH_DELAY_MS = 3_000;
-
 // "My sync status": how many recent events it lists.
 export const RECENT_EVENTS = 5;
 

@@ -48,8 +48,9 @@ export class DisconnectService {
     this.graph.appTokens.forget(connection.tenantId);
 
     // The purge, the connection's removal and the audit entry commit together: a failure
-    // leaves the org connected with its data, and disconnecting again is safe.
-    const receipt = await this.tx.run(async () => {
+    // leaves the org connected with its data, and disconnecting again is safe. A job still
+    // finishing its round can deadlock with the purge; the purge then runs again.
+    const receipt = await this.tx.runRetrying(async () => {
       const removed = await this.lifecycle.purgeOrg(orgId);
       removed.auth_state = await this.states.deleteForOrg(orgId);
       removed.orgwide_connection = await this.connections.delete(orgId);

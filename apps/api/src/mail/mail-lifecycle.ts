@@ -7,8 +7,8 @@ import { MailReader } from './mail-reader.service';
 import { MailRepository } from './mail.repository';
 
 /**
- * Mail in the org's life: a connect starts a cycle, a scope change runs one (purging what left
- * scope), disconnect and member removal purge every mail table; the org status gets its mail
+ * Mail in the org's life: once a connect or a scope change has rebuilt the mailbox rows, a cycle
+ * runs (purging what left scope), disconnect and member removal purge every mail table; the org status gets its mail
  * section.
  */
 @Injectable()
@@ -24,9 +24,6 @@ export class MailLifecycle implements OnModuleInit {
   onModuleInit(): void {
     this.lifecycle.register({
       feature: 'mail',
-      onConnected: async (orgId) => {
-        await this.jobs.enqueueCycle(orgId);
-      },
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
         mail_message_link: (orgId) => this.repo.purgeOrgLinks(orgId),
@@ -44,7 +41,12 @@ export class MailLifecycle implements OnModuleInit {
         },
         mail_send: (orgId, roxUserId) => this.repo.purgeMemberSends(orgId, roxUserId),
       },
-      onScopeChanged: async (orgId) => {
+      // One member's row is refreshed inline before this runs; the org's rows by a job, which
+      // calls onMailboxesRefreshed when done.
+      onScopeChanged: async (orgId, change) => {
+        if (change.roxUserId !== undefined) await this.jobs.enqueueCycle(orgId);
+      },
+      onMailboxesRefreshed: async (orgId) => {
         await this.jobs.enqueueCycle(orgId);
       },
       statusSections: { mail: (orgId) => this.reader.orgSummary(orgId) },

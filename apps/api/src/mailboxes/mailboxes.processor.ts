@@ -2,6 +2,7 @@ import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import { Process, Processor } from '@nestjs/bull';
 import { type Job } from 'bull';
 
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
 import { MailboxProbeService } from './mailbox-probe.service';
@@ -16,12 +17,17 @@ export class MailboxesProcessor {
     private readonly orm: MikroORM,
     private readonly refresh: MailboxRefresh,
     private readonly probes: MailboxProbeService,
+    private readonly lifecycle: LifecycleRegistry,
   ) {}
 
   @Process(MAILBOXES_JOB.refresh)
   @CreateRequestContext()
   async refreshOrg(job: Job<RefreshMailboxesJob>) {
-    return runJob(job, () => this.refresh.refresh({ orgId: job.data.orgId }));
+    return runJob(job, async () => {
+      const written = await this.refresh.refresh({ orgId: job.data.orgId });
+      await this.lifecycle.mailboxesRefreshed(job.data.orgId);
+      return written;
+    });
   }
 
   @Process({ name: MAILBOXES_JOB.probeMember, concurrency: 4 })

@@ -8,7 +8,10 @@ import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
 import { CONSENT_JOB } from '../../src/consent/consent.constants';
 import { recheckJobId } from '../../src/consent/permission-recheck.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
+import { calendarSettled } from '../support/calendar-env';
+import { mailboxesSettled } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { mailCycle } from '../support/mail-env';
 import {
   auditActions,
   connectOrg,
@@ -110,6 +113,10 @@ describe('disconnect', () => {
           .set('authorization', `Bearer ${org.admin}`);
         return !['queued', 'running'].includes(res.body.directory.state as string);
       });
+      // The mailbox rows, then the first calendar and mail rounds they start.
+      await mailboxesSettled(env, org.orgId);
+      await mailCycle(env, org, ['adm', 'megan']);
+      await calendarSettled(env, org.orgId);
     }
   });
   afterAll(async () => {

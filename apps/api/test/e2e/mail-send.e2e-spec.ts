@@ -6,6 +6,7 @@ import { DEMO_TENANT } from '@rox365/m365-emulator';
 import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { mailCycle } from '../support/mail-env';
 import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
@@ -86,6 +87,9 @@ describe('mail send', () => {
     };
     expect(await connectOrg(env, org, { settings })).toBe('connected');
     await syncFinished(env, org, null);
+    // The first rounds the connect started, done before any send.
+    await mailboxesSettled(env, org.orgId);
+    await mailCycle(env, org, ['megan', 'zoe']);
   }, 120_000);
   afterAll(() => env.close());
 
@@ -123,7 +127,9 @@ describe('mail send', () => {
           .get(`/api/v1/mail/messages/${res.body.roxMessageId}`)
           .set('authorization', `Bearer ${org.service}`);
         const links = stored.body.mailboxes as { roxUserId: string; folder: string }[];
-        return links.some((l) => l.roxUserId === 'megan') ? { ...res.body, links } : null;
+        // Each mailbox's copy arrives in that mailbox's own round.
+        const both = ['megan', 'zoe'].every((who) => links.some((l) => l.roxUserId === who));
+        return both ? { ...res.body, links } : null;
       },
       { attempts: 400, intervalMs: 50 },
     );

@@ -1,7 +1,11 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { getQueueToken } from '@nestjs/bull';
+import { type Queue } from 'bull';
 import { expect } from 'vitest';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { QUEUE } from '../../src/platform/queue/queue-names';
+import { mailboxesSettled } from './directory-env';
 import { type ApiWithEmulator } from './emulator';
 import { type OrgTokens } from './orgwide';
 import { eventually } from './test-app';
@@ -38,4 +42,23 @@ export function emulatorUserId(env: ApiWithEmulator, upn: string): string {
   const id = env.emu.state.findTenant(env.tenantId)?.findUser(upn)?.id;
   if (!id) throw new Error(`no user ${upn}`);
   return id;
+}
+
+/**
+ * Holds every worker's mail and calendar jobs in their queues until `release`: a connect starts
+ * the first rounds by itself, so a spec that reads their requests clears the log while they wait.
+ * `release` waits for the mailbox rows first, so no round the connect started comes later.
+ */
+export async function holdSyncRounds(
+  env: ApiWithEmulator,
+  orgId: string,
+): Promise<() => Promise<void>> {
+  const queues = [QUEUE.mail, QUEUE.calendar].map((name) =>
+    env.api.app.get<Queue>(getQueueToken(name), { strict: false }),
+  );
+  await Promise.all(queues.map((q) => q.pause()));
+  return async () => {
+    await mailboxesSettled(env, orgId);
+    await Promise.all(queues.map((q) => q.resume()));
+  };
 }

@@ -1,4 +1,4 @@
-import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -134,5 +134,74 @@ describe('Transactions on Postgres', () => {
       [orgId],
     );
     expect(rows.rows).toEqual([{ display_name: 'Renamed' }]);
+  });
+
+  describe('runRetrying', () => {
+    const rename = (em: EntityManager, orgId: string, id: string, name: string) =>
+      em.execute('update member set display_name = ? where org_id = ? and rox_user_id = ?', [
+        name,
+        orgId,
+        id,
+      ]);
+
+    it('runs the work again when Postgres picks it as a deadlock victim', async () => {
+      const orgId = newOrgId('tx');
+      const em = app.get(EntityManager);
+      await inContext(() =>
+        tx.run(async () => {
+          await members.save(member(orgId, 'a'));
+          await members.save(member(orgId, 'b'));
+        }),
+      );
+      // The other transaction holds row a, then wants row b, which the work holds.
+      const other = new Client({ connectionString: inject('databaseUrl') });
+      await other.connect();
+      await other.query("begin; set local deadlock_timeout = '10s'");
+      await other.query(
+        "update member set display_name = 'other' where org_id = $1 and rox_user_id = 'a'",
+        [orgId],
+      );
+      let holdsB!: () => void;
+      const workHoldsB = new Promise<void>((resolve) => (holdsB = resolve));
+      let attempts = 0;
+      const run = inContext(() =>
+        tx.runRetrying(async () => {
+          attempts += 1;
+          // The work's side notices the cycle first, so it is the victim, every time.
+          await em.execute("set local deadlock_timeout = '100ms'");
+          await rename(em, orgId, 'b', `work ${attempts}`);
+          if (attempts === 1) holdsB();
+          await rename(em, orgId, 'a', `work ${attempts}`);
+        }),
+      );
+      await workHoldsB;
+      await other.query(
+        "update member set display_name = 'other' where org_id = $1 and rox_user_id = 'b'",
+        [orgId],
+      );
+      await other.query('commit');
+      await other.end();
+      await run;
+
+      expect(attempts).toBe(2);
+      const rows = await outsider.query<{ rox_user_id: string; display_name: string }>(
+        'select rox_user_id, display_name from member where org_id = $1 order by rox_user_id',
+        [orgId],
+      );
+      expect(rows.rows.map((r) => r.display_name)).toEqual(['work 2', 'work 2']);
+    });
+
+    it('does not repeat work that failed for any other reason', async () => {
+      const orgId = newOrgId('tx');
+      let attempts = 0;
+      await inContext(async () => {
+        const run = tx.runRetrying(async () => {
+          attempts += 1;
+          await audit.record({ orgId, action: 'x'.repeat(101), target: { type: 'member' } });
+        });
+        await expect(run).rejects.toThrow(/too long/);
+      });
+      expect(attempts).toBe(1);
+    });
   });
 });

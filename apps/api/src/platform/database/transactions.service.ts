@@ -1,5 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+
+/** Postgres gave up on the transaction because of another one: running it again is safe. */
+export function isTransientConflict(error: unknown): boolean {
+  // DeadlockException also covers serialization failures (40001) in MikroORM's converter.
+  return error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
+}
 
 /**
  * The unit-of-work port: `run(work)` commits everything `work` writes, or nothing.
@@ -16,6 +25,23 @@ export class Transactions {
 
   run<T>(work: () => Promise<T>): Promise<T> {
     return this.em.transactional(() => work());
+  }
+
+  /**
+   * `run`, again from the start when Postgres aborts it for a deadlock or serialization
+   * failure. For wide writes that race jobs still finishing a round (a purge on disconnect):
+   * `work` must only touch the database, since a retry repeats all of it.
+   */
+  async runRetrying<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.run(work);
+      } catch (error) {
+        if (attempt >= attempts || !isTransientConflict(error) || this.isActive()) throw error;
+        // A short random pause lets the other transaction finish before we retry.
+        await sleep(25 * attempt + Math.floor(Math.random() * 50));
+      }
+    }
   }
 
   /** True inside `run` (or any MikroORM transaction) on this async path. */

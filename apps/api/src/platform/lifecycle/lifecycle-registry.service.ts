@@ -51,6 +51,11 @@ export interface LifecycleParticipant {
   statusSections?: StatusSections;
   /** Something members' scope derives from changed (after its transaction committed). */
   onScopeChanged?(orgId: string, change: ScopeChange): Promise<void>;
+  /**
+   * The org's mailbox rows were rebuilt (after a connect or an org-level scope change): the
+   * moment a sync sees who is in scope now. Before it, a connect's first round finds no rows.
+   */
+  onMailboxesRefreshed?(orgId: string): Promise<void>;
 }
 
 /**
@@ -155,6 +160,17 @@ export class LifecycleRegistry {
         await p.onScopeChanged?.(orgId, change);
       } catch (error) {
         this.logger.warn({ orgId, cause: change.cause, err: error }, 'scope change not handled');
+      }
+    }
+  }
+
+  /** Tells every feature the org's mailbox rows were rebuilt; failures are logged, as above. */
+  async mailboxesRefreshed(orgId: string): Promise<void> {
+    for (const p of this.participants) {
+      try {
+        await p.onMailboxesRefreshed?.(orgId);
+      } catch (error) {
+        this.logger.warn({ orgId, err: error }, 'mailbox refresh not handled');
       }
     }
   }
