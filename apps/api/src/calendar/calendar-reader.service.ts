@@ -311,7 +311,7 @@ export function writeTimeZone(
         reason:
           'The mailbox uses a custom or unknown time zone that Rox cannot convert, so the events Rox writes carry UTC as their time zone.',
         nextAction:
-          'Choose a standard time zone in Outlook (Settings → Calendar); later writes read it again.',
+          'Ask the member to choose a standard time zone in Outlook (Settings → Calendar); later writes read it again.',
       };
     default:
       return { ...base, issue: null, reason: null, nextAction: null };
