@@ -191,7 +191,7 @@ describe('settings SPA end to end', () => {
     await tab.close();
   });
 
-  it('offers the access-policy PowerShell before consent, then reviews the seven permissions', async () => {
+  it('offers the access-policy PowerShell before consent, then reviews the eight permissions', async () => {
     recordFailures();
     await expect
       .poll(() => page.locator('[data-testid="enterprise-state"]').textContent())
@@ -211,12 +211,17 @@ describe('settings SPA end to end', () => {
 
     await toReview();
     const plan = page.locator('[data-testid="permission-plan"] li');
-    expect(await plan.count()).toBe(7);
+    expect(await plan.count()).toBe(8);
     const needed = await page
       .locator('[data-testid="permission-plan"] li', { hasText: 'Needed' })
       .locator('code')
       .allTextContents();
-    expect(needed).toEqual(['Mail.ReadBasic.All', 'Calendars.ReadWrite', 'Directory.Read.All']);
+    expect(needed).toEqual([
+      'Mail.ReadBasic.All',
+      'Calendars.ReadWrite',
+      'MailboxSettings.Read',
+      'Directory.Read.All',
+    ]);
     // The Entra steps name the org-wide app as configured.
     expect(await page.locator('main').textContent()).toContain('Rox Orgwide Integration');
     await screenshot(page, '06-wizard-review');

@@ -6,6 +6,7 @@ export type Capability =
   | 'directory_sync'
   | 'calendar_read'
   | 'calendar_write'
+  | 'calendar_time_zone'
   | 'mail_metadata'
   | 'mail_content'
   | 'mail_send';
@@ -15,6 +16,7 @@ export const CAPABILITIES: readonly Capability[] = [
   'directory_sync',
   'calendar_read',
   'calendar_write',
+  'calendar_time_zone',
   'mail_metadata',
   'mail_content',
   'mail_send',
@@ -26,6 +28,8 @@ export const CAPABILITY_FEATURES: Readonly<Record<Capability, string>> = {
     'Directory sync: match Microsoft 365 users to Rox members and find their mailboxes',
   calendar_read: 'Calendar sync from Outlook into Rox',
   calendar_write: 'Two-way calendar sync: create, update and delete Outlook events from Rox',
+  calendar_time_zone:
+    "Calendar writes in each member's own time zone, read from their mailbox settings (without it, events Rox writes are in UTC)",
   mail_metadata:
     'Email activity tracking from message metadata (sender, recipients, subject, dates)',
   mail_content: 'Email content sync: message bodies and attachments',
@@ -43,6 +47,8 @@ export const RUNNING_CAPABILITIES: readonly Capability[] = [
   // Calendar: Outlook → Rox pull and Rox → Outlook writes (apps/api/src/calendar).
   'calendar_read',
   'calendar_write',
+  // The mailbox's time zone for those writes (CAL-W1, apps/api/src/calendar/calendar-write.service.ts).
+  'calendar_time_zone',
   'mail_metadata',
   'mail_content',
   'mail_send',
@@ -58,6 +64,7 @@ export const CAPABILITY_MINIMUM_PERMISSION: Readonly<Record<Capability, Applicat
   directory_sync: 'User.Read.All',
   calendar_read: 'Calendars.Read',
   calendar_write: 'Calendars.ReadWrite',
+  calendar_time_zone: 'MailboxSettings.Read',
   mail_metadata: 'Mail.ReadBasic.All',
   mail_content: 'Mail.Read',
   mail_send: 'Mail.Send',
@@ -70,6 +77,20 @@ export const CALENDAR_ACCESS_CAPABILITIES: Readonly<Record<CalendarAccess, reado
     read: ['calendar_read'],
     read_write: ['calendar_read', 'calendar_write'],
   };
+
+/**
+ * Capabilities a calendar level uses without depending on them: the level still runs without
+ * them, only less well (two-way sync writes events in UTC when it cannot read the mailbox's time
+ * zone). The consent asks for them and a grant lacking them reports them missing, but they never
+ * clamp the level (see {@link CALENDAR_ACCESS_CAPABILITIES} for what does).
+ */
+export const CALENDAR_ACCESS_SUPPORT_CAPABILITIES: Readonly<
+  Record<CalendarAccess, readonly Capability[]>
+> = {
+  off: [],
+  read: [],
+  read_write: ['calendar_time_zone'],
+};
 
 /** Capabilities each email level relies on. Sending keeps the sent copy through Sent Items reads. */
 export const EMAIL_ACCESS_CAPABILITIES: Readonly<Record<EmailAccess, readonly Capability[]>> = {

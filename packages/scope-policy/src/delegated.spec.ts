@@ -6,11 +6,12 @@ import { type CalendarAccess, type EmailAccess } from './settings';
 const BASE = ['openid', 'profile', 'offline_access', 'User.Read'];
 
 describe('individualConnectionScopes', () => {
-  it('asks a two-way calendar for both calendar scopes, as seed 001 lists them', () => {
+  it('asks a two-way calendar for both calendar scopes, as seed 001 lists them, and the mailbox settings', () => {
     expect(individualConnectionScopes('calendar', 'read_write')).toEqual([
       ...BASE,
       'Calendars.ReadWrite',
       'Calendars.Read',
+      'MailboxSettings.Read',
     ]);
     expect(individualConnectionScopes('calendar', 'read')).toEqual([...BASE, 'Calendars.Read']);
     expect(individualConnectionScopes('mail', 'read_send')).toEqual([
@@ -24,7 +25,8 @@ describe('individualConnectionScopes', () => {
 describe('delegatedScopesFor', () => {
   it.each<[Exclude<CalendarAccess, 'off'>, string[]]>([
     ['read', [...BASE, 'Calendars.Read']],
-    ['read_write', [...BASE, 'Calendars.ReadWrite']],
+    // Writes go out in the mailbox's time zone, which only its mailbox settings tell.
+    ['read_write', [...BASE, 'Calendars.ReadWrite', 'MailboxSettings.Read']],
   ])('calendar %s', (access, expected) => {
     expect(delegatedScopesFor('calendar', access)).toEqual(expected);
   });

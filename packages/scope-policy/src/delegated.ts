@@ -13,7 +13,8 @@ const CALENDAR_SCOPES: Readonly<
   Record<Exclude<CalendarAccess, 'off'>, readonly DelegatedPermission[]>
 > = {
   read: ['Calendars.Read'],
-  read_write: ['Calendars.ReadWrite'],
+  // Writes go out in the mailbox's own time zone, read from its mailbox settings.
+  read_write: ['Calendars.ReadWrite', 'MailboxSettings.Read'],
 };
 
 const EMAIL_SCOPES: Readonly<Record<Exclude<EmailAccess, 'off'>, readonly DelegatedPermission[]>> =
@@ -49,8 +50,9 @@ export function delegatedScopesFor(
 
 /**
  * What an individual connection asks Microsoft for: {@link delegatedScopesFor}, and for a two-way
- * calendar also `Calendars.Read`, so Microsoft's consent and approval pages list exactly the
- * permissions seed 001 shows ("Read user calendars", "Have full access to user calendars", …).
+ * calendar also `Calendars.Read` next to `Calendars.ReadWrite`, so Microsoft's consent and
+ * approval pages list the permissions seed 001 shows ("Read user calendars", "Have full access to
+ * user calendars", …), then "Read user mailbox settings" for the mailbox's time zone.
  */
 export function individualConnectionScopes(
   kind: 'calendar' | 'mail',
@@ -60,7 +62,9 @@ export function individualConnectionScopes(
     kind === 'calendar'
       ? delegatedScopesFor('calendar', level as Exclude<CalendarAccess, 'off'>)
       : delegatedScopesFor('mail', level as Exclude<EmailAccess, 'off'>);
-  if (kind === 'calendar' && level === 'read_write') scopes.push('Calendars.Read');
+  if (kind === 'calendar' && level === 'read_write') {
+    scopes.splice(scopes.indexOf('Calendars.ReadWrite') + 1, 0, 'Calendars.Read');
+  }
   return [...new Set(scopes)];
 }
 

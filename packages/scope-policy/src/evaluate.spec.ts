@@ -30,7 +30,7 @@ function buildSettings(
 const EVERYTHING_REQUESTED = requestedApplicationPermissions();
 
 describe('requestedApplicationPermissions', () => {
-  it('lists the seven permissions on the admin-consent screen', () => {
+  it('lists the eight permissions on the admin-consent screen', () => {
     expect(EVERYTHING_REQUESTED).toEqual([
       'Mail.ReadBasic.All',
       'Mail.Read',
@@ -38,6 +38,7 @@ describe('requestedApplicationPermissions', () => {
       'Mail.Send',
       'Calendars.Read',
       'Calendars.ReadWrite',
+      'MailboxSettings.Read',
       'Directory.Read.All',
     ]);
   });
@@ -47,7 +48,11 @@ describe('requiredApplicationPermissions', () => {
   it.each<[string, OrgAccessSettings, ApplicationPermission[]]>([
     ['everything off still syncs the directory', buildSettings(), ['User.Read.All']],
     ['calendar read', buildSettings('read'), ['User.Read.All', 'Calendars.Read']],
-    ['two-way calendar', buildSettings('read_write'), ['User.Read.All', 'Calendars.ReadWrite']],
+    [
+      'two-way calendar also reads the mailbox time zone',
+      buildSettings('read_write'),
+      ['User.Read.All', 'Calendars.ReadWrite', 'MailboxSettings.Read'],
+    ],
     ['mail metadata', buildSettings('off', 'metadata'), ['User.Read.All', 'Mail.ReadBasic.All']],
     ['mail read', buildSettings('off', 'read'), ['User.Read.All', 'Mail.Read']],
     [
@@ -60,14 +65,14 @@ describe('requiredApplicationPermissions', () => {
       buildSettings('read', 'metadata', [
         { member: 'ceo@contoso.com', emailAccess: 'read', calendarAccess: 'read_write' },
       ]),
-      ['User.Read.All', 'Mail.Read', 'Calendars.ReadWrite'],
+      ['User.Read.All', 'Mail.Read', 'Calendars.ReadWrite', 'MailboxSettings.Read'],
     ],
     [
       'an override below the default changes nothing',
       buildSettings('read_write', 'read_send', [
         { member: 'x@contoso.com', emailAccess: 'off', calendarAccess: 'off' },
       ]),
-      ['User.Read.All', 'Mail.Read', 'Mail.Send', 'Calendars.ReadWrite'],
+      ['User.Read.All', 'Mail.Read', 'Mail.Send', 'Calendars.ReadWrite', 'MailboxSettings.Read'],
     ],
     [
       'overrides that only restrict email leave the calendar default in force',
@@ -94,6 +99,8 @@ describe('evaluateGrant', () => {
       ['Mail.ReadWrite', 'other_grant_suffices', 'Mail.Read'],
       ['Mail.Send', 'not_needed', undefined],
       ['Calendars.ReadWrite', 'other_grant_suffices', 'Calendars.Read'],
+      // Only two-way sync writes events, so only it needs the mailbox's time zone.
+      ['MailboxSettings.Read', 'not_needed', undefined],
     ]);
     // User.Read.All is not on the consent screen, so Directory.Read.All is what provides the directory.
     expect(result.coverage).toContainEqual({
@@ -144,14 +151,55 @@ describe('evaluateGrant', () => {
       ['Mail.Read', ['mail_content']],
       ['Mail.Send', ['mail_send']],
       ['Calendars.ReadWrite', ['calendar_write']],
+      ['MailboxSettings.Read', ['calendar_time_zone']],
     ]);
     expect(result.missing[0]?.disabledFeatures[0]).toMatch(/bodies/);
+    expect(result.missing[3]?.grantWith).toBe('MailboxSettings.Read');
     expect(result.capabilities).toEqual(['directory_sync', 'calendar_read', 'mail_metadata']);
     // The narrower grants still serve part of the missing needs, so they are not excess.
     expect(result.excess).toEqual([]);
     expect(result.missing[0]?.partiallyServedBy).toBe('Mail.ReadBasic.All');
     expect(result.missing[2]?.partiallyServedBy).toBe('Calendars.Read');
     expect(result.missing[1]?.partiallyServedBy).toBeUndefined();
+  });
+
+  it('reports MailboxSettings.Read missing for two-way calendar without clamping the level', () => {
+    const granted = ['Directory.Read.All', 'Calendars.ReadWrite'];
+    const result = evaluateGrant({ granted, settings: buildSettings('read_write') });
+
+    expect(result.isSufficient).toBe(false);
+    expect(result.missing).toEqual([
+      expect.objectContaining({
+        permission: 'MailboxSettings.Read',
+        grantWith: 'MailboxSettings.Read',
+        disables: ['calendar_time_zone'],
+        disabledFeatures: [expect.stringMatching(/time zone.*UTC/)],
+      }),
+    ]);
+    expect(result.missing[0]?.partiallyServedBy).toBeUndefined();
+    expect(result.excess).toEqual([]);
+    // Writes still run (in UTC): the level stays two-way.
+    const access = effectiveAccess(
+      { calendarAccess: 'read_write', emailAccess: 'off' },
+      result.capabilities,
+    ).calendarAccess;
+    expect(access.effective).toBe('read_write');
+    expect(access.isClamped).toBe(false);
+  });
+
+  it('keeps MailboxSettings.ReadWrite as the only grant of the time zone, and says it can be narrowed', () => {
+    const result = evaluateGrant({
+      granted: ['Directory.Read.All', 'Calendars.ReadWrite', 'MailboxSettings.ReadWrite'],
+      settings: buildSettings('read_write'),
+    });
+
+    expect(result.missing).toEqual([]);
+    expect(result.excess).toEqual([]);
+    expect(result.broaderThanNeeded).toContainEqual({
+      permission: 'MailboxSettings.ReadWrite',
+      needed: 'MailboxSettings.Read',
+      canNarrow: true,
+    });
   });
 
   it('points a missing directory permission at Directory.Read.All, the consent-screen permission that provides it', () => {
@@ -238,6 +286,8 @@ describe('capabilitiesFromPermissions', () => {
       ['mail_metadata', 'mail_send'],
     ],
     [['Calendars.ReadWrite'], ['calendar_read', 'calendar_write']],
+    [['MailboxSettings.Read'], ['calendar_time_zone']],
+    [['MailboxSettings.ReadWrite'], ['calendar_time_zone']],
     [['Calendars.Read', 'Unknown.Permission'], ['calendar_read']],
   ])('%j gives %j', (granted, expected) => {
     expect(capabilitiesFromPermissions(granted)).toEqual(expected);
@@ -266,6 +316,7 @@ describe('effectiveAccess', () => {
   it.each<[CalendarAccess, Capability[], CalendarAccess]>([
     ['read_write', ['calendar_read', 'calendar_write'], 'read_write'],
     ['read_write', ['calendar_read'], 'read'],
+    ['read_write', ['calendar_read', 'calendar_write', 'calendar_time_zone'], 'read_write'],
     ['read', ['calendar_read'], 'read'],
     ['read', [], 'off'],
   ])('calendar %s with %j is %s', (configured, capabilities, effective) => {

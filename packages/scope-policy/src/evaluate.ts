@@ -1,5 +1,6 @@
 import {
   CALENDAR_ACCESS_CAPABILITIES,
+  CALENDAR_ACCESS_SUPPORT_CAPABILITIES,
   CAPABILITIES,
   capabilitiesFromPermissions,
   CAPABILITY_FEATURES,
@@ -42,6 +43,7 @@ export const REQUESTED_APPLICATION_PERMISSIONS: readonly ApplicationPermission[]
   'Mail.Send',
   'Calendars.Read',
   'Calendars.ReadWrite',
+  'MailboxSettings.Read',
   'Directory.Read.All',
 ];
 
@@ -50,10 +52,15 @@ export function requestedApplicationPermissions(): ApplicationPermission[] {
   return [...REQUESTED_APPLICATION_PERMISSIONS];
 }
 
-/** The capabilities a configuration uses: the directory always, plus the highest configured level. */
+/**
+ * The capabilities a configuration uses: the directory always, plus the highest configured level
+ * with what supports it (the mailbox time zone for two-way calendar sync).
+ */
 export function requiredCapabilities(settings: OrgAccessSettings): Capability[] {
   const needed = new Set<Capability>(['directory_sync']);
-  for (const c of CALENDAR_ACCESS_CAPABILITIES[maxCalendarAccess(settings)]) needed.add(c);
+  const calendar = maxCalendarAccess(settings);
+  for (const c of CALENDAR_ACCESS_CAPABILITIES[calendar]) needed.add(c);
+  for (const c of CALENDAR_ACCESS_SUPPORT_CAPABILITIES[calendar]) needed.add(c);
   for (const c of EMAIL_ACCESS_CAPABILITIES[maxEmailAccess(settings)]) needed.add(c);
   return CAPABILITIES.filter((c) => needed.has(c));
 }

@@ -6,7 +6,8 @@
  * - **Catalog** ({@link APPLICATION_PERMISSIONS}, {@link DELEGATED_PERMISSIONS}): exact Graph
  *   permission names, ids, consent texts, and the coverage hierarchy
  *   (Mail.ReadWrite ⊇ Mail.Read ⊇ Mail.ReadBasic.All ≡ Mail.ReadBasic; Calendars.ReadWrite ⊇
- *   Calendars.Read; Directory.Read.All ⊇ User.Read.All; Mail.Send stands alone).
+ *   Calendars.Read; MailboxSettings.ReadWrite ⊇ MailboxSettings.Read; Directory.Read.All ⊇
+ *   User.Read.All; Mail.Send stands alone).
  * - **Settings** ({@link OrgAccessSettings}): calendar `off | read | read_write` and email
  *   `off | metadata | read | read_send`, as an org default plus per-member overrides.
  * - **Org-wide (application permissions)**: {@link requiredApplicationPermissions} (the minimum a

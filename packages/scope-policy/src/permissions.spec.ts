@@ -28,6 +28,8 @@ describe('permission catalog', () => {
     ['Mail.Send', 'b633e1c5-b582-4048-a93e-9f11b44c7e96'],
     ['Calendars.Read', '798ee544-9d2d-430c-a058-570e29e34338'],
     ['Calendars.ReadWrite', 'ef54d2bf-783f-4e0f-bca1-3210c0444d99'],
+    ['MailboxSettings.Read', '40f97065-369a-49f4-947c-6a255697ae91'],
+    ['MailboxSettings.ReadWrite', '6931bccd-447a-43d1-b442-00a195474933'],
   ])('application permission %s has id %s and needs admin consent', (name, id) => {
     const info = applicationPermission(name);
     expect(info.id).toBe(id);
@@ -46,6 +48,10 @@ describe('permission catalog', () => {
       'Have full access to user calendars',
     );
     expect(delegatedPermission('offline_access').isAdminConsentRequired).toBe(false);
+    expect(delegatedPermission('MailboxSettings.Read').id).toBe(
+      '87f447af-9fa4-4c32-9dfa-4a57a73d18ce',
+    );
+    expect(delegatedPermission('MailboxSettings.Read').isAdminConsentRequired).toBe(false);
   });
 });
 
@@ -64,6 +70,9 @@ describe('coverage hierarchy', () => {
     ['Directory.Read.All', 'User.Read.All', true],
     ['User.Read.All', 'Directory.Read.All', false],
     ['Mail.Read', 'Mail.Read', true],
+    ['MailboxSettings.ReadWrite', 'MailboxSettings.Read', true],
+    ['MailboxSettings.Read', 'MailboxSettings.ReadWrite', false],
+    ['Calendars.ReadWrite', 'MailboxSettings.Read', false],
   ])('%s covers %s: %s', (granted, needed, expected) => {
     expect(covers(granted, needed)).toBe(expected);
   });

@@ -8,7 +8,9 @@ export type ApplicationPermission =
   | 'Mail.ReadWrite'
   | 'Mail.Send'
   | 'Calendars.Read'
-  | 'Calendars.ReadWrite';
+  | 'Calendars.ReadWrite'
+  | 'MailboxSettings.Read'
+  | 'MailboxSettings.ReadWrite';
 
 /** Graph delegated permissions (scopes), OpenID Connect scopes included. */
 export type DelegatedPermission =
@@ -22,7 +24,8 @@ export type DelegatedPermission =
   | 'Mail.ReadWrite'
   | 'Mail.Send'
   | 'Calendars.Read'
-  | 'Calendars.ReadWrite';
+  | 'Calendars.ReadWrite'
+  | 'MailboxSettings.Read';
 
 /** One entry of the permission catalog. */
 export interface PermissionInfo<Name extends string = string> {
@@ -63,6 +66,17 @@ export const APPLICATION_PERMISSIONS: readonly PermissionInfo<ApplicationPermiss
     'ef54d2bf-783f-4e0f-bca1-3210c0444d99',
     'Read and write calendars in all mailboxes',
   ),
+  app(
+    'MailboxSettings.Read',
+    '40f97065-369a-49f4-947c-6a255697ae91',
+    'Read all user mailbox settings',
+  ),
+  // Not requested; known so that a tenant granting it is judged correctly (it covers the Read).
+  app(
+    'MailboxSettings.ReadWrite',
+    '6931bccd-447a-43d1-b442-00a195474933',
+    'Read and write all user mailbox settings',
+  ),
 ];
 
 /** Delegated permissions used by individual (per-user) connections. */
@@ -90,6 +104,11 @@ export const DELEGATED_PERMISSIONS: readonly PermissionInfo<DelegatedPermission>
     '1ec239c2-d7c9-4623-a91a-a9775856bb36',
     'Have full access to user calendars',
   ),
+  delegated(
+    'MailboxSettings.Read',
+    '87f447af-9fa4-4c32-9dfa-4a57a73d18ce',
+    'Read user mailbox settings',
+  ),
 ];
 
 // Direct "A covers B" edges between application permissions. Mail.ReadBasic and
@@ -101,6 +120,7 @@ const APPLICATION_COVERS: ReadonlyArray<readonly [ApplicationPermission, Applica
   ['Mail.ReadBasic.All', 'Mail.ReadBasic'],
   ['Mail.ReadBasic', 'Mail.ReadBasic.All'],
   ['Calendars.ReadWrite', 'Calendars.Read'],
+  ['MailboxSettings.ReadWrite', 'MailboxSettings.Read'],
 ];
 
 const applicationByName = new Map(APPLICATION_PERMISSIONS.map((p) => [p.name, p]));

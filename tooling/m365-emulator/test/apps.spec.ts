@@ -62,13 +62,15 @@ describe('two app registrations', () => {
       groupMembershipClaims: 'DirectoryRole',
       optionalIdTokenClaims: ['acct'],
     });
-    expect(emu.apps.orgwide.applicationPermissions).toHaveLength(7);
+    expect(emu.apps.orgwide.applicationPermissions).toHaveLength(8);
+    expect(emu.apps.orgwide.applicationPermissions).toContain('MailboxSettings.Read');
     expect(emu.apps.individual).toMatchObject({
       clientId: ROX_INDIVIDUAL_APP_CLIENT_ID,
       displayName: 'Rox 365 Integration',
       applicationPermissions: [],
     });
     expect(emu.apps.individual.delegatedPermissions).toContain('Mail.Read');
+    expect(emu.apps.individual.delegatedPermissions).toContain('MailboxSettings.Read');
     expect(emu.app).toBe(emu.apps.orgwide);
     expect(emu.apps.individual.clientSecret).not.toBe(emu.apps.orgwide.clientSecret);
   });

@@ -115,10 +115,14 @@ describe('event CRUD', () => {
 
   it('answers a mailbox time zone from mailboxSettings (403 without MailboxSettings.Read) and keeps the instant of a Pacific wall clock', async () => {
     await emu.control.updateUser(DEMO_TENANT.id, USER, { timeZone: 'Pacific Standard Time' });
+    // The org-wide app requests MailboxSettings.Read, so admin consent granted it; revoked, the
+    // next token lacks it.
+    await emu.control.revokeRole(DEMO_TENANT.id, 'MailboxSettings.Read');
     const denied = await expectGraphError(
       client.api(`/users/${USER}/mailboxSettings/timeZone`).get(),
     );
     expect(denied.statusCode).toBe(403);
+    expect(denied.code).toBe('ErrorAccessDenied');
     await emu.control.grantRoles(DEMO_TENANT.id, ['MailboxSettings.Read']);
     const zone = (await client.api(`/users/${USER}/mailboxSettings/timeZone`).get()) as {
       value: string;

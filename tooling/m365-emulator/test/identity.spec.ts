@@ -160,6 +160,7 @@ describe('client credentials with real MSAL', () => {
         'Mail.ReadBasic.All',
         'Mail.Read',
         'Calendars.ReadWrite',
+        'MailboxSettings.Read',
         'Directory.Read.All',
       ]),
     );

@@ -7,6 +7,7 @@ import {
   type CalendarChannelStatusPage,
   type CalendarEvent as CalendarEventContract,
   type CalendarEventPage,
+  type CalendarWriteTimeZone,
   type ListCalendarEventsQuery,
   type MyCalendarSync,
   type PageQuery,
@@ -196,6 +197,7 @@ export class CalendarReader {
           : null,
       eventCount,
       lastCounts: channel?.lastCounts ?? { added: 0, updated: 0, removed: 0, total: 0 },
+      writeTimeZone: writeTimeZone(mailbox, channel),
     };
     if (!base.inScope) {
       return {
@@ -277,5 +279,41 @@ export class CalendarReader {
         links.filter((l) => l.eventId === row.id),
       ),
     );
+  }
+}
+
+/**
+ * The zone Rox writes the mailbox's events in, as the last read of its mailbox settings found it,
+ * with what to do when that is UTC instead of the mailbox's own (the writes themselves succeed).
+ */
+export function writeTimeZone(
+  mailbox: Pick<Mailbox, 'route'>,
+  channel: CalendarChannel | null,
+): CalendarWriteTimeZone | null {
+  if (!channel?.writeZone || !channel.writeZoneCheckedAt) return null;
+  const base = { zone: channel.writeZone, checkedAt: channel.writeZoneCheckedAt.toISOString() };
+  switch (channel.writeZoneIssue) {
+    case 'mailbox_time_zone_unavailable':
+      return {
+        ...base,
+        issue: 'mailbox_time_zone_unavailable',
+        reason:
+          'Microsoft 365 did not let Rox read this mailbox’s time zone (its mailbox settings), so the events Rox writes carry UTC as their time zone: the times are right, but Outlook shows them as UTC meetings.',
+        nextAction:
+          mailbox.route === 'individual'
+            ? 'Connect Outlook Calendar again: the new sign-in asks for “Read your mailbox settings”. Later writes read the zone again.'
+            : 'Grant admin consent again so Rox holds MailboxSettings.Read (the permission report lists it as missing). Later writes read the zone again.',
+      };
+    case 'mailbox_time_zone_unconvertible':
+      return {
+        ...base,
+        issue: 'mailbox_time_zone_unconvertible',
+        reason:
+          'The mailbox uses a custom or unknown time zone that Rox cannot convert, so the events Rox writes carry UTC as their time zone.',
+        nextAction:
+          'Ask the member to choose a standard time zone in Outlook (Settings → Calendar); later writes read it again.',
+      };
+    default:
+      return { ...base, issue: null, reason: null, nextAction: null };
   }
 }

@@ -7,6 +7,7 @@ import {
   type CreateCalendarEventRequest,
   type RespondCalendarEventRequest,
   type UpdateCalendarEventRequest,
+  type WriteTimeZoneIssue,
 } from '@rox365/contracts';
 import {
   createEvent,
@@ -23,6 +24,7 @@ import {
 } from '@rox365/graph-client';
 
 import { MailboxAccess } from '../consent/mailbox-access.service';
+import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { hasRestrictedParticipant } from '../mailboxes/participant-restrictions';
 import { AuditLog } from '../platform/audit/audit-log.service';
@@ -55,15 +57,21 @@ export const ROX_EVENT_ID_PROPERTY =
 // Everything a delete should remove, wherever the event lies.
 const ALL_TIME = { start: new Date(0), end: new Date('9999-12-31T00:00:00Z') };
 
-// How long a mailbox's time zone is trusted before it is read again (users rarely change it).
+// How long a mailbox's time zone is trusted before it is read again (users rarely change it);
+// a fallback to UTC is kept for less, so a permission granted meanwhile is soon used.
 const ZONE_TTL_MS = 10 * 60_000;
+const ZONE_ISSUE_TTL_MS = 60_000;
 
-/** The zone writes go out in: the name Outlook is sent, and its IANA form for the conversion. */
+/**
+ * The zone writes go out in: the name Outlook is sent, its IANA form for the conversion, and why
+ * it is UTC instead of the mailbox's own zone (null when it is the mailbox's own).
+ */
 export interface WriteZone {
   readonly name: string;
   readonly iana: string;
+  readonly issue: WriteTimeZoneIssue | null;
 }
-const UTC_ZONE: WriteZone = { name: 'UTC', iana: 'UTC' };
+const UTC_ZONE: WriteZone = { name: 'UTC', iana: 'UTC', issue: null };
 
 type Field = 'subject' | 'body' | 'start' | 'end' | 'location';
 type FieldValues = Partial<Record<Field, string>>;
@@ -88,6 +96,7 @@ export class CalendarWriteService {
     private readonly cipher: Cipher,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
+    private readonly recheck: PermissionRecheck,
   ) {}
 
   async create(
@@ -193,15 +202,17 @@ export class CalendarWriteService {
       const mailbox = await this.mailboxes.find(write.orgId, write.roxUserId);
       if (!mailbox || !isCalendarTarget(mailbox, await this.scope.restrictedUsers(write.orgId)))
         throw notInScope();
-      const { client, ownerPath } = await this.access.forMailbox(write.orgId, {
+      const { client, ownerPath, route } = await this.access.forMailbox(write.orgId, {
         roxUserId: write.roxUserId,
         directoryUserId: mailbox.directoryUserId,
         kind: 'calendar',
       });
-      const zone =
-        write.operation === 'create' || write.operation === 'update'
-          ? await this.mailboxZone(write, client, ownerPath)
-          : UTC_ZONE;
+      let zone = UTC_ZONE;
+      if (write.operation === 'create' || write.operation === 'update') {
+        zone = await this.mailboxZone(write, client, ownerPath, route);
+        write.timeZone = zone.name;
+        write.timeZoneIssue = zone.issue;
+      }
       const ctx: WriteContext = { write, client, ownerPath, resumed, zone };
       switch (write.operation) {
         case 'create':
@@ -243,36 +254,48 @@ export class CalendarWriteService {
 
   /**
    * The mailbox's own time zone (CAL-W1: times go out as its wall clock), cached briefly per
-   * mailbox. Without MailboxSettings.Read (403), without a mailbox (404) or with a zone we
-   * cannot convert (custom, unknown), the write goes out in UTC and the log says so; throttling
-   * and outages throw, so the job retries.
+   * mailbox. Without MailboxSettings.Read (403), without mailbox settings (404) or with a zone we
+   * cannot convert (custom, unknown), the write goes out in UTC with the issue on the write and
+   * the member's calendar status; a 403 on the org-wide route also has the grant re-checked, so
+   * the permission report names what is missing. Throttling and outages throw: the job retries.
    */
   private async mailboxZone(
     write: CalendarWrite,
     client: WriteContext['client'],
     ownerPath: string,
+    route: 'orgwide' | 'individual',
   ): Promise<WriteZone> {
     const key = `${write.orgId}:${write.roxUserId}`;
     const cached = this.zones.get(key);
-    const now = this.clock.now().getTime();
-    if (cached && cached.until > now) return cached.zone;
-    let zone = UTC_ZONE;
+    const now = this.clock.now();
+    if (cached && cached.until > now.getTime()) return cached.zone;
+    let zone: WriteZone;
     try {
       const name = (await getMailboxTimeZone(client, ownerPath)).trim();
       const iana = toIanaZone(name);
-      if (iana) zone = { name, iana };
-      else
+      zone = iana
+        ? { name, iana, issue: null }
+        : { ...UTC_ZONE, issue: 'mailbox_time_zone_unconvertible' };
+      if (!iana)
         this.logger.warn(
           `calendar write ${write.id}: mailbox time zone "${name}" is not convertible; writing in UTC`,
         );
     } catch (error) {
       if (!(error instanceof GraphRequestError && (error.status === 403 || error.status === 404)))
         throw error;
+      zone = { ...UTC_ZONE, issue: 'mailbox_time_zone_unavailable' };
       this.logger.warn(
         `calendar write ${write.id}: mailbox time zone unreadable (${error.status}); writing in UTC`,
       );
+      if (error.status === 403 && route === 'orgwide') await this.recheck.requestSoon(write.orgId);
     }
-    this.zones.set(key, { zone, until: now + ZONE_TTL_MS });
+    await this.repo.recordWriteZone(write.orgId, write.roxUserId, {
+      zone: zone.name,
+      issue: zone.issue,
+      checkedAt: now,
+    });
+    const ttl = zone.issue ? ZONE_ISSUE_TTL_MS : ZONE_TTL_MS;
+    this.zones.set(key, { zone, until: now.getTime() + ttl });
     return zone;
   }
 
@@ -608,6 +631,8 @@ function toContract(write: CalendarWrite): CalendarWriteContract {
     errorCode: write.errorCode,
     graphWrites: write.graphWrites,
     conflicts: write.conflicts,
+    timeZone: write.timeZone,
+    timeZoneIssue: write.timeZoneIssue as WriteTimeZoneIssue | null,
     createdAt: write.createdAt.toISOString(),
     finishedAt: write.finishedAt?.toISOString() ?? null,
   };

@@ -449,6 +449,59 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().linkCounts(orgId, [])).toEqual(new Map());
   });
 
+  it('records what a read of the mailbox time zone found, touching nothing else of the channel', async () => {
+    const orgId = newOrgId();
+    const channel = await repo().channel(orgId, 'pat');
+    markRunning(channel, NOW);
+    channel.cursor = 'https://graph.example/v1.0/users/p/calendarView/delta?$deltatoken=t9';
+    await repo().saveChannel(channel);
+
+    // The sync holds its own copy of the row meanwhile; both writes keep their columns.
+    const syncCopy = repo();
+    const held = await syncCopy.channel(orgId, 'pat');
+    await repo().recordWriteZone(orgId, 'pat', {
+      zone: 'UTC',
+      issue: 'mailbox_time_zone_unavailable',
+      checkedAt: NOW,
+    });
+    held.stage = 'ok';
+    await syncCopy.saveChannel(held);
+
+    const stored = await repo().findChannel(orgId, 'pat');
+    expect(stored).toMatchObject({
+      stage: 'ok',
+      writeZone: 'UTC',
+      writeZoneIssue: 'mailbox_time_zone_unavailable',
+      writeZoneCheckedAt: NOW,
+    });
+    expect(stored?.cursor).toMatch(/deltatoken=t9$/);
+
+    await repo().recordWriteZone(orgId, 'pat', {
+      zone: 'Pacific Standard Time',
+      issue: null,
+      checkedAt: LATER,
+    });
+    expect(await repo().findChannel(orgId, 'pat')).toMatchObject({
+      stage: 'ok',
+      writeZone: 'Pacific Standard Time',
+      writeZoneIssue: null,
+      writeZoneCheckedAt: LATER,
+    });
+
+    // A mailbox written to before its first sync gets a channel row that has never synced.
+    await repo().recordWriteZone(orgId, 'sam', {
+      zone: 'Europe/Berlin',
+      issue: null,
+      checkedAt: NOW,
+    });
+    expect(await repo().findChannel(orgId, 'sam')).toMatchObject({
+      stage: 'never',
+      cursor: null,
+      writeZone: 'Europe/Berlin',
+    });
+    expect(await repo().findChannel(newOrgId(), 'pat')).toBeNull();
+  });
+
   it('locks a channel row for an idle commit: stage and cursor, and a second locker waits', async () => {
     const orgId = newOrgId();
     expect(await repo().lockChannelProgress(orgId, 'pat')).toBeNull();

@@ -65,6 +65,27 @@ export class CalendarRepository {
     await this.em.persistAndFlush(channel);
   }
 
+  /**
+   * What a read of the mailbox's time zone found, for the member's status; only those columns
+   * change (a channel row the mailbox does not have yet is made for them).
+   */
+  async recordWriteZone(
+    orgId: string,
+    roxUserId: string,
+    found: { zone: string; issue: string | null; checkedAt: Date },
+  ): Promise<void> {
+    const row = new CalendarChannel(orgId, roxUserId);
+    row.writeZone = found.zone;
+    row.writeZoneIssue = found.issue;
+    row.writeZoneCheckedAt = found.checkedAt;
+    // A fork: the caller's context may hold this channel already (the sync's own copy).
+    await this.em.fork().upsert(CalendarChannel, row, {
+      onConflictFields: ['orgId', 'roxUserId'],
+      onConflictAction: 'merge',
+      onConflictMergeFields: ['writeZone', 'writeZoneIssue', 'writeZoneCheckedAt'],
+    });
+  }
+
   listChannels(orgId: string, roxUserIds?: readonly string[]): Promise<CalendarChannel[]> {
     return this.em.find(
       CalendarChannel,

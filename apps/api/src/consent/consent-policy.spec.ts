@@ -16,6 +16,7 @@ const ALL = [
   'Mail.Send',
   'Calendars.Read',
   'Calendars.ReadWrite',
+  'MailboxSettings.Read',
   'Directory.Read.All',
 ];
 
@@ -89,6 +90,34 @@ describe('grant evaluation for the status page', () => {
     // The full grant would allow two-way calendar sync; the settings do not use it, so it is not listed.
     expect(features.map((f) => f.capability)).not.toContain('calendar_write');
     expect(statusFeatures(evaluation, settings, 'consent_revoked')).toEqual([]);
+  });
+
+  it('two-way calendar without MailboxSettings.Read is degraded (writes in UTC), not clamped', () => {
+    const twoWay = {
+      calendarAccess: 'read_write' as const,
+      emailAccess: 'off' as const,
+      overrides: [],
+    };
+    const evaluation = evaluate(['Calendars.ReadWrite', 'Directory.Read.All'], twoWay, 'Rox');
+    const reasons = degradedReasons(evaluation, null);
+    expect(reasons.map((r) => r.code)).toEqual(['PERMISSION_MISSING']);
+    expect(reasons[0]?.message).toMatch(/^MailboxSettings.Read is not granted/);
+    expect(reasons[0]?.message).toContain('UTC');
+    expect(reasons[0]?.nextAction).toMatch(/^Grant MailboxSettings.Read again/);
+    const report = toPermissionReport(evaluation, null);
+    expect(report.missing).toEqual([
+      expect.objectContaining({
+        permission: 'MailboxSettings.Read',
+        grantWith: 'MailboxSettings.Read',
+        disables: ['calendar_time_zone'],
+      }),
+    ]);
+    // Writes still run: the two-way feature stays on.
+    expect(statusFeatures(evaluation, twoWay, null).map((f) => f.capability)).toEqual([
+      'directory_sync',
+      'calendar_read',
+      'calendar_write',
+    ]);
   });
 
   it('never advises disconnecting to recover', () => {

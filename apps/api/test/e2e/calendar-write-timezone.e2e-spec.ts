@@ -1,7 +1,11 @@
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
+import {
+  type CalendarChannelStatus,
+  type CalendarEvent,
+  type CalendarWrite,
+} from '@rox365/contracts';
 import {
   findEventsByExtendedProperty,
   type BoundGraphClient,
@@ -10,16 +14,18 @@ import {
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ROX_EVENT_ID_PROPERTY } from '../../src/calendar/calendar-write.service';
+import { OrgwideGraph } from '../../src/platform/graph/graph.module';
 import { calendarCycle, memberDirectoryIds, tenantGraph } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
-import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import { connectOrg, orgTokens, seedMembers, status, type OrgTokens } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
 const ZOE = DEMO_TENANT.users.unicode;
 const ISAIAH = DEMO_TENANT.users.globalAdmin;
+const CAMERON = DEMO_TENANT.users.appAdmin;
 
 /**
  * CAL-W1's wall clock: creates and moves go out as the mailbox's own wall clock and zone name
@@ -69,6 +75,25 @@ describe('calendar writes in the mailbox time zone', () => {
     expect(event).toBeDefined();
     return event as CalendarGraphEvent;
   };
+  const channel = async (member: string): Promise<CalendarChannelStatus> => {
+    const res = await api()
+      .get(`/api/v1/calendar/channels/${member}`)
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as CalendarChannelStatus;
+  };
+  const permissionReport = async () => {
+    const res = await api()
+      .get('/api/v1/orgwide/permissions')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status).toBe(200);
+    return res.body as {
+      checkedAt: string;
+      granted: string[];
+      needed: string[];
+      missing: { permission: string; disables: string[]; disabledFeatures: string[] }[];
+    };
+  };
   const roxEvent = async (member: string, eventId: string): Promise<CalendarEvent> => {
     const res = await api()
       .get(`/api/v1/calendar/members/${member}/events`)
@@ -89,18 +114,26 @@ describe('calendar writes in the mailbox time zone', () => {
     await env.emu.control.updateUser(env.tenantId, ISAIAH, {
       timeZone: 'tzone://Microsoft/Custom',
     });
-    // Reading a mailbox's zone needs MailboxSettings.Read; granted before the first token.
-    await env.emu.control.grantRoles(env.tenantId, ['MailboxSettings.Read']);
+    await env.emu.control.updateUser(env.tenantId, CAMERON, {
+      timeZone: 'W. Europe Standard Time',
+    });
+    // Reading a mailbox's zone needs MailboxSettings.Read: the admin consent grants it, as the
+    // app requests it for two-way calendar sync.
     await seedMembers(env, org, [
       { roxUserId: 'megan', email: MEGAN },
       { roxUserId: 'zoe', email: ZOE },
       { roxUserId: 'isaiah', email: ISAIAH },
+      { roxUserId: 'cameron', email: CAMERON },
     ]);
     expect(
       await connectOrg(env, org, {
         settings: { calendarAccess: 'read_write', emailAccess: 'off' },
       }),
     ).toBe('connected');
+    const report = await permissionReport();
+    expect(report.needed).toContain('MailboxSettings.Read');
+    expect(report.granted).toContain('MailboxSettings.Read');
+    expect(report.missing).toEqual([]);
     await syncFinished(env, org, null);
     await mailboxesSettled(env, org.orgId);
     for (const [member, id] of await memberDirectoryIds(env, org)) ids.set(member, id);
@@ -125,6 +158,13 @@ describe('calendar writes in the mailbox time zone', () => {
     expect(settingsReads.map((r) => [r.method, r.path.replace(/^.*\/users\/[^/]+/, '')])).toEqual([
       ['GET', '/mailboxSettings/timeZone'],
     ]);
+    expect(write).toMatchObject({ timeZone: 'Pacific Standard Time', timeZoneIssue: null });
+    expect((await channel('megan')).writeTimeZone).toMatchObject({
+      zone: 'Pacific Standard Time',
+      issue: null,
+      reason: null,
+      nextAction: null,
+    });
     // Outlook keeps the zone it was given: the event reads 09:00 Pacific and was made there.
     const local = await outlookEvent('megan', write.eventId, 'Pacific Standard Time');
     expect(local.originalStartTimeZone).toBe('Pacific Standard Time');
@@ -191,6 +231,18 @@ describe('calendar writes in the mailbox time zone', () => {
     const event = await outlookEvent('isaiah', write.eventId, 'UTC');
     expect(event.originalStartTimeZone).toBe('UTC');
     expect(event.start?.dateTime).toMatch(/^2027-02-01T12:00:00/);
+    expect(write).toMatchObject({
+      timeZone: 'UTC',
+      timeZoneIssue: 'mailbox_time_zone_unconvertible',
+    });
+    const memberStatus = await channel('isaiah');
+    expect(memberStatus.writeTimeZone).toMatchObject({
+      zone: 'UTC',
+      issue: 'mailbox_time_zone_unconvertible',
+      reason: expect.stringContaining('custom or unknown time zone'),
+    });
+    // The calendar itself syncs fine: only the writes' zone is off.
+    expect(memberStatus.status).toBe('ok');
   });
 
   it('creates all-day events midnight to midnight in the mailbox zone', async () => {
@@ -239,5 +291,69 @@ describe('calendar writes in the mailbox time zone', () => {
         (r) => r.method !== 'GET',
       ),
     ).toEqual([]);
+  });
+
+  // Last: it takes MailboxSettings.Read away from the file's tenant.
+  it('writes in UTC without MailboxSettings.Read, says so on the write and the member status, and the report flags it', async () => {
+    const before = await permissionReport();
+    await env.emu.control.revokeRole(env.tenantId, 'MailboxSettings.Read');
+    // As in Entra, a revoked permission leaves tokens already issued alone: the worker's next
+    // token is the first without it.
+    worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+
+    const write = await written(
+      await create(
+        {
+          idempotencyKey: key(),
+          subject: 'No settings',
+          start: '2027-03-02T12:00:00Z',
+          end: '2027-03-02T13:00:00Z',
+        },
+        'cameron',
+      ),
+    );
+    expect(write).toMatchObject({
+      timeZone: 'UTC',
+      timeZoneIssue: 'mailbox_time_zone_unavailable',
+    });
+    const reads = await env.emu.control.requests({ pathContains: '/mailboxSettings' });
+    expect(reads.map((r) => r.status)).toEqual([403]);
+    const event = await outlookEvent('cameron', write.eventId, 'UTC');
+    expect(event.originalStartTimeZone).toBe('UTC');
+    expect(event.start?.dateTime).toMatch(/^2027-03-02T12:00:00/);
+
+    const memberStatus = await channel('cameron');
+    expect(memberStatus.level).toBe('read_write');
+    expect(memberStatus.writeTimeZone).toMatchObject({
+      zone: 'UTC',
+      issue: 'mailbox_time_zone_unavailable',
+      reason: expect.stringContaining('UTC'),
+      nextAction: expect.stringContaining('MailboxSettings.Read'),
+    });
+
+    // The 403 had the grant re-checked: the report and the org status name what is missing.
+    const report = await eventually(async () => {
+      const r = await permissionReport();
+      return r.checkedAt !== before.checkedAt ? r : null;
+    });
+    expect(report.granted).not.toContain('MailboxSettings.Read');
+    expect(report.missing).toEqual([
+      expect.objectContaining({
+        permission: 'MailboxSettings.Read',
+        disables: ['calendar_time_zone'],
+        disabledFeatures: [expect.stringContaining('time zone')],
+      }),
+    ]);
+    const orgStatus = await status(env, org.admin);
+    expect(orgStatus.state).toBe('degraded');
+    expect(orgStatus.degradedReasons).toEqual([
+      expect.objectContaining({
+        code: 'PERMISSION_MISSING',
+        message: expect.stringContaining('MailboxSettings.Read is not granted'),
+      }),
+    ]);
+    // Two-way sync keeps running: the level is not clamped, and moves still go out (in UTC).
+    expect(orgStatus.capabilities).toContain('calendar_write');
+    expect((await channel('cameron')).level).toBe('read_write');
   });
 });

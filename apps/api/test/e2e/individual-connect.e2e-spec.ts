@@ -93,6 +93,7 @@ describe('Connect with user consent allowed', () => {
       [
         'Calendars.Read',
         'Calendars.ReadWrite',
+        'MailboxSettings.Read',
         'User.Read',
         'offline_access',
         'openid',
@@ -120,6 +121,7 @@ describe('Connect with user consent allowed', () => {
 
     const { callback, page } = await microsoftSignIn(again.authorizeUrl, DEMO_TENANT.users.member);
     expect(page).toContain('Read your calendars');
+    expect(page).toContain('Read your mailbox settings');
     const result = await finishAtApi(callback, again.cookie);
     expect(result).toMatchObject({
       status: 302,
@@ -135,7 +137,9 @@ describe('Connect with user consent allowed', () => {
       tenantId: env.tenantId,
       approval: null,
     });
-    expect(connection?.scopes).toEqual(expect.arrayContaining(['Calendars.ReadWrite']));
+    expect(connection?.scopes).toEqual(
+      expect.arrayContaining(['Calendars.ReadWrite', 'MailboxSettings.Read']),
+    );
 
     const [row] = await tokenRows([start.body.connection.id]);
     expect(row?.refresh_token_sealed).toMatch(/^enc:v1:v1:/);

@@ -160,6 +160,7 @@ export function buildCalendarChannel(
     window: { start: '2026-08-30T00:00:00.000Z', end: '2027-11-28T00:00:00.000Z' },
     eventCount: 12,
     lastCounts: { added: 2, updated: 1, removed: 0, total: 3 },
+    writeTimeZone: null,
     ...over,
   };
 }

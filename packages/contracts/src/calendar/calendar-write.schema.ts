@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { DateTimeInputSchema } from '../common/datetime.schema';
 import { RoxUserIdSchema } from '../members/members.schema';
+import { WriteTimeZoneIssueSchema } from './calendar.schema';
 
 // ---- writes (Rox → Outlook, read_write level) --------------------------------------------------
 
@@ -126,6 +127,15 @@ export const CalendarWriteSchema = z
         }),
       )
       .describe('Fields changed in Outlook meanwhile: Outlook’s value was kept'),
+    timeZone: z
+      .string()
+      .nullable()
+      .describe(
+        'The zone a create or update sent its times in; null for other operations and until it ran',
+      ),
+    timeZoneIssue: WriteTimeZoneIssueSchema.nullable().describe(
+      'Why the times went out in UTC instead of the mailbox’s own zone (the write still succeeded)',
+    ),
     createdAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
   })

@@ -115,6 +115,31 @@ export type CalendarChangePage = z.infer<typeof CalendarChangePageSchema>;
 
 // ---- channel status ----------------------------------------------------------------------------
 
+/**
+ * Why Rox writes a mailbox's events in UTC instead of its own zone: `mailbox_time_zone_unavailable`
+ * when Graph refused the mailbox settings (403: MailboxSettings.Read not granted; 404: no
+ * settings), `mailbox_time_zone_unconvertible` when the zone is a custom or unknown one.
+ */
+export const WriteTimeZoneIssueSchema = z
+  .enum(['mailbox_time_zone_unavailable', 'mailbox_time_zone_unconvertible'])
+  .meta({ id: 'WriteTimeZoneIssue' });
+export type WriteTimeZoneIssue = z.infer<typeof WriteTimeZoneIssueSchema>;
+
+export const CalendarWriteTimeZoneSchema = z
+  .object({
+    zone: z
+      .string()
+      .describe('The zone name Rox sends Outlook with event times (UTC on a fallback)'),
+    issue: WriteTimeZoneIssueSchema.nullable().describe(
+      'Why it is UTC; null when it is the mailbox’s own zone',
+    ),
+    reason: z.string().nullable(),
+    nextAction: z.string().nullable(),
+    checkedAt: z.iso.datetime().describe('When Rox last read the mailbox’s zone'),
+  })
+  .meta({ id: 'CalendarWriteTimeZone' });
+export type CalendarWriteTimeZone = z.infer<typeof CalendarWriteTimeZoneSchema>;
+
 export const CalendarChannelStatusSchema = z
   .object({
     roxUserId: z.string(),
@@ -145,6 +170,9 @@ export const CalendarChannelStatusSchema = z
       removed: z.number().int(),
       total: z.number().int(),
     }),
+    writeTimeZone: CalendarWriteTimeZoneSchema.nullable().describe(
+      'The zone Rox writes this mailbox’s events in (CAL-W1), as the last create or update found it; null before any',
+    ),
   })
   .meta({ id: 'CalendarChannelStatus' });
 export type CalendarChannelStatus = z.infer<typeof CalendarChannelStatusSchema>;

@@ -15,6 +15,7 @@ export const GRAPH_APP_ROLES: Record<string, string> = {
   'Calendars.Read': '798ee544-9d2d-430c-a058-570e29e34338',
   'Calendars.ReadWrite': 'ef54d2bf-783f-4e0f-bca1-3210c0444d99',
   'MailboxSettings.Read': '40f97065-369a-49f4-947c-6a255697ae91',
+  'MailboxSettings.ReadWrite': '6931bccd-447a-43d1-b442-00a195474933',
 };
 
 /** Delegated scopes of Graph that the emulator knows, and whether only an admin may consent. */
@@ -33,6 +34,7 @@ export const GRAPH_DELEGATED_SCOPES: Record<string, { id: string; adminOnly: boo
   'Calendars.Read': { id: '465a38f9-76ea-45b9-9f34-9e8b0d4b0b42', adminOnly: false },
   'Calendars.ReadWrite': { id: '1ec239c2-d7c9-4623-a91a-a9775856bb36', adminOnly: false },
   'MailboxSettings.Read': { id: '87f447af-9fa4-4c32-9dfa-4a57a73d18ce', adminOnly: false },
+  'MailboxSettings.ReadWrite': { id: '818c620a-27a9-40bd-a6a5-d96f7d610b4b', adminOnly: false },
 };
 
 export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
@@ -44,6 +46,7 @@ export const DEFAULT_APPLICATION_PERMISSIONS = [
   'Mail.Send',
   'Calendars.Read',
   'Calendars.ReadWrite',
+  'MailboxSettings.Read',
   'Directory.Read.All',
 ];
 
@@ -54,6 +57,7 @@ export const DEFAULT_DELEGATED_PERMISSIONS = [
   'User.Read',
   'Calendars.Read',
   'Calendars.ReadWrite',
+  'MailboxSettings.Read',
   'Mail.Read',
   'Mail.ReadWrite',
   'Mail.Send',
@@ -119,6 +123,10 @@ export const DELEGATED_SCOPE_TEXT: Record<string, { admin: string; user: string 
   'MailboxSettings.Read': {
     admin: 'Read user mailbox settings',
     user: 'Read your mailbox settings',
+  },
+  'MailboxSettings.ReadWrite': {
+    admin: 'Read and write user mailbox settings',
+    user: 'Read and write to your mailbox settings',
   },
 };
 

@@ -30,6 +30,17 @@ export class CalendarChannel extends SyncChannelColumns {
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   retryAt: Date | null = null;
 
+  // What the last read of the mailbox's time zone (for a write) found: the zone name writes go
+  // out in, why it is UTC instead of the mailbox's own zone (a WriteZoneIssue), and when.
+  @Property({ type: 'string', length: 128, nullable: true })
+  writeZone: string | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  writeZoneIssue: string | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  writeZoneCheckedAt: Date | null = null;
+
   constructor(orgId: string, roxUserId: string) {
     super();
     this.orgId = orgId;

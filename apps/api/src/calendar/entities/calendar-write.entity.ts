@@ -64,6 +64,13 @@ export class CalendarWrite {
   @Property({ type: 'json' })
   conflicts: CalendarWriteConflict[] = [];
 
+  // The zone a create or update went out in, and why it is UTC instead of the mailbox's own.
+  @Property({ type: 'string', length: 128, nullable: true })
+  timeZone: string | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  timeZoneIssue: string | null = null;
+
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
 

@@ -1,4 +1,4 @@
-import { type CalendarChannelStatus } from '@rox365/contracts';
+import { type CalendarChannelStatus, type CalendarWriteTimeZone } from '@rox365/contracts';
 
 import {
   explainSyncCode,
@@ -6,6 +6,7 @@ import {
   type SyncStateView,
   type SyncTone,
 } from '../../shared/sync-reasons';
+import { askYourAdmin } from '../members/member-wording';
 
 const STATUS: Readonly<Record<CalendarChannelStatus['status'], { label: string; tone: SyncTone }>> =
   {
@@ -47,5 +48,47 @@ export function calendarStateView(channel: CalendarChannelStatus): SyncStateView
     tone,
     reason: explained?.reason ?? channel.reason,
     nextAction: channel.nextAction ?? explained?.nextAction ?? null,
+  };
+}
+
+/** The zone Rox writes a mailbox's events in, and what to do when it is UTC by necessity. */
+export interface WriteZoneView {
+  zone: string;
+  isFallback: boolean;
+  reason: string | null;
+  nextAction: string | null;
+}
+
+/**
+ * The write zone as the console (API wording) or the member (their own wording) reads it. A
+ * member on their own Outlook connection fixes a missing permission themselves by connecting
+ * again; on the org-wide connection only an admin can.
+ */
+export function writeZoneView(
+  tz: CalendarWriteTimeZone,
+  audience: 'member' | 'admin',
+): WriteZoneView {
+  const base = { zone: tz.zone, isFallback: tz.issue !== null };
+  if (audience === 'admin' || tz.issue === null)
+    return { ...base, reason: tz.reason, nextAction: tz.nextAction };
+  if (tz.issue === 'mailbox_time_zone_unconvertible') {
+    return {
+      ...base,
+      reason:
+        'Your mailbox uses a custom or unknown time zone that Rox cannot convert, so the events Rox writes to your calendar carry UTC as their time zone.',
+      nextAction:
+        'Choose a standard time zone in Outlook (Settings → Calendar); later writes read it again.',
+    };
+  }
+  const isOwnConnection = tz.nextAction?.startsWith('Connect Outlook Calendar again') ?? false;
+  return {
+    ...base,
+    reason:
+      'Rox may not read your mailbox’s time zone, so the events it writes to your calendar carry UTC as their time zone: the times are right, but Outlook shows them as UTC meetings.',
+    nextAction: isOwnConnection
+      ? tz.nextAction
+      : askYourAdmin(
+          'Grant admin consent again so Rox may read mailbox settings (MailboxSettings.Read).',
+        ),
   };
 }

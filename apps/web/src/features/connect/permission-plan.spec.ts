@@ -6,7 +6,7 @@ const needed = (plan: ReturnType<typeof permissionPlan>) =>
   plan.filter((p) => p.isNeeded).map((p) => p.name);
 
 describe('permission plan for the review step', () => {
-  it('always lists all seven permissions Microsoft asks for', () => {
+  it('always lists all eight permissions Microsoft asks for', () => {
     const plan = permissionPlan({ calendarAccess: 'off', emailAccess: 'off', overrides: [] });
     expect(plan.map((p) => p.name)).toEqual([
       'Mail.ReadBasic.All',
@@ -15,6 +15,7 @@ describe('permission plan for the review step', () => {
       'Mail.Send',
       'Calendars.Read',
       'Calendars.ReadWrite',
+      'MailboxSettings.Read',
       'Directory.Read.All',
     ]);
     expect(plan.every((p) => p.displayName.length > 0)).toBe(true);
@@ -34,7 +35,13 @@ describe('permission plan for the review step', () => {
       needed(
         permissionPlan({ calendarAccess: 'read_write', emailAccess: 'read_send', overrides: [] }),
       ),
-    ).toEqual(['Mail.Read', 'Mail.Send', 'Calendars.ReadWrite', 'Directory.Read.All']);
+    ).toEqual([
+      'Mail.Read',
+      'Mail.Send',
+      'Calendars.ReadWrite',
+      'MailboxSettings.Read',
+      'Directory.Read.All',
+    ]);
   });
 
   it('counts a member override that asks for more than the default', () => {
@@ -43,6 +50,11 @@ describe('permission plan for the review step', () => {
       emailAccess: 'off',
       overrides: [{ roxUserId: 'u_megan', calendarAccess: 'read_write', emailAccess: null }],
     });
-    expect(needed(plan)).toEqual(['Calendars.ReadWrite', 'Directory.Read.All']);
+    // Two-way writes go out in the member's own time zone, which MailboxSettings.Read reads.
+    expect(needed(plan)).toEqual([
+      'Calendars.ReadWrite',
+      'MailboxSettings.Read',
+      'Directory.Read.All',
+    ]);
   });
 });

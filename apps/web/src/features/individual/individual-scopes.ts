@@ -50,7 +50,8 @@ export const DEFAULT_LEVEL: Record<IndividualKind, IndividualLevel> = {
 export function scopesInWords(kind: IndividualKind, level: IndividualLevel): ScopeInWords[] {
   const scopes = individualConnectionScopes(kind, level).filter((s) => s !== 'openid');
   // Microsoft lists the feature's own permissions first, then profile and offline access.
-  const order = (s: string) => (/^(Calendars|Mail)\./.test(s) ? 0 : s === 'User.Read' ? 1 : 2);
+  const order = (s: string) =>
+    /^(Calendars|Mail|MailboxSettings)\./.test(s) ? 0 : s === 'User.Read' ? 1 : 2;
   return [...scopes]
     .sort((a, b) => order(a) - order(b))
     .map((scope) => ({ scope, description: delegatedPermission(scope).displayName }));

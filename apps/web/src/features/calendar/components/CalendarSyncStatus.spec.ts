@@ -62,6 +62,102 @@ describe('calendar sync status (console, My sync status)', () => {
     );
   });
 
+  it('names the zone writes go out in, with no warning while it is the mailbox’s own', () => {
+    const wrapper = mount(CalendarSyncStatus, {
+      props: {
+        channel: buildCalendarChannel({
+          level: 'read_write',
+          writeTimeZone: {
+            zone: 'Pacific Standard Time',
+            issue: null,
+            reason: null,
+            nextAction: null,
+            checkedAt: '2026-11-28T10:00:00.000Z',
+          },
+        }),
+        audience: 'admin',
+      },
+    });
+    expect(wrapper.get('[data-testid="calendar-write-zone"]').text()).toBe('Pacific Standard Time');
+    expect(wrapper.find('[data-testid="calendar-write-zone-issue"]').exists()).toBe(false);
+  });
+
+  it('says writes go out in UTC without MailboxSettings.Read, to the admin and to the member', () => {
+    const writeTimeZone = {
+      zone: 'UTC',
+      issue: 'mailbox_time_zone_unavailable' as const,
+      reason:
+        'Microsoft 365 did not let Rox read this mailbox’s time zone (its mailbox settings), so the events Rox writes carry UTC as their time zone: the times are right, but Outlook shows them as UTC meetings.',
+      nextAction:
+        'Grant admin consent again so Rox holds MailboxSettings.Read (the permission report lists it as missing). Later writes read the zone again.',
+      checkedAt: '2026-11-28T10:00:00.000Z',
+    };
+    const channel = buildCalendarChannel({ level: 'read_write', writeTimeZone });
+    const admin = mount(CalendarSyncStatus, { props: { channel, audience: 'admin' } });
+    // The sync itself is fine: only the writes' zone is off.
+    expect(admin.get('[data-testid="sync-state"]').text()).toBe('Up to date');
+    expect(admin.get('[data-testid="calendar-write-zone"]').text()).toBe('UTC');
+    expect(admin.get('[data-testid="calendar-write-zone-issue"]').text()).toContain(
+      'Writes in UTC',
+    );
+    expect(admin.get('[data-testid="calendar-write-zone-reason"]').text()).toBe(
+      writeTimeZone.reason,
+    );
+    expect(admin.get('[data-testid="calendar-write-zone-next"]').text()).toBe(
+      `Next: ${writeTimeZone.nextAction}`,
+    );
+
+    const member = mount(CalendarSyncStatus, { props: { channel, audience: 'member' } });
+    expect(member.get('[data-testid="calendar-write-zone-reason"]').text()).toContain(
+      'Rox may not read your mailbox’s time zone',
+    );
+    expect(member.get('[data-testid="calendar-write-zone-next"]').text()).toBe(
+      'Next: Ask your admin to grant admin consent again so Rox may read mailbox settings (MailboxSettings.Read).',
+    );
+  });
+
+  it('on their own Outlook connection, the member connects again themselves; a custom zone is theirs to change', () => {
+    const ownConnection = buildCalendarChannel({
+      level: 'read_write',
+      writeTimeZone: {
+        zone: 'UTC',
+        issue: 'mailbox_time_zone_unavailable',
+        reason: 'Microsoft 365 did not let Rox read this mailbox’s time zone.',
+        nextAction:
+          'Connect Outlook Calendar again: the new sign-in asks for “Read your mailbox settings”. Later writes read the zone again.',
+        checkedAt: '2026-11-28T10:00:00.000Z',
+      },
+    });
+    const own = mount(CalendarSyncStatus, {
+      props: { channel: ownConnection, audience: 'member' },
+    });
+    expect(own.get('[data-testid="calendar-write-zone-next"]').text()).toMatch(
+      /^Next: Connect Outlook Calendar again/,
+    );
+
+    const custom = mount(CalendarSyncStatus, {
+      props: {
+        channel: buildCalendarChannel({
+          level: 'read_write',
+          writeTimeZone: {
+            zone: 'UTC',
+            issue: 'mailbox_time_zone_unconvertible',
+            reason: 'The mailbox uses a custom or unknown time zone.',
+            nextAction: 'Ask the member to choose a standard time zone in Outlook.',
+            checkedAt: '2026-11-28T10:00:00.000Z',
+          },
+        }),
+        audience: 'member',
+      },
+    });
+    expect(custom.get('[data-testid="calendar-write-zone-reason"]').text()).toMatch(
+      /^Your mailbox uses a custom or unknown time zone/,
+    );
+    expect(custom.get('[data-testid="calendar-write-zone-next"]').text()).toMatch(
+      /^Next: Choose a standard time zone in Outlook/,
+    );
+  });
+
   it('out of scope: nothing stored, and no second copy of the scope’s reason', () => {
     const wrapper = mount(CalendarSyncStatus, {
       props: {

@@ -102,7 +102,7 @@ describe('connect wizard', () => {
     expect(wrapper.text()).toContain("Built from your Rox members' email addresses");
   });
 
-  it('reviews all seven permissions, marks the needed ones and explains why all appear', async () => {
+  it('reviews all eight permissions, marks the needed ones and explains why all appear', async () => {
     const wrapper = await mountWizard();
     await wrapper.get('input[value="read"]').setValue(true);
     await wrapper.get('form').trigger('submit');
@@ -117,7 +117,7 @@ describe('connect wizard', () => {
     await wrapper.get('form').trigger('submit');
 
     const rows = wrapper.findAll('[data-testid="permission-plan"] li');
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(8);
     const neededRows = rows
       .filter((r) => r.text().includes('Needed'))
       .map((r) => r.get('code').text());
