@@ -20,6 +20,7 @@ import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
 import { safeInputMiddleware } from './platform/http/safe-input.middleware';
 import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
+import { mountQueueDashboard } from './platform/ops/queue-dashboard';
 import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
 
@@ -46,7 +47,9 @@ export async function createHttpApp(
     pinoHttp({
       logger,
       genReqId: (req) => (req as unknown as { id: string }).id,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+      },
       serializers: { req: withoutSecretQuery },
     }),
   );
@@ -72,10 +75,13 @@ export async function createHttpApp(
   // After the body is parsed, before any route: bad text anywhere is a 400, never a 500.
   app.use(safeInputMiddleware);
   app.use('/api/docs/assets', express.static(swaggerUiPath(), { index: false }));
+  // Before Nest's routes: the dashboard is an Express app with its own operator gate.
+  if (config.ops.dashboardEnabled) mountQueueDashboard(app, config);
   app.setGlobalPrefix(GLOBAL_PREFIX, {
     exclude: [
       { path: 'healthz', method: RequestMethod.GET },
       { path: 'readyz', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
       { path: 'api/docs', method: RequestMethod.GET },
       { path: 'api/docs/*path', method: RequestMethod.GET },
     ],

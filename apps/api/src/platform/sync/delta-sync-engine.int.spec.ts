@@ -16,6 +16,7 @@ import { startTestEmulator, tenantIdOf } from '../../../test/support/emulator';
 import { newOrgId } from '../../../test/support/test-env';
 import { buildOrmOptions } from '../database/mikro-orm.config';
 import { Transactions } from '../database/transactions.service';
+import { Metrics } from '../metrics/metrics.service';
 import { type Clock } from '../time/clock';
 import {
   batchItemUrl,
@@ -68,7 +69,7 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     });
     client = graph.forTenant(tenantId);
     const clock: Clock = { now: () => now };
-    engine = new DeltaSyncEngine(clock, new Transactions(orm.em));
+    engine = new DeltaSyncEngine(clock, new Transactions(orm.em), new Metrics());
   });
 
   afterAll(async () => {
