@@ -94,10 +94,7 @@ describe('GET /metrics when enabled', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.body.code).toBe('TOKEN_INVALID');
 
-    const caller = await env.api
-      .http()
-      .get('/metrics')
-      .set('authorization', `Bearer ${org.admin}`);
+    const caller = await env.api.http().get('/metrics').set('authorization', `Bearer ${org.admin}`);
     expect(caller.status).toBe(401);
 
     const workerNone = await request(workerUrl).get('/metrics');
