@@ -19,7 +19,7 @@ import { noStoreMiddleware } from './platform/http/no-store.middleware';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
 import { safeInputMiddleware } from './platform/http/safe-input.middleware';
-import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
+import { createRootLogger, PinoNestLogger, withoutEmails } from './platform/logging/logger';
 import { mountQueueDashboard } from './platform/ops/queue-dashboard';
 import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
@@ -107,12 +107,18 @@ class CommandModule {}
 
 const SECRET_QUERY_PARAMS = ['state', 'code', 'session_state', 'client_info', 'id_token'];
 
-// OAuth redirects carry one-time secrets in the query string; they never reach the logs.
+// OAuth redirects carry one-time secrets in the query string; they never reach the logs, nor do
+// addresses in a query.
 function withoutSecretQuery<T extends { url?: string; query?: unknown }>(req: T): T {
   if (!req.url?.includes('?')) return req;
   const url = new URL(req.url, 'http://local');
   for (const name of SECRET_QUERY_PARAMS) {
     if (url.searchParams.has(name)) url.searchParams.set(name, '[redacted]');
+  }
+  // A search for a person may carry their address: logs keep ids only.
+  for (const [name, value] of [...url.searchParams]) {
+    const cleaned = withoutEmails(value);
+    if (cleaned !== value) url.searchParams.set(name, cleaned);
   }
   return {
     ...req,
