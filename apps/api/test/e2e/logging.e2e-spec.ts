@@ -98,10 +98,12 @@ describe('job logs', () => {
       .set('authorization', `Bearer ${service}`);
     expect(removed.status).toBe(204);
 
-    const done = await eventually(async () =>
-      lines
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((l) => l.msg === 'job done' && l.orgId === orgId && l.queue === 'members'),
+    const done = await eventually(() =>
+      Promise.resolve(
+        lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === 'job done' && l.orgId === orgId && l.queue === 'members'),
+      ),
     );
     expect(done).toMatchObject({
       queue: 'members',

@@ -49,7 +49,7 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     const base = name.replace(/_count$/, '');
     const values = (await metrics.registry.getSingleMetric(base)?.get())?.values ?? [];
     return values
-      .filter((v) => (v.metricName ?? base) === name)
+      .filter((v) => ((v as { metricName?: string }).metricName ?? base) === name)
       .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
       .reduce((sum, v) => sum + v.value, 0);
   }
