@@ -26,12 +26,7 @@ export class OrgwideGraph extends MicrosoftGraph {}
 /** "Rox 365 Integration": delegated permissions for individual connections. */
 export class IndividualGraph extends MicrosoftGraph {}
 
-function graphFor(
-  config: AppConfig,
-  name: GraphApp,
-  slots: RedisMailboxSlots,
-  metrics: Metrics,
-) {
+function graphFor(config: AppConfig, name: GraphApp, slots: RedisMailboxSlots, metrics: Metrics) {
   const app: AppRegistrationConfig = config.microsoft[name];
   return {
     authorityHost: config.microsoft.authorityHost,
