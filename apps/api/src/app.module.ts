@@ -11,6 +11,7 @@ import { MembersModule } from './members/members.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';
 import { HttpPlatformModule } from './platform/http/http-platform.module';
+import { MetricsHttpModule } from './platform/metrics/metrics-http.module';
 import { PlatformModule } from './platform/platform.module';
 
 /** The HTTP server: platform, HTTP conventions and the feature modules' controllers. */
@@ -24,6 +25,7 @@ export class AppModule {
         AuthModule,
         HttpPlatformModule,
         HealthModule,
+        ...(config.metrics.enabled ? [MetricsHttpModule] : []),
         MembersModule,
         ConsentModule,
         DirectoryModule,

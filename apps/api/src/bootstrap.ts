@@ -19,7 +19,8 @@ import { noStoreMiddleware } from './platform/http/no-store.middleware';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
 import { safeInputMiddleware } from './platform/http/safe-input.middleware';
-import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
+import { createRootLogger, PinoNestLogger, withoutEmails } from './platform/logging/logger';
+import { mountQueueDashboard } from './platform/ops/queue-dashboard';
 import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
 
@@ -46,7 +47,9 @@ export async function createHttpApp(
     pinoHttp({
       logger,
       genReqId: (req) => (req as unknown as { id: string }).id,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+      },
       serializers: { req: withoutSecretQuery },
     }),
   );
@@ -72,10 +75,13 @@ export async function createHttpApp(
   // After the body is parsed, before any route: bad text anywhere is a 400, never a 500.
   app.use(safeInputMiddleware);
   app.use('/api/docs/assets', express.static(swaggerUiPath(), { index: false }));
+  // Before Nest's routes: the dashboard is an Express app with its own operator gate.
+  if (config.ops.dashboardEnabled) mountQueueDashboard(app, config);
   app.setGlobalPrefix(GLOBAL_PREFIX, {
     exclude: [
       { path: 'healthz', method: RequestMethod.GET },
       { path: 'readyz', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
       { path: 'api/docs', method: RequestMethod.GET },
       { path: 'api/docs/*path', method: RequestMethod.GET },
     ],
@@ -101,12 +107,18 @@ class CommandModule {}
 
 const SECRET_QUERY_PARAMS = ['state', 'code', 'session_state', 'client_info', 'id_token'];
 
-// OAuth redirects carry one-time secrets in the query string; they never reach the logs.
+// OAuth redirects carry one-time secrets in the query string; they never reach the logs, nor do
+// addresses in a query.
 function withoutSecretQuery<T extends { url?: string; query?: unknown }>(req: T): T {
   if (!req.url?.includes('?')) return req;
   const url = new URL(req.url, 'http://local');
   for (const name of SECRET_QUERY_PARAMS) {
     if (url.searchParams.has(name)) url.searchParams.set(name, '[redacted]');
+  }
+  // A search for a person may carry their address: logs keep ids only.
+  for (const [name, value] of [...url.searchParams]) {
+    const cleaned = withoutEmails(value);
+    if (cleaned !== value) url.searchParams.set(name, cleaned);
   }
   return {
     ...req,

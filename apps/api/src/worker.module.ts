@@ -8,6 +8,7 @@ import { DirectoryWorkerModule } from './directory/directory-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
 import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
+import { WorkerMetricsModule } from './platform/metrics/worker-metrics.server';
 import { PlatformModule } from './platform/platform.module';
 
 /** The worker: Bull processors and the crons that enqueue their jobs. No HTTP. */
@@ -19,6 +20,9 @@ export class WorkerModule {
       imports: [
         PlatformModule.forRoot(config),
         ...(config.queue.cronsEnabled ? [ScheduleModule.forRoot()] : []),
+        ...(config.metrics.enabled && config.metrics.workerPort !== null
+          ? [WorkerMetricsModule]
+          : []),
         MembersWorkerModule,
         ConsentWorkerModule,
         DirectoryWorkerModule,

@@ -1,6 +1,12 @@
 import { type ConfidentialClientApplication } from '@azure/msal-node';
 
-import { GRAPH_DEFAULT_SCOPE, NOOP_LOGGER, type GraphClientConfig } from './config';
+import {
+  GRAPH_DEFAULT_SCOPE,
+  NOOP_LOGGER,
+  safeObserver,
+  type GraphClientConfig,
+  type GraphObserver,
+} from './config';
 import { IdentityError } from './errors';
 import { rolesOf } from './jwt';
 import { createConfidentialClient, toIdentityError } from './msal';
@@ -29,12 +35,14 @@ export interface GetAppTokenOptions {
 export class AppTokenProvider {
   private readonly clients = new Map<string, Promise<ConfidentialClientApplication>>();
   private readonly discovery: OpenIdConfigurationCache;
+  private readonly observer: GraphObserver;
 
   constructor(
     private readonly config: GraphClientConfig,
     discovery?: OpenIdConfigurationCache,
   ) {
     this.discovery = discovery ?? new OpenIdConfigurationCache(config.authorityHost);
+    this.observer = safeObserver(config.observer);
   }
 
   /**
@@ -62,6 +70,7 @@ export class AppTokenProvider {
       };
     } catch (error) {
       const identityError = toIdentityError(error);
+      this.observer.onTokenFailure({ flow: 'app', kind: identityError.kind });
       (this.config.logger ?? NOOP_LOGGER).warn('app token request failed', {
         tenantId,
         error: identityError.error,

@@ -5,7 +5,7 @@ import {
   type GraphClient,
   type GraphMethod,
 } from './client';
-import { type GraphLogger } from './config';
+import { NOOP_OBSERVER, type GraphLogger, type GraphObserver } from './config';
 import { type GraphRequestError } from './errors';
 import { type MailboxLease, type MailboxSlots } from './mailbox-slots';
 import { mailboxPauseMs, mailboxSlotKey } from './middleware';
@@ -132,6 +132,7 @@ export async function runBatch(
   sleep: (ms: number) => Promise<void>,
   logger: GraphLogger,
   limits: BatchLimits | null = null,
+  observer: GraphObserver = NOOP_OBSERVER,
 ): Promise<BatchResult[]> {
   const results = new Map<string, BatchResult>();
   const attempts = new Map<string, number>();
@@ -146,6 +147,12 @@ export async function runBatch(
         const raw = responses.get(r.id.toLowerCase());
         const headers = lowerCaseKeys(raw?.headers ?? {});
         const status = raw?.status ?? 500;
+        observer.onExchange({
+          kind: 'batch_item',
+          method: r.method,
+          status,
+          retryAfterMs: parseRetryAfter(headers['retry-after']),
+        });
         if (RETRYABLE_ITEM_STATUSES.has(status)) {
           retryIds.add(r.id);
           waitMs = Math.max(waitMs, parseRetryAfter(headers['retry-after']) ?? 0);

@@ -1,3 +1,4 @@
+import { type IdentityErrorKind } from './errors';
 import { type MailboxSlots } from './mailbox-slots';
 
 /** Structured log sink. Messages and fields never contain tokens or secrets. */
@@ -6,6 +7,33 @@ export interface GraphLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** One HTTP exchange with Graph, as the observer sees it: no URL, token or body. */
+export interface GraphExchange {
+  /** `request`: one attempt of a request (every retry is its own); `batch_item`: one item of a `$batch` answer. */
+  readonly kind: 'request' | 'batch_item';
+  readonly method: string;
+  /** The HTTP status; null when no response came (network failure, connection reset). */
+  readonly status: number | null;
+  /** The answer's Retry-After in milliseconds, when it carried one. */
+  readonly retryAfterMs: number | null;
+}
+
+/** A failed token request to the Microsoft identity platform. */
+export interface TokenFailure {
+  /** `app`: client credentials; `delegated`: an authorization code or refresh token redeemed. */
+  readonly flow: 'app' | 'delegated';
+  readonly kind: IdentityErrorKind;
+}
+
+/**
+ * Told about every Graph exchange and every failed token request, e.g. to count them as metrics.
+ * Called synchronously on the request path: keep it cheap; anything it throws is ignored.
+ */
+export interface GraphObserver {
+  onExchange(exchange: GraphExchange): void;
+  onTokenFailure(failure: TokenFailure): void;
 }
 
 /** The app's client secret. */
@@ -54,6 +82,8 @@ export interface GraphClientConfig {
   readonly clientId: string;
   readonly credential: AppCredential;
   readonly logger?: GraphLogger;
+  /** Sees every Graph exchange and failed token request (metrics); default: nobody. */
+  readonly observer?: GraphObserver;
   readonly retry?: RetryOptions;
   /**
    * Concurrent requests per app + mailbox (Outlook allows 4) for the default in-process slots.
@@ -78,6 +108,32 @@ export const NOOP_LOGGER: GraphLogger = {
   warn: () => undefined,
   error: () => undefined,
 };
+
+export const NOOP_OBSERVER: GraphObserver = {
+  onExchange: () => undefined,
+  onTokenFailure: () => undefined,
+};
+
+/** Wraps an observer so that nothing it throws reaches a Graph request. */
+export function safeObserver(observer: GraphObserver | undefined): GraphObserver {
+  if (!observer) return NOOP_OBSERVER;
+  return {
+    onExchange: (exchange) => {
+      try {
+        observer.onExchange(exchange);
+      } catch {
+        // An observer's failure must never fail or slow the request it watches.
+      }
+    },
+    onTokenFailure: (failure) => {
+      try {
+        observer.onTokenFailure(failure);
+      } catch {
+        // As above.
+      }
+    },
+  };
+}
 
 export function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,8 +5,10 @@ import { type AuthenticationResult, type ConfidentialClientApplication } from '@
 import {
   GRAPH_DEFAULT_SCOPE,
   NOOP_LOGGER,
+  safeObserver,
   trimTrailingSlash,
   type GraphClientConfig,
+  type GraphObserver,
 } from './config';
 import { IdentityError } from './errors';
 import { createConfidentialClient, toIdentityError } from './msal';
@@ -145,12 +147,14 @@ export interface DelegatedTokens {
  */
 export class DelegatedAuth {
   private readonly discovery: OpenIdConfigurationCache;
+  private readonly observer: GraphObserver;
 
   constructor(
     private readonly config: GraphClientConfig,
     discovery?: OpenIdConfigurationCache,
   ) {
     this.discovery = discovery ?? new OpenIdConfigurationCache(config.authorityHost);
+    this.observer = safeObserver(config.observer);
   }
 
   /** A fresh PKCE pair (43-character verifier, S256 challenge). */
@@ -247,6 +251,7 @@ export class DelegatedAuth {
       };
     } catch (error) {
       const identityError = toIdentityError(error);
+      this.observer.onTokenFailure({ flow: 'delegated', kind: identityError.kind });
       (this.config.logger ?? NOOP_LOGGER).warn('delegated token request failed', {
         tenant,
         error: identityError.error,

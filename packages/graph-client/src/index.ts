@@ -16,6 +16,9 @@
  * - Resources: directory (users delta), mailbox probe, calendar (calendarView delta, event
  *   writes with transactionId / If-Match), mail (folder delta, get, sendMail).
  *
+ * - Observer: {@link GraphObserver} hears of every Graph exchange (status, Retry-After) and every
+ *   failed token request, so an app can count them without this package knowing how.
+ *
  * Tokens live only in memory and are never logged. See docs/adr/0003-graph-client.md.
  */
 export { type AppToken, AppTokenProvider, type GetAppTokenOptions } from './app-token-provider';
@@ -44,9 +47,12 @@ export {
   type CertificateCredential,
   GRAPH_DEFAULT_SCOPE,
   type GraphClientConfig,
+  type GraphExchange,
   type GraphLogger,
+  type GraphObserver,
   type RetryOptions,
   type SecretCredential,
+  type TokenFailure,
 } from './config';
 export {
   type AdminConsentUrlInput,

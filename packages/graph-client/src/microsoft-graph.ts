@@ -9,7 +9,14 @@ import {
   type BatchResult,
 } from './batch';
 import { GraphClient } from './client';
-import { defaultSleep, NOOP_LOGGER, type GraphClientConfig, type GraphLogger } from './config';
+import {
+  defaultSleep,
+  NOOP_LOGGER,
+  safeObserver,
+  type GraphClientConfig,
+  type GraphLogger,
+  type GraphObserver,
+} from './config';
 import { DelegatedAuth } from './delegated-auth';
 import { InProcessMailboxSlots, type MailboxSlots } from './mailbox-slots';
 import { AuthMiddleware, MailboxConcurrencyMiddleware, RetryMiddleware } from './middleware';
@@ -27,6 +34,7 @@ export class BoundGraphClient extends GraphClient {
     private readonly sleep: (ms: number) => Promise<void>,
     private readonly batchLogger: GraphLogger,
     private readonly limits: BatchLimits,
+    private readonly observer: GraphObserver,
   ) {
     super(sdk, graphBaseUrl, logger);
   }
@@ -37,7 +45,15 @@ export class BoundGraphClient extends GraphClient {
    */
   batch(requests: readonly BatchRequest[], options: BatchOptions = {}): Promise<BatchResult[]> {
     const policy = options.retryItems === false ? { ...this.policy, maxRetries: 0 } : this.policy;
-    return runBatch(this, requests, policy, this.sleep, this.batchLogger, this.limits);
+    return runBatch(
+      this,
+      requests,
+      policy,
+      this.sleep,
+      this.batchLogger,
+      this.limits,
+      this.observer,
+    );
   }
 }
 
@@ -55,6 +71,7 @@ export class MicrosoftGraph {
   private readonly logger: GraphLogger;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly observer: GraphObserver;
   /** The per-mailbox budget every client of this graph shares (see {@link MailboxSlots}). */
   readonly mailboxSlots: MailboxSlots;
 
@@ -66,6 +83,7 @@ export class MicrosoftGraph {
     this.logger = config.logger ?? NOOP_LOGGER;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
     this.sleep = config.sleep ?? defaultSleep;
+    this.observer = safeObserver(config.observer);
     this.mailboxSlots =
       config.mailboxSlots ?? new InProcessMailboxSlots(config.maxConcurrentPerMailbox ?? 4);
   }
@@ -95,7 +113,7 @@ export class MicrosoftGraph {
     const sdk = Client.initWithMiddleware({
       middleware: [
         new AuthMiddleware(getAccessToken),
-        new RetryMiddleware(this.policy, this.sleep, this.logger),
+        new RetryMiddleware(this.policy, this.sleep, this.logger, this.observer),
         new MailboxConcurrencyMiddleware(this.mailboxSlots, limiterPrefix),
         new HTTPMessageHandler(),
       ],
@@ -110,6 +128,7 @@ export class MicrosoftGraph {
       this.sleep,
       this.logger,
       { slots: this.mailboxSlots, keyPrefix: limiterPrefix },
+      this.observer,
     );
   }
 }

@@ -4,7 +4,7 @@ import {
   type MiddlewareOptions,
 } from '@microsoft/microsoft-graph-client';
 
-import { type GraphLogger } from './config';
+import { type GraphLogger, type GraphObserver } from './config';
 import { type MailboxSlots } from './mailbox-slots';
 import {
   backoffDelayMs,
@@ -89,12 +89,16 @@ export class AuthMiddleware extends ChainedMiddleware {
 
 export const RETRY_AFTER_MARGIN_MS = 25;
 
-/** Retries throttled and transient failures; see {@link isRetryable} and the ADR. */
+/**
+ * Retries throttled and transient failures; see {@link isRetryable} and the ADR. Every attempt
+ * ends here, so this is where the observer hears of each exchange.
+ */
 export class RetryMiddleware extends ChainedMiddleware {
   constructor(
     private readonly policy: RetryPolicy,
     private readonly sleep: (ms: number) => Promise<void>,
     private readonly logger: GraphLogger,
+    private readonly observer: GraphObserver,
   ) {
     super();
   }
@@ -114,11 +118,13 @@ export class RetryMiddleware extends ChainedMiddleware {
       // Read through a function: TypeScript would keep the `undefined` narrowing from above.
       const response = responseOf(context);
       const status = failure === null && response ? response.status : null;
+      const retryAfterMs =
+        status === null ? null : parseRetryAfter(response?.headers.get('retry-after'));
+      this.observer.onExchange({ kind: 'request', method, status, retryAfterMs });
       if (attempt >= this.policy.maxRetries || !isRetryable(status, isIdempotent)) {
         if (failure !== null) throw failure;
         return;
       }
-      const retryAfterMs = parseRetryAfter(response?.headers.get('retry-after'));
       if (retryAfterMs !== null && retryAfterMs > this.policy.maxRetryAfterMs) return;
       // A small margin on Retry-After: timers may fire a millisecond early, and a retry that
       // arrives before the deadline keeps Outlook's throttle engaged.

@@ -35,6 +35,15 @@ export class AppConfig {
   readonly database: { url: string; poolMax: number };
   readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
   readonly mail: { backfillDays: number; pageSize: number; sendsPerMinute: number };
+  readonly metrics: {
+    enabled: boolean;
+    /** Bearer token every scrape must send (empty when disabled). */
+    token: string;
+    /** The worker's metrics listener; null: none. */
+    workerPort: number | null;
+  };
+  /** The operators' queue dashboard. */
+  readonly ops: { dashboardEnabled: boolean; token: string };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
@@ -75,6 +84,12 @@ export class AppConfig {
       pageSize: env.MAIL_PAGE_SIZE,
       sendsPerMinute: env.MAIL_SENDS_PER_MINUTE,
     };
+    this.metrics = {
+      enabled: env.METRICS_ENABLED,
+      token: env.METRICS_TOKEN ?? '',
+      workerPort: env.WORKER_METRICS_PORT ?? null,
+    };
+    this.ops = { dashboardEnabled: env.OPS_DASHBOARD_ENABLED, token: env.OPS_TOKEN ?? '' };
     // The schema guarantees the mode's own variables are present.
     this.auth =
       env.ROX_AUTH_MODE === 'jwks'

@@ -96,4 +96,35 @@ describe('environment schema', () => {
       expect.stringMatching(/^ENCRYPTION_ACTIVE_KEY_ID: "k9" is not a key id/),
     ]);
   });
+
+  it('keeps metrics and the queue dashboard off, and demands their tokens when on', () => {
+    const env = parseEnv(valid);
+    expect([env.METRICS_ENABLED, env.OPS_DASHBOARD_ENABLED, env.WORKER_METRICS_PORT]).toEqual([
+      false,
+      false,
+      undefined,
+    ]);
+    const token = 'm'.repeat(32);
+    expect(problems({ ...valid, METRICS_ENABLED: 'true' })).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN: required when METRICS_ENABLED/),
+    ]);
+    expect(problems({ ...valid, METRICS_ENABLED: 'true', METRICS_TOKEN: 'short' })).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN: /),
+    ]);
+    expect(problems({ ...valid, WORKER_METRICS_PORT: '9464' })).toEqual([
+      expect.stringMatching(/^WORKER_METRICS_PORT: set METRICS_ENABLED/),
+    ]);
+    expect(problems({ ...valid, OPS_DASHBOARD_ENABLED: 'true' })).toEqual([
+      expect.stringMatching(/^OPS_TOKEN: required when OPS_DASHBOARD_ENABLED/),
+    ]);
+    expect(
+      problems({
+        ...valid,
+        METRICS_ENABLED: 'true',
+        METRICS_TOKEN: token,
+        OPS_DASHBOARD_ENABLED: 'true',
+        OPS_TOKEN: token,
+      }),
+    ).toEqual([expect.stringMatching(/^OPS_TOKEN: must differ from METRICS_TOKEN/)]);
+  });
 });

@@ -94,6 +94,15 @@ export const envSchema = z
     // Sends per mailbox per minute, paced locally (Exchange Online allows 30).
     MAIL_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(30).default(30),
 
+    // Prometheus metrics: off unless enabled; scrapes send METRICS_TOKEN as a bearer token. The
+    // worker has no HTTP server of its own, so it serves /metrics on WORKER_METRICS_PORT if set.
+    METRICS_ENABLED: bool.default(false),
+    METRICS_TOKEN: z.string().min(32).optional(),
+    WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    // The queue dashboard (bull-board) for operators, behind OPS_TOKEN; off unless enabled.
+    OPS_DASHBOARD_ENABLED: bool.default(false),
+    OPS_TOKEN: z.string().min(32).optional(),
+
     ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
     ROX_JWKS_URL: z.url().optional(),
     ROX_JWT_ISSUER: z.string().min(1).optional(),
@@ -168,6 +177,35 @@ export const envSchema = z
         code: 'custom',
         path: ['ROX_DEV_JWT_SECRET'],
         message: 'required when ROX_AUTH_MODE=dev (at least 32 characters)',
+      });
+    }
+    if (env.METRICS_ENABLED && !env.METRICS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: 'required when METRICS_ENABLED=true (at least 32 characters)',
+      });
+    }
+    if (env.WORKER_METRICS_PORT !== undefined && !env.METRICS_ENABLED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_METRICS_PORT'],
+        message: 'set METRICS_ENABLED=true too, or leave it unset',
+      });
+    }
+    if (env.OPS_DASHBOARD_ENABLED && !env.OPS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OPS_TOKEN'],
+        message: 'required when OPS_DASHBOARD_ENABLED=true (at least 32 characters)',
+      });
+    }
+    // The scraper's token must not also open the dashboard, which can retry and remove jobs.
+    if (env.OPS_TOKEN !== undefined && env.OPS_TOKEN === env.METRICS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OPS_TOKEN'],
+        message: 'must differ from METRICS_TOKEN',
       });
     }
     requireCredential(env, 'MS_ORGWIDE', ctx);

@@ -7,6 +7,7 @@ import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { GraphModule } from './graph/graph.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { QueueModule } from './queue/queue.module';
 import { SyncModule } from './sync/sync.module';
 import { TimeModule } from './time/time.module';
@@ -20,6 +21,7 @@ export class PlatformModule {
       imports: [
         ConfigModule.forRoot(config),
         TimeModule,
+        MetricsModule,
         DatabaseModule,
         QueueModule,
         AuditModule,

@@ -4,8 +4,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createHttpApp } from '../../src/bootstrap';
+import { requestContext } from '../../src/platform/http/request-context';
 import { createRootLogger } from '../../src/platform/logging/logger';
-import { signTestToken } from '../support/test-app';
+import { eventually, signTestToken, startTestApp, type TestApp } from '../support/test-app';
 import { newOrgId, testConfig } from '../support/test-env';
 
 describe('structured logs', () => {
@@ -59,5 +60,83 @@ describe('structured logs', () => {
     expect(text).not.toContain('one-time-state-value');
     expect(text).not.toContain('c0de');
     expect(text).toContain('[redacted]');
+  });
+});
+
+describe('job logs', () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createRootLogger({ level: 'debug', destination: sink });
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ LOG_LEVEL: 'debug' }, { logger });
+    await t.startWorker();
+  });
+  afterAll(() => t.close());
+
+  it('carries the job, queue, org and mailbox ids on every line of a job, and no address', async () => {
+    const orgId = newOrgId();
+    const roxUserId = 'member-log-fields';
+    const email = 'grace.hopper@fabrikam.example';
+    const service = await t.tokenFor({ roxUserId: 'svc', orgId, role: 'service' });
+    const put = await t
+      .http()
+      .put(`/api/v1/members/${roxUserId}`)
+      .set('authorization', `Bearer ${service}`)
+      .send({ email, displayName: 'Grace Hopper', role: 'member' });
+    expect(put.status).toBe(201);
+    // Removing the member purges their data in a job of the members queue.
+    const removed = await t
+      .http()
+      .delete(`/api/v1/members/${roxUserId}`)
+      .set('authorization', `Bearer ${service}`);
+    expect(removed.status).toBe(204);
+
+    const done = await eventually(() =>
+      Promise.resolve(
+        lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === 'job done' && l.orgId === orgId && l.queue === 'members'),
+      ),
+    );
+    expect(done).toMatchObject({
+      queue: 'members',
+      job: 'members.purge-member-data',
+      jobId: expect.stringContaining(roxUserId),
+      orgId,
+      mailboxId: roxUserId,
+      requestId: expect.stringMatching(/^job:members:/),
+    });
+    expect(lines.join('\n')).not.toContain(email);
+  });
+
+  it('censors tokens, clientState and addresses in job data and error messages', () => {
+    const fields = { jobId: 'j-1', queue: 'mail', orgId: 'org-x', mailboxId: 'm-1' };
+    requestContext.run({ requestId: 'job:mail:j-1', log: fields }, () => {
+      logger.warn(
+        {
+          data: { email: 'ada@contoso.example', accessToken: 'eyJ-access', clientState: 'cs-1' },
+          notification: {
+            value: { clientState: 'cs-2', userPrincipalName: 'ada@contoso.example' },
+          },
+          err: new Error('The mailbox ada@contoso.example is not enabled for REST'),
+        },
+        'job failed',
+      );
+    });
+    const line = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.requestId === 'job:mail:j-1');
+    expect(line).toMatchObject(fields);
+    const text = JSON.stringify(line);
+    for (const secret of ['ada@contoso.example', 'eyJ-access', 'cs-1', 'cs-2'])
+      expect(text).not.toContain(secret);
+    expect(text).toContain('The mailbox [email] is not enabled for REST');
   });
 });

@@ -2,10 +2,12 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { type Request } from 'express';
 
+import { AppConfig } from '../../config/app-config';
 import { requestContext } from '../http/request-context';
 import { ACCESS_METADATA, type AccessRule } from './access.decorators';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { CALLER_KEY } from './caller';
+import { checkOperatorToken, operatorToken } from './operator-token';
 import {
   CSRF_COOKIE,
   CSRF_HEADER,
@@ -21,6 +23,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,6 +41,10 @@ export class AuthGuard implements CanActivate {
     if (rule.kind === 'public') return true;
 
     const req = context.switchToHttp().getRequest<Request & Record<string, unknown>>();
+    if (rule.kind === 'operator') {
+      checkOperatorToken(req.header('authorization'), operatorToken(this.config, rule.token));
+      return true;
+    }
     const header = req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     // Rox backends send a bearer token; the settings SPA's browser sends the session cookie.

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { MicrosoftGraph, type GraphLogger } from '@rox365/graph-client';
 
 import { AppConfig, type AppRegistrationConfig } from '../../config/app-config';
+import { Metrics, type GraphApp } from '../metrics/metrics.service';
 import { RedisMailboxSlots } from './redis-mailbox-slots';
 
 function graphLogger(): GraphLogger {
@@ -25,13 +26,16 @@ export class OrgwideGraph extends MicrosoftGraph {}
 /** "Rox 365 Integration": delegated permissions for individual connections. */
 export class IndividualGraph extends MicrosoftGraph {}
 
-function graphFor(config: AppConfig, app: AppRegistrationConfig, slots: RedisMailboxSlots) {
+function graphFor(config: AppConfig, name: GraphApp, slots: RedisMailboxSlots, metrics: Metrics) {
+  const app: AppRegistrationConfig = config.microsoft[name];
   return {
     authorityHost: config.microsoft.authorityHost,
     graphBaseUrl: config.microsoft.graphBaseUrl,
     clientId: app.clientId,
     credential: app.credential,
     logger: graphLogger(),
+    // Every exchange and failed token request is counted (graph-client knows nothing of Prometheus).
+    observer: metrics.graphObserver(name),
     mailboxSlots: slots,
   };
 }
@@ -69,15 +73,15 @@ export class GraphSlotsConnection implements OnModuleDestroy {
     },
     {
       provide: OrgwideGraph,
-      inject: [AppConfig, RedisMailboxSlots],
-      useFactory: (config: AppConfig, slots: RedisMailboxSlots) =>
-        new OrgwideGraph(graphFor(config, config.microsoft.orgwide, slots)),
+      inject: [AppConfig, RedisMailboxSlots, Metrics],
+      useFactory: (config: AppConfig, slots: RedisMailboxSlots, metrics: Metrics) =>
+        new OrgwideGraph(graphFor(config, 'orgwide', slots, metrics)),
     },
     {
       provide: IndividualGraph,
-      inject: [AppConfig, RedisMailboxSlots],
-      useFactory: (config: AppConfig, slots: RedisMailboxSlots) =>
-        new IndividualGraph(graphFor(config, config.microsoft.individual, slots)),
+      inject: [AppConfig, RedisMailboxSlots, Metrics],
+      useFactory: (config: AppConfig, slots: RedisMailboxSlots, metrics: Metrics) =>
+        new IndividualGraph(graphFor(config, 'individual', slots, metrics)),
     },
   ],
   exports: [OrgwideGraph, IndividualGraph, RedisMailboxSlots],

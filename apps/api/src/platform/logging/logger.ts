@@ -27,7 +27,39 @@ export const REDACT_PATHS = [
   '*.uniqueBody',
   '*.content',
   '*.contentBytes',
+  // Graph's subscription secret, echoed in every change notification.
+  'clientState',
+  '*.clientState',
+  '*.*.clientState',
+  // People's addresses: logs name people by id only (job data, payloads, errors' details).
+  'email',
+  '*.email',
+  '*.*.email',
+  '*.emailAddress',
+  '*.*.emailAddress',
+  '*.userPrincipalName',
+  '*.*.userPrincipalName',
+  '*.*.token',
+  '*.*.accessToken',
+  '*.*.refreshToken',
 ];
+
+const EMAIL_PATTERN = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+
+/** Replaces anything shaped like an email address (free text: error messages, URLs). */
+export function withoutEmails(text: string): string {
+  return text.replace(EMAIL_PATTERN, '[email]');
+}
+
+// Error messages may quote Graph's, which can name a mailbox by address.
+function errorWithoutEmails(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const key of ['message', 'stack'] as const) {
+    const value = serialized[key];
+    if (typeof value === 'string') serialized[key] = withoutEmails(value);
+  }
+  return serialized;
+}
 
 export function createRootLogger(options: {
   level: string;
@@ -38,10 +70,12 @@ export function createRootLogger(options: {
       level: options.level,
       base: { service: 'rox365' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: errorWithoutEmails },
+      // Inside a request or a job every line carries its ids (a job's: jobId, queue, orgId,
+      // mailboxId), whichever logger wrote it: Nest's per-class loggers included.
       mixin: () => {
         const requestId = requestContext.requestId();
-        return requestId ? { requestId } : {};
+        return { ...(requestId ? { requestId } : {}), ...requestContext.logFields() };
       },
     },
     options.destination,

@@ -16,6 +16,7 @@ import { startTestEmulator, tenantIdOf } from '../../../test/support/emulator';
 import { newOrgId } from '../../../test/support/test-env';
 import { buildOrmOptions } from '../database/mikro-orm.config';
 import { Transactions } from '../database/transactions.service';
+import { Metrics } from '../metrics/metrics.service';
 import { type Clock } from '../time/clock';
 import {
   batchItemUrl,
@@ -41,6 +42,17 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
   let client: BoundGraphClient;
   let engine: DeltaSyncEngine;
   let now = new Date('2026-11-20T08:00:00Z');
+  const metrics = new Metrics();
+
+  // One sample of the engine's metrics (summed over the labels not given).
+  async function metric(name: string, labels: Record<string, string>): Promise<number> {
+    const base = name.replace(/_count$/, '');
+    const values = (await metrics.registry.getSingleMetric(base)?.get())?.values ?? [];
+    return values
+      .filter((v) => ((v as { metricName?: string }).metricName ?? base) === name)
+      .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+      .reduce((sum, v) => sum + v.value, 0);
+  }
 
   beforeAll(async () => {
     orm = await MikroORM.init(
@@ -68,7 +80,7 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     });
     client = graph.forTenant(tenantId);
     const clock: Clock = { now: () => now };
-    engine = new DeltaSyncEngine(clock, new Transactions(orm.em));
+    engine = new DeltaSyncEngine(clock, new Transactions(orm.em), metrics);
   });
 
   afterAll(async () => {
@@ -250,8 +262,13 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     await emu.control.deleteUser(tenantId, second!.id);
     await emu.control.clearRequests();
 
+    const lagsBefore = await metric('rox365_sync_lag_seconds_count', { kind: 'spec-users' });
     const outcome = await run(orgId);
     expect(outcome).toEqual({ added: 1, updated: 1, removed: 1, total, full: false });
+    // The channel had synced before: this round observes how long ago.
+    expect(await metric('rox365_sync_lag_seconds_count', { kind: 'spec-users' })).toBe(
+      lagsBefore + 1,
+    );
     const calls = await deltaCalls();
     expect(calls[0]?.query).toMatch(/deltatoken=/i);
     const after = await state(orgId);
@@ -360,10 +377,17 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
       const retrying = {
         classifyFailure: (error: unknown) => ({ code: 'SPEC_RETRY', error, willRetry: true }),
       };
+      const rounds = (outcome: string) =>
+        metric('rox365_sync_rounds_total', { kind: 'spec-users', outcome, code: 'SPEC_RETRY' });
+      const [retryingBefore, failedBefore] = [await rounds('retrying'), await rounds('failed')];
       await expect(run(orgId, retrying)).rejects.toBeInstanceOf(GraphRequestError);
       expect(await state(orgId)).toMatchObject({ stage: 'queued', lastErrorCode: 'SPEC_RETRY' });
       await expect(run(orgId, retrying, true)).rejects.toBeInstanceOf(GraphRequestError);
       expect(await state(orgId)).toMatchObject({ stage: 'failed', lastErrorCode: 'SPEC_RETRY' });
+      expect([await rounds('retrying'), await rounds('failed')]).toEqual([
+        retryingBefore + 1,
+        failedBefore + 1,
+      ]);
     } finally {
       await emu.control.clearFaults();
     }

@@ -11,6 +11,7 @@ import {
 } from '@rox365/graph-client';
 
 import { Transactions } from '../database/transactions.service';
+import { Metrics } from '../metrics/metrics.service';
 import { Clock } from '../time/clock';
 import {
   beginFullRound,
@@ -136,6 +137,7 @@ export class DeltaSyncEngine {
   constructor(
     private readonly clock: Clock,
     private readonly tx: Transactions,
+    private readonly metrics: Metrics,
   ) {}
 
   /** `isFinalAttempt`: no retry follows, so a retryable failure is stored as failed. */
@@ -198,6 +200,7 @@ export class DeltaSyncEngine {
       Object.assign(state, before);
       return this.failed(channel, error, options);
     }
+    this.observeCommitted(channel.key.kind, before.lastSyncAt, state.lastSyncAt);
     return outcome;
   }
 
@@ -266,7 +269,7 @@ export class DeltaSyncEngine {
     const { state } = channel;
     const before = progressOf(state);
     try {
-      return await this.tx.run(async (): Promise<IdleRoundResult> => {
+      const result = await this.tx.run(async (): Promise<IdleRoundResult> => {
         const stored = await channel.lockStored();
         if (!stored || stored.stage !== 'ok' || stored.cursor !== read)
           return { kind: 'superseded' };
@@ -276,12 +279,21 @@ export class DeltaSyncEngine {
         await channel.onCommitted?.({ added: 0, updated: 0, removed: 0, total, full: false });
         return { kind: 'committed' };
       });
+      if (result.kind === 'committed')
+        this.observeCommitted(channel.key.kind, before.lastSyncAt, state.lastSyncAt);
+      return result;
     } catch (error) {
       // Rolled back: the stored cursor is the one the job will read.
       Object.assign(state, before);
       this.logger.warn({ ...channel.key, error: String(error) }, 'idle round not committed');
       return { kind: 'fallback', reason: 'commit_failed', status: null };
     }
+  }
+
+  // Sync lag: how long the channel had gone without a committed round (none before: no lag yet).
+  private observeCommitted(kind: string, previous: Date | null | undefined, now: Date | null) {
+    const lagSeconds = previous && now ? (now.getTime() - previous.getTime()) / 1000 : null;
+    this.metrics.observeSyncRound(kind, 'ok', { lagSeconds });
   }
 
   // Stores the failure's reason (queued when Bull retries, else failed), then throws it.
@@ -293,6 +305,9 @@ export class DeltaSyncEngine {
     const failure = channel.classifyFailure(error);
     const willRetry = failure.willRetry && options.isFinalAttempt !== true;
     fail(channel.state, failure.code, this.clock.now(), willRetry);
+    this.metrics.observeSyncRound(channel.key.kind, willRetry ? 'retrying' : 'failed', {
+      code: failure.code,
+    });
     await channel.saveState(channel.state);
     await channel.onFailed?.(failure);
     throw failure.error;

@@ -160,7 +160,12 @@ export function buildOpenApiDocument(
       responses['403'] = problem('The caller’s role may not do this');
     }
     responses.default = problem('Error');
-    const roles = route.access?.kind === 'roles' ? route.access.roles : [];
+    const roles =
+      route.access?.kind === 'roles'
+        ? route.access.roles
+        : route.access?.kind === 'operator'
+          ? [`operator:${route.access.token}`]
+          : [];
     (paths[openApiPath] ??= {})[route.method] = {
       operationId: `${route.controller.replace(/Controller$/, '')}_${route.handler}`,
       summary: contract?.summary ?? route.handler,
