@@ -57,6 +57,7 @@ export class CalendarLifecycle implements OnModuleInit {
         calendar_write: (orgId, roxUserId) => this.repo.purgeMemberWrites(orgId, roxUserId),
       },
       onScopeChanged: (orgId, change) => this.onScopeChanged(orgId, change),
+      changeFeeds: { calendar: (orgId) => this.repo.feedHead(orgId) },
     });
   }
 
