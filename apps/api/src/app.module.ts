@@ -12,6 +12,7 @@ import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';
 import { HttpPlatformModule } from './platform/http/http-platform.module';
 import { PlatformModule } from './platform/platform.module';
+import { PushModule } from './push/push.module';
 
 /** The HTTP server: platform, HTTP conventions and the feature modules' controllers. */
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         MailboxesModule,
         MailModule,
         CalendarModule,
+        PushModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

@@ -9,6 +9,7 @@ import { MailWorkerModule } from './mail/mail-worker.module';
 import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { PlatformModule } from './platform/platform.module';
+import { PushWorkerModule } from './push/push-worker.module';
 
 /** The worker: Bull processors and the crons that enqueue their jobs. No HTTP. */
 @Module({})
@@ -25,6 +26,7 @@ export class WorkerModule {
         MailboxesWorkerModule,
         MailWorkerModule,
         CalendarWorkerModule,
+        PushWorkerModule,
       ],
     };
   }

@@ -35,6 +35,12 @@ export class AppConfig {
   readonly database: { url: string; poolMax: number };
   readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
   readonly mail: { backfillDays: number; pageSize: number; sendsPerMinute: number };
+  readonly push: {
+    attempts: number;
+    retryBaseMs: number;
+    timeoutMs: number;
+    allowLoopbackHttp: boolean;
+  };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
@@ -74,6 +80,12 @@ export class AppConfig {
       backfillDays: env.MAIL_BACKFILL_DAYS,
       pageSize: env.MAIL_PAGE_SIZE,
       sendsPerMinute: env.MAIL_SENDS_PER_MINUTE,
+    };
+    this.push = {
+      attempts: env.PUSH_ATTEMPTS,
+      retryBaseMs: env.PUSH_RETRY_BASE_MS,
+      timeoutMs: env.PUSH_TIMEOUT_MS,
+      allowLoopbackHttp: env.PUSH_ALLOW_LOOPBACK_HTTP,
     };
     // The schema guarantees the mode's own variables are present.
     this.auth =

@@ -93,6 +93,12 @@ export const envSchema = z
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     // Sends per mailbox per minute, paced locally (Exchange Online allows 30).
     MAIL_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(30).default(30),
+    // Push to Rox backends: attempts per delivery (then dead), the first retry's delay (doubling
+    // after), the receiver's time per attempt, and whether http://127.0.0.1|localhost is allowed.
+    PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    PUSH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+    PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
+    PUSH_ALLOW_LOOPBACK_HTTP: bool.default(false),
 
     ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
     ROX_JWKS_URL: z.url().optional(),
@@ -168,6 +174,13 @@ export const envSchema = z
         code: 'custom',
         path: ['ROX_DEV_JWT_SECRET'],
         message: 'required when ROX_AUTH_MODE=dev (at least 32 characters)',
+      });
+    }
+    if (env.PUSH_ALLOW_LOOPBACK_HTTP && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUSH_ALLOW_LOOPBACK_HTTP'],
+        message: 'plain-http push endpoints are a development allowance; refused in production',
       });
     }
     requireCredential(env, 'MS_ORGWIDE', ctx);

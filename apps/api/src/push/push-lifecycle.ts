@@ -1,0 +1,40 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
+import { PushJobs } from './push-jobs.service';
+import { CONNECTION_CAUSES, FEED_EVENT } from './push.constants';
+import { PushRepository } from './push.repository';
+
+/**
+ * Push in the org's life: a moved change feed or a connection status change queues notices for
+ * the endpoints that asked for them; disconnect stops the jobs and purges endpoints and logs.
+ */
+@Injectable()
+export class PushLifecycle implements OnModuleInit {
+  constructor(
+    private readonly lifecycle: LifecycleRegistry,
+    private readonly jobs: PushJobs,
+    private readonly repo: PushRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.lifecycle.register({
+      feature: 'push',
+      stopJobs: (orgId) => this.jobs.stop(orgId),
+      purgeOrg: {
+        push_attempt: (orgId) => this.repo.purgeOrgAttempts(orgId),
+        push_delivery: (orgId) => this.repo.purgeOrgDeliveries(orgId),
+        push_endpoint: (orgId) => this.repo.purgeOrgEndpoints(orgId),
+      },
+      onFeedChanged: async (orgId, feed) => {
+        await this.jobs.notify(orgId, FEED_EVENT[feed]);
+      },
+      // Connect, fresh consent, a grant found revoked or restored, a member's own connection
+      // made, lost or removed. (An org-wide disconnect purges the endpoints before this runs.)
+      onScopeChanged: async (orgId, change) => {
+        if (CONNECTION_CAUSES.has(change.cause))
+          await this.jobs.notify(orgId, 'connection.changed');
+      },
+    });
+  }
+}
