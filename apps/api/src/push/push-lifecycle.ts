@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { PushJobs } from './push-jobs.service';
@@ -11,6 +11,8 @@ import { PushRepository } from './push.repository';
  */
 @Injectable()
 export class PushLifecycle implements OnModuleInit {
+  private readonly logger = new Logger('push');
+
   constructor(
     private readonly lifecycle: LifecycleRegistry,
     private readonly jobs: PushJobs,
@@ -20,6 +22,14 @@ export class PushLifecycle implements OnModuleInit {
   onModuleInit(): void {
     this.lifecycle.register({
       feature: 'push',
+      // A failed notice must not read as a failed connect: logged, not rethrown.
+      onConnected: async (orgId) => {
+        try {
+          await this.jobs.notify(orgId, 'connection.changed');
+        } catch (error) {
+          this.logger.warn({ orgId, err: error }, 'connection notice not queued');
+        }
+      },
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
         push_attempt: (orgId) => this.repo.purgeOrgAttempts(orgId),
@@ -29,7 +39,7 @@ export class PushLifecycle implements OnModuleInit {
       onFeedChanged: async (orgId, feed) => {
         await this.jobs.notify(orgId, FEED_EVENT[feed]);
       },
-      // Connect, fresh consent, a grant found revoked or restored, a member's own connection
+      // A fresh consent, a grant found revoked or restored, a member's own connection
       // made, lost or removed. (An org-wide disconnect purges the endpoints before this runs.)
       onScopeChanged: async (orgId, change) => {
         if (CONNECTION_CAUSES.has(change.cause))
