@@ -35,7 +35,8 @@ import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
-const ATTEMPTS = 3;
+const ATTEMPTS = 4;
+const TIMEOUT_MS = 3000;
 
 interface Received {
   path: string;
@@ -156,7 +157,7 @@ describe('push to Rox backends', () => {
         PUSH_ALLOW_LOOPBACK_HTTP: 'true',
         PUSH_ATTEMPTS: String(ATTEMPTS),
         PUSH_RETRY_BASE_MS: '20',
-        PUSH_TIMEOUT_MS: '3000',
+        PUSH_TIMEOUT_MS: String(TIMEOUT_MS),
       },
     });
     worker = await env.api.startWorker();
@@ -293,14 +294,16 @@ describe('push to Rox backends', () => {
     expect(notices('calendar.changed').length).toBe(before + 1);
   });
 
-  it('retries a failing receiver with backoff, keeps each attempt, and follows no redirect', async () => {
+  it('retries a failing receiver with backoff, keeps each attempt, follows no redirect, and counts a late answer as a timeout', async () => {
     const sent = receiver.received.length;
-    receiver.script.push(500, 'redirect', 200);
+    // The third answer comes only after the deadline.
+    const late = new Promise<void>((resolve) => setTimeout(resolve, TIMEOUT_MS + 1000));
+    receiver.script.push(500, 'redirect', { holdUntil: late, status: 200 }, 200);
     await jobs().notify('mail.changed');
     await pushSettled();
 
     const requests = receiver.received.slice(sent);
-    expect(requests.map((r) => r.path)).toEqual(['/hooks/m365', '/hooks/m365', '/hooks/m365']);
+    expect(requests.map((r) => r.path)).toEqual(Array(4).fill('/hooks/m365'));
     const ids = new Set(requests.map((r) => (JSON.parse(r.body) as PushNotice).id));
     expect(ids.size).toBe(1);
     const [delivery] = await deliveries();
@@ -310,7 +313,8 @@ describe('push to Rox backends', () => {
     expect(delivery?.attempts.map((a) => [a.number, a.statusCode, a.error])).toEqual([
       [1, 500, 'http_status'],
       [2, 302, 'redirect_refused'],
-      [3, 200, null],
+      [3, null, 'timeout'],
+      [4, 200, null],
     ]);
     // The receiver's answer is kept only as a short snippet.
     expect(delivery?.attempts[0]?.responseSnippet?.startsWith('answer x')).toBe(true);
@@ -325,7 +329,7 @@ describe('push to Rox backends', () => {
     expect(receiver.received.length - sent).toBe(ATTEMPTS);
     const [dead] = await deliveries({ status: 'dead' });
     expect(dead?.eventType).toBe('calendar.changed');
-    expect(dead?.attempts.map((a) => a.statusCode)).toEqual([503, 503, 503]);
+    expect(dead?.attempts.map((a) => a.statusCode)).toEqual(Array(ATTEMPTS).fill(503));
 
     receiver.setFallback(200);
     const notDead = (await deliveries({ status: 'delivered' }))[0];
