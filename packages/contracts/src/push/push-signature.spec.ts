@@ -20,16 +20,21 @@ describe('verifyPushSignature', () => {
       ok: true,
       timestamp: t,
     });
-    expect(await verifyPushSignature({ header, body, secret, nowSeconds: t - 299 })).toMatchObject(
-      { ok: true },
-    );
+    expect(await verifyPushSignature({ header, body, secret, nowSeconds: t - 299 })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('refuses a changed body, another secret, or another timestamp', async () => {
     const header = `t=${t},v1=${sign(t, body)}`;
     const now = t;
     expect(
-      await verifyPushSignature({ header, body: body.replace('42', '43'), secret, nowSeconds: now }),
+      await verifyPushSignature({
+        header,
+        body: body.replace('42', '43'),
+        secret,
+        nowSeconds: now,
+      }),
     ).toEqual({ ok: false, reason: 'mismatch' });
     expect(
       await verifyPushSignature({ header, body, secret: 'whsec_other', nowSeconds: now }),
@@ -67,9 +72,10 @@ describe('verifyPushSignature', () => {
       `t=${t},v1=zz${sign(t, body).slice(2)}`,
       `t=${t};v1=${sign(t, body)}`,
     ]) {
-      expect(await verifyPushSignature({ header: bad, body, secret, nowSeconds: t }), bad).toEqual(
-        { ok: false, reason: 'malformed' },
-      );
+      expect(await verifyPushSignature({ header: bad, body, secret, nowSeconds: t }), bad).toEqual({
+        ok: false,
+        reason: 'malformed',
+      });
     }
   });
 });

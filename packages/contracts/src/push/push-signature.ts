@@ -17,8 +17,7 @@ export interface VerifyPushSignatureInput {
 }
 
 export type VerifyPushSignatureResult =
-  | { ok: true; timestamp: number }
-  | { ok: false; reason: 'malformed' | 'stale' | 'mismatch' };
+  { ok: true; timestamp: number } | { ok: false; reason: 'malformed' | 'stale' | 'mismatch' };
 
 /**
  * Checks a push's signature for a Rox backend: HMAC-SHA256 over `${t}.${body}` with the
