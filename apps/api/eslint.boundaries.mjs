@@ -15,6 +15,10 @@ export const FEATURE_LAYERS = [
 // Tools that sit beside the chain: never imported by platform or a feature.
 const TOOLS = ['dev-identity', 'cli'];
 
+// Features beside the chain that hear about the others only through platform/lifecycle: they
+// import no feature, and no feature imports them.
+const LISTENERS = ['push'];
+
 // no-restricted-imports takes one options object per config, so each folder's rule repeats the
 // package entry-point rule of @rox365/config-eslint's base config.
 const PACKAGE_ENTRY_ONLY = {
@@ -48,7 +52,7 @@ const allFeatures = FEATURE_LAYERS.flat();
 export const featureBoundaries = [
   rule(
     'platform',
-    [...allFeatures, ...TOOLS],
+    [...allFeatures, ...LISTENERS, ...TOOLS],
     'platform is infrastructure: it imports no feature.',
   ),
   ...FEATURE_LAYERS.flatMap((layer, depth) =>
@@ -59,15 +63,23 @@ export const featureBoundaries = [
           ...FEATURE_LAYERS.slice(depth)
             .flat()
             .filter((f) => f !== folder),
+          ...LISTENERS,
           ...TOOLS,
         ],
         `${folder} may import only ${FEATURE_LAYERS.slice(0, depth).flat().join(', ') || 'platform and config'} (members ← consent ← directory ← mailboxes ← {calendar, mail}); register into platform/lifecycle instead of importing a higher feature.`,
       ),
     ),
   ),
+  ...LISTENERS.map((folder) =>
+    rule(
+      folder,
+      [...allFeatures, ...LISTENERS.filter((f) => f !== folder), ...TOOLS],
+      `${folder} may import only platform and config: it hears about features through platform/lifecycle.`,
+    ),
+  ),
   rule(
     'dev-identity',
-    [...allFeatures.filter((f) => f !== 'members'), 'cli'],
+    [...allFeatures.filter((f) => f !== 'members'), ...LISTENERS, 'cli'],
     'dev-identity may import only members.',
   ),
 ];

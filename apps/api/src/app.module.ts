@@ -13,6 +13,7 @@ import { HealthModule } from './platform/health/health.module';
 import { HttpPlatformModule } from './platform/http/http-platform.module';
 import { MetricsHttpModule } from './platform/metrics/metrics-http.module';
 import { PlatformModule } from './platform/platform.module';
+import { PushModule } from './push/push.module';
 
 /** The HTTP server: platform, HTTP conventions and the feature modules' controllers. */
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         MailboxesModule,
         MailModule,
         CalendarModule,
+        PushModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

@@ -26,6 +26,9 @@ import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
 import { SyncChannelColumns } from './platform/sync/sync-channel-columns';
+import { PushAttemptEntry } from './push/entities/push-attempt.entity';
+import { PushDelivery } from './push/entities/push-delivery.entity';
+import { PushEndpoint } from './push/entities/push-endpoint.entity';
 
 // The composition root's list of every entity, for the ORM and the migration generator.
 export const ENTITIES = [
@@ -58,4 +61,7 @@ export const ENTITIES = [
   MailChangeEntry,
   MailOrgState,
   MailSend,
+  PushEndpoint,
+  PushDelivery,
+  PushAttemptEntry,
 ];

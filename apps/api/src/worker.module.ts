@@ -10,6 +10,7 @@ import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
 import { WorkerMetricsModule } from './platform/metrics/worker-metrics.server';
 import { PlatformModule } from './platform/platform.module';
+import { PushWorkerModule } from './push/push-worker.module';
 
 /** The worker: Bull processors and the crons that enqueue their jobs. No HTTP. */
 @Module({})
@@ -29,6 +30,7 @@ export class WorkerModule {
         MailboxesWorkerModule,
         MailWorkerModule,
         CalendarWorkerModule,
+        PushWorkerModule,
       ],
     };
   }

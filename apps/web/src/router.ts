@@ -98,6 +98,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { isAdminOnly: true, title: 'Audit log' },
       },
       {
+        path: 'push',
+        name: 'console-push',
+        component: () => import('./features/push/views/PushDeliveriesView.vue'),
+        meta: { isAdminOnly: true, title: 'Change notices' },
+      },
+      {
         path: 'disconnect',
         name: 'console-disconnect',
         component: () => import('./features/orgwide/views/DisconnectView.vue'),

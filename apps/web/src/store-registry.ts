@@ -12,6 +12,7 @@ export const STORE_IDS = {
   people: 'people',
   mail: 'mail',
   calendar: 'calendar',
+  push: 'push',
 } as const;
 
 interface Resettable {

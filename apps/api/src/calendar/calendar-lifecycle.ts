@@ -57,6 +57,7 @@ export class CalendarLifecycle implements OnModuleInit {
       onMailboxesRefreshed: async (orgId) => {
         await this.jobs.enqueueRefresh(orgId);
       },
+      changeFeeds: { calendar: (orgId) => this.repo.feedHead(orgId) },
     });
   }
 }

@@ -382,11 +382,15 @@ describe('CalendarRepository on Postgres', () => {
   it('reads the change feed after a sequence, in order, one org at a time', async () => {
     const orgId = newOrgId();
     const other = newOrgId();
+    expect(await repo().feedHead(orgId)).toBe('0');
     await apply(orgId, 'pat', page([buildEventCopy('a'), buildEventCopy('b')]));
     await apply(other, 'pat', page([buildEventCopy('z')]));
     await apply(orgId, 'pat', page([buildEventCopy('c')]));
     const all = await repo().changesAfter(orgId, '0', 100);
     expect(all).toHaveLength(3);
+    // The head is the org's newest sequence, not another org's.
+    expect(await repo().feedHead(orgId)).toBe(all[2]?.sequence);
+    expect(await repo().feedHead(other)).not.toBe(all[2]?.sequence);
     const sequences = all.map((c) => BigInt(c.sequence));
     expect([...sequences].sort((x, y) => (x < y ? -1 : 1))).toEqual(sequences);
     const firstTwo = await repo().changesAfter(orgId, '0', 2);

@@ -561,6 +561,15 @@ export class CalendarRepository {
     );
   }
 
+  /** The org's newest feed sequence, '0' while the feed is empty. */
+  async feedHead(orgId: string): Promise<string> {
+    const rows = await this.em.execute<{ head: string }[]>(
+      `select coalesce(max(sequence), 0)::text as head from calendar_change where org_id = ?`,
+      [orgId],
+    );
+    return rows[0]?.head ?? '0';
+  }
+
   /** The org's feed after `afterSequence`, in sequence (= commit) order. */
   changesAfter(
     orgId: string,

@@ -44,6 +44,12 @@ export class AppConfig {
   };
   /** The operators' queue dashboard. */
   readonly ops: { dashboardEnabled: boolean; token: string };
+  readonly push: {
+    attempts: number;
+    retryBaseMs: number;
+    timeoutMs: number;
+    allowLoopbackHttp: boolean;
+  };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
@@ -90,6 +96,12 @@ export class AppConfig {
       workerPort: env.WORKER_METRICS_PORT ?? null,
     };
     this.ops = { dashboardEnabled: env.OPS_DASHBOARD_ENABLED, token: env.OPS_TOKEN ?? '' };
+    this.push = {
+      attempts: env.PUSH_ATTEMPTS,
+      retryBaseMs: env.PUSH_RETRY_BASE_MS,
+      timeoutMs: env.PUSH_TIMEOUT_MS,
+      allowLoopbackHttp: env.PUSH_ALLOW_LOOPBACK_HTTP,
+    };
     // The schema guarantees the mode's own variables are present.
     this.auth =
       env.ROX_AUTH_MODE === 'jwks'

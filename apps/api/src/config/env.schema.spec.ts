@@ -50,6 +50,27 @@ describe('environment schema', () => {
     ]);
   });
 
+  it('defaults the push settings and refuses plain-http receivers in production', () => {
+    expect(parseEnv(valid)).toMatchObject({
+      PUSH_ATTEMPTS: 6,
+      PUSH_RETRY_BASE_MS: 30_000,
+      PUSH_TIMEOUT_MS: 5_000,
+      PUSH_ALLOW_LOOPBACK_HTTP: false,
+    });
+    expect(problems({ ...valid, PUSH_ALLOW_LOOPBACK_HTTP: 'true' })).toEqual([]);
+    const prod = {
+      ...valid,
+      NODE_ENV: 'production',
+      ROX_AUTH_MODE: 'jwks',
+      ROX_JWKS_URL: 'https://rox.example/jwks.json',
+      ROX_JWT_ISSUER: 'https://rox.example',
+    };
+    expect(problems(prod)).toEqual([]);
+    expect(problems({ ...prod, PUSH_ALLOW_LOOPBACK_HTTP: 'true' })).toEqual([
+      'PUSH_ALLOW_LOOPBACK_HTTP: plain-http push endpoints are a development allowance; refused in production',
+    ]);
+  });
+
   it('requires the JWKS URL and issuer in jwks mode', () => {
     expect(problems({ ...valid, ROX_AUTH_MODE: 'jwks' }).sort()).toEqual([
       expect.stringMatching(/^ROX_JWKS_URL: required/),

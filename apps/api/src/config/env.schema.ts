@@ -93,6 +93,12 @@ export const envSchema = z
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     // Sends per mailbox per minute, paced locally (Exchange Online allows 30).
     MAIL_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(30).default(30),
+    // Push to Rox backends: attempts per delivery (then dead), the first retry's delay (doubling
+    // after), the receiver's time per attempt, and whether http://127.0.0.1|localhost is allowed.
+    PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    PUSH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+    PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
+    PUSH_ALLOW_LOOPBACK_HTTP: bool.default(false),
 
     // Prometheus metrics: off unless enabled; scrapes send METRICS_TOKEN as a bearer token. The
     // worker has no HTTP server of its own, so it serves /metrics on WORKER_METRICS_PORT if set.
@@ -206,6 +212,13 @@ export const envSchema = z
         code: 'custom',
         path: ['OPS_TOKEN'],
         message: 'must differ from METRICS_TOKEN',
+      });
+    }
+    if (env.PUSH_ALLOW_LOOPBACK_HTTP && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUSH_ALLOW_LOOPBACK_HTTP'],
+        message: 'plain-http push endpoints are a development allowance; refused in production',
       });
     }
     requireCredential(env, 'MS_ORGWIDE', ctx);

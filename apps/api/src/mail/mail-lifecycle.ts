@@ -50,6 +50,7 @@ export class MailLifecycle implements OnModuleInit {
         await this.jobs.enqueueCycle(orgId);
       },
       statusSections: { mail: (orgId) => this.reader.orgSummary(orgId) },
+      changeFeeds: { mail: (orgId) => this.repo.feedHead(orgId) },
     });
   }
 }

@@ -2,6 +2,7 @@ import { CreateRequestContext, MikroORM } from '@mikro-orm/postgresql';
 import { Process, Processor } from '@nestjs/bull';
 import { type Job } from 'bull';
 
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { runJob } from '../platform/queue/job-runner';
 import { QUEUE } from '../platform/queue/queue-names';
 import { MailCycleService } from './mail-cycle.service';
@@ -18,6 +19,8 @@ export class MailProcessor {
     private readonly cycle: MailCycleService,
     private readonly sync: MailSyncService,
     private readonly sends: MailSendService,
+    // Jobs that may append to the change feed announce it (push to Rox backends).
+    private readonly lifecycle: LifecycleRegistry,
   ) {}
 
   @Process(MAIL_JOB.send)
@@ -29,16 +32,20 @@ export class MailProcessor {
   @Process(MAIL_JOB.cycle)
   @CreateRequestContext()
   async runCycle(job: Job<MailJobData>) {
-    return runJob(job, () => this.cycle.run(job.data.orgId));
+    return runJob(job, () =>
+      this.lifecycle.watchFeed(job.data.orgId, 'mail', () => this.cycle.run(job.data.orgId)),
+    );
   }
 
   @Process({ name: MAIL_JOB.syncMailbox, concurrency: 2 })
   @CreateRequestContext()
   async syncMailbox(job: Job<MailJobData>) {
     return runJob(job, () =>
-      this.sync.syncMailbox(job.data.orgId, job.data.roxUserId ?? '', {
-        isFinalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-      }),
+      this.lifecycle.watchFeed(job.data.orgId, 'mail', () =>
+        this.sync.syncMailbox(job.data.orgId, job.data.roxUserId ?? '', {
+          isFinalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        }),
+      ),
     );
   }
 }

@@ -608,5 +608,9 @@ describe('MailRepository on Postgres', () => {
     ]);
     expect(after[0]?.messageId).toBeNull();
     expect(await repo().changes(other, '0', 10)).toHaveLength(1);
+    // The head is the org's newest sequence (a cursor_reset counts), '0' for an empty feed.
+    expect(await repo().feedHead(orgId)).toBe(after[1]?.sequence);
+    expect(await repo().feedHead(other)).toBe((await repo().changes(other, '0', 10))[0]?.sequence);
+    expect(await repo().feedHead(newOrgId())).toBe('0');
   });
 });

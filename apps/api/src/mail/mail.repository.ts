@@ -451,6 +451,15 @@ export class MailRepository {
     );
   }
 
+  /** The org's newest feed sequence, '0' while the feed is empty. */
+  async feedHead(orgId: string): Promise<string> {
+    const rows = await this.em.execute<{ head: string }[]>(
+      `select coalesce(max(sequence), 0)::text as head from mail_change where org_id = ?`,
+      [orgId],
+    );
+    return rows[0]?.head ?? '0';
+  }
+
   changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
     return this.em.find(
       MailChangeEntry,

@@ -28,6 +28,10 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     ['src/platform/lifecycle/lifecycle.module.ts', '../../directory/directory.module', /platform/],
     ['src/directory/directory.mapper.ts', '../dev-identity/demo-org', /directory may import/],
     ['src/members/members.mapper.ts', '@rox365/contracts/src/index', /entry point/],
+    ['src/push/push.mapper.ts', '../calendar/calendar.errors', /push may import only platform/],
+    ['src/push/push.mapper.ts', '../consent/consent.errors', /push may import only platform/],
+    ['src/calendar/calendar.mapper.ts', '../push/push.errors', /calendar may import only/],
+    ['src/platform/lifecycle/lifecycle.module.ts', '../../push/push.module', /platform/],
   ])('%s may not import %s', async (filePath, importPath, message) => {
     const errors = await boundaryErrors(filePath, importPath);
     expect(errors).toHaveLength(1);
@@ -41,6 +45,7 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     ['src/directory/directory.mapper.ts', '../platform/errors/domain-error'],
     ['src/consent/consent.mapper.ts', './consent.errors'],
     ['src/platform/queue/job-runner.ts', '../errors/domain-error'],
+    ['src/push/push.mapper.ts', '../platform/errors/domain-error'],
   ])('%s may import %s', async (filePath, importPath) => {
     expect(await boundaryErrors(filePath, importPath)).toEqual([]);
   });

@@ -117,4 +117,53 @@ describe('LifecycleRegistry', () => {
     await expect(registry.onConnected('o1')).rejects.toThrow('queue down');
     expect(connected).toEqual(['o1']);
   });
+
+  it('reads a feed head from its owner and notices work that moved it, even when it fails', async () => {
+    const registry = new LifecycleRegistry();
+    let head = 4;
+    const noticed: string[] = [];
+    registry.register({
+      feature: 'mail',
+      changeFeeds: { mail: () => Promise.resolve(String(head)) },
+    });
+    registry.register({
+      feature: 'push',
+      onFeedChanged: (orgId, feed) => {
+        noticed.push(`${orgId}:${feed}`);
+        return Promise.resolve();
+      },
+    });
+    expect(await registry.feedHead('mail', 'o1')).toBe('4');
+    expect(await registry.feedHead('calendar', 'o1')).toBeNull();
+    expect(() =>
+      registry.register({ feature: 'other', changeFeeds: { mail: () => Promise.resolve('0') } }),
+    ).toThrow(/mail/);
+
+    // Nothing appended: no notice.
+    expect(await registry.watchFeed('o1', 'mail', () => Promise.resolve('done'))).toBe('done');
+    expect(noticed).toEqual([]);
+    // Appended, then failed: the committed entries are still announced.
+    await expect(
+      registry.watchFeed('o1', 'mail', () => {
+        head = 6;
+        return Promise.reject(new Error('graph down'));
+      }),
+    ).rejects.toThrow('graph down');
+    expect(noticed).toEqual(['o1:mail']);
+  });
+
+  it('keeps notifying the others when one feed listener fails', async () => {
+    const registry = new LifecycleRegistry();
+    const noticed: string[] = [];
+    registry.register({ feature: 'a', onFeedChanged: () => Promise.reject(new Error('redis')) });
+    registry.register({
+      feature: 'b',
+      onFeedChanged: (orgId) => {
+        noticed.push(orgId);
+        return Promise.resolve();
+      },
+    });
+    await registry.feedChanged('o2', 'calendar');
+    expect(noticed).toEqual(['o2']);
+  });
 });

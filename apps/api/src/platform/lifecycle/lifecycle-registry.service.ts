@@ -26,6 +26,12 @@ export interface ScopeChange {
   readonly roxUserId?: string;
 }
 
+/** An org change feed a feature keeps (a sequence per change, read from a cursor). */
+export type ChangeFeed = 'calendar' | 'mail';
+
+/** A feed's newest sequence ('0' while empty): a reader resuming from it misses nothing older. */
+export type FeedHead = (orgId: string) => Promise<string>;
+
 /** Status sections a feature can fill: a part of the org-wide status, by its key. */
 export type StatusSections = {
   [K in keyof OrgwideStatus]?: (orgId: string) => Promise<OrgwideStatus[K]>;
@@ -56,6 +62,10 @@ export interface LifecycleParticipant {
    * moment a sync sees who is in scope now. Before it, a connect's first round finds no rows.
    */
   onMailboxesRefreshed?(orgId: string): Promise<void>;
+  /** The change feeds the feature owns, by name: how to read each one's head. */
+  changeFeeds?: Partial<Record<ChangeFeed, FeedHead>>;
+  /** An org's change feed moved (entries committed); called after the commit. */
+  onFeedChanged?(orgId: string, feed: ChangeFeed): Promise<void>;
 }
 
 /**
@@ -78,7 +88,8 @@ export class LifecycleRegistry {
         clash(participant.purgeOrg, known.purgeOrg) ??
         clash(participant.purgeMember, known.purgeMember) ??
         clash(participant.purgeConnection, known.purgeConnection) ??
-        clash(participant.statusSections, known.statusSections);
+        clash(participant.statusSections, known.statusSections) ??
+        clash(participant.changeFeeds, known.changeFeeds);
       if (duplicate !== undefined) {
         throw new Error(`${participant.feature} registers "${duplicate}" twice in the lifecycle`);
       }
@@ -171,6 +182,48 @@ export class LifecycleRegistry {
         await p.onMailboxesRefreshed?.(orgId);
       } catch (error) {
         this.logger.warn({ orgId, err: error }, 'mailbox refresh not handled');
+      }
+    }
+  }
+
+  /** The head of an org's change feed, from the feature that owns it; null when none does. */
+  async feedHead(feed: ChangeFeed, orgId: string): Promise<string | null> {
+    for (const p of this.participants) {
+      const head = p.changeFeeds?.[feed];
+      if (head) return head(orgId);
+    }
+    return null;
+  }
+
+  /**
+   * Tells every feature that an org's feed moved. Call it after the commit; a failing
+   * participant is logged, not rethrown: the entries stand and the feed can always be read.
+   */
+  async feedChanged(orgId: string, feed: ChangeFeed): Promise<void> {
+    for (const p of this.participants) {
+      try {
+        await p.onFeedChanged?.(orgId, feed);
+      } catch (error) {
+        this.logger.warn({ orgId, feed, err: error }, 'feed change not handled');
+      }
+    }
+  }
+
+  /**
+   * Runs `work` (a job that may append to the feed) and calls `feedChanged` if the feed's head
+   * moved meanwhile, whether the work succeeded or not (a failed round keeps its committed
+   * pages). Another job of the org moving the head counts too: a spare notice, never a lost one.
+   */
+  async watchFeed<T>(orgId: string, feed: ChangeFeed, work: () => Promise<T>): Promise<T> {
+    const before = await this.feedHead(feed, orgId);
+    try {
+      return await work();
+    } finally {
+      try {
+        const after = await this.feedHead(feed, orgId);
+        if (after !== before) await this.feedChanged(orgId, feed);
+      } catch (error) {
+        this.logger.warn({ orgId, feed, err: error }, 'feed head not read');
       }
     }
   }
