@@ -22,6 +22,10 @@ const WEB_DIST = join(ROOT, 'apps/web/dist');
 // bounded by its page, so a small old space makes V8 collect early instead of growing the
 // process towards the machine's memory under load (docs/architecture.md, "Processes").
 const API_HEAP_LIMIT = '--max-old-space-size=256';
+// The worker's, as `start:worker` sets it: its jobs hold a page or a `$batch` at a time, yet
+// without a limit V8 lets garbage pile up to 350-490 MB during long syncs (docs/mail.md,
+// "Benchmark"; docs/calendar.md). Extra flags given later override it.
+const WORKER_HEAP_LIMIT = '--max-old-space-size=160';
 
 // The emulator's fixed registrations of Rox's two apps (not secrets: they exist only locally).
 // A real deployment sets MS_ORGWIDE_* and MS_INDIVIDUAL_* in the environment instead.
@@ -164,7 +168,7 @@ export async function startStack(options = {}) {
     const worker = run(
       'worker',
       'node',
-      [...(options.workerNodeArgs ?? []), join(API_DIST, 'worker.js')],
+      [WORKER_HEAP_LIMIT, ...(options.workerNodeArgs ?? []), join(API_DIST, 'worker.js')],
       env,
       log,
     );
