@@ -16,6 +16,7 @@ import { Migration20261128120000_calendar_restrictions } from './Migration202611
 import { Migration20261128120500_mail_cursor_reset } from './Migration20261128120500_mail_cursor_reset';
 import { Migration20261128121000_mail_participants_gin } from './Migration20261128121000_mail_participants_gin';
 import { Migration20261128130000_extra_mail_folders } from './Migration20261128130000_extra_mail_folders';
+import { Migration20261128145929_notifications } from './Migration20261128145929_notifications';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -55,5 +56,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261128130000_extra_mail_folders',
     class: Migration20261128130000_extra_mail_folders,
+  },
+  {
+    name: 'Migration20261128145929_notifications',
+    class: Migration20261128145929_notifications,
   },
 ];

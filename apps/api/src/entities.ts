@@ -24,6 +24,7 @@ import { MailSend } from './mail/entities/mail-send.entity';
 import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
 import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
+import { GraphSubscription } from './notifications/entities/graph-subscription.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
 import { SyncChannelColumns } from './platform/sync/sync-channel-columns';
 
@@ -58,4 +59,5 @@ export const ENTITIES = [
   MailChangeEntry,
   MailOrgState,
   MailSend,
+  GraphSubscription,
 ];

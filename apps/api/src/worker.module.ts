@@ -8,6 +8,7 @@ import { DirectoryWorkerModule } from './directory/directory-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
 import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
+import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { PlatformModule } from './platform/platform.module';
 
 /** The worker: Bull processors and the crons that enqueue their jobs. No HTTP. */
@@ -25,6 +26,7 @@ export class WorkerModule {
         MailboxesWorkerModule,
         MailWorkerModule,
         CalendarWorkerModule,
+        NotificationsWorkerModule,
       ],
     };
   }

@@ -18,3 +18,4 @@ export * from './directory/directory.schema';
 export * from './calendar/calendar.schema';
 export * from './calendar/calendar-write.schema';
 export * from './mail/mail.schema';
+export * from './notifications/notifications.schema';

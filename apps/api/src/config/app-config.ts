@@ -35,6 +35,14 @@ export class AppConfig {
   readonly database: { url: string; poolMax: number };
   readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
   readonly mail: { backfillDays: number; pageSize: number; sendsPerMinute: number };
+  readonly notifications: {
+    /** Where Microsoft posts change notifications (…/api/v1/graph/notifications); null: off. */
+    notificationUrl: string | null;
+    /** Where Microsoft posts lifecycle events; null when notifications are off. */
+    lifecycleUrl: string | null;
+    subscriptionMinutes: number;
+    debounceMs: number;
+  };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
@@ -74,6 +82,13 @@ export class AppConfig {
       backfillDays: env.MAIL_BACKFILL_DAYS,
       pageSize: env.MAIL_PAGE_SIZE,
       sendsPerMinute: env.MAIL_SENDS_PER_MINUTE,
+    };
+    const hooks = env.NOTIFICATIONS_PUBLIC_URL?.replace(/\/+$/, '');
+    this.notifications = {
+      notificationUrl: hooks ? `${hooks}/api/v1/graph/notifications` : null,
+      lifecycleUrl: hooks ? `${hooks}/api/v1/graph/lifecycle` : null,
+      subscriptionMinutes: env.NOTIFICATIONS_SUBSCRIPTION_MINUTES,
+      debounceMs: env.NOTIFICATIONS_DEBOUNCE_MS,
     };
     // The schema guarantees the mode's own variables are present.
     this.auth =

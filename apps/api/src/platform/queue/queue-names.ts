@@ -6,6 +6,7 @@ export const QUEUE = {
   mailboxes: 'mailboxes',
   calendar: 'calendar',
   mail: 'mail',
+  notifications: 'notifications',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
