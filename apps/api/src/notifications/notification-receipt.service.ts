@@ -69,9 +69,12 @@ export class NotificationReceiptService {
         // A change, or `missed`: the round fetches it.
         break;
     }
-    // Every event ends with a round: the change itself, or what the gap may have hidden.
-    await this.rounds.enqueue(row);
-    actions.push('delta');
+    // A round for the change itself, or for what the gap may have hidden; a removed
+    // subscription's round runs once its replacement exists (the maintain job queues it).
+    if (receipt.lifecycleEvent !== 'subscriptionRemoved') {
+      await this.rounds.enqueue(row);
+      actions.push('delta');
+    }
     return { status: 'accepted', actions };
   }
 

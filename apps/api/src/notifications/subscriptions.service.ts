@@ -160,9 +160,15 @@ export class SubscriptionsService {
       directoryUserId: row.directoryUserId,
       resource: row.resource,
     };
+    const recreate = async (): Promise<CreateOutcome> => {
+      const outcome = await this.create(client, job.orgId, connection.tenantId, target, row);
+      // Created: the round is queued already. Not: polling keeps the channel, catch up now.
+      if (outcome === 'degraded') await this.rounds.enqueue(row);
+      return outcome;
+    };
     if (!row.subscriptionId || job.action === 'recreate') {
       if (row.subscriptionId) await this.deleteAtGraph(client, row.subscriptionId);
-      return this.create(client, job.orgId, connection.tenantId, target, row);
+      return recreate();
     }
     const now = this.clock.now();
     try {
@@ -190,7 +196,7 @@ export class SubscriptionsService {
           { orgId: job.orgId, kind: row.kind },
           'subscription gone at Graph: recreated',
         );
-        return this.create(client, job.orgId, connection.tenantId, target, row);
+        return recreate();
       }
       if (isTransient(error) && !isFinalAttempt) throw retryable(error);
       await this.degrade(row, NotificationsErrorCode.NOTIFICATIONS_RENEWAL_FAILED, error);

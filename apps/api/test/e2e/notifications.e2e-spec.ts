@@ -5,14 +5,21 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { type Queue } from 'bull';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { createSubscription } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { createWorker } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/config.module';
 import { NotificationsJobs } from '../../src/notifications/notifications-jobs.service';
+import { NotificationsScheduler } from '../../src/notifications/notifications.scheduler';
 import { QUEUE } from '../../src/platform/queue/queue-names';
 import { Clock } from '../../src/platform/time/clock';
-import { calendarChannels, calendarCycle, memberDirectoryIds } from '../support/calendar-env';
+import {
+  calendarChannels,
+  calendarCycle,
+  memberDirectoryIds,
+  tenantGraph,
+} from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
@@ -21,7 +28,14 @@ import {
   tenantSubscriptions,
   type EmulatedSubscription,
 } from '../support/notifications-env';
-import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import {
+  auditActions,
+  connectOrg,
+  orgTokens,
+  saveSettings,
+  seedMembers,
+  type OrgTokens,
+} from '../support/orgwide';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
@@ -66,6 +80,18 @@ describe('change notifications: subscriptions and receiver', () => {
       },
     ],
   });
+  const meganSubjects = async () => {
+    const res = await env.api
+      .http()
+      .get('/api/v1/calendar/members/megan/events')
+      .query({
+        from: new Date(Date.now() + DAY).toISOString(),
+        to: new Date(Date.now() + 6 * DAY).toISOString(),
+      })
+      .set('authorization', `Bearer ${org.service}`);
+    expect(res.status).toBe(200);
+    return (res.body.items as { subject: string }[]).map((e) => e.subject);
+  };
   const reconcile = async (w: INestApplicationContext) => {
     await w.get(NotificationsJobs).enqueueReconcile(org.orgId);
     await notificationsSettled(env, org.orgId);
@@ -288,6 +314,277 @@ describe('change notifications: subscriptions and receiver', () => {
     expect((events.body.items as { subject: string }[]).map((e) => e.subject)).toContain(
       'Pushed by a notification',
     );
+  });
+
+  it('answers forged or unknown notifications with 202, processes nothing and audits once a minute (NOTIF-4)', async () => {
+    await notificationsSettled(env, org.orgId);
+    const calendar = await subscriptionOf('megan', 'events');
+    await env.emu.control.clearRequests();
+    for (let i = 0; i < 3; i += 1) {
+      const forged = await post('notifications', notification(calendar, { clientState: `x${i}` }));
+      expect(forged.status).toBe(202);
+    }
+    const unknown = await post(
+      'notifications',
+      notification({ ...calendar, id: '00000000-0000-4000-8000-000000000000' }),
+    );
+    expect(unknown.status).toBe(202);
+    const missing = await post('lifecycle', {
+      value: [{ subscriptionId: calendar.id, lifecycleEvent: 'missed', tenantId: env.tenantId }],
+    });
+    expect(missing.status).toBe(202);
+    await notificationsSettled(env, org.orgId);
+    expect(await calendarDeltas('megan')).toHaveLength(0);
+    const audits = await auditActions(env, org, 'notifications.rejected');
+    const reasons = audits.map((a) => a.details.reason).sort();
+    // Three forged clientStates and a missing one on one subscription: one entry that minute.
+    expect(reasons).toEqual(['client_state_mismatch', 'unknown_subscription']);
+  });
+
+  it('renews at half-life; a subscription Graph lost is recreated with a catch-up round (NOTIF-5)', async () => {
+    await notificationsSettled(env, org.orgId);
+    const before = await tenantSubscriptions(env);
+    const lost = await subscriptionOf('isaiah', 'events');
+    await tenantGraph(env).request(`/subscriptions/${lost.id}`, { method: 'DELETE' });
+    await env.emu.control.clearRequests();
+    // 60 % of the 4,230-minute lifetime later, past every subscription's half-life.
+    const later = new Date(Date.now() + 0.6 * 4230 * 60_000);
+    const pinned = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
+    try {
+      expect(await worker.get(NotificationsScheduler).enqueueRenewals()).toBe(before.length);
+      await notificationsSettled(env, org.orgId);
+    } finally {
+      pinned.mockRestore();
+    }
+    const calls = await env.emu.control.requests({ pathContains: '/v1.0/subscriptions' });
+    expect(
+      calls
+        .filter((c) => c.method === 'PATCH')
+        .map((c) => c.status)
+        .sort(),
+    ).toEqual([...Array(before.length - 1).fill(200), 404]);
+    const after = await tenantSubscriptions(env);
+    expect(after).toHaveLength(before.length);
+    const recreated = await subscriptionOf('isaiah', 'events');
+    expect(recreated.id).not.toBe(lost.id);
+    // The renewed ones now end a full lifetime after the (pinned) renewal.
+    const renewed = after.find((s) => s.id === before.find((b) => b.id !== lost.id)?.id);
+    expect(Date.parse(renewed?.expirationDateTime ?? '')).toBeGreaterThan(
+      later.getTime() + 4225 * 60_000,
+    );
+    expect(await calendarDeltas('isaiah')).toHaveLength(1);
+  });
+
+  it('a failing renewal leaves the channel on polling with reason notifications_degraded (NOTIF-5)', async () => {
+    const calendar = await subscriptionOf('megan', 'events');
+    await env.emu.control.addFault({
+      match: `PATCH /v1.0/subscriptions/${calendar.id}`,
+      status: 403,
+      errorCode: 'ExtensionError',
+    });
+    const later = new Date(Date.now() + 0.6 * 4230 * 60_000 * 2);
+    const pinned = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
+    try {
+      await worker.get(NotificationsScheduler).enqueueRenewals();
+      await notificationsSettled(env, org.orgId);
+    } finally {
+      pinned.mockRestore();
+      await env.emu.control.clearFaults();
+    }
+    const row = (await subscriptionRows(env, org.orgId)).find(
+      (r) => r.rox_user_id === 'megan' && r.kind === 'calendar',
+    );
+    expect(row?.state).toBe('degraded');
+    expect(row?.last_error_code).toBe('NOTIFICATIONS_RENEWAL_FAILED');
+    const channels = await calendarChannels(env, org);
+    expect(channels.get('megan')?.status).toBe('ok');
+    expect(channels.get('megan')?.reason).toBe('notifications_degraded');
+    expect(channels.get('isaiah')?.reason).toBeNull();
+
+    // The next reconcile after the retry wait makes it whole again.
+    const retry = vi
+      .spyOn(worker.get(Clock), 'now')
+      .mockReturnValue(new Date(later.getTime() + 61 * 60_000));
+    try {
+      await reconcile(worker);
+    } finally {
+      retry.mockRestore();
+    }
+    expect((await calendarChannels(env, org)).get('megan')?.reason).toBeNull();
+  });
+
+  it('handles lifecycle events once per batch: reauthorize, recreate (with a shorter lifetime Graph names), catch up (NOTIF-6, NOTIF-1)', async () => {
+    await notificationsSettled(env, org.orgId);
+    const megan = await subscriptionOf('megan', 'events');
+    await env.emu.control.clearRequests();
+
+    // reauthorizationRequired, delivered by Graph twice in one batch: one reauthorize, one round.
+    const lifecycle = (event: string) => ({
+      subscriptionId: megan.id,
+      subscriptionExpirationDateTime: megan.expirationDateTime,
+      tenantId: env.tenantId,
+      clientState: megan.clientState,
+      lifecycleEvent: event,
+    });
+    const twice = await post('lifecycle', {
+      value: [lifecycle('reauthorizationRequired'), lifecycle('reauthorizationRequired')],
+    });
+    expect(twice.status).toBe(202);
+    await notificationsSettled(env, org.orgId);
+    const reauthorizations = async () =>
+      (await env.emu.control.requests({ pathContains: '/reauthorize' })).filter(
+        (r) => r.method === 'POST',
+      );
+    expect((await reauthorizations()).map((r) => r.status)).toEqual([204]);
+    expect(await calendarDeltas('megan')).toHaveLength(1);
+
+    // The same event sent by Graph itself.
+    await env.emu.control.clearRequests();
+    await env.emu.control.sendLifecycle(megan.id, 'reauthorizationRequired');
+    // Delivered asynchronously: wait for Graph's POST before waiting for the queue.
+    await env.emu.control.notifications();
+    await notificationsSettled(env, org.orgId);
+    expect((await reauthorizations()).map((r) => r.status)).toEqual([204]);
+    expect(await calendarDeltas('megan')).toHaveLength(1);
+
+    // missed: a round for that mailbox, nothing else.
+    await notificationsSettled(env, org.orgId);
+    await env.emu.control.clearRequests();
+    await env.emu.control.sendLifecycle(megan.id, 'missed');
+    // Delivered asynchronously: wait for Graph's POST before waiting for the queue.
+    await env.emu.control.notifications();
+    await notificationsSettled(env, org.orgId);
+    expect(await calendarDeltas('megan')).toHaveLength(1);
+    expect(await env.emu.control.requests({ pathContains: '/v1.0/subscriptions' })).toHaveLength(0);
+
+    // subscriptionRemoved, while Graph allows only 60 minutes: a new one, retried once shorter.
+    await env.emu.control.updateSettings({ subscriptionMaxMinutes: 60 });
+    try {
+      await env.emu.control.clearRequests();
+      await env.emu.control.sendLifecycle(megan.id, 'subscriptionRemoved');
+      // Delivered asynchronously: wait for Graph's POST before waiting for the queue.
+      await env.emu.control.notifications();
+      await notificationsSettled(env, org.orgId);
+      const replacement = await subscriptionOf('megan', 'events');
+      expect(replacement.id).not.toBe(megan.id);
+      const minutes = (Date.parse(replacement.expirationDateTime) - Date.now()) / 60_000;
+      expect(minutes).toBeGreaterThan(55);
+      expect(minutes).toBeLessThanOrEqual(60);
+      const creates = (await env.emu.control.requests({ pathContains: '/v1.0/subscriptions' }))
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.status);
+      expect(creates).toEqual([400, 201]);
+      const row = (await subscriptionRows(env, org.orgId)).find(
+        (r) => r.subscription_id === replacement.id,
+      );
+      expect(row?.lifetime_minutes).toBe(59);
+      expect(await calendarDeltas('megan')).toHaveLength(1);
+    } finally {
+      await env.emu.control.updateSettings({ subscriptionMaxMinutes: 10_070 });
+    }
+  });
+
+  it('without notifications a change still arrives by polling (NOTIF-7)', async () => {
+    await notificationsSettled(env, org.orgId);
+    await env.emu.control.updateSettings({ deliverNotifications: false });
+    try {
+      const before = (await env.emu.control.notifications()).length;
+      const start = new Date(Date.now() + 4 * DAY).toISOString().slice(0, 19);
+      const end = new Date(Date.now() + 4 * DAY + 1_800_000).toISOString().slice(0, 19);
+      await env.emu.control.createEvent(env.tenantId, MEGAN, {
+        subject: 'Only polling sees this',
+        start,
+        end,
+        timeZone: 'UTC',
+      });
+      await notificationsSettled(env, org.orgId);
+      expect((await env.emu.control.notifications()).length).toBe(before);
+      expect(await meganSubjects()).not.toContain('Only polling sees this');
+      // The polling cycle (what the cron runs) brings it in.
+      await calendarCycle(env, worker, org.orgId);
+      expect(await meganSubjects()).toContain('Only polling sees this');
+    } finally {
+      await env.emu.control.updateSettings({ deliverNotifications: true });
+    }
+  });
+
+  it('deletes a mailbox’s subscriptions when its scope shrinks or its user is restricted; a notification meanwhile is dropped (NOTIF-8, NOTIF-4)', async () => {
+    await notificationsSettled(env, org.orgId);
+    const meganId = userIds.get('megan') ?? '';
+    // Megan's mail is switched off: her folder subscriptions go, her calendar's stays.
+    const override = await env.api
+      .http()
+      .put('/api/v1/orgwide/overrides/megan')
+      .set('authorization', `Bearer ${org.admin}`)
+      .send({ calendarAccess: null, emailAccess: 'off' });
+    expect(override.status, JSON.stringify(override.body)).toBe(200);
+    await notificationsSettled(env, org.orgId);
+    expect(
+      (await tenantSubscriptions(env))
+        .filter((s) => s.resource.startsWith(`users/${meganId}/`))
+        .map((s) => s.resource),
+    ).toEqual([`users/${meganId}/events`]);
+
+    // Isaiah becomes a restricted user; a notification of his arriving first is not acted on.
+    const isaiah = await subscriptionOf('isaiah', 'events');
+    await env.emu.control.clearRequests();
+    await saveSettings(env, org, {
+      calendarAccess: 'read',
+      emailAccess: 'metadata',
+      restrictedUsers: [ISAIAH],
+    });
+    expect((await post('notifications', notification(isaiah))).status).toBe(202);
+    await notificationsSettled(env, org.orgId);
+    const isaiahId = userIds.get('isaiah') ?? '';
+    expect(
+      (await tenantSubscriptions(env)).filter((s) => s.resource.startsWith(`users/${isaiahId}/`)),
+    ).toEqual([]);
+    expect(await calendarDeltas('isaiah')).toHaveLength(0);
+    expect((await subscriptionRows(env, org.orgId)).map((r) => r.rox_user_id)).toEqual(['megan']);
+    const dropped = (await auditActions(env, org, 'notifications.rejected')).filter(
+      (a) =>
+        a.details.reason !== 'client_state_mismatch' && a.details.reason !== 'unknown_subscription',
+    );
+    expect(dropped.map((a) => a.details.reason)).toEqual(['out_of_scope']);
+  });
+
+  it('deletes orphans at worker start, leaving other URLs alone; disconnect deletes the rest (NOTIF-8)', async () => {
+    await notificationsSettled(env, org.orgId);
+    const graph = tenantGraph(env);
+    const meganId = userIds.get('megan') ?? '';
+    const make = (notificationUrl: string) =>
+      createSubscription(
+        graph,
+        {
+          resource: `users/${meganId}/mailFolders('inbox')/messages`,
+          changeType: 'created',
+          notificationUrl,
+          lifecycleNotificationUrl: `${env.apiUrl}/api/v1/graph/lifecycle`,
+          clientState: 'not-ours',
+        },
+        { now: new Date(), lifetimeMinutes: 600 },
+      );
+    const orphan = await make(`${env.apiUrl}/api/v1/graph/notifications`);
+    const foreign = await make(`${env.apiUrl}/api/v1/graph/lifecycle`);
+    const second = await env.api.startWorker();
+    await notificationsSettled(env, org.orgId);
+    const ids = (await tenantSubscriptions(env)).map((s) => s.id);
+    expect(ids).not.toContain(orphan.subscription.id);
+    expect(ids).toContain(foreign.subscription.id);
+    await second.close();
+    await graph.request(`/subscriptions/${foreign.subscription.id}`, { method: 'DELETE' });
+
+    const held = (await subscriptionRows(env, org.orgId)).length;
+    expect(held).toBeGreaterThan(0);
+    const res = await env.api
+      .http()
+      .delete('/api/v1/orgwide/connection')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.removed.graph_subscription).toBe(held);
+    await notificationsSettled(env, org.orgId);
+    expect(await tenantSubscriptions(env)).toEqual([]);
+    expect(await subscriptionRows(env, org.orgId)).toEqual([]);
   });
 });
 
