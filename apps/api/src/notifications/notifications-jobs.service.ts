@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { type Queue } from 'bull';
@@ -109,11 +111,13 @@ export class NotificationsJobs {
     return jobId;
   }
 
-  async enqueueDeletion(job: DeletionJob, part: number): Promise<string> {
+  /** Keyed by the ids themselves: a later disconnect's ids never join an earlier waiting job. */
+  async enqueueDeletion(job: DeletionJob): Promise<string> {
+    const ids = createHash('sha256').update(job.subscriptionIds.join(',')).digest('hex');
     const { jobId } = await this.jobs.enqueue(
       NOTIFICATIONS_JOB.deleteSubscriptions,
       job,
-      jobKey(NOTIFICATIONS_JOB.deleteSubscriptions, job.orgId, job.tenantId, String(part)),
+      jobKey(NOTIFICATIONS_JOB.deleteSubscriptions, job.orgId, job.tenantId, ids.slice(0, 24)),
       { attempts: 5 },
     );
     return jobId;

@@ -212,10 +212,11 @@ export class SubscriptionsService {
       byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r.subscriptionId ?? '']);
     for (const [tenantId, ids] of byTenant) {
       for (let i = 0; i < ids.length; i += DELETION_CHUNK) {
-        await this.jobs.enqueueDeletion(
-          { orgId, tenantId, subscriptionIds: ids.slice(i, i + DELETION_CHUNK) },
-          i / DELETION_CHUNK,
-        );
+        await this.jobs.enqueueDeletion({
+          orgId,
+          tenantId,
+          subscriptionIds: ids.slice(i, i + DELETION_CHUNK),
+        });
       }
     }
     return rows.length;

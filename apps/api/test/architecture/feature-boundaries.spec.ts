@@ -28,6 +28,11 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     ['src/platform/lifecycle/lifecycle.module.ts', '../../directory/directory.module', /platform/],
     ['src/directory/directory.mapper.ts', '../dev-identity/demo-org', /directory may import/],
     ['src/members/members.mapper.ts', '@rox365/contracts/src/index', /entry point/],
+    [
+      'src/calendar/calendar-reader.service.ts',
+      '../notifications/graph-subscription.repository',
+      /calendar may import only/,
+    ],
   ])('%s may not import %s', async (filePath, importPath, message) => {
     const errors = await boundaryErrors(filePath, importPath);
     expect(errors).toHaveLength(1);
@@ -41,6 +46,8 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     ['src/directory/directory.mapper.ts', '../platform/errors/domain-error'],
     ['src/consent/consent.mapper.ts', './consent.errors'],
     ['src/platform/queue/job-runner.ts', '../errors/domain-error'],
+    ['src/notifications/channel-rounds.service.ts', '../calendar/calendar-jobs.service'],
+    ['src/notifications/channel-rounds.service.ts', '../mail/mail-jobs.service'],
   ])('%s may import %s', async (filePath, importPath) => {
     expect(await boundaryErrors(filePath, importPath)).toEqual([]);
   });
