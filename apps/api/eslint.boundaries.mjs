@@ -1,5 +1,5 @@
 // Which API folder may import which (docs/architecture.md, "Dependency rules").
-// Features form one chain, members ← consent ← directory ← mailboxes ← {calendar, mail}: a
+// Features form one chain, members ← consent ← directory ← mailboxes ← {calendar, mail} ← notifications: a
 // feature imports only features to its left. platform imports no feature. Specs are exempt,
 // since a test may compose features to exercise a lower layer.
 
@@ -10,6 +10,7 @@ export const FEATURE_LAYERS = [
   ['directory'],
   ['mailboxes'],
   ['calendar', 'mail'],
+  ['notifications'],
 ];
 
 // Tools that sit beside the chain: never imported by platform or a feature.
@@ -66,7 +67,7 @@ export const featureBoundaries = [
           ...LISTENERS,
           ...TOOLS,
         ],
-        `${folder} may import only ${FEATURE_LAYERS.slice(0, depth).flat().join(', ') || 'platform and config'} (members ← consent ← directory ← mailboxes ← {calendar, mail}); register into platform/lifecycle instead of importing a higher feature.`,
+        `${folder} may import only ${FEATURE_LAYERS.slice(0, depth).flat().join(', ') || 'platform and config'} (members ← consent ← directory ← mailboxes ← {calendar, mail} ← notifications); register into platform/lifecycle instead of importing a higher feature.`,
       ),
     ),
   ),

@@ -1,7 +1,11 @@
 // Runs the product on the local Microsoft emulator and prints the one URL to open.
 import { startStack } from './stack.mjs';
 
-const stack = await startStack({ log: (line) => process.stdout.write(`${line}\n`) });
+const stack = await startStack({
+  // Outlook changes reach the console within seconds: the emulator posts to the local API.
+  notifications: true,
+  log: (line) => process.stdout.write(`${line}\n`),
+});
 process.stdout.write(`
 Rox 365 Integration is running.
 

@@ -61,6 +61,8 @@ const TYPES = {
  * @param {string} [options.queuePrefix]
  * @param {string} [options.emulatorTenantFile] tenants to generate instead of the demo seed (JSON
  *   TenantSpec[]), e.g. a 100,000-user Contoso for benchmarks
+ * @param {boolean} [options.notifications] Graph change notifications from the emulator to the
+ *   local API (default false: benchmarks measure polling alone)
  * @param {Record<string, string>} [options.env] extra environment for the API and worker
  * @param {string[]} [options.apiNodeArgs] Node flags for the API process (benchmarks: --inspect)
  * @param {string[]} [options.workerNodeArgs] Node flags for the worker process
@@ -112,6 +114,9 @@ export async function startStack(options = {}) {
         `${webUrl}/api/v1/orgwide/consent/callback`,
         '--individual-redirect-uri',
         `${webUrl}/api/v1/individual-connections/callback`,
+        // Microsoft posts notifications to https only; the emulator's local allowance lets it
+        // reach the API's plain-http port.
+        ...(options.notifications ? ['--loopback-http-notifications', 'on'] : []),
       ],
       {},
       log,
@@ -151,6 +156,7 @@ export async function startStack(options = {}) {
       MS_INDIVIDUAL_CLIENT_ID: local.apps.individual.clientId,
       MS_INDIVIDUAL_CLIENT_SECRET: local.apps.individual.clientSecret,
       NODE_EXTRA_CA_CERTS: caPath,
+      ...(options.notifications ? { NOTIFICATIONS_PUBLIC_URL: `http://127.0.0.1:${apiPort}` } : {}),
       ...options.env,
     };
     execFileSync('node', [join(API_DIST, 'cli/migrate.js'), 'up'], { env, stdio: 'ignore' });

@@ -17,6 +17,7 @@ import { Migration20261128120500_mail_cursor_reset } from './Migration2026112812
 import { Migration20261128121000_mail_participants_gin } from './Migration20261128121000_mail_participants_gin';
 import { Migration20261128130000_extra_mail_folders } from './Migration20261128130000_extra_mail_folders';
 import { Migration20261128145719_calendar_write_zone } from './Migration20261128145719_calendar_write_zone';
+import { Migration20261128145929_notifications } from './Migration20261128145929_notifications';
 import { Migration20261128145954_push } from './Migration20261128145954_push';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
@@ -61,6 +62,10 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261128145719_calendar_write_zone',
     class: Migration20261128145719_calendar_write_zone,
+  },
+  {
+    name: 'Migration20261128145929_notifications',
+    class: Migration20261128145929_notifications,
   },
   { name: 'Migration20261128145954_push', class: Migration20261128145954_push },
 ];

@@ -8,6 +8,7 @@ import { DirectoryModule } from './directory/directory.module';
 import { MailModule } from './mail/mail.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { MembersModule } from './members/members.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { HealthModule } from './platform/health/health.module';
 import { HttpPlatformModule } from './platform/http/http-platform.module';
@@ -34,6 +35,7 @@ export class AppModule {
         MailModule,
         CalendarModule,
         PushModule,
+        NotificationsModule,
         ...(config.auth.mode === 'dev' ? [DevIdentityModule] : []),
       ],
     };

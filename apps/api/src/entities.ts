@@ -24,6 +24,7 @@ import { MailSend } from './mail/entities/mail-send.entity';
 import { MailboxProbe } from './mailboxes/entities/mailbox-probe.entity';
 import { Mailbox } from './mailboxes/entities/mailbox.entity';
 import { Member } from './members/entities/member.entity';
+import { GraphSubscription } from './notifications/entities/graph-subscription.entity';
 import { AuditEntry } from './platform/audit/entities/audit-entry.entity';
 import { SyncChannelColumns } from './platform/sync/sync-channel-columns';
 import { PushAttemptEntry } from './push/entities/push-attempt.entity';
@@ -64,4 +65,5 @@ export const ENTITIES = [
   PushEndpoint,
   PushDelivery,
   PushAttemptEntry,
+  GraphSubscription,
 ];

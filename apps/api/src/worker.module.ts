@@ -8,6 +8,7 @@ import { DirectoryWorkerModule } from './directory/directory-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
 import { MailboxesWorkerModule } from './mailboxes/mailboxes-worker.module';
 import { MembersWorkerModule } from './members/members-worker.module';
+import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { WorkerMetricsModule } from './platform/metrics/worker-metrics.server';
 import { PlatformModule } from './platform/platform.module';
 import { PushWorkerModule } from './push/push-worker.module';
@@ -31,6 +32,7 @@ export class WorkerModule {
         MailWorkerModule,
         CalendarWorkerModule,
         PushWorkerModule,
+        NotificationsWorkerModule,
       ],
     };
   }

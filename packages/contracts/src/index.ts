@@ -20,3 +20,4 @@ export * from './calendar/calendar-write.schema';
 export * from './mail/mail.schema';
 export * from './push/push.schema';
 export * from './push/push-signature';
+export * from './notifications/notifications.schema';

@@ -105,5 +105,6 @@ export * from './resources/calendar';
 export * from './resources/directory';
 export * from './resources/mail';
 export * from './resources/mailbox-probe';
+export * from './resources/subscriptions';
 export { fetchOpenIdConfiguration, type OpenIdConfiguration, resolveTenantId } from './tenant';
 export * from './types';

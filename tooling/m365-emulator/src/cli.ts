@@ -16,11 +16,16 @@ const USAGE = `Usage: node dist/cli.js [--port 4010] [--host 127.0.0.1] [--seed 
        [--tenant-file tenants.json] [--tls on|off] [--data-dir dir] [--redirect-uri uri ...]
        [--individual-redirect-uri uri ...] [--export-ca file]
        [--user-consent on|off] [--user-consent-tenant id|domain ...] [--admin-consent-workflow on|off]
+       [--loopback-http-notifications on|off]
   --redirect-uri             a redirect URI of the org-wide app
   --individual-redirect-uri  a redirect URI of the individual app
   --user-consent off         "Do not allow user consent" (members get "Approval required"); default on
   --user-consent-tenant      which tenants --user-consent applies to (default: the seed's first, Contoso)
-  --admin-consent-workflow   whether members may request approval; default on with --user-consent off`;
+  --admin-consent-workflow   whether members may request approval; default on with --user-consent off
+  --loopback-http-notifications on
+                             accept http://127.0.0.1 (localhost, [::1]) notification URLs, so a local
+                             API without TLS gets change notifications; Microsoft requires https
+                             (emulator-only allowance, default off)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -37,6 +42,7 @@ async function main(): Promise<void> {
       'user-consent': { type: 'string' },
       'user-consent-tenant': { type: 'string', multiple: true },
       'admin-consent-workflow': { type: 'string' },
+      'loopback-http-notifications': { type: 'string', default: 'off' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -54,8 +60,12 @@ async function main(): Promise<void> {
   if (values['tenant-file'])
     seed = JSON.parse(readFileSync(resolve(values['tenant-file']), 'utf8')) as TenantSpec[];
   const consentPolicies = consentPoliciesOf(values, seedSpecs(seed));
+  const loopback = values['loopback-http-notifications'];
+  if (loopback !== 'on' && loopback !== 'off')
+    throw new Error(`--loopback-http-notifications takes on or off, not '${loopback}'`);
   const emu = await startEmulator({
     consentPolicies,
+    settings: { allowLoopbackHttpNotificationUrls: loopback === 'on' },
     port: Number(values.port),
     host: values.host,
     seed,

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -309,6 +312,15 @@ describe('subscriptions', () => {
         .api(`/subscriptions/${sub.id}`)
         .patch({ expirationDateTime: new Date(Date.now() + 120 * 60_000).toISOString() })) as Item;
       expect(renewed.expirationDateTime).not.toBe(sub.expirationDateTime);
+      // Microsoft answers reauthorize with 204 No Content.
+      const reauthorize = await fetch(
+        `${emu.graphBaseUrl}/v1.0/subscriptions/${sub.id}/reauthorize`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}` },
+        },
+      );
+      expect(reauthorize.status).toBe(204);
       await emu.control.sendLifecycle(sub.id, 'reauthorizationRequired');
       await emu.control.notifications();
       expect(receiver.received.find((r) => r.path === '/lifecycle')?.body).toContain(
@@ -341,6 +353,39 @@ describe('subscriptions', () => {
       expect(note.value[0]?.resourceData['@odata.type']).toBe('#Microsoft.Graph.User');
     } finally {
       await receiver.close();
+    }
+  });
+
+  it('refuses http notification URLs unless the loopback allowance is on', async () => {
+    const plain = http.createServer((req, res) => {
+      const token = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('validationToken');
+      res.writeHead(token === null ? 202 : 200, { 'content-type': 'text/plain' }).end(token ?? '');
+    });
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/hook`;
+    const body = {
+      changeType: 'created',
+      notificationUrl: url,
+      resource: `users/${USER}/events`,
+      expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+    };
+    try {
+      const refused = await expectGraphError(client.api('/subscriptions').post(body));
+      expect(refused.statusCode).toBe(400);
+      expect(refused.code).toBe('ValidationError');
+      await emu.control.updateSettings({ allowLoopbackHttpNotificationUrls: true });
+      const sub = (await client.api('/subscriptions').post(body)) as Item;
+      expect(sub.notificationUrl).toBe(url);
+      const remote = await expectGraphError(
+        client
+          .api('/subscriptions')
+          .post({ ...body, notificationUrl: 'http://hooks.example.com/hook' }),
+      );
+      expect(remote.code).toBe('ValidationError');
+      await client.api(`/subscriptions/${sub.id}`).delete();
+    } finally {
+      await emu.control.updateSettings({ allowLoopbackHttpNotificationUrls: false });
+      await new Promise<void>((r) => plain.close(() => r()));
     }
   });
 

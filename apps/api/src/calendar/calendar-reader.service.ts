@@ -17,6 +17,7 @@ import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { type Caller } from '../platform/auth/caller';
 import { CURSOR_KEY_SEPARATOR, decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { Clock } from '../platform/time/clock';
 import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service';
@@ -38,6 +39,7 @@ export class CalendarReader {
     private readonly mailboxes: MailboxRepository,
     private readonly clock: Clock,
     private readonly scope: CalendarScopeService,
+    private readonly lifecycle: LifecycleRegistry,
   ) {}
 
   /** A member's events overlapping [from, to). Members read only their own. */
@@ -124,9 +126,18 @@ export class CalendarReader {
     );
     const counts = await this.repo.linkCounts(orgId, ids);
     const restricted = await this.scope.restrictedUsers(orgId);
+    const notices = await this.notices(orgId, ids);
     return {
       items: page.items.map((m) =>
-        this.status(m, channels.get(m.roxUserId) ?? null, counts.get(m.roxUserId) ?? 0, restricted),
+        withNotice(
+          this.status(
+            m,
+            channels.get(m.roxUserId) ?? null,
+            counts.get(m.roxUserId) ?? 0,
+            restricted,
+          ),
+          notices.get(m.roxUserId),
+        ),
       ),
       nextCursor: page.nextCursor,
     };
@@ -142,12 +153,21 @@ export class CalendarReader {
         'No such member.',
       );
     }
-    return this.status(
-      mailbox,
-      await this.repo.findChannel(orgId, roxUserId),
-      await this.repo.countLinks(orgId, roxUserId),
-      await this.scope.restrictedUsers(orgId),
+    return withNotice(
+      this.status(
+        mailbox,
+        await this.repo.findChannel(orgId, roxUserId),
+        await this.repo.countLinks(orgId, roxUserId),
+        await this.scope.restrictedUsers(orgId),
+      ),
+      (await this.notices(orgId, [roxUserId])).get(roxUserId),
     );
+  }
+
+  // Other features' notes (e.g. change notifications degraded), by member.
+  private async notices(orgId: string, roxUserIds: string[]): Promise<Map<string, string>> {
+    const notices = await this.lifecycle.channelNotices(orgId, 'calendar', roxUserIds);
+    return new Map(notices.map((n) => [n.roxUserId, n.code]));
   }
 
   /** "My sync status": the caller's calendar channel and the last events synced. */
@@ -168,7 +188,10 @@ export class CalendarReader {
       RECENT_EVENTS,
     );
     return {
-      channel: this.status(mailbox, channel, count, await this.scope.restrictedUsers(caller.orgId)),
+      channel: withNotice(
+        this.status(mailbox, channel, count, await this.scope.restrictedUsers(caller.orgId)),
+        (await this.notices(caller.orgId, [caller.roxUserId])).get(caller.roxUserId),
+      ),
       recentEvents: await this.toContracts(caller.orgId, recent),
     };
   }
@@ -316,4 +339,13 @@ export function writeTimeZone(
     default:
       return { ...base, issue: null, reason: null, nextAction: null };
   }
+}
+
+/** A channel in scope with no reason of its own shows another feature's note instead. */
+function withNotice(
+  status: CalendarChannelStatus,
+  notice: string | undefined,
+): CalendarChannelStatus {
+  if (!notice || !status.inScope || status.reason !== null) return status;
+  return { ...status, reason: notice };
 }

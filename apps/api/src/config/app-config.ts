@@ -50,6 +50,14 @@ export class AppConfig {
     timeoutMs: number;
     allowLoopbackHttp: boolean;
   };
+  readonly notifications: {
+    /** Where Microsoft posts change notifications (…/api/v1/graph/notifications); null: off. */
+    notificationUrl: string | null;
+    /** Where Microsoft posts lifecycle events; null when notifications are off. */
+    lifecycleUrl: string | null;
+    subscriptionMinutes: number;
+    debounceMs: number;
+  };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
@@ -101,6 +109,13 @@ export class AppConfig {
       retryBaseMs: env.PUSH_RETRY_BASE_MS,
       timeoutMs: env.PUSH_TIMEOUT_MS,
       allowLoopbackHttp: env.PUSH_ALLOW_LOOPBACK_HTTP,
+    };
+    const hooks = env.NOTIFICATIONS_PUBLIC_URL?.replace(/\/+$/, '');
+    this.notifications = {
+      notificationUrl: hooks ? `${hooks}/api/v1/graph/notifications` : null,
+      lifecycleUrl: hooks ? `${hooks}/api/v1/graph/lifecycle` : null,
+      subscriptionMinutes: env.NOTIFICATIONS_SUBSCRIPTION_MINUTES,
+      debounceMs: env.NOTIFICATIONS_DEBOUNCE_MS,
     };
     // The schema guarantees the mode's own variables are present.
     this.auth =

@@ -71,6 +71,30 @@ describe('environment schema', () => {
     ]);
   });
 
+  it('takes an https notification origin, or loopback http outside production', () => {
+    expect(parseEnv(valid).NOTIFICATIONS_PUBLIC_URL).toBeUndefined();
+    expect(problems({ ...valid, NOTIFICATIONS_PUBLIC_URL: 'https://hooks.rox.example' })).toEqual(
+      [],
+    );
+    expect(problems({ ...valid, NOTIFICATIONS_PUBLIC_URL: 'http://127.0.0.1:3000' })).toEqual([]);
+    expect(problems({ ...valid, NOTIFICATIONS_PUBLIC_URL: 'http://hooks.rox.example' })).toEqual([
+      expect.stringMatching(/^NOTIFICATIONS_PUBLIC_URL: must be https/),
+    ]);
+    expect(
+      problems({ ...valid, NOTIFICATIONS_PUBLIC_URL: 'https://hooks.rox.example/?token=1' }),
+    ).toEqual([expect.stringMatching(/^NOTIFICATIONS_PUBLIC_URL: an origin/)]);
+    expect(
+      problems({
+        ...valid,
+        NODE_ENV: 'production',
+        ROX_AUTH_MODE: 'jwks',
+        ROX_JWKS_URL: 'https://rox.example/jwks',
+        ROX_JWT_ISSUER: 'https://rox.example',
+        NOTIFICATIONS_PUBLIC_URL: 'http://127.0.0.1:3000',
+      }),
+    ).toEqual([expect.stringMatching(/^NOTIFICATIONS_PUBLIC_URL: must be https/)]);
+  });
+
   it('requires the JWKS URL and issuer in jwks mode', () => {
     expect(problems({ ...valid, ROX_AUTH_MODE: 'jwks' }).sort()).toEqual([
       expect.stringMatching(/^ROX_JWKS_URL: required/),

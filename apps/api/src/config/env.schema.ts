@@ -65,6 +65,19 @@ function requireCredential(
   }
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+// Microsoft posts notifications to https URLs only. Plain http on a loopback host is accepted
+// outside production for the emulator, which allows it as a local-development exception.
+function notificationUrlProblem(url: string, nodeEnv: string): string | null {
+  const u = new URL(url);
+  if (u.search || u.hash) return 'an origin (and optional path) without query or fragment';
+  if (u.protocol === 'https:') return null;
+  if (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname) && nodeEnv !== 'production')
+    return null;
+  return 'must be https (http only on a loopback host, outside production, for the emulator)';
+}
+
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const envSchema = z
@@ -108,6 +121,14 @@ export const envSchema = z
     // The queue dashboard (bull-board) for operators, behind OPS_TOKEN; off unless enabled.
     OPS_DASHBOARD_ENABLED: bool.default(false),
     OPS_TOKEN: z.string().min(32).optional(),
+
+    // Graph change notifications: the public https origin Microsoft posts to (the receiver is
+    // under /api/v1/graph there). Unset: no subscriptions, polling only.
+    NOTIFICATIONS_PUBLIC_URL: z.url().optional(),
+    // Lifetime asked for each subscription (Outlook's documented maximum by default).
+    NOTIFICATIONS_SUBSCRIPTION_MINUTES: z.coerce.number().int().min(45).max(10_080).default(4230),
+    // Notifications for one channel within this window trigger one delta round.
+    NOTIFICATIONS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 
     ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
     ROX_JWKS_URL: z.url().optional(),
@@ -220,6 +241,11 @@ export const envSchema = z
         path: ['PUSH_ALLOW_LOOPBACK_HTTP'],
         message: 'plain-http push endpoints are a development allowance; refused in production',
       });
+    }
+    if (env.NOTIFICATIONS_PUBLIC_URL) {
+      const problem = notificationUrlProblem(env.NOTIFICATIONS_PUBLIC_URL, env.NODE_ENV);
+      if (problem)
+        ctx.addIssue({ code: 'custom', path: ['NOTIFICATIONS_PUBLIC_URL'], message: problem });
     }
     requireCredential(env, 'MS_ORGWIDE', ctx);
     requireCredential(env, 'MS_INDIVIDUAL', ctx);

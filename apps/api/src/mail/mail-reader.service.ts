@@ -118,6 +118,11 @@ export class MailReader {
       throw new MailError(MailErrorCode.MAIL_MEMBER_NOT_FOUND, 'not_found', 'No such member.');
     }
     const channels = await this.repo.channels(orgId, [roxUserId]);
+    // Other features' notes (e.g. change notifications degraded), shown where a folder has no
+    // reason of its own.
+    const notices = row.mailInScope
+      ? await this.lifecycle.channelNotices(orgId, 'mail', [roxUserId])
+      : [];
     const now = this.clock.now().getTime();
     const out = [];
     for (const folder of await this.folders(orgId)) {
@@ -125,7 +130,7 @@ export class MailReader {
       out.push({
         folder,
         stage: c?.stage ?? 'never',
-        reason: c?.lastErrorCode ?? null,
+        reason: c?.lastErrorCode ?? notices.find((n) => n.folder === folder)?.code ?? null,
         lastSyncAt: c?.lastSyncAt?.toISOString() ?? null,
         cursorAgeHours: c?.cursorAt ? (now - c.cursorAt.getTime()) / 3_600_000 : null,
         messages: await this.repo.countLinks(orgId, roxUserId, folder),

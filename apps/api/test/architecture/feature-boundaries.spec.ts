@@ -32,6 +32,11 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     ['src/push/push.mapper.ts', '../consent/consent.errors', /push may import only platform/],
     ['src/calendar/calendar.mapper.ts', '../push/push.errors', /calendar may import only/],
     ['src/platform/lifecycle/lifecycle.module.ts', '../../push/push.module', /platform/],
+    [
+      'src/calendar/calendar-reader.service.ts',
+      '../notifications/graph-subscription.repository',
+      /calendar may import only/,
+    ],
   ])('%s may not import %s', async (filePath, importPath, message) => {
     const errors = await boundaryErrors(filePath, importPath);
     expect(errors).toHaveLength(1);
@@ -46,6 +51,8 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     ['src/consent/consent.mapper.ts', './consent.errors'],
     ['src/platform/queue/job-runner.ts', '../errors/domain-error'],
     ['src/push/push.mapper.ts', '../platform/errors/domain-error'],
+    ['src/notifications/channel-rounds.service.ts', '../calendar/calendar-jobs.service'],
+    ['src/notifications/channel-rounds.service.ts', '../mail/mail-jobs.service'],
   ])('%s may import %s', async (filePath, importPath) => {
     expect(await boundaryErrors(filePath, importPath)).toEqual([]);
   });

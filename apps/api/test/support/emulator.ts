@@ -150,17 +150,29 @@ export async function startApiWithEmulator(
     credential?: 'secret' | 'certificate';
     env?: Record<string, string>;
     logger?: Logger;
+    /**
+     * Graph change notifications on: the API's own origin is its NOTIFICATIONS_PUBLIC_URL, and
+     * the emulator accepts its plain-http loopback URL (its local-development allowance).
+     */
+    notifications?: boolean;
   } = {},
 ): Promise<ApiWithEmulator> {
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
-  const emu = await startTestEmulator(apiUrl, options.emulator);
+  const emulatorOptions: StartEmulatorOptions = options.notifications
+    ? {
+        ...options.emulator,
+        settings: { ...options.emulator?.settings, allowLoopbackHttpNotificationUrls: true },
+      }
+    : (options.emulator ?? {});
+  const emu = await startTestEmulator(apiUrl, emulatorOptions);
   const api = await startTestApp(
     {
       ...emulatorEnv(emu, options.credential),
       HTTP_PORT: String(port),
       PUBLIC_API_URL: apiUrl,
       WEB_APP_URL: TEST_WEB_APP_URL,
+      ...(options.notifications ? { NOTIFICATIONS_PUBLIC_URL: apiUrl } : {}),
       ...options.env,
     },
     options.logger ? { logger: options.logger } : {},

@@ -26,4 +26,10 @@ describe('sync failure codes in words', () => {
     expect(readableReason(null)).toBeNull();
     expect(readableReason('MAIL_SYNC_FAILED')).toBe('The last sync stopped with an error.');
   });
+
+  it('explains degraded change notifications, a lower-case reason code', () => {
+    expect(isSyncCode('notifications_degraded')).toBe(true);
+    expect(readableReason('notifications_degraded')).toMatch(/change notifications/);
+    expect(explainSyncCode('notifications_degraded').nextAction).toMatch(/by itself/);
+  });
 });

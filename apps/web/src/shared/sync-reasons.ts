@@ -1,3 +1,5 @@
+import { NOTIFICATIONS_DEGRADED } from '@rox365/contracts';
+
 // Sync channels keep the code of their last failure ("MAIL_GRAPH_THROTTLED"); people read what
 // it means and what happens next. Said to the admin; a member's page rewords the next action.
 
@@ -73,13 +75,19 @@ const EXPLANATIONS: Readonly<Record<string, SyncExplanation>> = {
     reason: 'The last sync stopped without finishing.',
     nextAction: 'Nothing: it was queued again.',
   },
+  // Not a failure of the sync: Microsoft's change notifications for this channel are off.
+  [NOTIFICATIONS_DEGRADED]: {
+    reason:
+      'Microsoft’s change notifications for this mailbox could not be set up or renewed; changes arrive with the regular sync instead of within a minute.',
+    nextAction: 'Nothing: Rox sets them up again by itself. If it persists, contact support.',
+  },
 };
 
 const CODE = /^[A-Z][A-Z0-9_]+$/;
 
-/** True for a bare error code rather than a sentence. */
+/** True for a bare error code rather than a sentence (or a known lower-case reason code). */
 export function isSyncCode(text: string): boolean {
-  return CODE.test(text);
+  return CODE.test(text) || text === NOTIFICATIONS_DEGRADED;
 }
 
 /** What a failure code means and what happens next; unknown codes are named for support. */

@@ -326,6 +326,22 @@ export class SubscriptionService {
     };
   }
 
+  // Microsoft accepts https only; loopback http is the emulator's local-development allowance.
+  private isAcceptedUrl(url: string): boolean {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    if (u.protocol === 'https:') return true;
+    return (
+      u.protocol === 'http:' &&
+      this.state.settings.allowLoopbackHttpNotificationUrls &&
+      ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+    );
+  }
+
   private checkExpiry(value: unknown, isUsers: boolean): string {
     if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
       throw badRequest('expirationDateTime is required.', 'ExtensionError');
@@ -360,7 +376,7 @@ export class SubscriptionService {
       const lifecycleUrl =
         typeof body.lifecycleNotificationUrl === 'string' ? body.lifecycleNotificationUrl : null;
       for (const u of [notificationUrl, lifecycleUrl]) {
-        if (u !== null && !u.startsWith('https://'))
+        if (u !== null && !this.isAcceptedUrl(u))
           throw badRequest(
             'Subscription Notification Endpoint must be a valid https url.',
             'ValidationError',
@@ -464,8 +480,9 @@ export class SubscriptionService {
         method: 'POST',
         pattern: /^\/subscriptions\/([^/]+)\/reauthorize$/i,
         handler: (ctx, [id]) => {
+          // Microsoft answers 204 No Content (subscription-reauthorize).
           find(ctx, id ?? '');
-          return { status: 200 };
+          return { status: 204 };
         },
       },
     ];

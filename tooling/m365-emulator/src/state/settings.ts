@@ -21,6 +21,11 @@ export interface EmulatorSettings {
   subscriptionMaxMinutes: number;
   /** Whether subscription validation and notification deliveries are actually sent. */
   deliverNotifications: boolean;
+  /**
+   * Emulator-only allowance: accept `http://` notification URLs on a loopback host (127.0.0.1,
+   * localhost, [::1]) so a local API without TLS can receive them. Microsoft requires https.
+   */
+  allowLoopbackHttpNotificationUrls: boolean;
   /** Most messages the first round of a message delta with `$filter` returns (Microsoft: 5,000). */
   messageDeltaFilterCap: number;
   /**
@@ -41,6 +46,7 @@ export function defaultSettings(): EmulatorSettings {
     throttle: { concurrentPerMailbox: 4, requestsPerWindow: 10_000, windowSeconds: 600 },
     subscriptionMaxMinutes: 10_070,
     deliverNotifications: true,
+    allowLoopbackHttpNotificationUrls: false,
     messageDeltaFilterCap: 5_000,
     deletedOccurrenceInDelta: 'removed',
   };

@@ -83,6 +83,26 @@ describe('LifecycleRegistry', () => {
     expect(await new LifecycleRegistry().statusSection('directory', 'o1')).toBeNull();
   });
 
+  it('gathers every feature’s notes on the asked channels', async () => {
+    const registry = new LifecycleRegistry();
+    registry.register({
+      feature: 'notifications',
+      channelNotices: (_orgId, kind, ids) =>
+        Promise.resolve(
+          ids.map((roxUserId) => ({
+            roxUserId,
+            folder: kind === 'mail' ? 'inbox' : null,
+            code: 'notifications_degraded',
+          })),
+        ),
+    });
+    registry.register({ feature: 'quiet' });
+    expect(await registry.channelNotices('org', 'mail', ['a'])).toEqual([
+      { roxUserId: 'a', folder: 'inbox', code: 'notifications_degraded' },
+    ]);
+    expect(await registry.channelNotices('org', 'calendar', [])).toEqual([]);
+  });
+
   it('refuses a feature or a table registered twice', () => {
     const { registry } = twoFeatures();
     expect(() => registry.register({ feature: 'directory' })).toThrow(/directory/);

@@ -37,6 +37,20 @@ export type StatusSections = {
   [K in keyof OrgwideStatus]?: (orgId: string) => Promise<OrgwideStatus[K]>;
 };
 
+/** The sync channels other features can say something about. */
+export type NoticeChannelKind = 'calendar' | 'mail';
+
+/**
+ * A note on one sync channel from another feature (e.g. its change notifications are degraded,
+ * so only polling keeps it): shown as the channel's reason when it has none of its own.
+ */
+export interface ChannelNotice {
+  readonly roxUserId: string;
+  /** The mail folder; null for a calendar channel. */
+  readonly folder: string | null;
+  readonly code: string;
+}
+
 /**
  * What a feature plugs into an org's and a member's life. Every part is optional; a feature
  * registers once, at module init.
@@ -66,6 +80,12 @@ export interface LifecycleParticipant {
   changeFeeds?: Partial<Record<ChangeFeed, FeedHead>>;
   /** An org's change feed moved (entries committed); called after the commit. */
   onFeedChanged?(orgId: string, feed: ChangeFeed): Promise<void>;
+  /** Notes on the given members' channels of one kind (read by the channel status). */
+  channelNotices?(
+    orgId: string,
+    kind: NoticeChannelKind,
+    roxUserIds: readonly string[],
+  ): Promise<readonly ChannelNotice[]>;
 }
 
 /**
@@ -226,6 +246,20 @@ export class LifecycleRegistry {
         this.logger.warn({ orgId, feed, err: error }, 'feed head not read');
       }
     }
+  }
+
+  /** Every feature's notes on the members' channels of one kind. */
+  async channelNotices(
+    orgId: string,
+    kind: NoticeChannelKind,
+    roxUserIds: readonly string[],
+  ): Promise<ChannelNotice[]> {
+    if (roxUserIds.length === 0) return [];
+    const notices: ChannelNotice[] = [];
+    for (const p of this.participants) {
+      if (p.channelNotices) notices.push(...(await p.channelNotices(orgId, kind, roxUserIds)));
+    }
+    return notices;
   }
 
   /** The section from the feature that fills it, or null when none does. */

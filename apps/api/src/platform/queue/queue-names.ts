@@ -7,6 +7,7 @@ export const QUEUE = {
   calendar: 'calendar',
   mail: 'mail',
   push: 'push',
+  notifications: 'notifications',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

@@ -13,6 +13,13 @@ describe('calendar state in words', () => {
     });
   });
 
+  it('up to date on polling alone says why changes come slower', () => {
+    const view = calendarStateView(buildCalendarChannel({ reason: 'notifications_degraded' }));
+    expect(view).toMatchObject({ label: 'Up to date', tone: 'success' });
+    expect(view.reason).toMatch(/change notifications/);
+    expect(view.nextAction).toMatch(/by itself/);
+  });
+
   it('keeps the API’s reason and next action for a blocked mailbox', () => {
     const view = calendarStateView(
       buildCalendarChannel({

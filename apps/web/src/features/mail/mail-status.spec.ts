@@ -42,6 +42,15 @@ describe('mail state in words', () => {
     expect(view.label).toBe('Up to date');
   });
 
+  it('a folder queued with degraded notifications is syncing, not retrying', () => {
+    const view = mailStateView(
+      buildMailStatus({
+        channels: [channel({ stage: 'queued', reason: 'notifications_degraded' })],
+      }),
+    );
+    expect(view.label).toBe('Syncing');
+  });
+
   it('a folder queued again after throttling is retrying and needs nobody', () => {
     const view = mailStateView(
       buildMailStatus({

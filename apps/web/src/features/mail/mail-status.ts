@@ -1,4 +1,4 @@
-import { type MemberMailStatus } from '@rox365/contracts';
+import { NOTIFICATIONS_DEGRADED, type MemberMailStatus } from '@rox365/contracts';
 
 import { explainSyncCode, type SyncStateView } from '../../shared/sync-reasons';
 
@@ -20,7 +20,10 @@ export function mailStateView(status: MemberMailStatus): SyncStateView {
       ...explainSyncCode(failed.reason ?? 'MAIL_SYNC_FAILED'),
     };
   }
-  const retrying = channels.find((c) => c.stage === 'queued' && c.reason);
+  // Degraded notifications are not a retry: the folder still syncs, by polling.
+  const retrying = channels.find(
+    (c) => c.stage === 'queued' && c.reason && c.reason !== NOTIFICATIONS_DEGRADED,
+  );
   if (retrying?.reason) {
     return { label: 'Retrying', tone: 'warning', ...explainSyncCode(retrying.reason) };
   }

@@ -1,0 +1,78 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+
+import { GraphSubscription, type SubscriptionKind } from './entities/graph-subscription.entity';
+
+/** Every query of the notifications feature. */
+@Injectable()
+export class GraphSubscriptionRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** The channel's row, by Graph's subscription id (the receiver's only key). */
+  findBySubscriptionId(subscriptionId: string): Promise<GraphSubscription | null> {
+    return this.em.findOne(GraphSubscription, { subscriptionId });
+  }
+
+  find(
+    orgId: string,
+    roxUserId: string,
+    kind: SubscriptionKind,
+    folder: string,
+  ): Promise<GraphSubscription | null> {
+    return this.em.findOne(GraphSubscription, { orgId, roxUserId, kind, folder });
+  }
+
+  listOrg(orgId: string): Promise<GraphSubscription[]> {
+    return this.em.find(GraphSubscription, { orgId }, { orderBy: { roxUserId: 'asc' } });
+  }
+
+  listMailbox(orgId: string, roxUserId: string): Promise<GraphSubscription[]> {
+    return this.em.find(GraphSubscription, { orgId, roxUserId });
+  }
+
+  /** Active subscriptions past their half-life, oldest first. */
+  dueForRenewal(now: Date, limit: number): Promise<GraphSubscription[]> {
+    return this.em.find(
+      GraphSubscription,
+      { state: 'active', renewAt: { $lte: now } },
+      { orderBy: { renewAt: 'asc' }, limit },
+    );
+  }
+
+  /** Which of these ids some row holds (the rest are orphans at Graph). */
+  async knownSubscriptionIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.em.find(
+      GraphSubscription,
+      { subscriptionId: { $in: [...ids] } },
+      { fields: ['subscriptionId'] },
+    );
+    return new Set(rows.map((r) => r.subscriptionId).filter((id): id is string => id !== null));
+  }
+
+  /** Degraded channels among these members, for the channel status. */
+  degraded(
+    orgId: string,
+    kind: SubscriptionKind,
+    roxUserIds: readonly string[],
+  ): Promise<GraphSubscription[]> {
+    return this.em.find(GraphSubscription, {
+      orgId,
+      kind,
+      state: 'degraded',
+      roxUserId: { $in: [...roxUserIds] },
+    });
+  }
+
+  async save(row: GraphSubscription): Promise<void> {
+    await this.em.persistAndFlush(row);
+  }
+
+  async remove(row: GraphSubscription): Promise<void> {
+    await this.em.removeAndFlush(row);
+  }
+
+  purgeOrg(orgId: string): Promise<number> {
+    return this.em.nativeDelete(GraphSubscription, { orgId });
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+
+import { buildMailbox } from '../../test/factories/mailbox.factory';
+import { notificationTargets } from './notification-channels';
+
+const none = { domains: [], addresses: new Set<string>() };
+
+describe('notificationTargets', () => {
+  const mailbox = (overrides: Parameters<typeof buildMailbox>[2] = {}) =>
+    buildMailbox('o', 'megan', {
+      email: 'megan@contoso.com',
+      route: 'orgwide',
+      directoryUserId: 'u-1',
+      calendarInScope: true,
+      calendarEffective: 'read',
+      mailInScope: true,
+      mailEffective: 'metadata',
+      ...overrides,
+    });
+
+  it('watches the calendar and every synced folder of an org-wide mailbox', () => {
+    expect(
+      notificationTargets(mailbox(), none, ['inbox', 'sentitems', 'archive']).map((t) => [
+        t.kind,
+        t.folder,
+        t.resource,
+      ]),
+    ).toEqual([
+      ['calendar', '', 'users/u-1/events'],
+      ['mail', 'inbox', "users/u-1/mailFolders('inbox')/messages"],
+      ['mail', 'sentitems', "users/u-1/mailFolders('sentitems')/messages"],
+      ['mail', 'archive', "users/u-1/mailFolders('archive')/messages"],
+    ]);
+  });
+
+  it('leaves out what is not synced', () => {
+    expect(
+      notificationTargets(mailbox({ mailEffective: 'off' }), none, ['inbox']).map((t) => t.kind),
+    ).toEqual(['calendar']);
+    expect(
+      notificationTargets(mailbox({ calendarInScope: false }), none, ['inbox']).map((t) => t.kind),
+    ).toEqual(['mail']);
+  });
+
+  it('gives delegated, unmapped and restricted mailboxes none', () => {
+    expect(notificationTargets(mailbox({ route: 'individual' }), none, ['inbox'])).toEqual([]);
+    expect(notificationTargets(mailbox({ directoryUserId: null }), none, ['inbox'])).toEqual([]);
+    const restricted = { domains: [], addresses: new Set(['megan@contoso.com']) };
+    expect(notificationTargets(mailbox(), restricted, ['inbox'])).toEqual([]);
+  });
+});

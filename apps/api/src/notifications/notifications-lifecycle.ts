@@ -1,0 +1,53 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+
+import { NOTIFICATIONS_DEGRADED } from '@rox365/contracts';
+
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
+import { GraphSubscriptionRepository } from './graph-subscription.repository';
+import { NotificationsJobs } from './notifications-jobs.service';
+import { SubscriptionsService } from './subscriptions.service';
+
+// Org-wide scope changes refresh the mailbox rows in a job first: give it a head start.
+const SCOPE_RECONCILE_DELAY_MS = 3_000;
+
+/**
+ * Change notifications in the org's life: connect and scope changes compare subscriptions with
+ * the channels in scope (a mailbox leaving scope, a folder taken out or a restricted user loses
+ * its subscriptions); disconnect queues the deletions at Graph (the jobs carry the ids) before
+ * the rows are purged; degraded channels show `notifications_degraded` in their status.
+ */
+@Injectable()
+export class NotificationsLifecycle implements OnModuleInit {
+  constructor(
+    private readonly lifecycle: LifecycleRegistry,
+    private readonly jobs: NotificationsJobs,
+    private readonly repo: GraphSubscriptionRepository,
+    private readonly subscriptions: SubscriptionsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.lifecycle.register({
+      feature: 'notifications',
+      onConnected: async (orgId) => {
+        await this.jobs.enqueueReconcile(orgId, SCOPE_RECONCILE_DELAY_MS);
+      },
+      stopJobs: async (orgId) => {
+        const stopped = await this.jobs.stop(orgId);
+        await this.subscriptions.queueDeletionOf(orgId);
+        return stopped;
+      },
+      purgeOrg: { graph_subscription: (orgId) => this.repo.purgeOrg(orgId) },
+      onScopeChanged: async (orgId, change) => {
+        // One member's row is refreshed inline before us; the org's by a job.
+        if (change.roxUserId !== undefined) await this.jobs.enqueueMailbox(orgId, change.roxUserId);
+        else await this.jobs.enqueueReconcile(orgId, SCOPE_RECONCILE_DELAY_MS);
+      },
+      channelNotices: async (orgId, kind, roxUserIds) =>
+        (await this.repo.degraded(orgId, kind, roxUserIds)).map((row) => ({
+          roxUserId: row.roxUserId,
+          folder: kind === 'mail' ? row.folder : null,
+          code: NOTIFICATIONS_DEGRADED,
+        })),
+    });
+  }
+}

@@ -1,0 +1,419 @@
+import { randomBytes } from 'node:crypto';
+
+import { Injectable, Logger } from '@nestjs/common';
+
+import { type MailFolderName } from '@rox365/contracts';
+import {
+  createSubscription,
+  deleteSubscription,
+  GraphRequestError,
+  IdentityError,
+  isSubscriptionGone,
+  listSubscriptions,
+  reauthorizeSubscription,
+  renewSubscription,
+  type GraphClient,
+  type SubscriptionLease,
+} from '@rox365/graph-client';
+
+import { AppConfig } from '../config/app-config';
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { MailboxAccess } from '../consent/mailbox-access.service';
+import { SYNCED_FOLDERS } from '../mail/mail.constants';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
+import { Clock } from '../platform/time/clock';
+import { ChannelRounds } from './channel-rounds.service';
+import { GraphSubscription } from './entities/graph-subscription.entity';
+import { GraphSubscriptionRepository } from './graph-subscription.repository';
+import { channelKey, notificationTargets, type ChannelTarget } from './notification-channels';
+import { clientStateHash } from './notification-intake.service';
+import {
+  NotificationsJobs,
+  type DeletionJob,
+  type MaintainJob,
+} from './notifications-jobs.service';
+import { CHANGE_TYPES, CLIENT_STATE_BYTES, DEGRADED_RETRY_MS } from './notifications.constants';
+import { NotificationsError, NotificationsErrorCode } from './notifications.errors';
+
+/** Up to this many ids per deletion job (disconnect). */
+const DELETION_CHUNK = 100;
+
+export type CreateOutcome = 'created' | 'degraded';
+
+/**
+ * Graph subscriptions of an org's channels: created for what calendar and mail sync over the
+ * org-wide app, renewed at half-life, recreated when Graph lost them, deleted when a channel
+ * leaves scope. A channel whose subscription cannot be made is `degraded`: polling keeps it.
+ */
+@Injectable()
+export class SubscriptionsService {
+  private readonly logger = new Logger('notifications');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repo: GraphSubscriptionRepository,
+    private readonly connections: ConnectionReader,
+    private readonly access: MailboxAccess,
+    private readonly mailboxes: MailboxRepository,
+    private readonly policy: RestrictionPolicy,
+    private readonly rounds: ChannelRounds,
+    private readonly jobs: NotificationsJobs,
+    private readonly clock: Clock,
+  ) {}
+
+  get isEnabled(): boolean {
+    return this.config.notifications.notificationUrl !== null;
+  }
+
+  /**
+   * The org's subscriptions against its in-scope channels: every mailbox with something to
+   * create, retry or delete gets a job of its own. With notifications switched off, every
+   * subscription the org still has is deleted.
+   */
+  async reconcileOrg(orgId: string): Promise<{ mailboxes: number; deleted: number }> {
+    const connection = await this.connections.connection(orgId);
+    const rows = await this.repo.listOrg(orgId);
+    if (!this.isEnabled || !connection) {
+      const deleted = await this.forgetAll(orgId, rows);
+      return { mailboxes: 0, deleted };
+    }
+    const rules = await this.policy.restrictions(orgId);
+    const folders = await this.folders(orgId);
+    const now = this.clock.now();
+    const byMember = new Map<string, GraphSubscription[]>();
+    for (const row of rows)
+      byMember.set(row.roxUserId, [...(byMember.get(row.roxUserId) ?? []), row]);
+    const touched = new Set<string>();
+    for (const mailbox of await this.mailboxes.listAll(orgId)) {
+      const targets = notificationTargets(mailbox, rules, folders);
+      if (needsWork(targets, byMember.get(mailbox.roxUserId) ?? [], now))
+        touched.add(mailbox.roxUserId);
+      byMember.delete(mailbox.roxUserId);
+    }
+    // Rows of members without a mailbox row any more.
+    for (const roxUserId of byMember.keys()) touched.add(roxUserId);
+    for (const roxUserId of touched) await this.jobs.enqueueMailbox(orgId, roxUserId);
+    return { mailboxes: touched.size, deleted: 0 };
+  }
+
+  /** One mailbox: delete what it no longer needs, create what it lacks (degraded ones when due). */
+  async syncMailbox(
+    orgId: string,
+    roxUserId: string,
+  ): Promise<{ created: number; deleted: number; degraded: number }> {
+    const result = { created: 0, deleted: 0, degraded: 0 };
+    const connection = await this.connections.connection(orgId);
+    if (!this.isEnabled || !connection) return result;
+    const mailbox = await this.mailboxes.find(orgId, roxUserId);
+    const targets = mailbox
+      ? notificationTargets(
+          mailbox,
+          await this.policy.restrictions(orgId),
+          await this.folders(orgId),
+        )
+      : [];
+    const wanted = new Map(targets.map((t) => [channelKey(t), t]));
+    const client = this.access.forConnectedTenant(connection.tenantId).client;
+    const kept = new Map<string, GraphSubscription>();
+    for (const row of await this.repo.listMailbox(orgId, roxUserId)) {
+      const target = wanted.get(channelKey(row));
+      if (target && target.resource === row.resource) {
+        kept.set(channelKey(row), row);
+        continue;
+      }
+      await this.deleteAtGraph(client, row.subscriptionId);
+      await this.repo.remove(row);
+      result.deleted += 1;
+    }
+    const now = this.clock.now();
+    for (const target of targets) {
+      const row = kept.get(channelKey(target)) ?? null;
+      if (row?.state === 'active') continue;
+      if (row?.state === 'degraded' && row.retryAt && row.retryAt > now) continue;
+      // A degraded row may still hold a subscription Graph kept: start over cleanly.
+      if (row?.subscriptionId) await this.deleteAtGraph(client, row.subscriptionId);
+      const outcome = await this.create(client, orgId, connection.tenantId, target, row);
+      result[outcome === 'created' ? 'created' : 'degraded'] += 1;
+    }
+    return result;
+  }
+
+  /**
+   * Renewal (PATCH at half-life), reauthorization (lifecycle event) or recreation
+   * (`subscriptionRemoved`) of one channel's subscription. Gone at Graph (404): created anew,
+   * with a delta round for what happened meanwhile. Any other failure leaves the channel
+   * degraded, on polling, until the reconcile cycle tries again.
+   */
+  async maintain(
+    job: MaintainJob,
+    isFinalAttempt: boolean,
+  ): Promise<'renewed' | 'reauthorized' | CreateOutcome | 'no_channel'> {
+    const row = await this.repo.find(job.orgId, job.roxUserId, job.kind, job.folder);
+    const connection = await this.connections.connection(job.orgId);
+    if (!row || !connection || !this.isEnabled) return 'no_channel';
+    const client = this.access.forConnectedTenant(connection.tenantId).client;
+    const target: ChannelTarget = {
+      roxUserId: row.roxUserId,
+      kind: row.kind,
+      folder: row.folder,
+      directoryUserId: row.directoryUserId,
+      resource: row.resource,
+    };
+    const recreate = async (): Promise<CreateOutcome> => {
+      const outcome = await this.create(client, job.orgId, connection.tenantId, target, row);
+      // Created: the round is queued already. Not: polling keeps the channel, catch up now.
+      if (outcome === 'degraded') await this.rounds.enqueue(row);
+      return outcome;
+    };
+    if (!row.subscriptionId || job.action === 'recreate') {
+      if (row.subscriptionId) await this.deleteAtGraph(client, row.subscriptionId);
+      return recreate();
+    }
+    const now = this.clock.now();
+    try {
+      if (job.action === 'reauthorize') {
+        await reauthorizeSubscription(client, row.subscriptionId);
+      } else {
+        this.leased(
+          row,
+          await renewSubscription(client, row.subscriptionId, {
+            now,
+            lifetimeMinutes: row.lifetimeMinutes ?? this.config.notifications.subscriptionMinutes,
+          }),
+          now,
+        );
+      }
+      row.state = 'active';
+      row.lastErrorCode = null;
+      row.retryAt = null;
+      row.updatedAt = now;
+      await this.repo.save(row);
+      return job.action === 'reauthorize' ? 'reauthorized' : 'renewed';
+    } catch (error) {
+      if (isSubscriptionGone(error)) {
+        this.logger.log(
+          { orgId: job.orgId, kind: row.kind },
+          'subscription gone at Graph: recreated',
+        );
+        return recreate();
+      }
+      if (isTransient(error) && !isFinalAttempt) throw retryable(error);
+      await this.degrade(row, NotificationsErrorCode.NOTIFICATIONS_RENEWAL_FAILED, error);
+      return 'degraded';
+    }
+  }
+
+  /** Disconnect: Graph ids and the tenant are kept in jobs, since the rows go with the purge. */
+  async queueDeletionOf(orgId: string): Promise<number> {
+    const rows = (await this.repo.listOrg(orgId)).filter((r) => r.subscriptionId !== null);
+    const byTenant = new Map<string, string[]>();
+    for (const r of rows)
+      byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r.subscriptionId ?? '']);
+    for (const [tenantId, ids] of byTenant) {
+      for (let i = 0; i < ids.length; i += DELETION_CHUNK) {
+        await this.jobs.enqueueDeletion({
+          orgId,
+          tenantId,
+          subscriptionIds: ids.slice(i, i + DELETION_CHUNK),
+        });
+      }
+    }
+    return rows.length;
+  }
+
+  /** Deletes subscriptions at Graph by id; one Graph no longer knows is done. */
+  async deleteByIds(job: DeletionJob): Promise<{ deleted: number; gone: number }> {
+    const client = this.access.forConnectedTenant(job.tenantId).client;
+    const result = { deleted: 0, gone: 0 };
+    for (const id of job.subscriptionIds) {
+      try {
+        result[(await deleteSubscription(client, id)) === 'deleted' ? 'deleted' : 'gone'] += 1;
+      } catch (error) {
+        if (isTransient(error)) throw retryable(error);
+        // The tenant removed the app, or the id is malformed: Graph expires it by itself.
+        this.logger.warn({ orgId: job.orgId, err: error }, 'subscription not deleted');
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Worker start: the tenant's subscriptions to this deployment's receiver that no row knows
+   * (a crash between Graph's 201 and our commit, a purge that missed Graph) are deleted.
+   * Subscriptions to other URLs (another deployment of the same app) are left alone.
+   */
+  async sweepOrphans(orgId: string): Promise<{ listed: number; deleted: number }> {
+    const connection = await this.connections.connection(orgId);
+    if (!this.isEnabled || !connection) return { listed: 0, deleted: 0 };
+    const client = this.access.forConnectedTenant(connection.tenantId).client;
+    const ours = (await listSubscriptions(client)).filter(
+      (s) => s.notificationUrl === this.config.notifications.notificationUrl,
+    );
+    const known = await this.repo.knownSubscriptionIds(ours.map((s) => s.id));
+    let deleted = 0;
+    for (const s of ours) {
+      if (known.has(s.id)) continue;
+      await deleteSubscription(client, s.id);
+      deleted += 1;
+    }
+    if (deleted > 0) this.logger.warn({ orgId, deleted }, 'orphaned subscriptions deleted');
+    return { listed: ours.length, deleted };
+  }
+
+  private async create(
+    client: GraphClient,
+    orgId: string,
+    tenantId: string,
+    target: ChannelTarget,
+    existing: GraphSubscription | null,
+  ): Promise<CreateOutcome> {
+    const { notificationUrl, lifecycleUrl, subscriptionMinutes } = this.config.notifications;
+    const now = this.clock.now();
+    const row =
+      existing ??
+      new GraphSubscription({
+        orgId,
+        roxUserId: target.roxUserId,
+        kind: target.kind,
+        folder: target.folder,
+        tenantId,
+        directoryUserId: target.directoryUserId,
+        resource: target.resource,
+        now,
+      });
+    row.tenantId = tenantId;
+    row.directoryUserId = target.directoryUserId;
+    row.resource = target.resource;
+    row.subscriptionId = null;
+    row.clientStateHash = null;
+    const clientState = randomBytes(CLIENT_STATE_BYTES).toString('base64url');
+    try {
+      const lease = await createSubscription(
+        client,
+        {
+          resource: target.resource,
+          changeType: CHANGE_TYPES,
+          notificationUrl: notificationUrl ?? '',
+          lifecycleNotificationUrl: lifecycleUrl ?? '',
+          clientState,
+        },
+        { now, lifetimeMinutes: subscriptionMinutes },
+      );
+      row.subscriptionId = lease.subscription.id;
+      row.clientStateHash = clientStateHash(clientState);
+      this.leased(row, lease, now);
+      row.state = 'active';
+      row.lastErrorCode = null;
+      row.retryAt = null;
+      row.updatedAt = now;
+      await this.repo.save(row);
+    } catch (error) {
+      if (isTransient(error)) throw retryable(error);
+      await this.degrade(
+        row,
+        error instanceof GraphRequestError && error.code === 'ValidationError'
+          ? NotificationsErrorCode.NOTIFICATIONS_VALIDATION_FAILED
+          : NotificationsErrorCode.NOTIFICATIONS_CREATE_FAILED,
+        error,
+      );
+      return 'degraded';
+    }
+    // Whatever changed before the subscription existed (or while it was gone) is fetched now.
+    await this.rounds.enqueue(row);
+    return 'created';
+  }
+
+  private leased(row: GraphSubscription, lease: SubscriptionLease, now: Date): void {
+    const expires = new Date(lease.subscription.expirationDateTime);
+    row.expiresAt = expires;
+    row.lifetimeMinutes = lease.lifetimeMinutes;
+    // Half-life: renewed while more than half of it is left.
+    row.renewAt = new Date(now.getTime() + (expires.getTime() - now.getTime()) / 2);
+  }
+
+  private async degrade(
+    row: GraphSubscription,
+    code: NotificationsErrorCode,
+    error: unknown,
+  ): Promise<void> {
+    const now = this.clock.now();
+    row.state = 'degraded';
+    row.lastErrorCode = code;
+    row.retryAt = new Date(now.getTime() + DEGRADED_RETRY_MS);
+    row.updatedAt = now;
+    await this.repo.save(row);
+    this.logger.warn(
+      {
+        orgId: row.orgId,
+        roxUserId: row.roxUserId,
+        kind: row.kind,
+        folder: row.folder,
+        code,
+        err: error,
+      },
+      'change notifications degraded: the channel stays on polling',
+    );
+  }
+
+  private async deleteAtGraph(client: GraphClient, subscriptionId: string | null): Promise<void> {
+    if (!subscriptionId) return;
+    try {
+      await deleteSubscription(client, subscriptionId);
+    } catch (error) {
+      if (isTransient(error)) throw retryable(error);
+      this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
+    }
+  }
+
+  // Switched off or disconnected: Graph's side goes by jobs (they keep the ids), the rows now.
+  private async forgetAll(orgId: string, rows: GraphSubscription[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const count = await this.queueDeletionOf(orgId);
+    await this.repo.purgeOrg(orgId);
+    return count;
+  }
+
+  private async folders(orgId: string): Promise<MailFolderName[]> {
+    const settings = await this.connections.settings(orgId);
+    return [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+  }
+}
+
+/** True when the mailbox's rows differ from its targets, or a degraded one is due again. */
+export function needsWork(
+  targets: readonly ChannelTarget[],
+  rows: readonly GraphSubscription[],
+  now: Date,
+): boolean {
+  const byKey = new Map(rows.map((r) => [channelKey(r), r]));
+  if (rows.length !== targets.length) return true;
+  return targets.some((t) => {
+    const row = byKey.get(channelKey(t));
+    if (!row || row.resource !== t.resource) return true;
+    return row.state === 'degraded' && (!row.retryAt || row.retryAt <= now);
+  });
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof GraphRequestError) return error.isTransient;
+  if (error instanceof IdentityError) return error.isTransient;
+  return false;
+}
+
+function retryable(error: unknown): NotificationsError {
+  const throttled = error instanceof GraphRequestError && error.isThrottled;
+  return new NotificationsError(
+    throttled
+      ? NotificationsErrorCode.NOTIFICATIONS_GRAPH_THROTTLED
+      : NotificationsErrorCode.NOTIFICATIONS_GRAPH_UNAVAILABLE,
+    throttled ? 'rate_limited' : 'unavailable',
+    'Microsoft Graph did not answer the subscription request; it is tried again.',
+    {
+      cause: error,
+      ...(error instanceof GraphRequestError && error.retryAfterMs !== null
+        ? { retryAfterMs: error.retryAfterMs }
+        : {}),
+    },
+  );
+}
