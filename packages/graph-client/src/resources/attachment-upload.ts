@@ -99,7 +99,10 @@ export async function createAttachmentUploadSession(
   return res.body;
 }
 
-/** Attaches a file: one POST under 3 MB, an upload session from 3 MB to 150 MB. */
+/**
+ * Attaches a file: one POST under 3 MB, an upload session from 3 MB to 150 MB (a session found
+ * gone is replaced once).
+ */
 export async function attachFile(
   client: GraphClient,
   owner: string,
@@ -114,12 +117,16 @@ export async function attachFile(
   if (file.bytes.length > UPLOAD_SESSION_MAX_BYTES) {
     throw new RangeError(`Attachments are at most ${UPLOAD_SESSION_MAX_BYTES} bytes`);
   }
-  const session = await createAttachmentUploadSession(client, owner, messageId, {
-    name: file.name,
-    size: file.bytes.length,
-    contentType: file.contentType,
-  });
-  await uploadToSession(session.uploadUrl, file.bytes, options);
+  const item = { name: file.name, size: file.bytes.length, contentType: file.contentType };
+  const session = await createAttachmentUploadSession(client, owner, messageId, item);
+  try {
+    await uploadToSession(session.uploadUrl, file.bytes, options);
+  } catch (error) {
+    // The session expired or was dropped mid-way: nothing was attached, start once more.
+    if (!(error instanceof GraphRequestError) || error.status !== 404) throw error;
+    const again = await createAttachmentUploadSession(client, owner, messageId, item);
+    await uploadToSession(again.uploadUrl, file.bytes, options);
+  }
 }
 
 /** The first offset of `nextExpectedRanges` (`["2097152-"]`, `["2097152"]`, `["0-4194303"]`). */
