@@ -24,6 +24,8 @@ import { mountQueueDashboard } from './platform/ops/queue-dashboard';
 import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
 
+const MB = 1024 * 1024;
+
 export interface BootOptions {
   logger?: Logger;
 }
@@ -71,6 +73,12 @@ export async function createHttpApp(
     exposedHeaders: ['x-request-id', 'retry-after'],
     maxAge: 600,
   });
+  // A send carries its files base64 (4/3 of the bytes) beside a body of up to 1 MB; every other
+  // route keeps the 1 MB limit. The first parser to read a body marks it read.
+  app.use(
+    `/${GLOBAL_PREFIX}/mail/sends`,
+    express.json({ limit: Math.ceil((config.mail.sendAttachmentsMaxBytes * 4) / 3) + 2 * MB }),
+  );
   app.useBodyParser('json', { limit: '1mb' });
   // After the body is parsed, before any route: bad text anywhere is a 400, never a 500.
   app.use(safeInputMiddleware);

@@ -14,7 +14,8 @@
  * - Errors: {@link GraphRequestError} (status, code, request id, retryAfterMs and classifiers) and
  *   {@link IdentityError} (AADSTS number and a `kind` to branch on).
  * - Resources: directory (users delta), mailbox probe, calendar (calendarView delta, event
- *   writes with transactionId / If-Match), mail (folder delta, get, sendMail).
+ *   writes with transactionId / If-Match), mail (folder delta, get, sendMail, drafts), attachment
+ *   upload (one POST under 3 MB, an upload session with resumable ranges above).
  *
  * - Observer: {@link GraphObserver} hears of every Graph exchange (status, Retry-After) and every
  *   failed token request, so an app can count them without this package knowing how.
@@ -101,6 +102,7 @@ export {
   type RetryPolicy,
 } from './retry';
 export * from './resources/applications';
+export * from './resources/attachment-upload';
 export * from './resources/calendar';
 export * from './resources/directory';
 export * from './resources/mail';

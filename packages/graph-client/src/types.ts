@@ -138,4 +138,11 @@ export interface OutgoingMessage {
     readonly name: string;
     readonly value: string;
   }>;
+  /** Inline file attachments (sendMail only; a draft gets its files through attachFile). */
+  readonly attachments?: ReadonlyArray<{
+    readonly '@odata.type': '#microsoft.graph.fileAttachment';
+    readonly name: string;
+    readonly contentType: string;
+    readonly contentBytes: string;
+  }>;
 }

@@ -1,5 +1,6 @@
 import type { ControlApi } from './control/control-api';
 import { defaultFaultCode, graphError } from './graph/errors';
+import { routeUpload } from './graph/mail/attachment-uploads';
 import type { GraphService } from './graph/router';
 import type { EmuReply, EmuRequest } from './http/types';
 import { routeIdentity } from './identity/router';
@@ -14,6 +15,8 @@ export function createAppHandler(
   graph: GraphService,
   control: ControlApi,
 ): (req: EmuRequest) => Promise<EmuReply> {
+  const upload = (req: EmuRequest): EmuReply | undefined =>
+    routeUpload(state, req, (...args) => graph.notify(...args));
   return async (req) => {
     if (req.path.startsWith('/_emulator/') || req.path === '/_emulator') return control.handle(req);
     const isGraph = req.path.startsWith('/v1.0/') || req.path === '/v1.0';
@@ -28,7 +31,7 @@ export function createAppHandler(
       // The server did the work; only the answer goes missing (a 504 or a reset after a write).
       const executed = isGraph
         ? await graph.handle(req, versionless, {})
-        : (routeIdentity(state, req) ?? routePortal(state, req));
+        : (upload(req) ?? routeIdentity(state, req) ?? routePortal(state, req));
       if (fault.latencyMs) await sleep(fault.latencyMs);
       reply =
         fault.resetConnection || !fault.status
@@ -64,6 +67,7 @@ export function createAppHandler(
     } else {
       if (fault?.latencyMs) await sleep(fault.latencyMs);
       reply =
+        upload(req) ??
         routeIdentity(state, req) ??
         routePortal(state, req) ??
         graphError(

@@ -34,7 +34,13 @@ export class AppConfig {
   };
   readonly database: { url: string; poolMax: number };
   readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
-  readonly mail: { backfillDays: number; pageSize: number; sendsPerMinute: number };
+  readonly mail: {
+    backfillDays: number;
+    pageSize: number;
+    sendsPerMinute: number;
+    /** Decoded bytes of all files of one send. */
+    sendAttachmentsMaxBytes: number;
+  };
   readonly metrics: {
     enabled: boolean;
     /** Bearer token every scrape must send (empty when disabled). */
@@ -97,6 +103,7 @@ export class AppConfig {
       backfillDays: env.MAIL_BACKFILL_DAYS,
       pageSize: env.MAIL_PAGE_SIZE,
       sendsPerMinute: env.MAIL_SENDS_PER_MINUTE,
+      sendAttachmentsMaxBytes: env.MAIL_SEND_ATTACHMENTS_MAX_BYTES,
     };
     this.metrics = {
       enabled: env.METRICS_ENABLED,

@@ -106,6 +106,14 @@ export const envSchema = z
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     // Sends per mailbox per minute, paced locally (Exchange Online allows 30).
     MAIL_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(30).default(30),
+    // Decoded bytes of all files of one send (Microsoft: 150 MB per file through an upload
+    // session; Exchange's default message size limit is 35 MB).
+    MAIL_SEND_ATTACHMENTS_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(150 * 1024 * 1024)
+      .default(25 * 1024 * 1024),
     // Push to Rox backends: attempts per delivery (then dead), the first retry's delay (doubling
     // after), the receiver's time per attempt, and whether http://127.0.0.1|localhost is allowed.
     PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),

@@ -3,15 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { type MailSendStatus, type SendMailRequest } from '@rox365/contracts';
 import {
+  type MailSendStatus,
+  type SendMailAttachment,
+  type SendMailRequest,
+} from '@rox365/contracts';
+import {
+  attachFile,
   createDraft,
   createReplyDraft,
   findByInternetMessageId,
   GraphRequestError,
+  listAttachments,
   sendDraft,
   sendMail,
+  SMALL_ATTACHMENT_MAX_BYTES,
   type DraftInput,
+  type GraphClient,
 } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
@@ -34,6 +42,8 @@ interface SendContent {
   subject: string;
   body: { contentType: 'text' | 'html'; content: string };
   comment?: string;
+  /** Files, base64: sealed with the rest until the send ends. */
+  attachments?: SendMailAttachment[];
 }
 
 /**
@@ -88,6 +98,7 @@ export class MailSendService {
     const connection = await this.connections.connection(orgId);
     const mode =
       connection?.grantedPermissions.includes('Mail.ReadWrite') === true ? 'draft' : 'send_mail';
+    const attachmentBytes = this.checkAttachments(input.attachments, mode);
     let replyToGraphId: string | null = null;
     if (input.replyToMessageId !== undefined) {
       if (mode !== 'draft') {
@@ -114,6 +125,7 @@ export class MailSendService {
       bcc: input.bcc,
       subject: input.subject,
       body: input.body,
+      ...(input.attachments.length > 0 ? { attachments: input.attachments } : {}),
     };
     const send = new MailSend({
       id,
@@ -134,7 +146,13 @@ export class MailSendService {
         orgId,
         action: 'mail.send_requested',
         target: { type: 'mail_send', id },
-        details: { roxUserId: input.roxUserId, mode, isReply: replyToGraphId !== null },
+        details: {
+          roxUserId: input.roxUserId,
+          mode,
+          isReply: replyToGraphId !== null,
+          attachments: input.attachments.length,
+          attachmentBytes,
+        },
       });
     });
     await this.jobs.enqueueSend(orgId, id);
@@ -213,6 +231,7 @@ export class MailSendService {
       bccRecipients: content.bcc.map((address) => ({ emailAddress: { address } })),
       internetMessageId: send.internetMessageId,
     };
+    const files = content.attachments ?? [];
     const { client, ownerPath } = grant;
     // An attempt that finds the send already `sending` follows one that was cut off (a worker
     // killed, a lost job): the request may or may not have reached Graph.
@@ -225,7 +244,19 @@ export class MailSendService {
       send.status = 'sending';
       await this.save(send);
       try {
-        await sendMail(client, ownerPath, message);
+        await sendMail(client, ownerPath, {
+          ...message,
+          ...(files.length > 0
+            ? {
+                attachments: files.map((f) => ({
+                  '@odata.type': '#microsoft.graph.fileAttachment' as const,
+                  name: f.name,
+                  contentType: f.contentType,
+                  contentBytes: f.contentBase64,
+                })),
+              }
+            : {}),
+        });
       } catch (error) {
         if (isAmbiguous(error))
           return this.finish(send, 'unknown_delivery', 'MAIL_SEND_ANSWER_LOST');
@@ -266,6 +297,7 @@ export class MailSendService {
       send.status = 'sending';
       await this.save(send);
     }
+    await attachMissing(client, ownerPath, send.draftId, files);
     try {
       await sendDraft(client, ownerPath, send.draftId);
     } catch (error) {
@@ -278,6 +310,31 @@ export class MailSendService {
       throw error;
     }
     return this.finish(send, 'sent', null);
+  }
+
+  /**
+   * The files' decoded total within the configured limit; with Mail.Send alone they ride in the
+   * sendMail JSON, which Graph caps near 4 MB, so there they stay under 3 MB together.
+   */
+  private checkAttachments(files: SendMailAttachment[], mode: 'draft' | 'send_mail'): number {
+    const total = files.reduce((n, f) => n + Buffer.byteLength(f.contentBase64, 'base64'), 0);
+    const max = this.config.mail.sendAttachmentsMaxBytes;
+    if (total > max) {
+      throw new MailError(
+        MailErrorCode.MAIL_SEND_ATTACHMENTS_TOO_LARGE,
+        'invalid',
+        `The attachments come to ${total} bytes; a send carries at most ${max}.`,
+        { fieldErrors: [{ path: 'body.attachments', message: `more than ${max} bytes` }] },
+      );
+    }
+    if (mode === 'send_mail' && total >= SMALL_ATTACHMENT_MAX_BYTES) {
+      refuse(
+        'MAIL_SEND_ATTACHMENTS_NEED_READWRITE',
+        'forbidden',
+        'Attachments of 3 MB or more need Mail.ReadWrite (a draft and an upload session); the grant has only Mail.Send.',
+      );
+    }
+    return total;
   }
 
   /**
@@ -342,6 +399,35 @@ export class MailSendService {
       });
     });
     return toStatus(send);
+  }
+}
+
+/**
+ * Attaches the files the draft does not hold yet. An attempt after one that lost an answer may
+ * find some already there: an attachment of the same name and at least the file's size counts
+ * as that file (Graph's `size` adds a little overhead; an upload session attaches nothing until
+ * its last range arrived, so a half-uploaded file never shows).
+ */
+async function attachMissing(
+  client: GraphClient,
+  owner: string,
+  draftId: string,
+  files: readonly SendMailAttachment[],
+): Promise<void> {
+  if (files.length === 0) return;
+  const present = await listAttachments(client, owner, draftId);
+  for (const file of files) {
+    const bytes = Buffer.from(file.contentBase64, 'base64');
+    const same = present.findIndex((a) => a.name === file.name && (a.size ?? 0) >= bytes.length);
+    if (same >= 0) {
+      present.splice(same, 1);
+      continue;
+    }
+    await attachFile(client, owner, draftId, {
+      name: file.name,
+      contentType: file.contentType,
+      bytes,
+    });
   }
 }
 

@@ -263,6 +263,25 @@ export type MailDataRemovalReceipt = z.infer<typeof MailDataRemovalReceiptSchema
 const RecipientListSchema = z.array(z.email().max(320)).max(100);
 
 /**
+ * A file sent with a message. Under 3 MB it is attached with one Graph call, from 3 MB through
+ * an upload session. The API caps the decoded total (`MAIL_SEND_ATTACHMENTS_MAX_BYTES`, 25 MB
+ * by default; Exchange's default message limit is 35 MB, an upload session takes up to 150 MB).
+ */
+export const SendMailAttachmentSchema = z.object({
+  name: z.string().min(1).max(255),
+  contentType: z
+    .string()
+    .max(127)
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'Not a media type')
+    .default('application/octet-stream'),
+  contentBase64: z.base64().min(1).describe('The file, base64 (standard alphabet, padded)'),
+});
+export type SendMailAttachment = z.infer<typeof SendMailAttachmentSchema>;
+
+/** Most files one send carries. */
+export const SEND_MAIL_MAX_ATTACHMENTS = 20;
+
+/**
  * Send (or reply) as a member. The idempotency key makes a repeated request return the first
  * one's status instead of sending again.
  */
@@ -280,6 +299,7 @@ export const SendMailRequestSchema = z
       .optional()
       .describe('A synced message of this member to reply to (keeps the thread)'),
     replyAll: z.boolean().default(false),
+    attachments: z.array(SendMailAttachmentSchema).max(SEND_MAIL_MAX_ATTACHMENTS).default([]),
   })
   .refine((r) => r.replyToMessageId !== undefined || r.to.length + r.cc.length + r.bcc.length > 0, {
     message: 'A new message needs at least one recipient',

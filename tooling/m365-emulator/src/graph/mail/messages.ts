@@ -15,6 +15,7 @@ import { parseFilter } from '../filter';
 import { checkIfMatch, routeMailbox } from '../mailbox-access';
 import { option, parseSelect, parseTop } from '../odata';
 import { has, requirePermission } from '../principal';
+import { addAttachment, createUploadSession } from './attachment-uploads';
 import {
   addressOf,
   deleteMessage,
@@ -604,6 +605,24 @@ export const mailRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: new RegExp(`${USER}/messages/([^/]+)/attachments/([^/]+)/\\$value$`, 'i'),
     handler: attachmentValue,
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/attachments/createUploadSession$`, 'i'),
+    handler: (c, p) => {
+      requirePermission(c.principal, WRITE, 'outlook');
+      return createUploadSession(c, p);
+    },
+    mailboxParam: 0,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${USER}/messages/([^/]+)/attachments$`, 'i'),
+    handler: (c, p) => {
+      requirePermission(c.principal, WRITE, 'outlook');
+      return addAttachment(c, p);
+    },
     mailboxParam: 0,
   },
   {
