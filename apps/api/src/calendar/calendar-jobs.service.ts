@@ -130,7 +130,11 @@ export class CalendarJobs {
           CALENDAR_JOB.syncMailbox,
           { orgId: c.orgId, roxUserId: c.roxUserId },
           syncJobId(c.orgId, c.roxUserId),
-          { attempts: SYNC_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF }, ...this.fair.urgent() },
+          {
+            attempts: SYNC_ATTEMPTS,
+            backoff: { type: RETRY_AFTER_BACKOFF },
+            ...this.fair.urgent(),
+          },
         );
       },
     });
