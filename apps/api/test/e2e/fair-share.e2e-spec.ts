@@ -98,7 +98,7 @@ describe('fair share between orgs on the sync queues', () => {
     queueName: string,
     cycleJob: (orgId: string) => string,
     cycle: (orgId: string) => Promise<number>,
-    settled: (org: Org) => Promise<void>,
+    settled: (org: Org) => Promise<unknown>,
   ): Promise<void> {
     const queue = queueOf(queueName);
     try {
