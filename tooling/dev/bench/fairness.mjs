@@ -1,8 +1,8 @@
 // Fairness benchmark (`pnpm bench`, scenario `fairness`): the real stack against one big tenant
-// and ten small ones. The big org connects and its calendar backfill is queued; while it runs,
-// the small orgs connect one after another. Measured: each small mailbox's time to first sync
-// (its org's connect answered → its first full calendar round committed), p50/p95/max, and how
-// far the big org's backfill had got when the last small mailbox was done. It runs once with
+// and ten small ones. The big org connects; once its calendar backfill is under way (its first
+// mailbox synced), the small orgs connect one after another. Measured: each small mailbox's
+// time to first sync (its org's connect answered → its first full calendar round committed),
+// p50/p95/max, and how far the big org's backfill had got when the last small mailbox was done. It runs once with
 // fair share off (QUEUE_FAIR_SHARE=0, plain FIFO: "before") and once on ("after").
 //
 // Sizes: BENCH_FAIR_BIG=5000 (big org's mailboxes), BENCH_FAIR_SMALL_ORGS=10,
@@ -110,18 +110,19 @@ async function run(mode) {
     }
     const [big, ...smalls] = orgs;
 
-    // 1. The big org connects; its backfill is queued once its mailbox rows exist.
+    // 1. The big org connects; the small orgs follow once its backfill is under way (its
+    // cycle is still queueing, or done queueing, thousands of syncs by then).
     const bigConnectedAt = Date.now();
     await big.api.connect(emu);
     await mailboxRowsReady(db, 'calendar', BIG, big.org);
     await waitFor(
-      'the big backlog queued',
-      async () => (await channelCount(db, big.org, 'true')) >= BIG,
-      { timeoutMs: TIMEOUT_MS, intervalMs: 500 },
+      'the big backfill under way',
+      async () => (await channelCount(db, big.org, 'last_full_sync_at is not null')) > 0,
+      { timeoutMs: TIMEOUT_MS, intervalMs: 250 },
     );
-    row.bigQueuedAfterMs = Date.now() - bigConnectedAt;
+    row.bigStartedAfterMs = Date.now() - bigConnectedAt;
     row.bigDoneWhenSmallsStart = await channelCount(db, big.org, 'last_full_sync_at is not null');
-    log(`fairness (${mode}): big backlog queued; connecting ${SMALL_ORGS} small orgs`);
+    log(`fairness (${mode}): big backfill under way; connecting ${SMALL_ORGS} small orgs`);
 
     // 2. The small orgs connect while it runs.
     const connectedAt = new Map();
@@ -212,7 +213,7 @@ function printSummary(rows) {
           'independent of the big backlog',
         ),
         measure('small: time to first sync max (s)', (r) => s(r.max)),
-        measure('big: backlog queued after connect (s)', (r) => s(r.bigQueuedAfterMs)),
+        measure('big: first mailbox done after connect (s)', (r) => s(r.bigStartedAfterMs)),
         measure('big: mailboxes done when small orgs connect', (r) => r.bigDoneWhenSmallsStart),
         measure(
           'big: mailboxes done when the last small one was',
