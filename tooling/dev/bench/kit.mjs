@@ -113,7 +113,7 @@ export async function database(stack) {
  * Waits until every member's mailbox row is computed with its directory user and the feature in
  * scope (connect queues the feature's cycle before the rows exist; the cron is what catches up).
  */
-export async function mailboxRowsReady(db, feature, expected) {
+export async function mailboxRowsReady(db, feature, expected, orgId = ORG) {
   const column = feature === 'calendar' ? 'calendar_in_scope' : 'mail_in_scope';
   await waitFor(
     'mailbox rows',
@@ -121,7 +121,7 @@ export async function mailboxRowsReady(db, feature, expected) {
       const { n } = await db.one(
         `select count(*)::int as n from mailbox
          where org_id = $1 and directory_user_id is not null and ${column}`,
-        [ORG],
+        [orgId],
       );
       return n >= expected;
     },
@@ -143,10 +143,12 @@ export async function queueCalendarCycle(stack, orgId) {
       if (state === 'completed' || state === 'failed') await existing.remove();
       else return;
     }
+    // Priority 1, as the API gives a cycle (QUEUE_FAIR_SHARE): a job without one would wait
+    // behind every prioritized sync.
     await queue.add(
       'calendar.refresh-org',
       { orgId },
-      { jobId, attempts: 3, removeOnComplete: true, removeOnFail: 1000 },
+      { jobId, attempts: 3, priority: 1, removeOnComplete: true, removeOnFail: 1000 },
     );
   } finally {
     await queue.close();
@@ -177,12 +179,19 @@ export function memberId(email) {
   return `m_${email.split('@')[0].replace(/[^a-z0-9]/gi, '_')}`.slice(0, 100);
 }
 
-export function apiClient(stack) {
+/**
+ * The API as one org's Rox backend and admin (the bench org on Contoso unless told otherwise:
+ * `tenant` is its initial domain, `adminUpn` its Global Administrator).
+ */
+export function apiClient(
+  stack,
+  { org = ORG, tenant = 'contoso.onmicrosoft.com', adminUpn = ADMIN_UPN } = {},
+) {
   const secret = stack.env.ROX_DEV_JWT_SECRET;
   const tokens = {
-    admin: mint(secret, { sub: 'bench-admin', org: ORG, role: 'admin', email: ADMIN_UPN }),
-    service: mint(secret, { sub: 'bench-service', org: ORG, role: 'service' }),
-    member: (email) => mint(secret, { sub: memberId(email), org: ORG, role: 'member', email }),
+    admin: mint(secret, { sub: 'bench-admin', org, role: 'admin', email: adminUpn }),
+    service: mint(secret, { sub: 'bench-service', org, role: 'service' }),
+    member: (email) => mint(secret, { sub: memberId(email), org, role: 'member', email }),
   };
   const call = async (method, path, body, token = tokens.admin) =>
     fetch(stack.apiUrl + path, {
@@ -217,7 +226,7 @@ export function apiClient(stack) {
     },
     async saveSettings(levels) {
       const res = await call('PUT', '/api/v1/orgwide/settings', {
-        tenant: 'contoso.onmicrosoft.com',
+        tenant,
         restrictedDomains: [],
         restrictedUsers: [],
         ...levels,
@@ -235,7 +244,7 @@ export function apiClient(stack) {
       let url = (await start.json()).consentUrl;
       for (let hop = 0; hop < 10; hop++) {
         if (url.startsWith(stack.emulatorUrl)) {
-          url = await emu.signInAndAccept(url, ADMIN_UPN);
+          url = await emu.signInAndAccept(url, adminUpn);
         } else {
           const res = await fetch(url, { redirect: 'manual', headers: { cookie } });
           const next = res.headers.get('location');

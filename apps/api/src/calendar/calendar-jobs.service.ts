@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type Queue } from 'bull';
 
 import { DomainError } from '../platform/errors/domain-error';
+import { FairShare } from '../platform/queue/fair-share.service';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { markQueued, requeueStaleChannels } from '../platform/sync/sync-channel';
@@ -60,12 +61,16 @@ export class CalendarJobs {
     @InjectQueue(QUEUE.calendar) queue: Queue<CalendarJobData>,
     private readonly repo: CalendarRepository,
     private readonly clock: Clock,
+    private readonly fair: FairShare,
   ) {
     this.jobs = KeyedJobs.for(queue);
   }
 
-  /** One sync per mailbox at a time; a request while it runs makes it run once more. */
-  async enqueueSync(orgId: string, roxUserId: string): Promise<string> {
+  /**
+   * One sync per mailbox at a time; a request while it runs makes it run once more. `position`
+   * is the job's place in its org's cycle (fair share between orgs); without one it goes first.
+   */
+  async enqueueSync(orgId: string, roxUserId: string, position?: number): Promise<string> {
     const channel = await this.repo.channel(orgId, roxUserId);
     // Queued before the job exists, so a fast job's "ok" is never overwritten by a late "queued".
     markQueued(channel, this.clock.now());
@@ -74,7 +79,11 @@ export class CalendarJobs {
       CALENDAR_JOB.syncMailbox,
       { orgId, roxUserId },
       syncJobId(orgId, roxUserId),
-      { attempts: SYNC_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
+      {
+        attempts: SYNC_ATTEMPTS,
+        backoff: { type: RETRY_AFTER_BACKOFF },
+        ...(position === undefined ? this.fair.urgent() : this.fair.backlog(position)),
+      },
     );
     return jobId;
   }
@@ -85,7 +94,7 @@ export class CalendarJobs {
       CALENDAR_JOB.write,
       { orgId, writeId },
       jobKey(CALENDAR_JOB.write, writeId),
-      { attempts: WRITE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
+      { attempts: WRITE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF }, ...this.fair.urgent() },
     );
     return jobId;
   }
@@ -98,6 +107,7 @@ export class CalendarJobs {
       refreshJobId(orgId),
       {
         attempts: 3,
+        ...this.fair.urgent(),
         ...(delayMs > 0 ? { delay: delayMs } : {}),
       },
     );
@@ -120,7 +130,11 @@ export class CalendarJobs {
           CALENDAR_JOB.syncMailbox,
           { orgId: c.orgId, roxUserId: c.roxUserId },
           syncJobId(c.orgId, c.roxUserId),
-          { attempts: SYNC_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF } },
+          {
+            attempts: SYNC_ATTEMPTS,
+            backoff: { type: RETRY_AFTER_BACKOFF },
+            ...this.fair.urgent(),
+          },
         );
       },
     });

@@ -77,12 +77,13 @@ export class CalendarScopeService {
       const retryAt = channels.get(m.roxUserId)?.retryAt;
       return !retryAt || retryAt <= now;
     });
-    // Idle rounds go in $batch of 20; only what they cannot settle gets a job of its own.
+    // Idle rounds go in $batch of 20; only what they cannot settle gets a job of its own, in
+    // the org's fair-share bands (its place in this cycle sets the job's priority).
     const idle = await this.idleRounds.run(orgId, due);
     let queued = 0;
     for (const m of due) {
       if (idle.has(m.roxUserId)) continue;
-      await this.jobs.enqueueSync(orgId, m.roxUserId);
+      await this.jobs.enqueueSync(orgId, m.roxUserId, queued);
       queued += 1;
     }
     return { purged, restrictedPurged, queued, idle: idle.size };

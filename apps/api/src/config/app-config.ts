@@ -33,7 +33,13 @@ export class AppConfig {
     corsOrigins: string[];
   };
   readonly database: { url: string; poolMax: number };
-  readonly queue: { redisUrl: string; prefix: string; cronsEnabled: boolean };
+  readonly queue: {
+    redisUrl: string;
+    prefix: string;
+    cronsEnabled: boolean;
+    /** Mailbox jobs per org per priority band (platform/queue/fair-share.ts); 0: FIFO. */
+    fairShare: number;
+  };
   readonly mail: {
     backfillDays: number;
     pageSize: number;
@@ -98,6 +104,7 @@ export class AppConfig {
       redisUrl: env.REDIS_URL,
       prefix: env.QUEUE_PREFIX,
       cronsEnabled: env.WORKER_CRONS_ENABLED,
+      fairShare: env.QUEUE_FAIR_SHARE,
     };
     this.mail = {
       backfillDays: env.MAIL_BACKFILL_DAYS,

@@ -101,6 +101,10 @@ export const envSchema = z
       .regex(/^[a-z0-9_-]+$/)
       .default('rox365'),
     WORKER_CRONS_ENABLED: bool.default(true),
+    // Fairness between orgs on the calendar and mail queues: an org's cycle queues its mailbox
+    // syncs in priority bands of this many, so a small org's first sync waits behind one band of
+    // a big org's backlog, not all of it. 0 turns it off (plain FIFO).
+    QUEUE_FAIR_SHARE: z.coerce.number().int().min(0).max(10_000).default(4),
     // Mail sync: how far back the first round of a folder reaches, and the delta page size.
     MAIL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),

@@ -119,12 +119,13 @@ export class MailCycleService {
       return count;
     });
 
-    // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own.
+    // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own,
+    // in the org's fair-share bands (its place in this cycle sets the job's priority).
     const idle = await this.idleRounds.run(orgId, inScope, folders);
     const queued: string[] = [];
     for (const m of inScope) {
       if (idle.has(m.roxUserId)) continue;
-      await this.jobs.enqueueMailbox(orgId, m.roxUserId);
+      await this.jobs.enqueueMailbox(orgId, m.roxUserId, queued.length);
       queued.push(m.roxUserId);
     }
     return {

@@ -4,6 +4,7 @@ import { type Queue } from 'bull';
 
 import { DIRECTORY_QUEUE_SETTINGS } from '../directory/directory-jobs.service';
 import { RETRY_AFTER_BACKOFF } from '../directory/directory.constants';
+import { FairShare } from '../platform/queue/fair-share.service';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { requeueStaleChannels } from '../platform/sync/sync-channel';
@@ -30,6 +31,7 @@ export class MailJobs {
     @InjectQueue(QUEUE.mail) queue: Queue<MailJobData>,
     private readonly repo: MailRepository,
     private readonly clock: Clock,
+    private readonly fair: FairShare,
   ) {
     this.jobs = KeyedJobs.for(queue);
   }
@@ -59,16 +61,25 @@ export class MailJobs {
   async enqueueCycle(orgId: string): Promise<string> {
     const { jobId } = await this.jobs.enqueue(MAIL_JOB.cycle, { orgId }, cycleJobId(orgId), {
       attempts: 3,
+      ...this.fair.urgent(),
     });
     return jobId;
   }
 
-  async enqueueMailbox(orgId: string, roxUserId: string): Promise<string> {
+  /**
+   * One sync per mailbox at a time. `position` is the job's place in its org's cycle (fair
+   * share between orgs); without one it goes first.
+   */
+  async enqueueMailbox(orgId: string, roxUserId: string, position?: number): Promise<string> {
     const { jobId } = await this.jobs.enqueue(
       MAIL_JOB.syncMailbox,
       { orgId, roxUserId },
       mailboxJobId(orgId, roxUserId),
-      { attempts: 5, backoff: { type: RETRY_AFTER_BACKOFF } },
+      {
+        attempts: 5,
+        backoff: { type: RETRY_AFTER_BACKOFF },
+        ...(position === undefined ? this.fair.urgent() : this.fair.backlog(position)),
+      },
     );
     return jobId;
   }
@@ -80,7 +91,7 @@ export class MailJobs {
       { orgId, sendId },
       jobKey(MAIL_JOB.send, orgId, sendId),
       // Pacing waits count as attempts: enough of them for a burst to drain.
-      { attempts: 20, backoff: { type: RETRY_AFTER_BACKOFF } },
+      { attempts: 20, backoff: { type: RETRY_AFTER_BACKOFF }, ...this.fair.urgent() },
     );
     return jobId;
   }

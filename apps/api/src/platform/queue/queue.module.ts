@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
+import { FairShare } from './fair-share.service';
 import { QueueHealth } from './queue-health.service';
 import { DEFAULT_JOB_OPTIONS } from './queue-names';
 
@@ -17,7 +18,7 @@ import { DEFAULT_JOB_OPTIONS } from './queue-names';
       }),
     }),
   ],
-  providers: [QueueHealth],
-  exports: [QueueHealth],
+  providers: [QueueHealth, FairShare],
+  exports: [QueueHealth, FairShare],
 })
 export class QueueModule {}
