@@ -14,6 +14,8 @@
 //    changes, then one cycle of each kind queued as the cron would; what is measured is the
 //    cycle's share (change → entry, from the cycle's start), to which the wait for the next cron
 //    tick (uniform over its interval) adds.
+// 3. On only: a burst of 10 messages to one Inbox, 500 ms apart, and the delta requests it cost
+//    (the debounce's trade-off: a shorter window folds fewer notifications into one round).
 //
 // Sizes: BENCH_NOTIF_MAILBOXES=100, BENCH_NOTIF_CHANGES=20, BENCH_NOTIF_MODES=on,off,
 // BENCH_NOTIF_DEBOUNCE_MS (unset: the app's default NOTIFICATIONS_DEBOUNCE_MS).
@@ -60,6 +62,8 @@ const CHANNELS_PER_MAILBOX = 3;
 const NAMED_PEOPLE = 29;
 const FEED_POLL_MS = 100;
 const CHANGE_TIMEOUT_MS = 60_000;
+const BURST = 10;
+const BURST_GAP_MS = 500;
 
 process.env.WORKER_CRONS_ENABLED = 'false';
 
@@ -218,6 +222,7 @@ async function runOne(mode) {
         ]),
       );
     }
+    if (on) row.burst = await burst(emu, tenant.id, people[0], feeds, stamp);
     const measured = row.latencies ?? row.cycleShare;
     log(
       `notifications ${mode}: ${on ? 'change' : 'cycle start'} → entry p50 ` +
@@ -233,6 +238,32 @@ async function runOne(mode) {
     await stack.stop();
   }
   return row;
+}
+
+/**
+ * The debounce's trade-off: BURST messages delivered to one mailbox, one every BURST_GAP_MS,
+ * and the Inbox delta rounds they cost (a longer debounce folds more of them into one round).
+ */
+async function burst(emu, tenantId, person, feeds, stamp) {
+  await emu.clearRequests();
+  const pending = [];
+  for (let i = 0; i < BURST; i++) {
+    const subject = `Bench burst ${stamp} ${i}`;
+    pending.push({ kind: 'mail', subject, at: Date.now() });
+    await emu.control('POST', `/tenants/${tenantId}/mailboxes/${person.id}/messages`, {
+      subject,
+      from: { name: 'Outside', address: 'someone@fabrikam.example' },
+      to: [person.email],
+    });
+    await sleep(BURST_GAP_MS);
+  }
+  await feeds.until(pending, CHANGE_TIMEOUT_MS);
+  const rounds = (await emu.control('GET', '/requests?pathContains=%2Fmessages%2Fdelta')).filter(
+    (r) => r.mailbox === person.id,
+  ).length;
+  const latencies = pending.map((c) => c.entryAt - c.at);
+  log(`notifications: burst of ${BURST} messages, ${rounds} delta requests`);
+  return { rounds, p95: percentile(latencies, 95) };
 }
 
 async function startMailCycle(api) {
@@ -352,6 +383,10 @@ function printSummary(rows) {
   );
   line('change → seen by a reader polling every 100 ms, p95 (ms)', (r) =>
     percentile(r.seen ?? [], 95),
+  );
+  line(
+    `burst: ${BURST} messages to one Inbox, ${BURST_GAP_MS} ms apart: delta requests (2 per mailbox round: Inbox, Sent Items) / p95 (ms)`,
+    (r) => (r.burst ? `${r.burst.rounds} / ${fmt(r.burst.p95)}` : null),
   );
   line('off: arrived before a cycle ran', (r) => r.arrivedBeforeCycle);
   line('off: cycle start → feed entry, p95 (ms)', (r) =>
