@@ -91,6 +91,7 @@ export class MailIdleRounds {
         covered.add(synced[0]?.roxUserId ?? '');
       else offered.push(...synced);
     }
+    if (offered.length === 0 && covered.size === 0) return new Set();
 
     const results =
       offered.length === 0
@@ -110,7 +111,6 @@ export class MailIdleRounds {
       ...covered,
       ...offered.map((c) => c.roxUserId).filter((u) => !unsettled.has(u)),
     ]);
-    if (settled.size === 0) return settled;
     for (const mailbox of mailboxes) {
       // What the job does at the metadata level after its rounds (a lowered level drops bodies).
       if (settled.has(mailbox.roxUserId) && !isFullLevel(mailbox))
