@@ -155,6 +155,59 @@ export async function queueCalendarCycle(stack, orgId) {
   }
 }
 
+/** Adds a keyed job to one of the stack's queues (what a cron or a lifecycle hook queues). */
+export async function queueJob(stack, queueName, name, data, jobId) {
+  const Queue = apiRequire('bull');
+  const queue = new Queue(queueName, stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
+  try {
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'completed' || state === 'failed') await existing.remove();
+      else return;
+    }
+    await queue.add(name, data, { jobId, attempts: 3, removeOnComplete: true, removeOnFail: 1000 });
+  } finally {
+    await queue.close();
+  }
+}
+
+/**
+ * Waits until the named queues hold nothing waiting, running, delayed or paused, for two polls
+ * in a row: the end of a cycle that may have queued nothing (no channel row moves then).
+ */
+export async function queuesIdle(stack, names, { timeoutMs = 10 * 60_000, intervalMs = 500 } = {}) {
+  const Queue = apiRequire('bull');
+  const queues = names.map(
+    (n) => new Queue(n, stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX }),
+  );
+  let steady = 0;
+  try {
+    await waitFor(
+      `queues ${names.join(', ')}`,
+      async () => {
+        let busy = 0;
+        for (const q of queues) {
+          const c = await q.getJobCounts();
+          busy += c.waiting + c.active + c.delayed + (c.paused ?? 0);
+        }
+        steady = busy === 0 ? steady + 1 : 0;
+        return steady >= 2;
+      },
+      { timeoutMs, intervalMs },
+    );
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
+}
+
+/** p-th percentile (0–100) of numbers, nearest rank; null when empty. */
+export function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
 // ---- the API as a Rox backend and the admin's browser -----------------------------------------
 
 function b64(value) {

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import {
   batchItemUrl,
   DeltaSyncEngine,
@@ -23,6 +24,9 @@ import { type CalendarChannel } from './entities/calendar-channel.entity';
  * and one request per mailbox. Offered are channels whose last round succeeded, whose cursor the
  * job would resume and which address the member's mailbox as `/users/{id}`; members reached
  * through their own (delegated) connection have a `/me` token each and keep their own jobs.
+ *
+ * A candidate another feature keeps fresh (healthy change notifications) is settled without a
+ * request until its safety interval since the last committed round has passed.
  */
 @Injectable()
 export class CalendarIdleRounds {
@@ -35,11 +39,13 @@ export class CalendarIdleRounds {
     private readonly engine: DeltaSyncEngine,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly lifecycle: LifecycleRegistry,
   ) {}
 
   /**
    * Runs the idle rounds it can for these (due, in-scope) mailboxes. Returns the members whose
-   * round needs no job: committed from the batch, or already taken over by their running job.
+   * round needs no job: committed from the batch, already taken over by their running job, or
+   * covered and not yet due for their safety poll.
    */
   async run(orgId: string, mailboxes: readonly Mailbox[]): Promise<Set<string>> {
     // Without the org-wide connection every mailbox is reached with its member's own token.
@@ -54,19 +60,33 @@ export class CalendarIdleRounds {
     );
     const now = this.clock.now();
     const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
-    const offered: CalendarChannel[] = [];
-    for (const mailbox of mailboxes) {
+    const candidates = mailboxes.flatMap((mailbox) => {
       const channel = channels.get(mailbox.roxUserId);
-      if (channel && isIdleCandidate(channel, mailbox, now, graphOrigin)) offered.push(channel);
+      return channel && isIdleCandidate(channel, mailbox, now, graphOrigin) ? [channel] : [];
+    });
+    const coverage = await this.lifecycle.coveredChannels(
+      orgId,
+      'calendar',
+      candidates.map((c) => c.roxUserId),
+    );
+    const covered = new Set<string>();
+    const offered: CalendarChannel[] = [];
+    for (const channel of candidates) {
+      if (coverage.defers(channel, now)) covered.add(channel.roxUserId);
+      else offered.push(channel);
     }
-    if (offered.length === 0) return new Set();
+    if (offered.length === 0) {
+      if (covered.size > 0)
+        this.logger.log({ orgId, covered: covered.size }, 'calendar idle rounds');
+      return covered;
+    }
 
     const { client } = await this.access.forOrg(orgId);
     const results = await this.engine.idleRounds(
       client,
       offered.map((c) => this.idleChannel(c)),
     );
-    const done = new Set<string>();
+    const done = new Set<string>(covered);
     const fallbacks: Record<string, number> = {};
     results.forEach((result, i) => {
       const roxUserId = offered[i]?.roxUserId;
@@ -75,7 +95,7 @@ export class CalendarIdleRounds {
       else fallbacks[result.reason] = (fallbacks[result.reason] ?? 0) + 1;
     });
     this.logger.log(
-      { orgId, offered: offered.length, done: done.size, fallbacks },
+      { orgId, covered: covered.size, offered: offered.length, done: done.size, fallbacks },
       'calendar idle rounds',
     );
     return done;

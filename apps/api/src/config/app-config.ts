@@ -69,6 +69,8 @@ export class AppConfig {
     lifecycleUrl: string | null;
     subscriptionMinutes: number;
     debounceMs: number;
+    /** Channels with a healthy subscription are polled this often at least; 0: every cycle. */
+    safetyPollMinutes: number;
   };
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
@@ -130,6 +132,7 @@ export class AppConfig {
       lifecycleUrl: hooks ? `${hooks}/api/v1/graph/lifecycle` : null,
       subscriptionMinutes: env.NOTIFICATIONS_SUBSCRIPTION_MINUTES,
       debounceMs: env.NOTIFICATIONS_DEBOUNCE_MS,
+      safetyPollMinutes: env.NOTIFICATIONS_SAFETY_POLL_MINUTES,
     };
     // The schema guarantees the mode's own variables are present.
     this.auth =

@@ -95,6 +95,17 @@ describe('environment schema', () => {
     ).toEqual([expect.stringMatching(/^NOTIFICATIONS_PUBLIC_URL: must be https/)]);
   });
 
+  it('takes a safety poll interval for notified channels: six hours by default, 0 to 1440', () => {
+    expect(parseEnv(valid).NOTIFICATIONS_SAFETY_POLL_MINUTES).toBe(360);
+    expect(parseEnv({ ...valid, NOTIFICATIONS_SAFETY_POLL_MINUTES: '0' })).toMatchObject({
+      NOTIFICATIONS_SAFETY_POLL_MINUTES: 0,
+    });
+    for (const bad of ['-1', '1441', '1.5'])
+      expect(problems({ ...valid, NOTIFICATIONS_SAFETY_POLL_MINUTES: bad })).toEqual([
+        expect.stringMatching(/^NOTIFICATIONS_SAFETY_POLL_MINUTES:/),
+      ]);
+  });
+
   it('requires the JWKS URL and issuer in jwks mode', () => {
     expect(problems({ ...valid, ROX_AUTH_MODE: 'jwks' }).sort()).toEqual([
       expect.stringMatching(/^ROX_JWKS_URL: required/),

@@ -139,8 +139,12 @@ export const envSchema = z
     NOTIFICATIONS_PUBLIC_URL: z.url().optional(),
     // Lifetime asked for each subscription (Outlook's documented maximum by default).
     NOTIFICATIONS_SUBSCRIPTION_MINUTES: z.coerce.number().int().min(45).max(10_080).default(4230),
-    // Notifications for one channel within this window trigger one delta round.
-    NOTIFICATIONS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    // Notifications for one channel within this window trigger one delta round (1 s: a change
+    // reaches Rox within seconds; a longer window folds longer bursts, see notifications.md).
+    NOTIFICATIONS_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    // Channels with a healthy subscription skip the polling cycle's idle round and are read only
+    // this often, as a safety net for lost notifications; 0 polls them every cycle.
+    NOTIFICATIONS_SAFETY_POLL_MINUTES: z.coerce.number().int().min(0).max(1440).default(360),
 
     ROX_AUTH_MODE: z.enum(['jwks', 'dev']).default('dev'),
     ROX_JWKS_URL: z.url().optional(),

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import {
   batchItemUrl,
   DeltaSyncEngine,
@@ -41,6 +42,7 @@ export class MailIdleRounds {
     private readonly engine: DeltaSyncEngine,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly lifecycle: LifecycleRegistry,
   ) {}
 
   /** Runs the idle rounds it can for these in-scope mailboxes; returns the members settled. */
@@ -60,7 +62,7 @@ export class MailIdleRounds {
     }
     const now = this.clock.now();
     const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
-    const offered: MailChannel[] = [];
+    const eligible: MailChannel[][] = [];
     for (const mailbox of mailboxes) {
       const channels = byMember.get(mailbox.roxUserId) ?? [];
       // Settled only when every synced folder is idle: a folder never synced, or missing from
@@ -75,15 +77,29 @@ export class MailIdleRounds {
         (await this.repo.linksWithoutBody(orgId, mailbox.roxUserId, 1)).length > 0
       )
         continue;
-      offered.push(...synced);
+      eligible.push(synced);
     }
-    if (offered.length === 0) return new Set();
-
-    const { client } = await this.access.forOrg(orgId);
-    const results = await this.engine.idleRounds(
-      client,
-      offered.map((c) => this.idleChannel(c)),
+    const coverage = await this.lifecycle.coveredChannels(
+      orgId,
+      'mail',
+      eligible.map((synced) => synced[0]?.roxUserId ?? ''),
     );
+    const covered = new Set<string>();
+    const offered: MailChannel[] = [];
+    for (const synced of eligible) {
+      if (synced.length > 0 && synced.every((c) => coverage.defers(c, now)))
+        covered.add(synced[0]?.roxUserId ?? '');
+      else offered.push(...synced);
+    }
+    if (offered.length === 0 && covered.size === 0) return new Set();
+
+    const results =
+      offered.length === 0
+        ? []
+        : await this.engine.idleRounds(
+            (await this.access.forOrg(orgId)).client,
+            offered.map((c) => this.idleChannel(c)),
+          );
     const unsettled = new Set<string>();
     const fallbacks: Record<string, number> = {};
     results.forEach((result, i) => {
@@ -91,14 +107,17 @@ export class MailIdleRounds {
       unsettled.add(offered[i]?.roxUserId ?? '');
       fallbacks[result.reason] = (fallbacks[result.reason] ?? 0) + 1;
     });
-    const settled = new Set(offered.map((c) => c.roxUserId).filter((u) => !unsettled.has(u)));
+    const settled = new Set([
+      ...covered,
+      ...offered.map((c) => c.roxUserId).filter((u) => !unsettled.has(u)),
+    ]);
     for (const mailbox of mailboxes) {
       // What the job does at the metadata level after its rounds (a lowered level drops bodies).
       if (settled.has(mailbox.roxUserId) && !isFullLevel(mailbox))
         await this.repo.dropBodies(orgId, mailbox.roxUserId, this.clock.now());
     }
     this.logger.log(
-      { orgId, offered: offered.length, settled: settled.size, fallbacks },
+      { orgId, covered: covered.size, offered: offered.length, settled: settled.size, fallbacks },
       'mail idle rounds',
     );
     return settled;

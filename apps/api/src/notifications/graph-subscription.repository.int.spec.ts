@@ -108,6 +108,21 @@ describe('GraphSubscriptionRepository on Postgres', () => {
     expect((await repo().degraded(orgId, 'calendar', ['a'])).length).toBe(0);
   });
 
+  it('lists the healthy channels: active, held by Graph and not expired', async () => {
+    const orgId = newOrgId();
+    await repo().save(buildSubscription(orgId, 'a', 'mail', 'inbox'));
+    await repo().save(buildSubscription(orgId, 'a', 'mail', 'sentitems', { state: 'degraded' }));
+    await repo().save(
+      buildSubscription(orgId, 'b', 'mail', 'inbox', { expiresAt: new Date(NOW.getTime() - 1) }),
+    );
+    await repo().save(buildSubscription(orgId, 'c', 'mail', 'inbox', { subscriptionId: null }));
+    await repo().save(buildSubscription(orgId, 'a', 'calendar', ''));
+    await repo().save(buildSubscription(orgId, 'd', 'mail', 'inbox')); // not asked for
+    const healthy = await repo().healthy(orgId, 'mail', ['a', 'b', 'c'], NOW);
+    expect(healthy.map((r) => `${r.roxUserId}:${r.folder}`)).toEqual(['a:inbox']);
+    expect((await repo().healthy(orgId, 'calendar', ['a'], NOW)).length).toBe(1);
+  });
+
   it('removes one row, a mailbox’s rows and an org’s rows', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -64,6 +64,23 @@ export class GraphSubscriptionRepository {
     });
   }
 
+  /** Channels among these members whose subscription Graph holds and has not let expire. */
+  healthy(
+    orgId: string,
+    kind: SubscriptionKind,
+    roxUserIds: readonly string[],
+    now: Date,
+  ): Promise<GraphSubscription[]> {
+    return this.em.find(GraphSubscription, {
+      orgId,
+      kind,
+      state: 'active',
+      subscriptionId: { $ne: null },
+      expiresAt: { $gt: now },
+      roxUserId: { $in: [...roxUserIds] },
+    });
+  }
+
   async save(row: GraphSubscription): Promise<void> {
     await this.em.persistAndFlush(row);
   }

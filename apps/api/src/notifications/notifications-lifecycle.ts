@@ -2,7 +2,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 
 import { NOTIFICATIONS_DEGRADED } from '@rox365/contracts';
 
+import { AppConfig } from '../config/app-config';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
+import { Clock } from '../platform/time/clock';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { NotificationsJobs } from './notifications-jobs.service';
 import { SubscriptionsService } from './subscriptions.service';
@@ -14,7 +16,8 @@ const SCOPE_RECONCILE_DELAY_MS = 3_000;
  * Change notifications in the org's life: connect and scope changes compare subscriptions with
  * the channels in scope (a mailbox leaving scope, a folder taken out or a restricted user loses
  * its subscriptions); disconnect queues the deletions at Graph (the jobs carry the ids) before
- * the rows are purged; degraded channels show `notifications_degraded` in their status.
+ * the rows are purged; degraded channels show `notifications_degraded` in their status; channels
+ * with a healthy subscription are polled only every NOTIFICATIONS_SAFETY_POLL_MINUTES.
  */
 @Injectable()
 export class NotificationsLifecycle implements OnModuleInit {
@@ -23,6 +26,8 @@ export class NotificationsLifecycle implements OnModuleInit {
     private readonly jobs: NotificationsJobs,
     private readonly repo: GraphSubscriptionRepository,
     private readonly subscriptions: SubscriptionsService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -48,6 +53,19 @@ export class NotificationsLifecycle implements OnModuleInit {
           folder: kind === 'mail' ? row.folder : null,
           code: NOTIFICATIONS_DEGRADED,
         })),
+      coveredChannels: async (orgId, kind, roxUserIds) => {
+        const { notificationUrl, safetyPollMinutes } = this.config.notifications;
+        // Off (rows may linger until the next reconcile deletes them) or safety polling every
+        // cycle: nothing is covered.
+        if (notificationUrl === null || safetyPollMinutes === 0) return [];
+        const rows = await this.repo.healthy(orgId, kind, roxUserIds, this.clock.now());
+        return rows.map((row) => ({
+          roxUserId: row.roxUserId,
+          folder: kind === 'mail' ? row.folder : null,
+          directoryUserId: row.directoryUserId,
+          safetyPollMs: safetyPollMinutes * 60_000,
+        }));
+      },
     });
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { MikroORM } from '@mikro-orm/postgresql';
 import { getQueueToken } from '@nestjs/bull';
 import { type INestApplicationContext } from '@nestjs/common';
 import { type Queue } from 'bull';
@@ -10,6 +11,7 @@ import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { createWorker } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/config.module';
+import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { NotificationsJobs } from '../../src/notifications/notifications-jobs.service';
 import { NotificationsScheduler } from '../../src/notifications/notifications.scheduler';
 import { QUEUE } from '../../src/platform/queue/queue-names';
@@ -95,6 +97,15 @@ describe('change notifications: subscriptions and receiver', () => {
   const reconcile = async (w: INestApplicationContext) => {
     await w.get(NotificationsJobs).enqueueReconcile(org.orgId);
     await notificationsSettled(env, org.orgId);
+  };
+  const db = () => env.api.app.get(MikroORM).em.fork().getConnection();
+  const lastRound = async (table: 'calendar_channel', roxUserId: string) => {
+    const [row] = (await db().execute(
+      `select last_sync_at from ${table} where org_id = ? and rox_user_id = ?`,
+      [org.orgId, roxUserId],
+    )) as { last_sync_at: Date }[];
+    if (!row) throw new Error(`no ${table} of ${roxUserId}`);
+    return new Date(row.last_sync_at);
   };
   const calendarDeltas = async (roxUserId: string) =>
     (await env.emu.control.requests({ pathContains: '/calendarView/delta' })).filter(
@@ -487,7 +498,7 @@ describe('change notifications: subscriptions and receiver', () => {
     }
   });
 
-  it('without notifications a change still arrives by polling (NOTIF-7)', async () => {
+  it('without notifications a change still arrives by the safety poll (NOTIF-7)', async () => {
     await notificationsSettled(env, org.orgId);
     await env.emu.control.updateSettings({ deliverNotifications: false });
     try {
@@ -503,12 +514,78 @@ describe('change notifications: subscriptions and receiver', () => {
       await notificationsSettled(env, org.orgId);
       expect((await env.emu.control.notifications()).length).toBe(before);
       expect(await meganSubjects()).not.toContain('Only polling sees this');
-      // The polling cycle (what the cron runs) brings it in.
+      // Her subscription is healthy, so the cycle within the safety interval leaves her alone.
       await calendarCycle(env, worker, org.orgId);
+      expect(await meganSubjects()).not.toContain('Only polling sees this');
+      // Once the safety interval (360 minutes) has passed since her last round, the cycle reads her.
+      const last = await lastRound('calendar_channel', 'megan');
+      const pinned = vi
+        .spyOn(worker.get(Clock), 'now')
+        .mockReturnValue(new Date(Math.max(Date.now(), last.getTime()) + 361 * 60_000));
+      try {
+        await calendarCycle(env, worker, org.orgId);
+      } finally {
+        pinned.mockRestore();
+      }
       expect(await meganSubjects()).toContain('Only polling sees this');
     } finally {
       await env.emu.control.updateSettings({ deliverNotifications: true });
     }
+  });
+
+  it('an idle cycle asks Graph nothing for mailboxes with healthy subscriptions; a degraded channel still polls', async () => {
+    await notificationsSettled(env, org.orgId);
+    const meganId = userIds.get('megan') ?? '';
+    const isaiahId = userIds.get('isaiah') ?? '';
+    // Graph removes Isaiah's calendar subscription and refuses a new one: that channel alone is
+    // back on polling.
+    const calendar = await subscriptionOf('isaiah', 'events');
+    await env.emu.control.addFault({
+      match: 'POST /v1.0/subscriptions',
+      status: 403,
+      errorCode: 'ExtensionError',
+    });
+    try {
+      await env.emu.control.sendLifecycle(calendar.id, 'subscriptionRemoved');
+      // Delivered asynchronously: wait for Graph's POST before waiting for the queue.
+      await env.emu.control.notifications();
+      await notificationsSettled(env, org.orgId);
+    } finally {
+      await env.emu.control.clearFaults();
+    }
+    const rows = await subscriptionRows(env, org.orgId);
+    expect(
+      rows.filter((r) => r.state === 'degraded').map((r) => `${r.rox_user_id}:${r.kind}`),
+    ).toEqual(['isaiah:calendar']);
+
+    await env.emu.control.clearRequests();
+    await calendarCycle(env, worker, org.orgId);
+    await worker.get(MailJobs).enqueueCycle(org.orgId);
+    await notificationsSettled(env, org.orgId);
+    const requests = await env.emu.control.requests({});
+    // Megan (everything subscribed) and Isaiah's mail: not one request, batched or not.
+    expect(requests.filter((r) => r.mailbox === meganId)).toEqual([]);
+    expect(
+      requests.filter((r) => r.mailbox === isaiahId && !r.path.includes('/calendarView/delta')),
+    ).toEqual([]);
+    // Isaiah's degraded calendar: its idle round, in a $batch.
+    expect(await calendarDeltas('isaiah')).toHaveLength(0);
+    const polled = requests.filter(
+      (r) => r.mailbox === isaiahId && r.path.includes('/calendarView/delta'),
+    );
+    expect(polled.length).toBe(1);
+    expect(polled[0]?.batchItem).toBe(true);
+
+    // The reconcile after the retry wait subscribes the channel again.
+    const retry = vi
+      .spyOn(worker.get(Clock), 'now')
+      .mockReturnValue(new Date(Date.now() + 62 * 60_000));
+    try {
+      await reconcile(worker);
+    } finally {
+      retry.mockRestore();
+    }
+    expect((await subscriptionRows(env, org.orgId)).every((r) => r.state === 'active')).toBe(true);
   });
 
   it('deletes a mailbox’s subscriptions when its scope shrinks or its user is restricted; a notification meanwhile is dropped (NOTIF-8, NOTIF-4)', async () => {

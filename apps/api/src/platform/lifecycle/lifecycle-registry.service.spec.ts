@@ -103,6 +103,33 @@ describe('LifecycleRegistry', () => {
     expect(await registry.channelNotices('org', 'calendar', [])).toEqual([]);
   });
 
+  it('gathers the channels features keep fresh, asking only about the given members', async () => {
+    const registry = new LifecycleRegistry();
+    const asked: string[][] = [];
+    registry.register({
+      feature: 'notifications',
+      coveredChannels: (_orgId, kind, ids) => {
+        asked.push([...ids]);
+        return Promise.resolve(
+          ids.map((roxUserId) => ({
+            roxUserId,
+            folder: kind === 'mail' ? 'inbox' : null,
+            directoryUserId: `dir-${roxUserId}`,
+            safetyPollMs: 60_000,
+          })),
+        );
+      },
+    });
+    registry.register({ feature: 'quiet' });
+    const now = new Date('2026-11-28T12:00:00Z');
+    const coverage = await registry.coveredChannels('org', 'mail', ['a']);
+    const channel = { roxUserId: 'a', folder: 'inbox', directoryUserId: 'dir-a', lastSyncAt: now };
+    expect(coverage.defers(channel, now)).toBe(true);
+    expect(coverage.defers({ ...channel, roxUserId: 'b' }, now)).toBe(false);
+    expect((await registry.coveredChannels('org', 'calendar', [])).size).toBe(0);
+    expect(asked).toEqual([['a']]);
+  });
+
   it('refuses a feature or a table registered twice', () => {
     const { registry } = twoFeatures();
     expect(() => registry.register({ feature: 'directory' })).toThrow(/directory/);

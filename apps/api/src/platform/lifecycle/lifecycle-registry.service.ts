@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { type OrgwideStatus } from '@rox365/contracts';
 
+import { ChannelCoverage } from './channel-coverage';
+
 /** Deletes every row a feature holds in one table for an org; returns how many went. */
 export type OrgPurge = (orgId: string) => Promise<number>;
 
@@ -52,6 +54,20 @@ export interface ChannelNotice {
 }
 
 /**
+ * A sync channel another feature keeps fresh between polls (e.g. its change notifications are
+ * healthy): the polling cycle reads it only as a safety net, once `safetyPollMs` has passed
+ * since its last committed round.
+ */
+export interface CoveredChannel {
+  readonly roxUserId: string;
+  /** The mail folder; null for a calendar channel. */
+  readonly folder: string | null;
+  /** The directory user watched: coverage of a mailbox's earlier user does not count. */
+  readonly directoryUserId: string;
+  readonly safetyPollMs: number;
+}
+
+/**
  * What a feature plugs into an org's and a member's life. Every part is optional; a feature
  * registers once, at module init.
  */
@@ -86,6 +102,12 @@ export interface LifecycleParticipant {
     kind: NoticeChannelKind,
     roxUserIds: readonly string[],
   ): Promise<readonly ChannelNotice[]>;
+  /** The given members' channels of one kind that this feature keeps fresh between polls. */
+  coveredChannels?(
+    orgId: string,
+    kind: NoticeChannelKind,
+    roxUserIds: readonly string[],
+  ): Promise<readonly CoveredChannel[]>;
 }
 
 /**
@@ -260,6 +282,21 @@ export class LifecycleRegistry {
       if (p.channelNotices) notices.push(...(await p.channelNotices(orgId, kind, roxUserIds)));
     }
     return notices;
+  }
+
+  /** What every feature keeps fresh among the members' channels of one kind (see ChannelCoverage). */
+  async coveredChannels(
+    orgId: string,
+    kind: NoticeChannelKind,
+    roxUserIds: readonly string[],
+  ): Promise<ChannelCoverage> {
+    const covered: CoveredChannel[] = [];
+    if (roxUserIds.length > 0) {
+      for (const p of this.participants) {
+        if (p.coveredChannels) covered.push(...(await p.coveredChannels(orgId, kind, roxUserIds)));
+      }
+    }
+    return new ChannelCoverage(covered);
   }
 
   /** The section from the feature that fills it, or null when none does. */
