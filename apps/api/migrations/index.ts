@@ -18,6 +18,7 @@ import { Migration20261128121000_mail_participants_gin } from './Migration202611
 import { Migration20261128130000_extra_mail_folders } from './Migration20261128130000_extra_mail_folders';
 import { Migration20261128145719_calendar_write_zone } from './Migration20261128145719_calendar_write_zone';
 import { Migration20261128145954_push } from './Migration20261128145954_push';
+import { Migration20261128160000_mail_link_received_at } from './Migration20261128160000_mail_link_received_at';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -63,4 +64,8 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261128145719_calendar_write_zone,
   },
   { name: 'Migration20261128145954_push', class: Migration20261128145954_push },
+  {
+    name: 'Migration20261128160000_mail_link_received_at',
+    class: Migration20261128160000_mail_link_received_at,
+  },
 ];

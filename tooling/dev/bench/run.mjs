@@ -1,5 +1,5 @@
 // `pnpm bench`: every benchmark scenario, one after the other (each starts its own stack).
-// BENCH_SCENARIOS=calendar,mail,large-tenant picks and orders them; each scenario reads its own
+// BENCH_SCENARIOS=calendar,mail,large-tenant,reads picks and orders them; each scenario reads its own
 // size variables (see the top of each file).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ const SCENARIOS = {
   calendar: 'calendar.mjs',
   mail: 'mail.mjs',
   'large-tenant': 'large-tenant.mjs',
+  reads: 'reads.mjs',
 };
 
 const picked = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(','))

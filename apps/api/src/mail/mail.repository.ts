@@ -486,6 +486,13 @@ export function messagePageQuery(
   after: { receivedAt: Date; id: string } | null,
   limit: number,
 ): { sql: string; params: unknown[] } {
+  if (
+    filter.roxUserId !== undefined &&
+    filter.address === undefined &&
+    filter.conversationId === undefined
+  ) {
+    return mailboxPageQuery(orgId, filter.roxUserId, after, limit);
+  }
   const where: string[] = ['m.org_id = ?'];
   const params: unknown[] = [orgId];
   if (filter.roxUserId !== undefined) {
@@ -510,6 +517,35 @@ export function messagePageQuery(
     sql: `select m.* from mail_message m where ${where.join(' and ')}
        order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
     params: [...params, limit],
+  };
+}
+
+/**
+ * A mailbox's page walks its links newest first on (org, member, receivedAt, message) and stops
+ * after `limit` messages, whatever the mailbox holds; `distinct` folds the copies one mailbox has
+ * of the same message (both carry its receivedAt). Then only those messages are read.
+ */
+function mailboxPageQuery(
+  orgId: string,
+  roxUserId: string,
+  after: { receivedAt: Date; id: string } | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const keyset = after ? 'and (l.received_at, l.message_id) < (?, ?::uuid)' : '';
+  return {
+    sql: `select m.* from (
+         select distinct l.received_at, l.message_id from mail_message_link l
+          where l.org_id = ? and l.rox_user_id = ? ${keyset}
+          order by l.received_at desc, l.message_id desc limit ?
+       ) k join mail_message m on m.org_id = ? and m.id = k.message_id
+       order by k.received_at desc, k.message_id desc`,
+    params: [
+      orgId,
+      roxUserId,
+      ...(after ? [after.receivedAt, after.id] : []),
+      limit,
+      orgId,
+    ],
   };
 }
 
@@ -640,12 +676,12 @@ async function writeCopies(
      ),
      links as (
        insert into mail_message_link (org_id, rox_user_id, graph_id, message_id, folder,
-         is_read, seen_round, updated_at)
-       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, ?
+         is_read, seen_round, received_at, updated_at)
+       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, coalesce(x.received_at, 'epoch'), ?
        from input x join messages m on m.internet_message_id = x.internet_message_id
        on conflict (org_id, rox_user_id, graph_id) do update set
          message_id = excluded.message_id, folder = excluded.folder,
-         is_read = excluded.is_read,
+         is_read = excluded.is_read, received_at = excluded.received_at,
          seen_round = greatest(mail_message_link.seen_round, excluded.seen_round),
          updated_at = excluded.updated_at
        returning (xmax = 0) as inserted
