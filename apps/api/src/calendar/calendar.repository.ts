@@ -243,6 +243,8 @@ export class CalendarRepository {
           link.isOrganizer = copy.isOrganizer;
           link.response = copy.response;
           link.startAt = copy.fields.startAt;
+          link.eventStartAt = event.startAt;
+          link.eventEndAt = event.endAt;
           link.seenRound = Math.max(link.seenRound, round);
         } else {
           const created = new CalendarEventLink({
@@ -252,6 +254,8 @@ export class CalendarRepository {
             eventId: event.id,
             startAt: copy.fields.startAt,
             seenRound: round,
+            eventStartAt: event.startAt,
+            eventEndAt: event.endAt,
           });
           created.seriesMasterId = copy.seriesMasterId;
           created.changeKey = copy.changeKey;
@@ -262,6 +266,7 @@ export class CalendarRepository {
         }
       }
       await em.flush();
+      await this.copyEventTimes(em, orgId, [...new Set([...eventOf.values()].map((e) => e.id))]);
 
       // A single event turned into a series keeps its id as the master: its old copy goes.
       const masterIds = page.masters.map((m) => m.graphId);
@@ -502,16 +507,18 @@ export class CalendarRepository {
     const params: unknown[] = [orgId, roxUserId, range.to, range.from];
     let keyset = '';
     if (after) {
-      keyset = 'and (e.start_at, e.id) > (?, ?::uuid)';
+      keyset = 'and (l.event_start_at, l.event_id) > (?, ?::uuid)';
       params.push(after.startAt, after.id);
     }
     params.push(limit);
+    // The member's copies carry the events' times: one range of the member's index, in order,
+    // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once).
     return this.em
       .execute<Record<string, unknown>[]>(
-        `select e.id from calendar_event e
-           join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
-          where e.org_id = ? and l.rox_user_id = ? and e.start_at < ? and e.end_at > ? ${keyset}
-          order by e.start_at, e.id limit ?`,
+        `select distinct l.event_start_at, l.event_id as id from calendar_event_link l
+          where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
+                ${keyset}
+          order by l.event_start_at, l.event_id limit ?`,
         params,
       )
       .then((rows) =>
@@ -598,6 +605,24 @@ export class CalendarRepository {
       graphId: { $in: [...graphIds] },
     });
     return new Map(rows.map((r) => [r.graphId, r]));
+  }
+
+  // Every link of these events takes the event's current start and end (one statement; only
+  // links whose copy of the times is out of date are written).
+  private async copyEventTimes(
+    em: EntityManager,
+    orgId: string,
+    eventIds: readonly string[],
+  ): Promise<void> {
+    if (eventIds.length === 0) return;
+    await em.execute(
+      `update calendar_event_link l set event_start_at = e.start_at, event_end_at = e.end_at
+         from calendar_event e
+        where l.org_id = ? and l.event_id = any(${UUID_LIST})
+          and e.org_id = l.org_id and e.id = l.event_id
+          and (l.event_start_at <> e.start_at or l.event_end_at <> e.end_at)`,
+      [orgId, list(eventIds)],
+    );
   }
 
   // Deletes the mailbox's links matching `where` that start inside the window; returns their

@@ -539,13 +539,7 @@ function mailboxPageQuery(
           order by l.received_at desc, l.message_id desc limit ?
        ) k join mail_message m on m.org_id = ? and m.id = k.message_id
        order by k.received_at desc, k.message_id desc`,
-    params: [
-      orgId,
-      roxUserId,
-      ...(after ? [after.receivedAt, after.id] : []),
-      limit,
-      orgId,
-    ],
+    params: [orgId, roxUserId, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
   };
 }
 
@@ -672,12 +666,12 @@ async function writeCopies(
          body_sealed = coalesce(excluded.body_sealed, mail_message.body_sealed),
          body_content_type = coalesce(excluded.body_content_type, mail_message.body_content_type),
          updated_at = excluded.updated_at
-       returning id, internet_message_id, (xmax = 0) as inserted
+       returning id, internet_message_id, received_at, (xmax = 0) as inserted
      ),
      links as (
        insert into mail_message_link (org_id, rox_user_id, graph_id, message_id, folder,
          is_read, seen_round, received_at, updated_at)
-       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, coalesce(x.received_at, 'epoch'), ?
+       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, coalesce(m.received_at, 'epoch'), ?
        from input x join messages m on m.internet_message_id = x.internet_message_id
        on conflict (org_id, rox_user_id, graph_id) do update set
          message_id = excluded.message_id, folder = excluded.folder,
