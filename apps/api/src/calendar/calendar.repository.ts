@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { plainRows } from '../platform/database/plain-rows';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { fieldsDiffer, type EventCopy } from './calendar.mapper';
 import { CalendarChangeEntry } from './entities/calendar-change.entity';
@@ -552,20 +553,26 @@ export class CalendarRepository {
     return rows.map((r) => byId.get(r.id)).filter((e): e is CalendarEvent => e !== undefined);
   }
 
+  // The reads below answer API requests only: plain rows, not managed entities (plainRows).
+
   async eventsByIds(orgId: string, ids: readonly string[]): Promise<CalendarEvent[]> {
     if (ids.length === 0) return [];
-    const rows = await this.em.find(CalendarEvent, { orgId, id: { $in: [...ids] } });
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select * from calendar_event where org_id = ? and id = any(${UUID_LIST})`,
+      [orgId, list([...new Set(ids)])],
+    );
+    const byId = new Map(plainRows(this.em, CalendarEvent, rows).map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id)).filter((e): e is CalendarEvent => e !== undefined);
   }
 
-  linksOfEvents(orgId: string, eventIds: readonly string[]): Promise<CalendarEventLink[]> {
-    if (eventIds.length === 0) return Promise.resolve([]);
-    return this.em.find(
-      CalendarEventLink,
-      { orgId, eventId: { $in: [...eventIds] } },
-      { orderBy: { roxUserId: 'asc' } },
+  async linksOfEvents(orgId: string, eventIds: readonly string[]): Promise<CalendarEventLink[]> {
+    if (eventIds.length === 0) return [];
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select * from calendar_event_link where org_id = ? and event_id = any(${UUID_LIST})
+        order by rox_user_id`,
+      [orgId, list([...new Set(eventIds)])],
     );
+    return plainRows(this.em, CalendarEventLink, rows);
   }
 
   /** The org's newest feed sequence, '0' while the feed is empty. */
@@ -578,16 +585,19 @@ export class CalendarRepository {
   }
 
   /** The org's feed after `afterSequence`, in sequence (= commit) order. */
-  changesAfter(
+  async changesAfter(
     orgId: string,
     afterSequence: string,
     limit: number,
   ): Promise<CalendarChangeEntry[]> {
-    return this.em.find(
-      CalendarChangeEntry,
-      { orgId, sequence: { $gt: afterSequence } },
-      { orderBy: { sequence: 'asc' }, limit },
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      // Ordered by the bigint column (the text alias would sort 10 before 9).
+      `select c.sequence::text as sequence, c.org_id, c.event_id, c.change, c.at
+         from calendar_change c
+        where c.org_id = ? and c.sequence > ?::bigint order by c.sequence limit ?`,
+      [orgId, afterSequence, limit],
     );
+    return plainRows(this.em, CalendarChangeEntry, rows);
   }
 
   // ---- helpers -------------------------------------------------------------------------------

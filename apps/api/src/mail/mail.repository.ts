@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { plainRows } from '../platform/database/plain-rows';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
@@ -434,21 +435,22 @@ export class MailRepository {
     limit: number,
   ): Promise<MailMessage[]> {
     const { sql, params } = messagePageQuery(orgId, filter, after, limit);
-    const rows = await this.em.execute<Row[]>(sql, params);
-    return rows.map((r) => this.em.map(MailMessage, r));
+    return plainRows(this.em, MailMessage, await this.em.execute<Row[]>(sql, params));
   }
 
   findMessage(orgId: string, id: string): Promise<MailMessage | null> {
     return this.em.findOne(MailMessage, { orgId, id }, { refresh: true });
   }
 
-  linksOf(orgId: string, messageIds: readonly string[]): Promise<MailMessageLink[]> {
-    if (messageIds.length === 0) return Promise.resolve([]);
-    return this.em.find(
-      MailMessageLink,
-      { orgId, messageId: { $in: [...messageIds] } },
-      { orderBy: { roxUserId: 'asc' } },
+  // Reads for API responses: plain rows, not managed entities (plainRows).
+  async linksOf(orgId: string, messageIds: readonly string[]): Promise<MailMessageLink[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.em.execute<Row[]>(
+      `select * from mail_message_link where org_id = ? and message_id = any(?::uuid[])
+        order by rox_user_id`,
+      [orgId, pgArray([...new Set(messageIds)])],
     );
+    return plainRows(this.em, MailMessageLink, rows);
   }
 
   /** The org's newest feed sequence, '0' while the feed is empty. */
@@ -460,12 +462,15 @@ export class MailRepository {
     return rows[0]?.head ?? '0';
   }
 
-  changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
-    return this.em.find(
-      MailChangeEntry,
-      { orgId, sequence: { $gt: after } },
-      { orderBy: { sequence: 'asc' }, limit },
+  async changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
+    const rows = await this.em.execute<Row[]>(
+      // Ordered by the bigint column (the text alias would sort 10 before 9).
+      `select c.sequence::text as sequence, c.org_id, c.message_id, c.change, c.rox_user_id,
+          c.folder, c.reason, c.at from mail_change c
+        where c.org_id = ? and c.sequence > ?::bigint order by c.sequence limit ?`,
+      [orgId, after, limit],
     );
+    return plainRows(this.em, MailChangeEntry, rows);
   }
 }
 
