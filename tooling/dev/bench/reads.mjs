@@ -531,7 +531,7 @@ function printSummary(r) {
   lines.push(
     '',
     `p50 / p99 in ms (goal: p99 < ${GOAL_P99_MS} ms at 500/s), the API's CPU ms per request in ` +
-      'parentheses, non-2xx or errors in brackets',
+      'parentheses, then the rate answered, non-2xx or errors in brackets',
     '',
   );
   lines.push(`| endpoint | ${rates.map((x) => `${x}/s`).join(' | ')} |`);
@@ -541,7 +541,8 @@ function printSummary(r) {
       const e = r.endpoints.find((x) => x.name === name && x.rate === rate);
       if (!e) return 'n/a';
       const bad = e.non2xx + e.errors;
-      return `${e.p50} / ${e.p99} (${fmt(e.cpuMsPerRequest)})${bad ? ` [${bad}]` : ''}`;
+      const perSecond = Math.round(e.answered / LOAD_SECONDS);
+      return `${e.p50} / ${e.p99} (${fmt(e.cpuMsPerRequest)}) ${perSecond}/s${bad ? ` [${bad}]` : ''}`;
     });
     lines.push(`| ${name} | ${cells.join(' | ')} |`);
   }
