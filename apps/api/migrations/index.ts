@@ -19,6 +19,8 @@ import { Migration20261128130000_extra_mail_folders } from './Migration202611281
 import { Migration20261128145719_calendar_write_zone } from './Migration20261128145719_calendar_write_zone';
 import { Migration20261128145929_notifications } from './Migration20261128145929_notifications';
 import { Migration20261128145954_push } from './Migration20261128145954_push';
+import { Migration20261128160000_mail_link_received_at } from './Migration20261128160000_mail_link_received_at';
+import { Migration20261128160500_calendar_link_event_times } from './Migration20261128160500_calendar_link_event_times';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -68,4 +70,12 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261128145929_notifications,
   },
   { name: 'Migration20261128145954_push', class: Migration20261128145954_push },
+  {
+    name: 'Migration20261128160000_mail_link_received_at',
+    class: Migration20261128160000_mail_link_received_at,
+  },
+  {
+    name: 'Migration20261128160500_calendar_link_event_times',
+    class: Migration20261128160500_calendar_link_event_times,
+  },
 ];

@@ -80,6 +80,21 @@ function procStatus(pid, field) {
 }
 
 export const rssMb = (pid) => procStatus(pid, 'VmRSS');
+
+/**
+ * CPU time (user + system) the process has used, in ms: per request it is what a load step cost
+ * the process itself, whatever else the machine was running at the time.
+ */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
 export const peakRssMb = (pid) => procStatus(pid, 'VmHWM');
 
 /** Starts a new peak-RSS measurement for the process (Linux: clear_refs 5 resets VmHWM). */

@@ -1,5 +1,5 @@
 // `pnpm bench`: every benchmark scenario, one after the other (each starts its own stack).
-// BENCH_SCENARIOS=calendar,mail,large-tenant,fairness,notifications picks and orders them; each scenario reads its own
+// BENCH_SCENARIOS=calendar,mail,large-tenant,fairness,notifications,reads picks and orders them; each scenario reads its own
 // size variables (see the top of each file).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ const SCENARIOS = {
   'large-tenant': 'large-tenant.mjs',
   fairness: 'fairness.mjs',
   notifications: 'notifications.mjs',
+  reads: 'reads.mjs',
 };
 
 const picked = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(','))

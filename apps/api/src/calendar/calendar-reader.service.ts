@@ -26,6 +26,7 @@ import { CalendarError, CalendarErrorCode } from './calendar.errors';
 import { toCalendarEventContract } from './calendar.mapper';
 import { CalendarRepository } from './calendar.repository';
 import { type CalendarChannel } from './entities/calendar-channel.entity';
+import { type CalendarEventLink } from './entities/calendar-event-link.entity';
 import { type CalendarEvent } from './entities/calendar-event.entity';
 
 const EVENTS_LIST = 'calendar-events';
@@ -296,12 +297,14 @@ export class CalendarReader {
       orgId,
       rows.map((r) => r.id),
     );
-    return rows.map((row) =>
-      toCalendarEventContract(
-        row,
-        links.filter((l) => l.eventId === row.id),
-      ),
-    );
+    // Grouped once: filtering every link per event was quadratic in the page.
+    const byEvent = new Map<string, CalendarEventLink[]>();
+    for (const link of links) {
+      const list = byEvent.get(link.eventId);
+      if (list) list.push(link);
+      else byEvent.set(link.eventId, [link]);
+    }
+    return rows.map((row) => toCalendarEventContract(row, byEvent.get(row.id) ?? []));
   }
 }
 

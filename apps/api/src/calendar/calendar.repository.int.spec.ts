@@ -379,6 +379,42 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().linksOfEvents(orgId, [])).toEqual([]);
   });
 
+  it("lists an attendee's copy at the event's new times once the organiser moves it", async () => {
+    const orgId = newOrgId();
+    const id = uuid(7);
+    const at = (start: number, end: number, isOrganizer: boolean, changeKey: string) =>
+      buildEventCopy(isOrganizer ? 'pat-moved' : 'sam-moved', {
+        dedupeKey: 'ical:moved',
+        changeKey,
+        isOrganizer,
+        fields: { startAt: dec1(start), endAt: dec1(end) },
+      });
+    await apply(
+      orgId,
+      'pat',
+      page([at(9, 10, true, 'p1')], { newEventIds: new Map([['pat-moved', id]]) }),
+    );
+    await apply(orgId, 'sam', page([at(9, 10, false, 's1')]));
+    // Only the organiser's mailbox has synced the move: Sam's link still says 9:00 for its copy.
+    await apply(orgId, 'pat', page([at(15, 16, true, 'p2')]));
+    const listed = (roxUserId: string, from: number, to: number) =>
+      repo()
+        .memberEvents(orgId, roxUserId, { from: dec1(from), to: dec1(to) }, null, 10)
+        .then((rows) => rows.map((e) => e.id));
+    for (const member of ['pat', 'sam']) {
+      expect(await listed(member, 14, 17)).toEqual([id]);
+      expect(await listed(member, 8, 11)).toEqual([]);
+    }
+    const sams = await orm.em
+      .fork()
+      .findOneOrFail(CalendarEventLink, { orgId, roxUserId: 'sam', graphId: 'sam-moved' });
+    expect([sams.startAt, sams.eventStartAt, sams.eventEndAt]).toEqual([
+      dec1(9),
+      dec1(15),
+      dec1(16),
+    ]);
+  });
+
   it('reads the change feed after a sequence, in order, one org at a time', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { plainRows } from '../platform/database/plain-rows';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { fieldsDiffer, type EventCopy } from './calendar.mapper';
 import { CalendarChangeEntry } from './entities/calendar-change.entity';
@@ -243,6 +244,8 @@ export class CalendarRepository {
           link.isOrganizer = copy.isOrganizer;
           link.response = copy.response;
           link.startAt = copy.fields.startAt;
+          link.eventStartAt = event.startAt;
+          link.eventEndAt = event.endAt;
           link.seenRound = Math.max(link.seenRound, round);
         } else {
           const created = new CalendarEventLink({
@@ -252,6 +255,8 @@ export class CalendarRepository {
             eventId: event.id,
             startAt: copy.fields.startAt,
             seenRound: round,
+            eventStartAt: event.startAt,
+            eventEndAt: event.endAt,
           });
           created.seriesMasterId = copy.seriesMasterId;
           created.changeKey = copy.changeKey;
@@ -262,6 +267,7 @@ export class CalendarRepository {
         }
       }
       await em.flush();
+      await this.copyEventTimes(em, orgId, [...new Set([...eventOf.values()].map((e) => e.id))]);
 
       // A single event turned into a series keeps its id as the master: its old copy goes.
       const masterIds = page.masters.map((m) => m.graphId);
@@ -502,16 +508,18 @@ export class CalendarRepository {
     const params: unknown[] = [orgId, roxUserId, range.to, range.from];
     let keyset = '';
     if (after) {
-      keyset = 'and (e.start_at, e.id) > (?, ?::uuid)';
+      keyset = 'and (l.event_start_at, l.event_id) > (?, ?::uuid)';
       params.push(after.startAt, after.id);
     }
     params.push(limit);
+    // The member's copies carry the events' times: one range of the member's index, in order,
+    // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once).
     return this.em
       .execute<Record<string, unknown>[]>(
-        `select e.id from calendar_event e
-           join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
-          where e.org_id = ? and l.rox_user_id = ? and e.start_at < ? and e.end_at > ? ${keyset}
-          order by e.start_at, e.id limit ?`,
+        `select distinct l.event_start_at, l.event_id as id from calendar_event_link l
+          where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
+                ${keyset}
+          order by l.event_start_at, l.event_id limit ?`,
         params,
       )
       .then((rows) =>
@@ -545,20 +553,26 @@ export class CalendarRepository {
     return rows.map((r) => byId.get(r.id)).filter((e): e is CalendarEvent => e !== undefined);
   }
 
+  // The reads below answer API requests only: plain rows, not managed entities (plainRows).
+
   async eventsByIds(orgId: string, ids: readonly string[]): Promise<CalendarEvent[]> {
     if (ids.length === 0) return [];
-    const rows = await this.em.find(CalendarEvent, { orgId, id: { $in: [...ids] } });
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select * from calendar_event where org_id = ? and id = any(${UUID_LIST})`,
+      [orgId, list([...new Set(ids)])],
+    );
+    const byId = new Map(plainRows(this.em, CalendarEvent, rows).map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id)).filter((e): e is CalendarEvent => e !== undefined);
   }
 
-  linksOfEvents(orgId: string, eventIds: readonly string[]): Promise<CalendarEventLink[]> {
-    if (eventIds.length === 0) return Promise.resolve([]);
-    return this.em.find(
-      CalendarEventLink,
-      { orgId, eventId: { $in: [...eventIds] } },
-      { orderBy: { roxUserId: 'asc' } },
+  async linksOfEvents(orgId: string, eventIds: readonly string[]): Promise<CalendarEventLink[]> {
+    if (eventIds.length === 0) return [];
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select * from calendar_event_link where org_id = ? and event_id = any(${UUID_LIST})
+        order by rox_user_id`,
+      [orgId, list([...new Set(eventIds)])],
     );
+    return plainRows(this.em, CalendarEventLink, rows);
   }
 
   /** The org's newest feed sequence, '0' while the feed is empty. */
@@ -571,16 +585,19 @@ export class CalendarRepository {
   }
 
   /** The org's feed after `afterSequence`, in sequence (= commit) order. */
-  changesAfter(
+  async changesAfter(
     orgId: string,
     afterSequence: string,
     limit: number,
   ): Promise<CalendarChangeEntry[]> {
-    return this.em.find(
-      CalendarChangeEntry,
-      { orgId, sequence: { $gt: afterSequence } },
-      { orderBy: { sequence: 'asc' }, limit },
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      // Ordered by the bigint column (the text alias would sort 10 before 9).
+      `select c.sequence::text as sequence, c.org_id, c.event_id, c.change, c.at
+         from calendar_change c
+        where c.org_id = ? and c.sequence > ?::bigint order by c.sequence limit ?`,
+      [orgId, afterSequence, limit],
     );
+    return plainRows(this.em, CalendarChangeEntry, rows);
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -598,6 +615,24 @@ export class CalendarRepository {
       graphId: { $in: [...graphIds] },
     });
     return new Map(rows.map((r) => [r.graphId, r]));
+  }
+
+  // Every link of these events takes the event's current start and end (one statement; only
+  // links whose copy of the times is out of date are written).
+  private async copyEventTimes(
+    em: EntityManager,
+    orgId: string,
+    eventIds: readonly string[],
+  ): Promise<void> {
+    if (eventIds.length === 0) return;
+    await em.execute(
+      `update calendar_event_link l set event_start_at = e.start_at, event_end_at = e.end_at
+         from calendar_event e
+        where l.org_id = ? and l.event_id = any(${UUID_LIST})
+          and e.org_id = l.org_id and e.id = l.event_id
+          and (l.event_start_at <> e.start_at or l.event_end_at <> e.end_at)`,
+      [orgId, list(eventIds)],
+    );
   }
 
   // Deletes the mailbox's links matching `where` that start inside the window; returns their

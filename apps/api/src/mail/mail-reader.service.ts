@@ -72,8 +72,12 @@ export class MailReader {
       items.map((m) => m.id),
     );
     const last = items[items.length - 1];
+    // Grouped once: each message then filters only its own links.
+    const byMessage = new Map<string, typeof links>();
+    for (const link of links)
+      byMessage.set(link.messageId, [...(byMessage.get(link.messageId) ?? []), link]);
     return {
-      items: items.map((m) => messageToContract(m, links)),
+      items: items.map((m) => messageToContract(m, byMessage.get(m.id) ?? [])),
       nextCursor: rows.length > query.limit && last ? encodeMessageCursor(last) : null,
     };
   }

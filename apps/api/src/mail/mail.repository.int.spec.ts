@@ -569,6 +569,48 @@ describe('MailRepository on Postgres', () => {
     expect(found.map((m) => m.internetMessageId)).toEqual(['<gin-77@contoso.com>']);
   });
 
+  it("pages a mailbox newest first off its links' index; two copies of one message count once", async () => {
+    const orgId = newOrgId();
+    for (let part = 0; part < 4; part += 1) {
+      const copies = Array.from({ length: 100 }, (_, k) => {
+        const n = part * 100 + k;
+        return copy(`box-${n}`, `box-${n}`, { receivedAt: new Date(Date.UTC(2026, 9, 1, 0, n)) });
+      });
+      await apply(orgId, part % 2 ? 'sam' : 'pat', buildMailPage(copies));
+    }
+    // Pat's Sent Items copy of the newest message Pat holds in the Inbox (its own receivedAt
+    // differs: the message's first one is what counts), and a message without a date.
+    await apply(orgId, 'pat', buildMailPage([copy('box-sent-299', 'box-299')]), 'sentitems');
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([copy('box-undated', 'undated', { receivedAt: null })]),
+    );
+    const em = orm.em.fork();
+    await em.execute('analyze mail_message_link');
+    const { sql, params } = messagePageQuery(orgId, { roxUserId: 'pat' }, null, 51);
+    const plan = (await em.execute<Record<string, string>[]>(`explain ${sql}`, params))
+      .map((row) => Object.values(row).join(''))
+      .join('\n');
+    expect(plan).toContain('mail_message_link_member_received_index');
+
+    const seen: string[] = [];
+    let after: { receivedAt: Date; id: string } | null = null;
+    for (;;) {
+      const rows = await repo().page(orgId, { roxUserId: 'pat' }, after, 60);
+      seen.push(...rows.map((m) => m.internetMessageId));
+      const last = rows.at(-1);
+      if (rows.length < 60 || !last) break;
+      after = { receivedAt: last.receivedAt ?? new Date(0), id: last.id };
+    }
+    const expected = [
+      ...Array.from({ length: 100 }, (_, k) => `<box-${299 - k}@contoso.com>`),
+      ...Array.from({ length: 100 }, (_, k) => `<box-${99 - k}@contoso.com>`),
+      '<undated@contoso.com>',
+    ];
+    expect(seen).toEqual(expected);
+  });
+
   it('writes a page as one set: two copies of one email are one message, and the feed keeps page order', async () => {
     const orgId = newOrgId();
     const keys = Array.from({ length: 40 }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { plainRows } from '../platform/database/plain-rows';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
@@ -434,21 +435,22 @@ export class MailRepository {
     limit: number,
   ): Promise<MailMessage[]> {
     const { sql, params } = messagePageQuery(orgId, filter, after, limit);
-    const rows = await this.em.execute<Row[]>(sql, params);
-    return rows.map((r) => this.em.map(MailMessage, r));
+    return plainRows(this.em, MailMessage, await this.em.execute<Row[]>(sql, params));
   }
 
   findMessage(orgId: string, id: string): Promise<MailMessage | null> {
     return this.em.findOne(MailMessage, { orgId, id }, { refresh: true });
   }
 
-  linksOf(orgId: string, messageIds: readonly string[]): Promise<MailMessageLink[]> {
-    if (messageIds.length === 0) return Promise.resolve([]);
-    return this.em.find(
-      MailMessageLink,
-      { orgId, messageId: { $in: [...messageIds] } },
-      { orderBy: { roxUserId: 'asc' } },
+  // Reads for API responses: plain rows, not managed entities (plainRows).
+  async linksOf(orgId: string, messageIds: readonly string[]): Promise<MailMessageLink[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.em.execute<Row[]>(
+      `select * from mail_message_link where org_id = ? and message_id = any(?::uuid[])
+        order by rox_user_id`,
+      [orgId, pgArray([...new Set(messageIds)])],
     );
+    return plainRows(this.em, MailMessageLink, rows);
   }
 
   /** The org's newest feed sequence, '0' while the feed is empty. */
@@ -460,12 +462,15 @@ export class MailRepository {
     return rows[0]?.head ?? '0';
   }
 
-  changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
-    return this.em.find(
-      MailChangeEntry,
-      { orgId, sequence: { $gt: after } },
-      { orderBy: { sequence: 'asc' }, limit },
+  async changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
+    const rows = await this.em.execute<Row[]>(
+      // Ordered by the bigint column (the text alias would sort 10 before 9).
+      `select c.sequence::text as sequence, c.org_id, c.message_id, c.change, c.rox_user_id,
+          c.folder, c.reason, c.at from mail_change c
+        where c.org_id = ? and c.sequence > ?::bigint order by c.sequence limit ?`,
+      [orgId, after, limit],
     );
+    return plainRows(this.em, MailChangeEntry, rows);
   }
 }
 
@@ -486,6 +491,13 @@ export function messagePageQuery(
   after: { receivedAt: Date; id: string } | null,
   limit: number,
 ): { sql: string; params: unknown[] } {
+  if (
+    filter.roxUserId !== undefined &&
+    filter.address === undefined &&
+    filter.conversationId === undefined
+  ) {
+    return mailboxPageQuery(orgId, filter.roxUserId, after, limit);
+  }
   const where: string[] = ['m.org_id = ?'];
   const params: unknown[] = [orgId];
   if (filter.roxUserId !== undefined) {
@@ -510,6 +522,29 @@ export function messagePageQuery(
     sql: `select m.* from mail_message m where ${where.join(' and ')}
        order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
     params: [...params, limit],
+  };
+}
+
+/**
+ * A mailbox's page walks its links newest first on (org, member, receivedAt, message) and stops
+ * after `limit` messages, whatever the mailbox holds; `distinct` folds the copies one mailbox has
+ * of the same message (both carry its receivedAt). Then only those messages are read.
+ */
+function mailboxPageQuery(
+  orgId: string,
+  roxUserId: string,
+  after: { receivedAt: Date; id: string } | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const keyset = after ? 'and (l.received_at, l.message_id) < (?, ?::uuid)' : '';
+  return {
+    sql: `select m.* from (
+         select distinct l.received_at, l.message_id from mail_message_link l
+          where l.org_id = ? and l.rox_user_id = ? ${keyset}
+          order by l.received_at desc, l.message_id desc limit ?
+       ) k join mail_message m on m.org_id = ? and m.id = k.message_id
+       order by k.received_at desc, k.message_id desc`,
+    params: [orgId, roxUserId, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
   };
 }
 
@@ -636,16 +671,16 @@ async function writeCopies(
          body_sealed = coalesce(excluded.body_sealed, mail_message.body_sealed),
          body_content_type = coalesce(excluded.body_content_type, mail_message.body_content_type),
          updated_at = excluded.updated_at
-       returning id, internet_message_id, (xmax = 0) as inserted
+       returning id, internet_message_id, received_at, (xmax = 0) as inserted
      ),
      links as (
        insert into mail_message_link (org_id, rox_user_id, graph_id, message_id, folder,
-         is_read, seen_round, updated_at)
-       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, ?
+         is_read, seen_round, received_at, updated_at)
+       select ?, ?, x.graph_id, m.id, ?, x.is_read, ?, coalesce(m.received_at, 'epoch'), ?
        from input x join messages m on m.internet_message_id = x.internet_message_id
        on conflict (org_id, rox_user_id, graph_id) do update set
          message_id = excluded.message_id, folder = excluded.folder,
-         is_read = excluded.is_read,
+         is_read = excluded.is_read, received_at = excluded.received_at,
          seen_round = greatest(mail_message_link.seen_round, excluded.seen_round),
          updated_at = excluded.updated_at
        returning (xmax = 0) as inserted

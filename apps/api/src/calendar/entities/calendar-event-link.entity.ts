@@ -7,6 +7,11 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 @Entity({ tableName: 'calendar_event_link' })
 @Index({ properties: ['orgId', 'eventId'] })
 @Index({ properties: ['orgId', 'roxUserId', 'seriesMasterId'] })
+// A member's events in a range, read off the index alone: one range of it, not every copy held.
+@Index({
+  name: 'calendar_event_link_member_event_start_index',
+  properties: ['orgId', 'roxUserId', 'eventStartAt', 'eventId', 'eventEndAt'],
+})
 export class CalendarEventLink {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
@@ -38,6 +43,14 @@ export class CalendarEventLink {
   @Property({ type: 'integer' })
   seenRound: number;
 
+  // The Rox event's start and end (not this copy's), kept equal to calendar_event's by every
+  // write of the event: a member's range query filters and orders on them without the event rows.
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  eventStartAt: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  eventEndAt: Date;
+
   constructor(props: {
     orgId: string;
     roxUserId: string;
@@ -45,6 +58,8 @@ export class CalendarEventLink {
     eventId: string;
     startAt: Date;
     seenRound: number;
+    eventStartAt: Date;
+    eventEndAt: Date;
   }) {
     this.orgId = props.orgId;
     this.roxUserId = props.roxUserId;
@@ -52,5 +67,7 @@ export class CalendarEventLink {
     this.eventId = props.eventId;
     this.startAt = props.startAt;
     this.seenRound = props.seenRound;
+    this.eventStartAt = props.eventStartAt;
+    this.eventEndAt = props.eventEndAt;
   }
 }

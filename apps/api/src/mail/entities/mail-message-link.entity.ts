@@ -9,6 +9,11 @@ import { type MailFolderName } from './mail-channel.entity';
 @Entity({ tableName: 'mail_message_link' })
 @Index({ properties: ['orgId', 'messageId'] })
 @Index({ properties: ['orgId', 'roxUserId', 'folder', 'seenRound'] })
+// A mailbox's messages newest first, read off the index alone (one page = one range of it).
+@Index({
+  name: 'mail_message_link_member_received_index',
+  properties: ['orgId', 'roxUserId', 'receivedAt', 'messageId'],
+})
 export class MailMessageLink {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
@@ -32,6 +37,11 @@ export class MailMessageLink {
   @Property({ type: 'integer' })
   seenRound: number;
 
+  // The message's receivedAt (the epoch when Graph gave none), copied here so a mailbox's
+  // listing is ordered by its own index instead of reading every message the mailbox holds.
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  receivedAt: Date;
+
   @Property({ type: 'Date', columnType: 'timestamptz' })
   updatedAt: Date;
 
@@ -43,6 +53,7 @@ export class MailMessageLink {
     this.folder = props.folder;
     this.isRead = props.isRead;
     this.seenRound = props.seenRound;
+    this.receivedAt = props.receivedAt;
     this.updatedAt = props.updatedAt;
   }
 }

@@ -1,0 +1,49 @@
+import { type EntityClass, type EntityManager } from '@mikro-orm/postgresql';
+
+type Column = [column: string, property: string, kind: 'date' | 'json' | 'plain'];
+
+const columnsOf = new WeakMap<object, Column[]>();
+
+/**
+ * Rows of a raw `select *` as plain objects of the entity's shape (property names and value
+ * types from the ORM's metadata). For reads that only map rows to API
+ * responses: creating managed entities (identity map, change tracking) cost several times the
+ * rest of such a request in CPU (docs/operations.md, "Reads at scale"). Never flush what this
+ * returns: the ORM does not know these objects.
+ */
+export function plainRows<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  rows: readonly Record<string, unknown>[],
+): T[] {
+  let columns = columnsOf.get(entity);
+  if (!columns) {
+    columns = em
+      .getMetadata()
+      .get(entity.name)
+      .props.filter((p) => p.fieldNames?.length === 1)
+      .map((p): Column => {
+        const type = String(p.type).toLowerCase();
+        const kind = p.runtimeType === 'Date' ? 'date' : type.includes('json') ? 'json' : 'plain';
+        return [p.fieldNames[0] ?? '', p.name, kind];
+      });
+    columnsOf.set(entity, columns);
+  }
+  const pairs = columns;
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    // The ORM has the driver hand timestamps over as text (it converts them itself).
+    for (const [column, property, kind] of pairs) {
+      const value = row[column];
+      out[property] =
+        value === null || value === undefined || typeof value !== 'string'
+          ? value
+          : kind === 'date'
+            ? new Date(value)
+            : kind === 'json'
+              ? JSON.parse(value)
+              : value;
+    }
+    return out as T;
+  });
+}
