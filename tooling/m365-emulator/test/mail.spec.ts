@@ -344,6 +344,43 @@ describe('subscriptions', () => {
     }
   });
 
+  it('drops and duplicates change notifications at the notificationFaults rates, never lifecycle events', async () => {
+    const receiver = await startReceiver(emu);
+    await emu.control.updateSettings({ notificationFaults: { dropRate: 0.3, duplicateRate: 0.3 } });
+    try {
+      const sub = (await client.api('/subscriptions').post({
+        changeType: 'created',
+        notificationUrl: `${receiver.url}/faulty`,
+        lifecycleNotificationUrl: `${receiver.url}/faulty-lifecycle`,
+        resource: `users/${USER}/messages`,
+        expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+        clientState: 'faulty',
+      })) as Item;
+      for (let i = 0; i < 40; i++)
+        await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: `Faulty ${i}` });
+      await emu.control.sendLifecycle(String(sub.id), 'missed');
+      const log = (await emu.control.notifications()).filter((d) => d.subscriptionId === sub.id);
+      const notes = log.filter((d) => d.kind === 'notification');
+      const dropped = notes.filter((d) => d.status === 'dropped');
+      const twice = notes.filter((d) => d.duplicate);
+      // Each of the 40 messages was offered once: dropped, sent once, or sent twice.
+      expect(notes.length - twice.length).toBe(40);
+      expect(dropped.length).toBeGreaterThan(0);
+      expect(twice.length).toBeGreaterThan(0);
+      const hooks = receiver.received.filter((r) => r.path === '/faulty');
+      expect(hooks).toHaveLength(40 - dropped.length + twice.length);
+      // A duplicate is the same notification (same id) sent again.
+      const ids = hooks.map(
+        (h) => (JSON.parse(h.body) as { value: { id: string }[] }).value[0]?.id,
+      );
+      expect(new Set(ids).size).toBe(40 - dropped.length);
+      expect(receiver.received.filter((r) => r.path === '/faulty-lifecycle')).toHaveLength(1);
+    } finally {
+      await emu.control.updateSettings({ notificationFaults: { dropRate: 0, duplicateRate: 0 } });
+      await receiver.close();
+    }
+  });
+
   it('refuses a subscription whose endpoint fails the validation handshake', async () => {
     const e = await expectGraphError(
       client.api('/subscriptions').post({

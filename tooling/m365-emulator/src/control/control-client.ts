@@ -555,7 +555,8 @@ export class ControlClient {
       subscriptionId: string;
       url: string;
       kind: string;
-      status: number | 'error';
+      status: number | 'error' | 'dropped';
+      duplicate?: boolean;
       payload?: unknown;
     }[]
   > {

@@ -21,6 +21,12 @@ export interface EmulatorSettings {
   subscriptionMaxMinutes: number;
   /** Whether subscription validation and notification deliveries are actually sent. */
   deliverNotifications: boolean;
+  /**
+   * Change notifications lost or sent twice, as Graph's at-least-once, best-effort delivery does
+   * (shares 0–1; deterministic per notification, like injected faults). Lifecycle events and
+   * validation handshakes are never touched.
+   */
+  notificationFaults: { dropRate: number; duplicateRate: number };
   /** Most messages the first round of a message delta with `$filter` returns (Microsoft: 5,000). */
   messageDeltaFilterCap: number;
   /**
@@ -41,6 +47,7 @@ export function defaultSettings(): EmulatorSettings {
     throttle: { concurrentPerMailbox: 4, requestsPerWindow: 10_000, windowSeconds: 600 },
     subscriptionMaxMinutes: 10_070,
     deliverNotifications: true,
+    notificationFaults: { dropRate: 0, duplicateRate: 0 },
     messageDeltaFilterCap: 5_000,
     deletedOccurrenceInDelta: 'removed',
   };
