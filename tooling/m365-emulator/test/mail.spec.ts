@@ -394,3 +394,22 @@ describe('subscriptions', () => {
     expect(e.code).toBe('ValidationError');
   });
 });
+
+describe('request counters', () => {
+  it('count Outlook requests per mailbox, $batch items included, and never other users', async () => {
+    await emu.control.clearRequests();
+    const other = DEMO_TENANT.users.unicode;
+    const megan = (await client.api(`/users/${USER}`).select('id').get()) as { id: string };
+    await client.api(`/users/${USER}/mailFolders/inbox/messages`).top(1).get();
+    await client.api('/$batch').post({
+      requests: [
+        { id: '1', method: 'GET', url: `/users/${USER}/mailFolders/inbox/messages?$top=1` },
+        { id: '2', method: 'GET', url: `/users/${USER}/events?$top=1` },
+      ],
+    });
+    const { byMailbox } = await emu.control.counters();
+    expect(byMailbox[megan.id]).toBe(3);
+    const zoe = (await client.api(`/users/${other}`).select('id').get()) as { id: string };
+    expect(byMailbox[zoe.id]).toBeUndefined();
+  });
+});
