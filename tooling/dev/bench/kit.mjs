@@ -129,14 +129,25 @@ export async function mailboxRowsReady(db, feature, expected) {
   );
 }
 
+/** A Bull queue of the stack (close it when done). */
+export function openQueue(stack, queueName) {
+  const Queue = apiRequire('bull');
+  return new Queue(queueName, stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
+}
+
 // ---- the calendar cycle, queued as the cron does ----------------------------------------------
 
 /** Adds `calendar.refresh-org:<org>` to the stack's calendar queue (what the 5-minute cron does). */
-export async function queueCalendarCycle(stack, orgId) {
+export function queueCalendarCycle(stack, orgId) {
+  return queueOrgCycle(stack, 'calendar', 'calendar.refresh-org', orgId);
+}
+
+/** An org's cycle job on `queueName` (`mail`, `mail.cycle`: what the 10-minute mail cron does). */
+export async function queueOrgCycle(stack, queueName, jobName, orgId) {
   const Queue = apiRequire('bull');
-  const queue = new Queue('calendar', stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
+  const queue = new Queue(queueName, stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
   try {
-    const jobId = `calendar.refresh-org:${encodeURIComponent(orgId)}`;
+    const jobId = `${jobName}:${encodeURIComponent(orgId)}`;
     const existing = await queue.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
@@ -144,7 +155,7 @@ export async function queueCalendarCycle(stack, orgId) {
       else return;
     }
     await queue.add(
-      'calendar.refresh-org',
+      jobName,
       { orgId },
       { jobId, attempts: 3, removeOnComplete: true, removeOnFail: 1000 },
     );
@@ -177,12 +188,19 @@ export function memberId(email) {
   return `m_${email.split('@')[0].replace(/[^a-z0-9]/gi, '_')}`.slice(0, 100);
 }
 
-export function apiClient(stack) {
+/**
+ * The API as one org's Rox backend and admin. Benchmarks use the one Contoso org; the soak passes
+ * each of its tenants (`tenant` is the domain the settings name, `adminUpn` who consents).
+ */
+export function apiClient(
+  stack,
+  { orgId = ORG, tenant = 'contoso.onmicrosoft.com', adminUpn = ADMIN_UPN } = {},
+) {
   const secret = stack.env.ROX_DEV_JWT_SECRET;
   const tokens = {
-    admin: mint(secret, { sub: 'bench-admin', org: ORG, role: 'admin', email: ADMIN_UPN }),
-    service: mint(secret, { sub: 'bench-service', org: ORG, role: 'service' }),
-    member: (email) => mint(secret, { sub: memberId(email), org: ORG, role: 'member', email }),
+    admin: mint(secret, { sub: 'bench-admin', org: orgId, role: 'admin', email: adminUpn }),
+    service: mint(secret, { sub: 'bench-service', org: orgId, role: 'service' }),
+    member: (email) => mint(secret, { sub: memberId(email), org: orgId, role: 'member', email }),
   };
   const call = async (method, path, body, token = tokens.admin) =>
     fetch(stack.apiUrl + path, {
@@ -217,7 +235,7 @@ export function apiClient(stack) {
     },
     async saveSettings(levels) {
       const res = await call('PUT', '/api/v1/orgwide/settings', {
-        tenant: 'contoso.onmicrosoft.com',
+        tenant,
         restrictedDomains: [],
         restrictedUsers: [],
         ...levels,
@@ -235,7 +253,7 @@ export function apiClient(stack) {
       let url = (await start.json()).consentUrl;
       for (let hop = 0; hop < 10; hop++) {
         if (url.startsWith(stack.emulatorUrl)) {
-          url = await emu.signInAndAccept(url, ADMIN_UPN);
+          url = await emu.signInAndAccept(url, adminUpn);
         } else {
           const res = await fetch(url, { redirect: 'manual', headers: { cookie } });
           const next = res.headers.get('location');
@@ -272,9 +290,11 @@ export function emulatorClient(stack) {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
     });
-  let token = null;
+  // App tokens per tenant (the soak reads several).
+  const tokens = new Map();
   const graph = async (tenantId, method, path, body) => {
-    token ??= await appToken(base, tenantId, stack.env);
+    if (!tokens.has(tenantId)) tokens.set(tenantId, await appToken(base, tenantId, stack.env));
+    const token = tokens.get(tenantId);
     const res = await fetch(`${base}/v1.0${path}`, {
       method,
       headers: {
@@ -322,7 +342,7 @@ export function emulatorClient(stack) {
         next = link ? link.slice(link.indexOf('/v1.0') + 5) : null;
       }
       await control('DELETE', `/tenants/${tenantId}/service-principal`);
-      token = null;
+      tokens.delete(tenantId);
       return people.slice(0, count);
     },
     /** Requests counted by `METHOD path` since the last clear, and throttle violations. */
