@@ -413,3 +413,41 @@ describe('request counters', () => {
     expect(byMailbox[zoe.id]).toBeUndefined();
   });
 });
+
+describe('throttle violations', () => {
+  it('a 429 on a $batch item does not make its siblings violations; a request after it does', async () => {
+    await emu.control.clearRequests();
+    const megan = (await client.api(`/users/${USER}`).select('id').get()) as { id: string };
+    // The first inbox read in the envelope is throttled for 5 s; the others ride along with it.
+    await emu.control.addFault({
+      match: `^GET /v1\\.0/users/${megan.id}/mailFolders/inbox/messages`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 5,
+      count: 1,
+    });
+    try {
+      const batch = (await client.api('/$batch').post({
+        requests: ['1', '2', '3'].map((id) => ({
+          id,
+          method: 'GET',
+          url: `/users/${megan.id}/mailFolders/inbox/messages?$top=1`,
+        })),
+      })) as { responses: { id: string; status: number }[] };
+      expect(batch.responses.map((r) => r.status)).toEqual([429, 429, 429]);
+      expect(await emu.control.throttleViolations()).toEqual([]);
+      // Sent after the client was told to wait (a new envelope, which the SDK does not retry): a violation.
+      const again = (await client.api('/$batch').post({
+        requests: [
+          { id: '1', method: 'GET', url: `/users/${megan.id}/mailFolders/inbox/messages?$top=1` },
+        ],
+      })) as { responses: { status: number }[] };
+      expect(again.responses[0]?.status).toBe(429);
+      const violations = await emu.control.throttleViolations();
+      expect(violations.map((v) => [v.kind, v.mailbox])).toEqual([['beforeRetryAfter', megan.id]]);
+    } finally {
+      await emu.control.clearFaults();
+      await emu.control.clearRequests();
+    }
+  });
+});
