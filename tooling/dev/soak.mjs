@@ -226,7 +226,9 @@ async function run() {
     figures.mustBeZero['throttle violations'] = violations.length;
     if (violations.length > 0) {
       const file = join(dir, 'throttle-violations.json');
-      writeFileSync(file, JSON.stringify({ marks, violations }, null, 1));
+      // With the request log, to tell a request already in flight from one sent after the 429.
+      const requests = await control.requests();
+      writeFileSync(file, JSON.stringify({ marks, violations, requests }, null, 1));
       say(`throttle violations: ${file}`);
     }
     figures.mustBeZero['requests to out-of-scope mailboxes'] = orgs
