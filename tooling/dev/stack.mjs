@@ -66,6 +66,7 @@ const TYPES = {
  * @param {Record<string, string>} [options.env] extra environment for the API and worker
  * @param {string[]} [options.apiNodeArgs] Node flags for the API process (benchmarks: --inspect)
  * @param {string[]} [options.workerNodeArgs] Node flags for the worker process
+ * @param {number} [options.workers] worker processes to start (default 1; the soak runs several)
  * @param {(line: string) => void} [options.log]
  */
 export async function startStack(options = {}) {
@@ -171,14 +172,21 @@ export async function startStack(options = {}) {
       log,
     );
     children.push(api);
-    const worker = run(
-      'worker',
-      'node',
-      [WORKER_HEAP_LIMIT, ...(options.workerNodeArgs ?? []), join(API_DIST, 'worker.js')],
-      env,
-      log,
-    );
-    children.push(worker);
+    const workers = [];
+    // Another worker process of the same build (the soak replaces the ones it kills).
+    const spawnWorker = () => {
+      const worker = run(
+        `worker${workers.length + 1}`,
+        'node',
+        [WORKER_HEAP_LIMIT, ...(options.workerNodeArgs ?? []), join(API_DIST, 'worker.js')],
+        env,
+        log,
+      );
+      children.push(worker);
+      workers.push(worker);
+      return worker;
+    };
+    for (let n = 0; n < (options.workers ?? 1); n++) spawnWorker();
     await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 30_000);
 
     // 4. The SPA and the API behind one origin, as a CDN and load balancer would put them.
@@ -196,8 +204,9 @@ export async function startStack(options = {}) {
       portalUrl: `${emulatorUrl}/portal`,
       caPath,
       env,
-      // Child processes, for benchmarks that read their memory.
-      processes: { emulator, api, worker },
+      // Child processes, for benchmarks that read their memory (`worker` is the first one).
+      processes: { emulator, api, worker: workers[0], workers },
+      spawnWorker,
       stop,
     };
   } catch (error) {

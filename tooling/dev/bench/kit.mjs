@@ -144,14 +144,25 @@ export async function mailboxRowsReady(db, feature, expected, orgId = ORG) {
   );
 }
 
+/** A Bull queue of the stack (close it when done). */
+export function openQueue(stack, queueName) {
+  const Queue = apiRequire('bull');
+  return new Queue(queueName, stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
+}
+
 // ---- the calendar cycle, queued as the cron does ----------------------------------------------
 
 /** Adds `calendar.refresh-org:<org>` to the stack's calendar queue (what the 5-minute cron does). */
-export async function queueCalendarCycle(stack, orgId) {
+export function queueCalendarCycle(stack, orgId) {
+  return queueOrgCycle(stack, 'calendar', 'calendar.refresh-org', orgId);
+}
+
+/** An org's cycle job on `queueName` (`mail`, `mail.cycle`: what the 10-minute mail cron does). */
+export async function queueOrgCycle(stack, queueName, jobName, orgId) {
   const Queue = apiRequire('bull');
-  const queue = new Queue('calendar', stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
+  const queue = new Queue(queueName, stack.env.REDIS_URL, { prefix: stack.env.QUEUE_PREFIX });
   try {
-    const jobId = `calendar.refresh-org:${encodeURIComponent(orgId)}`;
+    const jobId = `${jobName}:${encodeURIComponent(orgId)}`;
     const existing = await queue.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
@@ -161,7 +172,7 @@ export async function queueCalendarCycle(stack, orgId) {
     // Priority 1, as the API gives a cycle (QUEUE_FAIR_SHARE): a job without one would wait
     // behind every prioritized sync.
     await queue.add(
-      'calendar.refresh-org',
+      jobName,
       { orgId },
       { jobId, attempts: 3, priority: 1, removeOnComplete: true, removeOnFail: 1000 },
     );
@@ -249,17 +260,18 @@ export function memberId(email) {
 
 /**
  * The API as one org's Rox backend and admin (the bench org on Contoso unless told otherwise:
- * `tenant` is its initial domain, `adminUpn` its Global Administrator).
+ * `tenant` is its initial domain, `adminUpn` its Global Administrator). The soak passes each of
+ * its tenants.
  */
 export function apiClient(
   stack,
-  { org = ORG, tenant = 'contoso.onmicrosoft.com', adminUpn = ADMIN_UPN } = {},
+  { org, orgId = org ?? ORG, tenant = 'contoso.onmicrosoft.com', adminUpn = ADMIN_UPN } = {},
 ) {
   const secret = stack.env.ROX_DEV_JWT_SECRET;
   const tokens = {
-    admin: mint(secret, { sub: 'bench-admin', org, role: 'admin', email: adminUpn }),
-    service: mint(secret, { sub: 'bench-service', org, role: 'service' }),
-    member: (email) => mint(secret, { sub: memberId(email), org, role: 'member', email }),
+    admin: mint(secret, { sub: 'bench-admin', org: orgId, role: 'admin', email: adminUpn }),
+    service: mint(secret, { sub: 'bench-service', org: orgId, role: 'service' }),
+    member: (email) => mint(secret, { sub: memberId(email), org: orgId, role: 'member', email }),
   };
   const call = async (method, path, body, token = tokens.admin) =>
     fetch(stack.apiUrl + path, {
@@ -349,9 +361,11 @@ export function emulatorClient(stack) {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
     });
-  let token = null;
+  // App tokens per tenant (the soak reads several).
+  const tokens = new Map();
   const graph = async (tenantId, method, path, body) => {
-    token ??= await appToken(base, tenantId, stack.env);
+    if (!tokens.has(tenantId)) tokens.set(tenantId, await appToken(base, tenantId, stack.env));
+    const token = tokens.get(tenantId);
     const res = await fetch(`${base}/v1.0${path}`, {
       method,
       headers: {
@@ -399,7 +413,7 @@ export function emulatorClient(stack) {
         next = link ? link.slice(link.indexOf('/v1.0') + 5) : null;
       }
       await control('DELETE', `/tenants/${tenantId}/service-principal`);
-      token = null;
+      tokens.delete(tenantId);
       return people.slice(0, count);
     },
     /** Requests counted by `METHOD path` since the last clear, and throttle violations. */

@@ -19,6 +19,7 @@ export function createAppHandler(
     routeUpload(state, req, (...args) => graph.notify(...args));
   return async (req) => {
     if (req.path.startsWith('/_emulator/') || req.path === '/_emulator') return control.handle(req);
+    req.arrival ??= graph.throttle.arrive();
     const isGraph = req.path.startsWith('/v1.0/') || req.path === '/v1.0';
     const versionless = isGraph ? req.path.slice('/v1.0'.length) : '';
     const key = isGraph ? graph.mailboxKeyOf(req, versionless) : undefined;
@@ -53,7 +54,13 @@ export function createAppHandler(
       if (fault.retryAfterSeconds !== undefined) {
         headers['retry-after'] = String(fault.retryAfterSeconds);
         if (key)
-          graph.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds);
+          graph.throttle.block(
+            key.appId,
+            key.tenantId,
+            key.mailbox,
+            fault.retryAfterSeconds,
+            req.arrival,
+          );
       }
       const code = fault.errorCode ?? defaultFaultCode(fault.status);
       const message = fault.status === 429 ? 'Please retry again later.' : 'Injected fault.';

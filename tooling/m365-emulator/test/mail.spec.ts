@@ -389,6 +389,43 @@ describe('subscriptions', () => {
     }
   });
 
+  it('drops and duplicates change notifications at the notificationFaults rates, never lifecycle events', async () => {
+    const receiver = await startReceiver(emu);
+    await emu.control.updateSettings({ notificationFaults: { dropRate: 0.3, duplicateRate: 0.3 } });
+    try {
+      const sub = (await client.api('/subscriptions').post({
+        changeType: 'created',
+        notificationUrl: `${receiver.url}/faulty`,
+        lifecycleNotificationUrl: `${receiver.url}/faulty-lifecycle`,
+        resource: `users/${USER}/messages`,
+        expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+        clientState: 'faulty',
+      })) as Item;
+      for (let i = 0; i < 40; i++)
+        await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: `Faulty ${i}` });
+      await emu.control.sendLifecycle(String(sub.id), 'missed');
+      const log = (await emu.control.notifications()).filter((d) => d.subscriptionId === sub.id);
+      const notes = log.filter((d) => d.kind === 'notification');
+      const dropped = notes.filter((d) => d.status === 'dropped');
+      const twice = notes.filter((d) => d.duplicate);
+      // Each of the 40 messages was offered once: dropped, sent once, or sent twice.
+      expect(notes.length - twice.length).toBe(40);
+      expect(dropped.length).toBeGreaterThan(0);
+      expect(twice.length).toBeGreaterThan(0);
+      const hooks = receiver.received.filter((r) => r.path === '/faulty');
+      expect(hooks).toHaveLength(40 - dropped.length + twice.length);
+      // A duplicate is the same notification (same id) sent again.
+      const ids = hooks.map(
+        (h) => (JSON.parse(h.body) as { value: { id: string }[] }).value[0]?.id,
+      );
+      expect(new Set(ids).size).toBe(40 - dropped.length);
+      expect(receiver.received.filter((r) => r.path === '/faulty-lifecycle')).toHaveLength(1);
+    } finally {
+      await emu.control.updateSettings({ notificationFaults: { dropRate: 0, duplicateRate: 0 } });
+      await receiver.close();
+    }
+  });
+
   it('refuses a subscription whose endpoint fails the validation handshake', async () => {
     const e = await expectGraphError(
       client.api('/subscriptions').post({
@@ -400,5 +437,62 @@ describe('subscriptions', () => {
     );
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('ValidationError');
+  });
+});
+
+describe('request counters', () => {
+  it('count Outlook requests per mailbox, $batch items included, and never other users', async () => {
+    await emu.control.clearRequests();
+    const other = DEMO_TENANT.users.unicode;
+    const megan = (await client.api(`/users/${USER}`).select('id').get()) as { id: string };
+    await client.api(`/users/${USER}/mailFolders/inbox/messages`).top(1).get();
+    await client.api('/$batch').post({
+      requests: [
+        { id: '1', method: 'GET', url: `/users/${USER}/mailFolders/inbox/messages?$top=1` },
+        { id: '2', method: 'GET', url: `/users/${USER}/events?$top=1` },
+      ],
+    });
+    const { byMailbox } = await emu.control.counters();
+    expect(byMailbox[megan.id]).toBe(3);
+    const zoe = (await client.api(`/users/${other}`).select('id').get()) as { id: string };
+    expect(byMailbox[zoe.id]).toBeUndefined();
+  });
+});
+
+describe('throttle violations', () => {
+  it('a 429 on a $batch item does not make its siblings violations; a request after it does', async () => {
+    await emu.control.clearRequests();
+    const megan = (await client.api(`/users/${USER}`).select('id').get()) as { id: string };
+    // The first inbox read in the envelope is throttled for 5 s; the others ride along with it.
+    await emu.control.addFault({
+      match: `^GET /v1\\.0/users/${megan.id}/mailFolders/inbox/messages`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 5,
+      count: 1,
+    });
+    try {
+      const batch = (await client.api('/$batch').post({
+        requests: ['1', '2', '3'].map((id) => ({
+          id,
+          method: 'GET',
+          url: `/users/${megan.id}/mailFolders/inbox/messages?$top=1`,
+        })),
+      })) as { responses: { id: string; status: number }[] };
+      expect(batch.responses.map((r) => r.status)).toEqual([429, 429, 429]);
+      expect(await emu.control.throttleViolations()).toEqual([]);
+      // Sent after the client was told to wait (a new envelope, which the SDK does not retry): a violation.
+      const again = (await client.api('/$batch').post({
+        requests: [
+          { id: '1', method: 'GET', url: `/users/${megan.id}/mailFolders/inbox/messages?$top=1` },
+        ],
+      })) as { responses: { status: number }[] };
+      expect(again.responses[0]?.status).toBe(429);
+      const violations = await emu.control.throttleViolations();
+      expect(violations.map((v) => [v.kind, v.mailbox])).toEqual([['beforeRetryAfter', megan.id]]);
+    } finally {
+      await emu.control.clearFaults();
+      await emu.control.clearRequests();
+    }
   });
 });

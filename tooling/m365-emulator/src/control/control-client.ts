@@ -44,6 +44,8 @@ export interface Counters {
   total: number;
   byPath: Record<string, number>;
   byStatus: Record<string, number>;
+  /** Outlook requests per mailbox (user id), `$batch` items included. */
+  byMailbox: Record<string, number>;
   throttleViolations: number;
 }
 
@@ -555,7 +557,8 @@ export class ControlClient {
       subscriptionId: string;
       url: string;
       kind: string;
-      status: number | 'error';
+      status: number | 'error' | 'dropped';
+      duplicate?: boolean;
       payload?: unknown;
     }[]
   > {

@@ -29,6 +29,9 @@ export class RequestLog {
   private entries: LoggedRequest[] = [];
   private readonly byPath = new Map<string, number>();
   private readonly byStatus = new Map<number, number>();
+  // Outlook requests per mailbox, `$batch` items included: never trimmed like the ring buffer, so
+  // a long run can still prove which mailboxes were never read.
+  private readonly byMailbox = new Map<string, number>();
   violations: ThrottleViolation[] = [];
   total = 0;
 
@@ -42,6 +45,12 @@ export class RequestLog {
     const key = `${entry.method} ${entry.path}`;
     this.byPath.set(key, (this.byPath.get(key) ?? 0) + 1);
     this.byStatus.set(entry.status, (this.byStatus.get(entry.status) ?? 0) + 1);
+    this.countMailbox(entry);
+  }
+
+  private countMailbox(entry: LoggedRequest): void {
+    if (entry.mailbox)
+      this.byMailbox.set(entry.mailbox, (this.byMailbox.get(entry.mailbox) ?? 0) + 1);
   }
 
   /** A `$batch` item: listed with the requests so privacy checks see it, but not counted twice. */
@@ -49,6 +58,7 @@ export class RequestLog {
     this.entries.push({ ...entry, batchItem: true });
     if (this.entries.length > this.capacity)
       this.entries.splice(0, this.entries.length - this.capacity);
+    this.countMailbox(entry);
   }
 
   violation(v: ThrottleViolation): void {
@@ -65,12 +75,14 @@ export class RequestLog {
     total: number;
     byPath: Record<string, number>;
     byStatus: Record<string, number>;
+    byMailbox: Record<string, number>;
     throttleViolations: number;
   } {
     return {
       total: this.total,
       byPath: Object.fromEntries(this.byPath),
       byStatus: Object.fromEntries([...this.byStatus].map(([k, v]) => [String(k), v])),
+      byMailbox: Object.fromEntries(this.byMailbox),
       throttleViolations: this.violations.length,
     };
   }
@@ -79,6 +91,7 @@ export class RequestLog {
     this.entries = [];
     this.byPath.clear();
     this.byStatus.clear();
+    this.byMailbox.clear();
     this.violations = [];
     this.total = 0;
   }

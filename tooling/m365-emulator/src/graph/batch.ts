@@ -84,6 +84,7 @@ function subRequest(outer: EmuRequest, item: BatchItem): EmuRequest {
     body,
     origin: outer.origin,
     requestId: randomUUID(),
+    ...(outer.arrival !== undefined ? { arrival: outer.arrival } : {}),
   };
 }
 
@@ -132,7 +133,14 @@ async function runItem(
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault.retryAfterSeconds !== undefined) {
       headers['retry-after'] = String(fault.retryAfterSeconds);
-      if (key) ctx.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds);
+      if (key)
+        ctx.throttle.block(
+          key.appId,
+          key.tenantId,
+          key.mailbox,
+          fault.retryAfterSeconds,
+          sub.arrival,
+        );
     }
     const message = status === 429 ? 'Please retry again later.' : 'Injected fault.';
     return {

@@ -4,6 +4,7 @@ import https from 'node:https';
 
 import { isRecord, jsonBody } from '../http/types';
 import type { EmulatorState } from '../state/emulator-state';
+import { intFrom } from '../util/prng';
 import { ok, type GraphCtx, type GraphRoute } from './context';
 import { badRequest, GraphHttpError } from './errors';
 import type { ChangeEmitter } from './mail/mail-actions';
@@ -32,7 +33,10 @@ export interface DeliveryRecord {
   subscriptionId: string;
   url: string;
   kind: 'validation' | 'notification' | 'lifecycle';
-  status: number | 'error';
+  /** `dropped`: lost on purpose by the `notificationFaults` setting, never sent. */
+  status: number | 'error' | 'dropped';
+  /** The second send of a notification the `notificationFaults` setting duplicated. */
+  duplicate?: boolean;
   payload?: unknown;
 }
 
@@ -84,6 +88,8 @@ export class SubscriptionService {
   readonly subscriptions = new Map<string, Subscription>();
   readonly deliveries: DeliveryRecord[] = [];
   private pending: Promise<void> = Promise.resolve();
+  /** Change notifications offered to `send`, the input of the deterministic drop/duplicate rolls. */
+  private offered = 0;
 
   constructor(private readonly state: EmulatorState) {}
 
@@ -135,6 +141,36 @@ export class SubscriptionService {
     payload: unknown,
   ): void {
     if (!this.state.settings.deliverNotifications) return;
+    if (kind === 'notification') {
+      const { dropRate, duplicateRate } = this.state.settings.notificationFaults;
+      const n = (this.offered += 1);
+      if (dropRate > 0 && intFrom(1_000_000, 'drop', n) < dropRate * 1_000_000) {
+        this.record({
+          at: this.state.now().toISOString(),
+          subscriptionId: sub.id,
+          url,
+          kind,
+          status: 'dropped',
+          payload,
+        });
+        return;
+      }
+      if (duplicateRate > 0 && intFrom(1_000_000, 'duplicate', n) < duplicateRate * 1_000_000) {
+        this.deliver(sub, url, kind, payload, false);
+        this.deliver(sub, url, kind, payload, true);
+        return;
+      }
+    }
+    this.deliver(sub, url, kind, payload, false);
+  }
+
+  private deliver(
+    sub: Subscription,
+    url: string,
+    kind: 'notification' | 'lifecycle',
+    payload: unknown,
+    duplicate: boolean,
+  ): void {
     this.pending = this.pending.then(async () => {
       try {
         const res = await post(
@@ -150,6 +186,7 @@ export class SubscriptionService {
           url,
           kind,
           status: res.status,
+          ...(duplicate ? { duplicate } : {}),
           payload,
         });
       } catch {
@@ -159,6 +196,7 @@ export class SubscriptionService {
           url,
           kind,
           status: 'error',
+          ...(duplicate ? { duplicate } : {}),
           payload,
         });
       }

@@ -12,6 +12,11 @@ export interface EmuRequest {
   /** Origin the client used, e.g. "https://localhost:4010". */
   origin: string;
   requestId: string;
+  /**
+   * Order of arrival, set by the app handler; a `$batch`'s items share their envelope's, so a
+   * 429 on one item does not make its siblings (sent before the client could know) violations.
+   */
+  arrival?: number;
 }
 
 export interface EmuReply {

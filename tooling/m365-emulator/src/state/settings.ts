@@ -26,6 +26,12 @@ export interface EmulatorSettings {
    * localhost, [::1]) so a local API without TLS can receive them. Microsoft requires https.
    */
   allowLoopbackHttpNotificationUrls: boolean;
+  /**
+   * Change notifications lost or sent twice, as Graph's at-least-once, best-effort delivery does
+   * (shares 0–1; deterministic per notification, like injected faults). Lifecycle events and
+   * validation handshakes are never touched.
+   */
+  notificationFaults: { dropRate: number; duplicateRate: number };
   /** Most messages the first round of a message delta with `$filter` returns (Microsoft: 5,000). */
   messageDeltaFilterCap: number;
   /**
@@ -47,6 +53,7 @@ export function defaultSettings(): EmulatorSettings {
     subscriptionMaxMinutes: 10_070,
     deliverNotifications: true,
     allowLoopbackHttpNotificationUrls: false,
+    notificationFaults: { dropRate: 0, duplicateRate: 0 },
     messageDeltaFilterCap: 5_000,
     deletedOccurrenceInDelta: 'removed',
   };
