@@ -446,7 +446,7 @@ export class CalendarWriteService {
           },
         });
       }
-      patch = kept as FieldValues;
+      patch = kept;
       etag = current['@odata.etag'] ?? (current.changeKey ? `W/"${current.changeKey}"` : undefined);
       if (Object.keys(patch).length === 0) {
         await this.record(write, current, false);
@@ -610,7 +610,7 @@ export class CalendarWriteService {
       changed.start = fields.start;
       changed.end = fields.end;
     }
-    return changed as FieldValues;
+    return changed;
   }
 
   private valuesOf(event: CalendarEvent): FieldValues {

@@ -311,7 +311,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
       ISAIAH.toLowerCase(),
       ZOE.toLowerCase(),
     ]);
-    const entries = await sql<{ details: { writeId: string; fields: string[] } }>(
+    const entries: { details: { writeId: string; fields: string[] } }[] = await sql(
       `select details from audit_entry where org_id = ? and action = 'calendar.write_conflict'`,
       [org.orgId],
     );
