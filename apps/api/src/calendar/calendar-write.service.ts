@@ -421,9 +421,10 @@ export class CalendarWriteService {
       const now = outlookValues(current);
       const conflicts: CalendarWriteConflict[] = [];
       const kept: Record<string, unknown> = {};
-      // A move is one change: if Outlook moved the event too, none of its fields are applied.
+      // A move is one change: if Outlook moved the event in any way (times, dates, all-day or
+      // not), none of Rox's time fields are applied.
       const whenChanged = WHEN_FIELDS.some(
-        (f) => f in patch && !sameValue(f, now[f as TextField], known[f as TextField]),
+        (f) => !sameValue(f, now[f as TextField], known[f as TextField]),
       );
       for (const [field, value] of Object.entries(patch) as [Field, unknown][]) {
         const untouched = WHEN_FIELDS.includes(field)

@@ -320,6 +320,34 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     );
   });
 
+  it('on 412 after Outlook moved the event, Rox’s dates are not applied: the move is one conflict, other fields apply', async () => {
+    const megan = ids.get('megan') ?? '';
+    const eventId = await create({ subject: 'Moved twice', start: at(40), end: at(41) });
+    // Megan moves it by an hour in Outlook (the end only) before Rox's edit arrives.
+    await env.emu.control.updateEvent(env.tenantId, megan, await outlookIdOf(eventId), {
+      end: at(42).slice(0, 19),
+      timeZone: 'UTC',
+    });
+    await env.emu.control.clearRequests();
+
+    const done = await updated(eventId, {
+      subject: 'Moved twice (Rox)',
+      startDate: day(14),
+      endDate: day(15),
+    });
+    expect(done.status).toBe('succeeded');
+    expect(done.conflicts.map((c) => c.field).sort()).toEqual(['endDate', 'startDate']);
+    expect((await writesToOutlook()).map((r) => [r.method, r.status])).toEqual([
+      ['PATCH', 412],
+      ['PATCH', 200],
+    ]);
+    const outlook = await outlookEvent(eventId);
+    expect(outlook).toMatchObject({ subject: 'Moved twice (Rox)', isAllDay: false });
+    const rox = await roxEvent(eventId);
+    expect(rox).toMatchObject({ isAllDay: false, subject: 'Moved twice (Rox)' });
+    expect(Date.parse(rox?.end ?? '') - Date.parse(rox?.start ?? '')).toBe(2 * HOUR);
+  });
+
   /** A user's directory id in the emulator's tenant (invitation counts are keyed by it). */
   async function directoryIdOf(address: string): Promise<string> {
     const user = await graph.get<{ id: string }>(
