@@ -219,6 +219,30 @@ describe('event CRUD', () => {
     });
   });
 
+  it('cancels the meeting for attendees a PATCH takes off the list, and invites the ones it adds', async () => {
+    const alex = 'alex.wilber@contoso.com';
+    const other = DEMO_TENANT.users.globalAdmin;
+    const meeting = (await client.api(`/users/${USER}/events`).post({
+      subject: 'Roster change',
+      start: { dateTime: '2026-03-19T13:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-19T14:00:00', timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: alex }, type: 'required' }],
+    })) as Item;
+    const copyOf = async (user: string): Promise<Item | undefined> => {
+      const list = (await client.api(`/users/${user}/events`).top(200).get()) as { value: Item[] };
+      return list.value.find((e) => e.iCalUId === meeting.iCalUId);
+    };
+    await client.api(`/users/${USER}/events/${meeting.id}`).patch({
+      attendees: [{ emailAddress: { address: other }, type: 'optional' }],
+    });
+    expect(await copyOf(alex)).toMatchObject({
+      isCancelled: true,
+      subject: 'Canceled: Roster change',
+    });
+    expect(await copyOf(other)).toMatchObject({ isCancelled: false, subject: 'Roster change' });
+    await client.api(`/users/${USER}/events/${meeting.id}`).delete();
+  });
+
   it('expands a recurring series in calendarView and lists its instances', async () => {
     const view = (await client.api(`/users/${USER}/calendarView?${WINDOW}`).top(100).get()) as {
       value: Item[];

@@ -73,8 +73,15 @@ export interface WriteZone {
 }
 const UTC_ZONE: WriteZone = { name: 'UTC', iana: 'UTC', issue: null };
 
-type Field = 'subject' | 'body' | 'start' | 'end' | 'location';
-type FieldValues = Partial<Record<Field, string>>;
+type TextField = 'subject' | 'body' | 'start' | 'end' | 'location' | 'startDate' | 'endDate';
+type Field = TextField | 'attendees';
+interface AttendeeValue {
+  email: string;
+  type: 'required' | 'optional';
+}
+type FieldValues = Partial<Record<TextField, string>> & { attendees?: AttendeeValue[] };
+// The fields that say when an event is: a move changes them together or not at all.
+const WHEN_FIELDS: readonly Field[] = ['start', 'end', 'startDate', 'endDate'];
 
 /**
  * Rox → Outlook writes (read_write level): refusals are decided here, at request time; the Graph
@@ -123,10 +130,26 @@ export class CalendarWriteService {
     if (existing) return existing;
     await this.writableMailbox(caller, roxUserId);
     const { link, event } = await this.organizerCopy(caller.orgId, roxUserId, eventId);
-    const { idempotencyKey, notifyAttendees, ...fields } = request;
+    const { idempotencyKey, notifyAttendees, attendees, ...times } = request;
+    if (event.isAllDay && (times.start === undefined) !== (times.end === undefined)) {
+      // An all-day event has no instant to keep: turning it into a timed one takes both ends.
+      throw new CalendarError(
+        CalendarErrorCode.CALENDAR_TIMES_REQUIRED,
+        'invalid',
+        'The event is all-day: give both start and end to make it a timed event.',
+      );
+    }
+    const fields: FieldValues = {
+      ...times,
+      ...(attendees
+        ? { attendees: attendees.map((a) => ({ email: a.email, type: a.type ?? 'required' })) }
+        : {}),
+    };
     const changed = this.changedFields(event, fields);
-    const isMove = changed.start !== undefined || changed.end !== undefined;
+    const isMove = WHEN_FIELDS.some((f) => changed[f as TextField] !== undefined);
     if (isMove && event.attendees.length > 0 && notifyAttendees !== true) throw notifyRequired();
+    // New or removed attendees get an invitation or a cancellation from Outlook.
+    if (changed.attendees && notifyAttendees !== true) throw notifyRequired();
     const write = this.newWrite(caller, roxUserId, idempotencyKey, 'update', eventId, changed);
     write.graphId = link.graphId;
     if (Object.keys(changed).length === 0) {
@@ -397,9 +420,17 @@ export class CalendarWriteService {
       const known = this.valuesOf(copy.event);
       const now = outlookValues(current);
       const conflicts: CalendarWriteConflict[] = [];
-      const kept: FieldValues = {};
-      for (const [field, value] of Object.entries(patch) as [Field, string][]) {
-        if (field === 'body' || sameValue(field, now[field], known[field])) kept[field] = value;
+      const kept: Record<string, unknown> = {};
+      // A move is one change: if Outlook moved the event in any way (times, dates, all-day or
+      // not), none of Rox's time fields are applied.
+      const whenChanged = WHEN_FIELDS.some(
+        (f) => !sameValue(f, now[f as TextField], known[f as TextField]),
+      );
+      for (const [field, value] of Object.entries(patch) as [Field, unknown][]) {
+        const untouched = WHEN_FIELDS.includes(field)
+          ? !whenChanged
+          : sameValue(field, now[field], known[field]);
+        if (field === 'body' || untouched) kept[field] = value;
         else conflicts.push({ field, outlookValue: now[field] ?? null, roxValue: value });
       }
       write.conflicts = conflicts;
@@ -564,9 +595,21 @@ export class CalendarWriteService {
   /** The fields of an update that differ from what Rox holds. */
   private changedFields(event: CalendarEvent, fields: FieldValues): FieldValues {
     const known = this.valuesOf(event);
-    const changed: FieldValues = {};
-    for (const [field, value] of Object.entries(fields) as [Field, string | undefined][]) {
+    const changed: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(fields) as [Field, unknown][]) {
       if (value !== undefined && !sameValue(field, value, known[field])) changed[field] = value;
+    }
+    // All-day ↔ timed, or a move of an all-day event: Outlook takes both ends with isAllDay.
+    if (
+      (changed.startDate !== undefined || changed.endDate !== undefined) &&
+      fields.startDate !== undefined
+    ) {
+      changed.startDate = fields.startDate;
+      changed.endDate = fields.endDate;
+    }
+    if (event.isAllDay && (changed.start !== undefined || changed.end !== undefined)) {
+      changed.start = fields.start;
+      changed.end = fields.end;
     }
     return changed;
   }
@@ -575,9 +618,16 @@ export class CalendarWriteService {
     return {
       subject: event.subject ?? '',
       body: event.bodySealed ? this.cipher.decrypt(event.bodySealed, EVENT_BODY_CONTEXT) : '',
-      start: event.startAt.toISOString(),
-      end: event.endAt.toISOString(),
+      // An all-day event has dates, not instants: asking for instants is a change to timed.
+      start: event.isAllDay ? '' : event.startAt.toISOString(),
+      end: event.isAllDay ? '' : event.endAt.toISOString(),
+      startDate: event.isAllDay ? (event.startDate ?? '') : '',
+      endDate: event.isAllDay ? (event.endDate ?? '') : '',
       location: event.location ?? '',
+      attendees: event.attendees.map((a) => ({
+        email: a.email,
+        type: a.type === 'optional' ? 'optional' : 'required',
+      })),
     };
   }
 }
@@ -592,18 +642,40 @@ interface WriteContext {
   zone: WriteZone;
 }
 
+/** Outlook's values in the shape of `valuesOf` (the event read with `outlook.timezone` UTC). */
 function outlookValues(event: CalendarGraphEvent): FieldValues {
+  const instant = (t: CalendarGraphEvent['start']) =>
+    t && !event.isAllDay ? new Date(`${t.dateTime.replace(/Z$/, '')}Z`).toISOString() : '';
+  const day = (t: CalendarGraphEvent['start']) =>
+    t && event.isAllDay ? t.dateTime.slice(0, 10) : '';
   return {
     subject: event.subject ?? '',
-    start: event.start ? new Date(`${event.start.dateTime.replace(/Z$/, '')}Z`).toISOString() : '',
-    end: event.end ? new Date(`${event.end.dateTime.replace(/Z$/, '')}Z`).toISOString() : '',
+    start: instant(event.start),
+    end: instant(event.end),
+    startDate: day(event.start),
+    endDate: day(event.end),
     location: event.location?.displayName ?? '',
+    attendees: (event.attendees ?? []).map((a) => ({
+      email: a.emailAddress?.address ?? '',
+      type: a.type === 'optional' ? 'optional' : 'required',
+    })),
   };
 }
 
-function sameValue(field: Field, a: string | undefined, b: string | undefined): boolean {
-  if (field === 'start' || field === 'end') return Date.parse(a ?? '') === Date.parse(b ?? '');
+function sameValue(field: Field, a: unknown, b: unknown): boolean {
+  if (field === 'attendees')
+    return attendeeKey((a ?? []) as AttendeeValue[]) === attendeeKey((b ?? []) as AttendeeValue[]);
+  if (field === 'start' || field === 'end') {
+    if (!a || !b) return (a ?? '') === (b ?? '');
+    return Date.parse(a as string) === Date.parse(b as string);
+  }
   return (a ?? '') === (b ?? '');
+}
+
+/** Attendees as a set: lower-cased addresses with their type, order and case ignored. */
+function attendeeKey(attendees: readonly AttendeeValue[]): string {
+  const keys = new Set(attendees.map((a) => `${a.email.trim().toLowerCase()} ${a.type}`));
+  return [...keys].sort().join('\n');
 }
 
 /** An instant as Graph takes it: the mailbox's wall clock and the mailbox's own zone name. */
@@ -612,12 +684,33 @@ function graphTime(iso: string, zone: WriteZone): { dateTime: string; timeZone: 
 }
 
 function toInput(fields: FieldValues, zone: WriteZone): EventInput {
+  const allDay = fields.startDate !== undefined && fields.endDate !== undefined;
+  const timed = fields.start !== undefined || fields.end !== undefined;
   return {
     ...(fields.subject !== undefined ? { subject: fields.subject } : {}),
     ...(fields.body !== undefined ? { body: { contentType: 'text', content: fields.body } } : {}),
+    ...(allDay
+      ? {
+          // As on create: midnight to midnight in the mailbox's zone.
+          isAllDay: true,
+          start: { dateTime: `${fields.startDate}T00:00:00`, timeZone: zone.name },
+          end: { dateTime: `${fields.endDate}T00:00:00`, timeZone: zone.name },
+        }
+      : {}),
+    // isAllDay false is what turns an all-day event into a timed one; harmless on a timed one.
+    ...(timed ? { isAllDay: false } : {}),
     ...(fields.start !== undefined ? { start: graphTime(fields.start, zone) } : {}),
     ...(fields.end !== undefined ? { end: graphTime(fields.end, zone) } : {}),
     ...(fields.location !== undefined ? { location: { displayName: fields.location } } : {}),
+    // Graph replaces the whole collection: the list is the meeting's attendees from now on.
+    ...(fields.attendees !== undefined
+      ? {
+          attendees: fields.attendees.map((a) => ({
+            emailAddress: { address: a.email },
+            type: a.type,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -669,6 +762,6 @@ function notifyRequired(): CalendarError {
   return new CalendarError(
     CalendarErrorCode.CALENDAR_NOTIFY_ATTENDEES_REQUIRED,
     'invalid',
-    'The meeting has attendees: moving or deleting it sends them mail, so notifyAttendees must be true.',
+    'Moving or deleting a meeting, or changing its attendees, sends them mail, so notifyAttendees must be true.',
   );
 }

@@ -263,4 +263,51 @@ describe('calendar: restricted participants', () => {
     await cycle();
     expect(await subjects('megan')).not.toContain('K partner from Rox');
   });
+
+  it('a meeting Rox updates to add a restricted attendee is sent to Outlook and its copy dropped', async () => {
+    const written = async (res: { status: number; body: { id?: string } }) => {
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      return eventually<CalendarWrite>(
+        async () => {
+          const r = await env.api
+            .http()
+            .get(`/api/v1/calendar/writes/${res.body.id ?? ''}`)
+            .set('authorization', `Bearer ${org.service}`);
+          const w = r.body as CalendarWrite;
+          return w.status === 'succeeded' || w.status === 'failed' ? w : null;
+        },
+        { attempts: 300, intervalMs: 50 },
+      );
+    };
+    const made = await written(
+      await env.api
+        .http()
+        .post('/api/v1/calendar/members/megan/events')
+        .set('authorization', `Bearer ${org.service}`)
+        .send({
+          idempotencyKey: `restricted-update-${++keyN}`,
+          subject: 'K later with partner',
+          start: `${day(7, '15:00:00')}Z`,
+          end: `${day(7, '16:00:00')}Z`,
+          attendees: [{ email: ISAIAH }],
+        }),
+    );
+    expect(made.status).toBe('succeeded');
+    expect(await subjects('megan')).toContain('K later with partner');
+    const changed = await written(
+      await env.api
+        .http()
+        .patch(`/api/v1/calendar/members/megan/events/${made.eventId}`)
+        .set('authorization', `Bearer ${org.service}`)
+        .send({
+          idempotencyKey: `restricted-update-${++keyN}`,
+          attendees: [{ email: ISAIAH }, { email: 'dana@partner.example' }],
+          notifyAttendees: true,
+        }),
+    );
+    expect(changed).toMatchObject({ status: 'succeeded', graphWrites: 1 });
+    expect(await subjects('megan')).not.toContain('K later with partner');
+    await cycle();
+    expect(await subjects('megan')).not.toContain('K later with partner');
+  });
 });

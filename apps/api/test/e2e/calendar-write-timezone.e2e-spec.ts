@@ -264,6 +264,26 @@ describe('calendar writes in the mailbox time zone', () => {
     expect(rox.isAllDay).toBe(true);
     expect(rox.startDate).toBe('2027-01-20');
     expect(rox.endDate).toBe('2027-01-22');
+
+    const patch = (body: Record<string, unknown>) =>
+      api()
+        .patch(`/api/v1/calendar/members/megan/events/${write.eventId}`)
+        .set('authorization', auth())
+        .send({ idempotencyKey: key(), ...body });
+    // An all-day move goes out as dates, midnight to midnight in the mailbox's zone too.
+    await written(await patch({ startDate: '2027-01-25', endDate: '2027-01-26' }));
+    const moved = await outlookEvent('megan', write.eventId, 'Pacific Standard Time');
+    expect(moved.isAllDay).toBe(true);
+    expect(moved.start?.dateTime).toMatch(/^2027-01-25T00:00:00/);
+    expect(moved.end?.dateTime).toMatch(/^2027-01-26T00:00:00/);
+    // Made a timed event: the instants as the mailbox's wall clock (17:00Z is 09:00 PST).
+    await written(await patch({ start: '2027-01-27T17:00:00Z', end: '2027-01-27T18:00:00Z' }));
+    const timed = await outlookEvent('megan', write.eventId, 'Pacific Standard Time');
+    expect(timed.isAllDay).toBe(false);
+    expect(timed.start?.dateTime).toMatch(/^2027-01-27T09:00:00/);
+    await calendarCycle(env, worker, org.orgId);
+    const timedRox = await roxEvent('megan', write.eventId);
+    expect(timedRox).toMatchObject({ isAllDay: false, start: '2027-01-27T17:00:00.000Z' });
   });
 
   it.each([

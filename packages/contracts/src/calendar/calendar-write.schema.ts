@@ -65,16 +65,41 @@ export const CreateCalendarEventRequestSchema = EventFieldsSchema.partial({
   .meta({ id: 'CreateCalendarEventRequest' });
 export type CreateCalendarEventRequest = z.infer<typeof CreateCalendarEventRequestSchema>;
 
-export const UpdateCalendarEventRequestSchema = EventFieldsSchema.omit({ attendees: true })
-  .partial()
+/**
+ * Only the fields given are changed. `start`/`end` move a timed event (both turn an all-day event
+ * into a timed one); `startDate`/`endDate` (both, end exclusive) move an all-day event or turn a
+ * timed one into an all-day one. `attendees` is the whole new list.
+ */
+export const UpdateCalendarEventRequestSchema = EventFieldsSchema.partial()
   .extend({
+    startDate: DateOnlySchema.optional().describe('All-day: the first day'),
+    endDate: DateOnlySchema.optional().describe('All-day: the day after the last (exclusive)'),
     idempotencyKey: IdempotencyKeySchema,
     notifyAttendees: z
       .boolean()
       .optional()
-      .describe('Required (true) to move a meeting that has attendees: they get an update'),
+      .describe(
+        'Required (true) to move a meeting that has attendees or to change its attendees: they get mail',
+      ),
   })
   .strict()
+  .superRefine((r, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    const timed = r.start !== undefined || r.end !== undefined;
+    const allDay = r.startDate !== undefined || r.endDate !== undefined;
+    if (timed && allDay) {
+      issue('startDate', 'give start/end (timed) or startDate/endDate (all-day), not both');
+      return;
+    }
+    if (allDay) {
+      if (r.startDate === undefined) issue('startDate', 'required with endDate');
+      else if (r.endDate === undefined) issue('endDate', 'required with startDate');
+      else if (r.endDate <= r.startDate) issue('endDate', 'endDate must be after startDate');
+    }
+    if (r.start !== undefined && r.end !== undefined && Date.parse(r.end) <= Date.parse(r.start))
+      issue('end', 'end must be after start');
+  })
   .meta({ id: 'UpdateCalendarEventRequest' });
 export type UpdateCalendarEventRequest = z.infer<typeof UpdateCalendarEventRequestSchema>;
 

@@ -369,6 +369,10 @@ function patchEvent(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['han
   }
   const updated = updateEvent(tenantId, userId, mb, master, body, ctx.state.nowMs(), emitter(ctx));
   invite(ctx, userId, updated, 'updated');
+  // People taken off the list get a cancellation, as Exchange sends them.
+  const kept = new Set(updated.attendees.map((a) => a.emailAddress.address.toLowerCase()));
+  const removed = master.attendees.filter((a) => !kept.has(a.emailAddress.address.toLowerCase()));
+  if (removed.length > 0) invite(ctx, userId, { ...updated, attendees: removed }, 'deleted');
   return eventEntity(ctx, userId, eventToGraph(updated, zone(ctx)));
 }
 
