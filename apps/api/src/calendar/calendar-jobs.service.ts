@@ -9,6 +9,7 @@ import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { markQueued, requeueStaleChannels } from '../platform/sync/sync-channel';
 import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { Clock } from '../platform/time/clock';
+import { CalendarWriteRepository } from './calendar-write.repository';
 import {
   CALENDAR_JOB,
   FALLBACK_BACKOFF_BASE_MS,
@@ -60,6 +61,7 @@ export class CalendarJobs {
   constructor(
     @InjectQueue(QUEUE.calendar) queue: Queue<CalendarJobData>,
     private readonly repo: CalendarRepository,
+    private readonly writes: CalendarWriteRepository,
     private readonly clock: Clock,
     private readonly fair: FairShare,
   ) {
@@ -97,6 +99,21 @@ export class CalendarJobs {
       { attempts: WRITE_ATTEMPTS, backoff: { type: RETRY_AFTER_BACKOFF }, ...this.fair.urgent() },
     );
     return jobId;
+  }
+
+  /**
+   * Writes whose job is gone (a Redis that lost its data, a crash between the row and the job)
+   * are queued again. Safe: a resumed create finds its event by the Rox tag before it posts.
+   */
+  async requeueUnfinishedWrites(): Promise<string[]> {
+    const before = new Date(this.clock.now().getTime() - STALE_CHANNEL_AFTER_MS);
+    const requeued: string[] = [];
+    for (const { orgId, id } of await this.writes.unfinishedSince(before)) {
+      if (await this.jobs.isAlive(jobKey(CALENDAR_JOB.write, id))) continue;
+      await this.enqueueWrite(orgId, id);
+      requeued.push(`${orgId}:${id}`);
+    }
+    return requeued;
   }
 
   /** The org's cycle: purge mailboxes out of scope, queue syncs for the others. */

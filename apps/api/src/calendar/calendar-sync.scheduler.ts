@@ -33,6 +33,9 @@ export class CalendarSyncScheduler {
   async requeueStale(): Promise<number> {
     const requeued = await this.jobs.requeueStale();
     if (requeued.length > 0) this.logger.warn({ requeued }, 'stale calendar channels queued again');
-    return requeued.length;
+    // Writes whose job was lost (Redis lost its data) run again.
+    const writes = await this.jobs.requeueUnfinishedWrites();
+    if (writes.length > 0) this.logger.warn({ writes }, 'calendar writes queued again');
+    return requeued.length + writes.length;
   }
 }

@@ -34,6 +34,20 @@ export class CalendarWriteRepository {
     return write;
   }
 
+  /**
+   * Writes still queued or running that were asked for before `before`: candidates for a job
+   * lost with Redis (or never added). Partial index `calendar_write_unfinished_idx`.
+   */
+  async unfinishedSince(before: Date, limit = 500): Promise<{ orgId: string; id: string }[]> {
+    const rows = await this.em.getConnection().execute<{ org_id: string; id: string }[]>(
+      `select org_id, id from calendar_write
+          where status in ('queued', 'running') and created_at < ?
+          order by created_at limit ?`,
+      [before, limit],
+    );
+    return rows.map((r) => ({ orgId: r.org_id, id: r.id }));
+  }
+
   async save(write: CalendarWrite): Promise<void> {
     await this.em.persist(write).flush();
   }

@@ -57,6 +57,21 @@ export class MailJobs {
     return requeued.map((c) => `${c.orgId}:${c.roxUserId}:${c.folder}`);
   }
 
+  /**
+   * Sends whose job is gone (a Redis that lost its data, a crash between the row and the job)
+   * are queued again. Safe: a send's job looks its message up before it sends (SEND-3).
+   */
+  async requeueUnfinishedSends(): Promise<string[]> {
+    const before = new Date(this.clock.now().getTime() - STALE_MAIL_SYNC_AFTER_MS);
+    const requeued: string[] = [];
+    for (const { orgId, id } of await this.repo.sendsUnfinishedSince(before)) {
+      if (await this.jobs.isAlive(jobKey(MAIL_JOB.send, orgId, id))) continue;
+      await this.enqueueSend(orgId, id);
+      requeued.push(`${orgId}:${id}`);
+    }
+    return requeued;
+  }
+
   /** One cycle per org at a time; a request during a run makes it run once more. */
   async enqueueCycle(orgId: string): Promise<string> {
     const { jobId } = await this.jobs.enqueue(MAIL_JOB.cycle, { orgId }, cycleJobId(orgId), {

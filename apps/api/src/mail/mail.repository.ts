@@ -90,6 +90,20 @@ export class MailRepository {
     return row ?? null;
   }
 
+  /**
+   * Sends still queued or sending whose last change is older than `before`: candidates for a job
+   * lost with Redis (or never added). Partial index `mail_send_unfinished_idx`.
+   */
+  async sendsUnfinishedSince(before: Date, limit = 500): Promise<{ orgId: string; id: string }[]> {
+    const rows = await this.em.getConnection().execute<{ org_id: string; id: string }[]>(
+      `select org_id, id from mail_send
+          where status in ('queued', 'sending') and updated_at < ?
+          order by updated_at limit ?`,
+      [before, limit],
+    );
+    return rows.map((r) => ({ orgId: r.org_id, id: r.id }));
+  }
+
   /** Channels running, or queued and not started, since before `before` (stale candidates). */
   channelsBusySince(before: Date): Promise<MailChannel[]> {
     return this.em.find(

@@ -29,10 +29,15 @@ export class MailScheduler {
     );
   }
 
-  /** Mailbox syncs whose job died are queued again, with the reason on their channels. */
+  /**
+   * Mailbox syncs whose job died are queued again, with the reason on their channels; so are
+   * sends whose job was lost.
+   */
   @Cron(STALE_MAIL_SYNC_CRON, { name: 'mail.requeue-stale' })
   @CreateRequestContext()
   async requeueStale(): Promise<number> {
-    return (await this.jobs.requeueStale()).length;
+    const syncs = await this.jobs.requeueStale();
+    const sends = await this.jobs.requeueUnfinishedSends();
+    return syncs.length + sends.length;
   }
 }

@@ -16,6 +16,12 @@ export interface CalendarWriteConflict {
  * write is not a change).
  */
 @Entity({ tableName: 'calendar_write' })
+// The stale-job sweep's lookup: only the few rows still queued or in flight.
+@Index({
+  name: 'calendar_write_unfinished_idx',
+  expression:
+    'create index "calendar_write_unfinished_idx" on "calendar_write" ("created_at") where "status" in (\'queued\', \'running\')',
+})
 @Unique({ properties: ['orgId', 'idempotencyKey'] })
 @Index({ properties: ['orgId', 'eventId'] })
 export class CalendarWrite {

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 export type MailSendMode = 'draft' | 'send_mail';
 export type MailSendState = 'queued' | 'sending' | 'sent' | 'unknown_delivery' | 'failed';
@@ -8,6 +8,12 @@ export type MailSendState = 'queued' | 'sending' | 'sent' | 'unknown_delivery' |
  * (`mail_send.content_sealed`) until the send is done, then dropped.
  */
 @Entity({ tableName: 'mail_send' })
+// The stale-job sweep's lookup: only the few rows still queued or in flight.
+@Index({
+  name: 'mail_send_unfinished_idx',
+  expression:
+    'create index "mail_send_unfinished_idx" on "mail_send" ("updated_at") where "status" in (\'queued\', \'sending\')',
+})
 @Unique({ properties: ['orgId', 'roxUserId', 'idempotencyKey'] })
 export class MailSend {
   @PrimaryKey({ type: 'uuid' })
