@@ -8,7 +8,7 @@ import {
 import { NOOP_OBSERVER, type GraphLogger, type GraphObserver } from './config';
 import { type GraphRequestError } from './errors';
 import { type MailboxLease, type MailboxSlots } from './mailbox-slots';
-import { mailboxPauseMs, mailboxSlotKey } from './middleware';
+import { isThrottleStatus, mailboxPauseMs, mailboxSlotKey } from './middleware';
 import { parseRetryAfter, type RetryPolicy } from './retry';
 
 /** Graph caps a JSON batch at 20 requests. */
@@ -139,7 +139,7 @@ export async function runBatch(
   for (const chunk of chunkBatchRequests(requests)) {
     let pending = chunk;
     for (let round = 0; pending.length > 0; round++) {
-      const responses = await sendChunk(client, pending, limits);
+      const responses = await sendChunk(client, pending, limits, sleep);
       for (const r of pending) attempts.set(r.id, (attempts.get(r.id) ?? 0) + 1);
       const retryIds = new Set<string>();
       let waitMs = 0;
@@ -199,12 +199,15 @@ export async function runBatch(
 /**
  * Graph may run up to 4 items of a batch against a mailbox at once, so while a chunk is out each
  * item holds one of its mailbox's slots (at most the limit per mailbox). Keys are taken in sorted
- * order, so two batches never wait on each other. A throttled item pauses its mailbox.
+ * order, so two batches never wait on each other. A mailbox paused while the chunk waited for
+ * another's slots sends the chunk back to waiting: it must not go out during the pause. A
+ * throttled item pauses its mailbox; a mailbox whose items all answered settles.
  */
 async function sendChunk(
   client: GraphClient,
   chunk: readonly BatchRequest[],
   limits: BatchLimits | null,
+  sleep: (ms: number) => Promise<void>,
 ): Promise<Map<string, RawBatchResponse>> {
   if (!limits) return postChunk(client, chunk);
   const perMailbox = new Map<string, number>();
@@ -216,27 +219,52 @@ async function sendChunk(
     keyOfItem.set(r.id.toLowerCase(), key);
     perMailbox.set(key, (perMailbox.get(key) ?? 0) + 1);
   }
-  const leases: MailboxLease[] = [];
+  const keys = [...perMailbox.keys()].sort();
+  const leases = new Map<string, MailboxLease>();
+  const unsettled = new Set(keys);
   try {
-    for (const key of [...perMailbox.keys()].sort())
-      leases.push(await limits.slots.acquire(key, perMailbox.get(key) ?? 1));
-    const responses = await postChunk(client, chunk);
+    for (;;) {
+      for (const key of keys)
+        leases.set(key, await limits.slots.acquire(key, perMailbox.get(key) ?? 1));
+      let paused = false;
+      for (const key of keys) paused ||= (await limits.slots.pausedForMs(key)) > 0;
+      if (!paused) break;
+      // Back to waiting: acquiring the paused mailbox's slots again waits out its pause.
+      for (const lease of leases.values()) await lease.release();
+      leases.clear();
+    }
+    // The envelope itself may be retried (429/503 before any item ran); not into a pause.
+    const waitOutPauses = async (): Promise<void> => {
+      for (;;) {
+        let pausedMs = 0;
+        for (const key of keys) pausedMs = Math.max(pausedMs, await limits.slots.pausedForMs(key));
+        if (pausedMs === 0) return;
+        await sleep(pausedMs);
+      }
+    };
+    const responses = await postChunk(client, chunk, waitOutPauses);
     const pauses = new Map<string, number>();
+    const throttled = new Set<string>();
     for (const [id, raw] of responses) {
       const key = keyOfItem.get(id);
+      if (!key) continue;
+      if (isThrottleStatus(raw.status)) throttled.add(key);
       const pauseMs = mailboxPauseMs(raw.status, lowerCaseKeys(raw.headers ?? {})['retry-after']);
-      if (key && pauseMs !== null) pauses.set(key, Math.max(pauses.get(key) ?? 0, pauseMs));
+      if (pauseMs !== null) pauses.set(key, Math.max(pauses.get(key) ?? 0, pauseMs));
     }
     for (const [key, ms] of pauses) await limits.slots.pause(key, ms);
+    for (const key of keys) if (!throttled.has(key)) unsettled.delete(key);
     return responses;
   } finally {
-    for (const lease of leases) await lease.release();
+    for (const [key, lease] of leases)
+      await lease.release(unsettled.has(key) ? undefined : 'settled');
   }
 }
 
 async function postChunk(
   client: GraphClient,
   chunk: readonly BatchRequest[],
+  beforeRetry?: () => Promise<void>,
 ): Promise<Map<string, RawBatchResponse>> {
   const payload = {
     requests: chunk.map((r) => {
@@ -262,6 +290,7 @@ async function postChunk(
   const response = await client.request<{ responses?: RawBatchResponse[] }>('/$batch', {
     method: 'POST',
     body: payload,
+    ...(beforeRetry ? { beforeRetry } : {}),
   });
   const map = new Map<string, RawBatchResponse>();
   for (const item of response.body?.responses ?? []) map.set(String(item.id).toLowerCase(), item);

@@ -21,6 +21,11 @@ export interface GraphRequestOptions {
   readonly body?: unknown;
   /** Allow retrying a non-idempotent method after a possibly-processed failure (e.g. POST with transactionId). */
   readonly isIdempotent?: boolean;
+  /**
+   * Runs before each retry, after its wait: a `$batch` envelope waits out the pauses its items'
+   * mailboxes got meanwhile (it holds their slots, but the concurrency middleware never sees it).
+   */
+  readonly beforeRetry?: () => Promise<void>;
 }
 
 /** A successful response. `body` is null for empty responses (202/204). */
@@ -229,6 +234,7 @@ export class GraphClient {
       url,
       options.isIdempotent === true,
       mailboxKeyOf(pathForKey),
+      options.beforeRetry ?? null,
     );
     const request: GraphRequest = this.sdk
       .api(url)

@@ -1,11 +1,18 @@
 /** Slots held for one or more requests to a mailbox; release them exactly once. */
 export interface MailboxLease {
-  release(): Promise<void>;
+  /**
+   * `settled`: the mailbox answered without throttling, so after a pause it may run at full
+   * width again. Anything else (a throttle, an error, no answer) leaves it as it was.
+   */
+  release(outcome?: 'settled'): Promise<void>;
 }
 
 /**
  * Outlook's per app + mailbox budget: at most `maxConcurrent` requests in flight, and a pause
  * after a Retry-After that holds back every request to that mailbox (and only that mailbox).
+ * When a pause ends the mailbox resumes with one request (or one `$batch`) at a time until an
+ * answer settles it: requests released together would all land on a mailbox that may still be
+ * throttled, and one of them answered "wait" makes the others early.
  *
  * The default ({@link InProcessMailboxSlots}) counts within one process. A deployment with
  * several worker processes passes a shared implementation (e.g. on Redis) through
@@ -21,6 +28,11 @@ export interface MailboxSlots {
   acquire(key: string, count: number): Promise<MailboxLease>;
   /** Holds back new acquisitions for the key for `delayMs` (the later of two pauses wins). */
   pause(key: string, delayMs: number): Promise<void>;
+  /**
+   * How long the key stays paused (0: not). A `$batch` holding several mailboxes' slots asks
+   * again just before it goes out: one of them may have been paused while it waited for another.
+   */
+  pausedForMs(key: string): Promise<number>;
 }
 
 interface Waiter {
@@ -32,6 +44,8 @@ interface KeyState {
   held: number;
   readonly waiting: Waiter[];
   pausedUntilMs: number;
+  /** Paused since the last settled answer: one holder at a time. */
+  probing: boolean;
 }
 
 /** One process's slots: a counting semaphore and a pause deadline per key. */
@@ -59,9 +73,12 @@ export class InProcessMailboxSlots implements MailboxSlots {
     }
     let isReleased = false;
     return {
-      release: () => {
+      release: (outcome) => {
         if (!isReleased) {
           isReleased = true;
+          // An answer to a request sent before a pause that is still running settles nothing.
+          const state = this.state(key);
+          if (outcome === 'settled' && state.pausedUntilMs <= this.now()) state.probing = false;
           this.give(key, wanted);
         }
         return Promise.resolve();
@@ -72,7 +89,12 @@ export class InProcessMailboxSlots implements MailboxSlots {
   pause(key: string, delayMs: number): Promise<void> {
     const state = this.state(key);
     state.pausedUntilMs = Math.max(state.pausedUntilMs, this.now() + delayMs);
+    state.probing = true;
     return Promise.resolve();
+  }
+
+  pausedForMs(key: string): Promise<number> {
+    return Promise.resolve(Math.max(0, (this.keys.get(key)?.pausedUntilMs ?? 0) - this.now()));
   }
 
   /** Slots held for a key (diagnostics and tests). */
@@ -83,7 +105,7 @@ export class InProcessMailboxSlots implements MailboxSlots {
   private state(key: string): KeyState {
     let state = this.keys.get(key);
     if (!state) {
-      state = { held: 0, waiting: [], pausedUntilMs: 0 };
+      state = { held: 0, waiting: [], pausedUntilMs: 0, probing: false };
       this.keys.set(key, state);
     }
     return state;
@@ -99,11 +121,15 @@ export class InProcessMailboxSlots implements MailboxSlots {
 
   private take(key: string, count: number): Promise<void> {
     const state = this.state(key);
-    if (state.waiting.length === 0 && state.held + count <= this.maxConcurrent) {
+    if (state.waiting.length === 0 && this.fits(state, count)) {
       state.held += count;
       return Promise.resolve();
     }
     return new Promise((resolve) => state.waiting.push({ count, resolve }));
+  }
+
+  private fits(state: KeyState, count: number): boolean {
+    return state.probing ? state.held === 0 : state.held + count <= this.maxConcurrent;
   }
 
   private give(key: string, count: number): void {
@@ -113,12 +139,17 @@ export class InProcessMailboxSlots implements MailboxSlots {
     // First come, first served: a big request at the head is not overtaken by small ones.
     while (state.waiting.length > 0) {
       const next = state.waiting[0];
-      if (!next || state.held + next.count > this.maxConcurrent) break;
+      if (!next || !this.fits(state, next.count)) break;
       state.waiting.shift();
       state.held += next.count;
       next.resolve();
     }
-    if (state.held === 0 && state.waiting.length === 0 && state.pausedUntilMs <= this.now())
+    if (
+      state.held === 0 &&
+      state.waiting.length === 0 &&
+      !state.probing &&
+      state.pausedUntilMs <= this.now()
+    )
       this.keys.delete(key);
   }
 }

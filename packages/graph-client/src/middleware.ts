@@ -23,6 +23,8 @@ export class RequestSettings implements MiddlewareOptions {
     readonly isIdempotent: boolean,
     /** Mailbox the request touches, for the per-mailbox concurrency limit; null if none. */
     readonly mailboxKey: string | null,
+    /** Runs before each retry, after its wait (see GraphRequestOptions.beforeRetry). */
+    readonly beforeRetry: (() => Promise<void>) | null = null,
   ) {}
 
   /**
@@ -135,6 +137,7 @@ export class RetryMiddleware extends ChainedMiddleware {
       this.logger.debug('graph retry', { method, status, attempt: attempt + 1, waitMs });
       await response?.body?.cancel().catch(() => undefined);
       await this.sleep(waitMs);
+      await settings?.beforeRetry?.();
     }
   }
 }
@@ -164,20 +167,23 @@ export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
     }
     const key = mailboxSlotKey(this.keyPrefix, mailbox);
     const lease = await this.slots.acquire(key, 1);
+    let settled = false;
     try {
       await this.callNext(context);
       const response = context.response;
       if (!response) return;
+      // Pause as soon as the headers say so, before the body: requests elsewhere must not go out.
+      const pauseMs = mailboxPauseMs(response.status, response.headers.get('retry-after'));
+      if (pauseMs !== null) await this.slots.pause(key, pauseMs);
       const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
       context.response = new Response(body, {
         status: response.status,
         statusText: response.statusText,
         headers: response.headers,
       });
-      const pauseMs = mailboxPauseMs(response.status, response.headers.get('retry-after'));
-      if (pauseMs !== null) await this.slots.pause(key, pauseMs);
+      settled = !isThrottleStatus(response.status);
     } finally {
-      await lease.release();
+      await lease.release(settled ? 'settled' : undefined);
     }
   }
 }
@@ -187,12 +193,17 @@ export function mailboxSlotKey(keyPrefix: string, mailbox: string): string {
   return `${keyPrefix}|${mailbox}`;
 }
 
+/** 429 and 503: the answers that say the mailbox (or the service behind it) wants less. */
+export function isThrottleStatus(status: number): boolean {
+  return status === 429 || status === 503;
+}
+
 /** How long a throttled answer (429/503 with Retry-After) holds back its mailbox, else null. */
 export function mailboxPauseMs(
   status: number,
   retryAfter: string | null | undefined,
 ): number | null {
-  if (status !== 429 && status !== 503) return null;
+  if (!isThrottleStatus(status)) return null;
   const ms = parseRetryAfter(retryAfter);
   return ms === null || ms <= 0 ? null : ms + RETRY_AFTER_MARGIN_MS;
 }

@@ -81,6 +81,39 @@ describe('InProcessMailboxSlots', () => {
     await (await slots.acquire('k', 1)).release();
     expect(waits).toEqual([2_500]);
   });
+  it('after a pause, runs one holder at a time until an answer settles the key', async () => {
+    let nowMs = 1_000;
+    const slots = new InProcessMailboxSlots(
+      4,
+      (ms) => {
+        nowMs += ms;
+        return Promise.resolve();
+      },
+      () => nowMs,
+    );
+    const before = await slots.acquire('k', 1); // sent before the pause
+    await slots.pause('k', 1_000);
+    await before.release('settled'); // answered during the pause: it settles nothing
+    const granted: string[] = [];
+    const take = (name: string, count = 1) =>
+      slots.acquire('k', count).then((lease) => (granted.push(name), lease));
+    const probe = await take('probe');
+    const second = take('second');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(granted).toEqual(['probe']);
+    await probe.release(); // throttled again, or no answer: still one at a time
+    const secondLease = await second;
+    const third = take('third', 3);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(granted).toEqual(['probe', 'second']);
+    await secondLease.release('settled');
+    const thirdLease = await third;
+    // Settled: full width again, 3 + 1 in flight.
+    const fourth = await take('fourth');
+    expect(slots.inFlight('k')).toBe(4);
+    await thirdLease.release();
+    await fourth.release();
+  });
 });
 
 describe('per-mailbox budget shared by several clients', () => {
@@ -161,5 +194,103 @@ describe('per-mailbox budget shared by several clients', () => {
         expect(await violations('beforeRetryAfter')).toBeGreaterThan(0);
       }
     }
+  });
+  it('after a Retry-After the mailbox resumes with one request; the others wait for its answer', async () => {
+    const client = buildGraph(emu, {
+      mailboxSlots: new InProcessMailboxSlots(4),
+      retry: { maxRetries: 0 },
+    }).forTenant(DEMO_TENANT.id);
+    await emu.control.addFault({
+      match: `GET /v1.0/users/${memberId}/mailFolders/inbox`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 0.3,
+      count: 1,
+    });
+    expect(
+      await rejectionOf(client.get(`/users/${memberId}/mailFolders/inbox?$select=id`)),
+    ).toMatchObject({ status: 429 });
+    // The first request after the pause is slow. Sent beside it, the others would be answered
+    // first; held back until it answered, they come after it.
+    await emu.control.addFault({ match: `GET /v1.0/users/${memberId}/`, latencyMs: 300, count: 1 });
+    await Promise.all(
+      ['sentitems', 'drafts', 'deleteditems'].map((folder) =>
+        client.get(`/users/${memberId}/mailFolders/${folder}?$select=id`),
+      ),
+    );
+    const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
+    expect(log.map((r) => r.status)).toEqual([429, 200, 200, 200]);
+    expect(log[1]?.fault).toBeDefined(); // the slow one, answered before the others went out
+    expect(await violations('beforeRetryAfter')).toBe(0);
+  });
+
+  it('a $batch does not go out while one of its mailboxes was paused as it waited for another', async () => {
+    const slots = new InProcessMailboxSlots(4);
+    const client = buildGraph(emu, { mailboxSlots: slots, retry: { maxRetries: 0 } }).forTenant(
+      DEMO_TENANT.id,
+    );
+    const keyOf = (id: string) =>
+      `app:${emu.apps.orgwide.clientId}|tenant:${DEMO_TENANT.id.toLowerCase()}|users/${id.toLowerCase()}`;
+    // The batch takes its mailboxes' slots in key order: `first` is held, then it waits on `second`.
+    const [first, second] = [memberId, adminId].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    const blocker = await slots.acquire(keyOf(second!), 4);
+    const batched = client.batch([
+      { id: '1', method: 'GET', url: `/users/${first}/mailFolders/inbox?$select=id` },
+      { id: '2', method: 'GET', url: `/users/${second}/mailFolders/inbox?$select=id` },
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(slots.inFlight(keyOf(first!))).toBe(1);
+    // Meanwhile `first` is throttled through another request.
+    await emu.control.addFault({
+      match: `GET /v1.0/users/${first}/mailFolders/sentitems`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 0.4,
+      count: 1,
+    });
+    expect(
+      await rejectionOf(client.get(`/users/${first}/mailFolders/sentitems?$select=id`)),
+    ).toMatchObject({ status: 429 });
+    await blocker.release();
+    expect((await batched).map((r) => r.status)).toEqual([200, 200]);
+    const log = await emu.control.requests({ pathContains: `${first}/mailFolders/` });
+    const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
+    expect(at('/inbox') - at('/sentitems')).toBeGreaterThanOrEqual(400);
+    expect(
+      (await emu.control.throttleViolations()).filter((v) => v.kind === 'beforeRetryAfter'),
+    ).toEqual([]);
+  });
+  it('a $batch envelope refused with 429 is not sent again into a pause its mailbox got meanwhile', async () => {
+    const slots = new InProcessMailboxSlots(4);
+    const batchClient = buildGraph(emu, { mailboxSlots: slots }).forTenant(DEMO_TENANT.id);
+    const other = buildGraph(emu, { mailboxSlots: slots, retry: { maxRetries: 0 } }).forTenant(
+      DEMO_TENANT.id,
+    );
+    await emu.control.addFault({
+      match: '^POST /v1\\.0/\\$batch',
+      status: 429,
+      retryAfterSeconds: 0.2,
+      count: 1,
+    });
+    const batched = batchClient.batch([
+      { id: '1', method: 'GET', url: `/users/${memberId}/mailFolders/inbox?$select=id` },
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    // While the envelope waits for its retry, the mailbox is throttled through another request.
+    await emu.control.addFault({
+      match: `GET /v1.0/users/${memberId}/mailFolders/sentitems`,
+      status: 429,
+      errorCode: 'ApplicationThrottled',
+      retryAfterSeconds: 0.6,
+      count: 1,
+    });
+    expect(
+      await rejectionOf(other.get(`/users/${memberId}/mailFolders/sentitems?$select=id`)),
+    ).toMatchObject({ status: 429 });
+    expect((await batched).map((r) => r.status)).toEqual([200]);
+    const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
+    const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
+    expect(at('/inbox') - at('/sentitems')).toBeGreaterThanOrEqual(600);
+    expect(await violations('beforeRetryAfter')).toBe(0);
   });
 });

@@ -54,13 +54,7 @@ export function createAppHandler(
       if (fault.retryAfterSeconds !== undefined) {
         headers['retry-after'] = String(fault.retryAfterSeconds);
         if (key)
-          graph.throttle.block(
-            key.appId,
-            key.tenantId,
-            key.mailbox,
-            fault.retryAfterSeconds,
-            req.arrival,
-          );
+          graph.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds, req);
       }
       const code = fault.errorCode ?? defaultFaultCode(fault.status);
       const message = fault.status === 429 ? 'Please retry again later.' : 'Injected fault.';

@@ -30,5 +30,5 @@ export { DIRECTORY_ROLES } from './state/directory-roles';
 export type { DirectoryRoleName } from './state/directory-roles';
 export type { ConsentNotification, ConsentRequest, UserRecord } from './state/model';
 export type { ConsentPolicy } from './state/tenant';
-export type { EmulatorSettings } from './state/settings';
+export type { EmulatorSettings, SettingsPatch } from './state/settings';
 export { DELEGATED_SCOPE_TEXT, GRAPH_APP_ROLES, GRAPH_DELEGATED_SCOPES } from './state/permissions';

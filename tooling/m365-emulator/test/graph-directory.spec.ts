@@ -248,6 +248,81 @@ describe('enforcement', () => {
     expect((await emu.control.throttleViolations()).map((v) => v.kind)).toEqual(['concurrency']);
   });
 
+  it('does not count a request that came while the "wait" answer was still unwritten', async () => {
+    const token = await appToken(emu, DEMO_TENANT.id);
+    const user = DEMO_TENANT.users.member;
+    const auth = { authorization: `Bearer ${token}` };
+    const messages = `${emu.graphBaseUrl}/v1.0/users/${user}/messages?$top=1`;
+    await emu.control.addFault({
+      match: `^GET /v1\\.0/users/${user}/messages\\?\\$top=1`,
+      status: 429,
+      retryAfterSeconds: 30,
+      count: 1,
+    });
+    await emu.control.addFault({ match: '/events\\?', latencyMs: 800, count: 1 });
+    // One batch: the first item is throttled at once, the second (another mailbox) keeps the
+    // batch's answer open.
+    const batch = fetch(`${emu.graphBaseUrl}/v1.0/$batch`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requests: [
+          { id: '1', method: 'GET', url: `/users/${user}/messages?$top=1` },
+          { id: '2', method: 'GET', url: `/users/${DEMO_TENANT.users.admin}/events?$top=1` },
+        ],
+      }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const meanwhile = await fetch(messages, { headers: auth });
+    expect(meanwhile.status).toBe(429);
+    expect((await batch).status).toBe(200);
+    expect(await emu.control.throttleViolations()).toEqual([]);
+
+    const after = await fetch(messages, { headers: auth });
+    expect(after.status).toBe(429);
+    const violations = await emu.control.throttleViolations();
+    expect(violations.map((v) => v.kind)).toEqual(['beforeRetryAfter']);
+    expect(violations[0]?.afterAnswerMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('with an in-flight grace, counts another request as an overlap but an early retry as a violation', async () => {
+    const token = await appToken(emu, DEMO_TENANT.id);
+    const auth = { authorization: `Bearer ${token}` };
+    const base = `${emu.graphBaseUrl}/v1.0/users/${DEMO_TENANT.users.member}`;
+    await emu.control.updateSettings({ throttle: { inFlightGraceMs: 60_000 } });
+    try {
+      expect((await emu.control.settings()).throttle).toMatchObject({
+        concurrentPerMailbox: 4,
+        inFlightGraceMs: 60_000,
+      });
+      await emu.control.addFault({
+        match: '^GET /v1\\.0/users/[^/]+/messages',
+        status: 429,
+        retryAfterSeconds: 30,
+        count: 1,
+      });
+      const send = (path: string, requestId: string) =>
+        fetch(`${base}${path}`, { headers: { ...auth, 'client-request-id': requestId } });
+      expect((await send('/messages?$top=1', 'first')).status).toBe(429);
+      // Other requests within the grace, the same URL from another client included: they may
+      // have left before the answer was read.
+      expect((await send('/mailFolders/inbox', 'second')).status).toBe(429);
+      expect((await send('/messages?$top=1', 'third')).status).toBe(429);
+      expect(await emu.control.throttleViolations()).toEqual([]);
+      expect((await emu.control.throttleOverlaps()).map((o) => o.path)).toEqual([
+        `/users/${DEMO_TENANT.users.member}/mailFolders/inbox`,
+        `/users/${DEMO_TENANT.users.member}/messages`,
+      ]);
+      // The throttled request itself again (its client-request-id): early, whatever the grace.
+      expect((await send('/messages?$top=1', 'first')).status).toBe(429);
+      expect((await emu.control.throttleViolations()).map((v) => v.path)).toEqual([
+        `/users/${DEMO_TENANT.users.member}/messages`,
+      ]);
+    } finally {
+      await emu.control.updateSettings({ throttle: { inFlightGraceMs: 0 } });
+    }
+  });
+
   it('enforces the per-mailbox request budget and injects connection resets', async () => {
     const token = await appToken(emu, DEMO_TENANT.id);
     const url = `${emu.graphBaseUrl}/v1.0/users/lidia.holloway@contoso.com/messages?$top=1`;

@@ -159,7 +159,12 @@ export class ControlApi {
     appRoutes('\\/apps\\/([^/]+)', ([a]) => this.app(a));
     this.add('GET', /^\/settings$/, () => s.settings);
     this.add('PATCH', /^\/settings$/, (_r, _p, b) => {
-      Object.assign(s.settings, b);
+      const patch = b ?? {};
+      const { throttle, notificationFaults, ...rest } = patch;
+      Object.assign(s.settings, rest);
+      if (throttle && typeof throttle === 'object') Object.assign(s.settings.throttle, throttle);
+      if (notificationFaults && typeof notificationFaults === 'object')
+        Object.assign(s.settings.notificationFaults, notificationFaults);
       return s.settings;
     });
     this.add('POST', /^\/clock\/advance$/, (_r, _p, b) => {
@@ -487,5 +492,6 @@ export class ControlApi {
     });
     this.add('GET', /^\/counters$/, () => s.log.counters());
     this.add('GET', /^\/throttle-violations$/, () => s.log.violations);
+    this.add('GET', /^\/throttle-overlaps$/, () => s.log.overlaps);
   }
 }

@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { TenantSpec } from '../seed/tenant-spec';
 import type { AppRegistration } from '../state/app';
 import type { AccessPolicy, ConsentNotification, ConsentRequest, UserRecord } from '../state/model';
-import type { EmulatorSettings } from '../state/settings';
+import type { EmulatorSettings, SettingsPatch } from '../state/settings';
 import type { InvitationCounts, MailDelivery } from '../state/tenant';
 import type { Fault, FaultSpec, IdTokenFaultKind } from './faults';
 import type { LoggedRequest, ThrottleViolation } from './request-log';
@@ -185,7 +185,8 @@ export class ControlClient {
   settings(): Promise<EmulatorSettings> {
     return this.request('GET', '/settings');
   }
-  updateSettings(patch: Partial<EmulatorSettings>): Promise<EmulatorSettings> {
+  /** Top-level fields replace; `throttle` and `notificationFaults` merge field by field. */
+  updateSettings(patch: SettingsPatch): Promise<EmulatorSettings> {
     return this.request('PATCH', '/settings', patch);
   }
   advanceClock(seconds: number): Promise<{ now: string }> {
@@ -594,5 +595,10 @@ export class ControlClient {
   }
   throttleViolations(): Promise<ThrottleViolation[]> {
     return this.request('GET', '/throttle-violations');
+  }
+
+  /** Requests that came within `throttle.inFlightGraceMs` of a "wait" answer (not violations). */
+  throttleOverlaps(): Promise<ThrottleViolation[]> {
+    return this.request('GET', '/throttle-overlaps');
   }
 }

@@ -22,6 +22,8 @@ export interface ThrottleViolation {
   tenantId: string;
   mailbox: string;
   path: string;
+  /** For `beforeRetryAfter`: how long after the "wait" answer was written the request came. */
+  afterAnswerMs?: number;
 }
 
 /** Ring buffer of requests plus counters, for tests to assert client behaviour. */
@@ -33,6 +35,7 @@ export class RequestLog {
   // a long run can still prove which mailboxes were never read.
   private readonly byMailbox = new Map<string, number>();
   violations: ThrottleViolation[] = [];
+  overlaps: ThrottleViolation[] = [];
   total = 0;
 
   constructor(private readonly capacity = 20_000) {}
@@ -65,6 +68,11 @@ export class RequestLog {
     this.violations.push(v);
   }
 
+  /** A request that arrived within the in-flight grace after a "wait" answer (not a violation). */
+  overlap(v: ThrottleViolation): void {
+    this.overlaps.push(v);
+  }
+
   list(filter?: { pathContains?: string; since?: number }): LoggedRequest[] {
     let out = this.entries;
     if (filter?.pathContains) out = out.filter((e) => e.path.includes(filter.pathContains ?? ''));
@@ -93,6 +101,7 @@ export class RequestLog {
     this.byStatus.clear();
     this.byMailbox.clear();
     this.violations = [];
+    this.overlaps = [];
     this.total = 0;
   }
 }

@@ -85,6 +85,7 @@ function subRequest(outer: EmuRequest, item: BatchItem): EmuRequest {
     origin: outer.origin,
     requestId: randomUUID(),
     ...(outer.arrival !== undefined ? { arrival: outer.arrival } : {}),
+    ...(outer.answered ? { answered: outer.answered } : {}),
   };
 }
 
@@ -134,13 +135,7 @@ async function runItem(
     if (fault.retryAfterSeconds !== undefined) {
       headers['retry-after'] = String(fault.retryAfterSeconds);
       if (key)
-        ctx.throttle.block(
-          key.appId,
-          key.tenantId,
-          key.mailbox,
-          fault.retryAfterSeconds,
-          sub.arrival,
-        );
+        ctx.throttle.block(key.appId, key.tenantId, key.mailbox, fault.retryAfterSeconds, sub);
     }
     const message = status === 429 ? 'Please retry again later.' : 'Injected fault.';
     return {

@@ -151,13 +151,7 @@ export class GraphService {
       if (found.route.mailboxParam !== undefined) {
         const key = this.mailboxKeyOf(req, versionless);
         if (key) {
-          const decision = this.throttle.enter(
-            key.appId,
-            key.tenantId,
-            key.mailbox,
-            path,
-            req.arrival,
-          );
+          const decision = this.throttle.enter(key.appId, key.tenantId, key.mailbox, path, req);
           if (!decision.ok) {
             const retryAfter = String(Math.round(decision.retryAfterSeconds * 1000) / 1000);
             return graphError(

@@ -5,8 +5,35 @@ interface Bucket {
   windowStartMs: number;
   count: number;
   retryUntilMs: number;
-  /** Arrival of the request whose answer set `retryUntilMs`: requests up to it could not know. */
+  /** The latest `retryUntilMs` whose answer has been written: what the client can know. */
+  knownUntilMs: number;
+  /** Arrivals counted when that answer was written: requests up to it were sent before it. */
   blockedBy: number;
+  /** When that answer was written, to tell how late an early request came. */
+  answeredAtMs: number;
+  /** The requests answered "wait" while `knownUntilMs` runs: one of them again is a retry. */
+  refused: Set<string>;
+}
+
+/** The request that carries a "wait" answer: arrival order and hooks run once it is written. */
+export interface ThrottledRequest {
+  arrival?: number;
+  answered?: (() => void)[];
+  method?: string;
+  path?: string;
+  rawQuery?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What makes a request "the same one again": its `client-request-id` (clients keep it across
+ * retries of one request; two requests for the same URL from two workers differ), else, for a
+ * client that sends none, method, path and query.
+ */
+function signatureOf(req: ThrottledRequest): string | undefined {
+  const id = req.headers?.['client-request-id'];
+  if (id) return `id ${id}`;
+  return req.method && req.path ? `${req.method} ${req.path}?${req.rawQuery ?? ''}` : undefined;
 }
 
 export type ThrottleDecision =
@@ -22,7 +49,16 @@ export class MailboxThrottle {
   private bucket(key: string, now: number): Bucket {
     let b = this.buckets.get(key);
     if (!b) {
-      b = { inFlight: 0, windowStartMs: now, count: 0, retryUntilMs: 0, blockedBy: 0 };
+      b = {
+        inFlight: 0,
+        windowStartMs: now,
+        count: 0,
+        retryUntilMs: 0,
+        knownUntilMs: 0,
+        blockedBy: 0,
+        answeredAtMs: 0,
+        refused: new Set(),
+      };
       this.buckets.set(key, b);
     }
     const windowMs = this.state.settings.throttle.windowSeconds * 1000;
@@ -40,20 +76,35 @@ export class MailboxThrottle {
   }
 
   /**
-   * Marks the mailbox as throttled until the given time (used for injected 429/503 faults too);
-   * `arrival` is the throttled request's, so requests that arrived with it are not violations.
+   * Marks the mailbox as throttled for the given time (used for injected 429/503 faults too).
+   * Only requests that arrive after `req`'s answer was written are violations: until then the
+   * client could not know (a `$batch` answers its items all at once, when the batch ends).
    */
   block(
     appId: string,
     tenantId: string,
     mailbox: string,
     retryAfterSeconds: number,
-    arrival = this.arrivals,
+    req: ThrottledRequest = {},
   ): void {
     const now = this.state.nowMs();
     const b = this.bucket(`${appId}|${tenantId}|${mailbox}`, now);
-    b.retryUntilMs = Math.max(b.retryUntilMs, now + retryAfterSeconds * 1000);
-    b.blockedBy = Math.max(b.blockedBy, arrival);
+    this.holdUntil(b, now + retryAfterSeconds * 1000, req);
+  }
+
+  private holdUntil(b: Bucket, untilMs: number, req: ThrottledRequest): void {
+    b.retryUntilMs = Math.max(b.retryUntilMs, untilMs);
+    const known = (): void => {
+      const now = this.state.nowMs();
+      if (now >= b.knownUntilMs) b.refused.clear();
+      b.knownUntilMs = Math.max(b.knownUntilMs, untilMs);
+      b.blockedBy = Math.max(b.blockedBy, this.arrivals);
+      b.answeredAtMs = now;
+      const signature = signatureOf(req);
+      if (signature) b.refused.add(signature);
+    };
+    if (req.answered) req.answered.push(known);
+    else known();
   }
 
   enter(
@@ -61,17 +112,33 @@ export class MailboxThrottle {
     tenantId: string,
     mailbox: string,
     path: string,
-    arrival = this.arrive(),
+    req: ThrottledRequest = {},
   ): ThrottleDecision {
+    const arrival = req.arrival ?? this.arrive();
     const now = this.state.nowMs();
     const key = `${appId}|${tenantId}|${mailbox}`;
     const b = this.bucket(key, now);
     const limits = this.state.settings.throttle;
     const at = new Date(now).toISOString();
     if (now < b.retryUntilMs) {
-      // Refused either way; a violation only if it arrived after the answer that said "wait".
-      if (arrival > b.blockedBy)
-        this.state.log.violation({ at, kind: 'beforeRetryAfter', appId, tenantId, mailbox, path });
+      // Refused either way; a violation only if it arrived after an answer that said "wait"
+      // (within the grace, another request may have left before that answer was read).
+      if (now < b.knownUntilMs && arrival > b.blockedBy) {
+        const afterAnswerMs = now - b.answeredAtMs;
+        const signature = signatureOf(req);
+        const isRetry = signature !== undefined && b.refused.has(signature);
+        const entry = {
+          at,
+          kind: 'beforeRetryAfter' as const,
+          appId,
+          tenantId,
+          mailbox,
+          path,
+          afterAnswerMs,
+        };
+        if (isRetry || afterAnswerMs > limits.inFlightGraceMs) this.state.log.violation(entry);
+        else this.state.log.overlap(entry);
+      }
       // Retrying early keeps the mailbox throttled, as Outlook does.
       return {
         ok: false,
@@ -89,8 +156,7 @@ export class MailboxThrottle {
     }
     if (b.count >= limits.requestsPerWindow) {
       const windowEnd = b.windowStartMs + limits.windowSeconds * 1000;
-      b.retryUntilMs = windowEnd;
-      b.blockedBy = Math.max(b.blockedBy, arrival);
+      this.holdUntil(b, windowEnd, req);
       return {
         ok: false,
         retryAfterSeconds: Math.max(0.001, (windowEnd - now) / 1000),

@@ -81,13 +81,12 @@ export async function startHttpServer(opts: {
         body,
         origin,
         requestId: randomUUID(),
+        answered: [],
       };
       const reply = await opts.handler(emuReq);
-      if (reply.resetConnection) {
-        req.socket.destroy();
-        return;
-      }
-      send(res, reply);
+      if (reply.resetConnection) req.socket.destroy();
+      else send(res, reply);
+      for (const hook of emuReq.answered ?? []) hook();
     };
     run().catch((e: unknown) => {
       opts.onError(e);

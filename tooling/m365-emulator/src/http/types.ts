@@ -17,6 +17,8 @@ export interface EmuRequest {
    * 429 on one item does not make its siblings (sent before the client could know) violations.
    */
   arrival?: number;
+  /** Run once the answer has been written (or the connection reset); shared by batch items. */
+  answered?: (() => void)[];
 }
 
 export interface EmuReply {

@@ -15,8 +15,19 @@ export interface EmulatorSettings {
   refreshTokenReuse: 'allow' | 'reject';
   /** Lifetime of authorization codes in seconds. */
   authCodeLifetimeSeconds: number;
-  /** Outlook per app+mailbox limits. */
-  throttle: { concurrentPerMailbox: number; requestsPerWindow: number; windowSeconds: number };
+  /**
+   * Outlook per app+mailbox limits. `inFlightGraceMs` is the emulator's judging only: another
+   * request to the mailbox arriving within it after a "wait" answer was written counts as an
+   * overlap (it may have left before the answer was read), not a violation; the throttled request
+   * itself coming back early (same client-request-id) is always a violation. 0 (default): every
+   * later arrival is one.
+   */
+  throttle: {
+    concurrentPerMailbox: number;
+    requestsPerWindow: number;
+    windowSeconds: number;
+    inFlightGraceMs: number;
+  };
   /** Largest expirationDateTime distance for Outlook subscriptions, in minutes. */
   subscriptionMaxMinutes: number;
   /** Whether subscription validation and notification deliveries are actually sent. */
@@ -41,6 +52,12 @@ export interface EmulatorSettings {
   deletedOccurrenceInDelta: 'removed' | 'silent';
 }
 
+/** A settings change: top-level fields replace, the two groups merge field by field. */
+export type SettingsPatch = Partial<Omit<EmulatorSettings, 'throttle' | 'notificationFaults'>> & {
+  throttle?: Partial<EmulatorSettings['throttle']>;
+  notificationFaults?: Partial<EmulatorSettings['notificationFaults']>;
+};
+
 export function defaultSettings(): EmulatorSettings {
   return {
     readBasicExplicitBody: 'omit',
@@ -49,7 +66,12 @@ export function defaultSettings(): EmulatorSettings {
     refreshTokenLifetimeSeconds: 90 * 86_400,
     refreshTokenReuse: 'allow',
     authCodeLifetimeSeconds: 600,
-    throttle: { concurrentPerMailbox: 4, requestsPerWindow: 10_000, windowSeconds: 600 },
+    throttle: {
+      concurrentPerMailbox: 4,
+      requestsPerWindow: 10_000,
+      windowSeconds: 600,
+      inFlightGraceMs: 0,
+    },
     subscriptionMaxMinutes: 10_070,
     deliverNotifications: true,
     allowLoopbackHttpNotificationUrls: false,

@@ -88,4 +88,40 @@ describe('RedisMailboxSlots on Redis', () => {
     // Granted only once the pause was over.
     expect(await redis?.exists(pauseKey[0] ?? '')).toBe(0);
   });
+  it('after a pause, one holder at a time across processes until an answer settles the mailbox', async () => {
+    const [a, b] = [slotsOn(), slotsOn()];
+    const key = 'app|tenant|users/u7';
+    const before = await b.acquire(key, 1); // sent before the pause
+    await a.pause(key, 30);
+    await before.release('settled'); // answered during the pause: it settles nothing
+    const probe = await a.acquire(key, 1);
+    let second = false;
+    const waiting = b.acquire(key, 1).then((lease) => ((second = true), lease));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(second).toBe(false);
+    await probe.release('settled');
+    const lease = await waiting;
+    // Settled: full width again (1 + 3 in flight).
+    const wide = await a.acquire(key, 3);
+    expect(await a.inFlight(key)).toBe(4);
+    await lease.release();
+    await wide.release();
+  });
+
+  it('a probe that never settles (no answer) gives the mailbox back its width after a lease time', async () => {
+    const slots = slotsOn({ leaseMs: 300 });
+    const key = 'app|tenant|users/u8';
+    await slots.pause(key, 10);
+    await (await slots.acquire(key, 1)).release(); // no outcome: the probe stays
+    const one = await slots.acquire(key, 1);
+    let two = false;
+    const next = slots.acquire(key, 1).then((lease) => ((two = true), lease));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(two).toBe(false);
+    // The probe flag outlives the pause by the lease time (300 ms), then expires.
+    const lease = await next;
+    expect(await slots.inFlight(key)).toBe(2);
+    await one.release();
+    await lease.release();
+  });
 });

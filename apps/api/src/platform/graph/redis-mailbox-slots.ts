@@ -4,7 +4,8 @@ import type Redis from 'ioredis';
 
 import { type MailboxLease, type MailboxSlots } from '@rox365/graph-client';
 
-// KEYS[1] leases (zset member → expiry ms), KEYS[2] pause flag.
+// KEYS[1] leases (zset member → expiry ms), KEYS[2] pause flag, KEYS[3] probe flag (after a
+// pause, one holder at a time until an answer settles the mailbox).
 // ARGV: count, max, leaseMs, leaseId. Redis' own clock, so workers' clocks never disagree.
 // Answers {0} granted, {1, ms} paused for ms, {2} full.
 const ACQUIRE = `
@@ -15,7 +16,10 @@ local paused = redis.call('PTTL', KEYS[2])
 if paused >= 0 then return {1, math.max(paused, 1)} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local count = tonumber(ARGV[1])
-if redis.call('ZCARD', KEYS[1]) + count > tonumber(ARGV[2]) then return {2, 0} end
+local held = redis.call('ZCARD', KEYS[1])
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  if held > 0 then return {2, 0} end
+elseif held + count > tonumber(ARGV[2]) then return {2, 0} end
 local expiry = now + tonumber(ARGV[3])
 for i = 1, count do redis.call('ZADD', KEYS[1], expiry, ARGV[4] .. ':' .. i) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
@@ -32,11 +36,24 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 return 1
 `;
 
-// KEYS[1] pause flag; ARGV[1] ms. The later end wins.
+// KEYS[1] pause flag, KEYS[2] probe flag; ARGV: ms, probe ms. The later end wins. The probe
+// outlives the pause by a lease's time, so a mailbox whose probe never settles (no answer, an
+// error) returns to full width by itself.
 const PAUSE = `
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1]))
 end
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[2]))
+end
+return 1
+`;
+
+// KEYS[1] leases, KEYS[2] probe flag, KEYS[3] pause flag; ARGV: settled (1/0), members... A
+// settled answer ends the probe, unless it left before a pause that is still running.
+const RELEASE = `
+for i = 2, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then redis.call('DEL', KEYS[2]) end
 return 1
 `;
 
@@ -81,9 +98,10 @@ export class RedisMailboxSlots implements MailboxSlots {
     for (;;) {
       const [state, waitMs] = (await this.redis.eval(
         ACQUIRE,
-        2,
+        3,
         leasesKey,
         this.pauseKey(key),
+        this.probeKey(key),
         wanted,
         this.maxConcurrent,
         this.options.leaseMs,
@@ -101,17 +119,39 @@ export class RedisMailboxSlots implements MailboxSlots {
     renew.unref();
     let isReleased = false;
     return {
-      release: async () => {
+      release: async (outcome) => {
         if (isReleased) return;
         isReleased = true;
         clearInterval(renew);
-        await this.redis.zrem(leasesKey, ...members);
+        await this.redis.eval(
+          RELEASE,
+          3,
+          leasesKey,
+          this.probeKey(key),
+          this.pauseKey(key),
+          outcome === 'settled' ? 1 : 0,
+          ...members,
+        );
       },
     };
   }
 
   async pause(key: string, delayMs: number): Promise<void> {
-    await this.redis.eval(PAUSE, 1, this.pauseKey(key), Math.ceil(delayMs));
+    const ms = Math.ceil(delayMs);
+    await this.redis.eval(
+      PAUSE,
+      2,
+      this.pauseKey(key),
+      this.probeKey(key),
+      ms,
+      ms + this.options.leaseMs,
+    );
+  }
+
+  async pausedForMs(key: string): Promise<number> {
+    const ttl = await this.redis.pttl(this.pauseKey(key));
+    // -2: no flag; -1 cannot happen (always set with a TTL); 0: under a millisecond left.
+    return ttl < 0 ? 0 : Math.max(ttl, 1);
   }
 
   /** Leases held for a key right now (diagnostics and tests). */
@@ -127,6 +167,10 @@ export class RedisMailboxSlots implements MailboxSlots {
 
   private pauseKey(key: string): string {
     return `${this.options.prefix}:graph-slots:{${key}}:paused`;
+  }
+
+  private probeKey(key: string): string {
+    return `${this.options.prefix}:graph-slots:{${key}}:probe`;
   }
 }
 
