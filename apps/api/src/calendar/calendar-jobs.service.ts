@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { type Queue } from 'bull';
 
+import { AppConfig } from '../config/app-config';
 import { DomainError } from '../platform/errors/domain-error';
 import { FairShare } from '../platform/queue/fair-share.service';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
@@ -15,7 +16,6 @@ import {
   FALLBACK_BACKOFF_BASE_MS,
   MAX_BACKOFF_MS,
   RETRY_AFTER_BACKOFF,
-  STALE_CHANNEL_AFTER_MS,
   SYNC_ATTEMPTS,
   WRITE_ATTEMPTS,
 } from './calendar.constants';
@@ -64,6 +64,7 @@ export class CalendarJobs {
     private readonly writes: CalendarWriteRepository,
     private readonly clock: Clock,
     private readonly fair: FairShare,
+    private readonly config: AppConfig,
   ) {
     this.jobs = KeyedJobs.for(queue);
   }
@@ -106,7 +107,7 @@ export class CalendarJobs {
    * are queued again. Safe: a resumed create finds its event by the Rox tag before it posts.
    */
   async requeueUnfinishedWrites(): Promise<string[]> {
-    const before = new Date(this.clock.now().getTime() - STALE_CHANNEL_AFTER_MS);
+    const before = new Date(this.clock.now().getTime() - this.config.queue.staleJobMs);
     const requeued: string[] = [];
     for (const { orgId, id } of await this.writes.unfinishedSince(before)) {
       if (await this.jobs.isAlive(jobKey(CALENDAR_JOB.write, id))) continue;
@@ -134,7 +135,7 @@ export class CalendarJobs {
   /** channels busy past the timeout whose job is gone are queued again with the reason. */
   async requeueStale(): Promise<string[]> {
     const now = this.clock.now();
-    const staleBefore = new Date(now.getTime() - STALE_CHANNEL_AFTER_MS);
+    const staleBefore = new Date(now.getTime() - this.config.queue.staleJobMs);
     const requeued = await requeueStaleChannels({
       candidates: await this.repo.channelsBusySince(staleBefore),
       staleBefore,

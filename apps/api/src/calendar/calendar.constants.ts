@@ -23,9 +23,9 @@ export const DELTA_LINK_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 // Every connected org's channels are looked at (scope purge + syncs queued) this often.
 export const CALENDAR_CYCLE_CRON = CronExpression.EVERY_5_MINUTES;
-export const STALE_CHANNEL_CRON = CronExpression.EVERY_10_MINUTES;
-// A channel running (or queued and never started) this long lost its job (X-8: 30 min).
-export const STALE_CHANNEL_AFTER_MS = 30 * 60 * 1000;
+// Busy channels and unfinished writes are checked this often; how old they must be to count as
+// lost is STALE_JOB_MINUTES. Each check is an indexed query over busy rows only.
+export const STALE_CHANNEL_CRON = CronExpression.EVERY_MINUTE;
 
 // Bull backoff honouring Graph's Retry-After (per mailbox: only that mailbox's job waits).
 export const RETRY_AFTER_BACKOFF = 'retryAfter';

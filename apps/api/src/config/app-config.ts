@@ -39,6 +39,8 @@ export class AppConfig {
     cronsEnabled: boolean;
     /** Mailbox jobs per org per priority band (platform/queue/fair-share.ts); 0: FIFO. */
     fairShare: number;
+    /** Unfinished work older than this with no live job is queued again. */
+    staleJobMs: number;
   };
   readonly mail: {
     backfillDays: number;
@@ -107,6 +109,7 @@ export class AppConfig {
       prefix: env.QUEUE_PREFIX,
       cronsEnabled: env.WORKER_CRONS_ENABLED,
       fairShare: env.QUEUE_FAIR_SHARE,
+      staleJobMs: env.STALE_JOB_MINUTES * 60_000,
     };
     this.mail = {
       backfillDays: env.MAIL_BACKFILL_DAYS,

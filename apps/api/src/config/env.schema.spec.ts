@@ -106,6 +106,15 @@ describe('environment schema', () => {
       ]);
   });
 
+  it('takes how old unfinished work must be to be queued again: 30 minutes by default, 1 to 1440', () => {
+    expect(parseEnv(valid).STALE_JOB_MINUTES).toBe(30);
+    expect(parseEnv({ ...valid, STALE_JOB_MINUTES: '2' })).toMatchObject({ STALE_JOB_MINUTES: 2 });
+    for (const bad of ['0', '1441', '2.5'])
+      expect(problems({ ...valid, STALE_JOB_MINUTES: bad })).toEqual([
+        expect.stringMatching(/^STALE_JOB_MINUTES:/),
+      ]);
+  });
+
   it('requires the JWKS URL and issuer in jwks mode', () => {
     expect(problems({ ...valid, ROX_AUTH_MODE: 'jwks' }).sort()).toEqual([
       expect.stringMatching(/^ROX_JWKS_URL: required/),

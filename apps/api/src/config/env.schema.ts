@@ -105,6 +105,9 @@ export const envSchema = z
     // syncs in priority bands of this many, so a small org's first sync waits behind one band of
     // a big org's backlog, not all of it. 0 turns it off (plain FIFO).
     QUEUE_FAIR_SHARE: z.coerce.number().int().min(0).max(10_000).default(4),
+    // A mailbox sync, send or calendar write still unfinished after this long with no live job
+    // lost it (a killed worker, a Redis that lost its data) and is queued again (X-8: 30 min).
+    STALE_JOB_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
     // Mail sync: how far back the first round of a folder reaches, and the delta page size.
     MAIL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),

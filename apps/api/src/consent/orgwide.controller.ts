@@ -166,7 +166,8 @@ export class OrgwideController {
   }
 
   @Get('status')
-  @Roles('admin', 'member')
+  // Rox backends read it too: a connection.changed notice tells them to look.
+  @Roles('admin', 'member', 'service')
   @Contract({ summary: 'Connection status', response: OrgwideStatusSchema, tags: TAGS })
   getStatus(@CurrentCaller() caller: Caller) {
     return this.statuses.status(caller.orgId);

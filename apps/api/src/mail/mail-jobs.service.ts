@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { type Queue } from 'bull';
 
+import { AppConfig } from '../config/app-config';
 import { DIRECTORY_QUEUE_SETTINGS } from '../directory/directory-jobs.service';
 import { RETRY_AFTER_BACKOFF } from '../directory/directory.constants';
 import { FairShare } from '../platform/queue/fair-share.service';
@@ -10,7 +11,7 @@ import { jobKey, QUEUE } from '../platform/queue/queue-names';
 import { requeueStaleChannels } from '../platform/sync/sync-channel';
 import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { Clock } from '../platform/time/clock';
-import { MAIL_JOB, STALE_MAIL_SYNC_AFTER_MS } from './mail.constants';
+import { MAIL_JOB } from './mail.constants';
 import { MailRepository } from './mail.repository';
 
 export interface MailJobData {
@@ -32,17 +33,18 @@ export class MailJobs {
     private readonly repo: MailRepository,
     private readonly clock: Clock,
     private readonly fair: FairShare,
+    private readonly config: AppConfig,
   ) {
     this.jobs = KeyedJobs.for(queue);
   }
 
   /**
-   * Stale-job detection (X-8): a folder channel busy for STALE_MAIL_SYNC_AFTER_MS with no live
+   * Stale-job detection (X-8): a folder channel busy for STALE_JOB_MINUTES with no live
    * job behind it lost that job (worker killed); it says so and its mailbox is queued again.
    */
   async requeueStale(): Promise<string[]> {
     const now = this.clock.now();
-    const staleBefore = new Date(now.getTime() - STALE_MAIL_SYNC_AFTER_MS);
+    const staleBefore = new Date(now.getTime() - this.config.queue.staleJobMs);
     const requeued = await requeueStaleChannels({
       candidates: await this.repo.channelsBusySince(staleBefore),
       staleBefore,
@@ -62,7 +64,7 @@ export class MailJobs {
    * are queued again. Safe: a send's job looks its message up before it sends (SEND-3).
    */
   async requeueUnfinishedSends(): Promise<string[]> {
-    const before = new Date(this.clock.now().getTime() - STALE_MAIL_SYNC_AFTER_MS);
+    const before = new Date(this.clock.now().getTime() - this.config.queue.staleJobMs);
     const requeued: string[] = [];
     for (const { orgId, id } of await this.repo.sendsUnfinishedSince(before)) {
       if (await this.jobs.isAlive(jobKey(MAIL_JOB.send, orgId, id))) continue;

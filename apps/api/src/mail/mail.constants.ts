@@ -33,9 +33,9 @@ export const BODY_BACKFILL_PER_RUN = 500;
 // The AAD context of a send's sealed content (kept only until it is sent).
 export const MAIL_SEND_CONTENT_COLUMN = 'mail_send.content_sealed';
 
-// A folder channel busy this long with no live job lost it: queue it again (X-8: 30 min).
-export const STALE_MAIL_SYNC_AFTER_MS = 30 * 60 * 1000;
-export const STALE_MAIL_SYNC_CRON = CronExpression.EVERY_10_MINUTES;
+// Unfinished work is checked this often; how old it must be is STALE_JOB_MINUTES. Each
+// check is an indexed query over busy rows only.
+export const STALE_MAIL_SYNC_CRON = CronExpression.EVERY_MINUTE;
 
 // Attachments are read from Graph per request and held in memory only while answering it.
 export const ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;

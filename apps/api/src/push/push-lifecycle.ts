@@ -7,7 +7,8 @@ import { PushRepository } from './push.repository';
 
 /**
  * Push in the org's life: a moved change feed or a connection status change queues notices for
- * the endpoints that asked for them; disconnect stops the jobs and purges endpoints and logs.
+ * the endpoints that asked for them. Disconnect stops the jobs and purges the delivery log; the
+ * endpoints are Rox's own configuration (like the org's settings), so they stay and hear of it.
  */
 @Injectable()
 export class PushLifecycle implements OnModuleInit {
@@ -34,13 +35,12 @@ export class PushLifecycle implements OnModuleInit {
       purgeOrg: {
         push_attempt: (orgId) => this.repo.purgeOrgAttempts(orgId),
         push_delivery: (orgId) => this.repo.purgeOrgDeliveries(orgId),
-        push_endpoint: (orgId) => this.repo.purgeOrgEndpoints(orgId),
       },
       onFeedChanged: async (orgId, feed) => {
         await this.jobs.notify(orgId, FEED_EVENT[feed]);
       },
-      // A fresh consent, a grant found revoked or restored, a member's own connection
-      // made, lost or removed. (An org-wide disconnect purges the endpoints before this runs.)
+      // A fresh consent, an org-wide disconnect, a grant found revoked or restored, a member's
+      // own connection made, lost or removed.
       onScopeChanged: async (orgId, change) => {
         if (CONNECTION_CAUSES.has(change.cause))
           await this.jobs.notify(orgId, 'connection.changed');

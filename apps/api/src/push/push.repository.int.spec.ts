@@ -144,8 +144,9 @@ describe('PushRepository on Postgres', () => {
 
     expect(await repo().purgeOrgAttempts(orgId)).toBe(1);
     expect(await repo().purgeOrgDeliveries(orgId)).toBe(1);
-    expect(await repo().purgeOrgEndpoints(orgId)).toBe(1);
-    expect(await repo().endpoints(orgId)).toEqual([]);
+    // Receivers are Rox's configuration: a disconnect purges their log, not them.
+    expect((await repo().endpoints(orgId)).map((e) => e.id)).toEqual([kept.id]);
+    expect(await repo().deliveries(orgId, kept.id, { limit: 10 })).toEqual([]);
     expect(await repo().endpoints(otherOrg)).toHaveLength(1);
     expect(await repo().deliveries(otherOrg, elsewhere.id, { limit: 10 })).toHaveLength(1);
   });

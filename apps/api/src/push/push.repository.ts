@@ -104,10 +104,6 @@ export class PushRepository {
 
   // ---- disconnect -----------------------------------------------------------------------------
 
-  purgeOrgEndpoints(orgId: string): Promise<number> {
-    return this.em.nativeDelete(PushEndpoint, { orgId });
-  }
-
   purgeOrgDeliveries(orgId: string): Promise<number> {
     return this.em.nativeDelete(PushDelivery, { orgId });
   }

@@ -392,26 +392,42 @@ describe('push to Rox backends', () => {
     endpoint = { ...endpoint, secret: rotated.secret };
   });
 
-  it('purges endpoints and their log when the org disconnects', async () => {
-    const count = async () =>
+  it('purges the delivery log on disconnect, keeps the receiver and tells it', async () => {
+    const logged = async () =>
       (
         await sql<{ n: number }>(
-          `select (select count(*) from push_endpoint where org_id = ?)
-                + (select count(*) from push_delivery where org_id = ?)
+          `select (select count(*) from push_delivery where org_id = ?)
                 + (select count(*) from push_attempt where org_id = ?) as n`,
-          [org.orgId, org.orgId, org.orgId],
+          [org.orgId, org.orgId],
         )
       )[0]?.n;
-    expect(Number(await count())).toBeGreaterThan(0);
+    const before = (await deliveries()).map((d) => d.id);
+    expect(before.length).toBeGreaterThan(0);
     const sent = receiver.received.length;
-    await disconnectOrg(env, org);
-    expect(Number(await count())).toBe(0);
+    const receipt = await disconnectOrg(env, org);
+    expect(receipt.removed).not.toHaveProperty('push_endpoint');
+    expect(receipt.removed.push_delivery).toBeGreaterThanOrEqual(before.length);
+    await pushSettled();
+
+    // The receiver stays (Rox's configuration, like the org's settings) and hears of it once.
     const list = await http()
       .get('/api/v1/push/endpoints')
       .set('authorization', `Bearer ${org.admin}`);
-    expect(list.body.items).toEqual([]);
-    await pushSettled();
-    // Nothing is sent to a purged endpoint (not even the disconnect itself).
-    expect(receiver.received.length).toBe(sent);
+    expect(list.body.items.map((e: { id: string }) => e.id)).toEqual([endpoint.id]);
+    const after = receiver.received.slice(sent).filter((r) => r.path === '/hooks/m365');
+    expect(after.map((r) => (JSON.parse(r.body) as PushNotice).type)).toEqual([
+      'connection.changed',
+    ]);
+    expect(await verified(after[0]!)).toMatchObject({ ok: true });
+    const status = await http()
+      .get('/api/v1/orgwide/status')
+      .set('authorization', `Bearer ${org.service}`);
+    expect(status.body.state).toBe('disconnected');
+
+    // Only the disconnect's own notice is logged: nothing from before it survives.
+    const now = (await deliveries()).map((d) => d.id);
+    expect(now).toHaveLength(1);
+    expect(before).not.toContain(now[0]);
+    expect(Number(await logged())).toBe(2); // that delivery and its one attempt
   });
 });

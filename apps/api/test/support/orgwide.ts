@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 
+import { type PurgeReceipt } from '@rox365/contracts';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { driveAdminConsent, driveSignIn, followToApi, type ApiWithEmulator } from './emulator';
@@ -81,7 +82,7 @@ function postConnect(env: ApiWithEmulator, org: OrgTokens) {
 }
 
 /** Disconnects `org` (DELETE /orgwide/connection) and forgets it as its tenant's holder. */
-export async function disconnectOrg(env: ApiWithEmulator, org: OrgTokens): Promise<void> {
+export async function disconnectOrg(env: ApiWithEmulator, org: OrgTokens): Promise<PurgeReceipt> {
   const list = connectedOrgs(env);
   const index = list.findIndex((o) => o.orgId === org.orgId);
   if (index >= 0) list.splice(index, 1);
@@ -90,6 +91,7 @@ export async function disconnectOrg(env: ApiWithEmulator, org: OrgTokens): Promi
     .delete('/api/v1/orgwide/connection')
     .set('authorization', `Bearer ${org.admin}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body as PurgeReceipt;
 }
 
 /** POST /orgwide/connect; returns the sign-in URL, the state inside it and the cookie it set. */

@@ -20,7 +20,6 @@ const TABLE_LABELS: Readonly<Record<string, string>> = {
   mailbox: 'Member mailboxes',
   auth_state: 'Pending sign-ins',
   orgwide_connection: 'The connection to your tenant',
-  push_endpoint: 'Registered Rox receivers',
   push_delivery: 'Change notices to Rox',
   push_attempt: 'Change notice attempts',
 };

@@ -128,6 +128,22 @@ describe('KeyedJobs on Redis (Bull)', () => {
     expect((await queue.getJob('purge'))?.data.n).toBe(2);
   });
 
+  it('adds a fresh job when the key’s hash outlived its place in every list', async () => {
+    const queue = newQueue();
+    const jobs = KeyedJobs.for(queue);
+    // What a worker leaves when Redis restarted under a running job: its failure written back
+    // onto a hash that no list holds any more.
+    await queue.client.hset(queue.toKey('orphan'), {
+      failedReason: 'Missing process handler for job type __default__',
+      attemptsMade: '1',
+    });
+    expect(await (await queue.getJob('orphan'))?.getState()).toBe('stuck');
+    expect(await jobs.isAlive('orphan')).toBe(false);
+    expect((await jobs.enqueue('work', { orgId: 'a', n: 1 }, 'orphan')).outcome).toBe('queued');
+    expect(await (await queue.getJob('orphan'))?.getState()).toBe('waiting');
+    expect((await queue.getJob('orphan'))?.data.n).toBe(1);
+  });
+
   it('stops one org’s pending jobs and its re-run flags, and cancels one key', async () => {
     const queue = newQueue();
     const jobs = KeyedJobs.for(queue);

@@ -62,9 +62,11 @@ export class KeyedJobs<T> {
     if (existing) {
       const state = await existing.getState();
       if (state === 'active') return this.requestRerun(jobId, { name, data, options });
-      // A finished job keeps its id while Redis holds it (failed ones are kept): clear it.
-      if (state === 'completed' || state === 'failed') await existing.remove();
-      else return { jobId, outcome: 'already_queued' };
+      if (isPending(state)) return { jobId, outcome: 'already_queued' };
+      // A finished job keeps its id while Redis holds it (failed ones are kept), and a job hash
+      // can outlive its place in every list ('stuck': Redis restarted while it ran, then the
+      // worker wrote its failure back). Either way nothing will run it: clear the key.
+      await existing.remove();
     }
     await this.queue.add(name, data, { ...options, jobId });
     return { jobId, outcome: 'queued' };
