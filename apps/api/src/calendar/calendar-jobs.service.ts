@@ -106,10 +106,10 @@ export class CalendarJobs {
    * Writes whose job is gone (a Redis that lost its data, a crash between the row and the job)
    * are queued again. Safe: a resumed create finds its event by the Rox tag before it posts.
    */
-  async requeueUnfinishedWrites(): Promise<string[]> {
+  async requeueUnfinishedWrites(onlyOrgId: string | null = null): Promise<string[]> {
     const before = new Date(this.clock.now().getTime() - this.config.queue.staleJobMs);
     const requeued: string[] = [];
-    for (const { orgId, id } of await this.writes.unfinishedSince(before)) {
+    for (const { orgId, id } of await this.writes.unfinishedSince(before, onlyOrgId)) {
       if (await this.jobs.isAlive(jobKey(CALENDAR_JOB.write, id))) continue;
       await this.enqueueWrite(orgId, id);
       requeued.push(`${orgId}:${id}`);
@@ -133,11 +133,11 @@ export class CalendarJobs {
   }
 
   /** X-8: channels busy past the timeout whose job is gone are queued again with the reason. */
-  async requeueStale(): Promise<string[]> {
+  async requeueStale(orgId: string | null = null): Promise<string[]> {
     const now = this.clock.now();
     const staleBefore = new Date(now.getTime() - this.config.queue.staleJobMs);
     const requeued = await requeueStaleChannels({
-      candidates: await this.repo.channelsBusySince(staleBefore),
+      candidates: await this.repo.channelsBusySince(staleBefore, orgId),
       staleBefore,
       now,
       code: SyncErrorCode.SYNC_JOB_STALE,

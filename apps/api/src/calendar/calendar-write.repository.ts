@@ -38,12 +38,17 @@ export class CalendarWriteRepository {
    * Writes still queued or running that were asked for before `before`: candidates for a job
    * lost with Redis (or never added). Partial index `calendar_write_unfinished_idx`.
    */
-  async unfinishedSince(before: Date, limit = 500): Promise<{ orgId: string; id: string }[]> {
+  /** `orgId` narrows it to one org (the sweep itself looks at every org). */
+  async unfinishedSince(
+    before: Date,
+    orgId: string | null = null,
+    limit = 500,
+  ): Promise<{ orgId: string; id: string }[]> {
     const rows = await this.em.getConnection().execute<{ org_id: string; id: string }[]>(
       `select org_id, id from calendar_write
-          where status in ('queued', 'running') and created_at < ?
+          where status in ('queued', 'running') and created_at < ? and (?::text is null or org_id = ?)
           order by created_at limit ?`,
-      [before, limit],
+      [before, orgId, orgId, limit],
     );
     return rows.map((r) => ({ orgId: r.org_id, id: r.id }));
   }

@@ -112,8 +112,9 @@ export class CalendarRepository {
   }
 
   /** Channels running, or queued and not started, since before `before` (stale candidates). */
-  channelsBusySince(before: Date): Promise<CalendarChannel[]> {
+  channelsBusySince(before: Date, orgId: string | null = null): Promise<CalendarChannel[]> {
     return this.em.find(CalendarChannel, {
+      ...(orgId === null ? {} : { orgId }),
       $or: [
         { stage: 'running', startedAt: { $lt: before } },
         { stage: 'queued', queuedAt: { $lt: before } },

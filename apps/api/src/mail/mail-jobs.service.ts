@@ -42,11 +42,11 @@ export class MailJobs {
    * Stale-job detection (X-8): a folder channel busy for STALE_JOB_MINUTES with no live
    * job behind it lost that job (worker killed); it says so and its mailbox is queued again.
    */
-  async requeueStale(): Promise<string[]> {
+  async requeueStale(orgId: string | null = null): Promise<string[]> {
     const now = this.clock.now();
     const staleBefore = new Date(now.getTime() - this.config.queue.staleJobMs);
     const requeued = await requeueStaleChannels({
-      candidates: await this.repo.channelsBusySince(staleBefore),
+      candidates: await this.repo.channelsBusySince(staleBefore, orgId),
       staleBefore,
       now,
       code: SyncErrorCode.SYNC_JOB_STALE,
@@ -63,10 +63,10 @@ export class MailJobs {
    * Sends whose job is gone (a Redis that lost its data, a crash between the row and the job)
    * are queued again. Safe: a send's job looks its message up before it sends (SEND-3).
    */
-  async requeueUnfinishedSends(): Promise<string[]> {
+  async requeueUnfinishedSends(onlyOrgId: string | null = null): Promise<string[]> {
     const before = new Date(this.clock.now().getTime() - this.config.queue.staleJobMs);
     const requeued: string[] = [];
-    for (const { orgId, id } of await this.repo.sendsUnfinishedSince(before)) {
+    for (const { orgId, id } of await this.repo.sendsUnfinishedSince(before, onlyOrgId)) {
       if (await this.jobs.isAlive(jobKey(MAIL_JOB.send, orgId, id))) continue;
       await this.enqueueSend(orgId, id);
       requeued.push(`${orgId}:${id}`);

@@ -94,21 +94,27 @@ export class MailRepository {
    * Sends still queued or sending whose last change is older than `before`: candidates for a job
    * lost with Redis (or never added). Partial index `mail_send_unfinished_idx`.
    */
-  async sendsUnfinishedSince(before: Date, limit = 500): Promise<{ orgId: string; id: string }[]> {
+  /** `orgId` narrows it to one org (the sweep itself looks at every org). */
+  async sendsUnfinishedSince(
+    before: Date,
+    orgId: string | null = null,
+    limit = 500,
+  ): Promise<{ orgId: string; id: string }[]> {
     const rows = await this.em.getConnection().execute<{ org_id: string; id: string }[]>(
       `select org_id, id from mail_send
-          where status in ('queued', 'sending') and updated_at < ?
+          where status in ('queued', 'sending') and updated_at < ? and (?::text is null or org_id = ?)
           order by updated_at limit ?`,
-      [before, limit],
+      [before, orgId, orgId, limit],
     );
     return rows.map((r) => ({ orgId: r.org_id, id: r.id }));
   }
 
   /** Channels running, or queued and not started, since before `before` (stale candidates). */
-  channelsBusySince(before: Date): Promise<MailChannel[]> {
+  channelsBusySince(before: Date, orgId: string | null = null): Promise<MailChannel[]> {
     return this.em.find(
       MailChannel,
       {
+        ...(orgId === null ? {} : { orgId }),
         $or: [
           { stage: 'running', startedAt: { $lt: before } },
           { stage: 'queued', queuedAt: { $lt: before } },

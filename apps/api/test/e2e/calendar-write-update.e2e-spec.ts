@@ -39,7 +39,9 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
   const ids = new Map<string, string>();
   let keyN = 0;
   const key = () => `update-key-${Date.now()}-${++keyN}`;
-  const at = (hours: number) => new Date(Date.now() + DAY + hours * HOUR).toISOString();
+  // One whole-minute base for the file: two calls a second apart must not give times a second off.
+  const base = Math.floor(Date.now() / 60_000) * 60_000;
+  const at = (hours: number) => new Date(base + DAY + hours * HOUR).toISOString();
   /** A day `n` days from today (UTC), as YYYY-MM-DD. */
   const day = (n: number) => new Date(Date.now() + n * DAY).toISOString().slice(0, 10);
 
