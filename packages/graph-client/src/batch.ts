@@ -226,20 +226,16 @@ async function sendChunk(
     for (;;) {
       for (const key of keys)
         leases.set(key, await limits.slots.acquire(key, perMailbox.get(key) ?? 1));
-      let paused = false;
-      for (const key of keys) paused ||= (await limits.slots.pausedForMs(key)) > 0;
-      if (!paused) break;
+      if ((await longestPause(limits.slots, keys)) === 0) break;
       // Back to waiting: acquiring the paused mailbox's slots again waits out its pause.
       for (const lease of leases.values()) await lease.release();
       leases.clear();
     }
     // The envelope itself may be retried (429/503 before any item ran); not into a pause.
     const waitOutPauses = async (): Promise<void> => {
-      for (;;) {
-        let pausedMs = 0;
-        for (const key of keys) pausedMs = Math.max(pausedMs, await limits.slots.pausedForMs(key));
-        if (pausedMs === 0) return;
-        await sleep(pausedMs);
+      for (let ms = await longestPause(limits.slots, keys); ms > 0;) {
+        await sleep(ms);
+        ms = await longestPause(limits.slots, keys);
       }
     };
     const responses = await postChunk(client, chunk, waitOutPauses);
@@ -259,6 +255,12 @@ async function sendChunk(
     for (const [key, lease] of leases)
       await lease.release(unsettled.has(key) ? undefined : 'settled');
   }
+}
+
+/** The longest pause among the keys, asked all at once: the answer is as fresh as it can be. */
+async function longestPause(slots: MailboxSlots, keys: readonly string[]): Promise<number> {
+  const pauses = await Promise.all(keys.map((key) => slots.pausedForMs(key)));
+  return Math.max(0, ...pauses);
 }
 
 async function postChunk(
