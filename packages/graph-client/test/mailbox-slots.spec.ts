@@ -29,6 +29,29 @@ const violations = async (kind: 'concurrency' | 'beforeRetryAfter') =>
   (await emu.control.throttleViolations()).filter((v) => v.kind === kind && v.mailbox === memberId)
     .length;
 
+/** The slots key of a user's mailbox for the org-wide app in the demo tenant. */
+const slotKeyOf = (userId: string) =>
+  `app:${emu.apps.orgwide.clientId}|tenant:${DEMO_TENANT.id.toLowerCase()}|users/${userId.toLowerCase()}`;
+
+/** One folder read answered 429 with the given Retry-After: the mailbox is paused from here. */
+async function throttleOnce(
+  client: BoundGraphClient,
+  userId: string,
+  folder: string,
+  retryAfterSeconds: number,
+): Promise<void> {
+  await emu.control.addFault({
+    match: `GET /v1.0/users/${userId}/mailFolders/${folder}`,
+    status: 429,
+    errorCode: 'ApplicationThrottled',
+    retryAfterSeconds,
+    count: 1,
+  });
+  expect(
+    await rejectionOf(client.get(`/users/${userId}/mailFolders/${folder}?$select=id`)),
+  ).toMatchObject({ status: 429 });
+}
+
 /** Two graphs (as two processes would have) over one shared budget, or each over its own. */
 function twoClients(shared: boolean): [BoundGraphClient, BoundGraphClient] {
   const slots = shared ? new InProcessMailboxSlots(4) : undefined;
@@ -152,24 +175,14 @@ describe('per-mailbox budget shared by several clients', () => {
     const [results] = await Promise.all([batched, ...direct]);
     expect(results.map((r) => r.status)).toEqual([200, 200]);
     expect(await violations('concurrency')).toBe(0);
-    const key = `app:${emu.apps.orgwide.clientId}|tenant:${DEMO_TENANT.id.toLowerCase()}|users/${memberId.toLowerCase()}`;
-    expect(slots.inFlight(key)).toBe(0);
+    expect(slots.inFlight(slotKeyOf(memberId))).toBe(0);
   });
 
   it('a Retry-After seen by one client holds back the others for that mailbox only', async () => {
     for (const shared of [true, false]) {
       await emu.control.clearRequests();
       const [a, b] = twoClients(shared);
-      await emu.control.addFault({
-        match: `GET /v1.0/users/${memberId}/mailFolders/inbox`,
-        status: 429,
-        errorCode: 'ApplicationThrottled',
-        retryAfterSeconds: 0.4,
-        count: 1,
-      });
-      expect(
-        await rejectionOf(a.get(`/users/${memberId}/mailFolders/inbox?$select=id`)),
-      ).toMatchObject({ status: 429 });
+      await throttleOnce(a, memberId, 'inbox', 0.4);
       // b never saw the 429; with shared slots it still waits before touching the mailbox.
       const [other, same] = await Promise.allSettled([
         b.get(`/users/${adminId}/mailFolders/inbox?$select=id`),
@@ -195,21 +208,13 @@ describe('per-mailbox budget shared by several clients', () => {
       }
     }
   });
+
   it('after a Retry-After the mailbox resumes with one request; the others wait for its answer', async () => {
     const client = buildGraph(emu, {
       mailboxSlots: new InProcessMailboxSlots(4),
       retry: { maxRetries: 0 },
     }).forTenant(DEMO_TENANT.id);
-    await emu.control.addFault({
-      match: `GET /v1.0/users/${memberId}/mailFolders/inbox`,
-      status: 429,
-      errorCode: 'ApplicationThrottled',
-      retryAfterSeconds: 0.3,
-      count: 1,
-    });
-    expect(
-      await rejectionOf(client.get(`/users/${memberId}/mailFolders/inbox?$select=id`)),
-    ).toMatchObject({ status: 429 });
+    await throttleOnce(client, memberId, 'inbox', 0.3);
     // The first request after the pause is slow. Sent beside it, the others would be answered
     // first; held back until it answered, they come after it.
     await emu.control.addFault({ match: `GET /v1.0/users/${memberId}/`, latencyMs: 300, count: 1 });
@@ -229,28 +234,19 @@ describe('per-mailbox budget shared by several clients', () => {
     const client = buildGraph(emu, { mailboxSlots: slots, retry: { maxRetries: 0 } }).forTenant(
       DEMO_TENANT.id,
     );
-    const keyOf = (id: string) =>
-      `app:${emu.apps.orgwide.clientId}|tenant:${DEMO_TENANT.id.toLowerCase()}|users/${id.toLowerCase()}`;
     // The batch takes its mailboxes' slots in key order: `first` is held, then it waits on `second`.
-    const [first, second] = [memberId, adminId].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-    const blocker = await slots.acquire(keyOf(second!), 4);
+    const [first, second] = [memberId, adminId].sort((a, b) =>
+      slotKeyOf(a).localeCompare(slotKeyOf(b)),
+    );
+    const blocker = await slots.acquire(slotKeyOf(second!), 4);
     const batched = client.batch([
       { id: '1', method: 'GET', url: `/users/${first}/mailFolders/inbox?$select=id` },
       { id: '2', method: 'GET', url: `/users/${second}/mailFolders/inbox?$select=id` },
     ]);
     await new Promise((r) => setTimeout(r, 50));
-    expect(slots.inFlight(keyOf(first!))).toBe(1);
+    expect(slots.inFlight(slotKeyOf(first!))).toBe(1);
     // Meanwhile `first` is throttled through another request.
-    await emu.control.addFault({
-      match: `GET /v1.0/users/${first}/mailFolders/sentitems`,
-      status: 429,
-      errorCode: 'ApplicationThrottled',
-      retryAfterSeconds: 0.4,
-      count: 1,
-    });
-    expect(
-      await rejectionOf(client.get(`/users/${first}/mailFolders/sentitems?$select=id`)),
-    ).toMatchObject({ status: 429 });
+    await throttleOnce(client, first!, 'sentitems', 0.4);
     await blocker.release();
     expect((await batched).map((r) => r.status)).toEqual([200, 200]);
     const log = await emu.control.requests({ pathContains: `${first}/mailFolders/` });
@@ -277,16 +273,7 @@ describe('per-mailbox budget shared by several clients', () => {
     ]);
     await new Promise((r) => setTimeout(r, 50));
     // While the envelope waits for its retry, the mailbox is throttled through another request.
-    await emu.control.addFault({
-      match: `GET /v1.0/users/${memberId}/mailFolders/sentitems`,
-      status: 429,
-      errorCode: 'ApplicationThrottled',
-      retryAfterSeconds: 0.6,
-      count: 1,
-    });
-    expect(
-      await rejectionOf(other.get(`/users/${memberId}/mailFolders/sentitems?$select=id`)),
-    ).toMatchObject({ status: 429 });
+    await throttleOnce(other, memberId, 'sentitems', 0.6);
     expect((await batched).map((r) => r.status)).toEqual([200]);
     const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
     const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
