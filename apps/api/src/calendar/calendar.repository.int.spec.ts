@@ -622,6 +622,52 @@ describe('CalendarRepository on Postgres', () => {
     expect((await repo().seriesByIds(other, 'pat', ['master-1'])).size).toBe(1);
     expect(await repo().purgeMemberWrites(other, 'pat')).toBe(1);
   });
+  it('drops an event whose last two links two mailboxes remove at once (neither keeps it for the other)', async () => {
+    const orgId = newOrgId();
+    await apply(orgId, 'pat', page([buildEventCopy('pat-shared', { dedupeKey: 'ical:shared' })]));
+    await apply(
+      orgId,
+      'sam',
+      page([buildEventCopy('sam-shared', { dedupeKey: 'ical:shared', isOrganizer: false })]),
+    );
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let patDone = () => {};
+    const patRemoved = new Promise<void>((resolve) => (patDone = resolve));
+    // Pat's removal stays uncommitted while Sam's runs.
+    const pat = orm.em.fork().transactional(async (em) => {
+      await new CalendarRepository(em).purgeMailbox(orgId, 'pat', NOW);
+      patDone();
+      await held;
+    });
+    await patRemoved;
+    const sam = repo().purgeMailbox(orgId, 'sam', NOW);
+    // Sam either waits for Pat's transaction or (the old race) finishes without it.
+    let settled = false;
+    const stop = () => (settled = true);
+    void sam.then(stop, stop);
+    // Pat and Sam hold this file's two pooled connections: the watcher needs its own.
+    const watcher = await openTestOrm();
+    const waiting = async () => {
+      while (!settled) {
+        const [row] = await watcher.em
+          .fork()
+          .getConnection()
+          .execute<{ n: number }[]>(
+            `select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and query like '%from calendar_event where org_id%for update%'`,
+          );
+        if ((row?.n ?? 0) > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await waiting().finally(() => watcher.close(true));
+    release();
+    await pat;
+    expect((await sam).events).toBe(1);
+    expect(await event(orgId, 'ical:shared')).toBeNull();
+  });
+
   it('purges events and series with a restricted participant (organiser or attendee, subdomains, users), keeps state and resets cursors', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

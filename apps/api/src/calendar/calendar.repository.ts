@@ -662,12 +662,20 @@ export class CalendarRepository {
     candidates: readonly string[],
   ): Promise<string[]> {
     if (candidates.length === 0) return [];
+    const ids = list([...new Set(candidates)]);
+    // Two mailboxes dropping the last two links of one event at once would each still see the
+    // other's link and keep it forever. Locking the candidates first (in id order, against
+    // deadlocks) makes the later transaction look only after the earlier one committed.
+    await em.execute(
+      `select id from calendar_event where org_id = ? and id = any(${UUID_LIST}) order by id for update`,
+      [orgId, ids],
+    );
     const rows = await em.execute<{ id: string }[]>(
       `delete from calendar_event e
         where e.org_id = ? and e.id = any(${UUID_LIST})
           and not exists (select 1 from calendar_event_link l where l.org_id = e.org_id and l.event_id = e.id)
         returning e.id`,
-      [orgId, list([...new Set(candidates)])],
+      [orgId, ids],
     );
     return rows.map((r) => r.id);
   }
