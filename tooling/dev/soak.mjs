@@ -85,6 +85,14 @@ function say(line) {
 async function run() {
   await assertPortsFree(Object.values(PORTS));
   const redis = await startRedis();
+  let stack = null;
+  // Interrupted (Ctrl-C, a kill): the stack and the soak's own Redis go with it.
+  const interrupted = (signal) => {
+    say(`${signal}: stopping the stack`);
+    void Promise.allSettled([stack?.stop(), redis.stop()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const dir = mkdtempSync(join(tmpdir(), 'rox365-soak-'));
   const perTenant = spread(MAILBOXES, TENANTS);
   const domains = DOMAINS.slice(0, TENANTS);
@@ -104,7 +112,7 @@ async function run() {
     ),
   );
   say(`starting: ${TENANTS} tenants, ${MAILBOXES} mailboxes, ${MINUTES} min of chaos`);
-  const stack = await startStack({
+  stack = await startStack({
     webPort: PORTS.web,
     apiPort: PORTS.api,
     emulatorPort: PORTS.emulator,

@@ -116,10 +116,7 @@ export class CalendarReader {
   /** Every member's calendar channel (admin console), keyset-paged by member id. */
   async channels(orgId: string, query: PageQuery): Promise<CalendarChannelStatusPage> {
     const after = decodeCursor(CHANNELS_LIST, query.cursor);
-    const all = await this.mailboxes.listAll(orgId);
-    const rows = all
-      .filter((m) => after === undefined || m.roxUserId > after)
-      .slice(0, query.limit + 1);
+    const rows = await this.mailboxes.batch(orgId, after, query.limit + 1);
     const page = keysetPage(rows, query.limit, CHANNELS_LIST, (m) => m.roxUserId);
     const ids = page.items.map((m) => m.roxUserId);
     const channels = new Map(

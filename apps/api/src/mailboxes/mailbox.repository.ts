@@ -1,6 +1,8 @@
 import { EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { plainRows } from '../platform/database/plain-rows';
+
 import { MailboxProbe } from './entities/mailbox-probe.entity';
 import { Mailbox } from './entities/mailbox.entity';
 
@@ -93,9 +95,17 @@ export class MailboxRepository {
     return `${row?.n ?? 0}:${row?.at ? new Date(row.at).toISOString() : ''}`;
   }
 
-  /** Every row of the org in roxUserId order. */
-  listAll(orgId: string): Promise<Mailbox[]> {
-    return this.em.find(Mailbox, { orgId }, { orderBy: { roxUserId: 'asc' }, refresh: true });
+  /**
+   * Every row of the org in roxUserId order, as plain read-only rows: the org cycles hold all of
+   * them at once, and as managed entities 10,000 rows took about 55 MB of a worker's 160 MB heap
+   * (plain, about a fifth of that).
+   */
+  async listAll(orgId: string): Promise<Mailbox[]> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      'select * from mailbox where org_id = ? order by rox_user_id',
+      [orgId],
+    );
+    return plainRows(this.em, Mailbox, rows);
   }
 
   /** Members the probes check: in scope when probes are left out. */

@@ -1,4 +1,3 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { getQueueToken } from '@nestjs/bull';
 import { type Queue } from 'bull';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,10 +56,8 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
   const ids = new Map<string, string>();
   const outlookPlan = new Map<string, { singles: string[]; series: string; occurrence: string }>();
 
-  const sql = <T extends object>(query: string, params: unknown[] = []): Promise<T[]> =>
-    env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
   const channels = () =>
-    sql<{ rox_user_id: string; stage: string; window_start: Date; window_end: Date }>(
+    env.api.sql<{ rox_user_id: string; stage: string; window_start: Date; window_end: Date }>(
       'select rox_user_id, stage, window_start, window_end from calendar_channel where org_id = ?',
       [org.orgId],
     );
@@ -301,7 +298,7 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
     const report: Record<string, { missing: string[]; ghosts: string[] }> = {};
     for (const c of await channels()) {
       const truth = await calendarView(id(c.rox_user_id), c.window_start, c.window_end);
-      const held = await sql<{ graph_id: string }>(
+      const held = await env.api.sql<{ graph_id: string }>(
         'select graph_id from calendar_event_link where org_id = ? and rox_user_id = ?',
         [org.orgId, c.rox_user_id],
       );
@@ -317,14 +314,14 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
 
     // Nothing twice: no mailbox holds one meeting twice, and each meeting is one Rox event.
     expect(
-      await sql(
+      await env.api.sql(
         `select rox_user_id, event_id from calendar_event_link where org_id = ?
          group by rox_user_id, event_id having count(*) > 1`,
         [org.orgId],
       ),
     ).toEqual([]);
     expect(
-      await sql(
+      await env.api.sql(
         `select i_cal_uid, original_start from calendar_event where org_id = ? and i_cal_uid is not null
          group by i_cal_uid, original_start having count(*) > 1`,
         [org.orgId],
@@ -332,7 +329,7 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
     ).toEqual([]);
     // Each Rox meeting: one Rox event, one event in the organiser's calendar, one copy per attendee.
     for (const m of meetings) {
-      const rows = await sql<{ id: string }>(
+      const rows = await env.api.sql<{ id: string }>(
         'select id from calendar_event where org_id = ? and subject = ?',
         [org.orgId, m.subject],
       );
@@ -357,7 +354,7 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
     // The Outlook-side changes arrived.
     for (const member of outlookPlan.keys()) {
       const subjects = (
-        await sql<{ subject: string }>(
+        await env.api.sql<{ subject: string }>(
           `select e.subject from calendar_event e join calendar_event_link l
              on l.org_id = e.org_id and l.event_id = e.id
            where e.org_id = ? and l.rox_user_id = ?`,

@@ -1,4 +1,3 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -13,6 +12,7 @@ import {
   calendarChannels,
   calendarCycle,
   memberDirectoryIds,
+  outlookEventWrites,
   tenantGraph,
 } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
@@ -87,12 +87,6 @@ describe('calendar pull (Outlook → Rox)', () => {
       cursor = page.nextCursor;
     }
   };
-  const sql = <T extends object>(query: string, params: unknown[] = []) =>
-    env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
-  const writesByRox = async () =>
-    (await env.emu.control.requests({ pathContains: '/events' })).filter(
-      (r) => r.method !== 'GET' && !r.path.includes('/_emulator'),
-    );
 
   beforeAll(async () => {
     env = await startApiWithEmulator();
@@ -153,7 +147,7 @@ describe('calendar pull (Outlook → Rox)', () => {
     expect(channels.get('bianca')).toMatchObject({ status: 'not_in_scope' });
     expect(channels.get('ghost')).toMatchObject({ status: 'not_in_scope' });
     expect(channels.get('megan')?.cursorAgeHours).toBe(0);
-    const stored = await sql<{ delta_link: string }>(
+    const stored = await env.api.sql<{ delta_link: string }>(
       'select delta_link from calendar_channel where org_id = ? and rox_user_id = ?',
       [org.orgId, 'megan'],
     );
@@ -186,13 +180,15 @@ describe('calendar pull (Outlook → Rox)', () => {
   });
 
   it('syncs nothing back: zero writes and zero invitations during the initial sync (CAL-W6, pull side)', async () => {
-    expect(await writesByRox()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
     expect(await env.emu.control.invitations(env.tenantId)).toEqual({});
   });
 
   it('a replayed round changes nothing and emits no feed entry (CAL-R10)', async () => {
     const cursor = await feedEnd();
-    await sql('update calendar_channel set delta_link = null where org_id = ?', [org.orgId]);
+    await env.api.sql('update calendar_channel set delta_link = null where org_id = ?', [
+      org.orgId,
+    ]);
     await cycle();
     expect((await changes(cursor)).items).toEqual([]);
   });
@@ -234,13 +230,13 @@ describe('calendar pull (Outlook → Rox)', () => {
       (e) =>
         e.kind === 'single' && e.mailboxes.length === 1 && !e.isAllDay && e.status === 'confirmed',
     );
-    const copy = await sql<{ graph_id: string }>(
+    const copy = await env.api.sql<{ graph_id: string }>(
       'select graph_id from calendar_event_link where org_id = ? and event_id = ?',
       [org.orgId, single?.id],
     );
     await env.emu.control.deleteEvent(env.tenantId, MEGAN, copy[0]?.graph_id ?? '');
     const meeting = (await eventsOf('megan')).find((e) => e.subject === 'Dedupe review');
-    const organizerCopy = await sql<{ graph_id: string }>(
+    const organizerCopy = await env.api.sql<{ graph_id: string }>(
       'select graph_id from calendar_event_link where org_id = ? and event_id = ? and rox_user_id = ?',
       [org.orgId, meeting?.id, 'megan'],
     );
@@ -265,7 +261,7 @@ describe('calendar pull (Outlook → Rox)', () => {
     const doomed = before.find(
       (e) => e.kind === 'single' && e.mailboxes.length === 1 && e.status === 'confirmed',
     );
-    const [link] = await sql<{ graph_id: string }>(
+    const [link] = await env.api.sql<{ graph_id: string }>(
       'select graph_id from calendar_event_link where org_id = ? and event_id = ?',
       [org.orgId, doomed?.id],
     );
@@ -289,7 +285,7 @@ describe('calendar pull (Outlook → Rox)', () => {
     expect(after.filter((e) => e.subject === 'After expiry')).toHaveLength(1);
     const deltas = await env.emu.control.requests({ pathContains: '/calendarView/delta' });
     expect(deltas.some((r) => r.status === 410)).toBe(true);
-    expect(await writesByRox()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
 
     // Mid-round: the first page is served, then every token dies before the next one.
     await env.emu.control.addFault({
@@ -298,7 +294,7 @@ describe('calendar pull (Outlook → Rox)', () => {
       errorCode: 'SyncStateNotFound',
       count: 1,
     });
-    await sql(
+    await env.api.sql(
       'update calendar_channel set delta_link = null where org_id = ? and rox_user_id = ?',
       [org.orgId, 'megan'],
     );
@@ -350,7 +346,7 @@ describe('calendar pull (Outlook → Rox)', () => {
     // One occurrence is deleted and calendarView delta says nothing about it (only the changed
     // master comes back): the instances of the series are read again and its link goes.
     const doomed = moved[2];
-    const [link] = await sql<{ graph_id: string }>(
+    const [link] = await env.api.sql<{ graph_id: string }>(
       'select graph_id from calendar_event_link where org_id = ? and event_id = ?',
       [org.orgId, doomed?.id],
     );
@@ -527,7 +523,7 @@ describe('calendar pull (Outlook → Rox)', () => {
     expect(mine.find((e) => e.subject === 'Secret offsite')).toBeUndefined();
     const block = mine.find((e) => e.isPrivate);
     expect(block).toMatchObject({ subject: null, location: null, attendees: [], organizer: null });
-    const rows = await sql<{ body_sealed: string | null }>(
+    const rows = await env.api.sql<{ body_sealed: string | null }>(
       `select body_sealed from calendar_event where org_id = ? and subject = 'Plain sync'`,
       [org.orgId],
     );
@@ -586,7 +582,7 @@ describe('calendar pull (Outlook → Rox)', () => {
     ).map((r) => new URLSearchParams(r.query));
     expect(deltas[0]?.get('startDateTime')).toBe(expected.start.toISOString());
     expect(deltas[0]?.get('endDateTime')).toBe(expected.end.toISOString());
-    const [channel] = await sql<{ window_start: string; window_end: string }>(
+    const [channel] = await env.api.sql<{ window_start: string; window_end: string }>(
       'select window_start, window_end from calendar_channel where org_id = ? and rox_user_id = ?',
       [org.orgId, 'megan'],
     );
@@ -607,7 +603,7 @@ describe('calendar pull (Outlook → Rox)', () => {
       .send({ calendarAccess: 'off', emailAccess: null });
     expect(res.status).toBe(200);
     await cycle();
-    const left = await sql<{ n: number }>(
+    const left = await env.api.sql<{ n: number }>(
       'select count(*)::int as n from calendar_event_link where org_id = ? and rox_user_id = ?',
       [org.orgId, 'isaiah'],
     );

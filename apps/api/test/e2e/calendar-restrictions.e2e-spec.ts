@@ -1,4 +1,3 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -97,8 +96,6 @@ describe('calendar: restricted participants', () => {
     (await eventsOf(member)).filter(
       (e) => e.isPrivate && e.start === new Date(`${day(d, '10:00:00')}Z`).toISOString(),
     );
-  const sql = <T extends object>(query: string, params: unknown[] = []) =>
-    env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
   const changeSettings = async (patch: Record<string, unknown>) => {
     settings = { ...settings, ...patch };
     await saveSettings(env, org, settings);
@@ -155,7 +152,7 @@ describe('calendar: restricted participants', () => {
     expect(await busyAt('megan', 9)).toHaveLength(1); // G
     expect(await subjects('isaiah')).toEqual(['A clean', 'J with Isaiah']);
     // Nothing about them is kept anywhere: events, series masters.
-    const leaks = await sql<{ n: number }>(
+    const leaks = await env.api.sql<{ n: number }>(
       `select (select count(*) from calendar_event where org_id = ? and (attendees::text ilike any(?) or organizer ilike any(?)))
             + (select count(*) from calendar_series where org_id = ? and fields::text ilike any(?)) as n`,
       [
@@ -171,7 +168,7 @@ describe('calendar: restricted participants', () => {
 
   it('an event that gains a restricted attendee in Outlook leaves on the next pull', async () => {
     const clean = (await eventsOf('megan')).find((e) => e.subject === 'A clean');
-    const [link] = await sql<{ graph_id: string }>(
+    const [link] = await env.api.sql<{ graph_id: string }>(
       `select graph_id from calendar_event_link where org_id = ? and event_id = ? and rox_user_id = 'megan'`,
       [org.orgId, clean?.id],
     );
@@ -181,7 +178,7 @@ describe('calendar: restricted participants', () => {
     await cycle();
     expect(await subjects('megan')).not.toContain('A clean');
     expect(await subjects('isaiah')).not.toContain('A clean');
-    const [row] = await sql<{ n: number }>(
+    const [row] = await env.api.sql<{ n: number }>(
       'select count(*)::int as n from calendar_event where org_id = ? and id = ?',
       [org.orgId, clean?.id],
     );
@@ -198,7 +195,7 @@ describe('calendar: restricted participants', () => {
     expect(await busyAt('megan', 9)).toEqual([]);
     const deltas = await env.emu.control.requests({ pathContains: '/calendarView/delta' });
     expect(deltas.some((r) => r.query.includes('startDateTime'))).toBe(true);
-    const [receipt] = await sql<{ details: Record<string, unknown> }>(
+    const [receipt] = await env.api.sql<{ details: Record<string, unknown> }>(
       `select details from audit_entry where org_id = ? and action = 'calendar.restricted_purged' order by created_at desc limit 1`,
       [org.orgId],
     );

@@ -107,6 +107,26 @@ describe('calendar status for the console and "My sync status"', () => {
     expect(updated).toEqual([...updated].sort().reverse());
   });
 
+  it('pages the console list by member id in SQL: every member once, in order, across cursors', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await get(
+        `/calendar/channels?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        org.admin,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const page = res.body as { items: CalendarChannelStatus[]; nextCursor: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items.map((c) => c.roxUserId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['ghost', 'megan', 'zoe']);
+    expect((await calendarChannels(env, org)).get('zoe')).toMatchObject({
+      status: 'not_in_scope',
+    });
+  });
+
   it('gives a member out of scope their reason and no events', async () => {
     const zoe = await env.api.tokenFor({ roxUserId: 'zoe', orgId: org.orgId, role: 'member' });
     const mine = MyCalendarSyncSchema.parse((await get('/calendar/me', zoe)).body);

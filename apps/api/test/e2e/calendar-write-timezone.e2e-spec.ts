@@ -15,7 +15,12 @@ import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ROX_EVENT_ID_PROPERTY } from '../../src/calendar/calendar-write.service';
 import { OrgwideGraph } from '../../src/platform/graph/graph.module';
-import { calendarCycle, memberDirectoryIds, tenantGraph } from '../support/calendar-env';
+import {
+  calendarCycle,
+  calendarWriteFinished,
+  memberDirectoryIds,
+  tenantGraph,
+} from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { connectOrg, orgTokens, seedMembers, status, type OrgTokens } from '../support/orgwide';
@@ -45,21 +50,9 @@ describe('calendar writes in the mailbox time zone', () => {
   const auth = () => `Bearer ${org.service}`;
   const create = (body: Record<string, unknown>, member = 'megan') =>
     api().post(`/api/v1/calendar/members/${member}/events`).set('authorization', auth()).send(body);
-  const finished = (writeId: string) =>
-    eventually<CalendarWrite>(
-      async () => {
-        const res = await api()
-          .get(`/api/v1/calendar/writes/${writeId}`)
-          .set('authorization', auth());
-        expect(res.status).toBe(200);
-        const write = res.body as CalendarWrite;
-        return write.status === 'succeeded' || write.status === 'failed' ? write : null;
-      },
-      { attempts: 300, intervalMs: 50 },
-    );
   const written = async (res: { status: number; body: unknown }) => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const write = await finished((res.body as CalendarWrite).id);
+    const write = await calendarWriteFinished(env, org.service, (res.body as CalendarWrite).id);
     expect(write.status, JSON.stringify(write)).toBe('succeeded');
     return write;
   };

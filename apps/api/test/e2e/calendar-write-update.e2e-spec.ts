@@ -1,15 +1,21 @@
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
+import { type CalendarEvent } from '@rox365/contracts';
 import { type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { calendarCycle, memberDirectoryIds, tenantGraph } from '../support/calendar-env';
+import {
+  calendarCycle,
+  calendarWriteFinished,
+  memberDirectoryIds,
+  outlookEventWrites,
+  outlookIdOf,
+  tenantGraph,
+} from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
-import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
@@ -47,33 +53,13 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
 
   const api = () => env.api.http();
   const auth = () => `Bearer ${org.service}`;
-  const sql = async <T extends object>(query: string, params: unknown[] = []) => {
-    const { MikroORM } = await import('@mikro-orm/postgresql');
-    return env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
-  };
-  const writesToOutlook = async () =>
-    (await env.emu.control.requests({ pathContains: '/events' })).filter(
-      (r) => r.method !== 'GET' && !r.path.includes('/_emulator'),
-    );
-  const finished = (writeId: string) =>
-    eventually<CalendarWrite>(
-      async () => {
-        const res = await api()
-          .get(`/api/v1/calendar/writes/${writeId}`)
-          .set('authorization', auth());
-        expect(res.status).toBe(200);
-        const write = res.body as CalendarWrite;
-        return write.status === 'succeeded' || write.status === 'failed' ? write : null;
-      },
-      { attempts: 300, intervalMs: 50 },
-    );
   const create = async (body: Record<string, unknown>) => {
     const res = await api()
       .post('/api/v1/calendar/members/megan/events')
       .set('authorization', auth())
       .send({ idempotencyKey: key(), ...body });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const write = await finished(res.body.id as string);
+    const write = await calendarWriteFinished(env, org.service, res.body.id as string);
     expect(write.status).toBe('succeeded');
     return write.eventId;
   };
@@ -85,7 +71,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
   const updated = async (eventId: string, body: Record<string, unknown>) => {
     const res = await update(eventId, body);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return finished(res.body.id as string);
+    return calendarWriteFinished(env, org.service, res.body.id as string);
   };
   const roxEvent = async (eventId: string): Promise<CalendarEvent | undefined> => {
     const res = await api()
@@ -95,17 +81,10 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return (res.body.items as CalendarEvent[]).find((e) => e.id === eventId);
   };
-  const outlookIdOf = async (eventId: string) => {
-    const rows = await sql<{ graph_id: string }>(
-      `select graph_id from calendar_event_link where org_id = ? and rox_user_id = 'megan' and event_id = ?`,
-      [org.orgId, eventId],
-    );
-    return rows[0]?.graph_id ?? 'missing';
-  };
   const outlookEvent = async (eventId: string) =>
     graph.get<OutlookEvent>(
       graph.url(
-        `/users/${ids.get('megan') ?? ''}/events/${encodeURIComponent(await outlookIdOf(eventId))}`,
+        `/users/${ids.get('megan') ?? ''}/events/${encodeURIComponent(await outlookIdOf(env, org.orgId, 'megan', eventId))}`,
       ),
     );
   const addresses = (event: OutlookEvent) =>
@@ -144,7 +123,9 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     // An all-day move: dates, midnight to midnight.
     const moved = await updated(eventId, { startDate: day(5), endDate: day(7) });
     expect(moved).toMatchObject({ status: 'succeeded', graphWrites: 1, conflicts: [] });
-    expect((await writesToOutlook()).map((r) => [r.method, r.status])).toEqual([['PATCH', 200]]);
+    expect((await outlookEventWrites(env)).map((r) => [r.method, r.status])).toEqual([
+      ['PATCH', 200],
+    ]);
     let outlook = await outlookEvent(eventId);
     expect(outlook.isAllDay).toBe(true);
     await calendarCycle(env, worker, org.orgId);
@@ -159,7 +140,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     expect(await updated(eventId, { startDate: day(5), endDate: day(7) })).toMatchObject({
       graphWrites: 0,
     });
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
 
     // All-day → timed takes both instants.
     const half = await update(eventId, { start: at(24 * 8) });
@@ -201,7 +182,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     }
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
   });
 
   it('a meeting moved to other days still needs notifyAttendees', async () => {
@@ -215,7 +196,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     const refused = await update(eventId, { startDate: day(12), endDate: day(13) });
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
     expect(
       await updated(eventId, { startDate: day(12), endDate: day(13), notifyAttendees: true }),
     ).toMatchObject({ status: 'succeeded', graphWrites: 1 });
@@ -238,7 +219,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     });
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
 
     const added = await updated(eventId, {
       attendees: [{ email: ISAIAH }, { email: ZOE, type: 'optional' }],
@@ -277,7 +258,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     });
     expect(noop.status, JSON.stringify(noop.body)).toBe(202);
     expect(noop.body).toMatchObject({ status: 'succeeded', graphWrites: 0 });
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
   });
 
   it('on 412 with attendees changed in Outlook meanwhile, Outlook’s list wins, the other fields apply and a conflict is recorded', async () => {
@@ -289,9 +270,14 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
       attendees: [{ email: ISAIAH }],
     });
     // Megan adds Zoe in Outlook before Rox's edit arrives.
-    await env.emu.control.updateEvent(env.tenantId, megan, await outlookIdOf(eventId), {
-      attendees: [ISAIAH, ZOE],
-    });
+    await env.emu.control.updateEvent(
+      env.tenantId,
+      megan,
+      await outlookIdOf(env, org.orgId, 'megan', eventId),
+      {
+        attendees: [ISAIAH, ZOE],
+      },
+    );
     await env.emu.control.clearRequests();
 
     const done = await updated(eventId, {
@@ -302,7 +288,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     expect(done.status).toBe('succeeded');
     expect(done.conflicts).toHaveLength(1);
     expect(done.conflicts[0]).toMatchObject({ field: 'attendees' });
-    expect((await writesToOutlook()).map((r) => [r.method, r.status])).toEqual([
+    expect((await outlookEventWrites(env)).map((r) => [r.method, r.status])).toEqual([
       ['PATCH', 412],
       ['PATCH', 200],
     ]);
@@ -313,7 +299,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
       ISAIAH.toLowerCase(),
       ZOE.toLowerCase(),
     ]);
-    const entries: { details: { writeId: string; fields: string[] } }[] = await sql(
+    const entries: { details: { writeId: string; fields: string[] } }[] = await env.api.sql(
       `select details from audit_entry where org_id = ? and action = 'calendar.write_conflict'`,
       [org.orgId],
     );
@@ -326,10 +312,15 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     const megan = ids.get('megan') ?? '';
     const eventId = await create({ subject: 'Moved twice', start: at(40), end: at(41) });
     // Megan moves it by an hour in Outlook (the end only) before Rox's edit arrives.
-    await env.emu.control.updateEvent(env.tenantId, megan, await outlookIdOf(eventId), {
-      end: at(42).slice(0, 19),
-      timeZone: 'UTC',
-    });
+    await env.emu.control.updateEvent(
+      env.tenantId,
+      megan,
+      await outlookIdOf(env, org.orgId, 'megan', eventId),
+      {
+        end: at(42).slice(0, 19),
+        timeZone: 'UTC',
+      },
+    );
     await env.emu.control.clearRequests();
 
     const done = await updated(eventId, {
@@ -339,7 +330,7 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     });
     expect(done.status).toBe('succeeded');
     expect(done.conflicts.map((c) => c.field).sort()).toEqual(['endDate', 'startDate']);
-    expect((await writesToOutlook()).map((r) => [r.method, r.status])).toEqual([
+    expect((await outlookEventWrites(env)).map((r) => [r.method, r.status])).toEqual([
       ['PATCH', 412],
       ['PATCH', 200],
     ]);

@@ -6,11 +6,17 @@ import { type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { ROX_EVENT_ID_PROPERTY, uuidV5 } from '../../src/calendar/calendar-write.service';
-import { calendarCycle, memberDirectoryIds, tenantGraph } from '../support/calendar-env';
+import {
+  calendarCycle,
+  calendarWriteFinished,
+  memberDirectoryIds,
+  outlookEventWrites,
+  outlookIdOf,
+  tenantGraph,
+} from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
-import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
@@ -33,27 +39,7 @@ describe('calendar writes (Rox → Outlook)', () => {
   const at = (hours: number) => new Date(Date.now() + 24 * HOUR + hours * HOUR).toISOString();
 
   const api = () => env.api.http();
-  const sql = async <T extends object>(query: string, params: unknown[] = []) => {
-    const { MikroORM } = await import('@mikro-orm/postgresql');
-    return env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
-  };
   const auth = () => `Bearer ${org.service}`;
-  const writesToOutlook = async () =>
-    (await env.emu.control.requests({ pathContains: '/events' })).filter(
-      (r) => r.method !== 'GET' && !r.path.includes('/_emulator'),
-    );
-  const finished = (writeId: string) =>
-    eventually<CalendarWrite>(
-      async () => {
-        const res = await api()
-          .get(`/api/v1/calendar/writes/${writeId}`)
-          .set('authorization', auth());
-        expect(res.status).toBe(200);
-        const write = res.body as CalendarWrite;
-        return write.status === 'succeeded' || write.status === 'failed' ? write : null;
-      },
-      { attempts: 300, intervalMs: 50 },
-    );
   const create = async (body: Record<string, unknown>, member = 'megan') => {
     const res = await api()
       .post(`/api/v1/calendar/members/${member}/events`)
@@ -152,10 +138,10 @@ describe('calendar writes (Rox → Outlook)', () => {
     const res = await create(body);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toMatchObject({ operation: 'create', status: 'queued' });
-    const write = await finished(res.body.id as string);
+    const write = await calendarWriteFinished(env, org.service, res.body.id as string);
     expect(write).toMatchObject({ status: 'succeeded', graphWrites: 1, errorCode: null });
 
-    const posts = (await writesToOutlook()).filter((r) => r.method === 'POST');
+    const posts = (await outlookEventWrites(env)).filter((r) => r.method === 'POST');
     expect(posts.map((r) => r.status)).toEqual([504, 200]); // the retry got the event already made
     // One event in Megan's calendar, one invitation on Isaiah's.
     const invitations = await env.emu.control.invitations(env.tenantId);
@@ -166,7 +152,11 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(event?.iCalUId).toBeTruthy();
     expect(stored.filter((e) => e.subject === 'Rox kickoff')).toHaveLength(1);
     // The ledger: Outlook's id and changeKey stored with the write and on the mailbox's copy.
-    const [ledger] = await sql<{ graph_id: string; result_change_key: string; change_key: string }>(
+    const [ledger] = await env.api.sql<{
+      graph_id: string;
+      result_change_key: string;
+      change_key: string;
+    }>(
       `select w.graph_id, w.result_change_key, l.change_key from calendar_write w
          join calendar_event_link l on l.org_id = w.org_id and l.graph_id = w.graph_id
         where w.id = ?`,
@@ -180,7 +170,7 @@ describe('calendar writes (Rox → Outlook)', () => {
     const again = await create(body);
     expect(again.status).toBe(202);
     expect(again.body.id).toBe(write.id);
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
     // A key reused for another operation is refused.
     const reused = await create({ ...body, subject: 'other' }, 'isaiah');
     expect(reused.status).toBe(409);
@@ -205,7 +195,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       attendees: [{ email: ISAIAH }],
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const write = await finished(res.body.id as string);
+    const write = await calendarWriteFinished(env, org.service, res.body.id as string);
     expect(write).toMatchObject({ status: 'succeeded', graphWrites: 1, errorCode: null });
 
     const calls = (await env.emu.control.requests({ pathContains: `/users/${megan}/events` }))
@@ -227,7 +217,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       expect.objectContaining({ id: write.eventId }),
     ]);
     // Outlook's copy carries the tag with the Rox event id.
-    const graphId = await outlookIdOf(write.eventId);
+    const graphId = await outlookIdOf(env, org.orgId, 'megan', write.eventId);
     const outlook = await graph.get<{ singleValueExtendedProperties?: unknown }>(
       graph.url(`/users/${megan}/events/${encodeURIComponent(graphId)}`, {
         $expand: `singleValueExtendedProperties($filter=id eq '${ROX_EVENT_ID_PROPERTY}')`,
@@ -245,13 +235,13 @@ describe('calendar writes (Rox → Outlook)', () => {
       start: at(3),
       end: at(4),
     });
-    const write = await finished(res.body.id as string);
+    const write = await calendarWriteFinished(env, org.service, res.body.id as string);
     expect(write.status).toBe('succeeded');
     const cursor = await feedEnd();
     await env.emu.control.clearRequests();
     await calendarCycle(env, worker, org.orgId);
     expect((await feedAfter(cursor)).items.filter((c) => c.eventId === write.eventId)).toEqual([]);
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
 
     const stored = (await eventsOf('megan')).find((e) => e.id === write.eventId);
     const noop = await api()
@@ -265,12 +255,14 @@ describe('calendar writes (Rox → Outlook)', () => {
       });
     expect(noop.status, JSON.stringify(noop.body)).toBe(202);
     expect(noop.body).toMatchObject({ status: 'succeeded', graphWrites: 0 });
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
   });
 
   it('an update sends only changed fields with If-Match; on 412 Outlook wins field by field with a conflict entry (CAL-W3)', async () => {
     const megan = ids.get('megan') ?? '';
-    const created = await finished(
+    const created = await calendarWriteFinished(
+      env,
+      org.service,
       (
         await create({
           idempotencyKey: key(),
@@ -290,7 +282,7 @@ describe('calendar writes (Rox → Outlook)', () => {
     // Someone edits the subject in Outlook before Rox's edit arrives.
     const stored = (await eventsOf('megan')).find((e) => e.id === write.eventId);
     expect(stored).toBeDefined();
-    const outlookId = await outlookIdOf(write.eventId);
+    const outlookId = await outlookIdOf(env, org.orgId, 'megan', write.eventId);
     await env.emu.control.updateEvent(env.tenantId, megan, outlookId, {
       subject: 'Plan (Outlook)',
     });
@@ -301,31 +293,22 @@ describe('calendar writes (Rox → Outlook)', () => {
       .set('authorization', auth())
       .send({ idempotencyKey: key(), subject: 'Plan (Rox)', location: 'B' });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const done = await finished(res.body.id as string);
+    const done = await calendarWriteFinished(env, org.service, res.body.id as string);
     expect(done.status).toBe('succeeded');
     expect(done.conflicts).toEqual([
       { field: 'subject', outlookValue: 'Plan (Outlook)', roxValue: 'Plan (Rox)' },
     ]);
-    const patches = (await writesToOutlook()).filter((r) => r.method === 'PATCH');
+    const patches = (await outlookEventWrites(env)).filter((r) => r.method === 'PATCH');
     // The first PATCH carried If-Match with the stored changeKey (hence the 412).
     expect(patches.map((r) => r.status)).toEqual([412, 200]);
     const after = (await eventsOf('megan')).find((e) => e.id === write.eventId);
     expect(after).toMatchObject({ subject: 'Plan (Outlook)', location: 'B' });
-    const [entry] = await sql<{ details: { writeId: string; fields: string[] } }>(
+    const [entry] = await env.api.sql<{ details: { writeId: string; fields: string[] } }>(
       `select details from audit_entry where org_id = ? and action = 'calendar.write_conflict'`,
       [org.orgId],
     );
     expect(entry?.details).toMatchObject({ writeId: done.id, fields: ['subject'] });
   });
-
-  /** Megan's Outlook id of a Rox event, from the write ledger. */
-  async function outlookIdOf(eventId: string): Promise<string> {
-    const rows = await sql<{ graph_id: string }>(
-      `select graph_id from calendar_event_link where org_id = ? and rox_user_id = 'megan' and event_id = ?`,
-      [org.orgId, eventId],
-    );
-    return rows[0]?.graph_id ?? 'missing';
-  }
 
   it('attendees may only respond: no update or delete of a meeting the member does not organise (CAL-W5)', async () => {
     const isaiah = ids.get('isaiah') ?? '';
@@ -352,7 +335,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       .set('authorization', auth());
     expect(del.status).toBe(403);
     expect(del.body.code).toBe('CALENDAR_NOT_ORGANIZER');
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
     // An organiser does not respond to their own meeting.
     const own = (await eventsOf('megan')).find((e) => e.subject === 'Rox kickoff');
     const respond = await api()
@@ -376,7 +359,7 @@ describe('calendar writes (Rox → Outlook)', () => {
     const event = (await eventsOf('megan')).find((e) => e.subject === 'Answer me');
     expect(event).toBeDefined();
     const eventId = event?.id ?? '';
-    const graphId = await outlookIdOf(eventId);
+    const graphId = await outlookIdOf(env, org.orgId, 'megan', eventId);
     const respond = async (response: string, extra: Record<string, unknown> = {}) => {
       await env.emu.control.clearRequests();
       const res = await api()
@@ -384,13 +367,13 @@ describe('calendar writes (Rox → Outlook)', () => {
         .set('authorization', auth())
         .send({ idempotencyKey: key(), response, ...extra });
       expect(res.status, JSON.stringify(res.body)).toBe(202);
-      expect(await finished(res.body.id as string)).toMatchObject({
+      expect(await calendarWriteFinished(env, org.service, res.body.id as string)).toMatchObject({
         operation: 'respond',
         status: 'succeeded',
         graphWrites: 1,
       });
       // Exactly one Graph write: the answer, in Megan's own mailbox, on her copy's id.
-      const sent = await writesToOutlook();
+      const sent = await outlookEventWrites(env);
       expect(sent.map((r) => [r.method, r.path, r.status])).toEqual([
         ['POST', `/v1.0/users/${megan}/events/${graphId}/${ACTION[response]}`, 202],
       ]);
@@ -432,7 +415,9 @@ describe('calendar writes (Rox → Outlook)', () => {
   it('deletes only as organiser with notifyAttendees for meetings, and a 404 counts as done (CAL-W7)', async () => {
     const megan = ids.get('megan') ?? '';
     const isaiah = ids.get('isaiah') ?? '';
-    const meeting = await finished(
+    const meeting = await calendarWriteFinished(
+      env,
+      org.service,
       (
         await create({
           idempotencyKey: key(),
@@ -456,14 +441,14 @@ describe('calendar writes (Rox → Outlook)', () => {
       .set('authorization', auth())
       .send({ idempotencyKey: key(), start: at(11), end: at(12) });
     expect(move.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
 
     const ok = await api()
       .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
       .query({ idempotencyKey: key(), notifyAttendees: 'true' })
       .set('authorization', auth());
     expect(ok.status).toBe(202);
-    expect(await finished(ok.body.id as string)).toMatchObject({
+    expect(await calendarWriteFinished(env, org.service, ok.body.id as string)).toMatchObject({
       status: 'succeeded',
       graphWrites: 1,
     });
@@ -473,16 +458,22 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect((await eventsOf('megan')).some((e) => e.id === meeting.eventId)).toBe(false);
 
     // Deleted in Outlook meanwhile: Graph answers 404, the write still succeeds.
-    const solo = await finished(
+    const solo = await calendarWriteFinished(
+      env,
+      org.service,
       (await create({ idempotencyKey: key(), subject: 'Gone already', start: at(13), end: at(14) }))
         .body.id as string,
     );
-    await env.emu.control.deleteEvent(env.tenantId, megan, await outlookIdOf(solo.eventId));
+    await env.emu.control.deleteEvent(
+      env.tenantId,
+      megan,
+      await outlookIdOf(env, org.orgId, 'megan', solo.eventId),
+    );
     const gone = await api()
       .delete(`/api/v1/calendar/members/megan/events/${solo.eventId}`)
       .query({ idempotencyKey: key() })
       .set('authorization', auth());
-    expect(await finished(gone.body.id as string)).toMatchObject({
+    expect(await calendarWriteFinished(env, org.service, gone.body.id as string)).toMatchObject({
       status: 'succeeded',
       graphWrites: 0,
     });
@@ -509,6 +500,6 @@ describe('calendar writes (Rox → Outlook)', () => {
       end: at(1),
     });
     expect(backwards.status).toBe(400);
-    expect(await writesToOutlook()).toEqual([]);
+    expect(await outlookEventWrites(env)).toEqual([]);
   });
 });

@@ -96,8 +96,6 @@ describe('push to Rox backends', () => {
   let queue: Queue<PushDeliveryJob>;
 
   const http = () => env.api.http();
-  const sql = <T extends object>(query: string, params: unknown[] = []) =>
-    env.api.app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params);
   const notices = (type?: string) =>
     receiver.received
       .filter((r) => r.path === '/hooks/m365')
@@ -223,7 +221,7 @@ describe('push to Rox backends', () => {
     expect(foreignDelete.status).toBe(404);
 
     // At rest the secret is a key-ring envelope, not the secret.
-    const [row] = await sql<{ secret_sealed: string }>(
+    const [row] = await env.api.sql<{ secret_sealed: string }>(
       'select secret_sealed from push_endpoint where id = ?',
       [endpoint.id],
     );
@@ -395,7 +393,7 @@ describe('push to Rox backends', () => {
   it('purges the delivery log on disconnect, keeps the receiver and tells it', async () => {
     const logged = async () =>
       (
-        await sql<{ n: number }>(
+        await env.api.sql<{ n: number }>(
           `select (select count(*) from push_delivery where org_id = ?)
                 + (select count(*) from push_attempt where org_id = ?) as n`,
           [org.orgId, org.orgId],

@@ -3,6 +3,7 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { type Queue } from 'bull';
 import { expect } from 'vitest';
 
+import { type CalendarWrite } from '@rox365/contracts';
 import { MicrosoftGraph, type BoundGraphClient } from '@rox365/graph-client';
 
 import { CalendarJobs, type CalendarJobData } from '../../src/calendar/calendar-jobs.service';
@@ -73,4 +74,45 @@ export function tenantGraph(env: ApiWithEmulator): BoundGraphClient {
     clientId: env.emu.apps.orgwide.clientId,
     credential: { kind: 'secret', secret: env.emu.apps.orgwide.clientSecret },
   }).forTenant(env.tenantId);
+}
+
+/** Polls a Rox calendar write (as the caller holding `token`) until it succeeded or failed. */
+export function calendarWriteFinished(
+  env: ApiWithEmulator,
+  token: string,
+  writeId: string,
+): Promise<CalendarWrite> {
+  return eventually<CalendarWrite>(
+    async () => {
+      const res = await env.api
+        .http()
+        .get(`/api/v1/calendar/writes/${writeId}`)
+        .set('authorization', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      const write = res.body as CalendarWrite;
+      return write.status === 'succeeded' || write.status === 'failed' ? write : null;
+    },
+    { attempts: 300, intervalMs: 50 },
+  );
+}
+
+/** Every write Rox made to Outlook events, from the emulator's request log. */
+export async function outlookEventWrites(env: ApiWithEmulator) {
+  return (await env.emu.control.requests({ pathContains: '/events' })).filter(
+    (r) => r.method !== 'GET' && !r.path.includes('/_emulator'),
+  );
+}
+
+/** A mailbox's Outlook id of a Rox event, from its link ('missing' without one). */
+export async function outlookIdOf(
+  env: ApiWithEmulator,
+  orgId: string,
+  roxUserId: string,
+  eventId: string,
+): Promise<string> {
+  const rows = await env.api.sql<{ graph_id: string }>(
+    `select graph_id from calendar_event_link where org_id = ? and rox_user_id = ? and event_id = ?`,
+    [orgId, roxUserId, eventId],
+  );
+  return rows[0]?.graph_id ?? 'missing';
 }

@@ -1,3 +1,4 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplication, type INestApplicationContext } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { type Logger } from 'pino';
@@ -25,6 +26,8 @@ export interface TestApp {
   env: Record<string, string>;
   app: INestApplication;
   http: () => TestAgent;
+  /** Raw SQL on the app's database, for what a test checks underneath the API. */
+  sql: <T extends object>(query: string, params?: unknown[]) => Promise<T[]>;
   tokenFor: (
     caller: TestCaller,
     options?: { expiresInSeconds?: number; secret?: string },
@@ -55,6 +58,8 @@ export async function startTestApp(
     env,
     app,
     http: () => request(app.getHttpServer()),
+    sql: <T extends object>(query: string, params: unknown[] = []) =>
+      app.get(MikroORM).em.fork().getConnection().execute<T[]>(query, params),
     tokenFor: (caller, options = {}) => signTestToken(config, caller, options),
     startWorker: async () => {
       const worker = await createWorker(config, boot);
