@@ -5,7 +5,8 @@
 // status endpoint (and /healthz as the baseline) at 200 and 500 requests per second.
 //
 // Sizes: BENCH_SIZES=10000,100000 (default). Members: BENCH_MEMBERS=10000. Load per step:
-// BENCH_LOAD_SECONDS=10. Extra Node flags for the API (a CPU profile): BENCH_API_NODE_ARGS. Results are printed as one Markdown table per size.
+// BENCH_LOAD_SECONDS=10. Extra Node flags for the API (a CPU profile): BENCH_API_NODE_ARGS; for the
+// worker: BENCH_WORKER_NODE_ARGS. Results are printed as one Markdown table per size.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,7 +71,11 @@ async function runSize(size) {
       ...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
       `--inspect=127.0.0.1:${API_INSPECT_PORT}`,
     ],
-    workerNodeArgs: [`--inspect=127.0.0.1:${WORKER_INSPECT_PORT}`],
+    workerNodeArgs: [
+      // e.g. BENCH_WORKER_NODE_ARGS="--heapsnapshot-near-heap-limit=1" to see what fills its heap
+      ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      `--inspect=127.0.0.1:${WORKER_INSPECT_PORT}`,
+    ],
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const row = { size, members: Math.min(MEMBERS, size), endpoints: [] };

@@ -41,6 +41,8 @@ export class AppConfig {
     fairShare: number;
     /** Unfinished work older than this with no live job is queued again. */
     staleJobMs: number;
+    /** Mailboxes an org cycle handles per chunk, each in a fresh ORM context. */
+    cycleChunk: number;
   };
   readonly mail: {
     backfillDays: number;
@@ -110,6 +112,7 @@ export class AppConfig {
       cronsEnabled: env.WORKER_CRONS_ENABLED,
       fairShare: env.QUEUE_FAIR_SHARE,
       staleJobMs: env.STALE_JOB_MINUTES * 60_000,
+      cycleChunk: env.ORG_CYCLE_CHUNK,
     };
     this.mail = {
       backfillDays: env.MAIL_BACKFILL_DAYS,

@@ -115,6 +115,15 @@ describe('environment schema', () => {
       ]);
   });
 
+  it('takes how many mailboxes an org cycle handles at a time: 500 by default, 20 to 10,000', () => {
+    expect(parseEnv(valid).ORG_CYCLE_CHUNK).toBe(500);
+    expect(parseEnv({ ...valid, ORG_CYCLE_CHUNK: '20' })).toMatchObject({ ORG_CYCLE_CHUNK: 20 });
+    for (const bad of ['19', '10001', '2.5'])
+      expect(problems({ ...valid, ORG_CYCLE_CHUNK: bad })).toEqual([
+        expect.stringMatching(/^ORG_CYCLE_CHUNK:/),
+      ]);
+  });
+
   it('requires the JWKS URL and issuer in jwks mode', () => {
     expect(problems({ ...valid, ROX_AUTH_MODE: 'jwks' }).sort()).toEqual([
       expect.stringMatching(/^ROX_JWKS_URL: required/),

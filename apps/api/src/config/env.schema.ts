@@ -108,6 +108,9 @@ export const envSchema = z
     // A mailbox sync, send or calendar write still unfinished after this long with no live job
     // lost it (a killed worker, a Redis that lost its data) and is queued again (X-8: 30 min).
     STALE_JOB_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+    // Mailboxes a calendar or mail org cycle takes at a time (idle rounds, queueing), each chunk
+    // with an ORM identity map of its own: what bounds a worker's memory for an org of any size.
+    ORG_CYCLE_CHUNK: z.coerce.number().int().min(20).max(10_000).default(500),
     // Mail sync: how far back the first round of a folder reaches, and the delta page size.
     MAIL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     MAIL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),

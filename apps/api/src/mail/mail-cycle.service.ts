@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
+import { AppConfig } from '../config/app-config';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
@@ -38,6 +39,7 @@ export class MailCycleService {
     private readonly tx: Transactions,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
     private readonly idleRounds: MailIdleRounds,
   ) {}
 
@@ -121,12 +123,21 @@ export class MailCycleService {
 
     // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own,
     // in the org's fair-share bands (its place in this cycle sets the job's priority).
-    const idle = await this.idleRounds.run(orgId, inScope, folders);
+    // Chunks with their own identity map: every folder channel of 10,000 mailboxes as entities
+    // would not fit the heap.
+    const idle: string[] = [];
     const queued: string[] = [];
-    for (const m of inScope) {
-      if (idle.has(m.roxUserId)) continue;
-      await this.jobs.enqueueMailbox(orgId, m.roxUserId, queued.length);
-      queued.push(m.roxUserId);
+    for (let i = 0; i < inScope.length; i += this.config.queue.cycleChunk) {
+      const chunk = inScope.slice(i, i + this.config.queue.cycleChunk);
+      await this.tx.fresh(async () => {
+        const settled = await this.idleRounds.run(orgId, chunk, folders);
+        idle.push(...settled);
+        for (const m of chunk) {
+          if (settled.has(m.roxUserId)) continue;
+          await this.jobs.enqueueMailbox(orgId, m.roxUserId, queued.length);
+          queued.push(m.roxUserId);
+        }
+      });
     }
     return {
       purgedMailboxes,
@@ -134,7 +145,7 @@ export class MailCycleService {
       restrictedPurged,
       reimport: lifted,
       queued,
-      idle: [...idle],
+      idle,
     };
   }
 }

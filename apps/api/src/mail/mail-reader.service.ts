@@ -20,7 +20,7 @@ import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
-import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
+import { type MailFolderName } from './entities/mail-channel.entity';
 import { MailJobs } from './mail-jobs.service';
 import { normalizeMailAddress } from './mail-restrictions';
 import { MAIL_BODY_COLUMN, SYNCED_FOLDERS } from './mail.constants';
@@ -31,7 +31,7 @@ import {
   encodeMessageCursor,
   messageToContract,
 } from './mail.mapper';
-import { MailRepository } from './mail.repository';
+import { MailRepository, type MailChannelState } from './mail.repository';
 
 /** Reads for Rox backends and the console, and the admin's data-removal request. */
 @Injectable()
@@ -166,8 +166,8 @@ export class MailReader {
    */
   async orgSummary(orgId: string): Promise<MailOrgSummary> {
     const rules = await this.policy.restrictions(orgId);
-    const channels = new Map<string, MailChannel[]>();
-    for (const c of await this.repo.channels(orgId)) {
+    const channels = new Map<string, MailChannelState[]>();
+    for (const c of await this.repo.channelStates(orgId)) {
       channels.set(c.roxUserId, [...(channels.get(c.roxUserId) ?? []), c]);
     }
     const synced = await this.folders(orgId);

@@ -48,6 +48,11 @@ export interface MailPage {
 type Row = Record<string, unknown>;
 
 /** Every query of the mail feature. Each one is scoped by org. */
+export type MailChannelState = Pick<
+  MailChannel,
+  'roxUserId' | 'folder' | 'stage' | 'lastErrorCode' | 'lastSyncAt'
+>;
+
 @Injectable()
 export class MailRepository {
   constructor(private readonly em: EntityManager) {}
@@ -71,6 +76,16 @@ export class MailRepository {
       { orgId, ...(roxUserIds ? { roxUserId: { $in: [...roxUserIds] } } : {}) },
       { orderBy: { roxUserId: 'asc', folder: 'asc' }, refresh: true },
     );
+  }
+
+  /** What the org status counts of every folder channel, as plain rows (no cursors, no entities). */
+  async channelStates(orgId: string): Promise<MailChannelState[]> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select rox_user_id, folder, stage, last_error_code, last_sync_at
+         from mail_channel where org_id = ?`,
+      [orgId],
+    );
+    return plainRows(this.em, MailChannel, rows);
   }
 
   /**

@@ -2,7 +2,6 @@ import { EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { plainRows } from '../platform/database/plain-rows';
-
 import { MailboxProbe } from './entities/mailbox-probe.entity';
 import { Mailbox } from './entities/mailbox.entity';
 

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { plainRows } from '../platform/database/plain-rows';
 import { GraphSubscription, type SubscriptionKind } from './entities/graph-subscription.entity';
 
 /** Every query of the notifications feature. */
@@ -22,8 +23,13 @@ export class GraphSubscriptionRepository {
     return this.em.findOne(GraphSubscription, { orgId, roxUserId, kind, folder });
   }
 
-  listOrg(orgId: string): Promise<GraphSubscription[]> {
-    return this.em.find(GraphSubscription, { orgId }, { orderBy: { roxUserId: 'asc' } });
+  /** The org's rows as plain read-only objects (a large org's would not fit as entities). */
+  async listOrg(orgId: string): Promise<GraphSubscription[]> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      'select * from graph_subscription where org_id = ? order by rox_user_id',
+      [orgId],
+    );
+    return plainRows(this.em, GraphSubscription, rows);
   }
 
   listMailbox(orgId: string, roxUserId: string): Promise<GraphSubscription[]> {

@@ -75,7 +75,8 @@ describe('mail idle rounds in $batch', () => {
   };
 
   beforeAll(async () => {
-    env = await startApiWithEmulator({ env: { MAIL_PAGE_SIZE: '7' } });
+    // Cycles in chunks of 20 mailboxes (20 + 5 here): chunking keeps ceil(2N/20) $batch requests.
+    env = await startApiWithEmulator({ env: { MAIL_PAGE_SIZE: '7', ORG_CYCLE_CHUNK: '20' } });
     await env.api.startWorker();
     org = await orgTokens(env, newOrgId());
     for (const upn of upns) await env.emu.control.addUser(env.tenantId, { userPrincipalName: upn });

@@ -136,6 +136,25 @@ describe('Transactions on Postgres', () => {
     expect(rows.rows).toEqual([{ display_name: 'Renamed' }]);
   });
 
+  it('gives fresh work an identity map of its own, dropped when it ends', async () => {
+    const orgId = newOrgId('tx');
+    await inContext(() => tx.run(() => members.save(member(orgId, 'u1'))));
+    await inContext(async () => {
+      const em = app.get(EntityManager);
+      const before = em.getUnitOfWork().getIdentityMap().keys().length;
+      const seen = await tx.fresh(async () => {
+        const row = await members.findOne(orgId, 'u1');
+        // The repositories see the fresh map, not the job's.
+        return { row, inFresh: em.getUnitOfWork().getIdentityMap().keys().length };
+      });
+      expect(seen.row?.roxUserId).toBe('u1');
+      expect(seen.inFresh).toBe(1);
+      expect(em.getUnitOfWork().getIdentityMap().keys().length).toBe(before);
+      // A later read in the job's context loads its own copy.
+      expect(await members.findOne(orgId, 'u1')).not.toBe(seen.row);
+    });
+  });
+
   describe('runRetrying', () => {
     const rename = (em: EntityManager, orgId: string, id: string, name: string) =>
       em.execute('update member set display_name = ? where org_id = ? and rox_user_id = ?', [

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, RequestContext } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 /** Postgres gave up on the transaction because of another one: running it again is safe. */
@@ -42,6 +42,14 @@ export class Transactions {
         await sleep(25 * attempt + Math.floor(Math.random() * 50));
       }
     }
+  }
+
+  /**
+   * Runs `work` with an identity map of its own, dropped when it ends: a job that walks every
+   * mailbox of a large org in chunks keeps one chunk's entities, not all of them.
+   */
+  fresh<T>(work: () => Promise<T>): Promise<T> {
+    return RequestContext.create(this.em.fork(), work);
   }
 
   /** True inside `run` (or any MikroORM transaction) on this async path. */
