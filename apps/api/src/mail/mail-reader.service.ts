@@ -31,7 +31,7 @@ import {
   encodeMessageCursor,
   messageToContract,
 } from './mail.mapper';
-import { MailRepository, type MailChannelState } from './mail.repository';
+import { MailRepository } from './mail.repository';
 
 /** Reads for Rox backends and the console, and the admin's data-removal request. */
 @Injectable()
@@ -166,50 +166,20 @@ export class MailReader {
    */
   async orgSummary(orgId: string): Promise<MailOrgSummary> {
     const rules = await this.policy.restrictions(orgId);
-    const channels = new Map<string, MailChannelState[]>();
-    for (const c of await this.repo.channelStates(orgId)) {
-      channels.set(c.roxUserId, [...(channels.get(c.roxUserId) ?? []), c]);
-    }
-    const synced = await this.folders(orgId);
-    const mailboxes = { notInScope: 0, never: 0, queued: 0, running: 0, ok: 0, failed: 0 };
-    const reasons = new Map<string, number>();
-    let lastSyncAt: Date | null = null;
-    for (const row of await this.mailboxes.listAll(orgId)) {
-      if (
-        !row.mailInScope ||
-        row.mailEffective === 'off' ||
-        this.policy.isRestrictedMailbox(row, rules)
-      ) {
-        mailboxes.notInScope += 1;
-        continue;
-      }
-      const folders = (channels.get(row.roxUserId) ?? []).filter((c) => synced.includes(c.folder));
-      // An extra folder this mailbox lacks is listed under reasons but does not fail the mailbox.
-      const stages = synced
-        .map((f) => folders.find((c) => c.folder === f))
-        .filter((c) => c?.lastErrorCode !== MailErrorCode.MAIL_FOLDER_NOT_FOUND)
-        .map((c) => c?.stage ?? 'never');
-      const state =
-        (['failed', 'running', 'queued'] as const).find((s) => stages.includes(s)) ??
-        (stages.every((s) => s === 'ok') ? 'ok' : 'never');
-      mailboxes[state] += 1;
-      const codes = new Set(
-        folders
-          .filter((c) => c.stage !== 'ok' && c.lastErrorCode !== null)
-          .map((c) => c.lastErrorCode ?? ''),
-      );
-      for (const code of codes) reasons.set(code, (reasons.get(code) ?? 0) + 1);
-      for (const c of folders) {
-        if (c.lastSyncAt && (!lastSyncAt || c.lastSyncAt > lastSyncAt)) lastSyncAt = c.lastSyncAt;
-      }
-    }
+    // An extra folder a mailbox lacks is listed under reasons but does not fail the mailbox.
+    const summary = await this.repo.mailboxSummary(
+      orgId,
+      await this.folders(orgId),
+      [...rules.addresses],
+      MailErrorCode.MAIL_FOLDER_NOT_FOUND,
+    );
     return {
-      mailboxes,
-      reasons: [...reasons]
-        .map(([code, n]) => ({ code, mailboxes: n }))
-        .sort((a, b) => b.mailboxes - a.mailboxes || a.code.localeCompare(b.code)),
+      mailboxes: summary.mailboxes,
+      reasons: summary.reasons.sort(
+        (a, b) => b.mailboxes - a.mailboxes || a.code.localeCompare(b.code),
+      ),
       messages: await this.repo.countMessages(orgId),
-      lastSyncAt: lastSyncAt?.toISOString() ?? null,
+      lastSyncAt: summary.lastSyncAt?.toISOString() ?? null,
     };
   }
 

@@ -6,8 +6,10 @@ import {
   buildMailPage,
   buildMailSend,
 } from '../../test/factories/mail.factory';
+import { buildMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
@@ -538,6 +540,88 @@ describe('MailRepository on Postgres', () => {
       await expect(tryLock('sentitems')).rejects.toThrow(/lock timeout/);
       // Only that folder's row is held.
       expect(await tryLock('inbox')).toMatchObject({ stage: 'ok' });
+    });
+  });
+
+  it('counts the org status in SQL: out of scope and restricted, the most pressing folder stage, reasons, last sync', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const at = (h: number) => new Date(Date.UTC(2026, 10, 28, h));
+    await new MailboxRepository(orm.em.fork()).upsertAll([
+      buildMailbox(orgId, 'ok1'),
+      buildMailbox(orgId, 'failing'),
+      buildMailbox(orgId, 'busy'),
+      buildMailbox(orgId, 'fresh'),
+      buildMailbox(orgId, 'noarchive'),
+      buildMailbox(orgId, 'off', { mailEffective: 'off' }),
+      buildMailbox(orgId, 'outside', { mailInScope: false }),
+      // Restricted by its directory address, written as a mail header would have it.
+      buildMailbox(orgId, 'boss', {
+        email: 'boss@rox.example',
+        directoryUpn: ' <Boss@Contoso.com>',
+      }),
+      buildMailbox(other, 'ok1'),
+    ]);
+    const set = async (
+      o: string,
+      id: string,
+      folder: MailFolderName,
+      fields: Partial<Pick<MailChannel, 'stage' | 'lastErrorCode' | 'lastSyncAt'>>,
+    ) => {
+      const channel = await repo().channel(o, id, folder);
+      Object.assign(channel, fields);
+      await repo().saveChannel(channel);
+    };
+    for (const folder of ['inbox', 'sentitems', 'archive'] as const) {
+      await set(orgId, 'ok1', folder, { stage: 'ok', lastSyncAt: at(9) });
+      await set(orgId, 'boss', folder, { stage: 'failed', lastErrorCode: 'X', lastSyncAt: at(12) });
+      await set(other, 'ok1', folder, { stage: 'failed', lastErrorCode: 'Y', lastSyncAt: at(12) });
+    }
+    await set(orgId, 'failing', 'inbox', { stage: 'ok', lastSyncAt: at(10) });
+    await set(orgId, 'failing', 'sentitems', {
+      stage: 'failed',
+      lastErrorCode: 'MAIL_PERMISSION_DENIED',
+    });
+    await set(orgId, 'failing', 'archive', { stage: 'queued', lastErrorCode: 'MAIL_THROTTLED' });
+    await set(orgId, 'busy', 'inbox', { stage: 'running' });
+    await set(orgId, 'busy', 'sentitems', { stage: 'queued', lastErrorCode: 'MAIL_THROTTLED' });
+    await set(orgId, 'fresh', 'inbox', { stage: 'ok' }); // sentitems and archive: no channel yet
+    for (const folder of ['inbox', 'sentitems'] as const)
+      await set(orgId, 'noarchive', folder, { stage: 'ok' });
+    await set(orgId, 'noarchive', 'archive', { stage: 'failed', lastErrorCode: 'NOT_FOUND' });
+
+    expect(
+      await repo().mailboxSummary(
+        orgId,
+        ['inbox', 'sentitems', 'archive'],
+        ['boss@contoso.com'],
+        'NOT_FOUND',
+      ),
+    ).toEqual({
+      mailboxes: { notInScope: 3, never: 1, queued: 0, running: 1, ok: 2, failed: 1 },
+      reasons: expect.arrayContaining([
+        { code: 'MAIL_PERMISSION_DENIED', mailboxes: 1 },
+        { code: 'MAIL_THROTTLED', mailboxes: 2 },
+        { code: 'NOT_FOUND', mailboxes: 1 },
+      ]),
+      lastSyncAt: at(10),
+    });
+    // Only the folders synced count: without archive, noarchive has nothing to report.
+    const two = await repo().mailboxSummary(orgId, ['inbox', 'sentitems'], [], 'NOT_FOUND');
+    expect(two.mailboxes).toEqual({
+      notInScope: 2,
+      never: 1,
+      queued: 0,
+      running: 1,
+      ok: 2,
+      failed: 2,
+    });
+    expect(two.reasons).toHaveLength(3);
+    expect(two.lastSyncAt).toEqual(at(12));
+    expect(await repo().mailboxSummary(newOrgId(), ['inbox'], [], 'NOT_FOUND')).toEqual({
+      mailboxes: { notInScope: 0, never: 0, queued: 0, running: 0, ok: 0, failed: 0 },
+      reasons: [],
+      lastSyncAt: null,
     });
   });
 

@@ -48,10 +48,18 @@ export interface MailPage {
 type Row = Record<string, unknown>;
 
 /** Every query of the mail feature. Each one is scoped by org. */
-export type MailChannelState = Pick<
-  MailChannel,
-  'roxUserId' | 'folder' | 'stage' | 'lastErrorCode' | 'lastSyncAt'
->;
+export interface MailboxSummary {
+  mailboxes: {
+    notInScope: number;
+    never: number;
+    queued: number;
+    running: number;
+    ok: number;
+    failed: number;
+  };
+  reasons: { code: string; mailboxes: number }[];
+  lastSyncAt: Date | null;
+}
 
 @Injectable()
 export class MailRepository {
@@ -78,14 +86,93 @@ export class MailRepository {
     );
   }
 
-  /** What the org status counts of every folder channel, as plain rows (no cursors, no entities). */
-  async channelStates(orgId: string): Promise<MailChannelState[]> {
-    const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select rox_user_id, folder, stage, last_error_code, last_sync_at
-         from mail_channel where org_id = ?`,
-      [orgId],
+  /**
+   * The org status's mailbox counts in one aggregate query (it is polled while a sync runs, and
+   * loading every mailbox and folder channel cost over 100 ms per call at 10,000 members). A
+   * mailbox is out of scope when its mail is off or it belongs to a restricted address (trimmed
+   * of blanks and angle brackets and lower-cased, as `normalizeMailAddress` does); otherwise its
+   * state is the most pressing stage of the synced folders (a missing channel is `never`; a
+   * folder the mailbox lacks does not count), and its reasons are the error codes of those not
+   * `ok`.
+   */
+  async mailboxSummary(
+    orgId: string,
+    folders: readonly MailFolderName[],
+    restrictedAddresses: readonly string[],
+    folderMissingCode: string,
+  ): Promise<MailboxSummary> {
+    const normalized = (column: string) => `lower(btrim(coalesce(${column}, ''), E' \\t\\r\\n<>'))`;
+    // Without restricted users (the usual case) no address is normalised at all.
+    const restricted =
+      restrictedAddresses.length > 0
+        ? `or ${normalized('m.email')} = any(?::text[]) or ${normalized('m.directory_upn')} = any(?::text[])`
+        : '';
+    const addresses =
+      restrictedAddresses.length > 0
+        ? [pgArray(restrictedAddresses), pgArray(restrictedAddresses)]
+        : [];
+    // Channels are aggregated per mailbox first (a hash join then meets the mailbox rows): a
+    // folder without a channel counts as `never`, one the mailbox lacks counts not at all.
+    const counts = `last_error_code is distinct from ?`;
+    const [row] = await this.em.execute<Record<string, unknown>[]>(
+      `with mb as (
+         select m.rox_user_id, (not m.mail_in_scope or m.mail_effective = 'off' ${restricted}) as out
+           from mailbox m where m.org_id = ?
+       ), chs as (
+         select rox_user_id, count(*)::int as present,
+                bool_or(stage = 'failed') filter (where ${counts}) as failed,
+                bool_or(stage = 'running') filter (where ${counts}) as running,
+                bool_or(stage = 'queued') filter (where ${counts}) as queued,
+                bool_and(stage = 'ok') filter (where ${counts}) as all_ok,
+                array_agg(distinct last_error_code)
+                  filter (where stage <> 'ok' and last_error_code is not null) as codes,
+                max(last_sync_at) as last_sync_at
+           from mail_channel where org_id = ? and folder = any(?::text[])
+          group by rox_user_id
+       ), per as (
+         select case when c.failed then 'failed'
+                     when c.running then 'running'
+                     when c.queued then 'queued'
+                     when coalesce(c.present, 0) = ? and coalesce(c.all_ok, true) then 'ok'
+                     else 'never' end as state,
+                c.codes, c.last_sync_at
+           from mb left join chs c on c.rox_user_id = mb.rox_user_id
+          where not mb.out
+       )
+       select (select count(*)::int from mb where out) as not_in_scope,
+              (select coalesce(json_object_agg(state, n), '{}')
+                 from (select state, count(*)::int as n from per group by state) x) as states,
+              (select coalesce(json_agg(json_build_object('code', code, 'mailboxes', n)), '[]')
+                 from (select unnest(codes) as code, count(*)::int as n from per group by 1) y) as reasons,
+              (select max(last_sync_at) from per) as last_sync_at`,
+      [
+        ...addresses,
+        orgId,
+        folderMissingCode,
+        folderMissingCode,
+        folderMissingCode,
+        folderMissingCode,
+        orgId,
+        pgArray(folders),
+        folders.length,
+      ],
     );
-    return plainRows(this.em, MailChannel, rows);
+    const json = <T>(value: unknown): T =>
+      (typeof value === 'string' ? JSON.parse(value) : value) as T;
+    const states = json<Record<string, number>>(row?.states ?? '{}');
+    const lastSyncAt = row?.last_sync_at;
+    return {
+      mailboxes: {
+        notInScope: Number(row?.not_in_scope ?? 0),
+        never: states.never ?? 0,
+        queued: states.queued ?? 0,
+        running: states.running ?? 0,
+        ok: states.ok ?? 0,
+        failed: states.failed ?? 0,
+      },
+      reasons: json<{ code: string; mailboxes: number }[]>(row?.reasons ?? '[]'),
+      lastSyncAt: lastSyncAt ? new Date(lastSyncAt as string) : null,
+    };
   }
 
   /**
