@@ -160,6 +160,9 @@ export async function startStack(options = {}) {
       ...(options.notifications ? { NOTIFICATIONS_PUBLIC_URL: `http://127.0.0.1:${apiPort}` } : {}),
       ...options.env,
     };
+    // A fresh database gets fresh queues too: jobs a killed run left under the prefix would
+    // otherwise run against the new rows (and keep a benchmark's queues busy).
+    if (options.freshDatabase) clearQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     execFileSync('node', [join(API_DIST, 'cli/migrate.js'), 'up'], { env, stdio: 'ignore' });
     execFileSync('node', [join(API_DIST, 'cli/seed-demo.js')], { env, stdio: 'ignore' });
 
@@ -362,4 +365,18 @@ function serveSpa(webPort, apiPort) {
     });
     createReadStream(file).pipe(res);
   });
+}
+
+/** Deletes every Redis key under `prefix:` (the stack's queues). */
+function clearQueues(redisUrl, prefix) {
+  const keys = execFileSync('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${prefix}:*`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+  for (let i = 0; i < keys.length; i += 500) {
+    execFileSync('redis-cli', ['-u', redisUrl, 'del', ...keys.slice(i, i + 500)], {
+      stdio: 'ignore',
+    });
+  }
 }
