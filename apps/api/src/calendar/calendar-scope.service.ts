@@ -77,33 +77,26 @@ export class CalendarScopeService {
     let idle = 0;
     // Chunks with their own identity map: as entities, 10,000 channels took ~50 MB of the
     // worker's 160 MB heap.
-    for (let i = 0; i < targets.length; i += this.config.queue.cycleChunk) {
-      const chunk = targets.slice(i, i + this.config.queue.cycleChunk);
-      await this.tx.fresh(async () => {
-        const channels = new Map(
-          (
-            await this.repo.listChannels(
-              orgId,
-              chunk.map((m) => m.roxUserId),
-            )
-          ).map((c) => [c.roxUserId, c]),
-        );
-        // Throttled mailboxes wait for the time Graph asked for; the others are not held up.
-        const due = chunk.filter((m) => {
-          const retryAt = channels.get(m.roxUserId)?.retryAt;
-          return !retryAt || retryAt <= now;
-        });
-        // Idle rounds go in $batch of 20; only what they cannot settle gets a job of its own,
-        // in the org's fair-share bands (its place in this cycle sets the job's priority).
-        const settled = await this.idleRounds.run(orgId, due);
-        idle += settled.size;
-        for (const m of due) {
-          if (settled.has(m.roxUserId)) continue;
-          await this.jobs.enqueueSync(orgId, m.roxUserId, queued);
-          queued += 1;
-        }
+    await this.tx.freshChunks(targets, this.config.queue.cycleChunk, async (chunk) => {
+      const ids = chunk.map((m) => m.roxUserId);
+      const channels = new Map(
+        (await this.repo.listChannels(orgId, ids)).map((c) => [c.roxUserId, c]),
+      );
+      // Throttled mailboxes wait for the time Graph asked for; the others are not held up.
+      const due = chunk.filter((m) => {
+        const retryAt = channels.get(m.roxUserId)?.retryAt;
+        return !retryAt || retryAt <= now;
       });
-    }
+      // Idle rounds go in $batch of 20; only what they cannot settle gets a job of its own, in
+      // the org's fair-share bands (its place in this cycle sets the job's priority).
+      const settled = await this.idleRounds.run(orgId, due);
+      idle += settled.size;
+      for (const m of due) {
+        if (settled.has(m.roxUserId)) continue;
+        await this.jobs.enqueueSync(orgId, m.roxUserId, queued);
+        queued += 1;
+      }
+    });
     return { purged, restrictedPurged, queued, idle };
   }
 

@@ -127,18 +127,15 @@ export class MailCycleService {
     // would not fit the heap.
     const idle: string[] = [];
     const queued: string[] = [];
-    for (let i = 0; i < inScope.length; i += this.config.queue.cycleChunk) {
-      const chunk = inScope.slice(i, i + this.config.queue.cycleChunk);
-      await this.tx.fresh(async () => {
-        const settled = await this.idleRounds.run(orgId, chunk, folders);
-        idle.push(...settled);
-        for (const m of chunk) {
-          if (settled.has(m.roxUserId)) continue;
-          await this.jobs.enqueueMailbox(orgId, m.roxUserId, queued.length);
-          queued.push(m.roxUserId);
-        }
-      });
-    }
+    await this.tx.freshChunks(inScope, this.config.queue.cycleChunk, async (chunk) => {
+      const settled = await this.idleRounds.run(orgId, chunk, folders);
+      idle.push(...settled);
+      for (const m of chunk) {
+        if (settled.has(m.roxUserId)) continue;
+        await this.jobs.enqueueMailbox(orgId, m.roxUserId, queued.length);
+        queued.push(m.roxUserId);
+      }
+    });
     return {
       purgedMailboxes,
       purgedFolders,

@@ -152,6 +152,18 @@ describe('Transactions on Postgres', () => {
       expect(em.getUnitOfWork().getIdentityMap().keys().length).toBe(before);
       // A later read in the job's context loads its own copy.
       expect(await members.findOne(orgId, 'u1')).not.toBe(seen.row);
+      // In chunks: each one in order, each with an empty map of its own.
+      const chunks: { items: number[]; mapped: number }[] = [];
+      await tx.freshChunks([1, 2, 3, 4, 5], 2, async (items) => {
+        const mapped = em.getUnitOfWork().getIdentityMap().keys().length;
+        await members.findOne(orgId, 'u1');
+        chunks.push({ items, mapped });
+      });
+      expect(chunks).toEqual([
+        { items: [1, 2], mapped: 0 },
+        { items: [3, 4], mapped: 0 },
+        { items: [5], mapped: 0 },
+      ]);
     });
   });
 

@@ -52,6 +52,18 @@ export class Transactions {
     return RequestContext.create(this.em.fork(), work);
   }
 
+  /** `work` over `items` in chunks of `size`, one after another, each chunk `fresh`. */
+  async freshChunks<T>(
+    items: readonly T[],
+    size: number,
+    work: (chunk: T[]) => Promise<void>,
+  ): Promise<void> {
+    for (let i = 0; i < items.length; i += size) {
+      const chunk = items.slice(i, i + size);
+      await this.fresh(() => work(chunk));
+    }
+  }
+
   /** True inside `run` (or any MikroORM transaction) on this async path. */
   isActive(): boolean {
     return this.em.isInTransaction();
