@@ -22,6 +22,7 @@ import { Migration20261128145954_push } from './Migration20261128145954_push';
 import { Migration20261128160000_mail_link_received_at } from './Migration20261128160000_mail_link_received_at';
 import { Migration20261128160500_calendar_link_event_times } from './Migration20261128160500_calendar_link_event_times';
 import { Migration20261128163323_unfinished_work } from './Migration20261128163323_unfinished_work';
+import { Migration20261129010000_mail_org_count } from './Migration20261129010000_mail_org_count';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -83,4 +84,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261128163323_unfinished_work',
     class: Migration20261128163323_unfinished_work,
   },
+  { name: 'Migration20261129010000_mail_org_count', class: Migration20261129010000_mail_org_count },
 ];

@@ -369,6 +369,63 @@ describe('MailRepository on Postgres', () => {
     expect(await orm.em.fork().count(MailMessage, { orgId: other })).toBe(5);
   });
 
+  it("keeps the org's message count exact through every write and purge path (a maintained counter)", async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const counted = async (o: string) => [
+      await repo().countMessages(o),
+      await orm.em.fork().count(MailMessage, { orgId: o }),
+    ];
+    expect(await counted(orgId)).toEqual([0, 0]);
+
+    // Pages: new messages count, a second copy and a replay do not, the other org is apart.
+    await apply(orgId, 'pat', buildMailPage(['a', 'b', 'c', 'd'].map((k) => copy(`pat-${k}`, k))));
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a'), copy('sam-e', 'e')]));
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([copy('pat-a', 'a', { subject: 'Edited' })]),
+      'inbox',
+      2,
+    );
+    await apply(other, 'pat', buildMailPage([copy('pat-a', 'a')]));
+    expect(await counted(orgId)).toEqual([5, 5]);
+    expect(await counted(other)).toEqual([1, 1]);
+
+    // Removals: b goes, a keeps Sam's link; an unseen sweep takes c and d.
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([], { removedGraphIds: ['pat-a', 'pat-b'] }),
+      'inbox',
+      2,
+    );
+    expect(await counted(orgId)).toEqual([4, 4]);
+    expect(await repo().deleteUnseen(orgId, 'pat', 'inbox', 2, NOW)).toBe(2);
+    expect(await counted(orgId)).toEqual([2, 2]);
+
+    // Restricted mail, a mailbox's purge, then the whole org's.
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([
+        copy('pat-r', 'r', { participants: ['pat@contoso.com', 'lee@northwind.com'] }),
+      ]),
+      'inbox',
+      3,
+    );
+    expect(await counted(orgId)).toEqual([3, 3]);
+    expect(await repo().purgeRestricted(orgId, ['northwind.com'], [], NOW)).toBe(1);
+    expect(await counted(orgId)).toEqual([2, 2]);
+    await repo().purgeMailbox(orgId, 'sam', NOW);
+    expect(await counted(orgId)).toEqual([0, 0]);
+    await apply(orgId, 'pat', buildMailPage([copy('pat-f', 'f')]), 'inbox', 4);
+    await repo().purgeOrgLinks(orgId);
+    expect(await repo().purgeOrgMessages(orgId)).toBe(1);
+    expect(await counted(orgId)).toEqual([0, 0]);
+    expect(await counted(other)).toEqual([1, 1]);
+  });
+
   it('an extra folder: a move from Inbox keeps the row; taken out of the setting, its channel and the copies it alone held go', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -408,8 +408,13 @@ export class MailRepository {
     return rows.length;
   }
 
-  countMessages(orgId: string): Promise<number> {
-    return this.em.count(MailMessage, { orgId });
+  /** The org's stored messages, from the counter the table's triggers keep (one row read). */
+  async countMessages(orgId: string): Promise<number> {
+    const rows = await this.em.execute<{ messages: string }[]>(
+      'select messages from mail_org_count where org_id = ?',
+      [orgId],
+    );
+    return Number(rows[0]?.messages ?? 0);
   }
 
   async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
