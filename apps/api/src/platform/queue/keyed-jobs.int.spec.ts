@@ -86,6 +86,44 @@ describe('KeyedJobs on Redis (Bull)', () => {
     expect(runs).toEqual([1, 3]);
   });
 
+  it('never shows the key idle while a re-run is handed over (the run finished, its re-run not yet added)', async () => {
+    const queue = newQueue();
+    const jobs = KeyedJobs.for(queue);
+    const firstStarted = deferred();
+    const releaseFirst = deferred();
+    const secondDone = deferred();
+    let runs = 0;
+    void queue.process('work', async () => {
+      runs += 1;
+      if (runs === 1) {
+        firstStarted.resolve();
+        await releaseFirst.promise;
+      } else {
+        secondDone.resolve();
+      }
+    });
+    // What a watcher (a test's "is the org busy?") sees at the moment the re-run is added.
+    const seenWhileAdding: boolean[] = [];
+    const add = queue.add.bind(queue) as (...args: unknown[]) => Promise<Job<Work>>;
+    (queue as unknown as { add: (...args: unknown[]) => Promise<Job<Work>> }).add = async (
+      ...args: unknown[]
+    ) => {
+      seenWhileAdding.push((await jobs.isAlive('sync')) || (await jobs.hasRerunFlag('sync')));
+      return add(...args);
+    };
+
+    await jobs.enqueue('work', { orgId: 'a', n: 1 }, 'sync');
+    await firstStarted.promise;
+    expect((await jobs.enqueue('work', { orgId: 'a', n: 2 }, 'sync')).outcome).toBe(
+      'rerun_requested',
+    );
+    releaseFirst.resolve();
+    await secondDone.promise;
+    expect(seenWhileAdding).toEqual([false, true]);
+    // Once the re-run is in the queue the marker is gone.
+    await eventually(async () => !(await jobs.hasRerunFlag('sync')));
+  });
+
   it('re-runs after a run that failed for good, and re-queues a failed key on request', async () => {
     const queue = newQueue();
     const jobs = KeyedJobs.for(queue);

@@ -24,6 +24,15 @@ interface RerunRequest {
 
 // A flag outlives any job; the TTL only stops a crashed worker's flags from piling up.
 const RERUN_FLAG_TTL_SECONDS = 24 * 60 * 60;
+// A hand-over lasts a few round trips; the TTL covers a process that dies in the middle.
+const HANDOVER_TTL_SECONDS = 60;
+// Takes the flag (get + delete) and, when there was one, sets the hand-over marker, atomically.
+const TAKE_FLAG_SCRIPT = `local v = redis.call('GET', KEYS[1])
+if v then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
+end
+return v`;
 
 const logger = new Logger('jobs');
 const byQueue = new WeakMap<Queue, KeyedJobs<never>>();
@@ -112,9 +121,12 @@ export class KeyedJobs<T> {
     return state === 'active' || isPending(state);
   }
 
-  /** True when a re-run is pending for the key (for tests and status). */
+  /**
+   * True when a re-run is pending for the key, including while a taken flag's job is being
+   * added again, so a watcher never sees the key idle between the run and its re-run.
+   */
   async hasRerunFlag(jobId: string): Promise<boolean> {
-    return (await this.queue.client.exists(this.flagKey(jobId))) === 1;
+    return (await this.queue.client.exists(this.flagKey(jobId), this.handoverKey(jobId))) > 0;
   }
 
   private async requestRerun(jobId: string, request: RerunRequest): Promise<KeyedEnqueueResult> {
@@ -129,7 +141,9 @@ export class KeyedJobs<T> {
     const after = await this.queue.getJob(jobId);
     const state = after ? await after.getState() : null;
     if (state !== 'active' && (await this.takeFlag(jobId))) {
-      return this.enqueue(request.name, request.data as T, jobId, request.options);
+      return this.handOver(jobId, () =>
+        this.enqueue(request.name, request.data as T, jobId, request.options),
+      );
     }
     return { jobId, outcome: 'rerun_requested' };
   }
@@ -145,20 +159,43 @@ export class KeyedJobs<T> {
     // A failed attempt that Bull will retry runs the work again anyway: keep the flag for later.
     if (isPending(await job.getState())) return;
     const request = await this.takeFlag(jobId);
-    if (request) await this.enqueue(request.name, request.data as T, jobId, request.options);
+    if (request) {
+      await this.handOver(jobId, () =>
+        this.enqueue(request.name, request.data as T, jobId, request.options),
+      );
+    }
   }
 
-  // Reads and deletes the flag atomically, so exactly one caller acts on it.
+  /**
+   * Reads and deletes the flag atomically, so exactly one caller acts on it; a taken flag leaves
+   * a hand-over marker that `handOver` clears once the job is back in the queue.
+   */
   private async takeFlag(jobId: string): Promise<RerunRequest | null> {
-    const key = this.flagKey(jobId);
-    const replies = await this.queue.client.multi().get(key).del(key).exec();
-    const raw = replies?.[0]?.[1];
+    const raw = (await this.queue.client.eval(
+      TAKE_FLAG_SCRIPT,
+      2,
+      this.flagKey(jobId),
+      this.handoverKey(jobId),
+      HANDOVER_TTL_SECONDS,
+    )) as string | null;
     return typeof raw === 'string' ? (JSON.parse(raw) as RerunRequest) : null;
+  }
+
+  private async handOver<R>(jobId: string, add: () => Promise<R>): Promise<R> {
+    try {
+      return await add();
+    } finally {
+      await this.queue.client.del(this.handoverKey(jobId));
+    }
   }
 
   private flagKey(jobId: string): string {
     // Under the queue's own prefix, so cleaning the queue's keys takes the flags too.
     return this.queue.toKey(`rerun:${jobId}`);
+  }
+
+  private handoverKey(jobId: string): string {
+    return this.queue.toKey(`rerun-handover:${jobId}`);
   }
 }
 
