@@ -153,6 +153,40 @@ describe('a backfill larger than the $filter cap', () => {
     }
   });
 
+  it('a newest-first round re-reads the order after the folder changes (a newer arrival shifts the next page)', async () => {
+    const from = '2031-01-01T00:00:00Z';
+    await emu.control.deliverBulkMail(DEMO_TENANT.id, USER2, {
+      count: 10,
+      receivedFrom: from,
+      receivedTo: '2031-01-01T00:00:09Z',
+      subjectPrefix: 'shift',
+    });
+    const url = `/users/${USER2}/mailFolders/inbox/messages/delta?$select=subject&$filter=receivedDateTime ge ${from}&$orderby=receivedDateTime desc`;
+    const page = async (link: string) =>
+      (await client.api(link).header('Prefer', 'odata.maxpagesize=4').get()) as {
+        value: { subject: string }[];
+        '@odata.nextLink'?: string;
+      };
+    const first = await page(url);
+    expect(first.value.map((m) => m.subject)).toEqual(['shift 9', 'shift 8', 'shift 7', 'shift 6']);
+    // Unchanged, the same page again comes from the kept order.
+    expect((await page(url)).value.map((m) => m.subject)).toEqual(
+      first.value.map((m) => m.subject),
+    );
+    await emu.control.deliverMail(DEMO_TENANT.id, USER2, {
+      subject: 'newest',
+      receivedDateTime: '2031-01-02T00:00:00Z',
+    });
+    // Outlook pages a first round by position: one newer message moves every later one along.
+    const second = await page(first['@odata.nextLink'] as string);
+    expect(second.value.map((m) => m.subject)).toEqual([
+      'shift 6',
+      'shift 5',
+      'shift 4',
+      'shift 3',
+    ]);
+  });
+
   it('refuses any other $orderby on message delta', async () => {
     const error = await expectGraphError(
       client

@@ -38,6 +38,7 @@ export class VersionedCollection<T extends { id: string }> {
   private readonly added: string[] = [];
   private readonly addedSet = new Set<string>();
   private removedBaseCount = 0;
+  private mutations = 0;
 
   constructor(
     private readonly clock: ChangeClock,
@@ -51,6 +52,11 @@ export class VersionedCollection<T extends { id: string }> {
     let addedLive = 0;
     for (const id of this.added) if (this.entries.get(id)?.item) addedLive++;
     return this.baseCount - this.removedBaseCount + addedLive;
+  }
+
+  /** Changes with every put or remove: what a derived view (a sorted order) is valid for. */
+  get version(): number {
+    return this.mutations;
   }
 
   /** Length of the position space used by page(). */
@@ -78,6 +84,7 @@ export class VersionedCollection<T extends { id: string }> {
   /** Inserts or replaces an item; returns its change sequence number. */
   put(item: T): number {
     const seq = this.clock.next();
+    this.mutations += 1;
     const previous = this.entries.get(item.id);
     if (previous && previous.item === null && this.isBase(item.id)) this.removedBaseCount--;
     this.entries.set(item.id, { item, seq });
@@ -92,6 +99,7 @@ export class VersionedCollection<T extends { id: string }> {
     const current = this.get(id);
     if (!current) return false;
     this.entries.set(id, { item: null, seq: this.clock.next(), reason, last: current });
+    this.mutations += 1;
     if (this.isBase(id)) this.removedBaseCount++;
     return true;
   }

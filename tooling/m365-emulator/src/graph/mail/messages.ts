@@ -1,6 +1,7 @@
 import { isRecord, jsonBody, type EmuReply } from '../../http/types';
 import type { FolderState, Mailbox } from '../../state/mailbox';
 import type { MessageRecord } from '../../state/model';
+import type { VersionedCollection } from '../../state/versioned-collection';
 import { ok, type GraphCtx, type GraphRoute } from '../context';
 import { deltaPageBody, newDeltaState, resumeOutlookDelta, type DeltaState } from '../delta-token';
 import { deltaPage } from '../delta-walk';
@@ -286,19 +287,57 @@ function newestFirstPage(
   pageSize: number,
   include: ((m: MessageRecord) => boolean) | undefined,
 ): { items: MessageRecord[]; removed: never[]; next?: DeltaState; delta?: DeltaState } {
-  const live = [...folder.messages.values()].filter((m) => !include || include(m));
-  live.sort(
-    (a, b) =>
-      Date.parse(b.receivedDateTime) - Date.parse(a.receivedDateTime) || a.id.localeCompare(b.id),
-  );
-  const items = live.slice(token.offset, token.offset + pageSize);
-  if (token.offset + pageSize < live.length)
+  const order = newestFirstOrder(folder.messages, token.filter ?? '', include);
+  const items: MessageRecord[] = [];
+  for (const position of order.subarray(token.offset, token.offset + pageSize)) {
+    const item = folder.messages.at(position);
+    if (item) items.push(item);
+  }
+  if (token.offset + pageSize < order.length)
     return { items, removed: [], next: { ...token, offset: token.offset + pageSize } };
   return {
     items,
     removed: [],
     delta: { ...token, phase: 'changes', since: token.until, offset: 0 },
   };
+}
+
+// Sorted positions per folder and filter, valid while the folder does not change: sorting the
+// whole folder for every page made the emulator the bottleneck of large benchmark runs. Positions,
+// not messages, so generated mail is not held; a few hundred folders' worth at most.
+const SORTED_ORDERS_KEPT = 256;
+const sortedOrders = new Map<
+  VersionedCollection<MessageRecord>,
+  { version: number; filter: string; positions: Int32Array }
+>();
+
+function newestFirstOrder(
+  messages: VersionedCollection<MessageRecord>,
+  filter: string,
+  include: ((m: MessageRecord) => boolean) | undefined,
+): Int32Array {
+  const kept = sortedOrders.get(messages);
+  if (kept && kept.version === messages.version && kept.filter === filter) {
+    // Most recently used last, so the oldest entry is the one dropped.
+    sortedOrders.delete(messages);
+    sortedOrders.set(messages, kept);
+    return kept.positions;
+  }
+  const live: { position: number; received: number; id: string }[] = [];
+  for (let position = 0; position < messages.positions; position++) {
+    const m = messages.at(position);
+    if (m && (!include || include(m)))
+      live.push({ position, received: Date.parse(m.receivedDateTime), id: m.id });
+  }
+  live.sort((a, b) => b.received - a.received || a.id.localeCompare(b.id));
+  const positions = Int32Array.from(live, (l) => l.position);
+  sortedOrders.delete(messages);
+  sortedOrders.set(messages, { version: messages.version, filter, positions });
+  if (sortedOrders.size > SORTED_ORDERS_KEPT) {
+    const oldest = sortedOrders.keys().next().value;
+    if (oldest) sortedOrders.delete(oldest);
+  }
+  return positions;
 }
 
 function getMessage(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
