@@ -23,6 +23,7 @@ import { Migration20261128160000_mail_link_received_at } from './Migration202611
 import { Migration20261128160500_calendar_link_event_times } from './Migration20261128160500_calendar_link_event_times';
 import { Migration20261128163323_unfinished_work } from './Migration20261128163323_unfinished_work';
 import { Migration20261129010000_mail_org_count } from './Migration20261129010000_mail_org_count';
+import { Migration20261129020000_calendar_meeting_deletes } from './Migration20261129020000_calendar_meeting_deletes';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -85,4 +86,8 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261128163323_unfinished_work,
   },
   { name: 'Migration20261129010000_mail_org_count', class: Migration20261129010000_mail_org_count },
+  {
+    name: 'Migration20261129020000_calendar_meeting_deletes',
+    class: Migration20261129020000_calendar_meeting_deletes,
+  },
 ];

@@ -108,6 +108,10 @@ describe('settings SPA end to end', () => {
     await page.goto(`${stack.webUrl}/integrations/microsoft/connect`);
     await page.getByText('Step 1 of 5').waitFor();
     await page.locator('input[name="calendarAccess"][value="read_write"]').check();
+    // Two-way sync asks whether Rox may cancel meetings; the default asks the person each time.
+    expect(
+      await page.locator('input[name="calendarMeetingDeletes"][value="confirm"]').isChecked(),
+    ).toBe(true);
     await screenshot(page, '03-wizard-calendar');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('input[name="emailAccess"][value="metadata"]').check();

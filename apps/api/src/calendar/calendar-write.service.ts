@@ -23,6 +23,7 @@ import {
   type EventInput,
 } from '@rox365/graph-client';
 
+import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -104,6 +105,7 @@ export class CalendarWriteService {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly recheck: PermissionRecheck,
+    private readonly connections: ConnectionReader,
   ) {}
 
   async create(
@@ -171,7 +173,17 @@ export class CalendarWriteService {
     if (existing) return existing;
     await this.writableMailbox(caller, roxUserId);
     const { link, event } = await this.organizerCopy(caller.orgId, roxUserId, eventId);
-    if (event.attendees.length > 0 && query.notifyAttendees !== 'true') throw notifyRequired();
+    if (event.attendees.length > 0) {
+      // A delete cancels the meeting for every attendee: the org may keep Rox from doing that.
+      if ((await this.connections.calendarMeetingDeletes(caller.orgId)) === 'never') {
+        throw new CalendarError(
+          CalendarErrorCode.CALENDAR_MEETING_DELETES_OFF,
+          'forbidden',
+          'The org does not let Rox delete meetings with attendees in Outlook (setting calendarMeetingDeletes: never); the meeting stays as it is.',
+        );
+      }
+      if (query.notifyAttendees !== 'true') throw notifyRequired();
+    }
     const write = this.newWrite(caller, roxUserId, query.idempotencyKey, 'delete', eventId, {});
     write.graphId = link.graphId;
     return this.submit(write);

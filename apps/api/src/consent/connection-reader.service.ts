@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import {
   type CalendarAccessLevel,
+  type CalendarMeetingDeletes,
   type EmailAccessLevel,
   type ExtraMailFolder,
 } from '@rox365/contracts';
@@ -77,6 +78,11 @@ export class ConnectionReader {
     return live
       .filter((c) => c.provider === 'microsoft' && c.status === 'connected')
       .map((c) => ({ roxUserId: c.roxUserId, kind: c.kind, level: c.level }));
+  }
+
+  /** CAL-W7: whether Rox may delete meetings with attendees in Outlook ('confirm' by default). */
+  async calendarMeetingDeletes(orgId: string): Promise<CalendarMeetingDeletes> {
+    return (await this.settingsRepo.find(orgId))?.calendarMeetingDeletes ?? 'confirm';
   }
 
   /** The org's settings with overrides, or null when the admin has not saved any. */

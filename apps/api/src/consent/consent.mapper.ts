@@ -14,6 +14,7 @@ export function toSettingsContract(
     restrictedDomains: [...(settings?.restrictedDomains ?? [])],
     restrictedUsers: [...(settings?.restrictedUsers ?? [])],
     extraMailFolders: [...(settings?.extraMailFolders ?? [])],
+    calendarMeetingDeletes: settings?.calendarMeetingDeletes ?? 'confirm',
     tenant: settings?.tenant ?? null,
     tenantId: settings?.tenantId ?? null,
     overrides: overrides.map((o) => ({

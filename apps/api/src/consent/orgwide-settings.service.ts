@@ -69,6 +69,7 @@ export class OrgwideSettingsService {
       restrictedDomains: body.restrictedDomains,
       restrictedUsers: body.restrictedUsers,
       extraMailFolders: body.extraMailFolders,
+      calendarMeetingDeletes: body.calendarMeetingDeletes,
       tenant: body.tenant,
       tenantId,
     };
@@ -232,6 +233,7 @@ function snapshot(settings: OrgwideSettings) {
     restrictedDomains: [...settings.restrictedDomains],
     restrictedUsers: [...settings.restrictedUsers],
     extraMailFolders: [...settings.extraMailFolders],
+    calendarMeetingDeletes: settings.calendarMeetingDeletes,
     tenant: settings.tenant,
     tenantId: settings.tenantId,
   };

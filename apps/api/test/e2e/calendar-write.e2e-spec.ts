@@ -16,7 +16,13 @@ import {
 } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
-import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
+import {
+  connectOrg,
+  orgTokens,
+  saveSettings,
+  seedMembers,
+  type OrgTokens,
+} from '../support/orgwide';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
@@ -477,6 +483,90 @@ describe('calendar writes (Rox → Outlook)', () => {
       status: 'succeeded',
       graphWrites: 0,
     });
+  });
+
+  it('an org that keeps meeting deletes off: a meeting is never cancelled from Rox, a solo event still deletes (CAL-W7 setting)', async () => {
+    const isaiah = ids.get('isaiah') ?? '';
+    const setDeletes = (calendarMeetingDeletes: string) =>
+      saveSettings(env, org, {
+        calendarAccess: 'read_write',
+        emailAccess: 'off',
+        calendarMeetingDeletes,
+      });
+    const meeting = await calendarWriteFinished(
+      env,
+      org.service,
+      (
+        await create({
+          idempotencyKey: key(),
+          subject: 'Keep in Outlook',
+          start: at(15),
+          end: at(16),
+          attendees: [{ email: ISAIAH }],
+        })
+      ).body.id as string,
+    );
+    const solo = await calendarWriteFinished(
+      env,
+      org.service,
+      (await create({ idempotencyKey: key(), subject: 'Solo', start: at(17), end: at(18) })).body
+        .id as string,
+    );
+    await setDeletes('never');
+    try {
+      const settings = await api()
+        .get('/api/v1/orgwide/settings')
+        .set('authorization', `Bearer ${org.admin}`);
+      expect(settings.body.calendarMeetingDeletes).toBe('never');
+      await env.emu.control.clearRequests();
+      await env.emu.control.clearInvitations(env.tenantId);
+      const refused = await api()
+        .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
+        .query({ idempotencyKey: key(), notifyAttendees: 'true' })
+        .set('authorization', auth());
+      expect(refused.status).toBe(403);
+      expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(refused.body.code).toBe('CALENDAR_MEETING_DELETES_OFF');
+      expect(refused.body.detail).toMatch(/calendarMeetingDeletes/);
+      expect(await outlookEventWrites(env)).toEqual([]);
+      expect((await env.emu.control.invitations(env.tenantId))[isaiah]?.cancelled ?? 0).toBe(0);
+      expect((await eventsOf('megan')).some((e) => e.id === meeting.eventId)).toBe(true);
+
+      const gone = await api()
+        .delete(`/api/v1/calendar/members/megan/events/${solo.eventId}`)
+        .query({ idempotencyKey: key() })
+        .set('authorization', auth());
+      expect(gone.status).toBe(202);
+      expect(await calendarWriteFinished(env, org.service, gone.body.id as string)).toMatchObject({
+        status: 'succeeded',
+        graphWrites: 1,
+      });
+    } finally {
+      await setDeletes('confirm');
+    }
+    // The default again: the meeting goes once the call confirms.
+    const ok = await api()
+      .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
+      .query({ idempotencyKey: key(), notifyAttendees: 'true' })
+      .set('authorization', auth());
+    expect(ok.status).toBe(202);
+    expect(await calendarWriteFinished(env, org.service, ok.body.id as string)).toMatchObject({
+      status: 'succeeded',
+    });
+    type Audit = {
+      details: {
+        before: { calendarMeetingDeletes?: string };
+        after: { calendarMeetingDeletes: string };
+      };
+    };
+    const audits = await env.api.sql<Audit>(
+      `select details from audit_entry where org_id = ? and action = 'orgwide.settings-updated' order by id`,
+      [org.orgId],
+    );
+    expect(audits.map((a) => a.details.after.calendarMeetingDeletes).slice(-2)).toEqual([
+      'never',
+      'confirm',
+    ]);
   });
 
   it('refuses writes to read-only and out-of-scope calendars as problem+json', async () => {

@@ -55,6 +55,8 @@ describe('org-wide settings, overrides and access rules', () => {
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({
       calendarAccess: 'read_write',
+      // Not sent: the default, a meeting is deleted only when the call confirms.
+      calendarMeetingDeletes: 'confirm',
       emailAccess: 'read',
       restrictedDomains: ['fabrikam.com', 'xn--bcher-kva.example'],
       restrictedUsers: ['ceo@contoso.com'],
@@ -89,6 +91,7 @@ describe('org-wide settings, overrides and access rules', () => {
   it('refuses bad input with problem+json naming each field', async () => {
     const res = await put(org.admin, {
       calendarAccess: 'sometimes',
+      calendarMeetingDeletes: 'always',
       emailAccess: 'read',
       restrictedDomains: ['fabrikam.com', 'nope'],
       restrictedUsers: ['not-an-email'],
@@ -98,6 +101,7 @@ describe('org-wide settings, overrides and access rules', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
       'body.calendarAccess',
+      'body.calendarMeetingDeletes',
       'body.restrictedDomains.1',
       'body.restrictedUsers.0',
       'body.tenant',

@@ -17,6 +17,7 @@ export function buildOrgwideSettings(
     restrictedDomains: [],
     restrictedUsers: [],
     extraMailFolders: [],
+    calendarMeetingDeletes: 'confirm',
     tenant: tenantId,
     tenantId,
     now: FACTORY_NOW,

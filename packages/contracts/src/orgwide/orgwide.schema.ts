@@ -18,6 +18,13 @@ export const EmailAccessSchema = z
   .describe('off, metadata only, read (full content) or read_send (read and send)');
 export type EmailAccessLevel = z.infer<typeof EmailAccessSchema>;
 
+export const CalendarMeetingDeletesSchema = z
+  .enum(['confirm', 'never'])
+  .describe(
+    'Whether Rox may delete meetings with attendees in Outlook (which cancels them for everyone): confirm (default: each delete must confirm with notifyAttendees=true, as the Rox UI asks the user) or never (refused; the meeting stays in Outlook)',
+  );
+export type CalendarMeetingDeletes = z.infer<typeof CalendarMeetingDeletesSchema>;
+
 export const ApplicationPermissionNameSchema = z
   .string()
   .describe('Graph permission, e.g. Mail.Read');
@@ -44,6 +51,7 @@ export const OrgwideSettingsSchema = z
     extraMailFolders: z
       .array(ExtraMailFolderSchema)
       .describe('Mail folders synced besides Inbox and Sent Items (default none)'),
+    calendarMeetingDeletes: CalendarMeetingDeletesSchema,
     tenant: z.string().nullable().describe('Tenant as the admin entered it (GUID or domain)'),
     tenantId: z.string().nullable().describe('Tenant GUID, resolved through discovery'),
     overrides: z.array(MemberOverrideSchema),
@@ -59,6 +67,7 @@ export const UpdateOrgwideSettingsRequestSchema = z
     restrictedDomains: uniqueList(DomainSchema, 500).default([]),
     restrictedUsers: uniqueList(NormalizedEmailSchema, 5000).default([]),
     extraMailFolders: uniqueList(ExtraMailFolderSchema, EXTRA_MAIL_FOLDERS.length).default([]),
+    calendarMeetingDeletes: CalendarMeetingDeletesSchema.default('confirm'),
     tenant: TenantInputSchema,
   })
   .meta({ id: 'UpdateOrgwideSettingsRequest' });

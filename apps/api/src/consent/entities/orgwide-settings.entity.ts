@@ -2,6 +2,7 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 import {
   type CalendarAccessLevel,
+  type CalendarMeetingDeletes,
   type ConsentOutcome,
   type EmailAccessLevel,
   type ExtraMailFolder,
@@ -32,6 +33,10 @@ export class OrgwideSettings {
   @Property({ type: 'json', default: '[]' })
   extraMailFolders: ExtraMailFolder[] = [];
 
+  // CAL-W7: whether Rox may delete (cancel) meetings with attendees in Outlook.
+  @Property({ type: 'string', length: 16, default: 'confirm' })
+  calendarMeetingDeletes: CalendarMeetingDeletes = 'confirm';
+
   // As the admin typed it (GUID or verified domain), and the GUID it resolved to.
   @Property({ type: 'string', length: 253 })
   tenant: string;
@@ -61,6 +66,7 @@ export class OrgwideSettings {
     this.restrictedDomains = [...props.restrictedDomains];
     this.restrictedUsers = [...props.restrictedUsers];
     this.extraMailFolders = [...props.extraMailFolders];
+    this.calendarMeetingDeletes = props.calendarMeetingDeletes;
     this.tenant = props.tenant;
     this.tenantId = props.tenantId.toLowerCase();
     this.createdAt = props.now;
@@ -75,13 +81,15 @@ export class OrgwideSettings {
       values.tenantId.toLowerCase() !== this.tenantId ||
       !sameList(values.restrictedDomains, this.restrictedDomains) ||
       !sameList(values.restrictedUsers, this.restrictedUsers) ||
-      !sameList(values.extraMailFolders, this.extraMailFolders);
+      !sameList(values.extraMailFolders, this.extraMailFolders) ||
+      values.calendarMeetingDeletes !== this.calendarMeetingDeletes;
     if (changed) {
       this.calendarAccess = values.calendarAccess;
       this.emailAccess = values.emailAccess;
       this.restrictedDomains = [...values.restrictedDomains];
       this.restrictedUsers = [...values.restrictedUsers];
       this.extraMailFolders = [...values.extraMailFolders];
+      this.calendarMeetingDeletes = values.calendarMeetingDeletes;
       this.tenant = values.tenant;
       this.tenantId = values.tenantId.toLowerCase();
       this.updatedAt = now;
@@ -101,6 +109,7 @@ export interface OrgwideSettingsValues {
   restrictedDomains: readonly string[];
   restrictedUsers: readonly string[];
   extraMailFolders: readonly ExtraMailFolder[];
+  calendarMeetingDeletes: CalendarMeetingDeletes;
   tenant: string;
   tenantId: string;
 }

@@ -1,4 +1,4 @@
-import { levelLabel } from '../../shared/access-levels';
+import { levelLabel, meetingDeletesLabel } from '../../shared/access-levels';
 import { humanize } from '../../shared/format';
 import { toUnicodeDomain } from '../../shared/punycode';
 
@@ -10,6 +10,7 @@ export interface DetailLine {
 
 const LABELS: Readonly<Record<string, string>> = {
   calendarAccess: 'Calendar access',
+  calendarMeetingDeletes: 'Deleting meetings with attendees from Rox',
   emailAccess: 'Email access',
   restrictedDomains: 'Restricted domains',
   restrictedUsers: 'Users whose email is never synced',
@@ -31,6 +32,8 @@ export function formatValue(key: string, value: unknown, nameOf: NameOf = () => 
   if (typeof value === 'string' && nameOf(value)) return nameOf(value) ?? value;
   if (key === 'calendarAccess' && typeof value === 'string') return levelLabel('calendar', value);
   if (key === 'emailAccess' && typeof value === 'string') return levelLabel('email', value);
+  if (key === 'calendarMeetingDeletes' && typeof value === 'string')
+    return meetingDeletesLabel(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return 'none';
     const items = value.map((v) => (typeof v === 'string' ? (nameOf(v) ?? v) : JSON.stringify(v)));

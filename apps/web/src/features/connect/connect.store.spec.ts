@@ -141,6 +141,7 @@ describe('connect store', () => {
     });
     const store = useConnectStore();
     store.calendarAccess = 'read';
+    store.calendarMeetingDeletes = 'never';
     store.emailAccess = 'metadata';
     store.restrictedDomainsText = 'LawFirm.example';
     store.tenant = TENANT;
@@ -155,6 +156,7 @@ describe('connect store', () => {
     ]);
     expect(api.requests[0]?.body).toEqual({
       calendarAccess: 'read',
+      calendarMeetingDeletes: 'never',
       emailAccess: 'metadata',
       restrictedDomains: ['LawFirm.example'],
       restrictedUsers: ['ceo@contoso.com'],
@@ -206,6 +208,7 @@ describe('connect store', () => {
         restrictedDomains: ['a.example', 'b.example'],
         restrictedUsers: [],
         extraMailFolders: ['archive'],
+        calendarMeetingDeletes: 'never',
         tenant: 'contoso.onmicrosoft.com',
         tenantId: TENANT,
         overrides: [],
@@ -220,6 +223,7 @@ describe('connect store', () => {
     expect(store.emailAccess).toBe('read_send');
     expect(store.restrictedDomainsText).toBe('a.example\nb.example');
     expect(store.extraMailFolders).toEqual(['archive']);
+    expect(store.calendarMeetingDeletes).toBe('never');
     expect(store.tenant).toBe('contoso.onmicrosoft.com');
   });
 

@@ -4,6 +4,7 @@ import { computed, ref, watch } from 'vue';
 import {
   UpdateOrgwideSettingsRequestSchema,
   type CalendarAccessLevel,
+  type CalendarMeetingDeletes,
   type EmailAccessLevel,
   type ExtraMailFolder,
   type MemberOverride,
@@ -23,6 +24,7 @@ export type WizardStep = (typeof WIZARD_STEPS)[number];
 
 export type WizardField =
   | 'calendarAccess'
+  | 'calendarMeetingDeletes'
   | 'emailAccess'
   | 'restrictedDomains'
   | 'extraMailFolders'
@@ -30,7 +32,7 @@ export type WizardField =
   | 'restrictedUsers';
 
 const STEP_FIELDS: Record<WizardStep, readonly WizardField[]> = {
-  calendar: ['calendarAccess'],
+  calendar: ['calendarAccess', 'calendarMeetingDeletes'],
   email: ['emailAccess', 'restrictedDomains', 'extraMailFolders'],
   tenant: ['tenant', 'restrictedUsers'],
   policy: [],
@@ -81,6 +83,7 @@ function messageFor(
 
 export const useConnectStore = defineStore(STORE_IDS.connect, () => {
   const calendarAccess = ref<CalendarAccessLevel>('read_write');
+  const calendarMeetingDeletes = ref<CalendarMeetingDeletes>('confirm');
   const emailAccess = ref<EmailAccessLevel>('read');
   const restrictedDomainsText = ref('');
   const extraMailFolders = ref<ExtraMailFolder[]>([]);
@@ -100,6 +103,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
 
   const request = computed<UpdateOrgwideSettingsRequest>(() => ({
     calendarAccess: calendarAccess.value,
+    calendarMeetingDeletes: calendarMeetingDeletes.value,
     emailAccess: emailAccess.value,
     restrictedDomains: splitList(restrictedDomainsText.value),
     restrictedUsers: splitList(restrictedUsersText.value),
@@ -132,6 +136,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
   const staleServerFields = ref<Set<WizardField>>(new Set());
   const FIELD_SOURCES: Record<WizardField, () => unknown> = {
     calendarAccess: () => calendarAccess.value,
+    calendarMeetingDeletes: () => calendarMeetingDeletes.value,
     emailAccess: () => emailAccess.value,
     restrictedDomains: () => restrictedDomainsText.value,
     restrictedUsers: () => restrictedUsersText.value,
@@ -230,6 +235,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
       const settings = await getOrgwideSettings();
       savedSettings.value = settings;
       calendarAccess.value = settings.calendarAccess;
+      calendarMeetingDeletes.value = settings.calendarMeetingDeletes;
       emailAccess.value = settings.emailAccess;
       // Stored as punycode; shown as people type them.
       restrictedDomainsText.value = settings.restrictedDomains.map(toUnicodeDomain).join('\n');
@@ -304,6 +310,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
 
   function $reset(): void {
     calendarAccess.value = 'read_write';
+    calendarMeetingDeletes.value = 'confirm';
     emailAccess.value = 'read';
     restrictedDomainsText.value = '';
     tenant.value = '';
@@ -323,6 +330,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
 
   return {
     calendarAccess,
+    calendarMeetingDeletes,
     emailAccess,
     restrictedDomainsText,
     extraMailFolders,

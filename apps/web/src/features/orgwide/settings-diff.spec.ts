@@ -17,6 +17,7 @@ describe('settingsChanges', () => {
       settingsChanges(
         {
           calendarAccess: 'read_write',
+          calendarMeetingDeletes: 'confirm',
           emailAccess: 'metadata',
           restrictedDomains: ['lawfirm.example'],
           restrictedUsers: [],
@@ -24,6 +25,7 @@ describe('settingsChanges', () => {
         },
         {
           calendarAccess: 'read',
+          calendarMeetingDeletes: 'never',
           emailAccess: 'metadata',
           restrictedDomains: ['lawfirm.example', 'xn--bcher-kva.example'],
           restrictedUsers: ['ceo@contoso.com'],
@@ -32,6 +34,7 @@ describe('settingsChanges', () => {
       ),
     ).toEqual([
       'Calendar access: Read and write → Read only',
+      'Deleting meetings with attendees from Rox: Only when the person confirms → Never',
       'Restricted domains: added bücher.example',
       'Users whose email is never synced: added ceo@contoso.com',
       'Mail folders synced besides Inbox and Sent Items: added Archive',

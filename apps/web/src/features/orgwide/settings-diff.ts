@@ -1,12 +1,17 @@
 import { type OrgwideSettings, type PermissionReport } from '@rox365/contracts';
 
-import { levelLabel } from '../../shared/access-levels';
+import { levelLabel, meetingDeletesLabel } from '../../shared/access-levels';
 import { folderLabel } from '../../shared/mail-folders';
 import { toUnicodeDomain } from '../../shared/punycode';
 
 type SavedSettings = Pick<
   OrgwideSettings,
-  'calendarAccess' | 'emailAccess' | 'restrictedDomains' | 'restrictedUsers' | 'extraMailFolders'
+  | 'calendarAccess'
+  | 'calendarMeetingDeletes'
+  | 'emailAccess'
+  | 'restrictedDomains'
+  | 'restrictedUsers'
+  | 'extraMailFolders'
 >;
 type Grant = Pick<PermissionReport, 'needed' | 'excess' | 'missing'>;
 
@@ -25,6 +30,11 @@ export function settingsChanges(before: SavedSettings, after: SavedSettings): st
   if (before.calendarAccess !== after.calendarAccess) {
     changes.push(
       `Calendar access: ${levelLabel('calendar', before.calendarAccess)} → ${levelLabel('calendar', after.calendarAccess)}`,
+    );
+  }
+  if (before.calendarMeetingDeletes !== after.calendarMeetingDeletes) {
+    changes.push(
+      `Deleting meetings with attendees from Rox: ${meetingDeletesLabel(before.calendarMeetingDeletes)} → ${meetingDeletesLabel(after.calendarMeetingDeletes)}`,
     );
   }
   if (before.emailAccess !== after.emailAccess) {
