@@ -11,6 +11,7 @@ import {
   batchItemUrl,
   DeltaSyncEngine,
   type IdleDeltaChannel,
+  type IdleRoundStore,
 } from '../platform/sync/delta-sync-engine.service';
 import { Clock } from '../platform/time/clock';
 import { CALENDAR_DELTA_OPTIONS, isCalendarCursorUsable } from './calendar-delta';
@@ -85,6 +86,7 @@ export class CalendarIdleRounds {
     const results = await this.engine.idleRounds(
       client,
       offered.map((c) => this.idleChannel(c)),
+      this.store(orgId),
     );
     const done = new Set<string>(covered);
     const fallbacks: Record<string, number> = {};
@@ -108,9 +110,17 @@ export class CalendarIdleRounds {
       state: channel,
       // The same Prefer every page of the channel's own rounds sends (IdType added by the client).
       headers: calendarDeltaHeaders(CALENDAR_DELTA_OPTIONS),
-      lockStored: () => this.repo.lockChannelProgress(orgId, roxUserId),
-      saveState: (s) => this.repo.saveChannel(s),
-      count: () => this.repo.countLinks(orgId, roxUserId),
+    };
+  }
+
+  // A batch's channels are keyed by member (mailboxKey is the roxUserId).
+  private store(orgId: string): IdleRoundStore<CalendarChannel> {
+    const members = (channels: readonly IdleDeltaChannel<CalendarChannel>[]) =>
+      channels.map((c) => c.state.roxUserId);
+    return {
+      lockStored: (channels) => this.repo.lockChannelsProgress(orgId, members(channels)),
+      counts: (channels) => this.repo.linkCounts(orgId, members(channels)),
+      saveStates: (channels) => this.repo.saveChannels(channels.map((c) => c.state)),
     };
   }
 }

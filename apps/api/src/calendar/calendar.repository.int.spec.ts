@@ -542,25 +542,36 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().findChannel(newOrgId(), 'pat')).toBeNull();
   });
 
-  it('locks a channel row for an idle commit: stage and cursor, and a second locker waits', async () => {
+  it("locks an idle batch's channel rows: stage and cursor by member, others stay free, a second locker waits", async () => {
     const orgId = newOrgId();
-    expect(await repo().lockChannelProgress(orgId, 'pat')).toBeNull();
-    const channel = await repo().channel(orgId, 'pat');
-    channel.stage = 'ok';
-    channel.cursor = 'https://graph.example/v1.0/users/u1/calendarView/delta?$deltatoken=t1';
-    await repo().saveChannel(channel);
-    const holder = orm.em.fork();
-    await holder.transactional(async (em) => {
-      expect(await new CalendarRepository(em).lockChannelProgress(orgId, 'pat')).toEqual({
-        stage: 'ok',
-        cursor: 'https://graph.example/v1.0/users/u1/calendarView/delta?$deltatoken=t1',
+    expect(await repo().lockChannelsProgress(orgId, ['pat'])).toEqual(new Map());
+    const cursor = (u: string) =>
+      `https://graph.example/v1.0/users/${u}/calendarView/delta?$deltatoken=t1`;
+    const channels = [];
+    for (const member of ['pat', 'sam', 'lee']) {
+      const channel = await repo().channel(orgId, member);
+      channel.stage = 'ok';
+      channel.cursor = cursor(member);
+      channels.push(channel);
+    }
+    await repo().saveChannels(channels);
+    const tryLock = (members: string[]) =>
+      orm.em.fork().transactional(async (other) => {
+        await other.execute(`set local lock_timeout = '100ms'`);
+        return new CalendarRepository(other).lockChannelsProgress(orgId, members);
       });
-      await expect(
-        orm.em.fork().transactional(async (other) => {
-          await other.execute(`set local lock_timeout = '100ms'`);
-          return new CalendarRepository(other).lockChannelProgress(orgId, 'pat');
-        }),
-      ).rejects.toThrow(/lock timeout/);
+    await orm.em.fork().transactional(async (em) => {
+      expect(
+        await new CalendarRepository(em).lockChannelsProgress(orgId, ['sam', 'pat', 'x']),
+      ).toEqual(
+        new Map([
+          ['pat', { stage: 'ok', cursor: cursor('pat') }],
+          ['sam', { stage: 'ok', cursor: cursor('sam') }],
+        ]),
+      );
+      await expect(tryLock(['pat'])).rejects.toThrow(/lock timeout/);
+      // Only the batch's rows are held.
+      expect((await tryLock(['lee'])).get('lee')).toMatchObject({ stage: 'ok' });
     });
   });
 

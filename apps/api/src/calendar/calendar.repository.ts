@@ -66,6 +66,11 @@ export class CalendarRepository {
     await this.em.persistAndFlush(channel);
   }
 
+  /** One flush for many channels (an idle batch's commit). */
+  async saveChannels(channels: readonly CalendarChannel[]): Promise<void> {
+    await this.em.persistAndFlush([...channels]);
+  }
+
   /**
    * What a read of the mailbox's time zone found, for the member's status; only those columns
    * change (a channel row the mailbox does not have yet is made for them).
@@ -96,19 +101,24 @@ export class CalendarRepository {
   }
 
   /**
-   * Inside a transaction: the channel's stored stage and cursor, its row locked until commit (an
-   * idle round from a `$batch` commits only if nobody moved the channel meanwhile).
+   * Inside a transaction: the members' channels' stored stage and cursor by member, their rows
+   * locked until commit in member order (an idle batch commits only the channels nobody moved
+   * meanwhile); a member without a channel row is missing.
    */
-  async lockChannelProgress(
+  async lockChannelsProgress(
     orgId: string,
-    roxUserId: string,
-  ): Promise<{ stage: SyncStage; cursor: string | null } | null> {
-    const [row] = await this.em.execute<{ stage: SyncStage; cursor: string | null }[]>(
-      `select stage, delta_link as cursor from calendar_channel
-       where org_id = ? and rox_user_id = ? for update`,
-      [orgId, roxUserId],
+    roxUserIds: readonly string[],
+  ): Promise<Map<string, { stage: SyncStage; cursor: string | null }>> {
+    if (roxUserIds.length === 0) return new Map();
+    const rows = await this.em.execute<
+      { rox_user_id: string; stage: SyncStage; cursor: string | null }[]
+    >(
+      `select rox_user_id, stage, delta_link as cursor from calendar_channel
+       where org_id = ? and rox_user_id = any(${TEXT_LIST})
+       order by rox_user_id for update`,
+      [orgId, list(roxUserIds)],
     );
-    return row ?? null;
+    return new Map(rows.map((r) => [r.rox_user_id, { stage: r.stage, cursor: r.cursor }]));
   }
 
   /** Channels running, or queued and not started, since before `before` (stale candidates). */

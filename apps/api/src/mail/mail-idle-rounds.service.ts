@@ -11,6 +11,7 @@ import {
   batchItemUrl,
   DeltaSyncEngine,
   type IdleDeltaChannel,
+  type IdleRoundStore,
 } from '../platform/sync/delta-sync-engine.service';
 import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
@@ -99,6 +100,7 @@ export class MailIdleRounds {
         : await this.engine.idleRounds(
             (await this.access.forOrg(orgId)).client,
             offered.map((c) => this.idleChannel(c)),
+            this.store(orgId),
           );
     const unsettled = new Set<string>();
     const fallbacks: Record<string, number> = {};
@@ -130,9 +132,17 @@ export class MailIdleRounds {
       state: channel,
       // The same Prefer every page of the folder's own rounds sends (IdType added by the client).
       headers: messagesDeltaHeaders({ maxPageSize: this.config.mail.pageSize }),
-      lockStored: () => this.repo.lockChannelProgress(orgId, roxUserId, folder),
-      saveState: (s) => this.repo.saveChannel(s),
-      count: () => this.repo.countLinks(orgId, roxUserId, folder),
+    };
+  }
+
+  // A batch's folder channels are keyed `roxUserId:folder`, as their mailboxKey.
+  private store(orgId: string): IdleRoundStore<MailChannel> {
+    const keys = (channels: readonly IdleDeltaChannel<MailChannel>[]) =>
+      channels.map((c) => ({ roxUserId: c.state.roxUserId, folder: c.state.folder }));
+    return {
+      lockStored: (channels) => this.repo.lockChannelsProgress(orgId, keys(channels)),
+      counts: (channels) => this.repo.linkCounts(orgId, keys(channels)),
+      saveStates: (channels) => this.repo.saveChannels(channels.map((c) => c.state)),
     };
   }
 }

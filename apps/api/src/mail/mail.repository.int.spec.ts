@@ -575,28 +575,46 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().purgeOrgSends(other)).toBe(2);
   });
 
-  it('locks a folder channel row for an idle commit: stage and cursor, and a second locker waits', async () => {
+  it("locks an idle batch's folder channel rows and counts their links: by member and folder, other folders stay free", async () => {
     const orgId = newOrgId();
-    expect(await repo().lockChannelProgress(orgId, 'pat', 'inbox')).toBeNull();
+    const pat = (folder: MailFolderName) => ({ roxUserId: 'pat', folder });
+    expect(await repo().lockChannelsProgress(orgId, [pat('inbox')])).toEqual(new Map());
+    const cursor = (folder: string) =>
+      `https://graph.example/v1.0/users/u1/mailFolders('${folder}')/messages/delta?$deltatoken=t`;
+    const channels = [];
     for (const folder of ['inbox', 'sentitems'] as const) {
       const channel = await repo().channel(orgId, 'pat', folder);
       channel.stage = 'ok';
-      channel.cursor = `https://graph.example/v1.0/users/u1/mailFolders('${folder}')/messages/delta?$deltatoken=t`;
-      await repo().saveChannel(channel);
+      channel.cursor = cursor(folder);
+      channels.push(channel);
     }
-    await orm.em.fork().transactional(async (em) => {
-      expect(await new MailRepository(em).lockChannelProgress(orgId, 'pat', 'sentitems')).toEqual({
-        stage: 'ok',
-        cursor: `https://graph.example/v1.0/users/u1/mailFolders('sentitems')/messages/delta?$deltatoken=t`,
+    await repo().saveChannels(channels);
+    await apply(orgId, 'pat', buildMailPage([copy('pat-a', 'a'), copy('pat-b', 'b')]));
+    await apply(orgId, 'pat', buildMailPage([copy('pat-c', 'c')]), 'sentitems');
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    expect(
+      await repo().linkCounts(orgId, [pat('inbox'), pat('sentitems'), pat('archive')]),
+    ).toEqual(
+      new Map([
+        ['pat:inbox', 2],
+        ['pat:sentitems', 1],
+      ]),
+    );
+    const tryLock = (folder: MailFolderName) =>
+      orm.em.fork().transactional(async (other) => {
+        await other.execute(`set local lock_timeout = '100ms'`);
+        return new MailRepository(other).lockChannelsProgress(orgId, [pat(folder)]);
       });
-      const tryLock = (folder: MailFolderName) =>
-        orm.em.fork().transactional(async (other) => {
-          await other.execute(`set local lock_timeout = '100ms'`);
-          return new MailRepository(other).lockChannelProgress(orgId, 'pat', folder);
-        });
+    await orm.em.fork().transactional(async (em) => {
+      expect(
+        await new MailRepository(em).lockChannelsProgress(orgId, [
+          pat('sentitems'),
+          pat('archive'),
+        ]),
+      ).toEqual(new Map([['pat:sentitems', { stage: 'ok', cursor: cursor('sentitems') }]]));
       await expect(tryLock('sentitems')).rejects.toThrow(/lock timeout/);
       // Only that folder's row is held.
-      expect(await tryLock('inbox')).toMatchObject({ stage: 'ok' });
+      expect((await tryLock('inbox')).get('pat:inbox')).toMatchObject({ stage: 'ok' });
     });
   });
 

@@ -78,6 +78,11 @@ export class MailRepository {
     await this.em.persistAndFlush(channel);
   }
 
+  /** One flush for many channels (an idle batch's commit). */
+  async saveChannels(channels: readonly MailChannel[]): Promise<void> {
+    await this.em.persistAndFlush([...channels]);
+  }
+
   channels(orgId: string, roxUserIds?: readonly string[]): Promise<MailChannel[]> {
     return this.em.find(
       MailChannel,
@@ -176,20 +181,48 @@ export class MailRepository {
   }
 
   /**
-   * Inside a transaction: a folder channel's stored stage and cursor, its row locked until commit
-   * (an idle round from a `$batch` commits only if nobody moved the channel meanwhile).
+   * Inside a transaction: these folder channels' stored stage and cursor by `roxUserId:folder`,
+   * their rows locked until commit in key order (an idle batch commits only the channels nobody
+   * moved meanwhile; other folders of the same mailboxes stay free); missing rows are missing.
    */
-  async lockChannelProgress(
+  async lockChannelsProgress(
     orgId: string,
-    roxUserId: string,
-    folder: MailFolderName,
-  ): Promise<{ stage: SyncStage; cursor: string | null } | null> {
-    const [row] = await this.em.execute<{ stage: SyncStage; cursor: string | null }[]>(
-      `select stage, delta_link as cursor from mail_channel
-       where org_id = ? and rox_user_id = ? and folder = ? for update`,
-      [orgId, roxUserId, folder],
+    keys: readonly { roxUserId: string; folder: MailFolderName }[],
+  ): Promise<Map<string, { stage: SyncStage; cursor: string | null }>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.em.execute<
+      { rox_user_id: string; folder: string; stage: SyncStage; cursor: string | null }[]
+    >(
+      `select c.rox_user_id, c.folder, c.stage, c.delta_link as cursor
+       from mail_channel c
+       join unnest(?::text[], ?::text[]) as k(rox_user_id, folder)
+         on c.rox_user_id = k.rox_user_id and c.folder = k.folder
+       where c.org_id = ?
+       order by c.rox_user_id, c.folder
+       for update of c`,
+      [pgArray(keys.map((k) => k.roxUserId)), pgArray(keys.map((k) => k.folder)), orgId],
     );
-    return row ?? null;
+    return new Map(
+      rows.map((r) => [`${r.rox_user_id}:${r.folder}`, { stage: r.stage, cursor: r.cursor }]),
+    );
+  }
+
+  /** Links per folder channel, by `roxUserId:folder` (an idle batch's counts in one query). */
+  async linkCounts(
+    orgId: string,
+    keys: readonly { roxUserId: string; folder: MailFolderName }[],
+  ): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.em.execute<{ rox_user_id: string; folder: string; n: number }[]>(
+      `select l.rox_user_id, l.folder, count(*)::int as n
+       from mail_message_link l
+       join unnest(?::text[], ?::text[]) as k(rox_user_id, folder)
+         on l.rox_user_id = k.rox_user_id and l.folder = k.folder
+       where l.org_id = ?
+       group by l.rox_user_id, l.folder`,
+      [pgArray(keys.map((k) => k.roxUserId)), pgArray(keys.map((k) => k.folder)), orgId],
+    );
+    return new Map(rows.map((r) => [`${r.rox_user_id}:${r.folder}`, r.n]));
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   DeltaSyncEngine,
   type DeltaChannel,
   type IdleDeltaChannel,
+  type IdleRoundStore,
   type SyncFailure,
 } from './delta-sync-engine.service';
 import { NO_COUNTS, type PageCounts, type SyncChannelState } from './sync-channel';
@@ -457,21 +458,41 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
   }
 
   function idleChannel(orgId: string, upn: string, state: SyncChannelState): IdleDeltaChannel {
-    const full = inboxChannel(orgId, upn, state);
-    const key = rowKey(orgId, upn);
     return {
-      key: full.key,
+      key: inboxChannel(orgId, upn, state).key,
       state,
       headers: messagesDeltaHeaders({ maxPageSize: MAIL_PAGE }),
-      lockStored: async () => {
-        const [row] = await orm.em.execute<{ state: SyncChannelState }[]>(
-          'select state from sync_spec_state where org_id = ? for update',
-          [key],
+    };
+  }
+
+  // The spec's channel rows: one per org + mailbox in sync_spec_state, the items beside them.
+  function idleStore(orgId: string, over: Partial<IdleRoundStore> = {}): IdleRoundStore {
+    const rowOf = (c: IdleDeltaChannel) => `${orgId}|${c.key.mailboxKey}`;
+    return {
+      lockStored: async (channels) => {
+        const rows = await orm.em.execute<{ org_id: string; state: SyncChannelState }[]>(
+          `select org_id, state from sync_spec_state
+           where org_id = any(array(select json_array_elements_text(?::json)))
+           order by org_id for update`,
+          [JSON.stringify(channels.map(rowOf))],
         );
-        return row ? { stage: row.state.stage, cursor: row.state.cursor } : null;
+        return new Map(
+          rows.map((r) => [
+            r.org_id.slice(orgId.length + 1),
+            { stage: r.state.stage, cursor: r.state.cursor },
+          ]),
+        );
       },
-      saveState: (s) => full.saveState(s),
-      count: () => full.count(),
+      counts: async (channels) => {
+        const counts = new Map<string, number>();
+        for (const c of channels)
+          counts.set(c.key.mailboxKey, await channel(rowOf(c), c.state).count());
+        return counts;
+      },
+      saveStates: async (channels) => {
+        for (const c of channels) await channel(rowOf(c), c.state).saveState(c.state);
+      },
+      ...over,
     };
   }
 
@@ -491,7 +512,7 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
       for (const upn of upns)
         channels.push(idleChannel(orgId, upn, await loadState(rowKey(orgId, upn))));
       try {
-        return await engine.idleRounds(batch, channels);
+        return await engine.idleRounds(batch, channels, idleStore(orgId));
       } finally {
         now = new Date(now.getTime() + 60_000);
       }
@@ -612,6 +633,65 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     expect(await runInbox(orgId, throttled)).toMatchObject({ added: 0, full: false });
   });
 
+  it("a batch's idle rounds are committed together: one lock, one count and one save in one transaction; a failed save leaves all to their jobs", async () => {
+    await ensureMailboxes();
+    const orgId = newOrgId();
+    for (const upn of mailboxUsers) await runInbox(orgId, upn);
+    const before = new Map<string, SyncChannelState>();
+    for (const upn of mailboxUsers) before.set(upn, await inboxState(orgId, upn));
+    const run = (store: IdleRoundStore) =>
+      inContext(async () => {
+        const channels = [];
+        for (const upn of mailboxUsers)
+          channels.push(idleChannel(orgId, upn, await loadState(rowKey(orgId, upn))));
+        try {
+          return await engine.idleRounds(client, channels, store);
+        } finally {
+          now = new Date(now.getTime() + 60_000);
+        }
+      });
+    const txid = async () =>
+      String((await orm.em.execute<{ id: string }[]>('select txid_current() as id'))[0]?.id);
+
+    // A save that fails rolls the batch back: every channel keeps its stored round.
+    const failing = idleStore(orgId, {
+      saveStates: () => Promise.reject(new Error('disk full')),
+    });
+    expect(await run(failing)).toEqual(
+      mailboxUsers.map(() => ({ kind: 'fallback', reason: 'commit_failed', status: null })),
+    );
+    for (const upn of mailboxUsers) expect(await inboxState(orgId, upn)).toEqual(before.get(upn));
+
+    const calls: { step: string; channels: number; tx: string }[] = [];
+    const store = idleStore(orgId);
+    const results = await run({
+      lockStored: async (channels) => {
+        calls.push({ step: 'lock', channels: channels.length, tx: await txid() });
+        return store.lockStored(channels);
+      },
+      counts: async (channels) => {
+        calls.push({ step: 'count', channels: channels.length, tx: await txid() });
+        return store.counts(channels);
+      },
+      saveStates: async (channels) => {
+        calls.push({ step: 'save', channels: channels.length, tx: await txid() });
+        return store.saveStates(channels);
+      },
+    });
+    expect(results).toEqual(mailboxUsers.map(() => ({ kind: 'committed' })));
+    expect(calls.map((c) => [c.step, c.channels])).toEqual([
+      ['lock', mailboxUsers.length],
+      ['count', mailboxUsers.length],
+      ['save', mailboxUsers.length],
+    ]);
+    expect(new Set(calls.map((c) => c.tx)).size).toBe(1);
+    for (const upn of mailboxUsers) {
+      const stored = await inboxState(orgId, upn);
+      expect(stored.lastSyncAt).not.toEqual(before.get(upn)?.lastSyncAt);
+      expect(stored.lastCounts.total).toBe(before.get(upn)?.lastCounts.total);
+    }
+  });
+
   it('a channel whose job started meanwhile is left alone, and one with no usable link is not sent', async () => {
     await ensureMailboxes();
     const orgId = newOrgId();
@@ -628,10 +708,14 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     await emu.control.clearRequests();
 
     const results = await inContext(() =>
-      engine.idleRounds(client, [
-        idleChannel(orgId, busy, loaded),
-        idleChannel(orgId, never, { ...loaded, stage: 'never', cursor: null, cursorAt: null }),
-      ]),
+      engine.idleRounds(
+        client,
+        [
+          idleChannel(orgId, busy, loaded),
+          idleChannel(orgId, never, { ...loaded, stage: 'never', cursor: null, cursorAt: null }),
+        ],
+        idleStore(orgId),
+      ),
     );
 
     expect(results).toEqual([
