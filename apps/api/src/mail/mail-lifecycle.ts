@@ -28,6 +28,8 @@ export class MailLifecycle implements OnModuleInit {
       purgeOrg: {
         mail_message_link: (orgId) => this.repo.purgeOrgLinks(orgId),
         mail_message: (orgId) => this.repo.purgeOrgMessages(orgId),
+        // After the messages: their delete trigger only ever decrements an existing row.
+        mail_org_count: (orgId) => this.repo.purgeOrgCount(orgId),
         mail_channel: (orgId) => this.repo.purgeOrgChannels(orgId),
         mail_change: (orgId) => this.repo.purgeOrgChanges(orgId),
         mail_org_state: (orgId) => this.repo.purgeOrgState(orgId),

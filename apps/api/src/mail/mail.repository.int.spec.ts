@@ -423,6 +423,9 @@ describe('MailRepository on Postgres', () => {
     await repo().purgeOrgLinks(orgId);
     expect(await repo().purgeOrgMessages(orgId)).toBe(1);
     expect(await counted(orgId)).toEqual([0, 0]);
+    // The org's purge takes the counter row too; the other org keeps its own.
+    expect(await repo().purgeOrgCount(orgId)).toBe(1);
+    expect(await repo().purgeOrgCount(orgId)).toBe(0);
     expect(await counted(other)).toEqual([1, 1]);
   });
 

@@ -549,6 +549,14 @@ export class MailRepository {
     return this.em.nativeDelete(MailMessage, { orgId });
   }
 
+  async purgeOrgCount(orgId: string): Promise<number> {
+    const rows = await this.em.execute<{ org_id: string }[]>(
+      'delete from mail_org_count where org_id = ? returning org_id',
+      [orgId],
+    );
+    return rows.length;
+  }
+
   purgeOrgLinks(orgId: string): Promise<number> {
     return this.em.nativeDelete(MailMessageLink, { orgId });
   }
