@@ -53,6 +53,19 @@ describe('calendar writes (Rox → Outlook)', () => {
       .send(body);
     return res;
   };
+  /** Creates an event as Megan and waits for its write to finish. */
+  const created = async (body: Record<string, unknown>) =>
+    calendarWriteFinished(
+      env,
+      org.service,
+      (await create({ idempotencyKey: key(), ...body })).body.id as string,
+    );
+  /** Asks to delete one of Megan's events (`notifyAttendees` as the query carries it). */
+  const remove = (eventId: string | undefined, query: Record<string, string> = {}) =>
+    api()
+      .delete(`/api/v1/calendar/members/megan/events/${eventId}`)
+      .query({ idempotencyKey: key(), ...query })
+      .set('authorization', auth());
   const eventsOf = async (member: string): Promise<CalendarEvent[]> => {
     const res = await api()
       .get(`/api/v1/calendar/members/${member}/events`)
@@ -266,21 +279,9 @@ describe('calendar writes (Rox → Outlook)', () => {
 
   it('an update sends only changed fields with If-Match; on 412 Outlook wins field by field with a conflict entry (CAL-W3)', async () => {
     const megan = ids.get('megan') ?? '';
-    const created = await calendarWriteFinished(
-      env,
-      org.service,
-      (
-        await create({
-          idempotencyKey: key(),
-          subject: 'Plan',
-          start: at(5),
-          end: at(6),
-          location: 'A',
-        })
-      ).body.id as string,
-    );
+    const plan = await created({ subject: 'Plan', start: at(5), end: at(6), location: 'A' });
     const write = (
-      await api().get(`/api/v1/calendar/writes/${created.id}`).set('authorization', auth())
+      await api().get(`/api/v1/calendar/writes/${plan.id}`).set('authorization', auth())
     ).body as CalendarWrite;
     const graphId = (await env.emu.control.requests({ pathContains: `/users/${megan}/events` }))
       .length;
@@ -335,10 +336,7 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(patch.status).toBe(403);
     expect(patch.body.code).toBe('CALENDAR_NOT_ORGANIZER');
     expect(patch.headers['content-type']).toMatch(/application\/problem\+json/);
-    const del = await api()
-      .delete(`/api/v1/calendar/members/megan/events/${copy?.id}`)
-      .query({ idempotencyKey: key(), notifyAttendees: 'true' })
-      .set('authorization', auth());
+    const del = await remove(copy?.id, { notifyAttendees: 'true' });
     expect(del.status).toBe(403);
     expect(del.body.code).toBe('CALENDAR_NOT_ORGANIZER');
     expect(await outlookEventWrites(env)).toEqual([]);
@@ -421,25 +419,15 @@ describe('calendar writes (Rox → Outlook)', () => {
   it('deletes only as organiser with notifyAttendees for meetings, and a 404 counts as done (CAL-W7)', async () => {
     const megan = ids.get('megan') ?? '';
     const isaiah = ids.get('isaiah') ?? '';
-    const meeting = await calendarWriteFinished(
-      env,
-      org.service,
-      (
-        await create({
-          idempotencyKey: key(),
-          subject: 'To cancel',
-          start: at(9),
-          end: at(10),
-          attendees: [{ email: ISAIAH }],
-        })
-      ).body.id as string,
-    );
+    const meeting = await created({
+      subject: 'To cancel',
+      start: at(9),
+      end: at(10),
+      attendees: [{ email: ISAIAH }],
+    });
     await env.emu.control.clearRequests();
     await env.emu.control.clearInvitations(env.tenantId);
-    const refused = await api()
-      .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
-      .query({ idempotencyKey: key() })
-      .set('authorization', auth());
+    const refused = await remove(meeting.eventId);
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
     const move = await api()
@@ -449,10 +437,7 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(move.body.code).toBe('CALENDAR_NOTIFY_ATTENDEES_REQUIRED');
     expect(await outlookEventWrites(env)).toEqual([]);
 
-    const ok = await api()
-      .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
-      .query({ idempotencyKey: key(), notifyAttendees: 'true' })
-      .set('authorization', auth());
+    const ok = await remove(meeting.eventId, { notifyAttendees: 'true' });
     expect(ok.status).toBe(202);
     expect(await calendarWriteFinished(env, org.service, ok.body.id as string)).toMatchObject({
       status: 'succeeded',
@@ -464,21 +449,13 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect((await eventsOf('megan')).some((e) => e.id === meeting.eventId)).toBe(false);
 
     // Deleted in Outlook meanwhile: Graph answers 404, the write still succeeds.
-    const solo = await calendarWriteFinished(
-      env,
-      org.service,
-      (await create({ idempotencyKey: key(), subject: 'Gone already', start: at(13), end: at(14) }))
-        .body.id as string,
-    );
+    const solo = await created({ subject: 'Gone already', start: at(13), end: at(14) });
     await env.emu.control.deleteEvent(
       env.tenantId,
       megan,
       await outlookIdOf(env, org.orgId, 'megan', solo.eventId),
     );
-    const gone = await api()
-      .delete(`/api/v1/calendar/members/megan/events/${solo.eventId}`)
-      .query({ idempotencyKey: key() })
-      .set('authorization', auth());
+    const gone = await remove(solo.eventId);
     expect(await calendarWriteFinished(env, org.service, gone.body.id as string)).toMatchObject({
       status: 'succeeded',
       graphWrites: 0,
@@ -493,25 +470,13 @@ describe('calendar writes (Rox → Outlook)', () => {
         emailAccess: 'off',
         calendarMeetingDeletes,
       });
-    const meeting = await calendarWriteFinished(
-      env,
-      org.service,
-      (
-        await create({
-          idempotencyKey: key(),
-          subject: 'Keep in Outlook',
-          start: at(15),
-          end: at(16),
-          attendees: [{ email: ISAIAH }],
-        })
-      ).body.id as string,
-    );
-    const solo = await calendarWriteFinished(
-      env,
-      org.service,
-      (await create({ idempotencyKey: key(), subject: 'Solo', start: at(17), end: at(18) })).body
-        .id as string,
-    );
+    const meeting = await created({
+      subject: 'Keep in Outlook',
+      start: at(15),
+      end: at(16),
+      attendees: [{ email: ISAIAH }],
+    });
+    const solo = await created({ subject: 'Solo', start: at(17), end: at(18) });
     await setDeletes('never');
     try {
       const settings = await api()
@@ -520,10 +485,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       expect(settings.body.calendarMeetingDeletes).toBe('never');
       await env.emu.control.clearRequests();
       await env.emu.control.clearInvitations(env.tenantId);
-      const refused = await api()
-        .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
-        .query({ idempotencyKey: key(), notifyAttendees: 'true' })
-        .set('authorization', auth());
+      const refused = await remove(meeting.eventId, { notifyAttendees: 'true' });
       expect(refused.status).toBe(403);
       expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(refused.body.code).toBe('CALENDAR_MEETING_DELETES_OFF');
@@ -532,10 +494,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       expect((await env.emu.control.invitations(env.tenantId))[isaiah]?.cancelled ?? 0).toBe(0);
       expect((await eventsOf('megan')).some((e) => e.id === meeting.eventId)).toBe(true);
 
-      const gone = await api()
-        .delete(`/api/v1/calendar/members/megan/events/${solo.eventId}`)
-        .query({ idempotencyKey: key() })
-        .set('authorization', auth());
+      const gone = await remove(solo.eventId);
       expect(gone.status).toBe(202);
       expect(await calendarWriteFinished(env, org.service, gone.body.id as string)).toMatchObject({
         status: 'succeeded',
@@ -545,10 +504,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       await setDeletes('confirm');
     }
     // The default again: the meeting goes once the call confirms.
-    const ok = await api()
-      .delete(`/api/v1/calendar/members/megan/events/${meeting.eventId}`)
-      .query({ idempotencyKey: key(), notifyAttendees: 'true' })
-      .set('authorization', auth());
+    const ok = await remove(meeting.eventId, { notifyAttendees: 'true' });
     expect(ok.status).toBe(202);
     expect(await calendarWriteFinished(env, org.service, ok.body.id as string)).toMatchObject({
       status: 'succeeded',
