@@ -9,17 +9,17 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import helmet from 'helmet';
 import { type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 // The path only: the package's main module would load the 1.5 MB bundle into every process.
 import swaggerUiPath from 'swagger-ui-dist/absolute-path';
 
 import { AppModule } from './app.module';
 import { type AppConfig } from './config/app-config';
+import { accessLogMiddleware } from './platform/http/access-log.middleware';
 import { noStoreMiddleware } from './platform/http/no-store.middleware';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
 import { safeInputMiddleware } from './platform/http/safe-input.middleware';
-import { createRootLogger, PinoNestLogger, withoutEmails } from './platform/logging/logger';
+import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
 import { mountQueueDashboard } from './platform/ops/queue-dashboard';
 import { PlatformModule } from './platform/platform.module';
 import { WorkerModule } from './worker.module';
@@ -45,16 +45,7 @@ export async function createHttpApp(
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(noStoreMiddleware);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as unknown as { id: string }).id,
-      autoLogging: {
-        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
-      },
-      serializers: { req: withoutSecretQuery },
-    }),
-  );
+  app.use(accessLogMiddleware(logger));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -112,28 +103,6 @@ export async function createCommandContext(
 }
 
 class CommandModule {}
-
-const SECRET_QUERY_PARAMS = ['state', 'code', 'session_state', 'client_info', 'id_token'];
-
-// OAuth redirects carry one-time secrets in the query string; they never reach the logs, nor do
-// addresses in a query.
-function withoutSecretQuery<T extends { url?: string; query?: unknown }>(req: T): T {
-  if (!req.url?.includes('?')) return req;
-  const url = new URL(req.url, 'http://local');
-  for (const name of SECRET_QUERY_PARAMS) {
-    if (url.searchParams.has(name)) url.searchParams.set(name, '[redacted]');
-  }
-  // A search for a person may carry their address: logs keep ids only.
-  for (const [name, value] of [...url.searchParams]) {
-    const cleaned = withoutEmails(value);
-    if (cleaned !== value) url.searchParams.set(name, cleaned);
-  }
-  return {
-    ...req,
-    url: `${url.pathname}${url.search}`,
-    query: Object.fromEntries(url.searchParams),
-  };
-}
 
 /** Builds the worker: processors start consuming as soon as it is initialised. */
 export async function createWorker(

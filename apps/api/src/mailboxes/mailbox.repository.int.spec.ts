@@ -61,6 +61,37 @@ describe('MailboxRepository on Postgres', () => {
     expect(await ids({ limit: 10, filter: 'all', q: '%' })).toEqual(['m4']);
   });
 
+  it("answers pages as plain rows of the entity's property names and types, outside the identity map", async () => {
+    const orgId = newOrgId();
+    const probe = { mail: 'granted', calendar: 'denied_by_policy', checkedAt: LATER.toISOString() };
+    const stored = buildMailbox(orgId, 'p1', { probe: probe as never, refreshedAt: LATER });
+    await repo().upsertAll([stored]);
+    const em = orm.em.fork();
+    const [row] = await new MailboxRepository(em).page(orgId, { limit: 1, filter: 'all' });
+    expect(row).toEqual({ ...stored });
+    expect(row?.refreshedAt).toBeInstanceOf(Date);
+    expect(row?.probe).toEqual(probe);
+    expect(em.getUnitOfWork().getIdentityMap().values()).toHaveLength(0);
+    const savedProbe = new MailboxProbe({
+      orgId,
+      roxUserId: 'p1',
+      now: LATER,
+      result: {
+        email: 'p1@contoso.com',
+        directoryUserId: 'dir-p1',
+        mail: 'granted',
+        calendar: 'denied_by_policy',
+        mailErrorCode: null,
+        calendarErrorCode: 'ErrorAccessDenied',
+      },
+    });
+    await repo().saveProbe(savedProbe);
+    const probes = await new MailboxRepository(em).pageProbes(orgId, { limit: 5 });
+    expect(probes).toEqual([{ ...savedProbe }]);
+    expect(probes[0]?.checkedAt).toBeInstanceOf(Date);
+    expect(em.getUnitOfWork().getIdentityMap().values()).toHaveLength(0);
+  });
+
   it('lists probe targets, counts mapped members, and purges per org and member', async () => {
     const orgId = newOrgId();
     await repo().upsertAll([

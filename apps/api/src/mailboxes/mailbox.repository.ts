@@ -1,7 +1,7 @@
 import { EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { plainRows } from '../platform/database/plain-rows';
+import { findPlain, plainRows } from '../platform/database/plain-rows';
 import { MailboxProbe } from './entities/mailbox-probe.entity';
 import { Mailbox } from './entities/mailbox.entity';
 
@@ -42,7 +42,7 @@ export class MailboxRepository {
     return this.em.findOne(Mailbox, { orgId, roxUserId }, { refresh: true });
   }
 
-  /** One page in roxUserId order after `afterRoxUserId`, filtered and searched in SQL. */
+  /** One page in roxUserId order after `afterRoxUserId`, filtered and searched in SQL (plain rows). */
   page(
     orgId: string,
     options: { afterRoxUserId?: string; limit: number; q?: string; filter: MailboxFilter },
@@ -69,10 +69,9 @@ export class MailboxRepository {
       });
     }
     const where: FilterQuery<Mailbox> = { $and: conditions };
-    return this.em.find(Mailbox, where, {
+    return findPlain(this.em, Mailbox, where, {
       orderBy: { roxUserId: 'asc' },
       limit: options.limit,
-      refresh: true,
     });
   }
 
@@ -147,7 +146,8 @@ export class MailboxRepository {
     orgId: string,
     options: { afterRoxUserId?: string; limit: number },
   ): Promise<MailboxProbe[]> {
-    return this.em.find(
+    return findPlain(
+      this.em,
       MailboxProbe,
       {
         orgId,

@@ -2,6 +2,7 @@ import { type FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { findPlain } from '../platform/database/plain-rows';
 import { Member, normalizeEmail } from './entities/member.entity';
 
 /** Every query on Rox org members. Each one is scoped by org. */
@@ -17,7 +18,7 @@ export class MemberRepository {
     return this.em.findOne(Member, { orgId, emailNormalized: normalizeEmail(email) });
   }
 
-  /** Keyset page ordered by roxUserId. */
+  /** Keyset page ordered by roxUserId, as plain rows (read-only). */
   async page(
     orgId: string,
     options: { afterRoxUserId?: string; q?: string; limit: number },
@@ -28,7 +29,10 @@ export class MemberRepository {
       const like = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       where.$or = [{ emailNormalized: { $ilike: like } }, { displayName: { $ilike: like } }];
     }
-    return this.em.find(Member, where, { orderBy: { roxUserId: 'asc' }, limit: options.limit });
+    return findPlain(this.em, Member, where, {
+      orderBy: { roxUserId: 'asc' },
+      limit: options.limit,
+    });
   }
 
   /** Members after `afterRoxUserId` in roxUserId order, outside the identity map (jobs). */

@@ -37,6 +37,10 @@ describe('AuditEntryRepository on Postgres', () => {
     expect(page.map((e) => e.action)).toEqual(['orgwide_x.other', 'directory.synced']);
     const next = await repo().list({ orgId, beforeId: page[1]!.id, limit: 10 });
     expect(next.map((e) => e.action)).toEqual(['orgwide.settings-updated', 'orgwide.connected']);
+    // Plain rows with the entity's types: the id as a string, the time as a Date, details parsed.
+    expect(page[0]).toEqual({ ...entries[3] });
+    expect(typeof page[0]?.id).toBe('string');
+    expect(page[0]?.createdAt).toBeInstanceOf(Date);
   });
 
   it('filters by action (exact or a prefix with .*, LIKE characters literal), actor and time', async () => {

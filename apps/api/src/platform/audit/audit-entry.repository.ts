@@ -2,6 +2,7 @@ import { type FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { findPlain } from '../database/plain-rows';
 import { AuditEntry } from './entities/audit-entry.entity';
 
 export interface AuditFilter {
@@ -40,7 +41,7 @@ export class AuditEntryRepository {
       };
     }
     if (filter.beforeId) where.id = { $lt: filter.beforeId };
-    return this.em.find(AuditEntry, where, { orderBy: { id: 'desc' }, limit: filter.limit });
+    return findPlain(this.em, AuditEntry, where, { orderBy: { id: 'desc' }, limit: filter.limit });
   }
 
   /** Only ever called when an org's data is purged as a whole. */

@@ -1,4 +1,9 @@
-import { type EntityClass, type EntityManager } from '@mikro-orm/postgresql';
+import {
+  type EntityClass,
+  type EntityManager,
+  type FilterQuery,
+  type QueryOrderMap,
+} from '@mikro-orm/postgresql';
 
 type Column = [column: string, property: string, kind: 'date' | 'json' | 'plain'];
 
@@ -46,4 +51,25 @@ export function plainRows<T extends object>(
     }
     return out as T;
   });
+}
+
+/**
+ * `em.find` for list endpoints: the query builder writes the SQL from the same filter, and the
+ * rows come back plain (`plainRows`) instead of as managed entities, whose creation and change
+ * tracking were most of such a request's CPU under load (docs/operations.md, "Reads at scale").
+ */
+export async function findPlain<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  where: FilterQuery<T>,
+  options: { orderBy: QueryOrderMap<T>; limit: number },
+): Promise<T[]> {
+  const rows = await em
+    .createQueryBuilder(entity)
+    .select('*')
+    .where(where)
+    .orderBy(options.orderBy)
+    .limit(options.limit)
+    .execute<Record<string, unknown>[]>('all', false);
+  return plainRows(em, entity, rows);
 }
