@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type OrgwideStatus } from '@rox365/contracts';
 
 import { AppConfig } from '../config/app-config';
+import { CoalescedLoads } from '../platform/concurrency/coalesced-loads';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { AuthStateRepository } from './auth-state/auth-state.repository';
@@ -19,6 +20,10 @@ import { OrgwideSettingsRepository } from './orgwide-settings.repository';
  */
 @Injectable()
 export class OrgwideStatusService {
+  // The status aggregates every mailbox of the org (its mail section) and every open console
+  // polls it: callers that ask while it is being read share the next read (docs/directory.md).
+  private readonly loads = new CoalescedLoads<OrgwideStatus>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly settingsRepo: OrgwideSettingsRepository,
@@ -30,7 +35,11 @@ export class OrgwideStatusService {
     private readonly members: MemberLookup,
   ) {}
 
-  async status(orgId: string): Promise<OrgwideStatus> {
+  status(orgId: string): Promise<OrgwideStatus> {
+    return this.loads.load(orgId, () => this.read(orgId));
+  }
+
+  private async read(orgId: string): Promise<OrgwideStatus> {
     const settings = await this.settingsRepo.find(orgId);
     const base = {
       tenantId: settings?.tenantId ?? null,
