@@ -113,11 +113,12 @@ export class MailIdleRounds {
       ...covered,
       ...offered.map((c) => c.roxUserId).filter((u) => !unsettled.has(u)),
     ]);
-    for (const mailbox of mailboxes) {
-      // What the job does at the metadata level after its rounds (a lowered level drops bodies).
-      if (settled.has(mailbox.roxUserId) && !isFullLevel(mailbox))
-        await this.repo.dropBodies(orgId, mailbox.roxUserId, this.clock.now());
-    }
+    // What the job does at the metadata level after its rounds (a lowered level drops bodies).
+    await this.repo.dropBodies(
+      orgId,
+      mailboxes.filter((m) => settled.has(m.roxUserId) && !isFullLevel(m)).map((m) => m.roxUserId),
+      this.clock.now(),
+    );
     this.logger.log(
       { orgId, covered: covered.size, offered: offered.length, settled: settled.size, fallbacks },
       'mail idle rounds',

@@ -182,7 +182,7 @@ export class MailSyncService {
       );
     }
     if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
-    else await this.repo.dropBodies(orgId, roxUserId, this.clock.now());
+    else await this.repo.dropBodies(orgId, [roxUserId], this.clock.now());
     return { status: 'synced', folders };
   }
 

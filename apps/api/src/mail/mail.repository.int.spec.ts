@@ -166,14 +166,19 @@ describe('MailRepository on Postgres', () => {
     expect((await message(other, 'b'))?.bodySealed).toBe(HTML.sealed);
 
     // Sam goes down to metadata: bodies of the messages Sam holds go, Pat's others stay.
-    expect(await repo().dropBodies(orgId, 'sam', NOW)).toBe(1);
+    expect(await repo().dropBodies(orgId, ['sam'], NOW)).toBe(1);
     expect(await message(orgId, 'a')).toMatchObject({
       bodyAvailable: false,
       bodySealed: null,
       bodyContentType: null,
     });
     expect((await message(orgId, 'b'))?.bodyAvailable).toBe(true);
-    expect(await repo().dropBodies(orgId, 'sam', NOW)).toBe(0);
+    expect(await repo().dropBodies(orgId, ['sam'], NOW)).toBe(0);
+    expect(await repo().dropBodies(orgId, [], NOW)).toBe(0);
+    // Many mailboxes in one statement (an idle cycle's settled metadata-level mailboxes).
+    expect(await repo().dropBodies(orgId, ['nobody', 'pat'], NOW)).toBe(2);
+    expect((await message(orgId, 'b'))?.bodyAvailable).toBe(false);
+    expect((await message(orgId, odd))?.bodyAvailable).toBe(false);
     expect((await message(other, 'b'))?.bodyAvailable).toBe(true);
   });
 

@@ -426,17 +426,19 @@ export class MailRepository {
   }
 
   /**
-   * Metadata level: bodies of this mailbox's messages go (a lowered level must not keep
-   * content). A message another full-level mailbox holds gets its body back from that one.
+   * Metadata level: bodies of these mailboxes' messages go (a lowered level must not keep
+   * content), in one statement for any number of mailboxes (an idle cycle settles thousands). A
+   * message another full-level mailbox holds gets its body back from that one.
    */
-  async dropBodies(orgId: string, roxUserId: string, now: Date): Promise<number> {
+  async dropBodies(orgId: string, roxUserIds: readonly string[], now: Date): Promise<number> {
+    if (roxUserIds.length === 0) return 0;
     const rows = await this.em.execute<{ id: string }[]>(
       `update mail_message m set body_available = false, body_sealed = null,
          body_content_type = null, updated_at = ?
        where m.org_id = ? and m.body_available and exists (select 1 from mail_message_link l
-         where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = ?)
+         where l.org_id = m.org_id and l.message_id = m.id and l.rox_user_id = any(?::text[]))
        returning m.id`,
-      [now, orgId, roxUserId],
+      [now, orgId, pgArray(roxUserIds)],
     );
     return rows.length;
   }
