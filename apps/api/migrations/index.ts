@@ -24,6 +24,7 @@ import { Migration20261128160500_calendar_link_event_times } from './Migration20
 import { Migration20261128163323_unfinished_work } from './Migration20261128163323_unfinished_work';
 import { Migration20261129010000_mail_org_count } from './Migration20261129010000_mail_org_count';
 import { Migration20261129020000_calendar_meeting_deletes } from './Migration20261129020000_calendar_meeting_deletes';
+import { Migration20261129040000_directory_search_index } from './Migration20261129040000_directory_search_index';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -89,5 +90,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261129020000_calendar_meeting_deletes',
     class: Migration20261129020000_calendar_meeting_deletes,
+  },
+  {
+    name: 'Migration20261129040000_directory_search_index',
+    class: Migration20261129040000_directory_search_index,
   },
 ];

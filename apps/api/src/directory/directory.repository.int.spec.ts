@@ -9,6 +9,7 @@ import { Member } from '../members/entities/member.entity';
 import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { DirectoryRepository } from './directory.repository';
 import { type DirectorySyncState } from './entities/directory-sync-state.entity';
+import { DIRECTORY_SEARCH_TEXT } from './entities/directory-user.entity';
 
 const NOW = new Date('2026-11-22T04:00:00Z');
 const fields = buildDirectoryUserFields;
@@ -235,6 +236,36 @@ describe('DirectoryRepository on Postgres', () => {
     ).toEqual(['u2', 'u4']);
     // LIKE wildcards are taken literally.
     expect(await repo().userPage(orgId, { limit: 10, filter: 'all', q: '%' })).toEqual([]);
+  });
+
+  it('searches UPN, mail and display name case-insensitively through the one trigram index', async () => {
+    const orgId = newOrgId();
+    await seed(
+      orgId,
+      [
+        { id: 'Megan Bowen', upn: 'mb@contoso.com', mail: 'megan.bowen@contoso.com' },
+        { id: 'Lee Gu', upn: 'lee.gu@contoso.com', mail: null },
+        { id: 'Ærøskøbing Øst', upn: 'ae@contoso.com', mail: 'ae@contoso.com' },
+      ],
+      {},
+    );
+    const search = async (q: string) =>
+      (await repo().userPage(orgId, { limit: 10, filter: 'all', q })).map((u) => u.id);
+    expect(await search('MEGAN.bowen')).toEqual(['Megan Bowen']); // mail only
+    expect(await search('bowen')).toEqual(['Megan Bowen']); // mail and name
+    expect(await search('gu@CONTOSO')).toEqual(['Lee Gu']); // UPN, no mail
+    expect(await search('lee g')).toEqual(['Lee Gu']); // name
+    expect(await search('æRØSKØ')).toEqual(['Ærøskøbing Øst']); // beyond ASCII
+    expect(await search('_')).toEqual([]);
+    // The query's expression is the index's: with scans off, Postgres picks the index for it.
+    const plan = await orm.em.fork().transactional(async (em) => {
+      await em.execute('set local enable_seqscan = off');
+      return em.execute<{ 'QUERY PLAN': string }[]>(
+        `explain select id from directory_user where ${DIRECTORY_SEARCH_TEXT} like lower(?)`,
+        ['%bowen%'],
+      );
+    });
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('directory_user_search_trgm');
   });
 
   it('keeps one sync channel per org and finds the ones busy since before a moment', async () => {

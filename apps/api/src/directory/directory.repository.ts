@@ -8,6 +8,7 @@ import { DirectoryMemberMap } from './entities/directory-member-map.entity';
 import { DirectoryRoundSeen } from './entities/directory-round-seen.entity';
 import { DirectorySyncState } from './entities/directory-sync-state.entity';
 import {
+  DIRECTORY_SEARCH_TEXT,
   DirectoryUser,
   fieldsChanged,
   upnKey,
@@ -280,8 +281,8 @@ export class DirectoryRepository {
     if (options.filter === 'unmapped') where.push('mapped_rox_user_id is null');
     if (options.q) {
       const like = `%${escapeLike(options.q)}%`;
-      where.push('(user_principal_name ilike ? or mail ilike ? or display_name ilike ?)');
-      params.push(like, like, like);
+      where.push(`${DIRECTORY_SEARCH_TEXT} like lower(?)`);
+      params.push(like);
     }
     params.push(options.limit);
     const rows = await this.em.execute<ListRow[]>(

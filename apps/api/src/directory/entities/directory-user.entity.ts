@@ -13,6 +13,9 @@ export interface DirectoryUserFields {
   userType: string | null;
 }
 
+/** What q= searches: the index expression and the query's must be the same text. */
+export const DIRECTORY_SEARCH_TEXT = `lower("user_principal_name" || ' ' || coalesce("mail", '') || ' ' || coalesce("display_name", ''))`;
+
 /** A Microsoft 365 user of the org's tenant, as the last directory sync saw it. */
 @Entity({ tableName: 'directory_user' })
 // Keyset order of the user list (upn_key, id) within an org.
@@ -23,21 +26,12 @@ export interface DirectoryUserFields {
   expression:
     'create index "directory_user_addresses_gin" on "directory_user" using gin ("addresses")',
 })
-// q= (substring, case-insensitive) through pg_trgm.
+// q= (substring, case-insensitive, over UPN, mail and name) through pg_trgm: one index on one
+// expression (DIRECTORY_SEARCH_TEXT), so the planner weighs a single condition; with one index
+// per column it scanned the table up to some 10,000 users (docs/directory.md).
 @Index({
-  name: 'directory_user_upn_trgm',
-  expression:
-    'create index "directory_user_upn_trgm" on "directory_user" using gin ("user_principal_name" gin_trgm_ops)',
-})
-@Index({
-  name: 'directory_user_mail_trgm',
-  expression:
-    'create index "directory_user_mail_trgm" on "directory_user" using gin ("mail" gin_trgm_ops)',
-})
-@Index({
-  name: 'directory_user_display_name_trgm',
-  expression:
-    'create index "directory_user_display_name_trgm" on "directory_user" using gin ("display_name" gin_trgm_ops)',
+  name: 'directory_user_search_trgm',
+  expression: `create index "directory_user_search_trgm" on "directory_user" using gin ((${DIRECTORY_SEARCH_TEXT}) gin_trgm_ops)`,
 })
 export class DirectoryUser {
   @PrimaryKey({ type: 'string', length: 128 })
