@@ -106,6 +106,11 @@ export class DirectorySyncService {
           if (failure.isPermissionProblem) await this.recheck.requestSoon(orgId);
         },
         onCommitted: async (outcome) => {
+          // The round's writes wait in the search index's pending list, and until it is merged
+          // the planner (rightly) prefers scanning the org for every q= (docs/directory.md).
+          if (outcome.added + outcome.updated + outcome.removed > 0) {
+            await this.repo.mergeSearchIndex();
+          }
           await this.audit.record({
             orgId,
             action: 'directory.synced',

@@ -201,6 +201,18 @@ export class DirectoryRepository {
   }
 
   /**
+   * Merges the q= index's pending list (GIN keeps fresh entries unsorted until a vacuum or this)
+   * into the index: with a sync's worth pending, a search cost a scan of the org (12 ms at
+   * 10,000 users) instead of 0.06 ms. Returns the pages merged.
+   */
+  async mergeSearchIndex(): Promise<number> {
+    const [row] = await this.em.execute<{ pages: string }[]>(
+      `select gin_clean_pending_list('directory_user_search_trgm'::regclass) as pages`,
+    );
+    return Number(row?.pages ?? 0);
+  }
+
+  /**
    * Full-round reconciliation: deletes the users the round did not see (an anti-join on the
    * round's seen ids), re-matches the members of their addresses, and forgets the round's marks.
    */
