@@ -83,6 +83,9 @@ export class MailboxRefresh {
         const batch = await this.members.batch(scope.orgId, after, REFRESH_BATCH_SIZE);
         if (batch.length === 0) break;
         await this.store(scope.orgId, await this.statuses(scope.orgId, batch, org), now);
+        // Written: the batch's rows, users and probes need not stay managed until the commit
+        // (10,000 members' took most of the worker's heap beside a 100,000-user sync).
+        this.tx.forgetLoaded();
         written += batch.length;
         after = batch[batch.length - 1]?.roxUserId;
         if (batch.length < REFRESH_BATCH_SIZE) break;

@@ -167,6 +167,24 @@ describe('Transactions on Postgres', () => {
     });
   });
 
+  it('forgets what a transaction has loaded and written so far, and still commits all of it', async () => {
+    const orgId = newOrgId('tx');
+    await inContext(async () => {
+      const em = app.get(EntityManager);
+      await tx.run(async () => {
+        await members.save(member(orgId, 'a'));
+        await members.findOne(orgId, 'a');
+        expect(em.getUnitOfWork().getIdentityMap().keys().length).toBeGreaterThan(0);
+        tx.forgetLoaded();
+        expect(em.getUnitOfWork().getIdentityMap().keys().length).toBe(0);
+        await members.save(member(orgId, 'b'));
+        // Nothing is committed before the end of the transaction.
+        expect((await committed(orgId)).members).toEqual([]);
+      });
+    });
+    expect((await committed(orgId)).members).toEqual(['a', 'b']);
+  });
+
   describe('runRetrying', () => {
     const rename = (em: EntityManager, orgId: string, id: string, name: string) =>
       em.execute('update member set display_name = ? where org_id = ? and rox_user_id = ?', [

@@ -64,6 +64,15 @@ export class Transactions {
     }
   }
 
+  /**
+   * Forgets the entities loaded or written so far on this async path (inside `run`, the
+   * transaction's; the transaction goes on). For a long transaction that works batch by batch
+   * and has written each batch: without it every batch's entities stay until the commit.
+   */
+  forgetLoaded(): void {
+    this.em.clear();
+  }
+
   /** True inside `run` (or any MikroORM transaction) on this async path. */
   isActive(): boolean {
     return this.em.isInTransaction();
