@@ -43,6 +43,9 @@ export async function createHttpApp(
   });
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
+  // API answers are no-store, so no client can use a validator; Express would hash every body
+  // (a feed page is ~100 KB) to make one.
+  app.set('etag', false);
   app.use(requestIdMiddleware);
   app.use(noStoreMiddleware);
   app.use(accessLogMiddleware(logger));

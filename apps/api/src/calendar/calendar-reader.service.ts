@@ -24,10 +24,8 @@ import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service
 import { RECENT_EVENTS } from './calendar.constants';
 import { CalendarError, CalendarErrorCode } from './calendar.errors';
 import { toCalendarEventContract } from './calendar.mapper';
-import { CalendarRepository } from './calendar.repository';
+import { CalendarRepository, type EventWithCopies } from './calendar.repository';
 import { type CalendarChannel } from './entities/calendar-channel.entity';
-import { type CalendarEventLink } from './entities/calendar-event-link.entity';
-import { type CalendarEvent } from './entities/calendar-event.entity';
 
 const EVENTS_LIST = 'calendar-events';
 const CHANNELS_LIST = 'calendar-channels';
@@ -56,8 +54,7 @@ export class CalendarReader {
         'No such member calendar.',
       );
     }
-    const mailbox = await this.mailboxes.find(caller.orgId, roxUserId);
-    if (!mailbox) {
+    if (!(await this.mailboxes.exists(caller.orgId, roxUserId))) {
       throw new CalendarError(
         CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
         'not_found',
@@ -78,9 +75,9 @@ export class CalendarReader {
       query.limit + 1,
     );
     const page = keysetPage(rows, query.limit, EVENTS_LIST, (e) =>
-      [e.startAt.toISOString(), e.id].join(CURSOR_KEY_SEPARATOR),
+      [e.event.startAt.toISOString(), e.event.id].join(CURSOR_KEY_SEPARATOR),
     );
-    return { items: await this.toContracts(caller.orgId, page.items), nextCursor: page.nextCursor };
+    return { items: page.items.map(toContract), nextCursor: page.nextCursor };
   }
 
   /**
@@ -91,22 +88,13 @@ export class CalendarReader {
     const after = query.cursor ?? '0';
     const rows = await this.repo.changesAfter(orgId, after, query.limit + 1);
     const items = rows.slice(0, query.limit);
-    const eventIds = [
-      ...new Set(items.filter((r) => r.change !== 'deleted').map((r) => r.eventId)),
-    ];
-    const events = new Map(
-      (await this.toContracts(orgId, await this.repo.eventsByIds(orgId, eventIds))).map((e) => [
-        e.id,
-        e,
-      ]),
-    );
     return {
       items: items.map((r) => ({
-        sequence: String(r.sequence),
+        sequence: r.sequence,
         change: r.change,
         eventId: r.eventId,
         at: r.at.toISOString(),
-        event: r.change === 'deleted' ? null : (events.get(r.eventId) ?? null),
+        event: r.event ? toContract(r.event) : null,
       })),
       nextCursor: items.length > 0 ? String(items[items.length - 1]?.sequence) : after,
       hasMore: rows.length > query.limit,
@@ -123,7 +111,7 @@ export class CalendarReader {
       (await this.repo.listChannels(orgId, ids)).map((c) => [c.roxUserId, c]),
     );
     const counts = await this.repo.linkCounts(orgId, ids);
-    const restricted = await this.scope.restrictedUsers(orgId);
+    const restricted = await this.scope.statusRestrictedUsers(orgId);
     const notices = await this.notices(orgId, ids);
     return {
       items: page.items.map((m) =>
@@ -143,7 +131,7 @@ export class CalendarReader {
 
   /** One member's calendar channel, for the console's per-member details. */
   async channel(orgId: string, roxUserId: string): Promise<CalendarChannelStatus> {
-    const mailbox = await this.mailboxes.find(orgId, roxUserId);
+    const mailbox = await this.mailboxes.findPlainRow(orgId, roxUserId);
     if (!mailbox) {
       throw new CalendarError(
         CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
@@ -151,13 +139,9 @@ export class CalendarReader {
         'No such member.',
       );
     }
+    const { channel, eventCount } = await this.repo.channelWithCount(orgId, roxUserId);
     return withNotice(
-      this.status(
-        mailbox,
-        await this.repo.findChannel(orgId, roxUserId),
-        await this.repo.countLinks(orgId, roxUserId),
-        await this.scope.restrictedUsers(orgId),
-      ),
+      this.status(mailbox, channel, eventCount, await this.scope.statusRestrictedUsers(orgId)),
       (await this.notices(orgId, [roxUserId])).get(roxUserId),
     );
   }
@@ -170,7 +154,7 @@ export class CalendarReader {
 
   /** "My sync status": the caller's calendar channel and the last events synced. */
   async mine(caller: Caller): Promise<MyCalendarSync> {
-    const mailbox = await this.mailboxes.find(caller.orgId, caller.roxUserId);
+    const mailbox = await this.mailboxes.findPlainRow(caller.orgId, caller.roxUserId);
     if (!mailbox) {
       throw new CalendarError(
         CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
@@ -178,8 +162,10 @@ export class CalendarReader {
         'You are not a member of this org.',
       );
     }
-    const channel = await this.repo.findChannel(caller.orgId, caller.roxUserId);
-    const count = await this.repo.countLinks(caller.orgId, caller.roxUserId);
+    const { channel, eventCount: count } = await this.repo.channelWithCount(
+      caller.orgId,
+      caller.roxUserId,
+    );
     const recent = await this.repo.recentMemberEvents(
       caller.orgId,
       caller.roxUserId,
@@ -187,10 +173,10 @@ export class CalendarReader {
     );
     return {
       channel: withNotice(
-        this.status(mailbox, channel, count, await this.scope.restrictedUsers(caller.orgId)),
+        this.status(mailbox, channel, count, await this.scope.statusRestrictedUsers(caller.orgId)),
         (await this.notices(caller.orgId, [caller.roxUserId])).get(caller.roxUserId),
       ),
-      recentEvents: await this.toContracts(caller.orgId, recent),
+      recentEvents: recent.map(toContract),
     };
   }
 
@@ -285,24 +271,6 @@ export class CalendarReader {
         };
     }
   }
-
-  private async toContracts(
-    orgId: string,
-    rows: readonly CalendarEvent[],
-  ): Promise<CalendarEventContract[]> {
-    const links = await this.repo.linksOfEvents(
-      orgId,
-      rows.map((r) => r.id),
-    );
-    // Grouped once: filtering every link per event was quadratic in the page.
-    const byEvent = new Map<string, CalendarEventLink[]>();
-    for (const link of links) {
-      const list = byEvent.get(link.eventId);
-      if (list) list.push(link);
-      else byEvent.set(link.eventId, [link]);
-    }
-    return rows.map((row) => toCalendarEventContract(row, byEvent.get(row.id) ?? []));
-  }
 }
 
 /**
@@ -340,6 +308,9 @@ export function writeTimeZone(
       return { ...base, issue: null, reason: null, nextAction: null };
   }
 }
+
+const toContract = (e: EventWithCopies): CalendarEventContract =>
+  toCalendarEventContract(e.event, e.copies);
 
 /** A channel in scope with no reason of its own shows another feature's note instead. */
 function withNotice(

@@ -110,6 +110,11 @@ export class CalendarScopeService {
     return (await this.restrictions(orgId)).addresses;
   }
 
+  /** `restrictedUsers` for status reads, shared among concurrent callers (RestrictionPolicy). */
+  async statusRestrictedUsers(orgId: string): Promise<ReadonlySet<string>> {
+    return (await this.policy.sharedRestrictions(orgId)).addresses;
+  }
+
   /**
    * Applies the restricted lists to what is stored when they changed since the last cycle
    * (MAIL-S3 for events): events with a restricted participant go, counted in the audit log,

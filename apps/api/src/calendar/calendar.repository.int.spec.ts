@@ -62,7 +62,8 @@ describe('CalendarRepository on Postgres', () => {
     orm.em.fork().findOne(CalendarEvent, { orgId, dedupeKey });
   const linkOwners = async (orgId: string, dedupeKey: string) => {
     const row = await event(orgId, dedupeKey);
-    return row ? (await repo().linksOfEvents(orgId, [row.id])).map((l) => l.roxUserId) : [];
+    const [found] = row ? await repo().eventsByIds(orgId, [row.id]) : [];
+    return found ? found.copies.map((c) => c.roxUserId) : [];
   };
 
   beforeAll(async () => {
@@ -113,7 +114,7 @@ describe('CalendarRepository on Postgres', () => {
     expect(otherM1?.id).not.toBe(m1?.id);
     expect(await linkOwners(orgId, 'ical:m1')).toEqual(['pat', 'sam']);
     expect(await feed(orgId)).toHaveLength(2);
-    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
+    expect((await repo().channelWithCount(orgId, 'pat')).eventCount).toBe(2);
   });
 
   it("stores an attendee's copy until the organiser's arrives, which then wins", async () => {
@@ -191,7 +192,7 @@ describe('CalendarRepository on Postgres', () => {
     );
     expect(await event(orgId, 'graph:pat-x')).toBeNull();
     const after = await event(orgId, 'ical:x');
-    expect(await repo().countLinks(orgId, 'pat')).toBe(1);
+    expect((await repo().channelWithCount(orgId, 'pat')).eventCount).toBe(1);
     expect(await feed(orgId)).toEqual([
       [before?.id, 'created'],
       [after?.id, 'created'],
@@ -243,7 +244,7 @@ describe('CalendarRepository on Postgres', () => {
     expect(
       await repo().reconcileSeries(orgId, 'pat', 'master-1', ['occ-9'], CALENDAR_WINDOW, NOW),
     ).toBe(1);
-    expect(await repo().countLinks(orgId, 'pat')).toBe(1);
+    expect((await repo().channelWithCount(orgId, 'pat')).eventCount).toBe(1);
     expect((await feed(orgId)).at(-1)).toEqual([at11?.id, 'deleted']);
 
     // The master removed: its row and its remaining instance go.
@@ -251,7 +252,7 @@ describe('CalendarRepository on Postgres', () => {
       removed: 1,
     });
     expect(await repo().seriesByIds(orgId, 'pat', ['master-1'])).toEqual(new Map());
-    expect(await repo().countLinks(orgId, 'pat')).toBe(0);
+    expect((await repo().channelWithCount(orgId, 'pat')).eventCount).toBe(0);
   });
 
   it('removes within the window only, and keeps an event another mailbox still holds', async () => {
@@ -287,7 +288,7 @@ describe('CalendarRepository on Postgres', () => {
     expect(
       await apply(orgId, 'pat', page([buildEventCopy('pat-own')], { removedIds: ['pat-own'] })),
     ).toMatchObject({ removed: 0 });
-    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
+    expect((await repo().channelWithCount(orgId, 'pat')).eventCount).toBe(2);
     // A removal outside the window leaves the history alone.
     expect(await apply(orgId, 'pat', page([], { removedIds: ['pat-old'] }))).toMatchObject({
       removed: 0,
@@ -312,7 +313,7 @@ describe('CalendarRepository on Postgres', () => {
     expect(await event(orgId, 'ical:pat-own')).toBeNull();
     expect(await linkOwners(orgId, 'ical:shared')).toEqual(['sam']);
     // The other org's copies were never touched.
-    expect(await repo().countLinks(other, 'pat')).toBe(3);
+    expect((await repo().channelWithCount(other, 'pat')).eventCount).toBe(3);
   });
 
   it('pages a member’s events by (start, id) over a range, and lists recent ones newest first', async () => {
@@ -345,10 +346,10 @@ describe('CalendarRepository on Postgres', () => {
     await apply(other, 'pat', page([copy('b', dec1(9), dec1(10))]));
     const range = { from: dec1(9), to: dec1(13) };
     const first = await repo().memberEvents(orgId, 'pat', range, null, 2);
-    expect(first.map((e) => e.id)).toEqual([uuid(2), uuid(3)]);
-    const last = first[1]!;
+    expect(first.map((e) => e.event.id)).toEqual([uuid(2), uuid(3)]);
+    const last = first[1]!.event;
     const rest = await repo().memberEvents(orgId, 'pat', range, last, 10);
-    expect(rest.map((e) => e.id)).toEqual([uuid(4)]);
+    expect(rest.map((e) => e.event.id)).toEqual([uuid(4)]);
     expect(await repo().memberEvents(orgId, 'nobody', range, null, 10)).toEqual([]);
 
     // Recent: by updatedAt, newest first.
@@ -365,7 +366,7 @@ describe('CalendarRepository on Postgres', () => {
       LATER,
     );
     // The rest were written at the same moment: by id.
-    expect((await repo().recentMemberEvents(orgId, 'pat', 2)).map((e) => e.id)).toEqual([
+    expect((await repo().recentMemberEvents(orgId, 'pat', 2)).map((e) => e.event.id)).toEqual([
       uuid(4),
       uuid(1),
     ]);
@@ -373,10 +374,11 @@ describe('CalendarRepository on Postgres', () => {
     // By id: in the order asked, within the org.
     const otherB = await event(other, 'ical:b');
     expect(
-      (await repo().eventsByIds(orgId, [uuid(4), uuid(1), otherB?.id ?? ''])).map((e) => e.id),
+      (await repo().eventsByIds(orgId, [uuid(4), uuid(1), otherB?.id ?? ''])).map(
+        (e) => e.event.id,
+      ),
     ).toEqual([uuid(4), uuid(1)]);
     expect(await repo().eventsByIds(orgId, [])).toEqual([]);
-    expect(await repo().linksOfEvents(orgId, [])).toEqual([]);
   });
 
   it("lists an attendee's copy at the event's new times once the organiser moves it", async () => {
@@ -400,7 +402,7 @@ describe('CalendarRepository on Postgres', () => {
     const listed = (roxUserId: string, from: number, to: number) =>
       repo()
         .memberEvents(orgId, roxUserId, { from: dec1(from), to: dec1(to) }, null, 10)
-        .then((rows) => rows.map((e) => e.id));
+        .then((rows) => rows.map((e) => e.event.id));
     for (const member of ['pat', 'sam']) {
       expect(await listed(member, 14, 17)).toEqual([id]);
       expect(await listed(member, 8, 11)).toEqual([]);
@@ -433,6 +435,20 @@ describe('CalendarRepository on Postgres', () => {
     const next = await repo().changesAfter(orgId, firstTwo[1]!.sequence, 2);
     expect([...firstTwo, ...next].map((c) => c.sequence)).toEqual(all.map((c) => c.sequence));
     expect(await repo().changesAfter(orgId, all[2]!.sequence, 10)).toEqual([]);
+    // Each entry comes with its event as it is now and every mailbox's copy of it.
+    expect(all.map((c) => c.event?.event.id)).toEqual(all.map((c) => c.eventId));
+    expect(all[0]?.event?.copies).toEqual([
+      { roxUserId: 'pat', isOrganizer: true, response: 'organizer' },
+    ]);
+    // A deletion names the event and carries none, and the earlier entries lose theirs.
+    await repo().purgeMailbox(orgId, 'pat', LATER);
+    const after = await repo().changesAfter(orgId, '0', 100);
+    expect(after.slice(3).map((c) => [c.change, c.event])).toEqual([
+      ['deleted', null],
+      ['deleted', null],
+      ['deleted', null],
+    ]);
+    expect(after.slice(0, 3).map((c) => c.event)).toEqual([null, null, null]);
   });
 
   it('keeps channels per mailbox, lists them, finds busy ones, and counts who holds links', async () => {
@@ -440,7 +456,7 @@ describe('CalendarRepository on Postgres', () => {
     const other = newOrgId();
     const fresh = await repo().channel(orgId, 'pat');
     expect(fresh.stage).toBe('never');
-    expect(await repo().findChannel(orgId, 'pat')).toBeNull();
+    expect((await repo().channelWithCount(orgId, 'pat')).channel).toBeNull();
 
     const at = (minute: number) => new Date(Date.UTC(2026, 10, 28, 9, minute));
     const save = async (o: string, roxUserId: string, move: (c: typeof fresh) => void) => {
@@ -474,7 +490,7 @@ describe('CalendarRepository on Postgres', () => {
     await save(orgId, 'pat', (c) => {
       c.cursor = 'https://graph.example/v1.0/me/calendarView/delta?$deltatoken=t1';
     });
-    expect((await repo().findChannel(orgId, 'pat'))?.cursor).toMatch(/deltatoken=t1$/);
+    expect((await repo().channelWithCount(orgId, 'pat')).channel?.cursor).toMatch(/deltatoken=t1$/);
 
     await apply(orgId, 'sam', page([buildEventCopy('s1'), buildEventCopy('s2')]));
     await apply(orgId, 'pat', page([buildEventCopy('p1')]));
@@ -507,7 +523,7 @@ describe('CalendarRepository on Postgres', () => {
     held.stage = 'ok';
     await syncCopy.saveChannel(held);
 
-    const stored = await repo().findChannel(orgId, 'pat');
+    const stored = (await repo().channelWithCount(orgId, 'pat')).channel;
     expect(stored).toMatchObject({
       stage: 'ok',
       writeZone: 'UTC',
@@ -521,7 +537,7 @@ describe('CalendarRepository on Postgres', () => {
       issue: null,
       checkedAt: LATER,
     });
-    expect(await repo().findChannel(orgId, 'pat')).toMatchObject({
+    expect((await repo().channelWithCount(orgId, 'pat')).channel).toMatchObject({
       stage: 'ok',
       writeZone: 'Pacific Standard Time',
       writeZoneIssue: null,
@@ -534,12 +550,12 @@ describe('CalendarRepository on Postgres', () => {
       issue: null,
       checkedAt: NOW,
     });
-    expect(await repo().findChannel(orgId, 'sam')).toMatchObject({
+    expect((await repo().channelWithCount(orgId, 'sam')).channel).toMatchObject({
       stage: 'never',
       cursor: null,
       writeZone: 'Europe/Berlin',
     });
-    expect(await repo().findChannel(newOrgId(), 'pat')).toBeNull();
+    expect((await repo().channelWithCount(newOrgId(), 'pat')).channel).toBeNull();
   });
 
   it("locks an idle batch's channel rows: stage and cursor by member, others stay free, a second locker waits", async () => {
@@ -627,9 +643,9 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().purgeOrgTable(orgId, 'calendar_write')).toBe(1);
 
     // The other org still has everything.
-    expect(await repo().countLinks(other, 'pat')).toBe(2);
+    expect((await repo().channelWithCount(other, 'pat')).eventCount).toBe(2);
     expect(await linkOwners(other, 'ical:shared')).toEqual(['pat', 'sam']);
-    expect(await repo().findChannel(other, 'pat')).not.toBeNull();
+    expect((await repo().channelWithCount(other, 'pat')).channel).not.toBeNull();
     expect((await repo().seriesByIds(other, 'pat', ['master-1'])).size).toBe(1);
     expect(await repo().purgeMemberWrites(other, 'pat')).toBe(1);
   });
@@ -751,7 +767,7 @@ describe('CalendarRepository on Postgres', () => {
     ]).toEqual(['clean-series']);
     // The other org is untouched.
     expect(await event(other, 'ical:with-partner')).not.toBeNull();
-    expect(await repo().countLinks(other, 'pat')).toBe(5);
+    expect((await repo().channelWithCount(other, 'pat')).eventCount).toBe(5);
 
     // The lists last applied, per org; a reset makes every channel of the org start over.
     const state = await repo().orgState(orgId);
@@ -771,8 +787,8 @@ describe('CalendarRepository on Postgres', () => {
       await repo().saveChannel(channel);
     }
     expect(await repo().resetCursors(orgId)).toBe(2);
-    expect((await repo().findChannel(orgId, 'sam'))?.cursor).toBeNull();
-    expect((await repo().findChannel(other, 'pat'))?.cursor).not.toBeNull();
+    expect((await repo().channelWithCount(orgId, 'sam')).channel?.cursor).toBeNull();
+    expect((await repo().channelWithCount(other, 'pat')).channel?.cursor).not.toBeNull();
     expect(await repo().purgeOrgState(orgId)).toBe(1);
     expect(await repo().purgeOrgTable(orgId, 'calendar_org_state')).toBe(0);
   });

@@ -16,6 +16,28 @@ import { CalendarWrite } from './entities/calendar-write.entity';
 
 type Change = 'created' | 'updated' | 'deleted';
 
+/** One mailbox's copy of an event, as the API shows it. */
+export interface EventCopyView {
+  roxUserId: string;
+  isOrganizer: boolean;
+  response: string | null;
+}
+
+/** A stored event (plain row) with every mailbox's copy of it, in member order. */
+export interface EventWithCopies {
+  event: CalendarEvent;
+  copies: EventCopyView[];
+}
+
+/** One entry of the org's calendar change feed, with its event as it is now. */
+export interface FeedEntry {
+  sequence: string;
+  eventId: string;
+  change: Change;
+  at: Date;
+  event: EventWithCopies | null;
+}
+
 /** A window the channel's delta token covers. */
 export interface SyncWindow {
   start: Date;
@@ -41,6 +63,12 @@ const TEXT_LIST = `array(select json_array_elements_text(?::json))`;
 const UUID_LIST = `array(select json_array_elements_text(?::json)::uuid)`;
 const list = (values: readonly string[]) => JSON.stringify(values);
 
+// Every mailbox's copy of the event `e`, in member order, as one JSON array of
+// [roxUserId, isOrganizer, response]: the reads answer an event with its copies in one statement.
+const COPIES_OF_E = `coalesce((select json_agg(json_build_array(x.rox_user_id, x.is_organizer, x.response)
+    order by x.rox_user_id) from calendar_event_link x where x.org_id = e.org_id and x.event_id = e.id),
+    '[]') as rox_copies`;
+
 // One lock per org for the change feed: sequences are taken in commit order within an org.
 const FEED_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('calendar_change:' || ?))`;
 
@@ -56,10 +84,6 @@ export class CalendarRepository {
       (await this.em.findOne(CalendarChannel, { orgId, roxUserId })) ??
       new CalendarChannel(orgId, roxUserId)
     );
-  }
-
-  findChannel(orgId: string, roxUserId: string): Promise<CalendarChannel | null> {
-    return this.em.findOne(CalendarChannel, { orgId, roxUserId });
   }
 
   async saveChannel(channel: CalendarChannel): Promise<void> {
@@ -374,6 +398,28 @@ export class CalendarRepository {
     return this.em.count(CalendarEventLink, { orgId, roxUserId });
   }
 
+  /**
+   * A member's channel (null while it has none) and how many event copies the member holds, in
+   * one statement, as plain values: for the status reads.
+   */
+  async channelWithCount(
+    orgId: string,
+    roxUserId: string,
+  ): Promise<{ channel: CalendarChannel | null; eventCount: number }> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select c.*, (select count(*) from calendar_event_link l
+                     where l.org_id = ? and l.rox_user_id = ?)::int as rox_event_count
+         from (select 1) one
+         left join calendar_channel c on c.org_id = ? and c.rox_user_id = ?`,
+      [orgId, roxUserId, orgId, roxUserId],
+    );
+    const row = rows[0] ?? {};
+    return {
+      channel: row.org_id == null ? null : (plainRows(this.em, CalendarChannel, [row])[0] ?? null),
+      eventCount: Number(row.rox_event_count ?? 0),
+    };
+  }
+
   async linkCounts(orgId: string, roxUserIds: readonly string[]): Promise<Map<string, number>> {
     if (roxUserIds.length === 0) return new Map();
     const rows = await this.em.execute<{ rox_user_id: string; n: number }[]>(
@@ -508,14 +554,14 @@ export class CalendarRepository {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** A member's events overlapping [from, to), keyset-paged on (start, id). */
-  memberEvents(
+  /** A member's events overlapping [from, to), keyset-paged on (start, id), with their copies. */
+  async memberEvents(
     orgId: string,
     roxUserId: string,
     range: { from: Date; to: Date },
     after: { startAt: Date; id: string } | null,
     limit: number,
-  ): Promise<CalendarEvent[]> {
+  ): Promise<EventWithCopies[]> {
     const params: unknown[] = [orgId, roxUserId, range.to, range.from];
     let keyset = '';
     if (after) {
@@ -524,66 +570,51 @@ export class CalendarRepository {
     }
     params.push(limit);
     // The member's copies carry the events' times: one range of the member's index, in order,
-    // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once).
-    return this.em
-      .execute<Record<string, unknown>[]>(
-        `select distinct l.event_start_at, l.event_id as id from calendar_event_link l
-          where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
-                ${keyset}
-          order by l.event_start_at, l.event_id limit ?`,
-        params,
-      )
-      .then((rows) =>
-        this.eventsByIds(
-          orgId,
-          rows.map((r) => String(r.id)),
-        ),
-      );
+    // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once);
+    // the events and every mailbox's copy come back in the same statement.
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select e.*, ${COPIES_OF_E}
+         from (select distinct l.event_start_at, l.event_id from calendar_event_link l
+                where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
+                      ${keyset}
+                order by l.event_start_at, l.event_id limit ?) p
+         join calendar_event e on e.org_id = ? and e.id = p.event_id
+        order by p.event_start_at, p.event_id`,
+      [...params, orgId],
+    );
+    return this.withCopies(rows);
   }
 
-  /** The most recently updated events of a member. */
+  /** The most recently updated events of a member, with their copies. */
   async recentMemberEvents(
     orgId: string,
     roxUserId: string,
     limit: number,
-  ): Promise<CalendarEvent[]> {
-    const rows = await this.em.execute<{ id: string }[]>(
-      `select e.id from calendar_event e
-         join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
-        where e.org_id = ? and l.rox_user_id = ? order by e.updated_at desc, e.id limit ?`,
-      [orgId, roxUserId, limit],
+  ): Promise<EventWithCopies[]> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select e.*, ${COPIES_OF_E}
+         from (select distinct e.id, e.updated_at from calendar_event e
+                 join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
+                where e.org_id = ? and l.rox_user_id = ? order by e.updated_at desc, e.id limit ?) r
+         join calendar_event e on e.org_id = ? and e.id = r.id
+        order by r.updated_at desc, r.id`,
+      [orgId, roxUserId, limit, orgId],
     );
-    const byId = new Map(
-      (
-        await this.eventsByIds(
-          orgId,
-          rows.map((r) => r.id),
-        )
-      ).map((e) => [e.id, e]),
-    );
-    return rows.map((r) => byId.get(r.id)).filter((e): e is CalendarEvent => e !== undefined);
+    return this.withCopies(rows);
   }
 
-  // The reads below answer API requests only: plain rows, not managed entities (plainRows).
+  // The reads below and above answer API requests only: plain rows, not managed entities
+  // (plainRows), each in one statement (every round trip cost the API more CPU than the rows).
 
-  async eventsByIds(orgId: string, ids: readonly string[]): Promise<CalendarEvent[]> {
+  /** Events by id, in the order asked, within the org, with their copies. */
+  async eventsByIds(orgId: string, ids: readonly string[]): Promise<EventWithCopies[]> {
     if (ids.length === 0) return [];
     const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select * from calendar_event where org_id = ? and id = any(${UUID_LIST})`,
+      `select e.*, ${COPIES_OF_E} from calendar_event e where e.org_id = ? and e.id = any(${UUID_LIST})`,
       [orgId, list([...new Set(ids)])],
     );
-    const byId = new Map(plainRows(this.em, CalendarEvent, rows).map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id)).filter((e): e is CalendarEvent => e !== undefined);
-  }
-
-  async linksOfEvents(orgId: string, eventIds: readonly string[]): Promise<CalendarEventLink[]> {
-    if (eventIds.length === 0) return [];
-    const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select * from calendar_event_link where org_id = ? and event_id = any(${UUID_LIST})
-        order by rox_user_id`,
-      [orgId, list([...new Set(eventIds)])],
-    );
-    return plainRows(this.em, CalendarEventLink, rows);
+    const byId = new Map(this.withCopies(rows).map((r) => [r.event.id, r]));
+    return ids.map((id) => byId.get(id)).filter((e): e is EventWithCopies => e !== undefined);
   }
 
   /** The org's newest feed sequence, '0' while the feed is empty. */
@@ -595,23 +626,61 @@ export class CalendarRepository {
     return rows[0]?.head ?? '0';
   }
 
-  /** The org's feed after `afterSequence`, in sequence (= commit) order. */
-  async changesAfter(
-    orgId: string,
-    afterSequence: string,
-    limit: number,
-  ): Promise<CalendarChangeEntry[]> {
+  /**
+   * The org's feed after `afterSequence`, in sequence (= commit) order, each entry with its
+   * event as it is now (with its copies) unless the entry is a deletion or the event is gone.
+   */
+  async changesAfter(orgId: string, afterSequence: string, limit: number): Promise<FeedEntry[]> {
     const rows = await this.em.execute<Record<string, unknown>[]>(
       // Ordered by the bigint column (the text alias would sort 10 before 9).
-      `select c.sequence::text as sequence, c.org_id, c.event_id, c.change, c.at
-         from calendar_change c
-        where c.org_id = ? and c.sequence > ?::bigint order by c.sequence limit ?`,
-      [orgId, afterSequence, limit],
+      `select c.sequence::text as feed_sequence, c.event_id as feed_event_id,
+              c.change as feed_change, c.at as feed_at, e.*, ${COPIES_OF_E}
+         from (select sequence, event_id, change, at from calendar_change
+                where org_id = ? and sequence > ?::bigint order by sequence limit ?) c
+         left join calendar_event e on c.change <> 'deleted' and e.org_id = ? and e.id = c.event_id
+        order by c.sequence`,
+      [orgId, afterSequence, limit, orgId],
     );
-    return plainRows(this.em, CalendarChangeEntry, rows);
+    const events = this.withCopies(rows.map((r) => (r.id == null ? null : r)));
+    return rows.map((r, i) => ({
+      sequence: String(r.feed_sequence),
+      eventId: String(r.feed_event_id),
+      change: r.feed_change as FeedEntry['change'],
+      at: r.feed_at instanceof Date ? r.feed_at : new Date(String(r.feed_at)),
+      event: events[i] ?? null,
+    }));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  // Rows of `select e.*, COPIES_OF_E` as events with their copies (a null row stays null).
+  private withCopies(rows: readonly Record<string, unknown>[]): EventWithCopies[];
+  private withCopies(rows: readonly (Record<string, unknown> | null)[]): (EventWithCopies | null)[];
+  private withCopies(
+    rows: readonly (Record<string, unknown> | null)[],
+  ): (EventWithCopies | null)[] {
+    const present = rows.filter((r): r is Record<string, unknown> => r !== null);
+    const events = plainRows(this.em, CalendarEvent, present);
+    let next = 0;
+    return rows.map((row) => {
+      if (row === null) return null;
+      const event = events[next++] as CalendarEvent;
+      const raw = row.rox_copies;
+      const tuples = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [
+        string,
+        boolean,
+        string | null,
+      ][];
+      return {
+        event,
+        copies: tuples.map(([roxUserId, isOrganizer, response]) => ({
+          roxUserId,
+          isOrganizer,
+          response,
+        })),
+      };
+    });
+  }
 
   private async seriesByIdsIn(
     em: EntityManager,

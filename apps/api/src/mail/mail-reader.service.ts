@@ -117,11 +117,11 @@ export class MailReader {
   }
 
   async memberStatus(orgId: string, roxUserId: string): Promise<MemberMailStatus> {
-    const row = await this.mailboxes.find(orgId, roxUserId);
+    const row = await this.mailboxes.findPlainRow(orgId, roxUserId);
     if (!row) {
       throw new MailError(MailErrorCode.MAIL_MEMBER_NOT_FOUND, 'not_found', 'No such member.');
     }
-    const channels = await this.repo.channels(orgId, [roxUserId]);
+    const { channels, counts } = await this.repo.memberChannels(orgId, roxUserId);
     // Other features' notes (e.g. change notifications degraded), shown where a folder has no
     // reason of its own.
     const notices = row.mailInScope
@@ -137,7 +137,7 @@ export class MailReader {
         reason: c?.lastErrorCode ?? notices.find((n) => n.folder === folder)?.code ?? null,
         lastSyncAt: c?.lastSyncAt?.toISOString() ?? null,
         cursorAgeHours: c?.cursorAt ? (now - c.cursorAt.getTime()) / 3_600_000 : null,
-        messages: await this.repo.countLinks(orgId, roxUserId, folder),
+        messages: counts.get(folder) ?? 0,
       });
     }
     const synced = out.map((c) => c.lastSyncAt).filter((d): d is string => d !== null);

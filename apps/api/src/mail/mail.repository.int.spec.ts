@@ -529,6 +529,15 @@ describe('MailRepository on Postgres', () => {
     );
 
     await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    // A member's status read: channels as plain rows and the messages each folder holds.
+    const pats = await repo().memberChannels(orgId, 'pat');
+    expect(pats.channels.map((c) => [c.folder, c.stage, c.cursorAt])).toEqual([
+      ['inbox', 'queued', minute(0)],
+      ['sentitems', 'running', minute(0)],
+    ]);
+    expect(pats.counts).toEqual(new Map());
+    const sams = await repo().memberChannels(orgId, 'sam');
+    expect(sams).toEqual({ channels: [], counts: new Map([['inbox', 1]]) });
     expect((await repo().mailboxesWithMail(orgId)).sort()).toEqual(['ann', 'pat', 'sam']);
     expect(await repo().resetCursors(orgId, NOW)).toBe(3);
     expect((await repo().channels(orgId)).map((c) => [c.cursor, c.cursorAt])).toEqual([

@@ -452,6 +452,35 @@ export class MailRepository {
     return Number(rows[0]?.messages ?? 0);
   }
 
+  /**
+   * A member's folder channels (plain rows) and the messages each folder holds, in one
+   * statement: the member status read.
+   */
+  async memberChannels(
+    orgId: string,
+    roxUserId: string,
+  ): Promise<{ channels: MailChannel[]; counts: Map<string, number> }> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select c.*, n.folder as rox_count_folder, coalesce(n.n, 0)::int as rox_count
+         from (select * from mail_channel where org_id = ? and rox_user_id = ?) c
+         full join (select folder, count(*) as n from mail_message_link
+                     where org_id = ? and rox_user_id = ? group by folder) n on n.folder = c.folder
+        order by coalesce(c.folder, n.folder)`,
+      [orgId, roxUserId, orgId, roxUserId],
+    );
+    const counts = new Map<string, number>();
+    for (const r of rows)
+      if (r.rox_count_folder != null) counts.set(String(r.rox_count_folder), Number(r.rox_count));
+    return {
+      channels: plainRows(
+        this.em,
+        MailChannel,
+        rows.filter((r) => r.org_id != null),
+      ),
+      counts,
+    };
+  }
+
   async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
     return this.em.count(MailMessageLink, { orgId, roxUserId, ...(folder ? { folder } : {}) });
   }

@@ -72,6 +72,13 @@ describe('MailboxRepository on Postgres', () => {
     expect(row?.refreshedAt).toBeInstanceOf(Date);
     expect(row?.probe).toEqual(probe);
     expect(em.getUnitOfWork().getIdentityMap().values()).toHaveLength(0);
+    // One member, for status reads; and whether a member has a row at all.
+    expect(await new MailboxRepository(em).findPlainRow(orgId, 'p1')).toEqual({ ...stored });
+    expect(await new MailboxRepository(em).findPlainRow(orgId, 'p2')).toBeNull();
+    expect(await new MailboxRepository(em).findPlainRow(newOrgId(), 'p1')).toBeNull();
+    expect(await repo().exists(orgId, 'p1')).toBe(true);
+    expect(await repo().exists(orgId, 'p2')).toBe(false);
+    expect(em.getUnitOfWork().getIdentityMap().values()).toHaveLength(0);
     const savedProbe = new MailboxProbe({
       orgId,
       roxUserId: 'p1',

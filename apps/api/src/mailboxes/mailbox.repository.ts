@@ -42,6 +42,24 @@ export class MailboxRepository {
     return this.em.findOne(Mailbox, { orgId, roxUserId }, { refresh: true });
   }
 
+  /** `find` as a plain row, for reads that only answer it (status endpoints): never flush it. */
+  async findPlainRow(orgId: string, roxUserId: string): Promise<Mailbox | null> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      'select * from mailbox where org_id = ? and rox_user_id = ?',
+      [orgId, roxUserId],
+    );
+    return plainRows(this.em, Mailbox, rows)[0] ?? null;
+  }
+
+  /** Whether the member has a mailbox row (one index probe; for reads that need nothing else). */
+  async exists(orgId: string, roxUserId: string): Promise<boolean> {
+    const rows = await this.em.execute<unknown[]>(
+      'select 1 from mailbox where org_id = ? and rox_user_id = ?',
+      [orgId, roxUserId],
+    );
+    return rows.length > 0;
+  }
+
   /** One page in roxUserId order after `afterRoxUserId`, filtered and searched in SQL (plain rows). */
   page(
     orgId: string,

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { DirectoryRepository } from '../directory/directory.repository';
+import { CoalescedLoads } from '../platform/concurrency/coalesced-loads';
 import { type Mailbox } from './entities/mailbox.entity';
 import { normalizeMailAddress, type ParticipantRestrictions } from './participant-restrictions';
 
 /** The org's restricted lists as mail and calendar apply them, for sync, cycles and writes. */
 @Injectable()
 export class RestrictionPolicy {
+  private readonly shared = new CoalescedLoads<ParticipantRestrictions>();
+
   constructor(
     private readonly connections: ConnectionReader,
     private readonly directory: DirectoryRepository,
@@ -29,6 +32,16 @@ export class RestrictionPolicy {
       domains: (settings?.restrictedDomains ?? []).map((d) => d.toLowerCase()),
       addresses,
     };
+  }
+
+  /**
+   * `restrictions` for status reads outside any transaction: callers that ask while the org's
+   * lists are being read share the next read (each answer is still read after its caller asked).
+   * Every status request read the settings and their overrides again; under load that was most
+   * of their queries.
+   */
+  sharedRestrictions(orgId: string): Promise<ParticipantRestrictions> {
+    return this.shared.load(orgId, () => this.restrictions(orgId));
   }
 
   /** True when the mailbox belongs to a restricted user (by Rox email or directory address). */

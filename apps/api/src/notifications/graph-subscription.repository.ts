@@ -57,17 +57,21 @@ export class GraphSubscriptionRepository {
   }
 
   /** Degraded channels among these members, for the channel status. */
-  degraded(
+  async degraded(
     orgId: string,
     kind: SubscriptionKind,
     roxUserIds: readonly string[],
   ): Promise<GraphSubscription[]> {
-    return this.em.find(GraphSubscription, {
-      orgId,
-      kind,
-      state: 'degraded',
-      roxUserId: { $in: [...roxUserIds] },
-    });
+    // Raw and plain: every member status read asks (docs/operations.md, "Reads at scale").
+    if (roxUserIds.length === 0) return [];
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select * from graph_subscription
+        where org_id = ? and rox_user_id = any(array(select json_array_elements_text(?::json)))
+          and kind = ? and state = 'degraded'
+        order by rox_user_id, folder`,
+      [orgId, JSON.stringify(roxUserIds), kind],
+    );
+    return plainRows(this.em, GraphSubscription, rows);
   }
 
   /** Channels among these members whose subscription Graph holds and has not let expire. */
