@@ -67,17 +67,9 @@ export class MailReader {
       query.limit + 1,
     );
     const items = rows.slice(0, query.limit);
-    const links = await this.repo.linksOf(
-      orgId,
-      items.map((m) => m.id),
-    );
     const last = items[items.length - 1];
-    // Grouped once: each message then filters only its own links.
-    const byMessage = new Map<string, typeof links>();
-    for (const link of links)
-      byMessage.set(link.messageId, [...(byMessage.get(link.messageId) ?? []), link]);
     return {
-      items: items.map((m) => messageToContract(m, byMessage.get(m.id) ?? [])),
+      items: items.map((m) => messageToContract(m, m.copies)),
       nextCursor: rows.length > query.limit && last ? encodeMessageCursor(last) : null,
     };
   }

@@ -3,11 +3,12 @@ import { type MailChange, type MailMessage as MailMessageContract } from '@rox36
 import { type MailChangeEntry } from './entities/mail-change.entity';
 import { type MailMessageLink } from './entities/mail-message-link.entity';
 import { type MailMessage } from './entities/mail-message.entity';
+import { type ListedMessage } from './mail.repository';
 
-/** A stored message and its mailbox links as the API shows them (never the sealed body). */
+/** A stored message and its mailbox copies as the API shows them (never the sealed body). */
 export function messageToContract(
-  m: MailMessage,
-  links: readonly MailMessageLink[],
+  m: Omit<ListedMessage, 'copies'>,
+  copies: readonly Pick<MailMessageLink, 'roxUserId' | 'folder' | 'isRead'>[],
 ): MailMessageContract {
   return {
     id: m.id,
@@ -25,14 +26,12 @@ export function messageToContract(
     hasAttachments: m.hasAttachments,
     importance: m.importance,
     bodyAvailable: m.bodyAvailable,
-    mailboxes: links
-      .filter((l) => l.messageId === m.id)
-      .map((l) => ({ roxUserId: l.roxUserId, folder: l.folder, isRead: l.isRead })),
+    mailboxes: copies.map((l) => ({ roxUserId: l.roxUserId, folder: l.folder, isRead: l.isRead })),
   };
 }
 
 /** Opaque keyset cursor of message pages: the last row's received time and id. */
-export function encodeMessageCursor(m: MailMessage): string {
+export function encodeMessageCursor(m: Pick<MailMessage, 'receivedAt' | 'id'>): string {
   return Buffer.from(`${(m.receivedAt ?? new Date(0)).toISOString()}|${m.id}`).toString(
     'base64url',
   );

@@ -252,6 +252,7 @@ describe('MailRepository on Postgres', () => {
           receivedAt: at(11),
           participants: ['sam@fabrikam.com', 'kim@contoso.com'],
         }),
+        copy('sam-n1', 'n1', { receivedAt: at(12), conversationId: 'c1' }),
       ]),
     );
     await apply(other, 'pat', buildMailPage([copy('pat-o1', 'o1', { receivedAt: at(13) })]));
@@ -293,13 +294,20 @@ describe('MailRepository on Postgres', () => {
       [],
     );
     expect(await repo().page(orgId, { roxUserId: 'nobody' }, null, 10)).toEqual([]);
-    // Mapped to entities with their columns.
+    // The listed columns under the entity's property names, with every mailbox's copy in
+    // member order; neither the sealed body nor the participants column is read.
     expect(first[0]).toMatchObject({
       internetMessageId: '<n1@contoso.com>',
-      participants: ['pat@contoso.com', 'sam@fabrikam.com'],
       toRecipients: [{ address: 'sam@fabrikam.com', name: 'Sam' }],
       receivedAt: at(12),
+      copies: [
+        { roxUserId: 'pat', folder: 'inbox', isRead: false },
+        { roxUserId: 'sam', folder: 'inbox', isRead: false },
+      ],
     });
+    // (A read column would be null or a value here, never undefined.)
+    const listed = first[0] as unknown as Record<string, unknown>;
+    expect([listed.bodySealed, listed.participants]).toEqual([undefined, undefined]);
     expect(await repo().findMessage(orgId, ids.s1!)).toMatchObject({ subject: 'Subject sam-s1' });
     expect(await repo().findMessage(other, ids.s1!)).toBeNull();
     expect(await repo().linksOf(orgId, [])).toEqual([]);

@@ -627,14 +627,26 @@ export class MailRepository {
   // ---- reads ---------------------------------------------------------------------------------
 
   /** A page of messages, newest first, by mailbox, contact address or conversation. */
+  /** A page of messages (the listed columns only), each with every mailbox's copy of it. */
   async page(
     orgId: string,
     filter: MessagePageFilter,
     after: { receivedAt: Date; id: string } | null,
     limit: number,
-  ): Promise<MailMessage[]> {
+  ): Promise<ListedMessage[]> {
     const { sql, params } = messagePageQuery(orgId, filter, after, limit);
-    return plainRows(this.em, MailMessage, await this.em.execute<Row[]>(sql, params));
+    const rows = await this.em.execute<Row[]>(sql, params);
+    // The listed columns only: the others stay undefined on these plain rows.
+    return plainRows(this.em, MailMessage, rows).map((message, i) => {
+      const raw = rows[i]?.rox_copies;
+      const tuples = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? [])) as [
+        string,
+        MailFolderName,
+        boolean,
+      ][];
+      const copies = tuples.map(([roxUserId, folder, isRead]) => ({ roxUserId, folder, isRead }));
+      return Object.assign(message, { copies });
+    });
   }
 
   findMessage(orgId: string, id: string): Promise<MailMessage | null> {
@@ -672,6 +684,46 @@ export class MailRepository {
     return plainRows(this.em, MailChangeEntry, rows);
   }
 }
+
+/** One mailbox's copy of a message, as lists show it. */
+export interface MessageCopyView {
+  roxUserId: string;
+  folder: MailFolderName;
+  isRead: boolean;
+}
+
+/**
+ * A listed message: what the API answers of it, with its copies in member order. Lists read
+ * neither the sealed body (a full-level page would carry every body only to drop it) nor the
+ * participants index column.
+ */
+export type ListedMessage = Pick<
+  MailMessage,
+  | 'id'
+  | 'orgId'
+  | 'internetMessageId'
+  | 'conversationId'
+  | 'subject'
+  | 'fromAddress'
+  | 'senderAddress'
+  | 'replyTo'
+  | 'toRecipients'
+  | 'ccRecipients'
+  | 'bccRecipients'
+  | 'sentAt'
+  | 'receivedAt'
+  | 'hasAttachments'
+  | 'importance'
+  | 'bodyAvailable'
+> & { copies: MessageCopyView[] };
+
+const LISTED_COLUMNS = `m.id, m.org_id, m.internet_message_id, m.conversation_id, m.subject,
+  m.from_address, m.sender_address, m.reply_to, m.to_recipients, m.cc_recipients, m.bcc_recipients,
+  m.sent_at, m.received_at, m.has_attachments, m.importance, m.body_available,
+  coalesce((select json_agg(json_build_array(x.rox_user_id, x.folder, x.is_read)
+                            order by x.rox_user_id, x.folder)
+              from mail_message_link x where x.org_id = m.org_id and x.message_id = m.id),
+           '[]') as rox_copies`;
 
 /** Exactly one of a member's mailbox, a contact address (lower-cased) or a conversation. */
 export interface MessagePageFilter {
@@ -718,7 +770,7 @@ export function messagePageQuery(
     params.push(after.receivedAt, after.id);
   }
   return {
-    sql: `select m.* from mail_message m where ${where.join(' and ')}
+    sql: `select ${LISTED_COLUMNS} from mail_message m where ${where.join(' and ')}
        order by coalesce(m.received_at, 'epoch') desc, m.id desc limit ?`,
     params: [...params, limit],
   };
@@ -737,7 +789,7 @@ function mailboxPageQuery(
 ): { sql: string; params: unknown[] } {
   const keyset = after ? 'and (l.received_at, l.message_id) < (?, ?::uuid)' : '';
   return {
-    sql: `select m.* from (
+    sql: `select ${LISTED_COLUMNS} from (
          select distinct l.received_at, l.message_id from mail_message_link l
           where l.org_id = ? and l.rox_user_id = ? ${keyset}
           order by l.received_at desc, l.message_id desc limit ?
