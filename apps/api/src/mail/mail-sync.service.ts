@@ -121,7 +121,11 @@ export class MailSyncService {
       });
       return resolveMailFolderPath(hierarchy, path);
     };
-    for (const folder of synced) {
+    // Well-known folders first: a user folder's id is checked against theirs.
+    const byKind = [...synced].sort(
+      (a, b) => Number(!isWellKnownFolder(a)) - Number(!isWellKnownFolder(b)),
+    );
+    for (const folder of byKind) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       if (channel.directoryUserId !== mailbox.directoryUserId) {
         // Another account behind the member: its cursor means nothing here.
@@ -144,6 +148,14 @@ export class MailSyncService {
         channel.folderId ??= isWellKnownFolder(folder)
           ? await mailFolderId(grant.client, grant.ownerPath, folder)
           : await resolveUserFolder(folder);
+        // A path that leads to a folder synced already (Inbox by its localised name, say) is no
+        // folder of its own: two channels over one folder would fight over its links.
+        if (
+          !isWellKnownFolder(folder) &&
+          channel.folderId !== null &&
+          isSyncedElsewhere(folderIds, folder, channel.folderId)
+        )
+          channel.folderId = null;
         if (channel.folderId === null) {
           fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
           await this.repo.saveChannel(channel);
@@ -225,7 +237,9 @@ export class MailSyncService {
         const channel = await this.repo.channel(orgId, roxUserId, folder);
         forgetCursor(channel);
         hierarchy = null;
-        channel.folderId = await resolveUserFolder(folder);
+        const found = await resolveUserFolder(folder);
+        channel.folderId =
+          found !== null && !isSyncedElsewhere(folderIds, folder, found) ? found : null;
         await this.repo.saveChannel(channel);
         if (channel.folderId === null) {
           folderIds.delete(folder);
@@ -468,6 +482,14 @@ function isFolderNotFound(error: unknown): boolean {
     error.status === 404 &&
     error.code === 'ErrorFolderNotFound'
   );
+}
+
+function isSyncedElsewhere(
+  folderIds: ReadonlyMap<MailFolderName, string>,
+  folder: MailFolderName,
+  id: string,
+): boolean {
+  return [...folderIds].some(([other, otherId]) => other !== folder && otherId === id);
 }
 
 // Links of every round: a folder found gone drops everything stored from it.
