@@ -235,6 +235,16 @@ export class MailSyncService {
         // again; a folder found there is synced afresh, else the channel says it is missing and
         // what was stored from it goes.
         const channel = await this.repo.channel(orgId, roxUserId, folder);
+        if (channel.cursor !== null) {
+          // Its cursor means nothing now: consumers reconcile this folder (MAIL-6).
+          await this.repo.cursorReset(
+            orgId,
+            roxUserId,
+            folder,
+            'cursor_unusable',
+            this.clock.now(),
+          );
+        }
         forgetCursor(channel);
         hierarchy = null;
         const found = await resolveUserFolder(folder);

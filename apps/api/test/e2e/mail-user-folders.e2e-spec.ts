@@ -242,6 +242,10 @@ describe('user mail folders', () => {
 
   it('a folder deleted in Outlook is looked up again (404), then marked missing and its links dropped', async () => {
     const owner = upns[WITH] as string;
+    const head = await http()
+      .get('/api/v1/mail/changes')
+      .query({ cursor: '0', limit: 500 })
+      .set('authorization', `Bearer ${org.service}`);
     await env.emu.control.removeMailFolder(env.tenantId, owner, customersId);
     await env.emu.control.clearRequests();
     await cycle();
@@ -257,6 +261,19 @@ describe('user mail folders', () => {
     const gone = requests.filter((r) => r.path.includes(customersId));
     expect(gone.map((r) => r.status)).toContain(404);
     expect((await folderListings()).map((r) => r.mailbox)).toContain(userIdOf(owner));
+    // The feed says the folder's cursor was reset, then what left with it.
+    const feed = await http()
+      .get('/api/v1/mail/changes')
+      .query({ cursor: head.body.nextCursor as string, limit: 500 })
+      .set('authorization', `Bearer ${org.service}`);
+    const items = feed.body.items as { change: string; roxUserId?: string; folder?: string }[];
+    expect(items[0]).toMatchObject({
+      change: 'cursor_reset',
+      roxUserId: members[WITH],
+      folder: PATH,
+      reason: 'cursor_unusable',
+    });
+    expect(items.filter((i) => i.change === 'deleted').length).toBeGreaterThanOrEqual(3);
   });
 
   it('taking the path out of the setting purges its links and channels, with a receipt', async () => {
