@@ -25,6 +25,7 @@ import { Migration20261128163323_unfinished_work } from './Migration202611281633
 import { Migration20261129010000_mail_org_count } from './Migration20261129010000_mail_org_count';
 import { Migration20261129020000_calendar_meeting_deletes } from './Migration20261129020000_calendar_meeting_deletes';
 import { Migration20261129040000_directory_search_index } from './Migration20261129040000_directory_search_index';
+import { Migration20261129060000_mail_user_folders } from './Migration20261129060000_mail_user_folders';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -94,5 +95,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261129040000_directory_search_index',
     class: Migration20261129040000_directory_search_index,
+  },
+  {
+    name: 'Migration20261129060000_mail_user_folders',
+    class: Migration20261129060000_mail_user_folders,
   },
 ];

@@ -116,6 +116,20 @@ describe('settings SPA end to end', () => {
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('input[name="emailAccess"][value="metadata"]').check();
     await page.locator('#restricted-domains').fill('lawfirm.example');
+    // A member's own folder by path: a malformed one is refused in words, a good one is listed
+    // and can be removed again (the journey syncs Inbox and Sent Items only).
+    const folderPath = page.locator('#extra-mail-folder-path');
+    await folderPath.fill('Inbox//Customers');
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    expect(await page.locator('#extra-mail-folder-path-error').textContent()).toMatch(
+      /is not a folder path/,
+    );
+    await folderPath.fill('Inbox/Customers');
+    await folderPath.press('Enter');
+    expect(await page.locator('[data-folder-path]').allTextContents()).toEqual(['Inbox/Customers']);
+    expect(await page.locator('#extra-mail-folder-path-error').count()).toBe(0);
+    await page.getByRole('button', { name: 'Remove Inbox/Customers' }).click();
+    expect(await page.locator('[data-folder-path]').count()).toBe(0);
     await screenshot(page, '04-wizard-email');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('#tenant').fill('contoso.onmicrosoft.com');

@@ -6,6 +6,7 @@ import {
   createDraft,
   findByInternetMessageId,
   getMessageBodies,
+  listAllMailFolders,
   listUsers,
   mailFolderId,
   MESSAGE_METADATA_SELECT,
@@ -119,6 +120,25 @@ describe('mail resources', () => {
     const items = (await emu.control.requests()).filter((r) => r.batchItem);
     expect(items).toHaveLength(25);
     expect(items.every((r) => /IdType="ImmutableId"/.test(r.prefer ?? ''))).toBe(true);
+  });
+
+  it('lists every folder, nested ones included, through the hierarchy delta in pages', async () => {
+    const parent = await emu.control.createMailFolder(DEMO_TENANT.id, memberId, 'Clients', 'inbox');
+    const child = await emu.control.createMailFolder(DEMO_TENANT.id, memberId, 'A/B', parent.id);
+    const folders = await listAllMailFolders(client, `/users/${memberId}`, { maxPageSize: 3 });
+    const inbox = await mailFolderId(client, `/users/${memberId}`, 'inbox');
+    expect(folders).toContainEqual({
+      id: parent.id,
+      displayName: 'Clients',
+      parentFolderId: inbox,
+    });
+    expect(folders).toContainEqual({ id: child.id, displayName: 'A/B', parentFolderId: parent.id });
+    const calls = await emu.control.requests({ pathContains: '/mailFolders/delta' });
+    expect(calls.length).toBe(Math.ceil(folders.length / 3));
+    for (const call of calls) expect(call.prefer).toMatch(/odata\.maxpagesize=3/);
+    expect(decodeURIComponent(calls[0]?.query ?? '')).toContain(
+      '$select=displayName,parentFolderId',
+    );
   });
 
   it('confirms where a message is, or that it is gone', async () => {

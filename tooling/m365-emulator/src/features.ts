@@ -20,7 +20,7 @@ import type { GraphService } from './graph/router';
 import { SubscriptionService } from './graph/subscriptions';
 import { isRecord } from './http/types';
 import type { EmulatorState } from './state/emulator-state';
-import type { Mailbox } from './state/mailbox';
+import { FolderOperationError, type Mailbox } from './state/mailbox';
 import type { EmailAddress, EventRecord, UserRecord } from './state/model';
 import type { TenantState } from './state/tenant';
 
@@ -56,6 +56,15 @@ export function wireFeatures(
     return found;
   };
   const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+  const folderAction = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof FolderOperationError)
+        throw new ControlError(e.code === 'ErrorFolderExists' ? 409 : 400, e.message);
+      throw e;
+    }
+  };
   const MB = '^\\/tenants\\/([^/]+)\\/mailboxes\\/([^/]+)';
 
   control.add('POST', new RegExp(`${MB}/messages$`), (_r, [t, u], b) => {
@@ -167,11 +176,41 @@ export function wireFeatures(
     );
     return { id: copy?.id ?? '' };
   });
-  // A mailbox without one of the optional well-known folders (Archive, Junk Email).
+  // The user creates a folder in Outlook: at the top level, or under `parent` (id or
+  // well-known name).
+  control.add('POST', new RegExp(`${MB}/folders$`), (_r, [t, u], b) => {
+    const { mailbox } = mailboxOf(t ?? '', u ?? '');
+    const parent = typeof b.parent === 'string' ? mailbox.folder(b.parent) : undefined;
+    if (typeof b.parent === 'string' && !parent) throw new ControlError(404, 'Unknown folder');
+    const name = str(b.displayName).trim();
+    if (!name) throw new ControlError(400, "'displayName' is required");
+    return folderAction(() => ({
+      id: mailbox.createFolder(parent?.id ?? mailbox.rootId, name).id,
+    }));
+  });
+  control.add('PATCH', new RegExp(`${MB}/folders/([^/]+)$`), (_r, [t, u, id], b) => {
+    const { mailbox } = mailboxOf(t ?? '', u ?? '');
+    const folder = mailbox.folder(decodeURIComponent(id ?? ''));
+    if (!folder) throw new ControlError(404, 'Unknown folder');
+    const name = str(b.displayName).trim();
+    if (!name) throw new ControlError(400, "'displayName' is required");
+    return folderAction(() => {
+      mailbox.renameFolder(folder, name);
+      return { id: folder.id };
+    });
+  });
+  // Deletes a user folder (with its subfolders and messages), or takes an optional well-known
+  // folder (Archive, Junk Email) out of a mailbox, as in a mailbox that never had it.
   control.add('DELETE', new RegExp(`${MB}/folders/([^/]+)$`), (_r, [t, u, name]) => {
     const { mailbox } = mailboxOf(t ?? '', u ?? '');
-    if (!mailbox.removeFolder(decodeURIComponent(name ?? '')))
-      throw new ControlError(400, 'Only archive or junkemail can be removed, once');
+    const key = decodeURIComponent(name ?? '');
+    const folder = mailbox.folder(key);
+    if (folder?.isUserFolder) {
+      mailbox.deleteFolder(folder);
+      return;
+    }
+    if (!mailbox.removeFolder(key))
+      throw new ControlError(400, 'Only a user folder, archive or junkemail can be removed, once');
   });
   control.add('POST', new RegExp(`${MB}/messages/([^/]+)/move$`), (_r, [t, u, id], b) => {
     const { tenant, mailbox } = mailboxOf(t ?? '', u ?? '');

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   getMessageBodies,
   GraphRequestError,
+  listAllMailFolders,
   mailFolderId,
   MESSAGE_DELTA_FILTER_CAP,
   messageFolderId,
@@ -10,6 +11,7 @@ import {
   messagesInWindowPages,
   type BoundGraphClient,
   type DeltaPage,
+  type GraphMailFolder,
   type GraphMessage,
   type Recipient,
 } from '@rox365/graph-client';
@@ -28,6 +30,7 @@ import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
 import { isMailCursorUsable } from './mail-delta';
+import { isWellKnownFolder, resolveMailFolderPath } from './mail-folder-path';
 import {
   isRestrictedMessage,
   normalizeMailAddress,
@@ -39,6 +42,7 @@ import {
   BODY_BATCH_SIZE,
   MAIL_BODY_COLUMN,
   MAIL_CHANNEL_KIND,
+  MAIL_FOLDER_PAGE_SIZE,
   SYNCED_FOLDERS,
 } from './mail.constants';
 import { MailError, MailErrorCode } from './mail.errors';
@@ -109,7 +113,19 @@ export class MailSyncService {
     const synced = await this.folders(orgId);
     // Extra folders a mailbox does not have: marked on their own channel, not synced.
     const missing = new Set<MailFolderName>();
-    for (const folder of synced) {
+    // The mailbox's folders, listed once per run and only when a user folder's id is unknown.
+    let hierarchy: GraphMailFolder[] | null = null;
+    const resolveUserFolder = async (path: string): Promise<string | null> => {
+      hierarchy ??= await listAllMailFolders(grant.client, grant.ownerPath, {
+        maxPageSize: MAIL_FOLDER_PAGE_SIZE,
+      });
+      return resolveMailFolderPath(hierarchy, path);
+    };
+    // Well-known folders first: a user folder's id is checked against theirs.
+    const byKind = [...synced].sort(
+      (a, b) => Number(!isWellKnownFolder(a)) - Number(!isWellKnownFolder(b)),
+    );
+    for (const folder of byKind) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       if (channel.directoryUserId !== mailbox.directoryUserId) {
         // Another account behind the member: its cursor means nothing here.
@@ -128,7 +144,24 @@ export class MailSyncService {
         channel.folderId = null;
       }
       try {
-        channel.folderId ??= await mailFolderId(grant.client, grant.ownerPath, folder);
+        // A user folder is found by its path once, then followed by id (renames included).
+        channel.folderId ??= isWellKnownFolder(folder)
+          ? await mailFolderId(grant.client, grant.ownerPath, folder)
+          : await resolveUserFolder(folder);
+        // A path that leads to a folder synced already (Inbox by its localised name, say) is no
+        // folder of its own: two channels over one folder would fight over its links.
+        if (
+          !isWellKnownFolder(folder) &&
+          channel.folderId !== null &&
+          isSyncedElsewhere(folderIds, folder, channel.folderId)
+        )
+          channel.folderId = null;
+        if (channel.folderId === null) {
+          fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
+          await this.repo.saveChannel(channel);
+          missing.add(folder);
+          continue;
+        }
       } catch (error) {
         if (!SYNCED_FOLDERS.includes(folder) && isFolderNotFound(error)) {
           // This mailbox has no such folder (e.g. no Archive): only this folder says so.
@@ -149,12 +182,13 @@ export class MailSyncService {
     const receivedSince = new Date(
       this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
     );
-    for (const folder of synced) {
-      if (missing.has(folder)) continue;
+    const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
+    const runFolder = async (folder: MailFolderName): Promise<SyncOutcome> => {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
-      const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
+      // A well-known folder is addressed by name, a user folder by its id.
+      const graphFolder = isWellKnownFolder(folder) ? folder : (channel.folderId ?? folder);
       const reset: ResetWatch = { orgId, roxUserId, channel, hadCursor: channel.cursor !== null };
-      folders[folder] = await this.engine.run(
+      return this.engine.run(
         {
           key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
           state: channel,
@@ -162,7 +196,14 @@ export class MailSyncService {
           // The next page is fetched while this one is written (the round's two waits overlap).
           pages: (cursor) =>
             readAhead(
-              this.roundPages(grant.client, grant.ownerPath, folder, cursor, receivedSince, reset),
+              this.roundPages(
+                grant.client,
+                grant.ownerPath,
+                { folder, graphFolder },
+                cursor,
+                receivedSince,
+                reset,
+              ),
             ),
           applyPage: (page, round) =>
             this.applyPage(
@@ -176,10 +217,48 @@ export class MailSyncService {
           count: () => this.repo.countLinks(orgId, roxUserId, folder),
           isCursorUsable: (cursor, cursorAt, now) =>
             isMailCursorUsable(cursor, cursorAt, now, graphOrigin),
-          classifyFailure: (error) => classifyMailFailure(error),
+          classifyFailure: (error) =>
+            isWellKnownFolder(folder)
+              ? classifyMailFailure(error)
+              : classifyUserFolderFailure(error),
         },
         options,
       );
+    };
+    for (const folder of synced) {
+      if (missing.has(folder)) continue;
+      try {
+        folders[folder] = await runFolder(folder);
+      } catch (error) {
+        if (!isFolderGoneError(error)) throw error;
+        // The user folder's id answers 404 (deleted, or moved out of reach): look its path up
+        // again; a folder found there is synced afresh, else the channel says it is missing and
+        // what was stored from it goes.
+        const channel = await this.repo.channel(orgId, roxUserId, folder);
+        if (channel.cursor !== null) {
+          // Its cursor means nothing now: consumers reconcile this folder (MAIL-6).
+          await this.repo.cursorReset(
+            orgId,
+            roxUserId,
+            folder,
+            'cursor_unusable',
+            this.clock.now(),
+          );
+        }
+        forgetCursor(channel);
+        hierarchy = null;
+        const found = await resolveUserFolder(folder);
+        channel.folderId =
+          found !== null && !isSyncedElsewhere(folderIds, folder, found) ? found : null;
+        await this.repo.saveChannel(channel);
+        if (channel.folderId === null) {
+          folderIds.delete(folder);
+          await this.repo.deleteUnseen(orgId, roxUserId, folder, ALL_ROUNDS, this.clock.now());
+          continue;
+        }
+        folderIds.set(folder, channel.folderId);
+        folders[folder] = await runFolder(folder);
+      }
     }
     if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
     else await this.repo.dropBodies(orgId, [roxUserId], this.clock.now());
@@ -196,7 +275,7 @@ export class MailSyncService {
   private async *roundPages(
     client: BoundGraphClient,
     ownerPath: string,
-    folder: MailFolderName,
+    { folder, graphFolder }: { folder: MailFolderName; graphFolder: string },
     cursor: string | null,
     receivedSince: Date,
     reset: ResetWatch,
@@ -220,7 +299,7 @@ export class MailSyncService {
     for await (const page of messagesDeltaPages(
       client,
       ownerPath,
-      cursor ? { deltaLink: cursor } : { folder },
+      cursor ? { deltaLink: cursor } : { folder: graphFolder },
       { maxPageSize: this.config.mail.pageSize, receivedSince },
     )) {
       returned += page.items.length + page.removed.length;
@@ -232,7 +311,7 @@ export class MailSyncService {
     }
     if (cursor !== null || returned < MESSAGE_DELTA_FILTER_CAP || oldest === null) return;
     // Up to the oldest second the delta returned, included: messages sharing it may have been cut.
-    for await (const page of messagesInWindowPages(client, ownerPath, folder, {
+    for await (const page of messagesInWindowPages(client, ownerPath, graphFolder, {
       since: receivedSince,
       before: new Date(Math.floor(oldest / 1000) * 1000 + 1000),
       pageSize: this.config.mail.pageSize,
@@ -413,6 +492,50 @@ function isFolderNotFound(error: unknown): boolean {
     error.status === 404 &&
     error.code === 'ErrorFolderNotFound'
   );
+}
+
+function isSyncedElsewhere(
+  folderIds: ReadonlyMap<MailFolderName, string>,
+  folder: MailFolderName,
+  id: string,
+): boolean {
+  return [...folderIds].some(([other, otherId]) => other !== folder && otherId === id);
+}
+
+// Links of every round: a folder found gone drops everything stored from it.
+const ALL_ROUNDS = 2_147_483_647;
+
+// A user folder's id that no longer exists: Exchange answers 404 ErrorItemNotFound (the emulator
+// ErrorFolderNotFound) on its messages delta, first request or stored deltaLink.
+function isFolderGone(error: unknown): boolean {
+  return (
+    error instanceof GraphRequestError &&
+    error.status === 404 &&
+    (error.code === 'ErrorItemNotFound' || error.code === 'ErrorFolderNotFound')
+  );
+}
+
+function isFolderGoneError(error: unknown): boolean {
+  return error instanceof MailError && error.code === MailErrorCode.MAIL_FOLDER_NOT_FOUND;
+}
+
+/** A user folder's failures: its id gone is MAIL_FOLDER_NOT_FOUND (looked up again), else as any. */
+export function classifyUserFolderFailure(error: unknown): {
+  code: string;
+  error: unknown;
+  willRetry: boolean;
+} {
+  if (!isFolderGone(error)) return classifyMailFailure(error);
+  return {
+    code: MailErrorCode.MAIL_FOLDER_NOT_FOUND,
+    willRetry: false,
+    error: new MailError(
+      MailErrorCode.MAIL_FOLDER_NOT_FOUND,
+      'not_found',
+      'The mail folder is not in the mailbox any more.',
+      { cause: error },
+    ),
+  };
 }
 
 /** Graph failures as coded mail errors: throttling and outages retry, refusals do not. */

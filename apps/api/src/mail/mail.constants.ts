@@ -39,3 +39,7 @@ export const STALE_MAIL_SYNC_CRON = CronExpression.EVERY_MINUTE;
 
 // Attachments are read from Graph per request and held in memory only while answering it.
 export const ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
+
+// Folders per page of the folder hierarchy delta (`mailFolders/delta`), read when a user folder's
+// path must be resolved: most mailboxes fit in one page.
+export const MAIL_FOLDER_PAGE_SIZE = 250;

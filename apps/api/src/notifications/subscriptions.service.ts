@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
 
-import { type MailFolderName } from '@rox365/contracts';
+import { isWellKnownExtraMailFolder, type MailFolderName } from '@rox365/contracts';
 import {
   createSubscription,
   deleteSubscription,
@@ -374,9 +374,14 @@ export class SubscriptionsService {
     return count;
   }
 
+  // Well-known folders only: a user folder (a display path) has an id per mailbox, so it stays
+  // on polling (the idle rounds' $batch) rather than a subscription of its own.
   private async folders(orgId: string): Promise<MailFolderName[]> {
     const settings = await this.connections.settings(orgId);
-    return [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+    return [
+      ...SYNCED_FOLDERS,
+      ...(settings?.extraMailFolders ?? []).filter((f) => isWellKnownExtraMailFolder(f)),
+    ];
   }
 }
 

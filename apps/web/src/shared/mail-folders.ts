@@ -1,6 +1,6 @@
 import { type MailFolderName } from '@rox365/contracts';
 
-const FOLDER_LABELS: Record<MailFolderName, string> = {
+const FOLDER_LABELS: Record<string, string> = {
   inbox: 'Inbox',
   sentitems: 'Sent Items',
   archive: 'Archive',
@@ -8,7 +8,10 @@ const FOLDER_LABELS: Record<MailFolderName, string> = {
   junkemail: 'Junk Email',
 };
 
-/** A synced folder's Graph well-known name as Outlook shows it. */
+/**
+ * A synced folder as Outlook shows it: a well-known name by its English label, a user folder by
+ * its path as the admin configured it (e.g. `Inbox/Customers`).
+ */
 export function folderLabel(folder: MailFolderName): string {
-  return FOLDER_LABELS[folder];
+  return FOLDER_LABELS[folder] ?? folder;
 }

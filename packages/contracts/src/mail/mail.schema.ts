@@ -6,18 +6,153 @@ export const MailAddressSchema = z
   .meta({ id: 'MailAddress' });
 export type MailAddress = z.infer<typeof MailAddressSchema>;
 
+/** Graph well-known folders an org may sync besides Inbox and Sent Items. */
+export const WELL_KNOWN_EXTRA_MAIL_FOLDERS = ['archive', 'deleteditems', 'junkemail'] as const;
+export type WellKnownExtraMailFolder = (typeof WELL_KNOWN_EXTRA_MAIL_FOLDERS)[number];
+/** The well-known choices (a user folder path is typed instead). */
+export const EXTRA_MAIL_FOLDERS = WELL_KNOWN_EXTRA_MAIL_FOLDERS;
+
+/** Most extra folders an org may sync: each is a delta channel per mailbox. */
+export const EXTRA_MAIL_FOLDERS_MAX = 10;
+/** Longest user folder path accepted (the stored folder key). */
+export const MAIL_FOLDER_PATH_MAX_LENGTH = 240;
+/** Deepest user folder path accepted. */
+export const MAIL_FOLDER_PATH_MAX_DEPTH = 10;
+
+// Outlook's English names of the well-known folders: typed as a one-name path, they mean the
+// well-known folder (which a path would find as a user folder otherwise).
+const WELL_KNOWN_DISPLAY_NAMES = new Map<string, string>([
+  ['inbox', 'inbox'],
+  ['sentitems', 'sentitems'],
+  ['sent items', 'sentitems'],
+  ['deleted items', 'deleteditems'],
+  ['junk email', 'junkemail'],
+]);
+
+export function isWellKnownExtraMailFolder(value: string): value is WellKnownExtraMailFolder {
+  return (WELL_KNOWN_EXTRA_MAIL_FOLDERS as readonly string[]).includes(value);
+}
+
 /**
- * Mail folders synced besides Inbox and Sent Items, by Graph's well-known folder name (the same
- * name in every mailbox and language; a mailbox without the folder marks only that folder).
+ * Splits a user folder path into display names, from the mailbox root: `/` separates names, a
+ * `/` inside a name is written `\/` and a backslash `\\`. Null when it is not a path: an empty
+ * name, a lone backslash, or any other escape.
+ */
+export function parseMailFolderPath(path: string): string[] | null {
+  const names: string[] = [];
+  let current = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i];
+    if (c === '\\') {
+      const next = path[i + 1];
+      if (next !== '/' && next !== '\\') return null;
+      current += next;
+      i++;
+    } else if (c === '/') {
+      names.push(current.trim());
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  names.push(current.trim());
+  return names.every((n) => n.length > 0) ? names : null;
+}
+
+/** The path of display names, escaped as {@link parseMailFolderPath} reads it. */
+export function formatMailFolderPath(names: readonly string[]): string {
+  return names.map((n) => n.replace(/\\/g, '\\\\').replace(/\//g, '\\/')).join('/');
+}
+
+/** Two entries naming the same folder have the same key (display names match in any case). */
+export function extraMailFolderKey(folder: string): string {
+  return folder.toLowerCase();
+}
+
+/**
+ * A synced folder besides Inbox and Sent Items: a Graph well-known name (`archive`,
+ * `deleteditems`, `junkemail`; the same folder in every mailbox and language) or a user folder's
+ * display path from the mailbox root, such as `Customers` or `Inbox/Customers` (matched in any
+ * case; `/` separates names, `\/` is a `/` inside a name).
  */
 export const ExtraMailFolderSchema = z
-  .enum(['archive', 'deleteditems', 'junkemail'])
-  .describe('Graph well-known folder name: archive, deleteditems or junkemail');
+  .string()
+  .describe(
+    'A Graph well-known folder name (archive, deleteditems, junkemail) or a user folder path from the mailbox root, e.g. Inbox/Customers',
+  );
 export type ExtraMailFolder = z.infer<typeof ExtraMailFolderSchema>;
-export const EXTRA_MAIL_FOLDERS = ExtraMailFolderSchema.options;
 
-/** A synced folder: Inbox and Sent Items always, the org's extra folders when configured. */
-export const MailFolderNameSchema = z.enum(['inbox', 'sentitems', ...EXTRA_MAIL_FOLDERS]);
+/** An extra folder as the admin typed it: a well-known name is lower-cased, a path tidied. */
+export const ExtraMailFolderInputSchema = z
+  .string()
+  .trim()
+  .min(1, 'enter a folder name or path')
+  .transform((value, ctx) => {
+    const lower = value.toLowerCase();
+    if (isWellKnownExtraMailFolder(lower)) return lower;
+    const wellKnown = WELL_KNOWN_DISPLAY_NAMES.get(lower);
+    if (wellKnown === 'inbox' || wellKnown === 'sentitems') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is always synced; name a folder inside it instead (e.g. Inbox/Customers)`,
+      });
+      return z.NEVER;
+    }
+    if (wellKnown) return wellKnown;
+    const names = parseMailFolderPath(value);
+    if (!names) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a folder path: separate folder names with "/" (e.g. Inbox/Customers), leave no name empty, and write a "/" inside a name as "\\/"`,
+      });
+      return z.NEVER;
+    }
+    if (names.length > MAIL_FOLDER_PATH_MAX_DEPTH) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is nested deeper than ${MAIL_FOLDER_PATH_MAX_DEPTH} folders`,
+      });
+      return z.NEVER;
+    }
+    const path = formatMailFolderPath(names);
+    if (path.length > MAIL_FOLDER_PATH_MAX_LENGTH) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is longer than ${MAIL_FOLDER_PATH_MAX_LENGTH} characters`,
+      });
+      return z.NEVER;
+    }
+    return path;
+  });
+
+/** The org's extra folders: each once (paths compared in any case), at most the maximum. */
+export const ExtraMailFoldersInputSchema = z
+  .array(ExtraMailFolderInputSchema)
+  .max(EXTRA_MAIL_FOLDERS_MAX, `at most ${EXTRA_MAIL_FOLDERS_MAX} extra folders`)
+  .superRefine((values, ctx) => {
+    const seen = new Map<string, number>();
+    values.forEach((value, index) => {
+      const key = extraMailFolderKey(value);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `"${value}" is listed twice (also at position ${first + 1})`,
+        });
+      } else {
+        seen.set(key, index);
+      }
+    });
+  });
+
+/**
+ * A synced folder: `inbox` and `sentitems` always, then the org's extra folders as configured
+ * (well-known names or user folder paths).
+ */
+export const MailFolderNameSchema = z
+  .string()
+  .describe("inbox, sentitems, or one of the org's extra folders as configured");
 export type MailFolderName = z.infer<typeof MailFolderNameSchema>;
 
 /** A mailbox's copy of a message: whose mailbox, which folder. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 import {
-  EXTRA_MAIL_FOLDERS,
   ExtraMailFolderSchema,
+  ExtraMailFoldersInputSchema,
   MailOrgSummarySchema,
 } from '../mail/mail.schema';
 import { RoxUserIdSchema } from '../members/members.schema';
@@ -66,7 +66,7 @@ export const UpdateOrgwideSettingsRequestSchema = z
     emailAccess: EmailAccessSchema,
     restrictedDomains: uniqueList(DomainSchema, 500).default([]),
     restrictedUsers: uniqueList(NormalizedEmailSchema, 5000).default([]),
-    extraMailFolders: uniqueList(ExtraMailFolderSchema, EXTRA_MAIL_FOLDERS.length).default([]),
+    extraMailFolders: ExtraMailFoldersInputSchema.default([]),
     calendarMeetingDeletes: CalendarMeetingDeletesSchema.default('confirm'),
     tenant: TenantInputSchema,
   })

@@ -212,6 +212,36 @@ export async function mailFolderId(
   return body.id;
 }
 
+/** A mail folder as the folder hierarchy delta returns it (`$select` of {@link MAIL_FOLDER_SELECT}). */
+export interface GraphMailFolder {
+  readonly id: string;
+  readonly displayName?: string;
+  readonly parentFolderId?: string;
+}
+
+/** What resolving a folder path needs: the name and where the folder sits. */
+export const MAIL_FOLDER_SELECT: readonly string[] = ['displayName', 'parentFolderId'];
+
+/**
+ * Every folder of a mailbox, nested ones included (`GET …/mailFolders/delta`, one request per
+ * page of `maxPageSize`), without the mailbox root itself. The round's deltaLink is not kept: a
+ * caller that resolves a path now and again only when a folder is gone has no use for it.
+ */
+export async function listAllMailFolders(
+  client: GraphClient,
+  owner: MailboxOwner,
+  options: { readonly maxPageSize?: number } = {},
+): Promise<GraphMailFolder[]> {
+  const folders: GraphMailFolder[] = [];
+  for await (const page of client.deltaPages<GraphMailFolder>(
+    client.url(`${ownerPath(owner)}/mailFolders/delta`, { $select: MAIL_FOLDER_SELECT.join(',') }),
+    { headers: { Prefer: `odata.maxpagesize=${options.maxPageSize ?? 250}` } },
+  )) {
+    folders.push(...page.items);
+  }
+  return folders;
+}
+
 /** A body fetched by {@link getMessageBodies}: the content, or why it could not be read. */
 export type MessageBodyResult =
   | { readonly id: string; readonly body: { contentType: string; content: string } }

@@ -462,7 +462,39 @@ export class ControlClient {
       { body },
     );
   }
-  /** Takes an optional well-known folder (`archive`, `junkemail`) out of a mailbox. */
+  /**
+   * The user creates a mail folder in Outlook, at the top level or under `parent` (a folder id or
+   * well-known name, e.g. `inbox`). Answers its id.
+   */
+  createMailFolder(
+    tenant: string,
+    user: string,
+    displayName: string,
+    parent?: string,
+  ): Promise<{ id: string }> {
+    return this.request(
+      'POST',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/folders`,
+      { displayName, ...(parent ? { parent } : {}) },
+    );
+  }
+  /** The user renames one of their folders. */
+  renameMailFolder(
+    tenant: string,
+    user: string,
+    folderId: string,
+    displayName: string,
+  ): Promise<{ id: string }> {
+    return this.request(
+      'PATCH',
+      `/tenants/${encodeURIComponent(tenant)}/mailboxes/${encodeURIComponent(user)}/folders/${encodeURIComponent(folderId)}`,
+      { displayName },
+    );
+  }
+  /**
+   * Deletes a user folder (by id, with its subfolders and messages), or takes an optional
+   * well-known folder (`archive`, `junkemail`) out of a mailbox.
+   */
   removeMailFolder(tenant: string, user: string, folder: string): Promise<void> {
     return this.request(
       'DELETE',

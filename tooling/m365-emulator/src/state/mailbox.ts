@@ -24,9 +24,29 @@ export interface MailboxGenerators {
 
 export interface FolderState {
   id: string;
+  /** Well-known name (`inbox`, …); a folder the user created is keyed by its id. */
   name: string;
   displayName: string;
+  /** The id of the folder it sits in: the mailbox root for the top level. */
+  parentId: string;
+  /** True for a folder the user created (it can be renamed and deleted). */
+  isUserFolder: boolean;
   messages: VersionedCollection<MessageRecord>;
+}
+
+/** What the folder hierarchy delta tracks: one entry per folder, put again when it changes. */
+export interface FolderChangeRecord {
+  id: string;
+}
+
+/** Why a folder operation was refused, as Exchange words it. */
+export class FolderOperationError extends Error {
+  constructor(
+    readonly code: 'ErrorFolderExists' | 'ErrorInvalidOperation',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Builds the base (generated) id of a message; its payload names the mailbox, folder and index. */
@@ -86,19 +106,41 @@ export class Mailbox {
   readonly events: VersionedCollection<EventRecord>;
   /** transactionId → event id, for idempotent event creation. */
   readonly transactionIds = new Map<string, string>();
+  /** The id of the mailbox root (`msgfolderroot`): the parent of the top-level folders. */
+  readonly rootId: string;
+  /** The folder hierarchy's changes (creations, renames, moves of children, deletions). */
+  readonly hierarchy: VersionedCollection<FolderChangeRecord>;
+  private readonly clock: ChangeClock;
   private counter = 0;
+  private folderCounter = 0;
 
   constructor(
     readonly userId: string,
     clock: ChangeClock,
     generators: MailboxGenerators,
   ) {
+    this.rootId = `AAMkAF${toBase64Url(`f|${userId}|msgfolderroot`)}`;
+    // The well-known folders exist from the start: the hierarchy's base, not changes.
+    this.hierarchy = new VersionedCollection<FolderChangeRecord>(
+      clock,
+      WELL_KNOWN_FOLDERS.length,
+      (i) => ({ id: `AAMkAF${toBase64Url(`f|${userId}|${WELL_KNOWN_FOLDERS[i]?.name ?? ''}`)}` }),
+      (id) => {
+        const i = WELL_KNOWN_FOLDERS.findIndex(
+          (f) => id === `AAMkAF${toBase64Url(`f|${userId}|${f.name}`)}`,
+        );
+        return i >= 0 ? i : undefined;
+      },
+    );
+    this.clock = clock;
     for (const f of WELL_KNOWN_FOLDERS) {
       const folder = f.name;
       this.folders.set(folder, {
         id: `AAMkAF${toBase64Url(`f|${userId}|${folder}`)}`,
         name: folder,
         displayName: f.displayName,
+        parentId: this.rootId,
+        isUserFolder: false,
         messages: new VersionedCollection<MessageRecord>(
           clock,
           generators.messageCount(folder),
@@ -123,9 +165,88 @@ export class Mailbox {
   /** Resolves a folder by well-known name (case-insensitive) or folder id. */
   folder(idOrName: string): FolderState | undefined {
     const byName = this.folders.get(idOrName.toLowerCase());
-    if (byName) return byName;
+    if (byName && !byName.isUserFolder) return byName;
+    const byId = this.folders.get(idOrName);
+    if (byId) return byId;
     for (const f of this.folders.values()) if (f.id === idOrName) return f;
     return undefined;
+  }
+
+  /** The folders directly under a folder (the root's are the top level), oldest first. */
+  childrenOf(parentId: string): FolderState[] {
+    return [...this.folders.values()].filter((f) => f.parentId === parentId);
+  }
+
+  /**
+   * Creates a user folder under a parent (the root for the top level). A sibling with the same
+   * name, in any case, refuses it as Exchange does.
+   */
+  createFolder(parentId: string, displayName: string): FolderState {
+    this.checkSiblingName(parentId, displayName, undefined);
+    this.folderCounter += 1;
+    const id = `AAMkAF${toBase64Url(`u|${this.userId}|${this.folderCounter}|${Date.now().toString(36)}`)}`;
+    const folder: FolderState = {
+      id,
+      name: id,
+      displayName,
+      parentId,
+      isUserFolder: true,
+      messages: new VersionedCollection<MessageRecord>(
+        this.clock,
+        0,
+        () => {
+          throw new Error('a user folder has no generated messages');
+        },
+        () => undefined,
+      ),
+    };
+    this.folders.set(id, folder);
+    this.hierarchy.put({ id });
+    // The parent's childFolderCount changed: it is reported again.
+    if (parentId !== this.rootId) this.hierarchy.put({ id: parentId });
+    return folder;
+  }
+
+  /** Renames a user folder (the well-known ones keep their names). */
+  renameFolder(folder: FolderState, displayName: string): void {
+    if (!folder.isUserFolder)
+      throw new FolderOperationError(
+        'ErrorInvalidOperation',
+        'A default folder cannot be renamed.',
+      );
+    this.checkSiblingName(folder.parentId, displayName, folder.id);
+    folder.displayName = displayName;
+    this.hierarchy.put({ id: folder.id });
+  }
+
+  /** Deletes a user folder with its subfolders and every message they hold. */
+  deleteFolder(folder: FolderState): void {
+    if (!folder.isUserFolder)
+      throw new FolderOperationError(
+        'ErrorInvalidOperation',
+        'A default folder cannot be deleted.',
+      );
+    for (const child of this.childrenOf(folder.id)) this.deleteFolder(child);
+    this.folders.delete(folder.name);
+    this.hierarchy.remove(folder.id);
+    if (folder.parentId !== this.rootId && this.folder(folder.parentId))
+      this.hierarchy.put({ id: folder.parentId });
+  }
+
+  private checkSiblingName(
+    parentId: string,
+    displayName: string,
+    except: string | undefined,
+  ): void {
+    const wanted = displayName.toLowerCase();
+    const clash = this.childrenOf(parentId).some(
+      (f) => f.id !== except && f.displayName.toLowerCase() === wanted,
+    );
+    if (clash)
+      throw new FolderOperationError(
+        'ErrorFolderExists',
+        'A folder with the specified name already exists.',
+      );
   }
 
   /**
@@ -133,8 +254,11 @@ export class Mailbox {
    * Archive and Junk Email on demand; older mailboxes may lack them). Its messages go with it.
    */
   removeFolder(name: string): boolean {
-    if (!REMOVABLE_FOLDERS.has(name.toLowerCase())) return false;
-    return this.folders.delete(name.toLowerCase());
+    const folder = this.folders.get(name.toLowerCase());
+    if (!folder || !REMOVABLE_FOLDERS.has(folder.name)) return false;
+    this.folders.delete(folder.name);
+    this.hierarchy.remove(folder.id);
+    return true;
   }
 
   /** Finds a message by regular or immutable id in any folder. */

@@ -108,7 +108,7 @@ export interface MessageRecord {
   /** Immutable id; the regular id is derived from it and moveCount. */
   id: string;
   moveCount: number;
-  folder: string; // well-known name of the containing folder
+  folder: string; // the containing folder: its well-known name, or its id for a user folder
   subject: string;
   bodyHtml: string;
   from: EmailAddress;

@@ -42,7 +42,7 @@ export class MailChangeEntry {
   @Property({ type: 'string', length: 128, nullable: true })
   roxUserId: string | null = null;
 
-  @Property({ type: 'string', length: 16, nullable: true })
+  @Property({ type: 'string', length: 256, nullable: true })
   folder: MailFolderName | null = null;
 
   @Property({ type: 'string', length: 32, nullable: true })

@@ -4,7 +4,7 @@ import { type MailFolderName } from '@rox365/contracts';
 
 import { SyncChannelColumns } from '../../platform/sync/sync-channel-columns';
 
-/** A synced folder of a member's mailbox (Graph well-known name; at most 16 characters). */
+/** A synced folder of a member's mailbox: a Graph well-known name or a user folder's path. */
 export type { MailFolderName };
 
 /**
@@ -20,7 +20,7 @@ export class MailChannel extends SyncChannelColumns {
   @PrimaryKey({ type: 'string', length: 128 })
   roxUserId: string;
 
-  @PrimaryKey({ type: 'string', length: 16 })
+  @PrimaryKey({ type: 'string', length: 256 })
   folder: MailFolderName;
 
   // The Entra user the cursor belongs to; another one starts over.

@@ -27,7 +27,7 @@ export class MailMessageLink {
   @Property({ type: 'uuid' })
   messageId: string;
 
-  @Property({ type: 'string', length: 16 })
+  @Property({ type: 'string', length: 256 })
   folder: MailFolderName;
 
   @Property({ type: 'boolean' })

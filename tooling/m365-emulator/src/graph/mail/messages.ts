@@ -574,29 +574,6 @@ function sendMail(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handl
   return { status: 202 };
 }
 
-function listFolders(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
-  requirePermission(ctx.principal, READ, 'outlook');
-  const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
-  const folderToGraph = (f: FolderState): Record<string, unknown> => ({
-    id: f.id,
-    displayName: f.displayName,
-    parentFolderId: 'AAMkAFroot',
-    childFolderCount: 0,
-    unreadItemCount: 0,
-    totalItemCount: f.messages.size,
-    isHidden: false,
-  });
-  if (params[1])
-    return ok({
-      '@odata.context': `${ctx.root}/$metadata#users('${userId}')/mailFolders/$entity`,
-      ...folderToGraph(folderOf(mb, params[1])),
-    });
-  return ok({
-    '@odata.context': `${ctx.root}/$metadata#users('${userId}')/mailFolders`,
-    value: [...mb.folders.values()].map(folderToGraph),
-  });
-}
-
 export const mailRoutes: GraphRoute[] = [
   {
     method: 'GET',
@@ -620,12 +597,6 @@ export const mailRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: new RegExp(`${USER}/mailFolders/[^/]+/messages/([^/]+)$`, 'i'),
     handler: getMessage,
-    mailboxParam: 0,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`${USER}/mailFolders(?:/([^/]+))?$`, 'i'),
-    handler: listFolders,
     mailboxParam: 0,
   },
   {

@@ -1,0 +1,44 @@
+import { isWellKnownExtraMailFolder, parseMailFolderPath } from '@rox365/contracts';
+import { type GraphMailFolder } from '@rox365/graph-client';
+
+import { SYNCED_FOLDERS } from './mail.constants';
+
+/**
+ * True for a synced folder named by a Graph well-known name (Inbox, Sent Items, the well-known
+ * extras); false for a user folder given by its display path.
+ */
+export function isWellKnownFolder(folder: string): boolean {
+  return SYNCED_FOLDERS.includes(folder) || isWellKnownExtraMailFolder(folder);
+}
+
+/**
+ * The id of the folder at a display path (`Inbox/Customers`) in a mailbox's folder list, names
+ * compared in any case, or null when the mailbox has no such folder. Top-level folders are those
+ * whose parent is not listed (the mailbox root never is).
+ */
+export function resolveMailFolderPath(
+  folders: readonly GraphMailFolder[],
+  path: string,
+): string | null {
+  const names = parseMailFolderPath(path);
+  if (!names) return null;
+  const ids = new Set(folders.map((f) => f.id));
+  const children = new Map<string | null, GraphMailFolder[]>();
+  for (const f of folders) {
+    const parent =
+      f.parentFolderId !== undefined && ids.has(f.parentFolderId) ? f.parentFolderId : null;
+    const list = children.get(parent) ?? [];
+    list.push(f);
+    children.set(parent, list);
+  }
+  let parent: string | null = null;
+  for (const name of names) {
+    const wanted = name.toLowerCase();
+    const next: GraphMailFolder | undefined = children
+      .get(parent)
+      ?.find((f) => f.displayName?.trim().toLowerCase() === wanted);
+    if (!next) return null;
+    parent = next.id;
+  }
+  return parent;
+}

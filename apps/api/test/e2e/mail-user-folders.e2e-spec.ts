@@ -1,0 +1,299 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import {
+  connectOrg,
+  orgTokens,
+  saveSettings,
+  seedMembers,
+  type OrgTokens,
+} from '../support/orgwide';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+const PATH = 'inbox/customers';
+
+interface Link {
+  graph_id: string;
+  folder: string;
+  message_id: string;
+}
+interface ChannelRow {
+  rox_user_id: string;
+  folder: string;
+  stage: string;
+  last_error_code: string | null;
+  folder_id: string | null;
+}
+
+/**
+ * User folders in `extraMailFolders` (MAIL-1 "others"): a display path resolved per mailbox
+ * through `mailFolders/delta` when the channel is new, then followed by id; a mailbox without the
+ * folder marks only that channel; moves keep the row; restrictions apply; a folder deleted in
+ * Outlook is looked up again; taking the path out of the setting purges its links.
+ */
+describe('user mail folders', () => {
+  let env: ApiWithEmulator;
+  let org: OrgTokens;
+  const upns = ['ufold0.mail@contoso.com', 'ufold1.mail@contoso.com'];
+  const members = ['ufold0', 'ufold1'];
+  const WITH = 0;
+  const WITHOUT = 1;
+  const settings = {
+    calendarAccess: 'off',
+    emailAccess: 'metadata',
+    restrictedDomains: ['restricted.example'],
+    extraMailFolders: ['archive', 'inbox / customers'],
+  };
+  const ids: Record<string, string> = {};
+  let customersId = '';
+
+  const http = () => env.api.http();
+  const db = () => env.api.app.get(MikroORM).em.fork().getConnection();
+  const userIdOf = (upn: string) => env.emu.state.findTenant(env.tenantId)?.findUser(upn)?.id;
+  const links = (roxUserId: string): Promise<Link[]> =>
+    db().execute<Link[]>(
+      `select graph_id, folder, message_id from mail_message_link
+       where org_id = ? and rox_user_id = ? order by graph_id`,
+      [org.orgId, roxUserId],
+    );
+  const channel = async (roxUserId: string): Promise<ChannelRow | undefined> =>
+    (
+      await db().execute<ChannelRow[]>(
+        `select rox_user_id, folder, stage, last_error_code, folder_id from mail_channel
+         where org_id = ? and rox_user_id = ? and folder = ?`,
+        [org.orgId, roxUserId, PATH],
+      )
+    )[0];
+  const cycle = async () => {
+    const res = await http()
+      .post('/api/v1/orgwide/mail/sync')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const jobs = env.api.app.get(MailJobs);
+    await eventually(async () => !(await jobs.isBusy(org.orgId, members)), {
+      attempts: 1200,
+      intervalMs: 50,
+    });
+  };
+  const folderListings = async () =>
+    (await env.emu.control.requests()).filter((r) => r.path.includes('/mailFolders/delta'));
+  const deliver = async (key: string, user: number, mail: Record<string, unknown> = {}) => {
+    ids[key] = (
+      await env.emu.control.deliverMail(env.tenantId, upns[user] as string, {
+        subject: key,
+        ...mail,
+      })
+    ).id;
+  };
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator({ env: { MAIL_PAGE_SIZE: '7' } });
+    await env.api.startWorker();
+    org = await orgTokens(env, newOrgId());
+    for (const upn of upns) await env.emu.control.addUser(env.tenantId, { userPrincipalName: upn });
+    const owner = upns[WITH] as string;
+    customersId = (
+      await env.emu.control.createMailFolder(env.tenantId, owner, 'Customers', 'inbox')
+    ).id;
+    // A top-level folder of the same name is another folder: the path names the one in Inbox.
+    await env.emu.control.createMailFolder(env.tenantId, owner, 'Customers');
+    await deliver('filed', WITH, { folder: customersId });
+    await deliver('toMove', WITH);
+    await deliver('restricted', WITH, {
+      folder: customersId,
+      from: { name: 'Rita', address: 'rita@restricted.example' },
+    });
+    await deliver('withoutInbox', WITHOUT);
+    await seedMembers(
+      env,
+      org,
+      upns.map((email, i) => ({ roxUserId: members[i] as string, email })),
+    );
+    expect(await connectOrg(env, org, { settings })).toBe('connected');
+    await syncFinished(env, org, null);
+    await mailboxesSettled(env, org.orgId);
+    await cycle();
+  }, 180_000);
+  afterAll(() => env.close());
+
+  it('takes a folder path besides well-known names, tidied, and refuses a bad one with a field error', async () => {
+    const put = (extraMailFolders: unknown) =>
+      http()
+        .put('/api/v1/orgwide/settings')
+        .set('authorization', `Bearer ${org.admin}`)
+        .send({ ...settings, tenant: 'contoso.com', extraMailFolders });
+    const bad = await put(['archive', 'Inbox//Customers']);
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(bad.body.errors).toEqual([
+      expect.objectContaining({
+        path: 'body.extraMailFolders.1',
+        message: expect.stringMatching(/not a folder path/),
+      }),
+    ]);
+    const twice = await put(['Inbox/Customers', 'INBOX/customers']);
+    expect(twice.body.errors).toEqual([
+      expect.objectContaining({ path: 'body.extraMailFolders.1' }),
+    ]);
+    const saved = await http()
+      .get('/api/v1/orgwide/settings')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(saved.body.extraMailFolders).toEqual(['archive', 'inbox/customers']);
+  });
+
+  it("a user folder's mail is synced with that folder; restricted mail in it is not stored", async () => {
+    const mine = await links(members[WITH] as string);
+    expect(mine.find((l) => l.graph_id === ids.filed)?.folder).toBe('inbox/customers');
+    expect(mine.find((l) => l.graph_id === ids.toMove)?.folder).toBe('inbox');
+    expect(mine.map((l) => l.graph_id)).not.toContain(ids.restricted);
+    expect(await channel(members[WITH] as string)).toMatchObject({
+      stage: 'ok',
+      folder_id: customersId,
+    });
+    // Resolved through the hierarchy delta once (the mailbox lacking it asks each run), then
+    // addressed by id.
+    const listings = await folderListings();
+    expect(listings.filter((r) => r.mailbox === userIdOf(upns[WITH] as string))).toHaveLength(1);
+    expect(listings.some((r) => r.mailbox === userIdOf(upns[WITHOUT] as string))).toBe(true);
+    const requests = await env.emu.control.requests();
+    expect(
+      requests.some((r) => r.path.includes(`/mailFolders/${customersId}/messages/delta`)),
+    ).toBe(true);
+  });
+
+  it('a mailbox without the folder shows that channel failed with the reason; its Inbox syncs', async () => {
+    expect(await channel(members[WITHOUT] as string)).toMatchObject({
+      stage: 'failed',
+      last_error_code: 'MAIL_FOLDER_NOT_FOUND',
+      folder_id: null,
+    });
+    expect((await links(members[WITHOUT] as string)).map((l) => l.graph_id)).toContain(
+      ids.withoutInbox,
+    );
+    const res = await http()
+      .get(`/api/v1/orgwide/mail/members/${members[WITHOUT] as string}`)
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(res.body.channels).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ folder: 'inbox', stage: 'ok' }),
+        expect.objectContaining({
+          folder: 'inbox/customers',
+          stage: 'failed',
+          reason: 'MAIL_FOLDER_NOT_FOUND',
+        }),
+      ]),
+    );
+    const status = await http()
+      .get('/api/v1/orgwide/status')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(status.body.mail.mailboxes).toMatchObject({ failed: 0 });
+  });
+
+  it('a move from Inbox to the user folder keeps one row; an idle mailbox does not list its folders again', async () => {
+    const owner = upns[WITH] as string;
+    const before = (await links(members[WITH] as string)).find((l) => l.graph_id === ids.toMove);
+    await env.emu.control.moveMail(env.tenantId, owner, ids.toMove as string, customersId);
+    await env.emu.control.clearRequests();
+    await cycle();
+    const after = (await links(members[WITH] as string)).filter(
+      (l) => l.message_id === before?.message_id,
+    );
+    expect(after).toEqual([
+      { graph_id: ids.toMove, folder: 'inbox/customers', message_id: before?.message_id },
+    ]);
+    // Only the mailbox lacking the folder looks for it again.
+    expect((await folderListings()).map((r) => r.mailbox)).toEqual([
+      userIdOf(upns[WITHOUT] as string),
+    ]);
+  });
+
+  it('follows a renamed folder by id, without listing the folders', async () => {
+    const owner = upns[WITH] as string;
+    await env.emu.control.renameMailFolder(env.tenantId, owner, customersId, 'Clients');
+    await deliver('afterRename', WITH, { folder: customersId });
+    await env.emu.control.clearRequests();
+    await cycle();
+    const mine = await links(members[WITH] as string);
+    expect(mine.find((l) => l.graph_id === ids.afterRename)?.folder).toBe('inbox/customers');
+    expect((await folderListings()).map((r) => r.mailbox)).not.toContain(userIdOf(owner));
+  });
+
+  it('a folder created later is found on the next cycle', async () => {
+    const owner = upns[WITHOUT] as string;
+    const created = await env.emu.control.createMailFolder(
+      env.tenantId,
+      owner,
+      'customers',
+      'inbox',
+    );
+    await deliver('lateFolder', WITHOUT, { folder: created.id });
+    await cycle();
+    expect(await channel(members[WITHOUT] as string)).toMatchObject({
+      stage: 'ok',
+      folder_id: created.id,
+    });
+    const theirs = await links(members[WITHOUT] as string);
+    expect(theirs.find((l) => l.graph_id === ids.lateFolder)?.folder).toBe('inbox/customers');
+  });
+
+  it('a folder deleted in Outlook is looked up again (404), then marked missing and its links dropped', async () => {
+    const owner = upns[WITH] as string;
+    const head = await http()
+      .get('/api/v1/mail/changes')
+      .query({ cursor: '0', limit: 500 })
+      .set('authorization', `Bearer ${org.service}`);
+    await env.emu.control.removeMailFolder(env.tenantId, owner, customersId);
+    await env.emu.control.clearRequests();
+    await cycle();
+    expect(await channel(members[WITH] as string)).toMatchObject({
+      stage: 'failed',
+      last_error_code: 'MAIL_FOLDER_NOT_FOUND',
+      folder_id: null,
+    });
+    const mine = await links(members[WITH] as string);
+    expect(mine.filter((l) => l.folder === 'inbox/customers')).toEqual([]);
+    expect(mine.length).toBeGreaterThan(0);
+    const requests = await env.emu.control.requests();
+    const gone = requests.filter((r) => r.path.includes(customersId));
+    expect(gone.map((r) => r.status)).toContain(404);
+    expect((await folderListings()).map((r) => r.mailbox)).toContain(userIdOf(owner));
+    // The feed says the folder's cursor was reset, then what left with it.
+    const feed = await http()
+      .get('/api/v1/mail/changes')
+      .query({ cursor: head.body.nextCursor as string, limit: 500 })
+      .set('authorization', `Bearer ${org.service}`);
+    const items = feed.body.items as { change: string; roxUserId?: string; folder?: string }[];
+    expect(items[0]).toMatchObject({
+      change: 'cursor_reset',
+      roxUserId: members[WITH],
+      folder: PATH,
+      reason: 'cursor_unusable',
+    });
+    expect(items.filter((i) => i.change === 'deleted').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('taking the path out of the setting purges its links and channels, with a receipt', async () => {
+    const theirs = members[WITHOUT] as string;
+    expect((await links(theirs)).filter((l) => l.folder === 'inbox/customers')).toHaveLength(1);
+    await saveSettings(env, org, { ...settings, extraMailFolders: ['archive'] });
+    await mailboxesSettled(env, org.orgId);
+    await env.emu.control.clearRequests();
+    await cycle();
+    expect((await links(theirs)).filter((l) => l.folder === 'inbox/customers')).toEqual([]);
+    expect(await channel(theirs)).toBeUndefined();
+    type Receipt = { target_id: string; details: Record<string, unknown> };
+    const receipts = await db().execute<Receipt[]>(
+      `select target_id, details from audit_entry
+       where org_id = ? and action = 'mail.folder_purged' and target_id = ?`,
+      [org.orgId, theirs],
+    );
+    expect(receipts.map((r: Receipt) => r.details)).toEqual([
+      expect.objectContaining({ folder: 'inbox/customers', links: 1, channels: 1 }),
+    ]);
+    expect(await folderListings()).toEqual([]);
+  });
+});
