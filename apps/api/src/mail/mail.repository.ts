@@ -469,8 +469,10 @@ export class MailRepository {
       [orgId, roxUserId, orgId, roxUserId],
     );
     const counts = new Map<string, number>();
-    for (const r of rows)
-      if (r.rox_count_folder != null) counts.set(String(r.rox_count_folder), Number(r.rox_count));
+    for (const r of rows) {
+      const folder = r.rox_count_folder;
+      if (typeof folder === 'string') counts.set(folder, Number(r.rox_count));
+    }
     return {
       channels: plainRows(
         this.em,
