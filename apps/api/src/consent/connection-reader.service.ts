@@ -85,6 +85,11 @@ export class ConnectionReader {
     return (await this.settingsRepo.find(orgId))?.calendarMeetingDeletes ?? 'confirm';
   }
 
+  /** The org's extra mail folders (none until the admin saves settings): one read, no overrides. */
+  async extraMailFolders(orgId: string): Promise<OrgwideAccessSettings['extraMailFolders']> {
+    return [...((await this.settingsRepo.find(orgId))?.extraMailFolders ?? [])];
+  }
+
   /** The org's settings with overrides, or null when the admin has not saved any. */
   async settings(orgId: string): Promise<OrgwideAccessSettings | null> {
     const settings = await this.settingsRepo.find(orgId);

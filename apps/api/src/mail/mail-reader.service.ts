@@ -76,11 +76,10 @@ export class MailReader {
 
   /** One message; its body (full level only) is decrypted here and the read is audited. */
   async get(orgId: string, id: string): Promise<MailMessageWithBody> {
-    const m = await this.repo.findMessage(orgId, id);
+    const m = await this.repo.messageWithCopies(orgId, id);
     if (!m) {
       throw new MailError(MailErrorCode.MAIL_MESSAGE_NOT_FOUND, 'not_found', 'No such message.');
     }
-    const links = await this.repo.linksOf(orgId, [m.id]);
     const body =
       m.bodyAvailable && m.bodySealed !== null
         ? {
@@ -96,7 +95,7 @@ export class MailReader {
         details: {},
       });
     }
-    return { ...messageToContract(m, links), body };
+    return { ...messageToContract(m, m.copies), body };
   }
 
   async changes(orgId: string, query: MailChangesQuery): Promise<MailChangePage> {
@@ -148,8 +147,7 @@ export class MailReader {
 
   // Inbox, Sent Items and the org's extra folders (a folder taken out is purged by the cycle).
   private async folders(orgId: string): Promise<MailFolderName[]> {
-    const settings = await this.connections.settings(orgId);
-    return [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+    return [...SYNCED_FOLDERS, ...(await this.connections.extraMailFolders(orgId))];
   }
 
   /**

@@ -309,6 +309,17 @@ describe('MailRepository on Postgres', () => {
     const listed = first[0] as unknown as Record<string, unknown>;
     expect([listed.bodySealed, listed.participants]).toEqual([undefined, undefined]);
     expect(await repo().findMessage(orgId, ids.s1!)).toMatchObject({ subject: 'Subject sam-s1' });
+    // The single read: every column, and the copies.
+    expect(await repo().messageWithCopies(orgId, ids.n1!)).toMatchObject({
+      internetMessageId: '<n1@contoso.com>',
+      participants: expect.any(Array),
+      bodySealed: null,
+      copies: [
+        { roxUserId: 'pat', folder: 'inbox', isRead: false },
+        { roxUserId: 'sam', folder: 'inbox', isRead: false },
+      ],
+    });
+    expect(await repo().messageWithCopies(other, ids.n1!)).toBeNull();
     expect(await repo().findMessage(other, ids.s1!)).toBeNull();
     expect(await repo().linksOf(orgId, [])).toEqual([]);
   });

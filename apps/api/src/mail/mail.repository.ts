@@ -628,8 +628,10 @@ export class MailRepository {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** A page of messages, newest first, by mailbox, contact address or conversation. */
-  /** A page of messages (the listed columns only), each with every mailbox's copy of it. */
+  /**
+   * A page of messages, newest first, by mailbox, contact address or conversation: the listed
+   * columns only, each message with every mailbox's copy of it.
+   */
   async page(
     orgId: string,
     filter: MessagePageFilter,
@@ -639,16 +641,19 @@ export class MailRepository {
     const { sql, params } = messagePageQuery(orgId, filter, after, limit);
     const rows = await this.em.execute<Row[]>(sql, params);
     // The listed columns only: the others stay undefined on these plain rows.
-    return plainRows(this.em, MailMessage, rows).map((message, i) => {
-      const raw = rows[i]?.rox_copies;
-      const tuples = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? [])) as [
-        string,
-        MailFolderName,
-        boolean,
-      ][];
-      const copies = tuples.map(([roxUserId, folder, isRead]) => ({ roxUserId, folder, isRead }));
-      return Object.assign(message, { copies });
-    });
+    return withCopies(plainRows(this.em, MailMessage, rows), rows);
+  }
+
+  /** One message, every column (plain row), with every mailbox's copy: the API's single read. */
+  async messageWithCopies(
+    orgId: string,
+    id: string,
+  ): Promise<(MailMessage & { copies: MessageCopyView[] }) | null> {
+    const rows = await this.em.execute<Row[]>(
+      `select m.*, ${COPIES_OF_M} from mail_message m where m.org_id = ? and m.id = ?::uuid`,
+      [orgId, id],
+    );
+    return withCopies(plainRows(this.em, MailMessage, rows), rows)[0] ?? null;
   }
 
   findMessage(orgId: string, id: string): Promise<MailMessage | null> {
@@ -719,13 +724,33 @@ export type ListedMessage = Pick<
   | 'bodyAvailable'
 > & { copies: MessageCopyView[] };
 
-const LISTED_COLUMNS = `m.id, m.org_id, m.internet_message_id, m.conversation_id, m.subject,
-  m.from_address, m.sender_address, m.reply_to, m.to_recipients, m.cc_recipients, m.bcc_recipients,
-  m.sent_at, m.received_at, m.has_attachments, m.importance, m.body_available,
-  coalesce((select json_agg(json_build_array(x.rox_user_id, x.folder, x.is_read)
+// Every mailbox's copy of the message `m`, in member order, as one JSON array of
+// [roxUserId, folder, isRead]: reads answer a message with its copies in one statement.
+const COPIES_OF_M = `coalesce((select json_agg(json_build_array(x.rox_user_id, x.folder, x.is_read)
                             order by x.rox_user_id, x.folder)
               from mail_message_link x where x.org_id = m.org_id and x.message_id = m.id),
            '[]') as rox_copies`;
+
+const LISTED_COLUMNS = `m.id, m.org_id, m.internet_message_id, m.conversation_id, m.subject,
+  m.from_address, m.sender_address, m.reply_to, m.to_recipients, m.cc_recipients, m.bcc_recipients,
+  m.sent_at, m.received_at, m.has_attachments, m.importance, m.body_available, ${COPIES_OF_M}`;
+
+// Plain message rows with the copies their SQL rows carry (COPIES_OF_M), row for row.
+function withCopies<T extends object>(
+  messages: T[],
+  rows: readonly Row[],
+): (T & { copies: MessageCopyView[] })[] {
+  return messages.map((message, i) => {
+    const raw = rows[i]?.rox_copies;
+    const tuples = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? [])) as [
+      string,
+      MailFolderName,
+      boolean,
+    ][];
+    const copies = tuples.map(([roxUserId, folder, isRead]) => ({ roxUserId, folder, isRead }));
+    return Object.assign(message, { copies });
+  });
+}
 
 /** Exactly one of a member's mailbox, a contact address (lower-cased) or a conversation. */
 export interface MessagePageFilter {
