@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { isWellKnownFolder, resolveMailFolderPath } from './mail-folder-path';
+import { MailChannel } from './entities/mail-channel.entity';
+import {
+  isUserFolderMissingLately,
+  isWellKnownFolder,
+  resolveMailFolderPath,
+} from './mail-folder-path';
+import { USER_FOLDER_RECHECK_MS } from './mail.constants';
 
 const ROOT = 'root';
 const folders = [
@@ -39,5 +45,37 @@ describe('isWellKnownFolder', () => {
     ['Inbox/Customers', false],
   ])('%s → %s', (folder, expected) => {
     expect(isWellKnownFolder(folder)).toBe(expected);
+  });
+});
+
+describe('isUserFolderMissingLately', () => {
+  const now = new Date('2026-11-29T12:00:00Z');
+  const missing = (folder: string, overrides: Partial<MailChannel> = {}): MailChannel =>
+    Object.assign(new MailChannel('org', 'member', folder), {
+      stage: 'failed',
+      lastErrorCode: 'MAIL_FOLDER_NOT_FOUND',
+      lastErrorAt: new Date(now.getTime() - 60_000),
+      directoryUserId: 'entra-1',
+      folderId: null,
+      ...overrides,
+    });
+
+  it('rests a user folder found missing lately, for the same account', () => {
+    expect(isUserFolderMissingLately(missing('Inbox/Customers'), 'entra-1', now)).toBe(true);
+  });
+
+  it.each<[string, string, Partial<MailChannel>, string]>([
+    ['a well-known folder', 'archive', {}, 'entra-1'],
+    [
+      'a recheck that is due',
+      'Inbox/Customers',
+      { lastErrorAt: new Date(now.getTime() - USER_FOLDER_RECHECK_MS) },
+      'entra-1',
+    ],
+    ['another failure', 'Inbox/Customers', { lastErrorCode: 'MAIL_GRAPH_THROTTLED' }, 'entra-1'],
+    ['a folder with an id', 'Inbox/Customers', { folderId: 'AAMkF' }, 'entra-1'],
+    ['another account', 'Inbox/Customers', {}, 'entra-2'],
+  ])('does not rest %s', (_, folder, overrides, account) => {
+    expect(isUserFolderMissingLately(missing(folder, overrides), account, now)).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 import { isWellKnownExtraMailFolder, parseMailFolderPath } from '@rox365/contracts';
 import { type GraphMailFolder } from '@rox365/graph-client';
 
-import { SYNCED_FOLDERS } from './mail.constants';
+import { type MailChannel } from './entities/mail-channel.entity';
+import { SYNCED_FOLDERS, USER_FOLDER_RECHECK_MS } from './mail.constants';
+import { MailErrorCode } from './mail.errors';
 
 /**
  * True for a synced folder named by a Graph well-known name (Inbox, Sent Items, the well-known
@@ -41,4 +43,25 @@ export function resolveMailFolderPath(
     parent = next.id;
   }
   return parent;
+}
+
+/**
+ * A user folder channel whose mailbox was found without the folder less than
+ * USER_FOLDER_RECHECK_MS ago (for the same account): nothing to read, and not looked for again
+ * yet, so it neither queues a job nor walks the hierarchy.
+ */
+export function isUserFolderMissingLately(
+  channel: MailChannel,
+  directoryUserId: string | null,
+  now: Date,
+): boolean {
+  return (
+    !isWellKnownFolder(channel.folder) &&
+    channel.stage === 'failed' &&
+    channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND &&
+    channel.folderId === null &&
+    channel.directoryUserId === directoryUserId &&
+    channel.lastErrorAt !== null &&
+    now.getTime() - channel.lastErrorAt.getTime() < USER_FOLDER_RECHECK_MS
+  );
 }

@@ -16,6 +16,7 @@ import {
 import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { isMailCursorUsable } from './mail-delta';
+import { isUserFolderMissingLately } from './mail-folder-path';
 import { MAIL_CHANNEL_KIND } from './mail.constants';
 import { MailRepository } from './mail.repository';
 
@@ -68,8 +69,13 @@ export class MailIdleRounds {
       const channels = byMember.get(mailbox.roxUserId) ?? [];
       // Settled only when every synced folder is idle: a folder never synced, or missing from
       // this mailbox, leaves the mailbox to its job.
-      const synced = channels.filter((c) => folders.includes(c.folder));
-      const isComplete = folders.every((f) => synced.some((c) => c.folder === f));
+      const present = channels.filter((c) => folders.includes(c.folder));
+      const isComplete = folders.every((f) => present.some((c) => c.folder === f));
+      // A user folder this mailbox lacks and was looked for lately has nothing to read: the
+      // mailbox is settled by its other folders (its job would skip that folder too).
+      const synced = present.filter(
+        (c) => !isUserFolderMissingLately(c, mailbox.directoryUserId, now),
+      );
       if (!isComplete || !synced.every((c) => isIdleCandidate(c, mailbox, now, graphOrigin)))
         continue;
       // The job would fetch missing bodies after its rounds: leave such a mailbox to it.

@@ -30,7 +30,11 @@ import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { type StoredAddress } from './entities/mail-message.entity';
 import { isMailCursorUsable } from './mail-delta';
-import { isWellKnownFolder, resolveMailFolderPath } from './mail-folder-path';
+import {
+  isUserFolderMissingLately,
+  isWellKnownFolder,
+  resolveMailFolderPath,
+} from './mail-folder-path';
 import {
   isRestrictedMessage,
   normalizeMailAddress,
@@ -127,6 +131,11 @@ export class MailSyncService {
     );
     for (const folder of byKind) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
+      if (isUserFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
+        // Looked for lately and not there: not looked for again until the recheck is due.
+        missing.add(folder);
+        continue;
+      }
       if (channel.directoryUserId !== mailbox.directoryUserId) {
         // Another account behind the member: its cursor means nothing here.
         if (channel.cursor !== null) {

@@ -43,3 +43,8 @@ export const ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
 // Folders per page of the folder hierarchy delta (`mailFolders/delta`), read when a user folder's
 // path must be resolved: most mailboxes fit in one page.
 export const MAIL_FOLDER_PAGE_SIZE = 250;
+
+// A user folder a mailbox lacks is looked for again after this long, not every cycle: most
+// members lack a given folder, and a job plus a hierarchy walk per such mailbox every cycle would
+// replace the idle $batch for nearly the whole org. A folder created meanwhile waits this long.
+export const USER_FOLDER_RECHECK_MS = 6 * 60 * 60 * 1000;

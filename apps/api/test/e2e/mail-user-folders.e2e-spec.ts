@@ -79,6 +79,14 @@ describe('user mail folders', () => {
       intervalMs: 50,
     });
   };
+  // As if the folder had been looked for (and not found) longer ago than USER_FOLDER_RECHECK_MS.
+  const ageMissingCheck = async (roxUserId: string) => {
+    await db().execute(
+      `update mail_channel set last_error_at = now() - interval '7 hours'
+       where org_id = ? and rox_user_id = ? and folder = ?`,
+      [org.orgId, roxUserId, PATH],
+    );
+  };
   const folderListings = async () =>
     (await env.emu.control.requests()).filter((r) => r.path.includes('/mailFolders/delta'));
   const deliver = async (key: string, user: number, mail: Record<string, unknown> = {}) => {
@@ -205,10 +213,32 @@ describe('user mail folders', () => {
     expect(after).toEqual([
       { graph_id: ids.toMove, folder: 'inbox/customers', message_id: before?.message_id },
     ]);
-    // Only the mailbox lacking the folder looks for it again.
-    expect((await folderListings()).map((r) => r.mailbox)).toEqual([
-      userIdOf(upns[WITHOUT] as string),
+    // Not even the mailbox lacking the folder looks for it again so soon.
+    expect(await folderListings()).toEqual([]);
+  });
+
+  it('a mailbox lacking the folder stays in the idle $batch instead of a job (and a listing) each cycle', async () => {
+    const lacking = userIdOf(upns[WITHOUT] as string);
+    await env.emu.control.clearRequests();
+    await cycle();
+    const all = await env.emu.control.requests();
+    // Its other folders are read as batch items; nothing of it outside a batch.
+    expect(all.filter((r) => !r.batchItem && r.mailbox === lacking)).toEqual([]);
+    const items = all.filter((r) => r.batchItem && r.mailbox === lacking);
+    expect(items.map((r) => r.path).sort()).toEqual([
+      expect.stringMatching(/\/mailFolders\('archive'\)\/messages\/delta$/),
+      expect.stringMatching(/\/mailFolders\('inbox'\)\/messages\/delta$/),
+      expect.stringMatching(/\/mailFolders\('sentitems'\)\/messages\/delta$/),
     ]);
+    // Still shown as missing, and looked for again once USER_FOLDER_RECHECK_MS has passed.
+    expect(await channel(members[WITHOUT] as string)).toMatchObject({
+      stage: 'failed',
+      last_error_code: 'MAIL_FOLDER_NOT_FOUND',
+    });
+    await ageMissingCheck(members[WITHOUT] as string);
+    await env.emu.control.clearRequests();
+    await cycle();
+    expect((await folderListings()).map((r) => r.mailbox)).toEqual([lacking]);
   });
 
   it('follows a renamed folder by id, without listing the folders', async () => {
@@ -231,6 +261,8 @@ describe('user mail folders', () => {
       'inbox',
     );
     await deliver('lateFolder', WITHOUT, { folder: created.id });
+    // Looked for again once the last look is USER_FOLDER_RECHECK_MS old.
+    await ageMissingCheck(members[WITHOUT] as string);
     await cycle();
     expect(await channel(members[WITHOUT] as string)).toMatchObject({
       stage: 'ok',
