@@ -117,13 +117,14 @@ export class MailSyncService {
     const synced = await this.folders(orgId);
     // Extra folders a mailbox does not have: marked on their own channel, not synced.
     const missing = new Set<MailFolderName>();
-    // The mailbox's folders, listed once per run and only when a user folder's id is unknown.
-    let hierarchy: GraphMailFolder[] | null = null;
+    // The mailbox's folders, listed once per run and only when a user folder's id is unknown (a
+    // refused listing is not asked again for the run's next user folder).
+    let hierarchy: Promise<GraphMailFolder[]> | null = null;
     const resolveUserFolder = async (path: string): Promise<string | null> => {
-      hierarchy ??= await listAllMailFolders(grant.client, grant.ownerPath, {
+      hierarchy ??= listAllMailFolders(grant.client, grant.ownerPath, {
         maxPageSize: MAIL_FOLDER_PAGE_SIZE,
       });
-      return resolveMailFolderPath(hierarchy, path);
+      return resolveMailFolderPath(await hierarchy, path);
     };
     // Well-known folders first: a user folder's id is checked against theirs.
     const byKind = [...synced].sort(
@@ -181,6 +182,15 @@ export class MailSyncService {
         }
         // Refused before any round: the channel still says why (only this mailbox is affected).
         const failure = classifyMailFailure(error);
+        if (!isWellKnownFolder(folder) && !failure.willRetry) {
+          // The hierarchy walk refused for good (e.g. 403 ErrorQuotaExceeded: mailFolders/delta
+          // needs room in a full mailbox, other reads do not): only this folder says so, the
+          // mailbox's other folders sync.
+          fail(channel, failure.code, this.clock.now(), false);
+          await this.repo.saveChannel(channel);
+          missing.add(folder);
+          continue;
+        }
         fail(channel, failure.code, this.clock.now(), failure.willRetry && !options.isFinalAttempt);
         await this.repo.saveChannel(channel);
         throw failure.error;

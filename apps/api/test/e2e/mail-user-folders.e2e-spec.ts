@@ -252,6 +252,32 @@ describe('user mail folders', () => {
     expect((await folderListings()).map((r) => r.mailbox)).not.toContain(userIdOf(owner));
   });
 
+  it('a refused folder lookup (403 ErrorQuotaExceeded on a full mailbox) marks only that folder; Inbox still syncs', async () => {
+    // Microsoft documents mailFolders/delta answering 403 ErrorQuotaExceeded when a mailbox is at
+    // its quota, while ordinary reads still work.
+    const lacking = userIdOf(upns[WITHOUT] as string) as string;
+    await env.emu.control.addFault({
+      match: `^GET /v1\\.0/users/${lacking}/mailFolders/delta`,
+      status: 403,
+      errorCode: 'ErrorQuotaExceeded',
+      count: 1,
+    });
+    await ageMissingCheck(members[WITHOUT] as string);
+    await deliver('whileFull', WITHOUT);
+    await env.emu.control.clearRequests();
+    await cycle();
+    await env.emu.control.clearFaults();
+    expect((await folderListings()).map((r) => [r.mailbox, r.status])).toEqual([[lacking, 403]]);
+    expect((await links(members[WITHOUT] as string)).map((l) => l.graph_id)).toContain(
+      ids.whileFull,
+    );
+    expect(await channel(members[WITHOUT] as string)).toMatchObject({
+      stage: 'failed',
+      last_error_code: 'MAIL_PERMISSION_DENIED',
+      folder_id: null,
+    });
+  });
+
   it('a folder created later is found on the next cycle', async () => {
     const owner = upns[WITHOUT] as string;
     const created = await env.emu.control.createMailFolder(
