@@ -38,14 +38,17 @@ interface ChannelRow {
 describe('user mail folders', () => {
   let env: ApiWithEmulator;
   let org: OrgTokens;
-  const upns = ['ufold0.mail@contoso.com', 'ufold1.mail@contoso.com'];
-  const members = ['ufold0', 'ufold1'];
+  const upns = ['ufold0.mail@contoso.com', 'ufold1.mail@contoso.com', 'ufold2.mail@contoso.com'];
+  const members = ['ufold0', 'ufold1', 'ufold2'];
   const WITH = 0;
   const WITHOUT = 1;
+  // A restricted member who has the folder too: their mailbox is never read, not even listed.
+  const RESTRICTED = 2;
   const settings = {
     calendarAccess: 'off',
     emailAccess: 'metadata',
     restrictedDomains: ['restricted.example'],
+    restrictedUsers: [upns[RESTRICTED] as string],
     extraMailFolders: ['archive', 'inbox / customers'],
   };
   const ids: Record<string, string> = {};
@@ -116,6 +119,13 @@ describe('user mail folders', () => {
       from: { name: 'Rita', address: 'rita@restricted.example' },
     });
     await deliver('withoutInbox', WITHOUT);
+    const theirs = await env.emu.control.createMailFolder(
+      env.tenantId,
+      upns[RESTRICTED] as string,
+      'Customers',
+      'inbox',
+    );
+    await deliver('restrictedUsers', RESTRICTED, { folder: theirs.id });
     await seedMembers(
       env,
       org,
@@ -151,6 +161,29 @@ describe('user mail folders', () => {
       .get('/api/v1/orgwide/settings')
       .set('authorization', `Bearer ${org.admin}`);
     expect(saved.body.extraMailFolders).toEqual(['archive', 'inbox/customers']);
+  });
+
+  it("never sends a request for a restricted member's mailbox, not even to look for the folder", async () => {
+    const restricted = userIdOf(upns[RESTRICTED] as string) as string;
+    // Mapped to their Entra user like the others: only the restriction keeps the mailbox unread.
+    const rows = await db().execute<{ directory_user_id: string; mail_in_scope: boolean }[]>(
+      `select directory_user_id, mail_in_scope from mailbox where org_id = ? and rox_user_id = ?`,
+      [org.orgId, members[RESTRICTED]],
+    );
+    expect(rows).toEqual([{ directory_user_id: restricted, mail_in_scope: false }]);
+    const requests = await env.emu.control.requests();
+    // The log since the emulator started: connect, directory sync, the first rounds (batch items
+    // included).
+    expect(requests.some((r) => r.mailbox === userIdOf(upns[WITH] as string))).toBe(true);
+    expect(
+      requests.filter(
+        (r) =>
+          r.mailbox === restricted ||
+          r.path.includes(restricted) ||
+          r.path.toLowerCase().includes(upns[RESTRICTED] as string),
+      ),
+    ).toEqual([]);
+    expect(await links(members[RESTRICTED] as string)).toEqual([]);
   });
 
   it("a user folder's mail is synced with that folder; restricted mail in it is not stored", async () => {
