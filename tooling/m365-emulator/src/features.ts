@@ -195,7 +195,10 @@ export function wireFeatures(
     const name = str(b.displayName).trim();
     if (!name) throw new ControlError(400, "'displayName' is required");
     return folderAction(() => {
-      mailbox.renameFolder(folder, name);
+      // A well-known folder takes the name of the mailbox's language, as Exchange renames the
+      // default folders when an admin localises them; Graph itself refuses to rename one.
+      if (folder.isUserFolder) mailbox.renameFolder(folder, name);
+      else mailbox.localizeFolder(folder, name);
       return { id: folder.id };
     });
   });

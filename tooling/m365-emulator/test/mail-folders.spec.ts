@@ -194,6 +194,25 @@ describe('mailFolders/delta', () => {
     expect(changes.items.map((f) => f.id)).not.toContain(inbox.id);
   });
 
+  it('reports a well-known folder the control API localises, same id (Graph still refuses the rename)', async () => {
+    const round = await walkDelta(client, `/users/${owner}/mailFolders/delta`, PREFER);
+    const inbox = await folder(owner, 'inbox');
+    await emu.control.renameMailFolder(DEMO_TENANT.id, owner, 'inbox', 'Posteingang');
+    expect(await folder(owner, 'inbox')).toMatchObject({
+      id: inbox.id,
+      displayName: 'Posteingang',
+    });
+    const changes = await walkDelta(client, round.deltaLink, PREFER);
+    expect(changes.items).toEqual([
+      expect.objectContaining({ id: inbox.id, displayName: 'Posteingang' }),
+    ]);
+    const refused = await expectGraphError(
+      client.api(`/users/${owner}/mailFolders/inbox`).patch({ displayName: 'Inbox' }),
+    );
+    expect(refused.statusCode).toBe(400);
+    await emu.control.renameMailFolder(DEMO_TENANT.id, owner, 'inbox', 'Inbox');
+  });
+
   it('answers 410 SyncStateNotFound for a deltaLink the tenant expired', async () => {
     const round = await walkDelta(client, `/users/${owner}/mailFolders/delta`, PREFER);
     await emu.control.expireDeltaTokens(DEMO_TENANT.id);

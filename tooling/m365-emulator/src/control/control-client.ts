@@ -478,7 +478,10 @@ export class ControlClient {
       { displayName, ...(parent ? { parent } : {}) },
     );
   }
-  /** The user renames one of their folders. */
+  /**
+   * The user renames one of their folders; a well-known folder (by id or name, e.g. `inbox`) takes
+   * the name of the mailbox's language, as when Exchange localises the default folders.
+   */
   renameMailFolder(
     tenant: string,
     user: string,

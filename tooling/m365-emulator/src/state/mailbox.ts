@@ -219,6 +219,13 @@ export class Mailbox {
     this.hierarchy.put({ id: folder.id });
   }
 
+  /** Gives a well-known folder its name in another language (same id, same well-known name). */
+  localizeFolder(folder: FolderState, displayName: string): void {
+    this.checkSiblingName(folder.parentId, displayName, folder.id);
+    folder.displayName = displayName;
+    this.hierarchy.put({ id: folder.id });
+  }
+
   /** Deletes a user folder with its subfolders and every message they hold. */
   deleteFolder(folder: FolderState): void {
     if (!folder.isUserFolder)
