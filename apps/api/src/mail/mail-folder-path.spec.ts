@@ -30,6 +30,25 @@ describe('resolveMailFolderPath', () => {
     expect(resolveMailFolderPath(folders, path)).toBe(id);
   });
 
+  it('goes through a well-known folder by its id whatever its name in the mailbox language', () => {
+    const german = [
+      { id: 'inbox-id', displayName: 'Posteingang', parentFolderId: ROOT },
+      { id: 'sent-id', displayName: 'Gesendete Elemente', parentFolderId: ROOT },
+      { id: 'kunden', displayName: 'Customers', parentFolderId: 'inbox-id' },
+      { id: 'projekte', displayName: 'Projects', parentFolderId: 'sent-id' },
+    ];
+    const wellKnown = new Map([
+      ['inbox', 'inbox-id'],
+      ['sentitems', 'sent-id'],
+    ]);
+    expect(resolveMailFolderPath(german, 'Inbox/Customers', wellKnown)).toBe('kunden');
+    expect(resolveMailFolderPath(german, 'sent items/projects', wellKnown)).toBe('projekte');
+    // Its own name works too, and a well-known id not known here is no way through.
+    expect(resolveMailFolderPath(german, 'Posteingang/Customers', wellKnown)).toBe('kunden');
+    expect(resolveMailFolderPath(german, 'Inbox/Customers')).toBeNull();
+    expect(resolveMailFolderPath(german, 'Junk Email/Customers', wellKnown)).toBeNull();
+  });
+
   it('finds a folder listed before its parent', () => {
     expect(resolveMailFolderPath([...folders].reverse(), 'Inbox/Customers/A\\/B')).toBe('slash');
   });

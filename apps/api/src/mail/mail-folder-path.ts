@@ -1,4 +1,8 @@
-import { isWellKnownExtraMailFolder, parseMailFolderPath } from '@rox365/contracts';
+import {
+  isWellKnownExtraMailFolder,
+  parseMailFolderPath,
+  wellKnownMailFolderOf,
+} from '@rox365/contracts';
 import { type GraphMailFolder } from '@rox365/graph-client';
 
 import { type MailChannel } from './entities/mail-channel.entity';
@@ -16,11 +20,15 @@ export function isWellKnownFolder(folder: string): boolean {
 /**
  * The id of the folder at a display path (`Inbox/Customers`) in a mailbox's folder list, names
  * compared in any case, or null when the mailbox has no such folder. Top-level folders are those
- * whose parent is not listed (the mailbox root never is).
+ * whose parent is not listed (the mailbox root never is). A first name that no top-level folder
+ * has but that names a well-known folder in English (`Inbox`, `Sent Items`, …) leads to that
+ * folder by its id in `wellKnownIds` (well-known name → id): its display name is in the mailbox's
+ * language (`Posteingang`).
  */
 export function resolveMailFolderPath(
   folders: readonly GraphMailFolder[],
   path: string,
+  wellKnownIds: ReadonlyMap<string, string> = new Map(),
 ): string | null {
   const names = parseMailFolderPath(path);
   if (!names) return null;
@@ -39,8 +47,15 @@ export function resolveMailFolderPath(
     const next: GraphMailFolder | undefined = children
       .get(parent)
       ?.find((f) => f.displayName?.trim().toLowerCase() === wanted);
-    if (!next) return null;
-    parent = next.id;
+    if (next) {
+      parent = next.id;
+      continue;
+    }
+    const wellKnown: string | undefined = parent === null ? wellKnownMailFolderOf(name) : undefined;
+    const id: string | undefined =
+      wellKnown === undefined ? undefined : wellKnownIds.get(wellKnown);
+    if (id === undefined || !ids.has(id)) return null;
+    parent = id;
   }
   return parent;
 }

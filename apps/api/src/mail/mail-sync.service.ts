@@ -124,7 +124,8 @@ export class MailSyncService {
       hierarchy ??= listAllMailFolders(grant.client, grant.ownerPath, {
         maxPageSize: MAIL_FOLDER_PAGE_SIZE,
       });
-      return resolveMailFolderPath(await hierarchy, path);
+      // Well-known folders resolve first: a path through Inbox finds it by id in any language.
+      return resolveMailFolderPath(await hierarchy, path, folderIds);
     };
     // Well-known folders first: a user folder's id is checked against theirs.
     const byKind = [...synced].sort(

@@ -311,8 +311,10 @@ describe('user mail folders', () => {
     });
   });
 
-  it('a folder created later is found on the next cycle', async () => {
+  it('a folder created later is found at the next look, through Inbox whatever its name in the mailbox language', async () => {
     const owner = upns[WITHOUT] as string;
+    // A German mailbox: 'Inbox/customers' still means the folder in the Inbox.
+    await env.emu.control.renameMailFolder(env.tenantId, owner, 'inbox', 'Posteingang');
     const created = await env.emu.control.createMailFolder(
       env.tenantId,
       owner,

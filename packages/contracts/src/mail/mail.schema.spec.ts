@@ -6,6 +6,7 @@ import {
   ExtraMailFoldersInputSchema,
   formatMailFolderPath,
   parseMailFolderPath,
+  wellKnownMailFolderOf,
 } from './mail.schema';
 
 describe('parseMailFolderPath', () => {
@@ -65,5 +66,19 @@ describe('ExtraMailFoldersInputSchema', () => {
     const many = Array.from({ length: EXTRA_MAIL_FOLDERS_MAX + 1 }, (_, i) => `Folder ${i}`);
     expect(ExtraMailFoldersInputSchema.safeParse(many).success).toBe(false);
     expect(ExtraMailFoldersInputSchema.safeParse(many.slice(1)).success).toBe(true);
+  });
+});
+
+describe('wellKnownMailFolderOf', () => {
+  it.each([
+    ['Inbox', 'inbox'],
+    [' sent items ', 'sentitems'],
+    ['Archive', 'archive'],
+    ['Deleted Items', 'deleteditems'],
+    ['JUNK EMAIL', 'junkemail'],
+    ['Posteingang', undefined],
+    ['Customers', undefined],
+  ])('%j → %s', (name, folder) => {
+    expect(wellKnownMailFolderOf(name)).toBe(folder);
   });
 });

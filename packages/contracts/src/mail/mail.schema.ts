@@ -27,7 +27,19 @@ const WELL_KNOWN_DISPLAY_NAMES = new Map<string, string>([
   ['sent items', 'sentitems'],
   ['deleted items', 'deleteditems'],
   ['junk email', 'junkemail'],
+  ['archive', 'archive'],
+  ['deleteditems', 'deleteditems'],
+  ['junkemail', 'junkemail'],
 ]);
+
+/**
+ * The Graph well-known name of a folder named by its English display name or its well-known name
+ * (`Inbox`, `Sent Items`, `Archive`, `Deleted Items`, `Junk Email`; any case), else undefined: a
+ * path's first name that means the same folder in every mailbox language.
+ */
+export function wellKnownMailFolderOf(name: string): string | undefined {
+  return WELL_KNOWN_DISPLAY_NAMES.get(name.trim().toLowerCase());
+}
 
 export function isWellKnownExtraMailFolder(value: string): value is WellKnownExtraMailFolder {
   return (WELL_KNOWN_EXTRA_MAIL_FOLDERS as readonly string[]).includes(value);
