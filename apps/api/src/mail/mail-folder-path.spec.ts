@@ -79,8 +79,10 @@ describe('isUserFolderMissingLately', () => {
       ...overrides,
     });
 
-  it('rests a user folder found missing lately, for the same account', () => {
+  it('rests a user folder found missing, or its lookup refused, lately, for the same account', () => {
     expect(isUserFolderMissingLately(missing('Inbox/Customers'), 'entra-1', now)).toBe(true);
+    const refused = missing('Inbox/Customers', { lastErrorCode: 'MAIL_PERMISSION_DENIED' });
+    expect(isUserFolderMissingLately(refused, 'entra-1', now)).toBe(true);
   });
 
   it.each<[string, string, Partial<MailChannel>, string]>([

@@ -61,9 +61,10 @@ export function resolveMailFolderPath(
 }
 
 /**
- * A user folder channel whose mailbox was found without the folder less than
- * USER_FOLDER_RECHECK_MS ago (for the same account): nothing to read, and not looked for again
- * yet, so it neither queues a job nor walks the hierarchy.
+ * A user folder channel whose mailbox was found without the folder, or whose lookup Graph refused
+ * for good (e.g. a mailbox at its quota), less than USER_FOLDER_RECHECK_MS ago (for the same
+ * account): nothing to read, and not looked for again yet, so it neither queues a job nor walks
+ * the hierarchy.
  */
 export function isUserFolderMissingLately(
   channel: MailChannel,
@@ -73,7 +74,8 @@ export function isUserFolderMissingLately(
   return (
     !isWellKnownFolder(channel.folder) &&
     channel.stage === 'failed' &&
-    channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND &&
+    (channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND ||
+      channel.lastErrorCode === MailErrorCode.MAIL_PERMISSION_DENIED) &&
     channel.folderId === null &&
     channel.directoryUserId === directoryUserId &&
     channel.lastErrorAt !== null &&

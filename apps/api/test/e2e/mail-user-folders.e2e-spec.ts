@@ -309,6 +309,12 @@ describe('user mail folders', () => {
       last_error_code: 'MAIL_PERMISSION_DENIED',
       folder_id: null,
     });
+    // Not asked again every cycle: the mailbox goes back to the idle $batch until the recheck.
+    await env.emu.control.clearRequests();
+    await cycle();
+    expect(await folderListings()).toEqual([]);
+    const all = await env.emu.control.requests();
+    expect(all.filter((r) => !r.batchItem && r.mailbox === lacking)).toEqual([]);
   });
 
   it('a folder created later is found at the next look, through Inbox whatever its name in the mailbox language', async () => {
