@@ -113,7 +113,8 @@ export class MailSyncService {
     });
     const isFull = mailbox.mailEffective === 'read' || mailbox.mailEffective === 'read_send';
     const folderIds = new Map<MailFolderName, string>();
-    const folders: Record<string, SyncOutcome> = {};
+    // A Map: a member's folder may be called __proto__ (Object.fromEntries keeps it as data).
+    const folders = new Map<string, SyncOutcome>();
     const synced = await this.folders(orgId);
     // Extra folders a mailbox does not have: marked on their own channel, not synced.
     const missing = new Set<MailFolderName>();
@@ -206,7 +207,10 @@ export class MailSyncService {
     const runFolder = async (folder: MailFolderName): Promise<SyncOutcome> => {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
       // A well-known folder is addressed by name, a user folder by its id.
-      const graphFolder = isWellKnownFolder(folder) ? folder : (channel.folderId ?? folder);
+      const graphFolder = isWellKnownFolder(folder) ? folder : channel.folderId;
+      // Unreachable (a user folder without an id is missing and skipped above); a display path
+      // must never become a Graph URL segment.
+      if (graphFolder === null) throw new Error(`user folder without an id: ${folder}`);
       const reset: ResetWatch = { orgId, roxUserId, channel, hadCursor: channel.cursor !== null };
       return this.engine.run(
         {
@@ -248,7 +252,7 @@ export class MailSyncService {
     for (const folder of synced) {
       if (missing.has(folder)) continue;
       try {
-        folders[folder] = await runFolder(folder);
+        folders.set(folder, await runFolder(folder));
       } catch (error) {
         if (!isFolderGoneError(error)) throw error;
         // The user folder's id answers 404 (deleted, or moved out of reach): look its path up
@@ -277,12 +281,12 @@ export class MailSyncService {
           continue;
         }
         folderIds.set(folder, channel.folderId);
-        folders[folder] = await runFolder(folder);
+        folders.set(folder, await runFolder(folder));
       }
     }
     if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
     else await this.repo.dropBodies(orgId, [roxUserId], this.clock.now());
-    return { status: 'synced', folders };
+    return { status: 'synced', folders: Object.fromEntries(folders) };
   }
 
   /**
