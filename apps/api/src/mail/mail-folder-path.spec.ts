@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import { MailChannel } from './entities/mail-channel.entity';
 import {
-  isUserFolderMissingLately,
+  isFolderMissingLately,
   isWellKnownFolder,
   resolveMailFolderPath,
 } from './mail-folder-path';
-import { USER_FOLDER_RECHECK_MS } from './mail.constants';
+import { MISSING_FOLDER_RECHECK_MS } from './mail.constants';
 
 const ROOT = 'root';
 const folders = [
@@ -67,7 +67,7 @@ describe('isWellKnownFolder', () => {
   });
 });
 
-describe('isUserFolderMissingLately', () => {
+describe('isFolderMissingLately', () => {
   const now = new Date('2026-11-29T12:00:00Z');
   const missing = (folder: string, overrides: Partial<MailChannel> = {}): MailChannel =>
     Object.assign(new MailChannel('org', 'member', folder), {
@@ -79,24 +79,32 @@ describe('isUserFolderMissingLately', () => {
       ...overrides,
     });
 
-  it('rests a user folder found missing, or its lookup refused, lately, for the same account', () => {
-    expect(isUserFolderMissingLately(missing('Inbox/Customers'), 'entra-1', now)).toBe(true);
+  it('rests an extra folder found missing, or a user folder whose lookup was refused, lately, for the same account', () => {
+    expect(isFolderMissingLately(missing('Inbox/Customers'), 'entra-1', now)).toBe(true);
+    expect(isFolderMissingLately(missing('archive'), 'entra-1', now)).toBe(true);
     const refused = missing('Inbox/Customers', { lastErrorCode: 'MAIL_PERMISSION_DENIED' });
-    expect(isUserFolderMissingLately(refused, 'entra-1', now)).toBe(true);
+    expect(isFolderMissingLately(refused, 'entra-1', now)).toBe(true);
   });
 
   it.each<[string, string, Partial<MailChannel>, string]>([
-    ['a well-known folder', 'archive', {}, 'entra-1'],
+    ['Inbox', 'inbox', {}, 'entra-1'],
+    ['Sent Items', 'sentitems', {}, 'entra-1'],
+    [
+      'a refused well-known folder',
+      'archive',
+      { lastErrorCode: 'MAIL_PERMISSION_DENIED' },
+      'entra-1',
+    ],
     [
       'a recheck that is due',
       'Inbox/Customers',
-      { lastErrorAt: new Date(now.getTime() - USER_FOLDER_RECHECK_MS) },
+      { lastErrorAt: new Date(now.getTime() - MISSING_FOLDER_RECHECK_MS) },
       'entra-1',
     ],
     ['another failure', 'Inbox/Customers', { lastErrorCode: 'MAIL_GRAPH_THROTTLED' }, 'entra-1'],
     ['a folder with an id', 'Inbox/Customers', { folderId: 'AAMkF' }, 'entra-1'],
     ['another account', 'Inbox/Customers', {}, 'entra-2'],
   ])('does not rest %s', (_, folder, overrides, account) => {
-    expect(isUserFolderMissingLately(missing(folder, overrides), account, now)).toBe(false);
+    expect(isFolderMissingLately(missing(folder, overrides), account, now)).toBe(false);
   });
 });

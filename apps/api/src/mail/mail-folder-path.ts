@@ -6,7 +6,7 @@ import {
 import { type GraphMailFolder } from '@rox365/graph-client';
 
 import { type MailChannel } from './entities/mail-channel.entity';
-import { SYNCED_FOLDERS, USER_FOLDER_RECHECK_MS } from './mail.constants';
+import { MISSING_FOLDER_RECHECK_MS, SYNCED_FOLDERS } from './mail.constants';
 import { MailErrorCode } from './mail.errors';
 
 /**
@@ -61,24 +61,29 @@ export function resolveMailFolderPath(
 }
 
 /**
- * A user folder channel whose mailbox was found without the folder, or whose lookup Graph refused
- * for good (e.g. a mailbox at its quota), less than USER_FOLDER_RECHECK_MS ago (for the same
- * account): nothing to read, and not looked for again yet, so it neither queues a job nor walks
- * the hierarchy.
+ * An extra folder channel whose mailbox was found without the folder (a user folder, or a
+ * well-known one such as Archive), or whose user-folder lookup Graph refused for good (e.g. a
+ * mailbox at its quota), less than MISSING_FOLDER_RECHECK_MS ago (for the same account): nothing
+ * to read, and not looked for again yet, so it neither queues a job nor asks Graph. Inbox and
+ * Sent Items never rest: every mailbox has them.
  */
-export function isUserFolderMissingLately(
+export function isFolderMissingLately(
   channel: MailChannel,
   directoryUserId: string | null,
   now: Date,
 ): boolean {
+  // A well-known folder refused is the mailbox's refusal (its Inbox fails too), not a rest.
+  const rests = isWellKnownFolder(channel.folder)
+    ? channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND
+    : channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND ||
+      channel.lastErrorCode === MailErrorCode.MAIL_PERMISSION_DENIED;
   return (
-    !isWellKnownFolder(channel.folder) &&
+    !SYNCED_FOLDERS.includes(channel.folder) &&
     channel.stage === 'failed' &&
-    (channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND ||
-      channel.lastErrorCode === MailErrorCode.MAIL_PERMISSION_DENIED) &&
+    rests &&
     channel.folderId === null &&
     channel.directoryUserId === directoryUserId &&
     channel.lastErrorAt !== null &&
-    now.getTime() - channel.lastErrorAt.getTime() < USER_FOLDER_RECHECK_MS
+    now.getTime() - channel.lastErrorAt.getTime() < MISSING_FOLDER_RECHECK_MS
   );
 }

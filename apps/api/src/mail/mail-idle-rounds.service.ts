@@ -16,7 +16,7 @@ import {
 import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { isMailCursorUsable } from './mail-delta';
-import { isUserFolderMissingLately } from './mail-folder-path';
+import { isFolderMissingLately } from './mail-folder-path';
 import { MAIL_CHANNEL_KIND } from './mail.constants';
 import { MailRepository } from './mail.repository';
 
@@ -73,9 +73,7 @@ export class MailIdleRounds {
       const isComplete = folders.every((f) => present.some((c) => c.folder === f));
       // A user folder this mailbox lacks and was looked for lately has nothing to read: the
       // mailbox is settled by its other folders (its job would skip that folder too).
-      const synced = present.filter(
-        (c) => !isUserFolderMissingLately(c, mailbox.directoryUserId, now),
-      );
+      const synced = present.filter((c) => !isFolderMissingLately(c, mailbox.directoryUserId, now));
       if (!isComplete || !synced.every((c) => isIdleCandidate(c, mailbox, now, graphOrigin)))
         continue;
       // The job would fetch missing bodies after its rounds: leave such a mailbox to it.

@@ -31,7 +31,7 @@ import { type MailChannel, type MailFolderName } from './entities/mail-channel.e
 import { type StoredAddress } from './entities/mail-message.entity';
 import { isMailCursorUsable } from './mail-delta';
 import {
-  isUserFolderMissingLately,
+  isFolderMissingLately,
   isWellKnownFolder,
   resolveMailFolderPath,
 } from './mail-folder-path';
@@ -134,7 +134,7 @@ export class MailSyncService {
     );
     for (const folder of byKind) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
-      if (isUserFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
+      if (isFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
         // Looked for lately and not there: not looked for again until the recheck is due.
         missing.add(folder);
         continue;

@@ -44,7 +44,7 @@ export const ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024;
 // path must be resolved: most mailboxes fit in one page.
 export const MAIL_FOLDER_PAGE_SIZE = 250;
 
-// A user folder a mailbox lacks is looked for again after this long, not every cycle: most
-// members lack a given folder, and a job plus a hierarchy walk per such mailbox every cycle would
-// replace the idle $batch for nearly the whole org. A folder created meanwhile waits this long.
-export const USER_FOLDER_RECHECK_MS = 6 * 60 * 60 * 1000;
+// An extra folder a mailbox lacks (a user folder, or e.g. Archive) is looked for again after this
+// long, not every cycle: many members may lack it, and a job plus a lookup per such mailbox every
+// cycle would replace the idle $batch for them. A folder created meanwhile waits this long.
+export const MISSING_FOLDER_RECHECK_MS = 6 * 60 * 60 * 1000;

@@ -82,7 +82,7 @@ describe('user mail folders', () => {
       intervalMs: 50,
     });
   };
-  // As if the folder had been looked for (and not found) longer ago than USER_FOLDER_RECHECK_MS.
+  // As if the folder had been looked for (and not found) longer ago than MISSING_FOLDER_RECHECK_MS.
   const ageMissingCheck = async (roxUserId: string) => {
     await db().execute(
       `update mail_channel set last_error_at = now() - interval '7 hours'
@@ -263,7 +263,7 @@ describe('user mail folders', () => {
       expect.stringMatching(/\/mailFolders\('inbox'\)\/messages\/delta$/),
       expect.stringMatching(/\/mailFolders\('sentitems'\)\/messages\/delta$/),
     ]);
-    // Still shown as missing, and looked for again once USER_FOLDER_RECHECK_MS has passed.
+    // Still shown as missing, and looked for again once MISSING_FOLDER_RECHECK_MS has passed.
     expect(await channel(members[WITHOUT] as string)).toMatchObject({
       stage: 'failed',
       last_error_code: 'MAIL_FOLDER_NOT_FOUND',
@@ -328,7 +328,7 @@ describe('user mail folders', () => {
       'inbox',
     );
     await deliver('lateFolder', WITHOUT, { folder: created.id });
-    // Looked for again once the last look is USER_FOLDER_RECHECK_MS old.
+    // Looked for again once the last look is MISSING_FOLDER_RECHECK_MS old.
     await ageMissingCheck(members[WITHOUT] as string);
     await cycle();
     expect(await channel(members[WITHOUT] as string)).toMatchObject({
