@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { uniqueList } from '../orgwide/normalize';
+
 /** One address on a message, lower-cased. */
 export const MailAddressSchema = z
   .object({ address: z.string(), name: z.string().nullable() })
@@ -138,25 +140,14 @@ export const ExtraMailFolderInputSchema = z
   });
 
 /** The org's extra folders: each once (paths compared in any case), at most the maximum. */
-export const ExtraMailFoldersInputSchema = z
-  .array(ExtraMailFolderInputSchema)
-  .max(EXTRA_MAIL_FOLDERS_MAX, `at most ${EXTRA_MAIL_FOLDERS_MAX} extra folders`)
-  .superRefine((values, ctx) => {
-    const seen = new Map<string, number>();
-    values.forEach((value, index) => {
-      const key = extraMailFolderKey(value);
-      const first = seen.get(key);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index],
-          message: `"${value}" is listed twice (also at position ${first + 1})`,
-        });
-      } else {
-        seen.set(key, index);
-      }
-    });
-  });
+export const ExtraMailFoldersInputSchema = uniqueList(
+  ExtraMailFolderInputSchema,
+  EXTRA_MAIL_FOLDERS_MAX,
+  {
+    key: extraMailFolderKey,
+    maxMessage: `at most ${EXTRA_MAIL_FOLDERS_MAX} extra folders`,
+  },
+);
 
 /**
  * A synced folder: `inbox` and `sentitems` always, then the org's extra folders as configured

@@ -62,14 +62,24 @@ export const NormalizedEmailSchema = z
   .transform((value) => value.toLowerCase());
 
 /** A list that refuses duplicates after normalisation, naming them. */
-export function uniqueList<T extends z.ZodType<string, unknown>>(item: T, max: number) {
+/**
+ * A list of at most `max` items, each once: a repeat is a field error at its position naming the
+ * first. `key` says when two items are the same (the item itself by default).
+ */
+export function uniqueList<T extends z.ZodType<string, unknown>>(
+  item: T,
+  max: number,
+  options: { key?: (value: string) => string; maxMessage?: string } = {},
+) {
+  const keyOf = options.key ?? ((value: string) => value);
   return z
     .array(item)
-    .max(max)
+    .max(max, options.maxMessage)
     .superRefine((values, ctx) => {
       const seen = new Map<string, number>();
       values.forEach((value, index) => {
-        const first = seen.get(value);
+        const key = keyOf(value);
+        const first = seen.get(key);
         if (first !== undefined) {
           ctx.addIssue({
             code: 'custom',
@@ -77,7 +87,7 @@ export function uniqueList<T extends z.ZodType<string, unknown>>(item: T, max: n
             message: `"${value}" is listed twice (also at position ${first + 1})`,
           });
         } else {
-          seen.set(value, index);
+          seen.set(key, index);
         }
       });
     });
