@@ -1,9 +1,9 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { mailCycle } from '../support/mail-env';
 import {
   connectOrg,
   orgTokens,
@@ -11,7 +11,6 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
-import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 // Eight mailboxes; the last one has no Archive folder.
@@ -77,17 +76,7 @@ describe('extra mail folders', () => {
         [org.orgId, messageId],
       )
     )[0]?.subject ?? null;
-  const cycle = async () => {
-    const res = await http()
-      .post('/api/v1/orgwide/mail/sync')
-      .set('authorization', `Bearer ${org.admin}`);
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const jobs = env.api.app.get(MailJobs);
-    await eventually(async () => !(await jobs.isBusy(org.orgId, members)), {
-      attempts: 1200,
-      intervalMs: 50,
-    });
-  };
+  const cycle = () => mailCycle(env, org, members, { attempts: 1200, intervalMs: 50 });
   const memberStatus = async (i: number) => {
     const res = await http()
       .get(`/api/v1/orgwide/mail/members/${member(i)}`)

@@ -1,11 +1,10 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { mailCycle } from '../support/mail-env';
 import { connectOrg, orgTokens, seedMembers, type OrgTokens } from '../support/orgwide';
-import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MAILBOXES = 25;
@@ -53,18 +52,7 @@ describe('mail idle rounds in $batch', () => {
       )
     ).map((r: { subject: string }) => r.subject);
   // Runs the org's cycle and waits until it and every mailbox sync it queued are done.
-  const cycle = async () => {
-    const res = await env.api
-      .http()
-      .post('/api/v1/orgwide/mail/sync')
-      .set('authorization', `Bearer ${org.admin}`);
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const jobs = env.api.app.get(MailJobs);
-    await eventually(async () => !(await jobs.isBusy(org.orgId, members)), {
-      attempts: 1200,
-      intervalMs: 50,
-    });
-  };
+  const cycle = () => mailCycle(env, org, members, { attempts: 1200, intervalMs: 50 });
   const log = async () => {
     const all = await env.emu.control.requests();
     return {

@@ -1,9 +1,8 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { emulatorUserId, mailCycle, mailDb } from '../support/mail-env';
 import {
   connectOrg,
   orgTokens,
@@ -11,7 +10,6 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
-import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const PATH = 'inbox/customers';
@@ -55,8 +53,8 @@ describe('user mail folders', () => {
   let customersId = '';
 
   const http = () => env.api.http();
-  const db = () => env.api.app.get(MikroORM).em.fork().getConnection();
-  const userIdOf = (upn: string) => env.emu.state.findTenant(env.tenantId)?.findUser(upn)?.id;
+  const db = () => mailDb(env);
+  const userIdOf = (upn: string) => emulatorUserId(env, upn);
   const links = (roxUserId: string): Promise<Link[]> =>
     db().execute<Link[]>(
       `select graph_id, folder, message_id from mail_message_link
@@ -71,17 +69,7 @@ describe('user mail folders', () => {
         [org.orgId, roxUserId, PATH],
       )
     )[0];
-  const cycle = async () => {
-    const res = await http()
-      .post('/api/v1/orgwide/mail/sync')
-      .set('authorization', `Bearer ${org.admin}`);
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const jobs = env.api.app.get(MailJobs);
-    await eventually(async () => !(await jobs.isBusy(org.orgId, members)), {
-      attempts: 1200,
-      intervalMs: 50,
-    });
-  };
+  const cycle = () => mailCycle(env, org, members, { attempts: 1200, intervalMs: 50 });
   // As if the folder had been looked for (and not found) longer ago than MISSING_FOLDER_RECHECK_MS.
   const ageMissingCheck = async (roxUserId: string) => {
     await db().execute(
@@ -164,7 +152,7 @@ describe('user mail folders', () => {
   });
 
   it("never sends a request for a restricted member's mailbox, not even to look for the folder", async () => {
-    const restricted = userIdOf(upns[RESTRICTED] as string) as string;
+    const restricted = userIdOf(upns[RESTRICTED] as string);
     // Mapped to their Entra user like the others: only the restriction keeps the mailbox unread.
     const rows = await db().execute<{ directory_user_id: string; mail_in_scope: boolean }[]>(
       `select directory_user_id, mail_in_scope from mailbox where org_id = ? and rox_user_id = ?`,
@@ -288,7 +276,7 @@ describe('user mail folders', () => {
   it('a refused folder lookup (403 ErrorQuotaExceeded on a full mailbox) marks only that folder; Inbox still syncs', async () => {
     // Microsoft documents mailFolders/delta answering 403 ErrorQuotaExceeded when a mailbox is at
     // its quota, while ordinary reads still work.
-    const lacking = userIdOf(upns[WITHOUT] as string) as string;
+    const lacking = userIdOf(upns[WITHOUT] as string);
     await env.emu.control.addFault({
       match: `^GET /v1\\.0/users/${lacking}/mailFolders/delta`,
       status: 403,
