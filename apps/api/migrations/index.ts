@@ -26,6 +26,7 @@ import { Migration20261129010000_mail_org_count } from './Migration2026112901000
 import { Migration20261129020000_calendar_meeting_deletes } from './Migration20261129020000_calendar_meeting_deletes';
 import { Migration20261129040000_directory_search_index } from './Migration20261129040000_directory_search_index';
 import { Migration20261129060000_mail_user_folders } from './Migration20261129060000_mail_user_folders';
+import { Migration20261129080000_subscription_user_folders } from './Migration20261129080000_subscription_user_folders';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -99,5 +100,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261129060000_mail_user_folders',
     class: Migration20261129060000_mail_user_folders,
+  },
+  {
+    name: 'Migration20261129080000_subscription_user_folders',
+    class: Migration20261129080000_subscription_user_folders,
   },
 ];

@@ -23,6 +23,7 @@ import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Cipher } from '../platform/crypto/cipher.service';
+import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
 import { readAhead } from '../platform/sync/read-ahead';
 import { fail, forgetCursor, type PageCounts } from '../platform/sync/sync-channel';
@@ -74,6 +75,7 @@ export class MailSyncService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly connections: ConnectionReader,
+    private readonly lifecycle: LifecycleRegistry,
   ) {}
 
   /** The folders synced in every mailbox of the org: Inbox, Sent Items and the extra ones set. */
@@ -132,8 +134,11 @@ export class MailSyncService {
     const byKind = [...synced].sort(
       (a, b) => Number(!isWellKnownFolder(a)) - Number(!isWellKnownFolder(b)),
     );
+    // User folders' ids before this run: a change moves their change-notification subscriptions.
+    const idsBefore = new Map<MailFolderName, string | null>();
     for (const folder of byKind) {
       const channel = await this.repo.channel(orgId, roxUserId, folder);
+      if (!isWellKnownFolder(folder)) idsBefore.set(folder, channel.folderId);
       if (isFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
         // Looked for lately and not there: not looked for again until the recheck is due.
         missing.add(folder);
@@ -284,6 +289,8 @@ export class MailSyncService {
         folders.set(folder, await runFolder(folder));
       }
     }
+    if ([...idsBefore].some(([folder, id]) => (folderIds.get(folder) ?? null) !== id))
+      await this.lifecycle.mailFoldersMoved(orgId, roxUserId);
     if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
     else await this.repo.dropBodies(orgId, [roxUserId], this.clock.now());
     return { status: 'synced', folders: Object.fromEntries(folders) };

@@ -611,6 +611,32 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().purgeOrgSends(other)).toBe(2);
   });
 
+  it("lists the ids user folders' channels found, for the org or one member, never another org's", async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    const resolve = async (o: string, roxUserId: string, folder: string, id: string | null) => {
+      const channel = await repo().channel(o, roxUserId, folder);
+      channel.folderId = id;
+      channel.directoryUserId = `dir-${roxUserId}`;
+      await repo().saveChannel(channel);
+    };
+    await resolve(orgId, 'pat', 'Inbox/Customers', 'AAMk-pat-customers');
+    await resolve(orgId, 'pat', 'inbox', 'AAMk-pat-inbox');
+    await resolve(orgId, 'ann', 'Inbox/Customers', 'AAMk-ann-customers');
+    // Looked for and not found: no id, nothing to watch.
+    await resolve(orgId, 'sam', 'Inbox/Customers', null);
+    await resolve(other, 'pat', 'Inbox/Customers', 'AAMk-other-org');
+    const rows = await repo().resolvedFolders(orgId, ['Inbox/Customers', 'Projects']);
+    expect(rows.map((r) => [r.roxUserId, r.folder, r.folderId, r.directoryUserId]).sort()).toEqual([
+      ['ann', 'Inbox/Customers', 'AAMk-ann-customers', 'dir-ann'],
+      ['pat', 'Inbox/Customers', 'AAMk-pat-customers', 'dir-pat'],
+    ]);
+    expect(
+      (await repo().resolvedFolders(orgId, ['Inbox/Customers'], 'ann')).map((r) => r.folderId),
+    ).toEqual(['AAMk-ann-customers']);
+    expect(await repo().resolvedFolders(orgId, [])).toEqual([]);
+  });
+
   it("locks an idle batch's folder channel rows and counts their links: by member and folder, other folders stay free", async () => {
     const orgId = newOrgId();
     const pat = (folder: MailFolderName) => ({ roxUserId: 'pat', folder });

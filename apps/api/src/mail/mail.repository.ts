@@ -259,6 +259,34 @@ export class MailRepository {
     );
   }
 
+  /**
+   * The Graph ids these folders' channels found (user folders: one per mailbox), for the org or
+   * one member; channels without an id (not looked up yet, or missing) are left out.
+   */
+  async resolvedFolders(
+    orgId: string,
+    folders: readonly MailFolderName[],
+    roxUserId: string | null = null,
+  ): Promise<
+    { roxUserId: string; folder: string; folderId: string; directoryUserId: string | null }[]
+  > {
+    if (folders.length === 0) return [];
+    const rows = await this.em.execute<
+      { rox_user_id: string; folder: string; folder_id: string; directory_user_id: string | null }[]
+    >(
+      `select rox_user_id, folder, folder_id, directory_user_id from mail_channel
+        where org_id = ? and folder = any(array(select json_array_elements_text(?::json)))
+          and folder_id is not null ${roxUserId === null ? '' : 'and rox_user_id = ?'}`,
+      [orgId, JSON.stringify(folders), ...(roxUserId === null ? [] : [roxUserId])],
+    );
+    return rows.map((r) => ({
+      roxUserId: r.rox_user_id,
+      folder: r.folder,
+      folderId: r.folder_id,
+      directoryUserId: r.directory_user_id,
+    }));
+  }
+
   /** Mailboxes that hold mail (links or channels): the candidates for scope purges. */
   async mailboxesWithMail(orgId: string): Promise<string[]> {
     const rows = await this.em.execute<{ rox_user_id: string }[]>(

@@ -21,6 +21,7 @@ function buildSubscription(
     roxUserId,
     kind,
     folder,
+    folderId: null,
     tenantId: 'tenant-1',
     directoryUserId: `dir-${roxUserId}`,
     resource:
@@ -64,6 +65,33 @@ describe('GraphSubscriptionRepository on Postgres', () => {
         }),
       ),
     ).rejects.toThrow(/unique/i);
+  });
+
+  it("keeps a user folder's channel by its display path (up to 256 characters) with the id it watches", async () => {
+    const orgId = newOrgId();
+    const path = `Inbox/${'Key accounts '.repeat(18).trim()}`;
+    expect(path.length).toBeGreaterThan(200);
+    await repo().save(
+      buildSubscription(orgId, 'megan', 'mail', path, {
+        subscriptionId: `${orgId}-megan-user-folder`,
+        folderId: 'AAMkAFdXNlci1mb2xkZXI=',
+        resource: "users/dir-megan/mailFolders('AAMkAFdXNlci1mb2xkZXI=')/messages",
+      }),
+    );
+    await repo().save(buildSubscription(orgId, 'megan', 'mail', 'inbox'));
+    const row = await repo().find(orgId, 'megan', 'mail', path);
+    expect(row?.folderId).toBe('AAMkAFdXNlci1mb2xkZXI=');
+    expect((await repo().find(orgId, 'megan', 'mail', 'inbox'))?.folderId).toBeNull();
+    const healthy = await repo().healthy(orgId, 'mail', ['megan'], NOW);
+    expect(healthy.map((r) => [r.folder, r.folderId])).toEqual(
+      expect.arrayContaining([
+        ['inbox', null],
+        [path, 'AAMkAFdXNlci1mb2xkZXI='],
+      ]),
+    );
+    expect((await repo().listOrg(orgId)).find((r) => r.folder === path)?.folderId).toBe(
+      'AAMkAFdXNlci1mb2xkZXI=',
+    );
   });
 
   it('lists active subscriptions past their half-life, oldest first', async () => {

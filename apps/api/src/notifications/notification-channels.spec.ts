@@ -48,4 +48,28 @@ describe('notificationTargets', () => {
     const restricted = { domains: [], addresses: new Set(['megan@contoso.com']) };
     expect(notificationTargets(mailbox(), restricted, ['inbox'])).toEqual([]);
   });
+
+  it("watches a member's own folder by the id mail sync found for this mailbox's user", () => {
+    const resolved = (folderId: string, directoryUserId: string | null = 'u-1') =>
+      new Map([['Inbox/Customers', { folderId, directoryUserId }]]);
+    const folders = ['inbox', 'Inbox/Customers'];
+    const mail = (userFolders?: ReturnType<typeof resolved>) =>
+      notificationTargets(mailbox(), none, folders, userFolders)
+        .filter((t) => t.kind === 'mail')
+        .map((t) => [t.folder, t.folderId, t.resource]);
+    expect(mail(resolved('AAMkAF-dXNlcg=='))).toEqual([
+      ['inbox', null, "users/u-1/mailFolders('inbox')/messages"],
+      ['Inbox/Customers', 'AAMkAF-dXNlcg==', "users/u-1/mailFolders('AAMkAF-dXNlcg==')/messages"],
+    ]);
+    const inboxOnly = [['inbox', null, "users/u-1/mailFolders('inbox')/messages"]];
+    // Not found yet (or missing), found for the member's earlier account, or an id that would
+    // change the resource's shape: no subscription, polling keeps it.
+    expect(mail()).toEqual(inboxOnly);
+    expect(mail(resolved('AAMkAF-dXNlcg==', 'u-0'))).toEqual(inboxOnly);
+    for (const odd of ["x')/events?('", 'a/b', 'a b', ''])
+      expect(mail(resolved(odd))).toEqual(inboxOnly);
+    // A restricted mailbox: none, whatever was found.
+    const restricted = { domains: [], addresses: new Set(['megan@contoso.com']) };
+    expect(notificationTargets(mailbox(), restricted, folders, resolved('AAMk'))).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import { type MailFolderName } from '@rox365/contracts';
 
 import { isCalendarTarget } from '../calendar/calendar-scope.service';
+import { isWellKnownFolder } from '../mail/mail-folder-path';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import {
   normalizeMailAddress,
@@ -12,8 +13,10 @@ import { type SubscriptionKind } from './entities/graph-subscription.entity';
 export interface ChannelTarget {
   readonly roxUserId: string;
   readonly kind: SubscriptionKind;
-  /** The mail folder's well-known name; '' for the calendar. */
+  /** The mail folder's well-known name or a user folder's path; '' for the calendar. */
   readonly folder: string;
+  /** The user folder's Graph id the resource names; null when watched by name. */
+  readonly folderId: string | null;
   readonly directoryUserId: string;
   readonly resource: string;
 }
@@ -23,15 +26,27 @@ export function channelKey(c: { roxUserId: string; kind: string; folder: string 
   return `${c.roxUserId}|${c.kind}|${c.folder}`;
 }
 
+/** A user folder as one mailbox's mail channel found it: its id, for that directory user. */
+export interface ResolvedUserFolder {
+  readonly folderId: string;
+  readonly directoryUserId: string | null;
+}
+
+// Graph's folder ids are URL-safe base64: anything else stays out of a resource (and polled).
+const FOLDER_ID = /^[A-Za-z0-9=_-]{1,256}$/;
+
 /**
  * The channels of one mailbox that get change notifications: only mailboxes the org-wide app
  * reads (delegated ones stay on polling), only what calendar and mail actually sync, never a
- * restricted user's mailbox (decision 4.6.1: not one request to it).
+ * restricted user's mailbox (decision 4.6.1: not one request to it). A user folder (a display
+ * path) is watched by the id its channel resolved for this mailbox's user; until mail sync has
+ * found it, or while it is missing, it has no subscription (polling looks for it).
  */
 export function notificationTargets(
   mailbox: Mailbox,
   rules: ParticipantRestrictions,
   folders: readonly MailFolderName[],
+  userFolders: ReadonlyMap<string, ResolvedUserFolder> = new Map(),
 ): ChannelTarget[] {
   const userId = mailbox.directoryUserId;
   if (mailbox.route !== 'orgwide' || !userId) return [];
@@ -42,6 +57,7 @@ export function notificationTargets(
       roxUserId: mailbox.roxUserId,
       kind: 'calendar',
       folder: '',
+      folderId: null,
       directoryUserId: userId,
       resource: `${user}/events`,
     });
@@ -52,14 +68,28 @@ export function notificationTargets(
   });
   if (mailbox.mailInScope && mailbox.mailEffective !== 'off' && !isRestricted) {
     for (const folder of folders) {
+      const folderId = isWellKnownFolder(folder) ? null : userFolderId(userFolders, folder, userId);
+      if (!isWellKnownFolder(folder) && folderId === null) continue;
       targets.push({
         roxUserId: mailbox.roxUserId,
         kind: 'mail',
         folder,
+        folderId,
         directoryUserId: userId,
-        resource: `${user}/mailFolders('${folder}')/messages`,
+        resource: `${user}/mailFolders('${folderId ?? folder}')/messages`,
       });
     }
   }
   return targets;
+}
+
+function userFolderId(
+  userFolders: ReadonlyMap<string, ResolvedUserFolder>,
+  folder: string,
+  directoryUserId: string,
+): string | null {
+  const found = userFolders.get(folder);
+  // Resolved for an earlier account behind the member: that id is not this mailbox's folder.
+  if (!found || found.directoryUserId !== directoryUserId) return null;
+  return FOLDER_ID.test(found.folderId) ? found.folderId : null;
 }

@@ -3,14 +3,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
-import { SYNCED_FOLDERS } from '../mail/mail.constants';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { ChannelRounds } from './channel-rounds.service';
 import { type GraphSubscription } from './entities/graph-subscription.entity';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
-import { channelKey, notificationTargets } from './notification-channels';
+import { channelKey } from './notification-channels';
+import { NotificationTargets } from './notification-targets.service';
 import { NotificationsJobs, type ReceiptJob } from './notifications-jobs.service';
 
 export type RejectReason = 'unknown_subscription' | 'client_state_mismatch' | 'out_of_scope';
@@ -32,7 +31,7 @@ export class NotificationReceiptService {
     private readonly repo: GraphSubscriptionRepository,
     private readonly connections: ConnectionReader,
     private readonly mailboxes: MailboxRepository,
-    private readonly policy: RestrictionPolicy,
+    private readonly targets: NotificationTargets,
     private readonly rounds: ChannelRounds,
     private readonly jobs: NotificationsJobs,
     private readonly audit: AuditLog,
@@ -81,11 +80,8 @@ export class NotificationReceiptService {
   private async isInScope(row: GraphSubscription): Promise<boolean> {
     const mailbox = await this.mailboxes.find(row.orgId, row.roxUserId);
     if (!mailbox) return false;
-    const settings = await this.connections.settings(row.orgId);
-    const targets = notificationTargets(mailbox, await this.policy.restrictions(row.orgId), [
-      ...SYNCED_FOLDERS,
-      ...(settings?.extraMailFolders ?? []),
-    ]);
+    // A user folder's subscription is in scope only while it watches the folder mail syncs.
+    const targets = (await this.targets.of(row.orgId, row.roxUserId))(mailbox);
     return targets.some((t) => channelKey(t) === channelKey(row) && t.resource === row.resource);
   }
 

@@ -16,7 +16,8 @@ const SCOPE_RECONCILE_DELAY_MS = 3_000;
  * Change notifications in the org's life: connect and scope changes compare subscriptions with
  * the channels in scope (a mailbox leaving scope, a folder taken out or a restricted user loses
  * its subscriptions); disconnect queues the deletions at Graph (the jobs carry the ids) before
- * the rows are purged; degraded channels show `notifications_degraded` in their status; channels
+ * the rows are purged; a member's user folder found under a new id gets its subscription
+ * moved; degraded channels show `notifications_degraded` in their status; channels
  * with a healthy subscription are polled only every NOTIFICATIONS_SAFETY_POLL_MINUTES.
  */
 @Injectable()
@@ -47,6 +48,10 @@ export class NotificationsLifecycle implements OnModuleInit {
         if (change.roxUserId !== undefined) await this.jobs.enqueueMailbox(orgId, change.roxUserId);
         else await this.jobs.enqueueReconcile(orgId, SCOPE_RECONCILE_DELAY_MS);
       },
+      // A user folder found, lost or re-created: its subscription follows the new id.
+      onMailFoldersMoved: async (orgId, roxUserId) => {
+        await this.jobs.enqueueMailbox(orgId, roxUserId);
+      },
       channelNotices: async (orgId, kind, roxUserIds) =>
         (await this.repo.degraded(orgId, kind, roxUserIds)).map((row) => ({
           roxUserId: row.roxUserId,
@@ -63,6 +68,7 @@ export class NotificationsLifecycle implements OnModuleInit {
           roxUserId: row.roxUserId,
           folder: kind === 'mail' ? row.folder : null,
           directoryUserId: row.directoryUserId,
+          folderId: row.folderId,
           safetyPollMs: safetyPollMinutes * 60_000,
         }));
       },

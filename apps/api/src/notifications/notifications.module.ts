@@ -9,6 +9,7 @@ import { QUEUE } from '../platform/queue/queue-names';
 import { ChannelRounds } from './channel-rounds.service';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { NotificationIntake } from './notification-intake.service';
+import { NotificationTargets } from './notification-targets.service';
 import { NotificationsJobs } from './notifications-jobs.service';
 import { NotificationsLifecycle } from './notifications-lifecycle';
 import { NotificationsController } from './notifications.controller';
@@ -33,9 +34,16 @@ import { SubscriptionsService } from './subscriptions.service';
     NotificationsJobs,
     NotificationIntake,
     ChannelRounds,
+    NotificationTargets,
     SubscriptionsService,
     NotificationsLifecycle,
   ],
-  exports: [GraphSubscriptionRepository, NotificationsJobs, ChannelRounds, SubscriptionsService],
+  exports: [
+    GraphSubscriptionRepository,
+    NotificationsJobs,
+    ChannelRounds,
+    NotificationTargets,
+    SubscriptionsService,
+  ],
 })
 export class NotificationsModule {}

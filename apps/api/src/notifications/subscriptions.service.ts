@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
 
-import { isWellKnownExtraMailFolder, type MailFolderName } from '@rox365/contracts';
 import {
   createSubscription,
   deleteSubscription,
@@ -19,15 +18,14 @@ import {
 import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
-import { SYNCED_FOLDERS } from '../mail/mail.constants';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Clock } from '../platform/time/clock';
 import { ChannelRounds } from './channel-rounds.service';
 import { GraphSubscription } from './entities/graph-subscription.entity';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
-import { channelKey, notificationTargets, type ChannelTarget } from './notification-channels';
+import { channelKey, type ChannelTarget } from './notification-channels';
 import { clientStateHash } from './notification-intake.service';
+import { NotificationTargets } from './notification-targets.service';
 import {
   NotificationsJobs,
   type DeletionJob,
@@ -56,7 +54,7 @@ export class SubscriptionsService {
     private readonly connections: ConnectionReader,
     private readonly access: MailboxAccess,
     private readonly mailboxes: MailboxRepository,
-    private readonly policy: RestrictionPolicy,
+    private readonly targets: NotificationTargets,
     private readonly rounds: ChannelRounds,
     private readonly jobs: NotificationsJobs,
     private readonly clock: Clock,
@@ -78,15 +76,14 @@ export class SubscriptionsService {
       const deleted = await this.forgetAll(orgId, rows);
       return { mailboxes: 0, deleted };
     }
-    const rules = await this.policy.restrictions(orgId);
-    const folders = await this.folders(orgId);
+    const targetsOf = await this.targets.of(orgId);
     const now = this.clock.now();
     const byMember = new Map<string, GraphSubscription[]>();
     for (const row of rows)
       byMember.set(row.roxUserId, [...(byMember.get(row.roxUserId) ?? []), row]);
     const touched = new Set<string>();
     for (const mailbox of await this.mailboxes.listAll(orgId)) {
-      const targets = notificationTargets(mailbox, rules, folders);
+      const targets = targetsOf(mailbox);
       if (needsWork(targets, byMember.get(mailbox.roxUserId) ?? [], now))
         touched.add(mailbox.roxUserId);
       byMember.delete(mailbox.roxUserId);
@@ -106,13 +103,7 @@ export class SubscriptionsService {
     const connection = await this.connections.connection(orgId);
     if (!this.isEnabled || !connection) return result;
     const mailbox = await this.mailboxes.find(orgId, roxUserId);
-    const targets = mailbox
-      ? notificationTargets(
-          mailbox,
-          await this.policy.restrictions(orgId),
-          await this.folders(orgId),
-        )
-      : [];
+    const targets = mailbox ? (await this.targets.of(orgId, roxUserId))(mailbox) : [];
     const wanted = new Map(targets.map((t) => [channelKey(t), t]));
     const client = this.access.forConnectedTenant(connection.tenantId).client;
     const kept = new Map<string, GraphSubscription>();
@@ -157,6 +148,7 @@ export class SubscriptionsService {
       roxUserId: row.roxUserId,
       kind: row.kind,
       folder: row.folder,
+      folderId: row.folderId,
       directoryUserId: row.directoryUserId,
       resource: row.resource,
     };
@@ -277,6 +269,7 @@ export class SubscriptionsService {
         roxUserId: target.roxUserId,
         kind: target.kind,
         folder: target.folder,
+        folderId: target.folderId,
         tenantId,
         directoryUserId: target.directoryUserId,
         resource: target.resource,
@@ -284,6 +277,7 @@ export class SubscriptionsService {
       });
     row.tenantId = tenantId;
     row.directoryUserId = target.directoryUserId;
+    row.folderId = target.folderId;
     row.resource = target.resource;
     row.subscriptionId = null;
     row.clientStateHash = null;
@@ -348,7 +342,8 @@ export class SubscriptionsService {
         orgId: row.orgId,
         roxUserId: row.roxUserId,
         kind: row.kind,
-        folder: row.folder,
+        // A member's folder path is theirs: logs name only well-known folders.
+        folder: row.folderId === null ? row.folder : 'user folder',
         code,
         err: error,
       },
@@ -372,16 +367,6 @@ export class SubscriptionsService {
     const count = await this.queueDeletionOf(orgId);
     await this.repo.purgeOrg(orgId);
     return count;
-  }
-
-  // Well-known folders only: a user folder (a display path) has an id per mailbox, so it stays
-  // on polling (the idle rounds' $batch) rather than a subscription of its own.
-  private async folders(orgId: string): Promise<MailFolderName[]> {
-    const settings = await this.connections.settings(orgId);
-    return [
-      ...SYNCED_FOLDERS,
-      ...(settings?.extraMailFolders ?? []).filter((f) => isWellKnownExtraMailFolder(f)),
-    ];
   }
 }
 

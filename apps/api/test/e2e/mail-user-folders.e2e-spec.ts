@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { mailboxesSettled, syncFinished } from '../support/directory-env';
+import { connectWithMembers, mailboxesSettled } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { emulatorUserId, mailCycle, mailDb } from '../support/mail-env';
-import {
-  connectOrg,
-  orgTokens,
-  saveSettings,
-  seedMembers,
-  type OrgTokens,
-} from '../support/orgwide';
+import { orgTokens, saveSettings, type OrgTokens } from '../support/orgwide';
 import { newOrgId } from '../support/test-env';
 
 const PATH = 'inbox/customers';
@@ -114,14 +108,12 @@ describe('user mail folders', () => {
       'inbox',
     );
     await deliver('restrictedUsers', RESTRICTED, { folder: theirs.id });
-    await seedMembers(
+    await connectWithMembers(
       env,
       org,
       upns.map((email, i) => ({ roxUserId: members[i] as string, email })),
+      settings,
     );
-    expect(await connectOrg(env, org, { settings })).toBe('connected');
-    await syncFinished(env, org, null);
-    await mailboxesSettled(env, org.orgId);
     await cycle();
   }, 180_000);
   afterAll(() => env.close());

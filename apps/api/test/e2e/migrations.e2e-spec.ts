@@ -1,7 +1,9 @@
+import { type Migration } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { describe, expect, inject, it } from 'vitest';
 
 import { Migration20261129060000_mail_user_folders } from '../../migrations/Migration20261129060000_mail_user_folders';
+import { Migration20261129080000_subscription_user_folders } from '../../migrations/Migration20261129080000_subscription_user_folders';
 import { buildOrmOptions } from '../../src/platform/database/mikro-orm.config';
 
 describe('committed migrations', () => {
@@ -24,13 +26,46 @@ describe('committed migrations', () => {
   });
 });
 
+type Run = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+/**
+ * Runs a migration's down step inside a transaction that is rolled back, on temporary tables
+ * `setup` creates: they come first on the search path, so the real ones, shared with other test
+ * files, are not touched.
+ */
+async function downOnTempTables(
+  Step: new (...args: ConstructorParameters<typeof Migration>) => Migration,
+  setup: (run: Run) => Promise<void>,
+  check: (run: Run) => Promise<void>,
+): Promise<void> {
+  const orm = await MikroORM.init(
+    buildOrmOptions({ database: { url: inject('databaseUrl'), poolMax: 1 }, nodeEnv: 'test' }),
+  );
+  const migration = new Step(orm.em.getDriver(), orm.config);
+  await migration.down();
+  const connection = orm.em.getConnection();
+  const rollback = new Error('rollback');
+  try {
+    await connection.transactional(async (trx) => {
+      const run: Run = (sql, params = []) => connection.execute(sql, params, 'all', trx);
+      await setup(run);
+      for (const sql of migration.getQueries()) {
+        // These migrations add plain SQL strings only.
+        if (typeof sql !== 'string') throw new TypeError('expected SQL text');
+        await run(sql);
+      }
+      await check(run);
+      throw rollback;
+    });
+  } catch (error) {
+    if (error !== rollback) throw error;
+  } finally {
+    await orm.close(true);
+  }
+}
+
 describe('Migration20261129060000_mail_user_folders down', () => {
   it("reverts to well-known folders only: user folders' rows and setting entries go, whatever their length", async () => {
-    const orm = await MikroORM.init(
-      buildOrmOptions({ database: { url: inject('databaseUrl'), poolMax: 1 }, nodeEnv: 'test' }),
-    );
-    const migration = new Migration20261129060000_mail_user_folders(orm.em.getDriver(), orm.config);
-    await migration.down();
     const folders = [
       'inbox',
       'sentitems',
@@ -39,14 +74,9 @@ describe('Migration20261129060000_mail_user_folders down', () => {
       'Inbox/Customers',
       'Inbox/Key accounts',
     ];
-    const connection = orm.em.getConnection();
-    const rollback = new Error('rollback');
-    try {
-      await connection.transactional(async (trx) => {
-        const run = (sql: string, params: unknown[] = []) =>
-          connection.execute(sql, params, 'all', trx);
-        // Temporary tables of the same names come first on the search path: the real ones,
-        // shared with other test files, are not touched.
+    await downOnTempTables(
+      Migration20261129060000_mail_user_folders,
+      async (run) => {
         for (const table of ['mail_channel', 'mail_message_link', 'mail_change']) {
           await run(`create temp table "${table}" ("folder" varchar(256)) on commit drop`);
           for (const folder of folders) await run(`insert into "${table}" values (?)`, [folder]);
@@ -57,11 +87,8 @@ describe('Migration20261129060000_mail_user_folders down', () => {
         await run(`insert into "orgwide_settings" values (?::jsonb)`, [
           JSON.stringify(['archive', 'Customers', 'Inbox/Customers', 'junkemail']),
         ]);
-        for (const sql of migration.getQueries()) {
-          // This migration adds plain SQL strings only.
-          if (typeof sql !== 'string') throw new TypeError('expected SQL text');
-          await run(sql);
-        }
+      },
+      async (run) => {
         const left = async (table: string) => {
           const rows = (await run(`select "folder" from "${table}" order by 1`)) as {
             folder: string | null;
@@ -81,12 +108,32 @@ describe('Migration20261129060000_mail_user_folders down', () => {
         expect(await run(`select "extra_mail_folders" as folders from "orgwide_settings"`)).toEqual(
           [{ folders: ['archive', 'junkemail'] }],
         );
-        throw rollback;
-      });
-    } catch (error) {
-      if (error !== rollback) throw error;
-    } finally {
-      await orm.close(true);
-    }
+      },
+    );
+  });
+});
+
+describe('Migration20261129080000_subscription_user_folders down', () => {
+  it("drops user folders' subscription rows (their Graph side is swept as orphans) and the id column", async () => {
+    await downOnTempTables(
+      Migration20261129080000_subscription_user_folders,
+      async (run) => {
+        await run(
+          `create temp table "graph_subscription" ("folder" varchar(256), "folder_id" varchar(256)) on commit drop`,
+        );
+        for (const [folder, id] of [
+          ['', null],
+          ['inbox', null],
+          ['Inbox/Customers', 'AAMk-customers'],
+        ])
+          await run(`insert into "graph_subscription" values (?, ?)`, [folder, id]);
+      },
+      async (run) => {
+        expect(await run(`select * from "graph_subscription" order by 1`)).toEqual([
+          { folder: '' },
+          { folder: 'inbox' },
+        ]);
+      },
+    );
   });
 });

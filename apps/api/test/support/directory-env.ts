@@ -7,7 +7,7 @@ import { MAILBOXES_JOB } from '../../src/mailboxes/mailboxes.constants';
 import { KeyedJobs } from '../../src/platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../../src/platform/queue/queue-names';
 import { type ApiWithEmulator } from './emulator';
-import { type OrgTokens } from './orgwide';
+import { connectOrg, seedMembers, type OrgTokens } from './orgwide';
 import { eventually } from './test-app';
 
 export interface DirectorySummary {
@@ -115,4 +115,20 @@ export async function allDirectoryUsers(
     cursor = res.body.nextCursor as string | null;
   } while (cursor);
   return out;
+}
+
+/**
+ * Seeds these members, connects the org with `settings` and waits until the directory sync and
+ * the mailbox rows it leads to are done (the connect's first mail and calendar rounds start then).
+ */
+export async function connectWithMembers(
+  env: ApiWithEmulator,
+  org: OrgTokens,
+  members: readonly { roxUserId: string; email: string }[],
+  settings: Record<string, unknown>,
+): Promise<void> {
+  await seedMembers(env, org, [...members]);
+  expect(await connectOrg(env, org, { settings })).toBe('connected');
+  await syncFinished(env, org, null);
+  await mailboxesSettled(env, org.orgId);
 }

@@ -11,8 +11,9 @@ export type SubscriptionState = 'active' | 'degraded';
 
 /**
  * One change-notification subscription of one channel: a member's calendar, or one synced mail
- * folder (`folder` is '' for the calendar). The clientState Graph echoes is kept only as its
- * SHA-256, so a database reader cannot forge notifications.
+ * folder (`folder` is '' for the calendar; a well-known name or a user folder's display path).
+ * The clientState Graph echoes is kept only as its SHA-256, so a database reader cannot forge
+ * notifications.
  */
 @Entity({ tableName: 'graph_subscription' })
 @Index({ properties: ['state', 'renewAt'] })
@@ -27,8 +28,13 @@ export class GraphSubscription {
   @PrimaryKey({ type: 'string', length: 16 })
   kind: SubscriptionKind;
 
-  @PrimaryKey({ type: 'string', length: 16 })
+  @PrimaryKey({ type: 'string', length: 256 })
   folder: string;
+
+  // A user folder's Graph id the subscription watches (its resource names it); null for the
+  // calendar and well-known folders, which are watched by name.
+  @Property({ type: 'string', length: 256, nullable: true })
+  folderId: string | null = null;
 
   // Graph's id; null while the channel has none (its creation failed).
   @Unique()
@@ -82,6 +88,7 @@ export class GraphSubscription {
     roxUserId: string;
     kind: SubscriptionKind;
     folder: string;
+    folderId: string | null;
     tenantId: string;
     directoryUserId: string;
     resource: string;
@@ -91,6 +98,7 @@ export class GraphSubscription {
     this.roxUserId = props.roxUserId;
     this.kind = props.kind;
     this.folder = props.folder;
+    this.folderId = props.folderId;
     this.tenantId = props.tenantId;
     this.directoryUserId = props.directoryUserId;
     this.resource = props.resource;

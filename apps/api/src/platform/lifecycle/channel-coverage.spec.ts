@@ -43,6 +43,23 @@ describe('ChannelCoverage', () => {
     expect(coverage.defers(channel({ directoryUserId: null }), NOW)).toBe(false);
   });
 
+  it('covers a user folder watched by id only while the channel still reads that folder', () => {
+    const byId = new ChannelCoverage([
+      {
+        roxUserId: 'megan',
+        folder: 'Inbox/Customers',
+        directoryUserId: 'dir-megan',
+        folderId: 'AAMk-customers',
+        safetyPollMs: 60 * MINUTE,
+      },
+    ]);
+    const customers = (folderId: string | null) => channel({ folder: 'Inbox/Customers', folderId });
+    expect(byId.defers(customers('AAMk-customers'), NOW)).toBe(true);
+    // Deleted and found again under a new id, or not found: the old subscription says nothing.
+    expect(byId.defers(customers('AAMk-recreated'), NOW)).toBe(false);
+    expect(byId.defers(customers(null), NOW)).toBe(false);
+  });
+
   it('takes the shorter interval when two features cover one channel', () => {
     const both = new ChannelCoverage([
       {

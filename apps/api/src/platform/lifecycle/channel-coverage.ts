@@ -27,6 +27,7 @@ export class ChannelCoverage {
       roxUserId: string;
       folder?: string | null;
       directoryUserId: string | null;
+      folderId?: string | null;
       lastSyncAt: Date | null;
     },
     now: Date,
@@ -35,6 +36,8 @@ export class ChannelCoverage {
     if (!covered || channel.lastSyncAt === null) return false;
     if (covered.directoryUserId.toLowerCase() !== channel.directoryUserId?.toLowerCase())
       return false;
+    // A user folder watched by id: only while the channel still reads that folder.
+    if (covered.folderId && covered.folderId !== channel.folderId) return false;
     return now.getTime() - channel.lastSyncAt.getTime() < covered.safetyPollMs;
   }
 }

@@ -64,6 +64,8 @@ export interface CoveredChannel {
   readonly folder: string | null;
   /** The directory user watched: coverage of a mailbox's earlier user does not count. */
   readonly directoryUserId: string;
+  /** A user folder's Graph id watched: coverage of a folder since deleted does not count. */
+  readonly folderId?: string | null;
   readonly safetyPollMs: number;
 }
 
@@ -92,6 +94,11 @@ export interface LifecycleParticipant {
    * moment a sync sees who is in scope now. Before it, a connect's first round finds no rows.
    */
   onMailboxesRefreshed?(orgId: string): Promise<void>;
+  /**
+   * A member's mail folder channels now point at other Graph folders (a user folder was found,
+   * lost, or found again under a new id): whatever watches them by id looks again.
+   */
+  onMailFoldersMoved?(orgId: string, roxUserId: string): Promise<void>;
   /** The change feeds the feature owns, by name: how to read each one's head. */
   changeFeeds?: Partial<Record<ChangeFeed, FeedHead>>;
   /** An org's change feed moved (entries committed); called after the commit. */
@@ -224,6 +231,17 @@ export class LifecycleRegistry {
         await p.onMailboxesRefreshed?.(orgId);
       } catch (error) {
         this.logger.warn({ orgId, err: error }, 'mailbox refresh not handled');
+      }
+    }
+  }
+
+  /** Tells every feature a member's mail folders moved; failures are logged, as above. */
+  async mailFoldersMoved(orgId: string, roxUserId: string): Promise<void> {
+    for (const p of this.participants) {
+      try {
+        await p.onMailFoldersMoved?.(orgId, roxUserId);
+      } catch (error) {
+        this.logger.warn({ orgId, roxUserId, err: error }, 'mail folder move not handled');
       }
     }
   }

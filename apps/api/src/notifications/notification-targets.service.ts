@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+
+import { ConnectionReader } from '../consent/connection-reader.service';
+import { isWellKnownFolder } from '../mail/mail-folder-path';
+import { SYNCED_FOLDERS } from '../mail/mail.constants';
+import { MailRepository } from '../mail/mail.repository';
+import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
+import {
+  notificationTargets,
+  type ChannelTarget,
+  type ResolvedUserFolder,
+} from './notification-channels';
+
+/** The channels of an org's mailboxes that should have a subscription. */
+export type TargetsOf = (mailbox: Mailbox) => ChannelTarget[];
+
+/**
+ * What the org's subscriptions should be, read once per pass: its synced folders, restricted
+ * users, and the ids mail sync resolved for members' own folders. One reader for the reconcile,
+ * a mailbox's job and the receiver's scope check, so all three agree.
+ */
+@Injectable()
+export class NotificationTargets {
+  constructor(
+    private readonly connections: ConnectionReader,
+    private readonly policy: RestrictionPolicy,
+    private readonly mail: MailRepository,
+  ) {}
+
+  /** For the whole org, or (roxUserId given) one member's mailbox only. */
+  async of(orgId: string, roxUserId: string | null = null): Promise<TargetsOf> {
+    const settings = await this.connections.settings(orgId);
+    const folders = [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+    const rules = await this.policy.restrictions(orgId);
+    const userFolders = folders.filter((f) => !isWellKnownFolder(f));
+    const byMember = new Map<string, Map<string, ResolvedUserFolder>>();
+    for (const row of await this.mail.resolvedFolders(orgId, userFolders, roxUserId)) {
+      const resolved = byMember.get(row.roxUserId) ?? new Map<string, ResolvedUserFolder>();
+      resolved.set(row.folder, row);
+      byMember.set(row.roxUserId, resolved);
+    }
+    return (mailbox) =>
+      notificationTargets(mailbox, rules, folders, byMember.get(mailbox.roxUserId));
+  }
+}
