@@ -67,6 +67,8 @@ const TYPES = {
  * @param {string[]} [options.apiNodeArgs] Node flags for the API process (benchmarks: --inspect)
  * @param {string[]} [options.workerNodeArgs] Node flags for the worker process
  * @param {number} [options.workers] worker processes to start (default 1; the soak runs several)
+ * @param {number} [options.apiProcesses] API processes (default 1); the others listen on the next
+ *   ports (apiPort + 1, …), as several instances behind a load balancer (the reads benchmark)
  * @param {(line: string) => void} [options.log]
  */
 export async function startStack(options = {}) {
@@ -175,6 +177,19 @@ export async function startStack(options = {}) {
       log,
     );
     children.push(api);
+    const apis = [api];
+    for (let n = 1; n < (options.apiProcesses ?? 1); n++) {
+      const more = run(
+        `api${n + 1}`,
+        'node',
+        [API_HEAP_LIMIT, ...(options.apiNodeArgs ?? []), join(API_DIST, 'main.js')],
+        { ...env, HTTP_PORT: String(apiPort + n) },
+        log,
+      );
+      children.push(more);
+      apis.push(more);
+    }
+    const apiUrls = apis.map((_, n) => `http://127.0.0.1:${apiPort + n}`);
     const workers = [];
     // Another worker process of the same build (the soak replaces the ones it kills).
     const spawnWorker = () => {
@@ -190,7 +205,7 @@ export async function startStack(options = {}) {
       return worker;
     };
     for (let n = 0; n < (options.workers ?? 1); n++) spawnWorker();
-    await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 30_000);
+    for (const url of apiUrls) await waitForHttp(`${url}/readyz`, 30_000);
 
     // 4. The SPA and the API behind one origin, as a CDN and load balancer would put them.
     const web = serveSpa(webPort, apiPort);
@@ -203,12 +218,13 @@ export async function startStack(options = {}) {
     return {
       webUrl,
       apiUrl: `http://127.0.0.1:${apiPort}`,
+      apiUrls,
       emulatorUrl,
       portalUrl: `${emulatorUrl}/portal`,
       caPath,
       env,
       // Child processes, for benchmarks that read their memory (`worker` is the first one).
-      processes: { emulator, api, worker: workers[0], workers },
+      processes: { emulator, api, apis, worker: workers[0], workers },
       spawnWorker,
       stop,
     };

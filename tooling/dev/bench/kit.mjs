@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -232,6 +233,69 @@ export function percentile(values, p) {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * Open-loop load at a steady rate: request i is due at start + i / rate, whether or not earlier
+ * ones have answered, and its latency is counted from when it was due (a generator that falls
+ * behind, or a server that queues, shows as latency: no coordinated omission). Requests go to
+ * `urls` in turn (several API processes, as behind a load balancer) over keep-alive sockets.
+ * autocannon's rate mode is not used for this: each of its connections sends its share of the
+ * second back to back when the second starts, so "500/s" is a burst of 500 every second.
+ */
+export async function steadyLoad({ urls, rate, seconds, path, headers = {}, timeoutMs = 10_000 }) {
+  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: 256 }));
+  const total = Math.round(rate * seconds);
+  const latencies = [];
+  let non2xx = 0;
+  let errors = 0;
+  let pending = 0;
+  let sent = 0;
+  let drained;
+  const allDone = new Promise((resolve) => (drained = resolve));
+  const start = performance.now();
+  const fire = (i) => {
+    const due = start + (i * 1000) / rate;
+    const target = new URL(path(), urls[i % urls.length]);
+    pending += 1;
+    const finish = (ok, status) => {
+      if (ok) latencies.push(performance.now() - due);
+      else errors += 1;
+      if (status !== undefined && (status < 200 || status > 299)) non2xx += 1;
+      pending -= 1;
+      if (sent === total && pending === 0) drained();
+    };
+    const req = http.get(
+      target,
+      { agent: agents[i % urls.length], headers, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.once('end', () => finish(true, res.statusCode));
+        res.once('error', () => finish(false));
+      },
+    );
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', () => finish(false));
+  };
+  await new Promise((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
+      while (sent < due) fire(sent++);
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  if (pending > 0) await allDone;
+  for (const agent of agents) agent.destroy();
+  const round = (v) => (v === null ? null : Math.round(v));
+  return {
+    p50: round(percentile(latencies, 50)),
+    p99: round(percentile(latencies, 99)),
+    answered: latencies.length,
+    non2xx,
+    errors,
+  };
 }
 
 // ---- the API as a Rox backend and the admin's browser -----------------------------------------

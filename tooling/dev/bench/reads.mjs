@@ -9,11 +9,11 @@
 // Sizes: BENCH_READS_ROWS=1000000 (half events, half messages), BENCH_READS_MEMBERS=1000.
 // Load: BENCH_READS_RATES=100,250,500 requests per second, BENCH_LOAD_SECONDS=10 per step.
 // BENCH_READS_ONLY=<part of an endpoint's name> loads only those (and /healthz).
+// BENCH_READS_API_PROCESSES=1 API processes sharing the load (ports 3103, 3104, …), as instances
+// behind a load balancer. Arrivals are steady and open-loop (kit.mjs steadyLoad).
 // BENCH_READS_REUSE=1 keeps a database seeded by an earlier run at the same sizes (for trying a
 // fix without seeding again). BENCH_READS_EXPLAIN=1 prints EXPLAIN ANALYZE of the heaviest
 // queries. Results: one Markdown table.
-import autocannon from 'autocannon';
-
 import { startStack } from '../stack.mjs';
 import {
   apiClient,
@@ -27,6 +27,7 @@ import {
   resetPeakRss,
   rssMb,
   sleep,
+  steadyLoad,
   trustEmulatorCa,
   waitFor,
 } from './kit.mjs';
@@ -38,6 +39,7 @@ const MEMBERS = Number(process.env.BENCH_READS_MEMBERS ?? 1000);
 const RATES = (process.env.BENCH_READS_RATES ?? '100,250,500').split(',').map(Number);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const REUSE = process.env.BENCH_READS_REUSE === '1';
+const API_PROCESSES = Number(process.env.BENCH_READS_API_PROCESSES ?? 1);
 const WARM_SECONDS = 5;
 const EVENTS = Math.floor(ROWS / 2);
 const MESSAGES = ROWS - EVENTS;
@@ -59,7 +61,8 @@ printSummary(result);
 if (result.error) process.exitCode = 1;
 
 async function run() {
-  await assertPortsFree([5276, 3103, 4113]);
+  const apiPorts = Array.from({ length: API_PROCESSES }, (_, n) => 3103 + n);
+  await assertPortsFree([5276, ...apiPorts, 4113]);
   const stack = await startStack({
     webPort: 5276,
     apiPort: 3103,
@@ -67,13 +70,23 @@ async function run() {
     database: DATABASE,
     freshDatabase: !REUSE,
     queuePrefix: 'benchreads',
+    apiProcesses: API_PROCESSES,
     // A quiet stack: nothing syncs (the org is never connected), the rows are seeded.
     env: { WORKER_CRONS_ENABLED: 'false' },
     // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
     apiNodeArgs: (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  const out = { endpoints: [], events: EVENTS, messages: MESSAGES, members: MEMBERS };
+  const out = {
+    endpoints: [],
+    events: EVENTS,
+    messages: MESSAGES,
+    members: MEMBERS,
+    apiProcesses: API_PROCESSES,
+  };
+  // Every API process's CPU time together (ms), and whether one of them has exited.
+  const apiCpuMs = () => stack.processes.apis.reduce((sum, p) => sum + cpuMs(p.pid), 0);
+  const apiExited = () => stack.processes.apis.some((p) => p.exitCode !== null);
   const db = await database(stack);
   try {
     const api = apiClient(stack);
@@ -111,7 +124,7 @@ async function run() {
     );
     // The first requests of each route compile its code paths (and the first reads of each table
     // warm Postgres' cache): a discarded step at the lowest rate first.
-    for (const target of targets) await load(stack.apiUrl, target, RATES[0], token, WARM_SECONDS);
+    for (const target of targets) await load(stack.apiUrls, target, RATES[0], token, WARM_SECONDS);
     log('reads: warmed up');
     resetPeakRss(stack.processes.api.pid);
     out.apiRssBeforeMb = rssMb(stack.processes.api.pid);
@@ -121,19 +134,17 @@ async function run() {
           out.error = `the API did not recover before ${target.name} at ${rate}/s`;
           break loading;
         }
-        const cpuBefore = cpuMs(stack.processes.api.pid);
-        const measured = await load(stack.apiUrl, target, rate, token);
+        const cpuBefore = apiCpuMs();
+        const measured = await load(stack.apiUrls, target, rate, token);
         // The API's own CPU per answered request (clock ticks of 10 ms, so an average).
         measured.cpuMsPerRequest =
-          measured.answered > 0
-            ? (cpuMs(stack.processes.api.pid) - cpuBefore) / measured.answered
-            : null;
+          measured.answered > 0 ? (apiCpuMs() - cpuBefore) / measured.answered : null;
         out.endpoints.push({ rate, name: target.name, ...measured });
         log(
           `reads @${rate}/s ${target.name}: p50 ${measured.p50} ms p99 ${measured.p99} ms, ` +
             `API CPU ${fmt(measured.cpuMsPerRequest)} ms/request`,
         );
-        if (stack.processes.api.exitCode !== null) {
+        if (apiExited()) {
           out.error = `the API exited under load on ${target.name} at ${rate}/s`;
           break loading;
         }
@@ -448,36 +459,32 @@ function endpoints(p) {
   ];
 }
 
-async function load(base, target, rate, token, seconds = LOAD_SECONDS) {
-  const result = await autocannon({
-    url: base,
-    connections: 20,
-    duration: seconds,
-    overallRate: rate,
+function load(urls, target, rate, token, seconds = LOAD_SECONDS) {
+  return steadyLoad({
+    urls,
+    rate,
+    seconds,
+    path: target.path,
     headers: { authorization: `Bearer ${token}` },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: target.path() }) }],
   });
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    answered: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
 }
 
-// True once /healthz answers quickly again (the backlog of the previous step has drained).
+// True once every API process answers /healthz quickly again (the previous step's backlog has
+// drained).
 async function settled(stack) {
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (stack.processes.api.exitCode !== null) return false;
+  const quick = async (url) => {
     const started = Date.now();
     try {
-      const res = await fetch(`${stack.apiUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok && Date.now() - started < 100) return true;
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      return res.ok && Date.now() - started < 100;
     } catch {
-      // still busy
+      return false; // still busy
     }
+  };
+  while (Date.now() < deadline) {
+    if (stack.processes.apis.some((p) => p.exitCode !== null)) return false;
+    if ((await Promise.all(stack.apiUrls.map(quick))).every(Boolean)) return true;
     await sleep(500);
   }
   return false;
@@ -522,7 +529,8 @@ function printSummary(r) {
   lines.push(
     `${fmt(s.events)} events (${fmt(s.event_links)} mailbox copies, ${fmt(s.calendar_changes)} feed rows), ` +
       `${fmt(s.messages)} messages (${fmt(s.message_links)} copies, ${fmt(s.mail_changes)} feed rows), ` +
-      `${r.members} members in one org; database ${s.db_size ?? 'n/a'}. ` +
+      `${r.members} members in one org; database ${s.db_size ?? 'n/a'}; ` +
+      `${r.apiProcesses} API process(es), steady open-loop arrivals. ` +
       `Seeded in ${fmt(r.seedMs)} ms. API RSS before the load ${fmt(r.apiRssBeforeMb)} MB, peak ${fmt(r.apiPeakRssMb)} MB.`,
   );
   if (r.error) lines.push('', `Stopped early: ${r.error}`);
