@@ -136,161 +136,170 @@ export class MailSyncService {
     );
     // User folders' ids before this run: a change moves their change-notification subscriptions.
     const idsBefore = new Map<MailFolderName, string | null>();
-    for (const folder of byKind) {
-      const channel = await this.repo.channel(orgId, roxUserId, folder);
-      if (!isWellKnownFolder(folder)) idsBefore.set(folder, channel.folderId);
-      if (isFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
-        // Looked for lately and not there: not looked for again until the recheck is due.
-        missing.add(folder);
-        continue;
-      }
-      if (channel.directoryUserId !== mailbox.directoryUserId) {
-        // Another account behind the member: its cursor means nothing here.
-        if (channel.cursor !== null) {
-          await this.repo.cursorReset(
-            orgId,
-            roxUserId,
-            folder,
-            'account_changed',
-            this.clock.now(),
-          );
-        }
-        channel.directoryUserId = mailbox.directoryUserId;
-        channel.cursor = null;
-        channel.cursorAt = null;
-        channel.folderId = null;
-      }
-      try {
-        // A user folder is found by its path once, then followed by id (renames included).
-        channel.folderId ??= isWellKnownFolder(folder)
-          ? await mailFolderId(grant.client, grant.ownerPath, folder)
-          : await resolveUserFolder(folder);
-        // A path that leads to a folder synced already (Inbox by its localised name, say) is no
-        // folder of its own: two channels over one folder would fight over its links.
-        if (
-          !isWellKnownFolder(folder) &&
-          channel.folderId !== null &&
-          isSyncedElsewhere(folderIds, folder, channel.folderId)
-        )
-          channel.folderId = null;
-        if (channel.folderId === null) {
-          fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
-          await this.repo.saveChannel(channel);
-          missing.add(folder);
-          continue;
-        }
-      } catch (error) {
-        if (!SYNCED_FOLDERS.includes(folder) && isFolderNotFound(error)) {
-          // This mailbox has no such folder (e.g. no Archive): only this folder says so.
-          fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
-          await this.repo.saveChannel(channel);
-          missing.add(folder);
-          continue;
-        }
-        // Refused before any round: the channel still says why (only this mailbox is affected).
-        const failure = classifyMailFailure(error);
-        if (!isWellKnownFolder(folder) && !failure.willRetry) {
-          // The hierarchy walk refused for good (e.g. 403 ErrorQuotaExceeded: mailFolders/delta
-          // needs room in a full mailbox, other reads do not): only this folder says so, the
-          // mailbox's other folders sync.
-          fail(channel, failure.code, this.clock.now(), false);
-          await this.repo.saveChannel(channel);
-          missing.add(folder);
-          continue;
-        }
-        fail(channel, failure.code, this.clock.now(), failure.willRetry && !options.isFinalAttempt);
-        await this.repo.saveChannel(channel);
-        throw failure.error;
-      }
-      folderIds.set(folder, channel.folderId);
-      await this.repo.saveChannel(channel);
-    }
-    const receivedSince = new Date(
-      this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
-    );
-    const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
-    const runFolder = async (folder: MailFolderName): Promise<SyncOutcome> => {
-      const channel = await this.repo.channel(orgId, roxUserId, folder);
-      // A well-known folder is addressed by name, a user folder by its id.
-      const graphFolder = isWellKnownFolder(folder) ? folder : channel.folderId;
-      // Unreachable (a user folder without an id is missing and skipped above); a display path
-      // must never become a Graph URL segment.
-      if (graphFolder === null) throw new Error(`user folder without an id: ${folder}`);
-      const reset: ResetWatch = { orgId, roxUserId, channel, hadCursor: channel.cursor !== null };
-      return this.engine.run(
-        {
-          key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
-          state: channel,
-          saveState: (s) => this.repo.saveChannel(s),
-          // The next page is fetched while this one is written (the round's two waits overlap).
-          pages: (cursor) =>
-            readAhead(
-              this.roundPages(
-                grant.client,
-                grant.ownerPath,
-                { folder, graphFolder },
-                cursor,
-                receivedSince,
-                reset,
-              ),
-            ),
-          applyPage: (page, round) =>
-            this.applyPage(
-              { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },
-              { rules, isFull, folderIds },
-              page,
-              round,
-            ),
-          reconcile: (round) =>
-            this.repo.deleteUnseen(orgId, roxUserId, folder, round, this.clock.now()),
-          count: () => this.repo.countLinks(orgId, roxUserId, folder),
-          isCursorUsable: (cursor, cursorAt, now) =>
-            isMailCursorUsable(cursor, cursorAt, now, graphOrigin),
-          classifyFailure: (error) =>
-            isWellKnownFolder(folder)
-              ? classifyMailFailure(error)
-              : classifyUserFolderFailure(error),
-        },
-        options,
-      );
-    };
-    for (const folder of synced) {
-      if (missing.has(folder)) continue;
-      try {
-        folders.set(folder, await runFolder(folder));
-      } catch (error) {
-        if (!isFolderGoneError(error)) throw error;
-        // The user folder's id answers 404 (deleted, or moved out of reach): look its path up
-        // again; a folder found there is synced afresh, else the channel says it is missing and
-        // what was stored from it goes.
+    try {
+      for (const folder of byKind) {
         const channel = await this.repo.channel(orgId, roxUserId, folder);
-        if (channel.cursor !== null) {
-          // Its cursor means nothing now: consumers reconcile this folder (MAIL-6).
-          await this.repo.cursorReset(
-            orgId,
-            roxUserId,
-            folder,
-            'cursor_unusable',
-            this.clock.now(),
-          );
-        }
-        forgetCursor(channel);
-        hierarchy = null;
-        const found = await resolveUserFolder(folder);
-        channel.folderId =
-          found !== null && !isSyncedElsewhere(folderIds, folder, found) ? found : null;
-        await this.repo.saveChannel(channel);
-        if (channel.folderId === null) {
-          folderIds.delete(folder);
-          await this.repo.deleteUnseen(orgId, roxUserId, folder, ALL_ROUNDS, this.clock.now());
+        if (!isWellKnownFolder(folder)) idsBefore.set(folder, channel.folderId);
+        if (isFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
+          // Looked for lately and not there: not looked for again until the recheck is due.
+          missing.add(folder);
           continue;
+        }
+        if (channel.directoryUserId !== mailbox.directoryUserId) {
+          // Another account behind the member: its cursor means nothing here.
+          if (channel.cursor !== null) {
+            await this.repo.cursorReset(
+              orgId,
+              roxUserId,
+              folder,
+              'account_changed',
+              this.clock.now(),
+            );
+          }
+          channel.directoryUserId = mailbox.directoryUserId;
+          channel.cursor = null;
+          channel.cursorAt = null;
+          channel.folderId = null;
+        }
+        try {
+          // A user folder is found by its path once, then followed by id (renames included).
+          channel.folderId ??= isWellKnownFolder(folder)
+            ? await mailFolderId(grant.client, grant.ownerPath, folder)
+            : await resolveUserFolder(folder);
+          // A path that leads to a folder synced already (Inbox by its localised name, say) is no
+          // folder of its own: two channels over one folder would fight over its links.
+          if (
+            !isWellKnownFolder(folder) &&
+            channel.folderId !== null &&
+            isSyncedElsewhere(folderIds, folder, channel.folderId)
+          )
+            channel.folderId = null;
+          if (channel.folderId === null) {
+            fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
+            await this.repo.saveChannel(channel);
+            missing.add(folder);
+            continue;
+          }
+        } catch (error) {
+          if (!SYNCED_FOLDERS.includes(folder) && isFolderNotFound(error)) {
+            // This mailbox has no such folder (e.g. no Archive): only this folder says so.
+            fail(channel, MailErrorCode.MAIL_FOLDER_NOT_FOUND, this.clock.now(), false);
+            await this.repo.saveChannel(channel);
+            missing.add(folder);
+            continue;
+          }
+          // Refused before any round: the channel still says why (only this mailbox is affected).
+          const failure = classifyMailFailure(error);
+          if (!isWellKnownFolder(folder) && !failure.willRetry) {
+            // The hierarchy walk refused for good (e.g. 403 ErrorQuotaExceeded: mailFolders/delta
+            // needs room in a full mailbox, other reads do not): only this folder says so, the
+            // mailbox's other folders sync.
+            fail(channel, failure.code, this.clock.now(), false);
+            await this.repo.saveChannel(channel);
+            missing.add(folder);
+            continue;
+          }
+          fail(
+            channel,
+            failure.code,
+            this.clock.now(),
+            failure.willRetry && !options.isFinalAttempt,
+          );
+          await this.repo.saveChannel(channel);
+          throw failure.error;
         }
         folderIds.set(folder, channel.folderId);
-        folders.set(folder, await runFolder(folder));
+        await this.repo.saveChannel(channel);
       }
+      const receivedSince = new Date(
+        this.clock.now().getTime() - this.config.mail.backfillDays * 86_400_000,
+      );
+      const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
+      const runFolder = async (folder: MailFolderName): Promise<SyncOutcome> => {
+        const channel = await this.repo.channel(orgId, roxUserId, folder);
+        // A well-known folder is addressed by name, a user folder by its id.
+        const graphFolder = isWellKnownFolder(folder) ? folder : channel.folderId;
+        // Unreachable (a user folder without an id is missing and skipped above); a display path
+        // must never become a Graph URL segment.
+        if (graphFolder === null) throw new Error(`user folder without an id: ${folder}`);
+        const reset: ResetWatch = { orgId, roxUserId, channel, hadCursor: channel.cursor !== null };
+        return this.engine.run(
+          {
+            key: { orgId, kind: MAIL_CHANNEL_KIND, mailboxKey: `${roxUserId}:${folder}` },
+            state: channel,
+            saveState: (s) => this.repo.saveChannel(s),
+            // The next page is fetched while this one is written (the round's two waits overlap).
+            pages: (cursor) =>
+              readAhead(
+                this.roundPages(
+                  grant.client,
+                  grant.ownerPath,
+                  { folder, graphFolder },
+                  cursor,
+                  receivedSince,
+                  reset,
+                ),
+              ),
+            applyPage: (page, round) =>
+              this.applyPage(
+                { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },
+                { rules, isFull, folderIds },
+                page,
+                round,
+              ),
+            reconcile: (round) =>
+              this.repo.deleteUnseen(orgId, roxUserId, folder, round, this.clock.now()),
+            count: () => this.repo.countLinks(orgId, roxUserId, folder),
+            isCursorUsable: (cursor, cursorAt, now) =>
+              isMailCursorUsable(cursor, cursorAt, now, graphOrigin),
+            classifyFailure: (error) =>
+              isWellKnownFolder(folder)
+                ? classifyMailFailure(error)
+                : classifyUserFolderFailure(error),
+          },
+          options,
+        );
+      };
+      for (const folder of synced) {
+        if (missing.has(folder)) continue;
+        try {
+          folders.set(folder, await runFolder(folder));
+        } catch (error) {
+          if (!isFolderGoneError(error)) throw error;
+          // The user folder's id answers 404 (deleted, or moved out of reach): look its path up
+          // again; a folder found there is synced afresh, else the channel says it is missing and
+          // what was stored from it goes.
+          const channel = await this.repo.channel(orgId, roxUserId, folder);
+          if (channel.cursor !== null) {
+            // Its cursor means nothing now: consumers reconcile this folder (MAIL-6).
+            await this.repo.cursorReset(
+              orgId,
+              roxUserId,
+              folder,
+              'cursor_unusable',
+              this.clock.now(),
+            );
+          }
+          forgetCursor(channel);
+          hierarchy = null;
+          const found = await resolveUserFolder(folder);
+          channel.folderId =
+            found !== null && !isSyncedElsewhere(folderIds, folder, found) ? found : null;
+          await this.repo.saveChannel(channel);
+          if (channel.folderId === null) {
+            folderIds.delete(folder);
+            await this.repo.deleteUnseen(orgId, roxUserId, folder, ALL_ROUNDS, this.clock.now());
+            continue;
+          }
+          folderIds.set(folder, channel.folderId);
+          folders.set(folder, await runFolder(folder));
+        }
+      }
+    } finally {
+      // Also when the run fails after saving a new id: the subscription follows what was saved.
+      if ([...idsBefore].some(([folder, id]) => (folderIds.get(folder) ?? null) !== id))
+        await this.lifecycle.mailFoldersMoved(orgId, roxUserId);
     }
-    if ([...idsBefore].some(([folder, id]) => (folderIds.get(folder) ?? null) !== id))
-      await this.lifecycle.mailFoldersMoved(orgId, roxUserId);
     if (isFull) await this.backfillBodies(orgId, roxUserId, grant.client, grant.ownerPath);
     else await this.repo.dropBodies(orgId, [roxUserId], this.clock.now());
     return { status: 'synced', folders: Object.fromEntries(folders) };

@@ -3,12 +3,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
-import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { ChannelRounds } from './channel-rounds.service';
 import { type GraphSubscription } from './entities/graph-subscription.entity';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
-import { channelKey } from './notification-channels';
 import { NotificationTargets } from './notification-targets.service';
 import { NotificationsJobs, type ReceiptJob } from './notifications-jobs.service';
 
@@ -30,7 +28,6 @@ export class NotificationReceiptService {
   constructor(
     private readonly repo: GraphSubscriptionRepository,
     private readonly connections: ConnectionReader,
-    private readonly mailboxes: MailboxRepository,
     private readonly targets: NotificationTargets,
     private readonly rounds: ChannelRounds,
     private readonly jobs: NotificationsJobs,
@@ -43,7 +40,7 @@ export class NotificationReceiptService {
     if (!sameHash(row.clientStateHash, receipt.clientStateHash)) {
       return this.reject(receipt, 'client_state_mismatch', row);
     }
-    if (!(await this.isInScope(row))) {
+    if (!(await this.targets.isCurrent(row))) {
       // The mailbox's job deletes the subscription it should no longer have.
       await this.jobs.enqueueMailbox(row.orgId, row.roxUserId);
       return this.reject(receipt, 'out_of_scope', row);
@@ -75,14 +72,6 @@ export class NotificationReceiptService {
       actions.push('delta');
     }
     return { status: 'accepted', actions };
-  }
-
-  private async isInScope(row: GraphSubscription): Promise<boolean> {
-    const mailbox = await this.mailboxes.find(row.orgId, row.roxUserId);
-    if (!mailbox) return false;
-    // A user folder's subscription is in scope only while it watches the folder mail syncs.
-    const targets = (await this.targets.of(row.orgId, row.roxUserId))(mailbox);
-    return targets.some((t) => channelKey(t) === channelKey(row) && t.resource === row.resource);
   }
 
   // Audited at most once a minute per subscription id (per org for unknown ids), so a flood of

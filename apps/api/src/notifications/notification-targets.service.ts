@@ -5,8 +5,11 @@ import { isWellKnownFolder } from '../mail/mail-folder-path';
 import { SYNCED_FOLDERS } from '../mail/mail.constants';
 import { MailRepository } from '../mail/mail.repository';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
+import { type GraphSubscription } from './entities/graph-subscription.entity';
 import {
+  channelKey,
   notificationTargets,
   type ChannelTarget,
   type ResolvedUserFolder,
@@ -26,6 +29,7 @@ export class NotificationTargets {
     private readonly connections: ConnectionReader,
     private readonly policy: RestrictionPolicy,
     private readonly mail: MailRepository,
+    private readonly mailboxes: MailboxRepository,
   ) {}
 
   /** For the whole org, or (roxUserId given) one member's mailbox only. */
@@ -42,5 +46,18 @@ export class NotificationTargets {
     }
     return (mailbox) =>
       notificationTargets(mailbox, rules, folders, byMember.get(mailbox.roxUserId));
+  }
+
+  /**
+   * Whether a subscription still watches what its channel should: the mailbox is in scope and
+   * its target has the same key and resource (a user folder made again has another id).
+   */
+  async isCurrent(
+    row: Pick<GraphSubscription, 'orgId' | 'roxUserId' | 'kind' | 'folder' | 'resource'>,
+  ): Promise<boolean> {
+    const mailbox = await this.mailboxes.find(row.orgId, row.roxUserId);
+    if (!mailbox) return false;
+    const targets = (await this.of(row.orgId, row.roxUserId))(mailbox);
+    return targets.some((t) => channelKey(t) === channelKey(row) && t.resource === row.resource);
   }
 }

@@ -139,7 +139,7 @@ export class SubscriptionsService {
   async maintain(
     job: MaintainJob,
     isFinalAttempt: boolean,
-  ): Promise<'renewed' | 'reauthorized' | CreateOutcome | 'no_channel'> {
+  ): Promise<'renewed' | 'reauthorized' | CreateOutcome | 'no_channel' | 'replaced'> {
     const row = await this.repo.find(job.orgId, job.roxUserId, job.kind, job.folder);
     const connection = await this.connections.connection(job.orgId);
     if (!row || !connection || !this.isEnabled) return 'no_channel';
@@ -152,7 +152,13 @@ export class SubscriptionsService {
       directoryUserId: row.directoryUserId,
       resource: row.resource,
     };
-    const recreate = async (): Promise<CreateOutcome> => {
+    const recreate = async (): Promise<CreateOutcome | 'replaced'> => {
+      // The channel may watch another folder by now (a user folder made again, a new id) or be
+      // out of scope: its mailbox's job replaces or drops the subscription instead.
+      if (!(await this.targets.isCurrent(row))) {
+        await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
+        return 'replaced';
+      }
       const outcome = await this.create(client, job.orgId, connection.tenantId, target, row);
       // Created: the round is queued already. Not: polling keeps the channel, catch up now.
       if (outcome === 'degraded') await this.rounds.enqueue(row);

@@ -2,6 +2,7 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { NotificationsJobs } from '../../src/notifications/notifications-jobs.service';
 import { connectWithMembers } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { emulatorUserId, mailDb } from '../support/mail-env';
@@ -46,6 +47,14 @@ describe('change notifications: members’ own folders', () => {
     return rows.map((r) => r.graph_id);
   };
   const settled = () => notificationsSettled(env, org.orgId);
+  const mailJobsDone = () =>
+    eventually(
+      async () => ((await worker.get(MailJobs).isBusy(org.orgId, members)) ? null : true),
+      {
+        attempts: 1200,
+        intervalMs: 50,
+      },
+    );
 
   beforeAll(async () => {
     env = await startApiWithEmulator({
@@ -68,11 +77,13 @@ describe('change notifications: members’ own folders', () => {
       upns.map((email, i) => ({ roxUserId: members[i] as string, email })),
       settings,
     );
-    // The connect's first mail rounds find the folder; its subscription follows without a cron.
+    // The connect's first mail rounds find the folder; its subscription follows without a cron
+    // (queued by the mail job before it ends).
     await eventually(async () => ((await linkedIds()).length > 0 ? true : null), {
       attempts: 1200,
       intervalMs: 50,
     });
+    await mailJobsDone();
     await settled();
   }, 180_000);
   afterAll(() => env?.close());
@@ -132,14 +143,23 @@ describe('change notifications: members’ own folders', () => {
       subject: 'filed into the new Customers',
       folder: again,
     });
-    // The safety poll (or any round) of the mailbox meets the 404 and finds the folder again.
-    const jobs = worker.get(MailJobs);
-    await jobs.enqueueMailbox(org.orgId, members[0] as string);
-    await eventually(async () => ((await jobs.isBusy(org.orgId, members)) ? null : true), {
-      attempts: 1200,
-      intervalMs: 50,
+    // The safety poll (or any round) of the mailbox meets the 404 and finds the folder again;
+    // here its first attempt then fails on the new folder (503s past the client's retries) and
+    // the retry finds the new id saved already: the subscription must follow all the same.
+    await env.emu.control.addFault({
+      match: `^GET /v1\\.0/users/[^/]+/mailFolders/${again}/messages/delta`,
+      status: 503,
+      retryAfterSeconds: 0,
+      count: 5,
     });
-    await settled();
+    try {
+      await worker.get(MailJobs).enqueueMailbox(org.orgId, members[0] as string);
+      await mailJobsDone();
+      await settled();
+      expect((await env.emu.control.faults())[0]?.hits).toBe(5);
+    } finally {
+      await env.emu.control.clearFaults();
+    }
     expect(await linkedIds()).toEqual([id]);
     const resources = await resourcesOf(0);
     expect(resources).toContain(folderResource(0, again));
@@ -158,6 +178,34 @@ describe('change notifications: members’ own folders', () => {
     await env.emu.control.notifications();
     await settled();
     expect(await linkedIds()).toContain(next.id);
+  });
+
+  it('a recreate asked for a subscription whose folder moved meanwhile replaces it on the new id', async () => {
+    await settled();
+    const [before] = await mailDb(env).execute<{ folder_id: string }[]>(
+      `select folder_id from graph_subscription where org_id = ? and folder = ?`,
+      [org.orgId, PATH],
+    );
+    // Mail sync has just followed the path to another folder; the subscription job has not run.
+    const elsewhere = (
+      await env.emu.control.createMailFolder(env.tenantId, upns[0] as string, 'Elsewhere')
+    ).id;
+    await mailDb(env).execute(
+      `update mail_channel set folder_id = ? where org_id = ? and rox_user_id = ? and folder = ?`,
+      [elsewhere, org.orgId, members[0], PATH],
+    );
+    // Graph says the subscription was removed: recreating it as stored would watch the old id.
+    await worker.get(NotificationsJobs).enqueueMaintain({
+      orgId: org.orgId,
+      roxUserId: members[0] as string,
+      kind: 'mail',
+      folder: PATH,
+      action: 'recreate',
+    });
+    await settled();
+    const resources = await resourcesOf(0);
+    expect(resources).toContain(folderResource(0, elsewhere));
+    expect(resources).not.toContain(folderResource(0, before?.folder_id ?? ''));
   });
 
   it('deletes the folder’s subscription when the folder leaves the setting; the others stay', async () => {
