@@ -5,6 +5,7 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
+import { MailFolders } from './mail-folders.service';
 import { MailIdleRounds } from './mail-idle-rounds.service';
 import { MailJobs } from './mail-jobs.service';
 import { MailSyncService } from './mail-sync.service';
@@ -41,6 +42,7 @@ export class MailCycleService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly idleRounds: MailIdleRounds,
+    private readonly mailFolders: MailFolders,
   ) {}
 
   async run(orgId: string): Promise<MailCycleResult> {
@@ -82,7 +84,7 @@ export class MailCycleService {
     }
 
     // A folder taken out of the setting goes like a mailbox leaving scope, with a receipt.
-    const folders = await this.sync.folders(orgId);
+    const folders = await this.mailFolders.synced(orgId);
     const purgedFolders: string[] = [];
     for (const { roxUserId, folder } of await this.repo.foldersOutside(orgId, folders)) {
       await this.tx.run(async () => {

@@ -12,7 +12,6 @@ import {
   type MemberMailStatus,
 } from '@rox365/contracts';
 
-import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
@@ -20,10 +19,10 @@ import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
-import { type MailFolderName } from './entities/mail-channel.entity';
+import { MailFolders } from './mail-folders.service';
 import { MailJobs } from './mail-jobs.service';
 import { normalizeMailAddress } from './mail-restrictions';
-import { MAIL_BODY_COLUMN, SYNCED_FOLDERS } from './mail.constants';
+import { MAIL_BODY_COLUMN } from './mail.constants';
 import { MailError, MailErrorCode } from './mail.errors';
 import {
   changeToContract,
@@ -46,7 +45,7 @@ export class MailReader {
     private readonly jobs: MailJobs,
     private readonly policy: RestrictionPolicy,
     private readonly clock: Clock,
-    private readonly connections: ConnectionReader,
+    private readonly mailFolders: MailFolders,
   ) {}
 
   async list(orgId: string, query: ListMailMessagesQuery): Promise<MailMessagePage> {
@@ -120,7 +119,7 @@ export class MailReader {
       : [];
     const now = this.clock.now().getTime();
     const out = [];
-    for (const folder of await this.folders(orgId)) {
+    for (const folder of await this.mailFolders.synced(orgId)) {
       const c = channels.find((x) => x.folder === folder);
       out.push({
         folder,
@@ -145,11 +144,6 @@ export class MailReader {
     };
   }
 
-  // Inbox, Sent Items and the org's extra folders (a folder taken out is purged by the cycle).
-  private async folders(orgId: string): Promise<MailFolderName[]> {
-    return [...SYNCED_FOLDERS, ...(await this.connections.extraMailFolders(orgId))];
-  }
-
   /**
    * The org status's mail section: each member's mailbox by state (not in scope, or the most
    * pressing stage of its folders), the reasons of failed or retrying folders, stored messages.
@@ -159,7 +153,7 @@ export class MailReader {
     // An extra folder a mailbox lacks is listed under reasons but does not fail the mailbox.
     const summary = await this.repo.mailboxSummary(
       orgId,
-      await this.folders(orgId),
+      await this.mailFolders.synced(orgId),
       [...rules.addresses],
       MailErrorCode.MAIL_FOLDER_NOT_FOUND,
     );

@@ -17,7 +17,6 @@ import {
 } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
-import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -36,6 +35,7 @@ import {
   isWellKnownFolder,
   resolveMailFolderPath,
 } from './mail-folder-path';
+import { MailFolders } from './mail-folders.service';
 import {
   isRestrictedMessage,
   normalizeMailAddress,
@@ -74,15 +74,9 @@ export class MailSyncService {
     private readonly cipher: Cipher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-    private readonly connections: ConnectionReader,
+    private readonly mailFolders: MailFolders,
     private readonly lifecycle: LifecycleRegistry,
   ) {}
-
-  /** The folders synced in every mailbox of the org: Inbox, Sent Items and the extra ones set. */
-  async folders(orgId: string): Promise<MailFolderName[]> {
-    const settings = await this.connections.settings(orgId);
-    return [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
-  }
 
   /** The org's restricted lists (see RestrictionPolicy). */
   restrictions(orgId: string): Promise<MailRestrictions> {
@@ -117,7 +111,7 @@ export class MailSyncService {
     const folderIds = new Map<MailFolderName, string>();
     // A Map: a member's folder may be called __proto__ (Object.fromEntries keeps it as data).
     const folders = new Map<string, SyncOutcome>();
-    const synced = await this.folders(orgId);
+    const synced = await this.mailFolders.synced(orgId);
     // Extra folders a mailbox does not have: marked on their own channel, not synced.
     const missing = new Set<MailFolderName>();
     // The mailbox's folders, listed once per run and only when a user folder's id is unknown (a

@@ -7,6 +7,7 @@ import { MailboxesModule } from '../mailboxes/mailboxes.module';
 import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
 import { QUEUE } from '../platform/queue/queue-names';
 import { MailAttachmentsService } from './mail-attachments.service';
+import { MailFolders } from './mail-folders.service';
 import { MAIL_QUEUE_SETTINGS, MailJobs } from './mail-jobs.service';
 import { MailLifecycle } from './mail-lifecycle';
 import { MailReader } from './mail-reader.service';
@@ -35,12 +36,13 @@ ENCRYPTED_COLUMNS.push(columnOf(MAIL_SEND_CONTENT_COLUMN));
   controllers: [MailController],
   providers: [
     MailRepository,
+    MailFolders,
     MailJobs,
     MailReader,
     MailLifecycle,
     MailSendService,
     MailAttachmentsService,
   ],
-  exports: [MailRepository, MailJobs, MailSendService],
+  exports: [MailRepository, MailFolders, MailJobs, MailSendService],
 })
 export class MailModule {}

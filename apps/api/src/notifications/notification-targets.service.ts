@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-import { ConnectionReader } from '../consent/connection-reader.service';
 import { isWellKnownFolder } from '../mail/mail-folder-path';
-import { SYNCED_FOLDERS } from '../mail/mail.constants';
+import { MailFolders } from '../mail/mail-folders.service';
 import { MailRepository } from '../mail/mail.repository';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -26,7 +25,7 @@ export type TargetsOf = (mailbox: Mailbox) => ChannelTarget[];
 @Injectable()
 export class NotificationTargets {
   constructor(
-    private readonly connections: ConnectionReader,
+    private readonly mailFolders: MailFolders,
     private readonly policy: RestrictionPolicy,
     private readonly mail: MailRepository,
     private readonly mailboxes: MailboxRepository,
@@ -34,8 +33,7 @@ export class NotificationTargets {
 
   /** For the whole org, or (roxUserId given) one member's mailbox only. */
   async of(orgId: string, roxUserId: string | null = null): Promise<TargetsOf> {
-    const settings = await this.connections.settings(orgId);
-    const folders = [...SYNCED_FOLDERS, ...(settings?.extraMailFolders ?? [])];
+    const folders = await this.mailFolders.synced(orgId);
     const rules = await this.policy.restrictions(orgId);
     const userFolders = folders.filter((f) => !isWellKnownFolder(f));
     const byMember = new Map<string, Map<string, ResolvedUserFolder>>();
