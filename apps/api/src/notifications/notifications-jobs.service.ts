@@ -80,12 +80,12 @@ export class NotificationsJobs {
     );
   }
 
-  async enqueueReconcile(orgId: string, delayMs = 0): Promise<string> {
+  async enqueueReconcile(orgId: string): Promise<string> {
     const { jobId } = await this.jobs.enqueue(
       NOTIFICATIONS_JOB.reconcileOrg,
       { orgId },
       jobKey(NOTIFICATIONS_JOB.reconcileOrg, orgId),
-      { attempts: 3, ...(delayMs > 0 ? { delay: delayMs } : {}) },
+      { attempts: 3 },
     );
     return jobId;
   }

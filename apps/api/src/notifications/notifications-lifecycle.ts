@@ -9,9 +9,6 @@ import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { NotificationsJobs } from './notifications-jobs.service';
 import { SubscriptionsService } from './subscriptions.service';
 
-// Org-wide scope changes refresh the mailbox rows in a job first: give it a head start.
-const SCOPE_RECONCILE_DELAY_MS = 3_000;
-
 /**
  * Change notifications in the org's life: connect and scope changes compare subscriptions with
  * the channels in scope (a mailbox leaving scope, a folder taken out or a restricted user loses
@@ -34,9 +31,6 @@ export class NotificationsLifecycle implements OnModuleInit {
   onModuleInit(): void {
     this.lifecycle.register({
       feature: 'notifications',
-      onConnected: async (orgId) => {
-        await this.jobs.enqueueReconcile(orgId, SCOPE_RECONCILE_DELAY_MS);
-      },
       stopJobs: async (orgId) => {
         const stopped = await this.jobs.stop(orgId);
         await this.subscriptions.queueDeletionOf(orgId);
@@ -44,9 +38,15 @@ export class NotificationsLifecycle implements OnModuleInit {
       },
       purgeOrg: { graph_subscription: (orgId) => this.repo.purgeOrg(orgId) },
       onScopeChanged: async (orgId, change) => {
-        // One member's row is refreshed inline before us; the org's by a job.
+        // One member's row is refreshed inline before us; the org's by a job, which calls
+        // onMailboxesRefreshed when the rows are rebuilt.
         if (change.roxUserId !== undefined) await this.jobs.enqueueMailbox(orgId, change.roxUserId);
-        else await this.jobs.enqueueReconcile(orgId, SCOPE_RECONCILE_DELAY_MS);
+      },
+      // A connect or an org-level scope change: compared once the rows say who is in scope
+      // (a fixed head start lost that race on a busy worker, leaving members unsubscribed
+      // until the reconcile cron).
+      onMailboxesRefreshed: async (orgId) => {
+        await this.jobs.enqueueReconcile(orgId);
       },
       // A user folder found, lost or re-created: its subscription follows the new id.
       onMailFoldersMoved: async (orgId, roxUserId) => {

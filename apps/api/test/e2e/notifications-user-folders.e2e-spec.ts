@@ -101,7 +101,9 @@ describe('change notifications: members’ own folders', () => {
     );
     const rows = await subscriptionRows(env, org.orgId);
     const own = rows.filter((r) => r.folder === PATH);
-    expect(own.map((r) => [r.rox_user_id, r.state])).toEqual([['nfold0', 'active']]);
+    expect(own.map((r) => [r.rox_user_id, r.state, r.last_error_code])).toEqual([
+      ['nfold0', 'active', null],
+    ]);
     const [stored] = await mailDb(env).execute<{ folder_id: string | null }[]>(
       `select folder_id from graph_subscription where org_id = ? and folder = ?`,
       [org.orgId, PATH],

@@ -25,6 +25,7 @@ import {
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
+  notificationsQueueIdle,
   notificationsSettled,
   subscriptionRows,
   tenantSubscriptions,
@@ -605,15 +606,24 @@ describe('change notifications: subscriptions and receiver', () => {
         .map((s) => s.resource),
     ).toEqual([`users/${meganId}/events`]);
 
-    // Isaiah becomes a restricted user; a notification of his arriving first is not acted on.
+    // Isaiah becomes a restricted user; a notification of his arriving before his subscriptions
+    // are deleted (held back: the rows' refresh, which queues that reconcile, waits) is not
+    // acted on.
     const isaiah = await subscriptionOf('isaiah', 'events');
     await env.emu.control.clearRequests();
-    await saveSettings(env, org, {
-      calendarAccess: 'read',
-      emailAccess: 'metadata',
-      restrictedUsers: [ISAIAH],
-    });
-    expect((await post('notifications', notification(isaiah))).status).toBe(202);
+    const refreshes = worker.get<Queue>(getQueueToken(QUEUE.mailboxes));
+    await refreshes.pause(true);
+    try {
+      await saveSettings(env, org, {
+        calendarAccess: 'read',
+        emailAccess: 'metadata',
+        restrictedUsers: [ISAIAH],
+      });
+      expect((await post('notifications', notification(isaiah))).status).toBe(202);
+      await notificationsQueueIdle(env);
+    } finally {
+      await refreshes.resume(true);
+    }
     await notificationsSettled(env, org.orgId);
     const isaiahId = userIds.get('isaiah') ?? '';
     expect(

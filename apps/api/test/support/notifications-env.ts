@@ -5,6 +5,7 @@ import { type Queue } from 'bull';
 import { type NotificationsJobData } from '../../src/notifications/notifications-jobs.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
 import { calendarSettled } from './calendar-env';
+import { mailboxesSettled } from './directory-env';
 import { type ApiWithEmulator } from './emulator';
 import { eventually } from './test-app';
 
@@ -32,25 +33,32 @@ export function notificationsQueue(env: ApiWithEmulator): Queue<NotificationsJob
 }
 
 /**
- * Waits until the notifications queue is idle (nothing waiting, delayed or running, no re-run
- * flagged), then until the calendar and mail work it queued for the org is done.
+ * Waits until the org's mailbox rows are rebuilt (an org-level scope change queues the
+ * reconcile from there), then until the notifications queue is idle (nothing waiting, delayed or
+ * running, no re-run flagged), then until the calendar and mail work it queued for the org is done.
  */
 export async function notificationsSettled(env: ApiWithEmulator, orgId: string): Promise<void> {
-  const queue = notificationsQueue(env);
-  await eventually(
-    async () => {
-      const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'paused']);
-      if (jobs.some((j) => j !== null && j !== undefined)) return null;
-      return (await queue.client.keys(queue.toKey('rerun:*'))).length === 0 ? true : null;
-    },
-    { attempts: 1200, intervalMs: 50 },
-  );
+  await mailboxesSettled(env, orgId);
+  await notificationsQueueIdle(env);
   await calendarSettled(env, orgId);
   const mail = env.api.app.get<Queue<{ orgId: string }>>(getQueueToken(QUEUE.mail));
   await eventually(
     async () => {
       const jobs = await mail.getJobs(['waiting', 'active', 'delayed', 'paused']);
       return jobs.some((j) => j && j.data.orgId === orgId) ? null : true;
+    },
+    { attempts: 1200, intervalMs: 50 },
+  );
+}
+
+/** Waits until the notifications queue has nothing waiting, delayed or running, and no re-run flagged. */
+export async function notificationsQueueIdle(env: ApiWithEmulator): Promise<void> {
+  const queue = notificationsQueue(env);
+  await eventually(
+    async () => {
+      const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'paused']);
+      if (jobs.some((j) => j !== null && j !== undefined)) return null;
+      return (await queue.client.keys(queue.toKey('rerun:*'))).length === 0 ? true : null;
     },
     { attempts: 1200, intervalMs: 50 },
   );
