@@ -113,6 +113,15 @@ describe('GraphSubscriptionRepository on Postgres', () => {
     );
     const due = (await repo().dueForRenewal(NOW, 1000)).filter((r) => r.orgId === orgId);
     expect(due.map((r) => r.roxUserId)).toEqual(['b', 'a']);
+    // One org's only: another org's due row is left out.
+    const other = newOrgId();
+    await repo().save(
+      buildSubscription(other, 'a', 'calendar', '', { renewAt: new Date(NOW.getTime() - HOUR) }),
+    );
+    expect((await repo().dueForRenewal(NOW, 1000, orgId)).map((r) => r.roxUserId)).toEqual([
+      'b',
+      'a',
+    ]);
   });
 
   it('tells known Graph ids from orphans, and lists degraded channels for the status', async () => {

@@ -36,11 +36,11 @@ export class GraphSubscriptionRepository {
     return this.em.find(GraphSubscription, { orgId, roxUserId });
   }
 
-  /** Active subscriptions past their half-life, oldest first. */
-  dueForRenewal(now: Date, limit: number): Promise<GraphSubscription[]> {
+  /** Active subscriptions past their half-life, oldest first (of one org when given). */
+  dueForRenewal(now: Date, limit: number, orgId?: string): Promise<GraphSubscription[]> {
     return this.em.find(
       GraphSubscription,
-      { state: 'active', renewAt: { $lte: now } },
+      { state: 'active', renewAt: { $lte: now }, ...(orgId === undefined ? {} : { orgId }) },
       { orderBy: { renewAt: 'asc' }, limit },
     );
   }

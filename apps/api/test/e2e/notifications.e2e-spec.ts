@@ -154,13 +154,15 @@ describe('change notifications: subscriptions and receiver', () => {
   });
 
   it('reports a failed handshake as a degraded channel and does not retry it in a loop (NOTIF-2)', async () => {
+    // Cleared first: the connect's reconcile, waiting in the queue, runs as soon as a worker
+    // that processes it exists.
+    await env.emu.control.clearRequests();
     // A worker whose receiver URL nobody answers: Graph's handshake fails for every channel.
     const unreachable = await createWorker(
       loadConfig({ ...env.api.env, NOTIFICATIONS_PUBLIC_URL: 'http://127.0.0.1:9' }),
     );
     await unreachable.init();
     try {
-      await env.emu.control.clearRequests();
       await reconcile(unreachable);
       const rows = await subscriptionRows(env, org.orgId);
       expect(rows).toHaveLength(6); // two members: calendar, inbox, sent items
@@ -363,8 +365,9 @@ describe('change notifications: subscriptions and receiver', () => {
     const later = new Date(Date.now() + 0.6 * 4230 * 60_000);
     const pinned = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
     try {
-      // Other test files share the database: their due rows are queued too (and find no org).
-      expect(await worker.get(NotificationsScheduler).enqueueRenewals()).toBeGreaterThanOrEqual(
+      // This org's only: other test files share the database, and their rows live in another
+      // emulator.
+      expect(await worker.get(NotificationsScheduler).enqueueOrgRenewals(org.orgId)).toBe(
         before.length,
       );
       await notificationsSettled(env, org.orgId);
@@ -400,7 +403,7 @@ describe('change notifications: subscriptions and receiver', () => {
     const later = new Date(Date.now() + 0.6 * 4230 * 60_000 * 2);
     const pinned = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
     try {
-      await worker.get(NotificationsScheduler).enqueueRenewals();
+      await worker.get(NotificationsScheduler).enqueueOrgRenewals(org.orgId);
       await notificationsSettled(env, org.orgId);
     } finally {
       pinned.mockRestore();
