@@ -215,7 +215,17 @@ async function seed(db) {
 
   // ---- calendar: each event is organised by one member and attended by another and an
   // external guest; both members' mailboxes hold a copy (two links). Starts spread over the
-  // two years around now, on quarter hours.
+  // two years around now, on quarter hours. Every event carries a sealed body the size of a
+  // sealed Teams invitation (~4 KB of HTML → 5,440 characters), drawn from a pool of 1,000
+  // incompressible ones: real rows carry them, and a read that fetched them would pay for it.
+  await q(
+    'calendar bodies',
+    `create temp table seed_body as
+       select i, (select string_agg(md5(i || '-' || j || '-' || random()), '')
+                    from generate_series(1, 170) j) as body
+         from generate_series(0, 999) i`,
+  );
+  await db.rows(`create unique index on seed_body (i)`);
   await q(
     'calendar plan',
     `create temp table seed_event as
@@ -236,7 +246,7 @@ async function seed(db) {
        attendees, is_from_organizer, updated_at)
      select e.id, $1, 'bench-ical-' || e.n, 'bench-ical-' || e.n, null, null, 'single', false,
             false, false, e.start_at, e.start_at + e.minutes * interval '1 minute', null, null,
-            'UTC', 'Meeting ' || e.n, null, 'Room ' || (e.n % 40), null, 'busy', o.email,
+            'UTC', 'Meeting ' || e.n, b.body, 'Room ' || (e.n % 40), null, 'busy', o.email,
             jsonb_build_array(
               jsonb_build_object('email', a.email, 'name', 'Attendee ' || a.n,
                                  'type', 'required', 'response', 'accepted'),
@@ -246,6 +256,7 @@ async function seed(db) {
        from seed_event e
        join seed_member o on o.n = e.organizer_n
        join seed_member a on a.n = e.attendee_n
+       join seed_body b on b.i = e.n % 1000
       order by e.n`,
     [ORG, CONTACTS, now],
   );

@@ -6,7 +6,11 @@ import { type CalendarGraphEvent } from '@rox365/graph-client';
 
 import { normalizeMailAddress } from '../mailboxes/participant-restrictions';
 import { graphDateOnly, graphDateTimeToUtc, toIanaZone } from './calendar-time';
-import { type CalendarEvent, type StoredAttendee } from './entities/calendar-event.entity';
+import {
+  type CalendarEvent,
+  type ListedEvent,
+  type StoredAttendee,
+} from './entities/calendar-event.entity';
 import { type SeriesFields } from './entities/calendar-series.entity';
 
 const PRIVATE_SENSITIVITIES = new Set(['private', 'personal', 'confidential']);
@@ -217,7 +221,7 @@ export function fieldsDiffer(row: CalendarEvent, next: EventFields): boolean {
 
 /** A stored Rox event as the API shows it. */
 export function toCalendarEventContract(
-  row: CalendarEvent,
+  row: ListedEvent,
   links: readonly { roxUserId: string; isOrganizer: boolean; response: string | null }[],
 ): CalendarEventContract {
   return {

@@ -381,6 +381,32 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().eventsByIds(orgId, [])).toEqual([]);
   });
 
+  it('reads events for the API without their sealed body, every other column as stored', async () => {
+    const orgId = newOrgId();
+    await apply(
+      orgId,
+      'pat',
+      page([
+        buildEventCopy('with-body', {
+          fields: { startAt: dec1(9), endAt: dec1(10), bodySealed: 'v1.sealed-body' },
+        }),
+      ]),
+    );
+    const stored = await event(orgId, 'ical:with-body');
+    expect(stored?.bodySealed).toBe('v1.sealed-body');
+    const { bodySealed: _sealed, ...listed } = stored!;
+    const reads = [
+      (await repo().memberEvents(orgId, 'pat', { from: dec1(0), to: dec1(23) }, null, 10))[0],
+      (await repo().recentMemberEvents(orgId, 'pat', 10))[0],
+      (await repo().eventsByIds(orgId, [stored!.id]))[0],
+      (await repo().changesAfter(orgId, '0', 10))[0]?.event,
+    ];
+    for (const read of reads) {
+      expect(read?.event).not.toHaveProperty('bodySealed');
+      expect({ ...read?.event }).toEqual({ ...listed });
+    }
+  });
+
   it("lists an attendee's copy at the event's new times once the organiser moves it", async () => {
     const orgId = newOrgId();
     const id = uuid(7);

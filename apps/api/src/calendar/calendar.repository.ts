@@ -9,7 +9,7 @@ import { fieldsDiffer, type EventCopy } from './calendar.mapper';
 import { CalendarChangeEntry } from './entities/calendar-change.entity';
 import { CalendarChannel } from './entities/calendar-channel.entity';
 import { CalendarEventLink } from './entities/calendar-event-link.entity';
-import { CalendarEvent } from './entities/calendar-event.entity';
+import { CalendarEvent, type ListedEvent } from './entities/calendar-event.entity';
 import { CalendarOrgState } from './entities/calendar-org-state.entity';
 import { CalendarSeries, type SeriesFields } from './entities/calendar-series.entity';
 import { CalendarWrite } from './entities/calendar-write.entity';
@@ -25,7 +25,7 @@ export interface EventCopyView {
 
 /** A stored event (plain row) with every mailbox's copy of it, in member order. */
 export interface EventWithCopies {
-  event: CalendarEvent;
+  event: ListedEvent;
   copies: EventCopyView[];
 }
 
@@ -65,6 +65,14 @@ const list = (values: readonly string[]) => JSON.stringify(values);
 
 // Every mailbox's copy of the event `e`, in member order, as one JSON array of
 // [roxUserId, isOrganizer, response]: the reads answer an event with its copies in one statement.
+// The columns the API's event reads return: not body_sealed, a sealed invitation body of several
+// KB that no read shows (fetching and parsing it was most of a feed page's cost with real bodies,
+// docs/operations.md, "Reads at scale").
+const LISTED_COLUMNS_OF_E = `e.id, e.org_id, e.dedupe_key, e.i_cal_uid, e.series_ical_uid, e.original_start,
+  e.kind, e.is_cancelled, e.is_private, e.is_all_day, e.start_at, e.end_at, e.start_date, e.end_date,
+  e.time_zone, e.subject, e.location, e.join_url, e.show_as, e.organizer, e.attendees,
+  e.is_from_organizer, e.updated_at`;
+
 const COPIES_OF_E = `coalesce((select json_agg(json_build_array(x.rox_user_id, x.is_organizer, x.response)
     order by x.rox_user_id) from calendar_event_link x where x.org_id = e.org_id and x.event_id = e.id),
     '[]') as rox_copies`;
@@ -573,7 +581,7 @@ export class CalendarRepository {
     // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once);
     // the events and every mailbox's copy come back in the same statement.
     const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select e.*, ${COPIES_OF_E}
+      `select ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E}
          from (select distinct l.event_start_at, l.event_id from calendar_event_link l
                 where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
                       ${keyset}
@@ -592,7 +600,7 @@ export class CalendarRepository {
     limit: number,
   ): Promise<EventWithCopies[]> {
     const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select e.*, ${COPIES_OF_E}
+      `select ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E}
          from (select distinct e.id, e.updated_at from calendar_event e
                  join calendar_event_link l on l.org_id = e.org_id and l.event_id = e.id
                 where e.org_id = ? and l.rox_user_id = ? order by e.updated_at desc, e.id limit ?) r
@@ -610,7 +618,7 @@ export class CalendarRepository {
   async eventsByIds(orgId: string, ids: readonly string[]): Promise<EventWithCopies[]> {
     if (ids.length === 0) return [];
     const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select e.*, ${COPIES_OF_E} from calendar_event e where e.org_id = ? and e.id = any(${UUID_LIST})`,
+      `select ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E} from calendar_event e where e.org_id = ? and e.id = any(${UUID_LIST})`,
       [orgId, list([...new Set(ids)])],
     );
     const byId = new Map(this.withCopies(rows).map((r) => [r.event.id, r]));
@@ -634,7 +642,7 @@ export class CalendarRepository {
     const rows = await this.em.execute<Record<string, unknown>[]>(
       // Ordered by the bigint column (the text alias would sort 10 before 9).
       `select c.sequence::text as feed_sequence, c.event_id as feed_event_id,
-              c.change as feed_change, c.at as feed_at, e.*, ${COPIES_OF_E}
+              c.change as feed_change, c.at as feed_at, ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E}
          from (select sequence, event_id, change, at from calendar_change
                 where org_id = ? and sequence > ?::bigint order by sequence limit ?) c
          left join calendar_event e on c.change <> 'deleted' and e.org_id = ? and e.id = c.event_id
@@ -653,7 +661,8 @@ export class CalendarRepository {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  // Rows of `select e.*, COPIES_OF_E` as events with their copies (a null row stays null).
+  // Rows of `select LISTED_COLUMNS_OF_E, COPIES_OF_E` as events with their copies (a null row
+  // stays null).
   private withCopies(rows: readonly Record<string, unknown>[]): EventWithCopies[];
   private withCopies(rows: readonly (Record<string, unknown> | null)[]): (EventWithCopies | null)[];
   private withCopies(
@@ -664,7 +673,7 @@ export class CalendarRepository {
     let next = 0;
     return rows.map((row) => {
       if (row === null) return null;
-      const event = events[next++] as CalendarEvent;
+      const event = events[next++] as ListedEvent;
       const raw = row.rox_copies;
       const tuples = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [
         string,

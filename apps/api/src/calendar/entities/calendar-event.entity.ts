@@ -107,3 +107,6 @@ export class CalendarEvent {
     this.updatedAt = props.updatedAt;
   }
 }
+
+/** An event as the API's reads return it: every column but the sealed body, which none shows. */
+export type ListedEvent = Omit<CalendarEvent, 'bodySealed'>;

@@ -39,6 +39,8 @@ export function plainRows<T extends object>(
     const out: Record<string, unknown> = {};
     // The ORM has the driver hand timestamps over as text (it converts them itself).
     for (const [column, property, kind] of pairs) {
+      // A column the statement did not select stays absent (reads that list their columns).
+      if (!(column in row)) continue;
       const value = row[column];
       out[property] =
         value === null || value === undefined || typeof value !== 'string'
