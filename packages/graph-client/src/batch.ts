@@ -231,7 +231,8 @@ async function sendChunk(
       for (const lease of leases.values()) await lease.release();
       leases.clear();
     }
-    // The envelope itself may be retried (429/503 before any item ran); not into a pause.
+    // Checked again as the envelope goes out (and before each retry of it: 429/503 before any
+    // item ran): another worker may have paused a mailbox while this one fetched its token.
     const waitOutPauses = async (): Promise<void> => {
       for (let ms = await longestPause(limits.slots, keys); ms > 0;) {
         await sleep(ms);
@@ -248,7 +249,9 @@ async function sendChunk(
       const pauseMs = mailboxPauseMs(raw.status, lowerCaseKeys(raw.headers ?? {})['retry-after']);
       if (pauseMs !== null) pauses.set(key, Math.max(pauses.get(key) ?? 0, pauseMs));
     }
-    for (const [key, ms] of pauses) await limits.slots.pause(key, ms);
+    // All at once: every round trip before a pause is recorded is time another worker may
+    // send to that mailbox.
+    await Promise.all([...pauses].map(([key, ms]) => limits.slots.pause(key, ms)));
     for (const key of keys) if (!throttled.has(key)) unsettled.delete(key);
     return responses;
   } finally {
@@ -266,7 +269,7 @@ async function longestPause(slots: MailboxSlots, keys: readonly string[]): Promi
 async function postChunk(
   client: GraphClient,
   chunk: readonly BatchRequest[],
-  beforeRetry?: () => Promise<void>,
+  beforeSend?: () => Promise<void>,
 ): Promise<Map<string, RawBatchResponse>> {
   const payload = {
     requests: chunk.map((r) => {
@@ -292,7 +295,7 @@ async function postChunk(
   const response = await client.request<{ responses?: RawBatchResponse[] }>('/$batch', {
     method: 'POST',
     body: payload,
-    ...(beforeRetry ? { beforeRetry } : {}),
+    ...(beforeSend ? { beforeSend } : {}),
   });
   const map = new Map<string, RawBatchResponse>();
   for (const item of response.body?.responses ?? []) map.set(String(item.id).toLowerCase(), item);

@@ -22,10 +22,11 @@ export interface GraphRequestOptions {
   /** Allow retrying a non-idempotent method after a possibly-processed failure (e.g. POST with transactionId). */
   readonly isIdempotent?: boolean;
   /**
-   * Runs before each retry, after its wait: a `$batch` envelope waits out the pauses its items'
-   * mailboxes got meanwhile (it holds their slots, but the concurrency middleware never sees it).
+   * Runs just before each attempt goes out, after the token and any retry wait: a `$batch`
+   * envelope waits out the pauses its items' mailboxes got since it checked them (it holds their
+   * slots, but the concurrency middleware never sees its items).
    */
-  readonly beforeRetry?: () => Promise<void>;
+  readonly beforeSend?: () => Promise<void>;
 }
 
 /** A successful response. `body` is null for empty responses (202/204). */
@@ -234,7 +235,7 @@ export class GraphClient {
       url,
       options.isIdempotent === true,
       mailboxKeyOf(pathForKey),
-      options.beforeRetry ?? null,
+      options.beforeSend ?? null,
     );
     const request: GraphRequest = this.sdk
       .api(url)

@@ -23,8 +23,8 @@ export class RequestSettings implements MiddlewareOptions {
     readonly isIdempotent: boolean,
     /** Mailbox the request touches, for the per-mailbox concurrency limit; null if none. */
     readonly mailboxKey: string | null,
-    /** Runs before each retry, after its wait (see GraphRequestOptions.beforeRetry). */
-    readonly beforeRetry: (() => Promise<void>) | null = null,
+    /** Runs just before each attempt goes out (see GraphRequestOptions.beforeSend). */
+    readonly beforeSend: (() => Promise<void>) | null = null,
   ) {}
 
   /**
@@ -137,7 +137,6 @@ export class RetryMiddleware extends ChainedMiddleware {
       this.logger.debug('graph retry', { method, status, attempt: attempt + 1, waitMs });
       await response?.body?.cancel().catch(() => undefined);
       await this.sleep(waitMs);
-      await settings?.beforeRetry?.();
     }
   }
 }
@@ -160,7 +159,11 @@ export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
   }
 
   async execute(context: Context): Promise<void> {
-    const mailbox = settingsOf(context)?.mailboxKey;
+    const settings = settingsOf(context);
+    // Last in the chain before the wire, after the token and any retry wait: the latest moment
+    // a caller can still hold the request back.
+    await settings?.beforeSend?.();
+    const mailbox = settings?.mailboxKey;
     if (!mailbox) {
       await this.callNext(context);
       return;

@@ -256,6 +256,37 @@ describe('per-mailbox budget shared by several clients', () => {
       (await emu.control.throttleViolations()).filter((v) => v.kind === 'beforeRetryAfter'),
     ).toEqual([]);
   });
+  it('a $batch does not go out into a pause its mailbox got while it fetched its token', async () => {
+    const slots = new InProcessMailboxSlots(4);
+    const other = buildGraph(emu, { mailboxSlots: slots, retry: { maxRetries: 0 } }).forTenant(
+      DEMO_TENANT.id,
+    );
+    await other.get(`/users/${adminId}?$select=id`); // its token, before the slow one below
+    // A new client (as a restarted worker) has no token yet: its first one comes slowly, after
+    // the batch has taken its slots and found the mailbox free.
+    const batchClient = buildGraph(emu, {
+      mailboxSlots: slots,
+      retry: { maxRetries: 0 },
+    }).forTenant(DEMO_TENANT.id);
+    await emu.control.addFault({
+      match: '^POST /[^/]+/oauth2/v2\\.0/token',
+      latencyMs: 300,
+      count: 1,
+    });
+    const batched = batchClient.batch([
+      { id: '1', method: 'GET', url: `/users/${memberId}/mailFolders/inbox?$select=id` },
+    ]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(slots.inFlight(slotKeyOf(memberId))).toBe(1);
+    // Meanwhile the mailbox is throttled through another worker's request.
+    await throttleOnce(other, memberId, 'sentitems', 0.6);
+    expect((await batched).map((r) => r.status)).toEqual([200]);
+    const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
+    const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
+    expect(at('/inbox') - at('/sentitems')).toBeGreaterThanOrEqual(600);
+    expect(await violations('beforeRetryAfter')).toBe(0);
+  });
+
   it('a $batch envelope refused with 429 is not sent again into a pause its mailbox got meanwhile', async () => {
     const slots = new InProcessMailboxSlots(4);
     const batchClient = buildGraph(emu, { mailboxSlots: slots }).forTenant(DEMO_TENANT.id);
