@@ -211,6 +211,24 @@ async function run() {
       () => queueCycles(stack, orgs),
     );
     const expired = expireEveryMailbox(control, orgs, () => elapsed() < 1);
+    // The emulator keeps the last 20,000 requests (a few minutes here): each throttle violation's
+    // surroundings are copied while the log still holds the "wait" answer it came after.
+    let watching = true;
+    const violationContexts = [];
+    const watch = everyWhile(
+      15_000,
+      () => watching,
+      async () => {
+        const found = await control.throttleViolations();
+        for (const violation of found.slice(violationContexts.length)) {
+          const at = Date.parse(violation.at);
+          const requests = (await control.requests()).filter(
+            (r) => Math.abs(Date.parse(r.at) - at) <= 10_000,
+          );
+          violationContexts.push({ violation, requests });
+        }
+      },
+    );
 
     await until(() => elapsed() >= 0.35);
     figures.chaos.workersKilled = await killTwoWorkersMidRound(stack, db, orgs);
@@ -244,6 +262,8 @@ async function run() {
     figures.chaos.resetsOrLost = counters.byStatus['0'] ?? 0;
     figures.chaos.lostAnswers = counters.byStatus['504'] ?? 0;
     figures.chaos.gone410 = counters.byStatus['410'] ?? 0;
+    watching = false;
+    await watch;
     const violations = await control.throttleViolations();
     figures.mustBeZero['throttle violations'] = violations.length;
     figures.chaos[`requests in flight as a 429 was answered (≤ ${OVERLAP_GRACE_MS} ms)`] = (
@@ -253,7 +273,10 @@ async function run() {
       const file = join(dir, 'throttle-violations.json');
       // With the request log, to tell a request already in flight from one sent after the 429.
       const requests = await control.requests();
-      writeFileSync(file, JSON.stringify({ marks, violations, requests }, null, 1));
+      writeFileSync(
+        file,
+        JSON.stringify({ marks, violations, violationContexts, requests }, null, 1),
+      );
       say(`throttle violations: ${file}`);
     }
     figures.mustBeZero['requests to out-of-scope mailboxes'] = orgs
