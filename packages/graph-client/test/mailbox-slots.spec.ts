@@ -52,6 +52,14 @@ async function throttleOnce(
   ).toMatchObject({ status: 429 });
 }
 
+/** The member's Inbox was read only once the pause its Sent Items 429 set had passed. */
+async function expectInboxReadAfterPause(pauseMs: number): Promise<void> {
+  const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
+  const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
+  expect(at('/inbox') - at('/sentitems')).toBeGreaterThanOrEqual(pauseMs);
+  expect(await violations('beforeRetryAfter')).toBe(0);
+}
+
 /** Two graphs (as two processes would have) over one shared budget, or each over its own. */
 function twoClients(shared: boolean): [BoundGraphClient, BoundGraphClient] {
   const slots = shared ? new InProcessMailboxSlots(4) : undefined;
@@ -281,10 +289,7 @@ describe('per-mailbox budget shared by several clients', () => {
     // Meanwhile the mailbox is throttled through another worker's request.
     await throttleOnce(other, memberId, 'sentitems', 0.6);
     expect((await batched).map((r) => r.status)).toEqual([200]);
-    const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
-    const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
-    expect(at('/inbox') - at('/sentitems')).toBeGreaterThanOrEqual(600);
-    expect(await violations('beforeRetryAfter')).toBe(0);
+    await expectInboxReadAfterPause(600);
   });
 
   it('a $batch envelope refused with 429 is not sent again into a pause its mailbox got meanwhile', async () => {
@@ -306,9 +311,6 @@ describe('per-mailbox budget shared by several clients', () => {
     // While the envelope waits for its retry, the mailbox is throttled through another request.
     await throttleOnce(other, memberId, 'sentitems', 0.6);
     expect((await batched).map((r) => r.status)).toEqual([200]);
-    const log = await emu.control.requests({ pathContains: `${memberId}/mailFolders/` });
-    const at = (path: string) => Date.parse(log.find((r) => r.path.includes(path))?.at ?? '');
-    expect(at('/inbox') - at('/sentitems')).toBeGreaterThanOrEqual(600);
-    expect(await violations('beforeRetryAfter')).toBe(0);
+    await expectInboxReadAfterPause(600);
   });
 });
