@@ -1,7 +1,8 @@
 // Reads benchmark (`pnpm bench`, scenario `reads`): the API's read endpoints over a large org.
 // Syncing a million rows through Graph would take hours, so the rows are written straight into
-// PostgreSQL with set-based SQL, in the shape the sync writes them (calendar_event + one link per
-// mailbox copy + a `created` feed row; mail_message + links + feed rows, metadata level so the
+// PostgreSQL with set-based SQL, in the shape the sync writes them (calendar_event with a sealed
+// invitation-sized body + one link per mailbox copy + a `created` feed row; mail_message + links +
+// feed rows, metadata level so the
 // sealed body columns stay null), after the members were created through the API. Then each read
 // endpoint Rox backends and the SPA use, and /healthz as the baseline, is loaded at fixed rates;
 // every request picks another member, message, contact, conversation or feed cursor.
