@@ -2,8 +2,8 @@
 // Syncing a million rows through Graph would take hours, so the rows are written straight into
 // PostgreSQL with set-based SQL, in the shape the sync writes them (calendar_event with a sealed
 // invitation-sized body + one link per mailbox copy + a `created` feed row; mail_message + links +
-// feed rows, metadata level so the sealed body columns stay null), after the members were created through the API. Then each read
-// endpoint Rox backends and the SPA use, and /healthz as the baseline, is loaded at fixed rates;
+// feed rows, metadata level so the sealed body columns stay null), after the members were created
+// through the API. Then each read endpoint Rox backends and the SPA use, and /healthz as the baseline, is loaded at fixed rates;
 // every request picks another member, message, contact, conversation or feed cursor.
 //
 // Sizes: BENCH_READS_ROWS=1000000 (half events, half messages), BENCH_READS_MEMBERS=1000.
