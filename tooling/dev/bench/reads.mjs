@@ -4,7 +4,8 @@
 // invitation-sized body + one link per mailbox copy + a `created` feed row; mail_message + links +
 // feed rows, metadata level so the sealed body columns stay null), after the members were created
 // through the API. Then each read endpoint Rox backends and the SPA use, and /healthz as the
-// baseline, is loaded at fixed rates; every request picks another member, message, contact, conversation or feed cursor.
+// baseline, is loaded at fixed rates; every request picks another member, message, contact,
+// conversation or feed cursor.
 //
 // Sizes: BENCH_READS_ROWS=1000000 (half events, half messages), BENCH_READS_MEMBERS=1000.
 // Load: BENCH_READS_RATES=100,250,500 requests per second, BENCH_LOAD_SECONDS=10 per step.
