@@ -17,6 +17,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { queueQuiet } from '../support/queue-quiet';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 import { type WorkerProcess } from '../support/worker-process';
@@ -64,12 +65,12 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
   const queue = () => env.api.app.get<Queue<CalendarJobData>>(getQueueToken(QUEUE.calendar));
   const cycle = () => env.api.app.get(CalendarJobs).enqueueRefresh(org.orgId);
   /** No calendar job of the org waits, runs or waits for a retry, and no re-run is flagged. */
-  const quiet = async () => {
-    const jobs = await queue().getJobs(['waiting', 'active', 'delayed', 'paused']);
-    if (jobs.some((j) => j && j.data.orgId === org.orgId)) return false;
-    const flags = await queue().client.keys(queue().toKey('rerun:*'));
-    return !flags.some((k) => decodeURIComponent(k).includes(org.orgId));
-  };
+  const quiet = () =>
+    queueQuiet(
+      queue(),
+      (job) => job.data.orgId === org.orgId,
+      (jobId) => decodeURIComponent(jobId).includes(org.orgId),
+    );
   /** Polls until every mailbox's channel is ok and the queue is quiet (a killed worker's jobs come back as stalled). */
   const converged = () =>
     eventually(

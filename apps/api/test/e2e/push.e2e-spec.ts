@@ -31,6 +31,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { queueQuiet } from '../support/queue-quiet';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
@@ -102,14 +103,10 @@ describe('push to Rox backends', () => {
       .map((r) => ({ ...r, notice: JSON.parse(r.body) as PushNotice }))
       .filter((r) => type === undefined || r.notice.type === type);
   const pushSettled = () =>
-    eventually(
-      async () => {
-        const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'paused']);
-        if (jobs.some((j) => j && j.data.orgId === org.orgId)) return null;
-        return (await queue.client.keys(queue.toKey('rerun:*'))).length === 0;
-      },
-      { attempts: 600, intervalMs: 50 },
-    );
+    eventually(() => queueQuiet(queue, (job) => job.data.orgId === org.orgId), {
+      attempts: 600,
+      intervalMs: 50,
+    });
   const deliveries = async (query: Record<string, string> = {}) => {
     const res = await http()
       .get(`/api/v1/push/endpoints/${endpoint.id}/deliveries`)

@@ -10,6 +10,7 @@ import { CalendarJobs, type CalendarJobData } from '../../src/calendar/calendar-
 import { QUEUE } from '../../src/platform/queue/queue-names';
 import { type ApiWithEmulator } from './emulator';
 import { type OrgTokens } from './orgwide';
+import { queueQuiet } from './queue-quiet';
 import { eventually } from './test-app';
 
 /** Runs the org's calendar cycle now (as the cron would) and waits until its jobs are done. */
@@ -26,12 +27,12 @@ export async function calendarCycle(
 export async function calendarSettled(env: ApiWithEmulator, orgId: string): Promise<void> {
   const queue = env.api.app.get<Queue<CalendarJobData>>(getQueueToken(QUEUE.calendar));
   await eventually(
-    async () => {
-      const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'paused']);
-      if (jobs.some((j) => j && j.data.orgId === orgId)) return null;
-      const flags = await queue.client.keys(queue.toKey('rerun:*'));
-      return flags.some((k) => decodeURIComponent(k).includes(orgId)) ? null : true;
-    },
+    () =>
+      queueQuiet(
+        queue,
+        (job) => job.data.orgId === orgId,
+        (jobId) => decodeURIComponent(jobId).includes(orgId),
+      ),
     { attempts: 1200, intervalMs: 50 },
   );
 }

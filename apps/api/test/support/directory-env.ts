@@ -4,10 +4,10 @@ import { type Queue } from 'bull';
 import { expect } from 'vitest';
 
 import { MAILBOXES_JOB } from '../../src/mailboxes/mailboxes.constants';
-import { KeyedJobs } from '../../src/platform/queue/keyed-jobs';
 import { jobKey, QUEUE } from '../../src/platform/queue/queue-names';
 import { type ApiWithEmulator } from './emulator';
 import { connectOrg, seedMembers, type OrgTokens } from './orgwide';
+import { queueQuiet } from './queue-quiet';
 import { eventually } from './test-app';
 
 export interface DirectorySummary {
@@ -52,10 +52,15 @@ export async function syncFinished(
 
 /** Waits until the org's mailbox rows refresh (a keyed job) is neither queued nor running. */
 export async function mailboxesSettled(env: ApiWithEmulator, orgId: string): Promise<void> {
-  const jobs = KeyedJobs.for(env.api.app.get<Queue>(getQueueToken(QUEUE.mailboxes)));
+  const queue = env.api.app.get<Queue>(getQueueToken(QUEUE.mailboxes));
   const jobId = jobKey(MAILBOXES_JOB.refresh, orgId);
   await eventually(
-    async () => ((await jobs.isAlive(jobId)) || (await jobs.hasRerunFlag(jobId)) ? null : true),
+    () =>
+      queueQuiet(
+        queue,
+        (job) => String(job.id) === jobId,
+        (flagged) => flagged === jobId,
+      ),
     { attempts: 600, intervalMs: 50 },
   );
 }

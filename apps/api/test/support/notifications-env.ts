@@ -7,6 +7,7 @@ import { QUEUE } from '../../src/platform/queue/queue-names';
 import { calendarSettled } from './calendar-env';
 import { mailboxesSettled } from './directory-env';
 import { type ApiWithEmulator } from './emulator';
+import { queueQuiet } from './queue-quiet';
 import { eventually } from './test-app';
 
 /** A subscription as the emulator holds it (its control API returns the whole record). */
@@ -43,10 +44,12 @@ export async function notificationsSettled(env: ApiWithEmulator, orgId: string):
   await calendarSettled(env, orgId);
   const mail = env.api.app.get<Queue<{ orgId: string }>>(getQueueToken(QUEUE.mail));
   await eventually(
-    async () => {
-      const jobs = await mail.getJobs(['waiting', 'active', 'delayed', 'paused']);
-      return jobs.some((j) => j && j.data.orgId === orgId) ? null : true;
-    },
+    () =>
+      queueQuiet(
+        mail,
+        (job) => job.data.orgId === orgId,
+        (jobId) => decodeURIComponent(jobId).includes(orgId),
+      ),
     { attempts: 1200, intervalMs: 50 },
   );
 }
@@ -54,14 +57,7 @@ export async function notificationsSettled(env: ApiWithEmulator, orgId: string):
 /** Waits until the notifications queue has nothing waiting, delayed or running, and no re-run flagged. */
 export async function notificationsQueueIdle(env: ApiWithEmulator): Promise<void> {
   const queue = notificationsQueue(env);
-  await eventually(
-    async () => {
-      const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'paused']);
-      if (jobs.some((j) => j !== null && j !== undefined)) return null;
-      return (await queue.client.keys(queue.toKey('rerun:*'))).length === 0 ? true : null;
-    },
-    { attempts: 1200, intervalMs: 50 },
-  );
+  await eventually(() => queueQuiet(queue), { attempts: 1200, intervalMs: 50 });
 }
 
 /** One graph_subscription row as stored. */
