@@ -13,12 +13,13 @@ const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    databaseUrl: string;
+    templateDatabaseUrl: string;
     redisUrl: string;
   }
 }
 
-// One throwaway database per test run: created, migrated with the committed migrations, dropped.
+// One throwaway database per test run, migrated with the committed migrations: the template each
+// test file copies (test/file-database.ts). Nothing connects to it after this, or copies fail.
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Node reads NODE_EXTRA_CA_CERTS once at start-up, so it must be set here, in the main
   // process, before the test workers fork: then MSAL and fetch trust the emulator's TLS.
@@ -43,13 +44,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await redis.ping();
   redis.disconnect();
 
-  project.provide('databaseUrl', databaseUrl);
+  project.provide('templateDatabaseUrl', databaseUrl);
   project.provide('redisUrl', redisUrl);
 
   return async () => {
     const client = new Client({ connectionString: ADMIN_URL });
     await client.connect();
-    await client.query(`drop database if exists "${name}" with (force)`);
+    // Files drop their copies; a file that crashed leaves its copy for this sweep.
+    const { rows } = await client.query<{ datname: string }>(
+      'select datname from pg_database where datname = $1 or datname like $2',
+      [name, `${name}\\_%`],
+    );
+    for (const { datname } of rows) {
+      await client.query(`drop database if exists "${datname}" with (force)`);
+    }
     await client.end();
   };
 }

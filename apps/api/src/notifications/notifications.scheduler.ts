@@ -58,7 +58,7 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
     return this.queueRenewals();
   }
 
-  /** The same for one org (test files share one database, each with a Graph of its own). */
+  /** The same for one org only. */
   @CreateRequestContext()
   async enqueueOrgRenewals(orgId: string): Promise<number> {
     return this.queueRenewals(orgId);

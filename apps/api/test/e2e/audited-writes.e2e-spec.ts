@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { orgTokens, saveSettings, seedMembers, type OrgTokens } from '../support/orgwide';
+import { testDatabaseUrl } from '../support/test-database';
 import { newOrgId } from '../support/test-env';
 
 // Every audited change commits with its audit entry or not at all. The audit insert is made to
@@ -29,7 +30,7 @@ describe('audited writes commit together with their audit entry', () => {
 
   beforeAll(async () => {
     env = await startApiWithEmulator();
-    db = new Client({ connectionString: inject('databaseUrl') });
+    db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     broken = await orgTokens(env, newOrgId('broken'));
     healthy = await orgTokens(env, newOrgId('healthy'));

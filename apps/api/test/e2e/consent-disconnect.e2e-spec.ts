@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import { type Queue } from 'bull';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
 
@@ -21,6 +21,7 @@ import {
   type OrgTokens,
 } from '../support/orgwide';
 import { eventually } from '../support/test-app';
+import { testDatabaseUrl } from '../support/test-database';
 import { newOrgId } from '../support/test-env';
 
 // What a disconnect keeps on purpose: Rox's own members and audit trail, the admin's settings
@@ -60,7 +61,7 @@ describe('disconnect', () => {
 
   beforeAll(async () => {
     env = await startApiWithEmulator();
-    db = new Client({ connectionString: inject('databaseUrl') });
+    db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     orgA = await orgTokens(env, newOrgId('a'));
     orgB = await orgTokens(env, newOrgId('b'));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { DIRECTORY_ROLE } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
@@ -27,6 +27,7 @@ import {
   startConnect,
   status,
 } from '../support/orgwide';
+import { testDatabaseUrl } from '../support/test-database';
 import { newOrgId } from '../support/test-env';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -129,7 +130,7 @@ describe('org-wide admin consent through the emulator', () => {
 
     // The database holds hashes of the states, the cookie and the nonce, the PKCE verifier
     // sealed, and nothing token-like.
-    const db = new Client({ connectionString: inject('databaseUrl') });
+    const db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     try {
       const rows = await db.query(

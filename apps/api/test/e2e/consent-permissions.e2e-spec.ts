@@ -138,8 +138,7 @@ describe('permission re-check against the emulator', () => {
 
   it('the cron enqueues one keyed job per connected org, and a revoked consent degrades without retrying forever', async () => {
     await env.emu.control.removeServicePrincipal(env.tenantId);
-    // Test files share one database but each has its own emulator: the cron must only see this
-    // file's org, or it would re-check (and degrade) other files' orgs against this emulator.
+    // The cron must only see this test's org: the file's other orgs are not its subject.
     const onlyThisOrg = vi
       .spyOn(worker.get(ConnectionReader), 'connectedOrgs')
       .mockResolvedValue([{ orgId: org.orgId, tenantId: env.tenantId }]);

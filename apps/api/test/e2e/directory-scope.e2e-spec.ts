@@ -441,8 +441,7 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
   it('the crons only enqueue: a sync per connected org, and probes once they are due', async () => {
     const scheduler = worker.get(DirectorySyncScheduler);
     const mailboxScheduler = worker.get(MailboxesScheduler);
-    // Test files run in parallel on one database with their own emulators: the crons must only
-    // see this file's org, or they would sync other files' orgs against this emulator.
+    // The crons must only see this test's org: the file's other orgs are not its subject.
     const reader = worker.get(ConnectionReader);
     const onlyThisOrg = vi
       .spyOn(reader, 'connectedOrgs')

@@ -104,8 +104,8 @@ describe('sends and writes whose job was lost', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await status(`/api/v1/mail/sends/${id}`)).status).toBe('queued');
 
-    // Sweeps an hour ahead look at this org only: other test files share the database (not the
-    // queues), and their busy sends are no business of this worker.
+    // Sweeps an hour ahead look at this org only: other orgs' busy sends are no business of
+    // this check.
     const sweepSends = () =>
       sweepLater(() =>
         worker

@@ -365,8 +365,7 @@ describe('change notifications: subscriptions and receiver', () => {
     const later = new Date(Date.now() + 0.6 * 4230 * 60_000);
     const pinned = vi.spyOn(worker.get(Clock), 'now').mockReturnValue(later);
     try {
-      // This org's only: other test files share the database, and their rows live in another
-      // emulator.
+      // This org's only, the way the cron sees each org.
       expect(await worker.get(NotificationsScheduler).enqueueOrgRenewals(org.orgId)).toBe(
         before.length,
       );

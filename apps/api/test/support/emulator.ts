@@ -43,8 +43,8 @@ export async function freePort(): Promise<number> {
 /**
  * Starts an emulator for one test file (demo seed unless told otherwise) with the API's consent
  * callback registered on the org-wide app and the individual callback on the individual app.
- * Its tenants get ids of their own: every test file shares one database, and a tenant may be
- * connected to one org at a time.
+ * Its tenants get ids of their own, as real tenants do: a tenant may be connected to one org at
+ * a time, and no two emulators of a run share one.
  */
 export async function startTestEmulator(
   publicApiUrl: string,

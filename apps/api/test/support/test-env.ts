@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 
 import { type AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/config.module';
+import { testDatabaseUrl } from './test-database';
 
 export const TEST_DEV_SECRET = 'test-secret-that-is-at-least-32-characters';
 export const KEY_V1 = randomBytes(32).toString('base64');
@@ -20,7 +21,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HTTP_PORT: '0',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: testDatabaseUrl(),
     DATABASE_POOL_MAX: '4',
     REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: `test_${randomBytes(4).toString('hex')}`,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
@@ -13,6 +13,7 @@ import {
   type ApiWithEmulator,
 } from '../../../test/support/emulator';
 import { addMember, connectIndividual } from '../../../test/support/individual';
+import { testDatabaseUrl } from '../../../test/support/test-database';
 import { KEY_V1, KEY_V2, newOrgId, testConfig } from '../../../test/support/test-env';
 import { createWorker } from '../../bootstrap';
 import { Cipher } from '../../platform/crypto/cipher.service';
@@ -34,7 +35,7 @@ let rotatedWorker: INestApplicationContext | null = null;
 let connectionId = '';
 
 function adminClient(): Client {
-  return new Client({ connectionString: inject('databaseUrl').replace(/\/[^/]+$/, '/postgres') });
+  return new Client({ connectionString: testDatabaseUrl().replace(/\/[^/]+$/, '/postgres') });
 }
 
 async function sealedRows(): Promise<{ connection_id: string; sealed: string; version: number }[]> {
@@ -62,7 +63,7 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query(`create database "${dbName}"`);
   await admin.end();
-  dbUrl = inject('databaseUrl').replace(/\/[^/]+$/, `/${dbName}`);
+  dbUrl = testDatabaseUrl().replace(/\/[^/]+$/, `/${dbName}`);
   const orm = await MikroORM.init(
     buildOrmOptions({ database: { url: dbUrl, poolMax: 1 }, nodeEnv: 'test' }),
   );

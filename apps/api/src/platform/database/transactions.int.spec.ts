@@ -1,8 +1,9 @@
 import { EntityManager, MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { testDatabaseUrl } from '../../../test/support/test-database';
 import { newOrgId, testConfig } from '../../../test/support/test-env';
 import { createCommandContext } from '../../bootstrap';
 import { Member } from '../../members/entities/member.entity';
@@ -20,7 +21,7 @@ describe('Transactions on Postgres', () => {
   let members: MemberRepository;
   let audit: AuditLog;
   // A connection of its own: it sees only what is committed.
-  const outsider = new Client({ connectionString: inject('databaseUrl') });
+  const outsider = new Client({ connectionString: testDatabaseUrl() });
 
   beforeAll(async () => {
     app = await createCommandContext(testConfig(), [MembersModule]);
@@ -203,7 +204,7 @@ describe('Transactions on Postgres', () => {
         }),
       );
       // The other transaction holds row a, then wants row b, which the work holds.
-      const other = new Client({ connectionString: inject('databaseUrl') });
+      const other = new Client({ connectionString: testDatabaseUrl() });
       await other.connect();
       await other.query("begin; set local deadlock_timeout = '10s'");
       await other.query(

@@ -1,5 +1,5 @@
 import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   GraphRequestError,
@@ -13,6 +13,7 @@ import {
 import { type RunningEmulator } from '@rox365/m365-emulator';
 
 import { startTestEmulator, tenantIdOf } from '../../../test/support/emulator';
+import { testDatabaseUrl } from '../../../test/support/test-database';
 import { newOrgId } from '../../../test/support/test-env';
 import { buildOrmOptions } from '../database/mikro-orm.config';
 import { Transactions } from '../database/transactions.service';
@@ -57,7 +58,7 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
 
   beforeAll(async () => {
     orm = await MikroORM.init(
-      buildOrmOptions({ database: { url: inject('databaseUrl'), poolMax: 2 }, nodeEnv: 'test' }),
+      buildOrmOptions({ database: { url: testDatabaseUrl(), poolMax: 2 }, nodeEnv: 'test' }),
     );
     const connection = orm.em.getConnection();
     await connection.execute(
