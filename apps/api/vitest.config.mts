@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     globalSetup: ['test/global-setup.ts'],
-    setupFiles: ['test/file-database.ts'],
+    setupFiles: ['test/file-database.ts', 'test/no-queued-queries.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -23,12 +23,15 @@ for (const group of ['apps', 'packages', 'tooling']) {
     passed += json.numPassedTests ?? 0;
     failed += json.numFailedTests ?? 0;
     skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-    // A file that failed to load counts as a failure even when it declared no tests.
+    // A file that failed outside its tests (it did not load, or a file-wide hook failed, such
+    // as a setup file's afterAll check) counts as one failure, even when each test passed.
     for (const file of json.testResults ?? []) {
       const where = file.name.slice(root.length + 1);
-      if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
+      const results = file.assertionResults ?? [];
+      if (file.status === 'failed' && !results.some((t) => t.status === 'failed')) {
         failed += 1;
-        failures.push({ where, title: '(file did not load)', message: file.message ?? '' });
+        const title = results.length === 0 ? '(file did not load)' : '(failed outside its tests)';
+        failures.push({ where, title, message: file.message ?? '' });
       }
       for (const test of file.assertionResults ?? []) {
         if (test.status !== 'failed') continue;

@@ -98,12 +98,12 @@ export class MailboxRefresh {
     return written;
   }
 
+  // One after another: a scope change runs this inside its caller's transaction, on one
+  // connection, where parallel queries only queue (and pg 9 refuses them).
   private async orgInputs(orgId: string): Promise<OrgInputs> {
-    const [connection, settings, individual] = await Promise.all([
-      this.connections.connection(orgId),
-      this.connections.settings(orgId),
-      this.connections.individualAccess(orgId),
-    ]);
+    const connection = await this.connections.connection(orgId);
+    const settings = await this.connections.settings(orgId);
+    const individual = await this.connections.individualAccess(orgId);
     return { connection, settings, individual };
   }
 
@@ -120,10 +120,9 @@ export class MailboxRefresh {
     { connection, settings, individual }: OrgInputs,
   ): Promise<ScopedStatus[]> {
     const ids = members.map((m) => m.roxUserId);
-    const [probes, userOf] = await Promise.all([
-      this.rows.listProbes(orgId, ids),
-      this.directory.mappedUsers(orgId, ids),
-    ]);
+    // In turn, as in orgInputs: an org's refresh runs inside its transaction.
+    const probes = await this.rows.listProbes(orgId, ids);
+    const userOf = await this.directory.mappedUsers(orgId, ids);
     const probeOf = new Map<string, MailboxProbe>(probes.map((p) => [p.roxUserId, p]));
     return members.map((member) => {
       const user = userOf.get(member.roxUserId) ?? null;
