@@ -120,6 +120,11 @@ describe('GET /metrics when enabled', () => {
 
     const text = await scrapeWorker();
     for (const name of METRIC_NAMES) expect(text).toContain(`# TYPE ${name} `);
+    // Each kind of round the worker runs is a series from its start, before any round ended.
+    for (const kind of ['directory', 'calendar', 'mail'])
+      expect(text).toMatch(
+        new RegExp(`^rox365_sync_rounds_total\\{kind="${kind}",outcome="ok",code=""\\} \\d+$`, 'm'),
+      );
   });
 
   it('counts the Graph requests and the round of a directory sync in the worker', async () => {
