@@ -50,13 +50,23 @@ interface Reference {
   labels: string[];
 }
 
-/** The series an expression selects and the labels it names; parse errors as messages. */
-function analyse(expr: string): { errors: string[]; selectors: Reference[]; grouped: string[][] } {
+/**
+ * The series an expression selects and the labels it names; parse errors as messages. `grouped`
+ * lists each `by (…)` in pre-order, so the first is the outermost aggregation (the result's
+ * labels); `without` is not used by the assets and counts as keeping every label.
+ */
+function analyse(expr: string): {
+  errors: string[];
+  selectors: Reference[];
+  grouped: string[][];
+  isGroupedOutside: boolean;
+} {
   const source = withoutGrafanaVariables(expr);
   const tree = parser.parse(source);
   const errors: string[] = [];
   const selectors: Reference[] = [];
   const grouped: string[][] = [];
+  let isGroupedOutside = false;
   const text = (from: number, to: number) => source.slice(from, to);
   tree.iterate({
     enter(node) {
@@ -71,16 +81,18 @@ function analyse(expr: string): { errors: string[]; selectors: Reference[]; grou
         selectors.push({ name: id ? text(id.from, id.to) : '', labels });
       }
       if (node.name === 'GroupingLabels') {
+        const isBy = node.node.parent?.getChild('By') !== null;
+        if (grouped.length === 0) isGroupedOutside = isBy;
         grouped.push(node.node.getChildren('LabelName').map((l) => text(l.from, l.to)));
       }
     },
   });
-  return { errors, selectors, grouped };
+  return { errors, selectors, grouped, isGroupedOutside };
 }
 
 /** Problems of one expression against the known series; `shown` are labels a text displays. */
 function problems(expr: string, series: Map<string, Set<string>>, shown: string[] = []): string[] {
-  const { errors, selectors, grouped } = analyse(expr);
+  const { errors, selectors, grouped, isGroupedOutside } = analyse(expr);
   const found = [...errors];
   const available = new Set<string>();
   for (const s of selectors) {
@@ -94,6 +106,12 @@ function problems(expr: string, series: Map<string, Set<string>>, shown: string[
   }
   for (const l of [...grouped.flat(), ...shown]) {
     if (!available.has(l)) found.push(`no series in the expression has the label ${l}`);
+  }
+  // A label a text shows must survive the outermost aggregation.
+  const kept = new Set(isGroupedOutside ? grouped[0] : available);
+  for (const l of shown) {
+    if (available.has(l) && !kept.has(l))
+      found.push(`the result has no label ${l} (aggregated away)`);
   }
   return found;
 }
@@ -153,6 +171,16 @@ describe('observability assets against the registered metrics', () => {
     expect(problems('rox365_queue_jobs', series, ['state', 'le'])).toEqual([
       'no series in the expression has the label le',
     ]);
+    expect(
+      problems('sum by (app) (rate(rox365_graph_throttles_total[5m])) > 1', series, ['kind']),
+    ).toEqual(['the result has no label kind (aggregated away)']);
+    expect(
+      problems(
+        'max by (queue) (rox365_queue_jobs) and deriv(max by (queue, state) (rox365_queue_jobs)[5m:1m]) > 0',
+        series,
+        ['state'],
+      ),
+    ).toEqual(['the result has no label state (aggregated away)']);
   });
 
   it.each(rules.map((r) => [r.alert, r] as const))(
