@@ -20,23 +20,17 @@ import { Cipher } from '../../platform/crypto/cipher.service';
 import { columnContext, ENCRYPTED_COLUMNS } from '../../platform/crypto/encrypted-columns';
 import { KeyRing } from '../../platform/crypto/key-ring';
 import { ReencryptService } from '../../platform/crypto/reencrypt.service';
-import { buildOrmOptions } from '../../platform/database/mikro-orm.config';
 import { IndividualGraph } from '../../platform/graph/graph.module';
 import { DelegatedTokenProvider } from './delegated-token.provider';
 import { IndividualTokenRepository } from './individual-token.repository';
 import { REFRESH_TOKEN_COLUMN } from './individual.constants';
 
-// Refresh tokens at rest, on the real column: this file migrates a database of its own, because
-// re-encryption walks the whole table and other test files seal their rows with keys of their own.
-let dbName: string;
-let dbUrl: string;
+// Refresh tokens at rest, on the real column. Re-encryption walks the whole table: this file's own
+// database (test/file-database.ts) holds only the rows it sealed.
+const dbUrl = testDatabaseUrl();
 let env: ApiWithEmulator;
 let rotatedWorker: INestApplicationContext | null = null;
 let connectionId = '';
-
-function adminClient(): Client {
-  return new Client({ connectionString: testDatabaseUrl().replace(/\/[^/]+$/, '/postgres') });
-}
 
 async function sealedRows(): Promise<{ connection_id: string; sealed: string; version: number }[]> {
   const db = new Client({ connectionString: dbUrl });
@@ -58,20 +52,8 @@ async function sealedOf(id: string) {
 }
 
 beforeAll(async () => {
-  dbName = `rox365_test_tokens_${randomBytes(4).toString('hex')}`;
-  const admin = adminClient();
-  await admin.connect();
-  await admin.query(`create database "${dbName}"`);
-  await admin.end();
-  dbUrl = testDatabaseUrl().replace(/\/[^/]+$/, `/${dbName}`);
-  const orm = await MikroORM.init(
-    buildOrmOptions({ database: { url: dbUrl, poolMax: 1 }, nodeEnv: 'test' }),
-  );
-  await orm.getMigrator().up();
-  await orm.close(true);
-
   env = await startApiWithEmulator({
-    env: { DATABASE_URL: dbUrl, ENCRYPTION_KEYS: `v1:${KEY_V1}`, ENCRYPTION_ACTIVE_KEY_ID: 'v1' },
+    env: { ENCRYPTION_KEYS: `v1:${KEY_V1}`, ENCRYPTION_ACTIVE_KEY_ID: 'v1' },
   });
   const member = await addMember(env, newOrgId('tok'), 'megan', DEMO_TENANT.users.member);
   const connected = await connectIndividual(env, member, member.email);
@@ -82,10 +64,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rotatedWorker?.close();
   await env.close();
-  const admin = adminClient();
-  await admin.connect();
-  await admin.query(`drop database if exists "${dbName}" with (force)`);
-  await admin.end();
 });
 
 /** Runs `work` in a MikroORM context of the given app, as a request or a job would. */
@@ -200,7 +178,6 @@ describe('refresh tokens at rest', () => {
     rotatedWorker = await createWorker(
       testConfig({
         ...emulatorEnv(env.emu),
-        DATABASE_URL: dbUrl,
         ENCRYPTION_KEYS: `v1:${KEY_V1},v2:${KEY_V2}`,
         ENCRYPTION_ACTIVE_KEY_ID: 'v2',
       }),
