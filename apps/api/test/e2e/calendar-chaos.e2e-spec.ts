@@ -17,7 +17,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
-import { queueQuiet } from '../support/queue-quiet';
+import { orgQueueQuiet } from '../support/queue-quiet';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 import { type WorkerProcess } from '../support/worker-process';
@@ -65,12 +65,7 @@ describe('calendar under chaos (faults, a killed worker, 410s, lost write answer
   const queue = () => env.api.app.get<Queue<CalendarJobData>>(getQueueToken(QUEUE.calendar));
   const cycle = () => env.api.app.get(CalendarJobs).enqueueRefresh(org.orgId);
   /** No calendar job of the org waits, runs or waits for a retry, and no re-run is flagged. */
-  const quiet = () =>
-    queueQuiet(
-      queue(),
-      (job) => job.data.orgId === org.orgId,
-      (jobId) => decodeURIComponent(jobId).includes(org.orgId),
-    );
+  const quiet = () => orgQueueQuiet(queue(), org.orgId);
   /** Polls until every mailbox's channel is ok and the queue is quiet (a killed worker's jobs come back as stalled). */
   const converged = () =>
     eventually(

@@ -10,7 +10,7 @@ import { CalendarJobs, type CalendarJobData } from '../../src/calendar/calendar-
 import { QUEUE } from '../../src/platform/queue/queue-names';
 import { type ApiWithEmulator } from './emulator';
 import { type OrgTokens } from './orgwide';
-import { queueQuiet } from './queue-quiet';
+import { orgQueueQuiet } from './queue-quiet';
 import { eventually } from './test-app';
 
 /** Runs the org's calendar cycle now (as the cron would) and waits until its jobs are done. */
@@ -26,15 +26,7 @@ export async function calendarCycle(
 /** Waits until no calendar job of the org waits, runs or is delayed, and no re-run is flagged. */
 export async function calendarSettled(env: ApiWithEmulator, orgId: string): Promise<void> {
   const queue = env.api.app.get<Queue<CalendarJobData>>(getQueueToken(QUEUE.calendar));
-  await eventually(
-    () =>
-      queueQuiet(
-        queue,
-        (job) => job.data.orgId === orgId,
-        (jobId) => decodeURIComponent(jobId).includes(orgId),
-      ),
-    { attempts: 1200, intervalMs: 50 },
-  );
+  await eventually(() => orgQueueQuiet(queue, orgId), { attempts: 1200, intervalMs: 50 });
 }
 
 export async function calendarChannels(env: ApiWithEmulator, org: OrgTokens) {

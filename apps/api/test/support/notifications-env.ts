@@ -7,7 +7,7 @@ import { QUEUE } from '../../src/platform/queue/queue-names';
 import { calendarSettled } from './calendar-env';
 import { mailboxesSettled } from './directory-env';
 import { type ApiWithEmulator } from './emulator';
-import { queueQuiet } from './queue-quiet';
+import { orgQueueQuiet, queueQuiet } from './queue-quiet';
 import { eventually } from './test-app';
 
 /** A subscription as the emulator holds it (its control API returns the whole record). */
@@ -43,15 +43,7 @@ export async function notificationsSettled(env: ApiWithEmulator, orgId: string):
   await notificationsQueueIdle(env);
   await calendarSettled(env, orgId);
   const mail = env.api.app.get<Queue<{ orgId: string }>>(getQueueToken(QUEUE.mail));
-  await eventually(
-    () =>
-      queueQuiet(
-        mail,
-        (job) => job.data.orgId === orgId,
-        (jobId) => decodeURIComponent(jobId).includes(orgId),
-      ),
-    { attempts: 1200, intervalMs: 50 },
-  );
+  await eventually(() => orgQueueQuiet(mail, orgId), { attempts: 1200, intervalMs: 50 });
 }
 
 /** Waits until the notifications queue has nothing waiting, delayed or running, and no re-run flagged. */

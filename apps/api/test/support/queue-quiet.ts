@@ -34,3 +34,12 @@ export async function queueQuiet<T>(
   const jobs: (Job<T> | null)[] = await Promise.all(ids.map((id) => queue.getJob(id)));
   return jobs.every((job) => job !== null && !concerns(job));
 }
+
+/** {@link queueQuiet} for one org's jobs (their data and their keys name the org). */
+export function orgQueueQuiet(queue: Queue<{ orgId: string }>, orgId: string): Promise<boolean> {
+  return queueQuiet(
+    queue,
+    (job) => job.data.orgId === orgId,
+    (jobId) => decodeURIComponent(jobId).includes(orgId),
+  );
+}
