@@ -219,12 +219,12 @@ async function run() {
       15_000,
       () => watching,
       async () => {
-        const found = await control.throttleViolations();
-        for (const violation of found.slice(violationContexts.length)) {
+        const fresh = (await control.throttleViolations()).slice(violationContexts.length);
+        if (fresh.length === 0) return;
+        const log = await control.requests();
+        for (const violation of fresh) {
           const at = Date.parse(violation.at);
-          const requests = (await control.requests()).filter(
-            (r) => Math.abs(Date.parse(r.at) - at) <= 10_000,
-          );
+          const requests = log.filter((r) => Math.abs(Date.parse(r.at) - at) <= 10_000);
           violationContexts.push({ violation, requests });
         }
       },
