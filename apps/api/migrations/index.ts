@@ -27,6 +27,7 @@ import { Migration20261129020000_calendar_meeting_deletes } from './Migration202
 import { Migration20261129040000_directory_search_index } from './Migration20261129040000_directory_search_index';
 import { Migration20261129060000_mail_user_folders } from './Migration20261129060000_mail_user_folders';
 import { Migration20261129080000_subscription_user_folders } from './Migration20261129080000_subscription_user_folders';
+import { Migration20261129100000_mail_participant_index } from './Migration20261129100000_mail_participant_index';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -104,5 +105,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261129080000_subscription_user_folders',
     class: Migration20261129080000_subscription_user_folders,
+  },
+  {
+    name: 'Migration20261129100000_mail_participant_index',
+    class: Migration20261129100000_mail_participant_index,
   },
 ];

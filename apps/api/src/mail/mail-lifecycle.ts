@@ -27,6 +27,8 @@ export class MailLifecycle implements OnModuleInit {
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
         mail_message_link: (orgId) => this.repo.purgeOrgLinks(orgId),
+        // One range of its key; the messages' delete trigger then finds nothing left to remove.
+        mail_message_participant: (orgId) => this.repo.purgeOrgParticipants(orgId),
         mail_message: (orgId) => this.repo.purgeOrgMessages(orgId),
         // After the messages: their delete trigger only ever decrements an existing row.
         mail_org_count: (orgId) => this.repo.purgeOrgCount(orgId),

@@ -762,32 +762,99 @@ describe('MailRepository on Postgres', () => {
     });
   });
 
-  it('a contact lookup is answered by the GIN index on participants (EXPLAIN of the page query)', async () => {
+  it('pages a contact newest first off the participant index, kept by triggers through writes and deletes', async () => {
     const orgId = newOrgId();
-    for (let page = 0; page < 8; page += 1) {
+    const other = newOrgId();
+    // 300 messages with the busy contact (a few undated), 100 with another; Pat and Sam hold some
+    // of the same ones (one row per message and address, whatever the copies).
+    for (let part = 0; part < 4; part += 1) {
       const copies = Array.from({ length: 100 }, (_, k) => {
-        const n = page * 100 + k;
-        return copy(`gin-${n}`, `gin-${n}`, {
-          participants: ['pat@contoso.com', `contact-${n}@example.com`],
+        const n = part * 100 + k;
+        const contact = part < 3 ? 'busy@fabrikam.com' : 'quiet@fabrikam.com';
+        return copy(`part-${n}`, `part-${n}`, {
+          participants: ['pat@contoso.com', contact, ...(n % 7 === 0 ? [contact] : [])],
+          receivedAt: n % 50 === 3 ? null : new Date(Date.UTC(2026, 9, 1, 0, n)),
         });
       });
       await apply(orgId, 'pat', buildMailPage(copies));
+      await apply(orgId, 'sam', buildMailPage(copies.slice(0, 10)));
     }
-    const em = orm.em.fork();
-    await em.execute('analyze mail_message');
-    const { sql, params } = messagePageQuery(
-      orgId,
-      { address: 'contact-77@example.com' },
-      null,
-      51,
+    await apply(
+      other,
+      'pat',
+      buildMailPage([copy('x-1', 'x-1', { participants: ['busy@fabrikam.com'] })]),
     );
+    const em = orm.em.fork();
+    await em.execute('analyze mail_message_participant');
+    const { sql, params } = messagePageQuery(orgId, { address: 'busy@fabrikam.com' }, null, 51);
     const plan = (await em.execute<Record<string, string>[]>(`explain ${sql}`, params))
       .map((row) => Object.values(row).join(''))
       .join('\n');
-    expect(plan).toContain('mail_message_participants_index');
-    // And the query the index serves still answers: one message with that contact.
-    const found = await repo().page(orgId, { address: 'contact-77@example.com' }, null, 51);
-    expect(found.map((m) => m.internetMessageId)).toEqual(['<gin-77@contoso.com>']);
+    // Walked backwards under the limit: the page never reads or sorts the contact's other rows.
+    expect(plan).toMatch(
+      /Limit[^\n]*\n\s*->\s+Index (Only )?Scan Backward using mail_message_participant_pkey/,
+    );
+
+    const walk = async (org: string, address: string) => {
+      const seen: string[] = [];
+      let after: { receivedAt: Date; id: string } | null = null;
+      for (;;) {
+        const rows = await repo().page(org, { address }, after, 60);
+        seen.push(...rows.map((m) => m.internetMessageId));
+        const last = rows.at(-1);
+        if (rows.length < 60 || !last) break;
+        after = { receivedAt: last.receivedAt ?? new Date(0), id: last.id };
+      }
+      return seen;
+    };
+    const dated = Array.from({ length: 300 }, (_, k) => 299 - k).filter((n) => n % 50 !== 3);
+    const undated = (await walk(orgId, 'busy@fabrikam.com')).slice(dated.length);
+    expect(await walk(orgId, 'busy@fabrikam.com')).toEqual([
+      ...dated.map((n) => `<part-${n}@contoso.com>`),
+      ...undated,
+    ]);
+    expect(undated.sort()).toEqual(
+      [3, 53, 103, 153, 203, 253].map((n) => `<part-${n}@contoso.com>`).sort(),
+    );
+    expect(await walk(orgId, 'quiet@fabrikam.com')).toHaveLength(100);
+    expect(await walk(other, 'busy@fabrikam.com')).toEqual(['<x-1@contoso.com>']);
+
+    // Deletes through every path take their rows along: a restriction purge, a mailbox purge
+    // (the messages only Pat held), the org's purge.
+    expect(await repo().purgeRestricted(orgId, [], ['quiet@fabrikam.com'], NOW)).toBe(100);
+    expect(await walk(orgId, 'quiet@fabrikam.com')).toEqual([]);
+    await repo().purgeMailbox(orgId, 'pat', NOW);
+    const sams = [200, 100, 0].flatMap((base) =>
+      Array.from({ length: 10 }, (_, k) => base + 9 - k),
+    );
+    const left = await walk(orgId, 'busy@fabrikam.com');
+    expect(left.slice(0, 27)).toEqual(
+      sams.filter((n) => n % 50 !== 3).map((n) => `<part-${n}@contoso.com>`),
+    );
+    expect(left.slice(27).sort()).toEqual(
+      [3, 103, 203].map((n) => `<part-${n}@contoso.com>`).sort(),
+    );
+    const rowsOf = async (org: string) =>
+      Number(
+        (
+          await em.execute<{ n: string }[]>(
+            'select count(*) as n from mail_message_participant where org_id = ?',
+            [org],
+          )
+        )[0]?.n,
+      );
+    expect(await rowsOf(orgId)).toBe(60);
+    // A writer that changes the date or the participants moves the message in the index.
+    await em.execute(
+      `update mail_message set received_at = ?, participants = array['pat@contoso.com', 'new@fabrikam.com']
+        where org_id = ? and internet_message_id = '<part-5@contoso.com>'`,
+      [new Date(Date.UTC(2027, 0, 1)), orgId],
+    );
+    expect(await walk(orgId, 'new@fabrikam.com')).toEqual(['<part-5@contoso.com>']);
+    expect(await walk(orgId, 'busy@fabrikam.com')).not.toContain('<part-5@contoso.com>');
+    expect(await repo().purgeOrgMessages(orgId)).toBe(30);
+    expect(await rowsOf(orgId)).toBe(0);
+    expect(await rowsOf(other)).toBe(1);
   });
 
   it("pages a mailbox newest first off its links' index; two copies of one message count once", async () => {

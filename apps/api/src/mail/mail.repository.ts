@@ -610,6 +610,15 @@ export class MailRepository {
     return this.em.nativeDelete(MailMessage, { orgId });
   }
 
+  async purgeOrgParticipants(orgId: string): Promise<number> {
+    const rows = await this.em.execute<{ n: number }[]>(
+      `with gone as (delete from mail_message_participant where org_id = ? returning 1)
+       select count(*)::int as n from gone`,
+      [orgId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async purgeOrgCount(orgId: string): Promise<number> {
     const rows = await this.em.execute<{ org_id: string }[]>(
       'delete from mail_org_count where org_id = ? returning org_id',
@@ -789,7 +798,8 @@ export interface MessagePageFilter {
 
 /**
  * The SQL of {@link MailRepository.page} (exported so the int spec can EXPLAIN the very query).
- * A contact lookup is `participants @> array[address]`: the GIN index on participants answers it.
+ * A mailbox walks its links and a contact walks `mail_message_participant`, each newest first on
+ * its own index; other combinations filter the org's messages (a conversation holds a few).
  */
 export function messagePageQuery(
   orgId: string,
@@ -803,6 +813,13 @@ export function messagePageQuery(
     filter.conversationId === undefined
   ) {
     return mailboxPageQuery(orgId, filter.roxUserId, after, limit);
+  }
+  if (
+    filter.address !== undefined &&
+    filter.roxUserId === undefined &&
+    filter.conversationId === undefined
+  ) {
+    return contactPageQuery(orgId, filter.address, after, limit);
   }
   const where: string[] = ['m.org_id = ?'];
   const params: unknown[] = [orgId];
@@ -851,6 +868,29 @@ function mailboxPageQuery(
        ) k join mail_message m on m.org_id = ? and m.id = k.message_id
        order by k.received_at desc, k.message_id desc`,
     params: [orgId, roxUserId, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
+  };
+}
+
+/**
+ * A contact's page walks (org, address, receivedAt, message) backwards and stops after `limit`,
+ * however many messages the address is on (a trigger keeps that table; see its migration). One
+ * row per message and address, so nothing to fold.
+ */
+function contactPageQuery(
+  orgId: string,
+  address: string,
+  after: { receivedAt: Date; id: string } | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const keyset = after ? 'and (p.received_at, p.message_id) < (?, ?::uuid)' : '';
+  return {
+    sql: `select ${LISTED_COLUMNS} from (
+         select p.received_at, p.message_id from mail_message_participant p
+          where p.org_id = ? and p.address = ? ${keyset}
+          order by p.received_at desc, p.message_id desc limit ?
+       ) k join mail_message m on m.org_id = ? and m.id = k.message_id
+       order by k.received_at desc, k.message_id desc`,
+    params: [orgId, address, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
   };
 }
 

@@ -8,6 +8,7 @@ const TABLE_LABELS: Readonly<Record<string, string>> = {
   calendar_write: 'Calendar writes from Rox',
   mail_message: 'Email messages',
   mail_message_link: 'Email copies in mailboxes',
+  mail_message_participant: 'Email contact index entries',
   mail_channel: 'Mail folder sync states',
   mail_change: 'Mail change-feed entries',
   mail_org_state: 'Mail sync bookkeeping',

@@ -14,8 +14,6 @@ export interface StoredAddress {
 @Entity({ tableName: 'mail_message' })
 @Unique({ properties: ['orgId', 'internetMessageId'] })
 @Index({ properties: ['orgId', 'conversationId'] })
-// Contact lookups (`participants @> array[address]`) and restriction purges use it.
-@Index({ properties: ['participants'], type: 'gin' })
 export class MailMessage {
   @PrimaryKey({ type: 'uuid' })
   id: string;
