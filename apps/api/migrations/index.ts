@@ -28,6 +28,7 @@ import { Migration20261129040000_directory_search_index } from './Migration20261
 import { Migration20261129060000_mail_user_folders } from './Migration20261129060000_mail_user_folders';
 import { Migration20261129080000_subscription_user_folders } from './Migration20261129080000_subscription_user_folders';
 import { Migration20261129100000_mail_participant_index } from './Migration20261129100000_mail_participant_index';
+import { Migration20261129120000_link_counts } from './Migration20261129120000_link_counts';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -110,4 +111,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261129100000_mail_participant_index',
     class: Migration20261129100000_mail_participant_index,
   },
+  { name: 'Migration20261129120000_link_counts', class: Migration20261129120000_link_counts },
 ];

@@ -27,6 +27,8 @@ export class CalendarLifecycle implements OnModuleInit {
       feature: 'calendar',
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
+        // Before the links, whose delete trigger would otherwise empty it uncounted.
+        calendar_link_count: (orgId) => this.repo.purgeOrgLinkCounts(orgId),
         calendar_event_link: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_event_link'),
         calendar_event: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_event'),
         calendar_series: (orgId) => this.repo.purgeOrgTable(orgId, 'calendar_series'),

@@ -660,8 +660,13 @@ describe('CalendarRepository on Postgres', () => {
     expect(await repo().purgeMemberWrites(orgId, 'pat')).toBe(1);
     expect(await repo().purgeMemberWrites(orgId, 'pat')).toBe(0);
 
+    // Pat's count went with Pat's links; Sam's stays, and is what the org purge counts first.
+    expect(await repo().countLinks(orgId, 'pat')).toBe(0);
+    expect(await repo().linkCounts(orgId, ['pat', 'sam'])).toEqual(new Map([['sam', 1]]));
     // Org purge: what is left of this org, table by table.
+    expect(await repo().purgeOrgLinkCounts(orgId)).toBe(1);
     expect(await repo().purgeOrgTable(orgId, 'calendar_event_link')).toBe(1);
+    expect(await repo().purgeOrgLinkCounts(orgId)).toBe(0);
     expect(await repo().purgeOrgTable(orgId, 'calendar_event')).toBe(1);
     expect(await repo().purgeOrgTable(orgId, 'calendar_series')).toBe(0);
     expect(await repo().purgeOrgTable(orgId, 'calendar_channel')).toBe(0);

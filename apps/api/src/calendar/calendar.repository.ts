@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { plainRows } from '../platform/database/plain-rows';
+import { purgeTriggerKept } from '../platform/database/trigger-kept';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { fieldsDiffer, type EventCopy } from './calendar.mapper';
 import { CalendarChangeEntry } from './entities/calendar-change.entity';
@@ -402,8 +403,13 @@ export class CalendarRepository {
     return rows.map((r) => r.rox_user_id);
   }
 
-  countLinks(orgId: string, roxUserId: string): Promise<number> {
-    return this.em.count(CalendarEventLink, { orgId, roxUserId });
+  /** The copies a member holds (`calendar_link_count`, kept by triggers on the links). */
+  async countLinks(orgId: string, roxUserId: string): Promise<number> {
+    const rows = await this.em.execute<{ links: string }[]>(
+      'select links from calendar_link_count where org_id = ? and rox_user_id = ?',
+      [orgId, roxUserId],
+    );
+    return Number(rows[0]?.links ?? 0);
   }
 
   /**
@@ -415,8 +421,8 @@ export class CalendarRepository {
     roxUserId: string,
   ): Promise<{ channel: CalendarChannel | null; eventCount: number }> {
     const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select c.*, (select count(*) from calendar_event_link l
-                     where l.org_id = ? and l.rox_user_id = ?)::int as rox_event_count
+      `select c.*, (select links from calendar_link_count n
+                     where n.org_id = ? and n.rox_user_id = ?)::int as rox_event_count
          from (select 1) one
          left join calendar_channel c on c.org_id = ? and c.rox_user_id = ?`,
       [orgId, roxUserId, orgId, roxUserId],
@@ -431,8 +437,8 @@ export class CalendarRepository {
   async linkCounts(orgId: string, roxUserIds: readonly string[]): Promise<Map<string, number>> {
     if (roxUserIds.length === 0) return new Map();
     const rows = await this.em.execute<{ rox_user_id: string; n: number }[]>(
-      `select rox_user_id, count(*)::int as n from calendar_event_link
-        where org_id = ? and rox_user_id = any(${TEXT_LIST}) group by rox_user_id`,
+      `select rox_user_id, links::int as n from calendar_link_count
+        where org_id = ? and rox_user_id = any(${TEXT_LIST})`,
       [orgId, list(roxUserIds)],
     );
     return new Map(rows.map((r) => [r.rox_user_id, r.n]));
@@ -535,6 +541,10 @@ export class CalendarRepository {
   /** A removed member's writes (status rows, ledger, sealed bodies waiting to be sent). */
   purgeMemberWrites(orgId: string, roxUserId: string): Promise<number> {
     return this.em.nativeDelete(CalendarWrite, { orgId, roxUserId });
+  }
+
+  purgeOrgLinkCounts(orgId: string): Promise<number> {
+    return purgeTriggerKept(this.em, 'calendar_link_count', orgId);
   }
 
   purgeOrgTable(

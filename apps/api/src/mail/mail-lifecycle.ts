@@ -26,6 +26,8 @@ export class MailLifecycle implements OnModuleInit {
       feature: 'mail',
       stopJobs: (orgId) => this.jobs.stop(orgId),
       purgeOrg: {
+        // Before the links, whose delete trigger would otherwise empty it uncounted.
+        mail_link_count: (orgId) => this.repo.purgeOrgLinkCounts(orgId),
         mail_message_link: (orgId) => this.repo.purgeOrgLinks(orgId),
         // One range of its key; the messages' delete trigger then finds nothing left to remove.
         mail_message_participant: (orgId) => this.repo.purgeOrgParticipants(orgId),

@@ -857,6 +857,61 @@ describe('MailRepository on Postgres', () => {
     expect(await rowsOf(other)).toBe(1);
   });
 
+  it('keeps each folder’s copy count equal to its links through writes, moves, deletes and purges', async () => {
+    const orgId = newOrgId();
+    const em = orm.em.fork();
+    const kept = async () =>
+      (
+        await em.execute<{ k: string; n: string }[]>(
+          `select rox_user_id || ':' || folder as k, links as n from mail_link_count
+            where org_id = ? order by 1`,
+          [orgId],
+        )
+      ).map((r) => [r.k, Number(r.n)]);
+    const actual = async () =>
+      (
+        await em.execute<{ k: string; n: string }[]>(
+          `select rox_user_id || ':' || folder as k, count(*) as n from mail_message_link
+            where org_id = ? group by 1 order by 1`,
+          [orgId],
+        )
+      ).map((r) => [r.k, Number(r.n)]);
+    const same = async () => expect(await kept()).toEqual(await actual());
+
+    await apply(orgId, 'pat', buildMailPage([1, 2, 3, 4].map((n) => copy(`c-${n}`, `c-${n}`))));
+    await apply(orgId, 'pat', buildMailPage([copy('s-1', 'c-1'), copy('s-5', 'c-5')]), 'sentitems');
+    await apply(orgId, 'sam', buildMailPage([copy('x-1', 'c-1')]));
+    // A replay changes nothing; a move carries its count from Inbox to Sent Items.
+    await apply(orgId, 'pat', buildMailPage([copy('c-1', 'c-1'), copy('c-2', 'c-2')]));
+    await apply(orgId, 'pat', buildMailPage([copy('c-3', 'c-3')]), 'sentitems', 2);
+    expect(await kept()).toEqual([
+      ['pat:inbox', 3],
+      ['pat:sentitems', 3],
+      ['sam:inbox', 1],
+    ]);
+    await same();
+    expect(await repo().countLinks(orgId, 'pat')).toBe(6);
+    expect(await repo().countLinks(orgId, 'pat', 'sentitems')).toBe(3);
+    expect(
+      await repo().linkCounts(orgId, [
+        { roxUserId: 'pat', folder: 'inbox' },
+        { roxUserId: 'sam', folder: 'sentitems' },
+      ]),
+    ).toEqual(new Map([['pat:inbox', 3]]));
+
+    // A full round that saw only c-1 in Pat's Inbox removes the rest of that folder.
+    await apply(orgId, 'pat', buildMailPage([copy('c-1', 'c-1')]), 'inbox', 3);
+    expect(await repo().deleteUnseen(orgId, 'pat', 'inbox', 3, NOW)).toBe(2);
+    await same();
+    await repo().purgeMailbox(orgId, 'pat', NOW);
+    expect(await kept()).toEqual([['sam:inbox', 1]]);
+    expect(await repo().countLinks(orgId, 'pat')).toBe(0);
+    // The org's purge: the counts first (counted on the receipt), then the links.
+    expect(await repo().purgeOrgLinkCounts(orgId)).toBe(1);
+    expect(await repo().purgeOrgLinks(orgId)).toBe(1);
+    expect(await kept()).toEqual([]);
+  });
+
   it("pages a mailbox newest first off its links' index; two copies of one message count once", async () => {
     const orgId = newOrgId();
     for (let part = 0; part < 4; part += 1) {

@@ -4,6 +4,7 @@ import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import { plainRows } from '../platform/database/plain-rows';
+import { purgeTriggerKept } from '../platform/database/trigger-kept';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
@@ -214,12 +215,11 @@ export class MailRepository {
   ): Promise<Map<string, number>> {
     if (keys.length === 0) return new Map();
     const rows = await this.em.execute<{ rox_user_id: string; folder: string; n: number }[]>(
-      `select l.rox_user_id, l.folder, count(*)::int as n
-       from mail_message_link l
+      `select l.rox_user_id, l.folder, l.links::int as n
+       from mail_link_count l
        join unnest(?::text[], ?::text[]) as k(rox_user_id, folder)
          on l.rox_user_id = k.rox_user_id and l.folder = k.folder
-       where l.org_id = ?
-       group by l.rox_user_id, l.folder`,
+       where l.org_id = ?`,
       [pgArray(keys.map((k) => k.roxUserId)), pgArray(keys.map((k) => k.folder)), orgId],
     );
     return new Map(rows.map((r) => [`${r.rox_user_id}:${r.folder}`, r.n]));
@@ -491,8 +491,8 @@ export class MailRepository {
     const rows = await this.em.execute<Record<string, unknown>[]>(
       `select c.*, n.folder as rox_count_folder, coalesce(n.n, 0)::int as rox_count
          from (select * from mail_channel where org_id = ? and rox_user_id = ?) c
-         full join (select folder, count(*) as n from mail_message_link
-                     where org_id = ? and rox_user_id = ? group by folder) n on n.folder = c.folder
+         full join (select folder, links as n from mail_link_count
+                     where org_id = ? and rox_user_id = ?) n on n.folder = c.folder
         order by coalesce(c.folder, n.folder)`,
       [orgId, roxUserId, orgId, roxUserId],
     );
@@ -511,8 +511,14 @@ export class MailRepository {
     };
   }
 
+  /** Copies a mailbox (or one of its folders) holds: `mail_link_count`, kept by triggers. */
   async countLinks(orgId: string, roxUserId: string, folder?: MailFolderName): Promise<number> {
-    return this.em.count(MailMessageLink, { orgId, roxUserId, ...(folder ? { folder } : {}) });
+    const rows = await this.em.execute<{ links: string | null }[]>(
+      `select sum(links) as links from mail_link_count
+        where org_id = ? and rox_user_id = ?${folder ? ' and folder = ?' : ''}`,
+      [orgId, roxUserId, ...(folder ? [folder] : [])],
+    );
+    return Number(rows[0]?.links ?? 0);
   }
 
   // ---- purges --------------------------------------------------------------------------------
@@ -610,21 +616,16 @@ export class MailRepository {
     return this.em.nativeDelete(MailMessage, { orgId });
   }
 
-  async purgeOrgParticipants(orgId: string): Promise<number> {
-    const rows = await this.em.execute<{ n: number }[]>(
-      `with gone as (delete from mail_message_participant where org_id = ? returning 1)
-       select count(*)::int as n from gone`,
-      [orgId],
-    );
-    return rows[0]?.n ?? 0;
+  purgeOrgLinkCounts(orgId: string): Promise<number> {
+    return purgeTriggerKept(this.em, 'mail_link_count', orgId);
   }
 
-  async purgeOrgCount(orgId: string): Promise<number> {
-    const rows = await this.em.execute<{ org_id: string }[]>(
-      'delete from mail_org_count where org_id = ? returning org_id',
-      [orgId],
-    );
-    return rows.length;
+  purgeOrgParticipants(orgId: string): Promise<number> {
+    return purgeTriggerKept(this.em, 'mail_message_participant', orgId);
+  }
+
+  purgeOrgCount(orgId: string): Promise<number> {
+    return purgeTriggerKept(this.em, 'mail_org_count', orgId);
   }
 
   purgeOrgLinks(orgId: string): Promise<number> {

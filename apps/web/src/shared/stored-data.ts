@@ -2,6 +2,7 @@
 const TABLE_LABELS: Readonly<Record<string, string>> = {
   calendar_event: 'Calendar events',
   calendar_event_link: 'Calendar event copies in mailboxes',
+  calendar_link_count: 'Calendar copy counts per mailbox',
   calendar_series: 'Recurring series',
   calendar_channel: 'Calendar sync states',
   calendar_change: 'Calendar change-feed entries',
@@ -9,6 +10,7 @@ const TABLE_LABELS: Readonly<Record<string, string>> = {
   mail_message: 'Email messages',
   mail_message_link: 'Email copies in mailboxes',
   mail_message_participant: 'Email contact index entries',
+  mail_link_count: 'Email copy counts per folder',
   mail_channel: 'Mail folder sync states',
   mail_change: 'Mail change-feed entries',
   mail_org_state: 'Mail sync bookkeeping',
