@@ -50,6 +50,35 @@ describe('KeyedJobs on Redis (Bull)', () => {
     expect((await queue.getJob('k1'))?.data.n).toBe(1);
   });
 
+  it('drains for shutdown: the running job finishes and hands its re-run over before the queue closes', async () => {
+    const queue = newQueue();
+    const jobs = KeyedJobs.for(queue);
+    expect(KeyedJobs.existing(queue)).toBe(jobs);
+    expect(KeyedJobs.existing(newQueue())).toBeUndefined();
+    const started = deferred();
+    const release = deferred();
+    const runs: number[] = [];
+    void queue.process('work', async (job: Job<Work>) => {
+      runs.push(job.data.n);
+      started.resolve();
+      await release.promise;
+    });
+    await jobs.enqueue('work', { orgId: 'a', n: 1 }, 'sync');
+    await started.promise;
+    expect((await jobs.enqueue('work', { orgId: 'a', n: 2 }, 'sync')).outcome).toBe(
+      'rerun_requested',
+    );
+
+    const drained = jobs.drain();
+    release.resolve();
+    await drained;
+    // The hand-over is done: the re-run waits in Redis for any worker, this one took no more.
+    expect(await jobs.hasRerunFlag('sync')).toBe(false);
+    expect(await (await queue.getJob('sync'))?.getState()).toBe('waiting');
+    expect((await queue.getJob('sync'))?.data.n).toBe(2);
+    expect(runs).toEqual([1]);
+  });
+
   it('runs the key once more when a request arrives while it runs, however many arrive', async () => {
     const queue = newQueue();
     const jobs = KeyedJobs.for(queue);

@@ -47,17 +47,35 @@ const byQueue = new WeakMap<Queue, KeyedJobs<never>>();
  * the flags are attached once.
  */
 export class KeyedJobs<T> {
+  // Re-run hand-overs started by finished jobs and not done yet (see drain).
+  private readonly followUps = new Set<Promise<void>>();
+
   private constructor(private readonly queue: Queue<T>) {
     queue.on('completed', (job: Job<T>) => this.afterRun(job));
     queue.on('failed', (job: Job<T>) => this.afterRun(job));
   }
 
   static for<T>(queue: Queue<T>): KeyedJobs<T> {
-    const known = byQueue.get(queue as Queue) as KeyedJobs<T> | undefined;
+    const known = KeyedJobs.existing(queue);
     if (known) return known;
     const created = new KeyedJobs<T>(queue);
     byQueue.set(queue as Queue, created as unknown as KeyedJobs<never>);
     return created;
+  }
+
+  /** The queue's KeyedJobs, when something made one. */
+  static existing<T>(queue: Queue<T>): KeyedJobs<T> | undefined {
+    return byQueue.get(queue as Queue);
+  }
+
+  /**
+   * For shutdown, before the queue closes: this process takes no more jobs, lets its running
+   * ones finish, then waits for their re-run hand-overs. Closing right after a job finished cut
+   * its hand-over off mid-way (the flag stayed behind, the re-run waited for the next cycle).
+   */
+  async drain(): Promise<void> {
+    await this.queue.pause(true);
+    while (this.followUps.size > 0) await Promise.all([...this.followUps]);
   }
 
   /** Adds `name` under `jobId` unless that work is already waiting; see KeyedEnqueueOutcome. */
@@ -149,9 +167,15 @@ export class KeyedJobs<T> {
   }
 
   private afterRun(job: Job<T>): void {
-    void this.rerunIfFlagged(job).catch((error: unknown) =>
-      logger.error({ queue: this.queue.name, jobId: job.id, err: error }, 'job re-run not queued'),
-    );
+    const followUp: Promise<void> = this.rerunIfFlagged(job)
+      .catch((error: unknown) =>
+        logger.error(
+          { queue: this.queue.name, jobId: job.id, err: error },
+          'job re-run not queued',
+        ),
+      )
+      .finally(() => this.followUps.delete(followUp));
+    this.followUps.add(followUp);
   }
 
   private async rerunIfFlagged(job: Job<T>): Promise<void> {

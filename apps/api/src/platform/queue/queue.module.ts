@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
 import { FairShare } from './fair-share.service';
+import { QueueDrain } from './queue-drain.service';
 import { QueueHealth } from './queue-health.service';
 import { DEFAULT_JOB_OPTIONS } from './queue-names';
 
@@ -18,7 +19,7 @@ import { DEFAULT_JOB_OPTIONS } from './queue-names';
       }),
     }),
   ],
-  providers: [QueueHealth, FairShare],
+  providers: [QueueHealth, FairShare, QueueDrain],
   exports: [QueueHealth, FairShare],
 })
 export class QueueModule {}
