@@ -12,7 +12,11 @@ import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
 import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type EventCopy } from './calendar.mapper';
-import { CalendarRepository, type CalendarPageInput } from './calendar.repository';
+import {
+  CalendarRepository,
+  MAILBOX_LINKS_LOCK_SQL,
+  type CalendarPageInput,
+} from './calendar.repository';
 import { CalendarEventLink } from './entities/calendar-event-link.entity';
 import { CalendarEvent } from './entities/calendar-event.entity';
 import { CalendarSeries } from './entities/calendar-series.entity';
@@ -615,6 +619,34 @@ describe('CalendarRepository on Postgres', () => {
       // Only the batch's rows are held.
       expect((await tryLock(['lee'])).get('lee')).toMatchObject({ stage: 'ok' });
     });
+  });
+
+  it('serialises the writers of one mailbox (its round and a write from Rox), not of two', async () => {
+    const orgId = newOrgId();
+    const holder = orm.em.fork();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const locked = new Promise<void>((resolve) => {
+      void holder.transactional(async (em) => {
+        await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, 'pat']);
+        resolve();
+        await released;
+      });
+    });
+    await locked;
+    const settledSoon = (p: Promise<unknown>) =>
+      Promise.race([p.then(() => 'done'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+    try {
+      // Another mailbox is not held up (the test pool has two connections: one at a time here).
+      expect(await settledSoon(apply(orgId, 'sam', page([buildEventCopy('sam-1')])))).toBe('done');
+      const pat = apply(orgId, 'pat', page([buildEventCopy('pat-1')]));
+      expect(await settledSoon(pat)).toBe('waiting');
+      release();
+      await pat;
+    } finally {
+      release();
+    }
+    expect(await repo().countLinks(orgId, 'pat')).toBe(1);
   });
 
   it('purges one mailbox (counts, orphaned events only) and an org table by table', async () => {

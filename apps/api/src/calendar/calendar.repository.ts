@@ -81,6 +81,13 @@ const COPIES_OF_E = `coalesce((select json_agg(json_build_array(x.rox_user_id, x
 // One lock per org for the change feed: sequences are taken in commit order within an org.
 const FEED_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('calendar_change:' || ?))`;
 
+// One lock per mailbox, taken first by every transaction that writes that mailbox's copies. Its
+// copy count (calendar_link_count, kept by triggers) is locked by the first copy written, while
+// the event rows and the feed lock come in between or after, in an order that differs between a
+// page write and a removal: two writers of one mailbox (its round and a write from Rox) could
+// each hold what the other waits for. With this lock they run one after the other.
+export const MAILBOX_LINKS_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('calendar_links:' || ? || ':' || ?))`;
+
 /** Every query of the calendar feature. */
 @Injectable()
 export class CalendarRepository {
@@ -197,6 +204,7 @@ export class CalendarRepository {
     now: Date,
   ): Promise<CalendarPageResult> {
     return this.em.transactional(async (em) => {
+      await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       const result: CalendarPageResult = { added: 0, updated: 0, removed: 0, changedMasterIds: [] };
       const changes = new Map<string, Change>();
       const note = (eventId: string, change: Change) => {
@@ -361,6 +369,7 @@ export class CalendarRepository {
     now: Date,
   ): Promise<number> {
     return this.em.transactional(async (em) => {
+      await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       await em.nativeDelete(CalendarSeries, { orgId, roxUserId, seenRound: { $lt: round } });
       const gone = await this.unlink(em, orgId, roxUserId, `seen_round < ?`, [round], window);
       const deleted = await this.deleteOrphans(em, orgId, gone);
@@ -379,6 +388,7 @@ export class CalendarRepository {
     now: Date,
   ): Promise<number> {
     return this.em.transactional(async (em) => {
+      await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       const gone = await this.unlink(
         em,
         orgId,
@@ -522,6 +532,7 @@ export class CalendarRepository {
     now: Date,
   ): Promise<{ links: number; events: number; series: number; channels: number }> {
     return this.em.transactional(async (em) => {
+      await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       const rows = await em.execute<{ event_id: string }[]>(
         `delete from calendar_event_link where org_id = ? and rox_user_id = ? returning event_id`,
         [orgId, roxUserId],
