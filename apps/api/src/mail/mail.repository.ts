@@ -813,14 +813,24 @@ export function messagePageQuery(
     filter.address === undefined &&
     filter.conversationId === undefined
   ) {
-    return mailboxPageQuery(orgId, filter.roxUserId, after, limit);
+    const index = {
+      table: 'mail_message_link',
+      key: 'rox_user_id',
+      value: filter.roxUserId,
+    } as const;
+    return keyedPageQuery(orgId, index, after, limit);
   }
   if (
     filter.address !== undefined &&
     filter.roxUserId === undefined &&
     filter.conversationId === undefined
   ) {
-    return contactPageQuery(orgId, filter.address, after, limit);
+    const index = {
+      table: 'mail_message_participant',
+      key: 'address',
+      value: filter.address,
+    } as const;
+    return keyedPageQuery(orgId, index, after, limit);
   }
   const where: string[] = ['m.org_id = ?'];
   const params: unknown[] = [orgId];
@@ -850,48 +860,32 @@ export function messagePageQuery(
 }
 
 /**
- * A mailbox's page walks its links newest first on (org, member, receivedAt, message) and stops
- * after `limit` messages, whatever the mailbox holds; `distinct` folds the copies one mailbox has
- * of the same message (both carry its receivedAt). Then only those messages are read.
+ * A page walked newest first on an index of (org, key, receivedAt, message), stopping after
+ * `limit` messages whatever the key holds; only those messages are then read. A mailbox walks
+ * its links, `distinct` folding the copies one mailbox has of the same message (both carry its
+ * receivedAt); a contact walks `mail_message_participant` (kept by triggers, one row per message
+ * and address).
  */
-function mailboxPageQuery(
+function keyedPageQuery(
   orgId: string,
-  roxUserId: string,
+  index: {
+    table: 'mail_message_link' | 'mail_message_participant';
+    key: 'rox_user_id' | 'address';
+    value: string;
+  },
   after: { receivedAt: Date; id: string } | null,
   limit: number,
 ): { sql: string; params: unknown[] } {
-  const keyset = after ? 'and (l.received_at, l.message_id) < (?, ?::uuid)' : '';
+  const fold = index.table === 'mail_message_link' ? 'distinct' : '';
+  const keyset = after ? 'and (x.received_at, x.message_id) < (?, ?::uuid)' : '';
   return {
     sql: `select ${LISTED_COLUMNS} from (
-         select distinct l.received_at, l.message_id from mail_message_link l
-          where l.org_id = ? and l.rox_user_id = ? ${keyset}
-          order by l.received_at desc, l.message_id desc limit ?
+         select ${fold} x.received_at, x.message_id from ${index.table} x
+          where x.org_id = ? and x.${index.key} = ? ${keyset}
+          order by x.received_at desc, x.message_id desc limit ?
        ) k join mail_message m on m.org_id = ? and m.id = k.message_id
        order by k.received_at desc, k.message_id desc`,
-    params: [orgId, roxUserId, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
-  };
-}
-
-/**
- * A contact's page walks (org, address, receivedAt, message) backwards and stops after `limit`,
- * however many messages the address is on (a trigger keeps that table; see its migration). One
- * row per message and address, so nothing to fold.
- */
-function contactPageQuery(
-  orgId: string,
-  address: string,
-  after: { receivedAt: Date; id: string } | null,
-  limit: number,
-): { sql: string; params: unknown[] } {
-  const keyset = after ? 'and (p.received_at, p.message_id) < (?, ?::uuid)' : '';
-  return {
-    sql: `select ${LISTED_COLUMNS} from (
-         select p.received_at, p.message_id from mail_message_participant p
-          where p.org_id = ? and p.address = ? ${keyset}
-          order by p.received_at desc, p.message_id desc limit ?
-       ) k join mail_message m on m.org_id = ? and m.id = k.message_id
-       order by k.received_at desc, k.message_id desc`,
-    params: [orgId, address, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
+    params: [orgId, index.value, ...(after ? [after.receivedAt, after.id] : []), limit, orgId],
   };
 }
 
