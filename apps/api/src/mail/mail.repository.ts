@@ -808,29 +808,17 @@ export function messagePageQuery(
   after: { receivedAt: Date; id: string } | null,
   limit: number,
 ): { sql: string; params: unknown[] } {
-  if (
-    filter.roxUserId !== undefined &&
-    filter.address === undefined &&
-    filter.conversationId === undefined
-  ) {
-    const index = {
-      table: 'mail_message_link',
-      key: 'rox_user_id',
-      value: filter.roxUserId,
-    } as const;
-    return keyedPageQuery(orgId, index, after, limit);
+  // One filter alone walks its own index.
+  const only =
+    [filter.roxUserId, filter.address, filter.conversationId].filter((v) => v !== undefined)
+      .length === 1;
+  if (only && filter.roxUserId !== undefined) {
+    const index = { table: 'mail_message_link', key: 'rox_user_id' } as const;
+    return keyedPageQuery(orgId, { ...index, value: filter.roxUserId }, after, limit);
   }
-  if (
-    filter.address !== undefined &&
-    filter.roxUserId === undefined &&
-    filter.conversationId === undefined
-  ) {
-    const index = {
-      table: 'mail_message_participant',
-      key: 'address',
-      value: filter.address,
-    } as const;
-    return keyedPageQuery(orgId, index, after, limit);
+  if (only && filter.address !== undefined) {
+    const index = { table: 'mail_message_participant', key: 'address' } as const;
+    return keyedPageQuery(orgId, { ...index, value: filter.address }, after, limit);
   }
   const where: string[] = ['m.org_id = ?'];
   const params: unknown[] = [orgId];
