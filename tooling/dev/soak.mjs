@@ -15,6 +15,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import Redis from 'ioredis';
+
 import { ControlClient } from '@rox365/m365-emulator';
 
 import {
@@ -211,6 +213,7 @@ async function run() {
       () => queueCycles(stack, orgs),
     );
     const expired = expireEveryMailbox(control, orgs, () => elapsed() < 1);
+    const pauses = watchPauses(redis.url());
     // The emulator keeps the last 20,000 requests (a few minutes here): each throttle violation's
     // surroundings are copied while the log still holds the "wait" answer it came after.
     let watching = true;
@@ -269,13 +272,20 @@ async function run() {
     figures.chaos[`requests in flight as a 429 was answered (≤ ${OVERLAP_GRACE_MS} ms)`] = (
       await control.throttleOverlaps()
     ).length;
+    await pauses.stop();
+    figures.chaos['mailbox pauses seen in Redis'] = [...pauses.began.values()].reduce(
+      (n, starts) => n + starts.size,
+      0,
+    );
+    const explained = violations.map((v) => explainViolation(v, pauses.began));
+    for (const line of explained) say(line.summary);
     if (violations.length > 0) {
       const file = join(dir, 'throttle-violations.json');
       // With the request log, to tell a request already in flight from one sent after the 429.
       const requests = await control.requests();
       writeFileSync(
         file,
-        JSON.stringify({ marks, violations, violationContexts, requests }, null, 1),
+        JSON.stringify({ marks, violations, explained, violationContexts, requests }, null, 1),
       );
       say(`throttle violations: ${file}`);
     }
@@ -302,6 +312,75 @@ async function run() {
   }
 }
 
+// ---- when each mailbox's pause reached Redis ------------------------------------------------------
+
+/**
+ * Listens for the workers' pause flags (`…:graph-slots:{app|tenant|users/<id>}:paused`) and reads
+ * the time each pause began, which the flag holds (Redis' clock, this machine's). A throttle
+ * violation is then read against it: a request that arrived before the pause reached Redis left
+ * before any process could know; one that arrived well after was sent although it was known.
+ * Survives the Redis restart (ioredis subscribes again).
+ */
+function watchPauses(url) {
+  const options = { maxRetriesPerRequest: 1, retryStrategy: () => 200 };
+  const listener = new Redis(url, options);
+  const reader = new Redis(url, options);
+  /** mailbox id → pause starts (ms) */
+  const began = new Map();
+  listener.on('error', () => {});
+  reader.on('error', () => {});
+  void listener.psubscribe('__keyspace@0__:*:paused').catch(() => {});
+  listener.on('pmessage', (_pattern, channel, event) => {
+    if (event !== 'set') return;
+    const key = channel.slice('__keyspace@0__:'.length);
+    const mailbox = /users\/([^/}|]+)\}:paused$/.exec(key)?.[1];
+    if (!mailbox) return;
+    reader
+      .get(key)
+      .then((value) => {
+        const since = Number(value);
+        if (!Number.isFinite(since) || since <= 0) return;
+        const starts = began.get(mailbox) ?? new Set();
+        starts.add(since);
+        began.set(mailbox, starts);
+      })
+      .catch(() => {}); // expired before it was read: that pause is not explained
+  });
+  return {
+    began,
+    stop: async () => {
+      listener.disconnect();
+      reader.disconnect();
+    },
+  };
+}
+
+/** A violation next to the pause starts recorded for its mailbox around its "wait" answer. */
+function explainViolation(violation, began) {
+  const arrivedMs = Date.parse(violation.at);
+  const answeredMs = arrivedMs - (violation.afterAnswerMs ?? 0);
+  const starts = [...(began.get(violation.mailbox.toLowerCase()) ?? [])]
+    .filter((ms) => ms >= answeredMs - 10_000 && ms <= arrivedMs + 10_000)
+    .sort((a, b) => a - b);
+  const knownAt = starts.filter((ms) => ms <= arrivedMs).at(-1) ?? null;
+  const nextStart = starts.find((ms) => ms > arrivedMs) ?? null;
+  const head = `throttle violation ${violation.path}: ${violation.afterAnswerMs} ms after the "wait" answer`;
+  let summary;
+  if (knownAt !== null) {
+    summary = `${head}; a pause of that mailbox reached Redis ${arrivedMs - knownAt} ms before the request arrived (${knownAt - answeredMs} ms after the answer)`;
+  } else if (nextStart !== null) {
+    summary = `${head}; its pause reached Redis ${nextStart - arrivedMs} ms after the request arrived: sent before any process knew`;
+  } else {
+    summary = `${head}; no pause of that mailbox seen in Redis around it`;
+  }
+  return {
+    violation,
+    pauseStartsAfterAnswerMs: starts.map((ms) => ms - answeredMs),
+    knownBeforeArrivalMs: knownAt === null ? null : arrivedMs - knownAt,
+    summary,
+  };
+}
+
 // ---- the soak's own Redis -----------------------------------------------------------------------
 
 /** A redis-server child on a free port, never the shared one: the soak restarts it. */
@@ -311,7 +390,11 @@ async function startRedis() {
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      // Keyspace events of string commands: the soak hears each pause flag being set.
+      [
+        ...['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+        ...['--notify-keyspace-events', 'K$'],
+      ],
       { stdio: 'ignore' },
     );
     await waitFor('redis', () => ping(port), { timeoutMs: 10_000, intervalMs: 100 });

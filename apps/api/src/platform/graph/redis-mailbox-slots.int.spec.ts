@@ -88,6 +88,25 @@ describe('RedisMailboxSlots on Redis', () => {
     // Granted only once the pause was over.
     expect(await redis?.exists(pauseKey[0] ?? '')).toBe(0);
   });
+  it('the pause flag holds when the pause began, kept when a later answer extends it', async () => {
+    const slots = slotsOn();
+    const redis = connections.at(-1);
+    const redisNowMs = async () => {
+      const [seconds, micros] = (await redis?.time()) ?? [0, 0];
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    const before = await redisNowMs();
+    await slots.pause('app|tenant|users/u9', 2000);
+    const after = await redisNowMs();
+    const [key = ''] = (await redis?.keys(`${prefix}:*u9*:paused`)) ?? [];
+    const since = Number(await redis?.get(key));
+    expect(since).toBeGreaterThanOrEqual(before);
+    expect(since).toBeLessThanOrEqual(after);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await slots.pause('app|tenant|users/u9', 5000);
+    expect(await redis?.pttl(key)).toBeGreaterThan(4000);
+    expect(Number(await redis?.get(key))).toBe(since);
+  });
   it('after a pause, one holder at a time across processes until an answer settles the mailbox', async () => {
     const [a, b] = [slotsOn(), slotsOn()];
     const key = 'app|tenant|users/u7';

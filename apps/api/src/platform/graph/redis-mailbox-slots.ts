@@ -38,10 +38,15 @@ return 1
 
 // KEYS[1] pause flag, KEYS[2] probe flag; ARGV: ms, probe ms. The later end wins. The probe
 // outlives the pause by a lease's time, so a mailbox whose probe never settles (no answer, an
-// error) returns to full width by itself.
+// error) returns to full width by itself. The flag holds when the pause began (Redis' clock, ms;
+// kept when a later answer extends it): nothing here reads it, the chaos soak uses it to tell a
+// request sent before any process knew of a pause from one sent after.
 const PAUSE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1]))
+  local since = redis.call('GET', KEYS[1]) or tostring(now)
+  redis.call('SET', KEYS[1], since, 'PX', tonumber(ARGV[1]))
 end
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
   redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[2]))
