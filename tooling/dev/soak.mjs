@@ -269,14 +269,22 @@ async function run() {
     await watch;
     const violations = await control.throttleViolations();
     figures.mustBeZero['throttle violations'] = violations.length;
-    figures.chaos[`requests in flight as a 429 was answered (≤ ${OVERLAP_GRACE_MS} ms)`] = (
-      await control.throttleOverlaps()
-    ).length;
+    const overlaps = await control.throttleOverlaps();
+    figures.chaos[`requests in flight as a 429 was answered (≤ ${OVERLAP_GRACE_MS} ms)`] =
+      overlaps.length;
     await pauses.stop();
     figures.chaos['mailbox pauses seen in Redis'] = [...pauses.began.values()].reduce(
       (n, starts) => n + starts.size,
       0,
     );
+    // The same reading for the overlaps: which side of the race they were on.
+    const ahead = overlaps
+      .map((o) => explainViolation(o, pauses.began).knownBeforeArrivalMs)
+      .filter((ms) => ms !== null);
+    figures.chaos['overlaps arriving after their pause was in Redis'] = ahead.length;
+    if (ahead.length > 0) {
+      figures.chaos['overlaps: most ms after their pause was in Redis'] = Math.max(...ahead);
+    }
     const explained = violations.map((v) => explainViolation(v, pauses.began));
     for (const line of explained) say(line.summary);
     if (violations.length > 0) {
