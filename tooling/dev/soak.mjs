@@ -238,6 +238,7 @@ async function run() {
     marks.workersKilled = new Date().toISOString();
     await until(() => elapsed() >= 0.65);
     marks.redisDown = new Date().toISOString();
+    pauses.endAll(Date.parse(marks.redisDown));
     await redis.restart();
     marks.redisUp = new Date().toISOString();
     figures.chaos.redisRestarts = 1;
@@ -274,7 +275,7 @@ async function run() {
       overlaps.length;
     await pauses.stop();
     figures.chaos['mailbox pauses seen in Redis'] = [...pauses.began.values()].reduce(
-      (n, starts) => n + starts.size,
+      (n, mailboxPauses) => n + mailboxPauses.size,
       0,
     );
     // The same reading for the overlaps: which side of the race they were on.
@@ -333,7 +334,7 @@ function watchPauses(url) {
   const options = { maxRetriesPerRequest: 1, retryStrategy: () => 200 };
   const listener = new Redis(url, options);
   const reader = new Redis(url, options);
-  /** mailbox id → pause starts (ms) */
+  /** mailbox id → pause start (ms) → its latest known end (ms), both on Redis' clock */
   const began = new Map();
   listener.on('error', () => {});
   reader.on('error', () => {});
@@ -344,18 +345,29 @@ function watchPauses(url) {
     const mailbox = /users\/([^/}|]+)\}:paused$/.exec(key)?.[1];
     if (!mailbox) return;
     reader
+      .multi()
       .get(key)
-      .then((value) => {
+      .pttl(key)
+      .time()
+      .exec()
+      .then((answers) => {
+        const [[, value], [, ttl], [, [seconds, micros]]] = answers;
         const since = Number(value);
-        if (!Number.isFinite(since) || since <= 0) return;
-        const starts = began.get(mailbox) ?? new Set();
-        starts.add(since);
-        began.set(mailbox, starts);
+        if (!Number.isFinite(since) || since <= 0 || ttl < 0) return;
+        const until = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + ttl;
+        const pauses = began.get(mailbox) ?? new Map();
+        pauses.set(since, Math.max(pauses.get(since) ?? 0, until));
+        began.set(mailbox, pauses);
       })
       .catch(() => {}); // expired before it was read: that pause is not explained
   });
   return {
     began,
+    /** The Redis restart drops every flag without an event: the pauses standing end here. */
+    endAll(atMs) {
+      for (const pauses of began.values())
+        for (const [since, until] of pauses) if (until > atMs) pauses.set(since, atMs);
+    },
     stop: async () => {
       listener.disconnect();
       reader.disconnect();
@@ -363,14 +375,17 @@ function watchPauses(url) {
   };
 }
 
-/** A violation next to the pause starts recorded for its mailbox around its "wait" answer. */
+/** A violation next to the pauses recorded for its mailbox around its "wait" answer. */
 function explainViolation(violation, began) {
   const arrivedMs = Date.parse(violation.at);
   const answeredMs = arrivedMs - (violation.afterAnswerMs ?? 0);
-  const starts = [...(began.get(violation.mailbox.toLowerCase()) ?? [])]
-    .filter((ms) => ms >= answeredMs - 10_000 && ms <= arrivedMs + 10_000)
-    .sort((a, b) => a - b);
-  const knownAt = starts.filter((ms) => ms <= arrivedMs).at(-1) ?? null;
+  const pauses = [...(began.get(violation.mailbox.toLowerCase()) ?? new Map())]
+    .filter(([since, until]) => until >= answeredMs - 10_000 && since <= arrivedMs + 10_000)
+    .sort(([a], [b]) => a - b);
+  const starts = pauses.map(([since]) => since);
+  // The pause standing in Redis as the request arrived, if any.
+  const knownAt =
+    pauses.filter(([since, until]) => since <= arrivedMs && arrivedMs < until).at(-1)?.[0] ?? null;
   const nextStart = starts.find((ms) => ms > arrivedMs) ?? null;
   const head = `throttle violation ${violation.path}: ${violation.afterAnswerMs} ms after the "wait" answer`;
   let summary;
