@@ -273,7 +273,7 @@ async function run() {
     const overlaps = await control.throttleOverlaps();
     figures.chaos[`requests in flight as a 429 was answered (≤ ${OVERLAP_GRACE_MS} ms)`] =
       overlaps.length;
-    await pauses.stop();
+    pauses.stop();
     figures.chaos['mailbox pauses seen in Redis'] = [...pauses.began.values()].reduce(
       (n, mailboxPauses) => n + mailboxPauses.size,
       0,
@@ -368,7 +368,7 @@ function watchPauses(url) {
       for (const pauses of began.values())
         for (const [since, until] of pauses) if (until > atMs) pauses.set(since, atMs);
     },
-    stop: async () => {
+    stop() {
       listener.disconnect();
       reader.disconnect();
     },
@@ -413,11 +413,10 @@ async function startRedis() {
   const start = async () => {
     child = spawn(
       'redis-server',
-      // Keyspace events of string commands: the soak hears each pause flag being set.
-      [
-        ...['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-        ...['--notify-keyspace-events', 'K$'],
-      ],
+      // The keyspace events of string commands: the soak hears each pause flag being set.
+      // prettier-ignore
+      ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+        '--notify-keyspace-events', 'K$'],
       { stdio: 'ignore' },
     );
     await waitFor('redis', () => ping(port), { timeoutMs: 10_000, intervalMs: 100 });

@@ -42,10 +42,9 @@ return 1
 // kept when a later answer extends it): nothing here reads it, the chaos soak uses it to tell a
 // request sent before any process knew of a pause from one sent after.
 const PAUSE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  local since = redis.call('GET', KEYS[1]) or tostring(now)
+  local t = redis.call('TIME')
+  local since = redis.call('GET', KEYS[1]) or tostring(t[1] * 1000 + math.floor(t[2] / 1000))
   redis.call('SET', KEYS[1], since, 'PX', tonumber(ARGV[1]))
 end
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
