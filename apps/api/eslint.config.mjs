@@ -10,4 +10,19 @@ export default [
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   ...featureBoundaries,
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          // Nest binds every interceptor call to its async context (AsyncResource.bind), which
+          // made V8 keep each request's garbage (docs/operations.md, "Reads at scale").
+          selector: 'ImportSpecifier[imported.name=/^(APP_INTERCEPTOR|UseInterceptors)$/]',
+          message:
+            'No Nest interceptors on the request path: each costs every request an AsyncResource.bind; shape answers in the handler (see @Contract).',
+        },
+      ],
+    },
+  },
 ];

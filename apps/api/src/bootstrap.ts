@@ -15,6 +15,7 @@ import swaggerUiPath from 'swagger-ui-dist/absolute-path';
 import { AppModule } from './app.module';
 import { type AppConfig } from './config/app-config';
 import { accessLogMiddleware } from './platform/http/access-log.middleware';
+import { ExpressHttpAdapter } from './platform/http/express-http-adapter';
 import { noStoreMiddleware } from './platform/http/no-store.middleware';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
@@ -36,11 +37,11 @@ export async function createHttpApp(
   options: BootOptions = {},
 ): Promise<INestApplication> {
   const logger = options.logger ?? createRootLogger({ level: config.log.level });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config),
+    new ExpressHttpAdapter(),
+    { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
+  );
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
   // API answers are no-store, so no client can use a validator; Express would hash every body

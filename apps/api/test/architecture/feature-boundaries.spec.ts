@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 // The app's real lint config, run on snippets placed at real paths: the dependency rules of
 // docs/architecture.md fail lint, not only review.
-describe('feature boundaries (eslint no-restricted-imports)', () => {
+describe('architecture rules that fail lint', () => {
   let eslint: ESLint;
 
   // The first lint loads the parser and the whole config: seconds on a quiet machine, far more
@@ -66,6 +66,23 @@ describe('feature boundaries (eslint no-restricted-imports)', () => {
     '%s may import %s',
     async (filePath, importPath) => {
       expect(await boundaryErrors(filePath, importPath)).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each([
+    ["import { APP_INTERCEPTOR } from '@nestjs/core';\n\nexport const token = APP_INTERCEPTOR;\n"],
+    ["import { UseInterceptors } from '@nestjs/common';\n\nexport const use = UseInterceptors;\n"],
+  ])(
+    'no Nest interceptor is registered: %s',
+    async (code) => {
+      const [result] = await eslint.lintText(code, {
+        filePath: 'src/platform/http/http-platform.module.ts',
+      });
+      const messages = (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax');
+      expect(messages.map((m) => m.message)).toEqual([
+        expect.stringMatching(/No Nest interceptors on the request path/),
+      ]);
     },
     120_000,
   );

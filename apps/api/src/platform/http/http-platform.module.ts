@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 
-import { ContractInterceptor } from './contract.interceptor';
 import { ApiDocsController } from './openapi/api-docs.controller';
 import { ApiDocs } from './openapi/api-docs.service';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -10,11 +9,7 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 @Module({
   imports: [DiscoveryModule],
   controllers: [ApiDocsController],
-  providers: [
-    ApiDocs,
-    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    { provide: APP_INTERCEPTOR, useClass: ContractInterceptor },
-  ],
+  providers: [ApiDocs, { provide: APP_FILTER, useClass: ProblemDetailsFilter }],
   exports: [ApiDocs],
 })
 export class HttpPlatformModule {}
