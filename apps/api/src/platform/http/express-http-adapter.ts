@@ -2,7 +2,7 @@ import http from 'node:http';
 
 import { type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import express from 'express';
+import { type Express } from 'express';
 
 type Constructor = new (...args: never[]) => object;
 
@@ -25,17 +25,13 @@ function constructedWith<T extends Constructor>(base: T, prototype: object): T {
  * scale").
  */
 export class ExpressHttpAdapter extends ExpressAdapter {
-  constructor() {
-    super(express());
-  }
-
   override initHttpServer(options: NestApplicationOptions): void {
     // TLS and connection tracking stay Nest's own; the API uses neither (TLS ends in front of it).
     if (options.httpsOptions || options.forceCloseConnections) {
       super.initHttpServer(options);
       return;
     }
-    const app = this.getInstance<express.Express>();
+    const app = this.getInstance<Express>();
     this.httpServer = http.createServer(
       {
         IncomingMessage: constructedWith<typeof http.IncomingMessage>(
