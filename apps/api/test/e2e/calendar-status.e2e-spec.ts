@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   CalendarChannelStatusSchema,
+  CalendarEventPageSchema,
   MyCalendarSyncSchema,
   type CalendarChannelStatus,
 } from '@rox365/contracts';
@@ -89,6 +90,20 @@ describe('calendar status for the console and "My sync status"', () => {
     const malformed = await get(`/calendar/channels/${'x'.repeat(300)}`, org.admin);
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('reads a member’s events: a page when they have some, empty when none, 404 for no member', async () => {
+    const now = Date.now();
+    const range = `from=${new Date(now - 400 * 86_400_000).toISOString()}&to=${new Date(now + 99 * 86_400_000).toISOString()}`;
+    const events = (id: string) => get(`/calendar/members/${id}/events?${range}`, org.admin);
+    const page = CalendarEventPageSchema.parse((await events('megan')).body);
+    expect(page.items.length).toBeGreaterThan(0);
+    // Zoe is a member with nothing synced: her page is empty, not a problem.
+    expect((await events('zoe')).body).toEqual({ items: [], nextCursor: null });
+    const missing = await events('nobody');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(missing.body.code).toBe('CALENDAR_MEMBER_NOT_FOUND');
   });
 
   it('gives a member their own channel and the last events synced, newest change first', async () => {
