@@ -90,6 +90,20 @@ export class ConnectionReader {
     return [...((await this.settingsRepo.find(orgId))?.extraMailFolders ?? [])];
   }
 
+  /**
+   * The org's restricted domains and users (empty until the admin saves settings): one read, no
+   * overrides — every restriction check (status reads, sync, writes) asks for them.
+   */
+  async restrictedLists(
+    orgId: string,
+  ): Promise<Pick<OrgwideAccessSettings, 'restrictedDomains' | 'restrictedUsers'>> {
+    const settings = await this.settingsRepo.find(orgId);
+    return {
+      restrictedDomains: [...(settings?.restrictedDomains ?? [])],
+      restrictedUsers: [...(settings?.restrictedUsers ?? [])],
+    };
+  }
+
   /** The org's settings with overrides, or null when the admin has not saved any. */
   async settings(orgId: string): Promise<OrgwideAccessSettings | null> {
     const settings = await this.settingsRepo.find(orgId);

@@ -18,9 +18,9 @@ export class RestrictionPolicy {
 
   /** Restricted domains, and every address (Rox email, directory addresses) of restricted users. */
   async restrictions(orgId: string): Promise<ParticipantRestrictions> {
-    const settings = await this.connections.settings(orgId);
+    const lists = await this.connections.restrictedLists(orgId);
     const addresses = new Set<string>();
-    for (const email of settings?.restrictedUsers ?? []) {
+    for (const email of lists.restrictedUsers) {
       const normalized = normalizeMailAddress(email);
       if (!normalized) continue;
       addresses.add(normalized);
@@ -29,7 +29,7 @@ export class RestrictionPolicy {
       }
     }
     return {
-      domains: (settings?.restrictedDomains ?? []).map((d) => d.toLowerCase()),
+      domains: lists.restrictedDomains.map((d) => d.toLowerCase()),
       addresses,
     };
   }
