@@ -67,8 +67,8 @@ export class CalendarReader {
       after,
       query.limit + 1,
     );
-    // Events are only ever a member's copies, so a page with any proves the member; the check of
-    // its own (a query every read paid) is left for the empty page.
+    // The page is read only while the member has a mailbox row, so a page with any event proves
+    // the member; the check of its own (a query every read paid) is left for the empty page.
     if (rows.length === 0 && !(await this.mailboxes.exists(caller.orgId, roxUserId))) {
       throw new CalendarError(
         CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,

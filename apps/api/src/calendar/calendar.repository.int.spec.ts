@@ -8,8 +8,10 @@ import {
   CALENDAR_WINDOW,
   dec1,
 } from '../../test/factories/calendar.factory';
+import { buildMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
+import { Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type EventCopy } from './calendar.mapper';
 import {
@@ -53,6 +55,12 @@ const occurrence = (graphId: string, hour: number, masterId = 'master-1') =>
 describe('CalendarRepository on Postgres', () => {
   let orm: MikroORM;
   const repo = () => new CalendarRepository(orm.em.fork());
+  // Member reads list a mailbox's events only while its mailbox row exists.
+  const mailboxes = async (orgId: string, ...roxUserIds: string[]) => {
+    const em = orm.em.fork();
+    for (const id of roxUserIds) em.persist(buildMailbox(orgId, id));
+    await em.flush();
+  };
   const apply = (
     orgId: string,
     roxUserId: string,
@@ -348,6 +356,8 @@ describe('CalendarRepository on Postgres', () => {
     );
     await apply(orgId, 'sam', page([copy('sams', dec1(10), dec1(11))]));
     await apply(other, 'pat', page([copy('b', dec1(9), dec1(10))]));
+    await mailboxes(orgId, 'pat', 'sam');
+    await mailboxes(other, 'pat');
     const range = { from: dec1(9), to: dec1(13) };
     const first = await repo().memberEvents(orgId, 'pat', range, null, 2);
     expect(first.map((e) => e.event.id)).toEqual([uuid(2), uuid(3)]);
@@ -355,6 +365,11 @@ describe('CalendarRepository on Postgres', () => {
     const rest = await repo().memberEvents(orgId, 'pat', range, last, 10);
     expect(rest.map((e) => e.event.id)).toEqual([uuid(4)]);
     expect(await repo().memberEvents(orgId, 'nobody', range, null, 10)).toEqual([]);
+    // A removed member (mailbox row gone, copies not yet purged) lists nothing.
+    await orm.em.fork().nativeDelete(Mailbox, { orgId, roxUserId: 'sam' });
+    expect(
+      await repo().memberEvents(orgId, 'sam', { from: dec1(0), to: dec1(23) }, null, 10),
+    ).toEqual([]);
 
     // Recent: by updatedAt, newest first.
     await apply(
@@ -396,6 +411,7 @@ describe('CalendarRepository on Postgres', () => {
         }),
       ]),
     );
+    await mailboxes(orgId, 'pat');
     const stored = await event(orgId, 'ical:with-body');
     expect(stored?.bodySealed).toBe('v1.sealed-body');
     const { bodySealed: _sealed, ...listed } = stored!;
@@ -429,6 +445,7 @@ describe('CalendarRepository on Postgres', () => {
     await apply(orgId, 'sam', page([at(9, 10, false, 's1')]));
     // Only the organiser's mailbox has synced the move: Sam's link still says 9:00 for its copy.
     await apply(orgId, 'pat', page([at(15, 16, true, 'p2')]));
+    await mailboxes(orgId, 'pat', 'sam');
     const listed = (roxUserId: string, from: number, to: number) =>
       repo()
         .memberEvents(orgId, roxUserId, { from: dec1(from), to: dec1(to) }, null, 10)

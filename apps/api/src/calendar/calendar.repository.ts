@@ -597,15 +597,17 @@ export class CalendarRepository {
       keyset = 'and (l.event_start_at, l.event_id) > (?, ?::uuid)';
       params.push(after.startAt, after.id);
     }
-    params.push(limit);
+    params.push(orgId, roxUserId, limit);
     // The member's copies carry the events' times: one range of the member's index, in order,
     // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once);
-    // the events and every mailbox's copy come back in the same statement.
+    // the events and every mailbox's copy come back in the same statement. Only while the member
+    // has a mailbox row (checked once): a removed member's copies wait for the purge job unseen.
     const rows = await this.em.execute<Record<string, unknown>[]>(
       `select ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E}
          from (select distinct l.event_start_at, l.event_id from calendar_event_link l
                 where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
                       ${keyset}
+                      and exists (select 1 from mailbox mb where mb.org_id = ? and mb.rox_user_id = ?)
                 order by l.event_start_at, l.event_id limit ?) p
          join calendar_event e on e.org_id = ? and e.id = p.event_id
         order by p.event_start_at, p.event_id`,
