@@ -3,7 +3,7 @@
 // counts, the worker's memory from /proc, and the org's calendar cycle queued as the cron does.
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -97,6 +97,33 @@ export function cpuMs(pid) {
   }
 }
 export const peakRssMb = (pid) => procStatus(pid, 'VmHWM');
+
+/** CPU time (ms) of each PostgreSQL server process on this machine, by pid. */
+export function postgresCpu() {
+  const byPid = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue; // exited while listed
+    }
+    const ms = cpuMs(entry);
+    if (ms !== null) byPid.set(entry, ms);
+  }
+  return byPid;
+}
+
+/**
+ * What PostgreSQL spent since `before` (a `postgresCpu()`), in ms: the API pool's backends live
+ * through a step; a process that exited in between (an autovacuum worker) is left out, one
+ * that started counts from zero.
+ */
+export function postgresCpuSince(before) {
+  let sum = 0;
+  for (const [pid, ms] of postgresCpu()) sum += ms - (before.get(pid) ?? 0);
+  return sum;
+}
 
 /** Starts a new peak-RSS measurement for the process (Linux: clear_refs 5 resets VmHWM). */
 export function resetPeakRss(pid) {

@@ -25,6 +25,8 @@ import {
   log,
   ORG,
   peakRssMb,
+  postgresCpu,
+  postgresCpuSince,
   resetPeakRss,
   rssMb,
   sleep,
@@ -141,14 +143,19 @@ async function run() {
           break loading;
         }
         const cpuBefore = apiCpuMs();
+        const postgresBefore = postgresCpu();
         const measured = await load(stack.apiUrls, target, rate, token);
-        // The API's own CPU per answered request (clock ticks of 10 ms, so an average).
+        // The API's own CPU per answered request (clock ticks of 10 ms, so an average), and
+        // PostgreSQL's.
         measured.cpuMsPerRequest =
           measured.answered > 0 ? (apiCpuMs() - cpuBefore) / measured.answered : null;
+        measured.postgresMsPerRequest =
+          measured.answered > 0 ? postgresCpuSince(postgresBefore) / measured.answered : null;
         out.endpoints.push({ rate, name: target.name, ...measured });
         log(
           `reads @${rate}/s ${target.name}: p50 ${measured.p50} ms p99 ${measured.p99} ms, ` +
-            `API CPU ${fmt(measured.cpuMsPerRequest)} ms/request`,
+            `API CPU ${fmt(measured.cpuMsPerRequest)} ms/request, ` +
+            `PostgreSQL ${fmt(measured.postgresMsPerRequest)} ms/request`,
         );
         if (apiExited()) {
           out.error = `the API exited under load on ${target.name} at ${rate}/s`;
@@ -615,8 +622,8 @@ function printSummary(r) {
   const rates = [...new Set(r.endpoints.map((e) => e.rate))];
   lines.push(
     '',
-    `p50 / p99 in ms (goal: p99 < ${GOAL_P99_MS} ms at 500/s), the API's CPU ms per request in ` +
-      'parentheses, then the rate answered, non-2xx or errors in brackets',
+    `p50 / p99 in ms (goal: p99 < ${GOAL_P99_MS} ms at 500/s), the CPU ms per request of the ` +
+      'API + PostgreSQL in parentheses, then the rate answered, non-2xx or errors in brackets',
     '',
   );
   lines.push(`| endpoint | ${rates.map((x) => `${x}/s`).join(' | ')} |`);
@@ -627,7 +634,8 @@ function printSummary(r) {
       if (!e) return 'n/a';
       const bad = e.non2xx + e.errors;
       const perSecond = Math.round(e.answered / LOAD_SECONDS);
-      return `${e.p50} / ${e.p99} (${fmt(e.cpuMsPerRequest)}) ${perSecond}/s${bad ? ` [${bad}]` : ''}`;
+      const cpu = `${fmt(e.cpuMsPerRequest)} + ${fmt(e.postgresMsPerRequest)}`;
+      return `${e.p50} / ${e.p99} (${cpu}) ${perSecond}/s${bad ? ` [${bad}]` : ''}`;
     });
     lines.push(`| ${name} | ${cells.join(' | ')} |`);
   }

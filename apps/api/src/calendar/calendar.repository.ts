@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { plainRows } from '../platform/database/plain-rows';
+import { entityColumns, plainRows } from '../platform/database/plain-rows';
+import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { fieldsDiffer, type EventCopy } from './calendar.mapper';
@@ -430,8 +431,9 @@ export class CalendarRepository {
     orgId: string,
     roxUserId: string,
   ): Promise<{ channel: CalendarChannel | null; eventCount: number }> {
-    const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select c.*, (select links from calendar_link_count n
+    const rows = await preparedRows(
+      this.em,
+      `select ${entityColumns(this.em, CalendarChannel, 'c')}, (select links from calendar_link_count n
                      where n.org_id = ? and n.rox_user_id = ?)::int as rox_event_count
          from (select 1) one
          left join calendar_channel c on c.org_id = ? and c.rox_user_id = ?`,
@@ -602,7 +604,8 @@ export class CalendarRepository {
     // stopping after `limit` events (`distinct`: two copies of one event in a mailbox count once);
     // the events and every mailbox's copy come back in the same statement. Only while the member
     // has a mailbox row (checked once): a removed member's copies wait for the purge job unseen.
-    const rows = await this.em.execute<Record<string, unknown>[]>(
+    const rows = await preparedRows(
+      this.em,
       `select ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E}
          from (select distinct l.event_start_at, l.event_id from calendar_event_link l
                 where l.org_id = ? and l.rox_user_id = ? and l.event_start_at < ? and l.event_end_at > ?
@@ -662,7 +665,8 @@ export class CalendarRepository {
    * event as it is now (with its copies) unless the entry is a deletion or the event is gone.
    */
   async changesAfter(orgId: string, afterSequence: string, limit: number): Promise<FeedEntry[]> {
-    const rows = await this.em.execute<Record<string, unknown>[]>(
+    const rows = await preparedRows(
+      this.em,
       // Ordered by the bigint column (the text alias would sort 10 before 9).
       `select c.sequence::text as feed_sequence, c.event_id as feed_event_id,
               c.change as feed_change, c.at as feed_at, ${LISTED_COLUMNS_OF_E}, ${COPIES_OF_E}

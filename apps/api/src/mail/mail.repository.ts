@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { plainRows } from '../platform/database/plain-rows';
+import { entityColumns, plainRows } from '../platform/database/plain-rows';
+import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
 import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
@@ -488,8 +489,10 @@ export class MailRepository {
     orgId: string,
     roxUserId: string,
   ): Promise<{ channels: MailChannel[]; counts: Map<string, number> }> {
-    const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select c.*, n.folder as rox_count_folder, coalesce(n.n, 0)::int as rox_count
+    const rows = await preparedRows(
+      this.em,
+      `select ${entityColumns(this.em, MailChannel, 'c')}, n.folder as rox_count_folder,
+              coalesce(n.n, 0)::int as rox_count
          from (select * from mail_channel where org_id = ? and rox_user_id = ?) c
          full join (select folder, links as n from mail_link_count
                      where org_id = ? and rox_user_id = ?) n on n.folder = c.folder
@@ -677,7 +680,7 @@ export class MailRepository {
     limit: number,
   ): Promise<ListedMessage[]> {
     const { sql, params } = messagePageQuery(orgId, filter, after, limit);
-    const rows = await this.em.execute<Row[]>(sql, params);
+    const rows = await preparedRows<Row>(this.em, sql, params);
     // The listed columns only: the others stay undefined on these plain rows.
     return withCopies(plainRows(this.em, MailMessage, rows), rows);
   }
@@ -687,8 +690,10 @@ export class MailRepository {
     orgId: string,
     id: string,
   ): Promise<(MailMessage & { copies: MessageCopyView[] }) | null> {
-    const rows = await this.em.execute<Row[]>(
-      `select m.*, ${COPIES_OF_M} from mail_message m where m.org_id = ? and m.id = ?::uuid`,
+    const rows = await preparedRows<Row>(
+      this.em,
+      `select ${entityColumns(this.em, MailMessage, 'm')}, ${COPIES_OF_M}
+         from mail_message m where m.org_id = ? and m.id = ?::uuid`,
       [orgId, id],
     );
     return withCopies(plainRows(this.em, MailMessage, rows), rows)[0] ?? null;
@@ -719,7 +724,8 @@ export class MailRepository {
   }
 
   async changes(orgId: string, after: string, limit: number): Promise<MailChangeEntry[]> {
-    const rows = await this.em.execute<Row[]>(
+    const rows = await preparedRows<Row>(
+      this.em,
       // Ordered by the bigint column (the text alias would sort 10 before 9).
       `select c.sequence::text as sequence, c.org_id, c.message_id, c.change, c.rox_user_id,
           c.folder, c.reason, c.at from mail_change c

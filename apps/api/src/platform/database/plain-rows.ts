@@ -9,18 +9,7 @@ type Column = [column: string, property: string, kind: 'date' | 'json' | 'plain'
 
 const columnsOf = new WeakMap<object, Column[]>();
 
-/**
- * Rows of a raw `select *` as plain objects of the entity's shape (property names and value
- * types from the ORM's metadata). For reads that only map rows to API
- * responses: creating managed entities (identity map, change tracking) cost several times the
- * rest of such a request in CPU (docs/operations.md, "Reads at scale"). Never flush what this
- * returns: the ORM does not know these objects.
- */
-export function plainRows<T extends object>(
-  em: EntityManager,
-  entity: EntityClass<T>,
-  rows: readonly Record<string, unknown>[],
-): T[] {
+function mappedColumns(em: EntityManager, entity: EntityClass<object>): Column[] {
   let columns = columnsOf.get(entity);
   if (!columns) {
     columns = em
@@ -34,7 +23,52 @@ export function plainRows<T extends object>(
       });
     columnsOf.set(entity, columns);
   }
-  const pairs = columns;
+  return columns;
+}
+
+const selectListsOf = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Every stored column of the entity, qualified by `alias` (`c."org_id", c."rox_user_id", …`): in
+ * place of `alias.*` in a prepared statement, whose result type must not change when a
+ * migration adds a column while it runs (`preparedRows`).
+ */
+export function entityColumns(
+  em: EntityManager,
+  entity: EntityClass<object>,
+  alias: string,
+): string {
+  let lists = selectListsOf.get(entity);
+  if (!lists) {
+    lists = new Map();
+    selectListsOf.set(entity, lists);
+  }
+  let list = lists.get(alias);
+  if (list === undefined) {
+    list = em
+      .getMetadata()
+      .get(entity.name)
+      .props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && !p.formula)
+      .map((p) => `${alias}."${p.fieldNames[0] ?? ''}"`)
+      .join(', ');
+    lists.set(alias, list);
+  }
+  return list;
+}
+
+/**
+ * Rows of a raw `select *` as plain objects of the entity's shape (property names and value
+ * types from the ORM's metadata). For reads that only map rows to API
+ * responses: creating managed entities (identity map, change tracking) cost several times the
+ * rest of such a request in CPU (docs/operations.md, "Reads at scale"). Never flush what this
+ * returns: the ORM does not know these objects.
+ */
+export function plainRows<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  rows: readonly Record<string, unknown>[],
+): T[] {
+  const pairs = mappedColumns(em, entity);
   return rows.map((row) => {
     const out: Record<string, unknown> = {};
     // The ORM has the driver hand timestamps over as text (it converts them itself).
