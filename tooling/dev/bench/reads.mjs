@@ -491,8 +491,7 @@ function endpoints(p) {
   };
   // A reader polling the feed resumes anywhere in it (a page of 100 after a random cursor).
   const feedCursor = (min, head) => String(between(Number(min) - 1, Number(head) - 100));
-  return [
-    { name: '/healthz', path: () => '/healthz' },
+  const reads = [
     {
       name: 'calendar events of a member, 31 days',
       path: () => `/api/v1/calendar/members/${pick(p.members)}/events?${month()}`,
@@ -536,6 +535,14 @@ function endpoints(p) {
       path: () => `/api/v1/orgwide/mail/members/${pick(p.members)}`,
     },
   ];
+  // Every read above equally often, in turn: a whole API's traffic at the step's rate rather
+  // than one endpoint's (how often each is read in a deployment is the callers' to say).
+  let turn = 0;
+  const mix = {
+    name: 'every read above, in turn',
+    path: () => reads[turn++ % reads.length].path(),
+  };
+  return [{ name: '/healthz', path: () => '/healthz' }, ...reads, mix];
 }
 
 function load(urls, target, rate, token, seconds = LOAD_SECONDS) {
