@@ -8,6 +8,7 @@ import {
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { buildMember } from '../../../test/factories/member.factory';
 import { newOrgId, testConfig } from '../../../test/support/test-env';
 import { createCommandContext } from '../../bootstrap';
 import { Member } from '../../members/entities/member.entity';
@@ -32,15 +33,8 @@ describe('preparedRows on Postgres', () => {
   const inContext = <T>(fn: (em: EntityManager) => Promise<T>) =>
     RequestContext.create(orm.em, () => fn(orm.em.fork({ useContext: false })));
 
-  const member = (orgId: string, roxUserId: string, now: Date) =>
-    new Member({
-      orgId,
-      roxUserId,
-      email: `${roxUserId}@contoso.com`,
-      displayName: roxUserId,
-      role: 'member',
-      now,
-    });
+  const member = (orgId: string, roxUserId: string, now = new Date()) =>
+    buildMember({ orgId, roxUserId, now });
 
   it('returns the rows em.execute returns, parameters bound (dates, numbers, text)', async () => {
     const orgId = newOrgId();
@@ -63,7 +57,7 @@ describe('preparedRows on Postgres', () => {
     const sql = `select rox_user_id from member where org_id = ? order by rox_user_id`;
     await inContext((em) =>
       em.transactional(async (tx) => {
-        await tx.persistAndFlush(member(orgId, 'u_uncommitted', new Date()));
+        await tx.persistAndFlush(member(orgId, 'u_uncommitted'));
         // Uncommitted: only the transaction's own connection sees it.
         expect(await preparedRows(tx, sql, [orgId])).toEqual([{ rox_user_id: 'u_uncommitted' }]);
         await preparedRows(tx, sql, [orgId]);
@@ -80,7 +74,7 @@ describe('preparedRows on Postgres', () => {
   it('maps driver errors as the ORM does', async () => {
     const orgId = newOrgId();
     await inContext(async (em) => {
-      await em.persistAndFlush(member(orgId, 'u_once', new Date()));
+      await em.persistAndFlush(member(orgId, 'u_once'));
       const insert = `insert into member (org_id, rox_user_id, email, email_normalized, display_name,
                         role, created_at, updated_at)
                       select org_id, rox_user_id, email, email_normalized, display_name, role,
@@ -101,7 +95,7 @@ describe('preparedRows on Postgres', () => {
         // A private copy of the table for this transaction (temporary tables come first in the
         // search path), so the column added below locks and changes nothing shared.
         await tx.execute('create temporary table member (like public.member) on commit drop');
-        await tx.persistAndFlush(member(orgId, 'u_col', new Date()));
+        await tx.persistAndFlush(member(orgId, 'u_col'));
         const named = `select ${entityColumns(tx, Member, 'm')} from member m where m.org_id = ?`;
         const star = `select m.* from member m where m.org_id = ?`;
         const before = await preparedRows(tx, named, [orgId]);
