@@ -9,7 +9,8 @@
 //
 // Sizes: BENCH_READS_ROWS=1000000 (half events, half messages), BENCH_READS_MEMBERS=1000.
 // Load: BENCH_READS_RATES=100,250,500 requests per second, BENCH_LOAD_SECONDS=10 per step.
-// BENCH_READS_ONLY=<part of an endpoint's name> loads only those (and /healthz).
+// BENCH_READS_ONLY=<part of an endpoint's name> loads only those (and /healthz); the last target,
+// "every read above, in turn", rotates through all of them.
 // BENCH_READS_API_PROCESSES=1 API processes sharing the load (ports 3103, 3104, …), as instances
 // behind a load balancer. Arrivals are steady and open-loop (kit.mjs steadyLoad).
 // BENCH_READS_REUSE=1 keeps a database seeded by an earlier run at the same sizes (for trying a

@@ -9,13 +9,14 @@ type Column = [column: string, property: string, kind: 'date' | 'json' | 'plain'
 
 const columnsOf = new WeakMap<object, Column[]>();
 
+// The entity's stored columns, each with its property and how a text value of it is read.
 function mappedColumns(em: EntityManager, entity: EntityClass<object>): Column[] {
   let columns = columnsOf.get(entity);
   if (!columns) {
     columns = em
       .getMetadata()
       .get(entity.name)
-      .props.filter((p) => p.fieldNames?.length === 1)
+      .props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && !p.formula)
       .map((p): Column => {
         const type = String(p.type).toLowerCase();
         const kind = p.runtimeType === 'Date' ? 'date' : type.includes('json') ? 'json' : 'plain';
@@ -45,11 +46,8 @@ export function entityColumns(
   }
   let list = lists.get(alias);
   if (list === undefined) {
-    list = em
-      .getMetadata()
-      .get(entity.name)
-      .props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && !p.formula)
-      .map((p) => `${alias}."${p.fieldNames[0] ?? ''}"`)
+    list = mappedColumns(em, entity)
+      .map(([column]) => `${alias}."${column}"`)
       .join(', ');
     lists.set(alias, list);
   }

@@ -19,7 +19,7 @@ function statementName(sql: string): string {
  * inlines the parameters into a new SQL text that PostgreSQL parses and plans on every call.
  * Prepared, each pooled connection parses the statement once and, after five calls, reuses a
  * generic plan when it is no dearer than the custom ones: a member's calendar page cost
- * PostgreSQL 0.4 ms less CPU (docs/operations.md, "Reads at scale").
+ * PostgreSQL 0.3 ms less CPU (docs/operations.md, "Reads at scale").
  *
  * `sql` must be a constant of the code, never built from values (each text is a statement
  * kept on every connection), and its plan must not depend on the values: check the generic
