@@ -280,6 +280,8 @@ export async function steadyLoad({ urls, rate, seconds, path, headers = {}, time
   let sent = 0;
   let drained;
   const allDone = new Promise((resolve) => (drained = resolve));
+  // The generator shares the machine with what it loads: its own CPU is reported beside theirs.
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const fire = (i) => {
     const due = start + (i * 1000) / rate;
@@ -314,6 +316,7 @@ export async function steadyLoad({ urls, rate, seconds, path, headers = {}, time
     tick();
   });
   if (pending > 0) await allDone;
+  const cpu = process.cpuUsage(cpuBefore);
   for (const agent of agents) agent.destroy();
   const round = (v) => (v === null ? null : Math.round(v));
   return {
@@ -322,6 +325,7 @@ export async function steadyLoad({ urls, rate, seconds, path, headers = {}, time
     answered: latencies.length,
     non2xx,
     errors,
+    generatorCpuMsPerRequest: total > 0 ? (cpu.user + cpu.system) / 1000 / total : null,
   };
 }
 

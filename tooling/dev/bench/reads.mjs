@@ -156,7 +156,8 @@ async function run() {
         log(
           `reads @${rate}/s ${target.name}: p50 ${measured.p50} ms p99 ${measured.p99} ms, ` +
             `API CPU ${fmt(measured.cpuMsPerRequest)} ms/request, ` +
-            `PostgreSQL ${fmt(measured.postgresMsPerRequest)} ms/request`,
+            `PostgreSQL ${fmt(measured.postgresMsPerRequest)} ms/request, ` +
+            `load generator ${fmt(measured.generatorCpuMsPerRequest)} ms/request`,
         );
         if (apiExited()) {
           out.error = `the API exited under load on ${target.name} at ${rate}/s`;
@@ -631,7 +632,7 @@ function printSummary(r) {
   lines.push(
     '',
     `p50 / p99 in ms (goal: p99 < ${GOAL_P99_MS} ms at 500/s), the CPU ms per request of the ` +
-      'API + PostgreSQL in parentheses, then the rate answered, non-2xx or errors in brackets',
+      'API + PostgreSQL (+ the load generator, on the same cores) in parentheses, then the rate answered, non-2xx or errors in brackets',
     '',
   );
   lines.push(`| endpoint | ${rates.map((x) => `${x}/s`).join(' | ')} |`);
@@ -642,7 +643,9 @@ function printSummary(r) {
       if (!e) return 'n/a';
       const bad = e.non2xx + e.errors;
       const perSecond = Math.round(e.answered / LOAD_SECONDS);
-      const cpu = `${fmt(e.cpuMsPerRequest)} + ${fmt(e.postgresMsPerRequest)}`;
+      const cpu =
+        `${fmt(e.cpuMsPerRequest)} + ${fmt(e.postgresMsPerRequest)}` +
+        ` (+ ${fmt(e.generatorCpuMsPerRequest)})`;
       return `${e.p50} / ${e.p99} (${cpu}) ${perSecond}/s${bad ? ` [${bad}]` : ''}`;
     });
     lines.push(`| ${name} | ${cells.join(' | ')} |`);
