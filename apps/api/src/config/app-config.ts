@@ -65,6 +65,8 @@ export class AppConfig {
     retryBaseMs: number;
     timeoutMs: number;
     allowLoopbackHttp: boolean;
+    /** CIDRs of Rox's own services that receivers may be in despite being private. */
+    privateNetworks: readonly string[];
   };
   readonly notifications: {
     /** Where Microsoft posts change notifications (…/api/v1/graph/notifications); null: off. */
@@ -131,6 +133,7 @@ export class AppConfig {
       retryBaseMs: env.PUSH_RETRY_BASE_MS,
       timeoutMs: env.PUSH_TIMEOUT_MS,
       allowLoopbackHttp: env.PUSH_ALLOW_LOOPBACK_HTTP,
+      privateNetworks: env.PUSH_PRIVATE_NETWORKS,
     };
     const hooks = env.NOTIFICATIONS_PUBLIC_URL?.replace(/\/+$/, '');
     this.notifications = {

@@ -56,8 +56,16 @@ describe('environment schema', () => {
       PUSH_RETRY_BASE_MS: 30_000,
       PUSH_TIMEOUT_MS: 5_000,
       PUSH_ALLOW_LOOPBACK_HTTP: false,
+      PUSH_PRIVATE_NETWORKS: [],
     });
     expect(problems({ ...valid, PUSH_ALLOW_LOOPBACK_HTTP: 'true' })).toEqual([]);
+    expect(
+      parseEnv({ ...valid, PUSH_PRIVATE_NETWORKS: '10.20.0.0/16, fd12:3456::/48' })
+        .PUSH_PRIVATE_NETWORKS,
+    ).toEqual(['10.20.0.0/16', 'fd12:3456::/48']);
+    expect(problems({ ...valid, PUSH_PRIVATE_NETWORKS: '10.20.0.0/16,10.30.0.0' })).toEqual([
+      'PUSH_PRIVATE_NETWORKS.1: must be a CIDR such as 10.20.0.0/16',
+    ]);
     const prod = {
       ...valid,
       NODE_ENV: 'production',

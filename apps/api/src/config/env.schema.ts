@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { parseCidr } from './cidr';
+
 // Every environment variable the API and worker read, with defaults for local development.
 // This is the only description of the environment: .env.example and the README table mirror it,
 // and a spec keeps .env.example in step.
@@ -125,11 +127,22 @@ export const envSchema = z
       .max(150 * 1024 * 1024)
       .default(25 * 1024 * 1024),
     // Push to Rox backends: attempts per delivery (then dead), the first retry's delay (doubling
-    // after), the receiver's time per attempt, and whether http://127.0.0.1|localhost is allowed.
+    // after), the receiver's time per attempt, and whether http://127.0.0.1|localhost is allowed
+    // (which also allows loopback addresses).
     PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
     PUSH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
     PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
     PUSH_ALLOW_LOOPBACK_HTTP: bool.default(false),
+    // Receivers may not be on private, loopback or link-local addresses (an org's admin could
+    // otherwise reach the deployment's own network), except in these CIDRs: the networks of
+    // Rox's own services, e.g. "10.20.0.0/16,fd12:3456::/48".
+    PUSH_PRIVATE_NETWORKS: csv
+      .pipe(
+        z.array(
+          z.string().refine((v) => parseCidr(v) !== null, 'must be a CIDR such as 10.20.0.0/16'),
+        ),
+      )
+      .default([]),
 
     // Prometheus metrics: off unless enabled; scrapes send METRICS_TOKEN as a bearer token. The
     // worker has no HTTP server of its own, so it serves /metrics on WORKER_METRICS_PORT if set.

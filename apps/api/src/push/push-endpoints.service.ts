@@ -14,6 +14,7 @@ import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
 import { PushEndpoint } from './entities/push-endpoint.entity';
+import { PushAddressPolicy } from './push-address';
 import { PushJobs } from './push-jobs.service';
 import { checkPushUrl } from './push-url';
 import { MAX_ENDPOINTS_PER_ORG, PUSH_SECRET_CONTEXT } from './push.constants';
@@ -32,11 +33,13 @@ export class PushEndpointsService {
     private readonly tx: Transactions,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly addresses: PushAddressPolicy,
   ) {}
 
   async create(orgId: string, body: CreatePushEndpointRequest): Promise<PushEndpointWithSecret> {
     const checked = checkPushUrl(body.url, {
       allowLoopbackHttp: this.config.push.allowLoopbackHttp,
+      addresses: this.addresses,
     });
     if (!checked.ok) {
       throw new PushError(PushErrorCode.PUSH_URL_REFUSED, 'invalid', 'The URL is not allowed.', {
@@ -126,6 +129,8 @@ const URL_REFUSALS = {
   not_a_url: 'must be an absolute URL',
   not_https: 'must be https (plain http only to 127.0.0.1 or localhost, where allowed)',
   has_credentials: 'must not carry a user name or password',
+  private_address:
+    'must not be a private, loopback or link-local address (ask the operators to allow a Rox network)',
 } as const;
 
 // 32 random bytes; the prefix tells people what they are looking at.

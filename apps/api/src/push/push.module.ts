@@ -1,8 +1,10 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 
+import { AppConfig } from '../config/app-config';
 import { columnOf, ENCRYPTED_COLUMNS } from '../platform/crypto/encrypted-columns';
 import { QUEUE } from '../platform/queue/queue-names';
+import { PushAddressPolicy } from './push-address';
 import { PushEndpointsService } from './push-endpoints.service';
 import { PushJobs } from './push-jobs.service';
 import { PushLifecycle } from './push-lifecycle';
@@ -22,7 +24,22 @@ ENCRYPTED_COLUMNS.push(columnOf(PUSH_SECRET_CONTEXT));
 @Module({
   imports: [BullModule.registerQueue({ name: QUEUE.push })],
   controllers: [PushController],
-  providers: [PushRepository, PushJobs, PushEndpointsService, PushLogService, PushLifecycle],
-  exports: [PushRepository, PushJobs],
+  providers: [
+    PushRepository,
+    PushJobs,
+    PushEndpointsService,
+    PushLogService,
+    PushLifecycle,
+    {
+      provide: PushAddressPolicy,
+      useFactory: (config: AppConfig) =>
+        new PushAddressPolicy({
+          allowLoopback: config.push.allowLoopbackHttp,
+          privateNetworks: config.push.privateNetworks,
+        }),
+      inject: [AppConfig],
+    },
+  ],
+  exports: [PushRepository, PushJobs, PushAddressPolicy],
 })
 export class PushModule {}

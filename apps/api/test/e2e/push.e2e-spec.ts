@@ -182,6 +182,18 @@ describe('push to Rox backends', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
+    // An org's admin may not point the worker at the deployment's own network.
+    for (const url of ['https://10.0.3.7:8443/admin', 'https://169.254.169.254/latest']) {
+      const res = await http()
+        .post('/api/v1/push/endpoints')
+        .set('authorization', `Bearer ${org.admin}`)
+        .send({ url, eventTypes: ['mail.changed'] });
+      expect(res.status, url).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'PUSH_URL_REFUSED',
+        errors: [{ path: 'body.url', message: expect.stringContaining('private') }],
+      });
+    }
     const asMember = await http()
       .post('/api/v1/push/endpoints')
       .set('authorization', `Bearer ${org.member}`)

@@ -64,7 +64,7 @@ export type PushDeliveryStatus = z.infer<typeof PushDeliveryStatusSchema>;
 
 /** Why an attempt failed, when the receiver gave no 2xx. */
 export const PushAttemptErrorSchema = z
-  .enum(['http_status', 'timeout', 'connection_failed', 'redirect_refused'])
+  .enum(['http_status', 'timeout', 'connection_failed', 'redirect_refused', 'address_refused'])
   .meta({ id: 'PushAttemptError' });
 export type PushAttemptError = z.infer<typeof PushAttemptErrorSchema>;
 

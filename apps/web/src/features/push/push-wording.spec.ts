@@ -14,6 +14,10 @@ describe('push attempts in words', () => {
     ],
     [{ statusCode: null, error: 'timeout', durationMs: 5000 }, 'No answer within 5,000 ms'],
     [{ statusCode: null, error: 'connection_failed', durationMs: 2 }, 'Could not connect (2 ms)'],
+    [
+      { statusCode: null, error: 'address_refused', durationMs: 1 },
+      'Not sent: the host is at a private address',
+    ],
   ] as const)('%o → %s', (attempt, text) => {
     expect(describeAttempt({ ...base, ...attempt })).toBe(text);
   });

@@ -28,5 +28,7 @@ export function describeAttempt(a: PushAttempt): string {
       return `No answer within ${took}`;
     case 'connection_failed':
       return `Could not connect (${took})`;
+    case 'address_refused':
+      return 'Not sent: the host is at a private address';
   }
 }
