@@ -242,7 +242,14 @@ export class MailSyncService {
                 round,
               ),
             reconcile: (round) =>
-              this.repo.deleteUnseen(orgId, roxUserId, folder, round, this.clock.now()),
+              this.repo.deleteUnseen(
+                orgId,
+                roxUserId,
+                folder,
+                round,
+                this.clock.now(),
+                receivedSince,
+              ),
             count: () => this.repo.countLinks(orgId, roxUserId, folder),
             isCursorUsable: (cursor, cursorAt, now) =>
               isMailCursorUsable(cursor, cursorAt, now, graphOrigin),

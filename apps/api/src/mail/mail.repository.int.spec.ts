@@ -229,6 +229,28 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().countLinks(orgId, 'pat', 'inbox')).toBe(1);
     expect(await repo().countLinks(orgId, 'pat', 'sentitems')).toBe(1);
     expect((await feed(orgId)).at(-1)).toEqual([e, 'deleted']);
+
+    // A full round bounded by the backfill window (after a 410) judges only the window: f, older
+    // than it and not asked for, stays; g, inside it and not seen, goes.
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([copy('pat-f', 'f', { receivedAt: at(1) })]),
+      'inbox',
+      2,
+    );
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([copy('pat-g', 'g', { receivedAt: at(8) })]),
+      'inbox',
+      2,
+    );
+    await apply(orgId, 'pat', buildMailPage([copy('pat-d', 'd')]), 'inbox', 3);
+    expect(await repo().deleteUnseen(orgId, 'pat', 'inbox', 3, NOW, at(6))).toBe(1);
+    expect(await message(orgId, 'f')).not.toBeNull();
+    expect(await message(orgId, 'g')).toBeNull();
+    expect(await repo().countLinks(orgId, 'pat', 'inbox')).toBe(2);
   });
 
   it('pages newest first on (receivedAt, id), by mailbox, address and conversation', async () => {

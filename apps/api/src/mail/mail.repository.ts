@@ -409,21 +409,32 @@ export class MailRepository {
     });
   }
 
-  /** Full-round reconciliation of one folder: links the round did not see go. */
+  /**
+   * Full-round reconciliation of one folder: links the round did not see go. A round that asked
+   * Graph only for mail received since `receivedSince` (the backfill window) judges only that
+   * mail: older copies were not asked for, so not seeing them says nothing.
+   */
   async deleteUnseen(
     orgId: string,
     roxUserId: string,
     folder: MailFolderName,
     round: number,
     now: Date,
+    receivedSince: Date | null = null,
   ): Promise<number> {
     return this.em.transactional(async (em) => {
       await lockFeed(em, orgId);
       const removed = await deleteLinks(
         em,
         orgId,
-        'rox_user_id = ? and folder = ? and seen_round < ?',
-        [roxUserId, folder, round],
+        receivedSince === null
+          ? 'rox_user_id = ? and folder = ? and seen_round < ?'
+          : `rox_user_id = ? and folder = ? and seen_round < ? and exists (
+               select 1 from mail_message m where m.org_id = mail_message_link.org_id
+                 and m.id = mail_message_link.message_id and m.received_at >= ?)`,
+        receivedSince === null
+          ? [roxUserId, folder, round]
+          : [roxUserId, folder, round, receivedSince],
       );
       await appendChanges(em, orgId, removed.changes, now);
       return removed.links;

@@ -365,6 +365,28 @@ describe('mail sync', () => {
     await cycle();
     expect(await subjects()).toContain('H doomed');
     const doomedId = (await messages()).find((m) => m.subject === 'H doomed')?.id;
+    // Stored while inside the backfill window, then time passes: it is older than the window now
+    // (in the mailbox and in Rox), so the reset's bounded round does not list it.
+    await deliver('aged', MEGAN, {
+      subject: 'K aged past the window',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+    });
+    await cycle();
+    const longAgo = '2020-01-01T00:00:00Z';
+    const tenant = env.emu.state.findTenant('contoso.com');
+    const megan = tenant?.findUser(MEGAN);
+    const aged = megan
+      ? tenant
+          ?.mailbox(megan)
+          ?.folder('inbox')
+          ?.messages.get(ids.aged ?? '')
+      : undefined;
+    if (!aged) throw new Error('the aged message is not in the emulator');
+    aged.receivedDateTime = longAgo;
+    await db().execute(
+      `update mail_message set received_at = ? where org_id = ? and subject = 'K aged past the window'`,
+      [longAgo, org.orgId],
+    );
     const { next: before } = await feedAfter('0');
     await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
     await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
@@ -377,6 +399,8 @@ describe('mail sync', () => {
       ),
     ).toBe(true);
     expect(await subjects()).not.toContain('H doomed');
+    // Not asked for, so not judged: the copy older than the window stays.
+    expect(await subjects()).toContain('K aged past the window');
     // One cursor_reset per folder whose cursor died, before the deletion only the reconcile saw.
     const { items, next } = await feedAfter(before);
     expect(resetsIn(items)).toEqual([
