@@ -29,6 +29,7 @@ import { Migration20261129060000_mail_user_folders } from './Migration2026112906
 import { Migration20261129080000_subscription_user_folders } from './Migration20261129080000_subscription_user_folders';
 import { Migration20261129100000_mail_participant_index } from './Migration20261129100000_mail_participant_index';
 import { Migration20261129120000_link_counts } from './Migration20261129120000_link_counts';
+import { Migration20261130100000_calendar_write_member_keys } from './Migration20261130100000_calendar_write_member_keys';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -112,4 +113,8 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261129100000_mail_participant_index,
   },
   { name: 'Migration20261129120000_link_counts', class: Migration20261129120000_link_counts },
+  {
+    name: 'Migration20261130100000_calendar_write_member_keys',
+    class: Migration20261130100000_calendar_write_member_keys,
+  },
 ];

@@ -27,7 +27,7 @@ describe('CalendarWriteRepository on Postgres', () => {
   });
   afterAll(() => orm.close(true));
 
-  it('stores a write once per org and idempotency key, and finds it by key and by id', async () => {
+  it('stores a write once per member calendar and idempotency key, and finds it by key and by id', async () => {
     const orgId = newOrgId();
     const other = newOrgId();
     const write = buildCalendarWrite({ orgId, idempotencyKey: 'key-1' });
@@ -35,13 +35,20 @@ describe('CalendarWriteRepository on Postgres', () => {
     // The same key in another org is another write.
     const elsewhere = buildCalendarWrite({ orgId: other, idempotencyKey: 'key-1' });
     expect((await repo().insert(elsewhere)).id).toBe(elsewhere.id);
+    // So is the same key for another member's calendar: keys belong to one member.
+    const sams = buildCalendarWrite({ orgId, roxUserId: 'sam', idempotencyKey: 'key-1' });
+    expect((await repo().insert(sams)).id).toBe(sams.id);
+    expect((await repo().byKey(orgId, 'sam', 'key-1'))?.id).toBe(sams.id);
+    // The same member's key again answers the row that holds it.
+    const again = buildCalendarWrite({ orgId, idempotencyKey: 'key-1' });
+    expect((await repo().insert(again)).id).toBe(write.id);
 
-    expect(await repo().byKey(orgId, 'key-1')).toMatchObject({
+    expect(await repo().byKey(orgId, 'pat', 'key-1')).toMatchObject({
       id: write.id,
       status: 'queued',
       request: { subject: 'Renamed' },
     });
-    expect(await repo().byKey(orgId, 'key-2')).toBeNull();
+    expect(await repo().byKey(orgId, 'pat', 'key-2')).toBeNull();
     expect((await repo().byId(orgId, write.id))?.idempotencyKey).toBe('key-1');
     // Scoped by org for callers; the worker (no org) finds it by id alone.
     expect(await repo().byId(other, write.id)).toBeNull();
@@ -80,7 +87,7 @@ describe('CalendarWriteRepository on Postgres', () => {
     loaded.conflicts = [{ field: 'location', outlookValue: 'Room 2', roxValue: 'Room 1' }];
     loaded.finishedAt = DONE;
     await writes.save(loaded);
-    expect(await repo().byKey(orgId, 'progress')).toMatchObject({
+    expect(await repo().byKey(orgId, 'pat', 'progress')).toMatchObject({
       status: 'succeeded',
       graphWrites: 1,
       graphId: 'AAMk-graph-id',

@@ -10,8 +10,9 @@ import { CalendarWrite } from './entities/calendar-write.entity';
 export class CalendarWriteRepository {
   constructor(private readonly em: EntityManager) {}
 
-  byKey(orgId: string, idempotencyKey: string): Promise<CalendarWrite | null> {
-    return this.em.findOne(CalendarWrite, { orgId, idempotencyKey });
+  /** A member's write by its idempotency key (keys are per member calendar). */
+  byKey(orgId: string, roxUserId: string, idempotencyKey: string): Promise<CalendarWrite | null> {
+    return this.em.findOne(CalendarWrite, { orgId, roxUserId, idempotencyKey });
   }
 
   byId(orgId: string | null, id: string): Promise<CalendarWrite | null> {
@@ -26,6 +27,7 @@ export class CalendarWriteRepository {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       const winner = await this.em.fork().findOne(CalendarWrite, {
         orgId: write.orgId,
+        roxUserId: write.roxUserId,
         idempotencyKey: write.idempotencyKey,
       });
       if (!winner) throw error;

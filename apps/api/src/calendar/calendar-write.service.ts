@@ -527,15 +527,18 @@ export class CalendarWriteService {
     write.resultChangeKey = copy.changeKey;
   }
 
+  // The caller's right to act for the member comes before anything else, a replay included: a
+  // member may not read another member's write by its key.
   private async replay(
     caller: Caller,
     key: string,
     operation: CalendarWrite['operation'],
     roxUserId: string,
   ): Promise<CalendarWriteContract | null> {
-    const write = await this.writes.byKey(caller.orgId, key);
+    if (caller.role === 'member' && caller.roxUserId !== roxUserId) throw memberNotFound();
+    const write = await this.writes.byKey(caller.orgId, roxUserId, key);
     if (!write) return null;
-    if (write.operation !== operation || write.roxUserId !== roxUserId) {
+    if (write.operation !== operation) {
       throw new CalendarError(
         CalendarErrorCode.CALENDAR_IDEMPOTENCY_KEY_REUSED,
         'conflict',
@@ -546,13 +549,7 @@ export class CalendarWriteService {
   }
 
   private async writableMailbox(caller: Caller, roxUserId: string): Promise<void> {
-    if (caller.role === 'member' && caller.roxUserId !== roxUserId) {
-      throw new CalendarError(
-        CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
-        'not_found',
-        'No such member calendar.',
-      );
-    }
+    if (caller.role === 'member' && caller.roxUserId !== roxUserId) throw memberNotFound();
     const mailbox = await this.mailboxes.find(caller.orgId, roxUserId);
     if (!mailbox || !isCalendarTarget(mailbox, await this.scope.restrictedUsers(caller.orgId)))
       throw notInScope();
@@ -775,5 +772,13 @@ function notifyRequired(): CalendarError {
     CalendarErrorCode.CALENDAR_NOTIFY_ATTENDEES_REQUIRED,
     'invalid',
     'Moving or deleting a meeting, or changing its attendees, sends them mail, so notifyAttendees must be true.',
+  );
+}
+
+function memberNotFound(): CalendarError {
+  return new CalendarError(
+    CalendarErrorCode.CALENDAR_MEMBER_NOT_FOUND,
+    'not_found',
+    'No such member calendar.',
   );
 }

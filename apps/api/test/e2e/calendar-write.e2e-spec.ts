@@ -190,10 +190,22 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(again.status).toBe(202);
     expect(again.body.id).toBe(write.id);
     expect(await outlookEventWrites(env)).toEqual([]);
-    // A key reused for another operation is refused.
-    const reused = await create({ ...body, subject: 'other' }, 'isaiah');
+    // A key reused for another operation on the same calendar is refused.
+    const reused = await api()
+      .delete(`/api/v1/calendar/members/megan/events/${write.eventId}`)
+      .query({ idempotencyKey: body.idempotencyKey, notifyAttendees: 'true' })
+      .set('authorization', auth());
     expect(reused.status).toBe(409);
     expect(reused.headers['content-type']).toMatch(/application\/problem\+json/);
+    // Another member who knows the key learns nothing of Megan's write: the caller's right to
+    // act for the calendar comes first.
+    const other = await env.api.tokenFor({ roxUserId: 'isaiah', orgId: org.orgId, role: 'member' });
+    const peek = await api()
+      .post('/api/v1/calendar/members/megan/events')
+      .set('authorization', `Bearer ${other}`)
+      .send(body);
+    expect(peek.status).toBe(404);
+    expect(JSON.stringify(peek.body)).not.toContain(write.id);
   });
 
   it('tags what it creates with the Rox event id and, on a job retry after a lost answer, finds it by the tag instead of posting again (CAL-W8)', async () => {

@@ -22,7 +22,7 @@ export interface CalendarWriteConflict {
   expression:
     'create index "calendar_write_unfinished_idx" on "calendar_write" ("created_at") where "status" in (\'queued\', \'running\')',
 })
-@Unique({ properties: ['orgId', 'idempotencyKey'] })
+@Unique({ properties: ['orgId', 'roxUserId', 'idempotencyKey'] })
 @Index({ properties: ['orgId', 'eventId'] })
 export class CalendarWrite {
   @PrimaryKey({ type: 'uuid' })
