@@ -44,7 +44,7 @@ export interface MemberScope {
 }
 
 export const NEXT_ACTION = {
-  connect: 'An admin connects Microsoft 365 under Settings > Integrations.',
+  connect: 'An admin connects Microsoft 365 under Integrations.',
   turnOnCalendar:
     'Turn calendar sync on for this member (override) or for the organisation if they need it.',
   turnOnEmail:

@@ -9,8 +9,8 @@ describe('askYourAdmin', () => {
       'Ask your admin to turn calendar sync on for you (override) or for the organisation if they need it.',
     ],
     [
-      'An admin connects Microsoft 365 under Settings > Integrations.',
-      'Ask your admin to connect Microsoft 365 under Settings > Integrations.',
+      'An admin connects Microsoft 365 under Integrations.',
+      'Ask your admin to connect Microsoft 365 under Integrations.',
     ],
     [
       'Remove their address from the restricted users list to sync their email.',

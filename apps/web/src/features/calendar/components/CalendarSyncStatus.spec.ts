@@ -16,6 +16,9 @@ describe('calendar sync status (console, My sync status)', () => {
     expect(wrapper.get('[data-testid="calendar-last-sync"]').text()).not.toBe('Never');
     expect(wrapper.text()).toContain('2 added, 1 updated, 0 removed');
     expect(wrapper.find('[data-testid="sync-reason"]').exists()).toBe(false);
+    // Events are stored: it must not say nothing is.
+    expect(wrapper.find('[data-testid="calendar-nothing-stored"]').exists()).toBe(false);
+    expect(wrapper.text()).not.toContain('is stored');
   });
 
   it('gives the admin the reason and next action of a blocked mailbox', () => {

@@ -133,15 +133,35 @@ describe('my sync status', () => {
         features: [],
       }),
     });
-    api.on('GET /orgwide/members/me', { body: buildMemberStatus({ route: 'individual' }) });
+    // As the API says it with the org not connected: no directory, the org's scope out.
+    const notConnected = {
+      configured: 'off',
+      effective: 'off',
+      inScope: false,
+      reason: 'Microsoft 365 is not connected for this organisation.',
+      nextAction: 'An admin connects Microsoft 365 under Integrations.',
+    };
+    api.on('GET /orgwide/members/me', {
+      body: buildMemberStatus({
+        route: 'individual',
+        directoryUpn: null,
+        directoryUserId: null,
+        calendar: notConnected,
+        mail: notConnected,
+      }),
+    });
     api.on('GET /calendar/me', { body: buildMyCalendarSync() });
     api.on('GET /mail/status/me', { body: buildMailStatus() });
     const wrapper = await mountInApp(MyStatusView, freshPinia());
     await vi.waitFor(() =>
       expect(wrapper.find('[data-testid="mailbox-route"]').text()).toContain(
-        'your own Outlook connection',
+        'the connections you made yourself',
       ),
     );
     expect(wrapper.text()).not.toContain('Microsoft 365 is not connected for your organisation');
+    // The org's scope and its requests to the admin do not apply to the member's own connections.
+    expect(wrapper.text()).not.toContain('Ask your admin to connect');
+    expect(wrapper.get('[data-testid="own-account"]').text()).toContain('you signed in with');
+    expect(wrapper.text()).not.toContain('No Microsoft 365 user matches');
   });
 });
