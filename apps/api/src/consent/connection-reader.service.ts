@@ -147,6 +147,11 @@ export class ConnectionReader {
     };
   }
 
+  /** The org connected to this tenant, if any (one indexed lookup). */
+  async orgOfTenant(tenantId: string): Promise<string | null> {
+    return (await this.connections.findByTenant(tenantId))?.orgId ?? null;
+  }
+
   /** Every connected org with its tenant, for crons that enqueue one job per org. */
   async connectedOrgs(): Promise<{ orgId: string; tenantId: string }[]> {
     const all = await this.connections.listAll();

@@ -4,6 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { type GraphChangeNotification, type GraphLifecycleNotification } from '@rox365/contracts';
 
+import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { NotificationsJobs, type ReceiptJob } from './notifications-jobs.service';
 import { LIFECYCLE_EVENTS } from './notifications.constants';
 
@@ -21,7 +22,10 @@ export function clientStateHash(clientState: string): string {
 export class NotificationIntake {
   private readonly logger = new Logger('notifications');
 
-  constructor(private readonly jobs: NotificationsJobs) {}
+  constructor(
+    private readonly jobs: NotificationsJobs,
+    private readonly subscriptions: GraphSubscriptionRepository,
+  ) {}
 
   async changes(items: readonly GraphChangeNotification[]): Promise<number> {
     return this.enqueueAll(
@@ -52,14 +56,26 @@ export class NotificationIntake {
     );
   }
 
-  // One enqueue per distinct (event, subscription, clientState) of the batch.
+  // One enqueue per distinct (event, subscription, clientState) of the batch. Ids no row holds
+  // (forged, or orphans at Graph) cost one query for the whole batch, and only the first of them
+  // goes on, for the worker to audit: a forged batch of 1,000 ids is one job, not 1,000 jobs and
+  // lookups. A subscription Graph made whose row is not stored yet loses nothing: storing it
+  // queues a catch-up round.
   private async enqueueAll(receipts: ReceiptJob[]): Promise<number> {
+    const known = await this.subscriptions.knownSubscriptionIds([
+      ...new Set(receipts.map((r) => r.subscriptionId)),
+    ]);
     const seen = new Set<string>();
     let queued = 0;
+    let unknownKept = false;
     for (const r of receipts) {
       const key = `${r.lifecycleEvent ?? r.type}|${r.subscriptionId}|${r.clientStateHash ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      if (!known.has(r.subscriptionId)) {
+        if (unknownKept) continue;
+        unknownKept = true;
+      }
       const { outcome } = await this.jobs.enqueueReceipt(r);
       if (outcome === 'queued') queued += 1;
     }

@@ -105,9 +105,7 @@ export class NotificationReceiptService {
 
   // The tenant an unknown notification names (unverified): whose audit log hears of it.
   private async orgOfTenant(tenantId: string | null): Promise<string | null> {
-    if (!tenantId) return null;
-    const orgs = await this.connections.connectedOrgs();
-    return orgs.find((o) => o.tenantId === tenantId)?.orgId ?? null;
+    return tenantId ? this.connections.orgOfTenant(tenantId) : null;
   }
 }
 

@@ -36,8 +36,9 @@ export class PushTransport implements OnModuleDestroy {
     this.agent = new Agent({ connect: { lookup: this.guardedLookup } });
   }
 
+  // Safe to call twice: a test harness may close the same worker context again on teardown.
   async onModuleDestroy(): Promise<void> {
-    await this.agent.close();
+    if (!this.agent.closed && !this.agent.destroyed) await this.agent.close();
   }
 
   async post(

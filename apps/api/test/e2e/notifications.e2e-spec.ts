@@ -353,6 +353,31 @@ describe('change notifications: subscriptions and receiver', () => {
     const reasons = audits.map((a) => a.details.reason).sort();
     // Three forged clientStates and a missing one on one subscription: one entry that minute.
     expect(reasons).toEqual(['client_state_mismatch', 'unknown_subscription']);
+
+    // A forged batch of 200 ids no row holds: one query at the receiver, one job (for the audit),
+    // not one job and lookup per item.
+    const queue = worker.get<Queue>(getQueueToken(QUEUE.notifications));
+    await queue.pause(true);
+    try {
+      const forgedIds = Array.from(
+        { length: 200 },
+        (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+      );
+      const batch = await post('notifications', {
+        value: forgedIds.map(
+          (id) => notification({ ...calendar, id }, { tenantId: env.tenantId }).value[0],
+        ),
+      });
+      expect(batch.status).toBe(202);
+      const queued = (
+        await env.api.app
+          .get<Queue>(getQueueToken(QUEUE.notifications))
+          .getJobs(['waiting', 'delayed', 'paused'])
+      ).filter((j) => forgedIds.includes(String(j?.data.subscriptionId)));
+      expect(queued).toHaveLength(1);
+    } finally {
+      await queue.resume(true);
+    }
   });
 
   it('renews at half-life; a subscription Graph lost is recreated with a catch-up round (NOTIF-5)', async () => {
