@@ -253,6 +253,26 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().countLinks(orgId, 'pat', 'inbox')).toBe(2);
   });
 
+  it("a copy that changes folder takes the new folder's round, so that folder's full round judges it", async () => {
+    const orgId = newOrgId();
+    // In the Inbox since its round 5; the Archive's rounds are behind (2).
+    await apply(orgId, 'pat', buildMailPage([copy('pat-m', 'm'), copy('pat-n', 'n')]), 'inbox', 5);
+    // Moved to the Archive: m reported by the Archive's delta, n by a move of the Inbox's.
+    await apply(orgId, 'pat', buildMailPage([copy('pat-m', 'm')]), 'archive', 2);
+    await apply(
+      orgId,
+      'pat',
+      buildMailPage([], { moved: [{ graphId: 'pat-n', folder: 'archive' }] }),
+      'inbox',
+      6,
+    );
+    expect(await repo().countLinks(orgId, 'pat', 'archive')).toBe(2);
+    // Both deleted while the Archive's cursor was dead: its full round 3 sees neither.
+    expect(await repo().deleteUnseen(orgId, 'pat', 'archive', 3, NOW)).toBe(2);
+    expect(await message(orgId, 'm')).toBeNull();
+    expect(await message(orgId, 'n')).toBeNull();
+  });
+
   it('pages newest first on (receivedAt, id), by mailbox, address and conversation', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -385,9 +385,11 @@ export class MailRepository {
       }
       for (const move of page.moved) {
         const moved = await em.execute<{ message_id: string }[]>(
-          `update mail_message_link set folder = ?, updated_at = ?
+          // Its round number was the old folder's; 0 lets the new folder's next full round judge it.
+          `update mail_message_link set folder = ?, updated_at = ?,
+             seen_round = case when folder = ? then seen_round else 0 end
            where org_id = ? and rox_user_id = ? and graph_id = ? returning message_id`,
-          [move.folder, now, orgId, roxUserId, move.graphId],
+          [move.folder, now, move.folder, orgId, roxUserId, move.graphId],
         );
         for (const m of moved) changes.push({ messageId: m.message_id, change: 'updated' });
       }
@@ -429,9 +431,7 @@ export class MailRepository {
         orgId,
         receivedSince === null
           ? 'rox_user_id = ? and folder = ? and seen_round < ?'
-          : `rox_user_id = ? and folder = ? and seen_round < ? and exists (
-               select 1 from mail_message m where m.org_id = mail_message_link.org_id
-                 and m.id = mail_message_link.message_id and m.received_at >= ?)`,
+          : 'rox_user_id = ? and folder = ? and seen_round < ? and received_at >= ?',
         receivedSince === null
           ? [roxUserId, folder, round]
           : [roxUserId, folder, round, receivedSince],
@@ -1027,7 +1027,10 @@ async function writeCopies(
        on conflict (org_id, rox_user_id, graph_id) do update set
          message_id = excluded.message_id, folder = excluded.folder,
          is_read = excluded.is_read, received_at = excluded.received_at,
-         seen_round = greatest(mail_message_link.seen_round, excluded.seen_round),
+         -- Rounds are counted per folder: a copy that changed folder takes the new folder's.
+         seen_round = case when mail_message_link.folder = excluded.folder
+           then greatest(mail_message_link.seen_round, excluded.seen_round)
+           else excluded.seen_round end,
          updated_at = excluded.updated_at
        returning (xmax = 0) as inserted
      ),

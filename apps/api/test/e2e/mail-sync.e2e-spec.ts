@@ -383,10 +383,14 @@ describe('mail sync', () => {
       : undefined;
     if (!aged) throw new Error('the aged message is not in the emulator');
     aged.receivedDateTime = longAgo;
-    await db().execute(
-      `update mail_message set received_at = ? where org_id = ? and subject = 'K aged past the window'`,
-      [longAgo, org.orgId],
-    );
+    for (const table of ['mail_message_link', 'mail_message']) {
+      await db().execute(
+        `update ${table} set received_at = ? where org_id = ? and ${
+          table === 'mail_message' ? 'id' : 'message_id'
+        } = (select id from mail_message where org_id = ? and subject = 'K aged past the window')`,
+        [longAgo, org.orgId, org.orgId],
+      );
+    }
     const { next: before } = await feedAfter('0');
     await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
     await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.doomed ?? '');
