@@ -27,6 +27,12 @@ export interface GraphRequestOptions {
    * slots, but the concurrency middleware never sees its items).
    */
   readonly beforeSend?: () => Promise<void>;
+  /**
+   * False for a request whose repetition could act twice and which Exchange may have run before
+   * answering 503 (sendMail, a draft's /send; X-4): it is not retried here, the caller looks
+   * first. Default true: a 503 is retried like a 429.
+   */
+  readonly retryUnavailable?: boolean;
 }
 
 /** A successful response. `body` is null for empty responses (202/204). */
@@ -236,6 +242,7 @@ export class GraphClient {
       options.isIdempotent === true,
       mailboxKeyOf(pathForKey),
       options.beforeSend ?? null,
+      options.retryUnavailable ?? true,
     );
     const request: GraphRequest = this.sdk
       .api(url)

@@ -25,6 +25,8 @@ export class RequestSettings implements MiddlewareOptions {
     readonly mailboxKey: string | null,
     /** Runs just before each attempt goes out (see GraphRequestOptions.beforeSend). */
     readonly beforeSend: (() => Promise<void>) | null = null,
+    /** False: a 503 is not retried here (see GraphRequestOptions.retryUnavailable). */
+    readonly retryUnavailable: boolean = true,
   ) {}
 
   /**
@@ -123,7 +125,11 @@ export class RetryMiddleware extends ChainedMiddleware {
       const retryAfterMs =
         status === null ? null : parseRetryAfter(response?.headers.get('retry-after'));
       this.observer.onExchange({ kind: 'request', method, status, retryAfterMs });
-      if (attempt >= this.policy.maxRetries || !isRetryable(status, isIdempotent)) {
+      const retryUnavailable = settings?.retryUnavailable ?? true;
+      if (
+        attempt >= this.policy.maxRetries ||
+        !isRetryable(status, isIdempotent, retryUnavailable)
+      ) {
         if (failure !== null) throw failure;
         return;
       }

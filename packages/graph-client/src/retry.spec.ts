@@ -45,6 +45,16 @@ describe('isRetryable', () => {
   ])('status %j idempotent=%j → %j', (status, isIdempotent, expected) => {
     expect(isRetryable(status, isIdempotent)).toBe(expected);
   });
+
+  // sendMail and a draft's /send: a 503 may come after Exchange ran them.
+  it.each<[number | null, boolean]>([
+    [503, false],
+    [429, true],
+    [504, false],
+    [null, false],
+  ])('without retrying on unavailable: status %j → %j', (status, expected) => {
+    expect(isRetryable(status, false, false)).toBe(expected);
+  });
 });
 
 describe('backoffDelayMs', () => {

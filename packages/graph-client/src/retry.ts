@@ -55,12 +55,18 @@ export function isIdempotentMethod(method: string): boolean {
 
 /**
  * Whether a response (or a network failure, status null) deserves another attempt. 4xx other
- * than 429 never does; 429 and 503 always do; 500/502/504 and network failures only when
- * repeating is safe (idempotent method, or a request the caller marked idempotent such as an
- * event create with a transactionId).
+ * than 429 never does; 429 and 503 do; 500/502/504 and network failures only when repeating is
+ * safe (idempotent method, or a request the caller marked idempotent such as an event create
+ * with a transactionId). `retryUnavailable: false` takes 503 out for a request that must never
+ * go twice unseen (sendMail, a draft's /send): the caller looks before repeating it.
  */
-export function isRetryable(status: number | null, isIdempotent: boolean): boolean {
+export function isRetryable(
+  status: number | null,
+  isIdempotent: boolean,
+  retryUnavailable = true,
+): boolean {
   if (status === null) return isIdempotent;
+  if (status === 503 && !retryUnavailable) return false;
   if (REJECTED_UNPROCESSED.has(status)) return true;
   return isIdempotent && MAYBE_PROCESSED.has(status);
 }

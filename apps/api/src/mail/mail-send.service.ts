@@ -261,7 +261,7 @@ export class MailSendService {
         if (isAmbiguous(error))
           return this.finish(send, 'unknown_delivery', 'MAIL_SEND_ANSWER_LOST');
         if (isRefused(error)) {
-          // Graph did not execute it (429/503): the next attempt sends, and claims a slot again.
+          // Throttled (429): Graph did not run it; the next attempt sends, and claims a slot again.
           send.status = 'queued';
           await this.save(send);
         }
@@ -431,17 +431,16 @@ async function attachMissing(
   }
 }
 
-// Timeouts, resets and 5xx other than 503 may have been processed by Exchange.
+// Timeouts, resets and every 5xx, 503 included, may have been processed by Exchange (X-4): a
+// send is never repeated on them without looking first, and where Rox cannot look (sendMail
+// without read access) the send ends unknown_delivery.
 function isAmbiguous(error: unknown): boolean {
-  return (
-    error instanceof GraphRequestError &&
-    (error.status === 0 || (error.status >= 500 && error.status !== 503))
-  );
+  return error instanceof GraphRequestError && (error.status === 0 || error.status >= 500);
 }
 
-// Throttled (429) or refused as unavailable (503): Graph did not run the request.
+// Throttled (429): Graph refused the request without running it.
 function isRefused(error: unknown): boolean {
-  return error instanceof GraphRequestError && (error.isThrottled || error.status === 503);
+  return error instanceof GraphRequestError && error.status === 429;
 }
 
 function refuse(code: `${MailErrorCode}`, kind: 'not_found' | 'forbidden', message: string): never {

@@ -284,8 +284,9 @@ export interface SendMailOptions {
 }
 
 /**
- * Sends a message as the user. Graph answers 202 with no id. The request is never repeated after a
- * failure that might have been processed (timeout, 5xx): only 429/503, where Graph refused it.
+ * Sends a message as the user. Graph answers 202 with no id. The request is never repeated here
+ * after a failure that might have been processed (timeout, 5xx, 503 included): only after a 429,
+ * where Graph refused it. The caller looks the message up before sending it again.
  */
 export async function sendMail(
   client: GraphClient,
@@ -296,6 +297,7 @@ export async function sendMail(
   await client.request(`${ownerPath(owner)}/sendMail`, {
     method: 'POST',
     body: { message, saveToSentItems: options.saveToSentItems ?? true },
+    retryUnavailable: false,
   });
 }
 
@@ -377,6 +379,7 @@ export async function sendDraft(
 ): Promise<void> {
   await client.request(`${ownerPath(owner)}/messages/${encodeURIComponent(draftId)}/send`, {
     method: 'POST',
+    retryUnavailable: false,
   });
 }
 
