@@ -288,6 +288,13 @@ export class CalendarRepository {
             event.bodySealed = copy.fields.bodySealed;
           }
           event.isFromOrganizer = copy.isOrganizer || event.isFromOrganizer;
+        } else if (copy.fields.isCancelled && !event.isCancelled) {
+          // Only the organiser cancels a meeting, and cancelling through Graph removes their own
+          // copy: an attendee's copy saying so is the organiser's word, whichever round is first.
+          event.isCancelled = true;
+          event.updatedAt = now;
+          note(event.id, 'updated');
+          result.updated += 1;
         }
         if (link) {
           if (link.eventId !== event.id) orphanCandidates.add(link.eventId);

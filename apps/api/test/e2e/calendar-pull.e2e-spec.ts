@@ -256,6 +256,32 @@ describe('calendar pull (Outlook → Rox)', () => {
     expect([...sequences].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequences);
   });
 
+  it("an organiser's cancel through Graph (their copy goes, the attendee's says cancelled) leaves the Rox event cancelled (CAL-R4)", async () => {
+    const at = (hours: number) =>
+      new Date(Date.now() + 4 * DAY + hours * 3_600_000).toISOString().slice(0, 19);
+    const created = await graph.request<{ id: string }>(`/users/${userIds.get('megan')}/events`, {
+      method: 'POST',
+      body: {
+        subject: 'Cancelled through Graph',
+        start: { dateTime: at(0), timeZone: 'UTC' },
+        end: { dateTime: at(1), timeZone: 'UTC' },
+        attendees: [{ emailAddress: { address: ISAIAH }, type: 'required' }],
+      },
+    });
+    await cycle();
+    const meeting = (await eventsOf('isaiah')).find((e) => e.subject === 'Cancelled through Graph');
+    expect(meeting?.status).toBe('confirmed');
+    await graph.request(`/users/${userIds.get('megan')}/events/${created.body?.id}/cancel`, {
+      method: 'POST',
+      body: { comment: 'Not needed' },
+    });
+    await cycle();
+    // Whichever mailbox's round came first, the attendee's cancelled copy is what is left.
+    const after = (await eventsOf('isaiah')).find((e) => e.id === meeting?.id);
+    expect(after?.status).toBe('cancelled');
+    expect(after?.mailboxes.map((m) => m.roxUserId)).toEqual(['isaiah']);
+  });
+
   it('an expired token (410), even mid-round, restarts the window and reconciles by set difference (CAL-R5)', async () => {
     const before = await eventsOf('megan');
     const doomed = before.find(
