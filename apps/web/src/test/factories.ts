@@ -2,6 +2,7 @@ import {
   type CalendarChannelStatus,
   type CalendarEvent,
   type ConfiguredFeature,
+  type IndividualConnection,
   type MemberMailStatus,
   type MemberSyncStatus,
   type MyCalendarSync,
@@ -210,5 +211,30 @@ export function buildMyCalendarSync(over: Partial<MyCalendarSync> = {}): MyCalen
       }),
     ],
     ...over,
+  };
+}
+
+/** A member's own Outlook connection, connected. */
+export function buildIndividualConnection(
+  id: string,
+  overrides: Partial<IndividualConnection> = {},
+): IndividualConnection {
+  return {
+    id,
+    roxUserId: `u-${id}`,
+    provider: 'microsoft',
+    kind: 'calendar',
+    level: 'read_write',
+    status: 'connected',
+    statusReason: null,
+    microsoftAccount: null,
+    expectedEmail: null,
+    tenantId: null,
+    scopes: [],
+    connectedAt: null,
+    approval: null,
+    createdAt: '2026-11-28T09:00:00.000Z',
+    updatedAt: '2026-11-28T09:00:00.000Z',
+    ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { buildIndividualConnection } from '../../../test/factories';
 import { problem } from '../../../test/local-api';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
@@ -126,6 +127,47 @@ describe('connect wizard', () => {
       'Microsoft does not let administrators pick individual application permissions',
     );
     expect(wrapper.text()).toContain('revoke the others in Microsoft Entra');
+  });
+
+  it("warns on the review step that members' own Outlook connections will be replaced", async () => {
+    api.on('GET /individual-connections', (req) => {
+      expect(req.query.get('all')).toBe('true');
+      return {
+        body: {
+          items: [
+            buildIndividualConnection('a', { expectedEmail: 'alex@contoso.com' }),
+            buildIndividualConnection('b', { expectedEmail: 'alex@contoso.com', kind: 'mail' }),
+            buildIndividualConnection('m', {
+              expectedEmail: 'megan@contoso.com',
+              status: 'needs_sign_in',
+            }),
+            buildIndividualConnection('old', {
+              expectedEmail: 'old@contoso.com',
+              status: 'superseded',
+            }),
+          ],
+        },
+      };
+    });
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="review-replaced-connections"]').exists()).toBe(true),
+    );
+    const warning = wrapper.get('[data-testid="review-replaced-connections"]').text();
+    expect(warning).toContain('2 members connected Outlook themselves');
+    expect(warning).toContain('alex@contoso.com, megan@contoso.com');
+    expect(warning).not.toContain('old@contoso.com');
+  });
+
+  it('says nothing of own connections when no member has one', async () => {
+    api.on('GET /individual-connections', { body: { items: [] } });
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() => expect(wrapper.get('h2').text()).toContain('Review'));
+    expect(wrapper.find('[data-testid="review-replaced-connections"]').exists()).toBe(false);
   });
 
   it('saves, connects and sends the browser to the consent URL', async () => {

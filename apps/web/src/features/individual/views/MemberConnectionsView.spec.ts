@@ -1,34 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { type IndividualConnection } from '@rox365/contracts';
-
-import { buildSession } from '../../../test/factories';
+import { buildIndividualConnection, buildSession } from '../../../test/factories';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
 import { useAuthStore } from '../../auth/auth.store';
 import MemberConnectionsView from './MemberConnectionsView.vue';
 
-function row(id: string, overrides: Partial<IndividualConnection>): IndividualConnection {
-  return {
-    id,
-    roxUserId: `u-${id}`,
-    provider: 'microsoft',
-    kind: 'calendar',
-    level: 'read_write',
-    status: 'connected',
-    statusReason: null,
-    microsoftAccount: null,
-    expectedEmail: null,
-    tenantId: null,
-    scopes: [],
-    connectedAt: null,
-    approval: null,
-    createdAt: '2026-11-28T09:00:00.000Z',
-    updatedAt: '2026-11-28T09:00:00.000Z',
-    ...overrides,
-  };
-}
+const row = buildIndividualConnection;
 
 const HELD = '11111111-1111-4111-8111-111111111111';
 const OK = '22222222-2222-4222-8222-222222222222';
