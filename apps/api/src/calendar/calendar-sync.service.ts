@@ -165,18 +165,18 @@ export class CalendarSyncService {
       );
       // A changed master: its instances are read again, and links Graph no longer lists go
       // (a deleted occurrence may produce no @removed at all).
-      for (const masterId of result.changedMasterIds) {
+      for (const master of result.changedMasters) {
         const instances = await listEventInstances(
           client,
           ownerPath,
-          masterId,
+          master.graphId,
           roundWindow,
           prefer,
         );
         result.removed += await this.repo.reconcileSeries(
           orgId,
           roxUserId,
-          masterId,
+          master,
           instances.map((i) => i.id),
           roundWindow,
           this.clock.now(),

@@ -55,9 +55,13 @@ export interface CalendarPageInput {
   newEventIds?: ReadonlyMap<string, string>;
 }
 
-/** The result of applying a page: counts, and masters whose changeKey moved. */
+/**
+ * The result of applying a page: counts, and masters whose changeKey moved. Their rows keep the
+ * old changeKey until `reconcileSeries` stores the new one, so a round that fails between the two
+ * (the instances unread) finds the change again when the page is replayed.
+ */
 export interface CalendarPageResult extends PageCounts {
-  changedMasterIds: string[];
+  changedMasters: { graphId: string; changeKey: string | null }[];
 }
 
 // Lists go to SQL as one JSON parameter (the query builder would expand an array into a list).
@@ -206,7 +210,7 @@ export class CalendarRepository {
   ): Promise<CalendarPageResult> {
     return this.em.transactional(async (em) => {
       await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
-      const result: CalendarPageResult = { added: 0, updated: 0, removed: 0, changedMasterIds: [] };
+      const result: CalendarPageResult = { added: 0, updated: 0, removed: 0, changedMasters: [] };
       const changes = new Map<string, Change>();
       const note = (eventId: string, change: Change) => {
         const before = changes.get(eventId);
@@ -225,8 +229,9 @@ export class CalendarRepository {
       for (const master of page.masters) {
         const row = known.get(master.graphId);
         if (row) {
-          if (row.changeKey !== master.changeKey) result.changedMasterIds.push(master.graphId);
-          row.changeKey = master.changeKey;
+          // The new changeKey is stored once the series is reconciled (reconcileSeries).
+          if (row.changeKey !== master.changeKey)
+            result.changedMasters.push({ graphId: master.graphId, changeKey: master.changeKey });
           row.fields = master.fields;
           row.seenRound = Math.max(row.seenRound, round);
         } else {
@@ -390,13 +395,19 @@ export class CalendarRepository {
   async reconcileSeries(
     orgId: string,
     roxUserId: string,
-    masterId: string,
+    master: { graphId: string; changeKey: string | null },
     keepGraphIds: readonly string[],
     window: SyncWindow,
     now: Date,
   ): Promise<number> {
+    const masterId = master.graphId;
     return this.em.transactional(async (em) => {
       await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
+      // Reconciled with these instances: the master's change is handled.
+      await em.execute(
+        'update calendar_series set change_key = ? where org_id = ? and rox_user_id = ? and graph_id = ?',
+        [master.changeKey, orgId, roxUserId, masterId],
+      );
       const gone = await this.unlink(
         em,
         orgId,
