@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-import { type AdminApprovalHelp } from '@rox365/contracts';
+import { DEFAULT_INDIVIDUAL_LEVEL, type AdminApprovalHelp } from '@rox365/contracts';
+import { DELEGATED_BASE_SCOPES, delegatedScopesFor } from '@rox365/scope-policy';
 
 import { AppConfig } from '../../config/app-config';
 import { IndividualGraph } from '../../platform/graph/graph.module';
@@ -40,8 +41,19 @@ export class ApprovalHelp {
         redirectUri: `${this.config.http.publicApiUrl}${INDIVIDUAL_CALLBACK_PATH}`,
         state: ADMIN_LINK_STATE,
       }),
-      adminSteps: adminApprovalSteps(this.appDisplayName),
+      adminSteps: adminApprovalSteps(this.appDisplayName, featurePermissions(connection)),
       troubleshooting: troubleshootingHint(this.appDisplayName),
     };
   }
+}
+
+// What the connection's feature and level need beyond sign-in (the default level when none is
+// recorded yet), named in the admin's verification step.
+function featurePermissions(connection: IndividualConnection): string[] {
+  const level = connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind];
+  const scopes =
+    connection.kind === 'calendar'
+      ? delegatedScopesFor('calendar', level === 'read_write' ? 'read_write' : 'read')
+      : delegatedScopesFor('mail', level === 'read' || level === 'read_send' ? level : 'metadata');
+  return scopes.filter((s) => !DELEGATED_BASE_SCOPES.includes(s));
 }

@@ -21,14 +21,20 @@ export const ACCESS_TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 // callback that an admin (not the member's own sign-in) is coming back.
 export const ADMIN_LINK_STATE = 'admin-consent-link';
 
-/** Seed 001 steps 4–6: what the Microsoft admin does to approve the request. */
-export function adminApprovalSteps(appDisplayName: string): string[] {
+/**
+ * Seed 001 steps 4–6: what the Microsoft admin does to approve the request; `permissions` are the
+ * delegated permissions this connection asks for beyond sign-in (what the admin should see).
+ */
+export function adminApprovalSteps(
+  appDisplayName: string,
+  permissions: readonly string[],
+): string[] {
   return [
     'Sign in to the Microsoft Entra admin center (https://entra.microsoft.com) as a Global Administrator, or an Application Administrator / Cloud Application Administrator who may consent.',
     'Go to Entra ID → Enterprise apps → Admin consent requests.',
     `Under My Pending, select the request for ${appDisplayName}; check the requester (UPN) and the justification.`,
     'Click Review permissions and consent. Check that the publisher is Rox Data Corp. (verified badge) and click Accept. This grants the permissions tenant-wide, so nobody else is asked again.',
-    `Verify under Enterprise apps → ${appDisplayName} → Permissions → Admin consent: the Microsoft Graph delegated permissions (for example Calendars.Read and Calendars.ReadWrite) are listed.`,
+    `Verify under Enterprise apps → ${appDisplayName} → Permissions → Admin consent: the Microsoft Graph delegated permissions this connection needs (${permissions.join(', ')}) are listed.`,
     'Tell the member to click Connect again in Rox: no further Microsoft prompt appears.',
   ];
 }

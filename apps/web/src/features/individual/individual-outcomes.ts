@@ -41,8 +41,8 @@ export const INDIVIDUAL_OUTCOMES: Readonly<
     reason:
       'Your Microsoft 365 organisation requires an admin to approve Rox 365 Integration before members can connect.',
     nextSteps: [
-      'If Microsoft offered "Request approval", send the request; your admin is notified.',
-      'Otherwise send your admin the admin-consent link shown on the Outlook tile, with the steps listed there.',
+      'If you sent the request on Microsoft’s page ("Request approval"), your admin has been notified: nothing more to do until they approve.',
+      'If you did not, send your admin the admin-consent link shown on the Outlook tile, with the steps listed there.',
       'Once your admin has approved, click Connect again: no further Microsoft prompt appears.',
     ],
   },
