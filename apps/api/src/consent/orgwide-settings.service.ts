@@ -205,7 +205,10 @@ export class OrgwideSettingsService {
           {
             cause: error,
             fieldErrors: [
-              { path: 'body.tenant', message: `no Microsoft Entra tenant "${tenant}"` },
+              {
+                path: 'body.tenant',
+                message: `Microsoft Entra knows no tenant "${tenant}": enter the tenant ID or a verified domain, as the Entra admin center shows under Overview`,
+              },
             ],
           },
         );

@@ -152,7 +152,7 @@ describe('org-wide settings, overrides and access rules', () => {
     expect(res.body.code).toBe('ORGWIDE_TENANT_UNKNOWN');
     expect(res.body.detail).toContain('no-such-tenant.onmicrosoft.com');
     expect(res.body.errors).toEqual([
-      { path: 'body.tenant', message: expect.stringContaining('no Microsoft Entra tenant') },
+      { path: 'body.tenant', message: expect.stringContaining('Microsoft Entra knows no tenant') },
     ]);
   });
 
