@@ -64,8 +64,11 @@ describe('disconnect', () => {
 
     await wrapper.get('#confirm-disconnect').setValue('disconnect');
     expect(button.attributes('disabled')).toBeDefined();
+    // It says why the button stays locked.
+    expect(wrapper.get('#confirm-disconnect-hint').text()).toContain('“disconnect” does not match');
     await wrapper.get('#confirm-disconnect').setValue('DISCONNECT');
     expect(button.attributes('disabled')).toBeUndefined();
+    expect(wrapper.find('#confirm-disconnect-hint').exists()).toBe(false);
   });
 
   it('accepts the tenant domain as entered in the settings', async () => {
