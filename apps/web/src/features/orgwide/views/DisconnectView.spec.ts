@@ -99,6 +99,16 @@ describe('disconnect', () => {
     expect(receipt.text()).toContain('Calendar event copies in mailboxes');
     expect(receipt.text()).not.toContain('calendar_event');
     expect(receipt.text()).toContain('130');
+    // A copy to keep: the receipt itself, as JSON.
+    const download = receipt.get('[data-testid="purge-receipt-keep"] a');
+    expect(download.attributes('download')).toMatch(/^rox-purge-receipt-\d{4}-\d{2}-\d{2}\.json$/);
+    const href = download.attributes('href') ?? '';
+    const kept = JSON.parse(decodeURIComponent(href.slice(href.indexOf(',') + 1))) as {
+      totalRemoved: number;
+      removed: Record<string, number>;
+    };
+    expect(kept.totalRemoved).toBe(130);
+    expect(kept.removed.calendar_event).toBe(42);
     expect(receipt.findAll('ol li').map((li) => li.text())).toEqual([
       'Open Enterprise applications.',
       'Delete Rox 365 Integration.',
