@@ -8,6 +8,7 @@ import {
   buildEventCopy,
   CALENDAR_WINDOW,
 } from '../../test/factories/calendar.factory';
+import { ensureMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
 import { CalendarWriteRepository } from './calendar-write.repository';
@@ -103,6 +104,7 @@ describe('CalendarWriteRepository on Postgres', () => {
     const other = newOrgId();
     const calendar = () => new CalendarRepository(orm.em.fork());
     const eventId = randomUUID();
+    for (const member of ['pat', 'sam']) await ensureMailbox(orm.em, orgId, member);
     await calendar().applyPage(
       orgId,
       'pat',

@@ -8,7 +8,7 @@ import {
   CALENDAR_WINDOW,
   dec1,
 } from '../../test/factories/calendar.factory';
-import { buildMailbox } from '../../test/factories/mailbox.factory';
+import { ensureMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
 import { Mailbox } from '../mailboxes/entities/mailbox.entity';
@@ -57,9 +57,7 @@ describe('CalendarRepository on Postgres', () => {
   const repo = () => new CalendarRepository(orm.em.fork());
   // Member reads list a mailbox's events only while its mailbox row exists.
   const mailboxes = async (orgId: string, ...roxUserIds: string[]) => {
-    const em = orm.em.fork();
-    for (const id of roxUserIds) em.persist(buildMailbox(orgId, id));
-    await em.flush();
+    for (const id of roxUserIds) await ensureMailbox(orm.em, orgId, id);
   };
   const apply = (
     orgId: string,
@@ -67,7 +65,10 @@ describe('CalendarRepository on Postgres', () => {
     input: CalendarPageInput,
     round = 1,
     now = NOW,
-  ) => repo().applyPage(orgId, roxUserId, input, CALENDAR_WINDOW, round, now);
+  ) =>
+    ensureMailbox(orm.em, orgId, roxUserId).then(() =>
+      repo().applyPage(orgId, roxUserId, input, CALENDAR_WINDOW, round, now),
+    );
   const feed = async (orgId: string) =>
     (await repo().changesAfter(orgId, '0', 100)).map((c) => [c.eventId, c.change]);
   const event = (orgId: string, dedupeKey: string) =>
@@ -644,6 +645,62 @@ describe('CalendarRepository on Postgres', () => {
       // Only the batch's rows are held.
       expect((await tryLock(['lee'])).get('lee')).toMatchObject({ stage: 'ok' });
     });
+  });
+
+  it('writes a page only while the mailbox is a calendar target; a disconnect waits for a page in flight', async () => {
+    const orgId = newOrgId();
+    await apply(orgId, 'pat', page([buildEventCopy('pat-a', { dedupeKey: 'ical:a' })]));
+    const stored = () => repo().countLinks(orgId, 'pat');
+    expect(await stored()).toBe(1);
+
+    // Left calendar sync mid-round: the next page stores nothing and says why.
+    await orm.em
+      .fork()
+      .nativeUpdate(Mailbox, { orgId, roxUserId: 'pat' }, { calendarInScope: false });
+    await expect(
+      repo().applyPage(
+        orgId,
+        'pat',
+        page([buildEventCopy('pat-b', { dedupeKey: 'ical:b' })]),
+        CALENDAR_WINDOW,
+        1,
+        NOW,
+      ),
+    ).rejects.toMatchObject({ code: 'CALENDAR_NOT_IN_SCOPE' });
+    expect(await stored()).toBe(1);
+
+    // A page in flight holds its mailbox row: deleting it (the purge's first step) waits for
+    // the page's commit, so what the page wrote is there for the purge to read.
+    await orm.em
+      .fork()
+      .nativeUpdate(Mailbox, { orgId, roxUserId: 'pat' }, { calendarInScope: true });
+    let deleted = false;
+    let purge: Promise<unknown> = Promise.resolve();
+    await orm.em.fork().transactional(async (em) => {
+      await em.execute('select 1 from mailbox where org_id = ? and rox_user_id = ? for key share', [
+        orgId,
+        'pat',
+      ]);
+      purge = orm.em
+        .fork()
+        .nativeDelete(Mailbox, { orgId, roxUserId: 'pat' })
+        .then(() => (deleted = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(deleted).toBe(false);
+    });
+    await purge;
+    expect(deleted).toBe(true);
+    // Gone: a page after the purge stores nothing.
+    await expect(
+      repo().applyPage(
+        orgId,
+        'pat',
+        page([buildEventCopy('pat-c', { dedupeKey: 'ical:c' })]),
+        CALENDAR_WINDOW,
+        1,
+        NOW,
+      ),
+    ).rejects.toMatchObject({ code: 'CALENDAR_NOT_IN_SCOPE' });
   });
 
   it('serialises the writers of one mailbox (its round and a write from Rox), not of two', async () => {

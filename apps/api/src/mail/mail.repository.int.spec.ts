@@ -6,7 +6,7 @@ import {
   buildMailPage,
   buildMailSend,
 } from '../../test/factories/mail.factory';
-import { buildMailbox } from '../../test/factories/mailbox.factory';
+import { buildMailbox, ensureMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -38,7 +38,10 @@ describe('MailRepository on Postgres', () => {
     page: MailPage,
     folder: MailFolderName = 'inbox',
     round = 1,
-  ) => repo().applyPage(orgId, roxUserId, folder, round, page, NOW);
+  ) =>
+    ensureMailbox(orm.em, orgId, roxUserId).then(() =>
+      repo().applyPage(orgId, roxUserId, folder, round, page, NOW),
+    );
   const message = (orgId: string, key: string) =>
     orm.em.fork().findOne(MailMessage, { orgId, internetMessageId: `<${key}@contoso.com>` });
   const idOf = async (orgId: string, key: string) => (await message(orgId, key))?.id ?? 'missing';

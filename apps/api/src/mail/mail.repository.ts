@@ -13,6 +13,7 @@ import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
 import { MailOrgState } from './entities/mail-org-state.entity';
 import { MailSend } from './entities/mail-send.entity';
+import { MailError, MailErrorCode } from './mail.errors';
 
 /** A message as one page delivers it, already filtered, mapped and (at full level) sealed. */
 export interface IncomingMessage {
@@ -370,6 +371,19 @@ export class MailRepository {
     now: Date,
   ): Promise<PageCounts> {
     return this.em.transactional(async (em) => {
+      // Only while the mailbox is a mail target, its row kept until commit (calendar's
+      // lockMailboxInScope says why).
+      const target = await em.execute<{ ok: number }[]>(
+        'select 1 as ok from mailbox where org_id = ? and rox_user_id = ? and mail_in_scope for key share',
+        [orgId, roxUserId],
+      );
+      if (target.length === 0) {
+        throw new MailError(
+          MailErrorCode.MAIL_MEMBER_NOT_FOUND,
+          'not_found',
+          'The mailbox left mail sync (or the org disconnected) while its round ran; nothing of the page was stored.',
+        );
+      }
       await lockFeed(em, orgId);
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
       const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];

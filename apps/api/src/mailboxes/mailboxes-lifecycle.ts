@@ -28,6 +28,8 @@ export class MailboxesLifecycle implements OnModuleInit {
         await this.jobs.enqueueRefresh(orgId);
       },
       stopJobs: (orgId) => this.jobs.stop(orgId),
+      // The rows each sync page checks before it writes (see LifecycleParticipant.purgesFirst).
+      purgesFirst: true,
       purgeOrg: {
         mailbox: (orgId) => this.rows.deleteForOrg(orgId),
         directory_probe: (orgId) => this.rows.purgeProbes(orgId),

@@ -1,3 +1,5 @@
+import { type EntityManager } from '@mikro-orm/postgresql';
+
 import { Mailbox } from '../../src/mailboxes/entities/mailbox.entity';
 
 /** A mailbox row with both kinds in scope; override what a test is about. */
@@ -32,4 +34,15 @@ export function buildMailbox(
     refreshedAt: new Date('2026-11-28T09:00:00Z'),
     ...overrides,
   });
+}
+
+/** The member's mailbox row, made in scope unless it exists: sync pages write only for one. */
+export async function ensureMailbox(
+  em: EntityManager,
+  orgId: string,
+  roxUserId: string,
+): Promise<void> {
+  const fork = em.fork();
+  if (await fork.findOne(Mailbox, { orgId, roxUserId })) return;
+  await fork.persistAndFlush(buildMailbox(orgId, roxUserId));
 }

@@ -55,6 +55,29 @@ describe('LifecycleRegistry', () => {
     expect(calls).toEqual(['consent.stop:o1', 'directory.connected:o1']);
   });
 
+  it('runs the purges of a feature that purges first before the others, whatever the registration order', async () => {
+    const order: string[] = [];
+    const registry = new LifecycleRegistry();
+    const table = (name: string) => () => {
+      order.push(name);
+      return Promise.resolve(1);
+    };
+    registry.register({
+      feature: 'calendar',
+      purgeOrg: { calendar_event: table('calendar_event') },
+      purgeMember: { calendar_event_link: table('calendar_event_link') },
+    });
+    registry.register({
+      feature: 'mailboxes',
+      purgesFirst: true,
+      purgeOrg: { mailbox: table('mailbox') },
+      purgeMember: { mailbox: table('mailbox') },
+    });
+    await registry.purgeOrg('o1');
+    await registry.purgeMember('o1', 'u1');
+    expect(order).toEqual(['mailbox', 'calendar_event', 'mailbox', 'calendar_event_link']);
+  });
+
   it('purges what came through one individual connection, per table of every feature', async () => {
     const registry = new LifecycleRegistry();
     registry.register({

@@ -82,6 +82,12 @@ export interface LifecycleParticipant {
   stopJobs?(orgId: string): Promise<number>;
   /** Per table (a receipt line, e.g. `directory_user`): purge the org's rows on disconnect. */
   purgeOrg?: Readonly<Record<string, OrgPurge>>;
+  /**
+   * Its purges (org and member) run before every other feature's: the mailbox rows, which each
+   * sync page checks under a key-share lock, so a round still running cannot write back after
+   * the purge has read its tables.
+   */
+  readonly purgesFirst?: boolean;
   /** Per table: purge a member's rows when the member leaves Rox. */
   purgeMember?: Readonly<Record<string, MemberPurge>>;
   /** Per table: purge what came through one individual connection when it is disconnected. */
@@ -168,10 +174,18 @@ export class LifecycleRegistry {
     return stopped;
   }
 
+  // Participants in purge order: those that purge first, then the rest as registered.
+  private purgeOrder(): LifecycleParticipant[] {
+    return [
+      ...this.participants.filter((p) => p.purgesFirst === true),
+      ...this.participants.filter((p) => p.purgesFirst !== true),
+    ];
+  }
+
   /** Purges every feature's rows for the org (inside the caller's transaction); counts per table. */
   async purgeOrg(orgId: string): Promise<Record<string, number>> {
     const removed: Record<string, number> = {};
-    for (const p of this.participants) {
+    for (const p of this.purgeOrder()) {
       for (const [table, purge] of Object.entries(p.purgeOrg ?? {})) {
         removed[table] = await purge(orgId);
       }
@@ -189,7 +203,7 @@ export class LifecycleRegistry {
     onlyTables?: (table: string) => boolean,
   ): Promise<Record<string, number>> {
     const removed: Record<string, number> = {};
-    for (const p of this.participants) {
+    for (const p of this.purgeOrder()) {
       for (const [table, purge] of Object.entries(p.purgeMember ?? {})) {
         if (onlyTables && !onlyTables(table)) continue;
         removed[table] = await purge(orgId, roxUserId);
