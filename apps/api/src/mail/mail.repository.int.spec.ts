@@ -9,6 +9,7 @@ import {
 import { buildMailbox, ensureMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
+import { Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
@@ -274,6 +275,22 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().deleteUnseen(orgId, 'pat', 'archive', 3, NOW)).toBe(2);
     expect(await message(orgId, 'm')).toBeNull();
     expect(await message(orgId, 'n')).toBeNull();
+  });
+
+  it('writes a page only while the mailbox is a mail target (left scope or purged: nothing stored)', async () => {
+    const orgId = newOrgId();
+    await apply(orgId, 'pat', buildMailPage([copy('pat-a', 'a')]));
+    await orm.em.fork().nativeUpdate(Mailbox, { orgId, roxUserId: 'pat' }, { mailInScope: false });
+    await expect(
+      repo().applyPage(orgId, 'pat', 'inbox', 1, buildMailPage([copy('pat-b', 'b')]), NOW),
+    ).rejects.toMatchObject({ code: 'MAIL_MEMBER_NOT_FOUND' });
+    await orm.em.fork().nativeDelete(Mailbox, { orgId, roxUserId: 'pat' });
+    await expect(
+      repo().applyPage(orgId, 'pat', 'inbox', 1, buildMailPage([copy('pat-c', 'c')]), NOW),
+    ).rejects.toMatchObject({ code: 'MAIL_MEMBER_NOT_FOUND' });
+    expect(await message(orgId, 'b')).toBeNull();
+    expect(await message(orgId, 'c')).toBeNull();
+    expect(await repo().countLinks(orgId, 'pat')).toBe(1);
   });
 
   it('pages newest first on (receivedAt, id), by mailbox, address and conversation', async () => {
