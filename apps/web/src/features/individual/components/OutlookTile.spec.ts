@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { type IndividualConnection } from '@rox365/contracts';
 
-import { buildSession, buildStatus } from '../../../test/factories';
+import { buildIndividualConnection, buildSession, buildStatus } from '../../../test/factories';
 import { problem } from '../../../test/local-api';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
@@ -13,25 +13,14 @@ import { leaveForMicrosoft } from '../navigation';
 
 vi.mock('../navigation', () => ({ leaveForMicrosoft: vi.fn() }));
 
+// Megan's calendar connection, sent to Microsoft.
 function buildConnection(overrides: Partial<IndividualConnection> = {}): IndividualConnection {
-  return {
-    id: '7d1c2f8e-5a43-4c2e-9e4b-0d7c5a1b2c3d',
+  return buildIndividualConnection('7d1c2f8e-5a43-4c2e-9e4b-0d7c5a1b2c3d', {
     roxUserId: 'u-megan',
-    provider: 'microsoft',
-    kind: 'calendar',
-    level: 'read_write',
     status: 'pending',
-    statusReason: null,
-    microsoftAccount: null,
     expectedEmail: 'megan.bowen@contoso.com',
-    tenantId: null,
-    scopes: [],
-    connectedAt: null,
-    approval: null,
-    createdAt: '2026-11-28T09:00:00.000Z',
-    updatedAt: '2026-11-28T09:00:00.000Z',
     ...overrides,
-  };
+  });
 }
 
 const APPROVAL = {
