@@ -113,7 +113,7 @@ describe('retry policy against injected faults', () => {
     expect(waits).toEqual([]);
   });
 
-  it('retries sendMail when Graph refused it (503) but never after a possibly processed failure (504)', async () => {
+  it('retries sendMail after a 429 (refused) but never after a 503 or 504 (maybe processed, X-4)', async () => {
     const client = buildGraph(emu).forTenant(DEMO_TENANT.id);
     const message = {
       subject: 'Quarterly review',
@@ -122,13 +122,26 @@ describe('retry policy against injected faults', () => {
     };
     await emu.control.addFault({
       match: `POST /v1.0/users/${memberId}/sendMail`,
-      status: 503,
+      status: 429,
       retryAfterSeconds: 0.05,
       count: 1,
     });
     await sendMail(client, memberId, message);
     expect((await emu.control.requests({ pathContains: 'sendMail' })).map((r) => r.status)).toEqual(
-      [503, 202],
+      [429, 202],
+    );
+
+    // A 503 may come after Exchange ran the send: the caller decides, after a look.
+    await emu.control.clearRequests();
+    await emu.control.addFault({
+      match: `POST /v1.0/users/${memberId}/sendMail`,
+      status: 503,
+      retryAfterSeconds: 0.05,
+      count: 1,
+    });
+    expect(await rejectionOf(sendMail(client, memberId, message))).toMatchObject({ status: 503 });
+    expect((await emu.control.requests({ pathContains: 'sendMail' })).map((r) => r.status)).toEqual(
+      [503],
     );
 
     await emu.control.clearRequests();
