@@ -503,11 +503,18 @@ export class CalendarWriteService {
    */
   private async record(write: CalendarWrite, event: CalendarGraphEvent, isNew: boolean) {
     const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT);
-    const copy = toEventCopy(event, null, seal);
+    // An occurrence or exception keys on its series (as the pull keys it): without the stored
+    // master it would key on its own iCalUId and move to another Rox event, twice.
+    const masterId = event.seriesMasterId ?? null;
+    const series = masterId
+      ? ((await this.repo.seriesByIds(write.orgId, write.roxUserId, [masterId])).get(masterId)
+          ?.fields ?? null)
+      : null;
+    const copy = toEventCopy(event, series, seal);
     const channel = await this.repo.channel(write.orgId, write.roxUserId);
     // A meeting with a restricted participant is written (as mail is sent) but never stored.
     const rules = await this.scope.restrictions(write.orgId);
-    const restricted = hasRestrictedParticipant(eventParticipants(event, null), rules);
+    const restricted = hasRestrictedParticipant(eventParticipants(event, series), rules);
     await this.repo.applyPage(
       write.orgId,
       write.roxUserId,

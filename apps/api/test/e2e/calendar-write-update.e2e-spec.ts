@@ -116,6 +116,62 @@ describe('calendar updates: all-day dates and attendees (Rox → Outlook)', () =
     await env.emu.control.clearInvitations(env.tenantId);
   });
 
+  it('an occurrence edited from Rox keeps its Rox id, in the write and after the pull (CAL-W3)', async () => {
+    const series = await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'W3 daily',
+      start: `${day(2)}T08:00:00`,
+      end: `${day(2)}T08:30:00`,
+      timeZone: 'UTC',
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'numbered', startDate: day(2), numberOfOccurrences: 3 },
+      },
+    });
+    expect(series.id).toBeTruthy();
+    await calendarCycle(env, worker, org.orgId);
+    // The calendar feed after a cursor, every page: its entries and the cursor at its end.
+    const feedAfter = async (from: string) => {
+      const items: { eventId: string; change: string }[] = [];
+      let cursor = from;
+      for (;;) {
+        const page = await api()
+          .get('/api/v1/calendar/changes')
+          .query({ cursor, limit: 100 })
+          .set('authorization', auth());
+        expect(page.status, JSON.stringify(page.body)).toBe(200);
+        const body = page.body as {
+          items: { eventId: string; change: string }[];
+          nextCursor: string;
+        };
+        items.push(...body.items);
+        if (body.items.length === 0) return { items, cursor };
+        cursor = body.nextCursor;
+      }
+    };
+    const res = await api()
+      .get('/api/v1/calendar/members/megan/events')
+      .query({ from: new Date(Date.now()).toISOString(), to: at(30 * 24), limit: 200 })
+      .set('authorization', auth());
+    const occurrence = (res.body.items as CalendarEvent[]).find(
+      (e) => e.subject === 'W3 daily' && e.kind === 'occurrence',
+    );
+    expect(occurrence).toBeTruthy();
+    const { cursor: before } = await feedAfter('0');
+
+    const write = await updated(occurrence?.id ?? '', { subject: 'W3 moved to the lab' });
+    expect(write).toMatchObject({ status: 'succeeded', eventId: occurrence?.id });
+    expect(await roxEvent(occurrence?.id ?? '')).toMatchObject({
+      subject: 'W3 moved to the lab',
+      kind: 'exception',
+    });
+    await calendarCycle(env, worker, org.orgId);
+    expect(await roxEvent(occurrence?.id ?? '')).toMatchObject({ subject: 'W3 moved to the lab' });
+    // Updated in place: no event of the series was deleted or made anew on the way.
+    const { items: after } = await feedAfter(before);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((c) => c.change !== 'updated')).toEqual([]);
+  });
+
   it('moves an all-day event by dates, turns it timed and back; each lands in Outlook and in Rox after the pull', async () => {
     const eventId = await create({ subject: 'Offsite', startDate: day(3), endDate: day(4) });
     await env.emu.control.clearRequests();
