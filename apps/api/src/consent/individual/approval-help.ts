@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { DEFAULT_INDIVIDUAL_LEVEL, type AdminApprovalHelp } from '@rox365/contracts';
-import { DELEGATED_BASE_SCOPES, delegatedScopesFor } from '@rox365/scope-policy';
+import { DELEGATED_BASE_SCOPES, individualConnectionScopes } from '@rox365/scope-policy';
 
 import { AppConfig } from '../../config/app-config';
 import { IndividualGraph } from '../../platform/graph/graph.module';
@@ -47,13 +47,11 @@ export class ApprovalHelp {
   }
 }
 
-// What the connection's feature and level need beyond sign-in (the default level when none is
-// recorded yet), named in the admin's verification step.
+// What the connection asks Microsoft for beyond sign-in (as its Connect asked), named in the
+// admin's verification step.
 function featurePermissions(connection: IndividualConnection): string[] {
   const level = connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind];
-  const scopes =
-    connection.kind === 'calendar'
-      ? delegatedScopesFor('calendar', level === 'read_write' ? 'read_write' : 'read')
-      : delegatedScopesFor('mail', level === 'read' || level === 'read_send' ? level : 'metadata');
-  return scopes.filter((s) => !DELEGATED_BASE_SCOPES.includes(s));
+  return individualConnectionScopes(connection.kind, level).filter(
+    (s) => !DELEGATED_BASE_SCOPES.includes(s),
+  );
 }
