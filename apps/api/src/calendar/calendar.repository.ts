@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { lockSyncTarget } from '../mailboxes/mailbox.repository';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -92,31 +93,6 @@ const FEED_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('calendar_change:' 
 // the event rows and the feed lock come in between or after, in an order that differs between a
 // page write and a removal: two writers of one mailbox (its round and a write from Rox) could
 // each hold what the other waits for. With this lock they run one after the other.
-/**
- * A page writes only while its mailbox is a calendar target, checked in the page's transaction.
- * The key-share lock keeps the row from being deleted until the page commits, and a disconnect
- * or member purge deletes the mailbox rows before the synced data (LifecycleRegistry runs the
- * mailboxes' purges first): a round still running then either commits before the purge reads
- * these tables, or finds its mailbox gone and stops, instead of writing copies back.
- */
-async function lockMailboxInScope(
-  em: EntityManager,
-  orgId: string,
-  roxUserId: string,
-): Promise<void> {
-  const rows = await em.execute<{ ok: number }[]>(
-    'select 1 as ok from mailbox where org_id = ? and rox_user_id = ? and calendar_in_scope for key share',
-    [orgId, roxUserId],
-  );
-  if (rows.length === 0) {
-    throw new CalendarError(
-      CalendarErrorCode.CALENDAR_NOT_IN_SCOPE,
-      'forbidden',
-      'The mailbox left calendar sync (or the org disconnected) while its round ran; nothing of the page was stored.',
-    );
-  }
-}
-
 export const MAILBOX_LINKS_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('calendar_links:' || ? || ':' || ?))`;
 
 /** Every query of the calendar feature. */
@@ -235,7 +211,14 @@ export class CalendarRepository {
     now: Date,
   ): Promise<CalendarPageResult> {
     return this.em.transactional(async (em) => {
-      await lockMailboxInScope(em, orgId, roxUserId);
+      // Only while the mailbox is a calendar target (lockSyncTarget says why).
+      if (!(await lockSyncTarget(em, orgId, roxUserId, 'calendar'))) {
+        throw new CalendarError(
+          CalendarErrorCode.CALENDAR_NOT_IN_SCOPE,
+          'forbidden',
+          'The mailbox left calendar sync (or the org disconnected) while its round ran; nothing of the page was stored.',
+        );
+      }
       await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       const result: CalendarPageResult = { added: 0, updated: 0, removed: 0, changedMasters: [] };
       const changes = new Map<string, Change>();

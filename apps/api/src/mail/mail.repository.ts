@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
+import { lockSyncTarget } from '../mailboxes/mailbox.repository';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -371,13 +372,8 @@ export class MailRepository {
     now: Date,
   ): Promise<PageCounts> {
     return this.em.transactional(async (em) => {
-      // Only while the mailbox is a mail target, its row kept until commit (calendar's
-      // lockMailboxInScope says why).
-      const target = await em.execute<{ ok: number }[]>(
-        'select 1 as ok from mailbox where org_id = ? and rox_user_id = ? and mail_in_scope for key share',
-        [orgId, roxUserId],
-      );
-      if (target.length === 0) {
+      // Only while the mailbox is a mail target (lockSyncTarget says why).
+      if (!(await lockSyncTarget(em, orgId, roxUserId, 'mail'))) {
         throw new MailError(
           MailErrorCode.MAIL_MEMBER_NOT_FOUND,
           'not_found',
@@ -443,12 +439,10 @@ export class MailRepository {
       const removed = await deleteLinks(
         em,
         orgId,
-        receivedSince === null
-          ? 'rox_user_id = ? and folder = ? and seen_round < ?'
-          : 'rox_user_id = ? and folder = ? and seen_round < ? and received_at >= ?',
-        receivedSince === null
-          ? [roxUserId, folder, round]
-          : [roxUserId, folder, round, receivedSince],
+        // Links without a received time are stored at the epoch: a round without a window judges
+        // them too.
+        'rox_user_id = ? and folder = ? and seen_round < ? and received_at >= ?',
+        [roxUserId, folder, round, receivedSince ?? new Date(0)],
       );
       await appendChanges(em, orgId, removed.changes, now);
       return removed.links;

@@ -191,3 +191,24 @@ export class MailboxRepository {
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/**
+ * Inside a sync page's transaction: whether the member's mailbox is still a target of that kind,
+ * its row held by a key-share lock until commit. A disconnect or member purge deletes the mailbox
+ * rows before the synced data (the mailboxes participant purges first), so a round still running
+ * either commits before the purge reads the synced tables, or finds its mailbox gone and writes
+ * nothing.
+ */
+export async function lockSyncTarget(
+  em: EntityManager,
+  orgId: string,
+  roxUserId: string,
+  kind: 'calendar' | 'mail',
+): Promise<boolean> {
+  const inScope = kind === 'calendar' ? 'calendar_in_scope' : 'mail_in_scope';
+  const rows = await em.execute<{ ok: number }[]>(
+    `select 1 as ok from mailbox where org_id = ? and rox_user_id = ? and ${inScope} for key share`,
+    [orgId, roxUserId],
+  );
+  return rows.length > 0;
+}
