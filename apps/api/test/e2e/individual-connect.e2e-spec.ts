@@ -250,7 +250,9 @@ describe('approval required (seed 001 steps 2–7)', () => {
       /Enterprise apps → Admin consent requests[\s\S]*Review permissions and consent[\s\S]*Accept[\s\S]*Permissions/,
     );
     // The calendar connection's own permissions, not another feature's.
-    expect(approval.adminSteps.join('\n')).toContain('(Calendars.ReadWrite, Calendars.Read, MailboxSettings.Read)');
+    expect(approval.adminSteps.join('\n')).toContain(
+      '(Calendars.ReadWrite, Calendars.Read, MailboxSettings.Read)',
+    );
     expect(approval.troubleshooting).toContain('https://myapps.microsoft.com/');
     expect((await tokenRows([first.connectionId])).length).toBe(0);
 
