@@ -30,6 +30,7 @@ import { Migration20261129080000_subscription_user_folders } from './Migration20
 import { Migration20261129100000_mail_participant_index } from './Migration20261129100000_mail_participant_index';
 import { Migration20261129120000_link_counts } from './Migration20261129120000_link_counts';
 import { Migration20261130100000_calendar_write_member_keys } from './Migration20261130100000_calendar_write_member_keys';
+import { Migration20261130131628_calendar_write_transaction } from './Migration20261130131628_calendar_write_transaction';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -116,5 +117,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261130100000_calendar_write_member_keys',
     class: Migration20261130100000_calendar_write_member_keys,
+  },
+  {
+    name: 'Migration20261130131628_calendar_write_transaction',
+    class: Migration20261130131628_calendar_write_transaction,
   },
 ];

@@ -117,7 +117,9 @@ export class CalendarWriteService {
     if (existing) return existing;
     await this.writableMailbox(caller, roxUserId);
     const { body, idempotencyKey, ...rest } = request;
-    const write = this.newWrite(caller, roxUserId, idempotencyKey, 'create', randomUUID(), rest);
+    const eventId = randomUUID();
+    const write = this.newWrite(caller, roxUserId, idempotencyKey, 'create', eventId, rest);
+    write.transactionId = transactionIdOf(caller.orgId, eventId);
     if (body !== undefined) write.bodySealed = this.cipher.encrypt(body, WRITE_BODY_CONTEXT);
     return this.submit(write);
   }
@@ -395,7 +397,7 @@ export class CalendarWriteService {
       client,
       ownerPath,
       input,
-      uuidV5(TRANSACTION_NAMESPACE, `${write.orgId}:${write.eventId}`),
+      write.transactionId ?? transactionIdOf(write.orgId, write.eventId),
     );
     write.graphWrites += 1;
     await this.record(write, created, true);
@@ -515,7 +517,7 @@ export class CalendarWriteService {
     // A meeting with a restricted participant is written (as mail is sent) but never stored.
     const rules = await this.scope.restrictions(write.orgId);
     const restricted = hasRestrictedParticipant(eventParticipants(event, series), rules);
-    await this.repo.applyPage(
+    const applied = await this.repo.applyPage(
       write.orgId,
       write.roxUserId,
       restricted
@@ -532,6 +534,10 @@ export class CalendarWriteService {
     );
     write.graphId = copy.graphId;
     write.resultChangeKey = copy.changeKey;
+    // A meeting Rox already held from an attendee's copy keeps that event's id: the create's
+    // write names it from now on (the id chosen at request time never held an event).
+    const eventId = applied.eventIds.get(copy.graphId);
+    if (isNew && eventId && eventId !== write.eventId) write.eventId = eventId;
   }
 
   // The caller's right to act for the member comes before anything else, a replay included: a
@@ -745,6 +751,11 @@ function toContract(write: CalendarWrite): CalendarWriteContract {
     createdAt: write.createdAt.toISOString(),
     finishedAt: write.finishedAt?.toISOString() ?? null,
   };
+}
+
+/** The transactionId of the create of Rox event `eventId` (CAL-W1: UUIDv5 of org and event). */
+export function transactionIdOf(orgId: string, eventId: string): string {
+  return uuidV5(TRANSACTION_NAMESPACE, `${orgId}:${eventId}`);
 }
 
 /** RFC 4122 version 5 (SHA-1, name-based) UUID. */

@@ -23,6 +23,8 @@ export interface EventCopy {
   isOrganizer: boolean;
   response: string | null;
   dedupeKey: string;
+  /** The transactionId the event was created with (Graph returns it only when one was set). */
+  transactionId: string | null;
   fields: EventFields;
 }
 
@@ -160,6 +162,7 @@ export function toEventCopy(
     isOrganizer: event.isOrganizer ?? own.isOrganizer,
     response: event.responseStatus?.response ?? null,
     dedupeKey,
+    transactionId: event.transactionId ?? null,
     fields,
   };
 }

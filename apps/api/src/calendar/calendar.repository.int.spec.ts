@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { type MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -91,18 +93,18 @@ describe('CalendarRepository on Postgres', () => {
       buildEventCopy('pat-m1', { dedupeKey: 'ical:m1' }),
       buildEventCopy('pat-m2', { dedupeKey: 'ical:m2' }),
     ]);
-    expect(await apply(orgId, 'pat', patPage)).toEqual({
-      added: 2,
-      updated: 0,
-      removed: 0,
-      changedMasters: [],
-    });
-    expect(await apply(orgId, 'pat', patPage)).toEqual({
-      added: 0,
-      updated: 0,
-      removed: 0,
-      changedMasters: [],
-    });
+    const first = await apply(orgId, 'pat', patPage);
+    expect(first).toMatchObject({ added: 2, updated: 0, removed: 0, changedMasters: [] });
+    // Each copy names the Rox event it belongs to.
+    expect(first.eventIds).toEqual(
+      new Map([
+        ['pat-m1', (await event(orgId, 'ical:m1'))?.id],
+        ['pat-m2', (await event(orgId, 'ical:m2'))?.id],
+      ]),
+    );
+    const replayed = await apply(orgId, 'pat', patPage);
+    expect(replayed).toMatchObject({ added: 0, updated: 0, removed: 0, changedMasters: [] });
+    expect(replayed.eventIds).toEqual(first.eventIds);
     // Sam's attendee copy of m1 joins the same event and does not touch the organiser's fields.
     const samCopy = buildEventCopy('sam-m1', {
       dedupeKey: 'ical:m1',
@@ -222,7 +224,7 @@ describe('CalendarRepository on Postgres', () => {
     const seriesPage = page([occurrence('occ-9', 9), occurrence('occ-11', 11)], {
       masters: [master],
     });
-    expect(await apply(orgId, 'pat', seriesPage)).toEqual({
+    expect(await apply(orgId, 'pat', seriesPage)).toMatchObject({
       added: 2,
       updated: 0,
       removed: 1,
@@ -471,6 +473,77 @@ describe('CalendarRepository on Postgres', () => {
       dec1(15),
       dec1(16),
     ]);
+  });
+
+  it('a create from Rox the pull meets first takes the id the create chose, found by its transactionId; an attendee copy seen earlier keeps its own', async () => {
+    const orgId = newOrgId();
+    const chosen = randomUUID();
+    const write = buildCalendarWrite({
+      orgId,
+      idempotencyKey: 'create-1',
+      operation: 'create',
+      eventId: chosen,
+      transactionId: 'txn-1',
+    });
+    // Another member's create with the same transactionId is not this mailbox's.
+    const sams = buildCalendarWrite({
+      orgId,
+      roxUserId: 'sam',
+      idempotencyKey: 'create-2',
+      operation: 'create',
+      transactionId: 'txn-2',
+    });
+    await orm.em.fork().persistAndFlush([write, sams]);
+    const result = await apply(
+      orgId,
+      'pat',
+      page([
+        buildEventCopy('pat-made', { transactionId: 'txn-1' }),
+        buildEventCopy('pat-foreign', { transactionId: 'txn-2' }),
+        buildEventCopy('pat-own', { transactionId: 'set-in-outlook' }),
+      ]),
+    );
+    expect(result.eventIds.get('pat-made')).toBe(chosen);
+    expect((await event(orgId, 'ical:pat-made'))?.id).toBe(chosen);
+    for (const graphId of ['pat-foreign', 'pat-own']) {
+      const id = result.eventIds.get(graphId);
+      expect(id).toBeDefined();
+      expect([chosen, sams.eventId]).not.toContain(id);
+    }
+    // The create's own job applies Outlook's answer later: the same event, nothing new.
+    const byJob = await apply(
+      orgId,
+      'pat',
+      page([buildEventCopy('pat-made', { transactionId: 'txn-1' })], {
+        newEventIds: new Map([['pat-made', chosen]]),
+      }),
+    );
+    expect(byJob).toMatchObject({ added: 0, updated: 0 });
+    expect(byJob.eventIds.get('pat-made')).toBe(chosen);
+
+    // A meeting Rox already holds from an attendee's copy keeps that event.
+    const attendee = await apply(
+      orgId,
+      'sam',
+      page([buildEventCopy('sam-meeting', { dedupeKey: 'ical:meeting', isOrganizer: false })]),
+    );
+    const held = attendee.eventIds.get('sam-meeting');
+    const second = buildCalendarWrite({
+      orgId,
+      idempotencyKey: 'create-3',
+      operation: 'create',
+      transactionId: 'txn-3',
+    });
+    await orm.em.fork().persistAndFlush(second);
+    const organizer = await apply(
+      orgId,
+      'pat',
+      page([buildEventCopy('pat-meeting', { dedupeKey: 'ical:meeting', transactionId: 'txn-3' })], {
+        newEventIds: new Map([['pat-meeting', second.eventId]]),
+      }),
+    );
+    expect(organizer.eventIds.get('pat-meeting')).toBe(held);
+    expect(await linkOwners(orgId, 'ical:meeting')).toEqual(['pat', 'sam']);
   });
 
   it('reads the change feed after a sequence, in order, one org at a time', async () => {

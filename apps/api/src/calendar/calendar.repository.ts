@@ -64,6 +64,8 @@ export interface CalendarPageInput {
  */
 export interface CalendarPageResult extends PageCounts {
   changedMasters: { graphId: string; changeKey: string | null }[];
+  /** The Rox event each copy of the page belongs to now, by Graph id. */
+  eventIds: Map<string, string>;
 }
 
 // Lists go to SQL as one JSON parameter (the query builder would expand an array into a list).
@@ -220,7 +222,13 @@ export class CalendarRepository {
         );
       }
       await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
-      const result: CalendarPageResult = { added: 0, updated: 0, removed: 0, changedMasters: [] };
+      const result: CalendarPageResult = {
+        added: 0,
+        updated: 0,
+        removed: 0,
+        changedMasters: [],
+        eventIds: new Map(),
+      };
       const changes = new Map<string, Change>();
       const note = (eventId: string, change: Change) => {
         const before = changes.get(eventId);
@@ -270,6 +278,10 @@ export class CalendarRepository {
         ? await em.find(CalendarEvent, { orgId, dedupeKey: { $in: keys } })
         : [];
       const eventOf = new Map(events.map((e) => [e.dedupeKey, e]));
+      const chosenIds = await this.chosenEventIds(em, orgId, roxUserId, [...latest.values()], {
+        eventOf,
+        ...(page.newEventIds ? { given: page.newEventIds } : {}),
+      });
       const orphanCandidates = new Set<string>();
 
       for (const copy of latest.values()) {
@@ -278,11 +290,12 @@ export class CalendarRepository {
         if (link && event && link.eventId === event.id && link.changeKey === copy.changeKey) {
           // Unchanged in Outlook (e.g. replayed page): seen, nothing else.
           link.seenRound = Math.max(link.seenRound, round);
+          result.eventIds.set(copy.graphId, event.id);
           continue;
         }
         if (!event) {
           event = new CalendarEvent({
-            id: page.newEventIds?.get(copy.graphId) ?? randomUUID(),
+            id: chosenIds.get(copy.graphId) ?? randomUUID(),
             orgId,
             dedupeKey: copy.dedupeKey,
             startAt: copy.fields.startAt,
@@ -311,6 +324,7 @@ export class CalendarRepository {
           note(event.id, 'updated');
           result.updated += 1;
         }
+        result.eventIds.set(copy.graphId, event.id);
         if (link) {
           if (link.eventId !== event.id) orphanCandidates.add(link.eventId);
           link.eventId = event.id;
@@ -744,6 +758,42 @@ export class CalendarRepository {
         })),
       };
     });
+  }
+
+  /**
+   * The ids new Rox events of the page take: the one a create from Rox chose, given by its job
+   * (`given`) or, when the pull meets the event first, found by the transactionId Outlook returns
+   * with it among the mailbox's own creates (else the write's id would name no event). Only for
+   * copies no stored event holds, and only ids no event has yet.
+   */
+  private async chosenEventIds(
+    em: EntityManager,
+    orgId: string,
+    roxUserId: string,
+    copies: readonly EventCopy[],
+    known: { eventOf: ReadonlyMap<string, CalendarEvent>; given?: ReadonlyMap<string, string> },
+  ): Promise<Map<string, string>> {
+    const chosen = new Map<string, string>();
+    const byTransaction = new Map<string, string>();
+    for (const copy of copies) {
+      if (known.eventOf.has(copy.dedupeKey)) continue;
+      const given = known.given?.get(copy.graphId);
+      if (given) chosen.set(copy.graphId, given);
+      else if (copy.transactionId) byTransaction.set(copy.transactionId, copy.graphId);
+    }
+    if (byTransaction.size > 0) {
+      const rows = await em.execute<{ transaction_id: string; event_id: string }[]>(
+        `select w.transaction_id, w.event_id from calendar_write w
+          where w.org_id = ? and w.rox_user_id = ? and w.transaction_id = any(${TEXT_LIST})
+            and not exists (select 1 from calendar_event e where e.org_id = w.org_id and e.id = w.event_id)`,
+        [orgId, roxUserId, list([...byTransaction.keys()])],
+      );
+      for (const row of rows) {
+        const graphId = byTransaction.get(row.transaction_id);
+        if (graphId) chosen.set(graphId, row.event_id);
+      }
+    }
+    return chosen;
   }
 
   private async seriesByIdsIn(

@@ -1,3 +1,4 @@
+import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -5,6 +6,7 @@ import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
 import { type BoundGraphClient } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
+import { CalendarSyncService } from '../../src/calendar/calendar-sync.service';
 import { ROX_EVENT_ID_PROPERTY, uuidV5 } from '../../src/calendar/calendar-write.service';
 import {
   calendarCycle,
@@ -23,6 +25,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
@@ -257,6 +260,96 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(outlook.singleValueExtendedProperties).toEqual([
       { id: ROX_EVENT_ID_PROPERTY, value: write.eventId },
     ]);
+  });
+
+  it('a create the pull meets before its job stored it keeps the id the create answered with (CAL-W1)', async () => {
+    const megan = ids.get('megan') ?? '';
+    // The first run makes the event and loses every answer; later runs cannot look it up, so
+    // the write stays unfinished until the faults go.
+    await env.emu.control.addFault({
+      match: `POST /v1\\.0/users/${megan}/events$`,
+      status: 504,
+      afterExecute: true,
+      count: 5,
+    });
+    await env.emu.control.addFault({
+      match: `GET /v1\\.0/users/${megan}/events\\?`,
+      status: 503,
+    });
+    const before = await feedEnd();
+    const res = await create({
+      idempotencyKey: key(),
+      subject: 'Pulled first',
+      start: at(19),
+      end: at(20),
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const chosen = res.body.eventId as string;
+    await eventually(
+      async () => (await outlookEventWrites(env)).filter((r) => r.method === 'POST').length === 5,
+      { attempts: 600 },
+    );
+
+    // Megan's round imports the event Outlook made: it takes the id the create answered with.
+    await RequestContext.create(worker.get(MikroORM).em, () =>
+      worker.get(CalendarSyncService).sync(org.orgId, 'megan'),
+    );
+    expect((await eventsOf('megan')).filter((e) => e.subject === 'Pulled first')).toEqual([
+      expect.objectContaining({ id: chosen }),
+    ]);
+
+    await env.emu.control.clearFaults();
+    const write = await calendarWriteFinished(env, org.service, res.body.id as string);
+    expect(write).toMatchObject({ status: 'succeeded', eventId: chosen });
+    expect((await eventsOf('megan')).filter((e) => e.subject === 'Pulled first')).toEqual([
+      expect.objectContaining({ id: chosen }),
+    ]);
+    // One event, created once in the feed and never deleted.
+    const changes = (await feedAfter(before)).items.filter((c) => c.eventId === chosen);
+    expect(changes.map((c) => c.change)).toEqual(['created']);
+  });
+
+  it('a meeting Rox already holds from an attendee’s copy when the create is stored: the write names that event (CAL-W1)', async () => {
+    const megan = ids.get('megan') ?? '';
+    await env.emu.control.addFault({
+      match: `POST /v1\\.0/users/${megan}/events$`,
+      status: 504,
+      afterExecute: true,
+      count: 5,
+    });
+    await env.emu.control.addFault({
+      match: `GET /v1\\.0/users/${megan}/events\\?`,
+      status: 503,
+    });
+    const res = await create({
+      idempotencyKey: key(),
+      subject: 'Invitation pulled first',
+      start: at(21),
+      end: at(22),
+      attendees: [{ email: ISAIAH }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await eventually(
+      async () => (await outlookEventWrites(env)).filter((r) => r.method === 'POST').length === 5,
+      { attempts: 600 },
+    );
+    // Isaiah's round imports his invitation: the meeting gets an id of its own.
+    await RequestContext.create(worker.get(MikroORM).em, () =>
+      worker.get(CalendarSyncService).sync(org.orgId, 'isaiah'),
+    );
+    const [held] = (await eventsOf('isaiah')).filter(
+      (e) => e.subject === 'Invitation pulled first',
+    );
+    expect(held?.id).toBeDefined();
+    expect(held?.id).not.toBe(res.body.eventId);
+
+    await env.emu.control.clearFaults();
+    const write = await calendarWriteFinished(env, org.service, res.body.id as string);
+    // Megan's copy joined that event, and the write says so: its id names an event that exists.
+    expect(write).toMatchObject({ status: 'succeeded', eventId: held?.id });
+    expect(
+      (await eventsOf('megan')).filter((e) => e.subject === 'Invitation pulled first'),
+    ).toEqual([expect.objectContaining({ id: held?.id })]);
   });
 
   it('a pull of our own write is not a change, and a save without changes writes nothing (CAL-W4)', async () => {

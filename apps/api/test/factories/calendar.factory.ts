@@ -29,6 +29,7 @@ export function buildEventCopy(
     isOrganizer: true,
     response: 'organizer',
     dedupeKey: `ical:${graphId}`,
+    transactionId: null,
     ...rest,
     fields: {
       iCalUId: graphId,
@@ -80,15 +81,19 @@ export function buildCalendarWrite(
   over: Partial<ConstructorParameters<typeof CalendarWrite>[0]> & {
     orgId: string;
     idempotencyKey: string;
+    transactionId?: string;
   },
 ): CalendarWrite {
-  return new CalendarWrite({
+  const { transactionId, ...fields } = over;
+  const write = new CalendarWrite({
     id: randomUUID(),
     roxUserId: 'pat',
     operation: 'update',
     eventId: randomUUID(),
     request: { subject: 'Renamed' },
     createdAt: FACTORY_NOW,
-    ...over,
+    ...fields,
   });
+  write.transactionId = transactionId ?? null;
+  return write;
 }

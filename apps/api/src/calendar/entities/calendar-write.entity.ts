@@ -24,6 +24,12 @@ export interface CalendarWriteConflict {
 })
 @Unique({ properties: ['orgId', 'roxUserId', 'idempotencyKey'] })
 @Index({ properties: ['orgId', 'eventId'] })
+// The pull's lookup of a create it meets before the create's job stored it (CalendarRepository).
+@Index({
+  name: 'calendar_write_transaction_idx',
+  expression:
+    'create index "calendar_write_transaction_idx" on "calendar_write" ("org_id", "rox_user_id", "transaction_id") where "transaction_id" is not null',
+})
 export class CalendarWrite {
   @PrimaryKey({ type: 'uuid' })
   id: string;
@@ -42,6 +48,10 @@ export class CalendarWrite {
 
   @Property({ type: 'uuid' })
   eventId: string;
+
+  // A create's Graph transactionId (UUIDv5 of org and the Rox event id it was asked with).
+  @Property({ type: 'string', length: 64, nullable: true })
+  transactionId: string | null = null;
 
   // What the caller asked for (the body of a create is sealed into bodySealed instead).
   @Property({ type: 'json' })

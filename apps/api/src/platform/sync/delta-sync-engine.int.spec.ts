@@ -281,6 +281,32 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     await emu.control.deleteUser(tenantId, added.id, { hard: true });
   });
 
+  it('stores a full round’s number before its first page: a row another writer adds meanwhile, marked with the stored number, survives the reconcile', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    await emu.control.expireDeltaTokens(tenantId, { resource: 'users' });
+    let pages = 0;
+    const outcome = await run(orgId, {
+      applyPage: async (page, round) => {
+        pages += 1;
+        if (pages === 1) {
+          // A write from Rox made while the round runs: it reads the stored round, as
+          // CalendarWriteService.record does, and its row is one Graph's pages do not hold.
+          const stored = await loadState(orgId);
+          expect(stored.fullRound).toBe(round);
+          await orm.em.execute(
+            `insert into sync_spec_item (org_id, id, display_name, seen_round) values (?, 'made-by-rox', null, ?)`,
+            [orgId, stored.fullRound],
+          );
+        }
+        return applyPage(orgId, page, round);
+      },
+    });
+    expect(outcome.full).toBe(true);
+    expect((await inContext(() => items(orgId))).map((i) => i.id)).toContain('made-by-rox');
+    expect(await state(orgId)).toMatchObject({ stage: 'ok', fullRound: 2 });
+  });
+
   it('a dead cursor (410) runs a full round that deletes what it did not see', async () => {
     const orgId = newOrgId();
     await run(orgId);

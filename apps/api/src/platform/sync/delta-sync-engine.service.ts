@@ -162,23 +162,29 @@ export class DeltaSyncEngine {
   ): Promise<SyncOutcome> {
     const { state } = channel;
     const started = this.clock.now();
-    markRunning(state, started);
-    await channel.saveState(state);
-
     const resume =
       state.cursor !== null && channel.isCursorUsable(state.cursor, state.cursorAt, started)
         ? state.cursor
         : null;
+    markRunning(state, started);
+    // A full round's number is stored before its first page: a write from Rox committed while
+    // the round runs reads it and marks its row seen in this round, so the round's reconcile
+    // cannot take a row that was made after its pages went by.
+    const firstRound = resume ? state.fullRound : beginFullRound(state);
+    await channel.saveState(state);
+
     let round: { counts: PageCounts; cursor: string; full: boolean };
     try {
       try {
-        round = await this.round(channel, resume, resume ? state.fullRound : beginFullRound(state));
+        round = await this.round(channel, resume, firstRound);
       } catch (error) {
         if (!(error instanceof DeltaExpiredError) || resume === null) throw error;
         // Deletions made while the cursor was dead never arrive as @removed: reconcile in full.
         this.logger.log({ ...channel.key }, 'delta cursor expired; full round');
         forgetCursor(state);
-        round = await this.round(channel, null, beginFullRound(state));
+        const number = beginFullRound(state);
+        await channel.saveState(state);
+        round = await this.round(channel, null, number);
       }
     } catch (error) {
       return this.failed(channel, error, options);
