@@ -13,7 +13,7 @@ import {
 import { AppConfig } from '../config/app-config';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { hasRestrictedParticipant } from '../mailboxes/participant-restrictions';
+import { hasRestrictedParticipant, restrictionLists } from '../mailboxes/participant-restrictions';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
 import { fail, forgetCursor, type PageCounts } from '../platform/sync/sync-channel';
@@ -23,7 +23,7 @@ import { classifyCalendarFailure } from './calendar-failure';
 import { CalendarScopeService, isCalendarTarget } from './calendar-scope.service';
 import { windowAround } from './calendar-time';
 import { CALENDAR_CHANNEL_KIND, WINDOW_FUTURE_DAYS, WINDOW_PAST_DAYS } from './calendar.constants';
-import { CalendarError } from './calendar.errors';
+import { CalendarError, restrictionsChanged } from './calendar.errors';
 import {
   eventParticipants,
   seriesFieldsOf,
@@ -71,6 +71,8 @@ export class CalendarSyncService {
     const rules = await this.scope.restrictions(orgId);
     // Out of scope since the job was queued: nothing is called (the org cycle purges it).
     if (!mailbox || !isCalendarTarget(mailbox, rules.addresses)) return null;
+    // Each page, and the round's last commit, checks these are still the lists applied.
+    const lists = restrictionLists(rules);
     const channel = await this.repo.channel(orgId, roxUserId);
     if (channel.directoryUserId !== mailbox.directoryUserId) {
       // Another Microsoft 365 user behind the member: start over.
@@ -158,7 +160,12 @@ export class CalendarSyncService {
       const result = await this.repo.applyPage(
         orgId,
         roxUserId,
-        { masters, copies, removedIds: [...page.removed.map((r) => r.id), ...restricted] },
+        {
+          masters,
+          copies,
+          removedIds: [...page.removed.map((r) => r.id), ...restricted],
+          restrictions: lists,
+        },
         roundWindow,
         round,
         now,
@@ -222,10 +229,12 @@ export class CalendarSyncService {
             graphOrigin,
           ),
         classifyFailure: (error) => classifyCalendarFailure(error),
-        onCommitted: () => {
+        onCommitted: async () => {
+          // Lists changed during the round: the cycle's purge reset the cursor for a full round
+          // with the new ones, which this round's cursor must not overwrite.
+          if (!(await this.repo.restrictionsStillApply(orgId, lists))) throw restrictionsChanged();
           // Saved with the state right after (the engine's success save).
           channel.retryAt = null;
-          return Promise.resolve();
         },
         onFailed: async (failure) => {
           const wait =

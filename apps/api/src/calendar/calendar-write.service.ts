@@ -27,7 +27,7 @@ import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { PermissionRecheck } from '../consent/permission-recheck.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { hasRestrictedParticipant } from '../mailboxes/participant-restrictions';
+import { hasRestrictedParticipant, restrictionLists } from '../mailboxes/participant-restrictions';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { type Caller } from '../platform/auth/caller';
 import { Cipher } from '../platform/crypto/cipher.service';
@@ -526,6 +526,7 @@ export class CalendarWriteService {
             masters: [],
             copies: [copy],
             removedIds: [],
+            restrictions: restrictionLists(rules),
             ...(isNew ? { newEventIds: new Map([[copy.graphId, write.eventId]]) } : {}),
           },
       ALL_TIME,

@@ -10,6 +10,7 @@ export enum CalendarErrorCode {
   CALENDAR_GRAPH_UNAVAILABLE = 'CALENDAR_GRAPH_UNAVAILABLE',
   CALENDAR_GRAPH_FAILED = 'CALENDAR_GRAPH_FAILED',
   CALENDAR_SYNC_FAILED = 'CALENDAR_SYNC_FAILED',
+  CALENDAR_RESTRICTIONS_CHANGED = 'CALENDAR_RESTRICTIONS_CHANGED',
   CALENDAR_MEMBER_NOT_FOUND = 'CALENDAR_MEMBER_NOT_FOUND',
   CALENDAR_READ_ONLY = 'CALENDAR_READ_ONLY',
   CALENDAR_NOT_ORGANIZER = 'CALENDAR_NOT_ORGANIZER',
@@ -23,3 +24,12 @@ export enum CalendarErrorCode {
 }
 
 export class CalendarError extends DomainError<CalendarErrorCode> {}
+
+/** The org's restricted lists changed while a round ran: it starts again with the new ones. */
+export function restrictionsChanged(): CalendarError {
+  return new CalendarError(
+    CalendarErrorCode.CALENDAR_RESTRICTIONS_CHANGED,
+    'unavailable',
+    'The org’s restricted domains or users changed while the calendar was read; it is read again with the new lists.',
+  );
+}

@@ -720,6 +720,54 @@ describe('CalendarRepository on Postgres', () => {
     });
   });
 
+  it('stores a page only while the lists it was judged with are the ones the last purge applied; a purge in progress makes it wait (CAL-R9)', async () => {
+    const orgId = newOrgId();
+    const partner = { domains: ['partner.example'], addresses: [] };
+    const both = { domains: ['customer.example', 'partner.example'], addresses: [] };
+    const judged = (graphId: string, restrictions: typeof partner) =>
+      apply(orgId, 'pat', page([buildEventCopy(graphId)], { restrictions }));
+    // Before the first purge any lists pass.
+    await judged('p1', partner);
+    const state = await repo().orgState(orgId);
+    Object.assign(state, {
+      restrictedDomains: partner.domains,
+      restrictedUsers: [],
+      checkedAt: NOW,
+    });
+    await repo().saveOrgState(state);
+    await judged('p2', partner);
+    await expect(judged('p3', both)).rejects.toMatchObject({
+      code: 'CALENDAR_RESTRICTIONS_CHANGED',
+    });
+    expect(await event(orgId, 'ical:p3')).toBeNull();
+
+    // A purge holding the lock: the page waits for its commit, then finds other lists.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const purge = orm.em.fork().transactional(async (em) => {
+      await new CalendarRepository(em).lockRestrictionsPurge(orgId);
+      locked();
+      await held;
+      await em.execute(`update calendar_org_state set restricted_domains = ? where org_id = ?`, [
+        JSON.stringify(both.domains),
+        orgId,
+      ]);
+    });
+    await isLocked;
+    let settled = false;
+    const waiting = judged('p4', partner).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(settled).toBe(false);
+    release();
+    await purge;
+    await expect(waiting).rejects.toMatchObject({ code: 'CALENDAR_RESTRICTIONS_CHANGED' });
+    expect(await event(orgId, 'ical:p4')).toBeNull();
+    expect(await repo().restrictionsStillApply(orgId, both)).toBe(true);
+    expect(await repo().restrictionsStillApply(orgId, partner)).toBe(false);
+  });
+
   it('writes a page only while the mailbox is a calendar target; a disconnect waits for a page in flight', async () => {
     const orgId = newOrgId();
     await apply(orgId, 'pat', page([buildEventCopy('pat-a', { dedupeKey: 'ical:a' })]));

@@ -3,12 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { lockSyncTarget } from '../mailboxes/mailbox.repository';
+import {
+  lockRestrictionsPurge,
+  lockSyncTarget,
+  restrictionsStillApply,
+} from '../mailboxes/mailbox.repository';
+import { type RestrictionLists } from '../mailboxes/participant-restrictions';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
-import { CalendarError, CalendarErrorCode } from './calendar.errors';
+import { CalendarError, CalendarErrorCode, restrictionsChanged } from './calendar.errors';
 import { fieldsDiffer, type EventCopy } from './calendar.mapper';
 import { CalendarChangeEntry } from './entities/calendar-change.entity';
 import { CalendarChannel } from './entities/calendar-channel.entity';
@@ -55,6 +60,8 @@ export interface CalendarPageInput {
   removedIds: string[];
   /** Rox event ids chosen before the copy existed (a create from Rox), by Graph id. */
   newEventIds?: ReadonlyMap<string, string>;
+  /** The restricted lists the page's items were judged with (checked at commit). */
+  restrictions?: RestrictionLists;
 }
 
 /**
@@ -221,6 +228,11 @@ export class CalendarRepository {
           'The mailbox left calendar sync (or the org disconnected) while its round ran; nothing of the page was stored.',
         );
       }
+      if (
+        page.restrictions &&
+        !(await restrictionsStillApply(em, orgId, 'calendar', page.restrictions))
+      )
+        throw restrictionsChanged();
       await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       const result: CalendarPageResult = {
         added: 0,
@@ -513,6 +525,16 @@ export class CalendarRepository {
 
   purgeOrgState(orgId: string): Promise<number> {
     return this.em.nativeDelete(CalendarOrgState, { orgId });
+  }
+
+  /** A purge of restricted events holds this until it commits (restrictionsStillApply). */
+  lockRestrictionsPurge(orgId: string): Promise<void> {
+    return lockRestrictionsPurge(this.em, orgId, 'calendar');
+  }
+
+  /** A round's last commit: whether the lists it judged its pages with are still the applied ones. */
+  restrictionsStillApply(orgId: string, lists: RestrictionLists): Promise<boolean> {
+    return restrictionsStillApply(this.em, orgId, 'calendar', lists);
   }
 
   /** Every channel of the org starts its next round from scratch (a full round). */

@@ -106,6 +106,8 @@ export class MailCycleService {
       state.restrictedDomains.some((d) => !domains.includes(d)) ||
       state.restrictedUsers.some((a) => !addresses.includes(a));
     const restrictedPurged = await this.tx.run(async () => {
+      // Rounds judging pages with the old lists commit before this reads, or store nothing after.
+      await this.repo.lockRestrictionsPurge(orgId);
       const count = await this.repo.purgeRestricted(orgId, domains, addresses, this.clock.now());
       if (count > 0) {
         await this.audit.record({

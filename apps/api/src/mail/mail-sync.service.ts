@@ -20,8 +20,10 @@ import { AppConfig } from '../config/app-config';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { restrictionLists, type RestrictionLists } from '../mailboxes/participant-restrictions';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Cipher } from '../platform/crypto/cipher.service';
+import { isDomainError } from '../platform/errors/domain-error';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { DeltaSyncEngine, type SyncOutcome } from '../platform/sync/delta-sync-engine.service';
 import { readAhead } from '../platform/sync/read-ahead';
@@ -50,7 +52,7 @@ import {
   MAIL_FOLDER_PAGE_SIZE,
   SYNCED_FOLDERS,
 } from './mail.constants';
-import { MailError, MailErrorCode } from './mail.errors';
+import { MailError, MailErrorCode, mailRestrictionsChanged } from './mail.errors';
 import { MailRepository, type IncomingMessage } from './mail.repository';
 
 /** What one mailbox sync did. */
@@ -98,6 +100,8 @@ export class MailSyncService {
       return { status: 'skipped', reason: 'out_of_scope' };
     }
     const rules = await this.restrictions(orgId);
+    // Each page, and each round's last commit, checks these are still the lists applied.
+    const lists = restrictionLists(rules);
     // Checked again here (not only through the mailbox row): not one request to their mailbox.
     if (this.isRestrictedMailbox(mailbox, rules)) {
       return { status: 'skipped', reason: 'restricted_user' };
@@ -237,7 +241,7 @@ export class MailSyncService {
             applyPage: (page, round) =>
               this.applyPage(
                 { orgId, roxUserId, folder, client: grant.client, ownerPath: grant.ownerPath },
-                { rules, isFull, folderIds },
+                { rules, lists, isFull, folderIds },
                 page,
                 round,
               ),
@@ -251,6 +255,12 @@ export class MailSyncService {
                 receivedSince,
               ),
             count: () => this.repo.countLinks(orgId, roxUserId, folder),
+            // Lists changed during the round: what it stored is judged again (a lifted
+            // restriction reset the cursor, which this round's cursor must not overwrite).
+            onCommitted: async () => {
+              if (!(await this.repo.restrictionsStillApply(orgId, lists)))
+                throw mailRestrictionsChanged();
+            },
             isCursorUsable: (cursor, cursorAt, now) =>
               isMailCursorUsable(cursor, cursorAt, now, graphOrigin),
             classifyFailure: (error) =>
@@ -401,7 +411,12 @@ export class MailSyncService {
       client: BoundGraphClient;
       ownerPath: string;
     },
-    context: { rules: MailRestrictions; isFull: boolean; folderIds: Map<MailFolderName, string> },
+    context: {
+      rules: MailRestrictions;
+      lists: RestrictionLists;
+      isFull: boolean;
+      folderIds: Map<MailFolderName, string>;
+    },
     page: DeltaPage<GraphMessage>,
     round: number,
   ): Promise<PageCounts> {
@@ -466,6 +481,7 @@ export class MailSyncService {
         removedGraphIds,
         moved,
         excludedGraphIds,
+        restrictions: context.lists,
       },
       this.clock.now(),
     );
@@ -622,6 +638,14 @@ export function classifyMailFailure(error: unknown): {
         ),
       };
     }
+  }
+  // Coded errors keep their code (a page refused because the mailbox left scope is not retried).
+  if (isDomainError(error)) {
+    return {
+      code: error.code,
+      error,
+      willRetry: error.kind === 'rate_limited' || error.kind === 'unavailable',
+    };
   }
   return {
     code: MailErrorCode.MAIL_SYNC_FAILED,

@@ -9,6 +9,7 @@ export enum MailErrorCode {
   MAIL_PERMISSION_DENIED = 'MAIL_PERMISSION_DENIED',
   MAIL_GRAPH_FAILED = 'MAIL_GRAPH_FAILED',
   MAIL_SYNC_FAILED = 'MAIL_SYNC_FAILED',
+  MAIL_RESTRICTIONS_CHANGED = 'MAIL_RESTRICTIONS_CHANGED',
   MAIL_FOLDER_NOT_FOUND = 'MAIL_FOLDER_NOT_FOUND',
   MAIL_SEND_NOT_FOUND = 'MAIL_SEND_NOT_FOUND',
   MAIL_SEND_RESTRICTED_USER = 'MAIL_SEND_RESTRICTED_USER',
@@ -25,3 +26,12 @@ export enum MailErrorCode {
 }
 
 export class MailError extends DomainError<MailErrorCode> {}
+
+/** The org's restricted lists changed while a round ran: it starts again with the new ones. */
+export function mailRestrictionsChanged(): MailError {
+  return new MailError(
+    MailErrorCode.MAIL_RESTRICTIONS_CHANGED,
+    'unavailable',
+    'The org’s restricted domains or users changed while the mailbox was read; it is read again with the new lists.',
+  );
+}

@@ -293,6 +293,34 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().countLinks(orgId, 'pat')).toBe(1);
   });
 
+  it('writes a page only while the lists it was judged with are the ones the last purge applied (MAIL-S3)', async () => {
+    const orgId = newOrgId();
+    const partner = { domains: ['partner.example'], addresses: ['bob@contoso.com'] };
+    const judged = (key: string, restrictions: typeof partner) =>
+      apply(orgId, 'pat', { ...buildMailPage([copy(`pat-${key}`, key)]), restrictions });
+    // Before the first purge any lists pass.
+    await judged('a', { domains: [], addresses: [] });
+    const state = await repo().orgState(orgId);
+    Object.assign(state, {
+      restrictedDomains: partner.domains,
+      restrictedUsers: partner.addresses,
+      checkedAt: NOW,
+    });
+    await repo().saveOrgState(state);
+    await judged('b', partner);
+    // A user added to (or a domain lifted from) the lists since the round read them.
+    await expect(judged('c', { ...partner, addresses: [] })).rejects.toMatchObject({
+      code: 'MAIL_RESTRICTIONS_CHANGED',
+    });
+    await expect(judged('d', { ...partner, domains: [] })).rejects.toMatchObject({
+      code: 'MAIL_RESTRICTIONS_CHANGED',
+    });
+    expect(await message(orgId, 'c')).toBeNull();
+    expect(await message(orgId, 'd')).toBeNull();
+    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
+    expect(await repo().restrictionsStillApply(orgId, partner)).toBe(true);
+  });
+
   it('pages newest first on (receivedAt, id), by mailbox, address and conversation', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import { lockSyncTarget } from '../mailboxes/mailbox.repository';
+import {
+  lockRestrictionsPurge,
+  lockSyncTarget,
+  restrictionsStillApply,
+} from '../mailboxes/mailbox.repository';
+import { type RestrictionLists } from '../mailboxes/participant-restrictions';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -14,7 +19,7 @@ import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
 import { MailOrgState } from './entities/mail-org-state.entity';
 import { MailSend } from './entities/mail-send.entity';
-import { MailError, MailErrorCode } from './mail.errors';
+import { MailError, MailErrorCode, mailRestrictionsChanged } from './mail.errors';
 
 /** A message as one page delivers it, already filtered, mapped and (at full level) sealed. */
 export interface IncomingMessage {
@@ -47,6 +52,8 @@ export interface MailPage {
   moved: { graphId: string; folder: MailFolderName }[];
   /** Copies that became restricted: their rows go too. */
   excludedGraphIds: string[];
+  /** The restricted lists the page's messages were judged with (checked at commit). */
+  restrictions?: RestrictionLists;
 }
 
 type Row = Record<string, unknown>;
@@ -380,6 +387,11 @@ export class MailRepository {
           'The mailbox left mail sync (or the org disconnected) while its round ran; nothing of the page was stored.',
         );
       }
+      if (
+        page.restrictions &&
+        !(await restrictionsStillApply(em, orgId, 'mail', page.restrictions))
+      )
+        throw mailRestrictionsChanged();
       await lockFeed(em, orgId);
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
       const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];
@@ -598,6 +610,16 @@ export class MailRepository {
    * Messages with a participant at a restricted domain (or a subdomain) or a restricted address:
    * deleted with their links. Returns how many messages went.
    */
+  /** A purge of restricted mail holds this until it commits (restrictionsStillApply). */
+  lockRestrictionsPurge(orgId: string): Promise<void> {
+    return lockRestrictionsPurge(this.em, orgId, 'mail');
+  }
+
+  /** A round's last commit: whether the lists it judged its pages with are still the applied ones. */
+  restrictionsStillApply(orgId: string, lists: RestrictionLists): Promise<boolean> {
+    return restrictionsStillApply(this.em, orgId, 'mail', lists);
+  }
+
   async purgeRestricted(
     orgId: string,
     domains: readonly string[],

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { findPlain, plainRows } from '../platform/database/plain-rows';
 import { MailboxProbe } from './entities/mailbox-probe.entity';
 import { Mailbox } from './entities/mailbox.entity';
+import { sameRestrictionLists, type RestrictionLists } from './participant-restrictions';
 
 /** Filters of the member status list, as the API offers them. */
 export type MailboxFilter = 'all' | 'mapped' | 'unmapped' | 'in_scope' | 'out_of_scope';
@@ -211,4 +212,45 @@ export async function lockSyncTarget(
     [orgId, roxUserId],
   );
   return rows.length > 0;
+}
+
+// One lock per org and feature: a cycle's purge of what became restricted holds it exclusively,
+// sync pages and writes' copies hold it shared.
+const RESTRICTIONS_LOCK_SQL = `select pg_advisory_xact_lock(hashtext(? || '_restrictions:' || ?))`;
+const RESTRICTIONS_SHARED_LOCK_SQL = `select pg_advisory_xact_lock_shared(hashtext(? || '_restrictions:' || ?))`;
+
+/** Inside a cycle's purge of restricted data, before it reads what is stored. */
+export async function lockRestrictionsPurge(
+  em: EntityManager,
+  orgId: string,
+  feature: 'calendar' | 'mail',
+): Promise<void> {
+  await em.execute(RESTRICTIONS_LOCK_SQL, [feature, orgId]);
+}
+
+/**
+ * Inside a sync page's (or a write's) transaction: whether the restricted lists its items were
+ * judged with are the ones the feature's last purge applied (`<feature>_org_state`), held by a
+ * shared lock until commit. Lists that changed since the round read them were applied to what
+ * was stored by a purge that either committed first (this page then sees other lists and stores
+ * nothing) or waits for this page and then finds its rows. Before the first purge any lists pass.
+ */
+export async function restrictionsStillApply(
+  em: EntityManager,
+  orgId: string,
+  feature: 'calendar' | 'mail',
+  lists: RestrictionLists,
+): Promise<boolean> {
+  await em.execute(RESTRICTIONS_SHARED_LOCK_SQL, [feature, orgId]);
+  const table = feature === 'calendar' ? 'calendar_org_state' : 'mail_org_state';
+  const [state] = await em.execute<
+    { restricted_domains: string[]; restricted_users: string[]; checked_at: Date | null }[]
+  >(`select restricted_domains, restricted_users, checked_at from ${table} where org_id = ?`, [
+    orgId,
+  ]);
+  if (!state || state.checked_at === null) return true;
+  return sameRestrictionLists(
+    { domains: state.restricted_domains, addresses: state.restricted_users },
+    lists,
+  );
 }

@@ -36,3 +36,19 @@ export function hasRestrictedParticipant(
   }
   return false;
 }
+
+/** The restricted lists as a cycle stores them on its org state: sorted, so two reads compare. */
+export interface RestrictionLists {
+  readonly domains: readonly string[];
+  readonly addresses: readonly string[];
+}
+
+export function restrictionLists(rules: ParticipantRestrictions): RestrictionLists {
+  return { domains: [...rules.domains].sort(), addresses: [...rules.addresses].sort() };
+}
+
+export function sameRestrictionLists(a: RestrictionLists, b: RestrictionLists): boolean {
+  const same = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(a.domains, b.domains) && same(a.addresses, b.addresses);
+}

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { calendarChannels, calendarCycle } from '../support/calendar-env';
+import { CalendarJobs } from '../../src/calendar/calendar-jobs.service';
+import { Metrics } from '../../src/platform/metrics/metrics.service';
+import { calendarChannels, calendarCycle, memberDirectoryIds } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
@@ -306,5 +308,41 @@ describe('calendar: restricted participants', () => {
     expect(await subjects('megan')).not.toContain('K later with partner');
     await cycle();
     expect(await subjects('megan')).not.toContain('K later with partner');
+  });
+  it('lists that change while a round runs: the round stores nothing under the old lists and the full round follows (CAL-R9)', async () => {
+    const megan = (await memberDirectoryIds(env, org)).get('megan') ?? '';
+    await meeting(MEGAN, 'K customer late', 6, ['ann@customer.example']);
+    // Megan's next round (a full one: no idle $batch reads it first) waits on Graph while the
+    // admin restricts the customer's domain.
+    await env.api.sql(
+      `update calendar_channel set delta_link = null where org_id = ? and rox_user_id = 'megan'`,
+      [org.orgId],
+    );
+    await env.emu.control.addFault({
+      match: `GET /v1\\.0/users/${megan}/calendarView/delta`,
+      latencyMs: 6_000,
+      count: 1,
+    });
+    const rounds = worker.get(Metrics).registry.getSingleMetric('rox365_sync_rounds_total');
+    const changedRounds = async () =>
+      ((await rounds?.get())?.values ?? [])
+        .filter((v) => v.labels.code === 'CALENDAR_RESTRICTIONS_CHANGED')
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = await changedRounds();
+    await worker.get(CalendarJobs).enqueueRefresh(org.orgId);
+    await eventually(
+      async () => (await calendarChannels(env, org)).get('megan')?.stage === 'running',
+      { attempts: 200, intervalMs: 25 },
+    );
+    await changeSettings({ restrictedDomains: [PARTNER, CUSTOMER] });
+    await cycle();
+
+    expect(await subjects('megan')).not.toContain('K customer late');
+    // The slow round's page found the lists changed and stored nothing; it ran again in full.
+    expect(await changedRounds()).toBeGreaterThan(before);
+    expect((await calendarChannels(env, org)).get('megan')).toMatchObject({ status: 'ok' });
+    await changeSettings({ restrictedDomains: [PARTNER] });
+    await cycle();
+    expect(await subjects('megan')).toContain('K customer late');
   });
 });

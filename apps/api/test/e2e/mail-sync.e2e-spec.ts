@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { Metrics } from '../../src/platform/metrics/metrics.service';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
-import { holdSyncRounds } from '../support/mail-env';
+import { emulatorUserId, holdSyncRounds } from '../support/mail-env';
 import {
   connectOrg,
   orgTokens,
@@ -463,6 +464,53 @@ describe('mail sync', () => {
       ['zoe', 'inbox', 'restrictions_lifted', null],
       ['zoe', 'sentitems', 'restrictions_lifted', null],
     ]);
+  });
+
+  it('lists that change while a round runs: its page stores nothing under the old lists and the round runs again (MAIL-S3)', async () => {
+    const megan = emulatorUserId(env, MEGAN);
+    await deliver('late', MEGAN, {
+      subject: 'K customer late',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+    });
+    // Megan's Inbox round (a full one: no idle $batch reads it first) waits on Graph while the
+    // admin restricts the customer's domain.
+    await db().execute(
+      `update mail_channel set delta_link = null where org_id = ? and rox_user_id = 'megan' and folder = 'inbox'`,
+      [org.orgId],
+    );
+    await env.emu.control.addFault({
+      match: `GET /v1\\.0/users/${megan}/mailFolders/inbox/messages/delta`,
+      latencyMs: 6_000,
+      count: 1,
+    });
+    const rounds = worker.get(Metrics).registry.getSingleMetric('rox365_sync_rounds_total');
+    const changedRounds = async () =>
+      ((await rounds?.get())?.values ?? [])
+        .filter((v) => v.labels.code === 'MAIL_RESTRICTIONS_CHANGED')
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = await changedRounds();
+    const started = await http()
+      .post('/api/v1/orgwide/mail/sync')
+      .set('authorization', `Bearer ${org.admin}`);
+    expect(started.status).toBe(202);
+    await eventually(
+      async () =>
+        (
+          await db().execute<{ stage: string }[]>(
+            `select stage from mail_channel where org_id = ? and rox_user_id = 'megan' and folder = 'inbox'`,
+            [org.orgId],
+          )
+        )[0]?.stage === 'running',
+      { attempts: 200, intervalMs: 25 },
+    );
+    await changeSettings({ restrictedDomains: [RESTRICTED_DOMAIN, 'customer.example'] });
+    await cycle();
+
+    expect(await subjects()).not.toContain('K customer late');
+    expect(await changedRounds()).toBeGreaterThan(before);
+    await changeSettings({ restrictedDomains: [RESTRICTED_DOMAIN] });
+    await cycle();
+    expect(await subjects()).toContain('K customer late');
   });
 
   it('reads by contact and by conversation, paged; a reply lands in the same thread for both mailboxes', async () => {

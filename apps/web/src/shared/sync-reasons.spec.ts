@@ -17,6 +17,15 @@ describe('sync failure codes in words', () => {
     );
   });
 
+  it('explains a round stopped by a change of the restricted lists or of scope', () => {
+    for (const code of ['CALENDAR_RESTRICTIONS_CHANGED', 'MAIL_RESTRICTIONS_CHANGED']) {
+      expect(explainSyncCode(code).reason).toMatch(/restricted domains or users changed/);
+      expect(explainSyncCode(code).nextAction).toMatch(/new lists/);
+    }
+    for (const code of ['CALENDAR_NOT_IN_SCOPE', 'MAIL_MEMBER_NOT_FOUND'])
+      expect(explainSyncCode(code).reason).toMatch(/left sync/);
+  });
+
   it('names an unknown code for support instead of hiding it', () => {
     expect(explainSyncCode('SOMETHING_NEW').reason).toContain('SOMETHING_NEW');
   });

@@ -39,6 +39,15 @@ const FAILED: SyncExplanation = {
   nextAction: 'Nothing: Rox tries again on its next cycle. If it keeps failing, contact support.',
 };
 
+const RESTRICTIONS_CHANGED: SyncExplanation = {
+  reason: 'The org’s restricted domains or users changed while this mailbox was being read.',
+  nextAction: 'Nothing: Rox reads it again with the new lists.',
+};
+const LEFT_SCOPE: SyncExplanation = {
+  reason: 'The member left sync (scope or settings changed) while the mailbox was being read.',
+  nextAction: 'Nothing: what Rox held for this mailbox is removed.',
+};
+
 const EXPLANATIONS: Readonly<Record<string, SyncExplanation>> = {
   CALENDAR_GRAPH_THROTTLED: THROTTLED,
   MAIL_GRAPH_THROTTLED: THROTTLED,
@@ -71,6 +80,11 @@ const EXPLANATIONS: Readonly<Record<string, SyncExplanation>> = {
     reason: 'Microsoft ended the last round before it was complete.',
     nextAction: 'Nothing: the round is run again.',
   },
+  CALENDAR_RESTRICTIONS_CHANGED: RESTRICTIONS_CHANGED,
+  MAIL_RESTRICTIONS_CHANGED: RESTRICTIONS_CHANGED,
+  // A round stopped because the member left sync while it ran.
+  CALENDAR_NOT_IN_SCOPE: LEFT_SCOPE,
+  MAIL_MEMBER_NOT_FOUND: LEFT_SCOPE,
   SYNC_JOB_STALE: {
     reason: 'The last sync stopped without finishing.',
     nextAction: 'Nothing: it was queued again.',
