@@ -68,11 +68,12 @@ export class CalendarSyncService {
     options: { isFinalAttempt?: boolean } = {},
   ): Promise<SyncOutcome | null> {
     const mailbox = await this.mailboxes.find(orgId, roxUserId);
+    const appliedAt = await this.repo.restrictionsAppliedAt(orgId);
     const rules = await this.scope.restrictions(orgId);
     // Out of scope since the job was queued: nothing is called (the org cycle purges it).
     if (!mailbox || !isCalendarTarget(mailbox, rules.addresses)) return null;
-    // Each page, and the round's last commit, checks these are still the lists applied.
-    const lists = restrictionLists(rules);
+    // Each page, and the round's last commit, checks no purge applied other lists since.
+    const lists = { ...restrictionLists(rules), appliedAt };
     const channel = await this.repo.channel(orgId, roxUserId);
     if (channel.directoryUserId !== mailbox.directoryUserId) {
       // Another Microsoft 365 user behind the member: start over.

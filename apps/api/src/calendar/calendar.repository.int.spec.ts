@@ -720,14 +720,15 @@ describe('CalendarRepository on Postgres', () => {
     });
   });
 
-  it('stores a page only while the lists it was judged with are the ones the last purge applied; a purge in progress makes it wait (CAL-R9)', async () => {
+  it('stores a page unless a purge applied other lists since its round read them; a purge in progress makes it wait (CAL-R9)', async () => {
     const orgId = newOrgId();
     const partner = { domains: ['partner.example'], addresses: [] };
     const both = { domains: ['customer.example', 'partner.example'], addresses: [] };
-    const judged = (graphId: string, restrictions: typeof partner) =>
+    type Judged = typeof partner & { appliedAt: Date | null };
+    const judged = (graphId: string, restrictions: Judged) =>
       apply(orgId, 'pat', page([buildEventCopy(graphId)], { restrictions }));
     // Before the first purge any lists pass.
-    await judged('p1', partner);
+    await judged('p1', { ...partner, appliedAt: null });
     const state = await repo().orgState(orgId);
     Object.assign(state, {
       restrictedDomains: partner.domains,
@@ -735,13 +736,17 @@ describe('CalendarRepository on Postgres', () => {
       checkedAt: NOW,
     });
     await repo().saveOrgState(state);
-    await judged('p2', partner);
-    await expect(judged('p3', both)).rejects.toMatchObject({
+    expect(await repo().restrictionsAppliedAt(orgId)).toEqual(NOW);
+    // Read after that purge: its lists, or newer ones the next purge will apply, pass.
+    await judged('p2', { ...partner, appliedAt: NOW });
+    await judged('p3', { ...both, appliedAt: NOW });
+    // Read before it (another purge, or none), with other lists: stored nothing.
+    await expect(judged('p4', { ...both, appliedAt: null })).rejects.toMatchObject({
       code: 'CALENDAR_RESTRICTIONS_CHANGED',
     });
-    expect(await event(orgId, 'ical:p3')).toBeNull();
+    expect(await event(orgId, 'ical:p4')).toBeNull();
 
-    // A purge holding the lock: the page waits for its commit, then finds other lists.
+    // A purge holding the lock: the page waits for its commit, then finds other lists applied.
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     let locked = () => {};
@@ -750,22 +755,22 @@ describe('CalendarRepository on Postgres', () => {
       await new CalendarRepository(em).lockRestrictionsPurge(orgId);
       locked();
       await held;
-      await em.execute(`update calendar_org_state set restricted_domains = ? where org_id = ?`, [
-        JSON.stringify(both.domains),
-        orgId,
-      ]);
+      await em.execute(
+        `update calendar_org_state set restricted_domains = ?, checked_at = ? where org_id = ?`,
+        [JSON.stringify(both.domains), LATER, orgId],
+      );
     });
     await isLocked;
     let settled = false;
-    const waiting = judged('p4', partner).finally(() => (settled = true));
+    const waiting = judged('p5', { ...partner, appliedAt: NOW }).finally(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(settled).toBe(false);
     release();
     await purge;
     await expect(waiting).rejects.toMatchObject({ code: 'CALENDAR_RESTRICTIONS_CHANGED' });
-    expect(await event(orgId, 'ical:p4')).toBeNull();
-    expect(await repo().restrictionsStillApply(orgId, both)).toBe(true);
-    expect(await repo().restrictionsStillApply(orgId, partner)).toBe(false);
+    expect(await event(orgId, 'ical:p5')).toBeNull();
+    expect(await repo().restrictionsStillApply(orgId, { ...both, appliedAt: NOW })).toBe(true);
+    expect(await repo().restrictionsStillApply(orgId, { ...partner, appliedAt: LATER })).toBe(true);
   });
 
   it('writes a page only while the mailbox is a calendar target; a disconnect waits for a page in flight', async () => {

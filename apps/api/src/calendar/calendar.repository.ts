@@ -6,9 +6,10 @@ import { Injectable } from '@nestjs/common';
 import {
   lockRestrictionsPurge,
   lockSyncTarget,
+  restrictionsAppliedAt,
   restrictionsStillApply,
+  type JudgedRestrictions,
 } from '../mailboxes/mailbox.repository';
-import { type RestrictionLists } from '../mailboxes/participant-restrictions';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -61,7 +62,7 @@ export interface CalendarPageInput {
   /** Rox event ids chosen before the copy existed (a create from Rox), by Graph id. */
   newEventIds?: ReadonlyMap<string, string>;
   /** The restricted lists the page's items were judged with (checked at commit). */
-  restrictions?: RestrictionLists;
+  restrictions?: JudgedRestrictions;
 }
 
 /**
@@ -532,9 +533,14 @@ export class CalendarRepository {
     return lockRestrictionsPurge(this.em, orgId, 'calendar');
   }
 
-  /** A round's last commit: whether the lists it judged its pages with are still the applied ones. */
-  restrictionsStillApply(orgId: string, lists: RestrictionLists): Promise<boolean> {
-    return restrictionsStillApply(this.em, orgId, 'calendar', lists);
+  /** A round's last commit: whether what it judged its pages with still holds. */
+  restrictionsStillApply(orgId: string, judged: JudgedRestrictions): Promise<boolean> {
+    return restrictionsStillApply(this.em, orgId, 'calendar', judged);
+  }
+
+  /** Read before the org's lists, by every round and write that judges items with them. */
+  restrictionsAppliedAt(orgId: string): Promise<Date | null> {
+    return restrictionsAppliedAt(this.em, orgId, 'calendar');
   }
 
   /** Every channel of the org starts its next round from scratch (a full round). */

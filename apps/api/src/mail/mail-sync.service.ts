@@ -19,8 +19,8 @@ import {
 import { AppConfig } from '../config/app-config';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
-import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { restrictionLists, type RestrictionLists } from '../mailboxes/participant-restrictions';
+import { MailboxRepository, type JudgedRestrictions } from '../mailboxes/mailbox.repository';
+import { restrictionLists } from '../mailboxes/participant-restrictions';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { isDomainError } from '../platform/errors/domain-error';
@@ -99,9 +99,10 @@ export class MailSyncService {
     if (!mailbox || !mailbox.mailInScope || mailbox.mailEffective === 'off') {
       return { status: 'skipped', reason: 'out_of_scope' };
     }
+    const appliedAt = await this.repo.restrictionsAppliedAt(orgId);
     const rules = await this.restrictions(orgId);
-    // Each page, and each round's last commit, checks these are still the lists applied.
-    const lists = restrictionLists(rules);
+    // Each page, and each round's last commit, checks no purge applied other lists since.
+    const lists: JudgedRestrictions = { ...restrictionLists(rules), appliedAt };
     // Checked again here (not only through the mailbox row): not one request to their mailbox.
     if (this.isRestrictedMailbox(mailbox, rules)) {
       return { status: 'skipped', reason: 'restricted_user' };
@@ -413,7 +414,7 @@ export class MailSyncService {
     },
     context: {
       rules: MailRestrictions;
-      lists: RestrictionLists;
+      lists: JudgedRestrictions;
       isFull: boolean;
       folderIds: Map<MailFolderName, string>;
     },

@@ -293,13 +293,14 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().countLinks(orgId, 'pat')).toBe(1);
   });
 
-  it('writes a page only while the lists it was judged with are the ones the last purge applied (MAIL-S3)', async () => {
+  it('writes a page unless a purge applied other lists since its round read them (MAIL-S3)', async () => {
     const orgId = newOrgId();
     const partner = { domains: ['partner.example'], addresses: ['bob@contoso.com'] };
-    const judged = (key: string, restrictions: typeof partner) =>
+    type Judged = typeof partner & { appliedAt: Date | null };
+    const judged = (key: string, restrictions: Judged) =>
       apply(orgId, 'pat', { ...buildMailPage([copy(`pat-${key}`, key)]), restrictions });
     // Before the first purge any lists pass.
-    await judged('a', { domains: [], addresses: [] });
+    await judged('a', { domains: [], addresses: [], appliedAt: null });
     const state = await repo().orgState(orgId);
     Object.assign(state, {
       restrictedDomains: partner.domains,
@@ -307,18 +308,20 @@ describe('MailRepository on Postgres', () => {
       checkedAt: NOW,
     });
     await repo().saveOrgState(state);
-    await judged('b', partner);
-    // A user added to (or a domain lifted from) the lists since the round read them.
-    await expect(judged('c', { ...partner, addresses: [] })).rejects.toMatchObject({
+    expect(await repo().restrictionsAppliedAt(orgId)).toEqual(NOW);
+    await judged('b', { ...partner, appliedAt: null });
+    // Read after the purge: newer lists pass (the next purge applies them).
+    await judged('c', { ...partner, addresses: [], appliedAt: NOW });
+    // Read before it, with a user added to (or a domain lifted from) the lists since: nothing.
+    await expect(judged('d', { ...partner, addresses: [], appliedAt: null })).rejects.toMatchObject(
+      { code: 'MAIL_RESTRICTIONS_CHANGED' },
+    );
+    await expect(judged('e', { ...partner, domains: [], appliedAt: null })).rejects.toMatchObject({
       code: 'MAIL_RESTRICTIONS_CHANGED',
     });
-    await expect(judged('d', { ...partner, domains: [] })).rejects.toMatchObject({
-      code: 'MAIL_RESTRICTIONS_CHANGED',
-    });
-    expect(await message(orgId, 'c')).toBeNull();
     expect(await message(orgId, 'd')).toBeNull();
-    expect(await repo().countLinks(orgId, 'pat')).toBe(2);
-    expect(await repo().restrictionsStillApply(orgId, partner)).toBe(true);
+    expect(await message(orgId, 'e')).toBeNull();
+    expect(await repo().countLinks(orgId, 'pat')).toBe(3);
   });
 
   it('pages newest first on (receivedAt, id), by mailbox, address and conversation', async () => {

@@ -6,9 +6,10 @@ import { Injectable } from '@nestjs/common';
 import {
   lockRestrictionsPurge,
   lockSyncTarget,
+  restrictionsAppliedAt,
   restrictionsStillApply,
+  type JudgedRestrictions,
 } from '../mailboxes/mailbox.repository';
-import { type RestrictionLists } from '../mailboxes/participant-restrictions';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -53,7 +54,7 @@ export interface MailPage {
   /** Copies that became restricted: their rows go too. */
   excludedGraphIds: string[];
   /** The restricted lists the page's messages were judged with (checked at commit). */
-  restrictions?: RestrictionLists;
+  restrictions?: JudgedRestrictions;
 }
 
 type Row = Record<string, unknown>;
@@ -615,9 +616,14 @@ export class MailRepository {
     return lockRestrictionsPurge(this.em, orgId, 'mail');
   }
 
-  /** A round's last commit: whether the lists it judged its pages with are still the applied ones. */
-  restrictionsStillApply(orgId: string, lists: RestrictionLists): Promise<boolean> {
-    return restrictionsStillApply(this.em, orgId, 'mail', lists);
+  /** A round's last commit: whether what it judged its pages with still holds. */
+  restrictionsStillApply(orgId: string, judged: JudgedRestrictions): Promise<boolean> {
+    return restrictionsStillApply(this.em, orgId, 'mail', judged);
+  }
+
+  /** Read before the org's lists, by every round and write that judges items with them. */
+  restrictionsAppliedAt(orgId: string): Promise<Date | null> {
+    return restrictionsAppliedAt(this.em, orgId, 'mail');
   }
 
   async purgeRestricted(

@@ -229,28 +229,63 @@ export async function lockRestrictionsPurge(
 }
 
 /**
- * Inside a sync page's (or a write's) transaction: whether the restricted lists its items were
- * judged with are the ones the feature's last purge applied (`<feature>_org_state`), held by a
- * shared lock until commit. Lists that changed since the round read them were applied to what
- * was stored by a purge that either committed first (this page then sees other lists and stores
- * nothing) or waits for this page and then finds its rows. Before the first purge any lists pass.
+ * The restricted lists a round (or a write) judged its items with, and when the feature's last
+ * purge had applied lists as the round read them (`<feature>_org_state.checked_at`, read before
+ * the lists; null before the first purge).
+ */
+export interface JudgedRestrictions extends RestrictionLists {
+  readonly appliedAt: Date | null;
+}
+
+/** When the feature's last purge applied the org's lists (read before a round reads the lists). */
+export async function restrictionsAppliedAt(
+  em: EntityManager,
+  orgId: string,
+  feature: 'calendar' | 'mail',
+): Promise<Date | null> {
+  // As epoch milliseconds: raw rows carry timestamps as text.
+  const [state] = await em.execute<{ ms: number | null }[]>(
+    `select (extract(epoch from checked_at) * 1000)::float8 as ms from ${orgStateTable(feature)} where org_id = ?`,
+    [orgId],
+  );
+  return state?.ms === null || state?.ms === undefined ? null : new Date(state.ms);
+}
+
+/**
+ * Inside a sync page's (or a write's) transaction, under a shared lock held until commit: whether
+ * its items may be stored. They may unless a purge committed since the round read its lists and
+ * applied other lists: that purge could not see this page's rows, so they must be judged again.
+ * A purge either commits before (this page then stores nothing) or waits for this page and then
+ * finds its rows. Lists newer than the last purge pass (the next purge applies them anyway).
  */
 export async function restrictionsStillApply(
   em: EntityManager,
   orgId: string,
   feature: 'calendar' | 'mail',
-  lists: RestrictionLists,
+  judged: JudgedRestrictions,
 ): Promise<boolean> {
   await em.execute(RESTRICTIONS_SHARED_LOCK_SQL, [feature, orgId]);
-  const table = feature === 'calendar' ? 'calendar_org_state' : 'mail_org_state';
   const [state] = await em.execute<
-    { restricted_domains: string[]; restricted_users: string[]; checked_at: Date | null }[]
-  >(`select restricted_domains, restricted_users, checked_at from ${table} where org_id = ?`, [
-    orgId,
-  ]);
-  if (!state || state.checked_at === null) return true;
+    {
+      restricted_domains: string[];
+      restricted_users: string[];
+      never: boolean;
+      unchanged: boolean;
+    }[]
+  >(
+    `select restricted_domains, restricted_users, checked_at is null as never,
+            coalesce(checked_at = ?::timestamptz, false) as unchanged
+       from ${orgStateTable(feature)} where org_id = ?`,
+    [judged.appliedAt, orgId],
+  );
+  // No purge yet, or none since the round read its lists.
+  if (!state || state.never || state.unchanged) return true;
   return sameRestrictionLists(
     { domains: state.restricted_domains, addresses: state.restricted_users },
-    lists,
+    judged,
   );
+}
+
+function orgStateTable(feature: 'calendar' | 'mail'): string {
+  return feature === 'calendar' ? 'calendar_org_state' : 'mail_org_state';
 }
