@@ -60,6 +60,14 @@ export function resolveMailFolderPath(
   return parent;
 }
 
+// What a user folder's lookup may end with that lets the folder rest until its recheck.
+const FOLDER_RESTS_AFTER: ReadonlySet<string> = new Set([
+  MailErrorCode.MAIL_FOLDER_NOT_FOUND,
+  MailErrorCode.MAIL_PERMISSION_DENIED,
+  MailErrorCode.MAIL_BLOCKED_BY_ACCESS_POLICY,
+  MailErrorCode.MAIL_NO_MAILBOX,
+]);
+
 /**
  * An extra folder channel whose mailbox was found without the folder (a user folder, or a
  * well-known one such as Archive), or whose user-folder lookup Graph refused for good (e.g. a
@@ -75,8 +83,7 @@ export function isFolderMissingLately(
   // A well-known folder refused is the mailbox's refusal (its Inbox fails too), not a rest.
   const rests = isWellKnownFolder(channel.folder)
     ? channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND
-    : channel.lastErrorCode === MailErrorCode.MAIL_FOLDER_NOT_FOUND ||
-      channel.lastErrorCode === MailErrorCode.MAIL_PERMISSION_DENIED;
+    : channel.lastErrorCode !== null && FOLDER_RESTS_AFTER.has(channel.lastErrorCode);
   return (
     !SYNCED_FOLDERS.includes(channel.folder) &&
     channel.stage === 'failed' &&

@@ -615,6 +615,30 @@ export function classifyMailFailure(error: unknown): {
         }),
       };
     }
+    // the mailbox's own refusals say what the admin can do about them (as the calendar's).
+    const refusal = (code: MailErrorCode, kind: MailError['kind'], message: string) => ({
+      code,
+      willRetry: false,
+      error: new MailError(code, kind, message, { cause: error, context }),
+    });
+    if (error.isAccessPolicyDenied)
+      return refusal(
+        MailErrorCode.MAIL_BLOCKED_BY_ACCESS_POLICY,
+        'forbidden',
+        'The mailbox is outside the application access policy.',
+      );
+    if (error.isMailboxNotEnabled)
+      return refusal(
+        MailErrorCode.MAIL_NO_MAILBOX,
+        'precondition_failed',
+        'The user has no Exchange Online mailbox.',
+      );
+    if (error.status === 404 && error.code === 'ErrorInvalidUser')
+      return refusal(
+        MailErrorCode.MAIL_USER_NOT_FOUND,
+        'not_found',
+        'The Microsoft 365 user no longer exists.',
+      );
     if (error.status === 401 || error.status === 403 || error.status === 404) {
       return {
         code: MailErrorCode.MAIL_PERMISSION_DENIED,

@@ -248,15 +248,30 @@ describe('mail sync', () => {
         .set('authorization', `Bearer ${org.admin}`);
       expect(zoe.body.channels[0]).toMatchObject({
         stage: 'failed',
-        reason: 'MAIL_PERMISSION_DENIED',
+        reason: 'MAIL_BLOCKED_BY_ACCESS_POLICY',
       });
       // The org status counts mailboxes per state, with the reason of the failed one.
       expect(await mailSection()).toMatchObject({
         mailboxes: { notInScope: 1, never: 0, queued: 0, running: 0, ok: 1, failed: 1 },
-        reasons: [{ code: 'MAIL_PERMISSION_DENIED', mailboxes: 1 }],
+        reasons: [{ code: 'MAIL_BLOCKED_BY_ACCESS_POLICY', mailboxes: 1 }],
         messages: (await messages()).length,
         lastSyncAt: expect.any(String),
       });
+      // A user without an Exchange Online mailbox says so, apart from a refused permission.
+      await env.emu.control.clearFaults();
+      await env.emu.control.addFault({
+        match: `GET /v1.0/users/${userId(ZOE)}/`,
+        status: 404,
+        errorCode: 'MailboxNotEnabledForRESTAPI',
+      });
+      await cycle();
+      expect(
+        (
+          await http()
+            .get('/api/v1/orgwide/mail/members/zoe')
+            .set('authorization', `Bearer ${org.admin}`)
+        ).body.channels[0],
+      ).toMatchObject({ stage: 'failed', reason: 'MAIL_NO_MAILBOX' });
     } finally {
       await env.emu.control.clearFaults();
     }

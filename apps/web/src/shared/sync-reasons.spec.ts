@@ -26,6 +26,13 @@ describe('sync failure codes in words', () => {
       expect(explainSyncCode(code).reason).toMatch(/left sync/);
   });
 
+  it('explains a mailbox refusal the same way for mail and calendar (X-6)', () => {
+    for (const kind of ['BLOCKED_BY_ACCESS_POLICY', 'NO_MAILBOX', 'USER_NOT_FOUND'])
+      expect(explainSyncCode(`MAIL_${kind}`)).toEqual(explainSyncCode(`CALENDAR_${kind}`));
+    expect(explainSyncCode('MAIL_BLOCKED_BY_ACCESS_POLICY').nextAction).toMatch(/access-policy/);
+    expect(explainSyncCode('MAIL_NO_MAILBOX').reason).toMatch(/no Exchange Online mailbox/);
+  });
+
   it('names an unknown code for support instead of hiding it', () => {
     expect(explainSyncCode('SOMETHING_NEW').reason).toContain('SOMETHING_NEW');
   });

@@ -39,6 +39,18 @@ const FAILED: SyncExplanation = {
   nextAction: 'Nothing: Rox tries again on its next cycle. If it keeps failing, contact support.',
 };
 
+const BLOCKED_BY_POLICY: SyncExplanation = {
+  reason: 'Exchange’s application access policy keeps Rox out of this mailbox.',
+  nextAction: 'Add the mailbox to the access-policy group; sync resumes by itself.',
+};
+const NO_MAILBOX: SyncExplanation = {
+  reason: 'The Microsoft 365 user has no Exchange Online mailbox.',
+  nextAction: 'Give the user an Exchange Online licence; sync resumes by itself.',
+};
+const USER_NOT_FOUND: SyncExplanation = {
+  reason: 'Microsoft 365 no longer knows this user.',
+  nextAction: 'Run a directory sync from the overview to map the member again.',
+};
 const RESTRICTIONS_CHANGED: SyncExplanation = {
   reason: 'The org’s restricted domains or users changed while this mailbox was being read.',
   nextAction: 'Nothing: Rox reads it again with the new lists.',
@@ -55,23 +67,17 @@ const EXPLANATIONS: Readonly<Record<string, SyncExplanation>> = {
   MAIL_GRAPH_UNAVAILABLE: UNAVAILABLE,
   CALENDAR_PERMISSION_DENIED: REFUSED,
   MAIL_PERMISSION_DENIED: REFUSED,
-  CALENDAR_BLOCKED_BY_ACCESS_POLICY: {
-    reason: 'Exchange’s application access policy keeps Rox out of this mailbox.',
-    nextAction: 'Add the mailbox to the access-policy group; sync resumes by itself.',
-  },
+  CALENDAR_BLOCKED_BY_ACCESS_POLICY: BLOCKED_BY_POLICY,
+  MAIL_BLOCKED_BY_ACCESS_POLICY: BLOCKED_BY_POLICY,
   MAIL_FOLDER_NOT_FOUND: {
     reason: 'This mailbox has no such folder; its other folders sync as usual.',
     nextAction:
       'Nothing, unless the folder should exist: Rox looks for it again on each sync, or untick it in the settings.',
   },
-  CALENDAR_NO_MAILBOX: {
-    reason: 'The Microsoft 365 user has no Exchange Online mailbox.',
-    nextAction: 'Give the user an Exchange Online licence; sync resumes by itself.',
-  },
-  CALENDAR_USER_NOT_FOUND: {
-    reason: 'Microsoft 365 no longer knows this user.',
-    nextAction: 'Run a directory sync from the overview to map the member again.',
-  },
+  CALENDAR_NO_MAILBOX: NO_MAILBOX,
+  MAIL_NO_MAILBOX: NO_MAILBOX,
+  CALENDAR_USER_NOT_FOUND: USER_NOT_FOUND,
+  MAIL_USER_NOT_FOUND: USER_NOT_FOUND,
   CALENDAR_GRAPH_FAILED: FAILED,
   CALENDAR_SYNC_FAILED: FAILED,
   MAIL_GRAPH_FAILED: FAILED,
