@@ -460,6 +460,7 @@ export class MailSyncService {
       page.removed.map((r) => r.id),
     );
     const removedGraphIds: string[] = [];
+    const movedOutGraphIds: string[] = [];
     const moved: { graphId: string; folder: MailFolderName }[] = [];
     for (const r of page.removed) {
       const link = existing.get(r.id);
@@ -468,6 +469,8 @@ export class MailSyncService {
       const into = [...context.folderIds].find(([, id]) => id === now)?.[0];
       if (now !== null && into !== undefined && into !== target.folder) {
         moved.push({ graphId: r.id, folder: into });
+      } else if (now !== null && into === undefined) {
+        movedOutGraphIds.push(r.id);
       } else if (into !== target.folder) {
         removedGraphIds.push(r.id);
       }
@@ -480,6 +483,7 @@ export class MailSyncService {
       {
         messages: kept.map((m) => toIncoming(m, target.roxUserId, bodies.get(m.id) ?? null)),
         removedGraphIds,
+        movedOutGraphIds,
         moved,
         excludedGraphIds,
         restrictions: context.lists,

@@ -1,6 +1,6 @@
 import { type MailChange, type MailMessage as MailMessageContract } from '@rox365/contracts';
 
-import { type MailChangeEntry } from './entities/mail-change.entity';
+import { type MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { type MailMessageLink } from './entities/mail-message-link.entity';
 import { type MailMessage } from './entities/mail-message.entity';
 import { type ListedMessage } from './mail.repository';
@@ -54,9 +54,17 @@ export function changeToContract(r: MailChangeEntry): MailChange {
       messageId: null,
       roxUserId: r.roxUserId ?? '',
       folder: r.folder ?? 'inbox',
-      reason: r.reason ?? 'cursor_unusable',
+      reason: (r.reason as MailCursorResetReason | null) ?? 'cursor_unusable',
       at,
     };
   }
-  return { sequence: r.sequence, change: r.change, messageId: r.messageId ?? '', at };
+  return {
+    sequence: r.sequence,
+    change: r.change,
+    messageId: r.messageId ?? '',
+    ...(r.change === 'deleted' && r.reason === 'removed_from_synced_folders'
+      ? { reason: r.reason }
+      : {}),
+    at,
+  };
 }

@@ -14,7 +14,11 @@ import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
 import { type PageCounts, type SyncStage } from '../platform/sync/sync-channel';
-import { MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
+import {
+  MailChangeEntry,
+  type MailCursorResetReason,
+  type MailDeletedReason,
+} from './entities/mail-change.entity';
 import { MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage, type StoredAddress } from './entities/mail-message.entity';
@@ -47,8 +51,10 @@ export interface IncomingMessage {
 /** What one page changes in one mailbox folder. */
 export interface MailPage {
   messages: IncomingMessage[];
-  /** Copies confirmed gone from the synced folders (deleted, or moved elsewhere). */
+  /** Copies confirmed gone from the synced folders (deleted, or no longer found). */
   removedGraphIds: string[];
+  /** Copies confirmed moved to a folder Rox does not sync (still in the mailbox, MAIL-5). */
+  movedOutGraphIds?: string[];
   /** Copies confirmed moved into another synced folder. */
   moved: { graphId: string; folder: MailFolderName }[];
   /** Copies that became restricted: their rows go too. */
@@ -419,15 +425,25 @@ export class MailRepository {
       const gone = [...new Set([...page.removedGraphIds, ...page.excludedGraphIds])].filter(
         (id) => !latest.has(id),
       );
-      if (gone.length > 0) {
+      const movedOut = (page.movedOutGraphIds ?? []).filter(
+        (id) => !latest.has(id) && !gone.includes(id),
+      );
+      for (const [ids, reason] of [
+        [gone, null],
+        [movedOut, 'removed_from_synced_folders'],
+      ] as const) {
+        if (ids.length === 0) continue;
         const removed = await deleteLinks(
           em,
           orgId,
           'rox_user_id = ? and graph_id = any(?::text[])',
-          [roxUserId, pgArray(gone)],
+          [roxUserId, pgArray(ids)],
         );
         counts.removed += removed.links;
-        changes.push(...removed.changes);
+        // A message whose last copy left the synced folders says so: it is still in Outlook.
+        changes.push(
+          ...removed.changes.map((c) => (reason && c.change === 'deleted' ? { ...c, reason } : c)),
+        );
       }
       await appendChanges(em, orgId, changes, now);
       return counts;
@@ -958,20 +974,31 @@ async function appendCursorReset(
 async function appendChanges(
   em: EntityManager,
   orgId: string,
-  changes: readonly { messageId: string; change: 'created' | 'updated' | 'deleted' }[],
+  changes: readonly {
+    messageId: string;
+    change: 'created' | 'updated' | 'deleted';
+    reason?: MailDeletedReason;
+  }[],
   now: Date,
 ): Promise<void> {
   if (changes.length === 0) return;
   // One statement; sequences are taken in the order of `n`, i.e. the order of `changes`.
   await em.execute(
-    `insert into mail_change (org_id, message_id, change, at)
-     select ?, x.message_id, x.change, ?
-     from jsonb_to_recordset(?::jsonb) as x(n int, message_id uuid, change text)
+    `insert into mail_change (org_id, message_id, change, reason, at)
+     select ?, x.message_id, x.change, x.reason, ?
+     from jsonb_to_recordset(?::jsonb) as x(n int, message_id uuid, change text, reason text)
      order by x.n`,
     [
       orgId,
       now,
-      JSON.stringify(changes.map((c, n) => ({ n, message_id: c.messageId, change: c.change }))),
+      JSON.stringify(
+        changes.map((c, n) => ({
+          n,
+          message_id: c.messageId,
+          change: c.change,
+          reason: c.reason ?? null,
+        })),
+      ),
     ],
   );
 }

@@ -367,10 +367,33 @@ describe('mail sync', () => {
     expect(moved).toEqual([expect.objectContaining({ folder: 'sentitems' })]);
     expect((await subjects()).filter((s) => s.startsWith('A plain'))).toHaveLength(1);
 
+    const plainId = (await messages()).find((m) => m.subject?.startsWith('A plain'))?.id;
+    const { next: beforeMoveOut } = await feedAfter('0');
     await env.emu.control.moveMail(env.tenantId, MEGAN, ids.plain ?? '', 'archive');
     await cycle();
     expect((await links('megan')).filter((l) => l.graph_id === ids.plain)).toEqual([]);
     expect((await subjects()).filter((s) => s.startsWith('A plain'))).toEqual([]);
+    // MAIL-5: the feed says the message left the synced folders (it is still in Outlook).
+    const movedOut = (await feedAfter(beforeMoveOut)).items.filter((c) => c.messageId === plainId);
+    expect(movedOut).toEqual([
+      expect.objectContaining({ change: 'deleted', reason: 'removed_from_synced_folders' }),
+    ]);
+
+    // Deleted for good in Outlook (Deleted Items, then emptied): a plain deletion.
+    await deliver('deletedInOutlook', MEGAN, {
+      subject: 'G deleted in Outlook',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+    });
+    await cycle();
+    const deletedId = (await messages()).find((m) => m.subject === 'G deleted in Outlook')?.id;
+    const { next: beforeDelete } = await feedAfter('0');
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.deletedInOutlook ?? '');
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, ids.deletedInOutlook ?? '');
+    await cycle();
+    const deleted = (await feedAfter(beforeDelete)).items.filter((c) => c.messageId === deletedId);
+    expect(deleted).toHaveLength(1);
+    expect(deleted[0]).toMatchObject({ change: 'deleted' });
+    expect(deleted[0]).not.toHaveProperty('reason');
   });
 
   it('a dead cursor (410) runs a full round reconciled by set difference', async () => {

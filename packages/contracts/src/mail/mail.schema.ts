@@ -264,6 +264,12 @@ export const MailMessageChangeSchema = z
     sequence: MailChangeSequenceSchema,
     change: z.enum(['created', 'updated', 'deleted']),
     messageId: z.uuid(),
+    reason: z
+      .enum(['removed_from_synced_folders'])
+      .optional()
+      .describe(
+        'On a deleted entry: removed_from_synced_folders when the last copy was moved to a folder Rox does not sync (it still exists in Outlook; MAIL-5); absent when it was deleted in Outlook or left sync otherwise',
+      ),
     at: z.iso.datetime(),
   })
   .meta({ id: 'MailMessageChange' });

@@ -16,6 +16,9 @@ export type MailCursorResetReason =
   /** A restriction was lifted: every cursor is forgotten so full rounds re-import. */
   | 'restrictions_lifted';
 
+/** Why a message was deleted from Rox though Outlook still has it (MAIL-5). */
+export type MailDeletedReason = 'removed_from_synced_folders';
+
 /**
  * The org's mail change feed: one row per created, updated or deleted Rox message, and one
  * `cursor_reset` per folder whose cursor was reset (rows may have changed unseen: reconcile).
@@ -45,8 +48,9 @@ export class MailChangeEntry {
   @Property({ type: 'string', length: 256, nullable: true })
   folder: MailFolderName | null = null;
 
+  // A cursor_reset's reason, or why a message was deleted when it was not deleted in Outlook.
   @Property({ type: 'string', length: 32, nullable: true })
-  reason: MailCursorResetReason | null = null;
+  reason: MailCursorResetReason | MailDeletedReason | null = null;
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   at: Date;

@@ -180,7 +180,10 @@ export class DeltaSyncEngine {
       } catch (error) {
         if (!(error instanceof DeltaExpiredError) || resume === null) throw error;
         // Deletions made while the cursor was dead never arrive as @removed: reconcile in full.
-        this.logger.log({ ...channel.key }, 'delta cursor expired; full round');
+        this.logger.log(
+          { ...channel.key, event: 'cursor_reset', reason: 'cursor_expired' },
+          'delta cursor expired; full round',
+        );
         forgetCursor(state);
         const number = beginFullRound(state);
         await channel.saveState(state);
