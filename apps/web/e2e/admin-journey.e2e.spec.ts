@@ -556,7 +556,9 @@ describe('settings SPA end to end', () => {
     await page.goto(`${stack.webUrl}/console/audit`);
     const table = page.locator('[data-testid="audit-table"]');
     await table.waitFor();
-    expect(await table.textContent()).toContain('orgwide');
+    // Actions read as words, with their code (what the filter takes) under them.
+    expect(await table.textContent()).toContain('Connection settings changed');
+    expect(await table.textContent()).toContain('orgwide.settings-updated');
     await expect
       .poll(() => table.locator('[data-testid="audit-actor"]').allTextContents())
       .toContainEqual(expect.stringContaining(ADMIN));
@@ -569,7 +571,7 @@ describe('settings SPA end to end', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect
       .poll(async () => {
-        const actions = await table.locator('tbody tr td:nth-child(2)').allTextContents();
+        const actions = await table.locator('[data-testid="audit-action-code"]').allTextContents();
         const actors = await table.locator('[data-testid="audit-actor"]').allTextContents();
         return (
           actions.length > 0 &&
@@ -579,6 +581,20 @@ describe('settings SPA end to end', () => {
       })
       .toBe(true);
     await screenshot(page, '15-console-audit');
+    // At 1280 px the details get room (not a word per line) and the table fits its box.
+    const details = table.locator('td.details').first();
+    expect(await details.evaluate((td) => td.getBoundingClientRect().width)).toBeGreaterThan(400);
+    expect(
+      await page.locator('.table-scroll').evaluate((box) => box.scrollWidth <= box.clientWidth),
+    ).toBe(true);
+
+    // A filter that can match nothing says why under the field; the entries stay.
+    await page.locator('#audit-action').fill('Orgwide');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect
+      .poll(() => page.locator('#audit-action-error').textContent())
+      .toContain('lower case');
+    expect(await table.locator('tbody tr').count()).toBeGreaterThan(0);
   });
 
   it('keeps every console tab reachable at 360 px, with no sideways scroll', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { plural, storedDataLabel, syncedDataRemoved } from './stored-data';
+import { isStoredDataTable, plural, storedDataLabel, syncedDataRemoved } from './stored-data';
 
 describe('stored data in words', () => {
   it('names every table a receipt can list, and humanizes unknown ones', () => {
@@ -8,6 +8,12 @@ describe('stored data in words', () => {
     expect(storedDataLabel('mail_message')).toBe('Email messages');
     expect(storedDataLabel('directory_user')).toBe('Microsoft 365 users');
     expect(storedDataLabel('future_table')).toBe('Future table');
+  });
+
+  it('tells the tables it knows from other keys', () => {
+    expect(isStoredDataTable('calendar_event_link')).toBe(true);
+    expect(isStoredDataTable('reason')).toBe(false);
+    expect(isStoredDataTable('constructor')).toBe(false);
   });
 
   it('picks the synced events and messages out of a receipt, 0 when absent', () => {

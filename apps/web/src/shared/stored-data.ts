@@ -28,6 +28,11 @@ const TABLE_LABELS: Readonly<Record<string, string>> = {
   push_attempt: 'Change notice attempts',
 };
 
+/** Whether a key is a table a receipt counts (`calendar_event_link`), rather than another field. */
+export function isStoredDataTable(key: string): boolean {
+  return Object.hasOwn(TABLE_LABELS, key);
+}
+
 /** The words for a receipt line (`calendar_event` → "Calendar events"); unknown tables humanized. */
 export function storedDataLabel(table: string): string {
   const label = TABLE_LABELS[table];
