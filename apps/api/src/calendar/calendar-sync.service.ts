@@ -230,13 +230,14 @@ export class CalendarSyncService {
             graphOrigin,
           ),
         classifyFailure: (error) => classifyCalendarFailure(error),
-        onCommitted: async () => {
+        beforeCommit: async () => {
           // Lists changed during the round: the cycle's purge reset the cursor for a full round
           // with the new ones, which this round's cursor must not overwrite.
           if (!(await this.repo.restrictionsStillApply(orgId, lists))) throw restrictionsChanged();
           // Saved with the state right after (the engine's success save).
           channel.retryAt = null;
         },
+        reloadState: (s) => this.repo.reloadChannel(s),
         onFailed: async (failure) => {
           const wait =
             failure.error instanceof CalendarError ? failure.error.retryAfterMs : undefined;

@@ -441,6 +441,9 @@ export class CalendarWriteService {
         (f) => !sameValue(f, now[f as TextField], known[f as TextField]),
       );
       for (const [field, value] of Object.entries(patch) as [Field, unknown][]) {
+        // Already as Rox wants it (an earlier run's PATCH went through before its answer was
+        // stored): nothing to send, and no conflict with ourselves.
+        if (field !== 'body' && sameValue(field, now[field], value)) continue;
         const untouched = WHEN_FIELDS.includes(field)
           ? !whenChanged
           : sameValue(field, now[field], known[field]);

@@ -544,6 +544,32 @@ describe('CalendarRepository on Postgres', () => {
     );
     expect(organizer.eventIds.get('pat-meeting')).toBe(held);
     expect(await linkOwners(orgId, 'ical:meeting')).toEqual(['pat', 'sam']);
+
+    // An id an event already has is never taken again: not from a finished create whose event
+    // went (a copy with its transactionId later is another event), nor when given twice.
+    const finished = buildCalendarWrite({
+      orgId,
+      idempotencyKey: 'create-4',
+      operation: 'create',
+      transactionId: 'txn-4',
+    });
+    finished.status = 'succeeded';
+    await orm.em.fork().persistAndFlush(finished);
+    const later = await apply(
+      orgId,
+      'pat',
+      page([buildEventCopy('pat-restored', { transactionId: 'txn-4' })]),
+    );
+    expect(later.eventIds.get('pat-restored')).not.toBe(finished.eventId);
+    const again = await apply(
+      orgId,
+      'pat',
+      page([buildEventCopy('pat-other', { dedupeKey: 'ical:other' })], {
+        newEventIds: new Map([['pat-other', chosen]]),
+      }),
+    );
+    expect(again.eventIds.get('pat-other')).not.toBe(chosen);
+    expect((await event(orgId, 'ical:pat-made'))?.id).toBe(chosen);
   });
 
   it('reads the change feed after a sequence, in order, one org at a time', async () => {

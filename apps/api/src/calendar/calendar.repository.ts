@@ -119,6 +119,11 @@ export class CalendarRepository {
     );
   }
 
+  /** The stored row read into `channel` again (its snapshot too); false when it is gone. */
+  async reloadChannel(channel: CalendarChannel): Promise<boolean> {
+    return (await this.em.refresh(channel)) !== null;
+  }
+
   async saveChannel(channel: CalendarChannel): Promise<void> {
     await this.em.persistAndFlush(channel);
   }
@@ -791,8 +796,9 @@ export class CalendarRepository {
   /**
    * The ids new Rox events of the page take: the one a create from Rox chose, given by its job
    * (`given`) or, when the pull meets the event first, found by the transactionId Outlook returns
-   * with it among the mailbox's own creates (else the write's id would name no event). Only for
-   * copies no stored event holds, and only ids no event has yet.
+   * with it among the mailbox's own creates still in flight (else the write's id would name no
+   * event). Only for copies no stored event holds, and only ids no event has (a create whose
+   * event was deleted since does not bring that id back).
    */
   private async chosenEventIds(
     em: EntityManager,
@@ -813,13 +819,21 @@ export class CalendarRepository {
       const rows = await em.execute<{ transaction_id: string; event_id: string }[]>(
         `select w.transaction_id, w.event_id from calendar_write w
           where w.org_id = ? and w.rox_user_id = ? and w.transaction_id = any(${TEXT_LIST})
-            and not exists (select 1 from calendar_event e where e.org_id = w.org_id and e.id = w.event_id)`,
+            and w.operation = 'create' and w.status in ('queued', 'running')`,
         [orgId, roxUserId, list([...byTransaction.keys()])],
       );
       for (const row of rows) {
         const graphId = byTransaction.get(row.transaction_id);
         if (graphId) chosen.set(graphId, row.event_id);
       }
+    }
+    if (chosen.size > 0) {
+      const taken = await em.execute<{ id: string }[]>(
+        `select id from calendar_event where org_id = ? and id = any(${UUID_LIST})`,
+        [orgId, list([...new Set(chosen.values())])],
+      );
+      const isTaken = new Set(taken.map((t) => t.id));
+      for (const [graphId, id] of chosen) if (isTaken.has(id)) chosen.delete(graphId);
     }
     return chosen;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../config/app-config';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { sameRestrictionLists } from '../mailboxes/participant-restrictions';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Transactions } from '../platform/database/transactions.service';
 import { Clock } from '../platform/time/clock';
@@ -105,25 +106,40 @@ export class MailCycleService {
     const lifted =
       state.restrictedDomains.some((d) => !domains.includes(d)) ||
       state.restrictedUsers.some((a) => !addresses.includes(a));
-    const restrictedPurged = await this.tx.run(async () => {
-      // Rounds judging pages with the old lists commit before this reads, or store nothing after.
-      await this.repo.lockRestrictionsPurge(orgId);
-      const count = await this.repo.purgeRestricted(orgId, domains, addresses, this.clock.now());
-      if (count > 0) {
-        await this.audit.record({
-          orgId,
-          action: 'mail.restricted_purged',
-          target: { type: 'org', id: orgId },
-          details: { messages: count, domains, users: addresses.length },
+    // Lists as the last purge applied them: nothing to purge. Rounds store nothing restricted
+    // under lists no purge has seen (restrictionsStillApply), so there is nothing to find.
+    const unchanged =
+      state.checkedAt !== null &&
+      sameRestrictionLists(
+        { domains: state.restrictedDomains, addresses: state.restrictedUsers },
+        { domains, addresses },
+      );
+    const restrictedPurged = unchanged
+      ? 0
+      : await this.tx.run(async () => {
+          // Rounds judging pages with the old lists commit before this reads, or store nothing after.
+          await this.repo.lockRestrictionsPurge(orgId);
+          const count = await this.repo.purgeRestricted(
+            orgId,
+            domains,
+            addresses,
+            this.clock.now(),
+          );
+          if (count > 0) {
+            await this.audit.record({
+              orgId,
+              action: 'mail.restricted_purged',
+              target: { type: 'org', id: orgId },
+              details: { messages: count, domains, users: addresses.length },
+            });
+          }
+          if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
+          state.restrictedDomains = domains;
+          state.restrictedUsers = addresses;
+          state.checkedAt = this.clock.now();
+          await this.repo.saveOrgState(state);
+          return count;
         });
-      }
-      if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
-      state.restrictedDomains = domains;
-      state.restrictedUsers = addresses;
-      state.checkedAt = this.clock.now();
-      await this.repo.saveOrgState(state);
-      return count;
-    });
 
     // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own,
     // in the org's fair-share bands (its place in this cycle sets the job's priority).

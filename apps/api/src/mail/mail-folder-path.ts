@@ -66,6 +66,7 @@ const FOLDER_RESTS_AFTER: ReadonlySet<string> = new Set([
   MailErrorCode.MAIL_PERMISSION_DENIED,
   MailErrorCode.MAIL_BLOCKED_BY_ACCESS_POLICY,
   MailErrorCode.MAIL_NO_MAILBOX,
+  MailErrorCode.MAIL_USER_NOT_FOUND,
 ]);
 
 /**

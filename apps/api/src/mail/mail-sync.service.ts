@@ -258,10 +258,11 @@ export class MailSyncService {
             count: () => this.repo.countLinks(orgId, roxUserId, folder),
             // Lists changed during the round: what it stored is judged again (a lifted
             // restriction reset the cursor, which this round's cursor must not overwrite).
-            onCommitted: async () => {
+            beforeCommit: async () => {
               if (!(await this.repo.restrictionsStillApply(orgId, lists)))
                 throw mailRestrictionsChanged();
             },
+            reloadState: (s) => this.repo.reloadChannel(s),
             isCursorUsable: (cursor, cursorAt, now) =>
               isMailCursorUsable(cursor, cursorAt, now, graphOrigin),
             classifyFailure: (error) =>

@@ -92,6 +92,11 @@ export class MailRepository {
     );
   }
 
+  /** The stored row read into `channel` again (its snapshot too); false when it is gone. */
+  async reloadChannel(channel: MailChannel): Promise<boolean> {
+    return (await this.em.refresh(channel)) !== null;
+  }
+
   async saveChannel(channel: MailChannel): Promise<void> {
     await this.em.persistAndFlush(channel);
   }

@@ -139,7 +139,11 @@ export const CalendarWriteSchema = z
     id: z.uuid(),
     roxUserId: z.string(),
     operation: z.enum(['create', 'update', 'delete', 'respond']),
-    eventId: z.uuid().describe('The Rox event (for a create: the id it will have)'),
+    eventId: z
+      .uuid()
+      .describe(
+        'The Rox event. For a create, the id it will have; once the write succeeded, the id of the event the copy joined (another id only when Rox already held the meeting from an attendee’s copy)',
+      ),
     status: z.enum(['queued', 'running', 'succeeded', 'failed']),
     errorCode: z.string().nullable(),
     graphWrites: z.number().int().describe('Graph writes this operation sent (0 for a no-op save)'),

@@ -268,7 +268,7 @@ export const MailMessageChangeSchema = z
       .enum(['removed_from_synced_folders'])
       .optional()
       .describe(
-        'On a deleted entry: removed_from_synced_folders when the last copy was moved to a folder Rox does not sync (it still exists in Outlook; MAIL-5); absent when it was deleted in Outlook or left sync otherwise',
+        'On a deleted entry: removed_from_synced_folders when the last copy was moved to a folder Rox does not sync, Deleted Items included (Outlook’s delete moves mail there; it still exists in Outlook, MAIL-5); absent when it was deleted for good, became restricted or its mailbox left sync',
       ),
     at: z.iso.datetime(),
   })

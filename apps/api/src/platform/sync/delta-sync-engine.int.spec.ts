@@ -307,6 +307,65 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     expect(await state(orgId)).toMatchObject({ stage: 'ok', fullRound: 2 });
   });
 
+  it('a first round stores its number before its first page too', async () => {
+    const orgId = newOrgId();
+    let seen: number | null = null;
+    await run(orgId, {
+      applyPage: async (page, round) => {
+        seen ??= (await loadState(orgId)).fullRound;
+        expect(round).toBe(1);
+        return applyPage(orgId, page, round);
+      },
+    });
+    expect(seen).toBe(1);
+  });
+
+  it('a commit refused before the row is written keeps what others stored meanwhile: the reset cursor is not written back', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    const before = await state(orgId);
+    await emu.control.addUser(tenantId, {
+      userPrincipalName: `engine.reset.${orgId}@contoso.com`,
+      displayName: 'Engine Reset',
+    });
+    const reload = async (s: SyncChannelState) => {
+      Object.assign(s, await loadState(orgId));
+      return true;
+    };
+    await expect(
+      run(orgId, {
+        // A purge resets the stored cursor while the round runs, then its commit is refused.
+        applyPage: async (page, round) => {
+          await orm.em.execute(
+            `update sync_spec_state set state = jsonb_set(state, '{cursor}', 'null') where org_id = ?`,
+            [orgId],
+          );
+          return applyPage(orgId, page, round);
+        },
+        beforeCommit: () => Promise.reject(new Error('lists changed')),
+        reloadState: reload,
+      }),
+    ).rejects.toThrow('lists changed');
+    const after = await state(orgId);
+    expect(after).toMatchObject({ stage: 'queued', cursor: null, lastErrorCode: 'SPEC_FAILED' });
+    expect(before.cursor).not.toBeNull();
+
+    // A row gone meanwhile (the mailbox was purged) is not written again.
+    await expect(
+      run(orgId, {
+        applyPage: async (page, round) => {
+          await orm.em.execute('delete from sync_spec_state where org_id = ?', [orgId]);
+          return applyPage(orgId, page, round);
+        },
+        beforeCommit: () => Promise.reject(new Error('gone')),
+        reloadState: () => Promise.resolve(false),
+      }),
+    ).rejects.toThrow('gone');
+    expect(await orm.em.execute('select 1 from sync_spec_state where org_id = ?', [orgId])).toEqual(
+      [],
+    );
+  });
+
   it('a dead cursor (410) runs a full round that deletes what it did not see', async () => {
     const orgId = newOrgId();
     await run(orgId);

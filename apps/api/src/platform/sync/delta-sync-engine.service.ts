@@ -68,8 +68,21 @@ export interface DeltaChannel<
   classifyFailure(error: unknown): F;
   /** After the failure is stored, before it is thrown (e.g. ask consent to re-check the grant). */
   onFailed?(failure: F): Promise<void>;
+  /**
+   * First thing inside the transaction that stores the new cursor, before the channel's row is
+   * written (locks the round must hold for its commit are taken here, ahead of the row lock a
+   * purge may hold while it waits for them). Throwing rolls the commit back: the round fails.
+   */
+  beforeCommit?(outcome: SyncOutcome): Promise<void>;
   /** Inside the transaction that stores the new cursor (e.g. the audit entry). */
   onCommitted?(outcome: SyncOutcome): Promise<void>;
+  /**
+   * After that transaction rolled back: loads the stored state into `state` again (what the
+   * round did not commit is gone, and others may have changed the row meanwhile, e.g. a purge
+   * resetting the cursor). False when the row no longer exists: the failure is not stored.
+   * Without it the state is put back as it was before the commit.
+   */
+  reloadState?(state: S): Promise<boolean>;
 }
 
 /**
@@ -216,12 +229,17 @@ export class DeltaSyncEngine {
     );
     try {
       await this.tx.run(async () => {
+        await channel.beforeCommit?.(outcome);
         await channel.saveState(state);
         await channel.onCommitted?.(outcome);
       });
     } catch (error) {
       // Rolled back: the stored cursor still matches committed rows; the next run resumes there.
-      Object.assign(state, before);
+      // The stored row is read again rather than assumed: writing back the cursor this run read
+      // would undo a reset committed meanwhile.
+      if (!channel.reloadState) Object.assign(state, before);
+      else if (!(await channel.reloadState(state)))
+        return this.failed(channel, error, options, false);
       return this.failed(channel, error, options);
     }
     this.observeCommitted(channel.key.kind, before.lastSyncAt, state.lastSyncAt);
@@ -353,6 +371,7 @@ export class DeltaSyncEngine {
     channel: DeltaChannel<T, S, F>,
     error: unknown,
     options: { isFinalAttempt?: boolean },
+    store = true,
   ): Promise<never> {
     const failure = channel.classifyFailure(error);
     const willRetry = failure.willRetry && options.isFinalAttempt !== true;
@@ -360,8 +379,11 @@ export class DeltaSyncEngine {
     this.metrics.observeSyncRound(channel.key.kind, willRetry ? 'retrying' : 'failed', {
       code: failure.code,
     });
-    await channel.saveState(channel.state);
-    await channel.onFailed?.(failure);
+    // A row gone meanwhile (the mailbox was purged) is not written again.
+    if (store) {
+      await channel.saveState(channel.state);
+      await channel.onFailed?.(failure);
+    }
     throw failure.error;
   }
 
