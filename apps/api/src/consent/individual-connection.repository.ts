@@ -15,6 +15,27 @@ export class IndividualConnectionRepository {
     return this.em.find(IndividualConnection, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
+  /** One page of `list`: up to `limit` connections after `after` (creation time, then id). */
+  page(
+    orgId: string,
+    options: {
+      roxUserId?: string;
+      after?: { createdAt: Date; id: string };
+      limit: number;
+    },
+  ): Promise<IndividualConnection[]> {
+    const where: FilterQuery<IndividualConnection> = { orgId };
+    if (options.roxUserId) where.roxUserId = options.roxUserId;
+    if (options.after) {
+      const { createdAt, id } = options.after;
+      where.$or = [{ createdAt: { $gt: createdAt } }, { createdAt, id: { $gt: id } }];
+    }
+    return this.em.find(IndividualConnection, where, {
+      orderBy: { createdAt: 'asc', id: 'asc' },
+      limit: options.limit,
+    });
+  }
+
   /** The org's connections that are not yet superseded. */
   listActive(orgId: string): Promise<IndividualConnection[]> {
     return this.em.find(

@@ -438,6 +438,42 @@ describe('tokens after the sign-in', () => {
     expect((await tokenRows([theirs.connectionId])).length).toBe(0);
     expect((await auditActions(env, o, 'individual-connections.revoked')).length).toBe(1);
   });
+  it('lists connections a page at a time, oldest first; members see only their own', async () => {
+    const o = await org();
+    const megan = await addMember(env, o.orgId, 'megan', DEMO_TENANT.users.member);
+    const alex = await addMember(env, o.orgId, 'alex', `alex.wilber@${CONTOSO}`);
+    const made = [
+      (await connectIndividual(env, megan, megan.email)).connectionId,
+      (await connectIndividual(env, alex, alex.email)).connectionId,
+      (await connectIndividual(env, megan, megan.email, { action: 'accept' }, 'mail')).connectionId,
+    ];
+    const list = (query: Record<string, string>, token = o.admin) =>
+      env.api
+        .http()
+        .get('/api/v1/individual-connections')
+        .query(query)
+        .set('authorization', `Bearer ${token}`);
+    const first = await list({ all: 'true', limit: '2' });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.items.map((c: { id: string }) => c.id)).toEqual(made.slice(0, 2));
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await list({ all: 'true', limit: '2', cursor: first.body.nextCursor });
+    expect(second.body.items.map((c: { id: string }) => c.id)).toEqual(made.slice(2));
+    expect(second.body.nextCursor).toBeNull();
+    // A member pages through their own only.
+    const own = await list({ limit: '1' }, megan.token);
+    expect(own.body.items.map((c: { id: string }) => c.id)).toEqual([made[0]]);
+    const ownNext = await list({ limit: '1', cursor: own.body.nextCursor }, megan.token);
+    expect(ownNext.body.items.map((c: { id: string }) => c.id)).toEqual([made[2]]);
+    // Another list's cursor, or a forged one, is a field error.
+    const forged = await list({
+      all: 'true',
+      cursor: Buffer.from('members:x').toString('base64url'),
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.headers['content-type']).toMatch(/problem\+json/);
+    expect(forged.body.code).toBe('CURSOR_INVALID');
+  });
 });
 
 describe('org-wide connect', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { pageOf, PageQuerySchema } from '../common/paging.schema';
 import { CalendarAccessSchema, EmailAccessSchema } from '../orgwide/orgwide.schema';
 
 // ---- individual connections (a member's own Outlook Calendar / Outlook Mail) ------------------
@@ -109,7 +110,7 @@ export const IndividualConnectStartSchema = z
   .meta({ id: 'IndividualConnectStart' });
 export type IndividualConnectStart = z.infer<typeof IndividualConnectStartSchema>;
 
-export const ListIndividualConnectionsQuerySchema = z.object({
+export const ListIndividualConnectionsQuerySchema = PageQuerySchema.extend({
   all: z
     .enum(['true', 'false'])
     .default('false')
@@ -118,9 +119,8 @@ export const ListIndividualConnectionsQuerySchema = z.object({
 });
 export type ListIndividualConnectionsQuery = z.infer<typeof ListIndividualConnectionsQuerySchema>;
 
-export const IndividualConnectionListSchema = z.object({
-  items: z.array(IndividualConnectionSchema),
-});
+/** Oldest first (creation time, then id), one page at a time. */
+export const IndividualConnectionListSchema = pageOf(IndividualConnectionSchema);
 export type IndividualConnectionList = z.infer<typeof IndividualConnectionListSchema>;
 
 export const IndividualConnectionParamsSchema = z.object({ id: z.uuid() });

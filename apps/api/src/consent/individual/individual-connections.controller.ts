@@ -57,7 +57,7 @@ export class IndividualConnectionsController {
     @CurrentCaller() caller: Caller,
     @ValidQuery(ListIndividualConnectionsQuerySchema) query: ListIndividualConnectionsQuery,
   ) {
-    return this.connections.list(caller, query.all);
+    return this.connections.list(caller, query);
   }
 
   @Post()

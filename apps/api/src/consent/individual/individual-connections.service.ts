@@ -3,12 +3,20 @@ import { Injectable } from '@nestjs/common';
 import {
   type IndividualCheckResult,
   type IndividualConnection as IndividualConnectionContract,
+  type IndividualConnectionList,
   type IndividualDisconnectReceipt,
 } from '@rox365/contracts';
 
 import { AuditLog } from '../../platform/audit/audit-log.service';
 import { type Caller } from '../../platform/auth/caller';
 import { Transactions } from '../../platform/database/transactions.service';
+import { DomainError } from '../../platform/errors/domain-error';
+import {
+  CURSOR_KEY_SEPARATOR,
+  decodeCursor,
+  keysetPage,
+  PagingErrorCode,
+} from '../../platform/http/keyset-page';
 import { LifecycleRegistry } from '../../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../../platform/time/clock';
 import { AuthStateRepository } from '../auth-state/auth-state.repository';
@@ -42,7 +50,11 @@ export class IndividualConnectionsService {
     private readonly clock: Clock,
   ) {}
 
-  async list(caller: Caller, all: boolean): Promise<{ items: IndividualConnectionContract[] }> {
+  async list(
+    caller: Caller,
+    query: { all: boolean; cursor?: string | undefined; limit: number },
+  ): Promise<IndividualConnectionList> {
+    const { all } = query;
     if (all && caller.role !== 'admin') {
       throw new ConsentError(
         ConsentErrorCode.INDIVIDUAL_CONNECTIONS_ADMIN_ONLY,
@@ -50,9 +62,19 @@ export class IndividualConnectionsService {
         "Only admins may list every member's connections.",
       );
     }
-    const rows = await this.connections.list(caller.orgId, all ? undefined : caller.roxUserId);
+    const rows = await this.connections.page(caller.orgId, {
+      ...(all ? {} : { roxUserId: caller.roxUserId }),
+      ...afterKey(decodeCursor(CONNECTION_LIST, query.cursor)),
+      limit: query.limit + 1,
+    });
+    const page = keysetPage(rows, query.limit, CONNECTION_LIST, (c) =>
+      [c.createdAt.toISOString(), c.id].join(CURSOR_KEY_SEPARATOR),
+    );
     const orgTenantId = (await this.settings.find(caller.orgId))?.tenantId ?? null;
-    return { items: rows.map((row) => this.toContract(row, orgTenantId)) };
+    return {
+      items: page.items.map((row) => this.toContract(row, orgTenantId)),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /**
@@ -219,4 +241,19 @@ export class IndividualConnectionsService {
     }
     return connection;
   }
+}
+
+const CONNECTION_LIST = 'individual-connections';
+
+// A cursor of this list carries creation time and id; a broken one is refused like a foreign one.
+function afterKey(key: string | undefined): { after?: { createdAt: Date; id: string } } {
+  if (key === undefined) return {};
+  const [at = '', id = ''] = key.split(CURSOR_KEY_SEPARATOR);
+  const createdAt = new Date(at);
+  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
+      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+    });
+  }
+  return { after: { createdAt, id } };
 }

@@ -17,11 +17,22 @@ export function startIndividualConnection(
 }
 
 /** The caller's own connections, or (admins) every member's. */
-export function listIndividualConnections(all = false): Promise<IndividualConnectionList> {
+/** One page of connections (the caller's own, or with `all` every member's), oldest first. */
+export function listIndividualConnections(
+  all = false,
+  cursor?: string,
+): Promise<IndividualConnectionList> {
   return http.get<IndividualConnectionList>('/individual-connections', {
-    query: all ? { all: 'true' } : undefined,
+    query: {
+      limit: String(CONNECTIONS_PAGE_SIZE),
+      ...(all ? { all: 'true' } : {}),
+      ...(cursor ? { cursor } : {}),
+    },
   });
 }
+
+/** The API's largest page: a member's own connections always fit in one. */
+export const CONNECTIONS_PAGE_SIZE = 200;
 
 export function checkIndividualConnection(id: string): Promise<IndividualCheckResult> {
   return http.post<IndividualCheckResult>(

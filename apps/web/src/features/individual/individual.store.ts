@@ -9,6 +9,7 @@ import {
 } from '@rox365/contracts';
 
 import { toApiError, type ApiError } from '../../api/http';
+import { usePagedList } from '../../shared/usePagedList';
 import { STORE_IDS } from '../../store-registry';
 import { DEFAULT_LEVEL } from './individual-scopes';
 import {
@@ -47,9 +48,11 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
   const checked = ref<ByKind<boolean>>({});
   const listError = ref<ApiError | null>(null);
 
-  const all = ref<IndividualConnection[]>([]);
-  const isLoadingAll = ref(false);
-  const allError = ref<ApiError | null>(null);
+  // Every member's connections, for admins: a page at a time.
+  const allPages = usePagedList((cursor) => listIndividualConnections(true, cursor));
+  const all = allPages.items;
+  const isLoadingAll = allPages.isLoading;
+  const allError = allPages.error;
   const adminBusyId = ref<string | null>(null);
   const adminError = ref<ApiError | null>(null);
 
@@ -117,16 +120,8 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     });
   }
 
-  async function loadAll(): Promise<void> {
-    isLoadingAll.value = true;
-    allError.value = null;
-    try {
-      all.value = (await listIndividualConnections(true)).items;
-    } catch (error) {
-      allError.value = toApiError(error);
-    } finally {
-      isLoadingAll.value = false;
-    }
+  function loadAll(): Promise<void> {
+    return allPages.load();
   }
 
   async function adminAction(id: string, work: () => Promise<void>): Promise<void> {
@@ -163,9 +158,7 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     receipts.value = {};
     checked.value = {};
     listError.value = null;
-    all.value = [];
-    isLoadingAll.value = false;
-    allError.value = null;
+    allPages.reset();
     adminBusyId.value = null;
     adminError.value = null;
   }
@@ -188,6 +181,9 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     check,
     disconnect,
     loadAll,
+    loadMoreAll: allPages.loadMore,
+    allNextCursor: allPages.nextCursor,
+    isLoadingMoreAll: allPages.isLoadingMore,
     revoke,
     allowAccount,
     $reset,

@@ -76,4 +76,26 @@ describe("admins' view of members' Outlook connections", () => {
       expect(wrapper.find(`tr[data-connection="${OK}"]`).exists()).toBe(false),
     );
   });
+
+  it('loads the list a page at a time', async () => {
+    api.on('GET /individual-connections', (req) => {
+      expect(req.query.get('all')).toBe('true');
+      return req.query.get('cursor') === 'page-2'
+        ? { body: { items: [row(OK, { kind: 'mail' })], nextCursor: null } }
+        : { body: { items: [row(HELD)], nextCursor: 'page-2' } };
+    });
+    const pinia = freshPinia();
+    const { accessToken: _token, ...session } = buildSession({ role: 'admin' });
+    useAuthStore().session = session;
+    const wrapper = await mountInApp(MemberConnectionsView, pinia);
+    await vi.waitFor(() =>
+      expect(wrapper.find(`tr[data-connection="${HELD}"]`).exists()).toBe(true),
+    );
+    const more = () => wrapper.findAll('button').find((b) => b.text() === 'Load more connections');
+    expect(wrapper.find(`tr[data-connection="${OK}"]`).exists()).toBe(false);
+    await more()?.trigger('click');
+    await vi.waitFor(() => expect(wrapper.find(`tr[data-connection="${OK}"]`).exists()).toBe(true));
+    expect(wrapper.find(`tr[data-connection="${HELD}"]`).exists()).toBe(true);
+    expect(more()).toBeUndefined();
+  });
 });
