@@ -7,12 +7,11 @@ import {
 } from '@rox365/contracts';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
-import { DomainError } from '../platform/errors/domain-error';
 import {
-  CURSOR_KEY_SEPARATOR,
+  afterCreatedAt,
+  createdAtKey,
   decodeCursor,
   keysetPage,
-  PagingErrorCode,
 } from '../platform/http/keyset-page';
 import { PushJobs } from './push-jobs.service';
 import { PushError, PushErrorCode } from './push.errors';
@@ -38,12 +37,10 @@ export class PushLogService {
     await this.mustFindEndpoint(orgId, endpointId);
     const rows = await this.repo.deliveries(orgId, endpointId, {
       ...(query.status ? { status: query.status } : {}),
-      ...afterKey(decodeCursor(DELIVERIES_LIST, query.cursor)),
+      ...afterCreatedAt(decodeCursor(DELIVERIES_LIST, query.cursor)),
       limit: query.limit + 1,
     });
-    const page = keysetPage(rows, query.limit, DELIVERIES_LIST, (d) =>
-      [d.createdAt.toISOString(), d.id].join(CURSOR_KEY_SEPARATOR),
-    );
+    const page = keysetPage(rows, query.limit, DELIVERIES_LIST, createdAtKey);
     const attempts = await this.repo.attemptsOf(
       orgId,
       page.items.map((d) => d.id),
@@ -95,17 +92,4 @@ export class PushLogService {
       );
     }
   }
-}
-
-function afterKey(key: string | undefined): { after?: { createdAt: Date; id: string } } {
-  if (key === undefined) return {};
-  const [at = '', id = ''] = key.split(CURSOR_KEY_SEPARATOR);
-  const createdAt = new Date(at);
-  // A cursor of this list with a broken key: refused like any foreign cursor.
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
-      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
-    });
-  }
-  return { after: { createdAt, id } };
 }

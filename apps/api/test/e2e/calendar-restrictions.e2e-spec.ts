@@ -5,7 +5,6 @@ import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { CalendarJobs } from '../../src/calendar/calendar-jobs.service';
-import { Metrics } from '../../src/platform/metrics/metrics.service';
 import { calendarChannels, calendarCycle, memberDirectoryIds } from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
@@ -16,6 +15,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { syncRoundsWithCode } from '../support/sync-metrics';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
@@ -323,11 +323,7 @@ describe('calendar: restricted participants', () => {
       latencyMs: 6_000,
       count: 1,
     });
-    const rounds = worker.get(Metrics).registry.getSingleMetric('rox365_sync_rounds_total');
-    const changedRounds = async () =>
-      ((await rounds?.get())?.values ?? [])
-        .filter((v) => v.labels.code === 'CALENDAR_RESTRICTIONS_CHANGED')
-        .reduce((sum, v) => sum + v.value, 0);
+    const changedRounds = () => syncRoundsWithCode(worker, 'CALENDAR_RESTRICTIONS_CHANGED');
     const before = await changedRounds();
     await worker.get(CalendarJobs).enqueueRefresh(org.orgId);
     await eventually(

@@ -94,6 +94,30 @@ describe('calendar writes (Rox → Outlook)', () => {
     }
   };
 
+  /**
+   * Megan's next create is made in Outlook by its first run, which loses every answer; later runs
+   * cannot look it up, so the write stays unfinished until the faults are cleared.
+   */
+  const loseCreateAnswers = async () => {
+    const megan = ids.get('megan') ?? '';
+    await env.emu.control.addFault({
+      match: `POST /v1\\.0/users/${megan}/events$`,
+      status: 504,
+      afterExecute: true,
+      count: 5,
+    });
+    await env.emu.control.addFault({
+      match: `GET /v1\\.0/users/${megan}/events\\?`,
+      status: 503,
+    });
+  };
+  /** Waits until that first run's five POSTs reached Outlook. */
+  const createMadeUnanswered = () =>
+    eventually(
+      async () => (await outlookEventWrites(env)).filter((r) => r.method === 'POST').length === 5,
+      { attempts: 600 },
+    );
+
   beforeAll(async () => {
     env = await startApiWithEmulator();
     worker = await env.api.startWorker();
@@ -263,19 +287,7 @@ describe('calendar writes (Rox → Outlook)', () => {
   });
 
   it('a create the pull meets before its job stored it keeps the id the create answered with (CAL-W1)', async () => {
-    const megan = ids.get('megan') ?? '';
-    // The first run makes the event and loses every answer; later runs cannot look it up, so
-    // the write stays unfinished until the faults go.
-    await env.emu.control.addFault({
-      match: `POST /v1\\.0/users/${megan}/events$`,
-      status: 504,
-      afterExecute: true,
-      count: 5,
-    });
-    await env.emu.control.addFault({
-      match: `GET /v1\\.0/users/${megan}/events\\?`,
-      status: 503,
-    });
+    await loseCreateAnswers();
     const before = await feedEnd();
     const res = await create({
       idempotencyKey: key(),
@@ -285,10 +297,7 @@ describe('calendar writes (Rox → Outlook)', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const chosen = res.body.eventId as string;
-    await eventually(
-      async () => (await outlookEventWrites(env)).filter((r) => r.method === 'POST').length === 5,
-      { attempts: 600 },
-    );
+    await createMadeUnanswered();
 
     // Megan's round imports the event Outlook made: it takes the id the create answered with.
     await RequestContext.create(worker.get(MikroORM).em, () =>
@@ -310,17 +319,7 @@ describe('calendar writes (Rox → Outlook)', () => {
   });
 
   it('a meeting Rox already holds from an attendee’s copy when the create is stored: the write names that event (CAL-W1)', async () => {
-    const megan = ids.get('megan') ?? '';
-    await env.emu.control.addFault({
-      match: `POST /v1\\.0/users/${megan}/events$`,
-      status: 504,
-      afterExecute: true,
-      count: 5,
-    });
-    await env.emu.control.addFault({
-      match: `GET /v1\\.0/users/${megan}/events\\?`,
-      status: 503,
-    });
+    await loseCreateAnswers();
     const res = await create({
       idempotencyKey: key(),
       subject: 'Invitation pulled first',
@@ -329,10 +328,7 @@ describe('calendar writes (Rox → Outlook)', () => {
       attendees: [{ email: ISAIAH }],
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    await eventually(
-      async () => (await outlookEventWrites(env)).filter((r) => r.method === 'POST').length === 5,
-      { attempts: 600 },
-    );
+    await createMadeUnanswered();
     // Isaiah's round imports his invitation: the meeting gets an id of its own.
     await RequestContext.create(worker.get(MikroORM).em, () =>
       worker.get(CalendarSyncService).sync(org.orgId, 'isaiah'),

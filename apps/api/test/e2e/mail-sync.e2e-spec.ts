@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
-import { Metrics } from '../../src/platform/metrics/metrics.service';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { emulatorUserId, holdSyncRounds } from '../support/mail-env';
@@ -16,6 +15,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { syncRoundsWithCode } from '../support/sync-metrics';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
@@ -521,11 +521,7 @@ describe('mail sync', () => {
       latencyMs: 6_000,
       count: 1,
     });
-    const rounds = worker.get(Metrics).registry.getSingleMetric('rox365_sync_rounds_total');
-    const changedRounds = async () =>
-      ((await rounds?.get())?.values ?? [])
-        .filter((v) => v.labels.code === 'MAIL_RESTRICTIONS_CHANGED')
-        .reduce((sum, v) => sum + v.value, 0);
+    const changedRounds = () => syncRoundsWithCode(worker, 'MAIL_RESTRICTIONS_CHANGED');
     const before = await changedRounds();
     const started = await http()
       .post('/api/v1/orgwide/mail/sync')

@@ -10,12 +10,11 @@ import {
 import { AuditLog } from '../../platform/audit/audit-log.service';
 import { type Caller } from '../../platform/auth/caller';
 import { Transactions } from '../../platform/database/transactions.service';
-import { DomainError } from '../../platform/errors/domain-error';
 import {
-  CURSOR_KEY_SEPARATOR,
+  afterCreatedAt,
+  createdAtKey,
   decodeCursor,
   keysetPage,
-  PagingErrorCode,
 } from '../../platform/http/keyset-page';
 import { LifecycleRegistry } from '../../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../../platform/time/clock';
@@ -64,12 +63,10 @@ export class IndividualConnectionsService {
     }
     const rows = await this.connections.page(caller.orgId, {
       ...(all ? {} : { roxUserId: caller.roxUserId }),
-      ...afterKey(decodeCursor(CONNECTION_LIST, query.cursor)),
+      ...afterCreatedAt(decodeCursor(CONNECTION_LIST, query.cursor)),
       limit: query.limit + 1,
     });
-    const page = keysetPage(rows, query.limit, CONNECTION_LIST, (c) =>
-      [c.createdAt.toISOString(), c.id].join(CURSOR_KEY_SEPARATOR),
-    );
+    const page = keysetPage(rows, query.limit, CONNECTION_LIST, createdAtKey);
     const orgTenantId = (await this.settings.find(caller.orgId))?.tenantId ?? null;
     return {
       items: page.items.map((row) => this.toContract(row, orgTenantId)),
@@ -244,16 +241,3 @@ export class IndividualConnectionsService {
 }
 
 const CONNECTION_LIST = 'individual-connections';
-
-// A cursor of this list carries creation time and id; a broken one is refused like a foreign one.
-function afterKey(key: string | undefined): { after?: { createdAt: Date; id: string } } {
-  if (key === undefined) return {};
-  const [at = '', id = ''] = key.split(CURSOR_KEY_SEPARATOR);
-  const createdAt = new Date(at);
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
-      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
-    });
-  }
-  return { after: { createdAt, id } };
-}

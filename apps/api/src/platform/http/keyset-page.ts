@@ -51,3 +51,23 @@ export function keysetPage<T>(
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor(list, keyOf(last)) : null,
   };
 }
+
+/** The key of a list ordered by creation time, then id. */
+export function createdAtKey(row: { createdAt: Date; id: string }): string {
+  return [row.createdAt.toISOString(), row.id].join(CURSOR_KEY_SEPARATOR);
+}
+
+/** A `createdAtKey` read back; a cursor of the list with a broken key is refused like a foreign one. */
+export function afterCreatedAt(key: string | undefined): {
+  after?: { createdAt: Date; id: string };
+} {
+  if (key === undefined) return {};
+  const [at = '', id = ''] = key.split(CURSOR_KEY_SEPARATOR);
+  const createdAt = new Date(at);
+  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
+      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+    });
+  }
+  return { after: { createdAt, id } };
+}
