@@ -136,7 +136,7 @@ export class CalendarScopeService {
       return 0;
     return this.tx.run(async () => {
       // Rounds judging pages with the old lists commit before this reads, or store nothing after.
-      await this.repo.lockRestrictionsPurge(orgId);
+      await this.mailboxes.lockRestrictionsPurge(orgId, 'calendar');
       const removed = await this.repo.purgeRestricted(orgId, domains, addresses, this.clock.now());
       if (removed.events > 0 || removed.series > 0) {
         await this.audit.record({

@@ -68,7 +68,7 @@ export class CalendarSyncService {
     options: { isFinalAttempt?: boolean } = {},
   ): Promise<SyncOutcome | null> {
     const mailbox = await this.mailboxes.find(orgId, roxUserId);
-    const appliedAt = await this.repo.restrictionsAppliedAt(orgId);
+    const appliedAt = await this.mailboxes.restrictionsAppliedAt(orgId, 'calendar');
     const rules = await this.scope.restrictions(orgId);
     // Out of scope since the job was queued: nothing is called (the org cycle purges it).
     if (!mailbox || !isCalendarTarget(mailbox, rules.addresses)) return null;
@@ -233,7 +233,8 @@ export class CalendarSyncService {
         beforeCommit: async () => {
           // Lists changed during the round: the cycle's purge reset the cursor for a full round
           // with the new ones, which this round's cursor must not overwrite.
-          if (!(await this.repo.restrictionsStillApply(orgId, lists))) throw restrictionsChanged();
+          if (!(await this.mailboxes.restrictionsStillApply(orgId, 'calendar', lists)))
+            throw restrictionsChanged();
           // Saved with the state right after (the engine's success save).
           channel.retryAt = null;
         },

@@ -518,7 +518,7 @@ export class CalendarWriteService {
     const copy = toEventCopy(event, series, seal);
     const channel = await this.repo.channel(write.orgId, write.roxUserId);
     // A meeting with a restricted participant is written (as mail is sent) but never stored.
-    const appliedAt = await this.repo.restrictionsAppliedAt(write.orgId);
+    const appliedAt = await this.mailboxes.restrictionsAppliedAt(write.orgId, 'calendar');
     const rules = await this.scope.restrictions(write.orgId);
     const restricted = hasRestrictedParticipant(eventParticipants(event, series), rules);
     const applied = await this.repo.applyPage(

@@ -14,6 +14,7 @@ import { ensureMailbox } from '../../test/factories/mailbox.factory';
 import { openTestOrm } from '../../test/factories/test-orm';
 import { newOrgId } from '../../test/support/test-env';
 import { Mailbox } from '../mailboxes/entities/mailbox.entity';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { markQueued, markRunning } from '../platform/sync/sync-channel';
 import { type EventCopy } from './calendar.mapper';
 import {
@@ -57,6 +58,7 @@ const occurrence = (graphId: string, hour: number, masterId = 'master-1') =>
 describe('CalendarRepository on Postgres', () => {
   let orm: MikroORM;
   const repo = () => new CalendarRepository(orm.em.fork());
+  const gate = () => new MailboxRepository(orm.em.fork());
   // Member reads list a mailbox's events only while its mailbox row exists.
   const mailboxes = async (orgId: string, ...roxUserIds: string[]) => {
     for (const id of roxUserIds) await ensureMailbox(orm.em, orgId, id);
@@ -762,7 +764,7 @@ describe('CalendarRepository on Postgres', () => {
       checkedAt: NOW,
     });
     await repo().saveOrgState(state);
-    expect(await repo().restrictionsAppliedAt(orgId)).toEqual(NOW);
+    expect(await gate().restrictionsAppliedAt(orgId, 'calendar')).toEqual(NOW);
     // Read after that purge: its lists, or newer ones the next purge will apply, pass.
     await judged('p2', { ...partner, appliedAt: NOW });
     await judged('p3', { ...both, appliedAt: NOW });
@@ -778,7 +780,7 @@ describe('CalendarRepository on Postgres', () => {
     let locked = () => {};
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     const purge = orm.em.fork().transactional(async (em) => {
-      await new CalendarRepository(em).lockRestrictionsPurge(orgId);
+      await new MailboxRepository(em).lockRestrictionsPurge(orgId, 'calendar');
       locked();
       await held;
       await em.execute(
@@ -795,8 +797,12 @@ describe('CalendarRepository on Postgres', () => {
     await purge;
     await expect(waiting).rejects.toMatchObject({ code: 'CALENDAR_RESTRICTIONS_CHANGED' });
     expect(await event(orgId, 'ical:p5')).toBeNull();
-    expect(await repo().restrictionsStillApply(orgId, { ...both, appliedAt: NOW })).toBe(true);
-    expect(await repo().restrictionsStillApply(orgId, { ...partner, appliedAt: LATER })).toBe(true);
+    expect(
+      await gate().restrictionsStillApply(orgId, 'calendar', { ...both, appliedAt: NOW }),
+    ).toBe(true);
+    expect(
+      await gate().restrictionsStillApply(orgId, 'calendar', { ...partner, appliedAt: LATER }),
+    ).toBe(true);
   });
 
   it('writes a page only while the mailbox is a calendar target; a disconnect waits for a page in flight', async () => {

@@ -4,9 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import {
-  lockRestrictionsPurge,
   lockSyncTarget,
-  restrictionsAppliedAt,
   restrictionsStillApply,
   type JudgedRestrictions,
 } from '../mailboxes/mailbox.repository';
@@ -531,21 +529,6 @@ export class CalendarRepository {
 
   purgeOrgState(orgId: string): Promise<number> {
     return this.em.nativeDelete(CalendarOrgState, { orgId });
-  }
-
-  /** A purge of restricted events holds this until it commits (restrictionsStillApply). */
-  lockRestrictionsPurge(orgId: string): Promise<void> {
-    return lockRestrictionsPurge(this.em, orgId, 'calendar');
-  }
-
-  /** A round's last commit: whether what it judged its pages with still holds. */
-  restrictionsStillApply(orgId: string, judged: JudgedRestrictions): Promise<boolean> {
-    return restrictionsStillApply(this.em, orgId, 'calendar', judged);
-  }
-
-  /** Read before the org's lists, by every round and write that judges items with them. */
-  restrictionsAppliedAt(orgId: string): Promise<Date | null> {
-    return restrictionsAppliedAt(this.em, orgId, 'calendar');
   }
 
   /** Every channel of the org starts its next round from scratch (a full round). */

@@ -118,7 +118,7 @@ export class MailCycleService {
       ? 0
       : await this.tx.run(async () => {
           // Rounds judging pages with the old lists commit before this reads, or store nothing after.
-          await this.repo.lockRestrictionsPurge(orgId);
+          await this.mailboxes.lockRestrictionsPurge(orgId, 'mail');
           const count = await this.repo.purgeRestricted(
             orgId,
             domains,

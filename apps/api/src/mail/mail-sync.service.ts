@@ -99,7 +99,7 @@ export class MailSyncService {
     if (!mailbox || !mailbox.mailInScope || mailbox.mailEffective === 'off') {
       return { status: 'skipped', reason: 'out_of_scope' };
     }
-    const appliedAt = await this.repo.restrictionsAppliedAt(orgId);
+    const appliedAt = await this.mailboxes.restrictionsAppliedAt(orgId, 'mail');
     const rules = await this.restrictions(orgId);
     // Each page, and each round's last commit, checks no purge applied other lists since.
     const lists: JudgedRestrictions = { ...restrictionLists(rules), appliedAt };
@@ -259,7 +259,7 @@ export class MailSyncService {
             // Lists changed during the round: what it stored is judged again (a lifted
             // restriction reset the cursor, which this round's cursor must not overwrite).
             beforeCommit: async () => {
-              if (!(await this.repo.restrictionsStillApply(orgId, lists)))
+              if (!(await this.mailboxes.restrictionsStillApply(orgId, 'mail', lists)))
                 throw mailRestrictionsChanged();
             },
             reloadState: (s) => this.repo.reloadChannel(s),

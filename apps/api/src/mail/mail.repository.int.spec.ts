@@ -308,7 +308,9 @@ describe('MailRepository on Postgres', () => {
       checkedAt: NOW,
     });
     await repo().saveOrgState(state);
-    expect(await repo().restrictionsAppliedAt(orgId)).toEqual(NOW);
+    expect(await new MailboxRepository(orm.em.fork()).restrictionsAppliedAt(orgId, 'mail')).toEqual(
+      NOW,
+    );
     await judged('b', { ...partner, appliedAt: null });
     // Read after the purge: newer lists pass (the next purge applies them).
     await judged('c', { ...partner, addresses: [], appliedAt: NOW });

@@ -4,9 +4,7 @@ import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import {
-  lockRestrictionsPurge,
   lockSyncTarget,
-  restrictionsAppliedAt,
   restrictionsStillApply,
   type JudgedRestrictions,
 } from '../mailboxes/mailbox.repository';
@@ -632,21 +630,6 @@ export class MailRepository {
    * Messages with a participant at a restricted domain (or a subdomain) or a restricted address:
    * deleted with their links. Returns how many messages went.
    */
-  /** A purge of restricted mail holds this until it commits (restrictionsStillApply). */
-  lockRestrictionsPurge(orgId: string): Promise<void> {
-    return lockRestrictionsPurge(this.em, orgId, 'mail');
-  }
-
-  /** A round's last commit: whether what it judged its pages with still holds. */
-  restrictionsStillApply(orgId: string, judged: JudgedRestrictions): Promise<boolean> {
-    return restrictionsStillApply(this.em, orgId, 'mail', judged);
-  }
-
-  /** Read before the org's lists, by every round and write that judges items with them. */
-  restrictionsAppliedAt(orgId: string): Promise<Date | null> {
-    return restrictionsAppliedAt(this.em, orgId, 'mail');
-  }
-
   async purgeRestricted(
     orgId: string,
     domains: readonly string[],

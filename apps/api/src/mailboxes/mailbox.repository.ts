@@ -187,7 +187,31 @@ export class MailboxRepository {
   purgeProbes(orgId: string): Promise<number> {
     return this.em.nativeDelete(MailboxProbe, { orgId });
   }
+
+  // ---- restricted lists and running rounds (the functions below say how) ----------------------
+
+  /** A feature's purge of restricted data holds this until it commits. */
+  lockRestrictionsPurge(orgId: string, feature: SyncFeature): Promise<void> {
+    return lockRestrictionsPurge(this.em, orgId, feature);
+  }
+
+  /** A round's last commit: whether what it judged its pages with still holds. */
+  restrictionsStillApply(
+    orgId: string,
+    feature: SyncFeature,
+    judged: JudgedRestrictions,
+  ): Promise<boolean> {
+    return restrictionsStillApply(this.em, orgId, feature, judged);
+  }
+
+  /** Read before the org's lists, by every round and write that judges items with them. */
+  restrictionsAppliedAt(orgId: string, feature: SyncFeature): Promise<Date | null> {
+    return restrictionsAppliedAt(this.em, orgId, feature);
+  }
 }
+
+/** The features whose rounds judge items by the restricted lists. */
+export type SyncFeature = 'calendar' | 'mail';
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -223,7 +247,7 @@ const RESTRICTIONS_SHARED_LOCK_SQL = `select pg_advisory_xact_lock_shared(hashte
 export async function lockRestrictionsPurge(
   em: EntityManager,
   orgId: string,
-  feature: 'calendar' | 'mail',
+  feature: SyncFeature,
 ): Promise<void> {
   await em.execute(RESTRICTIONS_LOCK_SQL, [feature, orgId]);
 }
@@ -241,7 +265,7 @@ export interface JudgedRestrictions extends RestrictionLists {
 export async function restrictionsAppliedAt(
   em: EntityManager,
   orgId: string,
-  feature: 'calendar' | 'mail',
+  feature: SyncFeature,
 ): Promise<Date | null> {
   // As epoch milliseconds: raw rows carry timestamps as text.
   const [state] = await em.execute<{ ms: number | null }[]>(
@@ -261,7 +285,7 @@ export async function restrictionsAppliedAt(
 export async function restrictionsStillApply(
   em: EntityManager,
   orgId: string,
-  feature: 'calendar' | 'mail',
+  feature: SyncFeature,
   judged: JudgedRestrictions,
 ): Promise<boolean> {
   await em.execute(RESTRICTIONS_SHARED_LOCK_SQL, [feature, orgId]);
@@ -286,6 +310,6 @@ export async function restrictionsStillApply(
   );
 }
 
-function orgStateTable(feature: 'calendar' | 'mail'): string {
+function orgStateTable(feature: SyncFeature): string {
   return feature === 'calendar' ? 'calendar_org_state' : 'mail_org_state';
 }
