@@ -440,10 +440,17 @@ export class CalendarWriteService {
       const whenChanged = WHEN_FIELDS.some(
         (f) => !sameValue(f, now[f as TextField], known[f as TextField]),
       );
-      for (const [field, value] of Object.entries(patch) as [Field, unknown][]) {
-        // Already as Rox wants it (an earlier run's PATCH went through before its answer was
-        // stored): nothing to send, and no conflict with ourselves.
-        if (field !== 'body' && sameValue(field, now[field], value)) continue;
+      // Already as Rox wants it (an earlier run's PATCH went through before its answer was
+      // stored): nothing to send, and no conflict with ourselves. The time fields go as one:
+      // an all-day pair is sent whole or not at all.
+      const entries = Object.entries(patch) as [Field, unknown][];
+      const timesApplied = entries
+        .filter(([field]) => WHEN_FIELDS.includes(field))
+        .every(([field, value]) => sameValue(field, now[field], value));
+      for (const [field, value] of entries) {
+        const isTime = WHEN_FIELDS.includes(field);
+        if (isTime ? timesApplied : field !== 'body' && sameValue(field, now[field], value))
+          continue;
         const untouched = WHEN_FIELDS.includes(field)
           ? !whenChanged
           : sameValue(field, now[field], known[field]);

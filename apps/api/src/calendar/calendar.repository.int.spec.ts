@@ -765,9 +765,13 @@ describe('CalendarRepository on Postgres', () => {
     });
     await repo().saveOrgState(state);
     expect(await gate().restrictionsAppliedAt(orgId, 'calendar')).toEqual(NOW);
-    // Read after that purge: its lists, or newer ones the next purge will apply, pass.
+    // Read after that purge: its lists, or stricter ones the next purge will apply, pass;
+    // laxer ones (a restriction lifted, not purged for yet) wait for that purge.
     await judged('p2', { ...partner, appliedAt: NOW });
     await judged('p3', { ...both, appliedAt: NOW });
+    await expect(
+      judged('p3b', { domains: [], addresses: [], appliedAt: NOW }),
+    ).rejects.toMatchObject({ code: 'CALENDAR_RESTRICTIONS_CHANGED' });
     // Read before it (another purge, or none), with other lists: stored nothing.
     await expect(judged('p4', { ...both, appliedAt: null })).rejects.toMatchObject({
       code: 'CALENDAR_RESTRICTIONS_CHANGED',
@@ -801,8 +805,12 @@ describe('CalendarRepository on Postgres', () => {
       await gate().restrictionsStillApply(orgId, 'calendar', { ...both, appliedAt: NOW }),
     ).toBe(true);
     expect(
-      await gate().restrictionsStillApply(orgId, 'calendar', { ...partner, appliedAt: LATER }),
+      await gate().restrictionsStillApply(orgId, 'calendar', { ...both, appliedAt: LATER }),
     ).toBe(true);
+    // Read after it but laxer than what it applied: waits for the purge of those lists.
+    expect(
+      await gate().restrictionsStillApply(orgId, 'calendar', { ...partner, appliedAt: LATER }),
+    ).toBe(false);
   });
 
   it('writes a page only while the mailbox is a calendar target; a disconnect waits for a page in flight', async () => {

@@ -312,8 +312,16 @@ describe('MailRepository on Postgres', () => {
       NOW,
     );
     await judged('b', { ...partner, appliedAt: null });
-    // Read after the purge: newer lists pass (the next purge applies them).
-    await judged('c', { ...partner, addresses: [], appliedAt: NOW });
+    // Read after the purge: stricter lists pass (the next purge applies them); laxer ones wait
+    // for the purge that applies them.
+    await judged('c', {
+      ...partner,
+      domains: ['other.example', 'partner.example'],
+      appliedAt: NOW,
+    });
+    await expect(judged('f', { ...partner, addresses: [], appliedAt: NOW })).rejects.toMatchObject({
+      code: 'MAIL_RESTRICTIONS_CHANGED',
+    });
     // Read before it, with a user added to (or a domain lifted from) the lists since: nothing.
     await expect(judged('d', { ...partner, addresses: [], appliedAt: null })).rejects.toMatchObject(
       { code: 'MAIL_RESTRICTIONS_CHANGED' },
@@ -323,6 +331,7 @@ describe('MailRepository on Postgres', () => {
     });
     expect(await message(orgId, 'd')).toBeNull();
     expect(await message(orgId, 'e')).toBeNull();
+    expect(await message(orgId, 'f')).toBeNull();
     expect(await repo().countLinks(orgId, 'pat')).toBe(3);
   });
 

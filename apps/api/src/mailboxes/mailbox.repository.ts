@@ -280,7 +280,8 @@ export async function restrictionsAppliedAt(
  * its items may be stored. They may unless a purge committed since the round read its lists and
  * applied other lists: that purge could not see this page's rows, so they must be judged again.
  * A purge either commits before (this page then stores nothing) or waits for this page and then
- * finds its rows. Lists newer than the last purge pass (the next purge applies them anyway).
+ * finds its rows. Stricter lists than the last purge applied pass (the next purge applies them);
+ * laxer ones wait until a purge has applied them.
  */
 export async function restrictionsStillApply(
   em: EntityManager,
@@ -302,11 +303,21 @@ export async function restrictionsStillApply(
        from ${orgStateTable(feature)} where org_id = ?`,
     [judged.appliedAt, orgId],
   );
-  // No purge yet, or none since the round read its lists.
-  if (!state || state.never || state.unchanged) return true;
-  return sameRestrictionLists(
-    { domains: state.restricted_domains, addresses: state.restricted_users },
-    judged,
+  if (!state || state.never) return true;
+  const applied = { domains: state.restricted_domains, addresses: state.restricted_users };
+  // No purge since the round read its lists: lists at least as strict as the applied ones pass
+  // (the next purge applies them). Laxer ones (a restriction lifted, not yet purged for) wait
+  // for that purge: lifted and put back before it ran, the purge would see nothing to do and
+  // what the laxer round stored would stay.
+  if (state.unchanged) return isAtLeastAsStrict(judged, applied);
+  return sameRestrictionLists(applied, judged);
+}
+
+function isAtLeastAsStrict(judged: RestrictionLists, applied: RestrictionLists): boolean {
+  const domains = new Set(judged.domains);
+  const addresses = new Set(judged.addresses);
+  return (
+    applied.domains.every((d) => domains.has(d)) && applied.addresses.every((a) => addresses.has(a))
   );
 }
 

@@ -418,6 +418,33 @@ describe('calendar writes (Rox → Outlook)', () => {
     expect(entry?.details).toMatchObject({ writeId: done.id, fields: ['subject'] });
   });
 
+  it('on 412 an all-day move goes out as a pair: a date Outlook already holds is sent again with the other (CAL-W3)', async () => {
+    const megan = ids.get('megan') ?? '';
+    const day = (d: number) =>
+      new Date(Date.now() + (1 + d) * 24 * HOUR).toISOString().slice(0, 10);
+    const offsite = await created({ subject: 'Offsite', startDate: day(0), endDate: day(1) });
+    expect(offsite.status).toBe('succeeded');
+    const outlookId = await outlookIdOf(env, org.orgId, 'megan', offsite.eventId);
+    await env.emu.control.updateEvent(env.tenantId, megan, outlookId, {
+      subject: 'Offsite (Outlook)',
+    });
+    await env.emu.control.clearRequests();
+    const res = await api()
+      .patch(`/api/v1/calendar/members/megan/events/${offsite.eventId}`)
+      .set('authorization', auth())
+      .send({ idempotencyKey: key(), startDate: day(0), endDate: day(2) });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const done = await calendarWriteFinished(env, org.service, res.body.id as string);
+    expect(done).toMatchObject({ status: 'succeeded', conflicts: [] });
+    const patches = (await outlookEventWrites(env)).filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => r.status)).toEqual([412, 200]);
+    expect((await eventsOf('megan')).find((e) => e.id === offsite.eventId)).toMatchObject({
+      subject: 'Offsite (Outlook)',
+      startDate: day(0),
+      endDate: day(2),
+    });
+  });
+
   it('attendees may only respond: no update or delete of a meeting the member does not organise (CAL-W5)', async () => {
     const isaiah = ids.get('isaiah') ?? '';
     await env.emu.control.createEvent(env.tenantId, isaiah, {

@@ -350,6 +350,15 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     expect(after).toMatchObject({ stage: 'queued', cursor: null, lastErrorCode: 'SPEC_FAILED' });
     expect(before.cursor).not.toBeNull();
 
+    // The row cannot be read again (the database is away): the failure is still stored.
+    await expect(
+      run(orgId, {
+        beforeCommit: () => Promise.reject(new Error('refused again')),
+        reloadState: () => Promise.reject(new Error('no database')),
+      }),
+    ).rejects.toThrow('refused again');
+    expect(await state(orgId)).toMatchObject({ stage: 'queued', lastErrorCode: 'SPEC_FAILED' });
+
     // A row gone meanwhile (the mailbox was purged) is not written again.
     await expect(
       run(orgId, {
@@ -364,6 +373,19 @@ describe('DeltaSyncEngine (Postgres + emulator)', () => {
     expect(await orm.em.execute('select 1 from sync_spec_state where org_id = ?', [orgId])).toEqual(
       [],
     );
+  });
+
+  it('forgets a cursor it will not resume as the round starts: a full round that fails leaves none', async () => {
+    const orgId = newOrgId();
+    await run(orgId);
+    expect((await state(orgId)).cursor).not.toBeNull();
+    await expect(
+      run(orgId, {
+        isCursorUsable: () => false,
+        applyPage: () => Promise.reject(new Error('page failed')),
+      }),
+    ).rejects.toThrow('page failed');
+    expect(await state(orgId)).toMatchObject({ cursor: null, cursorAt: null, stage: 'queued' });
   });
 
   it('a dead cursor (410) runs a full round that deletes what it did not see', async () => {

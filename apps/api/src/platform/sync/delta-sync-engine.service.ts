@@ -180,6 +180,9 @@ export class DeltaSyncEngine {
         ? state.cursor
         : null;
     markRunning(state, started);
+    // A cursor that will not be resumed is forgotten now, with the start: a full round that then
+    // fails leaves no stale cursor behind (the next run is a full round either way).
+    if (resume === null) forgetCursor(state);
     // A full round's number is stored before its first page: a write from Rox committed while
     // the round runs reads it and marks its row seen in this round, so the round's reconcile
     // cannot take a row that was made after its pages went by.
@@ -237,8 +240,7 @@ export class DeltaSyncEngine {
       // Rolled back: the stored cursor still matches committed rows; the next run resumes there.
       // The stored row is read again rather than assumed: writing back the cursor this run read
       // would undo a reset committed meanwhile.
-      if (!channel.reloadState) Object.assign(state, before);
-      else if (!(await channel.reloadState(state)))
+      if (!(await this.reloaded(channel, before)))
         return this.failed(channel, error, options, false);
       return this.failed(channel, error, options);
     }
@@ -358,6 +360,23 @@ export class DeltaSyncEngine {
       );
     }
     return results;
+  }
+
+  // After a rolled-back final commit: the stored row read again (false: it is gone), else, when
+  // the channel cannot (or the read fails too), the state as it was before the commit.
+  private async reloaded<T, S extends SyncChannelState, F extends SyncFailure>(
+    channel: DeltaChannel<T, S, F>,
+    before: Partial<SyncChannelState>,
+  ): Promise<boolean> {
+    if (channel.reloadState) {
+      try {
+        return await channel.reloadState(channel.state);
+      } catch (error) {
+        this.logger.warn({ ...channel.key, error: String(error) }, 'channel state not re-read');
+      }
+    }
+    Object.assign(channel.state, before);
+    return true;
   }
 
   // Sync lag: how long the channel had gone without a committed round (none before: no lag yet).
