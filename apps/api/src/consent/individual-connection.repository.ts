@@ -20,12 +20,14 @@ export class IndividualConnectionRepository {
     orgId: string,
     options: {
       roxUserId?: string;
+      liveOnly?: boolean;
       after?: { createdAt: Date; id: string };
       limit: number;
     },
   ): Promise<IndividualConnection[]> {
     const where: FilterQuery<IndividualConnection> = { orgId };
     if (options.roxUserId) where.roxUserId = options.roxUserId;
+    if (options.liveOnly) where.status = { $ne: 'superseded' };
     if (options.after) {
       const { createdAt, id } = options.after;
       where.$or = [{ createdAt: { $gt: createdAt } }, { createdAt, id: { $gt: id } }];

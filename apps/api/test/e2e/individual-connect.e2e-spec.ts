@@ -489,6 +489,14 @@ describe('org-wide connect', () => {
 
     const [superseded] = await myConnections(env, megan);
     expect(superseded).toMatchObject({ id: connectionId, status: 'superseded' });
+    // Asked for live connections only (the wizard's review), a superseded one is left out.
+    const live = await env.api
+      .http()
+      .get('/api/v1/individual-connections')
+      .query({ all: 'true', live: 'true' })
+      .set('authorization', `Bearer ${o.admin}`);
+    expect(live.status).toBe(200);
+    expect(live.body).toEqual({ items: [], nextCursor: null });
     expect((await tokenRows([connectionId])).length).toBe(0);
     const [audit] = await auditActions(env, o, 'individual-connections.superseded');
     expect(audit?.details).toMatchObject({ count: 1, tokensDeleted: 1 });

@@ -116,6 +116,11 @@ export const ListIndividualConnectionsQuerySchema = PageQuerySchema.extend({
     .default('false')
     .transform((v) => v === 'true')
     .describe("Admins only: every member's connections in the org"),
+  live: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Only connections not superseded by the org-wide connection'),
 });
 export type ListIndividualConnectionsQuery = z.infer<typeof ListIndividualConnectionsQuerySchema>;
 

@@ -51,7 +51,7 @@ export class IndividualConnectionsService {
 
   async list(
     caller: Caller,
-    query: { all: boolean; cursor?: string | undefined; limit: number },
+    query: { all: boolean; live: boolean; cursor?: string | undefined; limit: number },
   ): Promise<IndividualConnectionList> {
     const { all } = query;
     if (all && caller.role !== 'admin') {
@@ -63,6 +63,7 @@ export class IndividualConnectionsService {
     }
     const rows = await this.connections.page(caller.orgId, {
       ...(all ? {} : { roxUserId: caller.roxUserId }),
+      liveOnly: query.live,
       ...afterCreatedAt(decodeCursor(CONNECTION_LIST, query.cursor)),
       limit: query.limit + 1,
     });

@@ -21,11 +21,13 @@ export function startIndividualConnection(
 export function listIndividualConnections(
   all = false,
   cursor?: string,
+  options: { liveOnly?: boolean } = {},
 ): Promise<IndividualConnectionList> {
   return http.get<IndividualConnectionList>('/individual-connections', {
     query: {
       limit: String(CONNECTIONS_PAGE_SIZE),
       ...(all ? { all: 'true' } : {}),
+      ...(options.liveOnly ? { live: 'true' } : {}),
       ...(cursor ? { cursor } : {}),
     },
   });

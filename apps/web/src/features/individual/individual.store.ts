@@ -124,6 +124,22 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     return allPages.load();
   }
 
+  // Members' live connections, for the wizard's review (what an org-wide connect replaces): the
+  // first page, and whether there are more.
+  const replaceable = ref<IndividualConnection[]>([]);
+  const hasMoreReplaceable = ref(false);
+  async function loadReplaceable(): Promise<void> {
+    try {
+      const page = await listIndividualConnections(true, undefined, { liveOnly: true });
+      replaceable.value = page.items;
+      hasMoreReplaceable.value = page.nextCursor !== null && page.nextCursor !== undefined;
+    } catch {
+      // The review works without it: the warning is simply not shown.
+      replaceable.value = [];
+      hasMoreReplaceable.value = false;
+    }
+  }
+
   async function adminAction(id: string, work: () => Promise<void>): Promise<void> {
     adminBusyId.value = id;
     adminError.value = null;
@@ -159,6 +175,8 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     checked.value = {};
     listError.value = null;
     allPages.reset();
+    replaceable.value = [];
+    hasMoreReplaceable.value = false;
     adminBusyId.value = null;
     adminError.value = null;
   }
@@ -181,6 +199,9 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     check,
     disconnect,
     loadAll,
+    replaceable,
+    hasMoreReplaceable,
+    loadReplaceable,
     loadMoreAll: allPages.loadMore,
     allNextCursor: allPages.nextCursor,
     isLoadingMoreAll: allPages.isLoadingMore,

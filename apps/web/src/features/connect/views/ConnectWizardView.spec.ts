@@ -132,22 +132,21 @@ describe('connect wizard', () => {
   it("warns on the review step that members' own Outlook connections will be replaced", async () => {
     api.on('GET /individual-connections', (req) => {
       expect(req.query.get('all')).toBe('true');
-      return {
-        body: {
-          items: [
-            buildIndividualConnection('a', { expectedEmail: 'alex@contoso.com' }),
-            buildIndividualConnection('b', { expectedEmail: 'alex@contoso.com', kind: 'mail' }),
-            buildIndividualConnection('m', {
-              expectedEmail: 'megan@contoso.com',
-              status: 'needs_sign_in',
-            }),
-            buildIndividualConnection('old', {
-              expectedEmail: 'old@contoso.com',
-              status: 'superseded',
-            }),
-          ],
-        },
-      };
+      // The API leaves superseded connections out when asked for live ones only.
+      const live = req.query.get('live') === 'true';
+      const items = [
+        buildIndividualConnection('a', { expectedEmail: 'alex@contoso.com' }),
+        buildIndividualConnection('b', { expectedEmail: 'alex@contoso.com', kind: 'mail' }),
+        buildIndividualConnection('m', {
+          expectedEmail: 'megan@contoso.com',
+          status: 'needs_sign_in',
+        }),
+        buildIndividualConnection('old', {
+          expectedEmail: 'old@contoso.com',
+          status: 'superseded',
+        }),
+      ].filter((c) => !live || c.status !== 'superseded');
+      return { body: { items, nextCursor: null } };
     });
     const wrapper = await mountWizard();
     await walkToPolicy(wrapper);
@@ -159,6 +158,24 @@ describe('connect wizard', () => {
     expect(warning).toContain('2 members connected Outlook themselves');
     expect(warning).toContain('alex@contoso.com, megan@contoso.com');
     expect(warning).not.toContain('old@contoso.com');
+  });
+
+  it('says when more members connected Outlook than the review lists', async () => {
+    api.on('GET /individual-connections', {
+      body: {
+        items: [buildIndividualConnection('a', { expectedEmail: 'alex@contoso.com' })],
+        nextCursor: 'more',
+      },
+    });
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="review-replaced-connections"]').exists()).toBe(true),
+    );
+    const warning = wrapper.get('[data-testid="review-replaced-connections"]').text();
+    expect(warning).toMatch(/1 member or more\s+connected Outlook themselves/);
+    expect(warning).toContain('the full list is under Members’ Outlook connections');
   });
 
   it('says nothing of own connections when no member has one', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { buildIndividualConnection, buildSession } from '../../../test/factories';
+import { problem } from '../../../test/local-api';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
@@ -77,12 +78,16 @@ describe("admins' view of members' Outlook connections", () => {
     );
   });
 
-  it('loads the list a page at a time', async () => {
+  it('loads the list a page at a time; a page that fails keeps the rows shown', async () => {
+    let calls = 0;
     api.on('GET /individual-connections', (req) => {
       expect(req.query.get('all')).toBe('true');
-      return req.query.get('cursor') === 'page-2'
-        ? { body: { items: [row(OK, { kind: 'mail' })], nextCursor: null } }
-        : { body: { items: [row(HELD)], nextCursor: 'page-2' } };
+      if (req.query.get('cursor') !== 'page-2')
+        return { body: { items: [row(HELD)], nextCursor: 'page-2' } };
+      calls += 1;
+      return calls === 1
+        ? problem(503, 'SERVICE_UNAVAILABLE', 'The database is not reachable.')
+        : { body: { items: [row(OK, { kind: 'mail' })], nextCursor: null } };
     });
     const pinia = freshPinia();
     const { accessToken: _token, ...session } = buildSession({ role: 'admin' });
@@ -93,6 +98,9 @@ describe("admins' view of members' Outlook connections", () => {
     );
     const more = () => wrapper.findAll('button').find((b) => b.text() === 'Load more connections');
     expect(wrapper.find(`tr[data-connection="${OK}"]`).exists()).toBe(false);
+    await more()?.trigger('click');
+    await vi.waitFor(() => expect(wrapper.text()).toContain('The database is not reachable.'));
+    expect(wrapper.find(`tr[data-connection="${HELD}"]`).exists()).toBe(true);
     await more()?.trigger('click');
     await vi.waitFor(() => expect(wrapper.find(`tr[data-connection="${OK}"]`).exists()).toBe(true));
     expect(wrapper.find(`tr[data-connection="${HELD}"]`).exists()).toBe(true);
