@@ -129,6 +129,17 @@ describe('connect wizard', () => {
     expect(wrapper.text()).toContain('revoke the others in Microsoft Entra');
   });
 
+  // The wizard walked to its review: the warning about members' own connections, once shown.
+  const replacedWarning = async () => {
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="review-replaced-connections"]').exists()).toBe(true),
+    );
+    return wrapper.get('[data-testid="review-replaced-connections"]').text();
+  };
+
   it("warns on the review step that members' own Outlook connections will be replaced", async () => {
     api.on('GET /individual-connections', (req) => {
       expect(req.query.get('all')).toBe('true');
@@ -148,13 +159,7 @@ describe('connect wizard', () => {
       ].filter((c) => !live || c.status !== 'superseded');
       return { body: { items, nextCursor: null } };
     });
-    const wrapper = await mountWizard();
-    await walkToPolicy(wrapper);
-    await wrapper.get('form').trigger('submit');
-    await vi.waitFor(() =>
-      expect(wrapper.find('[data-testid="review-replaced-connections"]').exists()).toBe(true),
-    );
-    const warning = wrapper.get('[data-testid="review-replaced-connections"]').text();
+    const warning = await replacedWarning();
     expect(warning).toContain('2 members connected Outlook themselves');
     expect(warning).toContain('alex@contoso.com, megan@contoso.com');
     expect(warning).not.toContain('old@contoso.com');
@@ -167,13 +172,7 @@ describe('connect wizard', () => {
         nextCursor: 'more',
       },
     });
-    const wrapper = await mountWizard();
-    await walkToPolicy(wrapper);
-    await wrapper.get('form').trigger('submit');
-    await vi.waitFor(() =>
-      expect(wrapper.find('[data-testid="review-replaced-connections"]').exists()).toBe(true),
-    );
-    const warning = wrapper.get('[data-testid="review-replaced-connections"]').text();
+    const warning = await replacedWarning();
     expect(warning).toMatch(/1 member or more\s+connected Outlook themselves/);
     expect(warning).toContain('the full list is under Members’ Outlook connections');
   });
