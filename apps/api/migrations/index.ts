@@ -31,6 +31,7 @@ import { Migration20261129100000_mail_participant_index } from './Migration20261
 import { Migration20261129120000_link_counts } from './Migration20261129120000_link_counts';
 import { Migration20261130100000_calendar_write_member_keys } from './Migration20261130100000_calendar_write_member_keys';
 import { Migration20261130131628_calendar_write_transaction } from './Migration20261130131628_calendar_write_transaction';
+import { Migration20261130153404_individual_connection_page } from './Migration20261130153404_individual_connection_page';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -121,5 +122,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261130131628_calendar_write_transaction',
     class: Migration20261130131628_calendar_write_transaction,
+  },
+  {
+    name: 'Migration20261130153404_individual_connection_page',
+    class: Migration20261130153404_individual_connection_page,
   },
 ];

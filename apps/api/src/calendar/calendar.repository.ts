@@ -3,11 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import {
-  lockSyncTarget,
-  restrictionsStillApply,
-  type JudgedRestrictions,
-} from '../mailboxes/mailbox.repository';
+import { openSyncPage, type JudgedRestrictions } from '../mailboxes/mailbox.repository';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -224,19 +220,16 @@ export class CalendarRepository {
     now: Date,
   ): Promise<CalendarPageResult> {
     return this.em.transactional(async (em) => {
-      // Only while the mailbox is a calendar target (lockSyncTarget says why).
-      if (!(await lockSyncTarget(em, orgId, roxUserId, 'calendar'))) {
+      // Only while the mailbox is a calendar target and the page's lists hold (openSyncPage).
+      const gate = await openSyncPage(em, orgId, roxUserId, 'calendar', page.restrictions);
+      if (gate === 'restrictions_changed') throw restrictionsChanged();
+      if (gate === 'left_scope') {
         throw new CalendarError(
           CalendarErrorCode.CALENDAR_NOT_IN_SCOPE,
           'forbidden',
           'The mailbox left calendar sync (or the org disconnected) while its round ran; nothing of the page was stored.',
         );
       }
-      if (
-        page.restrictions &&
-        !(await restrictionsStillApply(em, orgId, 'calendar', page.restrictions))
-      )
-        throw restrictionsChanged();
       await em.execute(MAILBOX_LINKS_LOCK_SQL, [orgId, roxUserId]);
       const result: CalendarPageResult = {
         added: 0,

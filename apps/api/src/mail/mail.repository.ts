@@ -3,11 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
-import {
-  lockSyncTarget,
-  restrictionsStillApply,
-  type JudgedRestrictions,
-} from '../mailboxes/mailbox.repository';
+import { openSyncPage, type JudgedRestrictions } from '../mailboxes/mailbox.repository';
 import { entityColumns, plainRows } from '../platform/database/plain-rows';
 import { preparedRows } from '../platform/database/prepared';
 import { purgeTriggerKept } from '../platform/database/trigger-kept';
@@ -389,19 +385,16 @@ export class MailRepository {
     now: Date,
   ): Promise<PageCounts> {
     return this.em.transactional(async (em) => {
-      // Only while the mailbox is a mail target (lockSyncTarget says why).
-      if (!(await lockSyncTarget(em, orgId, roxUserId, 'mail'))) {
+      // Only while the mailbox is a mail target and the page's lists hold (openSyncPage).
+      const gate = await openSyncPage(em, orgId, roxUserId, 'mail', page.restrictions);
+      if (gate === 'restrictions_changed') throw mailRestrictionsChanged();
+      if (gate === 'left_scope') {
         throw new MailError(
           MailErrorCode.MAIL_MEMBER_NOT_FOUND,
           'not_found',
           'The mailbox left mail sync (or the org disconnected) while its round ran; nothing of the page was stored.',
         );
       }
-      if (
-        page.restrictions &&
-        !(await restrictionsStillApply(em, orgId, 'mail', page.restrictions))
-      )
-        throw mailRestrictionsChanged();
       await lockFeed(em, orgId);
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
       const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];

@@ -243,6 +243,24 @@ export async function lockSyncTarget(
 const RESTRICTIONS_LOCK_SQL = `select pg_advisory_xact_lock(hashtext(? || '_restrictions:' || ?))`;
 const RESTRICTIONS_SHARED_LOCK_SQL = `select pg_advisory_xact_lock_shared(hashtext(? || '_restrictions:' || ?))`;
 
+/**
+ * The start of every sync page's transaction (and a write's copy), for both features: the
+ * mailbox must still be a target of the feature (lockSyncTarget) and the restricted lists the
+ * page was judged with must still hold (restrictionsStillApply). Says which refusal applies.
+ */
+export async function openSyncPage(
+  em: EntityManager,
+  orgId: string,
+  roxUserId: string,
+  feature: SyncFeature,
+  judged: JudgedRestrictions | undefined,
+): Promise<'ok' | 'left_scope' | 'restrictions_changed'> {
+  if (!(await lockSyncTarget(em, orgId, roxUserId, feature))) return 'left_scope';
+  if (judged && !(await restrictionsStillApply(em, orgId, feature, judged)))
+    return 'restrictions_changed';
+  return 'ok';
+}
+
 /** Inside a cycle's purge of restricted data, before it reads what is stored. */
 export async function lockRestrictionsPurge(
   em: EntityManager,

@@ -28,6 +28,8 @@ export interface VerifiedAccount {
  */
 @Entity({ tableName: 'individual_connection' })
 @Index({ properties: ['orgId', 'roxUserId'] })
+// The paged list: an org's connections oldest first, each page read off the index.
+@Index({ properties: ['orgId', 'createdAt', 'id'] })
 @Index({
   name: 'individual_connection_live_unique',
   expression:
