@@ -95,7 +95,7 @@ export class CalendarSyncService {
     }
     const { client, ownerPath } = grant;
     const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
-    const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT);
+    const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT, orgId);
     const prefer = CALENDAR_DELTA_OPTIONS;
 
     // A full round opens a new window; an incremental one keeps the token's.

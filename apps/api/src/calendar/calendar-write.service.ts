@@ -120,7 +120,8 @@ export class CalendarWriteService {
     const eventId = randomUUID();
     const write = this.newWrite(caller, roxUserId, idempotencyKey, 'create', eventId, rest);
     write.transactionId = transactionIdOf(caller.orgId, eventId);
-    if (body !== undefined) write.bodySealed = this.cipher.encrypt(body, WRITE_BODY_CONTEXT);
+    if (body !== undefined)
+      write.bodySealed = this.cipher.encrypt(body, WRITE_BODY_CONTEXT, caller.orgId);
     return this.submit(write);
   }
 
@@ -377,7 +378,7 @@ export class CalendarWriteService {
         ? {
             body: {
               contentType: 'text',
-              content: this.cipher.decrypt(write.bodySealed, WRITE_BODY_CONTEXT),
+              content: this.cipher.decrypt(write.bodySealed, WRITE_BODY_CONTEXT, write.orgId),
             },
           }
         : {}),
@@ -514,7 +515,7 @@ export class CalendarWriteService {
    * makes the pull of our own write "unchanged" (no update, no feed row).
    */
   private async record(write: CalendarWrite, event: CalendarGraphEvent, isNew: boolean) {
-    const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT);
+    const seal = (plain: string) => this.cipher.encrypt(plain, EVENT_BODY_CONTEXT, write.orgId);
     // An occurrence or exception keys on its series (as the pull keys it): without the stored
     // master it would key on its own iCalUId and move to another Rox event, twice.
     const masterId = event.seriesMasterId ?? null;
@@ -651,7 +652,9 @@ export class CalendarWriteService {
   private valuesOf(event: CalendarEvent): FieldValues {
     return {
       subject: event.subject ?? '',
-      body: event.bodySealed ? this.cipher.decrypt(event.bodySealed, EVENT_BODY_CONTEXT) : '',
+      body: event.bodySealed
+        ? this.cipher.decrypt(event.bodySealed, EVENT_BODY_CONTEXT, event.orgId)
+        : '',
       // An all-day event has dates, not instants: asking for instants is a change to timed.
       start: event.isAllDay ? '' : event.startAt.toISOString(),
       end: event.isAllDay ? '' : event.endAt.toISOString(),

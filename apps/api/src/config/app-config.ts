@@ -81,7 +81,7 @@ export class AppConfig {
   readonly auth:
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
     | { mode: 'dev'; devSecret: string; audience: string; issuer: string; devOrgId: string };
-  readonly crypto: { keys: KeyRingEntry[]; activeKeyId: string };
+  readonly crypto: { keys: KeyRingEntry[]; activeKeyId: string; openUnbound: boolean };
   readonly orgwide: {
     /** How long an admin-consent link (its `state`) stays usable. */
     consentStateTtlSeconds: number;
@@ -172,6 +172,7 @@ export class AppConfig {
     this.crypto = {
       keys: env.ENCRYPTION_KEYS,
       activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID,
+      openUnbound: env.ENCRYPTION_OPEN_UNBOUND,
     };
   }
 }

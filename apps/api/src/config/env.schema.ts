@@ -225,6 +225,8 @@ export const envSchema = z
         return entries;
       }),
     ENCRYPTION_ACTIVE_KEY_ID: z.string().min(1),
+    // Upgrade window only: opens envelopes sealed before values were bound to their org.
+    ENCRYPTION_OPEN_UNBOUND: bool.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.ROX_AUTH_MODE === 'dev' && env.NODE_ENV === 'production') {

@@ -131,7 +131,11 @@ export class ConsentFlowService {
       ttlSeconds: this.config.orgwide.consentStateTtlSeconds,
     });
     attempt.nonceHash = sha256Hex(nonce);
-    attempt.codeVerifierSealed = this.cipher.encrypt(pkce.codeVerifier, CODE_VERIFIER_COLUMN);
+    attempt.codeVerifierSealed = this.cipher.encrypt(
+      pkce.codeVerifier,
+      CODE_VERIFIER_COLUMN,
+      orgId,
+    );
     const signInUrl = this.graph.signIn.authorizeUrl({
       tenant: tenantId,
       redirectUri: this.redirectUri(),
@@ -206,7 +210,11 @@ export class ConsentFlowService {
       const admin = await this.graph.signIn.complete({
         tenantId: tenantId,
         code: query.code,
-        codeVerifier: this.cipher.decrypt(attempt.codeVerifierSealed, CODE_VERIFIER_COLUMN),
+        codeVerifier: this.cipher.decrypt(
+          attempt.codeVerifierSealed,
+          CODE_VERIFIER_COLUMN,
+          attempt.orgId,
+        ),
         redirectUri: this.redirectUri(),
         nonceSha256: attempt.nonceHash,
       });

@@ -83,7 +83,7 @@ export class MailReader {
       m.bodyAvailable && m.bodySealed !== null
         ? {
             contentType: m.bodyContentType ?? 'text',
-            content: this.cipher.decrypt(m.bodySealed, MAIL_BODY_COLUMN),
+            content: this.cipher.decrypt(m.bodySealed, MAIL_BODY_COLUMN, orgId),
           }
         : null;
     if (body) {

@@ -136,7 +136,7 @@ export class MailSendService {
       internetMessageId: `<${id}@${domain}>`,
       replyToGraphId,
       replyAll: input.replyAll,
-      contentSealed: this.cipher.encrypt(JSON.stringify(content), MAIL_SEND_CONTENT_COLUMN),
+      contentSealed: this.cipher.encrypt(JSON.stringify(content), MAIL_SEND_CONTENT_COLUMN, orgId),
       now: this.clock.now(),
     });
     await this.em.transactional(async (em) => {
@@ -221,7 +221,7 @@ export class MailSendService {
       kind: 'mail',
     });
     const content = JSON.parse(
-      this.cipher.decrypt(send.contentSealed ?? '', MAIL_SEND_CONTENT_COLUMN),
+      this.cipher.decrypt(send.contentSealed ?? '', MAIL_SEND_CONTENT_COLUMN, send.orgId),
     ) as SendContent;
     const message: DraftInput = {
       subject: content.subject,

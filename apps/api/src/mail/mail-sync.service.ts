@@ -395,7 +395,7 @@ export class MailSyncService {
           orgId,
           link.message_id,
           {
-            sealed: this.cipher.encrypt(r.body.content, MAIL_BODY_COLUMN),
+            sealed: this.cipher.encrypt(r.body.content, MAIL_BODY_COLUMN, orgId),
             contentType: r.body.contentType === 'html' ? 'html' : 'text',
           },
           this.clock.now(),
@@ -448,7 +448,7 @@ export class MailSyncService {
           if (r.body === null) continue;
           // Sealed before it reaches the database; the plaintext lives only in this frame.
           bodies.set(r.id, {
-            sealed: this.cipher.encrypt(r.body.content, MAIL_BODY_COLUMN),
+            sealed: this.cipher.encrypt(r.body.content, MAIL_BODY_COLUMN, target.orgId),
             contentType: r.body.contentType === 'html' ? 'html' : 'text',
           });
         }

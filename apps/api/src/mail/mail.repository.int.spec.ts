@@ -24,7 +24,7 @@ import {
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const at = (hour: number) => new Date(Date.UTC(2026, 10, 28, hour));
-const HTML = { sealed: 'enc:v1:v1:sealed-html', contentType: 'html' as const };
+const HTML = { sealed: 'enc:v2:v1:sealed-html', contentType: 'html' as const };
 
 // Graph id `graphId` in one mailbox of the message `<key@contoso.com>`.
 const copy = (graphId: string, key: string, over: Partial<IncomingMessage> = {}) =>

@@ -62,7 +62,7 @@ export class PushDeliveryService {
       occurredAt: delivery.occurredAt.toISOString(),
     };
     const body = JSON.stringify(notice);
-    const secret = this.cipher.decrypt(endpoint.secretSealed, PUSH_SECRET_CONTEXT);
+    const secret = this.cipher.decrypt(endpoint.secretSealed, PUSH_SECRET_CONTEXT, endpoint.orgId);
     const result = await this.transport.post(
       endpoint.url,
       body,

@@ -53,7 +53,7 @@ export class PushEndpointsService {
       url: checked.url,
       eventTypes: body.eventTypes,
       description: body.description ?? '',
-      secretSealed: this.cipher.encrypt(secret, PUSH_SECRET_CONTEXT),
+      secretSealed: this.cipher.encrypt(secret, PUSH_SECRET_CONTEXT, orgId),
       now: this.clock.now(),
     });
     await this.tx.run(async () => {
@@ -84,7 +84,7 @@ export class PushEndpointsService {
   async rotateSecret(orgId: string, endpointId: string): Promise<PushEndpointWithSecret> {
     const endpoint = await this.mustFind(orgId, endpointId);
     const secret = newSecret();
-    endpoint.secretSealed = this.cipher.encrypt(secret, PUSH_SECRET_CONTEXT);
+    endpoint.secretSealed = this.cipher.encrypt(secret, PUSH_SECRET_CONTEXT, orgId);
     endpoint.secretRotatedAt = this.clock.now();
     await this.tx.run(async () => {
       await this.repo.saveEndpoint(endpoint);

@@ -144,7 +144,7 @@ describe('org-wide admin consent through the emulator', () => {
       expect(rows.rows[1].state_hash).toBe(sha256(consentState));
       expect(rows.rows[0].browser_binding_hash).toBe(sha256(attempt.cookie.split('=')[1] ?? ''));
       expect(rows.rows[0].nonce_hash).toBe(sha256(signInUrl.searchParams.get('nonce') ?? ''));
-      expect(rows.rows[0].code_verifier_sealed).toMatch(/^enc:v1:v1:/);
+      expect(rows.rows[0].code_verifier_sealed).toMatch(/^enc:v2:v1:/);
       expect(rows.rows.every((r) => r.used_at !== null)).toBe(true);
       const stored = JSON.stringify(rows.rows);
       for (const secret of [attempt.state, consentState, attempt.cookie.split('=')[1] ?? '']) {

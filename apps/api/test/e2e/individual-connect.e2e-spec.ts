@@ -142,7 +142,7 @@ describe('Connect with user consent allowed', () => {
     );
 
     const [row] = await tokenRows([start.body.connection.id]);
-    expect(row?.refresh_token_sealed).toMatch(/^enc:v1:v1:/);
+    expect(row?.refresh_token_sealed).toMatch(/^enc:v2:v1:/);
     expect(row?.version).toBe(1);
 
     // A check refreshes: the rotated token replaces the stored one.

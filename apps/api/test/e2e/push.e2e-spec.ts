@@ -235,9 +235,14 @@ describe('push to Rox backends', () => {
       [endpoint.id],
     );
     expect(row?.secret_sealed).not.toContain(endpoint.secret.slice(6));
-    expect(env.api.app.get(Cipher).decrypt(row?.secret_sealed ?? '', PUSH_SECRET_CONTEXT)).toBe(
+    const cipher = env.api.app.get(Cipher);
+    expect(cipher.decrypt(row?.secret_sealed ?? '', PUSH_SECRET_CONTEXT, org.orgId)).toBe(
       endpoint.secret,
     );
+    // Sealed for this org: copied into another org's row, it does not open.
+    expect(() =>
+      cipher.decrypt(row?.secret_sealed ?? '', PUSH_SECRET_CONTEXT, other.orgId),
+    ).toThrow(/another column or org/);
   });
 
   it('announces the connection, then calendar and mail changes with the feeds’ cursors, signed', async () => {

@@ -53,7 +53,7 @@ export function buildMailSend(orgId: string, roxUserId: string, idempotencyKey: 
     internetMessageId: `<${randomUUID()}@rox.example>`,
     replyToGraphId: null,
     replyAll: false,
-    contentSealed: 'enc:v1:v1:sealed-content',
+    contentSealed: 'enc:v2:v1:sealed-content',
     now: FACTORY_NOW,
   });
 }

@@ -125,7 +125,11 @@ export class DelegatedTokenProvider {
     try {
       refreshed = await this.graph.delegated.refresh({
         tenant: stored.tenantId,
-        refreshToken: this.cipher.decrypt(stored.refreshTokenSealed, REFRESH_TOKEN_COLUMN),
+        refreshToken: this.cipher.decrypt(
+          stored.refreshTokenSealed,
+          REFRESH_TOKEN_COLUMN,
+          stored.orgId,
+        ),
         scopes: connection.scopes?.filter((s) => !OIDC_SCOPES.has(s)) ?? [],
       });
     } catch (error) {
@@ -148,7 +152,7 @@ export class DelegatedTokenProvider {
       const isStored = await this.tokens.rotate(
         connectionId,
         stored.version,
-        this.cipher.encrypt(refreshed.refreshToken, REFRESH_TOKEN_COLUMN),
+        this.cipher.encrypt(refreshed.refreshToken, REFRESH_TOKEN_COLUMN, stored.orgId),
         this.clock.now(),
       );
       // Another process rotated first; its token is kept. Ours is still a valid access token.

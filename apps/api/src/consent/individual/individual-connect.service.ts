@@ -169,7 +169,11 @@ export class IndividualConnectService {
     });
     attempt.connectionId = connection.id;
     attempt.nonceHash = sha256Hex(nonce);
-    attempt.codeVerifierSealed = this.cipher.encrypt(pkce.codeVerifier, CODE_VERIFIER_COLUMN);
+    attempt.codeVerifierSealed = this.cipher.encrypt(
+      pkce.codeVerifier,
+      CODE_VERIFIER_COLUMN,
+      caller.orgId,
+    );
     const authorizeUrl = this.graph.delegated.authorizeUrl({
       tenant: orgTenantId ?? 'organizations',
       scopes,
@@ -292,7 +296,11 @@ export class IndividualConnectService {
     if (!query.code || !attempt.codeVerifierSealed || !attempt.nonceHash) {
       return fail('signin_failed', { error: 'code_missing' });
     }
-    const codeVerifier = this.cipher.decrypt(attempt.codeVerifierSealed, CODE_VERIFIER_COLUMN);
+    const codeVerifier = this.cipher.decrypt(
+      attempt.codeVerifierSealed,
+      CODE_VERIFIER_COLUMN,
+      attempt.orgId,
+    );
     let tokens: DelegatedTokens;
     try {
       tokens = await this.graph.delegated.redeemCode({
@@ -411,7 +419,11 @@ export class IndividualConnectService {
       orgId: connection.orgId,
       roxUserId: connection.roxUserId,
       tenantId: account.tenantId,
-      refreshTokenSealed: this.cipher.encrypt(tokens.refreshToken ?? '', REFRESH_TOKEN_COLUMN),
+      refreshTokenSealed: this.cipher.encrypt(
+        tokens.refreshToken ?? '',
+        REFRESH_TOKEN_COLUMN,
+        connection.orgId,
+      ),
       now,
     });
     const outcome: IndividualOutcome =

@@ -32,12 +32,19 @@ let env: ApiWithEmulator;
 let rotatedWorker: INestApplicationContext | null = null;
 let connectionId = '';
 
-async function sealedRows(): Promise<{ connection_id: string; sealed: string; version: number }[]> {
+async function sealedRows(): Promise<
+  { connection_id: string; org_id: string; sealed: string; version: number }[]
+> {
   const db = new Client({ connectionString: dbUrl });
   await db.connect();
   try {
-    const res = await db.query<{ connection_id: string; sealed: string; version: number }>(
-      'select connection_id, refresh_token_sealed as sealed, version from individual_token order by connection_id',
+    const res = await db.query<{
+      connection_id: string;
+      org_id: string;
+      sealed: string;
+      version: number;
+    }>(
+      'select connection_id, org_id, refresh_token_sealed as sealed, version from individual_token order by connection_id',
     );
     return res.rows;
   } finally {
@@ -72,12 +79,12 @@ function inContext<T>(app: INestApplicationContext, work: () => Promise<T>): Pro
 }
 
 describe('refresh tokens at rest', () => {
-  it('are ciphertext that only the key ring opens, for this column only', async () => {
-    const { sealed, version } = await sealedOf(connectionId);
-    expect(sealed).toMatch(/^enc:v1:v1:/);
+  it('are ciphertext that only the key ring opens, for this column and org only', async () => {
+    const { sealed, version, org_id: orgId } = await sealedOf(connectionId);
+    expect(sealed).toMatch(/^enc:v2:v1:/);
     expect(version).toBe(1);
 
-    const refreshToken = env.api.app.get(Cipher).decrypt(sealed, REFRESH_TOKEN_COLUMN);
+    const refreshToken = env.api.app.get(Cipher).decrypt(sealed, REFRESH_TOKEN_COLUMN, orgId);
     expect(refreshToken.length).toBeGreaterThan(20);
     expect(sealed).not.toContain(refreshToken);
     // What it opens to is the live refresh token Microsoft issued.
@@ -89,12 +96,15 @@ describe('refresh tokens at rest', () => {
     });
     expect(refreshed.username).toBe(DEMO_TENANT.users.member);
 
-    // The same key id with other key material, or another column's context, cannot open it.
+    // The same key id with other key material, another column or another org cannot open it.
     const stranger = new KeyRing([{ keyId: 'v1', key: randomBytes(32) }], 'v1');
-    expect(() => stranger.decrypt(sealed, REFRESH_TOKEN_COLUMN)).toThrow();
+    expect(() => stranger.decrypt(sealed, { column: REFRESH_TOKEN_COLUMN, orgId })).toThrow();
     expect(() =>
-      env.api.app.get(Cipher).decrypt(sealed, 'auth_state.code_verifier_sealed'),
+      env.api.app.get(Cipher).decrypt(sealed, 'auth_state.code_verifier_sealed', orgId),
     ).toThrow();
+    expect(() =>
+      env.api.app.get(Cipher).decrypt(sealed, REFRESH_TOKEN_COLUMN, newOrgId('other')),
+    ).toThrow(/another column or org/);
   });
 
   it('rotate on use: a refresh stores the new refresh token, sealed, in place of the old one', async () => {
@@ -109,9 +119,9 @@ describe('refresh tokens at rest', () => {
 
     const after = await sealedOf(connectionId);
     expect(after.version).toBe(before.version + 1);
-    expect(after.sealed).toMatch(/^enc:v1:v1:/);
-    expect(cipher.decrypt(after.sealed, REFRESH_TOKEN_COLUMN)).not.toBe(
-      cipher.decrypt(before.sealed, REFRESH_TOKEN_COLUMN),
+    expect(after.sealed).toMatch(/^enc:v2:v1:/);
+    expect(cipher.decrypt(after.sealed, REFRESH_TOKEN_COLUMN, after.org_id)).not.toBe(
+      cipher.decrypt(before.sealed, REFRESH_TOKEN_COLUMN, before.org_id),
     );
     // Cached in memory now: no second refresh, the stored token stays.
     await inContext(env.api.app, () => provider.accessTokenFor(connectionId));
@@ -124,11 +134,11 @@ describe('refresh tokens at rest', () => {
   });
 
   it('two rotations from the same read: exactly one is stored', async () => {
-    const { version } = await sealedOf(connectionId);
+    const { version, org_id: orgId } = await sealedOf(connectionId);
     const cipher = env.api.app.get(Cipher);
     const orm = env.api.app.get(MikroORM);
     const fork = () => orm.em.fork() as ConstructorParameters<typeof IndividualTokenRepository>[0];
-    const [a, b] = ['first', 'second'].map((n) => cipher.encrypt(n, REFRESH_TOKEN_COLUMN));
+    const [a, b] = ['first', 'second'].map((n) => cipher.encrypt(n, REFRESH_TOKEN_COLUMN, orgId));
     const results = await Promise.all(
       [a, b].map((sealed) =>
         new IndividualTokenRepository(fork()).rotate(
@@ -171,6 +181,7 @@ describe('refresh tokens at rest', () => {
       table: 'individual_token',
       idColumn: 'connection_id',
       column: 'refresh_token_sealed',
+      orgColumn: 'org_id',
     });
     const count = (await sealedRows()).length;
     expect(count).toBeGreaterThanOrEqual(2);
@@ -184,17 +195,17 @@ describe('refresh tokens at rest', () => {
     );
     const reports = await rotatedWorker.get(ReencryptService).run(column ? [column] : []);
     expect(reports).toEqual([{ column: REFRESH_TOKEN_COLUMN, rewritten: count, skipped: 0 }]);
-    for (const row of await sealedRows()) expect(row.sealed).toMatch(/^enc:v1:v2:/);
+    for (const row of await sealedRows()) expect(row.sealed).toMatch(/^enc:v2:v2:/);
 
     // The old ring (v1 only) no longer opens them; the rotated one refreshes and re-seals with v2.
-    const { sealed, version } = await sealedOf(connectionId);
-    expect(() => env.api.app.get(Cipher).decrypt(sealed, REFRESH_TOKEN_COLUMN)).toThrow();
+    const { sealed, version, org_id: orgId } = await sealedOf(connectionId);
+    expect(() => env.api.app.get(Cipher).decrypt(sealed, REFRESH_TOKEN_COLUMN, orgId)).toThrow();
     const worker = rotatedWorker;
     await inContext(worker, () =>
       worker.get(DelegatedTokenProvider).accessTokenFor(connectionId, { forceRefresh: true }),
     );
     const after = await sealedOf(connectionId);
     expect(after.version).toBe(version + 1);
-    expect(after.sealed).toMatch(/^enc:v1:v2:/);
+    expect(after.sealed).toMatch(/^enc:v2:v2:/);
   });
 });

@@ -10,10 +10,11 @@ const column: EncryptedColumn = {
   table: 'crypto_repo_spec_secret',
   idColumn: 'id',
   column: 'value',
+  orgColumn: 'org_id',
 };
 
-// Envelopes look like `<format>:<version>:<keyId>:...`; the repository reads the third part only.
-const sealed = (keyId: string, body: string) => `enc:1:${keyId}:${body}`;
+// Envelopes look like `enc:<version>:<keyId>:...`; the repository reads the version and the key.
+const sealed = (keyId: string, body: string, version = 'v2') => `enc:${version}:${keyId}:${body}`;
 
 describe('EncryptedColumnRepository on Postgres', () => {
   let orm: MikroORM;
@@ -23,13 +24,20 @@ describe('EncryptedColumnRepository on Postgres', () => {
     orm = await openTestOrm();
     const connection = orm.em.fork().getConnection();
     await connection.execute(
-      'create table if not exists crypto_repo_spec_secret (id text primary key, value text)',
+      'create table if not exists crypto_repo_spec_secret (id text primary key, org_id text, value text)',
     );
     await connection.execute('truncate crypto_repo_spec_secret');
     await connection.execute(
-      `insert into crypto_repo_spec_secret (id, value) values
-         ('a', ?), ('b', ?), ('c', ?), ('d', null), ('e', ?)`,
-      [sealed('v1', 'A'), sealed('v2', 'B'), sealed('v1', 'C'), sealed('v1', 'E')],
+      `insert into crypto_repo_spec_secret (id, org_id, value) values
+         ('a', 'o1', ?), ('b', 'o1', ?), ('c', 'o2', ?), ('d', 'o1', null), ('e', 'o2', ?),
+         ('f', 'o1', ?)`,
+      [
+        sealed('v1', 'A'),
+        sealed('v2', 'B'),
+        sealed('v1', 'C'),
+        sealed('v1', 'E'),
+        sealed('v2', 'F', 'v1'),
+      ],
     );
   });
   afterAll(async () => {
@@ -37,12 +45,19 @@ describe('EncryptedColumnRepository on Postgres', () => {
     await orm.close(true);
   });
 
-  it('pages the rows not sealed by the active key, by id, skipping nulls', async () => {
+  it('pages the rows not sealed by the active key or not bound to their org, by id, skipping nulls', async () => {
     const first = await repo().findStale(column, 'v2', null, 2);
-    expect(first.map((r) => r.id)).toEqual(['a', 'c']);
+    expect(first).toEqual([
+      { id: 'a', orgId: 'o1', value: sealed('v1', 'A') },
+      { id: 'c', orgId: 'o2', value: sealed('v1', 'C') },
+    ]);
     const next = await repo().findStale(column, 'v2', 'c', 2);
-    expect(next).toEqual([{ id: 'e', value: sealed('v1', 'E') }]);
-    expect(await repo().findStale(column, 'v2', 'e', 2)).toEqual([]);
+    // f: sealed by the active key, but as an unbound v1 envelope.
+    expect(next).toEqual([
+      { id: 'e', orgId: 'o2', value: sealed('v1', 'E') },
+      { id: 'f', orgId: 'o1', value: sealed('v2', 'F', 'v1') },
+    ]);
+    expect(await repo().findStale(column, 'v2', 'f', 2)).toEqual([]);
   });
 
   it('replaces a value only if it is still the one read (compare and set)', async () => {

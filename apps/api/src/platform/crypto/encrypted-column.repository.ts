@@ -16,21 +16,29 @@ function quoted(name: string): string {
 export class EncryptedColumnRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Rows whose envelope was not sealed by `activeKeyId`, oldest id first. */
+  /**
+   * Rows whose envelope was not sealed by `activeKeyId`, or not bound to its org (`enc:v1`),
+   * oldest id first, with the org each row belongs to.
+   */
   async findStale(
     column: EncryptedColumn,
     activeKeyId: string,
     afterId: string | null,
     limit: number,
-  ): Promise<{ id: string; value: string }[]> {
-    const { table, idColumn, column: col } = column;
-    const rows = await this.em.getConnection().execute<{ id: string; value: string }[]>(
-      `select ${quoted(idColumn)}::text as id, ${quoted(col)} as value from ${quoted(table)}
-       where ${quoted(col)} is not null and split_part(${quoted(col)}, ':', 3) <> ?
-       ${afterId === null ? '' : `and ${quoted(idColumn)}::text > ?`}
-       order by ${quoted(idColumn)}::text limit ?`,
-      afterId === null ? [activeKeyId, limit] : [activeKeyId, afterId, limit],
-    );
+  ): Promise<{ id: string; orgId: string; value: string }[]> {
+    const { table, idColumn, column: col, orgColumn } = column;
+    const rows = await this.em
+      .getConnection()
+      .execute<{ id: string; orgId: string; value: string }[]>(
+        `select ${quoted(idColumn)}::text as id, ${quoted(orgColumn)}::text as "orgId",
+           ${quoted(col)} as value
+         from ${quoted(table)}
+         where ${quoted(col)} is not null
+           and (split_part(${quoted(col)}, ':', 3) <> ? or split_part(${quoted(col)}, ':', 2) <> 'v2')
+           ${afterId === null ? '' : `and ${quoted(idColumn)}::text > ?`}
+         order by ${quoted(idColumn)}::text limit ?`,
+        afterId === null ? [activeKeyId, limit] : [activeKeyId, afterId, limit],
+      );
     return rows;
   }
 

@@ -7,16 +7,30 @@ export enum CryptoErrorCode {
   CIPHERTEXT_MALFORMED = 'CIPHERTEXT_MALFORMED',
   CIPHERTEXT_UNKNOWN_KEY = 'CIPHERTEXT_UNKNOWN_KEY',
   CIPHERTEXT_TAMPERED = 'CIPHERTEXT_TAMPERED',
+  CIPHERTEXT_UNBOUND = 'CIPHERTEXT_UNBOUND',
 }
 
-const PREFIX = 'enc:v1';
+// v2 binds the column and the row's org; v1 (written before 2026-11-30) bound the column only.
+const BOUND = 'v2';
+const UNBOUND = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /**
+ * Where a value lives: its column (`table.column`) and the org owning its row. Both are the
+ * cipher's additional data, so a value copied to another column or another org's row (by someone
+ * who can write to the database but holds no key) fails to open instead of being served there.
+ */
+export interface SealScope {
+  column: string;
+  orgId: string;
+}
+
+/**
  * AES-256-GCM with a key ring. Each ciphertext names the key that sealed it, so adding a key and
  * making it active rotates new writes while old rows still open; `reencrypt` moves them over.
- * Format: `enc:v1:<keyId>:<iv>:<ciphertext+tag>` (base64url parts).
+ * Format: `enc:v2:<keyId>:<iv>:<ciphertext+tag>` (base64url parts). `enc:v1` envelopes (column
+ * only) open only when `openUnbound` is set, for the upgrade window until `reencrypt` ran.
  */
 export class KeyRing {
   private readonly keys: Map<string, Buffer>;
@@ -24,30 +38,46 @@ export class KeyRing {
   constructor(
     entries: KeyRingEntry[],
     readonly activeKeyId: string,
+    private readonly openUnbound = false,
   ) {
     this.keys = new Map(entries.map((e) => [e.keyId, e.key]));
     if (!this.keys.has(activeKeyId))
       throw new Error(`active key "${activeKeyId}" is not in the ring`);
   }
 
-  /** Seals `plaintext`; `context` (e.g. "table.column") must be given again to open it. */
-  encrypt(plaintext: string, context: string): string {
+  /** Seals `plaintext`; the same scope must be given again to open it. */
+  encrypt(plaintext: string, scope: SealScope): string {
     const key = this.keys.get(this.activeKeyId) as Buffer;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(context, 'utf8'));
+    cipher.setAAD(additionalData(BOUND, scope));
     const body = Buffer.concat([
       cipher.update(plaintext, 'utf8'),
       cipher.final(),
       cipher.getAuthTag(),
     ]);
-    return [PREFIX, this.activeKeyId, iv.toString('base64url'), body.toString('base64url')].join(
-      ':',
-    );
+    return [
+      'enc',
+      BOUND,
+      this.activeKeyId,
+      iv.toString('base64url'),
+      body.toString('base64url'),
+    ].join(':');
   }
 
-  decrypt(envelope: string, context: string): string {
-    const { keyId, iv, body } = parseEnvelope(envelope);
+  /**
+   * Opens an envelope sealed for `scope`. `allowUnbound` lets the key-rotation command open a v1
+   * envelope whatever the setting, to seal it again bound to its row's org.
+   */
+  decrypt(envelope: string, scope: SealScope, allowUnbound = this.openUnbound): string {
+    const { version, keyId, iv, body } = parseEnvelope(envelope);
+    if (version === UNBOUND && !allowUnbound) {
+      throw new DomainError(
+        CryptoErrorCode.CIPHERTEXT_UNBOUND,
+        'internal',
+        'ciphertext sealed without its org (enc:v1): run the re-encrypt command, or set ENCRYPTION_OPEN_UNBOUND=true until it ran',
+      );
+    }
     const key = this.keys.get(keyId);
     if (!key) {
       throw new DomainError(
@@ -57,7 +87,7 @@ export class KeyRing {
       );
     }
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAAD(additionalData(version, scope));
     decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
     try {
       return Buffer.concat([
@@ -68,15 +98,16 @@ export class KeyRing {
       throw new DomainError(
         CryptoErrorCode.CIPHERTEXT_TAMPERED,
         'internal',
-        'ciphertext failed authentication (wrong context or altered data)',
+        'ciphertext failed authentication (another column or org, or altered data)',
         { cause },
       );
     }
   }
 
-  /** True when the envelope was sealed with a key other than the active one. */
+  /** True when the envelope was sealed with a key other than the active one, or without its org. */
   needsRotation(envelope: string): boolean {
-    return parseEnvelope(envelope).keyId !== this.activeKeyId;
+    const { version, keyId } = parseEnvelope(envelope);
+    return keyId !== this.activeKeyId || version !== BOUND;
   }
 
   static keyIdOf(envelope: string): string {
@@ -84,20 +115,34 @@ export class KeyRing {
   }
 }
 
-function parseEnvelope(envelope: string): { keyId: string; iv: Buffer; body: Buffer } {
+function additionalData(version: string, scope: SealScope): Buffer {
+  // With no "|" in the column, "column|org" cannot be read as another column and org.
+  if (scope.column.includes('|')) throw new Error(`"|" in column name "${scope.column}"`);
+  return Buffer.from(version === BOUND ? `${scope.column}|${scope.orgId}` : scope.column, 'utf8');
+}
+
+function parseEnvelope(envelope: string): {
+  version: string;
+  keyId: string;
+  iv: Buffer;
+  body: Buffer;
+} {
   const parts = envelope.split(':');
-  const [p1, p2, keyId, iv, body] = parts;
-  if (parts.length !== 5 || `${p1}:${p2}` !== PREFIX || !keyId || !iv || !body) {
-    throw new DomainError(
-      CryptoErrorCode.CIPHERTEXT_MALFORMED,
-      'internal',
-      'not an enc:v1 envelope',
-    );
+  const [prefix, version = '', keyId, iv, body] = parts;
+  if (
+    parts.length !== 5 ||
+    prefix !== 'enc' ||
+    (version !== BOUND && version !== UNBOUND) ||
+    !keyId ||
+    !iv ||
+    !body
+  ) {
+    throw new DomainError(CryptoErrorCode.CIPHERTEXT_MALFORMED, 'internal', 'not an enc envelope');
   }
   const ivBytes = Buffer.from(iv, 'base64url');
   const bodyBytes = Buffer.from(body, 'base64url');
   if (ivBytes.length !== IV_BYTES || bodyBytes.length < TAG_BYTES) {
     throw new DomainError(CryptoErrorCode.CIPHERTEXT_MALFORMED, 'internal', 'truncated envelope');
   }
-  return { keyId, iv: ivBytes, body: bodyBytes };
+  return { version, keyId, iv: ivBytes, body: bodyBytes };
 }

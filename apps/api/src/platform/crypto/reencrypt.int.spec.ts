@@ -1,3 +1,5 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
+
 import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,26 @@ import { ReencryptService } from './reencrypt.service';
 
 // A scratch table stands in for the feature tables (refresh tokens, mail bodies) that register
 // their encrypted columns; the mechanism is the same.
-const column: EncryptedColumn = { table: 'crypto_test_secret', idColumn: 'id', column: 'value' };
+const column: EncryptedColumn = {
+  table: 'crypto_test_secret',
+  idColumn: 'id',
+  column: 'value',
+  orgColumn: 'org_id',
+};
+const orgOf = (i: number) => (i % 2 === 0 ? 'org-even' : 'org-odd');
+
+// An envelope as the build before org binding sealed it: the column alone as additional data.
+function sealedUnbound(keyBase64: string, plaintext: string, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(keyBase64, 'base64'), iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
+  const sealed = Buffer.concat([
+    cipher.update(plaintext, 'utf8'),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]);
+  return ['enc', 'v1', 'v1', iv.toString('base64url'), sealed.toString('base64url')].join(':');
+}
 
 describe('encryption at rest with key rotation', () => {
   let before: INestApplicationContext;
@@ -25,7 +46,7 @@ describe('encryption at rest with key rotation', () => {
     );
     const conn = before.get(MikroORM).em.fork().getConnection();
     await conn.execute(
-      `create table if not exists crypto_test_secret (id text primary key, value text)`,
+      `create table if not exists crypto_test_secret (id text primary key, org_id text, value text)`,
     );
     await conn.execute(`truncate crypto_test_secret`);
   });
@@ -44,17 +65,21 @@ describe('encryption at rest with key rotation', () => {
     const cipher = before.get(Cipher);
     const context = columnContext(column);
     for (let i = 0; i < 1203; i += 1) {
-      await conn.execute('insert into crypto_test_secret (id, value) values (?, ?)', [
+      await conn.execute('insert into crypto_test_secret (id, org_id, value) values (?, ?, ?)', [
         `row-${String(i).padStart(5, '0')}`,
-        cipher.encrypt(`refresh-token-${i}`, context),
+        orgOf(i),
+        cipher.encrypt(`refresh-token-${i}`, context, orgOf(i)),
       ]);
     }
-    await conn.execute('insert into crypto_test_secret (id, value) values (?, null)', ['row-null']);
+    await conn.execute('insert into crypto_test_secret (id, org_id, value) values (?, ?, null)', [
+      'row-null',
+      'org-even',
+    ]);
 
     const raw = await conn.execute<{ value: string }[]>(
       `select value from crypto_test_secret where id = 'row-00007'`,
     );
-    expect(raw[0]?.value).toMatch(/^enc:v1:v1:/);
+    expect(raw[0]?.value).toMatch(/^enc:v2:v1:/);
     expect(raw[0]?.value).not.toContain('refresh-token-7');
 
     const reports = await after.get(ReencryptService).run([column]);
@@ -69,14 +94,44 @@ describe('encryption at rest with key rotation', () => {
         expect(row.value).toBeNull();
         continue;
       }
-      expect(row.value).toMatch(/^enc:v1:v2:/);
-      expect(newCipher.decrypt(row.value ?? '', context)).toBe(
-        `refresh-token-${Number(row.id.slice(4))}`,
-      );
+      const i = Number(row.id.slice(4));
+      expect(row.value).toMatch(/^enc:v2:v2:/);
+      expect(newCipher.decrypt(row.value ?? '', context, orgOf(i))).toBe(`refresh-token-${i}`);
     }
     // A second run finds nothing left to do.
     expect(await after.get(ReencryptService).run([column])).toEqual([
       { column: 'crypto_test_secret.value', rewritten: 0, skipped: 0 },
     ]);
+  });
+  it('binds envelopes sealed before org binding (v1) to the org of their row', async () => {
+    const conn = before.get(MikroORM).em.fork().getConnection();
+    const context = columnContext(column);
+    await conn.execute(`truncate crypto_test_secret`);
+    await conn.execute(
+      `insert into crypto_test_secret (id, org_id, value) values ('legacy-a', 'org-a', ?), ('legacy-b', 'org-b', ?)`,
+      [sealedUnbound(KEY_V1, 'token-a', context), sealedUnbound(KEY_V1, 'token-b', context)],
+    );
+    // Until they are re-encrypted, they open only where the upgrade window is opened.
+    const [legacy] = await conn.execute<{ value: string }[]>(
+      `select value from crypto_test_secret where id = 'legacy-a'`,
+    );
+    expect(() => after.get(Cipher).decrypt(legacy?.value ?? '', context, 'org-a')).toThrow(
+      /without its org/,
+    );
+
+    expect(await after.get(ReencryptService).run([column])).toEqual([
+      { column: 'crypto_test_secret.value', rewritten: 2, skipped: 0 },
+    ]);
+    const rows = await conn.execute<{ id: string; value: string }[]>(
+      'select id, value from crypto_test_secret order by id',
+    );
+    const [a, b] = rows;
+    expect(a?.value).toMatch(/^enc:v2:v2:/);
+    expect(after.get(Cipher).decrypt(a?.value ?? '', context, 'org-a')).toBe('token-a');
+    expect(after.get(Cipher).decrypt(b?.value ?? '', context, 'org-b')).toBe('token-b');
+    // Copied into the other org's row, it no longer opens there.
+    expect(() => after.get(Cipher).decrypt(a?.value ?? '', context, 'org-b')).toThrow(
+      /another column or org/,
+    );
   });
 });

@@ -12,7 +12,11 @@ export interface ReencryptReport {
   skipped: number;
 }
 
-/** Moves every envelope in the given columns to the active key, batch by batch. */
+/**
+ * Moves every envelope in the given columns to the active key, bound to its row's org, batch by
+ * batch. An `enc:v1` envelope carries no org, so it takes the org of the row it is found in: run
+ * this right after upgrading, while the database's rows are the ones Rox wrote.
+ */
 @Injectable()
 export class ReencryptService {
   private readonly logger = new Logger(ReencryptService.name);
@@ -38,7 +42,7 @@ export class ReencryptService {
         );
         if (rows.length === 0) break;
         for (const row of rows) {
-          const next = this.cipher.reseal(row.value, context);
+          const next = this.cipher.reseal(row.value, context, row.orgId);
           if (await this.columns.replace(column, row.id, row.value, next)) rewritten += 1;
           else skipped += 1;
         }
