@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { GraphRequestError } from '@rox365/graph-client';
+
 import { createHttpApp } from '../../src/bootstrap';
 import { requestContext } from '../../src/platform/http/request-context';
 import { createRootLogger } from '../../src/platform/logging/logger';
@@ -138,5 +140,28 @@ describe('job logs', () => {
     for (const secret of ['ada@contoso.example', 'eyJ-access', 'cs-1', 'cs-2'])
       expect(text).not.toContain(secret);
     expect(text).toContain('The mailbox [email] is not enabled for REST');
+  });
+  it("censors addresses in a Graph error's own fields and in its cause", () => {
+    const graphError = new GraphRequestError({
+      status: 400,
+      code: 'ErrorInvalidRecipients',
+      message: 'The recipient grace@fabrikam.example is invalid.',
+      method: 'POST',
+      path: '/users/bob@contoso.example/sendMail',
+      location: 'https://graph.example/users/bob@contoso.example',
+    });
+    requestContext.run({ requestId: 'job:mail:j-2' }, () => {
+      logger.error({ err: new Error('send failed', { cause: graphError }) }, 'send failed');
+      logger.error({ err: graphError }, 'graph call failed');
+    });
+    const text = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.requestId === 'job:mail:j-2')
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    expect(text).toContain('ErrorInvalidRecipients');
+    expect(text).toContain('/users/[email]/sendMail');
+    for (const address of ['grace@fabrikam.example', 'bob@contoso.example'])
+      expect(text).not.toContain(address);
   });
 });

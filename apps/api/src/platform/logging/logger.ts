@@ -51,14 +51,21 @@ export function withoutEmails(text: string): string {
   return text.replace(EMAIL_PATTERN, '[email]');
 }
 
-// Error messages may quote Graph's, which can name a mailbox by address.
+// Errors carry free text in more than their message: Graph's own (`graphMessage`), the request
+// path (`/users/<address>/…`), a cause's fields. Every string in them is censored.
+function stringsWithoutEmails(value: unknown, depth: number, seen: Set<object>): unknown {
+  if (typeof value === 'string') return withoutEmails(value);
+  if (typeof value !== 'object' || value === null || depth > 5 || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => stringsWithoutEmails(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = stringsWithoutEmails(v, depth + 1, seen);
+  return out;
+}
+
 function errorWithoutEmails(error: Error): Record<string, unknown> {
   const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
-  for (const key of ['message', 'stack'] as const) {
-    const value = serialized[key];
-    if (typeof value === 'string') serialized[key] = withoutEmails(value);
-  }
-  return serialized;
+  return stringsWithoutEmails(serialized, 0, new Set()) as Record<string, unknown>;
 }
 
 export function createRootLogger(options: {
