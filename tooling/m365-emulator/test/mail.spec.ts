@@ -426,6 +426,47 @@ describe('subscriptions', () => {
     }
   });
 
+  it('refuses a handshake answered with the token in anything but text/plain', async () => {
+    const json = http.createServer((req, res) => {
+      const token = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('validationToken');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(token ?? '');
+    });
+    await new Promise<void>((r) => json.listen(0, '127.0.0.1', r));
+    await emu.control.updateSettings({ allowLoopbackHttpNotificationUrls: true });
+    try {
+      const e = await expectGraphError(
+        client.api('/subscriptions').post({
+          changeType: 'created',
+          notificationUrl: `http://127.0.0.1:${(json.address() as AddressInfo).port}/hook`,
+          resource: `users/${USER}/events`,
+          expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+        }),
+      );
+      expect(e.code).toBe('ValidationError');
+    } finally {
+      await emu.control.updateSettings({ allowLoopbackHttpNotificationUrls: false });
+      json.close();
+    }
+  });
+
+  it('raises a lifetime under 45 minutes to 45', async () => {
+    const receiver = await startReceiver(emu);
+    try {
+      const created = (await client.api('/subscriptions').post({
+        changeType: 'created',
+        notificationUrl: `${receiver.url}/hook`,
+        resource: `users/${USER}/events`,
+        expirationDateTime: new Date(Date.now() + 5 * 60_000).toISOString(),
+      })) as { id: string; expirationDateTime: string };
+      const minutes = (Date.parse(created.expirationDateTime) - Date.now()) / 60_000;
+      expect(minutes).toBeGreaterThan(44);
+      expect(minutes).toBeLessThanOrEqual(45);
+      await client.api(`/subscriptions/${created.id}`).delete();
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('refuses a subscription whose endpoint fails the validation handshake', async () => {
     const e = await expectGraphError(
       client.api('/subscriptions').post({

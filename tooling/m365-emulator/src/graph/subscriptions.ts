@@ -56,7 +56,7 @@ function post(
   contentType: string,
   ca: string,
   timeoutMs: number,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; contentType: string; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
@@ -73,7 +73,11 @@ function post(
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
       },
     );
@@ -116,7 +120,8 @@ export class SubscriptionService {
         kind: 'validation',
         status: res.status,
       });
-      return res.status === 200 && res.text === token;
+      // Graph wants the decoded token back as it was, as plain text.
+      return res.status === 200 && /^text\/plain\b/i.test(res.contentType) && res.text === token;
     } catch {
       this.record({
         at: this.state.now().toISOString(),
@@ -392,7 +397,9 @@ export class SubscriptionService {
         `Subscription expiration can only be ${maxMinutes} minutes in the future.`,
         'ExtensionError',
       );
-    return `${new Date(ms).toISOString().slice(0, 19)}.0000000Z`;
+    // As Graph does, a lifetime under 45 minutes is raised to 45.
+    const at = Math.max(ms, this.state.nowMs() + 45 * 60_000);
+    return `${new Date(at).toISOString().slice(0, 19)}.0000000Z`;
   }
 
   routes(): GraphRoute[] {

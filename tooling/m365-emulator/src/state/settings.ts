@@ -30,7 +30,7 @@ export interface EmulatorSettings {
   };
   /** Largest expirationDateTime distance for Outlook subscriptions, in minutes. */
   subscriptionMaxMinutes: number;
-  /** Whether subscription validation and notification deliveries are actually sent. */
+  /** Whether notifications are delivered. Validation handshakes still run, so subscriptions are made as on Graph and then stay silent. */
   deliverNotifications: boolean;
   /**
    * Emulator-only allowance: accept `http://` notification URLs on a loopback host (127.0.0.1,
