@@ -11,7 +11,7 @@ export const NOTIFICATIONS_JOB = {
   maintain: 'notifications.maintain',
   /** Delete subscriptions at Graph by id (after the org's rows are gone: disconnect). */
   deleteSubscriptions: 'notifications.delete-subscriptions',
-  /** Delete the tenant's subscriptions to our receiver that no row knows (worker start). */
+  /** Delete the tenant's subscriptions to our receiver that no row knows (start, then 6-hourly). */
   sweepOrphans: 'notifications.sweep-orphans',
 } as const;
 
@@ -19,6 +19,16 @@ export const NOTIFICATIONS_JOB = {
 export const RENEWAL_CRON = CronExpression.EVERY_5_MINUTES;
 /** Missing subscriptions are created (and degraded channels retried) on this cycle. */
 export const RECONCILE_CRON = CronExpression.EVERY_30_MINUTES;
+/**
+ * Orphans (a create whose answer was lost, then retried) are looked for this often besides at
+ * start: one paged list of the tenant's subscriptions, so not on every reconcile.
+ */
+export const SWEEP_CRON = CronExpression.EVERY_6_HOURS;
+/**
+ * A subscription made less than this long ago is never an orphan: another worker may have it
+ * from Graph and not yet have committed its row.
+ */
+export const SWEEP_GRACE_MINUTES = 10;
 /** A channel whose subscription could not be created waits this long before the next try. */
 export const DEGRADED_RETRY_MS = 60 * 60_000;
 /** At most one audit entry per subscription id (or per org, for unknown ids) per window. */

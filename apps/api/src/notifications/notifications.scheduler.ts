@@ -8,7 +8,7 @@ import { enqueuePerOrg } from '../platform/queue/enqueue-per-org';
 import { Clock } from '../platform/time/clock';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { NotificationsJobs } from './notifications-jobs.service';
-import { RECONCILE_CRON, RENEWAL_CRON } from './notifications.constants';
+import { RECONCILE_CRON, RENEWAL_CRON, SWEEP_CRON } from './notifications.constants';
 
 // Renewals queued per cron run; the rest wait for the next run (five minutes).
 const RENEWALS_PER_RUN = 2_000;
@@ -86,6 +86,18 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
       await this.connections.connectedOrgs(),
       'the subscription reconcile',
       (orgId) => this.jobs.enqueueReconcile(orgId).then(() => undefined),
+    );
+  }
+
+  /** Orphans are swept again now and then, not only when a worker starts. */
+  @Cron(SWEEP_CRON, { name: 'notifications.sweep' })
+  @CreateRequestContext()
+  async enqueueSweeps(): Promise<number> {
+    if (this.config.notifications.notificationUrl === null) return 0;
+    return enqueuePerOrg(
+      await this.connections.connectedOrgs(),
+      'the subscription sweep',
+      (orgId) => this.jobs.enqueueSweep(orgId).then(() => undefined),
     );
   }
 }

@@ -31,7 +31,12 @@ import {
   type DeletionJob,
   type MaintainJob,
 } from './notifications-jobs.service';
-import { CHANGE_TYPES, CLIENT_STATE_BYTES, DEGRADED_RETRY_MS } from './notifications.constants';
+import {
+  CHANGE_TYPES,
+  CLIENT_STATE_BYTES,
+  DEGRADED_RETRY_MS,
+  SWEEP_GRACE_MINUTES,
+} from './notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from './notifications.errors';
 
 /** Up to this many ids per deletion job (disconnect). */
@@ -237,9 +242,11 @@ export class SubscriptionsService {
   }
 
   /**
-   * Worker start: the tenant's subscriptions to this deployment's receiver that no row knows
-   * (a crash between Graph's 201 and our commit, a purge that missed Graph) are deleted.
-   * Subscriptions to other URLs (another deployment of the same app) are left alone.
+   * Worker start and every six hours: the tenant's subscriptions to this deployment's receiver
+   * that no row knows (a crash between Graph's 201 and our commit, a create retried after its
+   * answer was lost, a purge that missed Graph) are deleted. Subscriptions to other URLs
+   * (another deployment of the same app) are left alone, and so are those made in the last
+   * minutes, which another worker may hold without having committed its row yet.
    */
   async sweepOrphans(orgId: string): Promise<{ listed: number; deleted: number }> {
     const connection = await this.connections.connection(orgId);
@@ -249,9 +256,13 @@ export class SubscriptionsService {
       (s) => s.notificationUrl === this.config.notifications.notificationUrl,
     );
     const known = await this.repo.knownSubscriptionIds(ours.map((s) => s.id));
+    // Made with the configured lifetime, a subscription expiring after this is that young.
+    const youngFrom =
+      this.clock.now().getTime() +
+      (this.config.notifications.subscriptionMinutes - SWEEP_GRACE_MINUTES) * 60_000;
     let deleted = 0;
     for (const s of ours) {
-      if (known.has(s.id)) continue;
+      if (known.has(s.id) || Date.parse(s.expirationDateTime) > youngFrom) continue;
       await deleteSubscription(client, s.id);
       deleted += 1;
     }

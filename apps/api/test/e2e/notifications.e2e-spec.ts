@@ -10,6 +10,7 @@ import { createSubscription } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { createWorker } from '../../src/bootstrap';
+import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/config.module';
 import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { NotificationsJobs } from '../../src/notifications/notifications-jobs.service';
@@ -83,6 +84,8 @@ describe('change notifications: subscriptions and receiver', () => {
       },
     ],
   });
+  // The Graph id of the event the notification test brings in (a later test claims it deleted).
+  let pushedEventId = '';
   const meganSubjects = async () => {
     const res = await env.api
       .http()
@@ -266,12 +269,12 @@ describe('change notifications: subscriptions and receiver', () => {
     await notificationsSettled(env, org.orgId);
     const start = new Date(Date.now() + 3 * DAY).toISOString().slice(0, 19);
     const end = new Date(Date.now() + 3 * DAY + 1_800_000).toISOString().slice(0, 19);
-    await env.emu.control.createEvent(env.tenantId, MEGAN, {
+    ({ id: pushedEventId } = await env.emu.control.createEvent(env.tenantId, MEGAN, {
       subject: 'Pushed by a notification',
       start,
       end,
       timeZone: 'UTC',
-    });
+    }));
     const delivered = (await env.emu.control.notifications()).filter(
       (d) => d.kind === 'notification',
     );
@@ -300,10 +303,13 @@ describe('change notifications: subscriptions and receiver', () => {
     try {
       const answers = [];
       for (let i = 0; i < 100; i += 1) {
-        // Claims an event was deleted; only delta may say what changed.
-        answers.push(
-          (await post('notifications', notification(calendar, { changeType: 'deleted' }))).status,
-        );
+        // Claims the event it brought in was deleted; only delta may say what changed.
+        const claim = notification(calendar, {
+          changeType: 'deleted',
+          resource: `Users/${userIds.get('megan')}/Events/${pushedEventId}`,
+          resourceData: { '@odata.type': '#Microsoft.Graph.Event', id: pushedEventId },
+        });
+        answers.push((await post('notifications', claim)).status);
       }
       expect(answers).toEqual(Array(100).fill(202));
       const waiting = await env.api.app
@@ -665,11 +671,12 @@ describe('change notifications: subscriptions and receiver', () => {
     expect(dropped.map((a) => a.details.reason)).toEqual(['out_of_scope']);
   });
 
-  it('deletes orphans at worker start, leaving other URLs alone; disconnect deletes the rest (NOTIF-8)', async () => {
+  it('deletes orphans at worker start and every six hours, leaving other URLs and subscriptions minutes old alone; disconnect deletes the rest (NOTIF-8)', async () => {
     await notificationsSettled(env, org.orgId);
     const graph = tenantGraph(env);
     const meganId = userIds.get('megan') ?? '';
-    const make = (notificationUrl: string) =>
+    const ours = `${env.apiUrl}/api/v1/graph/notifications`;
+    const make = (notificationUrl: string, lifetimeMinutes = 600) =>
       createSubscription(
         graph,
         {
@@ -679,17 +686,29 @@ describe('change notifications: subscriptions and receiver', () => {
           lifecycleNotificationUrl: `${env.apiUrl}/api/v1/graph/lifecycle`,
           clientState: 'not-ours',
         },
-        { now: new Date(), lifetimeMinutes: 600 },
+        { now: new Date(), lifetimeMinutes },
       );
-    const orphan = await make(`${env.apiUrl}/api/v1/graph/notifications`);
+    const orphan = await make(ours);
     const foreign = await make(`${env.apiUrl}/api/v1/graph/lifecycle`);
+    // Made just now with the configured lifetime: as another worker's create before its commit.
+    const young = await make(ours, env.api.app.get(AppConfig).notifications.subscriptionMinutes);
     const second = await env.api.startWorker();
     await notificationsSettled(env, org.orgId);
     const ids = (await tenantSubscriptions(env)).map((s) => s.id);
     expect(ids).not.toContain(orphan.subscription.id);
     expect(ids).toContain(foreign.subscription.id);
+    expect(ids).toContain(young.subscription.id);
+
+    // A create retried after its answer was lost leaves one behind later: the 6-hourly sweep.
+    const late = await make(ours);
+    expect(await second.get(NotificationsScheduler).enqueueSweeps()).toBeGreaterThanOrEqual(1);
+    await notificationsSettled(env, org.orgId);
+    const after = (await tenantSubscriptions(env)).map((s) => s.id);
+    expect(after).not.toContain(late.subscription.id);
+    expect(after).toContain(young.subscription.id);
     await second.close();
-    await graph.request(`/subscriptions/${foreign.subscription.id}`, { method: 'DELETE' });
+    for (const id of [foreign.subscription.id, young.subscription.id])
+      await graph.request(`/subscriptions/${id}`, { method: 'DELETE' });
 
     const held = (await subscriptionRows(env, org.orgId)).length;
     expect(held).toBeGreaterThan(0);
