@@ -49,8 +49,11 @@ export class CalendarIdleRounds {
    * covered and not yet due for their safety poll.
    */
   async run(orgId: string, mailboxes: readonly Mailbox[]): Promise<Set<string>> {
-    // Without the org-wide connection every mailbox is reached with its member's own token.
-    if (mailboxes.length === 0 || !(await this.connections.connection(orgId))) return new Set();
+    if (mailboxes.length === 0) return new Set();
+    // Without the org-wide connection every mailbox is reached with its member's own token:
+    // none joins a $batch, but one its own subscription keeps fresh is settled until its
+    // safety poll.
+    const isOrgwide = (await this.connections.connection(orgId)) !== null;
     const channels = new Map(
       (
         await this.repo.listChannels(
@@ -63,7 +66,8 @@ export class CalendarIdleRounds {
     const graphOrigin = new URL(this.config.microsoft.graphBaseUrl).origin;
     const candidates = mailboxes.flatMap((mailbox) => {
       const channel = channels.get(mailbox.roxUserId);
-      return channel && isIdleCandidate(channel, mailbox, now, graphOrigin) ? [channel] : [];
+      const isCandidate = isOrgwide ? isIdleCandidate : isOwnIdleCandidate;
+      return channel && isCandidate(channel, mailbox, now, graphOrigin) ? [channel] : [];
     });
     const coverage = await this.lifecycle.coveredChannels(
       orgId,
@@ -74,7 +78,7 @@ export class CalendarIdleRounds {
     const offered: CalendarChannel[] = [];
     for (const channel of candidates) {
       if (coverage.defers(channel, now)) covered.add(channel.roxUserId);
-      else offered.push(channel);
+      else if (isOrgwide) offered.push(channel);
     }
     if (offered.length === 0) {
       if (covered.size > 0)
@@ -141,4 +145,19 @@ export function isIdleCandidate(
   if (!isCalendarCursorUsable(channel, channel.cursor, now, graphOrigin)) return false;
   const url = batchItemUrl(channel.cursor);
   return url !== null && mailboxKeyOf(url) === `users/${mailbox.directoryUserId.toLowerCase()}`;
+}
+
+/** A member's own calendar that its subscription may settle: synced, cursor and window current. */
+export function isOwnIdleCandidate(
+  channel: CalendarChannel,
+  mailbox: Mailbox,
+  now: Date,
+  graphOrigin: string,
+): boolean {
+  return (
+    mailbox.route === 'individual' &&
+    channel.stage === 'ok' &&
+    channel.cursor !== null &&
+    isCalendarCursorUsable(channel, channel.cursor, now, graphOrigin)
+  );
 }

@@ -152,6 +152,16 @@ export class ConnectionReader {
     return (await this.connections.findByTenant(tenantId))?.orgId ?? null;
   }
 
+  /**
+   * Every org Rox reaches mailboxes of: connected org-wide, or with a member's own connection
+   * connected (change subscriptions are kept for both).
+   */
+  async orgsWithMailboxes(): Promise<{ orgId: string }[]> {
+    const orgwide = (await this.connections.listAll()).map((c) => c.orgId);
+    const own = (await this.individual.orgsWithConnected()).map((o) => o.orgId);
+    return [...new Set([...orgwide, ...own])].map((orgId) => ({ orgId }));
+  }
+
   /** Every connected org with its tenant, for crons that enqueue one job per org. */
   async connectedOrgs(): Promise<{ orgId: string; tenantId: string }[]> {
     const all = await this.connections.listAll();

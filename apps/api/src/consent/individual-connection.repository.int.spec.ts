@@ -41,6 +41,33 @@ describe('IndividualConnectionRepository on Postgres', () => {
     expect((await repo().listActive(orgId)).map((c) => c.id)).toEqual([first.id, third.id]);
   });
 
+  it('names each org with a connected connection once, across orgs', async () => {
+    const [withTwo, withPending, withSuperseded] = [newOrgId(), newOrgId(), newOrgId()];
+    const account = (orgId: string, roxUserId: string, kind: 'calendar' | 'mail' = 'calendar') => {
+      const c = buildIndividualConnection({ orgId, roxUserId, kind });
+      c.restart(kind === 'calendar' ? 'read' : 'metadata', 'a@contoso.com', later(0));
+      c.connect(
+        { tenantId: 't', userId: `oid-${roxUserId}`, username: 'a@contoso.com', scopes: [] },
+        later(1),
+      );
+      return c;
+    };
+    const superseded = account(withSuperseded, 'u_s');
+    superseded.supersede('org-wide', later(2));
+    await repo().saveAll([
+      account(withTwo, 'u_a'),
+      account(withTwo, 'u_a', 'mail'),
+      account(withTwo, 'u_b'),
+      buildIndividualConnection({ orgId: withPending, roxUserId: 'u_p' }),
+      superseded,
+    ]);
+    const orgs = (await repo().orgsWithConnected()).map((o) => o.orgId);
+    expect(orgs.filter((o) => o === withTwo)).toHaveLength(1);
+    expect(orgs).not.toContain(withPending);
+    expect(orgs).not.toContain(withSuperseded);
+    expect(orgs).toEqual([...orgs].sort());
+  });
+
   it('purges one member’s connections only', async () => {
     const orgId = newOrgId();
     await repo().saveAll([

@@ -38,6 +38,20 @@ export class IndividualConnectionRepository {
     });
   }
 
+  /**
+   * Every org where a member's own connection is connected, for the crons that keep such
+   * connections' change subscriptions (the one read across orgs, like the org-wide list).
+   */
+  async orgsWithConnected(): Promise<{ orgId: string }[]> {
+    const rows = await this.em
+      .createQueryBuilder(IndividualConnection)
+      .select('orgId', true)
+      .where({ status: 'connected' })
+      .orderBy({ orgId: 'asc' })
+      .execute<{ orgId: string }[]>('all');
+    return rows.map((r) => ({ orgId: r.orgId }));
+  }
+
   /** The org's connections that are not yet superseded. */
   listActive(orgId: string): Promise<IndividualConnection[]> {
     return this.em.find(

@@ -111,6 +111,56 @@ export class MailboxAccess {
     };
   }
 
+  /**
+   * Where a member's channel of one kind is watched from (change notifications): the org-wide
+   * app in the org's tenant when the org is connected, otherwise the member's own connected
+   * connection of that kind, in its tenant. Null when neither reaches it.
+   */
+  async forChannel(
+    orgId: string,
+    roxUserId: string,
+    kind: IndividualKind,
+  ): Promise<{
+    route: 'orgwide' | 'individual';
+    tenantId: string;
+    client: BoundGraphClient;
+    connectionId: string | null;
+  } | null> {
+    const connection = await this.connections.connection(orgId);
+    if (connection) {
+      return {
+        route: 'orgwide',
+        tenantId: connection.tenantId,
+        client: this.graph.forTenant(connection.tenantId),
+        connectionId: null,
+      };
+    }
+    const own = (await this.individual.list(orgId, roxUserId)).find(
+      (c) => c.provider === 'microsoft' && c.kind === kind && c.status === 'connected',
+    );
+    if (!own) return null;
+    return {
+      route: 'individual',
+      tenantId: own.tenantId ?? '',
+      client: await this.delegated.clientFor(own.id),
+      connectionId: own.id,
+    };
+  }
+
+  /** A member's own connection by id, reached with its token, whatever its state. */
+  async forConnection(
+    orgId: string,
+    connectionId: string,
+  ): Promise<{ roxUserId: string; kind: IndividualKind; client: BoundGraphClient } | null> {
+    const own = await this.individual.findById(connectionId, orgId);
+    if (!own) return null;
+    return {
+      roxUserId: own.roxUserId,
+      kind: own.kind,
+      client: await this.delegated.clientFor(own.id),
+    };
+  }
+
   private tenant(
     tenantId: string,
     capabilities: readonly Capability[],

@@ -53,8 +53,11 @@ export class MailIdleRounds {
     mailboxes: readonly Mailbox[],
     folders: readonly MailFolderName[],
   ): Promise<Set<string>> {
-    // Without the org-wide connection every mailbox is reached with its member's own token.
-    if (mailboxes.length === 0 || !(await this.connections.connection(orgId))) return new Set();
+    if (mailboxes.length === 0) return new Set();
+    // Without the org-wide connection every mailbox is reached with its member's own token:
+    // none joins a $batch, but one its own subscriptions keep fresh is settled until its
+    // safety poll.
+    const isOrgwide = (await this.connections.connection(orgId)) !== null;
     const byMember = new Map<string, MailChannel[]>();
     for (const channel of await this.repo.channels(
       orgId,
@@ -74,8 +77,11 @@ export class MailIdleRounds {
       // A user folder this mailbox lacks and was looked for lately has nothing to read: the
       // mailbox is settled by its other folders (its job would skip that folder too).
       const synced = present.filter((c) => !isFolderMissingLately(c, mailbox.directoryUserId, now));
-      if (!isComplete || !synced.every((c) => isIdleCandidate(c, mailbox, now, graphOrigin)))
-        continue;
+      const isCandidate = (c: MailChannel) =>
+        isOrgwide
+          ? isIdleCandidate(c, mailbox, now, graphOrigin)
+          : isOwnIdleCandidate(c, mailbox, now, graphOrigin);
+      if (!isComplete || !synced.every(isCandidate)) continue;
       // The job would fetch missing bodies after its rounds: leave such a mailbox to it.
       if (
         isFullLevel(mailbox) &&
@@ -94,7 +100,7 @@ export class MailIdleRounds {
     for (const synced of eligible) {
       if (synced.length > 0 && synced.every((c) => coverage.defers(c, now)))
         covered.add(synced[0]?.roxUserId ?? '');
-      else offered.push(...synced);
+      else if (isOrgwide) offered.push(...synced);
     }
     if (offered.length === 0 && covered.size === 0) return new Set();
 
@@ -174,4 +180,19 @@ export function isIdleCandidate(
   if (!isMailCursorUsable(channel.cursor, channel.cursorAt, now, graphOrigin)) return false;
   const url = batchItemUrl(channel.cursor);
   return url !== null && mailboxKeyOf(url) === `users/${mailbox.directoryUserId.toLowerCase()}`;
+}
+
+/** A folder of a member's own connection that its subscription may settle: synced and current. */
+export function isOwnIdleCandidate(
+  channel: MailChannel,
+  mailbox: Mailbox,
+  now: Date,
+  graphOrigin: string,
+): boolean {
+  return (
+    mailbox.route === 'individual' &&
+    channel.stage === 'ok' &&
+    channel.cursor !== null &&
+    isMailCursorUsable(channel.cursor, channel.cursorAt, now, graphOrigin)
+  );
 }

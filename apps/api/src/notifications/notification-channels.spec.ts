@@ -42,8 +42,21 @@ describe('notificationTargets', () => {
     ).toEqual(['mail']);
   });
 
-  it('gives delegated, unmapped and restricted mailboxes none', () => {
-    expect(notificationTargets(mailbox({ route: 'individual' }), none, ['inbox'])).toEqual([]);
+  it("watches a member's own connection on me/…, whatever the directory says", () => {
+    for (const directoryUserId of [null, 'u-1']) {
+      expect(
+        notificationTargets(mailbox({ route: 'individual', directoryUserId }), none, ['inbox']).map(
+          (t) => [t.kind, t.resource, t.route, t.directoryUserId],
+        ),
+      ).toEqual([
+        ['calendar', 'me/events', 'individual', ''],
+        ['mail', "me/mailFolders('inbox')/messages", 'individual', ''],
+      ]);
+    }
+  });
+
+  it('gives unreached, unmapped and restricted mailboxes none', () => {
+    expect(notificationTargets(mailbox({ route: 'none' }), none, ['inbox'])).toEqual([]);
     expect(notificationTargets(mailbox({ directoryUserId: null }), none, ['inbox'])).toEqual([]);
     const restricted = { domains: [], addresses: new Set(['megan@contoso.com']) };
     expect(notificationTargets(mailbox(), restricted, ['inbox'])).toEqual([]);

@@ -17,8 +17,11 @@ export interface ChannelTarget {
   readonly folder: string;
   /** The user folder's Graph id the resource names; null when watched by name. */
   readonly folderId: string | null;
+  /** The Entra user the org-wide app reads; '' for a member's own (delegated) connection. */
   readonly directoryUserId: string;
   readonly resource: string;
+  /** How the subscription is made and kept: the org-wide app, or the member's own connection. */
+  readonly route: 'orgwide' | 'individual';
 }
 
 /** The key of a channel within an org. */
@@ -36,11 +39,12 @@ export interface ResolvedUserFolder {
 const FOLDER_ID = /^[A-Za-z0-9=_-]{1,256}$/;
 
 /**
- * The channels of one mailbox that get change notifications: only mailboxes the org-wide app
- * reads (delegated ones stay on polling), only what calendar and mail actually sync, never a
- * restricted user's mailbox (decision 4.6.1: not one request to it). A user folder (a display
- * path) is watched by the id its channel resolved for this mailbox's user; until mail sync has
- * found it, or while it is missing, it has no subscription (polling looks for it).
+ * The channels of one mailbox that get change notifications: what calendar and mail actually
+ * sync, over the org-wide app (`users/{id}/…`) or the member's own connection (`me/…`, made with
+ * that connection's token), never a restricted user's mailbox (decision 4.6.1: not one request
+ * to it). A user folder (a display path) is watched by the id its channel resolved for this
+ * mailbox's user; until mail sync has found it, or while it is missing, it has no subscription
+ * (polling looks for it).
  */
 export function notificationTargets(
   mailbox: Mailbox,
@@ -48,9 +52,11 @@ export function notificationTargets(
   folders: readonly MailFolderName[],
   userFolders: ReadonlyMap<string, ResolvedUserFolder> = new Map(),
 ): ChannelTarget[] {
-  const userId = mailbox.directoryUserId;
-  if (mailbox.route !== 'orgwide' || !userId) return [];
-  const user = `users/${userId}`;
+  const route = mailbox.route;
+  if (route === 'none' || (route === 'orgwide' && !mailbox.directoryUserId)) return [];
+  // Delegated: the token's own mailbox, whatever the directory says.
+  const userId = route === 'orgwide' ? (mailbox.directoryUserId ?? '') : '';
+  const user = route === 'orgwide' ? `users/${userId}` : 'me';
   const targets: ChannelTarget[] = [];
   if (isCalendarTarget(mailbox, rules.addresses)) {
     targets.push({
@@ -60,6 +66,7 @@ export function notificationTargets(
       folderId: null,
       directoryUserId: userId,
       resource: `${user}/events`,
+      route,
     });
   }
   const isRestricted = [mailbox.email, mailbox.directoryUpn].some((a) => {
@@ -68,7 +75,9 @@ export function notificationTargets(
   });
   if (mailbox.mailInScope && mailbox.mailEffective !== 'off' && !isRestricted) {
     for (const folder of folders) {
-      const folderId = isWellKnownFolder(folder) ? null : userFolderId(userFolders, folder, userId);
+      const folderId = isWellKnownFolder(folder)
+        ? null
+        : userFolderId(userFolders, folder, mailbox.directoryUserId);
       if (!isWellKnownFolder(folder) && folderId === null) continue;
       targets.push({
         roxUserId: mailbox.roxUserId,
@@ -77,6 +86,7 @@ export function notificationTargets(
         folderId,
         directoryUserId: userId,
         resource: `${user}/mailFolders('${folderId ?? folder}')/messages`,
+        route,
       });
     }
   }
@@ -86,7 +96,7 @@ export function notificationTargets(
 function userFolderId(
   userFolders: ReadonlyMap<string, ResolvedUserFolder>,
   folder: string,
-  directoryUserId: string,
+  directoryUserId: string | null,
 ): string | null {
   const found = userFolders.get(folder);
   // Resolved for an earlier account behind the member: that id is not this mailbox's folder.

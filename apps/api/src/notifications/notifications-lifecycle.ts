@@ -13,7 +13,8 @@ import { SubscriptionsService } from './subscriptions.service';
  * Change notifications in the org's life: connect and scope changes compare subscriptions with
  * the channels in scope (a mailbox leaving scope, a folder taken out or a restricted user loses
  * its subscriptions); disconnect queues the deletions at Graph (the jobs carry the ids) before
- * the rows are purged; a member's user folder found under a new id gets its subscription
+ * the rows are purged, and a member's own connection has its subscriptions deleted with its
+ * token before that token is purged; a member's user folder found under a new id gets its subscription
  * moved; degraded channels show `notifications_degraded` in their status; channels
  * with a healthy subscription are polled only every NOTIFICATIONS_SAFETY_POLL_MINUTES.
  */
@@ -37,6 +38,10 @@ export class NotificationsLifecycle implements OnModuleInit {
         return stopped;
       },
       purgeOrg: { graph_subscription: (orgId) => this.repo.purgeOrg(orgId) },
+      // A member's own connection going: what was subscribed with its token goes at Graph first.
+      beforeConnectionPurge: async (orgId, connectionId) => {
+        await this.subscriptions.releaseConnection(orgId, connectionId);
+      },
       onScopeChanged: async (orgId, change) => {
         // One member's row is refreshed inline before us; the org's by a job, which calls
         // onMailboxesRefreshed when the rows are rebuilt.

@@ -41,11 +41,13 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
   }
 
   async enqueueStartup(): Promise<number> {
+    const orgwide = new Set((await this.connections.connectedOrgs()).map((o) => o.orgId));
     return enqueuePerOrg(
-      await this.connections.connectedOrgs(),
+      await this.connections.orgsWithMailboxes(),
       'the subscription sweep',
       async (orgId) => {
-        await this.jobs.enqueueSweep(orgId);
+        // Listing a tenant's subscriptions takes the org-wide app; a member's own are not listed.
+        if (orgwide.has(orgId)) await this.jobs.enqueueSweep(orgId);
         await this.jobs.enqueueReconcile(orgId);
       },
     );
@@ -83,7 +85,7 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
   @CreateRequestContext()
   async enqueueReconciles(): Promise<number> {
     return enqueuePerOrg(
-      await this.connections.connectedOrgs(),
+      await this.connections.orgsWithMailboxes(),
       'the subscription reconcile',
       (orgId) => this.jobs.enqueueReconcile(orgId).then(() => undefined),
     );

@@ -21,7 +21,7 @@ import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { Clock } from '../platform/time/clock';
 import { ChannelRounds } from './channel-rounds.service';
-import { GraphSubscription } from './entities/graph-subscription.entity';
+import { GraphSubscription, type SubscriptionKind } from './entities/graph-subscription.entity';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { channelKey, type ChannelTarget } from './notification-channels';
 import { clientStateHash } from './notification-intake.service';
@@ -45,9 +45,10 @@ const DELETION_CHUNK = 100;
 export type CreateOutcome = 'created' | 'degraded';
 
 /**
- * Graph subscriptions of an org's channels: created for what calendar and mail sync over the
- * org-wide app, renewed at half-life, recreated when Graph lost them, deleted when a channel
- * leaves scope. A channel whose subscription cannot be made is `degraded`: polling keeps it.
+ * Graph subscriptions of an org's channels: created for what calendar and mail sync (over the
+ * org-wide app, or with a member's own connection's token when the org is not connected),
+ * renewed at half-life, recreated when Graph lost them, deleted when a channel leaves scope. A
+ * channel whose subscription cannot be made is `degraded`: polling keeps it.
  */
 @Injectable()
 export class SubscriptionsService {
@@ -75,9 +76,8 @@ export class SubscriptionsService {
    * subscription the org still has is deleted.
    */
   async reconcileOrg(orgId: string): Promise<{ mailboxes: number; deleted: number }> {
-    const connection = await this.connections.connection(orgId);
     const rows = await this.repo.listOrg(orgId);
-    if (!this.isEnabled || !connection) {
+    if (!this.isEnabled) {
       const deleted = await this.forgetAll(orgId, rows);
       return { mailboxes: 0, deleted };
     }
@@ -105,12 +105,16 @@ export class SubscriptionsService {
     roxUserId: string,
   ): Promise<{ created: number; deleted: number; degraded: number }> {
     const result = { created: 0, deleted: 0, degraded: 0 };
-    const connection = await this.connections.connection(orgId);
-    if (!this.isEnabled || !connection) return result;
+    if (!this.isEnabled) return result;
     const mailbox = await this.mailboxes.find(orgId, roxUserId);
     const targets = mailbox ? (await this.targets.of(orgId, roxUserId))(mailbox) : [];
     const wanted = new Map(targets.map((t) => [channelKey(t), t]));
-    const client = this.access.forConnectedTenant(connection.tenantId).client;
+    const reaches = new Map<SubscriptionKind, Promise<ChannelReach | null>>();
+    const reach = (kind: SubscriptionKind) => {
+      const known = reaches.get(kind) ?? this.reach(orgId, roxUserId, kind);
+      reaches.set(kind, known);
+      return known;
+    };
     const kept = new Map<string, GraphSubscription>();
     for (const row of await this.repo.listMailbox(orgId, roxUserId)) {
       const target = wanted.get(channelKey(row));
@@ -118,7 +122,9 @@ export class SubscriptionsService {
         kept.set(channelKey(row), row);
         continue;
       }
-      await this.deleteAtGraph(client, row.subscriptionId);
+      // Nothing reaches the mailbox any more (its connection went): Graph lets it expire.
+      const client = (await reach(row.kind))?.client;
+      if (client) await this.deleteAtGraph(client, row.subscriptionId);
       await this.repo.remove(row);
       result.deleted += 1;
     }
@@ -127,12 +133,46 @@ export class SubscriptionsService {
       const row = kept.get(channelKey(target)) ?? null;
       if (row?.state === 'active') continue;
       if (row?.state === 'degraded' && row.retryAt && row.retryAt > now) continue;
+      const via = await reach(target.kind);
+      // The route the target was built for is not the one that reaches it now: the mailbox
+      // rows are being rebuilt (a connect or disconnect); their refresh brings this job back.
+      if (!via || via.route !== target.route) continue;
       // A degraded row may still hold a subscription Graph kept: start over cleanly.
-      if (row?.subscriptionId) await this.deleteAtGraph(client, row.subscriptionId);
-      const outcome = await this.create(client, orgId, connection.tenantId, target, row);
+      if (row?.subscriptionId) await this.deleteAtGraph(via.client, row.subscriptionId);
+      const outcome = await this.create(via.client, orgId, via.tenantId, target, row);
       result[outcome === 'created' ? 'created' : 'degraded'] += 1;
     }
     return result;
+  }
+
+  /**
+   * A member's own connection is about to be disconnected (its token purged): its channels'
+   * subscriptions are deleted at Graph while the token still works. Best effort: one that
+   * stays expires by itself, and its notifications are refused as unknown.
+   */
+  async releaseConnection(orgId: string, connectionId: string): Promise<number> {
+    if (!this.isEnabled) return 0;
+    const own = await this.access.forConnection(orgId, connectionId).catch(() => null);
+    if (!own) return 0;
+    let deleted = 0;
+    for (const row of await this.repo.listMailbox(orgId, own.roxUserId)) {
+      if (row.kind !== own.kind || !isDelegatedResource(row.resource)) continue;
+      await this.deleteAtGraph(own.client, row.subscriptionId).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
+      });
+      await this.repo.remove(row);
+      deleted += 1;
+    }
+    return deleted;
+  }
+
+  // The org-wide app's client, or the member's own connection of that kind.
+  private reach(
+    orgId: string,
+    roxUserId: string,
+    kind: SubscriptionKind,
+  ): Promise<ChannelReach | null> {
+    return this.access.forChannel(orgId, roxUserId, kind);
   }
 
   /**
@@ -146,9 +186,16 @@ export class SubscriptionsService {
     isFinalAttempt: boolean,
   ): Promise<'renewed' | 'reauthorized' | CreateOutcome | 'no_channel' | 'replaced'> {
     const row = await this.repo.find(job.orgId, job.roxUserId, job.kind, job.folder);
-    const connection = await this.connections.connection(job.orgId);
-    if (!row || !connection || !this.isEnabled) return 'no_channel';
-    const client = this.access.forConnectedTenant(connection.tenantId).client;
+    if (!row || !this.isEnabled) return 'no_channel';
+    const via = await this.reach(job.orgId, job.roxUserId, row.kind);
+    const route = isDelegatedResource(row.resource) ? 'individual' : 'orgwide';
+    // Reached another way now (a connect replaced the member's own connection): the mailbox's
+    // job replaces the subscription.
+    if (!via || via.route !== route) {
+      await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
+      return 'no_channel';
+    }
+    const { client, tenantId } = via;
     const target: ChannelTarget = {
       roxUserId: row.roxUserId,
       kind: row.kind,
@@ -156,6 +203,7 @@ export class SubscriptionsService {
       folderId: row.folderId,
       directoryUserId: row.directoryUserId,
       resource: row.resource,
+      route,
     };
     const recreate = async (): Promise<CreateOutcome | 'replaced'> => {
       // The channel may watch another folder by now (a user folder made again, a new id) or be
@@ -164,7 +212,7 @@ export class SubscriptionsService {
         await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
         return 'replaced';
       }
-      const outcome = await this.create(client, job.orgId, connection.tenantId, target, row);
+      const outcome = await this.create(client, job.orgId, tenantId, target, row);
       // Created: the round is queued already. Not: polling keeps the channel, catch up now.
       if (outcome === 'degraded') await this.rounds.enqueue(row);
       return outcome;
@@ -385,6 +433,17 @@ export class SubscriptionsService {
     await this.repo.purgeOrg(orgId);
     return count;
   }
+}
+
+interface ChannelReach {
+  route: 'orgwide' | 'individual';
+  tenantId: string;
+  client: GraphClient;
+}
+
+/** A subscription made with a member's own token names its mailbox `me/…`. */
+export function isDelegatedResource(resource: string): boolean {
+  return resource.startsWith('me/');
 }
 
 /** True when the mailbox's rows differ from its targets, or a degraded one is due again. */

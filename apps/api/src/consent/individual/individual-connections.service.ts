@@ -134,6 +134,8 @@ export class IndividualConnectionsService {
     const connection = await this.require(caller, id, 'own-or-admin');
     const isRevoke = connection.roxUserId !== caller.roxUserId;
     const now = this.clock.now();
+    // While the token still works (the purge deletes it): e.g. its change subscriptions go.
+    await this.lifecycle.beforeConnectionPurge(caller.orgId, connection.id);
     const removed = await this.tx.run(async () => {
       const counts = await this.lifecycle.purgeConnection(caller.orgId, connection.id);
       counts.individual_connection = await this.connections.delete(connection);

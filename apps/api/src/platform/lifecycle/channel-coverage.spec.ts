@@ -43,6 +43,15 @@ describe('ChannelCoverage', () => {
     expect(coverage.defers(channel({ directoryUserId: null }), NOW)).toBe(false);
   });
 
+  it("covers a member's own connection ('' for the token's mailbox) only where no directory user is read", () => {
+    const own = new ChannelCoverage([
+      { roxUserId: 'megan', folder: 'inbox', directoryUserId: '', safetyPollMs: 60 * MINUTE },
+    ]);
+    expect(own.defers(channel({ directoryUserId: null }), NOW)).toBe(true);
+    // Read through the org-wide app now: that subscription says nothing of it.
+    expect(own.defers(channel(), NOW)).toBe(false);
+  });
+
   it('covers a user folder watched by id only while the channel still reads that folder', () => {
     const byId = new ChannelCoverage([
       {

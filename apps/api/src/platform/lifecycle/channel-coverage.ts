@@ -34,7 +34,8 @@ export class ChannelCoverage {
   ): boolean {
     const covered = this.byChannel.get(keyOf(channel.roxUserId, channel.folder ?? null));
     if (!covered || channel.lastSyncAt === null) return false;
-    if (covered.directoryUserId.toLowerCase() !== channel.directoryUserId?.toLowerCase())
+    // '' stands for "the token's own mailbox" (a member's own connection, no directory user).
+    if ((covered.directoryUserId || null)?.toLowerCase() !== channel.directoryUserId?.toLowerCase())
       return false;
     // A user folder watched by id: only while the channel still reads that folder.
     if (covered.folderId && covered.folderId !== channel.folderId) return false;

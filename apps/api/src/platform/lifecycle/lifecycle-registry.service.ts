@@ -92,6 +92,11 @@ export interface LifecycleParticipant {
   purgeMember?: Readonly<Record<string, MemberPurge>>;
   /** Per table: purge what came through one individual connection when it is disconnected. */
   purgeConnection?: Readonly<Record<string, ConnectionPurge>>;
+  /**
+   * One individual connection is about to be purged: the last moment its token works (to undo
+   * what was made with it at Microsoft). Best effort; a failure does not stop the disconnect.
+   */
+  beforeConnectionPurge?(orgId: string, connectionId: string): Promise<void>;
   statusSections?: StatusSections;
   /** Something members' scope derives from changed (after its transaction committed). */
   onScopeChanged?(orgId: string, change: ScopeChange): Promise<void>;
@@ -210,6 +215,20 @@ export class LifecycleRegistry {
       }
     }
     return removed;
+  }
+
+  /** Runs every `beforeConnectionPurge`; failures are logged, since the disconnect goes on. */
+  async beforeConnectionPurge(orgId: string, connectionId: string): Promise<void> {
+    for (const p of this.participants) {
+      try {
+        await p.beforeConnectionPurge?.(orgId, connectionId);
+      } catch (error) {
+        this.logger.warn(
+          { orgId, feature: p.feature, err: error },
+          'before-purge step failed; the disconnect goes on',
+        );
+      }
+    }
   }
 
   /** Purges every feature's rows that came through one individual connection; counts per table. */

@@ -1,0 +1,182 @@
+import { type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEMO_TENANT } from '@rox365/m365-emulator';
+
+import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { calendarCycle } from '../support/calendar-env';
+import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
+import { addMember, connectIndividual, type TestMember } from '../support/individual';
+import {
+  notificationsSettled,
+  subscriptionRows,
+  tenantSubscriptions,
+} from '../support/notifications-env';
+import { eventually } from '../support/test-app';
+import { newOrgId } from '../support/test-env';
+
+const MEGAN = DEMO_TENANT.users.member;
+const DAY = 86_400_000;
+
+/**
+ * Change notifications for a member's own Outlook connections (no org-wide connection): the
+ * subscriptions are made with the member's delegated token on `me/…`, a change reaches Rox
+ * through its notification, the covered channel costs no poll, and disconnecting deletes the
+ * subscription at Graph before the token goes.
+ */
+describe('change notifications over an individual connection', () => {
+  let env: ApiWithEmulator;
+  let worker: INestApplicationContext;
+  let member: TestMember;
+  let connectionId = '';
+
+  const mine = async () =>
+    (await tenantSubscriptions(env)).filter((s) => s.resource.startsWith('me/'));
+  const subjects = async () => {
+    const res = await env.api
+      .http()
+      .get('/api/v1/calendar/members/megan/events')
+      .query({
+        from: new Date(Date.now() - DAY).toISOString(),
+        to: new Date(Date.now() + 10 * DAY).toISOString(),
+      })
+      .set('authorization', `Bearer ${member.token}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return (res.body.items as { subject: string }[]).map((e) => e.subject);
+  };
+  const deltas = async () =>
+    (await env.emu.control.requests({ pathContains: '/calendarView/delta' })).filter(
+      (r) => !r.batchItem,
+    );
+
+  beforeAll(async () => {
+    env = await startApiWithEmulator({
+      notifications: true,
+      env: { NOTIFICATIONS_DEBOUNCE_MS: '500' },
+    });
+    worker = await env.api.startWorker();
+    member = await addMember(env, newOrgId('nind'), 'megan', MEGAN);
+  }, 60_000);
+  afterAll(() => env.close());
+
+  it("subscribes the member's own calendar with their token, on me/events", async () => {
+    const connected = await connectIndividual(env, member, MEGAN);
+    expect(connected.outcome, JSON.stringify(connected)).toBe('connected');
+    connectionId = connected.connectionId;
+    await notificationsSettled(env, member.orgId);
+    const subscription = await eventually(async () => (await mine())[0] ?? null, {
+      attempts: 200,
+      intervalMs: 50,
+    });
+    expect(subscription.resource).toBe('me/events');
+    // Made by the individual app for the member (the org-wide app has no consent here).
+    expect((subscription as unknown as { applicationId: string }).applicationId).toBe(
+      env.emu.apps.individual.clientId,
+    );
+    expect(await subscriptionRows(env, member.orgId)).toEqual([
+      expect.objectContaining({
+        rox_user_id: 'megan',
+        kind: 'calendar',
+        resource: 'me/events',
+        state: 'active',
+        subscription_id: subscription.id,
+      }),
+    ]);
+  });
+
+  it('brings an Outlook change into Rox through its notification, and the cycle leaves the covered calendar alone', async () => {
+    await notificationsSettled(env, member.orgId);
+    const start = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 19);
+    const end = new Date(Date.now() + 2 * DAY + 1_800_000).toISOString().slice(0, 19);
+    await env.emu.control.clearRequests();
+    await env.emu.control.createEvent(env.tenantId, MEGAN, {
+      subject: 'Noticed through my own subscription',
+      start,
+      end,
+      timeZone: 'UTC',
+    });
+    const delivered = (await env.emu.control.notifications()).filter(
+      (d) => d.kind === 'notification',
+    );
+    expect(delivered.at(-1)?.status).toBe(202);
+    await notificationsSettled(env, member.orgId);
+    expect(await subjects()).toContain('Noticed through my own subscription');
+    expect(await deltas()).toHaveLength(1);
+
+    // The polling cycle: the calendar's subscription is healthy and it synced just now.
+    await env.emu.control.clearRequests();
+    await calendarCycle(env, worker, member.orgId);
+    expect(await deltas()).toEqual([]);
+  });
+
+  it("subscribes the member's own mail folders with the mail connection's token; a message arrives through its notification", async () => {
+    const connected = await connectIndividual(env, member, MEGAN, { action: 'accept' }, 'mail');
+    expect(connected.outcome, JSON.stringify(connected)).toBe('connected');
+    await notificationsSettled(env, member.orgId);
+    const folders = await eventually(
+      async () => {
+        const found = (await mine()).map((s) => s.resource).filter((r) => r.includes('mail'));
+        return found.length === 2 ? found.sort() : null;
+      },
+      { attempts: 200, intervalMs: 50 },
+    );
+    expect(folders).toEqual([
+      "me/mailFolders('inbox')/messages",
+      "me/mailFolders('sentitems')/messages",
+    ]);
+    await env.emu.control.clearRequests();
+    await env.emu.control.deliverMail(env.tenantId, MEGAN, {
+      subject: 'Pushed into my own inbox',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+    });
+    // Waits for the emulator's deliveries, then for what they queued.
+    const delivered = (await env.emu.control.notifications()).filter(
+      (d) => d.kind === 'notification',
+    );
+    expect(delivered.at(-1)?.status).toBe(202);
+    await notificationsSettled(env, member.orgId);
+    const service = await env.api.tokenFor({
+      roxUserId: 'svc',
+      orgId: member.orgId,
+      role: 'service',
+    });
+    const listed = await env.api
+      .http()
+      .get('/api/v1/mail/messages')
+      .query({ roxUserId: 'megan', limit: 200 })
+      .set('authorization', `Bearer ${service}`);
+    expect((listed.body.items as { subject: string }[]).map((m) => m.subject)).toContain(
+      'Pushed into my own inbox',
+    );
+
+    // The mail cycle: every synced folder is covered and synced just now, so nothing is read.
+    await env.emu.control.clearRequests();
+    await worker.get(MailJobs).enqueueCycle(member.orgId);
+    await notificationsSettled(env, member.orgId);
+    expect((await env.emu.control.requests()).filter((r) => r.path.includes('/delta'))).toEqual([]);
+  });
+
+  it('deletes the calendar subscription at Graph when the member disconnects it, before the token goes', async () => {
+    const id = (await mine()).find((s) => s.resource === 'me/events')?.id;
+    expect(id).toBeDefined();
+    const res = await env.api
+      .http()
+      .delete(`/api/v1/individual-connections/${connectionId}`)
+      .set('authorization', `Bearer ${member.token}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // The calendar's subscription goes; the mail connection's stay.
+    expect((await mine()).map((s) => s.resource).sort()).toEqual([
+      "me/mailFolders('inbox')/messages",
+      "me/mailFolders('sentitems')/messages",
+    ]);
+    const deleted = (await env.emu.control.requests({ pathContains: `/subscriptions/${id}` })).find(
+      (r) => r.method === 'DELETE',
+    );
+    expect(deleted?.status).toBe(204);
+    await notificationsSettled(env, member.orgId);
+    expect((await subscriptionRows(env, member.orgId)).map((r) => r.kind)).toEqual([
+      'mail',
+      'mail',
+    ]);
+  });
+});
