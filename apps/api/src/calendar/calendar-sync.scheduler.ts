@@ -19,12 +19,17 @@ export class CalendarSyncScheduler {
     private readonly jobs: CalendarJobs,
   ) {}
 
-  /** One cycle per connected org (scope purge, then a sync per in-scope mailbox). */
+  /**
+   * One cycle per org Rox reaches mailboxes of, org-wide or through members' own connections
+   * (scope purge, then a sync per in-scope mailbox).
+   */
   @Cron(CALENDAR_CYCLE_CRON, { name: 'calendar.cycle' })
   @CreateRequestContext()
   async enqueueCycles(): Promise<number> {
-    return enqueuePerOrg(await this.connections.connectedOrgs(), 'the calendar cycle', (orgId) =>
-      this.jobs.enqueueRefresh(orgId).then(() => undefined),
+    return enqueuePerOrg(
+      await this.connections.orgsWithMailboxes(),
+      'the calendar cycle',
+      (orgId) => this.jobs.enqueueRefresh(orgId).then(() => undefined),
     );
   }
 

@@ -125,6 +125,8 @@ export class MailboxAccess {
     tenantId: string;
     client: BoundGraphClient;
     connectionId: string | null;
+    /** The Microsoft account the member's own connection signed in with (null: org-wide). */
+    account: string | null;
   } | null> {
     const connection = await this.connections.connection(orgId);
     if (connection) {
@@ -133,6 +135,7 @@ export class MailboxAccess {
         tenantId: connection.tenantId,
         client: this.graph.forTenant(connection.tenantId),
         connectionId: null,
+        account: null,
       };
     }
     const own = (await this.individual.list(orgId, roxUserId)).find(
@@ -144,10 +147,11 @@ export class MailboxAccess {
       tenantId: own.tenantId ?? '',
       client: await this.delegated.clientFor(own.id),
       connectionId: own.id,
+      account: own.microsoftUserId ?? '',
     };
   }
 
-  /** A member's own connection by id, reached with its token, whatever its state. */
+  /** A member's own connection by id, reached with its token (only while it is connected). */
   async forConnection(
     orgId: string,
     connectionId: string,

@@ -17,11 +17,12 @@ export class MailScheduler {
     private readonly jobs: MailJobs,
   ) {}
 
+  // Every org Rox reaches mailboxes of: org-wide, or through members' own connections.
   @Cron(MAIL_CYCLE_CRON, { name: 'mail.cycle' })
   @CreateRequestContext()
   async enqueueCycles(): Promise<number> {
     return enqueuePerOrg(
-      await this.connections.connectedOrgs(),
+      await this.connections.orgsWithMailboxes(),
       'the mail cycle',
       async (orgId) => {
         await this.jobs.enqueueCycle(orgId);

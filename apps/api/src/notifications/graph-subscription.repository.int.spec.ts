@@ -139,6 +139,12 @@ describe('GraphSubscriptionRepository on Postgres', () => {
       new Set([`${orgId}-a-mail-inbox`]),
     );
     expect(await repo().knownSubscriptionIds([])).toEqual(new Set());
+    expect(await repo().grantedLifetimes(orgId)).toEqual([]);
+    await repo().save(buildSubscription(orgId, 'c', 'calendar', '', { lifetimeMinutes: 4230 }));
+    await repo().save(buildSubscription(orgId, 'd', 'calendar', '', { lifetimeMinutes: 59 }));
+    await repo().save(buildSubscription(orgId, 'e', 'calendar', '', { lifetimeMinutes: 59 }));
+    await repo().save(buildSubscription(newOrgId(), 'd', 'calendar', '', { lifetimeMinutes: 45 }));
+    expect(await repo().grantedLifetimes(orgId)).toEqual([59, 4230]);
     expect((await repo().degraded(orgId, 'mail', ['a', 'b'])).map((r) => r.folder)).toEqual([
       'sentitems',
     ]);

@@ -56,6 +56,16 @@ export class GraphSubscriptionRepository {
     return new Set(rows.map((r) => r.subscriptionId).filter((id): id is string => id !== null));
   }
 
+  /** The lifetimes (minutes) Graph granted the org's subscriptions, each once. */
+  async grantedLifetimes(orgId: string): Promise<number[]> {
+    const rows = await this.em.getConnection().execute<{ minutes: number }[]>(
+      `select distinct lifetime_minutes as minutes from graph_subscription
+         where org_id = ? and lifetime_minutes is not null order by 1`,
+      [orgId],
+    );
+    return rows.map((r) => Number(r.minutes));
+  }
+
   /** Degraded channels among these members, for the channel status. */
   async degraded(
     orgId: string,

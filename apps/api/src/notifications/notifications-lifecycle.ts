@@ -7,7 +7,7 @@ import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.serv
 import { Clock } from '../platform/time/clock';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
 import { NotificationsJobs } from './notifications-jobs.service';
-import { SubscriptionsService } from './subscriptions.service';
+import { isDelegatedResource, SubscriptionsService } from './subscriptions.service';
 
 /**
  * Change notifications in the org's life: connect and scope changes compare subscriptions with
@@ -72,7 +72,8 @@ export class NotificationsLifecycle implements OnModuleInit {
         return rows.map((row) => ({
           roxUserId: row.roxUserId,
           folder: kind === 'mail' ? row.folder : null,
-          directoryUserId: row.directoryUserId,
+          // A member's own connection watches the token's mailbox (channels read no directory user).
+          directoryUserId: isDelegatedResource(row.resource) ? '' : row.directoryUserId,
           folderId: row.folderId,
           safetyPollMs: safetyPollMinutes * 60_000,
         }));

@@ -19,6 +19,7 @@ import { AppConfig } from '../config/app-config';
 import { ConnectionReader } from '../consent/connection-reader.service';
 import { MailboxAccess } from '../consent/mailbox-access.service';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { isDomainError, RETRYABLE_KINDS } from '../platform/errors/domain-error';
 import { Clock } from '../platform/time/clock';
 import { ChannelRounds } from './channel-rounds.service';
 import { GraphSubscription, type SubscriptionKind } from './entities/graph-subscription.entity';
@@ -118,7 +119,7 @@ export class SubscriptionsService {
     const kept = new Map<string, GraphSubscription>();
     for (const row of await this.repo.listMailbox(orgId, roxUserId)) {
       const target = wanted.get(channelKey(row));
-      if (target && target.resource === row.resource) {
+      if (target && target.resource === row.resource && (await this.isSameAccount(row, reach))) {
         kept.set(channelKey(row), row);
         continue;
       }
@@ -139,7 +140,13 @@ export class SubscriptionsService {
       if (!via || via.route !== target.route) continue;
       // A degraded row may still hold a subscription Graph kept: start over cleanly.
       if (row?.subscriptionId) await this.deleteAtGraph(via.client, row.subscriptionId);
-      const outcome = await this.create(via.client, orgId, via.tenantId, target, row);
+      const outcome = await this.create(
+        via.client,
+        orgId,
+        via.tenantId,
+        { ...target, directoryUserId: identityOf(via, target) },
+        row,
+      );
       result[outcome === 'created' ? 'created' : 'degraded'] += 1;
     }
     return result;
@@ -164,6 +171,17 @@ export class SubscriptionsService {
       deleted += 1;
     }
     return deleted;
+  }
+
+  // A row made with a member's own token watches that account's mailbox: it holds only while
+  // the connection is still signed in as the same account.
+  private async isSameAccount(
+    row: GraphSubscription,
+    reach: (kind: SubscriptionKind) => Promise<ChannelReach | null>,
+  ): Promise<boolean> {
+    if (!isDelegatedResource(row.resource)) return true;
+    const via = await reach(row.kind);
+    return via?.route === 'individual' && row.directoryUserId === identityOf(via, row);
   }
 
   // The org-wide app's client, or the member's own connection of that kind.
@@ -194,6 +212,11 @@ export class SubscriptionsService {
     if (!via || via.route !== route) {
       await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
       return 'no_channel';
+    }
+    // The member signed in again with another account: its mailbox's job replaces this one.
+    if (route === 'individual' && row.directoryUserId !== identityOf(via, row)) {
+      await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
+      return 'replaced';
     }
     const { client, tenantId } = via;
     const target: ChannelTarget = {
@@ -304,13 +327,23 @@ export class SubscriptionsService {
       (s) => s.notificationUrl === this.config.notifications.notificationUrl,
     );
     const known = await this.repo.knownSubscriptionIds(ours.map((s) => s.id));
-    // Made with the configured lifetime, a subscription expiring after this is that young.
-    const youngFrom =
-      this.clock.now().getTime() +
-      (this.config.notifications.subscriptionMinutes - SWEEP_GRACE_MINUTES) * 60_000;
+    // Made in the last minutes with a lifetime L in use here (the configured one, or one Graph
+    // granted under a tenant's lower maximum), a subscription expires within L of now, but not
+    // within L less the grace.
+    const lifetimes = new Set([
+      this.config.notifications.subscriptionMinutes,
+      ...(await this.repo.grantedLifetimes(orgId)),
+    ]);
+    const now = this.clock.now().getTime();
+    const isYoung = (expiry: number) =>
+      [...lifetimes].some(
+        (minutes) =>
+          expiry > now + (minutes - SWEEP_GRACE_MINUTES) * 60_000 &&
+          expiry <= now + (minutes + 1) * 60_000,
+      );
     let deleted = 0;
     for (const s of ours) {
-      if (known.has(s.id) || Date.parse(s.expirationDateTime) > youngFrom) continue;
+      if (known.has(s.id) || isYoung(Date.parse(s.expirationDateTime))) continue;
       await deleteSubscription(client, s.id);
       deleted += 1;
     }
@@ -439,6 +472,16 @@ interface ChannelReach {
   route: 'orgwide' | 'individual';
   tenantId: string;
   client: GraphClient;
+  account: string | null;
+}
+
+/**
+ * What a row records as the mailbox it watches: the Entra user the org-wide app reads, or, for a
+ * member's own connection, `me:` and the Microsoft account signed in (so another account's
+ * sign-in replaces the subscription instead of keeping the old mailbox's).
+ */
+function identityOf(via: ChannelReach, target: { directoryUserId: string }): string {
+  return via.route === 'individual' ? `me:${via.account ?? ''}` : target.directoryUserId;
 }
 
 /** A subscription made with a member's own token names its mailbox `me/…`. */
@@ -464,7 +507,8 @@ export function needsWork(
 function isTransient(error: unknown): boolean {
   if (error instanceof GraphRequestError) return error.isTransient;
   if (error instanceof IdentityError) return error.isTransient;
-  return false;
+  // A member's token that Microsoft could not refresh right now (MICROSOFT_UNAVAILABLE).
+  return isDomainError(error) && RETRYABLE_KINDS.has(error.kind);
 }
 
 function retryable(error: unknown): NotificationsError {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { calendarCycle } from '../support/calendar-env';
+import { CalendarSyncScheduler } from '../../src/calendar/calendar-sync.scheduler';
+import { calendarCycle, calendarSettled } from '../support/calendar-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { addMember, connectIndividual } from '../support/individual';
 import { eventually } from '../support/test-app';
@@ -116,5 +117,17 @@ describe('calendar over an individual connection', () => {
     // The next pull reads the new event back on /me as Rox's own: still one event.
     await calendarCycle(env, worker, member.orgId);
     expect((await events()).filter((e) => e.subject === 'Booked from Rox')).toHaveLength(1);
+  });
+
+  it("the 5-minute cron cycles an org reached only through members' own connections", async () => {
+    const member = await addMember(env, newOrgId('ccron'), 'megan', MEGAN);
+    const result = await connectIndividual(env, member, MEGAN);
+    expect(result.outcome, JSON.stringify(result)).toBe('connected');
+    await calendarSettled(env, member.orgId);
+    await env.emu.control.clearRequests();
+    expect(await worker.get(CalendarSyncScheduler).enqueueCycles()).toBeGreaterThanOrEqual(1);
+    await calendarSettled(env, member.orgId);
+    const pulls = await env.emu.control.requests({ pathContains: '/calendarView/delta' });
+    expect(pulls.length).toBeGreaterThan(0);
   });
 });

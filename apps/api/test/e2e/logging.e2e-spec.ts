@@ -147,7 +147,7 @@ describe('job logs', () => {
       code: 'ErrorInvalidRecipients',
       message: 'The recipient grace@fabrikam.example is invalid.',
       method: 'POST',
-      path: '/users/bob@contoso.example/sendMail',
+      path: '/users/bob%40contoso.example/sendMail',
       location: 'https://graph.example/users/bob@contoso.example',
     });
     requestContext.run({ requestId: 'job:mail:j-2' }, () => {
@@ -161,7 +161,7 @@ describe('job logs', () => {
       .join('\n');
     expect(text).toContain('ErrorInvalidRecipients');
     expect(text).toContain('/users/[email]/sendMail');
-    for (const address of ['grace@fabrikam.example', 'bob@contoso.example'])
+    for (const address of ['grace@fabrikam.example', 'bob@contoso.example', 'bob%40contoso'])
       expect(text).not.toContain(address);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { MailScheduler } from '../../src/mail/mail.scheduler';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { addMember, connectIndividual } from '../support/individual';
 import { eventually } from '../support/test-app';
@@ -87,5 +88,19 @@ describe('mail over an individual connection', () => {
       [megan, false],
     ]);
     expect(deltas.every((r) => /deltatoken=/.test(r.query))).toBe(true);
+  });
+
+  it("the 10-minute cron cycles an org reached only through members' own connections", async () => {
+    await env.emu.control.clearRequests();
+    const jobs = worker.get(MailJobs);
+    expect(await worker.get(MailScheduler).enqueueCycles()).toBeGreaterThanOrEqual(1);
+    await eventually(async () => !(await jobs.isBusy(orgId, ['megan'])), {
+      attempts: 600,
+      intervalMs: 50,
+    });
+    const deltas = (await env.emu.control.requests()).filter((r) =>
+      r.path.includes('/messages/delta'),
+    );
+    expect(deltas.length).toBeGreaterThan(0);
   });
 });

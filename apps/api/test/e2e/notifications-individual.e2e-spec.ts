@@ -80,6 +80,8 @@ describe('change notifications over an individual connection', () => {
         resource: 'me/events',
         state: 'active',
         subscription_id: subscription.id,
+        // The account the member signed in with: another account's sign-in replaces it.
+        directory_user_id: `me:${env.emu.state.findTenant(env.tenantId)?.findUser(MEGAN)?.id ?? '?'}`,
       }),
     ]);
   });

@@ -194,7 +194,9 @@ describe('refresh tokens at rest', () => {
       }),
     );
     const reports = await rotatedWorker.get(ReencryptService).run(column ? [column] : []);
-    expect(reports).toEqual([{ column: REFRESH_TOKEN_COLUMN, rewritten: count, skipped: 0 }]);
+    expect(reports).toEqual([
+      { column: REFRESH_TOKEN_COLUMN, rewritten: count, skipped: 0, failed: 0 },
+    ]);
     for (const row of await sealedRows()) expect(row.sealed).toMatch(/^enc:v2:v2:/);
 
     // The old ring (v1 only) no longer opens them; the rotated one refreshes and re-seals with v2.

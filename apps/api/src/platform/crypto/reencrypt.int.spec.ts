@@ -83,7 +83,9 @@ describe('encryption at rest with key rotation', () => {
     expect(raw[0]?.value).not.toContain('refresh-token-7');
 
     const reports = await after.get(ReencryptService).run([column]);
-    expect(reports).toEqual([{ column: 'crypto_test_secret.value', rewritten: 1203, skipped: 0 }]);
+    expect(reports).toEqual([
+      { column: 'crypto_test_secret.value', rewritten: 1203, skipped: 0, failed: 0 },
+    ]);
 
     const rows = await conn.execute<{ id: string; value: string | null }[]>(
       'select id, value from crypto_test_secret order by id',
@@ -100,7 +102,7 @@ describe('encryption at rest with key rotation', () => {
     }
     // A second run finds nothing left to do.
     expect(await after.get(ReencryptService).run([column])).toEqual([
-      { column: 'crypto_test_secret.value', rewritten: 0, skipped: 0 },
+      { column: 'crypto_test_secret.value', rewritten: 0, skipped: 0, failed: 0 },
     ]);
   });
   it('binds envelopes sealed before org binding (v1) to the org of their row', async () => {
@@ -111,6 +113,12 @@ describe('encryption at rest with key rotation', () => {
       `insert into crypto_test_secret (id, org_id, value) values ('legacy-a', 'org-a', ?), ('legacy-b', 'org-b', ?)`,
       [sealedUnbound(KEY_V1, 'token-a', context), sealedUnbound(KEY_V1, 'token-b', context)],
     );
+    // Sealed for org A, found in org B's row: it does not open there, so it is left as it is.
+    const swapped = before.get(Cipher).encrypt('token-a', context, 'org-a');
+    await conn.execute(
+      `insert into crypto_test_secret (id, org_id, value) values ('swapped', 'org-b', ?)`,
+      [swapped],
+    );
     // Until they are re-encrypted, they open only where the upgrade window is opened.
     const [legacy] = await conn.execute<{ value: string }[]>(
       `select value from crypto_test_secret where id = 'legacy-a'`,
@@ -120,12 +128,13 @@ describe('encryption at rest with key rotation', () => {
     );
 
     expect(await after.get(ReencryptService).run([column])).toEqual([
-      { column: 'crypto_test_secret.value', rewritten: 2, skipped: 0 },
+      { column: 'crypto_test_secret.value', rewritten: 2, skipped: 0, failed: 1 },
     ]);
     const rows = await conn.execute<{ id: string; value: string }[]>(
       'select id, value from crypto_test_secret order by id',
     );
-    const [a, b] = rows;
+    const [a, b, left] = rows;
+    expect(left).toEqual({ id: 'swapped', value: swapped });
     expect(a?.value).toMatch(/^enc:v2:v2:/);
     expect(after.get(Cipher).decrypt(a?.value ?? '', context, 'org-a')).toBe('token-a');
     expect(after.get(Cipher).decrypt(b?.value ?? '', context, 'org-b')).toBe('token-b');

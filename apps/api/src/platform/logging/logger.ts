@@ -44,7 +44,9 @@ export const REDACT_PATHS = [
   '*.*.refreshToken',
 ];
 
-const EMAIL_PATTERN = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// Also URL-encoded (`%40`), as an address appears in a request path.
+const EMAIL_PATTERN =
+  /[A-Za-z0-9._%+'-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/gi;
 
 /** Replaces anything shaped like an email address (free text: error messages, URLs). */
 export function withoutEmails(text: string): string {
@@ -52,20 +54,26 @@ export function withoutEmails(text: string): string {
 }
 
 // Errors carry free text in more than their message: Graph's own (`graphMessage`), the request
-// path (`/users/<address>/…`), a cause's fields. Every string in them is censored.
-function stringsWithoutEmails(value: unknown, depth: number, seen: Set<object>): unknown {
+// path (`/users/<address>/…`), a cause's fields. Every string in them is censored; an object met
+// twice is censored once (the same copy), and what is too deep to walk is left out.
+function censored(value: unknown, depth: number, done: Map<object, unknown>): unknown {
   if (typeof value === 'string') return withoutEmails(value);
-  if (typeof value !== 'object' || value === null || depth > 5 || seen.has(value)) return value;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => stringsWithoutEmails(v, depth + 1, seen));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = stringsWithoutEmails(v, depth + 1, seen);
+  if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+  if (done.has(value)) return done.get(value);
+  if (value instanceof URL) return withoutEmails(value.href);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[binary]';
+  if (depth > 5) return '[nested]';
+  const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  done.set(value, out);
+  for (const [key, v] of Object.entries(value)) {
+    (out as Record<string, unknown>)[key] = censored(v, depth + 1, done);
+  }
   return out;
 }
 
 function errorWithoutEmails(error: Error): Record<string, unknown> {
   const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
-  return stringsWithoutEmails(serialized, 0, new Set()) as Record<string, unknown>;
+  return censored(serialized, 0, new Map()) as Record<string, unknown>;
 }
 
 export function createRootLogger(options: {
