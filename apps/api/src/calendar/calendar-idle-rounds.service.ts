@@ -13,6 +13,7 @@ import {
   type IdleDeltaChannel,
   type IdleRoundStore,
 } from '../platform/sync/delta-sync-engine.service';
+import { isOwnChannelSettleable } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { CALENDAR_DELTA_OPTIONS, isCalendarCursorUsable } from './calendar-delta';
 import { CALENDAR_CHANNEL_KIND } from './calendar.constants';
@@ -154,10 +155,7 @@ export function isOwnIdleCandidate(
   now: Date,
   graphOrigin: string,
 ): boolean {
-  return (
-    mailbox.route === 'individual' &&
-    channel.stage === 'ok' &&
-    channel.cursor !== null &&
-    isCalendarCursorUsable(channel, channel.cursor, now, graphOrigin)
+  return isOwnChannelSettleable(mailbox, channel, (cursor) =>
+    isCalendarCursorUsable(channel, cursor, now, graphOrigin),
   );
 }

@@ -46,7 +46,7 @@ export class IndividualConnectionRepository {
     const rows = await this.em
       .createQueryBuilder(IndividualConnection)
       .select('orgId', true)
-      .where({ status: 'connected' })
+      .where({ provider: 'microsoft', status: 'connected' })
       .orderBy({ orgId: 'asc' })
       .execute<{ orgId: string }[]>('all');
     return rows.map((r) => ({ orgId: r.orgId }));

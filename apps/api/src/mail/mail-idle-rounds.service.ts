@@ -13,6 +13,7 @@ import {
   type IdleDeltaChannel,
   type IdleRoundStore,
 } from '../platform/sync/delta-sync-engine.service';
+import { isOwnChannelSettleable } from '../platform/sync/sync-channel';
 import { Clock } from '../platform/time/clock';
 import { type MailChannel, type MailFolderName } from './entities/mail-channel.entity';
 import { isMailCursorUsable } from './mail-delta';
@@ -189,10 +190,7 @@ export function isOwnIdleCandidate(
   now: Date,
   graphOrigin: string,
 ): boolean {
-  return (
-    mailbox.route === 'individual' &&
-    channel.stage === 'ok' &&
-    channel.cursor !== null &&
-    isMailCursorUsable(channel.cursor, channel.cursorAt, now, graphOrigin)
+  return isOwnChannelSettleable(mailbox, channel, (cursor) =>
+    isMailCursorUsable(cursor, channel.cursorAt, now, graphOrigin),
   );
 }

@@ -123,9 +123,14 @@ export class SubscriptionsService {
         kept.set(channelKey(row), row);
         continue;
       }
-      // Nothing reaches the mailbox any more (its connection went): Graph lets it expire.
-      const client = (await reach(row.kind))?.client;
-      if (client) await this.deleteAtGraph(client, row.subscriptionId);
+      // Deleted with what made it. Nothing reaches the mailbox any more (its connection went),
+      // or only another way (the org-wide app, another account): Graph lets it expire.
+      const via = await reach(row.kind);
+      const isMaker =
+        via !== null &&
+        (!isDelegatedResource(row.resource) ||
+          (via.route === 'individual' && row.directoryUserId === identityOf(via, row)));
+      if (via && isMaker) await this.deleteAtGraph(via.client, row.subscriptionId);
       await this.repo.remove(row);
       result.deleted += 1;
     }

@@ -7,6 +7,7 @@ import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { MailScheduler } from '../../src/mail/mail.scheduler';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { addMember, connectIndividual } from '../support/individual';
+import { memberMailSubjects } from '../support/mail-env';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
@@ -53,19 +54,7 @@ describe('mail over an individual connection', () => {
     const deltas = await env.emu.control.requests({ pathContains: '/me/mailFolders/' });
     expect(deltas.length).toBeGreaterThan(0);
     expect(deltas.every((r) => /IdType="ImmutableId"/.test(r.prefer ?? ''))).toBe(true);
-    const service = await env.api.tokenFor({
-      roxUserId: 'svc',
-      orgId: member.orgId,
-      role: 'service',
-    });
-    const listed = await env.api
-      .http()
-      .get('/api/v1/mail/messages')
-      .query({ roxUserId: 'megan', limit: 200 })
-      .set('authorization', `Bearer ${service}`);
-    expect((listed.body.items as { subject: string }[]).map((m) => m.subject)).toContain(
-      'Delegated hello',
-    );
+    expect(await memberMailSubjects(env, member.orgId, 'megan')).toContain('Delegated hello');
     expect(worker).toBeDefined();
   });
 

@@ -7,7 +7,9 @@ import { MailJobs } from '../../src/mail/mail-jobs.service';
 import { calendarCycle } from '../support/calendar-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { addMember, connectIndividual, type TestMember } from '../support/individual';
+import { memberMailSubjects } from '../support/mail-env';
 import {
+  notificationDelivered,
   notificationsSettled,
   subscriptionRows,
   tenantSubscriptions,
@@ -97,11 +99,7 @@ describe('change notifications over an individual connection', () => {
       end,
       timeZone: 'UTC',
     });
-    const delivered = (await env.emu.control.notifications()).filter(
-      (d) => d.kind === 'notification',
-    );
-    expect(delivered.at(-1)?.status).toBe(202);
-    await notificationsSettled(env, member.orgId);
+    await notificationDelivered(env, member.orgId);
     expect(await subjects()).toContain('Noticed through my own subscription');
     expect(await deltas()).toHaveLength(1);
 
@@ -131,23 +129,8 @@ describe('change notifications over an individual connection', () => {
       subject: 'Pushed into my own inbox',
       from: { name: 'Ann', address: 'ann@customer.example' },
     });
-    // Waits for the emulator's deliveries, then for what they queued.
-    const delivered = (await env.emu.control.notifications()).filter(
-      (d) => d.kind === 'notification',
-    );
-    expect(delivered.at(-1)?.status).toBe(202);
-    await notificationsSettled(env, member.orgId);
-    const service = await env.api.tokenFor({
-      roxUserId: 'svc',
-      orgId: member.orgId,
-      role: 'service',
-    });
-    const listed = await env.api
-      .http()
-      .get('/api/v1/mail/messages')
-      .query({ roxUserId: 'megan', limit: 200 })
-      .set('authorization', `Bearer ${service}`);
-    expect((listed.body.items as { subject: string }[]).map((m) => m.subject)).toContain(
+    await notificationDelivered(env, member.orgId);
+    expect(await memberMailSubjects(env, member.orgId, 'megan')).toContain(
       'Pushed into my own inbox',
     );
 

@@ -26,6 +26,7 @@ import {
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
+  notificationDelivered,
   notificationsQueueIdle,
   notificationsSettled,
   subscriptionRows,
@@ -275,11 +276,7 @@ describe('change notifications: subscriptions and receiver', () => {
       end,
       timeZone: 'UTC',
     }));
-    const delivered = (await env.emu.control.notifications()).filter(
-      (d) => d.kind === 'notification',
-    );
-    expect(delivered.at(-1)?.status).toBe(202);
-    await notificationsSettled(env, org.orgId);
+    await notificationDelivered(env, org.orgId);
     const res = await env.api
       .http()
       .get('/api/v1/calendar/members/megan/events')

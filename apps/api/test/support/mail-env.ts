@@ -62,3 +62,19 @@ export async function holdSyncRounds(
     await Promise.all(queues.map((q) => q.resume()));
   };
 }
+
+/** The subjects of a member's synced messages, read as the org's Rox service. */
+export async function memberMailSubjects(
+  env: ApiWithEmulator,
+  orgId: string,
+  roxUserId: string,
+): Promise<string[]> {
+  const service = await env.api.tokenFor({ roxUserId: 'svc', orgId, role: 'service' });
+  const res = await env.api
+    .http()
+    .get('/api/v1/mail/messages')
+    .query({ roxUserId, limit: 200 })
+    .set('authorization', `Bearer ${service}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body.items as { subject: string }[]).map((m) => m.subject);
+}

@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { getQueueToken } from '@nestjs/bull';
 import { type Queue } from 'bull';
+import { expect } from 'vitest';
 
 import { type NotificationsJobData } from '../../src/notifications/notifications-jobs.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
@@ -77,4 +78,16 @@ export async function subscriptionRows(
       'select * from graph_subscription where org_id = ? order by rox_user_id, kind, folder',
       [orgId],
     )) as SubscriptionRow[];
+}
+
+/**
+ * Waits for the emulator's queued deliveries, then for the org's work they queued; the last
+ * change notification must have been answered 202.
+ */
+export async function notificationDelivered(env: ApiWithEmulator, orgId: string): Promise<void> {
+  const delivered = (await env.emu.control.notifications()).filter(
+    (d) => d.kind === 'notification',
+  );
+  expect(delivered.at(-1)?.status).toBe(202);
+  await notificationsSettled(env, orgId);
 }

@@ -39,6 +39,17 @@ describe('signInAgainReason', () => {
     expect(signInAgainReason(err('invalid_grant', 12345))).toMatch(/Sign in again/);
   });
 
+  it.each([
+    ['unauthorized_client', 700016],
+    ['invalid_request', 90002],
+    ['access_denied', 65004],
+  ])(
+    '%s AADSTS%i (app gone, tenant gone, consent declined) asks for a new sign-in',
+    (error, code) => {
+      expect(signInAgainReason(err(error, code))).toMatch(/Sign in again/);
+    },
+  );
+
   it('network trouble, throttling and bad client credentials do not', () => {
     expect(signInAgainReason(err('network', null))).toBeNull();
     expect(signInAgainReason(err('temporarily_unavailable', 50196))).toBeNull();

@@ -55,10 +55,15 @@ export function signInAgainReason(error: IdentityError): string | null {
   const known = error.aadsts === null ? undefined : SIGN_IN_AGAIN_REASONS.get(error.aadsts);
   const code = error.aadsts === null ? '' : ` (AADSTS${error.aadsts})`;
   if (known) return `${known}${code} Sign in again to reconnect.`;
+  // Also the app gone from the member's tenant, the tenant gone, or consent declined: retrying
+  // the same refresh token can never succeed, and a new sign-in shows what the admin must do.
   const isPermanent =
     error.error === 'invalid_grant' ||
     error.kind === 'interaction_required' ||
-    error.kind === 'consent_required';
+    error.kind === 'consent_required' ||
+    error.kind === 'consent_declined' ||
+    error.kind === 'app_not_consented' ||
+    error.kind === 'tenant_not_found';
   return isPermanent
     ? `Microsoft refused the stored sign-in${code}. Sign in again to reconnect.`
     : null;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  isOwnChannelSettleable,
   isStale,
   markQueued,
   markRunning,
@@ -114,5 +115,19 @@ describe('sync channel state', () => {
       lastErrorAt: at(40),
     });
     expect(alive.stage).toBe('running');
+  });
+});
+
+describe('isOwnChannelSettleable', () => {
+  const cases: [string, string, SyncChannelState['stage'], string | null, boolean, boolean][] = [
+    ['a synced own channel with a usable cursor', 'individual', 'ok', 'link', true, true],
+    ['one read through the org-wide app', 'orgwide', 'ok', 'link', true, false],
+    ['one whose last round failed', 'individual', 'failed', 'link', true, false],
+    ['one never synced', 'individual', 'never', null, true, false],
+    ['one without a cursor', 'individual', 'ok', null, true, false],
+    ['one whose cursor the next round would not resume', 'individual', 'ok', 'link', false, false],
+  ];
+  it.each(cases)('%s', (_, route, stage, cursor, isUsable, expected) => {
+    expect(isOwnChannelSettleable({ route }, { stage, cursor }, () => isUsable)).toBe(expected);
   });
 });

@@ -121,6 +121,24 @@ export function fail(state: SyncChannelState, code: string, now: Date, willRetry
  * A channel whose job died: "running" since before `staleBefore` (the worker was killed mid-run),
  * or "queued" since then with nothing having started it (the job was lost).
  */
+/**
+ * Whether a channel read through a member's own (delegated) connection may be settled without a
+ * request when change notifications cover it: its last round succeeded and left a cursor the next
+ * round would resume (`isCursorUsable`, the feature's own rule).
+ */
+export function isOwnChannelSettleable(
+  mailbox: { route: string },
+  state: Pick<SyncChannelState, 'stage' | 'cursor'>,
+  isCursorUsable: (cursor: string) => boolean,
+): boolean {
+  return (
+    mailbox.route === 'individual' &&
+    state.stage === 'ok' &&
+    state.cursor !== null &&
+    isCursorUsable(state.cursor)
+  );
+}
+
 export function isStale(state: SyncChannelState, staleBefore: Date): boolean {
   if (state.stage === 'running') return (state.startedAt ?? new Date(0)) < staleBefore;
   if (state.stage === 'queued') {
