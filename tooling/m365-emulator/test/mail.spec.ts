@@ -299,7 +299,13 @@ describe('subscriptions', () => {
       await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'Ping' });
       await emu.control.notifications();
       const note = JSON.parse(receiver.received.find((r) => r.path === '/hook')?.body ?? '{}') as {
-        value: { clientState: string; changeType: string; resource: string; tenantId: string }[];
+        value: {
+          clientState: string;
+          changeType: string;
+          resource: string;
+          tenantId: string;
+          resourceData: Record<string, string>;
+        }[];
       };
       expect(note.value[0]).toMatchObject({
         clientState: 'secret-123',
@@ -307,6 +313,13 @@ describe('subscriptions', () => {
         tenantId: DEMO_TENANT.id,
       });
       expect(note.value[0]?.resource).toMatch(/^Users\/.+\/Messages\/.+/);
+      // The message's version as its etag, as on Graph.
+      const data = note.value[0]?.resourceData ?? {};
+      const message = (await client
+        .api(`/users/${USER}/messages/${data.id ?? ''}`)
+        .select('changeKey')
+        .get()) as { changeKey: string };
+      expect(data['@odata.etag']).toBe(`W/"${message.changeKey}"`);
 
       const renewed = (await client
         .api(`/subscriptions/${sub.id}`)

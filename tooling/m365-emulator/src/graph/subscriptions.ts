@@ -249,6 +249,8 @@ export class SubscriptionService {
       if (t.kind === 'messages' && t.folder && folder && t.folder !== folder) continue;
       if (!subscribedTo(sub, changeType)) continue;
       const resource = `Users/${userId}/${kind === 'messages' ? 'Messages' : 'Events'}/${id}`;
+      const changeKey =
+        changeType === 'deleted' ? null : this.changeKeyOf(tenantId, userId, kind, id);
       this.notify(
         sub,
         changeType,
@@ -257,12 +259,28 @@ export class SubscriptionService {
           '@odata.type':
             kind === 'messages' ? '#Microsoft.Graph.Message' : '#Microsoft.Graph.Event',
           '@odata.id': resource,
+          // As Graph does: the item's version, as its `@odata.etag` (none once it is deleted).
+          ...(changeKey ? { '@odata.etag': `W/"${changeKey}"` } : {}),
           id,
         },
         randomUUID().replace(/-/g, '').slice(0, 14),
       );
     }
   };
+
+  private changeKeyOf(
+    tenantId: string,
+    userId: string,
+    kind: 'messages' | 'events',
+    id: string,
+  ): string | null {
+    const tenant = this.state.findTenant(tenantId);
+    const user = tenant?.findUser(userId);
+    const mailbox = user ? tenant?.mailbox(user) : undefined;
+    if (!mailbox) return null;
+    if (kind === 'events') return mailbox.events.get(id)?.changeKey ?? null;
+    return mailbox.findMessage(id)?.message.changeKey ?? null;
+  }
 
   /** Directory changes: notifies subscriptions on the `users` resource. */
   emitUser(tenantId: string, userId: string, changeType: 'updated' | 'deleted'): void {
