@@ -287,7 +287,8 @@ export class SubscriptionsService {
   async queueDeletionOf(orgId: string): Promise<number> {
     const rows = (await this.repo.listOrg(orgId)).filter((r) => r.subscriptionId !== null);
     const byTenant = new Map<string, string[]>();
-    for (const r of rows)
+    // Made with a member's own token, a subscription is not the org-wide app's to delete.
+    for (const r of rows.filter((row) => !isDelegatedResource(row.resource)))
       byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r.subscriptionId ?? '']);
     for (const [tenantId, ids] of byTenant) {
       for (let i = 0; i < ids.length; i += DELETION_CHUNK) {
@@ -468,6 +469,15 @@ export class SubscriptionsService {
   private async forgetAll(orgId: string, rows: GraphSubscription[]): Promise<number> {
     if (rows.length === 0) return 0;
     const count = await this.queueDeletionOf(orgId);
+    // Members' own subscriptions: deleted here with the token that made them, best effort.
+    for (const row of rows) {
+      if (!row.subscriptionId || !isDelegatedResource(row.resource)) continue;
+      const via = await this.reach(orgId, row.roxUserId, row.kind).catch(() => null);
+      if (via?.route !== 'individual' || row.directoryUserId !== identityOf(via, row)) continue;
+      await this.deleteAtGraph(via.client, row.subscriptionId).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
+      });
+    }
     await this.repo.purgeOrg(orgId);
     return count;
   }

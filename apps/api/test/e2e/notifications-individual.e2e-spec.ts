@@ -1,9 +1,13 @@
+import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
+import { createWorker } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config/config.module';
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { SubscriptionsService } from '../../src/notifications/subscriptions.service';
 import { calendarCycle } from '../support/calendar-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { addMember, connectIndividual, type TestMember } from '../support/individual';
@@ -163,5 +167,21 @@ describe('change notifications over an individual connection', () => {
       'mail',
       'mail',
     ]);
+  });
+
+  it("switched off, the member's own subscriptions are deleted at Graph with their token", async () => {
+    expect(await mine()).toHaveLength(2);
+    const { NOTIFICATIONS_PUBLIC_URL: _on, ...withoutNotifications } = env.api.env;
+    const off = await createWorker(loadConfig(withoutNotifications));
+    await off.init();
+    try {
+      await RequestContext.create(off.get(MikroORM).em, () =>
+        off.get(SubscriptionsService).reconcileOrg(member.orgId),
+      );
+    } finally {
+      await off.close();
+    }
+    expect(await mine()).toEqual([]);
+    expect(await subscriptionRows(env, member.orgId)).toEqual([]);
   });
 });
