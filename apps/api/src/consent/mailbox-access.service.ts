@@ -90,9 +90,7 @@ export class MailboxAccess {
         capabilities: connection.capabilities,
       };
     }
-    const own = (await this.individual.list(orgId, mailbox.roxUserId)).find(
-      (c) => c.provider === 'microsoft' && c.kind === mailbox.kind && c.status === 'connected',
-    );
+    const own = await this.ownConnection(orgId, mailbox.roxUserId, mailbox.kind);
     if (!own) {
       throw new ConsentError(
         ConsentErrorCode.MAILBOX_NOT_REACHABLE,
@@ -124,7 +122,6 @@ export class MailboxAccess {
     route: 'orgwide' | 'individual';
     tenantId: string;
     client: BoundGraphClient;
-    connectionId: string | null;
     /** The Microsoft account the member's own connection signed in with (null: org-wide). */
     account: string | null;
   } | null> {
@@ -134,19 +131,15 @@ export class MailboxAccess {
         route: 'orgwide',
         tenantId: connection.tenantId,
         client: this.graph.forTenant(connection.tenantId),
-        connectionId: null,
         account: null,
       };
     }
-    const own = (await this.individual.list(orgId, roxUserId)).find(
-      (c) => c.provider === 'microsoft' && c.kind === kind && c.status === 'connected',
-    );
+    const own = await this.ownConnection(orgId, roxUserId, kind);
     if (!own) return null;
     return {
       route: 'individual',
       tenantId: own.tenantId ?? '',
       client: await this.delegated.clientFor(own.id),
-      connectionId: own.id,
       account: own.microsoftUserId ?? '',
     };
   }
@@ -163,6 +156,13 @@ export class MailboxAccess {
       kind: own.kind,
       client: await this.delegated.clientFor(own.id),
     };
+  }
+
+  // The member's connected Outlook connection of that kind, if any.
+  private async ownConnection(orgId: string, roxUserId: string, kind: IndividualKind) {
+    return (await this.individual.list(orgId, roxUserId)).find(
+      (c) => c.provider === 'microsoft' && c.kind === kind && c.status === 'connected',
+    );
   }
 
   private tenant(

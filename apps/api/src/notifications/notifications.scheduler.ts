@@ -41,13 +41,12 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
   }
 
   async enqueueStartup(): Promise<number> {
-    const orgwide = new Set((await this.connections.connectedOrgs()).map((o) => o.orgId));
     return enqueuePerOrg(
       await this.connections.orgsWithMailboxes(),
       'the subscription sweep',
       async (orgId) => {
-        // Listing a tenant's subscriptions takes the org-wide app; a member's own are not listed.
-        if (orgwide.has(orgId)) await this.jobs.enqueueSweep(orgId);
+        // Without the org-wide app the sweep lists nothing (members' own are not listed).
+        await this.jobs.enqueueSweep(orgId);
         await this.jobs.enqueueReconcile(orgId);
       },
     );

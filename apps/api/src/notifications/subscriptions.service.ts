@@ -112,25 +112,21 @@ export class SubscriptionsService {
     const wanted = new Map(targets.map((t) => [channelKey(t), t]));
     const reaches = new Map<SubscriptionKind, Promise<ChannelReach | null>>();
     const reach = (kind: SubscriptionKind) => {
-      const known = reaches.get(kind) ?? this.reach(orgId, roxUserId, kind);
+      const known = reaches.get(kind) ?? this.access.forChannel(orgId, roxUserId, kind);
       reaches.set(kind, known);
       return known;
     };
     const kept = new Map<string, GraphSubscription>();
     for (const row of await this.repo.listMailbox(orgId, roxUserId)) {
       const target = wanted.get(channelKey(row));
-      if (target && target.resource === row.resource && (await this.isSameAccount(row, reach))) {
+      const via = await reach(row.kind);
+      if (target && target.resource === row.resource && isMadeBy(row, via)) {
         kept.set(channelKey(row), row);
         continue;
       }
       // Deleted with what made it. Nothing reaches the mailbox any more (its connection went),
       // or only another way (the org-wide app, another account): Graph lets it expire.
-      const via = await reach(row.kind);
-      const isMaker =
-        via !== null &&
-        (!isDelegatedResource(row.resource) ||
-          (via.route === 'individual' && row.directoryUserId === identityOf(via, row)));
-      if (via && isMaker) await this.deleteAtGraph(via.client, row.subscriptionId);
+      if (isMadeBy(row, via)) await this.deleteAtGraph(via.client, row.subscriptionId);
       await this.repo.remove(row);
       result.deleted += 1;
     }
@@ -178,26 +174,6 @@ export class SubscriptionsService {
     return deleted;
   }
 
-  // A row made with a member's own token watches that account's mailbox: it holds only while
-  // the connection is still signed in as the same account.
-  private async isSameAccount(
-    row: GraphSubscription,
-    reach: (kind: SubscriptionKind) => Promise<ChannelReach | null>,
-  ): Promise<boolean> {
-    if (!isDelegatedResource(row.resource)) return true;
-    const via = await reach(row.kind);
-    return via?.route === 'individual' && row.directoryUserId === identityOf(via, row);
-  }
-
-  // The org-wide app's client, or the member's own connection of that kind.
-  private reach(
-    orgId: string,
-    roxUserId: string,
-    kind: SubscriptionKind,
-  ): Promise<ChannelReach | null> {
-    return this.access.forChannel(orgId, roxUserId, kind);
-  }
-
   /**
    * Renewal (PATCH at half-life), reauthorization (lifecycle event) or recreation
    * (`subscriptionRemoved`) of one channel's subscription. Gone at Graph (404): created anew,
@@ -210,20 +186,14 @@ export class SubscriptionsService {
   ): Promise<'renewed' | 'reauthorized' | CreateOutcome | 'no_channel' | 'replaced'> {
     const row = await this.repo.find(job.orgId, job.roxUserId, job.kind, job.folder);
     if (!row || !this.isEnabled) return 'no_channel';
-    const via = await this.reach(job.orgId, job.roxUserId, row.kind);
-    const route = isDelegatedResource(row.resource) ? 'individual' : 'orgwide';
-    // Reached another way now (a connect replaced the member's own connection): the mailbox's
-    // job replaces the subscription.
-    if (!via || via.route !== route) {
-      await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
-      return 'no_channel';
-    }
-    // The member signed in again with another account: its mailbox's job replaces this one.
-    if (route === 'individual' && row.directoryUserId !== identityOf(via, row)) {
+    const via = await this.access.forChannel(job.orgId, job.roxUserId, row.kind);
+    // Reached another way now (a connect replaced the member's own connection, another account
+    // signed in): the mailbox's job replaces the subscription.
+    if (!isMadeBy(row, via)) {
       await this.jobs.enqueueMailbox(job.orgId, job.roxUserId);
       return 'replaced';
     }
-    const { client, tenantId } = via;
+    const { client, tenantId, route } = via;
     const target: ChannelTarget = {
       roxUserId: row.roxUserId,
       kind: row.kind,
@@ -472,8 +442,8 @@ export class SubscriptionsService {
     // Members' own subscriptions: deleted here with the token that made them, best effort.
     for (const row of rows) {
       if (!row.subscriptionId || !isDelegatedResource(row.resource)) continue;
-      const via = await this.reach(orgId, row.roxUserId, row.kind).catch(() => null);
-      if (via?.route !== 'individual' || row.directoryUserId !== identityOf(via, row)) continue;
+      const via = await this.access.forChannel(orgId, row.roxUserId, row.kind).catch(() => null);
+      if (!isMadeBy(row, via)) continue;
       await this.deleteAtGraph(via.client, row.subscriptionId).catch((error: unknown) => {
         this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
       });
@@ -488,6 +458,16 @@ interface ChannelReach {
   tenantId: string;
   client: GraphClient;
   account: string | null;
+}
+
+/**
+ * Whether `via` is what made the row's subscription, so may keep, renew or delete it: the
+ * org-wide app for a `users/{id}/…` one, the same member's own account for a `me/…` one.
+ */
+function isMadeBy(row: GraphSubscription, via: ChannelReach | null): via is ChannelReach {
+  if (!via) return false;
+  if (!isDelegatedResource(row.resource)) return via.route === 'orgwide';
+  return via.route === 'individual' && row.directoryUserId === identityOf(via, row);
 }
 
 /**
