@@ -62,16 +62,16 @@ export class CalendarScopeService {
     const rules = await this.restrictions(orgId);
     const targets = rows.filter((m) => isCalendarTarget(m, rules.addresses));
     const inScope = new Set(targets.map((m) => m.roxUserId));
+    // The lists first: once they are applied, a round still judging pages with the old ones
+    // stores nothing more, so the purges below also take what such a round stored before (a
+    // member who just became restricted keeps no copy until the next cycle).
+    const restrictedPurged = await this.applyRestrictions(orgId, rules);
     const purged: string[] = [];
     for (const roxUserId of await this.repo.syncedMembers(orgId)) {
       if (inScope.has(roxUserId)) continue;
       await this.purgeMailbox(orgId, roxUserId, 'left_scope');
       purged.push(roxUserId);
     }
-    let restrictedPurged = 0;
-    if (targets.length > 0) restrictedPurged = await this.applyRestrictions(orgId, rules);
-    // Nothing is read any more, so there is no restriction state to keep either.
-    else await this.repo.purgeOrgState(orgId);
     const now = this.clock.now();
     let queued = 0;
     let idle = 0;

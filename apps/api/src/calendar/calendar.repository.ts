@@ -520,10 +520,6 @@ export class CalendarRepository {
     await this.em.persistAndFlush(state);
   }
 
-  purgeOrgState(orgId: string): Promise<number> {
-    return this.em.nativeDelete(CalendarOrgState, { orgId });
-  }
-
   /** Every channel of the org starts its next round from scratch (a full round). */
   resetCursors(orgId: string): Promise<number> {
     return this.em.nativeUpdate(CalendarChannel, { orgId }, { cursor: null, cursorAt: null });

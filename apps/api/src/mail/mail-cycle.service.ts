@@ -9,6 +9,7 @@ import { Clock } from '../platform/time/clock';
 import { MailFolders } from './mail-folders.service';
 import { MailIdleRounds } from './mail-idle-rounds.service';
 import { MailJobs } from './mail-jobs.service';
+import { type MailRestrictions } from './mail-restrictions';
 import { MailSyncService } from './mail-sync.service';
 import { MailRepository } from './mail.repository';
 
@@ -54,6 +55,11 @@ export class MailCycleService {
     );
     const keep = new Set(inScope.map((m) => m.roxUserId));
 
+    // The lists first: once they are applied, a round still judging pages with the old ones
+    // stores nothing more, so the purges below also take what such a round stored before (a
+    // member who just became restricted keeps no copy until the next cycle).
+    const { restrictedPurged, lifted } = await this.applyRestrictions(orgId, rules);
+
     const purgedMailboxes: string[] = [];
     for (const roxUserId of await this.repo.mailboxesWithMail(orgId)) {
       if (keep.has(roxUserId)) continue;
@@ -71,14 +77,11 @@ export class MailCycleService {
     }
 
     if (inScope.length === 0) {
-      // No mailbox to sync (disconnected, or every member out of scope): nothing is stored, so
-      // there is no restriction state to keep either.
-      await this.repo.purgeOrgState(orgId);
       return {
         purgedMailboxes,
         purgedFolders: [],
-        restrictedPurged: 0,
-        reimport: false,
+        restrictedPurged,
+        reimport: lifted,
         queued: [],
         idle: [],
       };
@@ -99,47 +102,6 @@ export class MailCycleService {
       });
       purgedFolders.push(`${roxUserId}:${folder}`);
     }
-
-    const state = await this.repo.orgState(orgId);
-    const domains = [...rules.domains].sort();
-    const addresses = [...rules.addresses].sort();
-    const lifted =
-      state.restrictedDomains.some((d) => !domains.includes(d)) ||
-      state.restrictedUsers.some((a) => !addresses.includes(a));
-    // Lists as the last purge applied them: nothing to purge. Rounds store nothing restricted
-    // under lists no purge has seen (restrictionsStillApply), so there is nothing to find.
-    const unchanged =
-      state.checkedAt !== null &&
-      sameRestrictionLists(
-        { domains: state.restrictedDomains, addresses: state.restrictedUsers },
-        { domains, addresses },
-      );
-    const restrictedPurged = unchanged
-      ? 0
-      : await this.tx.run(async () => {
-          // Rounds judging pages with the old lists commit before this reads, or store nothing after.
-          await this.mailboxes.lockRestrictionsPurge(orgId, 'mail');
-          const count = await this.repo.purgeRestricted(
-            orgId,
-            domains,
-            addresses,
-            this.clock.now(),
-          );
-          if (count > 0) {
-            await this.audit.record({
-              orgId,
-              action: 'mail.restricted_purged',
-              target: { type: 'org', id: orgId },
-              details: { messages: count, domains, users: addresses.length },
-            });
-          }
-          if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
-          state.restrictedDomains = domains;
-          state.restrictedUsers = addresses;
-          state.checkedAt = this.clock.now();
-          await this.repo.saveOrgState(state);
-          return count;
-        });
 
     // Idle rounds go in $batch of 20; only mailboxes they cannot settle get a job of their own,
     // in the org's fair-share bands (its place in this cycle sets the job's priority).
@@ -164,5 +126,52 @@ export class MailCycleService {
       queued,
       idle,
     };
+  }
+
+  /**
+   * Applies the restricted lists to what is stored when they changed since the last cycle:
+   * messages with a restricted participant go (counted in the audit log), and a lifted
+   * restriction makes every mailbox read again in full rounds.
+   */
+  private async applyRestrictions(
+    orgId: string,
+    rules: MailRestrictions,
+  ): Promise<{ restrictedPurged: number; lifted: boolean }> {
+    const state = await this.repo.orgState(orgId);
+    const domains = [...rules.domains].sort();
+    const addresses = [...rules.addresses].sort();
+    const lifted =
+      state.restrictedDomains.some((d) => !domains.includes(d)) ||
+      state.restrictedUsers.some((a) => !addresses.includes(a));
+    // Lists as the last purge applied them: nothing to purge. Rounds store nothing restricted
+    // under lists no purge has seen (restrictionsStillApply), so there is nothing to find.
+    if (
+      state.checkedAt !== null &&
+      sameRestrictionLists(
+        { domains: state.restrictedDomains, addresses: state.restrictedUsers },
+        { domains, addresses },
+      )
+    )
+      return { restrictedPurged: 0, lifted };
+    const restrictedPurged = await this.tx.run(async () => {
+      // Rounds judging pages with the old lists commit before this reads, or store nothing after.
+      await this.mailboxes.lockRestrictionsPurge(orgId, 'mail');
+      const count = await this.repo.purgeRestricted(orgId, domains, addresses, this.clock.now());
+      if (count > 0) {
+        await this.audit.record({
+          orgId,
+          action: 'mail.restricted_purged',
+          target: { type: 'org', id: orgId },
+          details: { messages: count, domains, users: addresses.length },
+        });
+      }
+      if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
+      state.restrictedDomains = domains;
+      state.restrictedUsers = addresses;
+      state.checkedAt = this.clock.now();
+      await this.repo.saveOrgState(state);
+      return count;
+    });
+    return { restrictedPurged, lifted };
   }
 }

@@ -5,7 +5,12 @@ import { type CalendarEvent, type CalendarWrite } from '@rox365/contracts';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { CalendarJobs } from '../../src/calendar/calendar-jobs.service';
-import { calendarChannels, calendarCycle, memberDirectoryIds } from '../support/calendar-env';
+import {
+  calendarChannels,
+  calendarCycle,
+  calendarSettled,
+  memberDirectoryIds,
+} from '../support/calendar-env';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
@@ -15,6 +20,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { holdRestrictionsLock } from '../support/restrictions-lock';
 import { syncRoundsWithCode } from '../support/sync-metrics';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
@@ -340,5 +346,51 @@ describe('calendar: restricted participants', () => {
     await changeSettings({ restrictedDomains: [PARTNER] });
     await cycle();
     expect(await subjects('megan')).toContain('K customer late');
+  });
+
+  it('a member restricted while a page of theirs waits: the cycle takes what that page stored with the old lists (CAL-R9)', async () => {
+    // Private: stored as a busy block without participants, so only the purge of Isaiah's own
+    // mailbox can find it.
+    await meeting(ISAIAH, 'K Isaiah private', 12, [], { sensitivity: 'private' });
+    await env.api.sql(
+      `update calendar_channel set delta_link = null where org_id = ? and rox_user_id = 'isaiah'`,
+      [org.orgId],
+    );
+    const copies = async () =>
+      (
+        await env.api.sql<{ n: number }>(
+          `select count(*)::int as n from calendar_event_link where org_id = ? and rox_user_id = 'isaiah'`,
+          [org.orgId],
+        )
+      )[0]?.n ?? 0;
+    // Another worker's purge of the lists holds them: Isaiah's round, judging with lists that
+    // do not restrict him, waits with its first page.
+    const held = await holdRestrictionsLock('calendar', org.orgId);
+    try {
+      await worker.get(CalendarJobs).enqueueRefresh(org.orgId);
+      await eventually(async () => (await held.waiters('shared')) === 1, {
+        attempts: 400,
+        intervalMs: 25,
+      });
+      // Isaiah is restricted; the cycle that follows waits for the lists too.
+      await changeSettings({ restrictedUsers: [BIANCA, ISAIAH] });
+      await eventually(async () => (await held.waiters('exclusive')) === 1, {
+        attempts: 400,
+        intervalMs: 25,
+      });
+    } finally {
+      await held.release();
+    }
+    await calendarSettled(env, org.orgId);
+
+    // The page stored Isaiah's copies before the cycle applied the lists, and the purge of his
+    // mailbox that followed took them (before, it ran first and they stayed a cycle).
+    expect(await copies()).toBe(0);
+    const [receipt] = await env.api.sql<{ details: Record<string, number> }>(
+      `select details from audit_entry where org_id = ? and action = 'calendar.mailbox_purged'
+        and target_id = 'isaiah' order by id desc limit 1`,
+      [org.orgId],
+    );
+    expect(receipt?.details.calendar_event_link).toBeGreaterThan(0);
   });
 });

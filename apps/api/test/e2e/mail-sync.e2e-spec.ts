@@ -15,6 +15,7 @@ import {
   seedMembers,
   type OrgTokens,
 } from '../support/orgwide';
+import { holdRestrictionsLock } from '../support/restrictions-lock';
 import { syncRoundsWithCode } from '../support/sync-metrics';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
@@ -651,5 +652,54 @@ describe('mail sync', () => {
     expect(refused.status).toBe(404);
     expect(refused.headers['content-type']).toMatch(/problem\+json/);
     expect(worker).toBeDefined();
+  });
+
+  it('a member restricted while a page of theirs waits: the cycle takes what that page stored with the old lists (MAIL-S3)', async () => {
+    // Through a list (Zoe is no participant), so only the purge of her mailbox can find it.
+    await deliver('zoeWaits', ZOE, {
+      subject: 'L waits for the lists',
+      from: { name: 'Ann', address: 'ann@customer.example' },
+      to: ['team@contoso.com'],
+    });
+    await db().execute(
+      `update mail_channel set delta_link = null where org_id = ? and rox_user_id = 'zoe' and folder = 'inbox'`,
+      [org.orgId],
+    );
+    // Another worker's purge of the lists holds them: Zoe's Inbox round, judging with lists
+    // that do not restrict her, waits with its first page.
+    const held = await holdRestrictionsLock('mail', org.orgId);
+    try {
+      const started = await http()
+        .post('/api/v1/orgwide/mail/sync')
+        .set('authorization', `Bearer ${org.admin}`);
+      expect(started.status).toBe(202);
+      await eventually(async () => (await held.waiters('shared')) >= 1, {
+        attempts: 400,
+        intervalMs: 25,
+      });
+      // Zoe is restricted; the cycle that follows waits for the lists too.
+      await changeSettings({ restrictedUsers: [RITA, ZOE] });
+      await eventually(async () => (await held.waiters('exclusive')) === 1, {
+        attempts: 400,
+        intervalMs: 25,
+      });
+    } finally {
+      await held.release();
+    }
+    const jobs = env.api.app.get(MailJobs);
+    await eventually(async () => !(await jobs.isBusy(org.orgId, ['megan', 'zoe', 'rita'])), {
+      attempts: 600,
+      intervalMs: 50,
+    });
+
+    // The page stored Zoe's copy before the cycle applied the lists, and the purge of her
+    // mailbox that followed took it (before, it ran first and the copy stayed a cycle).
+    expect(await links('zoe')).toEqual([]);
+    const [receipt] = await db().execute<{ details: Record<string, number> }[]>(
+      `select details from audit_entry where org_id = ? and action = 'mail.mailbox_purged'
+        and target_id = 'zoe' order by id desc limit 1`,
+      [org.orgId],
+    );
+    expect(receipt?.details.links).toBeGreaterThan(0);
   });
 });
