@@ -23,6 +23,7 @@ import { safeInputMiddleware } from './platform/http/safe-input.middleware';
 import { createRootLogger, PinoNestLogger } from './platform/logging/logger';
 import { mountQueueDashboard } from './platform/ops/queue-dashboard';
 import { PlatformModule } from './platform/platform.module';
+import { tolerateWorkerNameFailures } from './platform/queue/bull-worker-name';
 import { WorkerModule } from './worker.module';
 
 const MB = 1024 * 1024;
@@ -114,6 +115,7 @@ export async function createWorker(
   options: BootOptions = {},
 ): Promise<INestApplicationContext> {
   const logger = options.logger ?? createRootLogger({ level: config.log.level });
+  tolerateWorkerNameFailures();
   const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
