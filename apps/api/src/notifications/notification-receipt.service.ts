@@ -91,12 +91,19 @@ export class NotificationReceiptService {
       await this.audit.record({
         orgId,
         action: 'notifications.rejected',
-        target: { type: 'graph_subscription', id: receipt.subscriptionId.slice(0, 128) },
+        // Anyone can post an unknown one naming this org's tenant: its id is kept only when it
+        // looks like Graph's (a GUID), so no sender writes text of their choice into the log.
+        target: {
+          type: 'graph_subscription',
+          id: row || GUID.test(receipt.subscriptionId) ? receipt.subscriptionId : null,
+        },
         details: {
           reason,
           type: receipt.type,
           ...(receipt.lifecycleEvent ? { lifecycleEvent: receipt.lifecycleEvent } : {}),
-          ...(row ? { roxUserId: row.roxUserId, kind: row.kind, folder: row.folder } : {}),
+          ...(row
+            ? { roxUserId: row.roxUserId, kind: row.kind, folder: row.folder }
+            : { orgNamedBySender: true }),
         },
       });
     }
@@ -108,6 +115,8 @@ export class NotificationReceiptService {
     return tenantId ? this.connections.orgOfTenant(tenantId) : null;
   }
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Both sides are hex SHA-256 digests: equal lengths, so timingSafeEqual never throws on them.
 function sameHash(stored: string | null, presented: string | null): boolean {

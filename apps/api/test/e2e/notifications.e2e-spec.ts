@@ -341,9 +341,10 @@ describe('change notifications: subscriptions and receiver', () => {
       const forged = await post('notifications', notification(calendar, { clientState: `x${i}` }));
       expect(forged.status).toBe(202);
     }
+    // Whoever sends it chooses its text: the log must not carry it.
     const unknown = await post(
       'notifications',
-      notification({ ...calendar, id: '00000000-0000-4000-8000-000000000000' }),
+      notification({ ...calendar, id: 'Your mailbox is locked: call +1 555 0100' }),
     );
     expect(unknown.status).toBe(202);
     const missing = await post('lifecycle', {
@@ -356,6 +357,11 @@ describe('change notifications: subscriptions and receiver', () => {
     const reasons = audits.map((a) => a.details.reason).sort();
     // Three forged clientStates and a missing one on one subscription: one entry that minute.
     expect(reasons).toEqual(['client_state_mismatch', 'unknown_subscription']);
+    const stranger = audits.find((a) => a.details.reason === 'unknown_subscription');
+    expect(stranger).toMatchObject({
+      target: { type: 'graph_subscription', id: null },
+      details: { orgNamedBySender: true },
+    });
 
     // A forged batch of 200 ids no row holds: one query at the receiver, one job (for the audit),
     // not one job and lookup per item.

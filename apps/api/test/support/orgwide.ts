@@ -207,7 +207,13 @@ export async function auditActions(
   env: ApiWithEmulator,
   org: OrgTokens,
   action: string,
-): Promise<{ action: string; details: Record<string, unknown> }[]> {
+): Promise<
+  {
+    action: string;
+    target: { type: string; id: string | null };
+    details: Record<string, unknown>;
+  }[]
+> {
   const res = await env.api
     .http()
     .get(`/api/v1/audit?action=${encodeURIComponent(action)}&limit=200`)
