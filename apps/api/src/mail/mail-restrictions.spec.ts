@@ -4,7 +4,11 @@ import { type GraphMessage } from '@rox365/graph-client';
 
 import { isRestrictedMessage, normalizeMailAddress, participantsOf } from './mail-restrictions';
 
-const rules = { domains: ['restricted.com'], addresses: new Set(['rita@contoso.com']) };
+// Domains as the settings store them: an internationalised one in its ASCII form.
+const rules = {
+  domains: ['restricted.com', 'xn--bcher-kva.example'],
+  addresses: new Set(['rita@contoso.com', 'ines@xn--bcher-kva.example']),
+};
 const at = (address: string) => ({ emailAddress: { address } });
 const message = (over: Partial<GraphMessage>): GraphMessage => ({
   id: 'm',
@@ -24,6 +28,9 @@ describe('restricted mail', () => {
     ['a subdomain, any case', { ccRecipients: [at('Bob@Sub.Restricted.COM')] }],
     ['a quoted local part', { toRecipients: [at('"a@b"@restricted.com')] }],
     ['a restricted user', { ccRecipients: [at(' Rita@Contoso.com ')] }],
+    ['an internationalised domain written in Unicode', { from: at('Info@Bücher.Example') }],
+    ['its subdomain in Unicode', { toRecipients: [at('info@shop.BÜCHER.example')] }],
+    ['an internationalised domain in ASCII', { ccRecipients: [at('info@xn--bcher-kva.example')] }],
   ])('is excluded when a restricted participant is in %s', (_, over) => {
     expect(isRestrictedMessage(message(over), rules)).toBe(true);
   });
@@ -42,6 +49,9 @@ describe('restricted mail', () => {
   it('normalises and collects every participant once', () => {
     expect(normalizeMailAddress(' <Ann@Fabrikam.COM> ')).toBe('ann@fabrikam.com');
     expect(normalizeMailAddress('no-at-sign')).toBeNull();
+    // One address whichever form of the domain it is written in; the local part stays as sent.
+    expect(normalizeMailAddress('Ünal@Bücher.Example')).toBe('ünal@xn--bcher-kva.example');
+    expect(normalizeMailAddress('x@bü cher.example')).toBe('x@bü cher.example');
     expect(
       participantsOf(
         message({ sender: at('ANN@fabrikam.com'), ccRecipients: [at('bob@contoso.com')] }),

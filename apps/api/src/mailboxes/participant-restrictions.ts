@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+
 /**
  * The org's restricted lists as every feature applies them to the people taking part in an
  * item (a message's sender and recipients, an event's organiser and attendees): one pure rule,
@@ -10,10 +12,21 @@ export interface ParticipantRestrictions {
   readonly addresses: ReadonlySet<string>;
 }
 
-/** Lower-cases and trims an address; a quoted local part (`"a@b"@x.com`) keeps its last `@`. */
+/**
+ * Lower-cases and trims an address; a quoted local part (`"a@b"@x.com`) keeps its last `@`. An
+ * internationalised domain takes its ASCII (punycode) form, the form restricted domains are
+ * stored in, so `info@Bücher.example` and `info@xn--bcher-kva.example` are one address.
+ */
 export function normalizeMailAddress(address: string | null | undefined): string | null {
   const trimmed = (address ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
-  return trimmed.includes('@') ? trimmed : null;
+  const at = trimmed.lastIndexOf('@');
+  if (at < 0) return null;
+  const domain = trimmed.slice(at + 1);
+  // eslint-disable-next-line no-control-regex -- "any character outside ASCII"
+  if (!/[^\x00-\x7f]/.test(domain)) return trimmed;
+  // Not a valid domain name: kept as written (it cannot match a restricted domain either).
+  const ascii = domainToASCII(domain);
+  return ascii ? `${trimmed.slice(0, at + 1)}${ascii}` : trimmed;
 }
 
 /** The domain of an address: the text after its last `@`. */
