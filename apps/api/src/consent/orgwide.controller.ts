@@ -24,6 +24,7 @@ import {
   bindingCookie,
   bindingFrom,
   clearedBindingCookie,
+  endsBoundSignIn,
   ORGWIDE_BINDING,
 } from './auth-state/browser-binding';
 import { ConsentFlowService } from './consent-flow.service';
@@ -131,7 +132,7 @@ export class OrgwideController {
       query,
       bindingFrom(ORGWIDE_BINDING, req.headers.cookie),
     );
-    if (result.outcome !== null) {
+    if (endsBoundSignIn(result.outcome)) {
       res.append(
         'set-cookie',
         clearedBindingCookie(ORGWIDE_BINDING, this.config.http.publicApiUrl),

@@ -223,6 +223,24 @@ describe('org-wide connect proves control of the tenant', () => {
     expect(outcomes.filter((o) => o.details.outcome === 'browser_mismatch')).toHaveLength(3);
   });
 
+  it('a callback with a state that is not the live sign-in leaves its cookie alone, so the sign-in still finishes', async () => {
+    const org = await orgTokens(env, newOrgId());
+    await saveSettings(env, org);
+    const attempt = await startConnect(env, org);
+    // Any page can send the admin's browser to the callback while they are at Microsoft.
+    const lure = await fetch(`${env.apiUrl}/api/v1/orgwide/consent/callback?state=x`, {
+      redirect: 'manual',
+      headers: { cookie: attempt.cookie },
+    });
+    expect(lure.status).toBe(302);
+    expect(outcomeOf(new URL(lure.headers.get('location') ?? ''))).toBe('state_invalid');
+    expect(lure.headers.get('set-cookie')).toBeNull();
+    expect(await completeConnect(env, org, attempt, DEMO_TENANT.users.globalAdmin)).toBe(
+      'connected',
+    );
+    await disconnect(org);
+  });
+
   it('sets the browser-binding cookie HttpOnly and SameSite=Lax, scoped to the callback', async () => {
     const org = await orgTokens(env, newOrgId());
     await saveSettings(env, org);

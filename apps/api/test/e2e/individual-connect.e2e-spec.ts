@@ -170,6 +170,29 @@ describe('Connect with user consent allowed', () => {
     expect((await myConnections(env, member))[0]?.status).toBe('pending');
   });
 
+  it('a callback with a state that is not the live sign-in leaves its cookie alone, so the sign-in still finishes', async () => {
+    const o = await org();
+    const member = await addMember(env, o.orgId, 'nestor', `nestor.wilke@${CONTOSO}`);
+    const start = await startIndividual(env, member);
+    // Any page can send the member's browser to the callback while they are at Microsoft.
+    const lure = await fetch(`${env.apiUrl}/api/v1/individual-connections/callback?state=x`, {
+      redirect: 'manual',
+      headers: { cookie: start.cookie },
+    });
+    expect(lure.status).toBe(302);
+    expect(new URL(lure.headers.get('location') ?? '').searchParams.get('outcome')).toBe(
+      'state_invalid',
+    );
+    expect(lure.headers.get('set-cookie')).toBeNull();
+    const { callback } = await microsoftSignIn(start.authorizeUrl, member.email);
+    const done = await fetch(callback, { redirect: 'manual', headers: { cookie: start.cookie } });
+    expect(new URL(done.headers.get('location') ?? '').searchParams.get('outcome')).toBe(
+      'connected',
+    );
+    // The sign-in's own callback ends it: the cookie goes.
+    expect(done.headers.get('set-cookie')).toMatch(/^rox365_individual_connect=;/);
+  });
+
   it('a link completed after its lifetime is state_expired', async () => {
     const o = await org();
     const member = await addMember(env, o.orgId, 'isaiah', `isaiah.langer@${CONTOSO}`);

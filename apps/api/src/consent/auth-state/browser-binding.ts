@@ -48,6 +48,19 @@ export function bindingCookie(
   });
 }
 
+// Outcomes of a callback whose state was not this browser's live sign-in: anyone can send a
+// browser there (with garbage, another sign-in's state or an old one), so its cookie stays.
+const STATE_NOT_USED = new Set(['state_invalid', 'state_reused', 'state_expired']);
+
+/**
+ * Whether a callback's outcome ends the sign-in its cookie binds: only then is the cookie
+ * cleared. Clearing it on any callback let a link to `…/callback?state=x` break a sign-in under
+ * way (the real callback then failed as `browser_mismatch`).
+ */
+export function endsBoundSignIn(outcome: string | null): boolean {
+  return outcome !== null && !STATE_NOT_USED.has(outcome);
+}
+
 /** Clears the cookie once the callback has used it. */
 export function clearedBindingCookie(binding: BindingCookie, publicApiUrl: string): string {
   return bindingCookie(binding, '', publicApiUrl, 0);

@@ -30,6 +30,7 @@ import {
   bindingCookie,
   bindingFrom,
   clearedBindingCookie,
+  endsBoundSignIn,
   INDIVIDUAL_BINDING,
 } from '../auth-state/browser-binding';
 import { IndividualConnectService } from './individual-connect.service';
@@ -105,10 +106,12 @@ export class IndividualConnectionsController {
       query,
       bindingFrom(INDIVIDUAL_BINDING, req.headers.cookie),
     );
-    res.append(
-      'set-cookie',
-      clearedBindingCookie(INDIVIDUAL_BINDING, this.config.http.publicApiUrl),
-    );
+    if (endsBoundSignIn(result.outcome)) {
+      res.append(
+        'set-cookie',
+        clearedBindingCookie(INDIVIDUAL_BINDING, this.config.http.publicApiUrl),
+      );
+    }
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, result.redirectTo);
   }
