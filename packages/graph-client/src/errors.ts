@@ -212,12 +212,12 @@ export class IdentityError extends Error {
     this.kind = classifyIdentityError(this.aadsts, this.error, this.subError);
   }
 
-  /** The delegated connection needs the user to sign in (and maybe consent) again. */
   /** The identity platform could not answer now (network, throttling, outage): try again later. */
   get isTransient(): boolean {
     return this.kind === 'network' || this.kind === 'temporarily_unavailable';
   }
 
+  /** The delegated connection needs the user to sign in (and maybe consent) again. */
   get isReauthenticationRequired(): boolean {
     return this.kind === 'interaction_required' || this.kind === 'consent_required';
   }

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT, startEmulator, type RunningEmulator } from '@rox365/m365-emulator';
 
-import { GraphRequestError, probeMailbox, sendMail } from '../src/index';
+import {
+  addFileAttachment,
+  createDraft,
+  createReplyDraft,
+  GraphRequestError,
+  probeMailbox,
+  sendMail,
+} from '../src/index';
 import { buildGraph, recordingSleep, rejectionOf } from './helpers';
 
 let emu: RunningEmulator;
@@ -155,6 +162,47 @@ describe('retry policy against injected faults', () => {
     expect((await emu.control.requests({ pathContains: 'sendMail' })).map((r) => r.status)).toEqual(
       [504],
     );
+  });
+  it('never repeats a draft create, a createReply or an attachment POST after a 503 (X-4)', async () => {
+    const client = buildGraph(emu).forTenant(DEMO_TENANT.id);
+    const users = `/v1\\.0/users/${memberId}`;
+    // Exchange ran each request, then the answer said 503: a repeat would act twice.
+    const unavailable = async (path: string) =>
+      emu.control.addFault({
+        match: `POST ${users}${path}`,
+        status: 503,
+        afterExecute: true,
+        count: 1,
+      });
+    const posts = async (suffix: string) =>
+      (await emu.control.requests({ pathContains: `/users/${memberId}/` }))
+        .filter((r) => r.method === 'POST' && r.path.endsWith(suffix))
+        .map((r) => r.status);
+    const message = {
+      subject: 'X-4 draft',
+      body: { contentType: 'text' as const, content: 'Draft body' },
+      toRecipients: [{ emailAddress: { address: 'alex.wilber@contoso.com' } }],
+    };
+
+    await unavailable('/messages$');
+    expect(await rejectionOf(createDraft(client, memberId, message))).toMatchObject({
+      status: 503,
+    });
+    expect(await posts('/messages')).toEqual([503]);
+
+    const draft = await createDraft(client, memberId, message);
+    await unavailable('/messages/[^/]+/createReply$');
+    expect(
+      await rejectionOf(createReplyDraft(client, memberId, draft.id, { comment: 'Reply' })),
+    ).toMatchObject({ status: 503 });
+    expect(await posts('/createReply')).toEqual([503]);
+
+    await unavailable('/messages/[^/]+/attachments$');
+    const file = { name: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('hello') };
+    expect(await rejectionOf(addFileAttachment(client, memberId, draft.id, file))).toMatchObject({
+      status: 503,
+    });
+    expect(await posts('/attachments')).toEqual([503]);
   });
 });
 

@@ -186,6 +186,74 @@ describe('sending', () => {
   });
 });
 
+describe('sending limits and replies', () => {
+  it('sendMail over 4 MB answers 413 with a Graph error and sends nothing', async () => {
+    const subject = 'Too big for sendMail';
+    const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${USER}/sendMail`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        message: {
+          subject,
+          body: { contentType: 'Text', content: 'x' },
+          toRecipients: [{ emailAddress: { address: 'alex.wilber@contoso.com' } }],
+          attachments: [
+            {
+              '@odata.type': '#microsoft.graph.fileAttachment',
+              name: 'big.bin',
+              contentBytes: Buffer.alloc(3 * 1024 * 1024 + 1).toString('base64'),
+            },
+          ],
+        },
+      }),
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('ErrorRequestEntityTooLarge');
+    expect(body.error.message).toMatch(/4 ?MB/);
+    const sent = (await client
+      .api(`/users/${USER}/mailFolders/sentitems/messages`)
+      .top(100)
+      .get()) as { value: Item[] };
+    expect(sent.value.some((m) => m.subject === subject)).toBe(false);
+  });
+
+  it('createReply applies the toRecipients, ccRecipients and bccRecipients given in message', async () => {
+    const internetMessageId = '<reply-cc@emulator.test>';
+    const { id } = await emu.control.deliverMail(DEMO_TENANT.id, USER, {
+      subject: 'Reply with cc',
+      from: { name: 'Alex', address: 'alex.wilber@contoso.com' },
+    });
+    const draft = (await client.api(`/users/${USER}/messages/${id}/createReply`).post({
+      comment: 'Adding Adele',
+      message: {
+        internetMessageId,
+        ccRecipients: [{ emailAddress: { address: 'adele.vance@contoso.com' } }],
+        bccRecipients: [{ emailAddress: { address: 'partner@example.org' } }],
+      },
+    })) as Item & {
+      toRecipients: { emailAddress: { address: string } }[];
+      ccRecipients: { emailAddress: { address: string } }[];
+    };
+    expect(draft.toRecipients.map((r) => r.emailAddress.address)).toEqual([
+      'alex.wilber@contoso.com',
+    ]);
+    expect(draft.ccRecipients.map((r) => r.emailAddress.address)).toEqual([
+      'adele.vance@contoso.com',
+    ]);
+    await client.api(`/users/${USER}/messages/${draft.id}/send`).post(null);
+    const counts = await emu.control.deliveries(DEMO_TENANT.id, { internetMessageId });
+    expect(Object.fromEntries(counts.map((d) => [d.recipient, d.count]))).toEqual({
+      'alex.wilber@contoso.com': 1,
+      'adele.vance@contoso.com': 1,
+      'partner@example.org': 1,
+    });
+  });
+});
+
 describe('Mail.ReadBasic.All', () => {
   it('never yields body, preview or attachments', async () => {
     await emu.control.createTenant({ domain: 'litware', users: 3 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
 import {
@@ -14,12 +14,15 @@ import {
   createReplyDraft,
   findByInternetMessageId,
   GraphRequestError,
+  IdentityError,
   listAttachments,
+  SEND_MAIL_MAX_REQUEST_BYTES,
   sendDraft,
   sendMail,
-  SMALL_ATTACHMENT_MAX_BYTES,
+  sendMailRequestBytes,
   type DraftInput,
   type GraphClient,
+  type IdentityErrorKind,
 } from '@rox365/graph-client';
 
 import { AppConfig } from '../config/app-config';
@@ -29,6 +32,7 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Cipher } from '../platform/crypto/cipher.service';
+import { isDomainError, RETRYABLE_KINDS } from '../platform/errors/domain-error';
 import { Clock } from '../platform/time/clock';
 import { MailSend } from './entities/mail-send.entity';
 import { MailJobs } from './mail-jobs.service';
@@ -98,7 +102,7 @@ export class MailSendService {
     const connection = await this.connections.connection(orgId);
     const mode =
       connection?.grantedPermissions.includes('Mail.ReadWrite') === true ? 'draft' : 'send_mail';
-    const attachmentBytes = this.checkAttachments(input.attachments, mode);
+    const attachmentBytes = this.checkAttachments(input.attachments);
     let replyToGraphId: string | null = null;
     if (input.replyToMessageId !== undefined) {
       if (mode !== 'draft') {
@@ -127,34 +131,48 @@ export class MailSendService {
       body: input.body,
       ...(input.attachments.length > 0 ? { attachments: input.attachments } : {}),
     };
+    const internetMessageId = `<${id}@${domain}>`;
+    if (mode === 'send_mail') checkSendMailSize(content, internetMessageId);
     const send = new MailSend({
       id,
       orgId,
       roxUserId: input.roxUserId,
       idempotencyKey: input.idempotencyKey,
       mode,
-      internetMessageId: `<${id}@${domain}>`,
+      internetMessageId,
       replyToGraphId,
       replyAll: input.replyAll,
       contentSealed: this.cipher.encrypt(JSON.stringify(content), MAIL_SEND_CONTENT_COLUMN, orgId),
       now: this.clock.now(),
     });
-    await this.em.transactional(async (em) => {
-      em.persist(send);
-      await em.flush();
-      await this.audit.record({
-        orgId,
-        action: 'mail.send_requested',
-        target: { type: 'mail_send', id },
-        details: {
-          roxUserId: input.roxUserId,
-          mode,
-          isReply: replyToGraphId !== null,
-          attachments: input.attachments.length,
-          attachmentBytes,
-        },
+    try {
+      await this.em.transactional(async (em) => {
+        em.persist(send);
+        await em.flush();
+        await this.audit.record({
+          orgId,
+          action: 'mail.send_requested',
+          target: { type: 'mail_send', id },
+          details: {
+            roxUserId: input.roxUserId,
+            mode,
+            isReply: replyToGraphId !== null,
+            attachments: input.attachments.length,
+            attachmentBytes,
+          },
+        });
       });
-    });
+    } catch (error) {
+      // A concurrent request with the same key stored its send first: answer with that one.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      const first = await this.em.findOne(
+        MailSend,
+        { orgId, roxUserId: input.roxUserId, idempotencyKey: input.idempotencyKey },
+        { refresh: true },
+      );
+      if (!first) throw error;
+      return toStatus(first);
+    }
     await this.jobs.enqueueSend(orgId, id);
     return toStatus(send);
   }
@@ -223,14 +241,7 @@ export class MailSendService {
     const content = JSON.parse(
       this.cipher.decrypt(send.contentSealed ?? '', MAIL_SEND_CONTENT_COLUMN, send.orgId),
     ) as SendContent;
-    const message: DraftInput = {
-      subject: content.subject,
-      body: content.body,
-      toRecipients: content.to.map((address) => ({ emailAddress: { address } })),
-      ccRecipients: content.cc.map((address) => ({ emailAddress: { address } })),
-      bccRecipients: content.bcc.map((address) => ({ emailAddress: { address } })),
-      internetMessageId: send.internetMessageId,
-    };
+    const message = draftMessage(content, send.internetMessageId);
     const files = content.attachments ?? [];
     const { client, ownerPath } = grant;
     // An attempt that finds the send already `sending` follows one that was cut off (a worker
@@ -243,21 +254,25 @@ export class MailSendService {
       if (wasCutOff) return this.finish(send, 'unknown_delivery', 'MAIL_SEND_INTERRUPTED');
       send.status = 'sending';
       await this.save(send);
+      // Set once the token is in hand and the request goes out.
+      let left = false;
       try {
-        await sendMail(client, ownerPath, {
-          ...message,
-          ...(files.length > 0
-            ? {
-                attachments: files.map((f) => ({
-                  '@odata.type': '#microsoft.graph.fileAttachment' as const,
-                  name: f.name,
-                  contentType: f.contentType,
-                  contentBytes: f.contentBase64,
-                })),
-              }
-            : {}),
+        await sendMail(client, ownerPath, sendMailMessage(content, send.internetMessageId), {
+          beforeSend: () => {
+            left = true;
+            return Promise.resolve();
+          },
         });
       } catch (error) {
+        if (!left) {
+          // Failed before the request left: nothing was sent. A token Microsoft will not give
+          // (the app's credentials or consent gone, the member's sign-in revoked) ends the send;
+          // any other failure (identity platform down) is tried again.
+          if (isTokenRefused(error)) return this.finish(send, 'failed', 'MAIL_SEND_NOT_AUTHORIZED');
+          send.status = 'queued';
+          await this.save(send);
+          throw error;
+        }
         if (isAmbiguous(error))
           return this.finish(send, 'unknown_delivery', 'MAIL_SEND_ANSWER_LOST');
         if (isRefused(error)) {
@@ -286,9 +301,12 @@ export class MailSendService {
           ? await createReplyDraft(client, ownerPath, send.replyToGraphId, {
               replyAll: send.replyAll,
               comment: content.body.content,
+              // Recipients given replace what createReply(All) fills in; bcc has none of its own.
               message: {
                 internetMessageId: send.internetMessageId,
                 ...(content.to.length > 0 ? { toRecipients: message.toRecipients } : {}),
+                ...(content.cc.length > 0 ? { ccRecipients: message.ccRecipients } : {}),
+                ...(content.bcc.length > 0 ? { bccRecipients: message.bccRecipients } : {}),
               },
             })
           : await createDraft(client, ownerPath, message);
@@ -312,11 +330,8 @@ export class MailSendService {
     return this.finish(send, 'sent', null);
   }
 
-  /**
-   * The files' decoded total within the configured limit; with Mail.Send alone they ride in the
-   * sendMail JSON, which Graph caps near 4 MB, so there they stay under 3 MB together.
-   */
-  private checkAttachments(files: SendMailAttachment[], mode: 'draft' | 'send_mail'): number {
+  /** The files' decoded total within the configured limit. */
+  private checkAttachments(files: SendMailAttachment[]): number {
     const total = files.reduce((n, f) => n + Buffer.byteLength(f.contentBase64, 'base64'), 0);
     const max = this.config.mail.sendAttachmentsMaxBytes;
     if (total > max) {
@@ -325,13 +340,6 @@ export class MailSendService {
         'invalid',
         `The attachments come to ${total} bytes; a send carries at most ${max}.`,
         { fieldErrors: [{ path: 'body.attachments', message: `more than ${max} bytes` }] },
-      );
-    }
-    if (mode === 'send_mail' && total >= SMALL_ATTACHMENT_MAX_BYTES) {
-      refuse(
-        'MAIL_SEND_ATTACHMENTS_NEED_READWRITE',
-        'forbidden',
-        'Attachments of 3 MB or more need Mail.ReadWrite (a draft and an upload session); the grant has only Mail.Send.',
       );
     }
     return total;
@@ -402,6 +410,52 @@ export class MailSendService {
   }
 }
 
+/** The message's fields as Graph takes them for a draft (sendMail adds the files). */
+function draftMessage(content: SendContent, internetMessageId: string): DraftInput {
+  return {
+    subject: content.subject,
+    body: content.body,
+    toRecipients: content.to.map((address) => ({ emailAddress: { address } })),
+    ccRecipients: content.cc.map((address) => ({ emailAddress: { address } })),
+    bccRecipients: content.bcc.map((address) => ({ emailAddress: { address } })),
+    internetMessageId,
+  };
+}
+
+/** The message sendMail carries: the files ride in it, base64. */
+function sendMailMessage(content: SendContent, internetMessageId: string): DraftInput {
+  const files = content.attachments ?? [];
+  return {
+    ...draftMessage(content, internetMessageId),
+    ...(files.length > 0
+      ? {
+          attachments: files.map((f) => ({
+            '@odata.type': '#microsoft.graph.fileAttachment' as const,
+            name: f.name,
+            contentType: f.contentType,
+            contentBytes: f.contentBase64,
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * With Mail.Send alone the whole message goes in one sendMail request, which Graph refuses over
+ * 4 MB (413): the files count 4/3 of their size there (base64), plus the body and recipients.
+ * Measured on the very JSON the worker sends, and refused before anything is stored.
+ */
+function checkSendMailSize(content: SendContent, internetMessageId: string): void {
+  const bytes = sendMailRequestBytes(sendMailMessage(content, internetMessageId));
+  if (bytes > SEND_MAIL_MAX_REQUEST_BYTES) {
+    refuse(
+      'MAIL_SEND_ATTACHMENTS_NEED_READWRITE',
+      'forbidden',
+      `With its files base64, the send comes to ${bytes} bytes; sendMail takes at most ${SEND_MAIL_MAX_REQUEST_BYTES}. Larger sends need Mail.ReadWrite (a draft and upload sessions); the grant has only Mail.Send.`,
+    );
+  }
+}
+
 /**
  * Attaches the files the draft does not hold yet. An attempt after one that lost an answer may
  * find some already there: an attachment of the same name and at least the file's size counts
@@ -437,6 +491,26 @@ async function attachMissing(
 function isAmbiguous(error: unknown): boolean {
   return error instanceof GraphRequestError && (error.status === 0 || error.status >= 500);
 }
+
+// A token request Microsoft answered with a lasting refusal (retrying cannot help): from MSAL
+// directly, or a member's connection that needs a new sign-in (a coded error under the client's
+// network error).
+function isTokenRefused(error: unknown): boolean {
+  const cause = error instanceof GraphRequestError && error.status === 0 ? error.cause : error;
+  if (cause instanceof IdentityError) return LASTING_TOKEN_REFUSALS.has(cause.kind);
+  return isDomainError(cause) && !RETRYABLE_KINDS.has(cause.kind);
+}
+
+// The app's credentials, its consent or its tenant gone, or the member's sign-in: a 5xx or an
+// unknown answer from the token endpoint is tried again instead.
+const LASTING_TOKEN_REFUSALS: ReadonlySet<IdentityErrorKind> = new Set([
+  'invalid_client_credentials',
+  'app_not_consented',
+  'tenant_not_found',
+  'consent_required',
+  'consent_declined',
+  'interaction_required',
+]);
 
 // Throttled (429): Graph refused the request without running it.
 function isRefused(error: unknown): boolean {

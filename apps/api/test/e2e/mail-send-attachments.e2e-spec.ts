@@ -189,6 +189,32 @@ describe('mail send with attachments', () => {
     await env.emu.control.clearFaults();
   });
 
+  it('X-4: a 503 after Exchange added an attachment is not repeated by the client; the retried job finds it, one copy', async () => {
+    const megan = userOf(MEGAN).user.id;
+    await env.emu.control.clearRequests();
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/messages/[^/]+/attachments$`,
+      status: 503,
+      afterExecute: true,
+      count: 1,
+    });
+    const res = await post({
+      ...withFiles('A2b 503'),
+      attachments: [
+        { name: 'notes.txt', contentType: 'text/plain', contentBase64: small.toString('base64') },
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(await settled(res.body.id as string)).toMatchObject({ status: 'sent' });
+    expect(filesOf(ZOE, 'inbox', 'A2b 503')).toEqual([{ name: 'notes.txt', size: small.length }]);
+    // The 503 went back to the job, which listed the draft's attachments instead of adding again.
+    const adds = (await env.emu.control.requests({ pathContains: `/users/${megan}/messages/` }))
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/attachments'))
+      .map((r) => r.status);
+    expect(adds).toEqual([503]);
+    await env.emu.control.clearFaults();
+  });
+
   it('answers problem+json to bad base64, to files over the limit and to a body over the parser limit', async () => {
     const bad = await post({
       ...withFiles('A3 bad'),

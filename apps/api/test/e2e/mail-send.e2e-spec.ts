@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { OrgwideGraph } from '../../src/platform/graph/graph.module';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { mailCycle } from '../support/mail-env';
@@ -14,6 +15,9 @@ import { newOrgId } from '../support/test-env';
 const MEGAN = DEMO_TENANT.users.member;
 const ZOE = DEMO_TENANT.users.unicode;
 const RITA = DEMO_TENANT.users.globalAdmin;
+const ADELE = 'adele.vance@contoso.com';
+const PARTNER = 'partner@customer.example';
+const MiB = 1024 * 1024;
 
 interface SendStatus {
   id: string;
@@ -44,6 +48,35 @@ describe('mail send', () => {
     const { tenant, user } = userOf(upn);
     const messages = tenant.mailbox(user)?.folder(folder)?.messages.values() ?? [];
     return [...messages].filter((m) => m.subject === subject);
+  };
+  // How many copies each recipient got of one message (the emulator's delivery counters).
+  const deliveries = async (internetMessageId: string) =>
+    Object.fromEntries(
+      (await env.emu.control.deliveries(env.tenantId, { internetMessageId })).map((d) => [
+        d.recipient,
+        d.count,
+      ]),
+    );
+  // A synced message of Megan's from Zoe, for replies.
+  const syncedFromZoe = async (subject: string) => {
+    await env.emu.control.deliverMail(env.tenantId, MEGAN, {
+      subject,
+      from: { name: 'Zoe', address: ZOE },
+    });
+    await env.api.app.get(MailJobs).enqueueCycle(org.orgId);
+    return eventually(
+      async () => {
+        const res = await env.api
+          .http()
+          .get('/api/v1/mail/messages')
+          .query({ roxUserId: 'megan', limit: 200 })
+          .set('authorization', `Bearer ${org.service}`);
+        return (res.body.items as { id: string; subject: string; conversationId: string }[]).find(
+          (m) => m.subject === subject,
+        );
+      },
+      { attempts: 400, intervalMs: 50 },
+    );
   };
   const post = (body: Record<string, unknown>) =>
     env.api
@@ -202,25 +235,7 @@ describe('mail send', () => {
   });
 
   it('SEND-2: a reply to a synced message keeps the thread', async () => {
-    await env.emu.control.deliverMail(env.tenantId, MEGAN, {
-      subject: 'S2 question',
-      from: { name: 'Zoe', address: ZOE },
-    });
-    const jobs = env.api.app.get(MailJobs);
-    await jobs.enqueueCycle(org.orgId);
-    const synced = await eventually(
-      async () => {
-        const res = await env.api
-          .http()
-          .get('/api/v1/mail/messages')
-          .query({ roxUserId: 'megan', limit: 200 })
-          .set('authorization', `Bearer ${org.service}`);
-        return (res.body.items as { id: string; subject: string; conversationId: string }[]).find(
-          (m) => m.subject === 'S2 question',
-        );
-      },
-      { attempts: 400, intervalMs: 50 },
-    );
+    const synced = await syncedFromZoe('S2 question');
     const res = await post({
       roxUserId: 'megan',
       replyToMessageId: synced.id,
@@ -230,6 +245,55 @@ describe('mail send', () => {
     expect((await settled(res.body.id as string)).status).toBe('sent');
     const [reply] = copies(ZOE, 'inbox', 'RE: S2 question');
     expect(reply?.conversationId).toBe(synced.conversationId);
+  });
+
+  it('SEND-2: cc and bcc on a reply reach their recipients, one copy each', async () => {
+    const synced = await syncedFromZoe('S2 cc question');
+    const res = await post({
+      roxUserId: 'megan',
+      replyToMessageId: synced.id,
+      cc: [ADELE],
+      bcc: [PARTNER],
+      body: { contentType: 'text', content: 'Adding Adele' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect((await settled(res.body.id as string)).status).toBe('sent');
+    expect(await deliveries(res.body.internetMessageId as string)).toEqual({
+      [ZOE]: 1,
+      [ADELE]: 1,
+      [PARTNER]: 1,
+    });
+    const [copy, ...more] = copies(ADELE, 'inbox', 'RE: S2 cc question');
+    expect(more).toHaveLength(0);
+    expect(copy?.conversationId).toBe(synced.conversationId);
+    // The recipients see the cc, never the bcc.
+    expect(copy?.ccRecipients.map((r) => r.address)).toEqual([ADELE]);
+    expect(copy?.bccRecipients).toEqual([]);
+  });
+
+  it('idempotency: two concurrent requests with one key answer the same send, stored once', async () => {
+    const body = { ...message('S concurrent'), idempotencyKey: `concurrent-${Date.now()}` };
+    const both = await Promise.all(
+      [1, 2].map(() =>
+        env.api
+          .http()
+          .post('/api/v1/mail/sends')
+          .set('authorization', `Bearer ${org.service}`)
+          .send(body),
+      ),
+    );
+    expect(
+      both.map((r) => r.status),
+      JSON.stringify(both.map((r) => r.body)),
+    ).toEqual([202, 202]);
+    expect(both[1]?.body.id).toBe(both[0]?.body.id);
+    const rows = await env.api.sql<{ id: string }>(
+      'select id from mail_send where org_id = ? and idempotency_key = ?',
+      [org.orgId, body.idempotencyKey],
+    );
+    expect(rows.map((r) => r.id)).toEqual([both[0]?.body.id]);
+    await settled(both[0]?.body.id as string);
+    expect(copies(ZOE, 'inbox', 'S concurrent')).toHaveLength(1);
   });
 
   it('SEND-4: refused locally for a restricted user and a level without send, with no Graph call', async () => {
@@ -287,5 +351,65 @@ describe('mail send', () => {
     const sends = await env.emu.control.requests({ pathContains: `/users/${megan}/sendMail` });
     expect(sends).toHaveLength(1);
     expect(worker).toBeDefined();
+  });
+
+  // Mail.Send alone from here on (the test above revoked Mail.ReadWrite).
+  it('SEND-3: with Mail.Send alone, a token failure before sendMail left is retried and sent once', async () => {
+    const megan = userOf(MEGAN).user.id;
+    // The worker's next request needs a new token, and the token endpoint fails once.
+    worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+    await env.emu.control.clearRequests();
+    await env.emu.control.addFault({
+      match: `POST /${env.tenantId}/oauth2/v2\\.0/token\\b`,
+      status: 503,
+      // MSAL holds the request back this long after a 5xx (60 s without Retry-After).
+      retryAfterSeconds: 1,
+      count: 1,
+    });
+    const res = await post(message('S3 token 503'));
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body.mode).toBe('send_mail');
+    expect(await settled(res.body.id as string)).toMatchObject({ status: 'sent', reason: null });
+    const tokens = await env.emu.control.requests({ pathContains: '/oauth2/v2.0/token' });
+    expect(tokens[0]?.status).toBe(503);
+    const sends = await env.emu.control.requests({ pathContains: `/users/${megan}/sendMail` });
+    expect(sends.map((r) => r.status)).toEqual([202]);
+    expect(copies(ZOE, 'inbox', 'S3 token 503')).toHaveLength(1);
+  });
+
+  it('with Mail.Send alone, a sendMail request over 4 MB is refused up front', async () => {
+    await env.emu.control.clearRequests();
+    // 2.9 MiB of files: under 3 MiB, but over 4 MB once base64 in the sendMail JSON.
+    const file = Buffer.alloc(Math.round(2.9 * MiB), 7).toString('base64');
+    const res = await post({
+      ...message('S size'),
+      attachments: [
+        { name: 'big.bin', contentType: 'application/octet-stream', contentBase64: file },
+      ],
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(403);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.body.code).toBe('MAIL_SEND_ATTACHMENTS_NEED_READWRITE');
+    const megan = userOf(MEGAN).user.id;
+    expect(await env.emu.control.requests({ pathContains: `/users/${megan}/sendMail` })).toEqual(
+      [],
+    );
+  });
+
+  it('with Mail.Send alone, a token Microsoft will not give ends the send as failed, unsent (last: removes the app)', async () => {
+    const megan = userOf(MEGAN).user.id;
+    // The app was deleted from the tenant: every token request is refused for good.
+    await env.emu.control.removeServicePrincipal(env.tenantId);
+    worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+    await env.emu.control.clearRequests();
+    const res = await post(message('S3 no token'));
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await settled(res.body.id as string)).toMatchObject({
+      status: 'failed',
+      reason: 'MAIL_SEND_NOT_AUTHORIZED',
+    });
+    expect(await env.emu.control.requests({ pathContains: `/users/${megan}/sendMail` })).toEqual(
+      [],
+    );
   });
 });

@@ -47,8 +47,8 @@ function attachmentsPath(owner: string, messageId: string): string {
 
 /**
  * `POST …/messages/{id}/attachments` with a fileAttachment (under 3 MB). A POST: never repeated
- * after a failure that may have been processed, so the caller lists the message's attachments
- * before trying again.
+ * after a failure that may have been processed (503 included, X-4: Exchange may have attached
+ * the file before answering), so the caller lists the message's attachments before trying again.
  */
 export async function addFileAttachment(
   client: GraphClient,
@@ -64,6 +64,7 @@ export async function addFileAttachment(
       contentType: file.contentType,
       contentBytes: file.bytes.toString('base64'),
     },
+    retryUnavailable: false,
   });
   if (!res.body) throw new TypeError('Adding an attachment answered without a body');
   return { id: res.body.id };

@@ -281,6 +281,26 @@ export async function getMessageBodies(
 export interface SendMailOptions {
   /** Keep a copy in Sent Items (default true); Rox picks the copy up through the sentitems delta. */
   readonly saveToSentItems?: boolean;
+  /**
+   * Runs just before each attempt goes out, once the token is in hand: a failure before it ran
+   * (no token: identity platform down, a member's refresh refused) certainly sent nothing.
+   */
+  readonly beforeSend?: () => Promise<void>;
+}
+
+/**
+ * Graph refuses a `sendMail` request over 4 MB with 413 (files travel base64 in it, 4/3 of their
+ * size). Counted as 4,000,000 bytes: Microsoft does not say which megabyte it means.
+ */
+export const SEND_MAIL_MAX_REQUEST_BYTES = 4_000_000;
+
+function sendMailBody(message: DraftInput, options: SendMailOptions) {
+  return { message, saveToSentItems: options.saveToSentItems ?? true };
+}
+
+/** The size in bytes of the JSON body {@link sendMail} sends for this message. */
+export function sendMailRequestBytes(message: DraftInput, options: SendMailOptions = {}): number {
+  return Buffer.byteLength(JSON.stringify(sendMailBody(message, options)), 'utf8');
 }
 
 /**
@@ -296,8 +316,9 @@ export async function sendMail(
 ): Promise<void> {
   await client.request(`${ownerPath(owner)}/sendMail`, {
     method: 'POST',
-    body: { message, saveToSentItems: options.saveToSentItems ?? true },
+    body: sendMailBody(message, options),
     retryUnavailable: false,
+    ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
   });
 }
 
@@ -335,7 +356,10 @@ export interface DraftInput extends OutgoingMessage {
   readonly internetMessageId?: string;
 }
 
-/** `POST …/messages`: a draft in Drafts (201). Not retried after a possibly processed failure. */
+/**
+ * `POST …/messages`: a draft in Drafts (201). Not retried after a possibly processed failure, 503
+ * included (X-4): a repeat would leave a stray draft; the caller looks the internetMessageId up.
+ */
 export async function createDraft(
   client: GraphClient,
   owner: MailboxOwner,
@@ -344,6 +368,7 @@ export async function createDraft(
   const res = await client.request<GraphMessage>(`${ownerPath(owner)}/messages`, {
     method: 'POST',
     body: message,
+    retryUnavailable: false,
   });
   if (!res.body) throw new TypeError('Draft creation answered without a body');
   return res.body;
@@ -351,7 +376,9 @@ export async function createDraft(
 
 /**
  * `POST …/messages/{id}/createReply` (or `createReplyAll`): a draft reply in the original's
- * conversation; Exchange sets the threading headers.
+ * conversation; Exchange sets the threading headers. The writable properties given in `message`
+ * (toRecipients, ccRecipients, bccRecipients, …) are applied to the draft. Like
+ * {@link createDraft}, never repeated after a possibly processed failure (503 included).
  */
 export async function createReplyDraft(
   client: GraphClient,
@@ -365,6 +392,7 @@ export async function createReplyDraft(
     {
       method: 'POST',
       body: { comment: input.comment, ...(input.message ? { message: input.message } : {}) },
+      retryUnavailable: false,
     },
   );
   if (!res.body) throw new TypeError('createReply answered without a body');

@@ -144,6 +144,8 @@ const REASONS: Readonly<Record<string, string>> = {
   client_state_mismatch: 'The notification’s secret did not match',
   out_of_scope: 'The mailbox is no longer in sync scope',
   MAIL_SEND_NOT_ALLOWED: 'Sending is not allowed for this member',
+  MAIL_SEND_NOT_AUTHORIZED:
+    'Microsoft gave Rox no token for this mailbox (the app’s consent or credentials, or the member’s sign-in, are gone); nothing was sent',
   MAIL_SEND_INTERRUPTED: 'Interrupted while sending; Rox cannot tell whether it went out',
   MAIL_SEND_ANSWER_LOST: 'Microsoft’s answer was lost; Rox cannot tell whether it went out',
 };

@@ -405,7 +405,11 @@ function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
   return messageEntity(ctx, userId, m, folder, 201);
 }
 
-/** createReply / createReplyAll: a draft in Drafts, in the original's conversation. */
+/**
+ * createReply / createReplyAll: a draft in Drafts, in the original's conversation. Recipients
+ * given in `message` are applied to the draft like Graph does: a list given replaces the one
+ * the reply would get (bcc has none of its own).
+ */
 function createReply(
   ctx: GraphCtx,
   params: string[],
@@ -428,6 +432,7 @@ function createReply(
     a.address.toLowerCase() === self.address.toLowerCase();
   const replyTo = message.replyTo && message.replyTo.length > 0 ? message.replyTo : [message.from];
   const to = replyAll ? [...replyTo, ...message.toRecipients.filter((a) => !isSelf(a))] : replyTo;
+  const cc = input.ccRecipients ?? [];
   const drafts = folderOf(mb, 'drafts');
   const m = putNewMessage(
     mb,
@@ -436,7 +441,8 @@ function createReply(
       ...input,
       subject: /^re:/i.test(message.subject) ? message.subject : `RE: ${message.subject}`,
       toRecipients: input.toRecipients.length > 0 ? input.toRecipients : to,
-      ccRecipients: replyAll ? message.ccRecipients.filter((a) => !isSelf(a)) : [],
+      ccRecipients:
+        cc.length > 0 ? cc : replyAll ? message.ccRecipients.filter((a) => !isSelf(a)) : [],
       conversationId: message.conversationId,
       isDraft: true,
       isRead: true,
@@ -549,7 +555,21 @@ function sendDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['hand
   return { status: 202 };
 }
 
+/**
+ * Graph takes a sendMail request of at most 4 MB (files travel base64 in it): a bigger one
+ * answers 413 and sends nothing; big files need a draft and an upload session. Which megabyte
+ * Microsoft means is not documented; the emulator takes the larger (Rox stays under 4,000,000).
+ */
+const SEND_MAIL_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
 function sendMail(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['handler']> {
+  if (ctx.req.body.length > SEND_MAIL_MAX_REQUEST_BYTES) {
+    throw new GraphHttpError(
+      413,
+      'ErrorRequestEntityTooLarge',
+      'The maximum request length supported is 4MB.',
+    );
+  }
   requirePermission(ctx.principal, SEND, 'outlook');
   const { userId, mailbox: mb } = routeMailbox(ctx, params[0] ?? '');
   const tenant = ctx.principal.tenant;
