@@ -32,6 +32,7 @@ import { Migration20261129120000_link_counts } from './Migration20261129120000_l
 import { Migration20261130100000_calendar_write_member_keys } from './Migration20261130100000_calendar_write_member_keys';
 import { Migration20261130131628_calendar_write_transaction } from './Migration20261130131628_calendar_write_transaction';
 import { Migration20261130153404_individual_connection_page } from './Migration20261130153404_individual_connection_page';
+import { Migration20261130193000_individual_requested_level } from './Migration20261130193000_individual_requested_level';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -126,5 +127,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261130153404_individual_connection_page',
     class: Migration20261130153404_individual_connection_page,
+  },
+  {
+    name: 'Migration20261130193000_individual_requested_level',
+    class: Migration20261130193000_individual_requested_level,
   },
 ];

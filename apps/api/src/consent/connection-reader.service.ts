@@ -10,8 +10,9 @@ import { type Capability } from '@rox365/scope-policy';
 
 import { AppConfig } from '../config/app-config';
 import { degradedReasons, evaluate, workingCapabilities } from './consent-policy';
-import { type IndividualLevel } from './entities/individual-connection.entity';
+import { type IndividualKind, type IndividualLevel } from './entities/individual-connection.entity';
 import { IndividualConnectionRepository } from './individual-connection.repository';
+import { grantedAccess } from './individual/individual-grant';
 import { OrgwideConnectionRepository } from './orgwide-connection.repository';
 import { OrgwideSettingsRepository } from './orgwide-settings.repository';
 
@@ -54,12 +55,21 @@ export interface ConfiguredMemberAccess {
   isMailRestricted: boolean;
 }
 
+const LOWEST_LEVEL: Record<IndividualKind, IndividualLevel> = {
+  calendar: 'read',
+  mail: 'metadata',
+};
+
 /** A member's own connected Outlook connection, as other features read it. */
 export interface IndividualAccessView {
   roxUserId: string;
   kind: 'calendar' | 'mail';
-  /** The level the member connected with. */
-  level: IndividualLevel | null;
+  /** The level the member connected with (the kind's lowest for a row made before levels). */
+  level: IndividualLevel;
+  /** That level as far as the scopes Microsoft granted cover it (`off`: none of the kind's). */
+  effective: CalendarAccessLevel | EmailAccessLevel;
+  /** Why `effective` is below `level`, else null. */
+  clampReason: string | null;
 }
 
 /** Read side of the consent feature for other modules (exported by ConsentModule). */
@@ -77,7 +87,17 @@ export class ConnectionReader {
     const live = await this.individual.listActive(orgId);
     return live
       .filter((c) => c.provider === 'microsoft' && c.status === 'connected')
-      .map((c) => ({ roxUserId: c.roxUserId, kind: c.kind, level: c.level }));
+      .map((c) => {
+        const level = c.level ?? LOWEST_LEVEL[c.kind];
+        const granted = grantedAccess(c.kind, level, c.scopes);
+        return {
+          roxUserId: c.roxUserId,
+          kind: c.kind,
+          level,
+          effective: granted.effective,
+          clampReason: granted.reason,
+        };
+      });
   }
 
   /** CAL-W7: whether Rox may delete meetings with attendees in Outlook ('confirm' by default). */

@@ -45,9 +45,10 @@ describe('IndividualConnectionRepository on Postgres', () => {
     const [withTwo, withPending, withSuperseded] = [newOrgId(), newOrgId(), newOrgId()];
     const account = (orgId: string, roxUserId: string, kind: 'calendar' | 'mail' = 'calendar') => {
       const c = buildIndividualConnection({ orgId, roxUserId, kind });
-      c.restart(kind === 'calendar' ? 'read' : 'metadata', 'a@contoso.com', later(0));
+      c.restart('a@contoso.com', later(0));
       c.connect(
         { tenantId: 't', userId: `oid-${roxUserId}`, username: 'a@contoso.com', scopes: [] },
+        kind === 'calendar' ? 'read' : 'metadata',
         later(1),
       );
       return c;

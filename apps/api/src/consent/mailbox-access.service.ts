@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { type AppToken, type BoundGraphClient } from '@rox365/graph-client';
-import { capabilitiesFromPermissions, type Capability } from '@rox365/scope-policy';
+import { type Capability } from '@rox365/scope-policy';
 
 import { OrgwideGraph } from '../platform/graph/graph.module';
 import { ConnectionReader } from './connection-reader.service';
@@ -9,6 +9,7 @@ import { ConsentError, ConsentErrorCode } from './consent.errors';
 import { type IndividualKind } from './entities/individual-connection.entity';
 import { IndividualConnectionRepository } from './individual-connection.repository';
 import { DelegatedTokenProvider } from './individual/delegated-token.provider';
+import { individualCapabilities } from './individual/individual-grant';
 
 /** The org's tenant through the org-wide app: directory sync, probes, grant checks. */
 export interface TenantAccess {
@@ -103,9 +104,7 @@ export class MailboxAccess {
       client: await this.delegated.clientFor(own.id),
       ownerPath: '/me',
       // What the member consented to, as far as this kind goes.
-      capabilities: capabilitiesFromPermissions(own.scopes ?? []).filter((c) =>
-        mailbox.kind === 'calendar' ? c.startsWith('calendar_') : c.startsWith('mail_'),
-      ),
+      capabilities: individualCapabilities(mailbox.kind, own.scopes),
     };
   }
 

@@ -13,6 +13,9 @@ import { toMailboxRow, toProbeResultContract } from './mailbox.mapper';
 import { MailboxRepository } from './mailbox.repository';
 import { isInScope, memberScope } from './member-scope';
 
+const CONNECT_AGAIN =
+  'The member connects Outlook again under Integrations and grants what the level needs.';
+
 // Members per batch of an org refresh.
 const REFRESH_BATCH_SIZE = 1_000;
 
@@ -28,13 +31,16 @@ interface ScopedStatus {
   isProbeTarget: boolean;
 }
 
-// A kind synced through the member's own connection: in scope at the level they connected with.
-function individualScope(
-  kind: IndividualAccessView['kind'],
-  level: IndividualAccessView['level'],
-): MemberSyncStatus['calendar'] {
-  const effective = level ?? (kind === 'calendar' ? 'read' : 'metadata');
-  return { configured: effective, effective, inScope: true, reason: null, nextAction: null };
+// A kind synced through the member's own connection: in scope at the level they connected with,
+// as far as the scopes Microsoft granted cover it.
+function individualScope(own: IndividualAccessView): MemberSyncStatus['calendar'] {
+  return {
+    configured: own.level,
+    effective: own.effective,
+    inScope: own.effective !== 'off',
+    reason: own.clampReason,
+    nextAction: own.clampReason === null ? null : CONNECT_AGAIN,
+  };
 }
 
 /** Whose rows a refresh rewrites. */
@@ -160,7 +166,7 @@ export class MailboxRefresh {
       }
       // Not connected org-wide: a member's own Outlook connection is the route to that kind.
       const own = individual.filter((c) => c.roxUserId === member.roxUserId);
-      for (const c of own) status[c.kind] = individualScope(c.kind, c.level);
+      for (const c of own) status[c.kind] = individualScope(c);
       if (own.length > 0) status.route = 'individual';
       return { status, route: own.length > 0 ? 'individual' : 'none', isProbeTarget: false };
     });

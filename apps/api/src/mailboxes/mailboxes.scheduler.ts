@@ -33,12 +33,15 @@ export class MailboxesScheduler {
     });
   }
 
-  /** The safety net: every connected org's rows are recomputed now and then. */
+  /**
+   * The safety net: the rows of every org with a route to a mailbox (org-wide, or members' own
+   * connections) are recomputed now and then.
+   */
   @Cron(REFRESH_ALL_CRON, { name: 'mailboxes.refresh-all' })
   @CreateRequestContext()
   async enqueueRefreshes(): Promise<number> {
     return enqueuePerOrg(
-      await this.connections.connectedOrgs(),
+      await this.connections.orgsWithMailboxes(),
       'a mailbox refresh',
       async (orgId) => {
         await this.jobs.enqueueRefresh(orgId);

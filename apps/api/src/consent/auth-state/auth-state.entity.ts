@@ -1,5 +1,7 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
+import { type IndividualLevel } from '../entities/individual-connection.entity';
+
 /** Which sign-in a state belongs to: the org-wide connect or a member's own connection. */
 export type AuthFlow = 'orgwide' | 'individual';
 
@@ -82,6 +84,11 @@ export class AuthState {
   // Individual flow: the member's connection this sign-in completes.
   @Property({ type: 'uuid', nullable: true })
   connectionId: string | null = null;
+
+  // Individual flow: the level this sign-in asks for. The connection takes it only once the
+  // sign-in is verified, so a cancelled or refused upgrade leaves the level it runs at.
+  @Property({ type: 'string', length: 16, nullable: true })
+  requestedLevel: IndividualLevel | null = null;
 
   constructor(props: {
     id: string;

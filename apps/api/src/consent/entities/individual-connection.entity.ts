@@ -57,7 +57,8 @@ export class IndividualConnection {
   @Property({ type: 'string', length: 500, nullable: true })
   statusReason: string | null = null;
 
-  // The access level the last Connect asked for.
+  // The level the connection runs at: set only by a verified sign-in, as far as its granted
+  // scopes cover what it asked for (while waiting for an admin, the level it waits for).
   @Property({ type: 'string', length: 16, nullable: true })
   level: IndividualLevel | null = null;
 
@@ -110,25 +111,44 @@ export class IndividualConnection {
     this.updatedAt = props.now;
   }
 
-  /** Connect clicked again: remember the level; the status stays until Microsoft answers. */
-  restart(level: IndividualLevel, expectedEmail: string, now: Date): void {
-    this.level = level;
+  /**
+   * Connect clicked (again). The level and the status stay until Microsoft answers: the level
+   * asked for travels with the sign-in attempt.
+   */
+  restart(expectedEmail: string, now: Date): void {
     this.expectedEmail = expectedEmail;
     this.updatedAt = now;
   }
 
   /** Microsoft answered; the connection waits, or needs something, with a reason. */
-  mark(status: Exclude<IndividualStatus, 'connected' | 'superseded'>, reason: string, now: Date) {
+  mark(
+    status: Exclude<IndividualStatus, 'connected' | 'superseded' | 'needs_admin_approval'>,
+    reason: string,
+    now: Date,
+  ) {
     this.status = status;
     this.statusReason = reason;
     this.updatedAt = now;
   }
 
   /**
-   * A verified sign-in. An account other than the Rox email is held (`account_mismatch`) until an
-   * admin allows it, unless an admin already allowed that very account.
+   * Microsoft wants an admin's approval of `level`. The connection no longer runs, so it shows
+   * the level it waits for: the admin steps name its permissions and Connect again asks for it.
    */
-  connect(account: VerifiedAccount, now: Date): void {
+  awaitApproval(level: IndividualLevel, reason: string, now: Date): void {
+    this.status = 'needs_admin_approval';
+    this.statusReason = reason;
+    this.level = level;
+    this.updatedAt = now;
+  }
+
+  /**
+   * A verified sign-in, at the level its granted scopes cover (null: none). An account other than
+   * the Rox email is held (`account_mismatch`) until an admin allows it, unless an admin already
+   * allowed that very account.
+   */
+  connect(account: VerifiedAccount, level: IndividualLevel | null, now: Date): void {
+    this.level = level;
     const isSameAccount =
       this.microsoftUserId === account.userId && this.tenantId === account.tenantId;
     if (!isSameAccount) this.accountAllowedBy = null;

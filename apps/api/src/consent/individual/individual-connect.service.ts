@@ -45,6 +45,7 @@ import { OrgwideConnectionRepository } from '../orgwide-connection.repository';
 import { OrgwideSettingsRepository } from '../orgwide-settings.repository';
 import { ApprovalHelp } from './approval-help';
 import { DelegatedTokenProvider } from './delegated-token.provider';
+import { grantedLevel } from './individual-grant';
 import { aadstsOf, approvalReason, refusalOutcome } from './individual-outcomes';
 import { IndividualToken } from './individual-token.entity';
 import { IndividualTokenRepository } from './individual-token.repository';
@@ -148,7 +149,7 @@ export class IndividualConnectService {
     const scopes = individualConnectionScopes(input.kind, level);
     const orgTenantId = (await this.settings.find(caller.orgId))?.tenantId ?? null;
     const connection = await this.liveConnection(caller, input.kind, level);
-    connection.restart(level, email.trim().toLowerCase(), this.clock.now());
+    connection.restart(email.trim().toLowerCase(), this.clock.now());
 
     const state = randomBytes(INDIVIDUAL_STATE_BYTES).toString('base64url');
     const pkce = DelegatedAuth.createPkce();
@@ -168,6 +169,7 @@ export class IndividualConnectService {
       ttlSeconds: INDIVIDUAL_STATE_TTL_SECONDS,
     });
     attempt.connectionId = connection.id;
+    attempt.requestedLevel = level;
     attempt.nonceHash = sha256Hex(nonce);
     attempt.codeVerifierSealed = this.cipher.encrypt(
       pkce.codeVerifier,
@@ -194,6 +196,7 @@ export class IndividualConnectService {
         details: {
           kind: connection.kind,
           level,
+          currentLevel: connection.level,
           scopes,
           status: connection.status,
           tenantId: orgTenantId,
@@ -201,7 +204,7 @@ export class IndividualConnectService {
         },
       });
     });
-    await this.scopeChanged(connection);
+    // No scope change to announce: the connection's level and status wait for Microsoft's answer.
     return {
       browserBinding: binding.value,
       response: {
@@ -256,7 +259,11 @@ export class IndividualConnectService {
       const details = { error: query.error ?? null, aadsts: aadstsOf(query) };
       if (refusal !== 'approval_required')
         return this.finish(attempt, connection, refusal, details);
-      connection.mark('needs_admin_approval', approvalReason(details.aadsts), this.clock.now());
+      connection.awaitApproval(
+        requestedLevel(attempt, connection),
+        approvalReason(details.aadsts),
+        this.clock.now(),
+      );
       // The new status and its audit entry commit together.
       return this.tx.run(async () => {
         await this.connections.save(connection);
@@ -308,10 +315,7 @@ export class IndividualConnectService {
         code: query.code,
         codeVerifier,
         redirectUri: this.redirectUri(),
-        scopes: individualConnectionScopes(
-          connection.kind,
-          connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind],
-        ),
+        scopes: individualConnectionScopes(connection.kind, requestedLevel(attempt, connection)),
         nonce: nonceFor(codeVerifier),
       });
     } catch (error) {
@@ -405,6 +409,7 @@ export class IndividualConnectService {
     tokens: DelegatedTokens,
   ): Promise<Finished> {
     const now = this.clock.now();
+    const requested = requestedLevel(attempt, connection);
     connection.connect(
       {
         tenantId: account.tenantId,
@@ -412,6 +417,8 @@ export class IndividualConnectService {
         username: (account.username ?? tokens.username ?? '').toLowerCase(),
         scopes: [...tokens.scopes],
       },
+      // Verified: the level asked for, as far as the scopes Microsoft granted cover it.
+      grantedLevel(connection.kind, requested, tokens.scopes),
       now,
     );
     const token = new IndividualToken({
@@ -436,6 +443,7 @@ export class IndividualConnectService {
         expectedEmail: connection.expectedEmail,
         tenantId: account.tenantId,
         scopes: connection.scopes,
+        level: connection.level,
       });
     });
     if (outcome === 'connected') {
@@ -470,7 +478,14 @@ export class IndividualConnectService {
         orgId: attempt.orgId,
         action: 'individual-connections.sign-in-outcome',
         target: { type: 'individual_connection', id: attempt.connectionId },
-        details: { outcome, kind: attempt.purpose, status: connection?.status ?? null, ...details },
+        details: {
+          outcome,
+          kind: attempt.purpose,
+          status: connection?.status ?? null,
+          level: connection?.level ?? null,
+          requestedLevel: attempt.requestedLevel,
+          ...details,
+        },
         // Microsoft's redirect has no caller: the audit names the Rox user who clicked Connect.
         actor: {
           id: attempt.roxUserId,
@@ -531,13 +546,13 @@ export class IndividualConnectService {
       kind,
     );
     if (existing) return existing;
+    // No level until a sign-in is verified: a pending connection runs at none.
     const connection = new IndividualConnection({
       id: randomUUID(),
       orgId: caller.orgId,
       roxUserId: caller.roxUserId,
       provider: 'microsoft',
       kind,
-      level,
       now: this.clock.now(),
     });
     try {
@@ -563,6 +578,12 @@ export class IndividualConnectService {
       return winner;
     }
   }
+}
+
+// The level a sign-in asked for; a state stored before attempts kept it falls back to the
+// connection's own, which the Connect that made the state had already set.
+function requestedLevel(attempt: AuthState, connection: IndividualConnection): IndividualLevel {
+  return attempt.requestedLevel ?? connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind];
 }
 
 function kindOf(attempt: AuthState | null): IndividualKind | null {
