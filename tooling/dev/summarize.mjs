@@ -43,6 +43,16 @@ for (const group of ['apps', 'packages', 'tooling']) {
 // A package whose tests never wrote a report did not run: that is a failure, not a pass.
 failed += missing.length;
 for (const name of missing) process.stdout.write(`no test report from ${name}\n`);
+// Build, format, lint and type checks the test line ran first (test.sh names those that failed).
+const HOW_TO_FIX = {
+  build: 'see the build errors above',
+  format: 'run pnpm format',
+  'lint-typecheck': 'see the lint or typecheck errors above',
+};
+for (const check of (process.env.FAILED_CHECKS ?? '').split(/\s+/).filter(Boolean)) {
+  failed += 1;
+  process.stdout.write(`FAILED check > ${check} (${HOW_TO_FIX[check] ?? 'see above'})\n`);
+}
 // CI keeps only the tail of the log: name each failure here, with the start of its message.
 for (const { where, title, message } of failures) {
   const firstLines = message.split('\n').slice(0, 6).join('\n    ');

@@ -22,9 +22,11 @@ if [ "$build_status" = 0 ]; then
   test_status=$?
 fi
 
-node tooling/dev/summarize.mjs
+# The checks that are not tests count as failures in the summary, which stays the last line.
+failed_checks=""
+[ "$build_status" = 0 ] || failed_checks="$failed_checks build"
+[ "$format_status" = 0 ] || failed_checks="$failed_checks format"
+[ "$static_status" = 0 ] || failed_checks="$failed_checks lint-typecheck"
+FAILED_CHECKS="$failed_checks" node tooling/dev/summarize.mjs
 summary_status=$?
-[ "$format_status" = 0 ] || echo "format check failed: run pnpm format"
-[ "$static_status" = 0 ] || echo "lint or typecheck failed"
-[ "$build_status" = 0 ] && [ "$format_status" = 0 ] && [ "$static_status" = 0 ] \
-  && [ "$test_status" = 0 ] && [ "$summary_status" = 0 ]
+[ -z "$failed_checks" ] && [ "$test_status" = 0 ] && [ "$summary_status" = 0 ]
