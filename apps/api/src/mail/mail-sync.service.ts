@@ -133,12 +133,13 @@ export class MailSyncService {
     const byKind = [...synced].sort(
       (a, b) => Number(!isWellKnownFolder(a)) - Number(!isWellKnownFolder(b)),
     );
-    // User folders' ids before this run: a change moves their change-notification subscriptions.
+    // Extra folders' ids before this run: a folder found, lost or made again moves its
+    // change-notification subscription.
     const idsBefore = new Map<MailFolderName, string | null>();
     try {
       for (const folder of byKind) {
         const channel = await this.repo.channel(orgId, roxUserId, folder);
-        if (!isWellKnownFolder(folder)) idsBefore.set(folder, channel.folderId);
+        if (!SYNCED_FOLDERS.includes(folder)) idsBefore.set(folder, channel.folderId);
         if (isFolderMissingLately(channel, mailbox.directoryUserId, this.clock.now())) {
           // Looked for lately and not there: not looked for again until the recheck is due.
           missing.add(folder);

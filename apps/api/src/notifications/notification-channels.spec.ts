@@ -19,18 +19,34 @@ describe('notificationTargets', () => {
     });
 
   it('watches the calendar and every synced folder of an org-wide mailbox', () => {
+    const archive = new Map([['archive', { folderId: 'AAMkAF-YXJjaA==', directoryUserId: 'u-1' }]]);
     expect(
-      notificationTargets(mailbox(), none, ['inbox', 'sentitems', 'archive']).map((t) => [
+      notificationTargets(mailbox(), none, ['inbox', 'sentitems', 'archive'], archive).map((t) => [
         t.kind,
         t.folder,
+        t.folderId,
         t.resource,
       ]),
     ).toEqual([
-      ['calendar', '', 'users/u-1/events'],
-      ['mail', 'inbox', "users/u-1/mailFolders('inbox')/messages"],
-      ['mail', 'sentitems', "users/u-1/mailFolders('sentitems')/messages"],
-      ['mail', 'archive', "users/u-1/mailFolders('archive')/messages"],
+      ['calendar', '', null, 'users/u-1/events'],
+      ['mail', 'inbox', null, "users/u-1/mailFolders('inbox')/messages"],
+      ['mail', 'sentitems', null, "users/u-1/mailFolders('sentitems')/messages"],
+      // Found in this mailbox: watched by its name.
+      ['mail', 'archive', null, "users/u-1/mailFolders('archive')/messages"],
     ]);
+  });
+
+  it('leaves out an extra well-known folder mail sync has not found in this mailbox', () => {
+    const folders = (userFolders?: Map<string, { folderId: string; directoryUserId: string }>) =>
+      notificationTargets(mailbox(), none, ['inbox', 'sentitems', 'archive'], userFolders)
+        .filter((t) => t.kind === 'mail')
+        .map((t) => t.folder);
+    // No Archive in this mailbox (or not looked for yet): its subscription would fail each retry.
+    expect(folders()).toEqual(['inbox', 'sentitems']);
+    // Found for the member's earlier account: not this mailbox's.
+    expect(folders(new Map([['archive', { folderId: 'AAMkAF', directoryUserId: 'u-0' }]]))).toEqual(
+      ['inbox', 'sentitems'],
+    );
   });
 
   it('leaves out what is not synced', () => {

@@ -2,6 +2,7 @@ import { type MailFolderName } from '@rox365/contracts';
 
 import { isCalendarTarget } from '../calendar/calendar-scope.service';
 import { isWellKnownFolder } from '../mail/mail-folder-path';
+import { SYNCED_FOLDERS } from '../mail/mail.constants';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import {
   normalizeMailAddress,
@@ -29,7 +30,7 @@ export function channelKey(c: { roxUserId: string; kind: string; folder: string 
   return `${c.roxUserId}|${c.kind}|${c.folder}`;
 }
 
-/** A user folder as one mailbox's mail channel found it: its id, for that directory user. */
+/** An extra folder as one mailbox's mail channel found it: its id, for that directory user. */
 export interface ResolvedUserFolder {
   readonly folderId: string;
   readonly directoryUserId: string | null;
@@ -42,9 +43,9 @@ const FOLDER_ID = /^[A-Za-z0-9=_-]{1,256}$/;
  * The channels of one mailbox that get change notifications: what calendar and mail actually
  * sync, over the org-wide app (`users/{id}/…`) or the member's own connection (`me/…`, made with
  * that connection's token), never a restricted user's mailbox (decision 4.6.1: not one request
- * to it). A user folder (a display path) is watched by the id its channel resolved for this
- * mailbox's user; until mail sync has found it, or while it is missing, it has no subscription
- * (polling looks for it).
+ * to it). An extra folder is watched once its channel found it for this mailbox's user (a user
+ * folder, a display path, by that id); until mail sync has found it, or while it is missing, it
+ * has no subscription (polling looks for it).
  */
 export function notificationTargets(
   mailbox: Mailbox,
@@ -75,10 +76,15 @@ export function notificationTargets(
   });
   if (mailbox.mailInScope && mailbox.mailEffective !== 'off' && !isRestricted) {
     for (const folder of folders) {
-      const folderId = isWellKnownFolder(folder)
+      // Inbox and Sent Items: every mailbox has them. Another folder (Archive too: not every
+      // mailbox has one) is watched once mail sync found it in this mailbox, else its
+      // subscription would fail on every retry.
+      const found = SYNCED_FOLDERS.includes(folder)
         ? null
         : userFolderId(userFolders, folder, mailbox.directoryUserId);
-      if (!isWellKnownFolder(folder) && folderId === null) continue;
+      if (!SYNCED_FOLDERS.includes(folder) && found === null) continue;
+      // A well-known folder is watched by name, a user folder by its id.
+      const folderId = isWellKnownFolder(folder) ? null : found;
       targets.push({
         roxUserId: mailbox.roxUserId,
         kind: 'mail',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-import { isWellKnownFolder } from '../mail/mail-folder-path';
 import { MailFolders } from '../mail/mail-folders.service';
+import { SYNCED_FOLDERS } from '../mail/mail.constants';
 import { MailRepository } from '../mail/mail.repository';
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
@@ -19,7 +19,7 @@ export type TargetsOf = (mailbox: Mailbox) => ChannelTarget[];
 
 /**
  * What the org's subscriptions should be, read once per pass: its synced folders, restricted
- * users, and the ids mail sync resolved for members' own folders. One reader for the reconcile,
+ * users, and the ids mail sync resolved for the extra folders of each mailbox. One reader for the reconcile,
  * a mailbox's job and the receiver's scope check, so all three agree.
  */
 @Injectable()
@@ -35,9 +35,9 @@ export class NotificationTargets {
   async of(orgId: string, roxUserId: string | null = null): Promise<TargetsOf> {
     const folders = await this.mailFolders.synced(orgId);
     const rules = await this.policy.restrictions(orgId);
-    const userFolders = folders.filter((f) => !isWellKnownFolder(f));
+    const extra = folders.filter((f) => !SYNCED_FOLDERS.includes(f));
     const byMember = new Map<string, Map<string, ResolvedUserFolder>>();
-    for (const row of await this.mail.resolvedFolders(orgId, userFolders, roxUserId)) {
+    for (const row of await this.mail.resolvedFolders(orgId, extra, roxUserId)) {
       const resolved = byMember.get(row.roxUserId) ?? new Map<string, ResolvedUserFolder>();
       resolved.set(row.folder, row);
       byMember.set(row.roxUserId, resolved);

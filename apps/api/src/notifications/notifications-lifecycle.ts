@@ -53,7 +53,7 @@ export class NotificationsLifecycle implements OnModuleInit {
       onMailboxesRefreshed: async (orgId) => {
         await this.jobs.enqueueReconcile(orgId);
       },
-      // A user folder found, lost or re-created: its subscription follows the new id.
+      // An extra folder found, lost or re-created: its subscription follows.
       onMailFoldersMoved: async (orgId, roxUserId) => {
         await this.jobs.enqueueMailbox(orgId, roxUserId);
       },

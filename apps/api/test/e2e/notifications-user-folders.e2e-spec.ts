@@ -226,4 +226,22 @@ describe('change notifications: members’ own folders', () => {
         .sort(),
     ).toEqual(['inbox', 'sentitems']);
   });
+
+  it('watches an extra well-known folder by name where mail sync found it; a mailbox without it gets no subscription that fails', async () => {
+    await settled();
+    // Not every mailbox has an Archive.
+    await env.emu.control.removeMailFolder(env.tenantId, upns[1] as string, 'archive');
+    await saveSettings(env, org, { ...settings, extraMailFolders: ['archive'] });
+    await eventually(
+      async () => ((await resourcesOf(0)).includes(folderResource(0, 'archive')) ? true : null),
+      { attempts: 1200, intervalMs: 50 },
+    );
+    await mailJobsDone();
+    await settled();
+    expect(await resourcesOf(1)).toEqual(
+      [folderResource(1, 'inbox'), folderResource(1, 'sentitems')].sort(),
+    );
+    const archive = (await subscriptionRows(env, org.orgId)).filter((r) => r.folder === 'archive');
+    expect(archive.map((r) => [r.rox_user_id, r.state])).toEqual([['nfold0', 'active']]);
+  });
 });

@@ -106,8 +106,8 @@ export interface LifecycleParticipant {
    */
   onMailboxesRefreshed?(orgId: string): Promise<void>;
   /**
-   * A member's mail folder channels now point at other Graph folders (a user folder was found,
-   * lost, or found again under a new id): whatever watches them by id looks again.
+   * A member's mail folder channels now point at other Graph folders (an extra folder was found,
+   * lost, or found again under a new id): whatever watches them looks again.
    */
   onMailFoldersMoved?(orgId: string, roxUserId: string): Promise<void>;
   /** The change feeds the feature owns, by name: how to read each one's head. */
