@@ -33,6 +33,7 @@ import { Migration20261130100000_calendar_write_member_keys } from './Migration2
 import { Migration20261130131628_calendar_write_transaction } from './Migration20261130131628_calendar_write_transaction';
 import { Migration20261130153404_individual_connection_page } from './Migration20261130153404_individual_connection_page';
 import { Migration20261130193000_individual_requested_level } from './Migration20261130193000_individual_requested_level';
+import { Migration20261130200000_mail_restricted_message } from './Migration20261130200000_mail_restricted_message';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -131,5 +132,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261130193000_individual_requested_level',
     class: Migration20261130193000_individual_requested_level,
+  },
+  {
+    name: 'Migration20261130200000_mail_restricted_message',
+    class: Migration20261130200000_mail_restricted_message,
   },
 ];

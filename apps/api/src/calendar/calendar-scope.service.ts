@@ -64,8 +64,11 @@ export class CalendarScopeService {
     const inScope = new Set(targets.map((m) => m.roxUserId));
     // The lists first: once they are applied, a round still judging pages with the old ones
     // stores nothing more, so the purges below also take what such a round stored before (a
-    // member who just became restricted keeps no copy until the next cycle).
-    const restrictedPurged = await this.applyRestrictions(orgId, rules);
+    // member who just became restricted keeps no copy until the next cycle). With no mailbox
+    // reachable (disconnected) no page can be stored, and no state is kept.
+    const restrictedPurged = rows.some((m) => m.route !== 'none')
+      ? await this.applyRestrictions(orgId, rules)
+      : await this.forgetLists(orgId);
     const purged: string[] = [];
     for (const roxUserId of await this.repo.syncedMembers(orgId)) {
       if (inScope.has(roxUserId)) continue;
@@ -160,6 +163,11 @@ export class CalendarScopeService {
       await this.repo.saveOrgState(state);
       return removed.events;
     });
+  }
+
+  private async forgetLists(orgId: string): Promise<number> {
+    await this.repo.purgeOrgTable(orgId, 'calendar_org_state');
+    return 0;
   }
 
   /** Removes one mailbox's calendar data with an audit receipt in the same transaction. */

@@ -57,8 +57,12 @@ export class MailCycleService {
 
     // The lists first: once they are applied, a round still judging pages with the old ones
     // stores nothing more, so the purges below also take what such a round stored before (a
-    // member who just became restricted keeps no copy until the next cycle).
-    const { restrictedPurged, lifted } = await this.applyRestrictions(orgId, rules);
+    // member who just became restricted keeps no copy until the next cycle). With no mailbox
+    // reachable (disconnected) no page can be stored, and no state is kept.
+    const reachable = [...rows.values()].some((m) => m.route !== 'none');
+    const { restrictedPurged, lifted } = reachable
+      ? await this.applyRestrictions(orgId, rules)
+      : await this.forgetLists(orgId);
 
     const purgedMailboxes: string[] = [];
     for (const roxUserId of await this.repo.mailboxesWithMail(orgId)) {
@@ -128,6 +132,11 @@ export class MailCycleService {
     };
   }
 
+  private async forgetLists(orgId: string): Promise<{ restrictedPurged: number; lifted: boolean }> {
+    await this.repo.purgeOrgState(orgId);
+    return { restrictedPurged: 0, lifted: false };
+  }
+
   /**
    * Applies the restricted lists to what is stored when they changed since the last cycle:
    * messages with a restricted participant go (counted in the audit log), and a lifted
@@ -165,7 +174,10 @@ export class MailCycleService {
           details: { messages: count, domains, users: addresses.length },
         });
       }
-      if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
+      if (lifted) {
+        await this.repo.resetCursors(orgId, this.clock.now());
+        await this.repo.forgetRestrictedMessages(orgId);
+      }
       state.restrictedDomains = domains;
       state.restrictedUsers = addresses;
       state.checkedAt = this.clock.now();

@@ -37,6 +37,7 @@ export class MailLifecycle implements OnModuleInit {
         mail_channel: (orgId) => this.repo.purgeOrgChannels(orgId),
         mail_change: (orgId) => this.repo.purgeOrgChanges(orgId),
         mail_org_state: (orgId) => this.repo.purgeOrgState(orgId),
+        mail_restricted_message: (orgId) => this.repo.forgetRestrictedMessages(orgId),
         mail_send: (orgId) => this.repo.purgeOrgSends(orgId),
       },
       purgeMember: {

@@ -425,10 +425,26 @@ export class MailSyncService {
   ): Promise<PageCounts> {
     const kept: GraphMessage[] = [];
     const excludedGraphIds: string[] = [];
+    // Other copies of a restricted message may not show why (a Bcc is on the sender's only).
+    const restrictedMessageIds: string[] = [];
     for (const m of page.items) {
       if (m.isDraft === true) continue;
-      if (isRestrictedMessage(m, context.rules)) excludedGraphIds.push(m.id);
-      else kept.push(m);
+      if (isRestrictedMessage(m, context.rules)) {
+        excludedGraphIds.push(m.id);
+        if (m.internetMessageId) restrictedMessageIds.push(m.internetMessageId);
+      } else kept.push(m);
+    }
+    // Copies of messages another copy showed restricted: no body asked for, nothing stored (the
+    // page checks again under its lock).
+    const held = await this.repo.restrictedMessages(
+      target.orgId,
+      kept.map((m) => internetMessageIdOf(m, target.roxUserId)),
+    );
+    for (let i = kept.length - 1; i >= 0; i -= 1) {
+      const m = kept[i] as GraphMessage;
+      if (!held.has(internetMessageIdOf(m, target.roxUserId))) continue;
+      excludedGraphIds.push(m.id);
+      kept.splice(i, 1);
     }
     const bodies = new Map<string, { sealed: string; contentType: 'text' | 'html' }>();
     if (context.isFull && kept.length > 0) {
@@ -488,6 +504,7 @@ export class MailSyncService {
         movedOutGraphIds,
         moved,
         excludedGraphIds,
+        restrictedMessageIds,
         restrictions: context.lists,
       },
       this.clock.now(),

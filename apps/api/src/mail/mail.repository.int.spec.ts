@@ -115,6 +115,46 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().countLinks(orgId, 'sam', 'inbox')).toBe(0);
   });
 
+  it('a message one copy shows restricted loses every copy, in every mailbox, and stores none later, until the lists are laxer', async () => {
+    const orgId = newOrgId();
+    const other = newOrgId();
+    // Zoe's Inbox copy shows no restricted participant: stored.
+    await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a'), copy('zoe-b', 'b')]));
+    await apply(other, 'zoe', buildMailPage([copy('zoe-a', 'a')]));
+    const a = await idOf(orgId, 'a');
+    // Megan's Sent Items copy shows a restricted Bcc: her copy is excluded, Zoe's goes too.
+    const sent = buildMailPage([], {
+      excludedGraphIds: ['megan-a'],
+      restrictedMessageIds: ['<a@contoso.com>'],
+    });
+    expect(await apply(orgId, 'megan', sent, 'sentitems')).toMatchObject({ removed: 1 });
+    expect(await message(orgId, 'a')).toBeNull();
+    expect((await feed(orgId)).at(-1)).toEqual([a, 'deleted']);
+    expect(await repo().restrictedMessages(orgId, ['<a@contoso.com>', '<b@contoso.com>'])).toEqual(
+      new Set(['<a@contoso.com>']),
+    );
+    // A copy of it met later (Zoe's next round, another mailbox) is not stored; others are.
+    expect(
+      await apply(
+        orgId,
+        'zoe',
+        buildMailPage([copy('zoe-a', 'a'), copy('zoe-c', 'c')]),
+        'inbox',
+        2,
+      ),
+    ).toMatchObject({ added: 1 });
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    expect(await message(orgId, 'a')).toBeNull();
+    expect(await holders(orgId, 'b')).toEqual(['zoe']);
+    // Another org's copy is its own.
+    expect(await holders(other, 'a')).toEqual(['zoe']);
+    expect(await repo().restrictedMessages(other, ['<a@contoso.com>'])).toEqual(new Set());
+    // Laxer lists (or the org's purge): forgotten, and the next copy is stored again.
+    expect(await repo().forgetRestrictedMessages(orgId)).toBe(1);
+    await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a')]), 'inbox', 3);
+    expect(await holders(orgId, 'a')).toEqual(['zoe']);
+  });
+
   it('keeps a fetched body until a mailbox drops it, and lists copies still without one', async () => {
     const orgId = newOrgId();
     const other = newOrgId();

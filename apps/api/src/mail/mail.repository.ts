@@ -53,6 +53,11 @@ export interface MailPage {
   moved: { graphId: string; folder: MailFolderName }[];
   /** Copies that became restricted: their rows go too. */
   excludedGraphIds: string[];
+  /**
+   * The internetMessageIds of the page's restricted copies: every copy of those messages goes,
+   * in every mailbox, and none is stored later (a Bcc shows on the sender's copy only).
+   */
+  restrictedMessageIds?: string[];
   /** The restricted lists the page's messages were judged with (checked at commit). */
   restrictions?: JudgedRestrictions;
 }
@@ -398,9 +403,25 @@ export class MailRepository {
       await lockFeed(em, orgId);
       const counts: PageCounts = { added: 0, updated: 0, removed: 0 };
       const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];
-      // Within a page the last copy of an id wins.
+      // Under the feed lock every page of the org takes: a restricted copy met here and another
+      // copy of the same message stored by another mailbox's page cannot pass each other.
+      const restricted = await restrictMessages(em, orgId, page.restrictedMessageIds ?? [], now);
+      counts.removed += restricted.links;
+      changes.push(...restricted.changes);
+      // Within a page the last copy of an id wins; a message known restricted is not stored.
       const latest = new Map<string, IncomingMessage>();
       for (const m of page.messages) latest.set(m.graphId, m);
+      const held = await restrictedAmong(
+        em,
+        orgId,
+        [...latest.values()].map((m) => m.internetMessageId),
+      );
+      const withheld: string[] = [];
+      for (const m of [...latest.values()]) {
+        if (!held.has(m.internetMessageId)) continue;
+        latest.delete(m.graphId);
+        withheld.push(m.graphId);
+      }
       if (latest.size > 0) {
         // One statement for the page's messages, this mailbox's links and their feed entries:
         // a round trip per row (or per table) made the page's time, not the rows.
@@ -418,9 +439,9 @@ export class MailRepository {
         );
         for (const m of moved) changes.push({ messageId: m.message_id, change: 'updated' });
       }
-      const gone = [...new Set([...page.removedGraphIds, ...page.excludedGraphIds])].filter(
-        (id) => !latest.has(id),
-      );
+      const gone = [
+        ...new Set([...page.removedGraphIds, ...page.excludedGraphIds, ...withheld]),
+      ].filter((id) => !latest.has(id));
       const movedOut = (page.movedOutGraphIds ?? []).filter(
         (id) => !latest.has(id) && !gone.includes(id),
       );
@@ -697,6 +718,24 @@ export class MailRepository {
 
   async purgeOrgState(orgId: string): Promise<number> {
     return this.em.nativeDelete(MailOrgState, { orgId });
+  }
+
+  /** Which of these messages a copy showed restricted (another copy of them is not stored). */
+  restrictedMessages(orgId: string, internetMessageIds: readonly string[]): Promise<Set<string>> {
+    return restrictedAmong(this.em, orgId, internetMessageIds);
+  }
+
+  /**
+   * Forgets the messages copies showed restricted: with the org, or when the lists are laxer
+   * (the full rounds that follow judge every copy again).
+   */
+  async forgetRestrictedMessages(orgId: string): Promise<number> {
+    const rows = await this.em.execute<{ n: number }[]>(
+      `with gone as (delete from mail_restricted_message where org_id = ? returning 1)
+       select count(*)::int as n from gone`,
+      [orgId],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   // ---- restrictions state --------------------------------------------------------------------
@@ -1093,6 +1132,48 @@ async function writeCopies(
 }
 
 // Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
+/**
+ * Notes messages a copy showed with a restricted participant and deletes every stored copy of
+ * them, in every mailbox of the org (the feed says so).
+ */
+async function restrictMessages(
+  em: EntityManager,
+  orgId: string,
+  internetMessageIds: readonly string[],
+  now: Date,
+): Promise<{ links: number; changes: { messageId: string; change: 'updated' | 'deleted' }[] }> {
+  if (internetMessageIds.length === 0) return { links: 0, changes: [] };
+  await em.execute(
+    `insert into mail_restricted_message (org_id, internet_message_id, created_at)
+     select ?, x, ? from unnest(?::text[]) x
+     on conflict do nothing`,
+    [orgId, now, pgArray([...internetMessageIds])],
+  );
+  const removed = await deleteLinks(
+    em,
+    orgId,
+    `message_id in (select id from mail_message
+                     where org_id = ? and internet_message_id = any(?::text[]))`,
+    [orgId, pgArray([...internetMessageIds])],
+  );
+  return { links: removed.links, changes: removed.changes };
+}
+
+/** Which of these messages a copy showed restricted under the lists last applied. */
+async function restrictedAmong(
+  em: EntityManager,
+  orgId: string,
+  internetMessageIds: readonly string[],
+): Promise<Set<string>> {
+  if (internetMessageIds.length === 0) return new Set();
+  const rows = await em.execute<{ internet_message_id: string }[]>(
+    `select internet_message_id from mail_restricted_message
+      where org_id = ? and internet_message_id = any(?::text[])`,
+    [orgId, pgArray([...internetMessageIds])],
+  );
+  return new Set(rows.map((r) => r.internet_message_id));
+}
+
 async function deleteLinks(
   em: EntityManager,
   orgId: string,

@@ -548,6 +548,39 @@ describe('mail sync', () => {
     expect(await subjects()).toContain('K customer late');
   });
 
+  it('a restricted Bcc only the sender’s copy shows keeps every copy of that message out (MAIL-S1)', async () => {
+    const subject = 'M bcc the sender alone sees';
+    const internetMessageId = '<bcc-sender-only@contoso.com>';
+    // Zoe's copy carries no trace of the Bcc: stored.
+    await deliver('bccZoe', ZOE, {
+      subject,
+      from: { name: 'Megan', address: MEGAN },
+      to: [ZOE],
+      internetMessageId,
+    });
+    await cycle();
+    expect(await subjects()).toContain(subject);
+    // Megan's Sent Items copy shows it went to a restricted domain too.
+    await deliver('bccMegan', MEGAN, {
+      subject,
+      from: { name: 'Megan', address: MEGAN },
+      to: [ZOE],
+      bcc: [`y@${RESTRICTED_DOMAIN}`],
+      folder: 'sentitems',
+      internetMessageId,
+    });
+    await cycle();
+    expect(await subjects()).not.toContain(subject);
+    expect((await links('zoe')).map((l) => l.graph_id)).not.toContain(ids.bccZoe);
+    // Zoe's next full round meets her copy again: still not stored, and no body asked for.
+    await db().execute(
+      `update mail_channel set delta_link = null where org_id = ? and rox_user_id = 'zoe' and folder = 'inbox'`,
+      [org.orgId],
+    );
+    await cycle();
+    expect(await subjects()).not.toContain(subject);
+  });
+
   it('reads by contact and by conversation, paged; a reply lands in the same thread for both mailboxes', async () => {
     const get = (query: Record<string, string | number>) =>
       http()

@@ -14,6 +14,7 @@ const TABLE_LABELS: Readonly<Record<string, string>> = {
   mail_channel: 'Mail folder sync states',
   mail_change: 'Mail change-feed entries',
   mail_org_state: 'Mail sync bookkeeping',
+  mail_restricted_message: 'Emails kept out for a restricted participant',
   mail_org_count: 'Stored email count',
   mail_send: 'Emails sent from Rox',
   directory_user: 'Microsoft 365 users',
