@@ -126,7 +126,10 @@ export interface Receiver {
 }
 
 /** A webhook receiver over HTTPS with the emulator's localhost certificate; answers validation handshakes. */
-export async function startReceiver(emu: RunningEmulator): Promise<Receiver> {
+export async function startReceiver(
+  emu: RunningEmulator,
+  options: { delayMs?: number } = {},
+): Promise<Receiver> {
   const received: Receiver['received'] = [];
   const server = https.createServer(
     { cert: emu.state.material.serverCertPem, key: emu.state.material.serverKeyPem },
@@ -141,7 +144,8 @@ export async function startReceiver(emu: RunningEmulator): Promise<Receiver> {
           return;
         }
         received.push({ path: url.pathname, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(202).end();
+        // A slow receiver: what the emulator emits meanwhile piles up for its next POST.
+        setTimeout(() => res.writeHead(202).end(), options.delayMs ?? 0);
       });
     },
   );

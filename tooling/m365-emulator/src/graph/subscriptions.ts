@@ -37,6 +37,8 @@ export interface DeliveryRecord {
   status: number | 'error' | 'dropped';
   /** The second send of a notification the `notificationFaults` setting duplicated. */
   duplicate?: boolean;
+  /** How many notifications the POST that carried this one held, when more than one. */
+  batch?: number;
   payload?: unknown;
 }
 
@@ -88,10 +90,21 @@ function post(
 }
 
 /** Change-notification subscriptions: validation handshake, delivery, lifecycle events. */
+// The most change notifications one POST carries (Graph does not document its own limit).
+const MAX_NOTIFICATIONS_PER_POST = 100;
+
+/** A change notification waiting for its URL's next POST. */
+interface Outgoing {
+  sub: Subscription;
+  payload: { value: unknown[] };
+}
+
 export class SubscriptionService {
   readonly subscriptions = new Map<string, Subscription>();
   readonly deliveries: DeliveryRecord[] = [];
   private pending: Promise<void> = Promise.resolve();
+  /** Change notifications per notification URL, sent together when their turn comes. */
+  private readonly outbox = new Map<string, Outgoing[]>();
   /** Change notifications offered to `send`, the input of the deterministic drop/duplicate rolls. */
   private offered = 0;
 
@@ -176,6 +189,10 @@ export class SubscriptionService {
     payload: unknown,
     duplicate: boolean,
   ): void {
+    if (kind === 'notification' && !duplicate) {
+      this.enqueue(sub, url, payload as Outgoing['payload']);
+      return;
+    }
     this.pending = this.pending.then(async () => {
       try {
         const res = await post(
@@ -203,6 +220,49 @@ export class SubscriptionService {
           status: 'error',
           ...(duplicate ? { duplicate } : {}),
           payload,
+        });
+      }
+    });
+  }
+
+  /**
+   * Like Graph, change notifications that pile up for one URL while earlier ones are on their
+   * way go out together, several to a POST (`value` holds them; any mix of subscriptions). A
+   * duplicate (notificationFaults) always travels alone, as a redelivery would.
+   */
+  private enqueue(sub: Subscription, url: string, payload: Outgoing['payload']): void {
+    const queued = this.outbox.get(url);
+    if (queued && queued.length < MAX_NOTIFICATIONS_PER_POST) {
+      queued.push({ sub, payload });
+      return;
+    }
+    const batch: Outgoing[] = [{ sub, payload }];
+    this.outbox.set(url, batch);
+    this.pending = this.pending.then(async () => {
+      // Closed for new notifications from here on: the next ones start the URL's next POST.
+      if (this.outbox.get(url) === batch) this.outbox.delete(url);
+      let status: number | 'error';
+      try {
+        const res = await post(
+          url,
+          JSON.stringify({ value: batch.flatMap((b) => b.payload.value) }),
+          'application/json; charset=utf-8',
+          this.state.material.caCertPem,
+          3_000,
+        );
+        status = res.status;
+      } catch {
+        status = 'error';
+      }
+      for (const b of batch) {
+        this.record({
+          at: this.state.now().toISOString(),
+          subscriptionId: b.sub.id,
+          url,
+          kind: 'notification',
+          status,
+          ...(batch.length > 1 ? { batch: batch.length } : {}),
+          payload: b.payload,
         });
       }
     });

@@ -401,7 +401,7 @@ function createDraft(ctx: GraphCtx, params: string[]): ReturnType<GraphRoute['ha
     { ...input, isDraft: folder.name === 'drafts', isRead: true },
     ctx.state.nowMs(),
   );
-  emitter(ctx)(ctx.principal.tenant.id, userId, 'messages', 'created', m.id);
+  emitter(ctx)(ctx.principal.tenant.id, userId, 'messages', 'created', m.id, folder.name);
   return messageEntity(ctx, userId, m, folder, 201);
 }
 
