@@ -547,6 +547,28 @@ describe('subscriptions', () => {
     }
   });
 
+  it('tells an Inbox subscription nothing of a draft saved in Drafts', async () => {
+    const receiver = await startReceiver(emu);
+    try {
+      const sub = (await client.api('/subscriptions').post({
+        changeType: 'created',
+        notificationUrl: `${receiver.url}/inbox-only`,
+        resource: `users/${USER}/mailFolders('inbox')/messages`,
+        expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      })) as Item;
+      await client.api(`/users/${USER}/messages`).post({ subject: 'A draft, not mail' });
+      await emu.control.deliverMail(DEMO_TENANT.id, USER, { subject: 'Real mail' });
+      await emu.control.notifications();
+      const heard = receiver.received
+        .filter((r) => r.path === '/inbox-only')
+        .flatMap((r) => (JSON.parse(r.body) as { value: unknown[] }).value);
+      expect(heard).toHaveLength(1);
+      await client.api(`/subscriptions/${sub.id}`).delete();
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('refuses a handshake answered with the token in anything but text/plain', async () => {
     const json = http.createServer((req, res) => {
       const token = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('validationToken');
