@@ -329,6 +329,9 @@ export class ConsentFlowService {
       evaluation.isSufficient && connection.grantedPermissions.length > 0
         ? 'connected'
         : 'connected_with_missing_permissions';
+    // Members' own connections are superseded below, their tokens deleted: what those tokens
+    // made at Microsoft goes first.
+    if (!existing) await this.individual.releaseAll(attempt.orgId);
     // The connection, the superseded individual connections and their audit entries commit
     // together.
     const result = await this.tx.run(async () => {

@@ -148,6 +148,8 @@ export class MembersService {
 
   /** Job body: asks every feature holding per-member data to drop it, then audits the receipt. */
   async purgeMemberData(job: PurgeMemberDataJob): Promise<Record<string, number>> {
+    // While the member's own tokens still work: e.g. their change subscriptions go at Graph.
+    await this.lifecycle.beforeMemberPurge(job.orgId, job.roxUserId);
     return this.tx.run(async () => {
       const removed = await this.lifecycle.purgeMember(job.orgId, job.roxUserId);
       await this.audit.record({

@@ -13,10 +13,11 @@ import { isDelegatedResource, SubscriptionsService } from './subscriptions.servi
  * Change notifications in the org's life: connect and scope changes compare subscriptions with
  * the channels in scope (a mailbox leaving scope, a folder taken out or a restricted user loses
  * its subscriptions); disconnect queues the deletions at Graph (the jobs carry the ids) before
- * the rows are purged, and a member's own connection has its subscriptions deleted with its
- * token before that token is purged; a member's user folder found under a new id gets its subscription
- * moved; degraded channels show `notifications_degraded` in their status; channels
- * with a healthy subscription are polled only every NOTIFICATIONS_SAFETY_POLL_MINUTES.
+ * the rows are purged, and a member's own connection (or a leaving member's, or those an
+ * org-wide connect supersedes) has its subscriptions deleted with its token before that token is
+ * purged; an extra folder found, lost or found under a new id moves its subscription; degraded
+ * channels show `notifications_degraded` in their status; channels with a healthy subscription
+ * are polled only every NOTIFICATIONS_SAFETY_POLL_MINUTES.
  */
 @Injectable()
 export class NotificationsLifecycle implements OnModuleInit {
@@ -41,6 +42,10 @@ export class NotificationsLifecycle implements OnModuleInit {
       // A member's own connection going: what was subscribed with its token goes at Graph first.
       beforeConnectionPurge: async (orgId, connectionId) => {
         await this.subscriptions.releaseConnection(orgId, connectionId);
+      },
+      // A member leaving: likewise for every connection of theirs.
+      beforeMemberPurge: async (orgId, roxUserId) => {
+        await this.subscriptions.releaseMember(orgId, roxUserId);
       },
       onScopeChanged: async (orgId, change) => {
         // One member's row is refreshed inline before us; the org's by a job, which calls

@@ -175,6 +175,30 @@ export class SubscriptionsService {
   }
 
   /**
+   * A member is leaving Rox (their own connections and tokens are about to be purged): what
+   * their tokens subscribed goes at Graph while those still work. Best effort, as above.
+   */
+  async releaseMember(orgId: string, roxUserId: string): Promise<number> {
+    if (!this.isEnabled) return 0;
+    const rows = (await this.repo.listMailbox(orgId, roxUserId)).filter((r) =>
+      isDelegatedResource(r.resource),
+    );
+    let deleted = 0;
+    for (const kind of new Set(rows.map((r) => r.kind))) {
+      const via = await this.access.forChannel(orgId, roxUserId, kind).catch(() => null);
+      if (!via) continue;
+      for (const row of rows.filter((r) => r.kind === kind && isMadeBy(r, via))) {
+        await this.deleteAtGraph(via.client, row.subscriptionId).catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
+        });
+        await this.repo.remove(row);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  /**
    * Renewal (PATCH at half-life), reauthorization (lifecycle event) or recreation
    * (`subscriptionRemoved`) of one channel's subscription. Gone at Graph (404): created anew,
    * with a delta round for what happened meanwhile. Any other failure leaves the channel

@@ -18,10 +18,13 @@ import {
   subscriptionRows,
   tenantSubscriptions,
 } from '../support/notifications-env';
+import { connectOrg, orgTokens } from '../support/orgwide';
 import { eventually } from '../support/test-app';
 import { newOrgId } from '../support/test-env';
 
 const MEGAN = DEMO_TENANT.users.member;
+const ZOE = DEMO_TENANT.users.unicode;
+const ISAIAH = DEMO_TENANT.users.globalAdmin;
 const DAY = 86_400_000;
 
 /**
@@ -183,5 +186,61 @@ describe('change notifications over an individual connection', () => {
     }
     expect(await mine()).toEqual([]);
     expect(await subscriptionRows(env, member.orgId)).toEqual([]);
+  });
+
+  // The calendar subscriptions a user's own sign-in made, as Microsoft holds them.
+  const madeBy = async (upn: string) => {
+    const userId = env.emu.state.findTenant(env.tenantId)?.findUser(upn)?.id;
+    return (await tenantSubscriptions(env)).filter(
+      (s) =>
+        s.resource === 'me/events' && (s as unknown as { creatorId: string }).creatorId === userId,
+    );
+  };
+  const deletedAtGraph = async (id: string) =>
+    (await env.emu.control.requests({ pathContains: `/subscriptions/${id}` })).find(
+      (r) => r.method === 'DELETE',
+    )?.status;
+
+  it('a member who leaves Rox has their own subscriptions deleted at Graph, with their token, before it is purged', async () => {
+    const zoe = await addMember(env, member.orgId, 'zoe', ZOE);
+    expect((await connectIndividual(env, zoe, ZOE)).outcome).toBe('connected');
+    const [made] = await eventually(
+      async () => {
+        const found = await madeBy(ZOE);
+        return found.length === 1 ? found : null;
+      },
+      { attempts: 200, intervalMs: 50 },
+    );
+    const removed = await env.api
+      .http()
+      .delete('/api/v1/members/zoe')
+      .set(
+        'authorization',
+        `Bearer ${await env.api.tokenFor({ roxUserId: 'svc', orgId: member.orgId, role: 'service' })}`,
+      );
+    expect(removed.status, JSON.stringify(removed.body)).toBeLessThan(300);
+    await eventually(async () => ((await madeBy(ZOE)).length === 0 ? true : null), {
+      attempts: 400,
+      intervalMs: 50,
+    });
+    expect(await deletedAtGraph(made?.id ?? '')).toBe(204);
+  });
+
+  it("an org-wide connect deletes members' own subscriptions at Graph before it supersedes their connections", async () => {
+    const org = await orgTokens(env, newOrgId('nindorg'));
+    const isaiah = await addMember(env, org.orgId, 'isaiah', ISAIAH);
+    expect((await connectIndividual(env, isaiah, ISAIAH)).outcome).toBe('connected');
+    const [made] = await eventually(
+      async () => {
+        const found = await madeBy(ISAIAH);
+        return found.length === 1 ? found : null;
+      },
+      { attempts: 200, intervalMs: 50 },
+    );
+    expect(
+      await connectOrg(env, org, { settings: { calendarAccess: 'read', emailAccess: 'off' } }),
+    ).toBe('connected');
+    expect(await madeBy(ISAIAH)).toEqual([]);
+    expect(await deletedAtGraph(made?.id ?? '')).toBe(204);
   });
 });

@@ -26,7 +26,7 @@ import { OrgwideSettingsRepository } from '../orgwide-settings.repository';
 import { ApprovalHelp } from './approval-help';
 import { DelegatedTokenProvider } from './delegated-token.provider';
 import { IndividualTokenRepository } from './individual-token.repository';
-import { microsoftRemovalSteps } from './individual.constants';
+import { microsoftRemovalSteps, RELEASE_BEFORE_SUPERSEDE_MS } from './individual.constants';
 import { toIndividualConnectionContract } from './individual.mapper';
 
 /**
@@ -164,6 +164,19 @@ export class IndividualConnectionsService {
       totalRemoved: Object.values(removed).reduce((sum, n) => sum + n, 0),
       microsoftSteps: microsoftRemovalSteps(this.approval.appDisplayName),
     };
+  }
+
+  /**
+   * Before an org-wide connect supersedes them: what members' own tokens made at Microsoft
+   * (change subscriptions) goes while those tokens still work. Best effort and bounded, since
+   * the admin's browser waits on the consent redirect; whatever is left expires by itself.
+   */
+  async releaseAll(orgId: string): Promise<void> {
+    const deadline = Date.now() + RELEASE_BEFORE_SUPERSEDE_MS;
+    for (const connection of await this.connections.listActive(orgId)) {
+      if (Date.now() > deadline) return;
+      await this.lifecycle.beforeConnectionPurge(orgId, connection.id);
+    }
   }
 
   /**

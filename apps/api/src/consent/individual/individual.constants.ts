@@ -50,3 +50,6 @@ export function microsoftRemovalSteps(appDisplayName: string): string[] {
     `To remove the app from your Microsoft account as well, open https://myapps.microsoft.com/, find "${appDisplayName}" and choose Manage your application → Revoke permissions (if your admin granted it for everyone, only an admin can remove it, under Entra ID → Enterprise apps).`,
   ];
 }
+
+// How long an org-wide connect's callback spends releasing members' own connections.
+export const RELEASE_BEFORE_SUPERSEDE_MS = 5_000;

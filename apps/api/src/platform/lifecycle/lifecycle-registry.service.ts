@@ -97,6 +97,11 @@ export interface LifecycleParticipant {
    * what was made with it at Microsoft). Best effort; a failure does not stop the disconnect.
    */
   beforeConnectionPurge?(orgId: string, connectionId: string): Promise<void>;
+  /**
+   * A member leaving Rox is about to be purged (their own connections' tokens too): the last
+   * moment those tokens work. Best effort; a failure does not stop the purge.
+   */
+  beforeMemberPurge?(orgId: string, roxUserId: string): Promise<void>;
   statusSections?: StatusSections;
   /** Something members' scope derives from changed (after its transaction committed). */
   onScopeChanged?(orgId: string, change: ScopeChange): Promise<void>;
@@ -219,13 +224,25 @@ export class LifecycleRegistry {
 
   /** Runs every `beforeConnectionPurge`; failures are logged, since the disconnect goes on. */
   async beforeConnectionPurge(orgId: string, connectionId: string): Promise<void> {
+    await this.beforePurge(orgId, (p) => p.beforeConnectionPurge?.(orgId, connectionId));
+  }
+
+  /** Runs every `beforeMemberPurge`; failures are logged, since the purge goes on. */
+  async beforeMemberPurge(orgId: string, roxUserId: string): Promise<void> {
+    await this.beforePurge(orgId, (p) => p.beforeMemberPurge?.(orgId, roxUserId));
+  }
+
+  private async beforePurge(
+    orgId: string,
+    step: (p: LifecycleParticipant) => Promise<void> | undefined,
+  ): Promise<void> {
     for (const p of this.participants) {
       try {
-        await p.beforeConnectionPurge?.(orgId, connectionId);
+        await step(p);
       } catch (error) {
         this.logger.warn(
           { orgId, feature: p.feature, err: error },
-          'before-purge step failed; the disconnect goes on',
+          'before-purge step failed; the purge goes on',
         );
       }
     }
