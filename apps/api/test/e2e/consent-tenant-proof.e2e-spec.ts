@@ -227,14 +227,23 @@ describe('org-wide connect proves control of the tenant', () => {
     const org = await orgTokens(env, newOrgId());
     await saveSettings(env, org);
     const attempt = await startConnect(env, org);
-    // Any page can send the admin's browser to the callback while they are at Microsoft.
-    const lure = await fetch(`${env.apiUrl}/api/v1/orgwide/consent/callback?state=x`, {
-      redirect: 'manual',
-      headers: { cookie: attempt.cookie },
-    });
-    expect(lure.status).toBe(302);
-    expect(outcomeOf(new URL(lure.headers.get('location') ?? ''))).toBe('state_invalid');
-    expect(lure.headers.get('set-cookie')).toBeNull();
+    // Any page can send the admin's browser to the callback while they are at Microsoft: with
+    // garbage, or the live state of a connect the sender started in another org.
+    const other = await orgTokens(env, newOrgId('lure'));
+    await saveSettings(env, other);
+    const theirs = (await startConnect(env, other)).state;
+    for (const [state, outcome] of [
+      ['x', 'state_invalid'],
+      [theirs, 'browser_mismatch'],
+    ] as const) {
+      const lure = await fetch(
+        `${env.apiUrl}/api/v1/orgwide/consent/callback?state=${encodeURIComponent(state)}`,
+        { redirect: 'manual', headers: { cookie: attempt.cookie } },
+      );
+      expect(lure.status).toBe(302);
+      expect(outcomeOf(new URL(lure.headers.get('location') ?? ''))).toBe(outcome);
+      expect(lure.headers.get('set-cookie'), outcome).toBeNull();
+    }
     expect(await completeConnect(env, org, attempt, DEMO_TENANT.users.globalAdmin)).toBe(
       'connected',
     );

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { DEMO_FABRIKAM_TENANT, DEMO_TENANT } from '@rox365/m365-emulator';
 
-import { INDIVIDUAL_STATE_TTL_SECONDS } from '../../src/consent/individual/individual.constants';
+import {
+  ADMIN_LINK_STATE,
+  INDIVIDUAL_STATE_TTL_SECONDS,
+} from '../../src/consent/individual/individual.constants';
 import { Clock } from '../../src/platform/time/clock';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import {
@@ -174,16 +177,25 @@ describe('Connect with user consent allowed', () => {
     const o = await org();
     const member = await addMember(env, o.orgId, 'nestor', `nestor.wilke@${CONTOSO}`);
     const start = await startIndividual(env, member);
-    // Any page can send the member's browser to the callback while they are at Microsoft.
-    const lure = await fetch(`${env.apiUrl}/api/v1/individual-connections/callback?state=x`, {
-      redirect: 'manual',
-      headers: { cookie: start.cookie },
-    });
-    expect(lure.status).toBe(302);
-    expect(new URL(lure.headers.get('location') ?? '').searchParams.get('outcome')).toBe(
-      'state_invalid',
+    // Any page can send the member's browser to the callback while they are at Microsoft: with
+    // garbage, the admin-consent link's state, or the live state of the sender's own sign-in.
+    const sender = await addMember(env, o.orgId, 'lure', `lee.gu@${CONTOSO}`);
+    const theirs = new URL((await startIndividual(env, sender)).authorizeUrl).searchParams.get(
+      'state',
     );
-    expect(lure.headers.get('set-cookie')).toBeNull();
+    for (const [state, outcome] of [
+      ['x', 'state_invalid'],
+      [ADMIN_LINK_STATE, 'admin_consent_not_granted'],
+      [theirs ?? '', 'browser_mismatch'],
+    ]) {
+      const lure = await fetch(
+        `${env.apiUrl}/api/v1/individual-connections/callback?state=${encodeURIComponent(state ?? '')}`,
+        { redirect: 'manual', headers: { cookie: start.cookie } },
+      );
+      expect(lure.status).toBe(302);
+      expect(new URL(lure.headers.get('location') ?? '').searchParams.get('outcome')).toBe(outcome);
+      expect(lure.headers.get('set-cookie'), outcome).toBeNull();
+    }
     const { callback } = await microsoftSignIn(start.authorizeUrl, member.email);
     const done = await fetch(callback, { redirect: 'manual', headers: { cookie: start.cookie } });
     expect(new URL(done.headers.get('location') ?? '').searchParams.get('outcome')).toBe(

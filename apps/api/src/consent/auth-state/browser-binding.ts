@@ -49,16 +49,25 @@ export function bindingCookie(
 }
 
 // Outcomes of a callback whose state was not this browser's live sign-in: anyone can send a
-// browser there (with garbage, another sign-in's state or an old one), so its cookie stays.
-const STATE_NOT_USED = new Set(['state_invalid', 'state_reused', 'state_expired']);
+// browser there with garbage, an old state, a live state of their own sign-in (which ends as
+// browser_mismatch here) or the admin-consent link's fixed state, so this browser's cookie stays.
+const NOT_THIS_BROWSERS = new Set([
+  'state_invalid',
+  'state_reused',
+  'state_expired',
+  'browser_mismatch',
+  'admin_consent_granted',
+  'admin_consent_not_granted',
+]);
 
 /**
- * Whether a callback's outcome ends the sign-in its cookie binds: only then is the cookie
- * cleared. Clearing it on any callback let a link to `…/callback?state=x` break a sign-in under
- * way (the real callback then failed as `browser_mismatch`).
+ * Whether a callback's outcome ends the sign-in its cookie binds (every outcome past the binding
+ * check): only then is the cookie cleared. Clearing it on any callback let a link to
+ * `…/callback?state=…` break a sign-in under way (its real callback then failed as
+ * `browser_mismatch`).
  */
 export function endsBoundSignIn(outcome: string | null): boolean {
-  return outcome !== null && !STATE_NOT_USED.has(outcome);
+  return outcome !== null && !NOT_THIS_BROWSERS.has(outcome);
 }
 
 /** Clears the cookie once the callback has used it. */
