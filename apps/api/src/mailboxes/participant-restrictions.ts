@@ -1,4 +1,4 @@
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 /**
  * The org's restricted lists as every feature applies them to the people taking part in an
@@ -12,21 +12,34 @@ export interface ParticipantRestrictions {
   readonly addresses: ReadonlySet<string>;
 }
 
-/**
- * Lower-cases and trims an address; a quoted local part (`"a@b"@x.com`) keeps its last `@`. An
- * internationalised domain takes its ASCII (punycode) form, the form restricted domains are
- * stored in, so `info@Bücher.example` and `info@xn--bcher-kva.example` are one address.
- */
+/** Lower-cases and trims an address; a quoted local part (`"a@b"@x.com`) keeps its last `@`. */
 export function normalizeMailAddress(address: string | null | undefined): string | null {
   const trimmed = (address ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
-  const at = trimmed.lastIndexOf('@');
-  if (at < 0) return null;
-  const domain = trimmed.slice(at + 1);
-  // eslint-disable-next-line no-control-regex -- "any character outside ASCII"
-  if (!/[^\x00-\x7f]/.test(domain)) return trimmed;
-  // Not a valid domain name: kept as written (it cannot match a restricted domain either).
+  return trimmed.includes('@') ? trimmed : null;
+}
+
+/**
+ * The rules with every internationalised domain in both spellings, ASCII (punycode, as the
+ * settings store domains) and Unicode, and every address at such a domain likewise: a
+ * participant matches in whichever form it was written, stored addresses keep the form they
+ * came in, and a purge in SQL finds both.
+ */
+export function withBothDomainForms(rules: ParticipantRestrictions): ParticipantRestrictions {
+  const domains = new Set<string>();
+  for (const d of rules.domains) for (const form of domainForms(d)) domains.add(form);
+  const addresses = new Set<string>();
+  for (const a of rules.addresses) {
+    const at = a.lastIndexOf('@');
+    for (const form of domainForms(a.slice(at + 1))) addresses.add(`${a.slice(0, at + 1)}${form}`);
+  }
+  return { domains: [...domains], addresses };
+}
+
+// A domain as written, and its other spelling when it has one.
+function domainForms(domain: string): string[] {
   const ascii = domainToASCII(domain);
-  return ascii ? `${trimmed.slice(0, at + 1)}${ascii}` : trimmed;
+  const unicode = ascii ? domainToUnicode(ascii) : '';
+  return [...new Set([domain, ascii, unicode].filter((d) => d !== ''))];
 }
 
 /** The domain of an address: the text after its last `@`. */

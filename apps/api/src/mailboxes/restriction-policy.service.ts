@@ -4,7 +4,11 @@ import { ConnectionReader } from '../consent/connection-reader.service';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { CoalescedLoads } from '../platform/concurrency/coalesced-loads';
 import { type Mailbox } from './entities/mailbox.entity';
-import { normalizeMailAddress, type ParticipantRestrictions } from './participant-restrictions';
+import {
+  normalizeMailAddress,
+  withBothDomainForms,
+  type ParticipantRestrictions,
+} from './participant-restrictions';
 
 /** The org's restricted lists as mail and calendar apply them, for sync, cycles and writes. */
 @Injectable()
@@ -16,7 +20,10 @@ export class RestrictionPolicy {
     private readonly directory: DirectoryRepository,
   ) {}
 
-  /** Restricted domains, and every address (Rox email, directory addresses) of restricted users. */
+  /**
+   * Restricted domains, and every address (Rox email, directory addresses) of restricted users,
+   * internationalised domains in both spellings (withBothDomainForms).
+   */
   async restrictions(orgId: string): Promise<ParticipantRestrictions> {
     const lists = await this.connections.restrictedLists(orgId);
     const addresses = new Set<string>();
@@ -25,13 +32,16 @@ export class RestrictionPolicy {
       if (!normalized) continue;
       addresses.add(normalized);
       for (const user of await this.directory.usersByAddress(orgId, normalized)) {
-        for (const a of user.addresses) addresses.add(a.toLowerCase());
+        for (const a of user.addresses) {
+          const address = normalizeMailAddress(a);
+          if (address) addresses.add(address);
+        }
       }
     }
-    return {
+    return withBothDomainForms({
       domains: lists.restrictedDomains.map((d) => d.toLowerCase()),
       addresses,
-    };
+    });
   }
 
   /**
