@@ -22,9 +22,10 @@ export interface GraphRequestOptions {
   /** Allow retrying a non-idempotent method after a possibly-processed failure (e.g. POST with transactionId). */
   readonly isIdempotent?: boolean;
   /**
-   * Runs just before each attempt goes out, after the token and any retry wait: a `$batch`
-   * envelope waits out the pauses its items' mailboxes got since it checked them (it holds their
-   * slots, but the concurrency middleware never sees its items).
+   * Runs just before each attempt goes out, after the token, any retry wait and the mailbox's
+   * slot: a `$batch` envelope waits out the pauses its items' mailboxes got since it checked
+   * them (it holds their slots, but the concurrency middleware never sees its items); a send
+   * learns that nothing had gone out when the attempt failed before it ran.
    */
   readonly beforeSend?: () => Promise<void>;
   /**

@@ -166,11 +166,12 @@ export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
 
   async execute(context: Context): Promise<void> {
     const settings = settingsOf(context);
-    // Last in the chain before the wire, after the token and any retry wait: the latest moment
-    // a caller can still hold the request back.
-    await settings?.beforeSend?.();
     const mailbox = settings?.mailboxKey;
+    // Last in the chain before the wire, after the token, any retry wait and the mailbox's slot:
+    // the latest moment a caller can still hold the request back, and the first at which it
+    // may go out (a slot Redis failed to give means it did not).
     if (!mailbox) {
+      await settings?.beforeSend?.();
       await this.callNext(context);
       return;
     }
@@ -178,6 +179,7 @@ export class MailboxConcurrencyMiddleware extends ChainedMiddleware {
     const lease = await this.slots.acquire(key, 1);
     let settled = false;
     try {
+      await settings?.beforeSend?.();
       await this.callNext(context);
       const response = context.response;
       if (!response) return;

@@ -134,6 +134,7 @@ export class MailCycleService {
 
   private async forgetLists(orgId: string): Promise<{ restrictedPurged: number; lifted: boolean }> {
     await this.repo.purgeOrgState(orgId);
+    await this.repo.forgetRestrictedMessages(orgId);
     return { restrictedPurged: 0, lifted: false };
   }
 
@@ -152,6 +153,10 @@ export class MailCycleService {
     const lifted =
       state.restrictedDomains.some((d) => !domains.includes(d)) ||
       state.restrictedUsers.some((a) => !addresses.includes(a));
+    // Every cycle, whether the lists changed or came back: a message noted for an entry the lists
+    // no longer hold may be stored again (a note a round judging with since-reverted lists made
+    // included).
+    await this.repo.forgetRestrictedMessages(orgId, [...domains, ...addresses]);
     // Lists as the last purge applied them: nothing to purge. Rounds store nothing restricted
     // under lists no purge has seen (restrictionsStillApply), so there is nothing to find.
     if (
@@ -174,10 +179,7 @@ export class MailCycleService {
           details: { messages: count, domains, users: addresses.length },
         });
       }
-      if (lifted) {
-        await this.repo.resetCursors(orgId, this.clock.now());
-        await this.repo.forgetRestrictedMessages(orgId);
-      }
+      if (lifted) await this.repo.resetCursors(orgId, this.clock.now());
       state.restrictedDomains = domains;
       state.restrictedUsers = addresses;
       state.checkedAt = this.clock.now();

@@ -3,6 +3,7 @@ import { type GraphMessage, type Recipient } from '@rox365/graph-client';
 import {
   hasRestrictedParticipant,
   normalizeMailAddress,
+  restrictingEntry,
   type ParticipantRestrictions,
 } from '../mailboxes/participant-restrictions';
 
@@ -33,4 +34,9 @@ export function participantsOf(message: GraphMessage): string[] {
 /** True when any participant is at a restricted domain or is a restricted user. */
 export function isRestrictedMessage(message: GraphMessage, rules: MailRestrictions): boolean {
   return hasRestrictedParticipant(participantsOf(message), rules);
+}
+
+/** The restricted address or domain that keeps a message out, or null when none does. */
+export function restrictionOf(message: GraphMessage, rules: MailRestrictions): string | null {
+  return restrictingEntry(participantsOf(message), rules);
 }

@@ -39,9 +39,9 @@ import {
 } from './mail-folder-path';
 import { MailFolders } from './mail-folders.service';
 import {
-  isRestrictedMessage,
   normalizeMailAddress,
   participantsOf,
+  restrictionOf,
   type MailRestrictions,
 } from './mail-restrictions';
 import {
@@ -53,7 +53,7 @@ import {
   SYNCED_FOLDERS,
 } from './mail.constants';
 import { MailError, MailErrorCode, mailRestrictionsChanged } from './mail.errors';
-import { MailRepository, type IncomingMessage } from './mail.repository';
+import { MailRepository, type IncomingMessage, type RestrictedMessage } from './mail.repository';
 
 /** What one mailbox sync did. */
 export type MailboxSyncResult =
@@ -426,13 +426,17 @@ export class MailSyncService {
     const kept: GraphMessage[] = [];
     const excludedGraphIds: string[] = [];
     // Other copies of a restricted message may not show why (a Bcc is on the sender's only).
-    const restrictedMessageIds: string[] = [];
+    const restrictedMessages: RestrictedMessage[] = [];
     for (const m of page.items) {
       if (m.isDraft === true) continue;
-      if (isRestrictedMessage(m, context.rules)) {
-        excludedGraphIds.push(m.id);
-        if (m.internetMessageId) restrictedMessageIds.push(m.internetMessageId);
-      } else kept.push(m);
+      const reason = restrictionOf(m, context.rules);
+      if (reason === null) {
+        kept.push(m);
+        continue;
+      }
+      excludedGraphIds.push(m.id);
+      if (m.internetMessageId)
+        restrictedMessages.push({ internetMessageId: m.internetMessageId, reason });
     }
     // Copies of messages another copy showed restricted: no body asked for, nothing stored (the
     // page checks again under its lock).
@@ -504,7 +508,7 @@ export class MailSyncService {
         movedOutGraphIds,
         moved,
         excludedGraphIds,
-        restrictedMessageIds,
+        restrictedMessages,
         restrictions: context.lists,
       },
       this.clock.now(),

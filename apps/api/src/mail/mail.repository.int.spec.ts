@@ -125,7 +125,7 @@ describe('MailRepository on Postgres', () => {
     // Megan's Sent Items copy shows a restricted Bcc: her copy is excluded, Zoe's goes too.
     const sent = buildMailPage([], {
       excludedGraphIds: ['megan-a'],
-      restrictedMessageIds: ['<a@contoso.com>'],
+      restrictedMessages: [{ internetMessageId: '<a@contoso.com>', reason: 'partner.example' }],
     });
     expect(await apply(orgId, 'megan', sent, 'sentitems')).toMatchObject({ removed: 1 });
     expect(await message(orgId, 'a')).toBeNull();
@@ -149,10 +149,36 @@ describe('MailRepository on Postgres', () => {
     // Another org's copy is its own.
     expect(await holders(other, 'a')).toEqual(['zoe']);
     expect(await repo().restrictedMessages(other, ['<a@contoso.com>'])).toEqual(new Set());
-    // Laxer lists (or the org's purge): forgotten, and the next copy is stored again.
-    expect(await repo().forgetRestrictedMessages(orgId)).toBe(1);
+    // While the lists hold its reason the note stays; without it (laxer lists, the org's purge)
+    // it goes, and the next copy is stored again.
+    expect(await repo().forgetRestrictedMessages(orgId, ['partner.example', 'x@y.example'])).toBe(
+      0,
+    );
+    expect(await repo().forgetRestrictedMessages(orgId, ['x@y.example'])).toBe(1);
     await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a')]), 'inbox', 3);
     expect(await holders(orgId, 'a')).toEqual(['zoe']);
+  });
+
+  it('the retroactive purge notes what it removes, so a copy that does not show why stays out', async () => {
+    const orgId = newOrgId();
+    // Megan's Sent Items copy, stored first, shows the Bcc.
+    await apply(
+      orgId,
+      'megan',
+      buildMailPage([
+        copy('megan-a', 'a', {
+          bcc: [{ address: 'y@partner.example', name: null }],
+          participants: ['megan@contoso.com', 'zoe@contoso.com', 'y@partner.example'],
+        }),
+      ]),
+      'sentitems',
+    );
+    expect(await repo().purgeRestricted(orgId, ['partner.example'], [], NOW)).toBe(1);
+    expect(await repo().restrictedMessages(orgId, ['<a@contoso.com>'])).toEqual(
+      new Set(['<a@contoso.com>']),
+    );
+    await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a')]));
+    expect(await message(orgId, 'a')).toBeNull();
   });
 
   it('keeps a fetched body until a mailbox drops it, and lists copies still without one', async () => {

@@ -42,6 +42,13 @@ export interface IncomingMessage {
   body: { sealed: string; contentType: 'text' | 'html' } | null;
 }
 
+/** A message a copy showed with a restricted participant, and the entry of the lists it met. */
+export interface RestrictedMessage {
+  internetMessageId: string;
+  /** The restricted address or domain: while the lists hold it, no copy is stored. */
+  reason: string;
+}
+
 /** What one page changes in one mailbox folder. */
 export interface MailPage {
   messages: IncomingMessage[];
@@ -54,10 +61,10 @@ export interface MailPage {
   /** Copies that became restricted: their rows go too. */
   excludedGraphIds: string[];
   /**
-   * The internetMessageIds of the page's restricted copies: every copy of those messages goes,
-   * in every mailbox, and none is stored later (a Bcc shows on the sender's copy only).
+   * The page's restricted copies, by internetMessageId: every copy of those messages goes, in
+   * every mailbox, and none is stored later (a Bcc shows on the sender's copy only).
    */
-  restrictedMessageIds?: string[];
+  restrictedMessages?: RestrictedMessage[];
   /** The restricted lists the page's messages were judged with (checked at commit). */
   restrictions?: JudgedRestrictions;
 }
@@ -405,7 +412,7 @@ export class MailRepository {
       const changes: { messageId: string; change: 'created' | 'updated' | 'deleted' }[] = [];
       // Under the feed lock every page of the org takes: a restricted copy met here and another
       // copy of the same message stored by another mailbox's page cannot pass each other.
-      const restricted = await restrictMessages(em, orgId, page.restrictedMessageIds ?? [], now);
+      const restricted = await restrictMessages(em, orgId, page.restrictedMessages ?? [], now);
       counts.removed += restricted.links;
       changes.push(...restricted.changes);
       // Within a page the last copy of an id wins; a message known restricted is not stored.
@@ -652,16 +659,27 @@ export class MailRepository {
   ): Promise<number> {
     if (domains.length === 0 && addresses.length === 0) return 0;
     await lockFeed(this.em, orgId);
-    const doomed = await this.em.execute<{ id: string }[]>(
-      `select m.id from mail_message m
-       where m.org_id = ? and exists (
-         select 1 from unnest(m.participants) p
-         where p = any(?::text[])
-            or exists (select 1 from unnest(?::text[]) d
-                       where right(p, length(d) + 1) in ('@' || d, '.' || d)))`,
-      [orgId, pgArray(addresses), pgArray(domains)],
+    // With the entry each message meets: noted, so a later copy that does not show it (a Bcc
+    // seen on the sender's copy only) stays out too.
+    const doomed = await this.em.execute<
+      { id: string; internet_message_id: string; reason: string }[]
+    >(
+      `select m.id, m.internet_message_id, r.reason from mail_message m
+       cross join lateral (
+         select coalesce(
+           (select p from unnest(m.participants) p where p = any(?::text[]) limit 1),
+           (select d from unnest(m.participants) p, unnest(?::text[]) d
+             where right(p, length(d) + 1) in ('@' || d, '.' || d) limit 1)) as reason) r
+       where m.org_id = ? and r.reason is not null`,
+      [pgArray(addresses), pgArray(domains), orgId],
     );
     if (doomed.length === 0) return 0;
+    await noteRestricted(
+      this.em,
+      orgId,
+      doomed.map((d) => ({ internetMessageId: d.internet_message_id, reason: d.reason })),
+      now,
+    );
     const ids = doomed.map((d) => d.id);
     await this.em.execute(
       'delete from mail_message_link where org_id = ? and message_id = any(?::uuid[])',
@@ -726,14 +744,19 @@ export class MailRepository {
   }
 
   /**
-   * Forgets the messages copies showed restricted: with the org, or when the lists are laxer
-   * (the full rounds that follow judge every copy again).
+   * Forgets the notes of restricted messages whose reason the lists no longer hold (all of them
+   * with no lists given: the org's purge, or no mailbox read any more). The full rounds a laxer
+   * list starts judge every copy again.
    */
-  async forgetRestrictedMessages(orgId: string): Promise<number> {
+  async forgetRestrictedMessages(
+    orgId: string,
+    stillHeld: readonly string[] = [],
+  ): Promise<number> {
     const rows = await this.em.execute<{ n: number }[]>(
-      `with gone as (delete from mail_restricted_message where org_id = ? returning 1)
+      `with gone as (delete from mail_restricted_message
+                      where org_id = ? and reason <> all(?::text[]) returning 1)
        select count(*)::int as n from gone`,
-      [orgId],
+      [orgId, pgArray([...stillHeld])],
     );
     return rows[0]?.n ?? 0;
   }
@@ -1131,7 +1154,6 @@ async function writeCopies(
   return rows[0] ?? { added: 0, linked: 0 };
 }
 
-// Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
 /**
  * Notes messages a copy showed with a restricted participant and deletes every stored copy of
  * them, in every mailbox of the org (the feed says so).
@@ -1139,16 +1161,12 @@ async function writeCopies(
 async function restrictMessages(
   em: EntityManager,
   orgId: string,
-  internetMessageIds: readonly string[],
+  restricted: readonly RestrictedMessage[],
   now: Date,
 ): Promise<{ links: number; changes: { messageId: string; change: 'updated' | 'deleted' }[] }> {
-  if (internetMessageIds.length === 0) return { links: 0, changes: [] };
-  await em.execute(
-    `insert into mail_restricted_message (org_id, internet_message_id, created_at)
-     select ?, x, ? from unnest(?::text[]) x
-     on conflict do nothing`,
-    [orgId, now, pgArray([...internetMessageIds])],
-  );
+  if (restricted.length === 0) return { links: 0, changes: [] };
+  await noteRestricted(em, orgId, restricted, now);
+  const internetMessageIds = restricted.map((r) => r.internetMessageId);
   const removed = await deleteLinks(
     em,
     orgId,
@@ -1157,6 +1175,27 @@ async function restrictMessages(
     [orgId, pgArray([...internetMessageIds])],
   );
   return { links: removed.links, changes: removed.changes };
+}
+
+// Notes messages no copy of which is stored while the lists hold their reason.
+async function noteRestricted(
+  em: EntityManager,
+  orgId: string,
+  restricted: readonly RestrictedMessage[],
+  now: Date,
+): Promise<void> {
+  if (restricted.length === 0) return;
+  await em.execute(
+    `insert into mail_restricted_message (org_id, internet_message_id, reason, created_at)
+     select ?, x.id, x.reason, ? from unnest(?::text[], ?::text[]) as x(id, reason)
+     on conflict do nothing`,
+    [
+      orgId,
+      now,
+      pgArray(restricted.map((r) => r.internetMessageId)),
+      pgArray(restricted.map((r) => r.reason)),
+    ],
+  );
 }
 
 /** Which of these messages a copy showed restricted under the lists last applied. */
@@ -1174,6 +1213,7 @@ async function restrictedAmong(
   return new Set(rows.map((r) => r.internet_message_id));
 }
 
+// Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
 async function deleteLinks(
   em: EntityManager,
   orgId: string,

@@ -57,10 +57,21 @@ export function hasRestrictedParticipant(
   addresses: Iterable<string>,
   rules: ParticipantRestrictions,
 ): boolean {
+  return restrictingEntry(addresses, rules) !== null;
+}
+
+/** The first entry of the lists (a restricted address, or domain) one of the addresses meets. */
+export function restrictingEntry(
+  addresses: Iterable<string>,
+  rules: ParticipantRestrictions,
+): string | null {
   for (const a of addresses) {
-    if (rules.addresses.has(a) || isRestrictedDomain(a, rules.domains)) return true;
+    if (rules.addresses.has(a)) return a;
+    const domain = domainOf(a);
+    const hit = rules.domains.find((d) => domain === d || domain.endsWith(`.${d}`));
+    if (hit !== undefined) return hit;
   }
-  return false;
+  return null;
 }
 
 /** The restricted lists as a cycle stores them on its org state: sorted, so two reads compare. */

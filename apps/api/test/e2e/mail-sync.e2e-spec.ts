@@ -572,7 +572,7 @@ describe('mail sync', () => {
     await cycle();
     expect(await subjects()).not.toContain(subject);
     expect((await links('zoe')).map((l) => l.graph_id)).not.toContain(ids.bccZoe);
-    // Zoe's next full round meets her copy again: still not stored, and no body asked for.
+    // Zoe's next full round meets her copy again: still not stored.
     await db().execute(
       `update mail_channel set delta_link = null where org_id = ? and rox_user_id = 'zoe' and folder = 'inbox'`,
       [org.orgId],
