@@ -325,6 +325,10 @@ export class MailSendService {
       // The answer was lost (or the draft is gone because it was sent): look before resending.
       const [now] = await findByInternetMessageId(client, ownerPath, send.internetMessageId);
       if (now && !now.isDraft) return this.finish(send, 'sent', null);
+      // Gone without a sent copy to show: Exchange sends asynchronously, so a send a lost answer
+      // hid may not be in Sent Items yet (or the member deleted the draft). Rox cannot tell.
+      if (error instanceof GraphRequestError && error.isNotFound)
+        return this.finish(send, 'unknown_delivery', 'MAIL_SEND_DRAFT_GONE');
       throw error;
     }
     return this.finish(send, 'sent', null);

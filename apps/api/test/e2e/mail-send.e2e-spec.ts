@@ -202,6 +202,36 @@ describe('mail send', () => {
     await env.emu.control.clearFaults();
   });
 
+  it('SEND-3: a draft gone when its /send runs, with no sent copy to show, ends unknown_delivery, not failed', async () => {
+    const megan = userOf(MEGAN).user.id;
+    // The /send is slow to reach Exchange; meanwhile the draft goes (as one an asynchronous send
+    // of a lost attempt took, not in Sent Items yet, or one the member deleted).
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/messages/[^/]+/send`,
+      latencyMs: 1_500,
+      count: 1,
+    });
+    const id = (await post(message('S3 draft gone'))).body.id as string;
+    const draftId = await eventually(
+      async () =>
+        (
+          await env.api.sql<{ draft_id: string | null }>(
+            'select draft_id from mail_send where id = ?',
+            [id],
+          )
+        )[0]?.draft_id ?? null,
+      { attempts: 200, intervalMs: 20 },
+    );
+    // Deleted, then deleted again from Deleted Items: gone for good.
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
+    expect(await settled(id)).toMatchObject({
+      status: 'unknown_delivery',
+      reason: 'MAIL_SEND_DRAFT_GONE',
+    });
+    expect(copies(ZOE, 'inbox', 'S3 draft gone')).toHaveLength(0);
+  });
+
   it('SEND-5: a 429 on /send is retried after Retry-After (it was not executed)', async () => {
     const megan = userOf(MEGAN).user.id;
     await env.emu.control.addFault({

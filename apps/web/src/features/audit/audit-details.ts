@@ -148,6 +148,8 @@ const REASONS: Readonly<Record<string, string>> = {
     'Microsoft gave Rox no token for this mailbox (the app’s consent or credentials, or the member’s sign-in, are gone); nothing was sent',
   MAIL_SEND_INTERRUPTED: 'Interrupted while sending; Rox cannot tell whether it went out',
   MAIL_SEND_ANSWER_LOST: 'Microsoft’s answer was lost; Rox cannot tell whether it went out',
+  MAIL_SEND_DRAFT_GONE:
+    'The draft was gone when Rox sent it, with no sent copy to show; Rox cannot tell whether it went out',
 };
 
 const ERRORS: Readonly<Record<string, string>> = {
