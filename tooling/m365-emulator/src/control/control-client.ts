@@ -595,6 +595,8 @@ export class ControlClient {
       kind: string;
       status: number | 'error' | 'dropped';
       duplicate?: boolean;
+      /** How many notifications the POST that carried this one held, when more than one. */
+      batch?: number;
       payload?: unknown;
     }[]
   > {
