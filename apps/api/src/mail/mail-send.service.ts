@@ -315,20 +315,19 @@ export class MailSendService {
       send.status = 'sending';
       await this.save(send);
     }
-    await attachMissing(client, ownerPath, send.draftId, files);
     try {
+      await attachMissing(client, ownerPath, send.draftId, files);
       await sendDraft(client, ownerPath, send.draftId);
     } catch (error) {
-      if (!isAmbiguous(error) && !(error instanceof GraphRequestError && error.isNotFound)) {
-        throw error;
-      }
+      const isGone = error instanceof GraphRequestError && error.isNotFound;
+      if (!isAmbiguous(error) && !isGone) throw error;
       // The answer was lost (or the draft is gone because it was sent): look before resending.
       const [now] = await findByInternetMessageId(client, ownerPath, send.internetMessageId);
       if (now && !now.isDraft) return this.finish(send, 'sent', null);
-      // Gone without a sent copy to show: Exchange sends asynchronously, so a send a lost answer
-      // hid may not be in Sent Items yet (or the member deleted the draft). Rox cannot tell.
-      if (error instanceof GraphRequestError && error.isNotFound)
-        return this.finish(send, 'unknown_delivery', 'MAIL_SEND_DRAFT_GONE');
+      // Gone without a sent copy to show, after an attempt that may have sent it: Exchange sends
+      // asynchronously, so that send may not be in Sent Items yet (or the member deleted the
+      // draft); Rox cannot tell. Gone before any attempt sent it: nothing went out (failed).
+      if (isGone && wasCutOff) return this.finish(send, 'unknown_delivery', 'MAIL_SEND_DRAFT_GONE');
       throw error;
     }
     return this.finish(send, 'sent', null);

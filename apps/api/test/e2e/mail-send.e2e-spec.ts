@@ -202,12 +202,14 @@ describe('mail send', () => {
     await env.emu.control.clearFaults();
   });
 
-  it('SEND-3: a draft gone when its /send runs, with no sent copy to show, ends unknown_delivery, not failed', async () => {
+  it('SEND-3: after a lost /send answer, a draft gone with no sent copy to show ends unknown_delivery, not failed', async () => {
     const megan = userOf(MEGAN).user.id;
-    // The /send is slow to reach Exchange; meanwhile the draft goes (as one an asynchronous send
-    // of a lost attempt took, not in Sent Items yet, or one the member deleted).
+    // Exchange runs the /send, the answer is lost; meanwhile the sent copy is not to be seen
+    // (Exchange sends asynchronously): removed here while the lost answer is on its way.
     await env.emu.control.addFault({
       match: `POST /v1.0/users/${megan}/messages/[^/]+/send`,
+      status: 504,
+      afterExecute: true,
       latencyMs: 1_500,
       count: 1,
     });
@@ -222,14 +224,49 @@ describe('mail send', () => {
         )[0]?.draft_id ?? null,
       { attempts: 200, intervalMs: 20 },
     );
-    // Deleted, then deleted again from Deleted Items: gone for good.
+    await eventually(async () => ((await env.emu.control.faults())[0]?.hits === 1 ? true : null), {
+      attempts: 200,
+      intervalMs: 20,
+    });
+    // Its id is the draft's (immutable); deleted twice, it is gone for good.
+    await eventually(
+      () => Promise.resolve(copies(MEGAN, 'sentitems', 'S3 draft gone').length === 1 || null),
+      { attempts: 200, intervalMs: 20 },
+    );
     await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
     await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
     expect(await settled(id)).toMatchObject({
       status: 'unknown_delivery',
       reason: 'MAIL_SEND_DRAFT_GONE',
     });
-    expect(copies(ZOE, 'inbox', 'S3 draft gone')).toHaveLength(0);
+    // It did go out, once.
+    expect(copies(ZOE, 'inbox', 'S3 draft gone')).toHaveLength(1);
+    await env.emu.control.clearFaults();
+  });
+
+  it('SEND-3: a draft gone before any attempt sent it ends failed: nothing went out', async () => {
+    const megan = userOf(MEGAN).user.id;
+    await env.emu.control.addFault({
+      match: `POST /v1.0/users/${megan}/messages/[^/]+/send`,
+      latencyMs: 1_500,
+      count: 1,
+    });
+    const id = (await post(message('S3 draft deleted'))).body.id as string;
+    const draftId = await eventually(
+      async () =>
+        (
+          await env.api.sql<{ draft_id: string | null }>(
+            'select draft_id from mail_send where id = ?',
+            [id],
+          )
+        )[0]?.draft_id ?? null,
+      { attempts: 200, intervalMs: 20 },
+    );
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
+    await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
+    expect(await settled(id)).toMatchObject({ status: 'failed', reason: 'GRAPH_404' });
+    expect(copies(ZOE, 'inbox', 'S3 draft deleted')).toHaveLength(0);
+    await env.emu.control.clearFaults();
   });
 
   it('SEND-5: a 429 on /send is retried after Retry-After (it was not executed)', async () => {
