@@ -53,7 +53,12 @@ import {
   SYNCED_FOLDERS,
 } from './mail.constants';
 import { MailError, MailErrorCode, mailRestrictionsChanged } from './mail.errors';
-import { MailRepository, type IncomingMessage, type RestrictedMessage } from './mail.repository';
+import {
+  heldKey,
+  MailRepository,
+  type IncomingMessage,
+  type RestrictedMessage,
+} from './mail.repository';
 
 /** What one mailbox sync did. */
 export type MailboxSyncResult =
@@ -425,7 +430,9 @@ export class MailSyncService {
   ): Promise<PageCounts> {
     const kept: GraphMessage[] = [];
     const excludedGraphIds: string[] = [];
-    // Other copies of a restricted message may not show why (a Bcc is on the sender's only).
+    // Other copies of a restricted message may not show why: a Bcc is on the sender's Sent
+    // Items copy only. Noted from there alone, bound to that sender: anyone can put a message's
+    // id on mail of their own, and must not make Rox drop the real one.
     const restrictedMessages: RestrictedMessage[] = [];
     for (const m of page.items) {
       if (m.isDraft === true) continue;
@@ -435,18 +442,24 @@ export class MailSyncService {
         continue;
       }
       excludedGraphIds.push(m.id);
-      if (m.internetMessageId)
-        restrictedMessages.push({ internetMessageId: m.internetMessageId, reason });
+      const sender = normalizeMailAddress(m.from?.emailAddress.address);
+      if (target.folder === 'sentitems' && m.internetMessageId && sender)
+        restrictedMessages.push({ internetMessageId: m.internetMessageId, sender, reason });
     }
-    // Copies of messages another copy showed restricted: no body asked for, nothing stored (the
-    // page checks again under its lock).
+    // Copies of messages their sender's copy showed restricted: no body asked for, nothing
+    // stored (the page checks again under its lock).
+    const senderOf = (m: GraphMessage) => normalizeMailAddress(m.from?.emailAddress.address);
     const held = await this.repo.restrictedMessages(
       target.orgId,
-      kept.map((m) => internetMessageIdOf(m, target.roxUserId)),
+      kept.map((m) => ({
+        internetMessageId: internetMessageIdOf(m, target.roxUserId),
+        sender: senderOf(m),
+      })),
+      [...context.lists.domains, ...context.lists.addresses],
     );
     for (let i = kept.length - 1; i >= 0; i -= 1) {
       const m = kept[i] as GraphMessage;
-      if (!held.has(internetMessageIdOf(m, target.roxUserId))) continue;
+      if (!held.has(heldKey(internetMessageIdOf(m, target.roxUserId), senderOf(m)))) continue;
       excludedGraphIds.push(m.id);
       kept.splice(i, 1);
     }

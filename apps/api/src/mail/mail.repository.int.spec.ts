@@ -16,6 +16,7 @@ import { type MailChannel, type MailFolderName } from './entities/mail-channel.e
 import { MailMessageLink } from './entities/mail-message-link.entity';
 import { MailMessage } from './entities/mail-message.entity';
 import {
+  heldKey,
   MailRepository,
   messagePageQuery,
   type IncomingMessage,
@@ -115,24 +116,33 @@ describe('MailRepository on Postgres', () => {
     expect(await repo().countLinks(orgId, 'sam', 'inbox')).toBe(0);
   });
 
-  it('a message one copy shows restricted loses every copy, in every mailbox, and stores none later, until the lists are laxer', async () => {
+  it("a message its sender's Sent Items copy shows restricted loses every copy from that sender, in every mailbox, and stores none later while the lists hold the entry", async () => {
     const orgId = newOrgId();
     const other = newOrgId();
+    const PAT = 'pat@contoso.com'; // every copy here is from Pat (the factory's sender)
+    const held = (org: string, keys: string[], entries: string[] | null = null) =>
+      repo().restrictedMessages(
+        org,
+        keys.map((k) => ({ internetMessageId: `<${k}@contoso.com>`, sender: PAT })),
+        entries,
+      );
     // Zoe's Inbox copy shows no restricted participant: stored.
     await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a'), copy('zoe-b', 'b')]));
     await apply(other, 'zoe', buildMailPage([copy('zoe-a', 'a')]));
     const a = await idOf(orgId, 'a');
-    // Megan's Sent Items copy shows a restricted Bcc: her copy is excluded, Zoe's goes too.
+    // Pat's Sent Items copy shows a restricted Bcc: his copy is excluded, Zoe's goes too.
     const sent = buildMailPage([], {
-      excludedGraphIds: ['megan-a'],
-      restrictedMessages: [{ internetMessageId: '<a@contoso.com>', reason: 'partner.example' }],
+      excludedGraphIds: ['pat-a'],
+      restrictedMessages: [
+        { internetMessageId: '<a@contoso.com>', sender: PAT, reason: 'partner.example' },
+      ],
     });
-    expect(await apply(orgId, 'megan', sent, 'sentitems')).toMatchObject({ removed: 1 });
+    expect(await apply(orgId, 'pat', sent, 'sentitems')).toMatchObject({ removed: 1 });
     expect(await message(orgId, 'a')).toBeNull();
     expect((await feed(orgId)).at(-1)).toEqual([a, 'deleted']);
-    expect(await repo().restrictedMessages(orgId, ['<a@contoso.com>', '<b@contoso.com>'])).toEqual(
-      new Set(['<a@contoso.com>']),
-    );
+    expect(await held(orgId, ['a', 'b'])).toEqual(new Set([heldKey('<a@contoso.com>', PAT)]));
+    // Only under lists that hold the entry.
+    expect(await held(orgId, ['a'], ['x@y.example'])).toEqual(new Set());
     // A copy of it met later (Zoe's next round, another mailbox) is not stored; others are.
     expect(
       await apply(
@@ -148,7 +158,7 @@ describe('MailRepository on Postgres', () => {
     expect(await holders(orgId, 'b')).toEqual(['zoe']);
     // Another org's copy is its own.
     expect(await holders(other, 'a')).toEqual(['zoe']);
-    expect(await repo().restrictedMessages(other, ['<a@contoso.com>'])).toEqual(new Set());
+    expect(await held(other, ['a'])).toEqual(new Set());
     // While the lists hold its reason the note stays; without it (laxer lists, the org's purge)
     // it goes, and the next copy is stored again.
     expect(await repo().forgetRestrictedMessages(orgId, ['partner.example', 'x@y.example'])).toBe(
@@ -159,24 +169,48 @@ describe('MailRepository on Postgres', () => {
     expect(await holders(orgId, 'a')).toEqual(['zoe']);
   });
 
+  it("someone else's mail reusing a message's id neither removes nor holds back that message", async () => {
+    const orgId = newOrgId();
+    await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a')]));
+    // Mallory's own Sent Items copy of a message carrying the id of Pat's, restricted.
+    const forged = buildMailPage([], {
+      excludedGraphIds: ['mallory-a'],
+      restrictedMessages: [
+        {
+          internetMessageId: '<a@contoso.com>',
+          sender: 'mallory@contoso.com',
+          reason: 'partner.example',
+        },
+      ],
+    });
+    expect(await apply(orgId, 'mallory', forged, 'sentitems')).toMatchObject({ removed: 0 });
+    expect(await holders(orgId, 'a')).toEqual(['zoe']);
+    await apply(orgId, 'sam', buildMailPage([copy('sam-a', 'a')]));
+    expect(await holders(orgId, 'a')).toEqual(['sam', 'zoe']);
+  });
+
   it('the retroactive purge notes what it removes, so a copy that does not show why stays out', async () => {
     const orgId = newOrgId();
-    // Megan's Sent Items copy, stored first, shows the Bcc.
+    // Pat's Sent Items copy, stored first, shows the Bcc.
     await apply(
       orgId,
-      'megan',
+      'pat',
       buildMailPage([
-        copy('megan-a', 'a', {
+        copy('pat-a', 'a', {
           bcc: [{ address: 'y@partner.example', name: null }],
-          participants: ['megan@contoso.com', 'zoe@contoso.com', 'y@partner.example'],
+          participants: ['pat@contoso.com', 'zoe@contoso.com', 'y@partner.example'],
         }),
       ]),
       'sentitems',
     );
     expect(await repo().purgeRestricted(orgId, ['partner.example'], [], NOW)).toBe(1);
-    expect(await repo().restrictedMessages(orgId, ['<a@contoso.com>'])).toEqual(
-      new Set(['<a@contoso.com>']),
-    );
+    expect(
+      await repo().restrictedMessages(
+        orgId,
+        [{ internetMessageId: '<a@contoso.com>', sender: 'pat@contoso.com' }],
+        ['partner.example'],
+      ),
+    ).toEqual(new Set([heldKey('<a@contoso.com>', 'pat@contoso.com')]));
     await apply(orgId, 'zoe', buildMailPage([copy('zoe-a', 'a')]));
     expect(await message(orgId, 'a')).toBeNull();
   });

@@ -42,11 +42,22 @@ export interface IncomingMessage {
   body: { sealed: string; contentType: 'text' | 'html' } | null;
 }
 
-/** A message a copy showed with a restricted participant, and the entry of the lists it met. */
+/**
+ * A message its sender's Sent Items copy showed with a restricted participant, and the entry of
+ * the lists it met.
+ */
 export interface RestrictedMessage {
   internetMessageId: string;
+  /** Its `from` address: only copies from this sender are held back (ids can be reused). */
+  sender: string;
   /** The restricted address or domain: while the lists hold it, no copy is stored. */
   reason: string;
+}
+
+/** A copy to check against the notes: its message and sender. */
+export interface CopyOfMessage {
+  internetMessageId: string;
+  sender: string | null;
 }
 
 /** What one page changes in one mailbox folder. */
@@ -61,8 +72,8 @@ export interface MailPage {
   /** Copies that became restricted: their rows go too. */
   excludedGraphIds: string[];
   /**
-   * The page's restricted copies, by internetMessageId: every copy of those messages goes, in
-   * every mailbox, and none is stored later (a Bcc shows on the sender's copy only).
+   * The restricted copies of a Sent Items page: every copy of those messages from that sender
+   * goes, in every mailbox, and none is stored later (a Bcc shows on the sender's copy only).
    */
   restrictedMessages?: RestrictedMessage[];
   /** The restricted lists the page's messages were judged with (checked at commit). */
@@ -418,14 +429,20 @@ export class MailRepository {
       // Within a page the last copy of an id wins; a message known restricted is not stored.
       const latest = new Map<string, IncomingMessage>();
       for (const m of page.messages) latest.set(m.graphId, m);
+      // Only notes whose entry the page's own lists hold: one a round of since-lifted lists
+      // wrote does not keep a re-import out.
       const held = await restrictedAmong(
         em,
         orgId,
-        [...latest.values()].map((m) => m.internetMessageId),
+        [...latest.values()].map((m) => ({
+          internetMessageId: m.internetMessageId,
+          sender: m.from?.address ?? null,
+        })),
+        page.restrictions ? [...page.restrictions.domains, ...page.restrictions.addresses] : null,
       );
       const withheld: string[] = [];
       for (const m of [...latest.values()]) {
-        if (!held.has(m.internetMessageId)) continue;
+        if (!held.has(heldKey(m.internetMessageId, m.from?.address ?? null))) continue;
         latest.delete(m.graphId);
         withheld.push(m.graphId);
       }
@@ -662,9 +679,10 @@ export class MailRepository {
     // With the entry each message meets: noted, so a later copy that does not show it (a Bcc
     // seen on the sender's copy only) stays out too.
     const doomed = await this.em.execute<
-      { id: string; internet_message_id: string; reason: string }[]
+      { id: string; internet_message_id: string; sender: string | null; reason: string }[]
     >(
-      `select m.id, m.internet_message_id, r.reason from mail_message m
+      `select m.id, m.internet_message_id, m.from_address->>'address' as sender, r.reason
+         from mail_message m
        cross join lateral (
          select coalesce(
            (select p from unnest(m.participants) p where p = any(?::text[]) limit 1),
@@ -677,7 +695,11 @@ export class MailRepository {
     await noteRestricted(
       this.em,
       orgId,
-      doomed.map((d) => ({ internetMessageId: d.internet_message_id, reason: d.reason })),
+      doomed.flatMap((d) =>
+        d.sender === null
+          ? []
+          : [{ internetMessageId: d.internet_message_id, sender: d.sender, reason: d.reason }],
+      ),
       now,
     );
     const ids = doomed.map((d) => d.id);
@@ -738,9 +760,16 @@ export class MailRepository {
     return this.em.nativeDelete(MailOrgState, { orgId });
   }
 
-  /** Which of these messages a copy showed restricted (another copy of them is not stored). */
-  restrictedMessages(orgId: string, internetMessageIds: readonly string[]): Promise<Set<string>> {
-    return restrictedAmong(this.em, orgId, internetMessageIds);
+  /**
+   * Which of these copies a note holds back under these entries of the lists (null: any), as
+   * `heldKey(internetMessageId, sender)`.
+   */
+  restrictedMessages(
+    orgId: string,
+    copies: readonly CopyOfMessage[],
+    entries: readonly string[] | null,
+  ): Promise<Set<string>> {
+    return restrictedAmong(this.em, orgId, copies, entries);
   }
 
   /**
@@ -1155,8 +1184,8 @@ async function writeCopies(
 }
 
 /**
- * Notes messages a copy showed with a restricted participant and deletes every stored copy of
- * them, in every mailbox of the org (the feed says so).
+ * Notes messages a sender's Sent Items copy showed with a restricted participant and deletes
+ * every stored copy of them from that sender, in every mailbox of the org (the feed says so).
  */
 async function restrictMessages(
   em: EntityManager,
@@ -1166,15 +1195,25 @@ async function restrictMessages(
 ): Promise<{ links: number; changes: { messageId: string; change: 'updated' | 'deleted' }[] }> {
   if (restricted.length === 0) return { links: 0, changes: [] };
   await noteRestricted(em, orgId, restricted, now);
-  const internetMessageIds = restricted.map((r) => r.internetMessageId);
   const removed = await deleteLinks(
     em,
     orgId,
-    `message_id in (select id from mail_message
-                     where org_id = ? and internet_message_id = any(?::text[]))`,
-    [orgId, pgArray([...internetMessageIds])],
+    `message_id in (select m.id from mail_message m
+                      join unnest(?::text[], ?::text[]) as x(id, sender)
+                        on m.internet_message_id = x.id and m.from_address->>'address' = x.sender
+                     where m.org_id = ?)`,
+    [
+      pgArray(restricted.map((r) => r.internetMessageId)),
+      pgArray(restricted.map((r) => r.sender)),
+      orgId,
+    ],
   );
   return { links: removed.links, changes: removed.changes };
+}
+
+/** The key `restrictedAmong` answers with for a copy. */
+export function heldKey(internetMessageId: string, sender: string | null): string {
+  return `${sender ?? ''}\n${internetMessageId}`;
 }
 
 // Notes messages no copy of which is stored while the lists hold their reason.
@@ -1186,31 +1225,42 @@ async function noteRestricted(
 ): Promise<void> {
   if (restricted.length === 0) return;
   await em.execute(
-    `insert into mail_restricted_message (org_id, internet_message_id, reason, created_at)
-     select ?, x.id, x.reason, ? from unnest(?::text[], ?::text[]) as x(id, reason)
+    `insert into mail_restricted_message (org_id, internet_message_id, sender, reason, created_at)
+     select ?, x.id, x.sender, x.reason, ?
+       from unnest(?::text[], ?::text[], ?::text[]) as x(id, sender, reason)
      on conflict do nothing`,
     [
       orgId,
       now,
       pgArray(restricted.map((r) => r.internetMessageId)),
+      pgArray(restricted.map((r) => r.sender)),
       pgArray(restricted.map((r) => r.reason)),
     ],
   );
 }
 
-/** Which of these messages a copy showed restricted under the lists last applied. */
+/** Which of these copies a note holds back (`heldKey`), under these entries of the lists. */
 async function restrictedAmong(
   em: EntityManager,
   orgId: string,
-  internetMessageIds: readonly string[],
+  copies: readonly CopyOfMessage[],
+  entries: readonly string[] | null,
 ): Promise<Set<string>> {
-  if (internetMessageIds.length === 0) return new Set();
-  const rows = await em.execute<{ internet_message_id: string }[]>(
-    `select internet_message_id from mail_restricted_message
-      where org_id = ? and internet_message_id = any(?::text[])`,
-    [orgId, pgArray([...internetMessageIds])],
+  const withSender = copies.filter((c) => c.sender !== null);
+  if (withSender.length === 0) return new Set();
+  const rows = await em.execute<{ internet_message_id: string; sender: string }[]>(
+    `select r.internet_message_id, r.sender from mail_restricted_message r
+       join unnest(?::text[], ?::text[]) as x(id, sender)
+         on r.internet_message_id = x.id and r.sender = x.sender
+      where r.org_id = ? ${entries === null ? '' : 'and r.reason = any(?::text[])'}`,
+    [
+      pgArray(withSender.map((c) => c.internetMessageId)),
+      pgArray(withSender.map((c) => c.sender ?? '')),
+      orgId,
+      ...(entries === null ? [] : [pgArray([...entries])]),
+    ],
   );
-  return new Set(rows.map((r) => r.internet_message_id));
+  return new Set(rows.map((r) => heldKey(r.internet_message_id, r.sender)));
 }
 
 // Deletes links matching `where` (after `org_id = ?`), then the messages no mailbox links any more.
