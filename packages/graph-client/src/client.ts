@@ -34,6 +34,11 @@ export interface GraphRequestOptions {
    * first. Default true: a 503 is retried like a 429.
    */
   readonly retryUnavailable?: boolean;
+  /**
+   * True: one attempt, nothing retried (a caller someone waits on, for whom what fails may
+   * simply be left, e.g. a best-effort cleanup). Default false.
+   */
+  readonly noRetry?: boolean;
 }
 
 /** A successful response. `body` is null for empty responses (202/204). */
@@ -244,6 +249,7 @@ export class GraphClient {
       mailboxKeyOf(pathForKey),
       options.beforeSend ?? null,
       options.retryUnavailable ?? true,
+      options.noRetry ?? false,
     );
     const request: GraphRequest = this.sdk
       .api(url)

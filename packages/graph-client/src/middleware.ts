@@ -27,6 +27,8 @@ export class RequestSettings implements MiddlewareOptions {
     readonly beforeSend: (() => Promise<void>) | null = null,
     /** False: a 503 is not retried here (see GraphRequestOptions.retryUnavailable). */
     readonly retryUnavailable: boolean = true,
+    /** True: one attempt (see GraphRequestOptions.noRetry). */
+    readonly noRetry: boolean = false,
   ) {}
 
   /**
@@ -126,10 +128,8 @@ export class RetryMiddleware extends ChainedMiddleware {
         status === null ? null : parseRetryAfter(response?.headers.get('retry-after'));
       this.observer.onExchange({ kind: 'request', method, status, retryAfterMs });
       const retryUnavailable = settings?.retryUnavailable ?? true;
-      if (
-        attempt >= this.policy.maxRetries ||
-        !isRetryable(status, isIdempotent, retryUnavailable)
-      ) {
+      const maxRetries = settings?.noRetry === true ? 0 : this.policy.maxRetries;
+      if (attempt >= maxRetries || !isRetryable(status, isIdempotent, retryUnavailable)) {
         if (failure !== null) throw failure;
         return;
       }

@@ -163,6 +163,30 @@ describe('retry policy against injected faults', () => {
       [504],
     );
   });
+  it('makes one attempt only when asked (noRetry), where it would otherwise retry a 429', async () => {
+    const client = buildGraph(emu).forTenant(DEMO_TENANT.id);
+    const path = `/users/${memberId}/mailFolders/inbox`;
+    const throttled = () =>
+      emu.control.addFault({
+        match: `GET /v1\\.0${path}$`,
+        status: 429,
+        retryAfterSeconds: 0.05,
+        count: 1,
+      });
+    const gets = async () =>
+      (await emu.control.requests({ pathContains: path })).map((r) => r.status);
+    await emu.control.clearRequests();
+    await throttled();
+    expect(await rejectionOf(client.request(path, { noRetry: true }))).toMatchObject({
+      status: 429,
+    });
+    expect(await gets()).toEqual([429]);
+    await emu.control.clearRequests();
+    await throttled();
+    await client.request(path);
+    expect(await gets()).toEqual([429, 200]);
+  });
+
   it('never repeats a draft create, a createReply or an attachment POST after a 503 (X-4)', async () => {
     const client = buildGraph(emu).forTenant(DEMO_TENANT.id);
     const users = `/v1\\.0/users/${memberId}`;

@@ -45,6 +45,10 @@ const DELETION_CHUNK = 100;
 
 export type CreateOutcome = 'created' | 'degraded';
 
+// Releases before a purge: one attempt each, since someone may be waiting (the org-wide connect's
+// callback); what fails expires by itself.
+const ONCE = { noRetry: true } as const;
+
 /**
  * Graph subscriptions of an org's channels: created for what calendar and mail sync (over the
  * org-wide app, or with a member's own connection's token when the org is not connected),
@@ -165,7 +169,7 @@ export class SubscriptionsService {
     let deleted = 0;
     for (const row of await this.repo.listMailbox(orgId, own.roxUserId)) {
       if (row.kind !== own.kind || !isDelegatedResource(row.resource)) continue;
-      await this.deleteAtGraph(own.client, row.subscriptionId).catch((error: unknown) => {
+      await this.deleteAtGraph(own.client, row.subscriptionId, ONCE).catch((error: unknown) => {
         this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
       });
       await this.repo.remove(row);
@@ -188,7 +192,7 @@ export class SubscriptionsService {
       const via = await this.access.forChannel(orgId, roxUserId, kind).catch(() => null);
       if (!via) continue;
       for (const row of rows.filter((r) => r.kind === kind && isMadeBy(r, via))) {
-        await this.deleteAtGraph(via.client, row.subscriptionId).catch((error: unknown) => {
+        await this.deleteAtGraph(via.client, row.subscriptionId, ONCE).catch((error: unknown) => {
           this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
         });
         await this.repo.remove(row);
@@ -449,10 +453,14 @@ export class SubscriptionsService {
     );
   }
 
-  private async deleteAtGraph(client: GraphClient, subscriptionId: string | null): Promise<void> {
+  private async deleteAtGraph(
+    client: GraphClient,
+    subscriptionId: string | null,
+    options: { noRetry?: boolean } = {},
+  ): Promise<void> {
     if (!subscriptionId) return;
     try {
-      await deleteSubscription(client, subscriptionId);
+      await deleteSubscription(client, subscriptionId, options);
     } catch (error) {
       if (isTransient(error)) throw retryable(error);
       this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');

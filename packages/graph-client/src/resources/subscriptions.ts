@@ -133,11 +133,13 @@ export async function reauthorizeSubscription(client: GraphClient, id: string): 
 export async function deleteSubscription(
   client: GraphClient,
   id: string,
+  options: { noRetry?: boolean } = {},
 ): Promise<'deleted' | 'not_found'> {
   try {
     await client.request(`/subscriptions/${encodeURIComponent(id)}`, {
       method: 'DELETE',
       isIdempotent: true,
+      ...(options.noRetry ? { noRetry: true } : {}),
     });
     return 'deleted';
   } catch (error) {
