@@ -34,6 +34,9 @@ describe('restricted mail', () => {
     ['its subdomain in Unicode', { toRecipients: [at('info@shop.BÜCHER.example')] }],
     ['an internationalised domain in ASCII', { ccRecipients: [at('info@xn--bcher-kva.example')] }],
     ['a restricted user written in Unicode', { toRecipients: [at('Ines@Bücher.example')] }],
+    ['a decomposed accent', { from: at('info@bu\u0308cher.example') }],
+    ['full-width letters', { from: at('x@ｒｅｓｔｒｉｃｔｅｄ.com') }],
+    ['an ideographic full stop', { from: at('x@restricted。com') }],
   ])('is excluded when a restricted participant is in %s', (_, over) => {
     expect(isRestrictedMessage(message(over), rules)).toBe(true);
   });

@@ -65,13 +65,24 @@ export function restrictingEntry(
   addresses: Iterable<string>,
   rules: ParticipantRestrictions,
 ): string | null {
-  for (const a of addresses) {
-    if (rules.addresses.has(a)) return a;
-    const domain = domainOf(a);
-    const hit = rules.domains.find((d) => domain === d || domain.endsWith(`.${d}`));
-    if (hit !== undefined) return hit;
+  for (const written of addresses) {
+    // As written, and in the domain's canonical ASCII form (full-width letters, decomposed
+    // accents and other dots map to the form the lists hold).
+    for (const a of spellings(written)) {
+      if (rules.addresses.has(a)) return a;
+      const domain = domainOf(a);
+      const hit = rules.domains.find((d) => domain === d || domain.endsWith(`.${d}`));
+      if (hit !== undefined) return hit;
+    }
   }
   return null;
+}
+
+function spellings(address: string): string[] {
+  const at = address.lastIndexOf('@');
+  const ascii = domainToASCII(address.slice(at + 1));
+  const canonical = ascii ? `${address.slice(0, at + 1)}${ascii}` : address;
+  return canonical === address ? [address] : [address, canonical];
 }
 
 /** The restricted lists as a cycle stores them on its org state: sorted, so two reads compare. */
