@@ -133,24 +133,29 @@ describe('listing', () => {
   });
 });
 
+// POST …/sendMail as the app, its body given as JSON.
+async function postSendMail(body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${emu.graphBaseUrl}/v1.0/users/${USER}/sendMail`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 describe('sending', () => {
   it('sendMail answers 202 and the message lands in Sent Items and in the in-tenant recipient inbox', async () => {
-    const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${USER}/sendMail`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
-        'content-type': 'application/json',
+    const res = await postSendMail({
+      message: {
+        subject: 'Quarterly numbers',
+        body: { contentType: 'Text', content: 'See attached' },
+        toRecipients: [
+          { emailAddress: { address: 'alex.wilber@contoso.com' } },
+          { emailAddress: { address: 'someone@example.org' } },
+        ],
       },
-      body: JSON.stringify({
-        message: {
-          subject: 'Quarterly numbers',
-          body: { contentType: 'Text', content: 'See attached' },
-          toRecipients: [
-            { emailAddress: { address: 'alex.wilber@contoso.com' } },
-            { emailAddress: { address: 'someone@example.org' } },
-          ],
-        },
-      }),
     });
     expect(res.status).toBe(202);
     expect(await res.text()).toBe('');
@@ -189,26 +194,19 @@ describe('sending', () => {
 describe('sending limits and replies', () => {
   it('sendMail over 4 MB answers 413 with a Graph error and sends nothing', async () => {
     const subject = 'Too big for sendMail';
-    const res = await fetch(`${emu.graphBaseUrl}/v1.0/users/${USER}/sendMail`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await appToken(emu, DEMO_TENANT.id)}`,
-        'content-type': 'application/json',
+    const res = await postSendMail({
+      message: {
+        subject,
+        body: { contentType: 'Text', content: 'x' },
+        toRecipients: [{ emailAddress: { address: 'alex.wilber@contoso.com' } }],
+        attachments: [
+          {
+            '@odata.type': '#microsoft.graph.fileAttachment',
+            name: 'big.bin',
+            contentBytes: Buffer.alloc(3 * 1024 * 1024 + 1).toString('base64'),
+          },
+        ],
       },
-      body: JSON.stringify({
-        message: {
-          subject,
-          body: { contentType: 'Text', content: 'x' },
-          toRecipients: [{ emailAddress: { address: 'alex.wilber@contoso.com' } }],
-          attachments: [
-            {
-              '@odata.type': '#microsoft.graph.fileAttachment',
-              name: 'big.bin',
-              contentBytes: Buffer.alloc(3 * 1024 * 1024 + 1).toString('base64'),
-            },
-          ],
-        },
-      }),
     });
     expect(res.status).toBe(413);
     const body = (await res.json()) as { error: { code: string; message: string } };

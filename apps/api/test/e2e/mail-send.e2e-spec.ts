@@ -49,6 +49,18 @@ describe('mail send', () => {
     const messages = tenant.mailbox(user)?.folder(folder)?.messages.values() ?? [];
     return [...messages].filter((m) => m.subject === subject);
   };
+  // The draft a send created, once stored.
+  const draftOf = (id: string) =>
+    eventually(
+      async () =>
+        (
+          await env.api.sql<{ draft_id: string | null }>(
+            'select draft_id from mail_send where id = ?',
+            [id],
+          )
+        )[0]?.draft_id ?? null,
+      { attempts: 200, intervalMs: 20 },
+    );
   // How many copies each recipient got of one message (the emulator's delivery counters).
   const deliveries = async (internetMessageId: string) =>
     Object.fromEntries(
@@ -214,16 +226,7 @@ describe('mail send', () => {
       count: 1,
     });
     const id = (await post(message('S3 draft gone'))).body.id as string;
-    const draftId = await eventually(
-      async () =>
-        (
-          await env.api.sql<{ draft_id: string | null }>(
-            'select draft_id from mail_send where id = ?',
-            [id],
-          )
-        )[0]?.draft_id ?? null,
-      { attempts: 200, intervalMs: 20 },
-    );
+    const draftId = await draftOf(id);
     await eventually(async () => ((await env.emu.control.faults())[0]?.hits === 1 ? true : null), {
       attempts: 200,
       intervalMs: 20,
@@ -252,16 +255,7 @@ describe('mail send', () => {
       count: 1,
     });
     const id = (await post(message('S3 draft deleted'))).body.id as string;
-    const draftId = await eventually(
-      async () =>
-        (
-          await env.api.sql<{ draft_id: string | null }>(
-            'select draft_id from mail_send where id = ?',
-            [id],
-          )
-        )[0]?.draft_id ?? null,
-      { attempts: 200, intervalMs: 20 },
-    );
+    const draftId = await draftOf(id);
     await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
     await env.emu.control.deleteMail(env.tenantId, MEGAN, draftId);
     expect(await settled(id)).toMatchObject({ status: 'failed', reason: 'GRAPH_404' });
