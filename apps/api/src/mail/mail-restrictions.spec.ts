@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type GraphMessage } from '@rox365/graph-client';
 
 import { withBothDomainForms } from '../mailboxes/participant-restrictions';
-import { isRestrictedMessage, normalizeMailAddress, participantsOf } from './mail-restrictions';
+import { normalizeMailAddress, participantsOf, restrictionOf } from './mail-restrictions';
 
 // Domains as the settings store them (an internationalised one in its ASCII form), in both
 // spellings as RestrictionPolicy hands them out.
@@ -38,7 +38,7 @@ describe('restricted mail', () => {
     ['full-width letters', { from: at('x@ｒｅｓｔｒｉｃｔｅｄ.com') }],
     ['an ideographic full stop', { from: at('x@restricted。com') }],
   ])('is excluded when a restricted participant is in %s', (_, over) => {
-    expect(isRestrictedMessage(message(over), rules)).toBe(true);
+    expect(restrictionOf(message(over), rules)).not.toBeNull();
   });
 
   it.each<[string, Partial<GraphMessage>]>([
@@ -49,7 +49,7 @@ describe('restricted mail', () => {
     ],
     ['the domain in a local part', { toRecipients: [at('restricted.com@example.org')] }],
   ])('is kept for %s', (_, over) => {
-    expect(isRestrictedMessage(message(over), rules)).toBe(false);
+    expect(restrictionOf(message(over), rules)).toBeNull();
   });
 
   it('normalises and collects every participant once', () => {

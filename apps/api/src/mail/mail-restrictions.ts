@@ -1,7 +1,6 @@
 import { type GraphMessage, type Recipient } from '@rox365/graph-client';
 
 import {
-  hasRestrictedParticipant,
   normalizeMailAddress,
   restrictingEntry,
   type ParticipantRestrictions,
@@ -29,11 +28,6 @@ export function participantsOf(message: GraphMessage): string[] {
     if (address) out.add(address);
   }
   return [...out];
-}
-
-/** True when any participant is at a restricted domain or is a restricted user. */
-export function isRestrictedMessage(message: GraphMessage, rules: MailRestrictions): boolean {
-  return hasRestrictedParticipant(participantsOf(message), rules);
 }
 
 /** The restricted address or domain that keeps a message out, or null when none does. */

@@ -434,6 +434,7 @@ export class MailSyncService {
     // Items copy only. Noted from there alone, bound to that sender: anyone can put a message's
     // id on mail of their own, and must not make Rox drop the real one.
     const restrictedMessages: RestrictedMessage[] = [];
+    const senderOf = (m: GraphMessage) => normalizeMailAddress(m.from?.emailAddress.address);
     for (const m of page.items) {
       if (m.isDraft === true) continue;
       const reason = restrictionOf(m, context.rules);
@@ -442,26 +443,27 @@ export class MailSyncService {
         continue;
       }
       excludedGraphIds.push(m.id);
-      const sender = normalizeMailAddress(m.from?.emailAddress.address);
+      const sender = senderOf(m);
       if (target.folder === 'sentitems' && m.internetMessageId && sender)
         restrictedMessages.push({ internetMessageId: m.internetMessageId, sender, reason });
     }
-    // Copies of messages their sender's copy showed restricted: no body asked for, nothing
-    // stored (the page checks again under its lock).
-    const senderOf = (m: GraphMessage) => normalizeMailAddress(m.from?.emailAddress.address);
-    const held = await this.repo.restrictedMessages(
-      target.orgId,
-      kept.map((m) => ({
-        internetMessageId: internetMessageIdOf(m, target.roxUserId),
-        sender: senderOf(m),
-      })),
-      [...context.lists.domains, ...context.lists.addresses],
-    );
-    for (let i = kept.length - 1; i >= 0; i -= 1) {
-      const m = kept[i] as GraphMessage;
-      if (!held.has(heldKey(internetMessageIdOf(m, target.roxUserId), senderOf(m)))) continue;
-      excludedGraphIds.push(m.id);
-      kept.splice(i, 1);
+    if (context.isFull && kept.length > 0) {
+      // Copies of messages their sender's copy showed restricted: no body asked for. (The page
+      // keeps them out under its lock either way, so the metadata level skips this read.)
+      const held = await this.repo.restrictedMessages(
+        target.orgId,
+        kept.map((m) => ({
+          internetMessageId: internetMessageIdOf(m, target.roxUserId),
+          sender: senderOf(m),
+        })),
+        [...context.lists.domains, ...context.lists.addresses],
+      );
+      for (let i = kept.length - 1; i >= 0; i -= 1) {
+        const m = kept[i] as GraphMessage;
+        if (!held.has(heldKey(internetMessageIdOf(m, target.roxUserId), senderOf(m)))) continue;
+        excludedGraphIds.push(m.id);
+        kept.splice(i, 1);
+      }
     }
     const bodies = new Map<string, { sealed: string; contentType: 'text' | 'html' }>();
     if (context.isFull && kept.length > 0) {

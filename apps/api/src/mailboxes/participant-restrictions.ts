@@ -47,11 +47,6 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).replace(/\.$/, '');
 }
 
-export function isRestrictedDomain(address: string, domains: readonly string[]): boolean {
-  const domain = domainOf(address);
-  return domains.some((d) => domain === d || domain.endsWith(`.${d}`));
-}
-
 /** True when any of the (normalised) addresses is a restricted user or at a restricted domain. */
 export function hasRestrictedParticipant(
   addresses: Iterable<string>,
@@ -80,7 +75,10 @@ export function restrictingEntry(
 
 function spellings(address: string): string[] {
   const at = address.lastIndexOf('@');
-  const ascii = domainToASCII(address.slice(at + 1));
+  const domain = address.slice(at + 1);
+  // eslint-disable-next-line no-control-regex -- plain ASCII letters, digits, dots and hyphens
+  if (/^[\x00-\x7f]*$/.test(domain)) return [address]; // already canonical (lower-cased)
+  const ascii = domainToASCII(domain);
   const canonical = ascii ? `${address.slice(0, at + 1)}${ascii}` : address;
   return canonical === address ? [address] : [address, canonical];
 }

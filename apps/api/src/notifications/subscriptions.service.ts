@@ -45,10 +45,6 @@ const DELETION_CHUNK = 100;
 
 export type CreateOutcome = 'created' | 'degraded';
 
-// Releases before a purge: one attempt each, since someone may be waiting (the org-wide connect's
-// callback); what fails expires by itself.
-const ONCE = { noRetry: true } as const;
-
 /**
  * Graph subscriptions of an org's channels: created for what calendar and mail sync (over the
  * org-wide app, or with a member's own connection's token when the org is not connected),
@@ -166,16 +162,11 @@ export class SubscriptionsService {
     if (!this.isEnabled) return 0;
     const own = await this.access.forConnection(orgId, connectionId).catch(() => null);
     if (!own) return 0;
-    let deleted = 0;
-    for (const row of await this.repo.listMailbox(orgId, own.roxUserId)) {
-      if (row.kind !== own.kind || !isDelegatedResource(row.resource)) continue;
-      await this.deleteAtGraph(own.client, row.subscriptionId, ONCE).catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
-      });
-      await this.repo.remove(row);
-      deleted += 1;
-    }
-    return deleted;
+    const rows = await this.repo.listMailbox(orgId, own.roxUserId);
+    return this.release(
+      own.client,
+      rows.filter((row) => row.kind === own.kind && isDelegatedResource(row.resource)),
+    );
   }
 
   /**
@@ -191,15 +182,26 @@ export class SubscriptionsService {
     for (const kind of new Set(rows.map((r) => r.kind))) {
       const via = await this.access.forChannel(orgId, roxUserId, kind).catch(() => null);
       if (!via) continue;
-      for (const row of rows.filter((r) => r.kind === kind && isMadeBy(r, via))) {
-        await this.deleteAtGraph(via.client, row.subscriptionId, ONCE).catch((error: unknown) => {
-          this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
-        });
-        await this.repo.remove(row);
-        deleted += 1;
-      }
+      deleted += await this.release(
+        via.client,
+        rows.filter((r) => r.kind === kind && isMadeBy(r, via)),
+      );
     }
     return deleted;
+  }
+
+  // Before a purge: each deleted once, never retried, since someone may be waiting (the
+  // org-wide connect's callback); one left at Graph expires by itself.
+  private async release(client: GraphClient, rows: readonly GraphSubscription[]): Promise<number> {
+    for (const row of rows) {
+      await this.deleteAtGraph(client, row.subscriptionId, { noRetry: true }).catch(
+        (error: unknown) => {
+          this.logger.warn({ err: error }, 'subscription not deleted; it expires by itself');
+        },
+      );
+      await this.repo.remove(row);
+    }
+    return rows.length;
   }
 
   /**
