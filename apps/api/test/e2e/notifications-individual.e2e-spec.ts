@@ -199,6 +199,15 @@ describe('change notifications over an individual connection', () => {
         s.resource === 'me/events' && (s as unknown as { creatorId: string }).creatorId === userId,
     );
   };
+  // The one subscription a user's own sign-in made, once it exists.
+  const subscribedBy = (upn: string) =>
+    eventually(
+      async () => {
+        const found = await madeBy(upn);
+        return found.length === 1 ? found[0] : null;
+      },
+      { attempts: 200, intervalMs: 50 },
+    );
   const deletedAtGraph = async (id: string) =>
     (await env.emu.control.requests({ pathContains: `/subscriptions/${id}` })).find(
       (r) => r.method === 'DELETE',
@@ -207,13 +216,7 @@ describe('change notifications over an individual connection', () => {
   it('a member who leaves Rox has their own subscriptions deleted at Graph, with their token, before it is purged', async () => {
     const zoe = await addMember(env, member.orgId, 'zoe', ZOE);
     expect((await connectIndividual(env, zoe, ZOE)).outcome).toBe('connected');
-    const [made] = await eventually(
-      async () => {
-        const found = await madeBy(ZOE);
-        return found.length === 1 ? found : null;
-      },
-      { attempts: 200, intervalMs: 50 },
-    );
+    const made = await subscribedBy(ZOE);
     // Held back: the subscription job the removal's scope change queues (it too could delete
     // with the token while that exists), so the member purge must release it on its own.
     const notifications = worker.get<Queue>(getQueueToken(QUEUE.notifications));
@@ -238,7 +241,7 @@ describe('change notifications over an individual connection', () => {
         { attempts: 400, intervalMs: 50 },
       );
       expect(await madeBy(ZOE)).toEqual([]);
-      expect(await deletedAtGraph(made?.id ?? '')).toBe(204);
+      expect(await deletedAtGraph(made.id)).toBe(204);
     } finally {
       await notifications.resume(true);
     }
@@ -248,17 +251,11 @@ describe('change notifications over an individual connection', () => {
     const org = await orgTokens(env, newOrgId('nindorg'));
     const isaiah = await addMember(env, org.orgId, 'isaiah', ISAIAH);
     expect((await connectIndividual(env, isaiah, ISAIAH)).outcome).toBe('connected');
-    const [made] = await eventually(
-      async () => {
-        const found = await madeBy(ISAIAH);
-        return found.length === 1 ? found : null;
-      },
-      { attempts: 200, intervalMs: 50 },
-    );
+    const made = await subscribedBy(ISAIAH);
     expect(
       await connectOrg(env, org, { settings: { calendarAccess: 'read', emailAccess: 'off' } }),
     ).toBe('connected');
     expect(await madeBy(ISAIAH)).toEqual([]);
-    expect(await deletedAtGraph(made?.id ?? '')).toBe(204);
+    expect(await deletedAtGraph(made.id)).toBe(204);
   });
 });
