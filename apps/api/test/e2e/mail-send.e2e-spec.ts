@@ -417,8 +417,8 @@ describe('mail send', () => {
   // Mail.Send alone from here on (the test above revoked Mail.ReadWrite).
   it('SEND-3: with Mail.Send alone, a token failure before sendMail left is retried and sent once', async () => {
     const megan = userOf(MEGAN).user.id;
-    // The worker's next request needs a new token, and the token endpoint fails once.
-    worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+    // The token endpoint fails once, then the worker's next request needs a new token. In that
+    // order: a background job fetching a token between the two would leave the send a good one.
     await env.emu.control.clearRequests();
     await env.emu.control.addFault({
       match: `POST /${env.tenantId}/oauth2/v2\\.0/token\\b`,
@@ -427,6 +427,7 @@ describe('mail send', () => {
       retryAfterSeconds: 1,
       count: 1,
     });
+    worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
     const res = await post(message('S3 token 503'));
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body.mode).toBe('send_mail');
