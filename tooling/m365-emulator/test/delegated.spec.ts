@@ -4,7 +4,7 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT, startEmulator, type RunningEmulator } from '../src/index';
-import { decodePayload, msalApp } from './helpers';
+import { decodePayload, msalApp, startReceiver } from './helpers';
 
 const REDIRECT = 'http://localhost:3000/auth/callback';
 let emu: RunningEmulator;
@@ -257,6 +257,65 @@ describe('delegated Graph calls', () => {
     );
     // No calendar scope was consented for this user.
     expect((await get('/me/events')).status).toBe(403);
+  });
+});
+
+describe('subscriptions made with delegated tokens', () => {
+  it('are listed to the user who made them only; the app token lists them all', async () => {
+    const receiver = await startReceiver(emu);
+    try {
+      const app = delegatedApp();
+      const scopes = ['User.Read', 'Mail.Read'];
+      const tokenOf = async (upn: string): Promise<string> => {
+        const { url, verifier } = await pkceAuthUrl(app, scopes);
+        const consent = await signIn(url, upn, { action: 'accept' });
+        const result = await app.acquireTokenByCode({
+          code: codeOf(consent),
+          scopes,
+          redirectUri: REDIRECT,
+          codeVerifier: verifier,
+        });
+        return result.accessToken;
+      };
+      const call = (token: string, path: string, body?: unknown): Promise<Response> =>
+        fetch(`${emu.graphBaseUrl}/v1.0${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const subscribe = async (token: string): Promise<string> => {
+        const res = await call(token, '/subscriptions', {
+          changeType: 'created',
+          notificationUrl: `${receiver.url}/hook`,
+          resource: "me/mailFolders('inbox')/messages",
+          expirationDateTime: new Date(Date.now() + 60 * 60_000).toISOString(),
+        });
+        expect(res.status).toBe(201);
+        return ((await res.json()) as { id: string }).id;
+      };
+      const listed = async (token: string): Promise<string[]> =>
+        ((await (await call(token, '/subscriptions')).json()) as { value: { id: string }[] }).value
+          .map((s) => s.id)
+          .sort();
+      const grady = await tokenOf('grady.archie@contoso.com');
+      const megan = await tokenOf('megan.bowen@contoso.com');
+      const gradys = await subscribe(grady);
+      const megans = await subscribe(megan);
+      expect(await listed(grady)).toEqual([gradys]);
+      expect(await listed(megan)).toEqual([megans]);
+      // The same app calling as itself sees every user's.
+      const appOnly = await msalApp(
+        emu,
+        DEMO_TENANT.id,
+        'secret',
+        'individual',
+      ).acquireTokenByClientCredential({
+        scopes: ['https://graph.microsoft.com/.default'],
+      });
+      expect(await listed(appOnly?.accessToken ?? '')).toEqual([gradys, megans].sort());
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

@@ -157,6 +157,25 @@ export class MailboxAccess {
     };
   }
 
+  /**
+   * Every member's own connected connection in the org, each reached with its token: what those
+   * tokens made at Graph is listed through them only (another app's token never sees it). One
+   * that stopped being connected meanwhile is left out.
+   */
+  async ownConnections(
+    orgId: string,
+  ): Promise<{ connectionId: string; roxUserId: string; client: BoundGraphClient }[]> {
+    const connected = (await this.individual.listActive(orgId)).filter(
+      (c) => c.provider === 'microsoft' && c.status === 'connected',
+    );
+    const reached = [];
+    for (const c of connected) {
+      const client = await this.delegated.clientFor(c.id).catch(() => null);
+      if (client) reached.push({ connectionId: c.id, roxUserId: c.roxUserId, client });
+    }
+    return reached;
+  }
+
   // The member's connected Outlook connection of that kind, if any.
   private async ownConnection(orgId: string, roxUserId: string, kind: IndividualKind) {
     return (await this.individual.list(orgId, roxUserId)).find(

@@ -45,7 +45,6 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
       await this.connections.orgsWithMailboxes(),
       'the subscription sweep',
       async (orgId) => {
-        // Without the org-wide app the sweep lists nothing (members' own are not listed).
         await this.jobs.enqueueSweep(orgId);
         await this.jobs.enqueueReconcile(orgId);
       },
@@ -96,7 +95,7 @@ export class NotificationsScheduler implements OnApplicationBootstrap {
   async enqueueSweeps(): Promise<number> {
     if (this.config.notifications.notificationUrl === null) return 0;
     return enqueuePerOrg(
-      await this.connections.connectedOrgs(),
+      await this.connections.orgsWithMailboxes(),
       'the subscription sweep',
       (orgId) => this.jobs.enqueueSweep(orgId).then(() => undefined),
     );

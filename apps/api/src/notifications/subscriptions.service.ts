@@ -319,42 +319,76 @@ export class SubscriptionsService {
   }
 
   /**
-   * Worker start and every six hours: the tenant's subscriptions to this deployment's receiver
-   * that no row knows (a crash between Graph's 201 and our commit, a create retried after its
-   * answer was lost, a purge that missed Graph) are deleted. Subscriptions to other URLs
+   * Worker start and every six hours: subscriptions to this deployment's receiver that no row
+   * knows (a crash between Graph's 201 and our commit, a create retried after its answer was
+   * lost, a purge that missed Graph) are deleted. Listed with what made them: the org-wide app
+   * (the tenant's, all of them) or, in an org without it, each member's own connection (Graph
+   * lists a delegated caller only what was made for that user). Subscriptions to other URLs
    * (another deployment of the same app) are left alone, and so are those made in the last
    * minutes, which another worker may hold without having committed its row yet.
    */
   async sweepOrphans(orgId: string): Promise<{ listed: number; deleted: number }> {
+    const result = { listed: 0, deleted: 0 };
+    if (!this.isEnabled) return result;
     const connection = await this.connections.connection(orgId);
-    if (!this.isEnabled || !connection) return { listed: 0, deleted: 0 };
-    const client = this.access.forConnectedTenant(connection.tenantId).client;
+    const isYoung = await this.youngTest(orgId);
+    if (connection) {
+      const client = this.access.forConnectedTenant(connection.tenantId).client;
+      await this.sweepWith(client, isYoung, result, new Set());
+    } else {
+      // One account behind two connections (calendar and mail) lists the same ones twice.
+      const seen = new Set<string>();
+      for (const own of await this.access.ownConnections(orgId)) {
+        // One member's token failing (signed out, revoked) leaves the others' sweep running;
+        // what it made expires by itself.
+        await this.sweepWith(own.client, isYoung, result, seen).catch((error: unknown) => {
+          if (isTransient(error)) throw retryable(error);
+          this.logger.warn(
+            { orgId, roxUserId: own.roxUserId, err: error },
+            "a member's own subscriptions not swept",
+          );
+        });
+      }
+    }
+    if (result.deleted > 0)
+      this.logger.warn({ orgId, deleted: result.deleted }, 'orphaned subscriptions deleted');
+    return result;
+  }
+
+  private async sweepWith(
+    client: GraphClient,
+    isYoung: (expiry: number) => boolean,
+    result: { listed: number; deleted: number },
+    seen: Set<string>,
+  ): Promise<void> {
     const ours = (await listSubscriptions(client)).filter(
-      (s) => s.notificationUrl === this.config.notifications.notificationUrl,
+      (s) => s.notificationUrl === this.config.notifications.notificationUrl && !seen.has(s.id),
     );
+    for (const s of ours) seen.add(s.id);
+    result.listed += ours.length;
     const known = await this.repo.knownSubscriptionIds(ours.map((s) => s.id));
-    // Made in the last minutes with a lifetime L in use here (the configured one, or one Graph
-    // granted under a tenant's lower maximum), a subscription expires within L of now, but not
-    // within L less the grace.
+    for (const s of ours) {
+      if (known.has(s.id) || isYoung(Date.parse(s.expirationDateTime))) continue;
+      await deleteSubscription(client, s.id);
+      result.deleted += 1;
+    }
+  }
+
+  // Made in the last minutes with a lifetime L in use here (the configured one, or one Graph
+  // granted under a tenant's lower maximum), a subscription expires within L of now, but not
+  // within L less the grace.
+  private async youngTest(orgId: string): Promise<(expiry: number) => boolean> {
     const lifetimes = new Set([
       this.config.notifications.subscriptionMinutes,
       ...(await this.repo.grantedLifetimes(orgId)),
     ]);
     const now = this.clock.now().getTime();
-    const isYoung = (expiry: number) =>
+    return (expiry) =>
       [...lifetimes].some(
         (minutes) =>
           expiry > now + (minutes - SWEEP_GRACE_MINUTES) * 60_000 &&
           expiry <= now + (minutes + 1) * 60_000,
       );
-    let deleted = 0;
-    for (const s of ours) {
-      if (known.has(s.id) || isYoung(Date.parse(s.expirationDateTime))) continue;
-      await deleteSubscription(client, s.id);
-      deleted += 1;
-    }
-    if (deleted > 0) this.logger.warn({ orgId, deleted }, 'orphaned subscriptions deleted');
-    return { listed: ours.length, deleted };
   }
 
   private async create(

@@ -4,11 +4,15 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { type Queue } from 'bull';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createSubscription } from '@rox365/graph-client';
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { createWorker } from '../../src/bootstrap';
+import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/config.module';
+import { MailboxAccess } from '../../src/consent/mailbox-access.service';
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { NotificationsScheduler } from '../../src/notifications/notifications.scheduler';
 import { SubscriptionsService } from '../../src/notifications/subscriptions.service';
 import { QUEUE } from '../../src/platform/queue/queue-names';
 import { calendarCycle } from '../support/calendar-env';
@@ -149,6 +153,45 @@ describe('change notifications over an individual connection', () => {
     await worker.get(MailJobs).enqueueCycle(member.orgId);
     await notificationsSettled(env, member.orgId);
     expect((await env.emu.control.requests()).filter((r) => r.path.includes('/delta'))).toEqual([]);
+  });
+
+  it("sweeps what a member's own token made that no row knows, with that token; minutes-old ones and other URLs stay (NOTIF-8)", async () => {
+    await notificationsSettled(env, member.orgId);
+    // The member's own token, as the API holds it (it reads and rotates the sealed token).
+    const inContext = <T>(fn: () => Promise<T>): Promise<T> =>
+      RequestContext.create(env.api.app.get(MikroORM).em, fn);
+    const own = await inContext(() =>
+      env.api.app.get(MailboxAccess).forConnection(member.orgId, connectionId),
+    );
+    if (!own) throw new Error('no own connection');
+    const make = (notificationUrl: string, lifetimeMinutes = 600) =>
+      inContext(() =>
+        createSubscription(
+          own.client,
+          {
+            resource: 'me/events',
+            changeType: 'created',
+            notificationUrl,
+            lifecycleNotificationUrl: `${env.apiUrl}/api/v1/graph/lifecycle`,
+            clientState: 'not-ours',
+          },
+          { now: new Date(), lifetimeMinutes },
+        ),
+      );
+    const ours = `${env.apiUrl}/api/v1/graph/notifications`;
+    const held = (await subscriptionRows(env, member.orgId)).map((r) => r.subscription_id);
+    const orphan = await make(ours);
+    const foreign = await make(`${env.apiUrl}/api/v1/graph/lifecycle`);
+    // Made just now with the configured lifetime: as another worker's create before its commit.
+    const young = await make(ours, env.api.app.get(AppConfig).notifications.subscriptionMinutes);
+    // The 6-hourly sweep covers an org with no org-wide connection too.
+    expect(await worker.get(NotificationsScheduler).enqueueSweeps()).toBeGreaterThanOrEqual(1);
+    await notificationsSettled(env, member.orgId);
+    const left = (await mine()).map((s) => s.id);
+    expect(left).not.toContain(orphan.subscription.id);
+    expect(left.sort()).toEqual([...held, foreign.subscription.id, young.subscription.id].sort());
+    for (const id of [foreign.subscription.id, young.subscription.id])
+      await inContext(() => own.client.request(`/subscriptions/${id}`, { method: 'DELETE' }));
   });
 
   it('deletes the calendar subscription at Graph when the member disconnects it, before the token goes', async () => {

@@ -553,18 +553,24 @@ export class SubscriptionService {
       {
         method: 'GET',
         pattern: /^\/subscriptions$/i,
-        handler: (ctx) =>
-          ok({
+        // The calling app's own: all of them in the tenant for an app token, only those made for
+        // the signed-in user for a delegated one (Graph's "basic scenarios").
+        handler: (ctx) => {
+          const p = ctx.principal;
+          const signedIn = p.kind === 'user' ? (p.user?.id ?? '') : null;
+          return ok({
             '@odata.context': `${ctx.root}/$metadata#subscriptions`,
             value: [...this.subscriptions.values()]
               .filter(
                 (s) =>
-                  s.tenantId === ctx.principal.tenant.id &&
-                  s.applicationId === ctx.principal.appId &&
+                  s.tenantId === p.tenant.id &&
+                  s.applicationId === p.appId &&
+                  (signedIn === null || s.creatorId === signedIn) &&
                   this.live(s),
               )
               .map((s) => this.toGraph(ctx, s)),
-          }),
+          });
+        },
       },
       {
         method: 'GET',
