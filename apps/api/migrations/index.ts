@@ -34,6 +34,7 @@ import { Migration20261130131628_calendar_write_transaction } from './Migration2
 import { Migration20261130153404_individual_connection_page } from './Migration20261130153404_individual_connection_page';
 import { Migration20261130193000_individual_requested_level } from './Migration20261130193000_individual_requested_level';
 import { Migration20261130200000_mail_restricted_message } from './Migration20261130200000_mail_restricted_message';
+import { Migration20261130220000_individual_pending_level } from './Migration20261130220000_individual_pending_level';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -136,5 +137,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261130200000_mail_restricted_message',
     class: Migration20261130200000_mail_restricted_message,
+  },
+  {
+    name: 'Migration20261130220000_individual_pending_level',
+    class: Migration20261130220000_individual_pending_level,
   },
 ];

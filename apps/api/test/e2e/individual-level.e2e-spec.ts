@@ -216,6 +216,72 @@ describe('the level of an individual connection', () => {
     expect(refused.status, JSON.stringify(refused.body)).toBe(403);
   });
 
+  it('a connected member’s upgrade that needs an admin keeps the connection running at its level until approved', async () => {
+    const tenant = 'lvlupgrade.com';
+    await env.emu.control.createTenant({
+      domain: 'lvlupgrade',
+      people: 'contoso',
+      users: 29,
+      consentPolicy: { userConsent: 'allowed', adminConsentWorkflow: true },
+    });
+    const o = await orgTokens(env, newOrgId('lvlupg'));
+    const member = await addMember(env, o.orgId, 'megan', `megan.bowen@${tenant}`);
+    expect((await connectAt(member, 'calendar', 'read')).outcome).toBe('connected');
+
+    // The tenant then stops letting members consent: two-way needs an admin.
+    await env.emu.control.setConsentPolicy(tenant, {
+      userConsent: 'notAllowed',
+      adminConsentWorkflow: true,
+    });
+    const asked = await connectAt(member, 'calendar', 'read_write', {
+      action: 'request-approval',
+      justification: 'Book meetings from Rox',
+    });
+    expect(asked.outcome).toBe('approval_required');
+    const waiting = (await connection(member, 'calendar')) as unknown as {
+      status: string;
+      level: string;
+      pendingLevel: string | null;
+      approval: { adminSteps: string[] } | null;
+    };
+    expect(waiting).toMatchObject({
+      status: 'connected',
+      level: 'read',
+      pendingLevel: 'read_write',
+    });
+    expect(waiting.approval?.adminSteps.join('\n')).toContain('(Calendars.ReadWrite');
+    // Still synced, at the level granted.
+    expect(await scope(member, 'calendar')).toMatchObject({
+      route: 'individual',
+      effective: 'read',
+      inScope: true,
+    });
+    const id = String((await myConnections(env, member))[0]?.id);
+    const check = await http()
+      .post(`/api/v1/individual-connections/${id}/check`)
+      .set('authorization', `Bearer ${member.token}`);
+    expect(check.status, JSON.stringify(check.body)).toBe(200);
+    expect(check.body.connection).toMatchObject({
+      status: 'connected',
+      pendingLevel: 'read_write',
+    });
+
+    // The admin approves; Connect again at the level waited for finishes the upgrade.
+    const [request] = await env.emu.control.consentRequests(tenant);
+    await env.emu.control.approveConsentRequest(tenant, request?.id ?? '');
+    expect((await connectAt(member, 'calendar', 'read_write')).outcome).toBe('connected');
+    expect(await connection(member, 'calendar')).toMatchObject({
+      status: 'connected',
+      level: 'read_write',
+      pendingLevel: null,
+      approval: null,
+    });
+    expect(await scope(member, 'calendar')).toMatchObject({
+      effective: 'read_write',
+      inScope: true,
+    });
+  });
+
   it('a first connect shows no level until Microsoft grants one; waiting for an admin, the one asked for', async () => {
     const o = await orgTokens(env, newOrgId('lvlnew'));
     const member = await addMember(env, o.orgId, 'diego', 'diego.siciliani@contoso.com');

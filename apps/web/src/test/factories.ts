@@ -225,6 +225,7 @@ export function buildIndividualConnection(
     provider: 'microsoft',
     kind: 'calendar',
     level: 'read_write',
+    pendingLevel: null,
     status: 'connected',
     statusReason: null,
     microsoftAccount: null,

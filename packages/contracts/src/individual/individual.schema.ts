@@ -47,7 +47,12 @@ export const IndividualConnectionSchema = z
     roxUserId: z.string(),
     provider: z.enum(['microsoft', 'google']),
     kind: IndividualKindSchema,
-    level: IndividualLevelSchema.nullable(),
+    level: IndividualLevelSchema.nullable().describe(
+      'The level the connection runs at (while needs_admin_approval: the level it waits for)',
+    ),
+    pendingLevel: IndividualLevelSchema.nullable().describe(
+      "While connected: a higher level asked for that waits for an admin's approval; the connection keeps running at level meanwhile",
+    ),
     status: IndividualStatusSchema,
     statusReason: z.string().nullable(),
     microsoftAccount: z
@@ -59,7 +64,7 @@ export const IndividualConnectionSchema = z
     scopes: z.array(z.string()).describe('Delegated scopes Microsoft granted'),
     connectedAt: z.iso.datetime().nullable(),
     approval: AdminApprovalHelpSchema.nullable().describe(
-      'While needs_admin_approval: the admin-consent link and the admin steps',
+      'While needs_admin_approval or a pendingLevel waits: the admin-consent link and the admin steps',
     ),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

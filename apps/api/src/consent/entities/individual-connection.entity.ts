@@ -62,6 +62,11 @@ export class IndividualConnection {
   @Property({ type: 'string', length: 16, nullable: true })
   level: IndividualLevel | null = null;
 
+  // A higher level Microsoft wants an admin to approve while the connection keeps running at
+  // `level` (a connected member's upgrade); cleared by the next verified sign-in.
+  @Property({ type: 'string', length: 16, nullable: true })
+  pendingLevel: IndividualLevel | null = null;
+
   // The member's Rox email when they connected (compared with the Microsoft account).
   @Property({ type: 'string', length: 320, nullable: true })
   expectedEmail: string | null = null;
@@ -132,14 +137,27 @@ export class IndividualConnection {
   }
 
   /**
-   * Microsoft wants an admin's approval of `level`. The connection no longer runs, so it shows
-   * the level it waits for: the admin steps name its permissions and Connect again asks for it.
+   * Microsoft wants an admin's approval of `level`. A connected connection keeps running at the
+   * level its sign-in granted and records the one it waits for (its token still works: an
+   * upgrade waiting for an admin must not stop the sync). Any other no longer runs, so it shows
+   * the level it waits for. Either way the admin steps name that level's permissions.
    */
   awaitApproval(level: IndividualLevel, reason: string, now: Date): void {
-    this.status = 'needs_admin_approval';
+    if (this.status === 'connected') {
+      this.pendingLevel = level;
+    } else {
+      this.status = 'needs_admin_approval';
+      this.level = level;
+      this.pendingLevel = null;
+    }
     this.statusReason = reason;
-    this.level = level;
     this.updatedAt = now;
+  }
+
+  /** The level an admin is asked to approve, if any. */
+  awaitedLevel(): IndividualLevel | null {
+    if (this.status === 'needs_admin_approval') return this.level;
+    return this.status === 'connected' ? this.pendingLevel : null;
   }
 
   /**
@@ -149,6 +167,7 @@ export class IndividualConnection {
    */
   connect(account: VerifiedAccount, level: IndividualLevel | null, now: Date): void {
     this.level = level;
+    this.pendingLevel = null;
     const isSameAccount =
       this.microsoftUserId === account.userId && this.tenantId === account.tenantId;
     if (!isSameAccount) this.accountAllowedBy = null;

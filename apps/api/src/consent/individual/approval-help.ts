@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
-import { DEFAULT_INDIVIDUAL_LEVEL, type AdminApprovalHelp } from '@rox365/contracts';
+import {
+  DEFAULT_INDIVIDUAL_LEVEL,
+  type AdminApprovalHelp,
+  type IndividualLevel,
+} from '@rox365/contracts';
 import { DELEGATED_BASE_SCOPES, individualConnectionScopes } from '@rox365/scope-policy';
 
 import { AppConfig } from '../../config/app-config';
@@ -28,9 +32,14 @@ export class ApprovalHelp {
     return this.config.microsoft.individual.displayName;
   }
 
-  /** Null unless the connection waits for an admin. */
+  /** Null unless the connection (or its upgrade) waits for an admin. */
   for(connection: IndividualConnection, orgTenantId: string | null): AdminApprovalHelp | null {
-    if (connection.status !== 'needs_admin_approval') return null;
+    // A row waiting from before levels were kept asks for the default level, as its Connect did.
+    const level =
+      connection.status === 'needs_admin_approval'
+        ? (connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind])
+        : connection.awaitedLevel();
+    if (level === null) return null;
     // The tenant the member signs in to: the org-wide one, or the one their email's domain names.
     const domain = connection.expectedEmail?.split('@')[1] ?? null;
     const tenant = connection.tenantId ?? orgTenantId ?? domain ?? 'organizations';
@@ -41,17 +50,17 @@ export class ApprovalHelp {
         redirectUri: `${this.config.http.publicApiUrl}${INDIVIDUAL_CALLBACK_PATH}`,
         state: ADMIN_LINK_STATE,
       }),
-      adminSteps: adminApprovalSteps(this.appDisplayName, featurePermissions(connection)),
+      adminSteps: adminApprovalSteps(
+        this.appDisplayName,
+        featurePermissions(connection.kind, level),
+      ),
       troubleshooting: troubleshootingHint(this.appDisplayName),
     };
   }
 }
 
-// What the connection asks Microsoft for beyond sign-in (as its Connect asked), named in the
-// admin's verification step.
-function featurePermissions(connection: IndividualConnection): string[] {
-  const level = connection.level ?? DEFAULT_INDIVIDUAL_LEVEL[connection.kind];
-  return individualConnectionScopes(connection.kind, level).filter(
-    (s) => !DELEGATED_BASE_SCOPES.includes(s),
-  );
+// What the level waited for asks Microsoft for beyond sign-in (as its Connect asked), named in
+// the admin's verification step.
+function featurePermissions(kind: IndividualConnection['kind'], level: IndividualLevel): string[] {
+  return individualConnectionScopes(kind, level).filter((s) => !DELEGATED_BASE_SCOPES.includes(s));
 }

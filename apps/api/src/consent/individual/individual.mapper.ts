@@ -15,6 +15,7 @@ export function toIndividualConnectionContract(
     provider: connection.provider,
     kind: connection.kind,
     level: connection.level,
+    pendingLevel: connection.status === 'connected' ? connection.pendingLevel : null,
     status: connection.status,
     statusReason: connection.statusReason,
     microsoftAccount: connection.microsoftUsername,

@@ -62,9 +62,9 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
       const { items } = await listIndividualConnections();
       mine.value = pickPerKind(items);
       for (const connection of Object.values(mine.value)) {
-        if (connection.level && connection.status !== 'superseded') {
-          levels.value[connection.kind] = connection.level;
-        }
+        // An upgrade waiting for an admin is what Connect asks for again once approved.
+        const level = connection.pendingLevel ?? connection.level;
+        if (level && connection.status !== 'superseded') levels.value[connection.kind] = level;
       }
     } catch (error) {
       listError.value = toApiError(error);

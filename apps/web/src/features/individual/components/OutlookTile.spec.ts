@@ -117,6 +117,48 @@ describe('Outlook tiles', () => {
     expect(tile.findAll('button').some((b) => b.text() === 'Connect again')).toBe(true);
   });
 
+  it('a connected upgrade waiting for approval: still connected, the steps, and Finish the upgrade asks for it', async () => {
+    api.on('GET /individual-connections', {
+      body: {
+        items: [
+          buildConnection({
+            status: 'connected',
+            level: 'read',
+            pendingLevel: 'read_write',
+            microsoftAccount: 'megan.bowen@contoso.com',
+            approval: APPROVAL,
+          }),
+        ],
+      },
+    });
+    api.on('POST /individual-connections', {
+      body: {
+        connection: buildConnection({ status: 'connected', level: 'read' }),
+        authorizeUrl: 'https://login.example/organizations/oauth2/v2.0/authorize?state=s',
+        expiresAt: '2026-11-28T09:10:00.000Z',
+        scopes: ['Calendars.ReadWrite'],
+      },
+    });
+    const wrapper = await mountMember('connected');
+    const tile = wrapper.get('[aria-labelledby="tile-calendar"]');
+    expect(tile.get('[data-testid="connected-calendar"]').text()).toContain(
+      'megan.bowen@contoso.com',
+    );
+    expect(tile.get('[data-testid="upgrade-waiting-calendar"]').text()).toContain(
+      '“Read and write”',
+    );
+    expect(tile.get('[data-testid="calendar-admin-steps"]').text()).toContain(
+      'Admin consent requests',
+    );
+    await tile
+      .findAll('button')
+      .find((b) => b.text() === 'Finish the upgrade')
+      ?.trigger('click');
+    await vi.waitFor(() => expect(leaveForMicrosoft).toHaveBeenCalled());
+    const post = api.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toEqual({ provider: 'microsoft', kind: 'calendar', level: 'read_write' });
+  });
+
   it('a revoked sign-in offers Sign in again with the reason; disconnect shows the receipt', async () => {
     const revoked = buildConnection({
       status: 'needs_sign_in',
