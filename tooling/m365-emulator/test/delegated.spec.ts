@@ -261,7 +261,7 @@ describe('delegated Graph calls', () => {
 });
 
 describe('subscriptions made with delegated tokens', () => {
-  it('are listed to the user who made them only; the app token lists them all', async () => {
+  it('are listed to, read and deleted by the user who made them only; the app token lists them all', async () => {
     const receiver = await startReceiver(emu);
     try {
       const app = delegatedApp();
@@ -313,6 +313,16 @@ describe('subscriptions made with delegated tokens', () => {
         scopes: ['https://graph.microsoft.com/.default'],
       });
       expect(await listed(appOnly?.accessToken ?? '')).toEqual([gradys, megans].sort());
+      // Nor can one user renew or delete another's: it is unknown to them.
+      const remove = (token: string, id: string): Promise<Response> =>
+        fetch(`${emu.graphBaseUrl}/v1.0/subscriptions/${id}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        });
+      expect((await remove(megan, gradys)).status).toBe(404);
+      expect((await call(megan, `/subscriptions/${gradys}`)).status).toBe(404);
+      expect((await remove(grady, gradys)).status).toBe(204);
+      expect(await listed(appOnly?.accessToken ?? '')).toEqual([megans]);
     } finally {
       await receiver.close();
     }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { type AppToken, type BoundGraphClient } from '@rox365/graph-client';
 import { type Capability } from '@rox365/scope-policy';
@@ -41,6 +41,8 @@ export interface MailboxAccessGrant {
  */
 @Injectable()
 export class MailboxAccess {
+  private readonly logger = new Logger('mailbox-access');
+
   constructor(
     private readonly graph: OrgwideGraph,
     private readonly connections: ConnectionReader,
@@ -162,16 +164,30 @@ export class MailboxAccess {
    * tokens made at Graph is listed through them only (another app's token never sees it). One
    * that stopped being connected meanwhile is left out.
    */
-  async ownConnections(
-    orgId: string,
-  ): Promise<{ connectionId: string; roxUserId: string; client: BoundGraphClient }[]> {
+  async ownConnections(orgId: string): Promise<
+    {
+      connectionId: string;
+      roxUserId: string;
+      tenantId: string;
+      client: BoundGraphClient;
+    }[]
+  > {
     const connected = (await this.individual.listActive(orgId)).filter(
       (c) => c.provider === 'microsoft' && c.status === 'connected',
     );
     const reached = [];
     for (const c of connected) {
-      const client = await this.delegated.clientFor(c.id).catch(() => null);
-      if (client) reached.push({ connectionId: c.id, roxUserId: c.roxUserId, client });
+      try {
+        const client = await this.delegated.clientFor(c.id);
+        reached.push({
+          connectionId: c.id,
+          roxUserId: c.roxUserId,
+          tenantId: c.tenantId ?? '',
+          client,
+        });
+      } catch (error) {
+        this.logger.warn({ orgId, connectionId: c.id, err: error }, 'own connection not reached');
+      }
     }
     return reached;
   }

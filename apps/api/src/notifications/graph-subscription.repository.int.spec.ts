@@ -139,12 +139,30 @@ describe('GraphSubscriptionRepository on Postgres', () => {
       new Set([`${orgId}-a-mail-inbox`]),
     );
     expect(await repo().knownSubscriptionIds([])).toEqual(new Set());
-    expect(await repo().grantedLifetimes(orgId)).toEqual([]);
-    await repo().save(buildSubscription(orgId, 'c', 'calendar', '', { lifetimeMinutes: 4230 }));
-    await repo().save(buildSubscription(orgId, 'd', 'calendar', '', { lifetimeMinutes: 59 }));
-    await repo().save(buildSubscription(orgId, 'e', 'calendar', '', { lifetimeMinutes: 59 }));
-    await repo().save(buildSubscription(newOrgId(), 'd', 'calendar', '', { lifetimeMinutes: 45 }));
-    expect(await repo().grantedLifetimes(orgId)).toEqual([59, 4230]);
+    const tenant = `tenant-${orgId}`;
+    expect(await repo().grantedLifetimes([tenant])).toEqual([]);
+    expect(await repo().grantedLifetimes([])).toEqual([]);
+    const inTenant = { tenantId: tenant };
+    await repo().save(
+      buildSubscription(orgId, 'c', 'calendar', '', { ...inTenant, lifetimeMinutes: 4230 }),
+    );
+    await repo().save(
+      buildSubscription(orgId, 'd', 'calendar', '', { ...inTenant, lifetimeMinutes: 59 }),
+    );
+    await repo().save(
+      buildSubscription(orgId, 'e', 'calendar', '', { ...inTenant, lifetimeMinutes: 59 }),
+    );
+    // Another org in the same tenant counts; another tenant does not.
+    await repo().save(
+      buildSubscription(newOrgId(), 'd', 'calendar', '', { ...inTenant, lifetimeMinutes: 45 }),
+    );
+    await repo().save(
+      buildSubscription(newOrgId(), 'd', 'calendar', '', {
+        tenantId: `other-${orgId}`,
+        lifetimeMinutes: 30,
+      }),
+    );
+    expect(await repo().grantedLifetimes([tenant, tenant])).toEqual([45, 59, 4230]);
     expect((await repo().degraded(orgId, 'mail', ['a', 'b'])).map((r) => r.folder)).toEqual([
       'sentitems',
     ]);

@@ -45,7 +45,11 @@ export class GraphSubscriptionRepository {
     );
   }
 
-  /** Which of these ids some row holds (the rest are orphans at Graph). */
+  /**
+   * Which of these ids some row holds, in any org (the rest are orphans at Graph). Never narrow
+   * it to one org: two orgs may reach one tenant, or one Microsoft account, and each sweep lists
+   * the other's subscriptions too.
+   */
   async knownSubscriptionIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.em.find(
@@ -56,12 +60,18 @@ export class GraphSubscriptionRepository {
     return new Set(rows.map((r) => r.subscriptionId).filter((id): id is string => id !== null));
   }
 
-  /** The lifetimes (minutes) Graph granted the org's subscriptions, each once. */
-  async grantedLifetimes(orgId: string): Promise<number[]> {
+  /**
+   * The lifetimes (minutes) Graph granted subscriptions in these tenants, each once, whichever
+   * Rox org holds them (two orgs may reach one tenant, or one Microsoft account).
+   */
+  async grantedLifetimes(tenantIds: readonly string[]): Promise<number[]> {
+    const tenants = [...new Set(tenantIds)];
+    if (tenants.length === 0) return [];
     const rows = await this.em.getConnection().execute<{ minutes: number }[]>(
       `select distinct lifetime_minutes as minutes from graph_subscription
-         where org_id = ? and lifetime_minutes is not null order by 1`,
-      [orgId],
+         where tenant_id in (${tenants.map(() => '?').join(', ')})
+           and lifetime_minutes is not null order by 1`,
+      tenants,
     );
     return rows.map((r) => Number(r.minutes));
   }

@@ -331,24 +331,32 @@ export class SubscriptionsService {
     const result = { listed: 0, deleted: 0 };
     if (!this.isEnabled) return result;
     const connection = await this.connections.connection(orgId);
-    const isYoung = await this.youngTest(orgId);
     if (connection) {
       const client = this.access.forConnectedTenant(connection.tenantId).client;
+      const isYoung = await this.youngTest([connection.tenantId]);
       await this.sweepWith(client, isYoung, result, new Set());
     } else {
+      const own = await this.access.ownConnections(orgId);
+      const isYoung = await this.youngTest(own.map((o) => o.tenantId));
       // One account behind two connections (calendar and mail) lists the same ones twice.
       const seen = new Set<string>();
-      for (const own of await this.access.ownConnections(orgId)) {
-        // One member's token failing (signed out, revoked) leaves the others' sweep running;
-        // what it made expires by itself.
-        await this.sweepWith(own.client, isYoung, result, seen).catch((error: unknown) => {
-          if (isTransient(error)) throw retryable(error);
-          this.logger.warn(
-            { orgId, roxUserId: own.roxUserId, err: error },
-            "a member's own subscriptions not swept",
-          );
-        });
+      let unavailable: unknown = null;
+      for (const o of own) {
+        try {
+          await this.sweepWith(o.client, isYoung, result, seen);
+        } catch (error) {
+          // One member's token failing leaves the others' sweep running: a passing failure
+          // retries the job once every member had their turn; a lasting one (signed out,
+          // revoked) waits for the next sweep, and what it made expires by itself.
+          if (isTransient(error)) unavailable ??= error;
+          else
+            this.logger.warn(
+              { orgId, roxUserId: o.roxUserId, err: error },
+              "a member's own subscriptions not swept",
+            );
+        }
       }
+      if (unavailable !== null) throw retryable(unavailable);
     }
     if (result.deleted > 0)
       this.logger.warn({ orgId, deleted: result.deleted }, 'orphaned subscriptions deleted');
@@ -377,10 +385,12 @@ export class SubscriptionsService {
   // Made in the last minutes with a lifetime L in use here (the configured one, or one Graph
   // granted under a tenant's lower maximum), a subscription expires within L of now, but not
   // within L less the grace.
-  private async youngTest(orgId: string): Promise<(expiry: number) => boolean> {
+  // Any org's rows in the tenant count: another org reaching it (or the same Microsoft account)
+  // may just have been granted a shorter lifetime.
+  private async youngTest(tenantIds: readonly string[]): Promise<(expiry: number) => boolean> {
     const lifetimes = new Set([
       this.config.notifications.subscriptionMinutes,
-      ...(await this.repo.grantedLifetimes(orgId)),
+      ...(await this.repo.grantedLifetimes(tenantIds)),
     ]);
     const now = this.clock.now().getTime();
     return (expiry) =>

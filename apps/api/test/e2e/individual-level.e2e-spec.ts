@@ -280,6 +280,22 @@ describe('the level of an individual connection', () => {
       effective: 'read_write',
       inScope: true,
     });
+
+    // The grant then goes in Entra and the same level needs an admin again: nothing is left to
+    // run on, so the connection waits (no upgrade recorded).
+    await env.emu.control.revokeDelegated(tenant, 'AllPrincipals', 'Calendars.ReadWrite', {
+      app: 'individual',
+    });
+    const again = await connectAt(member, 'calendar', 'read_write', {
+      action: 'request-approval',
+      justification: 'Again',
+    });
+    expect(again.outcome).toBe('approval_required');
+    expect(await connection(member, 'calendar')).toMatchObject({
+      status: 'needs_admin_approval',
+      level: 'read_write',
+      pendingLevel: null,
+    });
   });
 
   it('a first connect shows no level until Microsoft grants one; waiting for an admin, the one asked for', async () => {

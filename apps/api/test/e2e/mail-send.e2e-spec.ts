@@ -1,10 +1,14 @@
+import { getQueueToken } from '@nestjs/bull';
 import { type INestApplicationContext } from '@nestjs/common';
+import { type Job, type Queue } from 'bull';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_TENANT } from '@rox365/m365-emulator';
 
 import { MailJobs } from '../../src/mail/mail-jobs.service';
+import { MAIL_JOB } from '../../src/mail/mail.constants';
 import { OrgwideGraph } from '../../src/platform/graph/graph.module';
+import { QUEUE } from '../../src/platform/queue/queue-names';
 import { mailboxesSettled, syncFinished } from '../support/directory-env';
 import { startApiWithEmulator, type ApiWithEmulator } from '../support/emulator';
 import { mailCycle } from '../support/mail-env';
@@ -417,21 +421,35 @@ describe('mail send', () => {
   // Mail.Send alone from here on (the test above revoked Mail.ReadWrite).
   it('SEND-3: with Mail.Send alone, a token failure before sendMail left is retried and sent once', async () => {
     const megan = userOf(MEGAN).user.id;
-    // The token endpoint fails once, then the worker's next request needs a new token. In that
-    // order: a background job fetching a token between the two would leave the send a good one.
-    await env.emu.control.clearRequests();
-    await env.emu.control.addFault({
-      match: `POST /${env.tenantId}/oauth2/v2\\.0/token\\b`,
-      status: 503,
-      // MSAL holds the request back this long after a 5xx (60 s without Retry-After).
-      retryAfterSeconds: 1,
-      count: 1,
-    });
-    worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
-    const res = await post(message('S3 token 503'));
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    expect(res.body.mode).toBe('send_mail');
-    expect(await settled(res.body.id as string)).toMatchObject({ status: 'sent', reason: null });
+    const queue = worker.get<Queue>(getQueueToken(QUEUE.mail));
+    // The token endpoint fails until the send's own job has failed once on it (a background
+    // job may ask for a token too; it just retries), then Entra answers again.
+    let sendFailed: (reason: string) => void = () => undefined;
+    const failedOnce = new Promise<string>((resolve) => (sendFailed = resolve));
+    const onFailed = (job: Job<{ sendId?: string }>, error: Error) => {
+      if (job.name === MAIL_JOB.send) sendFailed(error.message);
+    };
+    queue.on('failed', onFailed);
+    try {
+      await env.emu.control.clearRequests();
+      await env.emu.control.addFault({
+        match: `POST /${env.tenantId}/oauth2/v2\\.0/token\\b`,
+        status: 503,
+        // MSAL holds the request back this long after a 5xx (60 s without Retry-After).
+        retryAfterSeconds: 1,
+      });
+      // The worker's next request needs a new token.
+      worker.get(OrgwideGraph).appTokens.forget(env.tenantId);
+      const res = await post(message('S3 token 503'));
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body.mode).toBe('send_mail');
+      expect(await failedOnce).not.toBe('');
+      await env.emu.control.clearFaults();
+      expect(await settled(res.body.id as string)).toMatchObject({ status: 'sent', reason: null });
+    } finally {
+      queue.removeListener('failed', onFailed);
+      await env.emu.control.clearFaults();
+    }
     const tokens = await env.emu.control.requests({ pathContains: '/oauth2/v2.0/token' });
     expect(tokens[0]?.status).toBe(503);
     const sends = await env.emu.control.requests({ pathContains: `/users/${megan}/sendMail` });

@@ -541,9 +541,16 @@ export class SubscriptionService {
       this.subscriptions.set(id, sub);
       return ok(this.toGraph(ctx, sub), 201);
     };
+    // The calling app's own, and for a delegated token only the signed-in user's (as listing):
+    // anyone else's is answered as unknown.
+    const isCallers = (ctx: GraphCtx, sub: Subscription): boolean => {
+      const p = ctx.principal;
+      if (sub.tenantId !== p.tenant.id || sub.applicationId !== p.appId) return false;
+      return p.kind !== 'user' || sub.creatorId === (p.user?.id ?? '');
+    };
     const find = (ctx: GraphCtx, id: string): Subscription => {
       const sub = this.subscriptions.get(id);
-      if (!sub || sub.tenantId !== ctx.principal.tenant.id || !this.live(sub)) {
+      if (!sub || !isCallers(ctx, sub) || !this.live(sub)) {
         throw new GraphHttpError(404, 'ResourceNotFound', `The object was not found.`);
       }
       return sub;
@@ -555,22 +562,13 @@ export class SubscriptionService {
         pattern: /^\/subscriptions$/i,
         // The calling app's own: all of them in the tenant for an app token, only those made for
         // the signed-in user for a delegated one (Graph's "basic scenarios").
-        handler: (ctx) => {
-          const p = ctx.principal;
-          const signedIn = p.kind === 'user' ? (p.user?.id ?? '') : null;
-          return ok({
+        handler: (ctx) =>
+          ok({
             '@odata.context': `${ctx.root}/$metadata#subscriptions`,
             value: [...this.subscriptions.values()]
-              .filter(
-                (s) =>
-                  s.tenantId === p.tenant.id &&
-                  s.applicationId === p.appId &&
-                  (signedIn === null || s.creatorId === signedIn) &&
-                  this.live(s),
-              )
+              .filter((s) => isCallers(ctx, s) && this.live(s))
               .map((s) => this.toGraph(ctx, s)),
-          });
-        },
+          }),
       },
       {
         method: 'GET',

@@ -133,24 +133,28 @@ export class IndividualConnection {
   ) {
     this.status = status;
     this.statusReason = reason;
+    this.pendingLevel = null;
     this.updatedAt = now;
   }
 
   /**
-   * Microsoft wants an admin's approval of `level`. A connected connection keeps running at the
-   * level its sign-in granted and records the one it waits for (its token still works: an
-   * upgrade waiting for an admin must not stop the sync). Any other no longer runs, so it shows
-   * the level it waits for. Either way the admin steps name that level's permissions.
+   * Microsoft wants an admin's approval of `level`. The connection no longer runs, so it shows
+   * the level it waits for: the admin steps name its permissions and Connect again asks for it.
    */
   awaitApproval(level: IndividualLevel, reason: string, now: Date): void {
-    if (this.status === 'connected') {
-      this.pendingLevel = level;
-    } else {
-      this.status = 'needs_admin_approval';
-      this.level = level;
-      this.pendingLevel = null;
-    }
+    this.status = 'needs_admin_approval';
     this.statusReason = reason;
+    this.level = level;
+    this.pendingLevel = null;
+    this.updatedAt = now;
+  }
+
+  /**
+   * A connected connection's upgrade to `level` needs an admin: it keeps running at the level
+   * its sign-in granted (its token still works) and records the one it waits for.
+   */
+  awaitUpgrade(level: IndividualLevel, now: Date): void {
+    this.pendingLevel = level;
     this.updatedAt = now;
   }
 
@@ -204,6 +208,7 @@ export class IndividualConnection {
   supersede(reason: string, now: Date): void {
     this.status = 'superseded';
     this.statusReason = reason;
+    this.pendingLevel = null;
     this.updatedAt = now;
   }
 }

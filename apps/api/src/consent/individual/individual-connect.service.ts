@@ -45,7 +45,7 @@ import { OrgwideConnectionRepository } from '../orgwide-connection.repository';
 import { OrgwideSettingsRepository } from '../orgwide-settings.repository';
 import { ApprovalHelp } from './approval-help';
 import { DelegatedTokenProvider } from './delegated-token.provider';
-import { grantedLevel } from './individual-grant';
+import { grantedLevel, isHigherLevel } from './individual-grant';
 import { aadstsOf, approvalReason, refusalOutcome } from './individual-outcomes';
 import { IndividualToken } from './individual-token.entity';
 import { IndividualTokenRepository } from './individual-token.repository';
@@ -259,11 +259,17 @@ export class IndividualConnectService {
       const details = { error: query.error ?? null, aadsts: aadstsOf(query) };
       if (refusal !== 'approval_required')
         return this.finish(attempt, connection, refusal, details);
-      connection.awaitApproval(
-        requestedLevel(attempt, connection),
-        approvalReason(details.aadsts),
-        this.clock.now(),
-      );
+      const asked = requestedLevel(attempt, connection);
+      // A connected member asking for more keeps what runs; anything else (a first connect, or
+      // the same level refused again: the grant is gone) waits for the admin.
+      if (
+        connection.status === 'connected' &&
+        isHigherLevel(connection.kind, asked, connection.level)
+      ) {
+        connection.awaitUpgrade(asked, this.clock.now());
+      } else {
+        connection.awaitApproval(asked, approvalReason(details.aadsts), this.clock.now());
+      }
       // The new status and its audit entry commit together.
       return this.tx.run(async () => {
         await this.connections.save(connection);

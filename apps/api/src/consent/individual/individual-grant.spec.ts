@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { grantedAccess, grantedLevel, individualCapabilities } from './individual-grant';
+import {
+  grantedAccess,
+  grantedLevel,
+  individualCapabilities,
+  isHigherLevel,
+} from './individual-grant';
 
 const BASE = ['openid', 'profile', 'offline_access', 'User.Read'];
 
@@ -55,5 +60,20 @@ describe('grantedLevel', () => {
     expect(access).toMatchObject({ configured: 'read_write', effective: 'read', isClamped: true });
     expect(access.reason).toContain('Calendars.ReadWrite');
     expect(grantedAccess('calendar', 'read', ['Calendars.Read']).reason).toBeNull();
+  });
+});
+
+describe('isHigherLevel', () => {
+  it.each([
+    ['calendar', 'read_write', 'read', true],
+    ['calendar', 'read', 'read_write', false],
+    ['calendar', 'read', 'read', false],
+    ['calendar', 'read', null, true],
+    ['mail', 'read_send', 'read', true],
+    ['mail', 'read', 'metadata', true],
+    ['mail', 'metadata', 'read', false],
+    ['mail', 'read_send', 'read_send', false],
+  ] as const)('%s: %s over %s → %s', (kind, asked, current, expected) => {
+    expect(isHigherLevel(kind, asked, current)).toBe(expected);
   });
 });

@@ -1,7 +1,9 @@
 import {
   APPLICATION_PERMISSIONS,
+  CALENDAR_ACCESS_LEVELS,
   capabilitiesFromPermissions,
   effectiveAccess,
+  EMAIL_ACCESS_LEVELS,
   parseScopeString,
   type CalendarAccess,
   type Capability,
@@ -62,4 +64,15 @@ export function grantedLevel(
 ): IndividualLevel | null {
   const { effective } = grantedAccess(kind, level, scopes);
   return effective === 'off' ? null : effective;
+}
+
+/** Whether `asked` gives more access than `current` (a null current: nothing yet). */
+export function isHigherLevel(
+  kind: IndividualKind,
+  asked: IndividualLevel,
+  current: IndividualLevel | null,
+): boolean {
+  const order: readonly string[] =
+    kind === 'calendar' ? CALENDAR_ACCESS_LEVELS : EMAIL_ACCESS_LEVELS;
+  return order.indexOf(asked) > (current === null ? 0 : order.indexOf(current));
 }

@@ -122,6 +122,19 @@ export const INDIVIDUAL_OUTCOMES: Readonly<
 };
 
 /** The explanation for a raw `?outcome=`; unknown values get a safe generic answer. */
+/** `approval_required` for a connected member's upgrade: the connection keeps running. */
+export const UPGRADE_AWAITS_APPROVAL: IndividualOutcomeExplanation = {
+  tone: 'info',
+  title: "Your upgrade waits for your admin's approval",
+  reason:
+    'Your Microsoft 365 organisation lets only an admin approve the access you asked for. Your connection keeps running with the permissions you approved before.',
+  nextSteps: [
+    'If you sent the request on Microsoft’s page ("Request approval"), your admin has been notified: nothing more to do until they approve.',
+    'If you did not, send your admin the admin-consent link shown on the Outlook tile, with the steps listed there.',
+    'Once your admin has approved, click Finish the upgrade on the Outlook tile.',
+  ],
+};
+
 export function explainIndividualOutcome(
   raw: unknown,
 ): IndividualOutcomeExplanation & { outcome: IndividualOutcome | null } {

@@ -56,3 +56,8 @@ export function scopesInWords(kind: IndividualKind, level: IndividualLevel): Sco
     .sort((a, b) => order(a) - order(b))
     .map((scope) => ({ scope, description: delegatedPermission(scope).displayName }));
 }
+
+/** A level's name as the level choices show it. */
+export function levelLabel(kind: IndividualKind, level: IndividualLevel): string {
+  return LEVEL_CHOICES[kind].find((c) => c.value === level)?.label ?? level;
+}

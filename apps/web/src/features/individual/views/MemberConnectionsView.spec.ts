@@ -31,7 +31,12 @@ describe("admins' view of members' Outlook connections", () => {
               microsoftAccount: 'megan@contoso.com',
               statusReason: 'Signed in as megan@contoso.com, not megan.bowen@contoso.com.',
             }),
-            row(OK, { expectedEmail: 'alex.wilber@contoso.com', kind: 'mail' }),
+            row(OK, {
+              expectedEmail: 'alex.wilber@contoso.com',
+              kind: 'mail',
+              level: 'read',
+              pendingLevel: 'read_send',
+            }),
           ],
         },
       };
@@ -60,6 +65,12 @@ describe("admins' view of members' Outlook connections", () => {
     const held = wrapper.get(`tr[data-connection="${HELD}"]`);
     expect(held.text()).toContain('Other account');
     expect(held.text()).toContain('megan@contoso.com');
+    // Connected, with an upgrade waiting for a Microsoft admin.
+    const upgrading = wrapper.get(`tr[data-connection="${OK}"]`).text();
+    expect(upgrading).toContain('Connected');
+    expect(upgrading).toContain(
+      'Upgrade to “Read and send” waits for a Microsoft admin’s approval.',
+    );
 
     await held
       .findAll('button')

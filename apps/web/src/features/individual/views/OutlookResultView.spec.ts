@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { IndividualOutcomeSchema } from '@rox365/contracts';
 
-import { buildSession } from '../../../test/factories';
+import { buildIndividualConnection, buildSession } from '../../../test/factories';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
 import { useAuthStore } from '../../auth/auth.store';
-import { INDIVIDUAL_OUTCOMES } from '../individual-outcomes';
+import { INDIVIDUAL_OUTCOMES, UPGRADE_AWAITS_APPROVAL } from '../individual-outcomes';
 import OutlookResultView from './OutlookResultView.vue';
 
 const APPROVAL = {
@@ -73,6 +73,32 @@ describe('Outlook result page', () => {
     expect(wrapper.text()).toContain(APPROVAL.adminConsentUrl);
     expect(wrapper.get('[data-testid="support-details"]').text()).toContain('AADSTS90095');
     expect(wrapper.get('[data-testid="support-details"]').text()).toContain('req-1');
+  });
+
+  it('for a connected member’s upgrade waiting for approval, says the connection keeps running', async () => {
+    api.on('GET /individual-connections', {
+      body: {
+        items: [
+          buildIndividualConnection('7d1c2f8e-5a43-4c2e-9e4b-0d7c5a1b2c3d', {
+            level: 'read',
+            pendingLevel: 'read_write',
+            approval: APPROVAL,
+          }),
+        ],
+      },
+    });
+    const wrapper = await renderAt('?outcome=approval_required&kind=calendar&code=AADSTS90095');
+    await vi.waitFor(() => expect(wrapper.get('h1').text()).toBe(UPGRADE_AWAITS_APPROVAL.title));
+    expect(wrapper.get('h1').attributes('data-outcome')).toBe('approval_required');
+    expect(wrapper.text()).toContain('keeps running');
+    // The next steps first, then the admin's (the tile's steps and link).
+    expect(
+      wrapper
+        .findAll('ol li')
+        .map((li) => li.text())
+        .slice(0, 3),
+    ).toEqual(UPGRADE_AWAITS_APPROVAL.nextSteps);
+    expect(wrapper.find('[data-testid="result-admin-steps"]').exists()).toBe(true);
   });
 
   it('shows a safe page for an unknown outcome and drops a hostile reference', async () => {
