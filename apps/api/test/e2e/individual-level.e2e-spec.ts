@@ -238,6 +238,8 @@ describe('the level of an individual connection', () => {
       justification: 'Book meetings from Rox',
     });
     expect(asked.outcome).toBe('approval_required');
+    // The result page is told it is an upgrade: the connection still runs.
+    expect(asked.location?.searchParams.get('upgrade')).toBe('1');
     const waiting = (await connection(member, 'calendar')) as unknown as {
       status: string;
       level: string;
@@ -291,6 +293,7 @@ describe('the level of an individual connection', () => {
       justification: 'Again',
     });
     expect(again.outcome).toBe('approval_required');
+    expect(again.location?.searchParams.get('upgrade')).toBeNull();
     expect(await connection(member, 'calendar')).toMatchObject({
       status: 'needs_admin_approval',
       level: 'read_write',

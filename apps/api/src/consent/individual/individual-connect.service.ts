@@ -260,20 +260,21 @@ export class IndividualConnectService {
       if (refusal !== 'approval_required')
         return this.finish(attempt, connection, refusal, details);
       const asked = requestedLevel(attempt, connection);
-      // A connected member asking for more keeps what runs; anything else (a first connect, or
-      // the same level refused again: the grant is gone) waits for the admin.
-      if (
-        connection.status === 'connected' &&
-        isHigherLevel(connection.kind, asked, connection.level)
-      ) {
-        connection.awaitUpgrade(asked, this.clock.now());
-      } else {
-        connection.awaitApproval(asked, approvalReason(details.aadsts), this.clock.now());
-      }
+      // What the connection really runs at: its level as far as its granted scopes cover it.
+      const running =
+        connection.status === 'connected' && connection.level !== null
+          ? grantedLevel(connection.kind, connection.level, connection.scopes)
+          : null;
+      // A connected member asking for more keeps what runs; anything else (a first connect, a
+      // connection that runs at nothing, or the same level refused again: the grant is gone)
+      // waits for the admin.
+      const upgrade = running !== null && isHigherLevel(connection.kind, asked, running);
+      if (upgrade) connection.awaitUpgrade(asked, this.clock.now());
+      else connection.awaitApproval(asked, approvalReason(details.aadsts), this.clock.now());
       // The new status and its audit entry commit together.
       return this.tx.run(async () => {
         await this.connections.save(connection);
-        return this.finish(attempt, connection, refusal, details);
+        return this.finish(attempt, connection, refusal, { ...details, upgrade });
       });
     }
 
@@ -524,6 +525,8 @@ export class IndividualConnectService {
       if (ref) target.searchParams.set('ref', ref);
       const aadsts = typeof details.aadsts === 'number' ? details.aadsts : null;
       if (aadsts !== null) target.searchParams.set('code', `AADSTS${aadsts}`);
+      // The result page words a connected member's upgrade apart: their connection still runs.
+      if (details.upgrade === true) target.searchParams.set('upgrade', '1');
     }
     return { outcome, redirectTo: target.toString() };
   }

@@ -121,7 +121,6 @@ export const INDIVIDUAL_OUTCOMES: Readonly<
   },
 };
 
-/** The explanation for a raw `?outcome=`; unknown values get a safe generic answer. */
 /** `approval_required` for a connected member's upgrade: the connection keeps running. */
 export const UPGRADE_AWAITS_APPROVAL: IndividualOutcomeExplanation = {
   tone: 'info',
@@ -135,6 +134,7 @@ export const UPGRADE_AWAITS_APPROVAL: IndividualOutcomeExplanation = {
   ],
 };
 
+/** The explanation for a raw `?outcome=`; unknown values get a safe generic answer. */
 export function explainIndividualOutcome(
   raw: unknown,
 ): IndividualOutcomeExplanation & { outcome: IndividualOutcome | null } {

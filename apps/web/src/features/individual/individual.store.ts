@@ -61,14 +61,16 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     try {
       const { items } = await listIndividualConnections();
       mine.value = pickPerKind(items);
-      for (const connection of Object.values(mine.value)) {
-        // An upgrade waiting for an admin is what Connect asks for again once approved.
-        const level = connection.pendingLevel ?? connection.level;
-        if (level && connection.status !== 'superseded') levels.value[connection.kind] = level;
-      }
+      for (const connection of Object.values(mine.value)) adoptLevel(connection);
     } catch (error) {
       listError.value = toApiError(error);
     }
+  }
+
+  // What Connect asks for next: an upgrade waiting for an admin, else the level it runs at.
+  function adoptLevel(connection: IndividualConnection): void {
+    const level = connection.pendingLevel ?? connection.level;
+    if (level && connection.status !== 'superseded') levels.value[connection.kind] = level;
   }
 
   async function run(kind: IndividualKind, what: Busy, work: () => Promise<void>): Promise<void> {
@@ -103,6 +105,7 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     return run(kind, 'checking', async () => {
       const result = await checkIndividualConnection(connection.id);
       mine.value = { ...mine.value, [kind]: result.connection };
+      adoptLevel(result.connection);
       checked.value = { ...checked.value, [kind]: result.ok };
     });
   }

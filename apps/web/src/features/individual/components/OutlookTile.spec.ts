@@ -159,6 +159,48 @@ describe('Outlook tiles', () => {
     expect(post?.body).toEqual({ provider: 'microsoft', kind: 'calendar', level: 'read_write' });
   });
 
+  it('a check that finds the sign-in gone while an upgrade waited: Sign in again asks for the level it ran at', async () => {
+    const upgrading = buildConnection({
+      status: 'connected',
+      level: 'read',
+      pendingLevel: 'read_write',
+      approval: APPROVAL,
+    });
+    api.on('GET /individual-connections', { body: { items: [upgrading] } });
+    api.on(`POST /individual-connections/${upgrading.id}/check`, {
+      body: {
+        ok: false,
+        connection: buildConnection({
+          status: 'needs_sign_in',
+          level: 'read',
+          statusReason: 'Your Microsoft sessions were revoked (AADSTS50173).',
+        }),
+      },
+    });
+    api.on('POST /individual-connections', {
+      body: {
+        connection: buildConnection({ status: 'needs_sign_in', level: 'read' }),
+        authorizeUrl: 'https://login.example/organizations/oauth2/v2.0/authorize?state=s',
+        expiresAt: '2026-11-28T09:10:00.000Z',
+        scopes: ['Calendars.Read'],
+      },
+    });
+    const wrapper = await mountMember('connected');
+    const tile = () => wrapper.get('[aria-labelledby="tile-calendar"]');
+    await tile()
+      .findAll('button')
+      .find((b) => b.text() === 'Check connection')
+      ?.trigger('click');
+    await vi.waitFor(() => expect(tile().attributes('data-status')).toBe('needs_sign_in'));
+    await tile()
+      .findAll('button')
+      .find((b) => b.text() === 'Sign in again')
+      ?.trigger('click');
+    await vi.waitFor(() => expect(leaveForMicrosoft).toHaveBeenCalled());
+    const post = api.requests.find((r) => r.method === 'POST' && !r.path.endsWith('/check'));
+    expect(post?.body).toEqual({ provider: 'microsoft', kind: 'calendar', level: 'read' });
+  });
+
   it('a revoked sign-in offers Sign in again with the reason; disconnect shows the receipt', async () => {
     const revoked = buildConnection({
       status: 'needs_sign_in',

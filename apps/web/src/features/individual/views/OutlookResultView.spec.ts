@@ -87,8 +87,11 @@ describe('Outlook result page', () => {
         ],
       },
     });
-    const wrapper = await renderAt('?outcome=approval_required&kind=calendar&code=AADSTS90095');
-    await vi.waitFor(() => expect(wrapper.get('h1').text()).toBe(UPGRADE_AWAITS_APPROVAL.title));
+    const wrapper = await renderAt(
+      '?outcome=approval_required&kind=calendar&code=AADSTS90095&upgrade=1',
+    );
+    // Told by the API's redirect, before the connections have loaded.
+    expect(wrapper.get('h1').text()).toBe(UPGRADE_AWAITS_APPROVAL.title);
     expect(wrapper.get('h1').attributes('data-outcome')).toBe('approval_required');
     expect(wrapper.text()).toContain('keeps running');
     // The next steps first, then the admin's (the tile's steps and link).
@@ -98,7 +101,9 @@ describe('Outlook result page', () => {
         .map((li) => li.text())
         .slice(0, 3),
     ).toEqual(UPGRADE_AWAITS_APPROVAL.nextSteps);
-    expect(wrapper.find('[data-testid="result-admin-steps"]').exists()).toBe(true);
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="result-admin-steps"]').exists()).toBe(true),
+    );
   });
 
   it('shows a safe page for an unknown outcome and drops a hostile reference', async () => {
