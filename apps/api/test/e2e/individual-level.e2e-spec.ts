@@ -66,6 +66,19 @@ describe('the level of an individual connection', () => {
     return finishAtApi(callback, start.cookie);
   }
 
+  /** Megan in a tenant of her own, with the admin consent workflow on, as a member of a new org. */
+  async function meganInNewTenant(domain: string, userConsent: 'allowed' | 'notAllowed') {
+    await env.emu.control.createTenant({
+      domain,
+      people: 'contoso',
+      users: 29,
+      consentPolicy: { userConsent, adminConsentWorkflow: true },
+    });
+    const tenant = `${domain}.com`;
+    const o = await orgTokens(env, newOrgId(domain.slice(0, 6)));
+    return { tenant, member: await addMember(env, o.orgId, 'megan', `megan.bowen@${tenant}`) };
+  }
+
   async function connection(member: TestMember, kind: Kind) {
     const found = (await myConnections(env, member)).find((c) => c.kind === kind);
     expect(found, kind).toBeDefined();
@@ -217,15 +230,7 @@ describe('the level of an individual connection', () => {
   });
 
   it('a connected member’s upgrade that needs an admin keeps the connection running at its level until approved', async () => {
-    const tenant = 'lvlupgrade.com';
-    await env.emu.control.createTenant({
-      domain: 'lvlupgrade',
-      people: 'contoso',
-      users: 29,
-      consentPolicy: { userConsent: 'allowed', adminConsentWorkflow: true },
-    });
-    const o = await orgTokens(env, newOrgId('lvlupg'));
-    const member = await addMember(env, o.orgId, 'megan', `megan.bowen@${tenant}`);
+    const { tenant, member } = await meganInNewTenant('lvlupgrade', 'allowed');
     expect((await connectAt(member, 'calendar', 'read')).outcome).toBe('connected');
 
     // The tenant then stops letting members consent: two-way needs an admin.
@@ -310,15 +315,7 @@ describe('the level of an individual connection', () => {
     expect(await scope(member, 'calendar')).toMatchObject({ route: 'none', inScope: false });
 
     // A tenant whose members may not consent: the connection waits for the level it asked for.
-    const tenant = 'lvlapproval.com';
-    await env.emu.control.createTenant({
-      domain: 'lvlapproval',
-      people: 'contoso',
-      users: 29,
-      consentPolicy: { userConsent: 'notAllowed', adminConsentWorkflow: true },
-    });
-    const other = await orgTokens(env, newOrgId('lvlwait'));
-    const waiting = await addMember(env, other.orgId, 'megan', `megan.bowen@${tenant}`);
+    const { member: waiting } = await meganInNewTenant('lvlapproval', 'notAllowed');
     const asked = await connectAt(waiting, 'calendar', 'read', {
       action: 'request-approval',
       justification: 'Calendar sync',

@@ -60,16 +60,20 @@ describe('Outlook tiles', () => {
     document.body.innerHTML = '';
   });
 
-  it('says what Microsoft will ask for before Connect, then sends the member there', async () => {
-    api.on('GET /individual-connections', { body: { items: [] } });
+  // Connect (again): the API's answer, sending the browser to Microsoft's page.
+  const answerConnect = (connection: IndividualConnection, scopes: string[]) =>
     api.on('POST /individual-connections', {
       body: {
-        connection: buildConnection(),
+        connection,
         authorizeUrl: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?x=1',
         expiresAt: '2026-11-28T09:15:00.000Z',
-        scopes: ['Calendars.ReadWrite'],
+        scopes,
       },
     });
+
+  it('says what Microsoft will ask for before Connect, then sends the member there', async () => {
+    api.on('GET /individual-connections', { body: { items: [] } });
+    answerConnect(buildConnection(), ['Calendars.ReadWrite']);
     const wrapper = await mountMember();
     const tile = wrapper.get('[aria-labelledby="tile-calendar"]');
     expect(tile.get('[data-testid="scopes-calendar"]').text()).toContain('Read user calendars');
@@ -131,25 +135,16 @@ describe('Outlook tiles', () => {
         ],
       },
     });
-    api.on('POST /individual-connections', {
-      body: {
-        connection: buildConnection({ status: 'connected', level: 'read' }),
-        authorizeUrl: 'https://login.example/organizations/oauth2/v2.0/authorize?state=s',
-        expiresAt: '2026-11-28T09:10:00.000Z',
-        scopes: ['Calendars.ReadWrite'],
-      },
-    });
+    answerConnect(buildConnection({ status: 'connected', level: 'read' }), ['Calendars.ReadWrite']);
     const wrapper = await mountMember('connected');
     const tile = wrapper.get('[aria-labelledby="tile-calendar"]');
-    expect(tile.get('[data-testid="connected-calendar"]').text()).toContain(
-      'megan.bowen@contoso.com',
+    // Still connected, the upgrade named, and the admin's steps for it.
+    const shown = ['connected-calendar', 'upgrade-waiting-calendar', 'calendar-admin-steps'].map(
+      (id) => tile.get(`[data-testid="${id}"]`).text(),
     );
-    expect(tile.get('[data-testid="upgrade-waiting-calendar"]').text()).toContain(
-      '“Read and write”',
-    );
-    expect(tile.get('[data-testid="calendar-admin-steps"]').text()).toContain(
-      'Admin consent requests',
-    );
+    expect(shown[0]).toContain('megan.bowen@contoso.com');
+    expect(shown[1]).toContain('“Read and write”');
+    expect(shown[2]).toContain('Admin consent requests');
     await tile
       .findAll('button')
       .find((b) => b.text() === 'Finish the upgrade')
@@ -177,14 +172,7 @@ describe('Outlook tiles', () => {
         }),
       },
     });
-    api.on('POST /individual-connections', {
-      body: {
-        connection: buildConnection({ status: 'needs_sign_in', level: 'read' }),
-        authorizeUrl: 'https://login.example/organizations/oauth2/v2.0/authorize?state=s',
-        expiresAt: '2026-11-28T09:10:00.000Z',
-        scopes: ['Calendars.Read'],
-      },
-    });
+    answerConnect(buildConnection({ status: 'needs_sign_in', level: 'read' }), ['Calendars.Read']);
     const wrapper = await mountMember('connected');
     const tile = () => wrapper.get('[aria-labelledby="tile-calendar"]');
     await tile()
