@@ -139,6 +139,15 @@ describe('GraphSubscriptionRepository on Postgres', () => {
       new Set([`${orgId}-a-mail-inbox`]),
     );
     expect(await repo().knownSubscriptionIds([])).toEqual(new Set());
+    // What the receiver compares a presented clientState with, per id a row holds.
+    expect(
+      await repo().clientStateHashes([
+        `${orgId}-a-mail-inbox`,
+        'orphan-1',
+        `${orgId}-a-mail-inbox`,
+      ]),
+    ).toEqual(new Map([[`${orgId}-a-mail-inbox`, 'a'.repeat(64)]]));
+    expect(await repo().clientStateHashes([])).toEqual(new Map());
     const tenant = `tenant-${orgId}`;
     expect(await repo().grantedLifetimes([tenant])).toEqual([]);
     expect(await repo().grantedLifetimes([])).toEqual([]);

@@ -60,6 +60,23 @@ export class GraphSubscriptionRepository {
     return new Set(rows.map((r) => r.subscriptionId).filter((id): id is string => id !== null));
   }
 
+  /** The stored clientState hash of each of these ids some row holds (absent: no row). */
+  async clientStateHashes(ids: readonly string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.em.find(
+      GraphSubscription,
+      { subscriptionId: { $in: [...ids] } },
+      { fields: ['subscriptionId', 'clientStateHash'] },
+    );
+    return new Map(
+      rows
+        .filter(
+          (r): r is GraphSubscription & { subscriptionId: string } => r.subscriptionId !== null,
+        )
+        .map((r) => [r.subscriptionId, r.clientStateHash]),
+    );
+  }
+
   /**
    * The lifetimes (minutes) Graph granted subscriptions in these tenants, each once, whichever
    * Rox org holds them (two orgs may reach one tenant, or one Microsoft account).

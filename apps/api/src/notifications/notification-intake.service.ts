@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
 
@@ -11,6 +11,15 @@ import { LIFECYCLE_EVENTS } from './notifications.constants';
 /** Hex SHA-256 of a clientState: what is stored, queued and compared, never the value itself. */
 export function clientStateHash(clientState: string): string {
   return createHash('sha256').update(clientState, 'utf8').digest('hex');
+}
+
+/**
+ * Whether a presented clientState hash is the stored one. Both are hex SHA-256 digests (equal
+ * lengths, so timingSafeEqual never throws), compared in constant time.
+ */
+export function sameClientStateHash(stored: string | null, presented: string | null): boolean {
+  if (!stored || !presented || !/^[0-9a-f]{64}$/.test(presented)) return false;
+  return timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(presented, 'hex'));
 }
 
 /**
@@ -56,25 +65,30 @@ export class NotificationIntake {
     );
   }
 
-  // One enqueue per distinct (event, subscription, clientState) of the batch. Ids no row holds
-  // (forged, or orphans at Graph) cost one query for the whole batch, and only the first of them
-  // goes on, for the worker to audit: a forged batch of 1,000 ids is one job, not 1,000 jobs and
-  // lookups. A subscription Graph made whose row is not stored yet loses nothing: storing it
-  // queues a catch-up round.
+  // One enqueue per distinct (event, subscription) of the batch whose clientState is the stored
+  // one. Everything else (ids no row holds: forged, or orphans at Graph; a known id with a wrong
+  // or missing clientState) costs one query for the whole batch, and only the first of it goes
+  // on, for the worker to audit: a forged batch of 1,000 items is one job, not 1,000 jobs and
+  // lookups, whether it names unknown ids or one real id with 1,000 guesses. A subscription Graph
+  // made whose row is not stored yet loses nothing: storing it queues a catch-up round.
   private async enqueueAll(receipts: ReceiptJob[]): Promise<number> {
-    const known = await this.subscriptions.knownSubscriptionIds([
+    const stored = await this.subscriptions.clientStateHashes([
       ...new Set(receipts.map((r) => r.subscriptionId)),
     ]);
     const seen = new Set<string>();
     let queued = 0;
-    let unknownKept = false;
+    let suspectKept = false;
     for (const r of receipts) {
-      const key = `${r.lifecycleEvent ?? r.type}|${r.subscriptionId}|${r.clientStateHash ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (!known.has(r.subscriptionId)) {
-        if (unknownKept) continue;
-        unknownKept = true;
+      const key = `${r.lifecycleEvent ?? r.type}|${r.subscriptionId}`;
+      const isProven =
+        stored.has(r.subscriptionId) &&
+        sameClientStateHash(stored.get(r.subscriptionId) ?? null, r.clientStateHash);
+      if (isProven) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+      } else {
+        if (suspectKept) continue;
+        suspectKept = true;
       }
       const { outcome } = await this.jobs.enqueueReceipt(r);
       if (outcome === 'queued') queued += 1;

@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
-
 import { Injectable, Logger } from '@nestjs/common';
 
 import { ConnectionReader } from '../consent/connection-reader.service';
@@ -7,6 +5,7 @@ import { AuditLog } from '../platform/audit/audit-log.service';
 import { ChannelRounds } from './channel-rounds.service';
 import { type GraphSubscription } from './entities/graph-subscription.entity';
 import { GraphSubscriptionRepository } from './graph-subscription.repository';
+import { sameClientStateHash } from './notification-intake.service';
 import { NotificationTargets } from './notification-targets.service';
 import { NotificationsJobs, type ReceiptJob } from './notifications-jobs.service';
 
@@ -37,7 +36,7 @@ export class NotificationReceiptService {
   async handle(receipt: ReceiptJob): Promise<ReceiptOutcome> {
     const row = await this.repo.findBySubscriptionId(receipt.subscriptionId);
     if (!row) return this.reject(receipt, 'unknown_subscription', null);
-    if (!sameHash(row.clientStateHash, receipt.clientStateHash)) {
+    if (!sameClientStateHash(row.clientStateHash, receipt.clientStateHash)) {
       return this.reject(receipt, 'client_state_mismatch', row);
     }
     if (!(await this.targets.isCurrent(row))) {
@@ -117,9 +116,3 @@ export class NotificationReceiptService {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-// Both sides are hex SHA-256 digests: equal lengths, so timingSafeEqual never throws on them.
-function sameHash(stored: string | null, presented: string | null): boolean {
-  if (!stored || !presented || !/^[0-9a-f]{64}$/.test(presented)) return false;
-  return timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(presented, 'hex'));
-}

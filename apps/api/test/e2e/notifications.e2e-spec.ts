@@ -384,9 +384,32 @@ describe('change notifications: subscriptions and receiver', () => {
           .getJobs(['waiting', 'delayed', 'paused'])
       ).filter((j) => forgedIds.includes(String(j?.data.subscriptionId)));
       expect(queued).toHaveLength(1);
+
+      // One real id (learnt from an audit entry or a tenant's logs) with 200 guessed
+      // clientStates, the real notification among them: the guesses make one job between them
+      // (for the audit), the real one its own.
+      const guessed = await post('notifications', {
+        value: [
+          ...Array.from(
+            { length: 200 },
+            (_, i) => notification(calendar, { clientState: `guess-${i}` }).value[0],
+          ),
+          notification(calendar).value[0],
+        ],
+      });
+      expect(guessed.status).toBe(202);
+      const forCalendar = (
+        await env.api.app
+          .get<Queue>(getQueueToken(QUEUE.notifications))
+          .getJobs(['waiting', 'delayed', 'paused'])
+      ).filter((j) => j?.data.subscriptionId === calendar.id);
+      expect(forCalendar).toHaveLength(2);
     } finally {
       await queue.resume(true);
     }
+    await notificationsSettled(env, org.orgId);
+    // The real one still makes its round.
+    expect(await calendarDeltas('megan')).toHaveLength(1);
   });
 
   it('renews at half-life; a subscription Graph lost is recreated with a catch-up round (NOTIF-5)', async () => {
