@@ -35,6 +35,7 @@ import { Migration20261130153404_individual_connection_page } from './Migration2
 import { Migration20261130193000_individual_requested_level } from './Migration20261130193000_individual_requested_level';
 import { Migration20261130200000_mail_restricted_message } from './Migration20261130200000_mail_restricted_message';
 import { Migration20261130220000_individual_pending_level } from './Migration20261130220000_individual_pending_level';
+import { Migration20261130233000_graph_subscription_tenant_lifetimes } from './Migration20261130233000_graph_subscription_tenant_lifetimes';
 
 // Listed explicitly (not globbed) so migrations load the same way under tsc output and vitest.
 export const MIGRATIONS: MigrationObject[] = [
@@ -141,5 +142,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261130220000_individual_pending_level',
     class: Migration20261130220000_individual_pending_level,
+  },
+  {
+    name: 'Migration20261130233000_graph_subscription_tenant_lifetimes',
+    class: Migration20261130233000_graph_subscription_tenant_lifetimes,
   },
 ];

@@ -18,6 +18,8 @@ export type SubscriptionState = 'active' | 'degraded';
 @Entity({ tableName: 'graph_subscription' })
 @Index({ properties: ['state', 'renewAt'] })
 @Index({ properties: ['state', 'retryAt'] })
+// The orphan sweep's lifetimes in use per tenant, read without a table scan.
+@Index({ properties: ['tenantId', 'lifetimeMinutes'] })
 export class GraphSubscription {
   @PrimaryKey({ type: 'string', length: 128 })
   orgId: string;
