@@ -46,21 +46,10 @@ export class GraphSubscriptionRepository {
   }
 
   /**
-   * Which of these ids some row holds, in any org (the rest are orphans at Graph). Never narrow
-   * it to one org: two orgs may reach one tenant, or one Microsoft account, and each sweep lists
-   * the other's subscriptions too.
+   * The stored clientState hash of each of these ids some row holds, in any org (an id absent is
+   * no row's: an orphan at Graph, or forged). Never narrow it to one org: two orgs may reach one
+   * tenant, or one Microsoft account, and each sweep lists the other's subscriptions too.
    */
-  async knownSubscriptionIds(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await this.em.find(
-      GraphSubscription,
-      { subscriptionId: { $in: [...ids] } },
-      { fields: ['subscriptionId'] },
-    );
-    return new Set(rows.map((r) => r.subscriptionId).filter((id): id is string => id !== null));
-  }
-
-  /** The stored clientState hash of each of these ids some row holds (absent: no row). */
   async clientStateHashes(ids: readonly string[]): Promise<Map<string, string | null>> {
     if (ids.length === 0) return new Map();
     const rows = await this.em.find(

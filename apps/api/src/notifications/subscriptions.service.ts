@@ -374,7 +374,7 @@ export class SubscriptionsService {
     );
     for (const s of ours) seen.add(s.id);
     result.listed += ours.length;
-    const known = await this.repo.knownSubscriptionIds(ours.map((s) => s.id));
+    const known = await this.repo.clientStateHashes(ours.map((s) => s.id));
     for (const s of ours) {
       if (known.has(s.id) || isYoung(Date.parse(s.expirationDateTime))) continue;
       await deleteSubscription(client, s.id);
