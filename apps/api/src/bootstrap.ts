@@ -14,8 +14,10 @@ import swaggerUiPath from 'swagger-ui-dist/absolute-path';
 
 import { AppModule } from './app.module';
 import { type AppConfig } from './config/app-config';
+import { TokenVerifier } from './platform/auth/token-verifier.service';
 import { accessLogMiddleware } from './platform/http/access-log.middleware';
 import { ExpressHttpAdapter } from './platform/http/express-http-adapter';
+import { largeBodyFor } from './platform/http/large-body.middleware';
 import { noStoreMiddleware } from './platform/http/no-store.middleware';
 import { GLOBAL_PREFIX } from './platform/http/openapi/api-docs.service';
 import { requestIdMiddleware } from './platform/http/request-id.middleware';
@@ -69,11 +71,16 @@ export async function createHttpApp(
     exposedHeaders: ['x-request-id', 'retry-after'],
     maxAge: 600,
   });
-  // A send carries its files base64 (4/3 of the bytes) beside a body of up to 1 MB; every other
-  // route keeps the 1 MB limit. The first parser to read a body marks it read.
+  // A send carries its files base64 (4/3 of the bytes) beside a body of up to 1 MB, and only
+  // service callers send; every other request keeps the 1 MB limit. The first parser to read a
+  // body marks it read.
   app.use(
     `/${GLOBAL_PREFIX}/mail/sends`,
-    express.json({ limit: Math.ceil((config.mail.sendAttachmentsMaxBytes * 4) / 3) + 2 * MB }),
+    largeBodyFor(
+      app.get(TokenVerifier),
+      'service',
+      Math.ceil((config.mail.sendAttachmentsMaxBytes * 4) / 3) + 2 * MB,
+    ),
   );
   app.useBodyParser('json', { limit: '1mb' });
   // After the body is parsed, before any route: bad text anywhere is a 400, never a 500.

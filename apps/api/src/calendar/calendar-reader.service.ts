@@ -16,7 +16,12 @@ import {
 import { type Mailbox } from '../mailboxes/entities/mailbox.entity';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { type Caller } from '../platform/auth/caller';
-import { CURSOR_KEY_SEPARATOR, decodeCursor, keysetPage } from '../platform/http/keyset-page';
+import {
+  CURSOR_KEY_SEPARATOR,
+  decodeCursor,
+  instantAndId,
+  keysetPage,
+} from '../platform/http/keyset-page';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { SyncErrorCode } from '../platform/sync/sync.errors';
 import { Clock } from '../platform/time/clock';
@@ -55,11 +60,8 @@ export class CalendarReader {
       );
     }
     const key = decodeCursor(EVENTS_LIST, query.cursor);
-    const [startIso, id] = key?.split(CURSOR_KEY_SEPARATOR) ?? [];
-    const after =
-      startIso && id && !Number.isNaN(Date.parse(startIso))
-        ? { startAt: new Date(startIso), id }
-        : null;
+    const keyset = key === undefined ? null : instantAndId(key, CURSOR_KEY_SEPARATOR);
+    const after = keyset ? { startAt: keyset.at, id: keyset.id } : null;
     const rows = await this.repo.memberEvents(
       caller.orgId,
       roxUserId,

@@ -9,7 +9,7 @@ import {
 import { IdentityError } from '@rox365/graph-client';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
-import { Transactions } from '../platform/database/transactions.service';
+import { againAfterUniqueRace, Transactions } from '../platform/database/transactions.service';
 import { OrgwideGraph } from '../platform/graph/graph.module';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
@@ -47,7 +47,14 @@ export class OrgwideSettingsService {
   }
 
   /** Saves the settings: restricted users must be members, the tenant must exist in Entra. */
-  async update(orgId: string, body: OrgwideSettingsInput): Promise<OrgwideSettingsContract> {
+  update(orgId: string, body: OrgwideSettingsInput): Promise<OrgwideSettingsContract> {
+    return againAfterUniqueRace(() => this.updateOnce(orgId, body));
+  }
+
+  private async updateOnce(
+    orgId: string,
+    body: OrgwideSettingsInput,
+  ): Promise<OrgwideSettingsContract> {
     await this.requireMembers(orgId, body.restrictedUsers);
     const existing = await this.settings.find(orgId);
     const tenantId =
@@ -103,7 +110,15 @@ export class OrgwideSettingsService {
     return this.get(orgId);
   }
 
-  async putOverride(
+  putOverride(
+    orgId: string,
+    roxUserId: string,
+    input: PutMemberOverrideRequest,
+  ): Promise<OrgwideSettingsContract> {
+    return againAfterUniqueRace(() => this.putOverrideOnce(orgId, roxUserId, input));
+  }
+
+  private async putOverrideOnce(
     orgId: string,
     roxUserId: string,
     input: PutMemberOverrideRequest,

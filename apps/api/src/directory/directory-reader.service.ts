@@ -6,12 +6,11 @@ import {
   type OrgwideStatus,
 } from '@rox365/contracts';
 
-import { DomainError } from '../platform/errors/domain-error';
 import {
   CURSOR_KEY_SEPARATOR,
   decodeCursor,
+  invalidCursor,
   keysetPage,
-  PagingErrorCode,
 } from '../platform/http/keyset-page';
 import { toDirectoryUserContract } from './directory.mapper';
 import { DirectoryRepository } from './directory.repository';
@@ -65,9 +64,7 @@ function userCursor(key: string | undefined): { upnKey: string; id: string } | u
   if (key === undefined) return undefined;
   const at = key.lastIndexOf(CURSOR_KEY_SEPARATOR);
   if (at < 0 || at === key.length - 1) {
-    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
-      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
-    });
+    throw invalidCursor();
   }
   return { upnKey: key.slice(0, at), id: key.slice(at + 1) };
 }

@@ -1,5 +1,6 @@
 import { type MailChange, type MailMessage as MailMessageContract } from '@rox365/contracts';
 
+import { parseInstantAndId } from '../platform/http/keyset-page';
 import { type MailChangeEntry, type MailCursorResetReason } from './entities/mail-change.entity';
 import { type MailMessageLink } from './entities/mail-message-link.entity';
 import { type MailMessage } from './entities/mail-message.entity';
@@ -38,10 +39,8 @@ export function encodeMessageCursor(m: Pick<MailMessage, 'receivedAt' | 'id'>): 
 }
 
 export function decodeMessageCursor(cursor: string): { receivedAt: Date; id: string } | null {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const receivedAt = new Date(at ?? '');
-  if (Number.isNaN(receivedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) return null;
-  return { receivedAt, id: id ?? '' };
+  const key = parseInstantAndId(Buffer.from(cursor, 'base64url').toString('utf8'), '|');
+  return key ? { receivedAt: key.at, id: key.id } : null;
 }
 
 /** A feed row as the API shows it: a message change, or a folder's cursor reset. */

@@ -10,7 +10,7 @@ import {
 } from '@rox365/contracts';
 
 import { AuditLog } from '../platform/audit/audit-log.service';
-import { Transactions } from '../platform/database/transactions.service';
+import { againAfterUniqueRace, Transactions } from '../platform/database/transactions.service';
 import { decodeCursor, keysetPage } from '../platform/http/keyset-page';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { KeyedJobs } from '../platform/queue/keyed-jobs';
@@ -45,7 +45,15 @@ export class MembersService {
   }
 
   /** Creates or replaces a member; idempotent, audited only when something changed. */
-  async put(
+  put(
+    orgId: string,
+    roxUserId: string,
+    input: PutMemberRequest,
+  ): Promise<{ member: MemberContract; created: boolean }> {
+    return againAfterUniqueRace(() => this.putOnce(orgId, roxUserId, input));
+  }
+
+  private async putOnce(
     orgId: string,
     roxUserId: string,
     input: PutMemberRequest,

@@ -175,6 +175,54 @@ describe('bad input never costs a 5xx (every operation of the OpenAPI document)'
     expect(JSON.parse(member.text)).toMatchObject({ displayName: 'u-b' });
   });
 
+  it('refuses a cursor whose key is not what its list writes, before it reaches SQL', async () => {
+    const get = (url: string) =>
+      sendRaw(env.apiUrl, {
+        label: url,
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${org.admin}` },
+      });
+    const enc = (key: string) => Buffer.from(key).toString('base64url');
+    const at = '2026-01-01T00:00:00.000Z';
+    const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const notUuid = '-'.repeat(36);
+    const month = 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z';
+    const events = (key: string) =>
+      `/api/v1/calendar/members/u-a/events?${month}&cursor=${enc(`calendar-events:${key}`)}`;
+    const connections = (key: string) =>
+      `/api/v1/individual-connections?all=true&cursor=${enc(`individual-connections:${key}`)}`;
+    const messages = (key: string) => `/api/v1/mail/messages?roxUserId=u-a&cursor=${enc(key)}`;
+    // Each was a 500 before: a `::uuid` cast or an out-of-range timestamp in PostgreSQL.
+    const forged = [
+      events(`${at}\u0001x`),
+      events(`${at}\u0001${notUuid}`),
+      events(`-271821-04-20T00:00:00.000Z\u0001${uuid}`),
+      events(`${at}\u0001${uuid}\u0001${uuid}`),
+      connections(`${at}\u0001${notUuid}`),
+      connections(`+275760-09-13T00:00:00.000Z\u0001${uuid}`),
+      messages(`${at}|${'a'.repeat(36)}`),
+      messages(`-271821-04-20T00:00:00.000Z|${uuid}`),
+    ];
+    for (const url of forged) {
+      const res = await get(url);
+      expect({ url, status: res.status, code: JSON.parse(res.text).code }).toEqual({
+        url,
+        status: 400,
+        code: 'CURSOR_INVALID',
+      });
+    }
+    // Keys of the right shape pass (an empty page, or the member's 404 without a mailbox).
+    for (const url of [
+      events(`${at}\u0001${uuid}`),
+      connections(`${at}\u0001${uuid}`),
+      messages(`${at}|${uuid}`),
+    ]) {
+      const res = await get(url);
+      expect([200, 404], url).toContain(res.status);
+    }
+  });
+
   it('marks every API response no-store, for each role the route allows and for refusals', async () => {
     const missing: string[] = [];
     for (const op of ops) {

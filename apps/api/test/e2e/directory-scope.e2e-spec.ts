@@ -328,6 +328,17 @@ describe('member mapping, sync scope, probes and the access-policy script', () =
       const bad = await get(path, org.admin, { accessRight: 'Everything' });
       expect(bad.status, path).toBe(400);
       expect(bad.headers['content-type'], path).toMatch(/^application\/problem\+json/);
+      // A name PowerShell could not take (it was a 500 from the script's quoting).
+      for (const groupName of ['Rox\tSync', 'Rox\u2028Sync']) {
+        const control = await get(path, org.admin, { groupName });
+        expect(control.status, path).toBe(400);
+        expect(control.body.errors, path).toEqual([
+          {
+            path: 'query.groupName',
+            message: 'must not contain control characters or line breaks',
+          },
+        ]);
+      }
     }
   });
 

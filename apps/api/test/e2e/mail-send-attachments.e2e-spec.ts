@@ -241,4 +241,26 @@ describe('mail send with attachments', () => {
     expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
     expect(copies(ZOE, 'inbox', 'A3 big')).toHaveLength(0);
   });
+
+  it('reads more than 1 MB only from a service caller: anyone else is refused before the body is read', async () => {
+    const body = JSON.stringify({
+      ...withFiles('A4 not yours'),
+      idempotencyKey: `att-${(key += 1)}-${Date.now()}`,
+    });
+    expect(body.length).toBeGreaterThan(2 * MB);
+    const as = (authorization: string | undefined) => {
+      const req = env.api.http().post('/api/v1/mail/sends').set('content-type', 'application/json');
+      return (authorization ? req.set('authorization', authorization) : req).send(body);
+    };
+    // Before, the send route's large parser read these whole and the guard answered 401 and 403.
+    for (const authorization of [undefined, `Bearer ${org.admin}`, 'Bearer not-a-token']) {
+      const res = await as(authorization);
+      expect(res.status).toBe(413);
+      expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    // Under 1 MB the guard answers as for any route.
+    const small = await env.api.http().post('/api/v1/mail/sends').send({ roxUserId: 'megan' });
+    expect(small.status).toBe(401);
+    expect(copies(ZOE, 'inbox', 'A4 not yours')).toHaveLength(0);
+  });
 });

@@ -113,6 +113,11 @@ export const AccessPolicyScriptQuerySchema = z.object({
     .trim()
     .min(1)
     .max(64)
+    // The script quotes it for PowerShell, where no control character or line break may appear.
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f\u0085\u2028\u2029]*$/, {
+      message: 'must not contain control characters or line breaks',
+    })
     .default('RoxAppAccessGroup')
     .describe('Name of the mail-enabled security group to create'),
   groupSmtp: z

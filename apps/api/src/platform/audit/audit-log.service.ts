@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { type AuditPage, type ListAuditQuery } from '@rox365/contracts';
 
-import { DomainError } from '../errors/domain-error';
-import { decodeCursor, keysetPage, PagingErrorCode } from '../http/keyset-page';
+import { decodeCursor, invalidCursor, keysetPage } from '../http/keyset-page';
 import { requestContext } from '../http/request-context';
 import { Clock } from '../time/clock';
 import { AuditEntryRepository } from './audit-entry.repository';
@@ -60,7 +59,7 @@ export class AuditLog {
   async list(orgId: string, query: ListAuditQuery): Promise<AuditPage> {
     const beforeId = decodeCursor(AUDIT_LIST, query.cursor);
     if (beforeId !== undefined && (!/^\d{1,19}$/.test(beforeId) || BigInt(beforeId) > MAX_BIGINT)) {
-      throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.');
+      throw invalidCursor();
     }
     const rows = await this.entries.list({
       orgId,

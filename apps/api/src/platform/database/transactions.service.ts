@@ -1,6 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import {
+  DeadlockException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
 import { EntityManager, RequestContext } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 
@@ -8,6 +12,21 @@ import { Injectable } from '@nestjs/common';
 export function isTransientConflict(error: unknown): boolean {
   // DeadlockException also covers serialization failures (40001) in MikroORM's converter.
   return error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
+}
+
+/**
+ * Runs a read-then-insert `work` once more when its insert lost to a concurrent request that
+ * inserted the same key after the read: the second run reads the winner's row and updates it, so
+ * two first PUTs of one resource answer 201 and 200 instead of a 500. `work` must be safe to
+ * repeat (its transaction rolled back).
+ */
+export async function againAfterUniqueRace<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    return work();
+  }
 }
 
 /**

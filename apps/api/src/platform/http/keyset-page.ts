@@ -27,9 +27,7 @@ export function decodeCursor(list: string, cursor: string | undefined): string |
     decoded.length === prefix.length ||
     unsafeTextReason(decoded) !== null
   ) {
-    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
-      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
-    });
+    throw invalidCursor();
   }
   return decoded.slice(prefix.length);
 }
@@ -62,12 +60,44 @@ export function afterCreatedAt(key: string | undefined): {
   after?: { createdAt: Date; id: string };
 } {
   if (key === undefined) return {};
-  const [at = '', id = ''] = key.split(CURSOR_KEY_SEPARATOR);
-  const createdAt = new Date(at);
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-    throw new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
-      fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
-    });
-  }
-  return { after: { createdAt, id } };
+  const { at, id } = instantAndId(key, CURSOR_KEY_SEPARATOR);
+  return { after: { createdAt: at, id } };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Keys hold instants Rox wrote (4-digit years); PostgreSQL refuses some that JS accepts (year
+// -271821), and a `::uuid` cast refuses anything but a UUID: both would end as a 500.
+const EARLIEST_KEY = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_KEY = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A key of an ISO instant and a row's UUID, split at `separator`, or null when it is anything
+ * else (a forged key must cost a 400, never reach SQL).
+ */
+export function parseInstantAndId(key: string, separator: string): { at: Date; id: string } | null {
+  const parts = key.split(separator);
+  const at = new Date(parts[0] ?? '');
+  const id = parts[1] ?? '';
+  const time = at.getTime();
+  const valid =
+    parts.length === 2 &&
+    !Number.isNaN(time) &&
+    time >= EARLIEST_KEY &&
+    time <= LATEST_KEY &&
+    UUID.test(id);
+  return valid ? { at, id } : null;
+}
+
+/** `parseInstantAndId`, refusing anything else like a foreign cursor. */
+export function instantAndId(key: string, separator: string): { at: Date; id: string } {
+  const parsed = parseInstantAndId(key, separator);
+  if (!parsed) throw invalidCursor();
+  return parsed;
+}
+
+/** The 400 of a cursor that no list of Rox wrote. */
+export function invalidCursor(): DomainError {
+  return new DomainError(PagingErrorCode.CURSOR_INVALID, 'invalid', 'The cursor is not valid.', {
+    fieldErrors: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+  });
 }

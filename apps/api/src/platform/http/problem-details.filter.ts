@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import {
   Catch,
   HttpException,
@@ -48,6 +49,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception, requestId);
     if (problem.status >= 500) {
       this.logger.error({ err: exception, requestId, code: problem.code }, 'request failed');
+    } else if (exception instanceof UniqueConstraintViolationException) {
+      this.logger.warn({ err: exception, requestId, code: problem.code }, 'write lost a race');
     }
     if (isDomainError(exception) && exception.retryAfterMs !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(exception.retryAfterMs / 1000)));
@@ -80,6 +83,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         status,
         detail: detailForHttpException(status, exception),
         code,
+        requestId,
+      };
+    }
+    if (exception instanceof UniqueConstraintViolationException) {
+      // A write that read "no such row" and then met another request's insert of the same key;
+      // the PUTs that can race retry once themselves (againAfterUniqueRace), so this is a net.
+      return {
+        type: problemType(HttpErrorCode.CONCURRENT_WRITE),
+        title: TITLES[409] ?? 'Conflict',
+        status: 409,
+        detail: 'Another request wrote the same record at the same moment. Send the request again.',
+        code: HttpErrorCode.CONCURRENT_WRITE,
         requestId,
       };
     }

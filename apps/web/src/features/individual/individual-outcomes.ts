@@ -78,9 +78,15 @@ export const INDIVIDUAL_OUTCOMES: Readonly<
   },
   admin_consent_granted: {
     tone: 'success',
-    title: 'Consent granted for the organisation',
-    reason: 'Rox 365 Integration may now be used by members of your organisation without a prompt.',
-    nextSteps: ['Tell the member who asked you to click Connect again in Rox.'],
+    // Only the return address says so (anyone can open it): Rox checks the grant itself when
+    // the member connects, and the wording claims no more than that.
+    title: 'Microsoft reports consent granted',
+    reason:
+      'Microsoft sent you back saying Rox 365 Integration was approved for your organisation. Rox confirms the grant when the member connects.',
+    nextSteps: [
+      'Tell the member who asked you to click Connect again in Rox.',
+      'If Connect still asks for approval, the grant did not take: open the admin-consent link again.',
+    ],
   },
   admin_consent_not_granted: {
     tone: 'warning',
