@@ -17,6 +17,7 @@ import { RestrictionPolicy } from '../mailboxes/restriction-policy.service';
 import { AuditLog } from '../platform/audit/audit-log.service';
 import { Cipher } from '../platform/crypto/cipher.service';
 import { Transactions } from '../platform/database/transactions.service';
+import { invalidCursor } from '../platform/http/keyset-page';
 import { LifecycleRegistry } from '../platform/lifecycle/lifecycle-registry.service';
 import { Clock } from '../platform/time/clock';
 import { MailFolders } from './mail-folders.service';
@@ -51,7 +52,7 @@ export class MailReader {
   async list(orgId: string, query: ListMailMessagesQuery): Promise<MailMessagePage> {
     const after = query.cursor ? decodeMessageCursor(query.cursor) : null;
     if (query.cursor && !after) {
-      throw new MailError(MailErrorCode.MAIL_CURSOR_INVALID, 'invalid', 'The cursor is not valid.');
+      throw invalidCursor();
     }
     const address =
       query.address !== undefined ? (normalizeMailAddress(query.address) ?? '') : undefined;

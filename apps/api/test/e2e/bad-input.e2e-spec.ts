@@ -193,7 +193,8 @@ describe('bad input never costs a 5xx (every operation of the OpenAPI document)'
     const connections = (key: string) =>
       `/api/v1/individual-connections?all=true&cursor=${enc(`individual-connections:${key}`)}`;
     const messages = (key: string) => `/api/v1/mail/messages?roxUserId=u-a&cursor=${enc(key)}`;
-    // Each was a 500 before: a `::uuid` cast or an out-of-range timestamp in PostgreSQL.
+    // A 500 before (a `::uuid` cast or an out-of-range timestamp in PostgreSQL), but for the key
+    // of three parts, which the calendar read as its first two.
     const forged = [
       events(`${at}\u0001x`),
       events(`${at}\u0001${notUuid}`),

@@ -17,7 +17,7 @@ export function isTransientConflict(error: unknown): boolean {
 /**
  * Runs a read-then-insert `work` once more when its insert lost to a concurrent request that
  * inserted the same key after the read: the second run reads the winner's row and updates it, so
- * two first PUTs of one resource answer 201 and 200 instead of a 500. `work` must be safe to
+ * two first PUTs of one resource both succeed instead of one answering a 500. `work` must be safe to
  * repeat (its transaction rolled back).
  */
 export async function againAfterUniqueRace<T>(work: () => Promise<T>): Promise<T> {

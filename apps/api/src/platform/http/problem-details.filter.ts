@@ -50,7 +50,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({ err: exception, requestId, code: problem.code }, 'request failed');
     } else if (exception instanceof UniqueConstraintViolationException) {
-      this.logger.warn({ err: exception, requestId, code: problem.code }, 'write lost a race');
+      // An error, not a warning: a constraint that fails every time would otherwise hide behind
+      // clients retrying a 409.
+      this.logger.error({ err: exception, requestId, code: problem.code }, 'unique key race');
     }
     if (isDomainError(exception) && exception.retryAfterMs !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(exception.retryAfterMs / 1000)));
