@@ -18,6 +18,16 @@ export class MemberRepository {
     return this.em.findOne(Member, { orgId, emailNormalized: normalizeEmail(email) });
   }
 
+  /**
+   * Held until the transaction ends: writes of one email in an org run one after the other, so
+   * each sees the member the previous one wrote (emails carry no unique index).
+   */
+  async lockEmail(orgId: string, email: string): Promise<void> {
+    await this.em.execute('select pg_advisory_xact_lock(hashtext(?))', [
+      `member_email:${orgId}:${normalizeEmail(email)}`,
+    ]);
+  }
+
   /** Keyset page ordered by roxUserId, as plain rows (read-only). */
   async page(
     orgId: string,

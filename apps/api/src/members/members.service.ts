@@ -59,18 +59,22 @@ export class MembersService {
     input: PutMemberRequest,
   ): Promise<{ member: MemberContract; created: boolean }> {
     const now = this.clock.now();
-    const sameEmail = await this.members.findByEmail(orgId, input.email);
-    if (sameEmail && sameEmail.roxUserId !== roxUserId) {
-      throw new MembersError(
-        MembersErrorCode.MEMBER_EMAIL_TAKEN,
-        'conflict',
-        `Another member of this org (${sameEmail.roxUserId}) already has the email ${input.email}.`,
-      );
-    }
     const existing = await this.members.findOne(orgId, roxUserId);
-    if (!existing) {
-      const member = new Member({ orgId, roxUserId, ...input, now });
-      await this.tx.run(async () => {
+    const member = existing ?? new Member({ orgId, roxUserId, ...input, now });
+    const before = existing ? snapshot(existing) : null;
+    await this.tx.run(async () => {
+      // Writes of one email wait for each other here, so the check sees a member another request
+      // has just created with it (the table has no unique index on emails).
+      await this.members.lockEmail(orgId, input.email);
+      const sameEmail = await this.members.findByEmail(orgId, input.email);
+      if (sameEmail && sameEmail.roxUserId !== roxUserId) {
+        throw new MembersError(
+          MembersErrorCode.MEMBER_EMAIL_TAKEN,
+          'conflict',
+          `Another member of this org (${sameEmail.roxUserId}) already has the email ${input.email}.`,
+        );
+      }
+      if (!existing) {
         await this.members.save(member);
         await this.audit.record({
           orgId,
@@ -78,13 +82,7 @@ export class MembersService {
           target: { type: 'member', id: roxUserId },
           details: { after: snapshot(member) },
         });
-      });
-      await this.lifecycle.scopeChanged(orgId, { cause: 'member', roxUserId });
-      return { member: toMemberContract(member), created: true };
-    }
-    const before = snapshot(existing);
-    if (existing.update({ ...input, now })) {
-      await this.tx.run(async () => {
+      } else if (existing.update({ ...input, now })) {
         await this.members.save(existing);
         await this.audit.record({
           orgId,
@@ -92,10 +90,10 @@ export class MembersService {
           target: { type: 'member', id: roxUserId },
           details: { before, after: snapshot(existing) },
         });
-      });
-    }
+      }
+    });
     await this.lifecycle.scopeChanged(orgId, { cause: 'member', roxUserId });
-    return { member: toMemberContract(existing), created: false };
+    return { member: toMemberContract(member), created: !existing };
   }
 
   async get(orgId: string, roxUserId: string): Promise<MemberContract> {

@@ -20,27 +20,27 @@ describe('two first PUTs of one resource', () => {
   const http = () => env.api.http();
   const as = (token: string) => `Bearer ${token}`;
 
-  // Runs `insert` in a transaction held open until the API's own insert into `table` waits on
-  // it, then commits; answers what `request` answered.
+  // Runs `statements` in a transaction held open until a statement of the API's starting with
+  // `waiting` waits on a lock it holds, then commits; answers what `request` answered.
   async function racedBy<T>(
-    table: string,
-    insert: { sql: string; params: unknown[] },
+    waiting: string,
+    statements: { sql: string; params: unknown[] }[],
     request: () => PromiseLike<T>,
   ): Promise<T> {
     const held = new Client({ connectionString: testDatabaseUrl() });
     await held.connect();
     try {
       await held.query('begin');
-      await held.query(insert.sql, insert.params);
+      for (const statement of statements) await held.query(statement.sql, statement.params);
       const answer = Promise.resolve(request());
       await eventually(
         async () => {
-          const waiting = await db.query(
+          const blocked = await db.query(
             `select count(*)::int as n from pg_stat_activity
               where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
-            [`insert into "${table}"%`],
+            [`${waiting}%`],
           );
-          return (waiting.rows[0] as { n: number }).n > 0 ? true : null;
+          return (blocked.rows[0] as { n: number }).n > 0 ? true : null;
         },
         { attempts: 200, intervalMs: 25 },
       );
@@ -73,14 +73,16 @@ describe('two first PUTs of one resource', () => {
 
   it('PUT /members/{id}: the request that lost the insert updates the row that won (200)', async () => {
     const res = await racedBy(
-      'member',
-      {
-        sql: `insert into member (org_id, rox_user_id, email, email_normalized, display_name, role,
-                                  created_at, updated_at)
-              values ($1, 'u-race', 'first@contoso.com', 'first@contoso.com', 'First', 'member',
-                      now(), now())`,
-        params: [org.orgId],
-      },
+      'insert into "member"',
+      [
+        {
+          sql: `insert into member (org_id, rox_user_id, email, email_normalized, display_name, role,
+                                    created_at, updated_at)
+                values ($1, 'u-race', 'first@contoso.com', 'first@contoso.com', 'First', 'member',
+                        now(), now())`,
+          params: [org.orgId],
+        },
+      ],
       () =>
         http()
           .put('/api/v1/members/u-race')
@@ -98,13 +100,15 @@ describe('two first PUTs of one resource', () => {
   it('PUT /orgwide/overrides/{id}: the same, for a member override', async () => {
     await seedMembers(env, org, [{ roxUserId: 'u-override', email: 'override@contoso.com' }]);
     const res = await racedBy(
-      'orgwide_member_override',
-      {
-        sql: `insert into orgwide_member_override (org_id, rox_user_id, calendar_access, email_access,
-                                                   updated_at)
-              values ($1, 'u-override', 'off', 'off', now())`,
-        params: [org.orgId],
-      },
+      'insert into "orgwide_member_override"',
+      [
+        {
+          sql: `insert into orgwide_member_override (org_id, rox_user_id, calendar_access, email_access,
+                                                     updated_at)
+                values ($1, 'u-override', 'off', 'off', now())`,
+          params: [org.orgId],
+        },
+      ],
       () =>
         http()
           .put('/api/v1/orgwide/overrides/u-override')
@@ -126,13 +130,15 @@ describe('two first PUTs of one resource', () => {
 
   it('PUT /orgwide/settings: the same, for the first settings of an org', async () => {
     const res = await racedBy(
-      'orgwide_settings',
-      {
-        sql: `insert into orgwide_settings (org_id, calendar_access, email_access, restricted_domains,
-                                            restricted_users, tenant, tenant_id, created_at, updated_at)
-              values ($1, 'off', 'off', '[]', '[]', $2, $3, now(), now())`,
-        params: [org.orgId, DEMO_TENANT.initialDomain, DEMO_TENANT.id],
-      },
+      'insert into "orgwide_settings"',
+      [
+        {
+          sql: `insert into orgwide_settings (org_id, calendar_access, email_access, restricted_domains,
+                                              restricted_users, tenant, tenant_id, created_at, updated_at)
+                values ($1, 'off', 'off', '[]', '[]', $2, $3, now(), now())`,
+          params: [org.orgId, DEMO_TENANT.initialDomain, DEMO_TENANT.id],
+        },
+      ],
       () =>
         http().put('/api/v1/orgwide/settings').set('authorization', as(org.admin)).send({
           calendarAccess: 'read',
@@ -142,5 +148,34 @@ describe('two first PUTs of one resource', () => {
     );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ calendarAccess: 'read', emailAccess: 'metadata' });
+  });
+
+  it('PUT /members/{id} of an email another request is giving a member: 409 once that commits', async () => {
+    const email = 'shared@contoso.com';
+    const res = await racedBy(
+      'select pg_advisory_xact_lock',
+      [
+        {
+          // What the API's own write of that email holds, then the member it writes.
+          sql: `select pg_advisory_xact_lock(hashtext($1))`,
+          params: [`member_email:${org.orgId}:${email}`],
+        },
+        {
+          sql: `insert into member (org_id, rox_user_id, email, email_normalized, display_name, role,
+                                    created_at, updated_at)
+                values ($1, 'u-first', $2, $2, 'First', 'member', now(), now())`,
+          params: [org.orgId, email],
+        },
+      ],
+      () =>
+        http()
+          .put('/api/v1/members/u-second')
+          .set('authorization', as(org.service))
+          .send({ email, displayName: 'Second', role: 'member' }),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(409);
+    expect(res.body.code).toBe('MEMBER_EMAIL_TAKEN');
+    const second = await http().get('/api/v1/members/u-second').set('authorization', as(org.admin));
+    expect(second.status).toBe(404);
   });
 });
