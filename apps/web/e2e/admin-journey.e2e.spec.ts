@@ -145,6 +145,10 @@ describe('settings SPA end to end', () => {
     await page
       .getByRole('heading', { name: /Permissions Microsoft will ask you to accept/ })
       .waitFor();
+    // Connect answers a moment after the review appears (a double-click on Next never connects).
+    await page
+      .getByRole('button', { name: 'Connect and open Microsoft', disabled: false })
+      .waitFor();
   }
 
   /**

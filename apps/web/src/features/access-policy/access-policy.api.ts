@@ -19,8 +19,9 @@ export function accessPolicyScriptDownloadUrl(query: Partial<AccessPolicyScriptQ
   return http.url('/orgwide/access-policy/script/download', query);
 }
 
-export function listProbeResults(): Promise<ProbeResultPage> {
-  return http.get<ProbeResultPage>('/orgwide/probes', { query: { limit: 200 } });
+/** One page of probe results; pass the previous page's `nextCursor` for the next one. */
+export function listProbeResults(cursor?: string): Promise<ProbeResultPage> {
+  return http.get<ProbeResultPage>('/orgwide/probes', { query: { limit: 200, cursor } });
 }
 
 export function runProbes(request: RunProbeRequest): Promise<Queued> {

@@ -1,9 +1,20 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { type ProbeResult } from '@rox365/contracts';
 
 import { storeSuite } from '../../test/suite';
 import { useAccessPolicyStore } from './access-policy.store';
+
+const result = (roxUserId: string, checkedAt: string): ProbeResult => ({
+  roxUserId,
+  email: `${roxUserId}@contoso.com`,
+  directoryUserId: `dir-${roxUserId}`,
+  mail: 'granted',
+  calendar: 'granted',
+  checkedAt,
+  nextAction: null,
+});
+const OLD = '2026-11-28T09:00:00.000Z';
 
 describe('access-policy store', () => {
   const api = storeSuite();
@@ -40,17 +51,11 @@ describe('access-policy store', () => {
     expect(policy.scriptDownloadUrl).toMatch(/groupName=RoxPilotUsers$/);
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('probing everyone waits for a fresh result of every member queued, not just the first', async () => {
-    const result = (roxUserId: string, checkedAt: string): ProbeResult => ({
-      roxUserId,
-      email: `${roxUserId}@contoso.com`,
-      directoryUserId: `dir-${roxUserId}`,
-      mail: 'granted',
-      calendar: 'granted',
-      checkedAt,
-      nextAction: null,
-    });
-    const OLD = '2026-11-28T09:00:00.000Z';
     let reads = 0;
     api.on('POST /orgwide/probes', { status: 202, body: { queued: 2, jobIds: ['j1', 'j2'] } });
     api.on('GET /orgwide/probes', () => {
@@ -76,5 +81,77 @@ describe('access-policy store', () => {
     ]);
     expect(policy.isProbingAll).toBe(false);
     expect(policy.probeMessage).toBe('Probes finished.');
+  });
+
+  it('pages the probe results with "Load more", following the cursor', async () => {
+    api.on('GET /orgwide/probes', (req) =>
+      req.query.get('cursor') === 'after-alex'
+        ? { body: { items: [result('joni', OLD)], nextCursor: null } }
+        : { body: { items: [result('alex', OLD)], nextCursor: 'after-alex' } },
+    );
+    const policy = useAccessPolicyStore();
+    await policy.loadProbes();
+    expect(policy.probesNextCursor).toBe('after-alex');
+
+    await policy.loadMoreProbes();
+    expect(api.requests.map((r) => r.query.get('cursor'))).toEqual([null, 'after-alex']);
+    expect(api.requests.every((r) => r.query.get('limit') === '200')).toBe(true);
+    expect(policy.probes.map((p) => p.roxUserId)).toEqual(['alex', 'joni']);
+    expect(policy.probesNextCursor).toBeNull();
+  });
+
+  it('re-tests a member from "Load more" without dropping the rows loaded', async () => {
+    let probed = false;
+    api.on('POST /orgwide/probes', () => {
+      probed = true;
+      return { status: 202, body: { queued: 1, jobIds: ['j1'] } };
+    });
+    api.on('GET /orgwide/probes', (req) =>
+      req.query.get('cursor') === 'after-alex'
+        ? {
+            body: {
+              items: [result('joni', probed ? '2026-11-28T10:00:00.000Z' : OLD)],
+              nextCursor: null,
+            },
+          }
+        : { body: { items: [result('alex', OLD)], nextCursor: 'after-alex' } },
+    );
+    const policy = useAccessPolicyStore();
+    await policy.loadProbes();
+    await policy.loadMoreProbes();
+
+    await policy.probe('joni');
+    expect(policy.probes.map((p) => [p.roxUserId, p.checkedAt])).toEqual([
+      ['alex', OLD],
+      ['joni', '2026-11-28T10:00:00.000Z'],
+    ]);
+    expect(policy.probeMessage).toBe('Probe finished.');
+    expect(policy.probing.size).toBe(0);
+  });
+
+  it('says the probes are still running, not finished, when the results do not all come', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    // 201 members queued; only the first page of 200 is loaded, so 200 fresh results is not all.
+    const page = (checkedAt: string) =>
+      Array.from({ length: 200 }, (_, i) => result(`m${String(i).padStart(3, '0')}`, checkedAt));
+    let probed = false;
+    api.on('POST /orgwide/probes', () => {
+      probed = true;
+      return { status: 202, body: { queued: 201, jobIds: [] } };
+    });
+    api.on('GET /orgwide/probes', () => ({
+      body: { items: page(probed ? '2026-11-28T10:00:00.000Z' : OLD), nextCursor: 'more' },
+    }));
+    const policy = useAccessPolicyStore();
+    await policy.loadProbes();
+
+    let settled = false;
+    const run = policy.probe().finally(() => (settled = true));
+    while (!settled) await vi.advanceTimersByTimeAsync(1000);
+    await run;
+    expect(policy.probeMessage).toBe('Probes are still running; refresh in a minute.');
+    expect(policy.isProbingAll).toBe(false);
+    expect(policy.probes).toHaveLength(200);
+    expect(policy.probesNextCursor).toBe('more');
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@rox365/contracts';
 
 import { toApiError, type ApiError } from '../../api/http';
+import { usePagedList } from '../../shared/usePagedList';
 import { STORE_IDS } from '../../store-registry';
 import {
   accessPolicyScriptDownloadUrl,
@@ -29,9 +30,16 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
   // The download of the script shown, for the group name it was generated with.
   const scriptDownloadUrl = ref<string | null>(null);
 
-  const probes = ref<ProbeResult[]>([]);
-  const isLoadingProbes = ref(false);
-  const probesError = ref<ApiError | null>(null);
+  const {
+    items: probes,
+    nextCursor: probesNextCursor,
+    isLoading: isLoadingProbes,
+    isLoadingMore: isLoadingMoreProbes,
+    error: probesError,
+    load: loadProbes,
+    loadMore: loadMoreProbes,
+    reset: resetProbes,
+  } = usePagedList((cursor?: string) => listProbeResults(cursor));
   const probing = ref<Set<string>>(new Set());
   const isProbingAll = ref(false);
   const probeMessage = ref('');
@@ -57,16 +65,19 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     }
   }
 
-  async function loadProbes(): Promise<void> {
-    isLoadingProbes.value = true;
-    probesError.value = null;
-    try {
-      probes.value = (await listProbeResults()).items;
-    } catch (e) {
-      probesError.value = toApiError(e);
-    } finally {
-      isLoadingProbes.value = false;
-    }
+  /**
+   * The pages shown so far read again (at least as many rows as are loaded), for polling: reading
+   * only the first page would drop the rows from "Load more", and the member being re-tested.
+   */
+  async function readLoadedPages(): Promise<{ rows: ProbeResult[]; next: string | null }> {
+    const rows: ProbeResult[] = [];
+    let next: string | null = null;
+    do {
+      const page = await listProbeResults(next ?? undefined);
+      rows.push(...page.items);
+      next = page.nextCursor;
+    } while (next !== null && rows.length < probes.value.length);
+    return { rows, next };
   }
 
   function checkedAt(roxUserId: string | undefined): string | null {
@@ -87,16 +98,25 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
       const { queued } = await runProbes(roxUserId ? { roxUserId } : {});
       // The worker runs the probes; poll until a fresh result (a newer checkedAt) is there for
       // each one queued: the first to finish is not all of them (a denied mailbox answers later).
-      for (let attempt = 0; attempt < PROBE_POLL_ATTEMPTS && mine === generation; attempt += 1) {
+      let done = false;
+      for (let attempt = 0; attempt < PROBE_POLL_ATTEMPTS && !done; attempt += 1) {
         await wait(PROBE_POLL_INTERVAL_MS);
         if (mine !== generation) return;
-        probes.value = (await listProbeResults()).items;
-        const done = roxUserId
+        const { rows, next } = await readLoadedPages();
+        if (mine !== generation) return;
+        probes.value = rows;
+        probesNextCursor.value = next;
+        done = roxUserId
           ? (checkedAt(roxUserId) ?? before) !== before
           : probes.value.filter(isFresh).length >= queued;
-        if (done) break;
       }
-      probeMessage.value = roxUserId ? 'Probe finished.' : 'Probes finished.';
+      // Out of patience is not finished: results not read yet (a slow worker, or members past
+      // the rows loaded) may still come.
+      if (done) probeMessage.value = roxUserId ? 'Probe finished.' : 'Probes finished.';
+      else
+        probeMessage.value = roxUserId
+          ? 'The probe is still running; refresh in a minute.'
+          : 'Probes are still running; refresh in a minute.';
     } catch (e) {
       probesError.value = toApiError(e);
     } finally {
@@ -121,9 +141,7 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     scriptDownloadUrl.value = null;
     isLoadingScript.value = false;
     scriptError.value = null;
-    probes.value = [];
-    isLoadingProbes.value = false;
-    probesError.value = null;
+    resetProbes();
     probing.value = new Set();
     isProbingAll.value = false;
     probeMessage.value = '';
@@ -137,13 +155,16 @@ export const useAccessPolicyStore = defineStore(STORE_IDS.accessPolicy, () => {
     scriptError,
     scriptDownloadUrl,
     probes,
+    probesNextCursor,
     isLoadingProbes,
+    isLoadingMoreProbes,
     probesError,
     probing,
     isProbingAll,
     probeMessage,
     loadScript,
     loadProbes,
+    loadMoreProbes,
     probe,
     $reset,
   };

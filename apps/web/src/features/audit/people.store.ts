@@ -66,6 +66,8 @@ export const usePeopleStore = defineStore(STORE_IDS.people, () => {
         ...Object.fromEntries(results.value.map((p) => [p.roxUserId, p])),
       };
     } catch (error) {
+      // The last answer was for other text: listing it would look like matches for this one.
+      results.value = [];
       searchError.value = toApiError(error);
     } finally {
       isSearching.value = false;

@@ -96,6 +96,11 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
   const serverError = ref<ApiError | null>(null);
   const isLoadingExisting = ref(false);
   const hasLoadedExisting = ref(false);
+  /**
+   * Reading the saved settings failed (other than "none yet"): the form holds defaults, not the
+   * org's settings, so screens show this with a retry instead of a form that would save them.
+   */
+  const loadError = ref<ApiError | null>(null);
   const isConnecting = ref(false);
   const isSaving = ref(false);
   /** The settings as the API last returned them (loaded or saved). */
@@ -243,13 +248,19 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
       extraMailFolders.value = [...settings.extraMailFolders];
       tenant.value = settings.tenant ?? '';
       overrides.value = settings.overrides;
+      hasLoadedExisting.value = true;
+      loadError.value = null;
     } catch (error) {
-      // No saved settings yet is the normal first visit; anything else is shown.
+      // No saved settings yet is the normal first visit; anything else stops the form.
       const apiError = toApiError(error);
-      if (apiError.status !== 404) serverError.value = apiError;
+      if (apiError.status === 404) {
+        hasLoadedExisting.value = true;
+        loadError.value = null;
+      } else {
+        loadError.value = apiError;
+      }
     } finally {
       isLoadingExisting.value = false;
-      hasLoadedExisting.value = true;
     }
   }
 
@@ -322,6 +333,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     serverError.value = null;
     isLoadingExisting.value = false;
     hasLoadedExisting.value = false;
+    loadError.value = null;
     isConnecting.value = false;
     isSaving.value = false;
     savedSettings.value = null;
@@ -341,6 +353,7 @@ export const useConnectStore = defineStore(STORE_IDS.connect, () => {
     stepIndex,
     serverError,
     isLoadingExisting,
+    loadError,
     isConnecting,
     isSaving,
     savedSettings,

@@ -131,15 +131,18 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
   // first page, and whether there are more.
   const replaceable = ref<IndividualConnection[]>([]);
   const hasMoreReplaceable = ref(false);
+  // The list could not be read: the review says so rather than implying nobody is affected.
+  const replaceableError = ref<ApiError | null>(null);
   async function loadReplaceable(): Promise<void> {
+    replaceableError.value = null;
     try {
       const page = await listIndividualConnections(true, undefined, { liveOnly: true });
       replaceable.value = page.items;
       hasMoreReplaceable.value = page.nextCursor !== null && page.nextCursor !== undefined;
-    } catch {
-      // The review works without it: the warning is simply not shown.
+    } catch (error) {
       replaceable.value = [];
       hasMoreReplaceable.value = false;
+      replaceableError.value = toApiError(error);
     }
   }
 
@@ -180,6 +183,7 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     allPages.reset();
     replaceable.value = [];
     hasMoreReplaceable.value = false;
+    replaceableError.value = null;
     adminBusyId.value = null;
     adminError.value = null;
   }
@@ -204,6 +208,7 @@ export const useIndividualStore = defineStore(STORE_IDS.individual, () => {
     loadAll,
     replaceable,
     hasMoreReplaceable,
+    replaceableError,
     loadReplaceable,
     loadMoreAll: allPages.loadMore,
     allNextCursor: allPages.nextCursor,

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { buildMemberStatus } from '../../test/factories';
 import { problem } from '../../test/local-api';
@@ -9,6 +9,9 @@ describe('members store', () => {
   const api = storeSuite();
   beforeEach(() => {
     api.on('GET /orgwide/members', { body: { items: [buildMemberStatus()], nextCursor: null } });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
   });
 
   it('searches and filters', async () => {
@@ -22,7 +25,9 @@ describe('members store', () => {
   });
 
   it('puts an override, and deletes it when both levels go back to the default', async () => {
-    api.on('PUT /orgwide/overrides/u_megan', { body: {} });
+    api.on('PUT /orgwide/overrides/u_megan', {
+      body: { overrides: [{ roxUserId: 'u_megan', calendarAccess: 'off', emailAccess: null }] },
+    });
     api.on('DELETE /orgwide/overrides/u_megan', { status: 204 });
     const members = useMembersStore();
     const megan = buildMemberStatus();
@@ -59,5 +64,115 @@ describe('members store', () => {
       }),
     ).toBe(false);
     expect(members.overrideErrors.u_megan?.fieldError('emailAccess')).toBe('Invalid option');
+  });
+
+  it('updates the saved row in place, keeping the other rows and the pages loaded', async () => {
+    const megan = buildMemberStatus();
+    const joni = buildMemberStatus({
+      roxUserId: 'u_joni',
+      email: 'joni.sherman@contoso.com',
+      displayName: 'Joni Sherman',
+    });
+    const calendarOff = {
+      configured: 'off',
+      effective: 'off',
+      inScope: false,
+      reason: 'Calendar sync is off for this member.',
+      nextAction: null,
+    };
+    api.on('GET /orgwide/members', (req) => {
+      if (req.query.get('q') === megan.email) {
+        return {
+          body: {
+            items: [
+              {
+                ...megan,
+                override: { calendarAccess: 'off', emailAccess: null },
+                calendar: calendarOff,
+              },
+            ],
+            nextCursor: null,
+          },
+        };
+      }
+      return req.query.get('cursor') === 'page-2'
+        ? { body: { items: [joni], nextCursor: null } }
+        : { body: { items: [megan], nextCursor: 'page-2' } };
+    });
+    api.on('PUT /orgwide/overrides/u_megan', {
+      body: { overrides: [{ roxUserId: 'u_megan', calendarAccess: 'off', emailAccess: null }] },
+    });
+    const members = useMembersStore();
+    await members.load();
+    await members.loadMore();
+    const joniRow = members.items[1];
+    api.requests.length = 0;
+
+    expect(await members.saveOverride(megan, { calendarAccess: 'off', emailAccess: null })).toBe(
+      true,
+    );
+
+    // Only Megan's row is read again; Joni (from "Load more") is the same object as before.
+    const reads = api.requests.filter((r) => r.method === 'GET');
+    expect(reads.map((r) => r.query.get('q'))).toEqual([megan.email]);
+    expect(members.items.map((m) => m.roxUserId)).toEqual(['u_megan', 'u_joni']);
+    expect(members.items[1]).toBe(joniRow);
+    expect(members.items[0]?.override).toEqual({ calendarAccess: 'off', emailAccess: null });
+    expect(members.items[0]?.calendar.effective).toBe('off');
+    expect(members.nextCursor).toBeNull();
+  });
+
+  it('shows the override from the answer even when the row cannot be read again', async () => {
+    api.on('GET /orgwide/members', (req) =>
+      req.query.get('q')
+        ? problem(503, 'UNAVAILABLE', 'Try again later.')
+        : { body: { items: [buildMemberStatus()], nextCursor: null } },
+    );
+    api.on('PUT /orgwide/overrides/u_megan', {
+      body: {
+        overrides: [{ roxUserId: 'u_megan', calendarAccess: null, emailAccess: 'metadata' }],
+      },
+    });
+    const members = useMembersStore();
+    await members.load();
+
+    expect(
+      await members.saveOverride(buildMemberStatus(), {
+        calendarAccess: null,
+        emailAccess: 'metadata',
+      }),
+    ).toBe(true);
+    expect(members.items[0]?.override).toEqual({ calendarAccess: null, emailAccess: 'metadata' });
+    expect(members.error).toBeNull();
+  });
+
+  it('keeps each member saving until their own answer arrives', async () => {
+    api.on('PUT /orgwide/overrides/u_megan', { body: { overrides: [] } });
+    api.on('PUT /orgwide/overrides/u_joni', { body: { overrides: [] } });
+    // Joni's write is held back until the test lets it through.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.includes('/overrides/u_joni')) await held;
+      return realFetch(input, init);
+    });
+    const members = useMembersStore();
+    const levels = { calendarAccess: 'off', emailAccess: null } as const;
+
+    const megan = members.saveOverride(buildMemberStatus(), levels);
+    const joni = members.saveOverride(
+      buildMemberStatus({ roxUserId: 'u_joni', displayName: 'Joni Sherman' }),
+      levels,
+    );
+    expect([...members.savingOverrides].sort()).toEqual(['u_joni', 'u_megan']);
+
+    expect(await megan).toBe(true);
+    expect([...members.savingOverrides]).toEqual(['u_joni']);
+
+    release();
+    expect(await joni).toBe(true);
+    expect(members.savingOverrides.size).toBe(0);
   });
 });

@@ -32,7 +32,8 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
   const isLoadingMe = ref(false);
   const meError = ref<ApiError | null>(null);
 
-  const savingOverrideFor = ref<string | null>(null);
+  // One entry per member whose save is in flight: saves of different rows overlap.
+  const savingOverrides = ref<Set<string>>(new Set());
   const overrideErrors = ref<Record<string, ApiError>>({});
   const overrideMessage = ref('');
 
@@ -48,29 +49,59 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
     }
   }
 
+  function replaceRow(roxUserId: string, next: (row: MemberSyncStatus) => MemberSyncStatus): void {
+    const index = items.value.findIndex((m) => m.roxUserId === roxUserId);
+    if (index === -1) return;
+    const copy = [...items.value];
+    copy[index] = next(copy[index] as MemberSyncStatus);
+    items.value = copy;
+  }
+
+  /**
+   * Reads one member's row again (searched by their email) for the scope their new override
+   * gives. The rest of the list stays as it is: reloading it would drop the pages loaded with
+   * "Load more" and the edits not saved yet in other rows.
+   */
+  async function refreshRow(member: MemberSyncStatus): Promise<void> {
+    try {
+      const page = await listMemberSyncStatus({ q: member.email, filter: 'all' });
+      const fresh = page.items.find((m) => m.roxUserId === member.roxUserId);
+      if (fresh) replaceRow(member.roxUserId, () => fresh);
+    } catch {
+      // The override is saved and shown; its scope columns catch up on the next load.
+    }
+  }
+
   /** Sets a member's override; null for both levels removes it (back to the org default). */
   async function saveOverride(
     member: MemberSyncStatus,
     levels: { calendarAccess: CalendarAccessLevel | null; emailAccess: EmailAccessLevel | null },
   ): Promise<boolean> {
-    savingOverrideFor.value = member.roxUserId;
-    const { [member.roxUserId]: _previous, ...rest } = overrideErrors.value;
+    const id = member.roxUserId;
+    savingOverrides.value = new Set([...savingOverrides.value, id]);
+    const { [id]: _previous, ...rest } = overrideErrors.value;
     overrideErrors.value = rest;
     overrideMessage.value = '';
     try {
+      let saved: MemberSyncStatus['override'] = { calendarAccess: null, emailAccess: null };
       if (levels.calendarAccess === null && levels.emailAccess === null) {
-        await deleteMemberOverride(member.roxUserId);
+        await deleteMemberOverride(id);
       } else {
-        await putMemberOverride(member.roxUserId, levels);
+        const settings = await putMemberOverride(id, levels);
+        const stored = settings.overrides.find((o) => o.roxUserId === id);
+        saved = stored
+          ? { calendarAccess: stored.calendarAccess, emailAccess: stored.emailAccess }
+          : { ...levels };
       }
+      replaceRow(id, (row) => ({ ...row, override: saved }));
       overrideMessage.value = `Saved the access for ${member.displayName}.`;
-      await load();
+      await refreshRow(member);
       return true;
     } catch (e) {
-      overrideErrors.value = { ...overrideErrors.value, [member.roxUserId]: toApiError(e) };
+      overrideErrors.value = { ...overrideErrors.value, [id]: toApiError(e) };
       return false;
     } finally {
-      savingOverrideFor.value = null;
+      savingOverrides.value = new Set([...savingOverrides.value].filter((s) => s !== id));
     }
   }
 
@@ -81,7 +112,7 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
     me.value = null;
     isLoadingMe.value = false;
     meError.value = null;
-    savingOverrideFor.value = null;
+    savingOverrides.value = new Set();
     overrideErrors.value = {};
     overrideMessage.value = '';
   }
@@ -97,7 +128,7 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
     me,
     isLoadingMe,
     meError,
-    savingOverrideFor,
+    savingOverrides,
     overrideErrors,
     overrideMessage,
     load,

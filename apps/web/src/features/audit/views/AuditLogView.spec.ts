@@ -80,4 +80,50 @@ describe('audit log view', () => {
     // The rest of the page keeps working: the entries stay, no error replaces them.
     expect(wrapper.findAll('[data-testid="audit-action"]')).toHaveLength(1);
   });
+
+  it('says a failed person search failed, rather than that nobody matches', async () => {
+    api.on('GET /audit', {
+      body: { items: [entry('e1', 'orgwide.disconnected')], nextCursor: null },
+    });
+    api.on('GET /members', (req) =>
+      req.query.get('q') === 'Isaiah'
+        ? problem(503, 'SERVICE_UNAVAILABLE', 'The member directory is not answering.')
+        : {
+            body: {
+              items: [
+                {
+                  roxUserId: 'u_isaiah',
+                  email: 'isaiah.langer@contoso.com',
+                  displayName: 'Isaiah Langer',
+                  role: 'member',
+                  createdAt: '2026-11-01T00:00:00.000Z',
+                  updatedAt: '2026-11-01T00:00:00.000Z',
+                },
+              ],
+              nextCursor: null,
+            },
+          },
+    );
+    const wrapper = await mountInApp(AuditLogView, freshPinia());
+    const input = wrapper.get('#audit-actor');
+
+    await input.setValue('Isaiah');
+    await input.trigger('input');
+    await vi.waitFor(() =>
+      expect(wrapper.get('#audit-actor-options [role="alert"]').text()).toBe(
+        'Could not search members: The member directory is not answering.',
+      ),
+    );
+    expect(wrapper.get('#audit-actor-options').text()).not.toContain('No member matches');
+    // Rox's own jobs can still be chosen.
+    expect(wrapper.get('#audit-actor-options').text()).toContain('Rox (background jobs)');
+
+    // The next search that works replaces the error.
+    await input.setValue('Isa');
+    await input.trigger('input');
+    await vi.waitFor(() =>
+      expect(wrapper.get('#audit-actor-options').text()).toContain('Isaiah Langer'),
+    );
+    expect(wrapper.find('#audit-actor-options [role="alert"]').exists()).toBe(false);
+  });
 });

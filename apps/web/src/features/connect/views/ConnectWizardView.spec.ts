@@ -39,6 +39,14 @@ async function walkToPolicy(wrapper: Awaited<ReturnType<typeof mountWizard>>, te
   await vi.waitFor(() => expect(wrapper.get('h2').text()).toContain('security group'));
 }
 
+// The review's Connect button, once it answers (it waits a moment after the review appears).
+async function connectReady(wrapper: Awaited<ReturnType<typeof mountWizard>>) {
+  await vi.waitFor(() => {
+    const button = wrapper.findAll('button').find((b) => b.text().includes('Connect and open'));
+    expect(button?.attributes('disabled')).toBeUndefined();
+  });
+}
+
 describe('connect wizard', () => {
   const api = suiteLocalApi();
   beforeEach(() => {
@@ -198,6 +206,7 @@ describe('connect wizard', () => {
     const wrapper = await mountWizard();
     await walkToPolicy(wrapper);
     await wrapper.get('form').trigger('submit');
+    await connectReady(wrapper);
     await wrapper.get('form').trigger('submit');
 
     await vi.waitFor(() =>
@@ -213,11 +222,106 @@ describe('connect wizard', () => {
     const wrapper = await mountWizard();
     await walkToPolicy(wrapper);
     await wrapper.get('form').trigger('submit');
+    await connectReady(wrapper);
     await wrapper.get('form').trigger('submit');
 
     await vi.waitFor(() => expect(wrapper.find('[role="alert"]').exists()).toBe(true));
     const alert = wrapper.get('[role="alert"]');
     expect(alert.text()).toContain('Microsoft Entra did not answer.');
     expect(alert.text()).toContain('req-test-1');
+  });
+
+  it('does not connect on the second click of a double-click on the step before the review', async () => {
+    api.on('POST /orgwide/connect', {
+      body: {
+        consentUrl: 'https://login.example/consent',
+        expiresAt: '',
+        requestedPermissions: [],
+      },
+    });
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="policy-script"]').exists()).toBe(true),
+    );
+    const sent = () => api.requests.map((r) => `${r.method} ${r.path}`);
+    const before = sent().length;
+    // Both clicks of a double-click on Next: the second lands where Connect now is.
+    await wrapper.get('form').trigger('submit');
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.get('h2').text()).toContain('Review');
+    // Long enough for a connect's save and connect requests to reach the local API.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sent().slice(before)).not.toContain('PUT /orgwide/settings');
+    expect(sent()).not.toContain('POST /orgwide/connect');
+    expect(assign).not.toHaveBeenCalled();
+    // A deliberate click once the review has been read connects.
+    await connectReady(wrapper);
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('https://login.example/consent'));
+  });
+
+  it('shows a failed load of the saved settings with a retry, never a form of defaults', async () => {
+    api.on('GET /orgwide/settings', problem(503, 'SERVICE_UNAVAILABLE', 'Try again shortly.'));
+    const wrapper = await mountInApp(
+      ConnectWizardView,
+      freshPinia(),
+      '/integrations/microsoft/connect',
+    );
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').exists()).toBe(true));
+    expect(wrapper.get('[role="alert"]').text()).toContain('Try again shortly.');
+    expect(wrapper.find('form').exists()).toBe(false);
+
+    api.on('GET /orgwide/settings', {
+      body: {
+        calendarAccess: 'read',
+        calendarMeetingDeletes: 'confirm',
+        emailAccess: 'off',
+        restrictedDomains: [],
+        restrictedUsers: ['pat@contoso.com'],
+        extraMailFolders: [],
+        tenant: 'contoso.onmicrosoft.com',
+        overrides: [],
+      },
+    });
+    const retry = wrapper.findAll('button').find((b) => b.text() === 'Try again');
+    await retry?.trigger('click');
+    await vi.waitFor(() => expect(wrapper.find('form').exists()).toBe(true));
+    // The saved choice, not the default (read_write).
+    expect((wrapper.get('input[value="read"]').element as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('offers no script for settings that could not be saved, and saves again on request', async () => {
+    api.on('PUT /orgwide/settings', problem(503, 'MICROSOFT_UNAVAILABLE', 'Entra did not answer.'));
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="policy-save-failed"]').exists()).toBe(true),
+    );
+    expect(wrapper.text()).not.toContain('Your settings were saved.');
+    expect(wrapper.find('[data-testid="policy-script"]').exists()).toBe(false);
+    expect(wrapper.get('[role="alert"]').text()).toContain('Entra did not answer.');
+
+    api.on('PUT /orgwide/settings', { body: { overrides: [] } });
+    const again = wrapper.findAll('button').find((b) => b.text() === 'Save again');
+    await again?.trigger('click');
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="policy-script"]').exists()).toBe(true),
+    );
+    expect(wrapper.text()).toContain('Your settings were saved.');
+  });
+
+  it("says the review could not check members' own connections when that list fails", async () => {
+    api.on('GET /individual-connections', problem(503, 'SERVICE_UNAVAILABLE', 'Busy.'));
+    const wrapper = await mountWizard();
+    await walkToPolicy(wrapper);
+    await wrapper.get('form').trigger('submit');
+    await vi.waitFor(() =>
+      expect(wrapper.find('[data-testid="review-replaced-unknown"]').exists()).toBe(true),
+    );
+    expect(wrapper.get('[data-testid="review-replaced-unknown"]').text()).toContain(
+      'Connecting org-wide ends any connection a member made themselves',
+    );
   });
 });

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+
+import { problem } from '../../test/local-api';
+import { storeSuite } from '../../test/suite';
+import { usePeopleStore } from './people.store';
+
+const isaiah = {
+  roxUserId: 'u_isaiah',
+  email: 'isaiah.langer@contoso.com',
+  displayName: 'Isaiah Langer',
+  role: 'member',
+  createdAt: '2026-11-01T00:00:00.000Z',
+  updatedAt: '2026-11-01T00:00:00.000Z',
+};
+
+describe('people store', () => {
+  const api = storeSuite();
+
+  it('keeps a failed search as an error, without the matches of the text before', async () => {
+    api.on('GET /members', (req) =>
+      req.query.get('q') === 'Isaiah'
+        ? { body: { items: [isaiah], nextCursor: null } }
+        : problem(500, 'INTERNAL', 'Something went wrong on our side.'),
+    );
+    const people = usePeopleStore();
+    await people.search('Isaiah');
+    expect(people.results.map((p) => p.displayName)).toEqual(['Isaiah Langer']);
+
+    await people.search('Isaiah L');
+    expect(people.searchError?.detail).toBe('Something went wrong on our side.');
+    expect(people.results).toEqual([]);
+    expect(people.isSearching).toBe(false);
+  });
+});
