@@ -12,6 +12,8 @@ export interface RecordedRequest {
 }
 
 export interface Reply {
+  /** Answer this much later (for answers that overtake each other). */
+  delayMs?: number;
   status?: number;
   body?: unknown;
   contentType?: string;
@@ -96,7 +98,9 @@ export async function startLocalApi(): Promise<LocalApi> {
         });
         return;
       }
-      send(res, handler(recorded));
+      const reply = handler(recorded);
+      if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      send(res, reply);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

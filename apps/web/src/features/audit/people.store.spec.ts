@@ -31,4 +31,19 @@ describe('people store', () => {
     expect(people.results).toEqual([]);
     expect(people.isSearching).toBe(false);
   });
+
+  it('keeps the answer to the latest text when an older search answers after it', async () => {
+    api.on('GET /members', (req) =>
+      req.query.get('q') === 'Isa'
+        ? { ...problem(503, 'SERVICE_UNAVAILABLE', 'Busy.'), delayMs: 150 }
+        : { body: { items: [isaiah], nextCursor: null } },
+    );
+    const people = usePeopleStore();
+    const older = people.search('Isa');
+    await people.search('Isaiah');
+    await older;
+    expect(people.results.map((p) => p.displayName)).toEqual(['Isaiah Langer']);
+    expect(people.searchError).toBeNull();
+    expect(people.isSearching).toBe(false);
+  });
 });

@@ -50,31 +50,39 @@ export const usePeopleStore = defineStore(STORE_IDS.people, () => {
     );
   }
 
+  // Answers can come back out of order: only the latest search's answer (or failure) counts.
+  let latestSearch = 0;
+
   async function search(q: string): Promise<void> {
     const text = q.trim();
+    const mine = (latestSearch += 1);
     searchError.value = null;
     if (!text) {
       results.value = [];
+      isSearching.value = false;
       return;
     }
     isSearching.value = true;
     try {
       const page = await searchMembers(text);
+      if (mine !== latestSearch) return;
       results.value = page.items.map(toPerson);
       byId.value = {
         ...byId.value,
         ...Object.fromEntries(results.value.map((p) => [p.roxUserId, p])),
       };
     } catch (error) {
+      if (mine !== latestSearch) return;
       // The last answer was for other text: listing it would look like matches for this one.
       results.value = [];
       searchError.value = toApiError(error);
     } finally {
-      isSearching.value = false;
+      if (mine === latestSearch) isSearching.value = false;
     }
   }
 
   function $reset(): void {
+    latestSearch += 1;
     byId.value = {};
     results.value = [];
     isSearching.value = false;

@@ -64,7 +64,9 @@ export const useMembersStore = defineStore(STORE_IDS.members, () => {
    */
   async function refreshRow(member: MemberSyncStatus): Promise<void> {
     try {
-      const page = await listMemberSyncStatus({ q: member.email, filter: 'all' });
+      // The search matches parts of emails too, so other members may come first: the largest
+      // page, and the row picked by id.
+      const page = await listMemberSyncStatus({ q: member.email, filter: 'all', limit: 200 });
       const fresh = page.items.find((m) => m.roxUserId === member.roxUserId);
       if (fresh) replaceRow(member.roxUserId, () => fresh);
     } catch {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { buildReport, buildStatus, notBuiltFeature } from '../../../test/factories';
+import { problem } from '../../../test/local-api';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
@@ -167,5 +168,23 @@ describe('admin console views', () => {
       false,
     );
     expect(wrapper.text()).not.toContain('Conflict');
+  });
+
+  it('shows a failed load of the settings with a retry, not a form of defaults to save', async () => {
+    api.on('GET /orgwide/settings', problem(503, 'SERVICE_UNAVAILABLE', 'Try again shortly.'));
+    api.on('GET /orgwide/permissions', { body: buildReport({}) });
+    const wrapper = await mountInApp(ConsoleSettingsView, freshPinia());
+    await vi.waitFor(() => expect(wrapper.text()).toContain('Try again shortly.'));
+    expect(wrapper.find('form').exists()).toBe(false);
+
+    api.on('GET /orgwide/settings', { body: SETTINGS });
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Try again')
+      ?.trigger('click');
+    await vi.waitFor(() => expect(wrapper.find('form').exists()).toBe(true));
+    expect((wrapper.get('#restricted-domains').element as HTMLTextAreaElement).value).toBe(
+      'bücher.example',
+    );
   });
 });
