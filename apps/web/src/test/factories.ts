@@ -3,6 +3,7 @@ import {
   type CalendarEvent,
   type ConfiguredFeature,
   type IndividualConnection,
+  type Member,
   type MemberMailStatus,
   type MemberSyncStatus,
   type MyCalendarSync,
@@ -237,5 +238,18 @@ export function buildIndividualConnection(
     createdAt: '2026-11-28T09:00:00.000Z',
     updatedAt: '2026-11-28T09:00:00.000Z',
     ...overrides,
+  };
+}
+
+/** A Rox member as `GET /members` lists one. */
+export function buildMember(over: Partial<Member> = {}): Member {
+  return {
+    roxUserId: 'u_isaiah',
+    email: 'isaiah.langer@contoso.com',
+    displayName: 'Isaiah Langer',
+    role: 'member',
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    ...over,
   };
 }

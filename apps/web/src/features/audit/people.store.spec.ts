@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
+import { buildMember } from '../../test/factories';
 import { problem } from '../../test/local-api';
 import { storeSuite } from '../../test/suite';
 import { usePeopleStore } from './people.store';
 
-const isaiah = {
-  roxUserId: 'u_isaiah',
-  email: 'isaiah.langer@contoso.com',
-  displayName: 'Isaiah Langer',
-  role: 'member',
-  createdAt: '2026-11-01T00:00:00.000Z',
-  updatedAt: '2026-11-01T00:00:00.000Z',
-};
+const isaiah = buildMember();
 
 describe('people store', () => {
   const api = storeSuite();

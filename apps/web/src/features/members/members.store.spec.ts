@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { buildMemberStatus } from '../../test/factories';
 import { problem } from '../../test/local-api';
+import { twoPagesAndMegansSave } from '../../test/member-pages';
 import { storeSuite } from '../../test/suite';
 import { useMembersStore } from './members.store';
 
@@ -67,41 +68,7 @@ describe('members store', () => {
   });
 
   it('updates the saved row in place, keeping the other rows and the pages loaded', async () => {
-    const megan = buildMemberStatus();
-    const joni = buildMemberStatus({
-      roxUserId: 'u_joni',
-      email: 'joni.sherman@contoso.com',
-      displayName: 'Joni Sherman',
-    });
-    const calendarOff = {
-      configured: 'off',
-      effective: 'off',
-      inScope: false,
-      reason: 'Calendar sync is off for this member.',
-      nextAction: null,
-    };
-    api.on('GET /orgwide/members', (req) => {
-      if (req.query.get('q') === megan.email) {
-        return {
-          body: {
-            items: [
-              {
-                ...megan,
-                override: { calendarAccess: 'off', emailAccess: null },
-                calendar: calendarOff,
-              },
-            ],
-            nextCursor: null,
-          },
-        };
-      }
-      return req.query.get('cursor') === 'page-2'
-        ? { body: { items: [joni], nextCursor: null } }
-        : { body: { items: [megan], nextCursor: 'page-2' } };
-    });
-    api.on('PUT /orgwide/overrides/u_megan', {
-      body: { overrides: [{ roxUserId: 'u_megan', calendarAccess: 'off', emailAccess: null }] },
-    });
+    const { megan } = twoPagesAndMegansSave(api);
     const members = useMembersStore();
     await members.load();
     await members.loadMore();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { buildMember } from '../../../test/factories';
 import { problem } from '../../../test/local-api';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
@@ -90,16 +91,7 @@ describe('audit log view', () => {
         ? problem(503, 'SERVICE_UNAVAILABLE', 'The member directory is not answering.')
         : {
             body: {
-              items: [
-                {
-                  roxUserId: 'u_isaiah',
-                  email: 'isaiah.langer@contoso.com',
-                  displayName: 'Isaiah Langer',
-                  role: 'member',
-                  createdAt: '2026-11-01T00:00:00.000Z',
-                  updatedAt: '2026-11-01T00:00:00.000Z',
-                },
-              ],
+              items: [buildMember()],
               nextCursor: null,
             },
           },

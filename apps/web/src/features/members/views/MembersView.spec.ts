@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { buildMemberStatus } from '../../../test/factories';
+import { twoPagesAndMegansSave } from '../../../test/member-pages';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
@@ -13,28 +13,7 @@ describe('members view', () => {
   });
 
   it('saving one member keeps the rows from "Load more" and the choices not saved in others', async () => {
-    const megan = buildMemberStatus();
-    const joni = buildMemberStatus({
-      roxUserId: 'u_joni',
-      email: 'joni.sherman@contoso.com',
-      displayName: 'Joni Sherman',
-    });
-    api.on('GET /orgwide/members', (req) => {
-      if (req.query.get('q') === megan.email) {
-        return {
-          body: {
-            items: [{ ...megan, override: { calendarAccess: 'off', emailAccess: null } }],
-            nextCursor: null,
-          },
-        };
-      }
-      return req.query.get('cursor') === 'page-2'
-        ? { body: { items: [joni], nextCursor: null } }
-        : { body: { items: [megan], nextCursor: 'page-2' } };
-    });
-    api.on('PUT /orgwide/overrides/u_megan', {
-      body: { overrides: [{ roxUserId: 'u_megan', calendarAccess: 'off', emailAccess: null }] },
-    });
+    const { megan, joni } = twoPagesAndMegansSave(api);
     const wrapper = await mountInApp(MembersView, freshPinia());
     await vi.waitFor(() => expect(wrapper.findAll('tbody tr')).toHaveLength(1));
     const loadMore = wrapper.findAll('button').find((b) => b.text() === 'Load more');
