@@ -9,6 +9,7 @@ import {
   type MyCalendarSync,
   type OrgwideStatus,
   type PermissionReport,
+  type ProbeResult,
   type Session,
 } from '@rox365/contracts';
 
@@ -251,5 +252,18 @@ export function buildMember(over: Partial<Member> = {}): Member {
     createdAt: '2026-11-01T00:00:00.000Z',
     updatedAt: '2026-11-01T00:00:00.000Z',
     ...over,
+  };
+}
+
+/** A member's latest probe: both mail and calendar granted, checked at `checkedAt`. */
+export function buildProbeResult(roxUserId: string, checkedAt: string): ProbeResult {
+  return {
+    roxUserId,
+    email: `${roxUserId}@contoso.com`,
+    directoryUserId: `dir-${roxUserId}`,
+    mail: 'granted',
+    calendar: 'granted',
+    checkedAt,
+    nextAction: null,
   };
 }

@@ -47,12 +47,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request & { id?: string }>();
     const requestId = requestContext.requestId() ?? req.id ?? 'unknown';
     const problem = this.toProblem(exception, requestId);
-    if (problem.status >= 500) {
+    // A unique-key race answered 409 is logged as an error too: a constraint that fails every time
+    // would otherwise hide behind clients retrying.
+    if (problem.status >= 500 || exception instanceof UniqueConstraintViolationException) {
       this.logger.error({ err: exception, requestId, code: problem.code }, 'request failed');
-    } else if (exception instanceof UniqueConstraintViolationException) {
-      // An error, not a warning: a constraint that fails every time would otherwise hide behind
-      // clients retrying a 409.
-      this.logger.error({ err: exception, requestId, code: problem.code }, 'unique key race');
     }
     if (isDomainError(exception) && exception.retryAfterMs !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(exception.retryAfterMs / 1000)));

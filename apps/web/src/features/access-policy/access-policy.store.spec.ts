@@ -1,19 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { type ProbeResult } from '@rox365/contracts';
-
+import { buildProbeResult } from '../../test/factories';
 import { storeSuite } from '../../test/suite';
 import { useAccessPolicyStore } from './access-policy.store';
 
-const result = (roxUserId: string, checkedAt: string): ProbeResult => ({
-  roxUserId,
-  email: `${roxUserId}@contoso.com`,
-  directoryUserId: `dir-${roxUserId}`,
-  mail: 'granted',
-  calendar: 'granted',
-  checkedAt,
-  nextAction: null,
-});
 const OLD = '2026-11-28T09:00:00.000Z';
 
 describe('access-policy store', () => {
@@ -62,11 +52,19 @@ describe('access-policy store', () => {
       reads += 1;
       // Before the run: two old results. Then Alex is probed first; Joni's denial comes later.
       if (reads === 1)
-        return { body: { items: [result('alex', OLD), result('joni', OLD)], nextCursor: null } };
+        return {
+          body: {
+            items: [buildProbeResult('alex', OLD), buildProbeResult('joni', OLD)],
+            nextCursor: null,
+          },
+        };
       const joni = reads >= 3 ? '2026-11-28T10:00:02.000Z' : OLD;
       return {
         body: {
-          items: [result('alex', '2026-11-28T10:00:01.000Z'), result('joni', joni)],
+          items: [
+            buildProbeResult('alex', '2026-11-28T10:00:01.000Z'),
+            buildProbeResult('joni', joni),
+          ],
           nextCursor: null,
         },
       };
@@ -86,8 +84,8 @@ describe('access-policy store', () => {
   it('pages the probe results with "Load more", following the cursor', async () => {
     api.on('GET /orgwide/probes', (req) =>
       req.query.get('cursor') === 'after-alex'
-        ? { body: { items: [result('joni', OLD)], nextCursor: null } }
-        : { body: { items: [result('alex', OLD)], nextCursor: 'after-alex' } },
+        ? { body: { items: [buildProbeResult('joni', OLD)], nextCursor: null } }
+        : { body: { items: [buildProbeResult('alex', OLD)], nextCursor: 'after-alex' } },
     );
     const policy = useAccessPolicyStore();
     await policy.loadProbes();
@@ -110,11 +108,11 @@ describe('access-policy store', () => {
       req.query.get('cursor') === 'after-alex'
         ? {
             body: {
-              items: [result('joni', probed ? '2026-11-28T10:00:00.000Z' : OLD)],
+              items: [buildProbeResult('joni', probed ? '2026-11-28T10:00:00.000Z' : OLD)],
               nextCursor: null,
             },
           }
-        : { body: { items: [result('alex', OLD)], nextCursor: 'after-alex' } },
+        : { body: { items: [buildProbeResult('alex', OLD)], nextCursor: 'after-alex' } },
     );
     const policy = useAccessPolicyStore();
     await policy.loadProbes();
@@ -133,7 +131,9 @@ describe('access-policy store', () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     // 201 members queued; only the first page of 200 is loaded, so 200 fresh results is not all.
     const page = (checkedAt: string) =>
-      Array.from({ length: 200 }, (_, i) => result(`m${String(i).padStart(3, '0')}`, checkedAt));
+      Array.from({ length: 200 }, (_, i) =>
+        buildProbeResult(`m${String(i).padStart(3, '0')}`, checkedAt),
+      );
     let probed = false;
     api.on('POST /orgwide/probes', () => {
       probed = true;

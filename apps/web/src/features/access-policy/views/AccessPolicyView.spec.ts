@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { type ProbeResult } from '@rox365/contracts';
-
+import { buildProbeResult } from '../../../test/factories';
 import { mountInApp } from '../../../test/mount';
 import { freshPinia } from '../../../test/pinia';
 import { suiteLocalApi } from '../../../test/suite';
 import AccessPolicyView from './AccessPolicyView.vue';
 
-const result = (roxUserId: string): ProbeResult => ({
-  roxUserId,
-  email: `${roxUserId}@contoso.com`,
-  directoryUserId: `dir-${roxUserId}`,
-  mail: 'granted',
-  calendar: 'granted',
-  checkedAt: '2026-11-28T09:00:00.000Z',
-  nextAction: null,
-});
+const result = (roxUserId: string) => buildProbeResult(roxUserId, '2026-11-28T09:00:00.000Z');
 
 describe('access policy view', () => {
   const api = suiteLocalApi();
