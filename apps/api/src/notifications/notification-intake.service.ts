@@ -80,9 +80,7 @@ export class NotificationIntake {
     let suspectKept = false;
     for (const r of receipts) {
       const key = `${r.lifecycleEvent ?? r.type}|${r.subscriptionId}`;
-      const isProven =
-        stored.has(r.subscriptionId) &&
-        sameClientStateHash(stored.get(r.subscriptionId) ?? null, r.clientStateHash);
+      const isProven = sameClientStateHash(stored.get(r.subscriptionId) ?? null, r.clientStateHash);
       if (isProven) {
         if (seen.has(key)) continue;
         seen.add(key);
